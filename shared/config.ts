@@ -1,0 +1,84 @@
+// Typed configuration of the service, read once from the environment (serverless.yml sets it in AWS, `npm start` locally).
+
+export interface CsrSubjectDefaults {
+  organization: string;
+  organizationalUnit: string;
+  locality: string;
+  province: string;
+  country: string;
+}
+
+export interface Config {
+  stage: string;
+  applicationsTable: string;
+  systemAuthsTable: string;
+  tokensTable: string;
+  /** Secrets Manager names start with this prefix, e.g. `pairing-service/local`. */
+  secretsPrefix: string;
+  tokensFunctionName: string;
+  /** Absolute base URL of the HTTPS API (no trailing slash); empty: derived from the request. */
+  publicBaseUrl: string;
+  /** Absolute base URL of the mutual-TLS endpoint (no trailing slash); empty when there is none. */
+  mtlsBaseUrl: string;
+  accessTokenTtlSeconds: number;
+  oneTimeTokenTtlSeconds: number;
+  certificateValidityDays: number;
+  csrSubject: CsrSubjectDefaults;
+  /** How long secrets read from Secrets Manager may be served from memory. */
+  secretCacheSeconds: number;
+}
+
+function text(env: NodeJS.ProcessEnv, name: string, fallback?: string): string {
+  const value = env[name];
+  if (value !== undefined && value !== '') return value;
+  if (fallback !== undefined) return fallback;
+  throw new Error(`configuration: environment variable ${name} is not set`);
+}
+
+function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`configuration: ${name} must be a positive number, got "${raw}"`);
+  return value;
+}
+
+const stripSlash = (url: string) => url.replace(/\/+$/, '');
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const stage = text(env, 'STAGE', 'local');
+  const service = 'pairing-service';
+  return {
+    stage,
+    applicationsTable: text(env, 'APPLICATIONS_TABLE', `${service}-${stage}-applications`),
+    systemAuthsTable: text(env, 'SYSTEM_AUTHS_TABLE', `${service}-${stage}-system-auths`),
+    tokensTable: text(env, 'TOKENS_TABLE', `${service}-${stage}-tokens`),
+    secretsPrefix: text(env, 'SECRETS_PREFIX', `${service}/${stage}`),
+    tokensFunctionName: text(env, 'TOKENS_FUNCTION_NAME', `${service}-${stage}-tokens`),
+    publicBaseUrl: stripSlash(text(env, 'PUBLIC_BASE_URL', '')),
+    mtlsBaseUrl: stripSlash(text(env, 'MTLS_BASE_URL', '')),
+    accessTokenTtlSeconds: positiveNumber(env, 'ACCESS_TOKEN_TTL_SECONDS', 3600),
+    oneTimeTokenTtlSeconds: positiveNumber(env, 'ONE_TIME_TOKEN_TTL_SECONDS', 300),
+    certificateValidityDays: positiveNumber(env, 'CERTIFICATE_VALIDITY_DAYS', 90),
+    csrSubject: {
+      organization: text(env, 'CSR_SUBJECT_O', 'Pairing Service'),
+      organizationalUnit: text(env, 'CSR_SUBJECT_OU', 'Applications'),
+      locality: text(env, 'CSR_SUBJECT_L', 'Berlin'),
+      province: text(env, 'CSR_SUBJECT_ST', 'Berlin'),
+      country: text(env, 'CSR_SUBJECT_C', 'DE'),
+    },
+    secretCacheSeconds: positiveNumber(env, 'SECRET_CACHE_SECONDS', 60),
+  };
+}
+
+let cached: Config | undefined;
+
+/** The configuration of this process; tests that change the environment call `resetConfig()`. */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}
+
+export function resetConfig(): void {
+  cached = undefined;
+}

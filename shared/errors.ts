@@ -1,0 +1,61 @@
+// The client-visible failures of the service, and their one mapping to GraphQL codes and HTTP statuses.
+
+export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'CONFLICT' | 'INTERNAL';
+
+/** A failure whose message is written for the client. Anything else that escapes is reported as INTERNAL. */
+export abstract class ServiceError extends Error {
+  abstract readonly code: ErrorCode;
+  /** HTTP status when the failure ends the request before GraphQL runs; GraphQL errors are sent with 200. */
+  readonly httpStatus: number = 200;
+}
+
+export class UnauthenticatedError extends ServiceError {
+  readonly code = 'UNAUTHENTICATED';
+  override readonly httpStatus = 401;
+  constructor(message = 'Missing, invalid or expired credentials') {
+    super(message);
+  }
+}
+
+export class ForbiddenError extends ServiceError {
+  readonly code = 'FORBIDDEN';
+  override readonly httpStatus = 403;
+  constructor(message = 'The caller is not allowed to do this') {
+    super(message);
+  }
+}
+
+export class NotFoundError extends ServiceError {
+  readonly code = 'NOT_FOUND';
+  override readonly httpStatus = 404;
+}
+
+export class BadUserInputError extends ServiceError {
+  readonly code = 'BAD_USER_INPUT';
+  override readonly httpStatus = 400;
+}
+
+export class ConflictError extends ServiceError {
+  readonly code = 'CONFLICT';
+  override readonly httpStatus = 409;
+}
+
+/** An internal failure with a message safe to show; the cause is only logged. */
+export class InternalError extends ServiceError {
+  readonly code = 'INTERNAL';
+  override readonly httpStatus = 500;
+  constructor(message = 'Internal error', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export interface ClientError {
+  code: ErrorCode;
+  message: string;
+}
+
+/** What a client may see of any thrown value: service errors as they are, everything else as INTERNAL. */
+export function toClientError(error: unknown): ClientError {
+  if (error instanceof ServiceError) return { code: error.code, message: error.message };
+  return { code: 'INTERNAL', message: 'Internal error' };
+}

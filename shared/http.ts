@@ -1,0 +1,41 @@
+// Helpers between API Gateway proxy events and the service: headers, bodies, base URLs, JSON responses.
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { config } from './config';
+
+/** Requests larger than this are refused before they are parsed. */
+export const MAX_REQUEST_BYTES = 100 * 1024;
+
+/** A header's value, looked up without regard to case (API Gateway keeps the client's spelling). */
+export function header(event: Pick<APIGatewayProxyEvent, 'headers'>, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** The request body as bytes (API Gateway may hand it over base64-encoded). */
+export function bodyBytes(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>): Buffer {
+  if (!event.body) return Buffer.alloc(0);
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+}
+
+/** Base URL clients use to reach the HTTPS API: configured, or derived from the request. */
+export function publicBaseUrl(event: Pick<APIGatewayProxyEvent, 'headers' | 'requestContext'>): string {
+  const configured = config().publicBaseUrl;
+  if (configured) return configured;
+  const host = header(event, 'host') ?? event.requestContext?.domainName ?? 'localhost';
+  const proto = header(event, 'x-forwarded-proto') ?? 'https';
+  const stage = event.requestContext?.stage;
+  // API Gateway's default execute-api host serves paths under the stage; a custom domain does not.
+  const prefix = stage && /\.execute-api\./.test(host) ? `/${stage}` : '';
+  return `${proto}://${host}${prefix}`;
+}
+
+export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
+    body: JSON.stringify(body),
+  };
+}

@@ -1,0 +1,61 @@
+// The registry the Director asks for pairing adapters: lists auth types, validates inputParams, routes generate and revoke.
+import Ajv, { type ValidateFunction } from 'ajv';
+import { BadUserInputError, InternalError } from '../errors';
+import type { SystemAuth } from '../system-auths/types';
+import type { AuthTypeDescription, PairingAdapter, PairingApplication, PairingContext, PairingResult } from './adapter';
+
+interface RegisteredAdapter {
+  adapter: PairingAdapter;
+  validateInput: ValidateFunction;
+}
+
+export class PairingAdapterRegistry {
+  private readonly byAuthType = new Map<string, RegisteredAdapter>();
+  private readonly bySystemAuthType = new Map<string, PairingAdapter>();
+
+  constructor(adapters: PairingAdapter[]) {
+    // strict: a schema that Ajv does not fully understand is a programming error, found at start-up.
+    const ajv = new Ajv({ allErrors: false, strict: true });
+    for (const adapter of adapters) {
+      const { type } = adapter.authType;
+      if (this.byAuthType.has(type)) throw new Error(`pairing adapter ${type} is registered twice`);
+      this.byAuthType.set(type, { adapter, validateInput: ajv.compile(adapter.authType.inputParams) });
+      this.bySystemAuthType.set(adapter.systemAuthType, adapter);
+    }
+  }
+
+  /** Every pairing type the application can use, in registration order. */
+  authTypes(): AuthTypeDescription[] {
+    return [...this.byAuthType.values()].map(({ adapter }) => adapter.authType);
+  }
+
+  /** Validates `inputParams` against the adapter's schema and lets the adapter create the credential. */
+  async generate(application: PairingApplication, type: string, inputParams: unknown, context: PairingContext): Promise<PairingResult> {
+    const registered = this.byAuthType.get(type);
+    if (!registered) {
+      const known = [...this.byAuthType.keys()].join(', ');
+      throw new BadUserInputError(`unknown auth type "${type}"; known types: ${known}`);
+    }
+    if (!registered.validateInput(inputParams)) {
+      throw new BadUserInputError(`invalid inputParams for ${type}: ${describeSchemaError(registered.validateInput)}`);
+    }
+    return registered.adapter.generate(application, inputParams as Record<string, unknown>, context);
+  }
+
+  /** Revokes a SystemAuth through the adapter that created its type. */
+  async revoke(systemAuth: SystemAuth): Promise<void> {
+    const adapter = this.bySystemAuthType.get(systemAuth.type);
+    if (!adapter) throw new InternalError(`no pairing adapter revokes SystemAuths of type ${systemAuth.type}`);
+    await adapter.revoke(systemAuth);
+  }
+}
+
+function describeSchemaError(validate: ValidateFunction): string {
+  const error = validate.errors?.[0];
+  if (!error) return 'does not match the schema';
+  const where = error.instancePath ? `inputParams${error.instancePath.replace(/\//g, '.')}` : 'inputParams';
+  if (error.keyword === 'additionalProperties') {
+    return `${where} has unknown key "${String((error.params as { additionalProperty: string }).additionalProperty)}"`;
+  }
+  return `${where} ${error.message ?? 'does not match the schema'}`;
+}

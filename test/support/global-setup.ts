@@ -1,0 +1,25 @@
+// Jest global setup: starts DynamoDB Local and moto on free ports, points the SDK of every test worker at them, and creates the `test` stage's tables.
+import { startDynamoDbLocal, startMoto, type LocalAwsService } from '../../local/aws-services';
+import { freePort } from '../../local/processes';
+import { createStageTables } from '../../local/tables';
+import { LOCAL_AWS_HANDLES, testEnvironment } from './local-aws';
+
+export default async function globalSetup(): Promise<void> {
+  const started: LocalAwsService[] = [];
+  (globalThis as Record<string, unknown>)[LOCAL_AWS_HANDLES] = started;
+  try {
+    const [dynamoPort, motoPort] = [await freePort(), await freePort()];
+    const [dynamo, moto] = await Promise.all([
+      startDynamoDbLocal({ port: dynamoPort }).then((s) => (started.push(s), s)),
+      startMoto({ port: motoPort }).then((s) => (started.push(s), s)),
+    ]);
+    // Workers are forked after global setup and inherit this environment.
+    Object.assign(process.env, testEnvironment(dynamo.endpoint, moto.endpoint));
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+    await createStageTables('test', dynamo.endpoint);
+  } catch (error) {
+    await Promise.all(started.map((s) => s.stop()));
+    throw error;
+  }
+}

@@ -1,0 +1,33 @@
+// Test helpers around the local AWS that global-setup.ts starts: its environment, and fresh names per test.
+import crypto from 'node:crypto';
+
+/** Key on globalThis under which global setup leaves the started services for global teardown. */
+export const LOCAL_AWS_HANDLES = '__pairingServiceLocalAws';
+
+/** The environment every test worker gets: SDK endpoints of the local AWS, dummy credentials, stage `test`. */
+export function testEnvironment(dynamoEndpoint: string, secretsEndpoint: string): Record<string, string> {
+  return {
+    AWS_REGION: 'eu-central-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsEndpoint,
+    STAGE: 'test',
+    POWERTOOLS_LOG_LEVEL: 'WARN',
+    // Node 20 is this project's local runtime (see ../shared/ARCHITECTURE.md); the SDK's notice about it is noise here.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+/** The local AWS endpoints of this test run; throws when the tests run without the global setup. */
+export function localAwsEndpoints(): { dynamodb: string; secretsManager: string } {
+  const dynamodb = process.env.AWS_ENDPOINT_URL_DYNAMODB;
+  const secretsManager = process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER;
+  if (!dynamodb || !secretsManager) throw new Error('local AWS is not running: run the tests with jest (test/support/global-setup.ts)');
+  return { dynamodb, secretsManager };
+}
+
+/** A tenant name no other test uses (tests share one database and never reset it). */
+export function freshTenant(prefix = 't'): string {
+  return `${prefix}-${crypto.randomBytes(6).toString('hex')}`;
+}

@@ -1,0 +1,139 @@
+// OAuth 2.0 clients: a SystemAuth in DynamoDB plus its secret, kept only in Secrets Manager.
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { ADMIN_SCOPES } from '../auth/caller';
+import { createSecret, deleteSecret, readSecret, secretName } from '../aws/secrets';
+import { BadUserInputError, InternalError } from '../errors';
+import { logger } from '../logger';
+import { createSystemAuth, deleteSystemAuth, getSystemAuth } from '../system-auths/repository';
+import type { SystemAuth, SystemAuthKind } from '../system-auths/types';
+import { invalidClient } from './errors';
+
+/** 32 bytes: 256 bits from the CSPRNG. */
+const CLIENT_SECRET_BYTES = 32;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Tenant names: short, and free of the separators used in keys (`#`) and secret names (`/`). */
+const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** RFC 6749 3.3 scope-token: printable ASCII except space, `"` and `\`. */
+export const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+export const clientSecretName = (clientId: string): string => secretName('oauth-clients', clientId);
+
+export interface NewOAuthClient {
+  tenant: string;
+  kind: SystemAuthKind;
+  /** Required for APPLICATION clients, not allowed for ADMIN ones. */
+  appId?: string;
+  scopes: readonly string[];
+}
+
+export interface CreatedOAuthClient {
+  clientId: string;
+  /** Shown to the caller once; only Secrets Manager keeps it. */
+  clientSecret: string;
+  systemAuth: SystemAuth;
+}
+
+function validate(input: NewOAuthClient): void {
+  if (!TENANT.test(input.tenant)) {
+    throw new BadUserInputError('tenant must be 1-64 characters of letters, digits, ".", "_" or "-", starting with a letter or digit');
+  }
+  if (input.kind === 'APPLICATION' && !input.appId) throw new BadUserInputError('an APPLICATION client needs an appId');
+  if (input.kind === 'ADMIN' && input.appId !== undefined) throw new BadUserInputError('an ADMIN client has no appId');
+  if (input.scopes.length === 0) throw new BadUserInputError('an OAuth client needs at least one scope');
+  const bad = input.scopes.find((scope) => !SCOPE_TOKEN.test(scope));
+  if (bad !== undefined) throw new BadUserInputError(`scope "${bad}" is not a valid OAuth scope token`);
+}
+
+/**
+ * Creates an ACTIVE OAuth client. The secret is written first and the SystemAuth second, so a
+ * crash in between leaves at worst a secret no client id can reach; a failed SystemAuth write
+ * deletes the secret again.
+ */
+export async function createOAuthClient(input: NewOAuthClient): Promise<CreatedOAuthClient> {
+  validate(input);
+  const clientId = randomUUID();
+  const clientSecret = randomBytes(CLIENT_SECRET_BYTES).toString('base64url');
+  const systemAuth: SystemAuth = {
+    id: clientId,
+    tenant: input.tenant,
+    kind: input.kind,
+    type: 'OAUTH2_CLIENT_CREDENTIALS',
+    status: 'ACTIVE',
+    scopes: [...new Set(input.scopes)],
+    createdAt: new Date().toISOString(),
+  };
+  if (input.kind === 'APPLICATION') systemAuth.appId = input.appId;
+  const name = clientSecretName(clientId);
+  try {
+    await createSecret(name, clientSecret, `OAuth client secret of SystemAuth ${clientId}`);
+  } catch (cause) {
+    logger.error('creating the OAuth client secret failed', { secretName: name, error: errorSummary(cause) });
+    throw new InternalError('Could not create the OAuth client', { cause });
+  }
+  try {
+    await createSystemAuth(systemAuth);
+  } catch (cause) {
+    logger.error('storing the SystemAuth of a new OAuth client failed; deleting its secret', {
+      systemAuthId: clientId,
+      error: errorSummary(cause),
+    });
+    try {
+      await deleteSecret(name);
+    } catch (compensationError) {
+      // The name lets an operator delete the orphan; the value is never logged.
+      logger.error('could not delete the secret of an OAuth client that was not created: delete it by hand', {
+        secretName: name,
+        error: errorSummary(compensationError),
+      });
+    }
+    throw new InternalError('Could not create the OAuth client', { cause });
+  }
+  return { clientId, clientSecret, systemAuth };
+}
+
+/** An administrator of the tenant: what the local stack and the admin CLI create. */
+export async function createAdminClient(tenant: string): Promise<{ clientId: string; clientSecret: string; tenant: string }> {
+  const { clientId, clientSecret } = await createOAuthClient({ tenant, kind: 'ADMIN', scopes: [...ADMIN_SCOPES] });
+  return { clientId, clientSecret, tenant };
+}
+
+/**
+ * Deletes the client's SystemAuth (so it is refused from the next request on) and then its secret.
+ * Idempotent; true when there was a client to revoke.
+ */
+export async function revokeOAuthClient(clientId: string): Promise<boolean> {
+  if (!UUID.test(clientId)) return false;
+  const deleted = await deleteSystemAuth(clientId, { type: 'OAUTH2_CLIENT_CREDENTIALS' });
+  // Also when the SystemAuth was already gone: a revoke that failed half-way is finished by the retry.
+  await deleteSecret(clientSecretName(clientId));
+  return deleted !== undefined;
+}
+
+const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+
+/** True when the presented secret equals the stored one; compares fixed-length digests so neither content nor length leaks through timing. */
+export function secretsMatch(presented: string, stored: string): boolean {
+  return timingSafeEqual(digest(presented), digest(stored));
+}
+
+/**
+ * The ACTIVE OAuth client with these credentials. Every failure (unknown id, wrong secret, revoked,
+ * not an OAuth client) is the same invalid_client OAuthError.
+ */
+export async function authenticateClient(clientId: string, clientSecret: string): Promise<SystemAuth> {
+  if (!UUID.test(clientId)) throw invalidClient();
+  const auth = await getSystemAuth(clientId);
+  if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS' || auth.status !== 'ACTIVE') throw invalidClient();
+  // Read every time: a revoked or replaced secret must stop working at once.
+  const stored = await readSecret(clientSecretName(clientId), 0);
+  if (stored === undefined || !secretsMatch(clientSecret, stored)) throw invalidClient();
+  return auth;
+}
+
+/** What may be logged about an AWS failure: its name, never request parameters. */
+function errorSummary(error: unknown): string {
+  return (error as { name?: string } | undefined)?.name ?? 'unknown error';
+}

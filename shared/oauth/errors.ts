@@ -1,0 +1,24 @@
+// OAuth 2.0 token endpoint errors (RFC 6749 section 5.2): the error code, its HTTP status, a description for the client.
+
+export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope';
+
+/** The realm in `WWW-Authenticate: Basic` of invalid_client responses. */
+export const OAUTH_REALM = 'pairing-service';
+
+export class OAuthError extends Error {
+  constructor(
+    readonly error: OAuthErrorCode,
+    /** Written for the client: names what is wrong, never echoes a credential. */
+    readonly description: string,
+  ) {
+    super(`${error}: ${description}`);
+  }
+
+  /** RFC 6749 5.2: invalid_client is 401 (with a Basic challenge), every other error 400. */
+  get httpStatus(): 401 | 400 {
+    return this.error === 'invalid_client' ? 401 : 400;
+  }
+}
+
+/** The one answer to every failed client authentication, so the cause (unknown id, wrong secret, revoked) never leaks. */
+export const invalidClient = (): OAuthError => new OAuthError('invalid_client', 'Client authentication failed');

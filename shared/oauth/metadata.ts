@@ -1,0 +1,38 @@
+// The public discovery documents: RFC 8414 authorization server metadata and the RFC 7517 JWK Set.
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { ADMIN_SCOPES } from '../auth/caller';
+import { jsonResponse, publicBaseUrl } from '../http';
+import { logger } from '../logger';
+import { publicJwks } from './signing-keys';
+import { serverErrorResponse } from './token-endpoint';
+
+export const TOKEN_PATH = '/oauth2/token';
+export const METADATA_PATH = '/.well-known/oauth-authorization-server';
+export const JWKS_PATH = '/.well-known/jwks.json';
+
+export function authorizationServerMetadata(baseUrl: string): Record<string, unknown> {
+  return {
+    issuer: baseUrl,
+    token_endpoint: `${baseUrl}${TOKEN_PATH}`,
+    jwks_uri: `${baseUrl}${JWKS_PATH}`,
+    grant_types_supported: ['client_credentials'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    scopes_supported: [...ADMIN_SCOPES],
+    // Only the token endpoint exists: no authorization endpoint, hence no response types.
+    response_types_supported: [],
+  };
+}
+
+export function handleMetadataRequest(event: Pick<APIGatewayProxyEvent, 'headers' | 'requestContext'>): APIGatewayProxyResult {
+  return jsonResponse(200, authorizationServerMetadata(publicBaseUrl(event)), { 'cache-control': 'public, max-age=300' });
+}
+
+export async function handleJwksRequest(): Promise<APIGatewayProxyResult> {
+  try {
+    // Short caching: verifiers see a rotated key soon, and refetch on an unknown kid anyway.
+    return jsonResponse(200, await publicJwks(), { 'cache-control': 'public, max-age=60' });
+  } catch (error) {
+    logger.error('reading the signing keys failed', { error: error instanceof Error ? { name: error.name, message: error.message } : 'unknown' });
+    return serverErrorResponse();
+  }
+}

@@ -1,0 +1,168 @@
+// POST /oauth2/token: the RFC 6749 4.4 client credentials grant, with RFC 6749 5.2 error responses.
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { bodyBytes, header, jsonResponse, MAX_REQUEST_BYTES, publicBaseUrl } from '../http';
+import { logger } from '../logger';
+import { markSystemAuthUsed } from '../system-auths/repository';
+import type { SystemAuth } from '../system-auths/types';
+import { issueAccessToken } from './access-tokens';
+import { authenticateClient, SCOPE_TOKEN } from './clients';
+import { invalidClient, OAUTH_REALM, OAuthError } from './errors';
+
+export interface ClientCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface TokenRequest {
+  credentials: ClientCredentials;
+  /** Undefined when the client asked for no particular scope (it then gets all of its own). */
+  scopes?: string[];
+}
+
+type TokenEvent = Pick<APIGatewayProxyEvent, 'headers' | 'body' | 'isBase64Encoded' | 'queryStringParameters' | 'requestContext'>;
+
+/** RFC 6749 2.3.1: inside Basic, id and secret are each application/x-www-form-urlencoded. */
+function formDecode(value: string): string {
+  return decodeURIComponent(value.replace(/\+/g, ' '));
+}
+
+/** The client credentials of an `Authorization: Basic` header (RFC 7617 with RFC 6749 2.3.1 encoding). */
+export function parseBasicCredentials(authorization: string): ClientCredentials {
+  const match = /^basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(authorization);
+  if (!match) {
+    if (!/^basic(\s|$)/i.test(authorization)) {
+      throw new OAuthError('invalid_client', 'Unsupported authentication scheme: use HTTP Basic or client_id/client_secret form fields');
+    }
+    throw new OAuthError('invalid_client', 'Authorization header is not valid Basic credentials');
+  }
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw new OAuthError('invalid_client', 'Basic credentials must be "<client_id>:<client_secret>"');
+  let credentials: ClientCredentials;
+  try {
+    credentials = { clientId: formDecode(decoded.slice(0, colon)), clientSecret: formDecode(decoded.slice(colon + 1)) };
+  } catch {
+    throw new OAuthError('invalid_client', 'Basic credentials are not form-urlencoded');
+  }
+  if (credentials.clientId === '' || credentials.clientSecret === '') {
+    throw new OAuthError('invalid_client', 'Basic credentials need both a client id and a client secret');
+  }
+  return credentials;
+}
+
+/**
+ * The form parameters of the body. Every parameter may appear once (RFC 6749 3.2); one sent
+ * without a value counts as omitted (RFC 6749 3.1).
+ */
+export function parseForm(event: TokenEvent): Map<string, string> {
+  const contentType = header(event, 'content-type');
+  const mediaType = contentType?.split(';')[0].trim().toLowerCase();
+  if (mediaType !== 'application/x-www-form-urlencoded') {
+    throw new OAuthError('invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
+  }
+  const bytes = bodyBytes(event);
+  if (bytes.length > MAX_REQUEST_BYTES) throw new OAuthError('invalid_request', 'Request body is too large');
+  const params = new Map<string, string>();
+  for (const [name, value] of new URLSearchParams(bytes.toString('utf8'))) {
+    if (params.has(name)) throw new OAuthError('invalid_request', `Parameter ${name} is repeated`);
+    params.set(name, value);
+  }
+  for (const [name, value] of params) if (value === '') params.delete(name);
+  return params;
+}
+
+/** Space-separated scope tokens (RFC 6749 3.3); undefined when none were asked for. */
+export function parseScope(scope: string | undefined): string[] | undefined {
+  if (scope === undefined) return undefined;
+  const tokens = scope.split(' ').filter((token) => token !== '');
+  if (tokens.length === 0) return undefined;
+  const bad = tokens.find((token) => !SCOPE_TOKEN.test(token));
+  if (bad !== undefined) throw new OAuthError('invalid_scope', 'scope contains a character OAuth scopes may not contain');
+  return [...new Set(tokens)];
+}
+
+/** The scopes to grant: what was asked for if the client holds all of it, else invalid_scope; by default all of the client's. */
+export function grantedScopes(requested: string[] | undefined, clientScopes: readonly string[]): string[] {
+  if (requested === undefined) return [...clientScopes];
+  const missing = requested.filter((scope) => !clientScopes.includes(scope));
+  if (missing.length > 0) throw new OAuthError('invalid_scope', `The client may not request: ${missing.join(' ')}`);
+  return requested;
+}
+
+/** Reads and checks everything in the request that needs no storage. */
+export function parseTokenRequest(event: TokenEvent): TokenRequest {
+  const query = event.queryStringParameters ?? {};
+  if (Object.keys(query).length > 0) {
+    // Credentials in a URL end up in access logs.
+    throw new OAuthError('invalid_request', 'Send the token request parameters in the form body, not in the URL');
+  }
+  const form = parseForm(event);
+  const grantType = form.get('grant_type');
+  if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is missing');
+  if (grantType !== 'client_credentials') {
+    throw new OAuthError('unsupported_grant_type', 'Only grant_type=client_credentials is supported');
+  }
+  const authorization = header(event, 'authorization');
+  const formId = form.get('client_id');
+  const formSecret = form.get('client_secret');
+  let credentials: ClientCredentials;
+  if (authorization !== undefined) {
+    if (formSecret !== undefined) {
+      throw new OAuthError('invalid_request', 'Use one client authentication method: Basic or client_secret, not both');
+    }
+    credentials = parseBasicCredentials(authorization);
+    // Some client libraries repeat client_id in the body next to Basic; it must then name the same client.
+    if (formId !== undefined && formId !== credentials.clientId) {
+      throw new OAuthError('invalid_request', 'client_id in the body differs from the one in the Authorization header');
+    }
+  } else if (formId !== undefined && formSecret !== undefined) {
+    credentials = { clientId: formId, clientSecret: formSecret };
+  } else {
+    throw new OAuthError('invalid_client', 'Client authentication is missing: use HTTP Basic or client_id and client_secret');
+  }
+  return { credentials, scopes: parseScope(form.get('scope')) };
+}
+
+/**
+ * Runs after a client proved its credentials, before its token is issued: records the use.
+ * (The place for anything else the first use of a credential should change.)
+ */
+export async function onClientAuthenticated(systemAuth: SystemAuth): Promise<void> {
+  // Deleted between the check and now: it must not get a token.
+  if (!(await markSystemAuthUsed(systemAuth.id))) throw invalidClient();
+}
+
+/** Headers every token endpoint response carries (RFC 6749 5.1). */
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
+
+export function oauthErrorResponse(error: OAuthError): APIGatewayProxyResult {
+  const challenge: Record<string, string> = error.error === 'invalid_client' ? { 'www-authenticate': `Basic realm="${OAUTH_REALM}"` } : {};
+  return jsonResponse(error.httpStatus, { error: error.error, error_description: error.description }, { ...NO_STORE, ...challenge });
+}
+
+export function serverErrorResponse(): APIGatewayProxyResult {
+  return jsonResponse(500, { error: 'server_error' }, NO_STORE);
+}
+
+export async function handleTokenRequest(event: TokenEvent): Promise<APIGatewayProxyResult> {
+  try {
+    const request = parseTokenRequest(event);
+    const client = await authenticateClient(request.credentials.clientId, request.credentials.clientSecret);
+    const scopes = grantedScopes(request.scopes, client.scopes);
+    await onClientAuthenticated(client);
+    const issued = await issueAccessToken(client, scopes, publicBaseUrl(event));
+    logger.info('access token issued', { clientId: client.id, tenant: client.tenant, clientKind: client.kind, scope: scopes.join(' ') });
+    return jsonResponse(
+      200,
+      { access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scopes.join(' ') },
+      NO_STORE,
+    );
+  } catch (error) {
+    if (error instanceof OAuthError) {
+      logger.info('token request refused', { error: error.error, description: error.description });
+      return oauthErrorResponse(error);
+    }
+    logger.error('token request failed', { error: error instanceof Error ? { name: error.name, message: error.message } : 'unknown' });
+    return serverErrorResponse();
+  }
+}

@@ -50,12 +50,21 @@ export class PairingAdapterRegistry {
   }
 }
 
+/** One sentence naming the offending input, e.g. `inputParams.scopes[0] must be one of: "a", "b"`. */
 function describeSchemaError(validate: ValidateFunction): string {
   const error = validate.errors?.[0];
   if (!error) return 'does not match the schema';
-  const where = error.instancePath ? `inputParams${error.instancePath.replace(/\//g, '.')}` : 'inputParams';
-  if (error.keyword === 'additionalProperties') {
-    return `${where} has unknown key "${String((error.params as { additionalProperty: string }).additionalProperty)}"`;
+  const where = 'inputParams' + error.instancePath
+    .split('/')
+    .slice(1)
+    .map((segment) => (/^\d+$/.test(segment) ? `[${segment}]` : `.${segment.replace(/~1/g, '/').replace(/~0/g, '~')}`))
+    .join('');
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return `${where} has unknown key "${String((error.params as { additionalProperty: string }).additionalProperty)}"`;
+    case 'enum':
+      return `${where} must be one of: ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return `${where} ${error.message ?? 'does not match the schema'}`;
   }
-  return `${where} ${error.message ?? 'does not match the schema'}`;
 }

@@ -1,0 +1,19 @@
+// The OAuth scopes an application's client may hold: the one list that pairing, validation and the Director share.
+
+/** Every application client has it: read the application itself (viewer, application, applications). */
+export const APPLICATION_BASE_SCOPE = 'application:read';
+
+/**
+ * Everything pairing may grant an application. `application.auths:read` lets it read its own
+ * `Application.auths` (ids, status, lastUsedAt; never secrets), e.g. to see when a credential was last used.
+ * `application:write` is deliberately absent: an application never administers, not even itself.
+ */
+export const APPLICATION_SCOPES = [APPLICATION_BASE_SCOPE, 'application.auths:read'] as const;
+
+export type ApplicationScope = (typeof APPLICATION_SCOPES)[number];
+
+/** The scopes to grant for the requested ones: always the base scope, no duplicates, in APPLICATION_SCOPES order. */
+export function applicationScopesFor(requested: readonly string[] = []): ApplicationScope[] {
+  const wanted = new Set<string>([APPLICATION_BASE_SCOPE, ...requested]);
+  return APPLICATION_SCOPES.filter((scope) => wanted.has(scope));
+}

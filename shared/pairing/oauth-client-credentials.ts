@@ -1,0 +1,68 @@
+// The OAUTH2_CLIENT_CREDENTIALS pairing adapter: an OAuth client of kind APPLICATION whose secret only Secrets Manager keeps.
+import { deleteSecret } from '../aws/secrets';
+import { clientSecretName, createOAuthClient } from '../oauth/clients';
+import { deleteSystemAuth, updateSystemAuthStatus } from '../system-auths/repository';
+import type { SystemAuth } from '../system-auths/types';
+import type { AuthTypeDescription, PairingAdapter, PairingApplication, PairingContext, PairingResult } from './adapter';
+import { APPLICATION_BASE_SCOPE, APPLICATION_SCOPES, applicationScopesFor } from './application-scopes';
+
+export const OAUTH2_CLIENT_CREDENTIALS = 'OAUTH2_CLIENT_CREDENTIALS';
+
+/** The absolute URL of the token endpoint as the caller reached the API. */
+export const tokenUrl = (publicBaseUrl: string): string => `${publicBaseUrl}/oauth2/token`;
+
+/** API.md section 4: exactly these keys. */
+export interface OAuthClientCredentialsParams extends Record<string, unknown> {
+  clientId: string;
+  clientSecret: string;
+  tokenUrl: string;
+  scopes: string[];
+}
+
+export class OAuthClientCredentialsAdapter implements PairingAdapter {
+  readonly authType: AuthTypeDescription = {
+    type: OAUTH2_CLIENT_CREDENTIALS,
+    description:
+      `OAuth 2.0 client credentials (RFC 6749 4.4): a client id and a secret shown once, exchanged at the token URL for access tokens. ` +
+      `Scope ${APPLICATION_BASE_SCOPE} is always granted.`,
+    inputParams: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        scopes: {
+          type: 'array',
+          items: { type: 'string', enum: [...APPLICATION_SCOPES] },
+          uniqueItems: true,
+          description: `Scopes to grant besides ${APPLICATION_BASE_SCOPE}, which is always granted.`,
+        },
+      },
+    },
+  };
+
+  readonly systemAuthType = OAUTH2_CLIENT_CREDENTIALS;
+
+  async generate(application: PairingApplication, inputParams: Record<string, unknown>, context: PairingContext): Promise<PairingResult> {
+    // The registry has validated inputParams against the schema above.
+    const scopes = applicationScopesFor(inputParams.scopes as string[] | undefined);
+    const { clientId, clientSecret } = await createOAuthClient({
+      tenant: application.tenant,
+      kind: 'APPLICATION',
+      appId: application.id,
+      scopes,
+    });
+    const params: OAuthClientCredentialsParams = { clientId, clientSecret, tokenUrl: tokenUrl(context.publicBaseUrl), scopes };
+    return { type: OAUTH2_CLIENT_CREDENTIALS, systemAuthID: clientId, params };
+  }
+
+  /**
+   * REVOKED first, so the client is refused from this moment on (the token endpoint and bearer
+   * authentication accept only ACTIVE SystemAuths); then the secret; the SystemAuth item last, so a
+   * failure part-way leaves a REVOKED SystemAuth that listing shows and a retry finishes, never a
+   * secret nobody can find.
+   */
+  async revoke(systemAuth: SystemAuth): Promise<void> {
+    await updateSystemAuthStatus(systemAuth.tenant, systemAuth.id, 'REVOKED');
+    await deleteSecret(clientSecretName(systemAuth.id));
+    await deleteSystemAuth(systemAuth.id, { tenant: systemAuth.tenant, type: OAUTH2_CLIENT_CREDENTIALS });
+  }
+}

@@ -1,0 +1,116 @@
+// authenticateBearer: header parsing, and the checks against the SystemAuth behind a verified token (verification and storage mocked).
+import { authenticateBearer, forgetRecentSystemAuths } from '../../../shared/auth/bearer';
+import { UnauthenticatedError } from '../../../shared/errors';
+import { verifyAccessToken, type AccessTokenClaims } from '../../../shared/oauth/access-tokens';
+import { getSystemAuth } from '../../../shared/system-auths/repository';
+import type { SystemAuth } from '../../../shared/system-auths/types';
+
+jest.mock('../../../shared/oauth/access-tokens', () => ({ verifyAccessToken: jest.fn() }));
+jest.mock('../../../shared/system-auths/repository', () => ({ getSystemAuth: jest.fn() }));
+
+const verify = jest.mocked(verifyAccessToken);
+const lookup = jest.mocked(getSystemAuth);
+
+const adminAuth: SystemAuth = {
+  id: 'admin-client',
+  tenant: 'acme',
+  kind: 'ADMIN',
+  type: 'OAUTH2_CLIENT_CREDENTIALS',
+  status: 'ACTIVE',
+  scopes: ['application:read', 'application:write', 'application.auths:read'],
+  createdAt: '2024-01-01T00:00:00.000Z',
+};
+const appAuth: SystemAuth = { ...adminAuth, id: 'app-client', kind: 'APPLICATION', appId: 'app-1', scopes: ['application:read'] };
+
+const claimsOf = (auth: SystemAuth, scopes = auth.scopes): AccessTokenClaims => ({
+  iss: 'https://api.example.test',
+  sub: auth.id,
+  jti: 'j',
+  iat: 1,
+  exp: 2,
+  tenant: auth.tenant,
+  clientKind: auth.kind,
+  ...(auth.appId ? { appId: auth.appId } : {}),
+  scopes,
+});
+
+async function refusal(authorization: string | undefined): Promise<UnauthenticatedError> {
+  const error = await authenticateBearer(authorization).then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(UnauthenticatedError);
+  return error as UnauthenticatedError;
+}
+
+beforeEach(() => {
+  jest.resetAllMocks();
+  forgetRecentSystemAuths();
+});
+
+describe('authenticateBearer', () => {
+  it.each([
+    ['a missing header', undefined, /missing/],
+    ['an empty header', '  ', /missing/],
+    ['another scheme', 'Basic YTpi', /not "Bearer <access token>"/],
+    ['a bearer without token', 'Bearer ', /not "Bearer <access token>"/],
+    ['a token with spaces', 'Bearer a b', /not "Bearer <access token>"/],
+  ])('refuses %s before verifying anything', async (_name, header, message) => {
+    expect((await refusal(header)).message).toMatch(message);
+    expect(verify).not.toHaveBeenCalled();
+  });
+
+  it('passes a verification failure through unchanged', async () => {
+    verify.mockRejectedValue(new UnauthenticatedError('Access token has expired'));
+    expect((await refusal('Bearer x.y.z')).message).toBe('Access token has expired');
+  });
+
+  it('makes an ADMIN caller of an active admin client', async () => {
+    verify.mockResolvedValue(claimsOf(adminAuth));
+    lookup.mockResolvedValue(adminAuth);
+    await expect(authenticateBearer('bearer x.y.z')).resolves.toEqual({
+      kind: 'ADMIN', tenant: 'acme', clientId: 'admin-client', scopes: adminAuth.scopes,
+    });
+    expect(verify).toHaveBeenCalledWith('x.y.z');
+  });
+
+  it('makes an APPLICATION caller of an active application client', async () => {
+    verify.mockResolvedValue(claimsOf(appAuth));
+    lookup.mockResolvedValue(appAuth);
+    await expect(authenticateBearer('Bearer x.y.z')).resolves.toEqual({
+      kind: 'APPLICATION', tenant: 'acme', appId: 'app-1', systemAuthId: 'app-client', scopes: ['application:read'], via: 'OAUTH',
+    });
+  });
+
+  it('drops token scopes the client no longer holds', async () => {
+    verify.mockResolvedValue(claimsOf(appAuth, ['application:read', 'application:write']));
+    lookup.mockResolvedValue(appAuth);
+    expect((await authenticateBearer('Bearer x.y.z')).scopes).toEqual(['application:read']);
+  });
+
+  it.each([
+    ['a deleted client', undefined, /no longer exists/],
+    ['a revoked client', { ...appAuth, status: 'REVOKED' as const }, /not active/],
+    ['a certificate SystemAuth', { ...appAuth, type: 'CLIENT_CERTIFICATE' as const }, /no longer exists/],
+    ['a client of another tenant', { ...appAuth, tenant: 'other' }, /does not match/],
+    ['a client of another application', { ...appAuth, appId: 'app-2' }, /does not match/],
+    ['a client of another kind', { ...appAuth, kind: 'ADMIN' as const, appId: undefined }, /does not match/],
+  ])('refuses the token of %s', async (_name, stored, message) => {
+    verify.mockResolvedValue(claimsOf(appAuth));
+    lookup.mockResolvedValue(stored);
+    expect((await refusal('Bearer x.y.z')).message).toMatch(message);
+  });
+
+  it('looks the SystemAuth up again once its one-second cache entry is stale', async () => {
+    jest.useFakeTimers({ now: 1_000_000, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      verify.mockResolvedValue(claimsOf(appAuth));
+      lookup.mockResolvedValueOnce(appAuth).mockResolvedValueOnce({ ...appAuth, status: 'REVOKED' });
+      await authenticateBearer('Bearer x.y.z');
+      await authenticateBearer('Bearer x.y.z');
+      expect(lookup).toHaveBeenCalledTimes(1);
+      jest.setSystemTime(1_001_001);
+      expect((await refusal('Bearer x.y.z')).message).toMatch(/not active/);
+      expect(lookup).toHaveBeenCalledTimes(2);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});

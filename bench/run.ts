@@ -1,0 +1,25 @@
+// `npm run bench`: runs each benchmark section in turn in this one process and prints a one-line summary of all of them.
+import { caIssuanceBench } from './ca';
+
+/** One benchmark: prints its own details while it runs and returns a short summary for the final line. */
+export interface BenchSection {
+  name: string;
+  run: () => Promise<string>;
+}
+
+// Another measurement (e.g. pairing latency through the local stack) is one more entry here.
+const sections: BenchSection[] = [caIssuanceBench];
+
+async function main(): Promise<void> {
+  const summaries: string[] = [];
+  for (const section of sections) {
+    console.log(`bench: ${section.name} ...`);
+    summaries.push(await section.run());
+  }
+  console.log(`bench: ${summaries.join(', ')}`);
+}
+
+main().catch((error: unknown) => {
+  console.error('bench failed:', error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,120 @@
+// X.509 v3 certificates built as DER around raw key and name bytes and signed by node:crypto (works for RSA and EC subject keys).
+import { createHash, sign, type KeyObject } from 'node:crypto';
+import {
+  bitString,
+  boolean,
+  children,
+  decodeDer,
+  encodeDer,
+  explicit,
+  implicitPrimitive,
+  isUniversal,
+  namedBits,
+  nullValue,
+  octetString,
+  oid,
+  sequence,
+  smallInteger,
+  time,
+  Type,
+  unsignedInteger,
+  type Asn1,
+} from './der';
+
+export const OID = {
+  sha256WithRSAEncryption: '1.2.840.113549.1.1.11',
+  basicConstraints: '2.5.29.19',
+  keyUsage: '2.5.29.15',
+  extendedKeyUsage: '2.5.29.37',
+  subjectKeyIdentifier: '2.5.29.14',
+  authorityKeyIdentifier: '2.5.29.35',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
+} as const;
+
+/** keyUsage bit numbers (RFC 5280 4.2.1.3). */
+export const KeyUsage = { digitalSignature: 0, keyEncipherment: 2, keyCertSign: 5, cRLSign: 6 } as const;
+
+export interface Extension {
+  oid: string;
+  critical: boolean;
+  value: Asn1;
+}
+
+export interface TbsCertificate {
+  /** Positive serial number, big-endian. */
+  serial: Buffer;
+  /** DER of the issuer Name, copied from the issuing certificate so chain building matches byte for byte. */
+  issuerDer: Buffer;
+  subjectDer: Buffer;
+  subjectPublicKeyInfoDer: Buffer;
+  notBefore: Date;
+  notAfter: Date;
+  extensions: Extension[];
+}
+
+const sha256WithRsa = () => sequence(oid(OID.sha256WithRSAEncryption), nullValue());
+
+function extensionNode(extension: Extension): Asn1 {
+  const fields = [oid(extension.oid)];
+  if (extension.critical) fields.push(boolean(true));
+  fields.push(octetString(encodeDer(extension.value)));
+  return sequence(...fields);
+}
+
+/**
+ * Signs the TBSCertificate with the CA key (sha256WithRSAEncryption) and returns the certificate DER.
+ * The signature is node:crypto's native RSA, the one costly step; everything else is byte assembly.
+ */
+export function signCertificate(tbs: TbsCertificate, caKey: KeyObject): Buffer {
+  const tbsNode = sequence(
+    explicit(0, smallInteger(2)),
+    unsignedInteger(tbs.serial),
+    sha256WithRsa(),
+    decodeDer(tbs.issuerDer),
+    sequence(time(tbs.notBefore), time(tbs.notAfter)),
+    decodeDer(tbs.subjectDer),
+    decodeDer(tbs.subjectPublicKeyInfoDer),
+    explicit(3, sequence(...tbs.extensions.map(extensionNode))),
+  );
+  const signature = sign('sha256', encodeDer(tbsNode), caKey);
+  return encodeDer(sequence(tbsNode, sha256WithRsa(), bitString(signature)));
+}
+
+/** The subjectPublicKey bits of a SubjectPublicKeyInfo (without the unused-bits byte). */
+export function subjectPublicKeyBits(spkiDer: Buffer): Buffer {
+  const [, key] = children(decodeDer(spkiDer));
+  if (!isUniversal(key, Type.BITSTRING) || typeof key.value !== 'string') throw new Error('SubjectPublicKeyInfo without a key');
+  return Buffer.from(key.value, 'latin1').subarray(1);
+}
+
+/** Key identifier method 1 of RFC 5280 4.2.1.2: SHA-1 of the subjectPublicKey bits. */
+export function keyIdentifier(spkiDer: Buffer): Buffer {
+  return createHash('sha1').update(subjectPublicKeyBits(spkiDer)).digest();
+}
+
+export const basicConstraints = (ca: boolean, pathLength?: number): Extension => {
+  const fields: Asn1[] = [];
+  if (ca) fields.push(boolean(true));
+  if (ca && pathLength !== undefined) fields.push(smallInteger(pathLength));
+  return { oid: OID.basicConstraints, critical: true, value: sequence(...fields) };
+};
+
+export const keyUsage = (bits: number[]): Extension => ({ oid: OID.keyUsage, critical: true, value: namedBits(bits) });
+
+export const extendedKeyUsage = (purposes: string[]): Extension => ({
+  oid: OID.extendedKeyUsage,
+  critical: false,
+  value: sequence(...purposes.map(oid)),
+});
+
+export const subjectKeyIdentifier = (id: Buffer): Extension => ({
+  oid: OID.subjectKeyIdentifier,
+  critical: false,
+  value: octetString(id),
+});
+
+export const authorityKeyIdentifier = (id: Buffer): Extension => ({
+  oid: OID.authorityKeyIdentifier,
+  critical: false,
+  value: sequence(implicitPrimitive(0, id)),
+});

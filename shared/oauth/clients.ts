@@ -49,8 +49,8 @@ function validate(input: NewOAuthClient): void {
 
 /**
  * Creates an ACTIVE OAuth client. The secret is written first and the SystemAuth second, so a
- * crash in between leaves at worst a secret no client id can reach; a failed SystemAuth write
- * deletes the secret again.
+ * crash in between leaves at worst a secret no client id can reach; a failed call of either
+ * (including one whose response was lost after it took effect) deletes what may have been written.
  */
 export async function createOAuthClient(input: NewOAuthClient): Promise<CreatedOAuthClient> {
   validate(input);
@@ -70,28 +70,46 @@ export async function createOAuthClient(input: NewOAuthClient): Promise<CreatedO
   try {
     await createSecret(name, clientSecret, `OAuth client secret of SystemAuth ${clientId}`);
   } catch (cause) {
-    logger.error('creating the OAuth client secret failed', { secretName: name, error: errorSummary(cause) });
+    logger.error('creating the OAuth client secret failed; deleting it in case it was created', { secretName: name, error: errorSummary(cause) });
+    // The call may have failed after Secrets Manager stored the secret (a lost response); the name is
+    // this call's fresh client id, so whatever is stored under it is ours to delete.
+    await deleteOrphanedSecret(name);
     throw new InternalError('Could not create the OAuth client', { cause });
   }
   try {
     await createSystemAuth(systemAuth);
   } catch (cause) {
-    logger.error('storing the SystemAuth of a new OAuth client failed; deleting its secret', {
+    logger.error('storing the SystemAuth of a new OAuth client failed; deleting it and its secret', {
       systemAuthId: clientId,
       error: errorSummary(cause),
     });
+    // The write may have succeeded with its response lost: remove the SystemAuth first, and the secret
+    // only once that worked, so a failure here never leaves a SystemAuth without its secret.
     try {
-      await deleteSecret(name);
+      await deleteSystemAuth(clientId);
     } catch (compensationError) {
-      // The name lets an operator delete the orphan; the value is never logged.
-      logger.error('could not delete the secret of an OAuth client that was not created: delete it by hand', {
-        secretName: name,
+      logger.error('could not delete the SystemAuth of an OAuth client that was not created: revoke it by hand', {
+        systemAuthId: clientId,
         error: errorSummary(compensationError),
       });
+      throw new InternalError('Could not create the OAuth client', { cause });
     }
+    await deleteOrphanedSecret(name);
     throw new InternalError('Could not create the OAuth client', { cause });
   }
   return { clientId, clientSecret, systemAuth };
+}
+
+/** Compensation of a failed creation: deletes the secret, or logs its name for an operator (never its value). */
+async function deleteOrphanedSecret(name: string): Promise<void> {
+  try {
+    await deleteSecret(name);
+  } catch (compensationError) {
+    logger.error('could not delete the secret of an OAuth client that was not created: delete it by hand', {
+      secretName: name,
+      error: errorSummary(compensationError),
+    });
+  }
 }
 
 /** An administrator of the tenant: what the local stack and the admin CLI create. */

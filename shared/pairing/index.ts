@@ -1,7 +1,12 @@
-// The configured pairing adapter registry the Director uses: adding a pairing type is one line here.
+// The configured pairing adapters and the pairing service the Director uses: adding a pairing type is one line here.
 import { OAuthClientCredentialsAdapter } from './oauth-client-credentials';
 import { PairingAdapterRegistry } from './registry';
+import { PairingService } from './service';
+
+const oauthClientCredentials = new OAuthClientCredentialsAdapter();
 
 export const pairingAdapters = new PairingAdapterRegistry([
-  new OAuthClientCredentialsAdapter(),
+  oauthClientCredentials,
 ]);
+
+export const pairing = new PairingService(pairingAdapters, oauthClientCredentials);

@@ -43,15 +43,27 @@ export class OAuthClientCredentialsAdapter implements PairingAdapter {
 
   async generate(application: PairingApplication, inputParams: Record<string, unknown>, context: PairingContext): Promise<PairingResult> {
     // The registry has validated inputParams against the schema above.
-    const scopes = applicationScopesFor(inputParams.scopes as string[] | undefined);
-    const { clientId, clientSecret } = await createOAuthClient({
+    const { systemAuth, params } = await this.createClient(application, inputParams.scopes as string[] | undefined, context);
+    return { type: OAUTH2_CLIENT_CREDENTIALS, systemAuthID: systemAuth.id, params };
+  }
+
+  /**
+   * The client behind `generate`, also for requestClientCredentialsForApplication, which answers
+   * with the SystemAuth itself. `requestedScopes` must be APPLICATION_SCOPES (the schema ensures it).
+   */
+  async createClient(
+    application: PairingApplication,
+    requestedScopes: readonly string[] | undefined,
+    context: PairingContext,
+  ): Promise<{ systemAuth: SystemAuth; params: OAuthClientCredentialsParams }> {
+    const scopes = applicationScopesFor(requestedScopes);
+    const { clientId, clientSecret, systemAuth } = await createOAuthClient({
       tenant: application.tenant,
       kind: 'APPLICATION',
       appId: application.id,
       scopes,
     });
-    const params: OAuthClientCredentialsParams = { clientId, clientSecret, tokenUrl: tokenUrl(context.publicBaseUrl), scopes };
-    return { type: OAUTH2_CLIENT_CREDENTIALS, systemAuthID: clientId, params };
+    return { systemAuth, params: { clientId, clientSecret, tokenUrl: tokenUrl(context.publicBaseUrl), scopes } };
   }
 
   /**

@@ -1,0 +1,97 @@
+// The CLIENT_CERTIFICATE pairing adapter: a PENDING SystemAuth and a one-time token for the Connector, where the application gets its certificate.
+import { randomUUID } from 'node:crypto';
+import type { TokenIssuance } from '../one-time-tokens/issuance';
+import { LambdaTokenIssuer, type TokenIssuer } from '../one-time-tokens/issuer';
+import { deleteOneTimeTokens, tokenHashesOfSystemAuth } from '../one-time-tokens/repository';
+import { revokeCertificatesOfSystemAuth } from '../system-auths/certificate-records';
+import { createSystemAuth, deleteSystemAuth, updateSystemAuthStatus } from '../system-auths/repository';
+import type { SystemAuth } from '../system-auths/types';
+import type { AuthTypeDescription, PairingAdapter, PairingApplication, PairingContext, PairingResult } from './adapter';
+import { applicationScopesFor } from './application-scopes';
+
+export const CLIENT_CERTIFICATE = 'CLIENT_CERTIFICATE';
+
+/** API.md section 4: exactly these keys. */
+export interface ClientCertificateParams extends Record<string, unknown> {
+  token: string;
+  connectorURL: string;
+  /** RFC 3339. */
+  expiresAt: string;
+  /** base64 of JSON {token, connectorURL, expiresAt}: one string an administrator can hand over. */
+  rawEncoded: string;
+}
+
+export function clientCertificateParams(issued: TokenIssuance): ClientCertificateParams {
+  const { token, connectorURL, expiresAt } = issued;
+  const rawEncoded = Buffer.from(JSON.stringify({ token, connectorURL, expiresAt }), 'utf8').toString('base64');
+  return { token, connectorURL, expiresAt, rawEncoded };
+}
+
+export class ClientCertificateAdapter implements PairingAdapter {
+  readonly authType: AuthTypeDescription = {
+    type: CLIENT_CERTIFICATE,
+    description:
+      'Client certificate: a one-time token for the Connector, where the application sends a CSR and gets a certificate ' +
+      'signed by the pairing CA for the mTLS endpoint.',
+    inputParams: { type: 'object', additionalProperties: false },
+  };
+
+  readonly systemAuthType = CLIENT_CERTIFICATE;
+
+  constructor(private readonly tokens: TokenIssuer = new LambdaTokenIssuer()) {}
+
+  async generate(application: PairingApplication, _inputParams: Record<string, unknown>, context: PairingContext): Promise<PairingResult> {
+    const { systemAuth, params } = await this.createToken(application, context);
+    return { type: CLIENT_CERTIFICATE, systemAuthID: systemAuth.id, params, expiresAt: params.expiresAt };
+  }
+
+  /**
+   * The SystemAuth and first token behind `generate`, also for requestOneTimeTokenForApplication.
+   * When the token cannot be issued the SystemAuth is deleted again: nothing is left behind.
+   */
+  async createToken(
+    application: PairingApplication,
+    context: PairingContext,
+    now: Date = new Date(),
+  ): Promise<{ systemAuth: SystemAuth; params: ClientCertificateParams; createdAt: string }> {
+    const systemAuth: SystemAuth = {
+      id: randomUUID(),
+      tenant: application.tenant,
+      kind: 'APPLICATION',
+      type: CLIENT_CERTIFICATE,
+      appId: application.id,
+      status: 'PENDING',
+      scopes: applicationScopesFor(),
+      createdAt: now.toISOString(),
+    };
+    await createSystemAuth(systemAuth);
+    let issued: TokenIssuance;
+    try {
+      issued = await this.tokens.issue({
+        tenant: application.tenant,
+        appId: application.id,
+        systemAuthId: systemAuth.id,
+        purpose: 'CONFIGURATION',
+        publicBaseUrl: context.publicBaseUrl,
+      });
+    } catch (error) {
+      await deleteSystemAuth(systemAuth.id, { tenant: systemAuth.tenant, type: CLIENT_CERTIFICATE });
+      throw error;
+    }
+    return { systemAuth, params: clientCertificateParams(issued), createdAt: systemAuth.createdAt };
+  }
+
+  /**
+   * REVOKED first: from then on no token is issued or redeemed and no certificate signed for it (those
+   * writes require PENDING or ACTIVE), so the certificates listed next are all there will ever be.
+   * Then every token (spent ones too, so no retry hands out a certificate again), the item last: a
+   * failure part-way leaves a REVOKED SystemAuth that a retry finishes.
+   */
+  async revoke(systemAuth: SystemAuth): Promise<void> {
+    // Undefined: the tenant has no such SystemAuth (any more); never touch what another tenant's id might hold.
+    if (!(await updateSystemAuthStatus(systemAuth.tenant, systemAuth.id, 'REVOKED'))) return;
+    await revokeCertificatesOfSystemAuth(systemAuth.id);
+    await deleteOneTimeTokens(await tokenHashesOfSystemAuth(systemAuth.id));
+    await deleteSystemAuth(systemAuth.id, { tenant: systemAuth.tenant, type: CLIENT_CERTIFICATE });
+  }
+}

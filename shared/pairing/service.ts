@@ -1,0 +1,90 @@
+// Pairing and revocation of an application's credentials: what the Director's pairing resolvers and unregister call.
+import { InternalError, NotFoundError } from '../errors';
+import { logger } from '../logger';
+import { getSystemAuthOfTenant, listSystemAuthsOfApplication } from '../system-auths/repository';
+import type { SystemAuth } from '../system-auths/types';
+import type { AuthTypeDescription, PairingApplication, PairingContext, PairingResult } from './adapter';
+import type { OAuthClientCredentialsAdapter } from './oauth-client-credentials';
+import type { PairingAdapterRegistry } from './registry';
+
+/** Longer ids are no SystemAuth of ours; refusing them early keeps oversized keys away from DynamoDB. */
+const MAX_SYSTEM_AUTH_ID_LENGTH = 200;
+
+/** Raised when one or more credentials of an application could not be revoked; the rest were. A retry finishes the job. */
+export class RevocationIncompleteError extends InternalError {
+  constructor(
+    readonly failedSystemAuthIds: string[],
+    causes: unknown[],
+  ) {
+    super(
+      `Could not revoke ${failedSystemAuthIds.length} credential(s) of the application (${failedSystemAuthIds.join(', ')}); retry to finish`,
+      { cause: causes },
+    );
+  }
+}
+
+export class PairingService {
+  constructor(
+    private readonly registry: PairingAdapterRegistry,
+    private readonly oauthClients: OAuthClientCredentialsAdapter,
+  ) {}
+
+  /** The pairing types the application can use (the caller has checked the application exists). */
+  authTypes(): AuthTypeDescription[] {
+    return this.registry.authTypes();
+  }
+
+  /** Validates inputParams and creates the credential of that type. */
+  async generate(application: PairingApplication, type: string, inputParams: unknown, context: PairingContext): Promise<PairingResult> {
+    const result = await this.registry.generate(application, type, inputParams, context);
+    logger.info('application paired', { tenant: application.tenant, appId: application.id, type, systemAuthId: result.systemAuthID });
+    return result;
+  }
+
+  /** Compass's requestClientCredentialsForApplication: a new OAuth client with the default scopes, and its secret. */
+  async requestClientCredentials(application: PairingApplication, context: PairingContext): Promise<{ systemAuth: SystemAuth; clientSecret: string }> {
+    const { systemAuth, params } = await this.oauthClients.createClient(application, undefined, context);
+    logger.info('application paired', {
+      tenant: application.tenant, appId: application.id, type: systemAuth.type, systemAuthId: systemAuth.id,
+    });
+    return { systemAuth, clientSecret: params.clientSecret };
+  }
+
+  /** Every SystemAuth of the application. */
+  async authsOf(tenant: string, appId: string): Promise<SystemAuth[]> {
+    return listSystemAuthsOfApplication(tenant, appId);
+  }
+
+  /**
+   * Revokes one credential of an application of the tenant and returns it as it was, with status
+   * REVOKED. An unknown id, another tenant's, or an administrator's SystemAuth is NOT_FOUND.
+   */
+  async revokeSystemAuth(tenant: string, id: string): Promise<SystemAuth> {
+    const auth = id.length <= MAX_SYSTEM_AUTH_ID_LENGTH ? await getSystemAuthOfTenant(tenant, id) : undefined;
+    if (!auth || auth.kind !== 'APPLICATION') throw new NotFoundError(`No SystemAuth with id "${id.slice(0, MAX_SYSTEM_AUTH_ID_LENGTH)}"`);
+    await this.registry.revoke(auth);
+    logger.info('SystemAuth revoked', { tenant, appId: auth.appId, type: auth.type, systemAuthId: auth.id });
+    return { ...auth, status: 'REVOKED' };
+  }
+
+  /**
+   * Revokes every credential of the application. Each is attempted even when another fails; a
+   * failure leaves that credential REVOKED-but-listed (adapters revoke in that order), so calling
+   * this again finishes it. Returns what was revoked.
+   */
+  async revokeEveryCredentialOf(tenant: string, appId: string): Promise<SystemAuth[]> {
+    const auths = await listSystemAuthsOfApplication(tenant, appId);
+    const outcomes = await Promise.allSettled(auths.map((auth) => this.registry.revoke(auth)));
+    const failed = auths.filter((_, i) => outcomes[i].status === 'rejected');
+    if (failed.length > 0) {
+      const causes = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
+      logger.error('revoking the credentials of an application failed part-way', {
+        tenant, appId, failedSystemAuthIds: failed.map((auth) => auth.id),
+        errors: causes.map((cause) => (cause as { name?: string } | undefined)?.name ?? 'unknown error'),
+      });
+      throw new RevocationIncompleteError(failed.map((auth) => auth.id), causes);
+    }
+    if (auths.length > 0) logger.info('application credentials revoked', { tenant, appId, systemAuthIds: auths.map((auth) => auth.id) });
+    return auths.map((auth) => ({ ...auth, status: 'REVOKED' }));
+  }
+}

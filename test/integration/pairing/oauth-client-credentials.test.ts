@@ -1,0 +1,237 @@
+// The OAUTH2_CLIENT_CREDENTIALS adapter against DynamoDB Local + moto: what pairing stores, where the secret lives, revocation, and failures part-way.
+import { randomUUID } from 'node:crypto';
+import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo, secretsManager } from '../../../shared/aws/clients';
+import { readSecret } from '../../../shared/aws/secrets';
+import { config } from '../../../shared/config';
+import { InternalError, NotFoundError } from '../../../shared/errors';
+import { logger } from '../../../shared/logger';
+import { authenticateClient, clientSecretName } from '../../../shared/oauth/clients';
+import { OAuthError } from '../../../shared/oauth/errors';
+import { pairing, pairingAdapters } from '../../../shared/pairing';
+import type { PairingApplication } from '../../../shared/pairing/adapter';
+import { RevocationIncompleteError } from '../../../shared/pairing/service';
+import { getSystemAuth, listSystemAuthsOfApplication } from '../../../shared/system-auths/repository';
+import { freshTenant } from '../../support/local-aws';
+import { awsError, injectFailure } from './aws-failures';
+
+const context = { publicBaseUrl: 'https://pairing.example.test' };
+
+const newApplication = (): PairingApplication => ({ tenant: freshTenant(), id: randomUUID(), name: 'orders' });
+
+/** Every secret whose name starts with the client's secret name (ListSecrets filters by name prefix). */
+async function secretsOfClient(clientId: string): Promise<string[]> {
+  const out = await secretsManager().send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [clientSecretName(clientId)] }] }));
+  return (out.SecretList ?? []).map((secret) => secret.Name!).filter((name) => name.startsWith(clientSecretName(clientId)));
+}
+
+async function scanAll(tableName: string): Promise<unknown[]> {
+  const items: unknown[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await dynamo().send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
+    items.push(...(out.Items ?? []));
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** The client id of the secret a CreateSecret call named. */
+const clientIdOf = (input: Record<string, unknown>): string => String(input.Name).split('/').pop()!;
+
+describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
+  it('creates an ACTIVE APPLICATION SystemAuth whose id is the client id and returns exactly clientId, clientSecret, tokenUrl, scopes', async () => {
+    const application = newApplication();
+    const result = await pairing.generate(application, 'OAUTH2_CLIENT_CREDENTIALS', {}, context);
+
+    expect(result.type).toBe('OAUTH2_CLIENT_CREDENTIALS');
+    expect(Object.keys(result.params).sort()).toEqual(['clientId', 'clientSecret', 'scopes', 'tokenUrl']);
+    expect(result.params).toEqual({
+      clientId: result.systemAuthID,
+      clientSecret: expect.stringMatching(/^[A-Za-z0-9_-]{43,}$/),
+      tokenUrl: 'https://pairing.example.test/oauth2/token',
+      scopes: ['application:read'],
+    });
+    expect(await getSystemAuth(result.systemAuthID)).toEqual({
+      id: result.systemAuthID, tenant: application.tenant, kind: 'APPLICATION', type: 'OAUTH2_CLIENT_CREDENTIALS',
+      appId: application.id, status: 'ACTIVE', scopes: ['application:read'], createdAt: expect.any(String),
+    });
+    expect(await readSecret(clientSecretName(result.systemAuthID), 0)).toBe(result.params.clientSecret);
+    await expect(authenticateClient(result.systemAuthID, String(result.params.clientSecret))).resolves.toMatchObject({ appId: application.id });
+  });
+
+  it('grants application:read plus the requested extra scopes', async () => {
+    const result = await pairing.generate(newApplication(), 'OAUTH2_CLIENT_CREDENTIALS', { scopes: ['application.auths:read'] }, context);
+    expect(result.params.scopes).toEqual(['application:read', 'application.auths:read']);
+    expect((await getSystemAuth(result.systemAuthID))?.scopes).toEqual(['application:read', 'application.auths:read']);
+  });
+
+  it('leaves nothing behind for bad inputParams', async () => {
+    const application = newApplication();
+    await expect(pairing.generate(application, 'OAUTH2_CLIENT_CREDENTIALS', { scopes: ['application:write'] }, context))
+      .rejects.toThrow('inputParams.scopes[0] must be one of');
+    expect(await listSystemAuthsOfApplication(application.tenant, application.id)).toEqual([]);
+  });
+
+  it('requestClientCredentials returns the stored SystemAuth and the secret once', async () => {
+    const application = newApplication();
+    const { systemAuth, clientSecret } = await pairing.requestClientCredentials(application, context);
+    expect(await getSystemAuth(systemAuth.id)).toEqual(systemAuth);
+    expect(await readSecret(clientSecretName(systemAuth.id), 0)).toBe(clientSecret);
+  });
+
+  it('keeps the secret out of every DynamoDB item and every log line', async () => {
+    const lines: string[] = [];
+    const capture = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const errorCapture = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const previousLevel = logger.getLevelName();
+    logger.setLogLevel('DEBUG');
+    let secrets: string[] = [];
+    try {
+      const application = newApplication();
+      const first = await pairing.generate(application, 'OAUTH2_CLIENT_CREDENTIALS', { scopes: ['application.auths:read'] }, context);
+      const second = await pairing.requestClientCredentials(application, context);
+      secrets = [String(first.params.clientSecret), second.clientSecret];
+      await authenticateClient(first.systemAuthID, secrets[0]);
+      await pairing.revokeSystemAuth(application.tenant, first.systemAuthID);
+      await pairing.revokeEveryCredentialOf(application.tenant, application.id);
+    } finally {
+      logger.setLogLevel(previousLevel);
+      capture.mockRestore();
+      errorCapture.mockRestore();
+    }
+    expect(lines.join('')).toContain('application paired');
+    for (const secret of secrets) expect(lines.join('')).not.toContain(secret);
+
+    const { applicationsTable, systemAuthsTable, tokensTable } = config();
+    const application = newApplication();
+    const kept = await pairing.requestClientCredentials(application, context);
+    for (const table of [applicationsTable, systemAuthsTable, tokensTable]) {
+      expect(JSON.stringify(await scanAll(table))).not.toContain(kept.clientSecret);
+    }
+    expect(JSON.stringify(await scanAll(systemAuthsTable))).toContain(kept.systemAuth.id);
+  });
+
+  describe('revocation', () => {
+    it('deletes the secret and the SystemAuth, refuses the client at once, and returns the SystemAuth as REVOKED', async () => {
+      const application = newApplication();
+      const { params, systemAuthID } = await pairing.generate(application, 'OAUTH2_CLIENT_CREDENTIALS', {}, context);
+
+      const revoked = await pairing.revokeSystemAuth(application.tenant, systemAuthID);
+      expect(revoked).toMatchObject({ id: systemAuthID, status: 'REVOKED', appId: application.id });
+      expect(await getSystemAuth(systemAuthID)).toBeUndefined();
+      expect(await secretsOfClient(systemAuthID)).toEqual([]);
+      await expect(authenticateClient(systemAuthID, String(params.clientSecret))).rejects.toBeInstanceOf(OAuthError);
+    });
+
+    it('treats an unknown id, another tenant\'s and an administrator\'s SystemAuth as NOT_FOUND and changes nothing', async () => {
+      const application = newApplication();
+      const { systemAuthID } = await pairing.generate(application, 'OAUTH2_CLIENT_CREDENTIALS', {}, context);
+      await expect(pairing.revokeSystemAuth(freshTenant(), systemAuthID)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(pairing.revokeSystemAuth(application.tenant, randomUUID())).rejects.toBeInstanceOf(NotFoundError);
+      await expect(pairing.revokeSystemAuth(application.tenant, 'x'.repeat(5000))).rejects.toBeInstanceOf(NotFoundError);
+      expect((await getSystemAuth(systemAuthID))?.status).toBe('ACTIVE');
+
+      const { createAdminClient } = await import('../../../shared/oauth/clients');
+      const admin = await createAdminClient(application.tenant);
+      await expect(pairing.revokeSystemAuth(application.tenant, admin.clientId)).rejects.toBeInstanceOf(NotFoundError);
+      expect((await getSystemAuth(admin.clientId))?.status).toBe('ACTIVE');
+    });
+
+    it('revokes every credential of one application and none of another', async () => {
+      const application = newApplication();
+      const other = { ...newApplication(), tenant: application.tenant };
+      const ids = [
+        (await pairing.generate(application, 'OAUTH2_CLIENT_CREDENTIALS', {}, context)).systemAuthID,
+        (await pairing.requestClientCredentials(application, context)).systemAuth.id,
+      ];
+      const kept = (await pairing.generate(other, 'OAUTH2_CLIENT_CREDENTIALS', {}, context)).systemAuthID;
+
+      const revoked = await pairing.revokeEveryCredentialOf(application.tenant, application.id);
+      expect(revoked.map((auth) => auth.id).sort()).toEqual([...ids].sort());
+      expect(revoked.every((auth) => auth.status === 'REVOKED')).toBe(true);
+      expect(await listSystemAuthsOfApplication(application.tenant, application.id)).toEqual([]);
+      for (const id of ids) expect(await secretsOfClient(id)).toEqual([]);
+      expect((await getSystemAuth(kept))?.status).toBe('ACTIVE');
+      // Safe to retry: nothing left, nothing fails.
+      await expect(pairing.revokeEveryCredentialOf(application.tenant, application.id)).resolves.toEqual([]);
+    });
+
+    it('a revocation cut short by Secrets Manager leaves the client REVOKED (refused) and listed, and a retry finishes it', async () => {
+      const application = newApplication();
+      const { params, systemAuthID } = await pairing.generate(application, 'OAUTH2_CLIENT_CREDENTIALS', {}, context);
+      const failure = injectFailure(secretsManager(), { command: 'DeleteSecretCommand', moment: 'before-sending' }, awsError('ServiceUnavailable'));
+      try {
+        const error = await rejection(pairing.revokeEveryCredentialOf(application.tenant, application.id));
+        expect(error).toBeInstanceOf(RevocationIncompleteError);
+        expect(error.message).not.toMatch(/arn:aws|Rate exceeded|ServiceUnavailable/);
+      } finally {
+        failure.remove();
+      }
+      expect(failure.seen).toHaveLength(1);
+      expect(await listSystemAuthsOfApplication(application.tenant, application.id)).toMatchObject([{ id: systemAuthID, status: 'REVOKED' }]);
+      await expect(authenticateClient(systemAuthID, String(params.clientSecret))).rejects.toBeInstanceOf(OAuthError);
+
+      await pairing.revokeEveryCredentialOf(application.tenant, application.id);
+      expect(await getSystemAuth(systemAuthID)).toBeUndefined();
+      expect(await secretsOfClient(systemAuthID)).toEqual([]);
+    });
+
+    it('revoking through the registry twice is not an error', async () => {
+      const application = newApplication();
+      const { systemAuthID } = await pairing.generate(application, 'OAUTH2_CLIENT_CREDENTIALS', {}, context);
+      const auth = (await getSystemAuth(systemAuthID))!;
+      await pairingAdapters.revoke(auth);
+      await expect(pairingAdapters.revoke(auth)).resolves.toBeUndefined();
+    });
+  });
+
+  describe('a failure part-way through pairing leaves neither an orphaned secret nor a SystemAuth without one', () => {
+    const cases = [
+      ['Secrets Manager throttles CreateSecret', 'CreateSecretCommand', 'before-sending', 'ThrottlingException'],
+      ['Secrets Manager is down for CreateSecret', 'CreateSecretCommand', 'before-sending', 'ServiceUnavailable'],
+      ['the CreateSecret response is lost after the secret was created', 'CreateSecretCommand', 'after-taking-effect', 'InternalServiceError'],
+      ['the SystemAuth conditional write is lost', 'PutItemCommand', 'before-sending', 'ConditionalCheckFailedException'],
+      ['DynamoDB throttles the SystemAuth write', 'PutItemCommand', 'before-sending', 'ProvisionedThroughputExceededException'],
+      ['the SystemAuth write response is lost after it was stored', 'PutItemCommand', 'after-taking-effect', 'InternalServerError'],
+    ] as const;
+
+    it.each(cases)('%s: INTERNAL, no secret, no SystemAuth', async (_, command, moment, errorName) => {
+      const application = newApplication();
+      const failure = command === 'CreateSecretCommand'
+        ? injectFailure(secretsManager(), { command, moment }, awsError(errorName))
+        : injectFailure(dynamo(), { command, moment, when: (input) => input.TableName === config().systemAuthsTable }, awsError(errorName));
+      let error: Error;
+      try {
+        error = await rejection(pairing.generate(application, 'OAUTH2_CLIENT_CREDENTIALS', {}, context));
+      } finally {
+        failure.remove();
+      }
+      expect(failure.seen).toHaveLength(1);
+      expect(error).toBeInstanceOf(InternalError);
+      expect(error.message).toBe('Could not create the OAuth client');
+
+      const clientId = command === 'CreateSecretCommand' ? clientIdOf(failure.seen[0]) : (failure.seen[0].Item as { id: string }).id;
+      expect(clientId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await secretsOfClient(clientId)).toEqual([]);
+      expect(await getSystemAuth(clientId)).toBeUndefined();
+      expect(await listSystemAuthsOfApplication(application.tenant, application.id)).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,135 @@
+// Access-token signing and verification against the signing keys in moto: rotation, and every way a token is refused.
+import { randomUUID } from 'node:crypto';
+import { decodeProtectedHeader, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
+import { deleteSecret, readSecret } from '../../../shared/aws/secrets';
+import { resetConfig } from '../../../shared/config';
+import { UnauthenticatedError } from '../../../shared/errors';
+import { accessTokenAudience, issueAccessToken, verifyAccessToken } from '../../../shared/oauth/access-tokens';
+import {
+  activeSigningKey,
+  forgetSigningKeys,
+  publicJwks,
+  rotateSigningKey,
+} from '../../../shared/oauth/signing-keys';
+import type { SystemAuth } from '../../../shared/system-auths/types';
+import { freshTenant } from '../../support/local-aws';
+
+const admin = (): SystemAuth => ({
+  id: randomUUID(),
+  tenant: freshTenant(),
+  kind: 'ADMIN',
+  type: 'OAUTH2_CLIENT_CREDENTIALS',
+  status: 'ACTIVE',
+  scopes: ['application:read'],
+  createdAt: new Date().toISOString(),
+});
+
+async function refusal(jwt: string): Promise<string> {
+  const error = await verifyAccessToken(jwt).then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(UnauthenticatedError);
+  return (error as Error).message;
+}
+
+/** A token signed with the real active key, with claims chosen by the test. */
+async function signedWithActiveKey(claims: Record<string, unknown>, header: Record<string, string> = {}): Promise<string> {
+  const { kid, alg, key } = await activeSigningKey();
+  const now = Math.floor(Date.now() / 1000);
+  const payload = {
+    iss: 'https://api.example.test', sub: randomUUID(), aud: accessTokenAudience(), iat: now, exp: now + 60, jti: randomUUID(),
+    tenant: 't', client_kind: 'ADMIN', scope: 'application:read',
+    ...claims,
+  };
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg, kid, typ: 'at+jwt', ...header })
+    .sign(key);
+}
+
+describe('signing keys', () => {
+  it('creates one key when several processes race to create the first one', async () => {
+    // A prefix of its own, so this test sees a missing key; each isolated module copy stands for one process.
+    const prefix = `pairing-service/test-race-${randomUUID()}`;
+    const saved = process.env.SECRETS_PREFIX;
+    process.env.SECRETS_PREFIX = prefix;
+    resetConfig();
+    try {
+      const processes: Array<typeof import('../../../shared/oauth/signing-keys')> = [];
+      for (let i = 0; i < 4; i += 1) {
+        jest.isolateModules(() => {
+          processes.push(require('../../../shared/oauth/signing-keys'));
+        });
+      }
+      await Promise.all(processes.map((p) => p.ensureSigningKey()));
+      const stored = JSON.parse((await readSecret(`${prefix}/token-signing-keys`, 0))!);
+      expect(stored.keys).toHaveLength(1);
+      const actives = await Promise.all(processes.map(async (p) => (await p.activeSigningKey()).kid));
+      expect(new Set(actives)).toEqual(new Set([stored.activeKid]));
+    } finally {
+      await deleteSecret(`${prefix}/token-signing-keys`);
+      process.env.SECRETS_PREFIX = saved;
+      resetConfig();
+    }
+  });
+
+  it('keeps verifying tokens signed before a rotation, and signs new ones with the new key', async () => {
+    const client = admin();
+    const before = await issueAccessToken(client, ['application:read'], 'https://api.example.test');
+    const oldKid = decodeProtectedHeader(before.accessToken).kid;
+
+    const newKid = await rotateSigningKey();
+    expect(newKid).not.toBe(oldKid);
+    const kids = (await publicJwks()).keys.map((k) => k.kid);
+    expect(kids).toEqual(expect.arrayContaining([oldKid, newKid]));
+
+    await expect(verifyAccessToken(before.accessToken)).resolves.toMatchObject({ sub: client.id });
+    const after = await issueAccessToken(client, ['application:read'], 'https://api.example.test');
+    expect(decodeProtectedHeader(after.accessToken).kid).toBe(newKid);
+    // A process that still holds the keys from before the rotation finds the new kid by re-reading.
+    forgetSigningKeys();
+    await expect(verifyAccessToken(after.accessToken)).resolves.toMatchObject({ sub: client.id });
+  });
+});
+
+describe('verifyAccessToken refuses', () => {
+  it('an expired token', async () => {
+    const issued = await issueAccessToken(admin(), ['application:read'], 'https://api.example.test', -120);
+    expect(await refusal(issued.accessToken)).toBe('Access token has expired');
+  });
+
+  it('a token for another audience', async () => {
+    expect(await refusal(await signedWithActiveKey({ aud: 'pairing-service:prod' }))).toBe('Access token is not meant for this service');
+  });
+
+  it('a token whose signature does not verify', async () => {
+    const { accessToken } = await issueAccessToken(admin(), ['application:read'], 'https://api.example.test');
+    const [header, payload, signature] = accessToken.split('.');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), tenant: 'other' })).toString('base64url');
+    expect(await refusal(`${header}.${forged}.${signature}`)).toBe('Access token signature is invalid');
+  });
+
+  it('a token signed by a key that is not ours', async () => {
+    const { privateKey } = await generateKeyPair('ES256');
+    const jwt = await new SignJWT({ tenant: 't', client_kind: 'ADMIN', scope: 'application:read' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'someone-elses-key', typ: 'at+jwt' })
+      .setIssuer('x').setSubject(randomUUID()).setAudience(accessTokenAudience()).setIssuedAt().setExpirationTime('1h').setJti('j')
+      .sign(privateKey);
+    expect(await refusal(jwt)).toBe('Access token was signed with an unknown key');
+  });
+
+  it('an unsigned token', async () => {
+    const jwt = new UnsecuredJWT({ tenant: 't', client_kind: 'ADMIN', scope: 'x', sub: 's' }).setAudience(accessTokenAudience()).encode();
+    expect(await refusal(jwt)).toMatch(/algorithm|kid/);
+  });
+
+  it('a JWT that is not an access token', async () => {
+    expect(await refusal(await signedWithActiveKey({}, { typ: 'JWT' }))).toBe('Token is not an access token');
+  });
+
+  it('a token without a tenant, or an application token without app_id', async () => {
+    expect(await refusal(await signedWithActiveKey({ tenant: undefined }))).toBe('Access token has no tenant');
+    expect(await refusal(await signedWithActiveKey({ client_kind: 'APPLICATION' }))).toBe('Access token of an application has no app_id');
+  });
+
+  it('garbage', async () => {
+    expect(await refusal('not-a-jwt')).toBe('Access token is malformed');
+  });
+});

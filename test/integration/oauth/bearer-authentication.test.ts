@@ -1,0 +1,58 @@
+// authenticateBearer with real tokens from the token endpoint: callers it makes, and clients it refuses from the next request on.
+import { randomUUID } from 'node:crypto';
+import { handler } from '../../../functions/oauth/handler';
+import { authenticateBearer } from '../../../shared/auth/bearer';
+import { ADMIN_SCOPES } from '../../../shared/auth/caller';
+import { UnauthenticatedError } from '../../../shared/errors';
+import { createAdminClient, createOAuthClient, revokeOAuthClient } from '../../../shared/oauth/clients';
+import { updateSystemAuthStatus } from '../../../shared/system-auths/repository';
+import { freshTenant } from '../../support/local-aws';
+import { basicAuthorization, tokenRequest } from './token-requests';
+
+async function accessToken(clientId: string, clientSecret: string): Promise<string> {
+  const response = await handler(tokenRequest('grant_type=client_credentials', { Authorization: basicAuthorization(clientId, clientSecret) }));
+  expect(response.statusCode).toBe(200);
+  return JSON.parse(response.body).access_token;
+}
+
+/** Longer than the one second authenticateBearer may serve a SystemAuth from memory. */
+const pastBearerCache = () => new Promise((resolve) => setTimeout(resolve, 1100));
+
+describe('authenticateBearer with issued tokens', () => {
+  it('makes an ADMIN caller of an admin token', async () => {
+    const tenant = freshTenant();
+    const admin = await createAdminClient(tenant);
+    const token = await accessToken(admin.clientId, admin.clientSecret);
+    await expect(authenticateBearer(`Bearer ${token}`)).resolves.toEqual({
+      kind: 'ADMIN', tenant, clientId: admin.clientId, scopes: [...ADMIN_SCOPES],
+    });
+  });
+
+  it('makes an APPLICATION caller of an application token', async () => {
+    const tenant = freshTenant();
+    const appId = randomUUID();
+    const app = await createOAuthClient({ tenant, kind: 'APPLICATION', appId, scopes: ['application:read'] });
+    const token = await accessToken(app.clientId, app.clientSecret);
+    await expect(authenticateBearer(`Bearer ${token}`)).resolves.toEqual({
+      kind: 'APPLICATION', tenant, appId, systemAuthId: app.clientId, scopes: ['application:read'], via: 'OAUTH',
+    });
+  });
+
+  it('refuses the token of a revoked admin client', async () => {
+    const admin = await createAdminClient(freshTenant());
+    const token = await accessToken(admin.clientId, admin.clientSecret);
+    await authenticateBearer(`Bearer ${token}`);
+    await revokeOAuthClient(admin.clientId);
+    await pastBearerCache();
+    await expect(authenticateBearer(`Bearer ${token}`)).rejects.toThrow(new UnauthenticatedError('The OAuth client of this access token no longer exists'));
+  });
+
+  it('refuses the token of an application client whose SystemAuth was set REVOKED', async () => {
+    const tenant = freshTenant();
+    const app = await createOAuthClient({ tenant, kind: 'APPLICATION', appId: randomUUID(), scopes: ['application:read'] });
+    const token = await accessToken(app.clientId, app.clientSecret);
+    await updateSystemAuthStatus(tenant, app.clientId, 'REVOKED');
+    await pastBearerCache();
+    await expect(authenticateBearer(`Bearer ${token}`)).rejects.toThrow('The OAuth client of this access token is not active');
+  });
+});

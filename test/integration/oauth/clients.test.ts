@@ -1,0 +1,140 @@
+// OAuth clients against DynamoDB Local + moto: where the secret lives, compensation when a write fails, revocation, the comparison path.
+import crypto, { randomUUID } from 'node:crypto';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo, secretsManager } from '../../../shared/aws/clients';
+import { readSecret } from '../../../shared/aws/secrets';
+import { config } from '../../../shared/config';
+import { InternalError } from '../../../shared/errors';
+import { logger } from '../../../shared/logger';
+import { authenticateClient, clientSecretName, createAdminClient, createOAuthClient, revokeOAuthClient } from '../../../shared/oauth/clients';
+import { OAuthError } from '../../../shared/oauth/errors';
+import { applicationKey, getSystemAuth } from '../../../shared/system-auths/repository';
+import { freshTenant } from '../../support/local-aws';
+
+afterEach(() => jest.restoreAllMocks());
+
+/** Fails the next SystemAuth Put and reports the client id it carried. */
+function failNextSystemAuthPut(): { clientId: () => string } {
+  let clientId = '';
+  const client = dynamo();
+  const send = client.send.bind(client);
+  jest.spyOn(client, 'send').mockImplementation(((command: unknown) => {
+    if (command instanceof PutCommand && command.input.TableName === config().systemAuthsTable) {
+      clientId = command.input.Item!.id;
+      return Promise.reject(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' }));
+    }
+    return send(command as never);
+  }) as typeof client.send);
+  return { clientId: () => clientId };
+}
+
+async function secretExists(name: string): Promise<boolean> {
+  return secretsManager().send(new GetSecretValueCommand({ SecretId: name })).then(
+    () => true,
+    (error: { name?: string }) => {
+      if (error.name === 'ResourceNotFoundException') return false;
+      throw error;
+    },
+  );
+}
+
+describe('createOAuthClient', () => {
+  it('keeps the secret in Secrets Manager only: no DynamoDB item holds it', async () => {
+    const tenant = freshTenant();
+    const appId = randomUUID();
+    const created = await createOAuthClient({ tenant, kind: 'APPLICATION', appId, scopes: ['application:read'] });
+    expect(created.clientId).toBe(created.systemAuth.id);
+    await expect(readSecret(clientSecretName(created.clientId), 0)).resolves.toBe(created.clientSecret);
+
+    const item = (await dynamo().send(new GetCommand({ TableName: config().systemAuthsTable, Key: { id: created.clientId, sk: 'AUTH' } }))).Item;
+    expect(item).toMatchObject({ id: created.clientId, tenant, kind: 'APPLICATION', type: 'OAUTH2_CLIENT_CREDENTIALS', status: 'ACTIVE', appId });
+    const indexed = await dynamo().send(new QueryCommand({
+      TableName: config().systemAuthsTable, IndexName: 'byApplication',
+      KeyConditionExpression: 'appKey = :k', ExpressionAttributeValues: { ':k': applicationKey(tenant, appId) },
+    }));
+    for (const stored of [item, ...(indexed.Items ?? [])]) expect(JSON.stringify(stored)).not.toContain(created.clientSecret);
+  });
+
+  it('deletes the secret again when the SystemAuth write fails, and reports an internal error', async () => {
+    const failed = failNextSystemAuthPut();
+    const error = await createAdminClient(freshTenant()).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(InternalError);
+    expect((error as Error).message).toBe('Could not create the OAuth client');
+    jest.restoreAllMocks();
+    expect(failed.clientId()).not.toBe('');
+    await expect(getSystemAuth(failed.clientId())).resolves.toBeUndefined();
+    await expect(secretExists(clientSecretName(failed.clientId()))).resolves.toBe(false);
+  });
+
+  it('logs the name, never the value, of a secret it could not clean up', async () => {
+    const failed = failNextSystemAuthPut();
+    let secretValue = '';
+    const sm = secretsManager();
+    const smSend = sm.send.bind(sm);
+    jest.spyOn(sm, 'send').mockImplementation(((command: { constructor: { name: string }; input: { SecretString?: string } }) => {
+      if (command.constructor.name === 'CreateSecretCommand') secretValue = command.input.SecretString!;
+      if (command.constructor.name === 'DeleteSecretCommand') return Promise.reject(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+      return smSend(command as never);
+    }) as typeof sm.send);
+    const logged = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+
+    await expect(createAdminClient(freshTenant())).rejects.toBeInstanceOf(InternalError);
+    const name = clientSecretName(failed.clientId());
+    expect(logged).toHaveBeenCalledWith(expect.stringContaining('delete it by hand'), expect.objectContaining({ secretName: name }));
+    expect(secretValue).not.toBe('');
+    expect(JSON.stringify(logged.mock.calls)).not.toContain(secretValue);
+
+    jest.restoreAllMocks();
+    // The orphan exists (the compensation "failed"); clean it up so the run leaves nothing behind.
+    await expect(secretExists(name)).resolves.toBe(true);
+    await revokeOAuthClient(failed.clientId());
+    await expect(secretExists(name)).resolves.toBe(false);
+  });
+});
+
+describe('revokeOAuthClient', () => {
+  it('deletes the SystemAuth and the secret, and is idempotent', async () => {
+    const admin = await createAdminClient(freshTenant());
+    await expect(revokeOAuthClient(admin.clientId)).resolves.toBe(true);
+    await expect(getSystemAuth(admin.clientId)).resolves.toBeUndefined();
+    await expect(secretExists(clientSecretName(admin.clientId))).resolves.toBe(false);
+    await expect(revokeOAuthClient(admin.clientId)).resolves.toBe(false);
+    await expect(revokeOAuthClient(randomUUID())).resolves.toBe(false);
+  });
+
+  it('leaves a certificate SystemAuth with the same id alone', async () => {
+    const id = randomUUID();
+    await dynamo().send(new PutCommand({
+      TableName: config().systemAuthsTable,
+      Item: { id, sk: 'AUTH', tenant: freshTenant(), kind: 'APPLICATION', type: 'CLIENT_CERTIFICATE', appId: 'a', status: 'ACTIVE', scopes: [], createdAt: new Date().toISOString() },
+    }));
+    await expect(revokeOAuthClient(id)).resolves.toBe(false);
+    await expect(getSystemAuth(id)).resolves.toMatchObject({ type: 'CLIENT_CERTIFICATE' });
+  });
+});
+
+describe('authenticateClient', () => {
+  it('compares fixed-length digests in constant time, whatever the presented length', async () => {
+    const admin = await createAdminClient(freshTenant());
+    const compare = jest.spyOn(crypto, 'timingSafeEqual');
+    await expect(authenticateClient(admin.clientId, admin.clientSecret)).resolves.toMatchObject({ id: admin.clientId });
+    await expect(authenticateClient(admin.clientId, 'x')).rejects.toBeInstanceOf(OAuthError);
+    await expect(authenticateClient(admin.clientId, admin.clientSecret.repeat(3))).rejects.toBeInstanceOf(OAuthError);
+    expect(compare).toHaveBeenCalledTimes(3);
+    for (const [a, b] of compare.mock.calls) {
+      expect((a as Buffer).length).toBe(32);
+      expect((b as Buffer).length).toBe(32);
+    }
+  });
+
+  it('fails every way with the same invalid_client', async () => {
+    const admin = await createAdminClient(freshTenant());
+    const failures = await Promise.all([
+      authenticateClient(admin.clientId, 'wrong'),
+      authenticateClient(randomUUID(), admin.clientSecret),
+      authenticateClient('../../token-signing-keys', admin.clientSecret),
+    ].map((p) => p.then(() => undefined, (e: unknown) => e as OAuthError)));
+    for (const failure of failures) expect(failure).toMatchObject({ error: 'invalid_client', description: 'Client authentication failed' });
+  });
+});

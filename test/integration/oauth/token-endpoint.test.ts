@@ -1,0 +1,133 @@
+// The OAuth handler against DynamoDB Local + moto: grants, client authentication failures, scopes and the discovery documents.
+import { randomUUID } from 'node:crypto';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { handler } from '../../../functions/oauth/handler';
+import { ADMIN_SCOPES } from '../../../shared/auth/caller';
+import { accessTokenAudience, verifyAccessToken } from '../../../shared/oauth/access-tokens';
+import { createAdminClient, createOAuthClient, revokeOAuthClient } from '../../../shared/oauth/clients';
+import { getSystemAuth, updateSystemAuthStatus } from '../../../shared/system-auths/repository';
+import { freshTenant } from '../../support/local-aws';
+import { BASE_URL, basicAuthorization, oauthEvent, tokenRequest } from './token-requests';
+
+const grant = (clientId: string, clientSecret: string, extra = '') =>
+  handler(tokenRequest(`grant_type=client_credentials${extra}`, { Authorization: basicAuthorization(clientId, clientSecret) }));
+
+function expectInvalidClient(response: Awaited<ReturnType<typeof handler>>): void {
+  expect(response.statusCode).toBe(401);
+  expect(response.headers).toMatchObject({
+    'www-authenticate': 'Basic realm="pairing-service"',
+    'cache-control': 'no-store',
+    pragma: 'no-cache',
+  });
+  expect(JSON.parse(response.body)).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed' });
+}
+
+describe('POST /oauth2/token', () => {
+  it('grants an admin client a token with all its scopes, which then verifies', async () => {
+    const tenant = freshTenant();
+    const admin = await createAdminClient(tenant);
+    expect(admin.tenant).toBe(tenant);
+    expect(Buffer.from(admin.clientSecret, 'base64url').length).toBeGreaterThanOrEqual(32);
+
+    const response = await grant(admin.clientId, admin.clientSecret);
+    expect(response.statusCode).toBe(200);
+    expect(response.headers).toMatchObject({ 'cache-control': 'no-store', pragma: 'no-cache' });
+    const body = JSON.parse(response.body);
+    expect(body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600, scope: ADMIN_SCOPES.join(' ') });
+
+    const payload = decodeJwt(body.access_token);
+    expect(payload).toMatchObject({
+      iss: BASE_URL, sub: admin.clientId, aud: accessTokenAudience(), scope: ADMIN_SCOPES.join(' '), tenant, client_kind: 'ADMIN',
+    });
+    expect(payload.exp! - payload.iat!).toBe(3600);
+    expect(payload.jti).toEqual(expect.any(String));
+    expect(payload).not.toHaveProperty('app_id');
+    expect(decodeProtectedHeader(body.access_token)).toMatchObject({ alg: 'ES256', typ: 'at+jwt', kid: expect.any(String) });
+    await expect(verifyAccessToken(body.access_token)).resolves.toMatchObject({ sub: admin.clientId, tenant, clientKind: 'ADMIN' });
+  });
+
+  it('accepts client_secret_post and grants a requested subset of scopes', async () => {
+    const admin = await createAdminClient(freshTenant());
+    const response = await handler(tokenRequest(
+      `grant_type=client_credentials&client_id=${admin.clientId}&client_secret=${encodeURIComponent(admin.clientSecret)}&scope=application%3Aread`,
+    ));
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body).scope).toBe('application:read');
+    expect(decodeJwt(JSON.parse(response.body).access_token).scope).toBe('application:read');
+  });
+
+  it('refuses scopes beyond the client with invalid_scope', async () => {
+    const tenant = freshTenant();
+    const app = await createOAuthClient({ tenant, kind: 'APPLICATION', appId: randomUUID(), scopes: ['application:read'] });
+    const response = await grant(app.clientId, app.clientSecret, '&scope=application:read%20application:write');
+    expect(response.statusCode).toBe(400);
+    expect(response.headers).toMatchObject({ 'cache-control': 'no-store', pragma: 'no-cache' });
+    expect(JSON.parse(response.body)).toEqual({ error: 'invalid_scope', error_description: 'The client may not request: application:write' });
+  });
+
+  it('grants an application client a token with app_id and records lastUsedAt', async () => {
+    const tenant = freshTenant();
+    const appId = randomUUID();
+    const app = await createOAuthClient({ tenant, kind: 'APPLICATION', appId, scopes: ['application:read'] });
+    expect((await getSystemAuth(app.clientId))?.lastUsedAt).toBeUndefined();
+    const before = Date.now();
+    const response = await grant(app.clientId, app.clientSecret);
+    expect(response.statusCode).toBe(200);
+    expect(decodeJwt(JSON.parse(response.body).access_token)).toMatchObject({ client_kind: 'APPLICATION', app_id: appId, tenant });
+    const lastUsedAt = (await getSystemAuth(app.clientId))?.lastUsedAt;
+    expect(Date.parse(lastUsedAt!)).toBeGreaterThanOrEqual(before - 1000);
+  });
+
+  it('answers a wrong secret, an unknown client and a revoked client alike with 401 invalid_client', async () => {
+    const admin = await createAdminClient(freshTenant());
+    expectInvalidClient(await grant(admin.clientId, `${admin.clientSecret}x`));
+    expectInvalidClient(await grant(admin.clientId, admin.clientSecret.slice(1)));
+    expectInvalidClient(await grant(randomUUID(), admin.clientSecret));
+    expectInvalidClient(await grant('not-a-uuid', admin.clientSecret));
+
+    await expect(revokeOAuthClient(admin.clientId)).resolves.toBe(true);
+    expectInvalidClient(await grant(admin.clientId, admin.clientSecret));
+  });
+
+  it('refuses a client whose SystemAuth is no longer ACTIVE', async () => {
+    const tenant = freshTenant();
+    const app = await createOAuthClient({ tenant, kind: 'APPLICATION', appId: randomUUID(), scopes: ['application:read'] });
+    await updateSystemAuthStatus(tenant, app.clientId, 'REVOKED');
+    expectInvalidClient(await grant(app.clientId, app.clientSecret));
+  });
+
+  it('answers failed form-field authentication with 401 and the Basic challenge too', async () => {
+    const admin = await createAdminClient(freshTenant());
+    expectInvalidClient(await handler(tokenRequest(`grant_type=client_credentials&client_id=${admin.clientId}&client_secret=nope`)));
+  });
+});
+
+describe('discovery documents', () => {
+  it('publishes RFC 8414 metadata with absolute URLs', async () => {
+    const response = await handler(oauthEvent('GET', '/.well-known/oauth-authorization-server'));
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({
+      issuer: BASE_URL,
+      token_endpoint: `${BASE_URL}/oauth2/token`,
+      jwks_uri: `${BASE_URL}/.well-known/jwks.json`,
+      grant_types_supported: ['client_credentials'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      scopes_supported: expect.arrayContaining([...ADMIN_SCOPES]),
+    });
+  });
+
+  it('publishes the kid of issued tokens in the JWKS, without private key material', async () => {
+    const admin = await createAdminClient(freshTenant());
+    const token = JSON.parse((await grant(admin.clientId, admin.clientSecret)).body).access_token;
+    const response = await handler(oauthEvent('GET', '/.well-known/jwks.json'));
+    expect(response.statusCode).toBe(200);
+    const jwks = JSON.parse(response.body);
+    const key = jwks.keys.find((k: { kid: string }) => k.kid === decodeProtectedHeader(token).kid);
+    expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+    for (const k of jwks.keys) expect(k).not.toHaveProperty('d');
+  });
+
+  it('answers an unknown path with 404', async () => {
+    expect((await handler(oauthEvent('GET', '/.well-known/openid-configuration'))).statusCode).toBe(404);
+  });
+});

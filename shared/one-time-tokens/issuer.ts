@@ -1,0 +1,52 @@
+// The Director's side of token issuance: a TokenIssuer, and the one that invokes the `tokens` function through the Lambda API.
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { lambda } from '../aws/clients';
+import { config } from '../config';
+import { InternalError } from '../errors';
+import { logger } from '../logger';
+import type { TokenIssuance, TokenIssuanceRequest } from './issuance';
+
+export interface TokenIssuer {
+  issue(request: TokenIssuanceRequest): Promise<TokenIssuance>;
+}
+
+const isIssuance = (value: unknown): value is TokenIssuance => {
+  const v = value as Partial<TokenIssuance> | null;
+  return typeof v?.token === 'string' && typeof v.connectorURL === 'string' && typeof v.expiresAt === 'string';
+};
+
+/**
+ * Invokes config().tokensFunctionName synchronously. Locally the SDK reaches serverless-offline's Lambda
+ * endpoint through AWS_ENDPOINT_URL_LAMBDA. Any failure is an InternalError: the caller did nothing wrong.
+ */
+export class LambdaTokenIssuer implements TokenIssuer {
+  async issue(request: TokenIssuanceRequest): Promise<TokenIssuance> {
+    const functionName = config().tokensFunctionName;
+    let payload: unknown;
+    try {
+      const out = await lambda().send(
+        new InvokeCommand({
+          FunctionName: functionName,
+          InvocationType: 'RequestResponse',
+          Payload: Buffer.from(JSON.stringify(request)),
+        }),
+      );
+      const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
+      if (out.FunctionError) {
+        // The error payload is {errorType, errorMessage, ...}: no token in it, safe to log.
+        logger.error('token issuance function failed', { functionName, functionError: out.FunctionError, payload: text.slice(0, 1000) });
+        throw new InternalError('Could not issue a one-time token');
+      }
+      payload = JSON.parse(text);
+    } catch (error) {
+      if (error instanceof InternalError) throw error;
+      logger.error('token issuance function could not be invoked', { functionName, error });
+      throw new InternalError('Could not issue a one-time token', { cause: error });
+    }
+    if (!isIssuance(payload)) {
+      logger.error('token issuance function answered in an unexpected shape', { functionName });
+      throw new InternalError('Could not issue a one-time token');
+    }
+    return payload;
+  }
+}

@@ -1,0 +1,149 @@
+// GraphQL over HTTP for API Gateway proxy events: size limit, authentication, body parsing, depth limit,
+// validation, execution, and the mapping of every failure to a status and a client-safe error.
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import {
+  GraphQLError,
+  execute,
+  getOperationAST,
+  getVariableValues,
+  parse,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+} from 'graphql';
+import { ServiceError, toClientError } from '../errors';
+import { MAX_REQUEST_BYTES, bodyBytes, jsonResponse } from '../http';
+import { logger } from '../logger';
+import { MAX_QUERY_DEPTH, queryDepth } from './depth';
+import { errorBody, executionErrorEntry, requestErrorsBody, type GraphQLErrorBody } from './errors';
+
+export interface GraphQLEndpoint<Context> {
+  schema: GraphQLSchema;
+  /**
+   * Checks the request's credentials and builds the execution context. Throws UnauthenticatedError
+   * (HTTP 401) or another ServiceError (its HTTP status) to refuse the request before GraphQL runs.
+   */
+  context(event: APIGatewayProxyEvent): Promise<Context>;
+}
+
+interface GraphQLRequest {
+  query: string;
+  variables: Record<string, unknown>;
+  operationName: string | undefined;
+}
+
+/** A request refused before execution: HTTP status plus one error entry. */
+class RequestRefused extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly body: GraphQLErrorBody,
+  ) {
+    super(body.errors[0]?.message);
+  }
+}
+
+const badRequest = (message: string, locations?: GraphQLError['locations']) =>
+  new RequestRefused(400, errorBody('BAD_USER_INPUT', message, locations));
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function readRequest(body: Buffer): GraphQLRequest {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw badRequest('The request body must be JSON: {"query": "...", "variables": {...}}');
+  }
+  if (!isPlainObject(parsed)) throw badRequest('The request body must be a JSON object with a "query" string');
+  const { query, variables, operationName } = parsed;
+  if (typeof query !== 'string' || query.trim() === '') throw badRequest('The request body has no "query" string');
+  if (variables !== undefined && variables !== null && !isPlainObject(variables)) {
+    throw badRequest('"variables" must be a JSON object');
+  }
+  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') {
+    throw badRequest('"operationName" must be a string');
+  }
+  return { query, variables: variables ?? {}, operationName: operationName ?? undefined };
+}
+
+function parseQuery(query: string): DocumentNode {
+  try {
+    return parse(query);
+  } catch (error) {
+    if (error instanceof GraphQLError) throw badRequest(`The query does not parse: ${error.message}`, error.locations);
+    // graphql-js parses recursively: absurd nesting overflows the stack before the depth limit can count it.
+    if (error instanceof RangeError) throw badRequest(`The query nests deeper than the limit of ${MAX_QUERY_DEPTH} levels`);
+    throw error;
+  }
+}
+
+/** Maps a failure of the authentication step to its HTTP response. */
+function refusedByContext(error: unknown, requestId: string | undefined): RequestRefused {
+  const client = toClientError(error);
+  if (client.code === 'INTERNAL') logger.error('GraphQL request authentication failed', { requestId, error });
+  const status = error instanceof ServiceError ? error.httpStatus : 500;
+  return new RequestRefused(status, errorBody(client.code, client.message));
+}
+
+/** Serves one GraphQL-over-HTTP request (POST, application/json) against the endpoint's schema. */
+export async function handleGraphQLRequest<Context>(
+  event: APIGatewayProxyEvent,
+  endpoint: GraphQLEndpoint<Context>,
+): Promise<APIGatewayProxyResult> {
+  const requestId = event.requestContext?.requestId;
+  try {
+    const body = bodyBytes(event);
+    if (body.length > MAX_REQUEST_BYTES) {
+      throw new RequestRefused(413, errorBody('BAD_USER_INPUT', `The request body is larger than ${MAX_REQUEST_BYTES} bytes`));
+    }
+
+    let context: Context;
+    try {
+      context = await endpoint.context(event);
+    } catch (error) {
+      throw refusedByContext(error, requestId);
+    }
+
+    const request = readRequest(body);
+    const document = parseQuery(request.query);
+    if (queryDepth(document, MAX_QUERY_DEPTH) > MAX_QUERY_DEPTH) {
+      throw badRequest(`The query nests deeper than the limit of ${MAX_QUERY_DEPTH} levels`);
+    }
+    const validationErrors = validate(endpoint.schema, document);
+    if (validationErrors.length > 0) {
+      return jsonResponse(400, requestErrorsBody(validationErrors));
+    }
+    const operation = getOperationAST(document, request.operationName);
+    if (!operation) {
+      throw badRequest(
+        request.operationName
+          ? `The query has no operation named "${request.operationName}"`
+          : 'The query has several operations: say which one to run with "operationName"',
+      );
+    }
+    if (operation.operation === 'subscription') throw badRequest('Subscriptions are not supported');
+
+    // Coerced here rather than inside execute() so that bad variables are told apart from execution errors.
+    const coerced = getVariableValues(endpoint.schema, operation.variableDefinitions ?? [], request.variables, { maxErrors: 20 });
+    if (coerced.errors) {
+      return jsonResponse(400, requestErrorsBody(coerced.errors));
+    }
+
+    const result = await execute({
+      schema: endpoint.schema,
+      document,
+      variableValues: request.variables,
+      operationName: request.operationName,
+      contextValue: context,
+    });
+    return jsonResponse(200, {
+      ...(result.errors?.length ? { errors: result.errors.map((error) => executionErrorEntry(error, requestId)) } : {}),
+      data: result.data ?? null,
+    });
+  } catch (error) {
+    if (error instanceof RequestRefused) return jsonResponse(error.statusCode, error.body);
+    logger.error('GraphQL request failed', { requestId, error });
+    return jsonResponse(500, errorBody('INTERNAL', 'Internal error'));
+  }
+}

@@ -28,15 +28,16 @@ export interface SpawnOptions {
   args: string[];
   cwd?: string;
   env?: NodeJS.ProcessEnv;
-  /** Where to copy the child's output as it arrives (besides the kept tail); default: nowhere. */
-  forwardOutput?: NodeJS.WritableStream;
+  /** Called with the child's output as it arrives (besides the kept tail); default: output is only kept. */
+  onOutput?: (chunk: Buffer) => void;
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const TAIL_CHARS = 4000;
 
-function processAlive(pid: number): boolean {
+/** Whether a process (or, with a negative id, a process group) exists. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -49,6 +50,7 @@ function processAlive(pid: number): boolean {
 // which no exit handler survives. It exits as soon as the group it watches is gone.
 const GUARDIAN = `
 const [parent, group] = process.argv.slice(1).map(Number);
+process.title = 'local-stack-guardian ' + group;
 const alive = (pid) => { try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; } };
 const timer = setInterval(() => {
   if (!alive(-group)) process.exit(0);
@@ -79,7 +81,7 @@ export function spawnProcess(options: SpawnOptions): LocalProcess {
   let spawnError: Error | undefined;
   const keep = (chunk: Buffer) => {
     tail = (tail + chunk.toString('utf8')).slice(-TAIL_CHARS);
-    options.forwardOutput?.write(chunk);
+    options.onOutput?.(chunk);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
@@ -230,8 +232,20 @@ export async function waitForHttp(
   );
 }
 
-/** The last non-empty line of some output, for one-line error messages. */
+/**
+ * One line saying why a process failed, from its output: the paragraph after a line `Error:` (osls
+ * prints its error there, followed by a stack and a docs link), otherwise the last non-empty line.
+ */
 export function lastLine(output: string): string {
-  const lines = output.split('\n').map((line) => line.trim()).filter(Boolean);
-  return lines.at(-1) ?? '(no output)';
+  const lines = output.split('\n').map((line) => line.trim());
+  const start = lines.findIndex((line) => line === 'Error:');
+  if (start >= 0) {
+    const paragraph: string[] = [];
+    for (const line of lines.slice(start + 1)) {
+      if (line === '' || /^at .*:\d+:\d+\)?$/.test(line)) break; // a stack frame
+      paragraph.push(line.replace(/^Error: /, ''));
+    }
+    if (paragraph.length > 0) return paragraph.join(' ');
+  }
+  return lines.filter(Boolean).at(-1) ?? '(no output)';
 }

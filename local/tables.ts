@@ -19,7 +19,7 @@ import {
   type ProvisionedThroughput,
 } from '@aws-sdk/client-dynamodb';
 import { projectRoot } from './aws-services';
-import { LocalStackError } from './processes';
+import { lastLine, LocalStackError } from './processes';
 
 const run = promisify(execFile);
 
@@ -69,8 +69,7 @@ export async function printResources(stage: string, root = projectRoot): Promise
     printed = out.stdout;
   } catch (error) {
     const output = String((error as { stderr?: unknown }).stderr ?? '') + String((error as { stdout?: unknown }).stdout ?? '');
-    const reason = output.trim().split('\n').filter(Boolean).at(-1) ?? (error as Error).message;
-    throw new LocalStackError(`serverless print of the tables (stage ${stage}) failed: ${reason}`);
+    throw new LocalStackError(`serverless print of the tables (stage ${stage}) failed: ${output.trim() ? lastLine(output) : (error as Error).message}`);
   }
   let resources: Record<string, CfnResource>;
   try {

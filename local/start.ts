@@ -1,0 +1,268 @@
+// `npm start`: the whole service on this machine (DynamoDB Local, moto, the tables, signing key, pairing CA,
+// the `default` tenant's administrator, serverless-offline) and one `ready` line on stdout; signals stop it all.
+import path from 'node:path';
+import { projectRoot, requireLocalAwsTools, startDynamoDbLocal, startMoto, type LocalAwsService } from './aws-services';
+import {
+  assertPortFree,
+  LocalStackError,
+  lastLine,
+  portFromEnv,
+  processAlive,
+  spawnProcess,
+  waitForHttp,
+  type LocalProcess,
+} from './processes';
+import { localStateDir, removeStackFile, writeAdminFile, writeStackFile } from './stack-file';
+import { createStageTables } from './tables';
+
+const STAGE = 'local';
+const REGION = 'eu-central-1';
+const ADMIN_TENANT = 'default';
+
+/** Every port the stack listens on, by the variable that sets it; all are checked before anything starts. */
+const PORT_DEFAULTS = {
+  PORT: 3000,
+  LOCAL_DYNAMODB_PORT: 8000,
+  LOCAL_AWS_PORT: 5055,
+  OFFLINE_LAMBDA_PORT: 3002,
+} as const;
+type PortVariable = keyof typeof PORT_DEFAULTS;
+type Ports = Record<PortVariable, number>;
+
+/** Something the stack started and must stop on the way out. */
+interface Running {
+  readonly name: string;
+  stop(): Promise<void>;
+  /** Resolves when it ends by itself (a crash after start-up ends the stack). */
+  exited?(): Promise<void>;
+  /** Its last output, to say why it ended. */
+  outputTail?(): string;
+}
+
+/** A part of the stack that serves the endpoints; started once local AWS and the bootstrap are in place. */
+interface RunningFrontend extends Running {
+  /** Resolves once it answers requests; the `ready` line waits for every frontend. */
+  ready(): Promise<void>;
+  /** What the `ready` line shows for it, e.g. `http://127.0.0.1:3000`. */
+  readonly url: string;
+}
+
+interface Frontend {
+  readonly name: string;
+  start(env: NodeJS.ProcessEnv): Promise<RunningFrontend>;
+}
+
+const launchedAt = Date.now();
+const progress = (message: string) =>
+  process.stderr.write(`[npm start +${((Date.now() - launchedAt) / 1000).toFixed(1)}s] ${message}\n`);
+
+// Set once the `ready` line is out: serverless-offline's own banner ("Server ready") would otherwise
+// reach the terminal before every endpoint answers.
+let announced = false;
+
+/** serverless-offline: the HTTP endpoints on PORT and the Lambda invoke endpoint on OFFLINE_LAMBDA_PORT. */
+function serverlessOffline(ports: Ports): Frontend {
+  const name = 'serverless-offline';
+  return {
+    name,
+    async start(env) {
+      const child: LocalProcess = spawnProcess({
+        name,
+        command: process.execPath,
+        args: [path.join(projectRoot, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'offline', 'start', '--stage', STAGE],
+        cwd: projectRoot,
+        env,
+        onOutput: (chunk) => {
+          if (announced) process.stderr.write(chunk);
+        },
+      });
+      const url = `http://127.0.0.1:${ports.PORT}`;
+      return {
+        name,
+        url,
+        stop: () => child.stop(),
+        exited: () => child.exited(),
+        outputTail: () => child.outputTail(),
+        // The JWKS answers 200 only once the oauth function is built and reads the signing key.
+        ready: () =>
+          waitForHttp(`${url}/.well-known/jwks.json`, {
+            process: child,
+            what: `serverless-offline (PORT ${ports.PORT})`,
+            timeoutMs: 120000,
+            isReady: (response) => response.status === 200,
+          }),
+      };
+    },
+  };
+}
+
+/** The endpoint servers of the stack, in one place: another one (the mTLS gateway) is added here. */
+function frontends(ports: Ports): Frontend[] {
+  return [serverlessOffline(ports)];
+}
+
+function readPorts(env: NodeJS.ProcessEnv): Ports {
+  const ports = Object.fromEntries(
+    Object.entries(PORT_DEFAULTS).map(([variable, fallback]) => [variable, portFromEnv(env, variable, fallback)]),
+  ) as Ports;
+  const byPort = new Map<number, string>();
+  for (const [variable, port] of Object.entries(ports)) {
+    const other = byPort.get(port);
+    if (other) throw new LocalStackError(`${other} and ${variable} are both ${port}: each needs its own port`);
+    byPort.set(port, variable);
+  }
+  return ports;
+}
+
+const running: Running[] = [];
+let stopping = false;
+
+async function stopEverything(): Promise<void> {
+  // Frontends first (they use local AWS), then the rest; each group gets SIGTERM, then SIGKILL.
+  const frontendsFirst = [...running].reverse();
+  running.length = 0;
+  for (const part of frontendsFirst) await part.stop().catch(() => undefined);
+}
+
+async function shutdown(code: number, message?: string): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    if (message) progress(message);
+    await stopEverything();
+    removeStackFile(stateDir);
+  }
+  process.exit(code);
+}
+
+/** Registers a started part; one that ends by itself later takes the whole stack down. */
+function track<T extends Running>(part: T): T {
+  running.push(part);
+  void part.exited?.().then(() => {
+    if (stopping) return;
+    const why = part.outputTail ? `: ${lastLine(part.outputTail())}` : '';
+    void shutdown(1, `${part.name} stopped unexpectedly${why}`);
+  });
+  return part;
+}
+
+const stateDir = localStateDir();
+
+/** Waits for all parts to start and tracks each one that did, so a failure of one still stops the others. */
+async function startTogether<T extends Running>(starting: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(starting);
+  const parts = results.flatMap((result) => (result.status === 'fulfilled' ? [track(result.value)] : []));
+  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure) throw failure.reason;
+  return parts;
+}
+
+const asRunning = (service: LocalAwsService): LocalAwsService & Running => ({
+  ...service,
+  name: service.process.name,
+  exited: () => service.process.exited(),
+  outputTail: () => service.process.outputTail(),
+});
+
+async function start(): Promise<void> {
+  const startedAt = launchedAt;
+  // Node 20 is the local runtime (../shared/ARCHITECTURE.md); the SDK's notice about it is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const ports = readPorts(process.env);
+  const mtlsPort = portFromEnv(process.env, 'MTLS_PORT', 3443);
+  requireLocalAwsTools();
+  for (const [variable, port] of Object.entries(ports)) await assertPortFree(port, variable);
+
+  progress(`starting DynamoDB Local (:${ports.LOCAL_DYNAMODB_PORT}) and moto (:${ports.LOCAL_AWS_PORT})`);
+  const [dynamoService, motoService] = await startTogether([
+    startDynamoDbLocal({ port: ports.LOCAL_DYNAMODB_PORT, portVariable: 'LOCAL_DYNAMODB_PORT' }).then(asRunning),
+    startMoto({ port: ports.LOCAL_AWS_PORT, portVariable: 'LOCAL_AWS_PORT' }).then(asRunning),
+  ]);
+  const dynamo = dynamoService.endpoint;
+  const moto = motoService.endpoint;
+
+  progress('creating the tables from serverless.yml');
+  const tables = await createStageTables(STAGE, dynamo);
+
+  const publicBaseUrl = `http://127.0.0.1:${ports.PORT}`;
+  const mtlsBaseUrl = `https://127.0.0.1:${mtlsPort}`;
+  const lambdaEndpoint = `http://127.0.0.1:${ports.OFFLINE_LAMBDA_PORT}`;
+  // The SDK's standard variables point every client at local AWS: the code has no local branches.
+  // Dummy credentials: a developer's real AWS profile must never be used by the local stack.
+  delete process.env.AWS_PROFILE;
+  delete process.env.AWS_SESSION_TOKEN;
+  Object.assign(process.env, {
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: moto,
+    AWS_ENDPOINT_URL_LAMBDA: lambdaEndpoint,
+    STAGE,
+    PUBLIC_BASE_URL: publicBaseUrl,
+    MTLS_BASE_URL: mtlsBaseUrl,
+    PORT: String(ports.PORT),
+    OFFLINE_LAMBDA_PORT: String(ports.OFFLINE_LAMBDA_PORT),
+    MTLS_PORT: String(mtlsPort),
+  });
+  // The bootstrap below logs through Powertools to stdout, which is reserved for the `ready` line.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+
+  progress('creating the token-signing key, the pairing CA and the default administrator');
+  // Imported only now: the domain modules read the environment set above.
+  const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
+  const { createAdminClient } = await import('../shared/oauth/clients');
+  const { ensureCertificateAuthority } = await import('../shared/certificates/ca');
+  await Promise.all([ensureSigningKey(), ensureCertificateAuthority()]);
+  const admin = await createAdminClient(ADMIN_TENANT);
+
+  progress('starting the endpoints and waiting until they answer');
+  const servers = await startTogether(frontends(ports).map((frontend) => frontend.start(process.env)));
+  await Promise.all(servers.map((server) => server.ready()));
+
+  const tokenUrl = `${publicBaseUrl}/oauth2/token`;
+  const directorUrl = `${publicBaseUrl}/director/graphql`;
+  const adminFile = writeAdminFile(stateDir, {
+    clientId: admin.clientId,
+    clientSecret: admin.clientSecret,
+    tokenUrl,
+    directorUrl,
+    tenant: admin.tenant,
+  });
+  writeStackFile(stateDir, {
+    pid: process.pid,
+    startedAt: new Date(startedAt).toISOString(),
+    stage: STAGE,
+    region: REGION,
+    ports: { ...ports, MTLS_PORT: mtlsPort },
+    endpoints: { publicBaseUrl, mtlsBaseUrl, tokenUrl, directorUrl, dynamodb: dynamo, secretsManager: moto, lambda: lambdaEndpoint },
+    tables,
+  });
+
+  const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+  announced = true;
+  process.stdout.write(
+    `ready in ${seconds} s: ${servers.map((server) => `${server.name} ${server.url}`).join(', ')}; ` +
+      `token ${tokenUrl}; director ${directorUrl}; administrator of tenant ${ADMIN_TENANT} in ${path.relative(process.cwd(), adminFile) || adminFile}\n`,
+  );
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof LocalStackError) return error.message;
+  const message = error instanceof Error ? error.message : String(error);
+  return lastLine(message);
+}
+
+// A closed terminal or pipe must not turn into an unhandled EPIPE while stopping.
+process.stdout.on('error', () => undefined);
+process.stderr.on('error', () => undefined);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => void shutdown(0, `${signal}: stopping the stack`));
+}
+// Also stop when whoever started us is gone (npm killed with SIGKILL, a closed CI step); this timer
+// is also what keeps this process alive while the children (unref'd) run.
+const parentPid = process.ppid;
+setInterval(() => {
+  if (parentPid > 1 && !processAlive(parentPid)) void shutdown(0, 'parent process is gone: stopping the stack');
+}, 1000);
+
+start().catch((error: unknown) => shutdown(1, `npm start failed: ${describeFailure(error)}`));

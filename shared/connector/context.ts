@@ -1,0 +1,28 @@
+// The Connector's per-request context: the authenticated caller, and the note that the credentials were found spent while running.
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { authenticateOneTimeToken } from './authentication';
+import type { ConnectorCaller } from './caller';
+import { CredentialsSpentError, type Configuration } from './service';
+
+export interface ConnectorContext {
+  caller: ConnectorCaller;
+  /** The request's one `configuration` result. */
+  configuration?: Promise<Configuration>;
+  /** Set when a resolver found the credentials spent: the endpoint then answers HTTP 401 for the whole request. */
+  refusal?: CredentialsSpentError;
+  /** Passes the work's result through, noting a CredentialsSpentError on the way. */
+  refuseWhenSpent<T>(work: Promise<T>): Promise<T>;
+}
+
+export async function connectorContext(event: APIGatewayProxyEvent, now: Date = new Date()): Promise<ConnectorContext> {
+  const caller = await authenticateOneTimeToken(event, now);
+  const context: ConnectorContext = {
+    caller,
+    refuseWhenSpent: (work) =>
+      work.catch((error: unknown) => {
+        if (error instanceof CredentialsSpentError) context.refusal ??= error;
+        throw error;
+      }),
+  };
+  return context;
+}

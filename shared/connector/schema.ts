@@ -1,0 +1,50 @@
+// The Connector's GraphQL SDL: a verbatim copy of the contract (../shared/spec/connector.graphql), kept
+// as a TypeScript string so that esbuild, jest and tsx all load it without a text-file loader.
+export const connectorSdl = `# Connector API — the contract served at POST /connector/graphql, both
+#   - token-secured: header \`Connector-Token: <one-time token>\` (or query parameter \`?token=\`), and
+#   - certificate-secured: through the mTLS endpoint, authenticated by the client certificate.
+# Same names as the Compass Connector.
+
+type Query {
+  # Token-secured: consumes the presented token and returns a fresh one for signCertificateSigningRequest.
+  # Certificate-secured: returns the same CSR info for the certificate's SystemAuth, and a null token.
+  configuration: Configuration!
+}
+
+type Mutation {
+  # csr: base64 of a PEM "CERTIFICATE REQUEST" (plain PEM is accepted too).
+  # Token-secured: first pairing. Certificate-secured: renewal (same subject required).
+  signCertificateSigningRequest(csr: String!): CertificationResult!
+  # Certificate-secured only: revokes the calling certificate. Returns true.
+  revokeCertificate: Boolean!
+}
+
+type Configuration {
+  token: Token
+  certificateSigningRequestInfo: CertificateSigningRequestInfo!
+  managementPlaneInfo: ManagementPlaneInfo!
+}
+
+type Token {
+  token: String!
+}
+
+type CertificateSigningRequestInfo {
+  # Exact subject the CSR must carry, comma-separated, in this order:
+  # "O=<org>,OU=<org unit>,L=<locality>,ST=<province>,C=<country>,CN=<systemAuthID>"
+  subject: String!
+  # Key the CSR must use: "rsa2048" (RSA of 2048 to 4096 bits). EC P-256 is also accepted.
+  keyAlgorithm: String!
+}
+
+type ManagementPlaneInfo {
+  directorURL: String                      # the Director on the mTLS endpoint
+  certificateSecuredConnectorURL: String   # this API on the mTLS endpoint
+}
+
+type CertificationResult {
+  certificateChain: String!    # base64 of PEM: the client certificate followed by the CA certificate
+  caCertificate: String!       # base64 of PEM
+  clientCertificate: String!   # base64 of PEM
+}
+`;

@@ -1,0 +1,132 @@
+// The `tokens` function in-process, and the CLIENT_CERTIFICATE adapter around it: hash-only storage, validated input, nothing left behind on failure.
+import { randomUUID } from 'node:crypto';
+import { handler as tokensHandler } from '../../../functions/tokens/handler';
+import { resetClients } from '../../../shared/aws/clients';
+import { resetConfig } from '../../../shared/config';
+import { BadUserInputError, InternalError, NotFoundError } from '../../../shared/errors';
+import { LambdaTokenIssuer } from '../../../shared/one-time-tokens/issuer';
+import { findOneTimeToken, tokenHashesOfSystemAuth } from '../../../shared/one-time-tokens/repository';
+import { hashOneTimeToken } from '../../../shared/one-time-tokens/token';
+import { ClientCertificateAdapter } from '../../../shared/pairing/client-certificate';
+import { createSystemAuth, getSystemAuth, listSystemAuthsOfApplication } from '../../../shared/system-auths/repository';
+import type { SystemAuth } from '../../../shared/system-auths/types';
+import { freePort } from '../../../local/processes';
+import { freshTenant } from '../../support/local-aws';
+import { PUBLIC_BASE_URL, pendingPairing } from '../connector/pairing-fixture';
+
+async function pendingCertificateAuth(overrides: Partial<SystemAuth> = {}): Promise<SystemAuth> {
+  const auth: SystemAuth = {
+    id: randomUUID(),
+    tenant: freshTenant(),
+    kind: 'APPLICATION',
+    type: 'CLIENT_CERTIFICATE',
+    appId: randomUUID(),
+    status: 'PENDING',
+    scopes: ['application:read'],
+    createdAt: new Date().toISOString(),
+    ...overrides,
+  };
+  await createSystemAuth(auth);
+  return auth;
+}
+
+const requestFor = (auth: SystemAuth) => ({
+  tenant: auth.tenant,
+  appId: auth.appId!,
+  systemAuthId: auth.id,
+  purpose: 'CONFIGURATION',
+  publicBaseUrl: 'http://127.0.0.1:3000',
+});
+
+describe('the tokens function', () => {
+  test('returns token, connectorURL and expiresAt, and stores only the hash, linked to the SystemAuth', async () => {
+    const auth = await pendingCertificateAuth();
+    const before = Date.now();
+    const issued = await tokensHandler(requestFor(auth));
+
+    expect(issued.connectorURL).toBe('http://127.0.0.1:3000/connector/graphql');
+    expect(issued.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const expiresAt = Date.parse(issued.expiresAt);
+    expect(expiresAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 300_000);
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + 301_000);
+
+    const stored = await findOneTimeToken(hashOneTimeToken(issued.token));
+    expect(stored).toEqual({
+      tokenHash: hashOneTimeToken(issued.token),
+      tenant: auth.tenant,
+      appId: auth.appId,
+      systemAuthId: auth.id,
+      purpose: 'CONFIGURATION',
+      expiresAt: expiresAt / 1000,
+      createdAt: expect.any(String),
+    });
+    expect(JSON.stringify(stored)).not.toContain(issued.token);
+    expect(await tokenHashesOfSystemAuth(auth.id)).toEqual([hashOneTimeToken(issued.token)]);
+  });
+
+  test('refuses ill-formed requests naming the field', async () => {
+    const auth = await pendingCertificateAuth();
+    await expect(tokensHandler({ ...requestFor(auth), purpose: 'ADMIN' })).rejects.toThrow(/purpose/);
+    await expect(tokensHandler({ ...requestFor(auth), publicBaseUrl: 'ftp://x' })).rejects.toThrow(/publicBaseUrl/);
+    await expect(tokensHandler({ ...requestFor(auth), extra: 1 })).rejects.toThrow(/unknown field "extra"/);
+    const { tenant: _omitted, ...withoutTenant } = requestFor(auth);
+    await expect(tokensHandler(withoutTenant)).rejects.toBeInstanceOf(BadUserInputError);
+    await expect(tokensHandler('nonsense')).rejects.toBeInstanceOf(BadUserInputError);
+    expect(await tokenHashesOfSystemAuth(auth.id)).toEqual([]);
+  });
+
+  test('issues no token for a missing, foreign, OAuth or revoked SystemAuth', async () => {
+    const auth = await pendingCertificateAuth();
+    await expect(tokensHandler({ ...requestFor(auth), systemAuthId: randomUUID() })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(tokensHandler({ ...requestFor(auth), tenant: freshTenant() })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(tokensHandler({ ...requestFor(auth), appId: randomUUID() })).rejects.toBeInstanceOf(NotFoundError);
+    const oauth = await pendingCertificateAuth({ type: 'OAUTH2_CLIENT_CREDENTIALS', status: 'ACTIVE' });
+    await expect(tokensHandler(requestFor(oauth))).rejects.toBeInstanceOf(NotFoundError);
+    const revoked = await pendingCertificateAuth({ status: 'REVOKED' });
+    await expect(tokensHandler(requestFor(revoked))).rejects.toBeInstanceOf(NotFoundError);
+    expect(await tokenHashesOfSystemAuth(auth.id)).toEqual([]);
+  });
+});
+
+describe('the CLIENT_CERTIFICATE adapter', () => {
+  test('creates a PENDING SystemAuth and answers exactly {token, connectorURL, expiresAt, rawEncoded}', async () => {
+    const pairing = await pendingPairing();
+    expect(Object.keys(pairing.params).sort()).toEqual(['connectorURL', 'expiresAt', 'rawEncoded', 'token']);
+    expect(pairing.params.connectorURL).toBe(`${PUBLIC_BASE_URL}/connector/graphql`);
+    expect(pairing.expiresAt).toBe(pairing.params.expiresAt);
+    expect(JSON.parse(Buffer.from(String(pairing.params.rawEncoded), 'base64').toString('utf8'))).toEqual({
+      token: pairing.params.token,
+      connectorURL: pairing.params.connectorURL,
+      expiresAt: pairing.params.expiresAt,
+    });
+    expect(await getSystemAuth(pairing.systemAuthId)).toMatchObject({
+      tenant: pairing.tenant,
+      appId: pairing.appId,
+      kind: 'APPLICATION',
+      type: 'CLIENT_CERTIFICATE',
+      status: 'PENDING',
+    });
+  });
+
+  describe('when the tokens function cannot be reached', () => {
+    const saved = process.env.AWS_ENDPOINT_URL_LAMBDA;
+    beforeAll(async () => {
+      // A port nobody listens on: the real SDK call fails the way an unreachable function does.
+      process.env.AWS_ENDPOINT_URL_LAMBDA = `http://127.0.0.1:${await freePort()}`;
+      resetClients();
+      resetConfig();
+    });
+    afterAll(() => {
+      if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_LAMBDA;
+      else process.env.AWS_ENDPOINT_URL_LAMBDA = saved;
+      resetClients();
+    });
+
+    test('is an INTERNAL error and leaves no SystemAuth behind', async () => {
+      const application = { tenant: freshTenant(), id: randomUUID(), name: 'unreachable' };
+      const adapter = new ClientCertificateAdapter(new LambdaTokenIssuer());
+      await expect(adapter.generate(application, {}, { publicBaseUrl: PUBLIC_BASE_URL })).rejects.toBeInstanceOf(InternalError);
+      expect(await listSystemAuthsOfApplication(application.tenant, application.id)).toEqual([]);
+    });
+  });
+});

@@ -79,7 +79,7 @@ export function buildCsrDer(spec: CsrSpec): Buffer {
 }
 
 export const toPem = (der: Buffer, label = 'CERTIFICATE REQUEST') =>
-  `-----BEGIN ${label}-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END ${label}-----\n`;
+  `-----BEGIN ${label}-----\n${(der.toString('base64').match(/.{1,64}/g) ?? []).join('\n')}\n-----END ${label}-----\n`;
 
 /** What the Connector receives: base64 of the PEM text. */
 export const base64Pem = (der: Buffer, label?: string) => Buffer.from(toPem(der, label)).toString('base64');

@@ -1,0 +1,243 @@
+// DynamoDB storage of applications: the application item plus a `name#<name>` lock item per tenant (docs/design.md).
+import {
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { dynamo } from '../aws/clients';
+import { config } from '../config';
+import { ConflictError, NotFoundError } from '../errors';
+import type { ApplicationCursor } from './cursor';
+import type { Application, ApplicationStatus, ApplicationUpdateInput } from './types';
+
+const BY_CREATED = 'byCreated';
+const NAME_LOCK_PREFIX = 'name#';
+const APPLICATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Application ids are UUIDs; anything else (a lock item's `name#...` id included) names no application. */
+export const isApplicationId = (id: string) => APPLICATION_ID.test(id);
+
+interface ApplicationItem extends Application {
+  createdKey: string;
+}
+
+export interface ApplicationListPage {
+  items: Application[];
+  hasNextPage: boolean;
+}
+
+/** The byCreated sort key: creation time first (newest-first listing), id to break ties. */
+export const createdKeyOf = (app: Pick<Application, 'createdAt' | 'id'>) => `${app.createdAt}#${app.id}`;
+
+function toApplication(item: Record<string, unknown>): Application {
+  const { createdKey: _createdKey, ...app } = item as unknown as ApplicationItem;
+  return app;
+}
+
+const errorName = (error: unknown) => (error as { name?: string } | undefined)?.name;
+
+/** The cancellation reason codes of a cancelled transaction, in the order of its items. */
+function cancellationCodes(error: unknown): (string | undefined)[] | undefined {
+  if (errorName(error) !== 'TransactionCanceledException') return undefined;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.map((reason) => reason.Code);
+}
+
+// A transaction touching an item another transaction is writing is cancelled with TransactionConflict
+// (not a lost condition): try again so the condition is decided against the other one's outcome.
+const TRANSACTION_ATTEMPTS = 5;
+
+async function transactWrite(input: TransactWriteCommandInput): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await dynamo().send(new TransactWriteCommand(input));
+      return;
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      const conflicted = codes?.includes('TransactionConflict') && !codes.includes('ConditionalCheckFailed');
+      if (!conflicted || attempt >= TRANSACTION_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 30));
+    }
+  }
+}
+
+export class ApplicationRepository {
+  constructor(private readonly table = config().applicationsTable) {}
+
+  /** Stores a new application; ConflictError when its name is taken in the tenant. */
+  async create(app: Application): Promise<void> {
+    const item: ApplicationItem = { ...app, createdKey: createdKeyOf(app) };
+    try {
+      await transactWrite({
+        TransactItems: [
+          { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(id)' } },
+          {
+            Put: {
+              TableName: this.table,
+              Item: { tenant: app.tenant, id: NAME_LOCK_PREFIX + app.name, appId: app.id },
+              ConditionExpression: 'attribute_not_exists(id)',
+            },
+          },
+        ],
+      });
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (codes?.[1] === 'ConditionalCheckFailed') throw new ConflictError(`an application named ${app.name} already exists`);
+      if (codes?.includes('TransactionConflict')) {
+        throw new ConflictError(`another request is registering an application named ${app.name}; try again`);
+      }
+      throw error;
+    }
+  }
+
+  async get(tenant: string, id: string): Promise<Application | undefined> {
+    if (!isApplicationId(id)) return undefined;
+    const out = await dynamo().send(new GetCommand({ TableName: this.table, Key: { tenant, id }, ConsistentRead: true }));
+    return out.Item ? toApplication(out.Item) : undefined;
+  }
+
+  /** Applies the update (null clears a field) and returns the application as it is now; NotFoundError when absent. */
+  async update(tenant: string, id: string, input: ApplicationUpdateInput, now: string): Promise<Application> {
+    if (!isApplicationId(id)) throw new NotFoundError(`application ${id} not found`);
+    const names: Record<string, string> = { '#updatedAt': 'updatedAt' };
+    const values: Record<string, unknown> = { ':updatedAt': now };
+    const set = ['#updatedAt = :updatedAt'];
+    const remove: string[] = [];
+    for (const [field, value] of Object.entries(input)) {
+      if (value === undefined) continue;
+      names[`#${field}`] = field;
+      if (value === null) remove.push(`#${field}`);
+      else {
+        values[`:${field}`] = value;
+        set.push(`#${field} = :${field}`);
+      }
+    }
+    const expression = `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`;
+    return this.updateExisting(tenant, id, expression, names, values);
+  }
+
+  /** Sets the status; NotFoundError when the application is absent. */
+  async setStatus(tenant: string, id: string, status: ApplicationStatus): Promise<Application> {
+    if (!isApplicationId(id)) throw new NotFoundError(`application ${id} not found`);
+    return this.updateExisting(tenant, id, 'SET #status = :status', { '#status': 'status' }, { ':status': status });
+  }
+
+  /**
+   * Sets the status to CONNECTED unless it already is (the timestamp keeps the first connection).
+   * An absent application is left absent.
+   */
+  async markConnected(tenant: string, id: string, timestamp: string): Promise<void> {
+    if (!isApplicationId(id)) return;
+    try {
+      await dynamo().send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { tenant, id },
+          UpdateExpression: 'SET #status = :status',
+          ConditionExpression: 'attribute_exists(createdKey) AND #status.#condition <> :connected',
+          ExpressionAttributeNames: { '#status': 'status', '#condition': 'condition' },
+          ExpressionAttributeValues: { ':status': { condition: 'CONNECTED', timestamp }, ':connected': 'CONNECTED' },
+        }),
+      );
+    } catch (error) {
+      if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
+  /** Deletes the application and its name lock together; NotFoundError when it is already gone. */
+  async delete(app: Application): Promise<void> {
+    try {
+      await transactWrite({
+        TransactItems: [
+          {
+            Delete: {
+              TableName: this.table,
+              Key: { tenant: app.tenant, id: app.id },
+              ConditionExpression: 'attribute_exists(createdKey)',
+            },
+          },
+          {
+            Delete: {
+              TableName: this.table,
+              Key: { tenant: app.tenant, id: NAME_LOCK_PREFIX + app.name },
+              ConditionExpression: 'appId = :appId',
+              ExpressionAttributeValues: { ':appId': app.id },
+            },
+          },
+        ],
+      });
+    } catch (error) {
+      if (cancellationCodes(error)?.includes('ConditionalCheckFailed')) throw new NotFoundError(`application ${app.id} not found`);
+      throw error;
+    }
+  }
+
+  /** One page of the tenant's applications, newest first, after the given position. */
+  async list(tenant: string, first: number, after?: ApplicationCursor): Promise<ApplicationListPage> {
+    const out = await dynamo().send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: BY_CREATED,
+        KeyConditionExpression: '#tenant = :tenant',
+        ExpressionAttributeNames: { '#tenant': 'tenant' },
+        ExpressionAttributeValues: { ':tenant': tenant },
+        ScanIndexForward: false,
+        // One more than asked for tells whether another page exists without a second query.
+        Limit: first + 1,
+        ExclusiveStartKey: after ? { tenant, id: after.id, createdKey: after.createdKey } : undefined,
+      }),
+    );
+    const items = (out.Items ?? []).map(toApplication);
+    return { items: items.slice(0, first), hasNextPage: items.length > first };
+  }
+
+  /** How many applications the tenant has (lock items are not in the index). */
+  async count(tenant: string): Promise<number> {
+    let total = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await dynamo().send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: BY_CREATED,
+          KeyConditionExpression: '#tenant = :tenant',
+          ExpressionAttributeNames: { '#tenant': 'tenant' },
+          ExpressionAttributeValues: { ':tenant': tenant },
+          Select: 'COUNT',
+          ExclusiveStartKey: start,
+        }),
+      );
+      total += out.Count ?? 0;
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return total;
+  }
+
+  private async updateExisting(
+    tenant: string,
+    id: string,
+    expression: string,
+    names: Record<string, string>,
+    values: Record<string, unknown>,
+  ): Promise<Application> {
+    try {
+      const out = await dynamo().send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { tenant, id },
+          UpdateExpression: expression,
+          ConditionExpression: 'attribute_exists(createdKey)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toApplication(out.Attributes ?? {});
+    } catch (error) {
+      if (errorName(error) === 'ConditionalCheckFailedException') throw new NotFoundError(`application ${id} not found`);
+      throw error;
+    }
+  }
+}

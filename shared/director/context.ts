@@ -1,0 +1,36 @@
+// The Director's per-request context: who is calling, the services resolvers use, and request facts.
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { ApplicationRepository } from '../applications/repository';
+import { ApplicationService, type CredentialRevoker } from '../applications/service';
+import { authenticateBearer } from '../auth/bearer';
+import type { Caller } from '../auth/caller';
+import { header, publicBaseUrl } from '../http';
+import { listSystemAuthsOfApplication } from '../system-auths/repository';
+import type { SystemAuth } from '../system-auths/types';
+
+export interface DirectorServices {
+  applications: ApplicationService;
+  /** Every SystemAuth of one application of the tenant. */
+  systemAuthsOf(tenant: string, appId: string): Promise<SystemAuth[]>;
+}
+
+export interface DirectorContext extends DirectorServices {
+  caller: Caller;
+  /** Base URL of the HTTPS API as this request reached it (for token and connector URLs). */
+  publicBaseUrl: string;
+  requestId: string | undefined;
+}
+
+/** The services of a Director process; `credentialRevokers` are what unregistering an application runs first. */
+export function directorServices(credentialRevokers: readonly CredentialRevoker[]): DirectorServices {
+  return {
+    applications: new ApplicationService(new ApplicationRepository(), credentialRevokers),
+    systemAuthsOf: listSystemAuthsOfApplication,
+  };
+}
+
+/** Authenticates the request (UnauthenticatedError refuses it with 401) and builds its context. */
+export async function directorContext(event: APIGatewayProxyEvent, services: DirectorServices): Promise<DirectorContext> {
+  const caller = await authenticateBearer(header(event, 'authorization'));
+  return { ...services, caller, publicBaseUrl: publicBaseUrl(event), requestId: event.requestContext?.requestId };
+}

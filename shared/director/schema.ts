@@ -1,0 +1,167 @@
+// The Director's GraphQL SDL: a verbatim copy of the contract (../shared/spec/director.graphql), kept
+// as a TypeScript string so that esbuild, jest and tsx all load it without a text-file loader.
+export const directorSdl = `# Director API — the contract served at POST /director/graphql.
+# Names follow the Compass Director where Compass has them, and the pairing-adapter
+# API from the seed (getAuthTypesForApplication / generateAuthForApplication).
+# The implementation may add fields and types; it must not rename or drop these.
+
+scalar JSON       # any JSON value
+scalar Timestamp  # RFC 3339 string, UTC, e.g. "2026-11-28T15:04:05.000Z"
+
+type Query {
+  # Applications of the caller's tenant, newest first. \`after\` is an opaque cursor.
+  applications(first: Int = 50, after: String): ApplicationPage!
+  # null when the application does not exist in the caller's tenant.
+  application(id: ID!): Application
+  # Every pairing type this application can use right now (see "Auth types" in API.md).
+  getAuthTypesForApplication(appId: ID!): [AuthType!]!
+  # Who is calling: an administrator client or a paired application.
+  viewer: Viewer!
+}
+
+type Mutation {
+  registerApplication(in: ApplicationRegisterInput!): Application!
+  updateApplication(id: ID!, in: ApplicationUpdateInput!): Application!
+  # Revokes every credential of the application (secrets, tokens, certificates), then deletes it.
+  unregisterApplication(id: ID!): Application!
+  # Revokes every credential of the application and sets its status back to INITIAL.
+  unpairApplication(id: ID!): Application!
+
+  # The seed's pairing entry point: one mutation for every auth type.
+  generateAuthForApplication(id: ID!, type: PairingAdapterAuthTypeInput!, inputParams: JSON!): PairingAuthResult!
+
+  # Compass-compatible shortcuts for the two built-in types.
+  requestOneTimeTokenForApplication(id: ID!): OneTimeTokenForApplication!
+  requestClientCredentialsForApplication(id: ID!): AppSystemAuth!
+
+  # Revokes one credential (OAuth client, pending token or certificate lineage) and deletes its SystemAuth.
+  deleteSystemAuthForApplication(authID: ID!): AppSystemAuth!
+}
+
+type ApplicationPage {
+  data: [Application!]!
+  totalCount: Int!
+  pageInfo: PageInfo!
+}
+
+type PageInfo {
+  hasNextPage: Boolean!
+  endCursor: String
+}
+
+type Application {
+  id: ID!
+  name: String!
+  description: String
+  providerName: String
+  baseUrl: String
+  labels: JSON
+  status: ApplicationStatus!
+  # Credentials of this application. Secrets and tokens are never readable here.
+  auths: [AppSystemAuth!]!
+  createdAt: Timestamp!
+  updatedAt: Timestamp!
+}
+
+type ApplicationStatus {
+  condition: ApplicationStatusCondition!
+  timestamp: Timestamp!
+}
+
+enum ApplicationStatusCondition {
+  INITIAL      # registered, never called with its own credentials
+  CONNECTED    # has called with its own credentials (OAuth access token or client certificate)
+  FAILED
+}
+
+input ApplicationRegisterInput {
+  name: String!          # 1-36 chars, [a-z0-9-.], must not start with a digit; unique per tenant
+  description: String    # at most 2000 chars
+  providerName: String   # at most 256 chars
+  baseUrl: String        # absolute http(s) URL, at most 256 chars
+  labels: JSON           # object of string -> string or [string]
+}
+
+input ApplicationUpdateInput {
+  description: String
+  providerName: String
+  baseUrl: String
+  labels: JSON
+}
+
+type AuthType {
+  type: String!          # "OAUTH2_CLIENT_CREDENTIALS" or "CLIENT_CERTIFICATE" (more may be added)
+  description: String!
+  inputParams: JSON!     # JSON Schema of the inputParams that generateAuthForApplication accepts for this type
+}
+
+input PairingAdapterAuthTypeInput {
+  type: String!
+}
+
+type PairingAuthResult {
+  type: String!
+  systemAuthID: ID!
+  # Everything the Application needs to pair; the shape per type is fixed in API.md.
+  params: JSON!
+  expiresAt: Timestamp   # set when the pairing data itself expires (one-time tokens)
+}
+
+type AppSystemAuth {
+  id: ID!                      # for OAuth: equals the client_id; for certificates: the CN of the issued certificates
+  type: SystemAuthType!
+  status: SystemAuthStatus!
+  createdAt: Timestamp!
+  lastUsedAt: Timestamp
+  # OAuth only: the client id and token URL. The secret only in the response of the mutation that
+  # created it (requestClientCredentialsForApplication); null everywhere else, forever.
+  clientId: String
+  clientSecret: String
+  tokenUrl: String
+  scopes: [String!]
+  # Certificate only: the certificates issued under this SystemAuth.
+  certificates: [IssuedCertificate!]
+}
+
+enum SystemAuthType {
+  OAUTH2_CLIENT_CREDENTIALS
+  CLIENT_CERTIFICATE
+}
+
+enum SystemAuthStatus {
+  PENDING      # one-time token issued, not yet redeemed
+  ACTIVE
+  REVOKED
+  EXPIRED
+}
+
+type IssuedCertificate {
+  serialNumber: String!        # hex
+  sha256Fingerprint: String!   # hex of SHA-256 over the DER
+  subject: String!
+  notBefore: Timestamp!
+  notAfter: Timestamp!
+  revoked: Boolean!
+}
+
+type OneTimeTokenForApplication {
+  token: String!
+  connectorURL: String!
+  used: Boolean!
+  expiresAt: Timestamp!
+  createdAt: Timestamp!
+  # base64 of a JSON object {"token","connectorURL","expiresAt"}: one string an administrator can paste.
+  rawEncoded: String!
+}
+
+type Viewer {
+  id: ID!                # application id for APPLICATION, client id for ADMIN
+  type: ViewerType!
+  tenant: String!
+}
+
+enum ViewerType {
+  ADMIN
+  APPLICATION
+}
+`;

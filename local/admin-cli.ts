@@ -1,0 +1,151 @@
+// The admin CLI: creates and revokes tenant administrators (OAuth clients of kind ADMIN) in the running
+// local stack or, with --stage, in a deployed stage; prints exactly one JSON object on stdout.
+import { parseArgs } from 'node:util';
+import { LocalStackError } from './processes';
+import { localStateDir, readRunningStack } from './stack-file';
+
+const USAGE = `usage:
+  npm run --silent admin -- create --tenant <name> [--stage <stage> [--region <region>] [--token-url <url>]]
+  npm run --silent admin -- revoke --client-id <id> [--stage <stage> [--region <region>]]
+Without --stage it works on the running local stack (npm start); with --stage, on that deployed stage
+using the usual AWS credentials (region: --region, default eu-central-1 as in serverless.yml).`;
+
+/** Wrong arguments: exit code 2 with the usage. */
+class UsageError extends Error {}
+
+// Stricter than what the service accepts: administrators name tenants on the command line, where
+// lowercase DNS-label-like names avoid quoting and case confusion.
+const TENANT = /^[a-z0-9-]{1,63}$/;
+const STAGE = /^[A-Za-z0-9-]{1,32}$/;
+const DEFAULT_REGION = 'eu-central-1';
+
+interface Options {
+  command: 'create' | 'revoke';
+  tenant?: string;
+  clientId?: string;
+  stage?: string;
+  region?: string;
+  tokenUrl?: string;
+}
+
+function parse(argv: string[]): Options {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        tenant: { type: 'string' },
+        'client-id': { type: 'string' },
+        stage: { type: 'string' },
+        region: { type: 'string' },
+        'token-url': { type: 'string' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { positionals, values } = parsed;
+  const [command, ...extra] = positionals;
+  if (command !== 'create' && command !== 'revoke') throw new UsageError(command ? `unknown command "${command}"` : 'missing command');
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  const options: Options = {
+    command,
+    tenant: values.tenant,
+    clientId: values['client-id'],
+    stage: values.stage,
+    region: values.region,
+    tokenUrl: values['token-url'],
+  };
+  if (command === 'create') {
+    if (options.tenant === undefined) throw new UsageError('create needs --tenant <name>');
+    if (!TENANT.test(options.tenant)) {
+      throw new UsageError(`tenant "${options.tenant}" is not valid: use 1-63 characters of a-z, 0-9 and "-"`);
+    }
+    if (options.clientId !== undefined) throw new UsageError('--client-id goes with revoke');
+  } else {
+    if (!options.clientId) throw new UsageError('revoke needs --client-id <id>');
+    if (options.tenant !== undefined) throw new UsageError('--tenant goes with create');
+    if (options.tokenUrl !== undefined) throw new UsageError('--token-url goes with create');
+  }
+  if (options.stage === undefined && (options.region !== undefined || options.tokenUrl !== undefined)) {
+    throw new UsageError('--region and --token-url go with --stage (the local stack knows its own)');
+  }
+  if (options.stage !== undefined && !STAGE.test(options.stage)) throw new UsageError(`stage "${options.stage}" is not valid`);
+  if (options.tokenUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(options.tokenUrl)) {
+    throw new UsageError(`--token-url "${options.tokenUrl}" is not an http(s) URL`);
+  }
+  return options;
+}
+
+/** Points the SDK and config() at the target stage; returns the token URL to print, when known. */
+function pointAtTarget(options: Options): string | null {
+  // Names follow the stage (config() defaults); leftovers in the shell must not redirect them.
+  for (const name of ['STAGE', 'APPLICATIONS_TABLE', 'SYSTEM_AUTHS_TABLE', 'TOKENS_TABLE', 'SECRETS_PREFIX']) delete process.env[name];
+  // Logs at WARN and above go to stderr; stdout carries only the result.
+  process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
+  delete process.env.AWS_LAMBDA_LOG_LEVEL;
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+  if (options.stage === undefined) {
+    const stack = readRunningStack(localStateDir());
+    delete process.env.AWS_PROFILE;
+    delete process.env.AWS_SESSION_TOKEN;
+    Object.assign(process.env, {
+      STAGE: stack.stage,
+      AWS_REGION: stack.region,
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ENDPOINT_URL_DYNAMODB: stack.endpoints.dynamodb,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: stack.endpoints.secretsManager,
+    });
+    return stack.endpoints.tokenUrl;
+  }
+  // A deployed stage: the normal credential chain, and the real service endpoints.
+  for (const name of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SECRETS_MANAGER']) delete process.env[name];
+  process.env.STAGE = options.stage;
+  process.env.AWS_REGION = options.region ?? DEFAULT_REGION;
+  if (options.tokenUrl) return options.tokenUrl;
+  process.stderr.write('admin: the token URL of a deployed stage is unknown here; pass --token-url to include it\n');
+  return null;
+}
+
+async function run(options: Options): Promise<Record<string, unknown>> {
+  const tokenUrl = pointAtTarget(options);
+  // Imported only now: the domain modules read the environment set above.
+  const { createAdminClient, revokeOAuthClient } = await import('../shared/oauth/clients');
+  if (options.command === 'create') {
+    const admin = await createAdminClient(options.tenant!);
+    return { clientId: admin.clientId, clientSecret: admin.clientSecret, tenant: admin.tenant, tokenUrl };
+  }
+  const clientId = options.clientId!;
+  if (!(await revokeOAuthClient(clientId))) throw new LocalStackError(`there is no OAuth client "${clientId}" to revoke`);
+  return { clientId, revoked: true };
+}
+
+function exit(code: number, stdout?: string): void {
+  if (stdout === undefined) process.exit(code);
+  // Wait for the write: stdout may be a pipe that a test or script reads.
+  process.stdout.write(stdout, () => process.exit(code));
+}
+
+async function main(): Promise<void> {
+  let options: Options;
+  try {
+    options = parse(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`admin: ${(error as Error).message}\n${USAGE}\n`);
+    return exit(2);
+  }
+  try {
+    exit(0, `${JSON.stringify(await run(options))}\n`);
+  } catch (error) {
+    // Expected failures say what to do; anything else (AWS, network) is reported by its message only.
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`admin: ${error instanceof LocalStackError ? message : `${options.command} failed: ${message}`}\n`);
+    exit(1);
+  }
+}
+
+void main();

@@ -27,6 +27,16 @@ export function clientCertificateParams(issued: TokenIssuance): ClientCertificat
   return { token, connectorURL, expiresAt, rawEncoded };
 }
 
+/** Compass's OneTimeTokenForApplication (requestOneTimeTokenForApplication). */
+export interface OneTimeTokenForApplication {
+  token: string;
+  connectorURL: string;
+  used: boolean;
+  expiresAt: string;
+  createdAt: string;
+  rawEncoded: string;
+}
+
 export class ClientCertificateAdapter implements PairingAdapter {
   readonly authType: AuthTypeDescription = {
     type: CLIENT_CERTIFICATE,
@@ -79,6 +89,12 @@ export class ClientCertificateAdapter implements PairingAdapter {
       throw error;
     }
     return { systemAuth, params: clientCertificateParams(issued), createdAt: systemAuth.createdAt };
+  }
+
+  /** requestOneTimeTokenForApplication: the same pairing as `generate`, in Compass's shape. */
+  async requestOneTimeToken(application: PairingApplication, context: PairingContext): Promise<OneTimeTokenForApplication> {
+    const { params, createdAt } = await this.createToken(application, context);
+    return { token: params.token, connectorURL: params.connectorURL, used: false, expiresAt: params.expiresAt, createdAt, rawEncoded: params.rawEncoded };
   }
 
   /**

@@ -12,7 +12,7 @@ import { createSystemAuth, getSystemAuth, listSystemAuthsOfApplication } from '.
 import type { SystemAuth } from '../../../shared/system-auths/types';
 import { freePort } from '../../../local/processes';
 import { freshTenant } from '../../support/local-aws';
-import { PUBLIC_BASE_URL, pendingPairing } from '../connector/pairing-fixture';
+import { PUBLIC_BASE_URL, adapter, pendingPairing } from '../connector/pairing-fixture';
 
 async function pendingCertificateAuth(overrides: Partial<SystemAuth> = {}): Promise<SystemAuth> {
   const auth: SystemAuth = {
@@ -106,6 +106,22 @@ describe('the CLIENT_CERTIFICATE adapter', () => {
       type: 'CLIENT_CERTIFICATE',
       status: 'PENDING',
     });
+  });
+
+  test('requestOneTimeToken answers in Compass shape with a stored CONFIGURATION token', async () => {
+    const application = { tenant: freshTenant(), id: randomUUID(), name: 'compass-shape' };
+    const token = await adapter.requestOneTimeToken(application, { publicBaseUrl: PUBLIC_BASE_URL });
+    expect(token).toEqual({
+      token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      connectorURL: `${PUBLIC_BASE_URL}/connector/graphql`,
+      used: false,
+      expiresAt: expect.any(String),
+      createdAt: expect.any(String),
+      rawEncoded: expect.any(String),
+    });
+    expect(Date.parse(token.expiresAt) - Date.parse(token.createdAt)).toBeGreaterThan(299_000);
+    const stored = await findOneTimeToken(hashOneTimeToken(token.token));
+    expect(stored).toMatchObject({ tenant: application.tenant, appId: application.id, purpose: 'CONFIGURATION' });
   });
 
   describe('when the tokens function cannot be reached', () => {

@@ -1,5 +1,6 @@
 // POST /oauth2/token: the RFC 6749 4.4 client credentials grant, with RFC 6749 5.2 error responses.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { ApplicationService } from '../applications/service';
 import { bodyBytes, header, jsonResponse, MAX_REQUEST_BYTES, publicBaseUrl } from '../http';
 import { logger } from '../logger';
 import { markSystemAuthUsed } from '../system-auths/repository';
@@ -123,13 +124,19 @@ export function parseTokenRequest(event: TokenEvent): TokenRequest {
   return { credentials, scopes: parseScope(form.get('scope')) };
 }
 
+let applications: ApplicationService | undefined;
+
 /**
- * Runs after a client proved its credentials, before its token is issued: records the use.
- * (The place for anything else the first use of a credential should change.)
+ * Runs after a client proved its credentials, before its token is issued: records the use, and an
+ * application's first grant sets it CONNECTED (API.md section 2).
  */
 export async function onClientAuthenticated(systemAuth: SystemAuth): Promise<void> {
   // Deleted between the check and now: it must not get a token.
   if (!(await markSystemAuthUsed(systemAuth.id))) throw invalidClient();
+  if (systemAuth.kind === 'APPLICATION' && systemAuth.appId !== undefined) {
+    applications ??= new ApplicationService();
+    await applications.markConnected(systemAuth.tenant, systemAuth.appId);
+  }
 }
 
 /** Headers every token endpoint response carries (RFC 6749 5.1). */

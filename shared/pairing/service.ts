@@ -67,6 +67,11 @@ export class PairingService {
     return { ...auth, status: 'REVOKED' };
   }
 
+  /** The Director's CredentialRevoker: what unpairing and unregistering an application run first. */
+  async revokeApplicationCredentials(tenant: string, appId: string): Promise<void> {
+    await this.revokeEveryCredentialOf(tenant, appId);
+  }
+
   /**
    * Revokes every credential of the application. Each is attempted even when another fails; a
    * failure leaves that credential REVOKED-but-listed (adapters revoke in that order), so calling

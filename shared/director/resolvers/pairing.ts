@@ -1,0 +1,57 @@
+// Resolvers of pairing: auth types, generating credentials through the pairing adapters, deleting one credential, unpairing.
+import type { Caller } from '../../auth/caller';
+import { ForbiddenError } from '../../errors';
+import type { Resolvers } from '../../graphql/schema';
+import type { Application } from '../../applications/types';
+import type { AuthTypeDescription, PairingResult } from '../../pairing/adapter';
+import { toAppSystemAuth, type AppSystemAuth } from '../../pairing/app-system-auth';
+import { pairing } from '../../pairing';
+import { SCOPE_READ, requireAdministrator, requireScope } from '../authorization';
+import type { DirectorContext } from '../context';
+
+interface GenerateArgs {
+  id: string;
+  type: { type: string };
+  inputParams: unknown;
+}
+
+/** Reading pairing options is for administrators only: an application does not pair itself. */
+function requireAdministratorReading(caller: Caller): void {
+  if (caller.kind !== 'ADMIN') throw new ForbiddenError('Only administrators may do this; an application cannot pair applications');
+  requireScope(caller, SCOPE_READ);
+}
+
+export const pairingResolvers: Resolvers<DirectorContext> = {
+  Query: {
+    getAuthTypesForApplication: async (_root: unknown, { appId }: { appId: string }, { caller, applications }: DirectorContext): Promise<AuthTypeDescription[]> => {
+      requireAdministratorReading(caller);
+      await applications.require(caller.tenant, appId);
+      return pairing.authTypes();
+    },
+  },
+  Mutation: {
+    generateAuthForApplication: async (_root: unknown, args: GenerateArgs, { caller, applications, publicBaseUrl }: DirectorContext): Promise<PairingResult> => {
+      requireAdministrator(caller);
+      const app = await applications.require(caller.tenant, args.id);
+      return pairing.generate(app, args.type.type, args.inputParams, { publicBaseUrl });
+    },
+    requestClientCredentialsForApplication: async (_root: unknown, { id }: { id: string }, { caller, applications, publicBaseUrl }: DirectorContext): Promise<AppSystemAuth> => {
+      requireAdministrator(caller);
+      const app = await applications.require(caller.tenant, id);
+      const { systemAuth, clientSecret } = await pairing.requestClientCredentials(app, { publicBaseUrl });
+      // The one response that carries the secret: it exists nowhere but Secrets Manager afterwards.
+      return toAppSystemAuth(systemAuth, publicBaseUrl, clientSecret);
+    },
+    deleteSystemAuthForApplication: async (_root: unknown, { authID }: { authID: string }, { caller, publicBaseUrl }: DirectorContext): Promise<AppSystemAuth> => {
+      requireAdministrator(caller);
+      return toAppSystemAuth(await pairing.revokeSystemAuth(caller.tenant, authID), publicBaseUrl);
+    },
+    unpairApplication: async (_root: unknown, { id }: { id: string }, { caller, applications }: DirectorContext): Promise<Application> => {
+      requireAdministrator(caller);
+      await applications.require(caller.tenant, id);
+      // Revoke before the status change: a failure leaves the application as it was, and a retry finishes.
+      await applications.revokeCredentials(caller.tenant, id);
+      return applications.setStatus(caller.tenant, id, 'INITIAL');
+    },
+  },
+};

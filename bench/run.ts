@@ -1,5 +1,6 @@
 // `npm run bench`: runs each benchmark section in turn in this one process and prints a one-line summary of all of them.
 import { caIssuanceBench } from './ca';
+import { pairingLatencyBench } from './pairing';
 
 /** One benchmark: prints its own details while it runs and returns a short summary for the final line. */
 export interface BenchSection {
@@ -7,8 +8,8 @@ export interface BenchSection {
   run: () => Promise<string>;
 }
 
-// Another measurement (e.g. pairing latency through the local stack) is one more entry here.
-const sections: BenchSection[] = [caIssuanceBench];
+// Another measurement is one more entry here.
+const sections: BenchSection[] = [caIssuanceBench, pairingLatencyBench];
 
 async function main(): Promise<void> {
   const summaries: string[] = [];

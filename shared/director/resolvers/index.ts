@@ -4,9 +4,10 @@ import { mergeResolvers } from '../../graphql/schema';
 import { JSONScalar, TimestampScalar } from '../../graphql/scalars';
 import type { DirectorContext } from '../context';
 import { applicationResolvers } from './applications';
+import { certificateResolvers } from './certificates';
 import { pairingResolvers } from './pairing';
 import { viewerResolvers } from './viewer';
 
 const scalars: Resolvers<DirectorContext> = { JSON: JSONScalar, Timestamp: TimestampScalar };
 
-export const directorResolvers: Resolvers<DirectorContext> = mergeResolvers(scalars, viewerResolvers, applicationResolvers, pairingResolvers);
+export const directorResolvers: Resolvers<DirectorContext> = mergeResolvers(scalars, viewerResolvers, applicationResolvers, pairingResolvers, certificateResolvers);

@@ -5,7 +5,8 @@ import type { Resolvers } from '../../graphql/schema';
 import type { Application } from '../../applications/types';
 import type { AuthTypeDescription, PairingResult } from '../../pairing/adapter';
 import { toAppSystemAuth, type AppSystemAuth } from '../../pairing/app-system-auth';
-import { pairing } from '../../pairing';
+import { clientCertificates, pairing } from '../../pairing';
+import type { OneTimeTokenForApplication } from '../../pairing/client-certificate';
 import { SCOPE_READ, requireAdministrator, requireScope } from '../authorization';
 import type { DirectorContext } from '../context';
 
@@ -34,6 +35,11 @@ export const pairingResolvers: Resolvers<DirectorContext> = {
       requireAdministrator(caller);
       const app = await applications.require(caller.tenant, args.id);
       return pairing.generate(app, args.type.type, args.inputParams, { publicBaseUrl });
+    },
+    requestOneTimeTokenForApplication: async (_root: unknown, { id }: { id: string }, { caller, applications, publicBaseUrl }: DirectorContext): Promise<OneTimeTokenForApplication> => {
+      requireAdministrator(caller);
+      const app = await applications.require(caller.tenant, id);
+      return clientCertificates.requestOneTimeToken(app, { publicBaseUrl });
     },
     requestClientCredentialsForApplication: async (_root: unknown, { id }: { id: string }, { caller, applications, publicBaseUrl }: DirectorContext): Promise<AppSystemAuth> => {
       requireAdministrator(caller);

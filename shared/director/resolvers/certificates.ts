@@ -1,0 +1,30 @@
+// Resolver of AppSystemAuth.certificates: the certificates issued under a CLIENT_CERTIFICATE SystemAuth (null for other types).
+import type { Resolvers } from '../../graphql/schema';
+import type { AppSystemAuth } from '../../pairing/app-system-auth';
+import { listCertificatesOfSystemAuth } from '../../system-auths/certificate-records';
+import type { DirectorContext } from '../context';
+
+/** The GraphQL IssuedCertificate. */
+export interface IssuedCertificate {
+  serialNumber: string;
+  sha256Fingerprint: string;
+  subject: string;
+  notBefore: string;
+  notAfter: string;
+  revoked: boolean;
+}
+
+export const certificateResolvers: Resolvers<DirectorContext> = {
+  AppSystemAuth: {
+    // The AppSystemAuth comes from the caller's own tenant (auths of an application it may see), so its id is safe to look up.
+    certificates: async (auth: AppSystemAuth): Promise<IssuedCertificate[] | null> => {
+      if (auth.type !== 'CLIENT_CERTIFICATE') return null;
+      const records = await listCertificatesOfSystemAuth(auth.id);
+      return records
+        .map(({ serialNumber, sha256Fingerprint, subject, notBefore, notAfter, revoked }) => ({
+          serialNumber, sha256Fingerprint, subject, notBefore, notAfter, revoked,
+        }))
+        .sort((a, b) => a.notBefore.localeCompare(b.notBefore));
+    },
+  },
+};

@@ -1,0 +1,469 @@
+// Pins the production stack: packages the service offline (`serverless package --stage prod`) and checks the CloudFormation template and the bundles.
+import { execFile, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const root = path.resolve(__dirname, '..', '..');
+const serverlessBin = path.join(root, 'node_modules', 'serverless', 'bin', 'serverless.js');
+
+const DOMAIN = 'pairing.example.com';
+const CERTIFICATE_ARN = 'arn:aws:acm:eu-central-1:123456789012:certificate/abc';
+const DOMAIN_PARAMS = [`--param=domainName=${DOMAIN}`, `--param=certificateArn=${CERTIFICATE_ARN}`];
+// Packaging needs credentials to exist, never to work; these must not end up in the template.
+const DUMMY_ACCESS_KEY = 'template-test-access-key';
+const DUMMY_SECRET_KEY = 'template-test-secret-key';
+
+const FUNCTIONS = ['director', 'oauth', 'tokens', 'connector', 'bootstrap'] as const;
+type FunctionName = (typeof FUNCTIONS)[number];
+const logicalId = (fn: FunctionName) => `${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`;
+
+interface Resource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  Condition?: string;
+  DependsOn?: string | string[];
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+}
+interface Template {
+  Resources: Record<string, Resource>;
+  Outputs: Record<string, { Value: unknown; Condition?: string }>;
+  Parameters?: Record<string, { Default?: string }>;
+  Conditions?: Record<string, unknown>;
+}
+interface Packaged {
+  dir: string;
+  text: string;
+  template: Template;
+}
+
+function packagingEnvironment(workFolder: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: DUMMY_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: DUMMY_SECRET_KEY, ESBUILD_WORK_FOLDER: workFolder };
+  // serverless.yml reads these for the local stack; a developer's shell must not change the prod template.
+  for (const name of ['PUBLIC_BASE_URL', 'MTLS_BASE_URL', 'LOG_LEVEL', 'AWS_PROFILE', 'AWS_SESSION_TOKEN']) delete env[name];
+  for (const name of Object.keys(env)) if (name.startsWith('AWS_ENDPOINT_URL')) delete env[name];
+  return env;
+}
+
+async function packageService(params: string[]): Promise<Packaged> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pairing-package-'));
+  // Its own esbuild folder, so that a `npm start` running beside the tests keeps its build.
+  const workFolder = path.join('.cache', `esbuild-${path.basename(dir)}`);
+  try {
+    await run(process.execPath, [serverlessBin, 'package', '--stage', 'prod', ...params, '--package', dir], {
+      cwd: root,
+      env: packagingEnvironment(workFolder),
+      maxBuffer: 32 << 20,
+    });
+  } catch (error) {
+    const output = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}`;
+    throw new Error(`serverless package ${params.join(' ')} failed:\n${output.split('\n').slice(-30).join('\n')}`);
+  } finally {
+    fs.rmSync(path.join(root, workFolder), { recursive: true, force: true });
+  }
+  const text = fs.readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8');
+  return { dir, text, template: JSON.parse(text) as Template };
+}
+
+// ---- a small evaluator of the template's parameters and conditions (with the packaged defaults) ----
+
+function parameterValue(template: Template, name: string): string {
+  const parameter = template.Parameters?.[name];
+  if (parameter?.Default === undefined) throw new Error(`parameter ${name} has no default`);
+  return parameter.Default;
+}
+
+function evaluate(template: Template, expression: unknown): unknown {
+  if (typeof expression !== 'object' || expression === null) return expression;
+  const [[fn, args]] = Object.entries(expression) as [[string, unknown]];
+  const list = args as unknown[];
+  switch (fn) {
+    case 'Ref':
+      return template.Parameters?.[args as string] ? parameterValue(template, args as string) : expression;
+    case 'Condition':
+      return conditionHolds(template, args as string);
+    case 'Fn::Not':
+      return !evaluate(template, list[0]);
+    case 'Fn::Equals':
+      return evaluate(template, list[0]) === evaluate(template, list[1]);
+    case 'Fn::And':
+      return list.every((item) => evaluate(template, item));
+    case 'Fn::Or':
+      return list.some((item) => evaluate(template, item));
+    case 'Fn::If':
+      return evaluate(template, conditionHolds(template, list[0] as string) ? list[1] : list[2]);
+    case 'Fn::Sub':
+      // Parameters only; pseudo parameters and resource attributes stay as they are.
+      return (args as string).replace(/\$\{([A-Za-z0-9]+)\}/g, (whole, name: string) =>
+        template.Parameters?.[name] ? parameterValue(template, name) : whole,
+      );
+    default:
+      return expression;
+  }
+}
+
+function conditionHolds(template: Template, name: string): boolean {
+  const condition = template.Conditions?.[name];
+  if (condition === undefined) throw new Error(`condition ${name} is not defined`);
+  return Boolean(evaluate(template, condition));
+}
+
+/** The resources CloudFormation would create with the packaged parameter defaults. */
+function createdResources(template: Template): Record<string, Resource> {
+  return Object.fromEntries(Object.entries(template.Resources).filter(([, r]) => r.Condition === undefined || conditionHolds(template, r.Condition)));
+}
+
+function createdOutputs(template: Template): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(template.Outputs)
+      .filter(([, output]) => output.Condition === undefined || conditionHolds(template, output.Condition))
+      .map(([name, output]) => [name, evaluate(template, output.Value)]),
+  );
+}
+
+// ---- IAM ----
+
+interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource: unknown;
+}
+
+const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** A resource as readable text: "GetAtt:TokensTable.Arn", the Fn::Sub string, or the literal. */
+function resourceText(resource: unknown): string {
+  if (typeof resource === 'string') return resource;
+  const object = resource as Record<string, unknown>;
+  if (Array.isArray(object['Fn::GetAtt'])) return `GetAtt:${(object['Fn::GetAtt'] as string[]).join('.')}`;
+  if (typeof object['Fn::Sub'] === 'string') return object['Fn::Sub'];
+  return JSON.stringify(resource);
+}
+
+function roleOf(template: Template, fn: FunctionName): string {
+  const role = template.Resources[logicalId(fn)]!.Properties!.Role as { 'Fn::GetAtt': [string, string] };
+  return role['Fn::GetAtt'][0];
+}
+
+function statementsOf(template: Template, roleId: string): Statement[] {
+  const role = template.Resources[roleId]!;
+  expect(role.Type).toBe('AWS::IAM::Role');
+  expect(role.Properties!.ManagedPolicyArns ?? []).toEqual([]);
+  const policies = role.Properties!.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>;
+  return policies.flatMap((policy) => policy.PolicyDocument.Statement);
+}
+
+/** Every "action on resource" a function's role allows, except writing its own logs. */
+function grantsOf(template: Template, fn: FunctionName): string[] {
+  return statementsOf(template, roleOf(template, fn))
+    .filter((statement) => statement.Effect === 'Allow')
+    .flatMap((statement) => asList(statement.Action).flatMap((action) => asList(statement.Resource).map((r) => `${action} ${resourceText(r)}`)))
+    .filter((grant) => !grant.startsWith('logs:'))
+    .sort();
+}
+
+const SECRET = 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:pairing-service/prod';
+const grants = (actions: string[], resources: string[]) => actions.flatMap((action) => resources.map((resource) => `${action} ${resource}`));
+const TABLE_ITEM_ACTIONS = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'ConditionCheckItem'].map((a) => `dynamodb:${a}`);
+const APPLICATIONS = ['GetAtt:ApplicationsTable.Arn', '${ApplicationsTable.Arn}/index/*'];
+const SYSTEM_AUTHS = ['GetAtt:SystemAuthsTable.Arn', '${SystemAuthsTable.Arn}/index/*'];
+const TOKENS = ['GetAtt:TokensTable.Arn'];
+
+/** Exactly what each function may do: a new permission is a deliberate change of this list. */
+const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
+  director: [
+    ...grants(TABLE_ITEM_ACTIONS, [...APPLICATIONS, ...SYSTEM_AUTHS, ...TOKENS]),
+    ...grants(['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret'], [`${SECRET}/oauth-clients/*`]),
+    ...grants(['secretsmanager:GetSecretValue'], [`${SECRET}/token-signing-keys-??????`]),
+    'lambda:InvokeFunction GetAtt:TokensLambdaFunction.Arn',
+  ],
+  oauth: [
+    ...grants(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [...SYSTEM_AUTHS, ...APPLICATIONS]),
+    ...grants(['secretsmanager:GetSecretValue'], [`${SECRET}/oauth-clients/*`, `${SECRET}/token-signing-keys-??????`]),
+  ],
+  tokens: grants(['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'], TOKENS),
+  connector: [
+    ...grants(TABLE_ITEM_ACTIONS, [...TOKENS, ...SYSTEM_AUTHS, ...APPLICATIONS]),
+    ...grants(['secretsmanager:GetSecretValue'], [`${SECRET}/pairing-ca-??????`]),
+  ],
+  bootstrap: [
+    ...grants(['secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue'], [`${SECRET}/pairing-ca*`, `${SECRET}/token-signing-keys*`]),
+    's3:PutObject ${TruststoreBucket.Arn}/truststore/pairing-ca.pem',
+  ],
+};
+
+const EXPECTED_SIZING: Record<FunctionName, { memorySize: number; timeout: number }> = {
+  director: { memorySize: 512, timeout: 15 },
+  oauth: { memorySize: 256, timeout: 10 },
+  tokens: { memorySize: 256, timeout: 5 },
+  connector: { memorySize: 1024, timeout: 15 },
+  bootstrap: { memorySize: 1769, timeout: 120 },
+};
+
+const ENVIRONMENT_NAMES = [
+  'STAGE', 'APPLICATIONS_TABLE', 'SYSTEM_AUTHS_TABLE', 'TOKENS_TABLE', 'SECRETS_PREFIX', 'TOKENS_FUNCTION_NAME',
+  'PUBLIC_BASE_URL', 'MTLS_BASE_URL', 'POWERTOOLS_SERVICE_NAME', 'LOG_LEVEL',
+].sort();
+
+const cfnLint = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' }).status === 0;
+const lintTest = cfnLint ? test : test.skip;
+const lintName = cfnLint ? 'cfn-lint reports nothing' : 'cfn-lint reports nothing (SKIPPED: cfn-lint is not on PATH; pip install cfn-lint)';
+
+function lint(dir: string): { status: number | null; output: string } {
+  const result = spawnSync('cfn-lint', ['--', path.join(dir, 'cloudformation-template-update-stack.json')], { encoding: 'utf8' });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+let withDomain: Packaged;
+let withoutDomain: Packaged;
+
+beforeAll(async () => {
+  // One after the other: serverless-esbuild passes the bundles through the checkout's .serverless folder.
+  withDomain = await packageService(DOMAIN_PARAMS);
+  withoutDomain = await packageService([]);
+}, 300_000);
+
+afterAll(() => {
+  for (const packaged of [withDomain, withoutDomain]) if (packaged) fs.rmSync(packaged.dir, { recursive: true, force: true });
+});
+
+describe('serverless package --stage prod with the mTLS domain params', () => {
+  const resources = () => withDomain.template.Resources;
+
+  test('every function runs on nodejs24.x / arm64 with its own memory and timeout', () => {
+    for (const fn of FUNCTIONS) {
+      const properties = resources()[logicalId(fn)]!.Properties!;
+      expect({ fn, runtime: properties.Runtime, architectures: properties.Architectures }).toEqual({ fn, runtime: 'nodejs24.x', architectures: ['arm64'] });
+      expect({ fn, memorySize: properties.MemorySize, timeout: properties.Timeout }).toEqual({ fn, ...EXPECTED_SIZING[fn] });
+    }
+    const sizing = (fn: FunctionName) => resources()[logicalId(fn)]!.Properties! as { MemorySize: number; Timeout: number };
+    // CSR signing is CPU-bound, and Lambda's CPU share grows with memory.
+    for (const fn of ['director', 'oauth', 'tokens'] as const) expect(sizing('connector').MemorySize).toBeGreaterThan(sizing(fn).MemorySize);
+    // Behind API Gateway (29 s integration limit), and the director outlives the tokens call it waits for.
+    for (const fn of ['director', 'oauth', 'connector'] as const) expect(sizing(fn).Timeout).toBeLessThan(29);
+    expect(sizing('director').Timeout).toBeGreaterThan(sizing('tokens').Timeout);
+  });
+
+  test('the functions get the stage configuration, with the mTLS base URL of the domain', () => {
+    for (const fn of FUNCTIONS) {
+      const variables = (resources()[logicalId(fn)]!.Properties!.Environment as { Variables: Record<string, string> }).Variables;
+      expect(Object.keys(variables).sort()).toEqual(ENVIRONMENT_NAMES);
+      expect(variables).toMatchObject({
+        STAGE: 'prod',
+        APPLICATIONS_TABLE: 'pairing-service-prod-applications',
+        SYSTEM_AUTHS_TABLE: 'pairing-service-prod-system-auths',
+        TOKENS_TABLE: 'pairing-service-prod-tokens',
+        SECRETS_PREFIX: 'pairing-service/prod',
+        TOKENS_FUNCTION_NAME: 'pairing-service-prod-tokens',
+        MTLS_BASE_URL: `https://${DOMAIN}`,
+      });
+    }
+  });
+
+  test('each function has a role of its own that no other function uses', () => {
+    const roles = FUNCTIONS.map((fn) => roleOf(withDomain.template, fn));
+    expect(new Set(roles).size).toBe(FUNCTIONS.length);
+    expect(roles).not.toContain('IamRoleLambdaExecution');
+  });
+
+  test.each(FUNCTIONS)('the %s role allows exactly what the function needs', (fn) => {
+    expect(grantsOf(withDomain.template, fn)).toEqual([...EXPECTED_GRANTS[fn]].sort());
+  });
+
+  test('no IAM role allows a wildcard action, or "*" as the resource of a DynamoDB, Secrets Manager, Lambda or S3 action', () => {
+    const roles = Object.entries(resources()).filter(([, r]) => r.Type === 'AWS::IAM::Role');
+    expect(roles.length).toBeGreaterThanOrEqual(FUNCTIONS.length);
+    for (const [roleId] of roles) {
+      for (const statement of statementsOf(withDomain.template, roleId).filter((s) => s.Effect === 'Allow')) {
+        for (const action of asList(statement.Action)) {
+          expect({ roleId, action, wildcard: action.includes('*') }).toEqual({ roleId, action, wildcard: false });
+          if (/^(dynamodb|secretsmanager|lambda|s3):/.test(action)) {
+            for (const resource of asList(statement.Resource)) expect({ roleId, action, resource: resourceText(resource) }).not.toEqual({ roleId, action, resource: '*' });
+          }
+        }
+      }
+    }
+  });
+
+  test('the tokens function cannot touch any secret, and the director can invoke only tokens', () => {
+    expect(grantsOf(withDomain.template, 'tokens').filter((grant) => grant.startsWith('secretsmanager:'))).toEqual([]);
+    const invokes = FUNCTIONS.flatMap((fn) => grantsOf(withDomain.template, fn).filter((g) => g.startsWith('lambda:')).map((g) => `${fn}: ${g}`));
+    expect(invokes).toEqual(['director: lambda:InvokeFunction GetAtt:TokensLambdaFunction.Arn']);
+  });
+
+  test('the tables keep their keys and indexes, bill on demand, have PITR, encryption, deletion protection and Retain; tokens expire by TTL', () => {
+    const tables = Object.entries(resources()).filter(([, r]) => r.Type === 'AWS::DynamoDB::Table');
+    expect(tables.map(([id]) => id).sort()).toEqual(['ApplicationsTable', 'SystemAuthsTable', 'TokensTable']);
+    for (const [id, table] of tables) {
+      expect({ id, deletion: table.DeletionPolicy, replace: table.UpdateReplacePolicy }).toEqual({ id, deletion: 'Retain', replace: 'Retain' });
+      expect(table.Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        DeletionProtectionEnabled: true,
+      });
+    }
+    const table = (id: string) => resources()[id]!.Properties!;
+    expect(table('ApplicationsTable')).toMatchObject({
+      TableName: 'pairing-service-prod-applications',
+      KeySchema: [{ AttributeName: 'tenant', KeyType: 'HASH' }, { AttributeName: 'id', KeyType: 'RANGE' }],
+      GlobalSecondaryIndexes: [{ IndexName: 'byCreated' }],
+    });
+    expect(table('SystemAuthsTable')).toMatchObject({
+      TableName: 'pairing-service-prod-system-auths',
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      GlobalSecondaryIndexes: [{ IndexName: 'byApplication' }],
+    });
+    expect(table('TokensTable')).toMatchObject({
+      TableName: 'pairing-service-prod-tokens',
+      KeySchema: [{ AttributeName: 'tokenHash', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  test('every function logs to a log group with a retention period', () => {
+    const logGroups = Object.values(resources()).filter((r) => r.Type === 'AWS::Logs::LogGroup');
+    expect(logGroups.map((group) => group.Properties!.LogGroupName).sort()).toEqual(FUNCTIONS.map((fn) => `/aws/lambda/pairing-service-prod-${fn}`).sort());
+    for (const group of logGroups) expect(group.Properties!.RetentionInDays).toBe(30);
+  });
+
+  test('the truststore bucket is versioned, encrypted, private, TLS-only and retained', () => {
+    const bucket = resources().TruststoreBucket!;
+    expect(bucket).toMatchObject({ Type: 'AWS::S3::Bucket', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(bucket.Properties).toMatchObject({
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+    });
+    const policy = resources().TruststoreBucketPolicy!;
+    expect(policy.Properties).toMatchObject({
+      Bucket: { Ref: 'TruststoreBucket' },
+      PolicyDocument: { Statement: [{ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }] },
+    });
+  });
+
+  test('the PairingBootstrap custom resource is backed by the bootstrap function, which has no HTTP route', () => {
+    expect(resources().PairingBootstrap).toEqual({
+      Type: 'Custom::PairingBootstrap',
+      Properties: {
+        ServiceToken: { 'Fn::GetAtt': ['BootstrapLambdaFunction', 'Arn'] },
+        ServiceTimeout: 300,
+        TruststoreBucket: { Ref: 'TruststoreBucket' },
+        TruststoreKey: 'truststore/pairing-ca.pem',
+      },
+    });
+    const invokers = Object.values(resources()).filter((r) => r.Type === 'AWS::Lambda::Permission').map((r) => JSON.stringify(r.Properties!.FunctionName));
+    expect(invokers.some((name) => name.includes('BootstrapLambdaFunction'))).toBe(false);
+    expect(invokers).toHaveLength(3);
+  });
+
+  test('the custom domain uses mutual TLS with the truststore from the custom resource', () => {
+    const created = createdResources(withDomain.template);
+    expect(created.MtlsDomain).toMatchObject({
+      Type: 'AWS::ApiGateway::DomainName',
+      Properties: {
+        DomainName: { Ref: 'MtlsDomainName' },
+        RegionalCertificateArn: { Ref: 'MtlsCertificateArn' },
+        EndpointConfiguration: { Types: ['REGIONAL'] },
+        SecurityPolicy: 'TLS_1_2',
+        MutualTlsAuthentication: {
+          TruststoreUri: { 'Fn::GetAtt': ['PairingBootstrap', 'TruststoreUri'] },
+          TruststoreVersion: { 'Fn::GetAtt': ['PairingBootstrap', 'TruststoreVersion'] },
+        },
+      },
+    });
+    expect(parameterValue(withDomain.template, 'MtlsDomainName')).toBe(DOMAIN);
+    expect(parameterValue(withDomain.template, 'MtlsCertificateArn')).toBe(CERTIFICATE_ARN);
+  });
+
+  test('the base path mapping maps the whole domain to the REST API stage, after the custom resource and the deployment', () => {
+    const mapping = createdResources(withDomain.template).MtlsBasePathMapping!;
+    expect(mapping.Type).toBe('AWS::ApiGateway::BasePathMapping');
+    expect(mapping.Properties).toEqual({ DomainName: { Ref: 'MtlsDomain' }, RestApiId: { Ref: 'ApiGatewayRestApi' }, Stage: 'prod' });
+    const deployment = Object.keys(resources()).find((id) => resources()[id]!.Type === 'AWS::ApiGateway::Deployment');
+    expect(deployment).toBeDefined();
+    expect(asList(mapping.DependsOn ?? []).sort()).toEqual([deployment, 'PairingBootstrap'].sort());
+  });
+
+  test('the outputs name the Director, Connector, token endpoint and mTLS URLs', () => {
+    const outputs = createdOutputs(withDomain.template);
+    const apiBase = 'https://${ApiGatewayRestApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/prod';
+    expect(outputs).toMatchObject({
+      DirectorUrl: `${apiBase}/director/graphql`,
+      ConnectorUrl: `${apiBase}/connector/graphql`,
+      TokenEndpoint: `${apiBase}/oauth2/token`,
+      MtlsEndpoint: `https://${DOMAIN}`,
+      MtlsDirectorUrl: `https://${DOMAIN}/director/graphql`,
+      MtlsConnectorUrl: `https://${DOMAIN}/connector/graphql`,
+      MtlsDnsTarget: { 'Fn::GetAtt': ['MtlsDomain', 'RegionalDomainName'] },
+      TruststoreUri: { 'Fn::GetAtt': ['PairingBootstrap', 'TruststoreUri'] },
+    });
+  });
+
+  test('each function is one bundle under 1 MiB', () => {
+    for (const fn of FUNCTIONS) {
+      const zip = fs.readFileSync(path.join(withDomain.dir, `${fn}.zip`));
+      expect({ fn, underOneMiB: zip.length < 1024 * 1024 }).toEqual({ fn, underOneMiB: true });
+      // Entry names are stored uncompressed in the zip's headers.
+      expect(zip.includes(`functions/${fn}/handler.js`)).toBe(true);
+      expect(resources()[logicalId(fn)]!.Properties!.Code).toMatchObject({ S3Key: expect.stringMatching(new RegExp(`/${fn}\\.zip$`)) });
+    }
+  });
+
+  test('nothing secret is in the template', () => {
+    const { text } = withDomain;
+    expect(text).not.toMatch(/PRIVATE KEY|BEGIN CERTIFICATE/);
+    expect(text).not.toMatch(/\b(AKIA|ASIA)[0-9A-Z]{16}\b/);
+    expect(text).not.toContain(DUMMY_ACCESS_KEY);
+    expect(text).not.toContain(DUMMY_SECRET_KEY);
+    // Secrets live in Secrets Manager, created at run time: the stack declares none with a value.
+    const secretResources = Object.values(resources()).filter((r) => r.Type.startsWith('AWS::SecretsManager::'));
+    expect(secretResources).toEqual([]);
+    expect(text).not.toMatch(/"(SecretString|SecretValue|Password|ClientSecret)"/i);
+  });
+
+  lintTest(lintName, () => {
+    const { status, output } = lint(withDomain.dir);
+    expect(output.trim()).toBe('');
+    expect(status).toBe(0);
+  });
+});
+
+describe('serverless package --stage prod without the mTLS domain params', () => {
+  test('creates no custom domain and says so in the MtlsEndpoint output', () => {
+    const created = Object.values(createdResources(withoutDomain.template)).map((r) => r.Type);
+    expect(created).not.toContain('AWS::ApiGateway::DomainName');
+    expect(created).not.toContain('AWS::ApiGateway::BasePathMapping');
+    const outputs = createdOutputs(withoutDomain.template);
+    expect(outputs.MtlsEndpoint).toBe('not configured: pass --param="domainName=..." --param="certificateArn=..." to serverless deploy');
+    expect(Object.keys(outputs)).not.toContain('MtlsDirectorUrl');
+    expect(Object.keys(outputs)).not.toContain('MtlsConnectorUrl');
+    expect(outputs).toHaveProperty('DirectorUrl');
+  });
+
+  test('still bootstraps the CA and signing key, and gives the functions no mTLS base URL', () => {
+    const created = createdResources(withoutDomain.template);
+    expect(created.PairingBootstrap?.Type).toBe('Custom::PairingBootstrap');
+    expect(created.TruststoreBucket?.Type).toBe('AWS::S3::Bucket');
+    for (const fn of FUNCTIONS) {
+      const variables = (created[logicalId(fn)]!.Properties!.Environment as { Variables: Record<string, string> }).Variables;
+      expect(variables.MTLS_BASE_URL).toBe('');
+    }
+  });
+
+  lintTest(lintName, () => {
+    const { status, output } = lint(withoutDomain.dir);
+    expect(output.trim()).toBe('');
+    expect(status).toBe(0);
+  });
+});
+
+describe('serverless package with a domain but no certificate', () => {
+  test('fails before building anything, naming the certificateArn', async () => {
+    await expect(packageService([`--param=domainName=${DOMAIN}`])).rejects.toThrow(/custom\.mtls\.certificateArn/);
+  }, 60_000);
+});

@@ -185,7 +185,8 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
     ...grants(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [...SYSTEM_AUTHS, ...APPLICATIONS]),
     ...grants(['secretsmanager:GetSecretValue'], [`${SECRET}/oauth-clients/*`, `${SECRET}/token-signing-keys-??????`]),
   ],
-  tokens: grants(['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'], TOKENS),
+  // Issuance: Put of the token plus an Update linking it to its SystemAuth, in one transaction.
+  tokens: ['dynamodb:PutItem GetAtt:TokensTable.Arn', 'dynamodb:UpdateItem GetAtt:SystemAuthsTable.Arn'],
   connector: [
     ...grants(TABLE_ITEM_ACTIONS, [...TOKENS, ...SYSTEM_AUTHS, ...APPLICATIONS]),
     ...grants(['secretsmanager:GetSecretValue'], [`${SECRET}/pairing-ca-??????`]),

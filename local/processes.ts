@@ -203,12 +203,14 @@ export async function waitForHttp(
   options: {
     process?: LocalProcess;
     timeoutMs?: number;
+    /** How long one request may take before it counts as no answer (default 2 s). */
+    requestTimeoutMs?: number;
     init?: RequestInit;
     isReady?: (response: Response) => boolean;
     what?: string;
   } = {},
 ): Promise<void> {
-  const { process: child, timeoutMs = 30000, init, isReady = () => true } = options;
+  const { process: child, timeoutMs = 30000, requestTimeoutMs = 2000, init, isReady = () => true } = options;
   const what = options.what ?? child?.name ?? url;
   let exited = false;
   void child?.exited().then(() => (exited = true));
@@ -217,7 +219,7 @@ export async function waitForHttp(
   while (Date.now() < deadline) {
     if (exited) throw new LocalStackError(`${what} exited during start-up: ${lastLine(child?.outputTail() ?? '')}`);
     try {
-      const response = await fetch(url, { ...init, signal: AbortSignal.timeout(2000) });
+      const response = await fetch(url, { ...init, signal: AbortSignal.timeout(requestTimeoutMs) });
       await response.arrayBuffer();
       if (isReady(response)) return;
       lastProblem = `HTTP ${response.status}`;

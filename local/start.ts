@@ -83,14 +83,26 @@ function serverlessOffline(ports: Ports): Frontend {
         stop: () => child.stop(),
         exited: () => child.exited(),
         outputTail: () => child.outputTail(),
-        // The JWKS answers 200 only once the oauth function is built and reads the signing key.
-        ready: () =>
-          waitForHttp(`${url}/.well-known/jwks.json`, {
-            process: child,
-            what: `serverless-offline (PORT ${ports.PORT})`,
-            timeoutMs: 120000,
-            isReady: (response) => response.status === 200,
-          }),
+        ready: async () => {
+          const what = `serverless-offline (PORT ${ports.PORT})`;
+          // The JWKS answers 200 only once the oauth function is built and reads the signing key.
+          await waitForHttp(`${url}/.well-known/jwks.json`, { process: child, what, timeoutMs: 120000, isReady: (r) => r.status === 200 });
+          // One call without credentials to each GraphQL function loads it: a cold start under load can
+          // take longer than a client's first request should wait. Anything but a 5xx means it runs.
+          const post = { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{__typename}"}' };
+          await Promise.all(
+            ['/director/graphql', '/connector/graphql'].map((endpoint) =>
+              waitForHttp(`${url}${endpoint}`, {
+                process: child,
+                what,
+                timeoutMs: 120000,
+                requestTimeoutMs: 60000,
+                init: post,
+                isReady: (r) => r.status < 500,
+              }),
+            ),
+          );
+        },
       };
     },
   };
@@ -121,22 +133,31 @@ async function stopEverything(): Promise<void> {
   // Frontends first (they use local AWS), then the rest; each group gets SIGTERM, then SIGKILL.
   const frontendsFirst = [...running].reverse();
   running.length = 0;
-  for (const part of frontendsFirst) await part.stop().catch(() => undefined);
+  for (const part of frontendsFirst) {
+    await part.stop().catch(() => undefined);
+    progress(`stopped ${part.name}`);
+  }
 }
 
-async function shutdown(code: number, message?: string): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    if (message) progress(message);
-    await stopEverything();
+let stopped: Promise<void> | undefined;
+
+/** Stops everything and exits; later calls (a second signal, the parent going away) wait for the first. */
+async function shutdown(code: number, message?: string): Promise<void> {
+  if (stopped) return stopped;
+  stopping = true;
+  if (message) progress(message);
+  stopped = stopEverything().then(() => {
     removeStackFile(stateDir);
-  }
-  process.exit(code);
+    process.exit(code);
+  });
+  return stopped;
 }
 
 /** Registers a started part; one that ends by itself later takes the whole stack down. */
 function track<T extends Running>(part: T): T {
-  running.push(part);
+  // Started while stopping (a signal during start-up): stop it now rather than leave it to its guardian.
+  if (stopping) void part.stop();
+  else running.push(part);
   void part.exited?.().then(() => {
     if (stopping) return;
     const why = part.outputTail ? `: ${lastLine(part.outputTail())}` : '';

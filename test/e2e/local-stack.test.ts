@@ -1,0 +1,229 @@
+// `npm start` end to end: ready line, .local files, OAuth and Director over HTTP, tenants kept apart,
+// the admin CLI, and a SIGTERM that leaves no process and no busy port behind.
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { assertPortFree, freePort, processAlive, sleep } from '../../local/processes';
+
+const root = path.resolve(__dirname, '../..');
+const START_TIMEOUT_MS = 180000;
+
+interface Stack {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+/** Runs `npm start` in its own process group, as a developer's terminal would. */
+function npmStart(env: NodeJS.ProcessEnv): Stack {
+  const child = spawn('npm', ['start'], { cwd: root, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, exit };
+}
+
+async function waitForReadyLine(stack: Stack): Promise<string> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const line = stack.stdout().split('\n').find((l) => /\bready\b/.test(l));
+    if (line) return line;
+    if (stack.child.exitCode !== null) throw new Error(`npm start exited with ${stack.child.exitCode}: ${stack.stderr().slice(-600)}`);
+    await sleep(200);
+  }
+  throw new Error(`no ready line within ${START_TIMEOUT_MS / 1000} s: ${stack.stderr().slice(-600)}`);
+}
+
+/** Every process below `pid` (children, grandchildren...), from ps. */
+function descendants(pid: number): number[] {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number));
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const parent = queue.shift()!;
+    for (const [child, ppid] of rows) {
+      if (ppid === parent && !found.includes(child)) {
+        found.push(child);
+        queue.push(child);
+      }
+    }
+  }
+  return found;
+}
+
+async function postForm(url: string, form: Record<string, string>, basic?: [string, string]) {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (basic) headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(basic[0])}:${encodeURIComponent(basic[1])}`).toString('base64')}`;
+  const response = await fetch(url, { method: 'POST', headers, body: new URLSearchParams(form).toString() });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+function adminCli(args: string[], stateDir: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('npm', ['run', '--silent', 'admin', '--', ...args], { cwd: root, env: { ...process.env, LOCAL_STATE_DIR: stateDir }, timeout: 60000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('npm start', () => {
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-stack-'));
+  const ports: Record<string, number> = {};
+  let stack: Stack;
+  let readyLine: string;
+  let base: string;
+
+  beforeAll(async () => {
+    for (const variable of ['PORT', 'LOCAL_DYNAMODB_PORT', 'LOCAL_AWS_PORT', 'OFFLINE_LAMBDA_PORT', 'MTLS_PORT']) ports[variable] = await freePort();
+    base = `http://127.0.0.1:${ports.PORT}`;
+    stack = npmStart({ ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), LOCAL_STATE_DIR: stateDir });
+    readyLine = await waitForReadyLine(stack);
+  }, START_TIMEOUT_MS + 10000);
+
+  afterAll(async () => {
+    // A safety net when a test failed before the SIGTERM test ran.
+    if (stack?.child.exitCode === null) {
+      try {
+        process.kill(-stack.child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  test('prints one ready line on stdout naming the HTTP endpoints', () => {
+    expect(readyLine).toContain(base);
+    expect(readyLine).toContain(`${base}/oauth2/token`);
+    expect(stack.stdout().split('\n').filter((l) => /\bready\b/.test(l))).toHaveLength(1);
+  });
+
+  test('writes the default tenant administrator to LOCAL_STATE_DIR/admin.json, owner-only', () => {
+    const file = path.join(stateDir, 'admin.json');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    const admin = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
+    expect(Object.keys(admin).sort()).toEqual(['clientId', 'clientSecret', 'directorUrl', 'tenant', 'tokenUrl']);
+    expect(admin).toMatchObject({ tenant: 'default', tokenUrl: `${base}/oauth2/token`, directorUrl: `${base}/director/graphql` });
+  });
+
+  test('writes stack.json with the endpoints and no secret', () => {
+    const text = fs.readFileSync(path.join(stateDir, 'stack.json'), 'utf8');
+    const admin = JSON.parse(fs.readFileSync(path.join(stateDir, 'admin.json'), 'utf8')) as { clientSecret: string };
+    expect(text).not.toContain(admin.clientSecret);
+    expect(JSON.parse(text)).toMatchObject({
+      stage: 'local',
+      endpoints: { publicBaseUrl: base, dynamodb: `http://127.0.0.1:${ports.LOCAL_DYNAMODB_PORT}`, secretsManager: `http://127.0.0.1:${ports.LOCAL_AWS_PORT}` },
+    });
+  });
+
+  describe('over HTTP', () => {
+    const admin = () => JSON.parse(fs.readFileSync(path.join(stateDir, 'admin.json'), 'utf8')) as { clientId: string; clientSecret: string };
+    const token = async (clientId: string, clientSecret: string) => postForm(`${base}/oauth2/token`, { grant_type: 'client_credentials' }, [clientId, clientSecret]);
+    const director = async (bearer: string, query: string, variables: Record<string, unknown> = {}) => {
+      const response = await fetch(`${base}/director/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+    };
+    const register = `mutation($in: ApplicationRegisterInput!) { registerApplication(in: $in) { id name } }`;
+
+    test('the administrator gets an access token whose key is published in the JWKS', async () => {
+      const { clientId, clientSecret } = admin();
+      const grant = await token(clientId, clientSecret);
+      expect(grant.status).toBe(200);
+      expect(grant.json).toMatchObject({ token_type: 'Bearer', access_token: expect.any(String) });
+      const header = JSON.parse(Buffer.from(String(grant.json.access_token).split('.')[0], 'base64url').toString()) as { kid: string };
+      const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
+      expect(jwks.keys.map((k) => k.kid)).toContain(header.kid);
+      const metadata = (await (await fetch(`${base}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+      expect(metadata).toMatchObject({ token_endpoint: `${base}/oauth2/token`, jwks_uri: `${base}/.well-known/jwks.json` });
+    });
+
+    test('an application registered by one tenant is invisible to another tenant made with the admin CLI; revoke ends that admin', async () => {
+      const { clientId, clientSecret } = admin();
+      const first = String((await token(clientId, clientSecret)).json.access_token);
+      const name = `e2e-${Date.now().toString(36)}`;
+      const registered = await director(first, register, { in: { name } });
+      const app = registered.data?.registerApplication as { id: string; name: string };
+      expect(app).toMatchObject({ name });
+      const listed = await director(first, '{ applications { data { id } } }');
+      expect((listed.data?.applications as { data: { id: string }[] }).data.map((a) => a.id)).toContain(app.id);
+
+      const created = await adminCli(['create', '--tenant', 'e2e-other'], stateDir);
+      expect(created.code).toBe(0);
+      const other = JSON.parse(created.stdout) as { clientId: string; clientSecret: string; tenant: string; tokenUrl: string };
+      expect(other).toMatchObject({ tenant: 'e2e-other', tokenUrl: `${base}/oauth2/token` });
+      const second = String((await token(other.clientId, other.clientSecret)).json.access_token);
+      const seen = await director(second, 'query($id: ID!) { application(id: $id) { id } }', { id: app.id });
+      expect(seen.data).toEqual({ application: null });
+      const otherList = await director(second, '{ applications { data { id } } }');
+      expect((otherList.data?.applications as { data: { id: string }[] }).data.map((a) => a.id)).not.toContain(app.id);
+
+      const revoked = await adminCli(['revoke', '--client-id', other.clientId], stateDir);
+      expect(revoked.code).toBe(0);
+      expect(JSON.parse(revoked.stdout)).toEqual({ clientId: other.clientId, revoked: true });
+      const refused = await token(other.clientId, other.clientSecret);
+      expect(refused.status).toBe(401);
+      expect(refused.json).toMatchObject({ error: 'invalid_client' });
+    });
+  });
+
+  test('SIGTERM stops every process it started, frees every port and removes stack.json', async () => {
+    const npmPid = stack.child.pid!;
+    const started = descendants(npmPid);
+    expect(started.length).toBeGreaterThanOrEqual(4); // node start.ts, java, moto, serverless-offline (+ guardians)
+    process.kill(-npmPid, 'SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const code = await Promise.race([stack.exit, new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 20000)))]);
+    clearTimeout(timer);
+    expect(code).not.toBe('timeout');
+    // Guardians notice their group is gone within half a second.
+    const deadline = Date.now() + 5000;
+    while (started.some(processAlive) && Date.now() < deadline) await sleep(100);
+    expect(started.filter(processAlive)).toEqual([]);
+    for (const [variable, port] of Object.entries(ports)) await expect(assertPortFree(port, variable)).resolves.toBeUndefined();
+    expect(fs.existsSync(path.join(stateDir, 'stack.json'))).toBe(false);
+    expect(stack.stderr()).not.toMatch(/\n\s+at .+:\d+:\d+/); // no stack trace
+  }, 30000);
+});
+
+describe('npm start with a busy port', () => {
+  test('exits quickly with a non-zero code and names the port and its variable', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as net.AddressInfo).port;
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-stack-busy-'));
+    try {
+      const others = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+      const startedAt = Date.now();
+      const stack = npmStart({
+        PORT: String(others[0]),
+        LOCAL_DYNAMODB_PORT: String(others[1]),
+        LOCAL_AWS_PORT: String(port),
+        OFFLINE_LAMBDA_PORT: String(others[2]),
+        MTLS_PORT: String(others[3]),
+        LOCAL_STATE_DIR: stateDir,
+      });
+      const code = await stack.exit;
+      expect(code).not.toBe(0);
+      expect(Date.now() - startedAt).toBeLessThan(20000);
+      expect(stack.stderr()).toContain(`port ${port} is already in use`);
+      expect(stack.stderr()).toContain('LOCAL_AWS_PORT');
+      expect(stack.stdout()).not.toMatch(/\bready\b/);
+      expect(fs.existsSync(path.join(stateDir, 'admin.json'))).toBe(false);
+    } finally {
+      busy.close();
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    }
+  }, 30000);
+});

@@ -24,7 +24,7 @@ import { lastLine, LocalStackError } from './processes';
 const run = promisify(execFile);
 
 /** The CloudFormation properties of AWS::DynamoDB::Table that shape the data (see tableDefinition). */
-interface CfnTableProperties {
+export interface CfnTableProperties {
   TableName?: unknown;
   KeySchema?: KeySchemaElement[];
   AttributeDefinitions?: AttributeDefinition[];
@@ -33,6 +33,8 @@ interface CfnTableProperties {
   GlobalSecondaryIndexes?: Array<{ IndexName: string; KeySchema: KeySchemaElement[]; Projection: Projection; ProvisionedThroughput?: ProvisionedThroughput }>;
   LocalSecondaryIndexes?: Array<{ IndexName: string; KeySchema: KeySchemaElement[]; Projection: Projection }>;
   TimeToLiveSpecification?: { AttributeName?: string; Enabled?: boolean };
+  /** Operational properties (PointInTimeRecoverySpecification, SSESpecification, Tags...): not needed locally. */
+  [other: string]: unknown;
 }
 
 interface CfnResource {

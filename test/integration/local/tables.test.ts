@@ -1,6 +1,6 @@
 // The test setup creates the `test` stage's tables from serverless.yml: keys, indexes and TTL as declared.
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { createStageTables, localDynamoClient } from '../../../local/tables';
+import { createStageTables, createTable, localDynamoClient, tableDefinition } from '../../../local/tables';
 import { localAwsEndpoints } from '../../support/local-aws';
 
 const client = localDynamoClient(localAwsEndpoints().dynamodb);
@@ -42,5 +42,49 @@ describe('tables created from serverless.yml for stage test', () => {
     ]);
     const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: 'pairing-service-test-tokens' }));
     expect(ttl.TimeToLiveDescription?.TimeToLiveStatus).toBe('ENABLED');
+  });
+});
+
+describe('the CloudFormation mapping', () => {
+  test('operational properties (PITR, SSE, deletion protection, tags, streams) are skipped and the table is still created', async () => {
+    const TableName = `mapping-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    const table = tableDefinition('MappingTable', {
+      TableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      DeletionProtectionEnabled: true,
+      Tags: [{ Key: 'service', Value: 'pairing-service' }],
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
+    expect(Object.keys(table.createTable).filter((k) => table.createTable[k as keyof typeof table.createTable] !== undefined).sort()).toEqual(
+      ['AttributeDefinitions', 'BillingMode', 'KeySchema', 'TableName'],
+    );
+    await createTable(client, table);
+    expect(keys((await describe_(TableName)).KeySchema)).toEqual(['pk:HASH']);
+    const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName }));
+    expect(ttl.TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'ttl' });
+  });
+
+  test('a PROVISIONED table gets throughput for the table and each index', () => {
+    const table = tableDefinition('Provisioned', {
+      TableName: 'provisioned-table',
+      BillingMode: 'PROVISIONED',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'gk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      ProvisionedThroughput: { ReadCapacityUnits: 2, WriteCapacityUnits: 3 },
+      GlobalSecondaryIndexes: [{ IndexName: 'byG', KeySchema: [{ AttributeName: 'gk', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } }],
+    });
+    expect(table.createTable.ProvisionedThroughput).toEqual({ ReadCapacityUnits: 2, WriteCapacityUnits: 3 });
+    expect(table.createTable.GlobalSecondaryIndexes?.[0].ProvisionedThroughput).toEqual({ ReadCapacityUnits: 5, WriteCapacityUnits: 5 });
+  });
+
+  test('a table without a literal name is a clear error', () => {
+    expect(() => tableDefinition('Broken', { TableName: { 'Fn::Sub': '${AWS::StackName}-x' }, KeySchema: [], AttributeDefinitions: [] })).toThrow(
+      'Broken in serverless.yml needs a literal TableName, KeySchema and AttributeDefinitions',
+    );
   });
 });

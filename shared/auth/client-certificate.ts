@@ -1,0 +1,124 @@
+// Client-certificate authentication of mTLS calls: the certificate API Gateway's mutual TLS put into the
+// event must be one this service issued, unexpired, known and not revoked, of an ACTIVE SystemAuth.
+import { createHash, X509Certificate } from 'node:crypto';
+import type { APIGatewayEventClientCertificate } from 'aws-lambda';
+import { ApplicationRepository } from '../applications/repository';
+import { loadCertificateAuthority } from '../certificates/ca';
+import { UnauthenticatedError } from '../errors';
+import { findCertificateRecord } from '../system-auths/certificate-records';
+import { getSystemAuth, markSystemAuthUsed } from '../system-auths/repository';
+import type { Caller } from './caller';
+
+export type ClientCertificateData = APIGatewayEventClientCertificate;
+/** An application authenticated by client certificate; the fingerprint says which one (revokeCertificate revokes it). */
+export type CertificateCaller = Extract<Caller, { kind: 'APPLICATION' }> & { via: 'CERTIFICATE'; certificateFingerprint: string };
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+/**
+ * The client certificate API Gateway's mutual TLS put into the event: `requestContext.identity.clientCert`
+ * (REST API) or `requestContext.authentication.clientCert` (HTTP API). Undefined when the request did not
+ * come through an mTLS endpoint. Headers are never looked at: on the plain endpoint anybody can send
+ * X-Client-Cert or Certificate-Data, only API Gateway can write the request context.
+ */
+export function clientCertificateOf(event: unknown): ClientCertificateData | undefined {
+  if (!isObject(event) || !isObject(event.requestContext)) return undefined;
+  const context = event.requestContext;
+  const fromRest = isObject(context.identity) ? context.identity.clientCert : undefined;
+  const fromHttpApi = isObject(context.authentication) ? context.authentication.clientCert : undefined;
+  const clientCert = fromRest ?? fromHttpApi;
+  if (clientCert === undefined || clientCert === null) return undefined;
+  if (!isObject(clientCert) || typeof clientCert.clientCertPem !== 'string' || clientCert.clientCertPem.trim() === '') {
+    throw new UnauthenticatedError('The client certificate of this request is missing from the mTLS data');
+  }
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  const validity = isObject(clientCert.validity) ? clientCert.validity : {};
+  return {
+    clientCertPem: clientCert.clientCertPem,
+    subjectDN: text(clientCert.subjectDN),
+    issuerDN: text(clientCert.issuerDN),
+    serialNumber: text(clientCert.serialNumber),
+    validity: { notBefore: text(validity.notBefore), notAfter: text(validity.notAfter) },
+  };
+}
+
+/** Lowercase hex SHA-256 over the certificate DER: the key of its certificate record. */
+export function certificateFingerprint(certificate: X509Certificate): string {
+  return createHash('sha256').update(certificate.raw).digest('hex');
+}
+
+/** The one CN of the certificate's subject (the SystemAuth id); undefined when there is none or several. */
+export function commonNameOf(certificate: X509Certificate): string | undefined {
+  const names = certificate.subject
+    .split('\n')
+    .filter((line) => line.startsWith('CN='))
+    .map((line) => line.slice(3));
+  return names.length === 1 && names[0] !== '' ? names[0] : undefined;
+}
+
+let issuer: { pem: string; certificate: X509Certificate } | undefined;
+
+/** The pairing CA as an X509Certificate, parsed again only when the CA changed. */
+async function pairingCaCertificate(): Promise<X509Certificate> {
+  const { certificatePem } = await loadCertificateAuthority();
+  if (issuer?.pem !== certificatePem) issuer = { pem: certificatePem, certificate: new X509Certificate(certificatePem) };
+  return issuer.certificate;
+}
+
+export interface CertificateAuthenticationOptions {
+  /** The clock the certificate's validity is checked against (tests); default now. */
+  now?: Date;
+}
+
+/**
+ * The application behind the client certificate. Every check reads the current state (no cache), so a
+ * certificate revoked a moment ago is refused from the next request on. Every refusal is UnauthenticatedError
+ * (HTTP 401): to the client a revoked certificate is one more invalid credential, like a deleted OAuth client.
+ */
+export async function authenticateClientCertificate(
+  presented: ClientCertificateData,
+  options: CertificateAuthenticationOptions = {},
+): Promise<CertificateCaller> {
+  const now = options.now ?? new Date();
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(presented.clientCertPem);
+  } catch {
+    throw new UnauthenticatedError('The client certificate is not a valid X.509 certificate');
+  }
+  // API Gateway checked the chain against its truststore; checking the signature here as well means a
+  // truststore holding other CAs, or a misrouted event, can never let a foreign certificate in.
+  const ca = await pairingCaCertificate();
+  if (!certificate.checkIssued(ca) || !certificate.verify(ca.publicKey)) {
+    throw new UnauthenticatedError('The client certificate was not issued by this service');
+  }
+  if (now.getTime() < Date.parse(certificate.validFrom)) throw new UnauthenticatedError('The client certificate is not valid yet');
+  if (now.getTime() > Date.parse(certificate.validTo)) throw new UnauthenticatedError('The client certificate has expired');
+
+  const systemAuthId = commonNameOf(certificate);
+  if (!systemAuthId) throw new UnauthenticatedError('The client certificate has no single CN naming its SystemAuth');
+  const fingerprint = certificateFingerprint(certificate);
+  const [record, auth] = await Promise.all([findCertificateRecord(systemAuthId, fingerprint), getSystemAuth(systemAuthId)]);
+  if (!record) throw new UnauthenticatedError('The client certificate is not known to this service');
+  if (record.revoked) throw new UnauthenticatedError('The client certificate has been revoked');
+  if (!auth || auth.type !== 'CLIENT_CERTIFICATE' || auth.kind !== 'APPLICATION' || !auth.appId) {
+    throw new UnauthenticatedError('The SystemAuth of this client certificate no longer exists');
+  }
+  if (auth.status !== 'ACTIVE') throw new UnauthenticatedError('The SystemAuth of this client certificate is not active');
+  if (auth.tenant !== record.tenant || auth.appId !== record.appId) {
+    throw new UnauthenticatedError('The client certificate does not match its SystemAuth');
+  }
+
+  // The first certificate call connects the application; later calls find it CONNECTED and change nothing.
+  await Promise.all([new ApplicationRepository().markConnected(auth.tenant, auth.appId, now.toISOString()), markSystemAuthUsed(auth.id, now)]);
+  return { kind: 'APPLICATION', tenant: auth.tenant, appId: auth.appId, systemAuthId: auth.id, scopes: [...auth.scopes], via: 'CERTIFICATE', certificateFingerprint: fingerprint };
+}
+
+/**
+ * The certificate caller of an mTLS request, or undefined when the event carries no client certificate
+ * (the plain HTTPS endpoint: the handler then authenticates by token).
+ */
+export async function authenticateMtlsRequest(event: unknown, options?: CertificateAuthenticationOptions): Promise<CertificateCaller | undefined> {
+  const presented = clientCertificateOf(event);
+  return presented ? authenticateClientCertificate(presented, options) : undefined;
+}

@@ -5,7 +5,7 @@ import crypto, { X509Certificate } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import tls, { type TLSSocket } from 'node:tls';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { APIGatewayEventClientCertificate, APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { MAX_REQUEST_BYTES } from '../shared/http';
@@ -367,4 +367,32 @@ export async function startMtlsGateway(options: MtlsGatewayOptions): Promise<Mtl
         lambda.destroy();
       }),
   };
+}
+
+/**
+ * Resolves once the endpoint at `url` completes a TLS handshake with a server certificate that chains to
+ * `serverCaPem` (no client certificate is offered: the server's refusal comes only after that point).
+ */
+export async function waitForMtlsEndpoint(url: string, serverCaPem: string, timeoutMs = 10000): Promise<void> {
+  const { hostname, port } = new URL(url);
+  const deadline = Date.now() + timeoutMs;
+  let lastProblem = '';
+  while (Date.now() < deadline) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const socket = tls.connect({ host: hostname.replace(/^\[|\]$/g, ''), port: Number(port), ca: serverCaPem, servername: 'localhost', timeout: 2000 });
+        socket.once('secureConnect', () => {
+          socket.destroy();
+          resolve();
+        });
+        socket.once('timeout', () => socket.destroy(new Error('timeout')));
+        socket.once('error', reject);
+      });
+      return;
+    } catch (error) {
+      lastProblem = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error(`the mTLS endpoint did not answer at ${url} within ${Math.round(timeoutMs / 1000)} s (${lastProblem})`);
 }

@@ -12,6 +12,7 @@ import {
   waitForHttp,
   type LocalProcess,
 } from './processes';
+import { startMtlsGateway, waitForMtlsEndpoint } from './mtls-gateway';
 import { localStateDir, removeStackFile, writeAdminFile, writeStackFile } from './stack-file';
 import { createStageTables } from './tables';
 
@@ -25,6 +26,7 @@ const PORT_DEFAULTS = {
   LOCAL_DYNAMODB_PORT: 8000,
   LOCAL_AWS_PORT: 5055,
   OFFLINE_LAMBDA_PORT: 3002,
+  MTLS_PORT: 3443,
 } as const;
 type PortVariable = keyof typeof PORT_DEFAULTS;
 type Ports = Record<PortVariable, number>;
@@ -108,9 +110,34 @@ function serverlessOffline(ports: Ports): Frontend {
   };
 }
 
-/** The endpoint servers of the stack, in one place: another one (the mTLS gateway) is added here. */
+/**
+ * The mTLS endpoint on MTLS_PORT: client certificates chained to the pairing CA, the same functions behind
+ * it through serverless-offline's Lambda endpoint; its server CA goes to <state dir>/mtls-server-ca.pem.
+ */
+function mtlsEndpoint(ports: Ports): Frontend {
+  const name = 'mTLS endpoint';
+  return {
+    name,
+    async start() {
+      // Imported only now: the CA module reads the environment the bootstrap set.
+      const { loadCertificateAuthority } = await import('../shared/certificates/ca');
+      const gateway = await startMtlsGateway({
+        port: ports.MTLS_PORT,
+        host: '127.0.0.1',
+        lambdaEndpoint: `http://127.0.0.1:${ports.OFFLINE_LAMBDA_PORT}`,
+        functionName: (fn) => `pairing-service-${STAGE}-${fn}`,
+        stateDir,
+        pairingCaPem: (await loadCertificateAuthority()).certificatePem,
+        log: progress,
+      });
+      return { name, url: gateway.url, stop: () => gateway.stop(), ready: () => waitForMtlsEndpoint(gateway.url, gateway.serverCaPem) };
+    },
+  };
+}
+
+/** The endpoint servers of the stack, in one place. */
 function frontends(ports: Ports): Frontend[] {
-  return [serverlessOffline(ports)];
+  return [serverlessOffline(ports), mtlsEndpoint(ports)];
 }
 
 function readPorts(env: NodeJS.ProcessEnv): Ports {
@@ -189,7 +216,7 @@ async function start(): Promise<void> {
   // Node 20 is the local runtime (../shared/ARCHITECTURE.md); the SDK's notice about it is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const ports = readPorts(process.env);
-  const mtlsPort = portFromEnv(process.env, 'MTLS_PORT', 3443);
+  const mtlsPort = ports.MTLS_PORT;
   requireLocalAwsTools();
   for (const [variable, port] of Object.entries(ports)) await assertPortFree(port, variable);
 

@@ -1,4 +1,5 @@
 // Who is calling the Connector: the holder of a one-time token (pairing), or - with the mTLS endpoint - of a client certificate.
+import type { CertificateCaller } from '../auth/client-certificate';
 import type { OneTimeToken } from '../one-time-tokens/token';
 
 /** Token-secured: the stored token as authentication found it (unspent, or spent for an idempotent CSR retry). */
@@ -7,8 +8,11 @@ export interface OneTimeTokenCaller {
   token: OneTimeToken;
 }
 
-/**
- * Every kind of Connector caller; resolvers switch on `kind`. Certificate-secured callers (the mTLS
- * endpoint) join this union as a second member with their own branch in the Connector service.
- */
-export type ConnectorCaller = OneTimeTokenCaller;
+/** Certificate-secured (the mTLS endpoint): the application behind a valid, unrevoked client certificate. */
+export interface ClientCertificateCaller {
+  kind: 'CLIENT_CERTIFICATE';
+  application: CertificateCaller;
+}
+
+/** Every kind of Connector caller; the Connector service switches on `kind`. */
+export type ConnectorCaller = OneTimeTokenCaller | ClientCertificateCaller;

@@ -1,5 +1,6 @@
 // The Connector's per-request context: the authenticated caller, and the note that the credentials were found spent while running.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { authenticateMtlsRequest } from '../auth/client-certificate';
 import { authenticateOneTimeToken } from './authentication';
 import type { ConnectorCaller } from './caller';
 import { CredentialsSpentError, type Configuration } from './service';
@@ -15,7 +16,9 @@ export interface ConnectorContext {
 }
 
 export async function connectorContext(event: APIGatewayProxyEvent, now: Date = new Date()): Promise<ConnectorContext> {
-  const caller = await authenticateOneTimeToken(event, now);
+  // Through the mTLS endpoint the client certificate is the credential; anywhere else the one-time token.
+  const application = await authenticateMtlsRequest(event, { now });
+  const caller: ConnectorCaller = application ? { kind: 'CLIENT_CERTIFICATE', application } : await authenticateOneTimeToken(event, now);
   const context: ConnectorContext = {
     caller,
     refuseWhenSpent: (work) =>

@@ -13,8 +13,8 @@ import {
   transactWrite,
 } from '../one-time-tokens/repository';
 import { isRedeemed, newOneTimeToken, type OneTimeToken, type RedeemedCertificate } from '../one-time-tokens/token';
-import { certificateRecordPut, systemAuthActivation } from '../system-auths/certificate-records';
-import type { ConnectorCaller, OneTimeTokenCaller } from './caller';
+import { certificateRecordPut, revokeCertificateRecord, systemAuthActivation } from '../system-auths/certificate-records';
+import type { ClientCertificateCaller, ConnectorCaller, OneTimeTokenCaller } from './caller';
 
 /** Key algorithm the Connector announces (Compass's name); EC P-256 CSRs are accepted as well. */
 export const ANNOUNCED_KEY_ALGORITHM = 'rsa2048';
@@ -152,10 +152,60 @@ async function signWithToken(caller: OneTimeTokenCaller, csrInput: string, now: 
   return certificationResult(certificate);
 }
 
+/** Certificate-secured `configuration`: the same CSR info for the certificate's SystemAuth; there is no token to trade. */
+function configurationWithCertificate(caller: ClientCertificateCaller): Configuration {
+  return {
+    token: null,
+    certificateSigningRequestInfo: csrInfo(caller.application.systemAuthId),
+    managementPlaneInfo: managementPlaneInfo(),
+  };
+}
+
+/**
+ * Certificate-secured `signCertificateSigningRequest`, the renewal: a CSR of the very subject `configuration`
+ * announces (CN = the certificate's SystemAuth) gets a new certificate under the same SystemAuth. The
+ * presenting certificate is left as it is: it stays valid until it expires or is revoked.
+ */
+async function renewWithCertificate(caller: ClientCertificateCaller, csrInput: string, now: Date): Promise<CertificationResult> {
+  const { systemAuthId, tenant, appId } = caller.application;
+  const csr = validateCsr(csrInput, announcedSubject(systemAuthId));
+  const authority = await loadCertificateAuthority();
+  const issued = authority.issue(csr, { validityDays: config().certificateValidityDays, now });
+  try {
+    await transactWrite([
+      certificateRecordPut({
+        systemAuthId,
+        tenant,
+        appId,
+        serialNumber: issued.serialNumber,
+        sha256Fingerprint: issued.sha256Fingerprint,
+        subject: issued.subject,
+        notBefore: issued.notBefore.toISOString(),
+        notAfter: issued.notAfter.toISOString(),
+        revoked: false,
+      }),
+      // The SystemAuth must still be live: a revocation racing this renewal wins, and no certificate is recorded.
+      systemAuthActivation(systemAuthId, tenant),
+    ]);
+  } catch (error) {
+    if (cancellationCodes(error)?.[1] === 'ConditionalCheckFailed') {
+      throw new UnauthenticatedError('The SystemAuth of this client certificate is no longer active');
+    }
+    throw error;
+  }
+  return certificationResult({
+    clientCertificatePem: issued.certificatePem,
+    caCertificatePem: authority.certificatePem,
+    sha256Fingerprint: issued.sha256Fingerprint,
+  });
+}
+
 export async function configuration(caller: ConnectorCaller, now: Date = new Date()): Promise<Configuration> {
   switch (caller.kind) {
     case 'ONE_TIME_TOKEN':
       return configurationWithToken(caller, now);
+    case 'CLIENT_CERTIFICATE':
+      return configurationWithCertificate(caller);
   }
 }
 
@@ -163,6 +213,8 @@ export async function signCertificateSigningRequest(caller: ConnectorCaller, csr
   switch (caller.kind) {
     case 'ONE_TIME_TOKEN':
       return signWithToken(caller, csr, now);
+    case 'CLIENT_CERTIFICATE':
+      return renewWithCertificate(caller, csr, now);
   }
 }
 
@@ -171,5 +223,13 @@ export async function revokeCertificate(caller: ConnectorCaller): Promise<boolea
     case 'ONE_TIME_TOKEN':
       if (isRedeemed(caller.token)) throw new CredentialsSpentError();
       throw new ForbiddenError('revokeCertificate revokes the calling client certificate: call it through the mTLS endpoint, not with a one-time token');
+    case 'CLIENT_CERTIFICATE': {
+      // Only the calling certificate: a renewed successor (another fingerprint) keeps working.
+      const { systemAuthId, certificateFingerprint } = caller.application;
+      if (!(await revokeCertificateRecord(systemAuthId, certificateFingerprint))) {
+        throw new UnauthenticatedError('The client certificate is not known to this service');
+      }
+      return true;
+    }
   }
 }

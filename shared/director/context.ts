@@ -4,6 +4,7 @@ import { ApplicationRepository } from '../applications/repository';
 import { ApplicationService, type CredentialRevoker } from '../applications/service';
 import { authenticateBearer } from '../auth/bearer';
 import type { Caller } from '../auth/caller';
+import { authenticateMtlsRequest } from '../auth/client-certificate';
 import { header, publicBaseUrl } from '../http';
 import { listSystemAuthsOfApplication } from '../system-auths/repository';
 import type { SystemAuth } from '../system-auths/types';
@@ -29,8 +30,11 @@ export function directorServices(credentialRevokers: readonly CredentialRevoker[
   };
 }
 
-/** Authenticates the request (UnauthenticatedError refuses it with 401) and builds its context. */
+/**
+ * Authenticates the request (UnauthenticatedError refuses it with 401) and builds its context: by the client
+ * certificate when it came through the mTLS endpoint, by bearer token otherwise.
+ */
 export async function directorContext(event: APIGatewayProxyEvent, services: DirectorServices): Promise<DirectorContext> {
-  const caller = await authenticateBearer(header(event, 'authorization'));
+  const caller: Caller = (await authenticateMtlsRequest(event)) ?? (await authenticateBearer(header(event, 'authorization')));
   return { ...services, caller, publicBaseUrl: publicBaseUrl(event), requestId: event.requestContext?.requestId };
 }

@@ -1,0 +1,253 @@
+// Client-certificate callers against DynamoDB Local + moto: mTLS events through the real director and connector
+// handlers (renewal, revocation, refusals) and authenticateClientCertificate's checks (issuer, validity, record, SystemAuth).
+import { generateKeyPairSync, randomUUID, X509Certificate } from 'node:crypto';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import forge from 'node-forge';
+import { handler as connectorHandler } from '../../../functions/connector/handler';
+import { handler as directorHandler } from '../../../functions/director/handler';
+import { clientCertificateData } from '../../../local/mtls-gateway';
+import { ApplicationRepository } from '../../../shared/applications/repository';
+import { ApplicationService } from '../../../shared/applications/service';
+import { authenticateClientCertificate } from '../../../shared/auth/client-certificate';
+import { ensureCertificateAuthority, loadCertificateAuthority } from '../../../shared/certificates/ca';
+import { validateCsr } from '../../../shared/certificates/csr';
+import { announcedSubject } from '../../../shared/certificates/subject';
+import { UnauthenticatedError } from '../../../shared/errors';
+import { PairingAdapterRegistry } from '../../../shared/pairing/registry';
+import { listCertificatesOfSystemAuth, revokeCertificateRecord } from '../../../shared/system-auths/certificate-records';
+import { getSystemAuth } from '../../../shared/system-auths/repository';
+import { freshTenant } from '../../support/local-aws';
+import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
+import { adapter, callConnector, csrToken, SIGN, pemOf, type PendingPairing } from '../connector/pairing-fixture';
+
+beforeAll(() => ensureCertificateAuthority());
+
+const keys = rsaKeyPair(2048);
+const applications = new ApplicationService(new ApplicationRepository());
+
+interface Paired extends PendingPairing {
+  certificatePem: string;
+}
+
+/** A registered application paired with a certificate through the token-secured Connector. */
+async function pairedApplication(): Promise<Paired> {
+  const tenant = freshTenant();
+  const app = await applications.register(tenant, { name: `mtls-${randomUUID().slice(0, 8)}` });
+  const generated = await adapter.generate({ tenant, id: app.id, name: app.name }, {}, { publicBaseUrl: 'https://pairing.example.test' });
+  const pairing: PendingPairing = { tenant, appId: app.id, systemAuthId: generated.systemAuthID, token: String(generated.params.token), params: generated.params };
+  const signed = await callConnector(SIGN, { csr: base64Pem(goodCsrDer(keys, pairing.systemAuthId)) }, await csrToken(pairing));
+  if (signed.status !== 200) throw new Error(`pairing failed: ${JSON.stringify(signed.json)}`);
+  return { ...pairing, certificatePem: pemOf(signed.json.data.result.clientCertificate) };
+}
+
+/** The event API Gateway's custom domain with mutual TLS builds (REST API), as the local mTLS endpoint does. */
+function mtlsEvent(path: '/director/graphql' | '/connector/graphql', certificatePem: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): APIGatewayProxyEvent {
+  return {
+    resource: path,
+    path,
+    httpMethod: 'POST',
+    headers: { 'Content-Type': 'application/json', Host: '127.0.0.1:3443', 'X-Forwarded-Proto': 'https', ...headers },
+    multiValueHeaders: {},
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    body: JSON.stringify({ query, variables }),
+    isBase64Encoded: false,
+    requestContext: {
+      requestId: randomUUID(),
+      stage: 'test',
+      identity: { sourceIp: '127.0.0.1', clientCert: clientCertificateData(new X509Certificate(certificatePem)) },
+    } as unknown as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+interface Answer {
+  status: number;
+  // GraphQL answers are read like a client reads them.
+  json: { data?: any; errors?: Array<{ message: string; extensions: { code: string } }> };
+}
+
+async function overMtls(path: '/director/graphql' | '/connector/graphql', certificatePem: string, query: string, variables: Record<string, unknown> = {}): Promise<Answer> {
+  const event = mtlsEvent(path, certificatePem, query, variables);
+  const response = await (path === '/director/graphql' ? directorHandler(event) : connectorHandler(event));
+  return { status: response.statusCode, json: JSON.parse(response.body) };
+}
+
+const VIEWER = '{ viewer { id type } }';
+const CONFIGURATION = '{ configuration { token { token } certificateSigningRequestInfo { subject keyAlgorithm } } }';
+const RENEW = 'mutation($csr: String!) { signCertificateSigningRequest(csr: $csr) { clientCertificate caCertificate certificateChain } }';
+const REVOKE = 'mutation { revokeCertificate }';
+const codeOf = (answer: Answer) => answer.json.errors?.[0]?.extensions.code;
+
+async function renew(certificatePem: string, systemAuthId: string): Promise<string> {
+  const renewed = await overMtls('/connector/graphql', certificatePem, RENEW, { csr: base64Pem(goodCsrDer(keys, systemAuthId)) });
+  expect(renewed.json.errors).toBeUndefined();
+  return pemOf(renewed.json.data.signCertificateSigningRequest.clientCertificate);
+}
+
+describe('the Director and the Connector over mTLS', () => {
+  test('the Director sees the application as viewer, and the first mTLS call sets it CONNECTED', async () => {
+    const paired = await pairedApplication();
+    expect((await applications.require(paired.tenant, paired.appId)).status.condition).toBe('INITIAL');
+    const answer = await overMtls('/director/graphql', paired.certificatePem, VIEWER);
+    expect(answer).toEqual({ status: 200, json: { data: { viewer: { id: paired.appId, type: 'APPLICATION' } } } });
+    expect((await applications.require(paired.tenant, paired.appId)).status.condition).toBe('CONNECTED');
+    expect((await getSystemAuth(paired.systemAuthId))?.lastUsedAt).toEqual(expect.any(String));
+  });
+
+  test('an application caller reads itself only and may not administer', async () => {
+    const paired = await pairedApplication();
+    const own = await overMtls('/director/graphql', paired.certificatePem, 'query($id: ID!) { application(id: $id) { id } }', { id: paired.appId });
+    expect(own.json.data.application).toEqual({ id: paired.appId });
+    const other = await overMtls('/director/graphql', paired.certificatePem, 'query($id: ID!) { application(id: $id) { id } }', { id: randomUUID() });
+    expect(other.json.data.application).toBeNull();
+    const register = await overMtls('/director/graphql', paired.certificatePem, 'mutation { registerApplication(in: {name: "nope"}) { id } }');
+    expect(codeOf(register)).toBe('FORBIDDEN');
+  });
+
+  test('configuration returns the same CSR info and a null token', async () => {
+    const paired = await pairedApplication();
+    const answer = await overMtls('/connector/graphql', paired.certificatePem, CONFIGURATION);
+    expect(answer.status).toBe(200);
+    expect(answer.json.data.configuration).toEqual({
+      token: null,
+      certificateSigningRequestInfo: { subject: `O=Pairing Service,OU=Applications,L=Berlin,ST=Berlin,C=DE,CN=${paired.systemAuthId}`, keyAlgorithm: 'rsa2048' },
+    });
+  });
+
+  test('renewal issues a new certificate under the same SystemAuth; both the old and the new one work', async () => {
+    const paired = await pairedApplication();
+    const renewedPem = await renew(paired.certificatePem, paired.systemAuthId);
+    const renewed = new X509Certificate(renewedPem);
+    const old = new X509Certificate(paired.certificatePem);
+    expect(renewed.serialNumber).not.toBe(old.serialNumber);
+    expect(renewed.subject).toBe(old.subject);
+    expect(renewed.verify(new X509Certificate((await loadCertificateAuthority()).certificatePem).publicKey)).toBe(true);
+    expect(await listCertificatesOfSystemAuth(paired.systemAuthId)).toHaveLength(2);
+    expect((await overMtls('/director/graphql', paired.certificatePem, VIEWER)).status).toBe(200);
+    expect((await overMtls('/director/graphql', renewedPem, VIEWER)).status).toBe(200);
+  });
+
+  test('renewal with a CSR of another CN is BAD_USER_INPUT and records nothing', async () => {
+    const paired = await pairedApplication();
+    const answer = await overMtls('/connector/graphql', paired.certificatePem, RENEW, { csr: base64Pem(goodCsrDer(keys, randomUUID())) });
+    expect(codeOf(answer)).toBe('BAD_USER_INPUT');
+    expect(answer.json.errors?.[0]?.message).toMatch(/subject/i);
+    expect(await listCertificatesOfSystemAuth(paired.systemAuthId)).toHaveLength(1);
+  });
+
+  test('revokeCertificate revokes the calling certificate only: refused from the next request on, its renewed successor keeps working', async () => {
+    const paired = await pairedApplication();
+    const successor = await renew(paired.certificatePem, paired.systemAuthId);
+    const revoked = await overMtls('/connector/graphql', paired.certificatePem, REVOKE);
+    expect(revoked).toEqual({ status: 200, json: { data: { revokeCertificate: true } } });
+
+    for (const path of ['/director/graphql', '/connector/graphql'] as const) {
+      const refused = await overMtls(path, paired.certificatePem, path === '/director/graphql' ? VIEWER : CONFIGURATION);
+      expect(refused.status).toBe(401);
+      expect(codeOf(refused)).toBe('UNAUTHENTICATED');
+      expect(refused.json.data).toBeUndefined();
+    }
+    expect(codeOf(await overMtls('/connector/graphql', paired.certificatePem, RENEW, { csr: base64Pem(goodCsrDer(keys, paired.systemAuthId)) }))).toBe('UNAUTHENTICATED');
+    expect((await overMtls('/director/graphql', successor, VIEWER)).json.data.viewer.id).toBe(paired.appId);
+
+    const records = await listCertificatesOfSystemAuth(paired.systemAuthId);
+    const fingerprintOf = (pem: string) => new X509Certificate(pem).fingerprint256.replace(/:/g, '').toLowerCase();
+    expect(records.find((r) => r.sha256Fingerprint === fingerprintOf(paired.certificatePem))?.revoked).toBe(true);
+    expect(records.find((r) => r.sha256Fingerprint === fingerprintOf(successor))?.revoked).toBe(false);
+  });
+
+  test('the certificate adapter\'s revoke (behind deleteSystemAuthForApplication, unpair, unregister) revokes every certificate of the SystemAuth', async () => {
+    const paired = await pairedApplication();
+    const successor = await renew(paired.certificatePem, paired.systemAuthId);
+    const auth = await getSystemAuth(paired.systemAuthId);
+    await new PairingAdapterRegistry([adapter]).revoke(auth!);
+    for (const pem of [paired.certificatePem, successor]) {
+      expect((await overMtls('/director/graphql', pem, VIEWER)).status).toBe(401);
+    }
+    expect((await listCertificatesOfSystemAuth(paired.systemAuthId)).map((r) => r.revoked)).toEqual([true, true]);
+  });
+
+  test('certificate headers a client sends are never read, on the mTLS event either', async () => {
+    const paired = await pairedApplication();
+    const event = mtlsEvent('/director/graphql', paired.certificatePem, VIEWER);
+    event.requestContext.identity.clientCert = null;
+    event.headers['X-Client-Cert'] = encodeURIComponent(paired.certificatePem);
+    event.headers['Client-Id-From-Certificate'] = paired.systemAuthId;
+    event.headers['Certificate-Data'] = Buffer.from(paired.certificatePem).toString('base64');
+    const director = await directorHandler(event);
+    expect(director.statusCode).toBe(401);
+    const connector = await connectorHandler({ ...event, path: '/connector/graphql', body: JSON.stringify({ query: CONFIGURATION }) });
+    expect(connector.statusCode).toBe(401);
+  });
+});
+
+describe('authenticateClientCertificate', () => {
+  const refusal = async (pem: string, now?: Date): Promise<string> => {
+    const error = await authenticateClientCertificate(clientCertificateData(new X509Certificate(pem)), { now }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(UnauthenticatedError);
+    return (error as Error).message;
+  };
+
+  test('maps the certificate to its application caller', async () => {
+    const paired = await pairedApplication();
+    const caller = await authenticateClientCertificate(clientCertificateData(new X509Certificate(paired.certificatePem)));
+    expect(caller).toEqual({
+      kind: 'APPLICATION',
+      tenant: paired.tenant,
+      appId: paired.appId,
+      systemAuthId: paired.systemAuthId,
+      scopes: ['application:read'],
+      via: 'CERTIFICATE',
+      certificateFingerprint: new X509Certificate(paired.certificatePem).fingerprint256.replace(/:/g, '').toLowerCase(),
+    });
+  });
+
+  test('refuses a certificate past its NotAfter or before its NotBefore, by the certificate\'s own dates', async () => {
+    const paired = await pairedApplication();
+    const certificate = new X509Certificate(paired.certificatePem);
+    expect(await refusal(paired.certificatePem, new Date(Date.parse(certificate.validTo) + 1000))).toMatch(/expired/);
+    expect(await refusal(paired.certificatePem, new Date(Date.parse(certificate.validFrom) - 1000))).toMatch(/not valid yet/);
+  });
+
+  test('refuses a self-signed certificate with the very same subject', async () => {
+    const paired = await pairedApplication();
+    const original = forge.pki.certificateFromPem(paired.certificatePem);
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const key = forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()) as forge.pki.rsa.PrivateKey;
+    const forged = forge.pki.createCertificate();
+    forged.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
+    forged.serialNumber = original.serialNumber;
+    forged.validity.notBefore = original.validity.notBefore;
+    forged.validity.notAfter = original.validity.notAfter;
+    forged.setSubject(original.subject.attributes);
+    forged.setIssuer(original.issuer.attributes); // even the pairing CA's name as issuer
+    forged.sign(key, forge.md.sha256.create());
+    expect(await refusal(forge.pki.certificateToPem(forged))).toMatch(/not issued by this service/);
+  });
+
+  test('refuses a certificate of the pairing CA that the service never recorded', async () => {
+    const paired = await pairedApplication();
+    const authority = await loadCertificateAuthority();
+    const unrecorded = authority.issue(validateCsr(base64Pem(goodCsrDer(keys, paired.systemAuthId)), announcedSubject(paired.systemAuthId)), { validityDays: 1 });
+    expect(await refusal(unrecorded.certificatePem)).toMatch(/not known/);
+  });
+
+  test('refuses a revoked certificate on the very next check (no cache)', async () => {
+    const paired = await pairedApplication();
+    const data = clientCertificateData(new X509Certificate(paired.certificatePem));
+    await authenticateClientCertificate(data);
+    await revokeCertificateRecord(paired.systemAuthId, new X509Certificate(paired.certificatePem).fingerprint256.replace(/:/g, '').toLowerCase());
+    expect(await refusal(paired.certificatePem)).toMatch(/revoked/);
+  });
+
+  test('refuses anything that is not an X.509 certificate', async () => {
+    const error = await authenticateClientCertificate({ ...clientCertificateData(new X509Certificate((await pairedApplication()).certificatePem)), clientCertPem: 'not a certificate' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnauthenticatedError);
+    expect((error as Error).message).toMatch(/not a valid X\.509/);
+  });
+});

@@ -178,7 +178,7 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   director: [
     ...grants(TABLE_ITEM_ACTIONS, [...APPLICATIONS, ...SYSTEM_AUTHS, ...TOKENS]),
     ...grants(['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret'], [`${SECRET}/oauth-clients/*`]),
-    ...grants(['secretsmanager:GetSecretValue'], [`${SECRET}/token-signing-keys-??????`]),
+    ...grants(['secretsmanager:GetSecretValue'], [`${SECRET}/token-signing-keys-??????`, `${SECRET}/pairing-ca-??????`]),
     'lambda:InvokeFunction GetAtt:TokensLambdaFunction.Arn',
   ],
   oauth: [

@@ -208,6 +208,8 @@ const EXPECTED_SIZING: Record<FunctionName, { memorySize: number; timeout: numbe
 const ENVIRONMENT_NAMES = [
   'STAGE', 'APPLICATIONS_TABLE', 'SYSTEM_AUTHS_TABLE', 'TOKENS_TABLE', 'SECRETS_PREFIX', 'TOKENS_FUNCTION_NAME',
   'PUBLIC_BASE_URL', 'MTLS_BASE_URL', 'POWERTOOLS_SERVICE_NAME', 'LOG_LEVEL',
+  'ACCESS_TOKEN_TTL_SECONDS', 'ONE_TIME_TOKEN_TTL_SECONDS', 'CERTIFICATE_VALIDITY_DAYS',
+  'CSR_SUBJECT_O', 'CSR_SUBJECT_OU', 'CSR_SUBJECT_L', 'CSR_SUBJECT_ST', 'CSR_SUBJECT_C',
 ].sort();
 
 const cfnLint = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' }).status === 0;

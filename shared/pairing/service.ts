@@ -50,11 +50,6 @@ export class PairingService {
     return { systemAuth, clientSecret: params.clientSecret };
   }
 
-  /** Every SystemAuth of the application. */
-  async authsOf(tenant: string, appId: string): Promise<SystemAuth[]> {
-    return listSystemAuthsOfApplication(tenant, appId);
-  }
-
   /**
    * Revokes one credential of an application of the tenant and returns it as it was, with status
    * REVOKED. An unknown id, another tenant's, or an administrator's SystemAuth is NOT_FOUND.

@@ -4,7 +4,7 @@ import { ADMIN_SCOPES } from '../auth/caller';
 import { createSecret, deleteSecret, readSecret, secretName } from '../aws/secrets';
 import { BadUserInputError, InternalError } from '../errors';
 import { logger } from '../logger';
-import { createSystemAuth, deleteSystemAuth, getSystemAuth } from '../system-auths/repository';
+import { createSystemAuth, deleteSystemAuth, getSystemAuth, updateSystemAuthStatus } from '../system-auths/repository';
 import type { SystemAuth, SystemAuthKind } from '../system-auths/types';
 import { invalidClient } from './errors';
 
@@ -119,15 +119,29 @@ export async function createAdminClient(tenant: string): Promise<{ clientId: str
 }
 
 /**
- * Deletes the client's SystemAuth (so it is refused from the next request on) and then its secret.
- * Idempotent; true when there was a client to revoke.
+ * Revokes an OAuth client: REVOKED first, so it is refused from this moment on (the token endpoint and
+ * bearer authentication accept only ACTIVE SystemAuths); then the secret; the SystemAuth item last, so a
+ * failure part-way leaves a REVOKED SystemAuth that listing shows and a retry finishes, never a secret
+ * nobody can find. The pairing adapter's revoke and revokeOAuthClient both run this.
  */
+export async function revokeOAuthSystemAuth(systemAuth: Pick<SystemAuth, 'id' | 'tenant'>): Promise<void> {
+  await updateSystemAuthStatus(systemAuth.tenant, systemAuth.id, 'REVOKED');
+  await deleteSecret(clientSecretName(systemAuth.id));
+  await deleteSystemAuth(systemAuth.id, { tenant: systemAuth.tenant, type: 'OAUTH2_CLIENT_CREDENTIALS' });
+}
+
+/** Revokes the OAuth client with this id, whatever its tenant (the admin CLI). Idempotent; true when there was a client to revoke. */
 export async function revokeOAuthClient(clientId: string): Promise<boolean> {
   if (!UUID.test(clientId)) return false;
-  const deleted = await deleteSystemAuth(clientId, { type: 'OAUTH2_CLIENT_CREDENTIALS' });
-  // Also when the SystemAuth was already gone: a revoke that failed half-way is finished by the retry.
-  await deleteSecret(clientSecretName(clientId));
-  return deleted !== undefined;
+  const auth = await getSystemAuth(clientId);
+  if (auth === undefined) {
+    // No SystemAuth, yet a secret may be left by a creation whose compensation failed: remove it too.
+    await deleteSecret(clientSecretName(clientId));
+    return false;
+  }
+  if (auth.type !== 'OAUTH2_CLIENT_CREDENTIALS') return false;
+  await revokeOAuthSystemAuth(auth);
+  return true;
 }
 
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();

@@ -1,7 +1,5 @@
 // The OAUTH2_CLIENT_CREDENTIALS pairing adapter: an OAuth client of kind APPLICATION whose secret only Secrets Manager keeps.
-import { deleteSecret } from '../aws/secrets';
-import { clientSecretName, createOAuthClient } from '../oauth/clients';
-import { deleteSystemAuth, updateSystemAuthStatus } from '../system-auths/repository';
+import { createOAuthClient, revokeOAuthSystemAuth } from '../oauth/clients';
 import type { SystemAuth } from '../system-auths/types';
 import type { AuthTypeDescription, PairingAdapter, PairingApplication, PairingContext, PairingResult } from './adapter';
 import { APPLICATION_BASE_SCOPE, APPLICATION_SCOPES, applicationScopesFor } from './application-scopes';
@@ -66,15 +64,8 @@ export class OAuthClientCredentialsAdapter implements PairingAdapter {
     return { systemAuth, params: { clientId, clientSecret, tokenUrl: tokenUrl(context.publicBaseUrl), scopes } };
   }
 
-  /**
-   * REVOKED first, so the client is refused from this moment on (the token endpoint and bearer
-   * authentication accept only ACTIVE SystemAuths); then the secret; the SystemAuth item last, so a
-   * failure part-way leaves a REVOKED SystemAuth that listing shows and a retry finishes, never a
-   * secret nobody can find.
-   */
-  async revoke(systemAuth: SystemAuth): Promise<void> {
-    await updateSystemAuthStatus(systemAuth.tenant, systemAuth.id, 'REVOKED');
-    await deleteSecret(clientSecretName(systemAuth.id));
-    await deleteSystemAuth(systemAuth.id, { tenant: systemAuth.tenant, type: OAUTH2_CLIENT_CREDENTIALS });
+  /** The revocation every OAuth client goes through (see revokeOAuthSystemAuth for the order and why). */
+  revoke(systemAuth: SystemAuth): Promise<void> {
+    return revokeOAuthSystemAuth(systemAuth);
   }
 }

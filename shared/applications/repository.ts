@@ -126,10 +126,11 @@ export class ApplicationRepository {
 
   /**
    * Sets the status to CONNECTED unless it already is (the timestamp keeps the first connection).
-   * An absent application is left absent.
+   * An absent application is left absent; the result says whether the application exists, so a
+   * credential that outlived its application (pairing racing unregistering) can be refused.
    */
-  async markConnected(tenant: string, id: string, timestamp: string): Promise<void> {
-    if (!isApplicationId(id)) return;
+  async markConnected(tenant: string, id: string, timestamp: string): Promise<boolean> {
+    if (!isApplicationId(id)) return false;
     try {
       await dynamo().send(
         new UpdateCommand({
@@ -139,10 +140,14 @@ export class ApplicationRepository {
           ConditionExpression: 'attribute_exists(createdKey) AND #status.#condition <> :connected',
           ExpressionAttributeNames: { '#status': 'status', '#condition': 'condition' },
           ExpressionAttributeValues: { ':status': { condition: 'CONNECTED', timestamp }, ':connected': 'CONNECTED' },
+          // A failed condition then tells "already CONNECTED" (the item comes back) from "gone" (none does).
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
+      return true;
     } catch (error) {
       if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+      return (error as { Item?: Record<string, unknown> }).Item?.createdKey !== undefined;
     }
   }
 

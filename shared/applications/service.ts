@@ -91,8 +91,11 @@ export class ApplicationService {
     for (const revoker of this.credentialRevokers) await revoker.revokeApplicationCredentials(tenant, appId);
   }
 
-  /** Records that the application called with its own credentials; an application that is gone stays gone. */
-  markConnected(tenant: string, appId: string): Promise<void> {
+  /**
+   * Records that the application called with its own credentials; an application that is gone stays
+   * gone. False when it is gone: the credentials must then be refused.
+   */
+  markConnected(tenant: string, appId: string): Promise<boolean> {
     return this.repository.markConnected(tenant, appId, this.now().toISOString());
   }
 

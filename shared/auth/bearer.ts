@@ -1,6 +1,7 @@
-// Bearer-token authentication of Director calls: the access token must verify and its SystemAuth must still be ACTIVE.
+// Bearer-token authentication of Director calls: the access token must verify, its SystemAuth must still be ACTIVE and its application exist.
 import { UnauthenticatedError } from '../errors';
-import { verifyAccessToken } from '../oauth/access-tokens';
+import { ApplicationRepository } from '../applications/repository';
+import { verifyAccessToken, type AccessTokenClaims } from '../oauth/access-tokens';
 import { getSystemAuth } from '../system-auths/repository';
 import type { SystemAuth } from '../system-auths/types';
 import type { Caller } from './caller';
@@ -9,15 +10,31 @@ import type { Caller } from './caller';
 const SYSTEM_AUTH_CACHE_MS = 1000;
 const SYSTEM_AUTH_CACHE_ENTRIES = 1000;
 
-const recent = new Map<string, { auth: SystemAuth | undefined; readAt: number }>();
+interface TokenClient {
+  auth: SystemAuth | undefined;
+  /** Whether the application the token names exists; true for admin tokens, which name none. */
+  applicationExists: boolean;
+}
 
-async function currentSystemAuth(id: string): Promise<SystemAuth | undefined> {
-  const hit = recent.get(id);
-  if (hit && Date.now() - hit.readAt < SYSTEM_AUTH_CACHE_MS) return hit.auth;
-  const auth = await getSystemAuth(id);
+const recent = new Map<string, { client: TokenClient; readAt: number }>();
+let applications: ApplicationRepository | undefined;
+
+/**
+ * The token's SystemAuth, and whether its application still exists: a client that outlived its
+ * application (pairing racing unregistering) must be refused. Both reads run together.
+ */
+async function currentClient(claims: AccessTokenClaims): Promise<TokenClient> {
+  const hit = recent.get(claims.sub);
+  if (hit && Date.now() - hit.readAt < SYSTEM_AUTH_CACHE_MS) return hit.client;
+  applications ??= new ApplicationRepository();
+  const [auth, application] = await Promise.all([
+    getSystemAuth(claims.sub),
+    claims.appId === undefined ? undefined : applications.get(claims.tenant, claims.appId),
+  ]);
+  const client = { auth, applicationExists: claims.appId === undefined || application !== undefined };
   if (recent.size >= SYSTEM_AUTH_CACHE_ENTRIES) recent.clear();
-  recent.set(id, { auth, readAt: Date.now() });
-  return auth;
+  recent.set(claims.sub, { client, readAt: Date.now() });
+  return client;
 }
 
 /** RFC 6750 2.1: `Bearer <b64token>`, scheme case-insensitive. */
@@ -31,7 +48,7 @@ export async function authenticateBearer(authorization: string | undefined): Pro
   const match = BEARER.exec(authorization);
   if (!match) throw new UnauthenticatedError('Authorization header is not "Bearer <access token>"');
   const claims = await verifyAccessToken(match[1]);
-  const auth = await currentSystemAuth(claims.sub);
+  const { auth, applicationExists } = await currentClient(claims);
   if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS') {
     throw new UnauthenticatedError('The OAuth client of this access token no longer exists');
   }
@@ -39,6 +56,7 @@ export async function authenticateBearer(authorization: string | undefined): Pro
   if (auth.tenant !== claims.tenant || auth.kind !== claims.clientKind || auth.appId !== claims.appId) {
     throw new UnauthenticatedError('Access token does not match its OAuth client');
   }
+  if (!applicationExists) throw new UnauthenticatedError('The application of this access token no longer exists');
   // Scopes taken away from the client since the token was issued are not honoured.
   const scopes = claims.scopes.filter((scope) => auth.scopes.includes(scope));
   if (auth.kind === 'ADMIN') return { kind: 'ADMIN', tenant: auth.tenant, clientId: auth.id, scopes };

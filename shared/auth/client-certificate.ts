@@ -1,5 +1,5 @@
 // Client-certificate authentication of mTLS calls: the certificate API Gateway's mutual TLS put into the
-// event must be one this service issued, unexpired, known and not revoked, of an ACTIVE SystemAuth.
+// event must be one this service issued, unexpired, known and not revoked, of an ACTIVE SystemAuth of an existing application.
 import { createHash, X509Certificate } from 'node:crypto';
 import type { APIGatewayEventClientCertificate } from 'aws-lambda';
 import { ApplicationRepository } from '../applications/repository';
@@ -110,7 +110,12 @@ export async function authenticateClientCertificate(
   }
 
   // The first certificate call connects the application; later calls find it CONNECTED and change nothing.
-  await Promise.all([new ApplicationRepository().markConnected(auth.tenant, auth.appId, now.toISOString()), markSystemAuthUsed(auth.id, now)]);
+  const [applicationExists] = await Promise.all([
+    new ApplicationRepository().markConnected(auth.tenant, auth.appId, now.toISOString()),
+    markSystemAuthUsed(auth.id, now),
+  ]);
+  // Pairing racing unregistering can leave a certificate of an application that is gone.
+  if (!applicationExists) throw new UnauthenticatedError('The application of this client certificate no longer exists');
   return { kind: 'APPLICATION', tenant: auth.tenant, appId: auth.appId, systemAuthId: auth.id, scopes: [...auth.scopes], via: 'CERTIFICATE', certificateFingerprint: fingerprint };
 }
 

@@ -6,7 +6,7 @@ import { logger } from '../logger';
 import { markSystemAuthUsed } from '../system-auths/repository';
 import type { SystemAuth } from '../system-auths/types';
 import { issueAccessToken } from './access-tokens';
-import { authenticateClient, SCOPE_TOKEN } from './clients';
+import { authenticateClient, revokeOAuthSystemAuth, SCOPE_TOKEN } from './clients';
 import { invalidClient, OAUTH_REALM, OAuthError } from './errors';
 
 export interface ClientCredentials {
@@ -128,15 +128,26 @@ let applications: ApplicationService | undefined;
 
 /**
  * Runs after a client proved its credentials, before its token is issued: records the use, and an
- * application's first grant sets it CONNECTED (API.md section 2).
+ * application's first grant sets it CONNECTED (API.md section 2). A client whose application is gone
+ * gets no token: pairing racing unregistering can leave one behind, and it is revoked here.
  */
 export async function onClientAuthenticated(systemAuth: SystemAuth): Promise<void> {
   // Deleted between the check and now: it must not get a token.
   if (!(await markSystemAuthUsed(systemAuth.id))) throw invalidClient();
-  if (systemAuth.kind === 'APPLICATION' && systemAuth.appId !== undefined) {
-    applications ??= new ApplicationService();
-    await applications.markConnected(systemAuth.tenant, systemAuth.appId);
+  if (systemAuth.kind !== 'APPLICATION') return;
+  applications ??= new ApplicationService();
+  if (systemAuth.appId !== undefined && (await applications.markConnected(systemAuth.tenant, systemAuth.appId))) return;
+  try {
+    await revokeOAuthSystemAuth(systemAuth);
+    logger.warn('revoked an OAuth client whose application no longer exists', { clientId: systemAuth.id, tenant: systemAuth.tenant });
+  } catch (error) {
+    // The refusal does not depend on it: the next grant of this client tries again.
+    logger.error('could not revoke an OAuth client whose application no longer exists', {
+      clientId: systemAuth.id,
+      error: (error as { name?: string } | undefined)?.name ?? 'unknown error',
+    });
   }
+  throw invalidClient();
 }
 
 /** Headers every token endpoint response carries (RFC 6749 5.1). */

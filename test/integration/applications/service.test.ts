@@ -215,23 +215,27 @@ describe('ApplicationService (DynamoDB Local)', () => {
   });
 
   describe('status', () => {
-    it('markConnected sets CONNECTED once and keeps the first connection time', async () => {
+    it('markConnected sets CONNECTED once, keeps the first connection time, and reports the application exists', async () => {
       const tenant = freshTenant();
       const app = await service.register(tenant, { name: newName() });
-      await service.markConnected(tenant, app.id);
+      await expect(service.markConnected(tenant, app.id)).resolves.toBe(true);
       const connected = await service.get(tenant, app.id);
       expect(connected?.status.condition).toBe('CONNECTED');
       expect(connected!.status.timestamp >= app.createdAt).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 5));
-      await service.markConnected(tenant, app.id);
+      await expect(service.markConnected(tenant, app.id)).resolves.toBe(true);
       expect((await service.get(tenant, app.id))?.status).toEqual(connected?.status);
     });
 
-    it('markConnected of an application that is gone creates nothing', async () => {
+    it('markConnected of an application that is gone creates nothing and reports it gone', async () => {
       const tenant = freshTenant();
       const id = randomUUID();
-      await expect(service.markConnected(tenant, id)).resolves.toBeUndefined();
+      await expect(service.markConnected(tenant, id)).resolves.toBe(false);
       expect(await storedItem(tenant, id)).toBeUndefined();
+      const app = await service.register(tenant, { name: newName() });
+      await service.unregister(tenant, app.id);
+      await expect(service.markConnected(tenant, app.id)).resolves.toBe(false);
+      await expect(service.markConnected(tenant, 'name#' + app.name)).resolves.toBe(false);
     });
 
     it('setStatus sets any condition with a fresh timestamp; NOT_FOUND when absent', async () => {

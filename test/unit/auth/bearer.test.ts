@@ -1,4 +1,6 @@
-// authenticateBearer: header parsing, and the checks against the SystemAuth behind a verified token (verification and storage mocked).
+// authenticateBearer: header parsing, and the checks against the SystemAuth and application behind a verified token (verification and storage mocked).
+import { ApplicationRepository } from '../../../shared/applications/repository';
+import type { Application } from '../../../shared/applications/types';
 import { authenticateBearer, forgetRecentSystemAuths } from '../../../shared/auth/bearer';
 import { UnauthenticatedError } from '../../../shared/errors';
 import { verifyAccessToken, type AccessTokenClaims } from '../../../shared/oauth/access-tokens';
@@ -7,9 +9,12 @@ import type { SystemAuth } from '../../../shared/system-auths/types';
 
 jest.mock('../../../shared/oauth/access-tokens', () => ({ verifyAccessToken: jest.fn() }));
 jest.mock('../../../shared/system-auths/repository', () => ({ getSystemAuth: jest.fn() }));
+jest.mock('../../../shared/applications/repository');
 
 const verify = jest.mocked(verifyAccessToken);
 const lookup = jest.mocked(getSystemAuth);
+const applicationLookup = jest.mocked(ApplicationRepository.prototype.get);
+const application = { tenant: 'acme', id: 'app-1', name: 'app' } as Application;
 
 const adminAuth: SystemAuth = {
   id: 'admin-client',
@@ -43,6 +48,7 @@ async function refusal(authorization: string | undefined): Promise<Unauthenticat
 beforeEach(() => {
   jest.resetAllMocks();
   forgetRecentSystemAuths();
+  applicationLookup.mockResolvedValue(application);
 });
 
 describe('authenticateBearer', () => {
@@ -69,6 +75,7 @@ describe('authenticateBearer', () => {
       kind: 'ADMIN', tenant: 'acme', clientId: 'admin-client', scopes: adminAuth.scopes,
     });
     expect(verify).toHaveBeenCalledWith('x.y.z');
+    expect(applicationLookup).not.toHaveBeenCalled();
   });
 
   it('makes an APPLICATION caller of an active application client', async () => {
@@ -77,6 +84,14 @@ describe('authenticateBearer', () => {
     await expect(authenticateBearer('Bearer x.y.z')).resolves.toEqual({
       kind: 'APPLICATION', tenant: 'acme', appId: 'app-1', systemAuthId: 'app-client', scopes: ['application:read'], via: 'OAUTH',
     });
+    expect(applicationLookup).toHaveBeenCalledWith('acme', 'app-1');
+  });
+
+  it('refuses the token of an active client whose application no longer exists', async () => {
+    verify.mockResolvedValue(claimsOf(appAuth));
+    lookup.mockResolvedValue(appAuth);
+    applicationLookup.mockResolvedValue(undefined);
+    expect((await refusal('Bearer x.y.z')).message).toBe('The application of this access token no longer exists');
   });
 
   it('drops token scopes the client no longer holds', async () => {

@@ -1,6 +1,7 @@
 // Token endpoint request parsing, scope handling and RFC 6749 5.2 response shapes, with storage and signing mocked.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { authenticateClient } from '../../../shared/oauth/clients';
+import { ApplicationService } from '../../../shared/applications/service';
+import { authenticateClient, revokeOAuthSystemAuth } from '../../../shared/oauth/clients';
 import { issueAccessToken } from '../../../shared/oauth/access-tokens';
 import { invalidClient, OAuthError } from '../../../shared/oauth/errors';
 import {
@@ -16,13 +17,17 @@ import type { SystemAuth } from '../../../shared/system-auths/types';
 jest.mock('../../../shared/oauth/clients', () => ({
   ...jest.requireActual('../../../shared/oauth/clients'),
   authenticateClient: jest.fn(),
+  revokeOAuthSystemAuth: jest.fn(),
 }));
+jest.mock('../../../shared/applications/service');
 jest.mock('../../../shared/oauth/access-tokens', () => ({ issueAccessToken: jest.fn() }));
 jest.mock('../../../shared/system-auths/repository', () => ({ markSystemAuthUsed: jest.fn() }));
 
 const authenticate = jest.mocked(authenticateClient);
 const issue = jest.mocked(issueAccessToken);
 const markUsed = jest.mocked(markSystemAuthUsed);
+const markConnected = jest.mocked(ApplicationService.prototype.markConnected);
+const revoke = jest.mocked(revokeOAuthSystemAuth);
 
 const CLIENT_ID = '0b6e4c52-6d59-4a43-9d0e-4f0d3a1f8c11';
 const client: SystemAuth = {
@@ -65,6 +70,7 @@ function oauthErrorOf(fn: () => unknown): OAuthError {
 beforeEach(() => {
   jest.resetAllMocks();
   markUsed.mockResolvedValue(true);
+  markConnected.mockResolvedValue(true);
   issue.mockImplementation(async (_client, scopes) => ({ accessToken: 'signed.jwt.here', expiresIn: 3600, scopes }));
 });
 
@@ -182,6 +188,27 @@ describe('handleTokenRequest responses', () => {
     expect(authenticate).toHaveBeenCalledWith(CLIENT_ID, 's3cret');
     expect(markUsed).toHaveBeenCalledWith(CLIENT_ID);
     expect(issue).toHaveBeenCalledWith(client, ['application:read'], 'https://api.example.test');
+    expect(markConnected).toHaveBeenCalledWith('acme', 'app-1');
+  });
+
+  it('refuses an application client whose application is gone with invalid_client, revokes it, and issues nothing', async () => {
+    authenticate.mockResolvedValue(client);
+    markConnected.mockResolvedValue(false);
+    const response = await handleTokenRequest(tokenEvent('grant_type=client_credentials', { Authorization: basic(CLIENT_ID, 's3cret') }));
+    expect(response.statusCode).toBe(401);
+    expect(JSON.parse(response.body)).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed' });
+    expect(revoke).toHaveBeenCalledWith(client);
+    expect(issue).not.toHaveBeenCalled();
+  });
+
+  it('still refuses with invalid_client when revoking the orphaned client fails', async () => {
+    authenticate.mockResolvedValue(client);
+    markConnected.mockResolvedValue(false);
+    revoke.mockRejectedValue(Object.assign(new Error('AWS internals'), { name: 'InternalServerError' }));
+    const response = await handleTokenRequest(tokenEvent('grant_type=client_credentials', { Authorization: basic(CLIENT_ID, 's3cret') }));
+    expect(response.statusCode).toBe(401);
+    expect(JSON.parse(response.body)).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed' });
+    expect(issue).not.toHaveBeenCalled();
   });
 
   it('answers invalid_client with 401, a Basic challenge and the error JSON', async () => {

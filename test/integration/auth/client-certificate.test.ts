@@ -245,6 +245,17 @@ describe('authenticateClientCertificate', () => {
     expect(await refusal(paired.certificatePem)).toMatch(/revoked/);
   });
 
+  test('refuses the certificate of an application deleted behind its back (pairing racing unregistering), and creates nothing', async () => {
+    const paired = await pairedApplication();
+    // Only the application items go, as when unregistering listed the SystemAuths before pairing wrote this one.
+    const app = await applications.require(paired.tenant, paired.appId);
+    await new ApplicationRepository().delete(app);
+    expect(await refusal(paired.certificatePem)).toBe('The application of this client certificate no longer exists');
+    await expect(applications.get(paired.tenant, paired.appId)).resolves.toBeUndefined();
+    const answer = await overMtls('/director/graphql', paired.certificatePem, VIEWER);
+    expect(answer.status).toBe(401);
+  });
+
   test('refuses anything that is not an X.509 certificate', async () => {
     const error = await authenticateClientCertificate({ ...clientCertificateData(new X509Certificate((await pairedApplication()).certificatePem)), clientCertPem: 'not a certificate' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnauthenticatedError);

@@ -1,6 +1,8 @@
 // authenticateBearer with real tokens from the token endpoint: callers it makes, and clients it refuses from the next request on.
 import { randomUUID } from 'node:crypto';
 import { handler } from '../../../functions/oauth/handler';
+import { ApplicationRepository } from '../../../shared/applications/repository';
+import { ApplicationService } from '../../../shared/applications/service';
 import { authenticateBearer } from '../../../shared/auth/bearer';
 import { ADMIN_SCOPES } from '../../../shared/auth/caller';
 import { UnauthenticatedError } from '../../../shared/errors';
@@ -13,6 +15,16 @@ async function accessToken(clientId: string, clientSecret: string): Promise<stri
   const response = await handler(tokenRequest('grant_type=client_credentials', { Authorization: basicAuthorization(clientId, clientSecret) }));
   expect(response.statusCode).toBe(200);
   return JSON.parse(response.body).access_token;
+}
+
+const applications = new ApplicationService(new ApplicationRepository());
+
+/** A registered application of a fresh tenant and an OAuth client of it. */
+async function applicationClient(scopes = ['application:read']) {
+  const tenant = freshTenant();
+  const application = await applications.register(tenant, { name: `bearer-${randomUUID().slice(0, 8)}` });
+  const client = await createOAuthClient({ tenant, kind: 'APPLICATION', appId: application.id, scopes });
+  return { tenant, application, ...client };
 }
 
 /** Longer than the one second authenticateBearer may serve a SystemAuth from memory. */
@@ -29,12 +41,10 @@ describe('authenticateBearer with issued tokens', () => {
   });
 
   it('makes an APPLICATION caller of an application token', async () => {
-    const tenant = freshTenant();
-    const appId = randomUUID();
-    const app = await createOAuthClient({ tenant, kind: 'APPLICATION', appId, scopes: ['application:read'] });
+    const { tenant, application, ...app } = await applicationClient();
     const token = await accessToken(app.clientId, app.clientSecret);
     await expect(authenticateBearer(`Bearer ${token}`)).resolves.toEqual({
-      kind: 'APPLICATION', tenant, appId, systemAuthId: app.clientId, scopes: ['application:read'], via: 'OAUTH',
+      kind: 'APPLICATION', tenant, appId: application.id, systemAuthId: app.clientId, scopes: ['application:read'], via: 'OAUTH',
     });
   });
 
@@ -48,11 +58,20 @@ describe('authenticateBearer with issued tokens', () => {
   });
 
   it('refuses the token of an application client whose SystemAuth was set REVOKED', async () => {
-    const tenant = freshTenant();
-    const app = await createOAuthClient({ tenant, kind: 'APPLICATION', appId: randomUUID(), scopes: ['application:read'] });
+    const { tenant, ...app } = await applicationClient();
     const token = await accessToken(app.clientId, app.clientSecret);
     await updateSystemAuthStatus(tenant, app.clientId, 'REVOKED');
     await pastBearerCache();
     await expect(authenticateBearer(`Bearer ${token}`)).rejects.toThrow('The OAuth client of this access token is not active');
+  });
+
+  it('refuses the token of an ACTIVE client whose application was deleted behind its back (pairing racing unregistering)', async () => {
+    const { application, ...app } = await applicationClient();
+    const token = await accessToken(app.clientId, app.clientSecret);
+    await authenticateBearer(`Bearer ${token}`);
+    // Only the application items go: the client stays ACTIVE, as when unregistering listed the SystemAuths before pairing wrote it.
+    await new ApplicationRepository().delete(application);
+    await pastBearerCache();
+    await expect(authenticateBearer(`Bearer ${token}`)).rejects.toThrow(new UnauthenticatedError('The application of this access token no longer exists'));
   });
 });

@@ -1,7 +1,10 @@
-// OAuth clients against DynamoDB Local + moto: where the secret lives, compensation when a write fails, revocation, the comparison path.
+// OAuth clients against DynamoDB Local + moto: where the secret lives, compensation when a write fails, revocation and its retry, the comparison path.
 import crypto, { randomUUID } from 'node:crypto';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { handler } from '../../../functions/oauth/handler';
+import { ApplicationRepository } from '../../../shared/applications/repository';
+import { ApplicationService } from '../../../shared/applications/service';
 import { dynamo, secretsManager } from '../../../shared/aws/clients';
 import { readSecret } from '../../../shared/aws/secrets';
 import { config } from '../../../shared/config';
@@ -11,6 +14,7 @@ import { authenticateClient, clientSecretName, createAdminClient, createOAuthCli
 import { OAuthError } from '../../../shared/oauth/errors';
 import { applicationKey, getSystemAuth } from '../../../shared/system-auths/repository';
 import { freshTenant } from '../../support/local-aws';
+import { basicAuthorization, tokenRequest } from './token-requests';
 
 afterEach(() => jest.restoreAllMocks());
 
@@ -101,6 +105,34 @@ describe('revokeOAuthClient', () => {
     await expect(secretExists(clientSecretName(admin.clientId))).resolves.toBe(false);
     await expect(revokeOAuthClient(admin.clientId)).resolves.toBe(false);
     await expect(revokeOAuthClient(randomUUID())).resolves.toBe(false);
+  });
+
+  it('leaves a REVOKED SystemAuth that gets no token when deleting the secret fails, and a retry removes both', async () => {
+    const tenant = freshTenant();
+    // A real application, so the only reason for a refusal below is the revocation.
+    const application = await new ApplicationService(new ApplicationRepository()).register(tenant, { name: `revoke-${randomUUID().slice(0, 8)}` });
+    const client = await createOAuthClient({ tenant, kind: 'APPLICATION', appId: application.id, scopes: ['application:read'] });
+    const grant = () => handler(tokenRequest('grant_type=client_credentials', { Authorization: basicAuthorization(client.clientId, client.clientSecret) }));
+    expect((await grant()).statusCode).toBe(200);
+
+    const sm = secretsManager();
+    const smSend = sm.send.bind(sm);
+    jest.spyOn(sm, 'send').mockImplementation(((command: { constructor: { name: string } }) => {
+      if (command.constructor.name === 'DeleteSecretCommand') return Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+      return smSend(command as never);
+    }) as typeof sm.send);
+    await expect(revokeOAuthClient(client.clientId)).rejects.toMatchObject({ name: 'ThrottlingException' });
+    jest.restoreAllMocks();
+
+    await expect(getSystemAuth(client.clientId)).resolves.toMatchObject({ id: client.clientId, status: 'REVOKED' });
+    await expect(secretExists(clientSecretName(client.clientId))).resolves.toBe(true);
+    const refused = await grant();
+    expect(refused.statusCode).toBe(401);
+    expect(JSON.parse(refused.body)).toMatchObject({ error: 'invalid_client' });
+
+    await expect(revokeOAuthClient(client.clientId)).resolves.toBe(true);
+    await expect(getSystemAuth(client.clientId)).resolves.toBeUndefined();
+    await expect(secretExists(clientSecretName(client.clientId))).resolves.toBe(false);
   });
 
   it('leaves a certificate SystemAuth with the same id alone', async () => {

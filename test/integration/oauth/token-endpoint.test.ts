@@ -2,12 +2,17 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { handler } from '../../../functions/oauth/handler';
+import { ApplicationRepository } from '../../../shared/applications/repository';
+import { ApplicationService } from '../../../shared/applications/service';
 import { ADMIN_SCOPES } from '../../../shared/auth/caller';
+import { readSecret } from '../../../shared/aws/secrets';
 import { accessTokenAudience, verifyAccessToken } from '../../../shared/oauth/access-tokens';
-import { createAdminClient, createOAuthClient, revokeOAuthClient } from '../../../shared/oauth/clients';
+import { clientSecretName, createAdminClient, createOAuthClient, revokeOAuthClient } from '../../../shared/oauth/clients';
 import { getSystemAuth, updateSystemAuthStatus } from '../../../shared/system-auths/repository';
 import { freshTenant } from '../../support/local-aws';
 import { BASE_URL, basicAuthorization, oauthEvent, tokenRequest } from './token-requests';
+
+const applications = new ApplicationService(new ApplicationRepository());
 
 const grant = (clientId: string, clientSecret: string, extra = '') =>
   handler(tokenRequest(`grant_type=client_credentials${extra}`, { Authorization: basicAuthorization(clientId, clientSecret) }));
@@ -65,9 +70,9 @@ describe('POST /oauth2/token', () => {
     expect(JSON.parse(response.body)).toEqual({ error: 'invalid_scope', error_description: 'The client may not request: application:write' });
   });
 
-  it('grants an application client a token with app_id and records lastUsedAt', async () => {
+  it('grants an application client a token with app_id, records lastUsedAt and sets the application CONNECTED', async () => {
     const tenant = freshTenant();
-    const appId = randomUUID();
+    const { id: appId } = await applications.register(tenant, { name: `grant-${randomUUID().slice(0, 8)}` });
     const app = await createOAuthClient({ tenant, kind: 'APPLICATION', appId, scopes: ['application:read'] });
     expect((await getSystemAuth(app.clientId))?.lastUsedAt).toBeUndefined();
     const before = Date.now();
@@ -76,6 +81,27 @@ describe('POST /oauth2/token', () => {
     expect(decodeJwt(JSON.parse(response.body).access_token)).toMatchObject({ client_kind: 'APPLICATION', app_id: appId, tenant });
     const lastUsedAt = (await getSystemAuth(app.clientId))?.lastUsedAt;
     expect(Date.parse(lastUsedAt!)).toBeGreaterThanOrEqual(before - 1000);
+    expect((await applications.require(tenant, appId)).status.condition).toBe('CONNECTED');
+  });
+
+  it('refuses with 401 invalid_client a client whose application was deleted behind its back, and revokes it', async () => {
+    const tenant = freshTenant();
+    const application = await applications.register(tenant, { name: `race-${randomUUID().slice(0, 8)}` });
+    const app = await createOAuthClient({ tenant, kind: 'APPLICATION', appId: application.id, scopes: ['application:read'] });
+    // Only the application items go, as when unregistering listed the SystemAuths before pairing wrote this client.
+    await new ApplicationRepository().delete(application);
+    expectInvalidClient(await grant(app.clientId, app.clientSecret));
+    await expect(applications.get(tenant, application.id)).resolves.toBeUndefined();
+    await expect(getSystemAuth(app.clientId)).resolves.toBeUndefined();
+    await expect(readSecret(clientSecretName(app.clientId), 0)).resolves.toBeUndefined();
+  });
+
+  it('refuses a client of an application that never existed, which no grant can CONNECT into being', async () => {
+    const tenant = freshTenant();
+    const appId = randomUUID();
+    const app = await createOAuthClient({ tenant, kind: 'APPLICATION', appId, scopes: ['application:read'] });
+    expectInvalidClient(await grant(app.clientId, app.clientSecret));
+    await expect(applications.get(tenant, appId)).resolves.toBeUndefined();
   });
 
   it('answers a wrong secret, an unknown client and a revoked client alike with 401 invalid_client', async () => {

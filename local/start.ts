@@ -92,8 +92,8 @@ function serverlessOffline(ports: Ports): Frontend {
           // One call without credentials to each GraphQL function loads it: a cold start under load can
           // take longer than a client's first request should wait. Anything but a 5xx means it runs.
           const post = { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{__typename}"}' };
-          await Promise.all(
-            ['/director/graphql', '/connector/graphql'].map((endpoint) =>
+          await Promise.all([
+            ...['/director/graphql', '/connector/graphql'].map((endpoint) =>
               waitForHttp(`${url}${endpoint}`, {
                 process: child,
                 what,
@@ -103,11 +103,26 @@ function serverlessOffline(ports: Ports): Frontend {
                 isReady: (r) => r.status < 500,
               }),
             ),
-          );
+            loadTokensFunction(ports),
+          ]);
         },
       };
     },
   };
+}
+
+/**
+ * The tokens function has no HTTP route: one invocation through the Lambda endpoint with an empty request
+ * loads it (it answers with a validation error), so the first pairing does not pay for its cold start.
+ */
+async function loadTokensFunction(ports: Ports): Promise<void> {
+  const { InvokeCommand, LambdaClient } = await import('@aws-sdk/client-lambda');
+  const client = new LambdaClient({ endpoint: `http://127.0.0.1:${ports.OFFLINE_LAMBDA_PORT}` });
+  try {
+    await client.send(new InvokeCommand({ FunctionName: `pairing-service-${STAGE}-tokens`, Payload: Buffer.from('{}') }));
+  } finally {
+    client.destroy();
+  }
 }
 
 /**

@@ -1,18 +1,16 @@
 // Benchmark: latency of a full certificate pairing (register, generateAuth CLIENT_CERTIFICATE, configuration, signCSR) through a running local stack.
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import forge from 'node-forge';
 import { projectRoot } from '../local/aws-services';
-import { freePort, spawnProcess, type LocalProcess } from '../local/processes';
 import type { AdminFile } from '../local/stack-file';
+import { startLocalStack } from '../test/support/local-stack';
 import type { BenchSection } from './run';
 
 /** Measured pairings (BENCH_PAIRINGS), after WARM_UP unmeasured ones that let serverless-offline build and load the functions. */
 const PAIRINGS = Number(process.env.BENCH_PAIRINGS ?? 50);
 const WARM_UP = 3;
-const START_TIMEOUT_MS = 180_000;
 
 interface Target {
   baseUrl: string;
@@ -28,50 +26,7 @@ async function target(): Promise<Target> {
     const admin = JSON.parse(fs.readFileSync(adminFile, 'utf8')) as AdminFile;
     return { baseUrl: given.replace(/\/+$/, ''), admin, stop: async () => {} };
   }
-  return startLocalStack();
-}
-
-async function startLocalStack(): Promise<Target> {
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pairing-bench-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, LOCAL_STATE_DIR: stateDir };
-  for (const variable of ['PORT', 'LOCAL_DYNAMODB_PORT', 'LOCAL_AWS_PORT', 'MTLS_PORT', 'OFFLINE_LAMBDA_PORT']) {
-    env[variable] = String(await freePort());
-  }
-  let stdout = '';
-  let ready: () => void = () => undefined;
-  const readyLine = new Promise<void>((resolve) => (ready = resolve));
-  const stack: LocalProcess = spawnProcess({
-    name: 'npm start',
-    command: process.execPath,
-    args: ['--import', 'tsx', path.join(projectRoot, 'local', 'start.ts')],
-    cwd: projectRoot,
-    env,
-    onOutput: (chunk) => {
-      stdout += chunk.toString('utf8');
-      if (/^ready in /m.test(stdout)) ready();
-    },
-  });
-  const stop = async () => {
-    await stack.stop();
-    fs.rmSync(stateDir, { recursive: true, force: true });
-  };
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      readyLine,
-      stack.exited().then(() => Promise.reject(new Error(`npm start ended before it was ready:\n${stack.outputTail()}`))),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`npm start was not ready within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
-      }),
-    ]);
-  } catch (error) {
-    await stop();
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-  const admin = JSON.parse(fs.readFileSync(path.join(stateDir, 'admin.json'), 'utf8')) as AdminFile;
-  return { baseUrl: `http://127.0.0.1:${env.PORT}`, admin, stop };
+  return startLocalStack({ name: 'pairing-bench' });
 }
 
 // GraphQL and OAuth answers are read field by field, as a client would, hence `any`.

@@ -3,59 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { projectRoot } from '../../local/aws-services';
-import { freePort, spawnProcess, type LocalProcess } from '../../local/processes';
-import type { AdminFile } from '../../local/stack-file';
-
-const START_TIMEOUT_MS = 180_000;
-
-interface Stack {
-  process: LocalProcess;
-  stateDir: string;
-  admin: AdminFile;
-  baseUrl: string;
-  mtlsBaseUrl: string;
-}
-
-/** `npm start` (local/start.ts) on free ports with its own state directory. */
-async function startStack(): Promise<Stack> {
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'certificate-e2e-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, LOCAL_STATE_DIR: stateDir };
-  // The stack sets its own AWS endpoints: drop the integration tests' ones.
-  for (const name of ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_ENDPOINT_URL_LAMBDA', 'STAGE']) delete env[name];
-  for (const name of ['PORT', 'LOCAL_DYNAMODB_PORT', 'LOCAL_AWS_PORT', 'MTLS_PORT', 'OFFLINE_LAMBDA_PORT']) env[name] = String(await freePort());
-  let output = '';
-  let announceReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (announceReady = resolve));
-  const child = spawnProcess({
-    name: 'npm start',
-    command: process.execPath,
-    args: ['--import', 'tsx', path.join(projectRoot, 'local', 'start.ts')],
-    cwd: projectRoot,
-    env,
-    onOutput: (chunk) => {
-      output += chunk.toString('utf8');
-      if (/^ready in /m.test(output)) announceReady();
-    },
-  });
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      ready,
-      child.exited().then(() => Promise.reject(new Error(`npm start ended before it was ready:\n${child.outputTail()}`))),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`npm start was not ready within ${START_TIMEOUT_MS} ms:\n${child.outputTail()}`)), START_TIMEOUT_MS);
-      }),
-    ]);
-  } catch (error) {
-    await child.stop();
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-  const admin = JSON.parse(fs.readFileSync(path.join(stateDir, 'admin.json'), 'utf8')) as AdminFile;
-  return { process: child, stateDir, admin, baseUrl: `http://127.0.0.1:${env.PORT}`, mtlsBaseUrl: `https://127.0.0.1:${env.MTLS_PORT}` };
-}
+import { startLocalStack, START_TIMEOUT_MS, type LocalStack } from '../support/local-stack';
 
 interface Answer {
   status: number;
@@ -80,7 +28,7 @@ const SIGN = 'mutation($csr: String!) { signCertificateSigningRequest(csr: $csr)
 const fromBase64 = (text: string) => Buffer.from(text, 'base64').toString('utf8');
 
 describe('certificate pairing over HTTP (npm start) with the openssl CLI', () => {
-  let stack: Stack | undefined;
+  let stack: LocalStack | undefined;
   let work: string;
   let adminToken: string;
   const director = (query: string, variables: Record<string, unknown> = {}) =>
@@ -88,7 +36,7 @@ describe('certificate pairing over HTTP (npm start) with the openssl CLI', () =>
 
   beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'certificate-e2e-openssl-'));
-    stack = await startStack();
+    stack = await startLocalStack({ name: 'certificate-e2e' });
     const basic = Buffer.from(`${encodeURIComponent(stack.admin.clientId)}:${encodeURIComponent(stack.admin.clientSecret)}`).toString('base64');
     const grant = await fetch(stack.admin.tokenUrl, {
       method: 'POST',
@@ -99,10 +47,7 @@ describe('certificate pairing over HTTP (npm start) with the openssl CLI', () =>
   }, START_TIMEOUT_MS + 10_000);
 
   afterAll(async () => {
-    if (stack) {
-      await stack.process.stop();
-      fs.rmSync(stack.stateDir, { recursive: true, force: true });
-    }
+    await stack?.stop();
     fs.rmSync(work, { recursive: true, force: true });
   });
 
@@ -132,8 +77,8 @@ describe('certificate pairing over HTTP (npm start) with the openssl CLI', () =>
       keyAlgorithm: 'rsa2048',
     });
     expect(info.managementPlaneInfo).toEqual({
-      directorURL: `${stack!.mtlsBaseUrl}/director/graphql`,
-      certificateSecuredConnectorURL: `${stack!.mtlsBaseUrl}/connector/graphql`,
+      directorURL: `${stack!.mtlsUrl}/director/graphql`,
+      certificateSecuredConnectorURL: `${stack!.mtlsUrl}/connector/graphql`,
     });
 
     openssl(work, 'req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'rsa.key', '-subj', opensslSubject(info.certificateSigningRequestInfo.subject), '-out', 'rsa.csr');

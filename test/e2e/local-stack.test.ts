@@ -6,9 +6,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { assertPortFree, freePort, processAlive, sleep } from '../../local/processes';
+import { freeStackPorts, removeStackFolders, stackEnvironment, START_TIMEOUT_MS, type StackPorts } from '../support/local-stack';
 
 const root = path.resolve(__dirname, '../..');
-const START_TIMEOUT_MS = 180000;
 
 interface Stack {
   child: ChildProcess;
@@ -17,9 +17,12 @@ interface Stack {
   exit: Promise<number | null>;
 }
 
-/** Runs `npm start` in its own process group, as a developer's terminal would. */
-function npmStart(env: NodeJS.ProcessEnv): Stack {
-  const child = spawn('npm', ['start'], { cwd: root, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Runs `npm start` itself (not start.ts, as startLocalStack does) in its own process group, as a developer's
+ * terminal would: these tests signal that group and look at its processes.
+ */
+function npmStart(stateDir: string, ports: StackPorts): Stack {
+  const child = spawn('npm', ['start'], { cwd: root, env: stackEnvironment(stateDir, ports), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -76,15 +79,15 @@ function adminCli(args: string[], stateDir: string): Promise<{ code: number; std
 
 describe('npm start', () => {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-stack-'));
-  const ports: Record<string, number> = {};
+  let ports: StackPorts;
   let stack: Stack;
   let readyLine: string;
   let base: string;
 
   beforeAll(async () => {
-    for (const variable of ['PORT', 'LOCAL_DYNAMODB_PORT', 'LOCAL_AWS_PORT', 'OFFLINE_LAMBDA_PORT', 'MTLS_PORT']) ports[variable] = await freePort();
+    ports = await freeStackPorts();
     base = `http://127.0.0.1:${ports.PORT}`;
-    stack = npmStart({ ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), LOCAL_STATE_DIR: stateDir });
+    stack = npmStart(stateDir, ports);
     readyLine = await waitForReadyLine(stack);
   }, START_TIMEOUT_MS + 10000);
 
@@ -97,7 +100,7 @@ describe('npm start', () => {
         // already gone
       }
     }
-    fs.rmSync(stateDir, { recursive: true, force: true });
+    removeStackFolders(stateDir);
   });
 
   test('prints one ready line on stdout naming the HTTP endpoints', () => {
@@ -206,13 +209,12 @@ describe('npm start with a busy port', () => {
     try {
       const others = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
       const startedAt = Date.now();
-      const stack = npmStart({
-        PORT: String(others[0]),
-        LOCAL_DYNAMODB_PORT: String(others[1]),
-        LOCAL_AWS_PORT: String(port),
-        OFFLINE_LAMBDA_PORT: String(others[2]),
-        MTLS_PORT: String(others[3]),
-        LOCAL_STATE_DIR: stateDir,
+      const stack = npmStart(stateDir, {
+        PORT: others[0]!,
+        LOCAL_DYNAMODB_PORT: others[1]!,
+        LOCAL_AWS_PORT: port,
+        OFFLINE_LAMBDA_PORT: others[2]!,
+        MTLS_PORT: others[3]!,
       });
       const code = await stack.exit;
       expect(code).not.toBe(0);
@@ -223,7 +225,7 @@ describe('npm start with a busy port', () => {
       expect(fs.existsSync(path.join(stateDir, 'admin.json'))).toBe(false);
     } finally {
       busy.close();
-      fs.rmSync(stateDir, { recursive: true, force: true });
+      removeStackFolders(stateDir);
     }
   }, 30000);
 });

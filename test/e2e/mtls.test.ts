@@ -6,72 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { projectRoot } from '../../local/aws-services';
-import { freePort, spawnProcess, type LocalProcess } from '../../local/processes';
-import type { AdminFile, StackFile } from '../../local/stack-file';
 import { CertificateAuthority } from '../../shared/certificates/ca';
 import { validateCsr } from '../../shared/certificates/csr';
 import { announcedSubject } from '../../shared/certificates/subject';
-
-const START_TIMEOUT_MS = 180_000;
-
-interface Stack {
-  process: LocalProcess;
-  stateDir: string;
-  admin: AdminFile;
-  stackFile: StackFile;
-  baseUrl: string;
-  mtlsBaseUrl: string;
-  serverCaFile: string;
-}
-
-/** `npm start` (local/start.ts) on free ports with its own state directory (LOCAL_STATE_DIR). */
-async function startStack(): Promise<Stack> {
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtls-e2e-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, LOCAL_STATE_DIR: stateDir };
-  // The stack sets its own AWS endpoints: drop the integration tests' ones.
-  for (const name of ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_ENDPOINT_URL_LAMBDA', 'STAGE']) delete env[name];
-  for (const name of ['PORT', 'LOCAL_DYNAMODB_PORT', 'LOCAL_AWS_PORT', 'MTLS_PORT', 'OFFLINE_LAMBDA_PORT']) env[name] = String(await freePort());
-  let output = '';
-  let announceReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (announceReady = resolve));
-  const child = spawnProcess({
-    name: 'npm start',
-    command: process.execPath,
-    args: ['--import', 'tsx', path.join(projectRoot, 'local', 'start.ts')],
-    cwd: projectRoot,
-    env,
-    onOutput: (chunk) => {
-      output += chunk.toString('utf8');
-      if (/^ready in /m.test(output)) announceReady();
-    },
-  });
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      ready,
-      child.exited().then(() => Promise.reject(new Error(`npm start ended before it was ready:\n${child.outputTail()}`))),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`npm start was not ready within ${START_TIMEOUT_MS} ms:\n${child.outputTail()}`)), START_TIMEOUT_MS);
-      }),
-    ]);
-  } catch (error) {
-    await child.stop();
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-  const read = <T>(name: string) => JSON.parse(fs.readFileSync(path.join(stateDir, name), 'utf8')) as T;
-  return {
-    process: child,
-    stateDir,
-    admin: read<AdminFile>('admin.json'),
-    stackFile: read<StackFile>('stack.json'),
-    baseUrl: `http://127.0.0.1:${env.PORT}`,
-    mtlsBaseUrl: `https://127.0.0.1:${env.MTLS_PORT}`,
-    serverCaFile: path.join(stateDir, 'mtls-server-ca.pem'),
-  };
-}
+import { startLocalStack, START_TIMEOUT_MS, type LocalStack } from '../support/local-stack';
 
 interface Answer {
   status: number;
@@ -97,14 +35,14 @@ interface Credential {
   keyFile: string;
 }
 
-let stack: Stack;
+let stack: LocalStack;
 let work: string;
 
 /** The real curl against the mTLS endpoint: `curl --cacert <server CA> --cert <cert> --key <key> -d <json> <url>`. */
 function curlMtls(pathname: string, credential: Credential | undefined, body: unknown, cacert = stack.serverCaFile): Promise<CurlAnswer> {
   const args = ['-sS', '--max-time', '20', '--cacert', cacert, '-H', 'content-type: application/json', '-w', '\n%{http_code}'];
   if (credential) args.push('--cert', credential.certFile, '--key', credential.keyFile);
-  args.push('--data-binary', JSON.stringify(body), `${stack.mtlsBaseUrl}${pathname}`);
+  args.push('--data-binary', JSON.stringify(body), `${stack.mtlsUrl}${pathname}`);
   return new Promise((resolve) => {
     execFile('curl', args, { encoding: 'utf8' }, (error, stdout, stderr) => {
       const code = error ? (error as { code?: unknown }).code : 0;
@@ -196,7 +134,7 @@ describe('the mTLS endpoint of npm start, with curl and openssl', () => {
 
   beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'mtls-e2e-openssl-'));
-    stack = await startStack();
+    stack = await startLocalStack({ name: 'mtls-e2e' });
     const basic = Buffer.from(`${encodeURIComponent(stack.admin.clientId)}:${encodeURIComponent(stack.admin.clientSecret)}`).toString('base64');
     const grant = await fetch(stack.admin.tokenUrl, {
       method: 'POST',
@@ -207,17 +145,15 @@ describe('the mTLS endpoint of npm start, with curl and openssl', () => {
   }, START_TIMEOUT_MS + 10_000);
 
   afterAll(async () => {
-    if (stack) {
-      await stack.process.stop();
-      fs.rmSync(stack.stateDir, { recursive: true, force: true });
-    }
+    // Unset when start-up failed.
+    await stack?.stop();
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
   test('the stack keeps its mTLS server CA in its own state dir, and curl trusts the endpoint with it only', async () => {
     expect(fs.readFileSync(stack.serverCaFile, 'utf8')).toMatch(/^-----BEGIN CERTIFICATE-----/);
     expect((fs.statSync(path.join(stack.stateDir, 'mtls-server-ca-key.pem')).mode & 0o777).toString(8)).toBe('600');
-    expect(stack.stackFile.endpoints.mtlsBaseUrl).toBe(stack.mtlsBaseUrl);
+    expect(stack.stackFile.endpoints.mtlsBaseUrl).toBe(stack.mtlsUrl);
     const app = await pairWithCertificate('e2e-mtls-ca');
     // Another state dir's CA (a throwaway one here) does not vouch for this endpoint: curl error 60.
     const otherCa = scratch('-other-ca.pem');
@@ -244,7 +180,7 @@ describe('the mTLS endpoint of npm start, with curl and openssl', () => {
     expect(configured.data.configuration).toEqual({
       token: null,
       certificateSigningRequestInfo: { subject: app.subject, keyAlgorithm: 'rsa2048' },
-      managementPlaneInfo: { directorURL: `${stack.mtlsBaseUrl}/director/graphql`, certificateSecuredConnectorURL: `${stack.mtlsBaseUrl}/connector/graphql` },
+      managementPlaneInfo: { directorURL: `${stack.mtlsUrl}/director/graphql`, certificateSecuredConnectorURL: `${stack.mtlsUrl}/connector/graphql` },
     });
   });
 

@@ -1,73 +1,5 @@
 // End to end over HTTP against `npm start`: an administrator pairs an application with client credentials, the application calls as itself, is refused elsewhere, and is revoked.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { projectRoot } from '../../local/aws-services';
-import { freePort, spawnProcess, type LocalProcess } from '../../local/processes';
-
-interface AdminFile {
-  clientId: string;
-  clientSecret: string;
-  tokenUrl: string;
-  directorUrl: string;
-  tenant: string;
-}
-
-/** A running `npm start` on free ports with its own state directory. */
-interface Stack {
-  process: LocalProcess;
-  stateDir: string;
-  admin: AdminFile;
-}
-
-const START_TIMEOUT_MS = 180_000;
-
-async function startStack(): Promise<Stack> {
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pairing-e2e-'));
-  const ports = {
-    PORT: await freePort(),
-    LOCAL_DYNAMODB_PORT: await freePort(),
-    LOCAL_AWS_PORT: await freePort(),
-    MTLS_PORT: await freePort(),
-    OFFLINE_LAMBDA_PORT: await freePort(),
-  };
-  // The stack sets its own AWS endpoints: drop the test run's, so nothing points at the integration tests' local AWS.
-  const env: NodeJS.ProcessEnv = { ...process.env, LOCAL_STATE_DIR: stateDir };
-  for (const name of ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'STAGE']) delete env[name];
-  for (const [name, port] of Object.entries(ports)) env[name] = String(port);
-
-  let stdout = '';
-  let announceReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (announceReady = resolve));
-  const child = spawnProcess({
-    name: 'npm start',
-    command: process.execPath,
-    args: ['--import', 'tsx', path.join(projectRoot, 'local', 'start.ts')],
-    cwd: projectRoot,
-    env,
-    onOutput: (chunk) => {
-      stdout += chunk.toString('utf8');
-      if (/\bready\b/.test(stdout)) announceReady();
-    },
-  });
-  const ended = child.exited().then(() => {
-    throw new Error(`npm start ended before it was ready:\n${child.outputTail()}`);
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`npm start was not ready within ${START_TIMEOUT_MS} ms:\n${child.outputTail()}`)), START_TIMEOUT_MS);
-  });
-  try {
-    await Promise.race([ready, ended, timeout]);
-  } catch (error) {
-    await child.stop();
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-  const admin = JSON.parse(fs.readFileSync(path.join(stateDir, 'admin.json'), 'utf8')) as AdminFile;
-  return { process: child, stateDir, admin };
-}
+import { startLocalStack, START_TIMEOUT_MS, type LocalStack } from '../support/local-stack';
 
 /** curl -u id:secret -d grant_type=client_credentials <tokenUrl> */
 async function tokenGrant(tokenUrl: string, clientId: string, clientSecret: string) {
@@ -97,16 +29,14 @@ async function graphql(directorUrl: string, accessToken: string, query: string, 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('OAuth client-credentials pairing over HTTP (npm start)', () => {
-  let stack: Stack | undefined;
+  let stack: LocalStack | undefined;
 
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startLocalStack({ name: 'pairing-e2e' });
   }, START_TIMEOUT_MS + 10_000);
 
   afterAll(async () => {
-    if (!stack) return;
-    await stack.process.stop();
-    fs.rmSync(stack.stateDir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   it('administrator pairs, application reads itself and is refused elsewhere, revocation ends both its grants and its tokens', async () => {

@@ -1,5 +1,5 @@
 // The Connector's rules: configuration trades a CONFIGURATION token for a CSR token, and a CSR token buys exactly one certificate.
-import { loadCertificateAuthority } from '../certificates/ca';
+import { loadCertificateAuthority, type IssuedCertificate } from '../certificates/ca';
 import { validateCsr, type ValidatedCsr } from '../certificates/csr';
 import { announcedSubject, formatSubject } from '../certificates/subject';
 import { config } from '../config';
@@ -13,7 +13,12 @@ import {
   transactWrite,
 } from '../one-time-tokens/repository';
 import { isRedeemed, newOneTimeToken, type OneTimeToken, type RedeemedCertificate } from '../one-time-tokens/token';
-import { certificateRecordPut, revokeCertificateRecord, systemAuthActivation } from '../system-auths/certificate-records';
+import {
+  certificateRecordPut,
+  revokeCertificateRecord,
+  systemAuthActivation,
+  type CertificateRecord,
+} from '../system-auths/certificate-records';
 import type { ClientCertificateCaller, ConnectorCaller, OneTimeTokenCaller } from './caller';
 
 /** Key algorithm the Connector announces (Compass's name); EC P-256 CSRs are accepted as well. */
@@ -52,6 +57,21 @@ export function certificationResult(certificate: RedeemedCertificate): Certifica
   const leaf = withNewline(certificate.clientCertificatePem);
   const ca = withNewline(certificate.caCertificatePem);
   return { certificateChain: base64(leaf + ca), caCertificate: base64(ca), clientCertificate: base64(leaf) };
+}
+
+/** The certificate record of a freshly issued certificate of this SystemAuth. */
+function issuedRecord(owner: { systemAuthId: string; tenant: string; appId: string }, issued: IssuedCertificate): CertificateRecord {
+  return {
+    systemAuthId: owner.systemAuthId,
+    tenant: owner.tenant,
+    appId: owner.appId,
+    serialNumber: issued.serialNumber,
+    sha256Fingerprint: issued.sha256Fingerprint,
+    subject: issued.subject,
+    notBefore: issued.notBefore.toISOString(),
+    notAfter: issued.notAfter.toISOString(),
+    revoked: false,
+  };
 }
 
 function managementPlaneInfo(): Configuration['managementPlaneInfo'] {
@@ -125,17 +145,7 @@ async function signWithToken(caller: OneTimeTokenCaller, csrInput: string, now: 
   try {
     await transactWrite([
       oneTimeTokenRedemption(presented.tokenHash, 'CSR', now, { csrHash: csr.csrSha256, certificate }),
-      certificateRecordPut({
-        systemAuthId: presented.systemAuthId,
-        tenant: presented.tenant,
-        appId: presented.appId,
-        serialNumber: issued.serialNumber,
-        sha256Fingerprint: issued.sha256Fingerprint,
-        subject: issued.subject,
-        notBefore: issued.notBefore.toISOString(),
-        notAfter: issued.notAfter.toISOString(),
-        revoked: false,
-      }),
+      certificateRecordPut(issuedRecord(presented, issued)),
       systemAuthActivation(presented.systemAuthId, presented.tenant),
     ]);
   } catch (error) {
@@ -173,17 +183,7 @@ async function renewWithCertificate(caller: ClientCertificateCaller, csrInput: s
   const issued = authority.issue(csr, { validityDays: config().certificateValidityDays, now });
   try {
     await transactWrite([
-      certificateRecordPut({
-        systemAuthId,
-        tenant,
-        appId,
-        serialNumber: issued.serialNumber,
-        sha256Fingerprint: issued.sha256Fingerprint,
-        subject: issued.subject,
-        notBefore: issued.notBefore.toISOString(),
-        notAfter: issued.notAfter.toISOString(),
-        revoked: false,
-      }),
+      certificateRecordPut(issuedRecord({ systemAuthId, tenant, appId }, issued)),
       // The SystemAuth must still be live: a revocation racing this renewal wins, and no certificate is recorded.
       systemAuthActivation(systemAuthId, tenant),
     ]);

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startLocalStack, START_TIMEOUT_MS, type LocalStack } from '../support/local-stack';
+import { adminAccessToken, startLocalStack, START_TIMEOUT_MS, type LocalStack } from '../support/local-stack';
 
 interface Answer {
   status: number;
@@ -37,13 +37,7 @@ describe('certificate pairing over HTTP (npm start) with the openssl CLI', () =>
   beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'certificate-e2e-openssl-'));
     stack = await startLocalStack({ name: 'certificate-e2e' });
-    const basic = Buffer.from(`${encodeURIComponent(stack.admin.clientId)}:${encodeURIComponent(stack.admin.clientSecret)}`).toString('base64');
-    const grant = await fetch(stack.admin.tokenUrl, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${basic}` },
-      body: 'grant_type=client_credentials',
-    });
-    adminToken = ((await grant.json()) as { access_token: string }).access_token;
+    adminToken = await adminAccessToken(stack);
   }, START_TIMEOUT_MS + 10_000);
 
   afterAll(async () => {

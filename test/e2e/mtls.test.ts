@@ -9,7 +9,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { CertificateAuthority } from '../../shared/certificates/ca';
 import { validateCsr } from '../../shared/certificates/csr';
 import { announcedSubject } from '../../shared/certificates/subject';
-import { startLocalStack, START_TIMEOUT_MS, type LocalStack } from '../support/local-stack';
+import { adminAccessToken, startLocalStack, START_TIMEOUT_MS, type LocalStack } from '../support/local-stack';
 
 interface Answer {
   status: number;
@@ -135,13 +135,7 @@ describe('the mTLS endpoint of npm start, with curl and openssl', () => {
   beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'mtls-e2e-openssl-'));
     stack = await startLocalStack({ name: 'mtls-e2e' });
-    const basic = Buffer.from(`${encodeURIComponent(stack.admin.clientId)}:${encodeURIComponent(stack.admin.clientSecret)}`).toString('base64');
-    const grant = await fetch(stack.admin.tokenUrl, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${basic}` },
-      body: 'grant_type=client_credentials',
-    });
-    adminToken = ((await grant.json()) as { access_token: string }).access_token;
+    adminToken = await adminAccessToken(stack);
   }, START_TIMEOUT_MS + 10_000);
 
   afterAll(async () => {

@@ -1,18 +1,5 @@
 // End to end over HTTP against `npm start`: an administrator pairs an application with client credentials, the application calls as itself, is refused elsewhere, and is revoked.
-import { startLocalStack, START_TIMEOUT_MS, type LocalStack } from '../support/local-stack';
-
-/** curl -u id:secret -d grant_type=client_credentials <tokenUrl> */
-async function tokenGrant(tokenUrl: string, clientId: string, clientSecret: string) {
-  const response = await fetch(tokenUrl, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      Authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`,
-    },
-    body: 'grant_type=client_credentials',
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
+import { startLocalStack, START_TIMEOUT_MS, tokenGrant, type LocalStack } from '../support/local-stack';
 
 /** curl -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"query":...}' <directorUrl> */
 async function graphql(directorUrl: string, accessToken: string, query: string, variables: Record<string, unknown> = {}) {

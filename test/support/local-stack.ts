@@ -119,3 +119,23 @@ export async function startLocalStack(options: { env?: Record<string, string>; n
     clearTimeout(timer);
   }
 }
+
+/** curl -u id:secret -d grant_type=client_credentials <tokenUrl> */
+export async function tokenGrant(tokenUrl: string, clientId: string, clientSecret: string) {
+  const response = await fetch(tokenUrl, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`,
+    },
+    body: 'grant_type=client_credentials',
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** An access token of the stack's `default` tenant administrator. */
+export async function adminAccessToken(stack: LocalStack): Promise<string> {
+  const grant = await tokenGrant(stack.admin.tokenUrl, stack.admin.clientId, stack.admin.clientSecret);
+  if (grant.status !== 200) throw new Error(`the administrator's token grant failed with HTTP ${grant.status}`);
+  return grant.body.access_token as string;
+}

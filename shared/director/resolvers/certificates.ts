@@ -1,18 +1,11 @@
 // Resolver of AppSystemAuth.certificates: the certificates issued under a CLIENT_CERTIFICATE SystemAuth (null for other types).
 import type { Resolvers } from '../../graphql/schema';
 import type { AppSystemAuth } from '../../pairing/app-system-auth';
-import { listCertificatesOfSystemAuth } from '../../system-auths/certificate-records';
+import { listCertificatesOfSystemAuth, type CertificateRecord } from '../../system-auths/certificate-records';
 import type { DirectorContext } from '../context';
 
-/** The GraphQL IssuedCertificate. */
-export interface IssuedCertificate {
-  serialNumber: string;
-  sha256Fingerprint: string;
-  subject: string;
-  notBefore: string;
-  notAfter: string;
-  revoked: boolean;
-}
+/** The GraphQL IssuedCertificate: a certificate record without its owner's keys. */
+export type IssuedCertificate = Omit<CertificateRecord, 'systemAuthId' | 'tenant' | 'appId'>;
 
 export const certificateResolvers: Resolvers<DirectorContext> = {
   AppSystemAuth: {

@@ -47,6 +47,8 @@ export interface MtlsGateway {
 }
 
 // API Gateway's answers when no function is involved, byte for byte where clients might look.
+// A REST API (custom domain, empty base path) answers a path or method it has no route for with this 403.
+const NO_ROUTE = { statusCode: 403, body: '{"message":"Missing Authentication Token"}' };
 const FORBIDDEN = { statusCode: 403, body: '{"message":"Forbidden"}' };
 const TOO_LARGE = { statusCode: 413, body: '{"message":"Request Entity Too Large"}' };
 const INTERNAL = { statusCode: 502, body: '{"message":"Internal server error"}' };
@@ -280,7 +282,7 @@ export async function startMtlsGateway(options: MtlsGatewayOptions): Promise<Mtl
     const fn = MTLS_ROUTES[url.pathname];
     if (!fn || request.method !== 'POST') {
       request.resume();
-      send(response, FORBIDDEN);
+      send(response, NO_ROUTE);
       return;
     }
     const declared = Number(request.headers['content-length'] ?? 0);

@@ -305,8 +305,14 @@ async function start(): Promise<void> {
   announced = true;
   process.stdout.write(
     `ready in ${seconds} s: ${servers.map((server) => `${server.name} ${server.url}`).join(', ')}; ` +
-      `token ${tokenUrl}; director ${directorUrl}; administrator of tenant ${ADMIN_TENANT} in ${path.relative(process.cwd(), adminFile) || adminFile}\n`,
+      `token ${tokenUrl}; director ${directorUrl}; administrator of tenant ${ADMIN_TENANT} in ${displayPath(adminFile)}\n`,
   );
+}
+
+/** Relative to the working directory when the file is below it, absolute otherwise. */
+function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }
 
 function describeFailure(error: unknown): string {

@@ -5,6 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { adminAccessToken, startLocalStack, START_TIMEOUT_MS, type LocalStack } from '../support/local-stack';
 
+// Each step runs real processes (curl, openssl, the stack's functions): bounded generously, a loaded machine is slow.
+jest.setTimeout(120_000);
+
 interface Answer {
   status: number;
   // GraphQL answers are compared field by field below.

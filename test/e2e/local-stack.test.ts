@@ -8,6 +8,9 @@ import path from 'node:path';
 import { assertPortFree, freePort, processAlive, sleep } from '../../local/processes';
 import { freeStackPorts, removeStackFolders, stackEnvironment, START_TIMEOUT_MS, type StackPorts } from '../support/local-stack';
 
+// Each step runs real processes (curl, openssl, the stack's functions): bounded generously, a loaded machine is slow.
+jest.setTimeout(120_000);
+
 const root = path.resolve(__dirname, '../..');
 
 interface Stack {

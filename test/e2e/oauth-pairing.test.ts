@@ -1,6 +1,9 @@
 // End to end over HTTP against `npm start`: an administrator pairs an application with client credentials, the application calls as itself, is refused elsewhere, and is revoked.
 import { startLocalStack, START_TIMEOUT_MS, tokenGrant, type LocalStack } from '../support/local-stack';
 
+// Each step runs real processes (curl, openssl, the stack's functions): bounded generously, a loaded machine is slow.
+jest.setTimeout(120_000);
+
 /** curl -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"query":...}' <directorUrl> */
 async function graphql(directorUrl: string, accessToken: string, query: string, variables: Record<string, unknown> = {}) {
   const response = await fetch(directorUrl, {

@@ -204,11 +204,11 @@ describe('the mTLS endpoint', () => {
     expect(lambda.invocations).toHaveLength(0);
   });
 
-  it('answers paths and methods it does not route with API Gateway\'s 403 {"message":"Forbidden"}', async () => {
+  it('answers paths and methods it does not route with API Gateway\'s 403 {"message":"Missing Authentication Token"}', async () => {
     for (const [url, method] of [[`${gateway.url}/oauth2/token`, 'POST'], [`${gateway.url}/`, 'GET'], [`${gateway.url}/director/graphql`, 'GET']] as const) {
       const result = await curl(url, { cert: 'app', method, ...(method === 'POST' ? { body: '{}' } : {}) });
       expect(result.status).toBe(403);
-      expect(JSON.parse(result.body)).toEqual({ message: 'Forbidden' });
+      expect(JSON.parse(result.body)).toEqual({ message: 'Missing Authentication Token' });
     }
     expect(lambda.invocations).toHaveLength(0);
   });

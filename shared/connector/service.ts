@@ -15,6 +15,7 @@ import {
 import { isRedeemed, newOneTimeToken, type OneTimeToken, type RedeemedCertificate } from '../one-time-tokens/token';
 import {
   certificateRecordPut,
+  findCertificateRecord,
   revokeCertificateRecord,
   systemAuthActivation,
   type CertificateRecord,
@@ -113,10 +114,15 @@ async function configurationWithToken(caller: OneTimeTokenCaller, now: Date): Pr
   };
 }
 
-/** The certificate a spent CSR token was redeemed with, if `csr` is that same CSR; otherwise the token is spent. */
-function sameCsrRetry(token: OneTimeToken, csr: ValidatedCsr): CertificationResult {
-  if (token.csrHash === csr.csrSha256 && token.certificate) return certificationResult(token.certificate);
-  throw new CredentialsSpentError();
+/**
+ * The certificate a spent CSR token was redeemed with, if `csr` is that same CSR and the certificate
+ * is still good; otherwise the token is spent. A revoked (or vanished) certificate is never handed out again.
+ */
+async function sameCsrRetry(token: OneTimeToken, csr: ValidatedCsr): Promise<CertificationResult> {
+  if (token.csrHash !== csr.csrSha256 || !token.certificate) throw new CredentialsSpentError();
+  const record = await findCertificateRecord(token.systemAuthId, token.certificate.sha256Fingerprint);
+  if (!record || record.revoked) throw new CredentialsSpentError();
+  return certificationResult(token.certificate);
 }
 
 /** Token-secured `signCertificateSigningRequest`: validate everything, then spend, record and activate in one transaction. */

@@ -4,7 +4,7 @@ import { ensureCertificateAuthority, loadCertificateAuthority } from '../../../s
 import { findOneTimeToken, tokenHashesOfSystemAuth } from '../../../shared/one-time-tokens/repository';
 import { issueOneTimeToken } from '../../../shared/one-time-tokens/service';
 import { hashOneTimeToken } from '../../../shared/one-time-tokens/token';
-import { listCertificatesOfSystemAuth } from '../../../shared/system-auths/certificate-records';
+import { listCertificatesOfSystemAuth, revokeCertificateRecord } from '../../../shared/system-auths/certificate-records';
 import { getSystemAuth } from '../../../shared/system-auths/repository';
 import { CONFIGURATION, SIGN, adapter, callConnector, connectorEvent, csrFor, csrToken, pemOf, pendingPairing } from './pairing-fixture';
 import { handler as connectorHandler } from '../../../functions/connector/handler';
@@ -176,6 +176,28 @@ describe('signCertificateSigningRequest with the CSR token', () => {
     expect(retry.status).toBe(200);
     expect(retry.json.data.result).toEqual(first.json.data.result);
     expect(await listCertificatesOfSystemAuth(pairing.systemAuthId)).toHaveLength(1);
+  });
+
+  test('after the certificate is revoked, the same CSR with the spent token is 401 and changes nothing', async () => {
+    const pairing = await pendingPairing();
+    const token = await csrToken(pairing);
+    const csr = csrFor(pairing.systemAuthId);
+    const first = await callConnector(SIGN, { csr }, token);
+    expect(first.status).toBe(200);
+    const fingerprint = new X509Certificate(pemOf(first.json.data.result.clientCertificate)).fingerprint256.replace(/:/g, '').toLowerCase();
+    // What revokeCertificate over mTLS does to the calling certificate.
+    expect(await revokeCertificateRecord(pairing.systemAuthId, fingerprint)).toBe(true);
+    const before = { auth: await getSystemAuth(pairing.systemAuthId), token: await findOneTimeToken(hashOneTimeToken(token)) };
+
+    const retry = await callConnector(SIGN, { csr }, token);
+    expect(retry.status).toBe(401);
+    expect(codeOf(retry)).toBe('UNAUTHENTICATED');
+    expect(retry.json.data).toBeUndefined();
+    expect(JSON.stringify(retry.json)).not.toContain(first.json.data.result.clientCertificate);
+
+    expect((await listCertificatesOfSystemAuth(pairing.systemAuthId)).map((c) => [c.sha256Fingerprint, c.revoked])).toEqual([[fingerprint, true]]);
+    expect(await getSystemAuth(pairing.systemAuthId)).toEqual(before.auth);
+    expect(await findOneTimeToken(hashOneTimeToken(token))).toEqual(before.token);
   });
 
   test('anything else with the spent CSR token is 401 and issues nothing: another CSR, a bad CSR, configuration, revokeCertificate', async () => {

@@ -3,7 +3,7 @@ import { DeleteCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dy
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients';
 import { config } from '../config';
-import { AUTH_SORT_KEY } from '../system-auths/repository';
+import { AUTH_SORT_KEY, LATEST_TOKEN_EXPIRY_ATTRIBUTE } from '../system-auths/repository';
 import { epochSeconds, isExpired, type OneTimeToken, type OneTimeTokenPurpose, type RedeemedCertificate } from './token';
 
 type Item = Record<string, NativeAttributeValue>;
@@ -45,20 +45,27 @@ export function oneTimeTokenPut(token: OneTimeToken): TransactItem {
 }
 
 /**
- * Records the token's hash on its SystemAuth. Its condition is what makes issuance safe: a token is
- * only ever issued for an existing CLIENT_CERTIFICATE SystemAuth of that application that is not revoked.
+ * Records the token's hash and expiry on its SystemAuth (the expiry is what turns a never-finished
+ * pairing EXPIRED). Its condition is what makes issuance safe: a token is only ever issued for an
+ * existing CLIENT_CERTIFICATE SystemAuth of that application that is not revoked.
  */
 export function systemAuthTokenLink(token: OneTimeToken): TransactItem {
   return {
     Update: {
       TableName: config().systemAuthsTable,
       Key: { id: token.systemAuthId, sk: AUTH_SORT_KEY },
-      UpdateExpression: 'ADD #hashes :hash',
+      UpdateExpression: 'ADD #hashes :hash SET #latestExpiry = :expiresAt',
       ConditionExpression:
         'attribute_exists(id) AND tenant = :tenant AND appId = :appId AND #type = :type AND #status IN (:pending, :active)',
-      ExpressionAttributeNames: { '#hashes': TOKEN_HASHES_ATTRIBUTE, '#type': 'type', '#status': 'status' },
+      ExpressionAttributeNames: {
+        '#hashes': TOKEN_HASHES_ATTRIBUTE,
+        '#latestExpiry': LATEST_TOKEN_EXPIRY_ATTRIBUTE,
+        '#type': 'type',
+        '#status': 'status',
+      },
       ExpressionAttributeValues: {
         ':hash': new Set([token.tokenHash]),
+        ':expiresAt': token.expiresAt,
         ':tenant': token.tenant,
         ':appId': token.appId,
         ':type': 'CLIENT_CERTIFICATE',

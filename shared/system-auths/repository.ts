@@ -3,10 +3,17 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } fr
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients';
 import { config } from '../config';
+import { isExpired } from '../one-time-tokens/token';
 import type { SystemAuth, SystemAuthStatus, SystemAuthType } from './types';
 
 /** Sort key of the SystemAuth item itself (certificate items of the same id use "CERT#<sha256>"). */
 export const AUTH_SORT_KEY = 'AUTH';
+
+/**
+ * Attribute of a CLIENT_CERTIFICATE SystemAuth item: the expiry (epoch seconds) of the one-time token
+ * linked to it last, set in that token's own transaction. A PENDING auth past it reads as EXPIRED.
+ */
+export const LATEST_TOKEN_EXPIRY_ATTRIBUTE = 'latestTokenExpiresAt';
 
 type Item = Record<string, NativeAttributeValue>;
 
@@ -25,13 +32,27 @@ export function toSystemAuthItem(auth: SystemAuth): Item {
   };
 }
 
-export function fromSystemAuthItem(item: Item): SystemAuth {
+/**
+ * The status as every reader sees it. EXPIRED is derived, never stored: a pairing whose tokens all ran
+ * out stays PENDING in the table, so nothing but time decides it, and an ACTIVE auth (it holds a
+ * certificate) is unaffected by token expiry.
+ */
+function effectiveStatus(item: Item, now: Date): SystemAuthStatus {
+  const latestTokenExpiry: unknown = item[LATEST_TOKEN_EXPIRY_ATTRIBUTE];
+  if (item.status === 'PENDING' && latestTokenExpiry !== undefined && isExpired({ expiresAt: Number(latestTokenExpiry) }, now)) {
+    return 'EXPIRED';
+  }
+  return item.status;
+}
+
+/** The SystemAuth of a stored item; `now` decides whether a PENDING pairing has EXPIRED. */
+export function fromSystemAuthItem(item: Item, now: Date = new Date()): SystemAuth {
   const auth: SystemAuth = {
     id: item.id,
     tenant: item.tenant,
     kind: item.kind,
     type: item.type,
-    status: item.status,
+    status: effectiveStatus(item, now),
     scopes: Array.isArray(item.scopes) ? [...item.scopes] : [],
     createdAt: item.createdAt,
   };

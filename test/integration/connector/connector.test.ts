@@ -92,7 +92,9 @@ describe('refused tokens get HTTP 401 before GraphQL runs and change nothing', (
     const response = await callConnector(CONFIGURATION, {}, token);
     expect(response.status).toBe(401);
     expect(codeOf(response)).toBe('UNAUTHENTICATED');
-    expect((await getSystemAuth(pairing.systemAuthId))?.status).toBe('PENDING');
+    // Nothing was activated or issued; the auth reads EXPIRED only because the back-dated token is its latest.
+    expect((await getSystemAuth(pairing.systemAuthId))?.status).toBe('EXPIRED');
+    expect(await listCertificatesOfSystemAuth(pairing.systemAuthId)).toEqual([]);
   });
 
   test('a malformed body with a missing token is 401, with a valid token 400', async () => {

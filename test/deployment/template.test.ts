@@ -184,6 +184,9 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   oauth: [
     ...grants(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [...SYSTEM_AUTHS, ...APPLICATIONS]),
     ...grants(['secretsmanager:GetSecretValue'], [`${SECRET}/oauth-clients/*`, `${SECRET}/token-signing-keys-??????`]),
+    // Revoking a client whose application is gone.
+    `secretsmanager:DeleteSecret ${SECRET}/oauth-clients/*`,
+    'dynamodb:DeleteItem GetAtt:SystemAuthsTable.Arn',
   ],
   // Issuance: Put of the token plus an Update linking it to its SystemAuth, in one transaction.
   tokens: ['dynamodb:PutItem GetAtt:TokensTable.Arn', 'dynamodb:UpdateItem GetAtt:SystemAuthsTable.Arn'],

@@ -63,15 +63,21 @@ export function writeStackFile(dir: string, stack: StackFile): string {
   return file;
 }
 
-/** Removes stack.json if it is this process's (a second stack that failed to start must not remove the first's). */
-export function removeStackFile(dir: string, pid = process.pid): void {
+/**
+ * Removes stack.json and admin.json if they are this process's stack's (a second stack that failed to
+ * start must not remove the first's): the administrator they name lived in the stopped stack's memory only.
+ */
+export function removeStackFiles(dir: string, pid = process.pid): void {
   const file = stackPath(dir);
   try {
     const current = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<StackFile>;
-    if (current.pid === pid) fs.rmSync(file, { force: true });
+    if (current.pid !== pid) return;
   } catch {
-    // no file, or not ours to judge: leave it
+    // no file, or not ours to judge: leave both
+    return;
   }
+  fs.rmSync(adminPath(dir), { force: true });
+  fs.rmSync(file, { force: true });
 }
 
 /** The running stack's stack.json; a LocalStackError when no stack is running. */

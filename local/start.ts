@@ -13,7 +13,7 @@ import {
   type LocalProcess,
 } from './processes';
 import { startMtlsGateway, waitForMtlsEndpoint } from './mtls-gateway';
-import { localStateDir, removeStackFile, writeAdminFile, writeStackFile } from './stack-file';
+import { localStateDir, removeStackFiles, writeAdminFile, writeStackFile } from './stack-file';
 import { createStageTables } from './tables';
 
 const STAGE = 'local';
@@ -189,7 +189,7 @@ async function shutdown(code: number, message?: string): Promise<void> {
   stopping = true;
   if (message) progress(message);
   stopped = stopEverything().then(() => {
-    removeStackFile(stateDir);
+    removeStackFiles(stateDir);
     process.exit(code);
   });
   return stopped;

@@ -184,7 +184,7 @@ describe('npm start', () => {
     });
   });
 
-  test('SIGTERM stops every process it started, frees every port and removes stack.json', async () => {
+  test('SIGTERM stops every process it started, frees every port and removes stack.json and admin.json', async () => {
     const npmPid = stack.child.pid!;
     const started = descendants(npmPid);
     expect(started.length).toBeGreaterThanOrEqual(4); // node start.ts, java, moto, serverless-offline (+ guardians)
@@ -199,6 +199,7 @@ describe('npm start', () => {
     expect(started.filter(processAlive)).toEqual([]);
     for (const [variable, port] of Object.entries(ports)) await expect(assertPortFree(port, variable)).resolves.toBeUndefined();
     expect(fs.existsSync(path.join(stateDir, 'stack.json'))).toBe(false);
+    expect(fs.existsSync(path.join(stateDir, 'admin.json'))).toBe(false);
     expect(stack.stderr()).not.toMatch(/\n\s+at .+:\d+:\d+/); // no stack trace
   }, 30000);
 });

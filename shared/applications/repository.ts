@@ -9,15 +9,14 @@ import {
 import { dynamo } from '../aws/clients';
 import { config } from '../config';
 import { ConflictError, NotFoundError } from '../errors';
+import { isServiceId, quotedId } from '../ids';
 import type { ApplicationCursor } from './cursor';
 import type { Application, ApplicationStatus, ApplicationUpdateInput } from './types';
 
 const BY_CREATED = 'byCreated';
 const NAME_LOCK_PREFIX = 'name#';
-const APPLICATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /** Application ids are UUIDs; anything else (a lock item's `name#...` id included) names no application. */
-export const isApplicationId = (id: string) => APPLICATION_ID.test(id);
+export const isApplicationId = isServiceId;
 
 interface ApplicationItem extends Application {
   createdKey: string;
@@ -100,7 +99,7 @@ export class ApplicationRepository {
 
   /** Applies the update (null clears a field) and returns the application as it is now; NotFoundError when absent. */
   async update(tenant: string, id: string, input: ApplicationUpdateInput, now: string): Promise<Application> {
-    if (!isApplicationId(id)) throw new NotFoundError(`application ${id} not found`);
+    if (!isApplicationId(id)) throw new NotFoundError(`application ${quotedId(id)} not found`);
     const names: Record<string, string> = { '#updatedAt': 'updatedAt' };
     const values: Record<string, unknown> = { ':updatedAt': now };
     const set = ['#updatedAt = :updatedAt'];
@@ -120,7 +119,7 @@ export class ApplicationRepository {
 
   /** Sets the status; NotFoundError when the application is absent. */
   async setStatus(tenant: string, id: string, status: ApplicationStatus): Promise<Application> {
-    if (!isApplicationId(id)) throw new NotFoundError(`application ${id} not found`);
+    if (!isApplicationId(id)) throw new NotFoundError(`application ${quotedId(id)} not found`);
     return this.updateExisting(tenant, id, 'SET #status = :status', { '#status': 'status' }, { ':status': status });
   }
 
@@ -174,7 +173,7 @@ export class ApplicationRepository {
         ],
       });
     } catch (error) {
-      if (cancellationCodes(error)?.includes('ConditionalCheckFailed')) throw new NotFoundError(`application ${app.id} not found`);
+      if (cancellationCodes(error)?.includes('ConditionalCheckFailed')) throw new NotFoundError(`application ${quotedId(app.id)} not found`);
       throw error;
     }
   }
@@ -241,7 +240,7 @@ export class ApplicationRepository {
       );
       return toApplication(out.Attributes ?? {});
     } catch (error) {
-      if (errorName(error) === 'ConditionalCheckFailedException') throw new NotFoundError(`application ${id} not found`);
+      if (errorName(error) === 'ConditionalCheckFailedException') throw new NotFoundError(`application ${quotedId(id)} not found`);
       throw error;
     }
   }

@@ -1,6 +1,7 @@
 // The application rules: register, update, read, list and unregister within the caller's tenant, and status changes.
 import { randomUUID } from 'node:crypto';
 import { BadUserInputError, NotFoundError } from '../errors';
+import { quotedId } from '../ids';
 import { decodeCursor, encodeCursor } from './cursor';
 import { ApplicationRepository, createdKeyOf } from './repository';
 import {
@@ -61,7 +62,7 @@ export class ApplicationService {
   /** The application; NotFoundError when the tenant has none with this id. */
   async require(tenant: string, id: string): Promise<Application> {
     const app = await this.repository.get(tenant, id);
-    if (!app) throw new NotFoundError(`application ${id} not found`);
+    if (!app) throw new NotFoundError(`application ${quotedId(id)} not found`);
     return app;
   }
 

@@ -1,14 +1,12 @@
 // Pairing and revocation of an application's credentials: what the Director's pairing resolvers and unregister call.
 import { InternalError, NotFoundError } from '../errors';
+import { isServiceId, quotedId } from '../ids';
 import { logger } from '../logger';
 import { getSystemAuthOfTenant, listSystemAuthsOfApplication } from '../system-auths/repository';
 import type { SystemAuth } from '../system-auths/types';
 import type { AuthTypeDescription, PairingApplication, PairingContext, PairingResult } from './adapter';
 import type { OAuthClientCredentialsAdapter } from './oauth-client-credentials';
 import type { PairingAdapterRegistry } from './registry';
-
-/** Longer ids are no SystemAuth of ours; refusing them early keeps oversized keys away from DynamoDB. */
-const MAX_SYSTEM_AUTH_ID_LENGTH = 200;
 
 /** Raised when one or more credentials of an application could not be revoked; the rest were. A retry finishes the job. */
 export class RevocationIncompleteError extends InternalError {
@@ -52,11 +50,12 @@ export class PairingService {
 
   /**
    * Revokes one credential of an application of the tenant and returns it as it was, with status
-   * REVOKED. An unknown id, another tenant's, or an administrator's SystemAuth is NOT_FOUND.
+   * REVOKED. An unknown or malformed id, another tenant's, or an administrator's SystemAuth is NOT_FOUND.
    */
   async revokeSystemAuth(tenant: string, id: string): Promise<SystemAuth> {
-    const auth = id.length <= MAX_SYSTEM_AUTH_ID_LENGTH ? await getSystemAuthOfTenant(tenant, id) : undefined;
-    if (!auth || auth.kind !== 'APPLICATION') throw new NotFoundError(`No SystemAuth with id "${id.slice(0, MAX_SYSTEM_AUTH_ID_LENGTH)}"`);
+    // SystemAuth ids are UUIDs: an empty or malformed one names nothing (DynamoDB would refuse an empty key outright).
+    const auth = isServiceId(id) ? await getSystemAuthOfTenant(tenant, id) : undefined;
+    if (!auth || auth.kind !== 'APPLICATION') throw new NotFoundError(`No SystemAuth with id ${quotedId(id)}`);
     await this.registry.revoke(auth);
     logger.info('SystemAuth revoked', { tenant, appId: auth.appId, type: auth.type, systemAuthId: auth.id });
     return { ...auth, status: 'REVOKED' };

@@ -77,6 +77,54 @@ describe('Director (in-process handler, local AWS)', () => {
     }
   });
 
+  it('refuses an expired access token with 401 before any GraphQL runs', async () => {
+    const client = await createOAuthClient({ tenant, kind: 'ADMIN', scopes: ADMIN_SCOPES });
+    const expired = (await issueAccessToken(client.systemAuth, [...ADMIN_SCOPES], 'https://api.example.test', -120)).accessToken;
+    const answer = await director(expired, REGISTER, { in: { name: newName() } });
+    expect(answer.status).toBe(401);
+    expect(code(answer)).toBe('UNAUTHENTICATED');
+    expect(answer.data).toBeUndefined();
+    expect((await director(admin, LIST)).data.applications.totalCount).toBe(0);
+  });
+
+  it('answers an empty or malformed id like any unknown one: null or NOT_FOUND, never INTERNAL', async () => {
+    const app = await register(admin);
+    const byId: [string, string][] = [
+      ['updateApplication', `mutation($id: ID!) { updateApplication(id: $id, in: { description: "x" }) { id } }`],
+      ['unregisterApplication', `mutation($id: ID!) { unregisterApplication(id: $id) { id } }`],
+      ['unpairApplication', `mutation($id: ID!) { unpairApplication(id: $id) { id } }`],
+      ['getAuthTypesForApplication', `query($id: ID!) { getAuthTypesForApplication(appId: $id) { type } }`],
+      ['generateAuthForApplication', `mutation($id: ID!) { generateAuthForApplication(id: $id, type: { type: "OAUTH2_CLIENT_CREDENTIALS" }, inputParams: {}) { systemAuthID } }`],
+      ['requestOneTimeTokenForApplication', `mutation($id: ID!) { requestOneTimeTokenForApplication(id: $id) { token } }`],
+      ['requestClientCredentialsForApplication', `mutation($id: ID!) { requestClientCredentialsForApplication(id: $id) { id } }`],
+      ['deleteSystemAuthForApplication', `mutation($id: ID!) { deleteSystemAuthForApplication(authID: $id) { id } }`],
+    ];
+    for (const id of ['', 'garbage', ' ', `${app.id}x`, app.id.toUpperCase(), 'name#x']) {
+      expect((await director(admin, GET, { id })).data).toEqual({ application: null });
+      for (const [field, query] of byId) {
+        const answer = await director(admin, query, { id });
+        expect({ field, id, code: code(answer) }).toEqual({ field, id, code: 'NOT_FOUND' });
+      }
+    }
+    // Nothing was paired or changed on the way.
+    const after = await director(admin, `query($id: ID!) { application(id: $id) { description status { condition } auths { id } } }`, { id: app.id });
+    expect(after.data.application).toEqual({ description: null, status: { condition: 'INITIAL' }, auths: [] });
+  });
+
+  it('quotes an unknown id in a NOT_FOUND message cut to 64 characters', async () => {
+    const long = 'a'.repeat(3000);
+    for (const query of [UPDATE, UNREGISTER]) {
+      const answer = await director(admin, query, { id: long, in: { description: 'x' } });
+      expect(code(answer)).toBe('NOT_FOUND');
+      expect(answer.errors?.[0].message).toBe(`application "${'a'.repeat(64)}…" not found`);
+      expect(answer.text.length).toBeLessThan(500);
+    }
+    const auth = await director(admin, `mutation($id: ID!) { deleteSystemAuthForApplication(authID: $id) { id } }`, { id: long });
+    expect(auth.errors?.[0].message).toBe(`No SystemAuth with id "${'a'.repeat(64)}…"`);
+    const unknown = randomUUID();
+    expect((await director(admin, UNREGISTER, { id: unknown })).errors?.[0].message).toBe(`application "${unknown}" not found`);
+  });
+
   it('registers, reads, updates, lists and unregisters an application', async () => {
     const input = { name: newName(), description: 'Orders', providerName: 'ACME', baseUrl: 'https://orders.example.com', labels: { env: ['prod'] } };
     const registered = await director(admin, REGISTER, { in: input });

@@ -8,6 +8,18 @@ export interface CsrSubjectDefaults {
   country: string;
 }
 
+/** Bounds of every AWS SDK call (shared/aws/clients.ts), so a stalled AWS service fails a call instead of outliving the function. */
+export interface AwsCallLimits {
+  /** Time to open the TCP/TLS connection. */
+  connectionTimeoutMs: number;
+  /** Time for one attempt, request sent to response read. */
+  requestTimeoutMs: number;
+  /** Attempts per call, the first included. */
+  maxAttempts: number;
+  /** Time one synchronous invoke of the tokens function may take: above that function's own timeout. */
+  tokensInvokeTimeoutMs: number;
+}
+
 export interface Config {
   stage: string;
   applicationsTable: string;
@@ -26,6 +38,7 @@ export interface Config {
   csrSubject: CsrSubjectDefaults;
   /** How long secrets read from Secrets Manager may be served from memory. */
   secretCacheSeconds: number;
+  aws: AwsCallLimits;
 }
 
 function text(env: NodeJS.ProcessEnv, name: string, fallback?: string): string {
@@ -44,6 +57,25 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number):
 }
 
 const stripSlash = (url: string) => url.replace(/\/+$/, '');
+
+/** Stages whose functions get serverless.yml's `custom.developmentTimeout` (60 s) instead of the per-function timeouts. */
+const DEVELOPMENT_STAGES: readonly string[] = ['local', 'test'];
+
+/**
+ * A stalled call costs at most maxAttempts x requestTimeoutMs (plus a short backoff): about 6 s, so a
+ * failed write and its compensating delete (two stalled calls) end well inside the Director's 15 s.
+ * The tokens invoke waits past the tokens function's timeout (5 s deployed, 60 s on development stages)
+ * so that function's own failure, not this wait, ends a slow issuance; deployed, 10 s leaves the Director
+ * time to answer before its own 15 s.
+ */
+function awsCallLimits(stage: string): AwsCallLimits {
+  return {
+    connectionTimeoutMs: 1000,
+    requestTimeoutMs: 3000,
+    maxAttempts: 2,
+    tokensInvokeTimeoutMs: DEVELOPMENT_STAGES.includes(stage) ? 65_000 : 10_000,
+  };
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const stage = text(env, 'STAGE', 'local');
@@ -68,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       country: text(env, 'CSR_SUBJECT_C', 'DE'),
     },
     secretCacheSeconds: positiveNumber(env, 'SECRET_CACHE_SECONDS', 60),
+    aws: awsCallLimits(stage),
   };
 }
 

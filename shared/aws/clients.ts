@@ -1,28 +1,48 @@
-// AWS SDK clients, created once per process. Endpoints come from the SDK's standard
-// AWS_ENDPOINT_URL_* variables, so local AWS needs no code path of its own.
+// AWS SDK clients, created once per process, every call bounded in time (config().aws). Endpoints come from
+// the SDK's standard AWS_ENDPOINT_URL_* variables, so local AWS needs no code path of its own.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { config } from '../config';
 
 let documentClient: DynamoDBDocumentClient | undefined;
 let secretsClient: SecretsManagerClient | undefined;
 let lambdaClient: LambdaClient | undefined;
 
+/**
+ * Options of the SDK's Node HTTP handler. Without throwOnRequestTimeout a passed requestTimeout only
+ * logs a warning (@smithy/node-http-handler 4.x) and the call keeps waiting.
+ */
+function requestHandler(requestTimeoutMs: number) {
+  return { connectionTimeout: config().aws.connectionTimeoutMs, requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true };
+}
+
+/** Client options of DynamoDB and Secrets Manager: short attempts, one retry (a timed-out attempt counts as transient). */
+function boundedCalls() {
+  const limits = config().aws;
+  return { requestHandler: requestHandler(limits.requestTimeoutMs), maxAttempts: limits.maxAttempts };
+}
+
 export function dynamo(): DynamoDBDocumentClient {
-  documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient(boundedCalls()), {
     marshallOptions: { removeUndefinedValues: true },
   });
   return documentClient;
 }
 
 export function secretsManager(): SecretsManagerClient {
-  secretsClient ??= new SecretsManagerClient({});
+  secretsClient ??= new SecretsManagerClient(boundedCalls());
   return secretsClient;
 }
 
 export function lambda(): LambdaClient {
-  lambdaClient ??= new LambdaClient({});
+  lambdaClient ??= new LambdaClient({
+    requestHandler: requestHandler(config().aws.tokensInvokeTimeoutMs),
+    // No retry: an invoke whose answer timed out or got lost may have run, and a second run would
+    // issue a second token the caller never sees; the caller gets an error and may ask again.
+    maxAttempts: 1,
+  });
   return lambdaClient;
 }
 

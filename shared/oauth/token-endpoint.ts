@@ -132,7 +132,7 @@ let applications: ApplicationService | undefined;
  * gets no token: pairing racing unregistering can leave one behind, and it is revoked here.
  */
 export async function onClientAuthenticated(systemAuth: SystemAuth): Promise<void> {
-  // Deleted between the check and now: it must not get a token.
+  // Revoked or deleted since authenticateClient read it: it must not get a token.
   if (!(await markSystemAuthUsed(systemAuth.id))) throw invalidClient();
   if (systemAuth.kind !== 'APPLICATION') return;
   applications ??= new ApplicationService();

@@ -114,7 +114,11 @@ export async function listSystemAuthsOfApplication(tenant: string, appId: string
   return auths;
 }
 
-/** Records a successful authentication; false when the SystemAuth no longer exists. */
+/**
+ * Records a successful authentication; false when the SystemAuth no longer exists or is no longer ACTIVE.
+ * The status is part of the write's condition because authentication read it earlier: a revocation in
+ * between must still stop the grant.
+ */
 export async function markSystemAuthUsed(id: string, at: Date = new Date()): Promise<boolean> {
   try {
     await dynamo().send(
@@ -122,8 +126,9 @@ export async function markSystemAuthUsed(id: string, at: Date = new Date()): Pro
         TableName: config().systemAuthsTable,
         Key: { id, sk: AUTH_SORT_KEY },
         UpdateExpression: 'SET lastUsedAt = :at',
-        ConditionExpression: 'attribute_exists(id)',
-        ExpressionAttributeValues: { ':at': at.toISOString() },
+        ConditionExpression: 'attribute_exists(id) AND #status = :active',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':at': at.toISOString(), ':active': 'ACTIVE' satisfies SystemAuthStatus },
       }),
     );
     return true;

@@ -66,7 +66,7 @@ const DEVELOPMENT_STAGES: readonly string[] = ['local', 'test'];
  * failed write and its compensating delete (two stalled calls) end well inside the Director's 15 s.
  * The tokens invoke waits past the tokens function's timeout (5 s deployed, 60 s on development stages)
  * so that function's own failure, not this wait, ends a slow issuance; deployed, 10 s leaves the Director
- * time to answer before its own 15 s.
+ * time to answer before its own 15 s (on development stages the Director's 60 s timeout comes first).
  */
 function awsCallLimits(stage: string): AwsCallLimits {
   return {

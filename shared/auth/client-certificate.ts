@@ -110,12 +110,14 @@ export async function authenticateClientCertificate(
   }
 
   // The first certificate call connects the application; later calls find it CONNECTED and change nothing.
-  const [applicationExists] = await Promise.all([
+  const [applicationExists, systemAuthActive] = await Promise.all([
     new ApplicationRepository().markConnected(auth.tenant, auth.appId, now.toISOString()),
     markSystemAuthUsed(auth.id, now),
   ]);
   // Pairing racing unregistering can leave a certificate of an application that is gone.
   if (!applicationExists) throw new UnauthenticatedError('The application of this client certificate no longer exists');
+  // A revocation between the check above and this call wins: the write is conditional on ACTIVE.
+  if (!systemAuthActive) throw new UnauthenticatedError('The client certificate has been revoked');
   return { kind: 'APPLICATION', tenant: auth.tenant, appId: auth.appId, systemAuthId: auth.id, scopes: [...auth.scopes], via: 'CERTIFICATE', certificateFingerprint: fingerprint };
 }
 

@@ -15,7 +15,10 @@ import { announcedSubject } from '../../../shared/certificates/subject';
 import { UnauthenticatedError } from '../../../shared/errors';
 import { PairingAdapterRegistry } from '../../../shared/pairing/registry';
 import { listCertificatesOfSystemAuth, revokeCertificateRecord } from '../../../shared/system-auths/certificate-records';
-import { getSystemAuth } from '../../../shared/system-auths/repository';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo } from '../../../shared/aws/clients';
+import { config } from '../../../shared/config';
+import { getSystemAuth, updateSystemAuthStatus } from '../../../shared/system-auths/repository';
 import { freshTenant } from '../../support/local-aws';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { adapter, callConnector, csrToken, SIGN, pemOf, type PendingPairing } from '../connector/pairing-fixture';
@@ -243,6 +246,28 @@ describe('authenticateClientCertificate', () => {
     await authenticateClientCertificate(data);
     await revokeCertificateRecord(paired.systemAuthId, new X509Certificate(paired.certificatePem).fingerprint256.replace(/:/g, '').toLowerCase());
     expect(await refusal(paired.certificatePem)).toMatch(/revoked/);
+  });
+
+  test('refuses a certificate whose SystemAuth is revoked between the checks and recording its use', async () => {
+    const paired = await pairedApplication();
+    const client = dynamo();
+    const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+    let revoked = false;
+    const spy = jest.spyOn(client, 'send').mockImplementation((async (command: unknown) => {
+      const recordsUse = command instanceof UpdateCommand && command.input.TableName === config().systemAuthsTable
+        && command.input.UpdateExpression === 'SET lastUsedAt = :at';
+      if (recordsUse && !revoked) {
+        revoked = true;
+        await updateSystemAuthStatus(paired.tenant, paired.systemAuthId, 'REVOKED');
+      }
+      return send(command);
+    }) as typeof client.send);
+    try {
+      expect(await refusal(paired.certificatePem)).toBe('The client certificate has been revoked');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(revoked).toBe(true);
   });
 
   test('refuses the certificate of an application deleted behind its back (pairing racing unregistering), and creates nothing', async () => {

@@ -178,15 +178,22 @@ export class ApplicationRepository {
     }
   }
 
+  /** A query of the tenant's applications in the creation-order index (lock items are not in it). */
+  private byCreated(tenant: string) {
+    return {
+      TableName: this.table,
+      IndexName: BY_CREATED,
+      KeyConditionExpression: '#tenant = :tenant',
+      ExpressionAttributeNames: { '#tenant': 'tenant' },
+      ExpressionAttributeValues: { ':tenant': tenant },
+    };
+  }
+
   /** One page of the tenant's applications, newest first, after the given position. */
   async list(tenant: string, first: number, after?: ApplicationCursor): Promise<ApplicationListPage> {
     const out = await dynamo().send(
       new QueryCommand({
-        TableName: this.table,
-        IndexName: BY_CREATED,
-        KeyConditionExpression: '#tenant = :tenant',
-        ExpressionAttributeNames: { '#tenant': 'tenant' },
-        ExpressionAttributeValues: { ':tenant': tenant },
+        ...this.byCreated(tenant),
         ScanIndexForward: false,
         // One more than asked for tells whether another page exists without a second query.
         Limit: first + 1,
@@ -204,11 +211,7 @@ export class ApplicationRepository {
     do {
       const out = await dynamo().send(
         new QueryCommand({
-          TableName: this.table,
-          IndexName: BY_CREATED,
-          KeyConditionExpression: '#tenant = :tenant',
-          ExpressionAttributeNames: { '#tenant': 'tenant' },
-          ExpressionAttributeValues: { ':tenant': tenant },
+          ...this.byCreated(tenant),
           Select: 'COUNT',
           ExclusiveStartKey: start,
         }),

@@ -3,28 +3,14 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { opensslSubject, postJson } from '../support/clients';
 import { adminAccessToken, startLocalStack, START_TIMEOUT_MS, type LocalStack } from '../support/local-stack';
 
 // Each step runs real processes (curl, openssl, the stack's functions): bounded generously, a loaded machine is slow.
 jest.setTimeout(120_000);
 
-interface Answer {
-  status: number;
-  // GraphQL answers are compared field by field below.
-  data?: any;
-  errors?: Array<{ message: string; extensions: { code: string } }>;
-}
-
-async function postJson(url: string, headers: Record<string, string>, body: unknown): Promise<Answer> {
-  const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  return { status: response.status, ...((await response.json()) as Omit<Answer, 'status'>) };
-}
-
 /** The openssl CLI in a scratch directory. */
 const openssl = (cwd: string, ...args: string[]): string => execFileSync('openssl', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-
-/** "O=Pairing Service,OU=Applications,...,CN=<id>" -> "/O=Pairing Service/OU=Applications/.../CN=<id>" for `openssl req -subj`. */
-const opensslSubject = (subject: string): string => `/${subject.split(/(?<!\\),/).map((part) => part.replace(/\\,/g, ',').replace(/\//g, '\\/')).join('/')}`;
 
 const CONFIGURATION = '{ configuration { token { token } certificateSigningRequestInfo { subject keyAlgorithm } managementPlaneInfo { directorURL certificateSecuredConnectorURL } } }';
 const SIGN = 'mutation($csr: String!) { signCertificateSigningRequest(csr: $csr) { certificateChain caCertificate clientCertificate } }';

@@ -9,24 +9,13 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { CertificateAuthority } from '../../shared/certificates/ca';
 import { validateCsr } from '../../shared/certificates/csr';
 import { announcedSubject } from '../../shared/certificates/subject';
+import { opensslSubject, postJson, type GraphQLAnswer } from '../support/clients';
 import { adminAccessToken, startLocalStack, START_TIMEOUT_MS, type LocalStack } from '../support/local-stack';
 
 // Each step runs real processes (curl, openssl, the stack's functions): bounded generously, a loaded machine is slow.
 jest.setTimeout(120_000);
 
-interface Answer {
-  status: number;
-  // GraphQL answers are read like a client reads them.
-  data?: any;
-  errors?: Array<{ message: string; extensions: { code: string } }>;
-}
-
-async function postJson(url: string, headers: Record<string, string>, body: unknown): Promise<Answer> {
-  const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  return { status: response.status, ...((await response.json()) as Omit<Answer, 'status'>) };
-}
-
-interface CurlAnswer extends Answer {
+interface CurlAnswer extends GraphQLAnswer {
   /** curl's exit code: 0, or e.g. 56/35 when the server refused the TLS handshake. */
   exitCode: number;
   stderr: string;
@@ -51,7 +40,7 @@ function curlMtls(pathname: string, credential: Credential | undefined, body: un
       const code = error ? (error as { code?: unknown }).code : 0;
       const lines = stdout.split('\n');
       const status = Number(lines.pop());
-      let json: Omit<Answer, 'status'> = {};
+      let json: Omit<GraphQLAnswer, 'status'> = {};
       try {
         json = JSON.parse(lines.join('\n'));
       } catch {
@@ -63,9 +52,6 @@ function curlMtls(pathname: string, credential: Credential | undefined, body: un
 }
 
 const openssl = (...args: string[]): string => execFileSync('openssl', args, { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-
-/** "O=Pairing Service,...,CN=<id>" -> "/O=Pairing Service/.../CN=<id>" for `openssl req -subj`. */
-const opensslSubject = (subject: string): string => `/${subject.split(',').join('/')}`;
 
 let fileCount = 0;
 const scratch = (suffix: string) => path.join(work, `f${++fileCount}${suffix}`);

@@ -1,5 +1,7 @@
 // Test helpers around the local AWS that global-setup.ts starts: its environment, and fresh names per test.
 import crypto from 'node:crypto';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo } from '../../shared/aws/clients';
 
 /** Key on globalThis under which global setup leaves the started services for global teardown. */
 export const LOCAL_AWS_HANDLES = '__pairingServiceLocalAws';
@@ -30,4 +32,16 @@ export function localAwsEndpoints(): { dynamodb: string; secretsManager: string 
 /** A tenant name no other test uses (tests share one database and never reset it). */
 export function freshTenant(prefix = 't'): string {
   return `${prefix}-${crypto.randomBytes(6).toString('hex')}`;
+}
+
+/** Every item of a table (tests that prove something appears nowhere in DynamoDB). */
+export async function scanAll(tableName: string): Promise<unknown[]> {
+  const items: unknown[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await dynamo().send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
+    items.push(...(out.Items ?? []));
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return items;
 }

@@ -1,14 +1,13 @@
 // The Director's pairing operations against DynamoDB Local + moto: administrators pair and revoke, applications call as themselves and are refused elsewhere.
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo, secretsManager } from '../../../shared/aws/clients';
 import { readSecret } from '../../../shared/aws/secrets';
 import { config } from '../../../shared/config';
 import { logger } from '../../../shared/logger';
 import { clientSecretName } from '../../../shared/oauth/clients';
 import { getSystemAuth, listSystemAuthsOfApplication } from '../../../shared/system-auths/repository';
-import { freshTenant } from '../../support/local-aws';
+import { freshTenant, scanAll } from '../../support/local-aws';
 import { awsError, injectFailure } from './aws-failures';
 import { accessTokenOf, administrator, BEARER_CACHE_BOUND_MS, director, errorCode, grant, sleep } from './director-calls';
 
@@ -379,14 +378,3 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
     }
   });
 });
-
-async function scanAll(tableName: string): Promise<unknown[]> {
-  const items: unknown[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await dynamo().send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
-    items.push(...(out.Items ?? []));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
-  return items;
-}

@@ -1,7 +1,6 @@
 // The OAUTH2_CLIENT_CREDENTIALS adapter against DynamoDB Local + moto: what pairing stores, where the secret lives, revocation, and failures part-way.
 import { randomUUID } from 'node:crypto';
 import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo, secretsManager } from '../../../shared/aws/clients';
 import { readSecret } from '../../../shared/aws/secrets';
 import { config } from '../../../shared/config';
@@ -13,7 +12,7 @@ import { pairing, pairingAdapters } from '../../../shared/pairing';
 import type { PairingApplication } from '../../../shared/pairing/adapter';
 import { RevocationIncompleteError } from '../../../shared/pairing/service';
 import { getSystemAuth, listSystemAuthsOfApplication } from '../../../shared/system-auths/repository';
-import { freshTenant } from '../../support/local-aws';
+import { freshTenant, scanAll } from '../../support/local-aws';
 import { awsError, injectFailure } from './aws-failures';
 
 const context = { publicBaseUrl: 'https://pairing.example.test' };
@@ -24,17 +23,6 @@ const newApplication = (): PairingApplication => ({ tenant: freshTenant(), id: r
 async function secretsOfClient(clientId: string): Promise<string[]> {
   const out = await secretsManager().send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [clientSecretName(clientId)] }] }));
   return (out.SecretList ?? []).map((secret) => secret.Name!).filter((name) => name.startsWith(clientSecretName(clientId)));
-}
-
-async function scanAll(tableName: string): Promise<unknown[]> {
-  const items: unknown[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out = await dynamo().send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
-    items.push(...(out.Items ?? []));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
-  return items;
 }
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {

@@ -9,6 +9,21 @@ export abstract class ServiceError extends Error {
   readonly httpStatus: number = 200;
 }
 
+/** One rule an input field broke, so that a form can show the message next to the field. */
+export interface FieldViolation {
+  field: string;
+  message: string;
+}
+
+/** A failure caused by the values of named input fields (sent as `extensions.violations`). */
+abstract class InputError extends ServiceError {
+  readonly violations: readonly FieldViolation[];
+  constructor(message: string, options: { violations?: readonly FieldViolation[] } = {}) {
+    super(message);
+    this.violations = options.violations ?? [];
+  }
+}
+
 export class UnauthenticatedError extends ServiceError {
   readonly code = 'UNAUTHENTICATED';
   override readonly httpStatus = 401;
@@ -30,12 +45,12 @@ export class NotFoundError extends ServiceError {
   override readonly httpStatus = 404;
 }
 
-export class BadUserInputError extends ServiceError {
+export class BadUserInputError extends InputError {
   readonly code = 'BAD_USER_INPUT';
   override readonly httpStatus = 400;
 }
 
-export class ConflictError extends ServiceError {
+export class ConflictError extends InputError {
   readonly code = 'CONFLICT';
   override readonly httpStatus = 409;
 }
@@ -52,10 +67,14 @@ export class InternalError extends ServiceError {
 export interface ClientError {
   code: ErrorCode;
   message: string;
+  violations?: readonly FieldViolation[];
 }
 
 /** What a client may see of any thrown value: service errors as they are, everything else as INTERNAL. */
 export function toClientError(error: unknown): ClientError {
+  if (error instanceof InputError && error.violations.length > 0) {
+    return { code: error.code, message: error.message, violations: error.violations };
+  }
   if (error instanceof ServiceError) return { code: error.code, message: error.message };
   return { code: 'INTERNAL', message: 'Internal error' };
 }

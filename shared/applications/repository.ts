@@ -83,10 +83,9 @@ export class ApplicationRepository {
       });
     } catch (error) {
       const codes = cancellationCodes(error);
-      if (codes?.[1] === 'ConditionalCheckFailed') throw new ConflictError(`an application named ${app.name} already exists`);
-      if (codes?.includes('TransactionConflict')) {
-        throw new ConflictError(`another request is registering an application named ${app.name}; try again`);
-      }
+      const nameConflict = (message: string) => new ConflictError(message, { violations: [{ field: 'name', message }] });
+      if (codes?.[1] === 'ConditionalCheckFailed') throw nameConflict(`an application named ${app.name} already exists`);
+      if (codes?.includes('TransactionConflict')) throw nameConflict(`another request is registering an application named ${app.name}; try again`);
       throw error;
     }
   }

@@ -1,6 +1,6 @@
 // The error entries GraphQL responses carry: request errors and execution errors, mapped through toClientError.
 import type { GraphQLError, SourceLocation } from 'graphql';
-import { toClientError, type ErrorCode } from '../errors';
+import { toClientError, type ErrorCode, type FieldViolation } from '../errors';
 import { logger } from '../logger';
 
 /** One entry of a response's `errors`: no stack, no source path, no cause, only what the client may see. */
@@ -8,7 +8,8 @@ export interface GraphQLErrorEntry {
   message: string;
   locations?: readonly SourceLocation[];
   path?: readonly (string | number)[];
-  extensions: { code: ErrorCode };
+  /** `violations` names the input fields at fault, when the failure is theirs (e.g. a register form's name). */
+  extensions: { code: ErrorCode; violations?: readonly FieldViolation[] };
 }
 
 export interface GraphQLErrorBody {
@@ -47,6 +48,6 @@ export function executionErrorEntry(error: GraphQLError, requestId: string | und
     message: client.message,
     ...(error.locations?.length ? { locations: error.locations } : {}),
     ...(error.path ? { path: error.path } : {}),
-    extensions: { code: client.code },
+    extensions: { code: client.code, ...(client.violations ? { violations: client.violations } : {}) },
   };
 }

@@ -12,7 +12,7 @@ interface Answer {
   text: string;
   // Answers are checked field by field against literal expectations.
   data: any;
-  errors?: { message: string; path?: string[]; extensions: { code: string } }[];
+  errors?: { message: string; path?: string[]; extensions: { code: string; violations?: { field: string; message: string }[] } }[];
 }
 
 async function director(token: string | undefined, query: string, variables: Record<string, unknown> = {}): Promise<Answer> {
@@ -165,11 +165,17 @@ describe('Director (in-process handler, local AWS)', () => {
     expect(code(invalid)).toBe('BAD_USER_INPUT');
     expect(invalid.errors?.[0].message).toContain('name: must not start with a digit');
     expect(invalid.errors?.[0].message).toContain('baseUrl:');
+    // A form shows each message next to its field.
+    expect(invalid.errors?.[0].extensions.violations).toEqual([
+      { field: 'name', message: 'must not start with a digit' },
+      { field: 'baseUrl', message: 'must be an absolute http:// or https:// URL' },
+    ]);
 
     const app = await register(admin);
     const duplicate = await director(admin, REGISTER, { in: { name: app.name } });
     expect(code(duplicate)).toBe('CONFLICT');
     expect(duplicate.errors?.[0].message).toBe(`an application named ${app.name} already exists`);
+    expect(duplicate.errors?.[0].extensions.violations).toEqual([{ field: 'name', message: `an application named ${app.name} already exists` }]);
   });
 
   it('answers a variable of the wrong type with 400 BAD_USER_INPUT', async () => {

@@ -1,4 +1,5 @@
-// Cockpit: the administrator's page (placeholder while the views are written).
+// Cockpit: the administrator's page for registering and pairing applications (mounted into #root).
 import { render } from 'preact';
+import { App } from './app';
 
-render(<p>Cockpit</p>, document.getElementById('root')!);
+render(<App />, document.getElementById('root')!);

@@ -1,0 +1,234 @@
+// One application: its status, description, labels and credentials, and pairing, revoking, unpairing, unregistering.
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { SessionExpiredError } from './api';
+import { ConfirmDialog, ErrorText, messageOf, type ConfirmRequest } from './controls';
+import { formatTime } from './format';
+import { PairForm, PairingParams } from './pairing';
+import {
+  DELETE_SYSTEM_AUTH,
+  GET_APPLICATION,
+  UNPAIR_APPLICATION,
+  UNREGISTER_APPLICATION,
+  type ApplicationDetail as Application,
+  type PairingAuthResult,
+  type SystemAuth,
+} from './queries';
+import { useDirector } from './session';
+
+interface ApplicationDetailProps {
+  appId: string;
+  /** After unregistering: back to the list, with a message. */
+  onUnregistered: (message: string) => void;
+}
+
+export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailProps) {
+  const call = useDirector();
+  const [app, setApp] = useState<Application | null | undefined>(undefined);
+  const [error, setError] = useState<string | null>(null);
+  const [pairing, setPairing] = useState<PairingAuthResult | null>(null);
+  const [confirmation, setConfirmation] = useState<ConfirmRequest | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const answer = await call<{ application: Application | null }>(GET_APPLICATION, { id: appId });
+      setApp(answer.application);
+      setError(null);
+    } catch (failure) {
+      if (!(failure instanceof SessionExpiredError)) setError(messageOf(failure));
+    }
+  }, [call, appId]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  if (app === null) {
+    return (
+      <main>
+        <p class="error" role="alert" data-testid="not-found">
+          There is no application with id <code>{appId}</code> in your tenant (it may have been unregistered).
+        </p>
+        <a href="#/">Back to the applications</a>
+      </main>
+    );
+  }
+  if (!app) {
+    return (
+      <main>
+        <ErrorText message={error} testId="detail-error" />
+        {!error && <p role="status">Loading…</p>}
+      </main>
+    );
+  }
+
+  const ask = (request: ConfirmRequest) => setConfirmation(request);
+  const revoke = (auth: SystemAuth) =>
+    ask({
+      title: 'Revoke this credential?',
+      body: (
+        <p>
+          The {auth.type === 'CLIENT_CERTIFICATE' ? 'certificates (and any pending one-time token)' : 'client and its access tokens'} of{' '}
+          <code>{auth.id}</code> stop working at once. This cannot be undone.
+        </p>
+      ),
+      action: 'Revoke',
+      run: async () => {
+        await call(DELETE_SYSTEM_AUTH, { id: auth.id });
+        await load();
+      },
+    });
+  const unpair = () =>
+    ask({
+      title: `Unpair ${app.name}?`,
+      body: <p>Every credential of {app.name} is revoked and it goes back to INITIAL; it stays registered and can be paired again.</p>,
+      action: 'Unpair',
+      run: async () => {
+        await call(UNPAIR_APPLICATION, { id: app.id });
+        setPairing(null);
+        await load();
+      },
+    });
+  const unregister = () =>
+    ask({
+      title: `Unregister ${app.name}?`,
+      body: <p>Every credential of {app.name} is revoked and the application is deleted. This cannot be undone.</p>,
+      action: 'Unregister',
+      run: async () => {
+        await call(UNREGISTER_APPLICATION, { id: app.id });
+        onUnregistered(`Unregistered ${app.name}; its credentials are revoked.`);
+      },
+    });
+
+  const labels = Object.entries(app.labels ?? {});
+  return (
+    <main data-testid="application-detail" data-app-id={app.id}>
+      <p>
+        <a href="#/">← Applications</a>
+      </p>
+      <h2>{app.name}</h2>
+      <ErrorText message={error} testId="detail-error" />
+      <dl class="facts">
+        <dt>Status</dt>
+        <dd>
+          <span class={`badge ${app.status.condition.toLowerCase()}`} data-testid="app-status">
+            {app.status.condition}
+          </span>{' '}
+          since {formatTime(app.status.timestamp)}
+        </dd>
+        <dt>Id</dt>
+        <dd>
+          <code>{app.id}</code>
+        </dd>
+        <dt>Description</dt>
+        <dd>{app.description ?? '—'}</dd>
+        {app.baseUrl && (
+          <>
+            <dt>Base URL</dt>
+            <dd>{app.baseUrl}</dd>
+          </>
+        )}
+        <dt>Labels</dt>
+        <dd>
+          {labels.length === 0
+            ? '—'
+            : labels.map(([key, value]) => (
+                <span class="label" key={key}>
+                  {key}={Array.isArray(value) ? value.join(', ') : value}
+                </span>
+              ))}
+        </dd>
+        <dt>Registered</dt>
+        <dd>{formatTime(app.createdAt)}</dd>
+      </dl>
+
+      <section class="card" aria-labelledby="pair-title">
+        <h3 id="pair-title">Pair</h3>
+        {pairing ? (
+          <PairingParams result={pairing} onDone={() => setPairing(null)} />
+        ) : (
+          <PairForm
+            appId={app.id}
+            onPaired={(result) => {
+              setPairing(result);
+              void load();
+            }}
+          />
+        )}
+      </section>
+
+      <section aria-labelledby="auths-title">
+        <h3 id="auths-title">Credentials</h3>
+        {app.auths.length === 0 ? <p>None: pair the application to give it credentials.</p> : <SystemAuthTable auths={app.auths} onRevoke={revoke} />}
+      </section>
+
+      <section class="danger-zone" aria-labelledby="danger-title">
+        <h3 id="danger-title">Revoke everything</h3>
+        <button type="button" class="danger" data-testid="unpair" onClick={unpair}>
+          Unpair
+        </button>{' '}
+        <button type="button" class="danger" data-testid="unregister" onClick={unregister}>
+          Unregister
+        </button>
+      </section>
+      <ConfirmDialog request={confirmation} onClose={() => setConfirmation(null)} />
+    </main>
+  );
+}
+
+function SystemAuthTable({ auths, onRevoke }: { auths: SystemAuth[]; onRevoke: (auth: SystemAuth) => void }) {
+  return (
+    <table class="auths">
+      <thead>
+        <tr>
+          <th scope="col">Type</th>
+          <th scope="col">Id</th>
+          <th scope="col">Status</th>
+          <th scope="col">Created</th>
+          <th scope="col">Last used</th>
+          <th scope="col">Details</th>
+          <th scope="col">
+            <span class="visually-hidden">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {auths.map((auth) => (
+          <tr key={auth.id} data-testid="auth-row" data-auth-id={auth.id} data-status={auth.status} data-type={auth.type}>
+            <td>{auth.type === 'CLIENT_CERTIFICATE' ? 'Client certificate' : auth.type === 'OAUTH2_CLIENT_CREDENTIALS' ? 'OAuth client' : auth.type}</td>
+            <td>
+              <code>{auth.id}</code>
+            </td>
+            <td>
+              <span class={`badge ${auth.status.toLowerCase()}`} data-testid="auth-status">
+                {auth.status}
+              </span>
+            </td>
+            <td>{formatTime(auth.createdAt)}</td>
+            <td>{formatTime(auth.lastUsedAt)}</td>
+            <td>
+              {auth.scopes && <div>Scopes: {auth.scopes.join(' ')}</div>}
+              {auth.certificates && auth.certificates.length === 0 && <div>No certificate issued yet</div>}
+              {auth.certificates && auth.certificates.length > 0 && (
+                <ul class="certificates">
+                  {auth.certificates.map((certificate) => (
+                    <li key={certificate.serialNumber} data-testid="certificate" data-revoked={String(certificate.revoked)}>
+                      Serial <code>{certificate.serialNumber}</code>, expires {formatTime(certificate.notAfter)}
+                      {certificate.revoked ? <strong class="revoked"> revoked</strong> : null}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </td>
+            <td>
+              {auth.status !== 'REVOKED' && (
+                <button type="button" class="danger" data-testid="revoke" onClick={() => onRevoke(auth)} aria-label={`Revoke ${auth.id}`}>
+                  Revoke
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

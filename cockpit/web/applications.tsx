@@ -1,0 +1,193 @@
+// The tenant's applications, newest first, a page at a time, and the form that registers a new one.
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { ApiError, SessionExpiredError, type FieldViolation } from './api';
+import { ErrorText, messageOf } from './controls';
+import { formatTime } from './format';
+import { parseLabels } from './labels';
+import { LIST_APPLICATIONS, REGISTER_APPLICATION, type ApplicationPage, type RegisterInput } from './queries';
+import { useDirector } from './session';
+
+export const PAGE_SIZE = 10;
+
+export function Applications({ notice }: { notice: string | null }) {
+  const call = useDirector();
+  // Cursors of the pages before the current one; the first page has none.
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const [page, setPage] = useState<ApplicationPage['applications'] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const after = cursors[cursors.length - 1];
+
+  const load = useCallback(async () => {
+    try {
+      const answer = await call<ApplicationPage>(LIST_APPLICATIONS, { first: PAGE_SIZE, after });
+      setPage(answer.applications);
+      setError(null);
+    } catch (failure) {
+      if (!(failure instanceof SessionExpiredError)) setError(messageOf(failure));
+    }
+  }, [call, after]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const firstShown = (cursors.length - 1) * PAGE_SIZE + 1;
+  return (
+    <main>
+      {notice && (
+        <p class="notice" role="status" data-testid="notice">
+          {notice}
+        </p>
+      )}
+      <RegisterForm onRegistered={() => (cursors.length === 1 ? load() : setCursors([null]))} />
+      <section aria-labelledby="applications-title">
+        <h2 id="applications-title">Applications</h2>
+        <ErrorText message={error} testId="list-error" />
+        {page && page.data.length === 0 && <p>No applications yet: register the first one above.</p>}
+        {page && page.data.length > 0 && (
+          <table class="applications">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Status</th>
+                <th scope="col">Credentials</th>
+                <th scope="col">Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.data.map((app) => (
+                <tr key={app.id} data-testid="app-row" data-app-id={app.id}>
+                  <td>
+                    <a href={`#/applications/${encodeURIComponent(app.id)}`}>{app.name}</a>
+                  </td>
+                  <td>
+                    <span class={`badge ${app.status.condition.toLowerCase()}`}>{app.status.condition}</span>
+                  </td>
+                  <td>{app.auths.length}</td>
+                  <td>{formatTime(app.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {page && (
+          <nav class="pager" aria-label="Pages of applications">
+            <span data-testid="page-range">
+              {page.data.length === 0 ? `0 of ${page.totalCount}` : `${firstShown}–${firstShown + page.data.length - 1} of ${page.totalCount}`}
+            </span>
+            <button type="button" data-testid="previous-page" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
+              Previous
+            </button>
+            <button
+              type="button"
+              data-testid="next-page"
+              disabled={!page.pageInfo.hasNextPage}
+              onClick={() => setCursors([...cursors, page.pageInfo.endCursor])}
+            >
+              Next
+            </button>
+          </nav>
+        )}
+      </section>
+    </main>
+  );
+}
+
+const FIELDS = ['name', 'description', 'baseUrl', 'labels'] as const;
+type Field = (typeof FIELDS)[number];
+
+function RegisterForm({ onRegistered }: { onRegistered: () => void }) {
+  const call = useDirector();
+  const [values, setValues] = useState<Record<Field, string>>({ name: '', description: '', baseUrl: '', labels: '' });
+  const [fieldErrors, setFieldErrors] = useState<Partial<Record<Field, string>>>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [registered, setRegistered] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const showViolations = (violations: readonly FieldViolation[]) => {
+    const byField: Partial<Record<Field, string>> = {};
+    for (const { field, message } of violations) {
+      const known = FIELDS.find((name) => name === field);
+      if (known) byField[known] = byField[known] ? `${byField[known]}; ${message}` : message;
+    }
+    setFieldErrors(byField);
+    return Object.keys(byField).length > 0;
+  };
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setFieldErrors({});
+    setFormError(null);
+    setRegistered(null);
+    const labels = parseLabels(values.labels);
+    if (labels.error) {
+      setFieldErrors({ labels: labels.error });
+      return;
+    }
+    // Empty optional fields are left out rather than sent as "" (which the API would judge).
+    const input: RegisterInput = { name: values.name.trim() };
+    if (values.description.trim()) input.description = values.description.trim();
+    if (values.baseUrl.trim()) input.baseUrl = values.baseUrl.trim();
+    if (labels.labels) input.labels = labels.labels;
+    setBusy(true);
+    try {
+      const answer = await call<{ registerApplication: { id: string; name: string } }>(REGISTER_APPLICATION, { in: input });
+      setValues({ name: '', description: '', baseUrl: '', labels: '' });
+      setRegistered(answer.registerApplication.name);
+      onRegistered();
+    } catch (failure) {
+      if (failure instanceof SessionExpiredError) return;
+      if (!(failure instanceof ApiError && showViolations(failure.violations))) setFormError(messageOf(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const field = (name: Field, label: string, options: { hint?: string; multiline?: boolean; required?: boolean } = {}) => {
+    const id = `register-${name === 'baseUrl' ? 'base-url' : name}`;
+    const error = fieldErrors[name];
+    const describedBy = [options.hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+    const common = {
+      id,
+      'data-testid': id,
+      value: values[name],
+      required: options.required,
+      'aria-invalid': error ? true : undefined,
+      'aria-describedby': describedBy,
+      onInput: (event: { currentTarget: HTMLInputElement | HTMLTextAreaElement }) => setValues({ ...values, [name]: event.currentTarget.value }),
+    };
+    return (
+      <div class="field">
+        <label for={id}>{label}</label>
+        {options.multiline ? <textarea rows={3} {...common} /> : <input {...common} />}
+        {options.hint && (
+          <small id={`${id}-hint`} class="hint">
+            {options.hint}
+          </small>
+        )}
+        <ErrorText id={`${id}-error`} testId={`${id}-error`} message={error ?? null} />
+      </div>
+    );
+  };
+
+  return (
+    <section aria-labelledby="register-title" class="card">
+      <h2 id="register-title">Register an application</h2>
+      <form onSubmit={submit} noValidate>
+        {field('name', 'Name', { required: true, hint: 'Lowercase letters, digits, "-" and "."; unique in your tenant.' })}
+        {field('description', 'Description', { multiline: true })}
+        {field('baseUrl', 'Base URL', { hint: 'e.g. https://orders.example.com' })}
+        {field('labels', 'Labels', { multiline: true, hint: 'One key=value per line.' })}
+        <ErrorText testId="register-error" message={formError} />
+        {registered && (
+          <p class="success" role="status" data-testid="register-success">
+            Registered {registered}.
+          </p>
+        )}
+        <button type="submit" class="primary" data-testid="register-submit" disabled={busy}>
+          {busy ? 'Registering…' : 'Register'}
+        </button>
+      </form>
+    </section>
+  );
+}

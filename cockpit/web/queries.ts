@@ -1,0 +1,126 @@
+// The Director operations Cockpit runs (spec/director.graphql) and the shapes of their answers.
+
+export type ApplicationCondition = 'INITIAL' | 'CONNECTED' | 'FAILED';
+export type SystemAuthStatus = 'PENDING' | 'ACTIVE' | 'REVOKED' | 'EXPIRED';
+
+export interface ApplicationSummary {
+  id: string;
+  name: string;
+  status: { condition: ApplicationCondition };
+  createdAt: string;
+  auths: { id: string }[];
+}
+
+export interface ApplicationPage {
+  applications: {
+    totalCount: number;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    data: ApplicationSummary[];
+  };
+}
+
+export const LIST_APPLICATIONS = `query Applications($first: Int!, $after: String) {
+  applications(first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    data { id name status { condition } createdAt auths { id } }
+  }
+}`;
+
+export interface IssuedCertificate {
+  serialNumber: string;
+  sha256Fingerprint: string;
+  subject: string;
+  notBefore: string;
+  notAfter: string;
+  revoked: boolean;
+}
+
+export interface SystemAuth {
+  id: string;
+  type: string;
+  status: SystemAuthStatus;
+  createdAt: string;
+  lastUsedAt: string | null;
+  clientId: string | null;
+  tokenUrl: string | null;
+  scopes: string[] | null;
+  certificates: IssuedCertificate[] | null;
+}
+
+export interface ApplicationDetail {
+  id: string;
+  name: string;
+  description: string | null;
+  providerName: string | null;
+  baseUrl: string | null;
+  labels: Record<string, string | string[]> | null;
+  status: { condition: ApplicationCondition; timestamp: string };
+  createdAt: string;
+  updatedAt: string;
+  auths: SystemAuth[];
+}
+
+export const GET_APPLICATION = `query Application($id: ID!) {
+  application(id: $id) {
+    id name description providerName baseUrl labels
+    status { condition timestamp }
+    createdAt updatedAt
+    auths {
+      id type status createdAt lastUsedAt clientId tokenUrl scopes
+      certificates { serialNumber sha256Fingerprint subject notBefore notAfter revoked }
+    }
+  }
+}`;
+
+export interface RegisterInput {
+  name: string;
+  description?: string;
+  providerName?: string;
+  baseUrl?: string;
+  labels?: Record<string, string | string[]>;
+}
+
+export const REGISTER_APPLICATION = `mutation Register($in: ApplicationRegisterInput!) {
+  registerApplication(in: $in) { id name }
+}`;
+
+export interface AuthType {
+  type: string;
+  description: string;
+  /** JSON Schema of the inputParams generateAuthForApplication accepts for this type. */
+  inputParams: JsonSchema;
+}
+
+export interface JsonSchema {
+  type?: string;
+  description?: string;
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  enum?: unknown[];
+}
+
+export const GET_AUTH_TYPES = `query AuthTypes($id: ID!) {
+  getAuthTypesForApplication(appId: $id) { type description inputParams }
+}`;
+
+export interface PairingAuthResult {
+  type: string;
+  systemAuthID: string;
+  params: Record<string, unknown>;
+  expiresAt: string | null;
+}
+
+export const GENERATE_AUTH = `mutation Pair($id: ID!, $type: String!, $inputParams: JSON!) {
+  generateAuthForApplication(id: $id, type: { type: $type }, inputParams: $inputParams) { type systemAuthID params expiresAt }
+}`;
+
+export const DELETE_SYSTEM_AUTH = `mutation Revoke($id: ID!) { deleteSystemAuthForApplication(authID: $id) { id status } }`;
+export const UNPAIR_APPLICATION = `mutation Unpair($id: ID!) { unpairApplication(id: $id) { id status { condition } } }`;
+export const UNREGISTER_APPLICATION = `mutation Unregister($id: ID!) { unregisterApplication(id: $id) { id name } }`;
+
+export interface Viewer {
+  viewer: { id: string; type: 'ADMIN' | 'APPLICATION'; tenant: string };
+}
+
+export const GET_VIEWER = `query Viewer { viewer { id type tenant } }`;

@@ -1,0 +1,45 @@
+// The signed-in administrator's session, shared by every view: the token lives in memory only.
+import { createContext, type ComponentChildren } from 'preact';
+import { useContext, useEffect, useMemo } from 'preact/hooks';
+import { director, SessionExpiredError, type Session } from './api';
+
+export interface DirectorCall {
+  <T>(query: string, variables?: Record<string, unknown>): Promise<T>;
+}
+
+const DirectorContext = createContext<DirectorCall | null>(null);
+
+/** The Director as the signed-in administrator; a refused token ends the session. */
+export function useDirector(): DirectorCall {
+  const call = useContext(DirectorContext);
+  if (!call) throw new Error('useDirector is used outside a signed-in session');
+  return call;
+}
+
+interface SessionProviderProps {
+  session: Session;
+  /** Called once the token has expired or been refused, with the message the sign-in page shows. */
+  onExpired: (message: string) => void;
+  children: ComponentChildren;
+}
+
+export function SessionProvider({ session, onExpired, children }: SessionProviderProps) {
+  useEffect(() => {
+    const timer = setTimeout(() => onExpired(new SessionExpiredError().message), Math.max(0, session.expiresAt - Date.now()));
+    return () => clearTimeout(timer);
+  }, [session, onExpired]);
+
+  const call = useMemo<DirectorCall>(
+    () =>
+      async <T,>(query: string, variables?: Record<string, unknown>) => {
+        try {
+          return await director<T>(session, query, variables);
+        } catch (error) {
+          if (error instanceof SessionExpiredError) onExpired(error.message);
+          throw error;
+        }
+      },
+    [session, onExpired],
+  );
+  return <DirectorContext.Provider value={call}>{children}</DirectorContext.Provider>;
+}

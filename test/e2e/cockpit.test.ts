@@ -1,0 +1,287 @@
+// End to end in a real browser (Debian's Chromium driven by playwright-core) against `npm start`: an
+// administrator signs in to Cockpit, registers an application, pairs it both ways, hands the shown data
+// to real clients (fetch, curl, openssl), revokes, unpairs and unregisters, all by clicking.
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { postJson } from '../support/clients';
+import { adminAccessToken, startLocalStack, START_TIMEOUT_MS, tokenGrant, type LocalStack } from '../support/local-stack';
+
+jest.setTimeout(120_000);
+
+const run = promisify(execFile);
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Without the background-networking flags Chromium keeps dialling Google's hosts, which this closed network refuses.
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** Screenshots of each main view, kept as test artifacts (CI can upload the folder). */
+export const SCREENSHOTS = path.join(__dirname, '..', '..', 'test-results', 'cockpit');
+
+describe('Cockpit in a browser (npm start)', () => {
+  let stack: LocalStack;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  /** Console errors and uncaught exceptions of the page: a CSP violation shows up here. */
+  const pageProblems: string[] = [];
+  const appName = `cockpit-${Date.now().toString(36)}`;
+  let appId = '';
+
+  const screenshot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const testId = (id: string) => page.getByTestId(id);
+  const authRow = (id: string) => page.locator(`[data-testid="auth-row"][data-auth-id="${id}"]`);
+  /** Back to the list and into the application again, as a user reloads what they see. */
+  const openApplication = async () => {
+    await page.getByRole('link', { name: 'Cockpit' }).click();
+    await page.locator(`[data-testid="app-row"][data-app-id="${appId}"]`).getByRole('link').click();
+    await testId('app-status').waitFor();
+  };
+  const signInAsAdmin = async (target: Page = page) => {
+    await target.getByLabel('Administrator client id').fill(stack.admin.clientId);
+    await target.getByLabel('Client secret').fill(stack.admin.clientSecret);
+    await target.getByTestId('sign-in').click();
+    await target.getByTestId('register-name').waitFor();
+  };
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    stack = await startLocalStack({ name: 'cockpit-e2e' });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.baseUrl });
+    page = await context.newPage();
+    page.on('console', (message) => message.type() === 'error' && pageProblems.push(message.text()));
+    page.on('pageerror', (error) => pageProblems.push(error.message));
+    await page.goto(`${stack.baseUrl}/cockpit`);
+  }, START_TIMEOUT_MS + 30_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it('refuses a wrong secret with a message, and signs in with the administrator from .local/admin.json', async () => {
+    await testId('client-id').fill(stack.admin.clientId);
+    await testId('client-secret').fill('not-the-secret');
+    await testId('sign-in').click();
+    await expectText(testId('sign-in-error'), /client id or secret is wrong/);
+    await screenshot('1-sign-in-refused');
+
+    // By keyboard: the secret field, then Enter submits the form.
+    await testId('client-secret').fill(stack.admin.clientSecret);
+    await testId('client-secret').press('Enter');
+    await testId('register-name').waitFor();
+    await expectText(testId('viewer'), /Tenant default/);
+  });
+
+  it("shows the API's validation message next to the name field and registers an application", async () => {
+    await testId('register-name').fill('9lives');
+    await testId('register-submit').click();
+    await expectText(testId('register-name-error'), /must not start with a digit/);
+    expect(await testId('register-name').getAttribute('aria-invalid')).toBe('true');
+    await screenshot('2-register-invalid');
+
+    await testId('register-name').fill(appName);
+    await page.getByLabel('Description').fill('Orders, registered from Cockpit');
+    await page.getByLabel('Labels').fill('team=billing\nenv=test');
+    await testId('register-submit').click();
+    const row = page.locator('[data-testid="app-row"]', { hasText: appName });
+    await row.waitFor();
+    appId = (await row.getAttribute('data-app-id'))!;
+    expect(appId).toMatch(/^[0-9a-f-]{36}$/);
+    await expectText(row, /INITIAL/);
+    await expect(testId('register-name-error').count()).resolves.toBe(0);
+
+    // The same name again: the API's CONFLICT message, next to the field.
+    await testId('register-name').fill(appName);
+    await testId('register-submit').click();
+    await expectText(testId('register-name-error'), new RegExp(`an application named ${appName} already exists`));
+    await screenshot('3-applications');
+  });
+
+  it('pairs with OAuth client credentials: the shown client id and secret obtain a token at the shown token URL', async () => {
+    await page.locator('[data-testid="app-row"]', { hasText: appName }).getByRole('link', { name: appName }).click();
+    await expectText(testId('app-status'), /INITIAL/);
+    await expectText(page.locator('.facts'), /team=billing/);
+
+    await testId('pair-type').selectOption('OAUTH2_CLIENT_CREDENTIALS');
+    await testId('pair-submit').click();
+    const params = testId('pairing-params');
+    await params.waitFor();
+    const clientId = await testId('param-clientId').innerText();
+    const clientSecret = await testId('param-clientSecret').innerText();
+    const tokenUrl = await testId('param-tokenUrl').innerText();
+    expect(tokenUrl).toBe(stack.admin.tokenUrl);
+    const shown = await params.innerText();
+    for (const value of [clientId, clientSecret, tokenUrl]) expect(shown).toContain(value);
+    expect(shown).toMatch(/shown once/);
+    await screenshot('4-pairing-client-credentials');
+
+    // The copy button puts exactly the secret on the clipboard.
+    await params.getByRole('button', { name: 'Copy Client secret' }).click();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(clientSecret);
+
+    const grant = await tokenGrant(tokenUrl, clientId, clientSecret);
+    expect(grant.status).toBe(200);
+    const asApplication = await postJson(stack.admin.directorUrl, { Authorization: `Bearer ${grant.body.access_token}` }, { query: '{ viewer { id type } }' });
+    expect(asApplication.data.viewer).toEqual({ id: appId, type: 'APPLICATION' });
+
+    // The page shows the credential; after the grant, the application is CONNECTED.
+    await testId('pairing-done').click();
+    await openApplication();
+    await expectText(testId('app-status'), /CONNECTED/);
+    await expectText(authRow(clientId), /ACTIVE/);
+    expect(await page.locator('body').innerText()).not.toContain(clientSecret);
+  });
+
+  it('pairs with a client certificate: the shown commands redeem the one-time token at the Connector and get a certificate', async () => {
+    await testId('pair-type').selectOption('CLIENT_CERTIFICATE');
+    await testId('pair-submit').click();
+    const params = testId('pairing-params');
+    await params.waitFor();
+    const token = await testId('param-token').innerText();
+    const connectorURL = await testId('param-connectorURL').innerText();
+    const rawEncoded = await testId('param-rawEncoded').innerText();
+    expect(connectorURL).toBe(`${stack.baseUrl}/connector/graphql`);
+    const decoded = JSON.parse(Buffer.from(rawEncoded, 'base64').toString('utf8'));
+    expect(decoded).toMatchObject({ token, connectorURL });
+    const shown = await params.innerText();
+    for (const value of [token, connectorURL, rawEncoded]) expect(shown).toContain(value);
+
+    // The countdown is live: it ticks down by itself.
+    const first = await testId('token-countdown').innerText();
+    expect(first).toMatch(/^\d+:\d\d left$/);
+    await waitUntil(async () => (await testId('token-countdown').innerText()) !== first);
+    await screenshot('5-pairing-client-certificate');
+
+    // The application side, exactly as shown: bash, curl, openssl and jq in a folder of its own.
+    const commands = await testId('param-commands').innerText();
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'cockpit-app-'));
+    try {
+      const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', commands], { cwd: folder });
+      expect(stdout).toContain('app.pem: OK');
+      const { stdout: serial } = await run('openssl', ['x509', '-in', 'app.pem', '-noout', '-serial'], { cwd: folder });
+      const serialNumber = serial.trim().replace(/^serial=/, '').toLowerCase();
+
+      await testId('pairing-done').click();
+      await openApplication();
+      const certificate = page.locator('[data-testid="certificate"]');
+      await expectText(certificate, new RegExp(serialNumber.replace(/^0+/, ''), 'i'));
+      expect(await certificate.getAttribute('data-revoked')).toBe('false');
+      await screenshot('6-application-detail');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+
+    // The one-time token is spent: a second use is refused.
+    const reused = await postJson(connectorURL, { 'Connector-Token': token }, { query: '{ configuration { token { token } } }' });
+    expect(reused.status).toBe(401);
+  });
+
+  it('revokes one credential behind a confirmation; Escape cancels without revoking', async () => {
+    const oauthRow = page.locator('[data-testid="auth-row"][data-type="OAUTH2_CLIENT_CREDENTIALS"]');
+    const clientId = (await oauthRow.getAttribute('data-auth-id'))!;
+
+    await oauthRow.getByTestId('revoke').click();
+    await testId('confirm').waitFor();
+    await page.keyboard.press('Escape');
+    await testId('confirm').waitFor({ state: 'hidden' });
+    await expectText(authRow(clientId), /ACTIVE/);
+
+    await oauthRow.getByTestId('revoke').click();
+    await screenshot('7-confirm-revoke');
+    await testId('confirm').click();
+    await waitUntil(async () => (await authRow(clientId).count()) === 0 || (await authRow(clientId).getAttribute('data-status')) === 'REVOKED');
+    const token = await adminAccessToken(stack);
+    const detail = await postJson(stack.admin.directorUrl, { Authorization: `Bearer ${token}` }, { query: `{ application(id: "${appId}") { auths { id status } } }` });
+    expect(detail.data.application.auths.filter((auth: { id: string; status: string }) => auth.id === clientId && auth.status !== 'REVOKED')).toEqual([]);
+  });
+
+  it('unpairs (every credential revoked, status INITIAL) and unregisters (back to the list, gone)', async () => {
+    await testId('unpair').click();
+    await testId('confirm').click();
+    await expectText(testId('app-status'), /INITIAL/);
+    const rows = page.locator('[data-testid="auth-row"]');
+    await waitUntil(async () => (await rows.evaluateAll((all) => all.map((row) => row.getAttribute('data-status')))).every((status) => status === 'REVOKED'));
+    for (const certificate of await page.locator('[data-testid="certificate"]').all()) {
+      expect(await certificate.getAttribute('data-revoked')).toBe('true');
+    }
+
+    await testId('unregister').click();
+    await testId('confirm').click();
+    await expectText(testId('notice'), new RegExp(`Unregistered ${appName}`));
+    await testId('register-name').waitFor();
+    await expect(page.locator(`[data-testid="app-row"][data-app-id="${appId}"]`).count()).resolves.toBe(0);
+  });
+
+  it('pages through the applications ten at a time', async () => {
+    const token = await adminAccessToken(stack);
+    for (let index = 0; index < 11; index++) {
+      const registered = await postJson(stack.admin.directorUrl, { Authorization: `Bearer ${token}` }, {
+        query: 'mutation($name: String!) { registerApplication(in: {name: $name}) { id } }',
+        variables: { name: `${appName}-page-${index}` },
+      });
+      expect(registered.errors).toBeUndefined();
+    }
+    await page.reload();
+    await signInAsAdmin();
+    await expect(page.locator('[data-testid="app-row"]').count()).resolves.toBe(10);
+    await expectText(testId('page-range'), /^1–10 of \d+$/);
+    await testId('next-page').click();
+    await expectText(testId('page-range'), /^11–/);
+    await testId('previous-page').click();
+    await expectText(testId('page-range'), /^1–10 of/);
+  });
+
+  it('sends the user back to sign-in with a message when the token expires or is refused', async () => {
+    // The token is in memory only: a reload asks to sign in again.
+    await page.reload();
+    await testId('sign-in').waitFor();
+
+    const timed = await context.newPage();
+    await timed.clock.install();
+    await timed.goto(`${stack.baseUrl}/cockpit`);
+    await signInAsAdmin(timed);
+    await timed.clock.fastForward('02:00:00');
+    await expectText(timed.getByTestId('sign-in-notice'), /session has expired/);
+    await timed.close();
+
+    // A token the Director refuses (e.g. its client was revoked) ends the session the same way.
+    const refused = await context.newPage();
+    await refused.goto(`${stack.baseUrl}/cockpit`);
+    await signInAsAdmin(refused);
+    await refused.route('**/director/graphql', (route) =>
+      route.fulfill({ status: 401, contentType: 'application/json', body: '{"errors":[{"message":"expired","extensions":{"code":"UNAUTHENTICATED"}}]}' }),
+    );
+    await refused.getByTestId('next-page').click();
+    await expectText(refused.getByTestId('sign-in-notice'), /session has expired/);
+    await refused.close();
+  });
+
+  it('ran without a console error or a Content-Security-Policy violation', () => {
+    expect(pageProblems).toEqual([]);
+  });
+});
+
+/** Waits (up to 10 s) until `condition` holds. */
+async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${condition}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Waits (up to 10 s) until the element's text matches. */
+async function expectText(locator: import('playwright-core').Locator, pattern: RegExp): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = (await locator.first().innerText({ timeout: 10_000 }).catch(() => '')).trim();
+    if (pattern.test(text)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`expected text matching ${pattern}, got "${text}"`);
+}

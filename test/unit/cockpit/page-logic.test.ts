@@ -1,0 +1,64 @@
+// The page's pure logic: shell commands it shows survive bash quoting, countdowns read right, labels parse.
+import { execFileSync } from 'node:child_process';
+import { clientCertificateCommands, clientCredentialsCommands, shellQuote } from '../../../cockpit/web/commands';
+import { formatCountdown } from '../../../cockpit/web/format';
+import { parseLabels } from '../../../cockpit/web/labels';
+
+const echoed = (word: string) => execFileSync('bash', ['-c', `printf %s ${word}`], { encoding: 'utf8' });
+
+describe('shellQuote', () => {
+  it.each(["plain", "it's", "'''", '$HOME `id` "x"', 'a\nb', ''])('bash reads %j back unchanged', (value) => {
+    expect(echoed(shellQuote(value))).toBe(value);
+  });
+});
+
+describe('commands shown for the application side', () => {
+  it('client credentials: one curl grant with the id, secret and token URL quoted', () => {
+    const commands = clientCredentialsCommands({ clientId: 'id-1', clientSecret: "s'cr$t", tokenUrl: 'http://127.0.0.1:3000/oauth2/token' });
+    expect(commands).toContain(`curl -s -u 'id-1:s'\\''cr$t' -d grant_type=client_credentials 'http://127.0.0.1:3000/oauth2/token'`);
+  });
+
+  it('client certificate: bash parses the script and it uses the token and connector URL given', () => {
+    const commands = clientCertificateCommands({ token: 'tok_en-1', connectorURL: 'http://127.0.0.1:3000/connector/graphql' });
+    expect(() => execFileSync('bash', ['-n', '-c', commands])).not.toThrow();
+    expect(commands).toContain("TOKEN='tok_en-1'");
+    expect(commands).toContain("CONNECTOR='http://127.0.0.1:3000/connector/graphql'");
+    expect(commands).toContain('openssl verify -CAfile ca.pem app.pem');
+  });
+});
+
+describe('formatCountdown', () => {
+  const now = Date.parse('2026-11-28T12:00:00Z');
+  it.each([
+    [299_999, '4:59'],
+    [300_000, '5:00'],
+    [59_000, '0:59'],
+    [3_723_000, '1:02:03'],
+    [999, 'expired'],
+    [0, 'expired'],
+    [-5_000, 'expired'],
+  ])('%i ms left reads %s', (left, shown) => {
+    expect(formatCountdown(now + left, now)).toBe(shown);
+  });
+});
+
+describe('parseLabels', () => {
+  it('reads key=value lines, trims, skips blank lines and collects repeated keys into a list', () => {
+    expect(parseLabels(' team = billing \n\nenv=prod\nenv=test\nurl=a=b')).toEqual({ labels: { team: 'billing', env: ['prod', 'test'], url: 'a=b' } });
+  });
+
+  it('returns no labels for an empty field', () => {
+    expect(parseLabels(' \n ')).toEqual({});
+  });
+
+  it('names the line that is not key=value', () => {
+    expect(parseLabels('team=billing\nnonsense')).toEqual({ error: 'line 2: write each label as key=value' });
+    expect(parseLabels('=value')).toEqual({ error: 'line 1: write each label as key=value' });
+  });
+
+  it('keeps "__proto__" an ordinary key, for the API to refuse', () => {
+    const { labels } = parseLabels('__proto__=x');
+    expect(Object.keys(labels!)).toEqual(['__proto__']);
+    expect(JSON.stringify(labels)).toBe('{"__proto__":"x"}');
+  });
+});

@@ -104,6 +104,8 @@ function serverlessOffline(ports: Ports): Frontend {
               }),
             ),
             loadTokensFunction(ports),
+            // Cockpit's page is part of the stack: ready once it is served (its function built and loaded).
+            waitForHttp(`${url}/cockpit`, { process: child, what, timeoutMs: 120000, requestTimeoutMs: 60000, isReady: (r) => r.status === 200 }),
           ]);
         },
       };
@@ -284,6 +286,7 @@ async function start(): Promise<void> {
 
   const tokenUrl = `${publicBaseUrl}/oauth2/token`;
   const directorUrl = `${publicBaseUrl}/director/graphql`;
+  const cockpitUrl = `${publicBaseUrl}/cockpit`;
   const adminFile = writeAdminFile(stateDir, {
     clientId: admin.clientId,
     clientSecret: admin.clientSecret,
@@ -305,7 +308,7 @@ async function start(): Promise<void> {
   announced = true;
   process.stdout.write(
     `ready in ${seconds} s: ${servers.map((server) => `${server.name} ${server.url}`).join(', ')}; ` +
-      `token ${tokenUrl}; director ${directorUrl}; administrator of tenant ${ADMIN_TENANT} in ${displayPath(adminFile)}\n`,
+      `token ${tokenUrl}; director ${directorUrl}; cockpit ${cockpitUrl}; administrator of tenant ${ADMIN_TENANT} in ${displayPath(adminFile)}\n`,
   );
 }
 

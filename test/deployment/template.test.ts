@@ -16,7 +16,7 @@ const DOMAIN_PARAMS = [`--param=domainName=${DOMAIN}`, `--param=certificateArn=$
 const DUMMY_ACCESS_KEY = 'template-test-access-key';
 const DUMMY_SECRET_KEY = 'template-test-secret-key';
 
-const FUNCTIONS = ['director', 'oauth', 'tokens', 'connector', 'bootstrap'] as const;
+const FUNCTIONS = ['director', 'oauth', 'tokens', 'connector', 'cockpit', 'bootstrap'] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
 const logicalId = (fn: FunctionName) => `${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`;
 
@@ -166,6 +166,24 @@ function grantsOf(template: Template, fn: FunctionName): string[] {
     .sort();
 }
 
+// ---- API Gateway ----
+
+/** A REST API resource's path, from its PathPart up to the API's root: "/cockpit/{asset}". */
+function resourcePath(template: Template, reference: unknown): string {
+  const id = (reference as { Ref?: string }).Ref;
+  if (id === undefined) return ''; // Fn::GetAtt [ApiGatewayRestApi, RootResourceId]
+  const resource = template.Resources[id]!;
+  return `${resourcePath(template, resource.Properties!.ParentId)}/${resource.Properties!.PathPart as string}`;
+}
+
+/** "METHOD /path" of every API Gateway method whose integration invokes the function. */
+function routesOf(template: Template, fn: FunctionName): string[] {
+  return Object.values(template.Resources)
+    .filter((r) => r.Type === 'AWS::ApiGateway::Method' && JSON.stringify(r.Properties!.Integration).includes(`"${logicalId(fn)}"`))
+    .map((r) => `${r.Properties!.HttpMethod as string} ${resourcePath(template, r.Properties!.ResourceId)}`)
+    .sort();
+}
+
 const SECRET = 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:pairing-service/prod';
 const grants = (actions: string[], resources: string[]) => actions.flatMap((action) => resources.map((resource) => `${action} ${resource}`));
 const TABLE_ITEM_ACTIONS = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'ConditionCheckItem'].map((a) => `dynamodb:${a}`);
@@ -194,6 +212,8 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
     ...grants(TABLE_ITEM_ACTIONS, [...TOKENS, ...SYSTEM_AUTHS, ...APPLICATIONS]),
     ...grants(['secretsmanager:GetSecretValue'], [`${SECRET}/pairing-ca-??????`]),
   ],
+  // Serves the page from its bundle: no AWS access at all.
+  cockpit: [],
   bootstrap: [
     ...grants(['secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue'], [`${SECRET}/pairing-ca*`, `${SECRET}/token-signing-keys*`]),
     's3:PutObject ${TruststoreBucket.Arn}/truststore/pairing-ca.pem',
@@ -205,6 +225,7 @@ const EXPECTED_SIZING: Record<FunctionName, { memorySize: number; timeout: numbe
   oauth: { memorySize: 256, timeout: 10 },
   tokens: { memorySize: 256, timeout: 5 },
   connector: { memorySize: 1024, timeout: 15 },
+  cockpit: { memorySize: 256, timeout: 5 },
   bootstrap: { memorySize: 1769, timeout: 120 },
 };
 
@@ -250,7 +271,7 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     // CSR signing is CPU-bound, and Lambda's CPU share grows with memory.
     for (const fn of ['director', 'oauth', 'tokens'] as const) expect(sizing('connector').MemorySize).toBeGreaterThan(sizing(fn).MemorySize);
     // Behind API Gateway (29 s integration limit), and the director outlives the tokens call it waits for.
-    for (const fn of ['director', 'oauth', 'connector'] as const) expect(sizing(fn).Timeout).toBeLessThan(29);
+    for (const fn of ['director', 'oauth', 'connector', 'cockpit'] as const) expect(sizing(fn).Timeout).toBeLessThan(29);
     expect(sizing('director').Timeout).toBeGreaterThan(sizing('tokens').Timeout);
   });
 
@@ -364,7 +385,8 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     });
     const invokers = Object.values(resources()).filter((r) => r.Type === 'AWS::Lambda::Permission').map((r) => JSON.stringify(r.Properties!.FunctionName));
     expect(invokers.some((name) => name.includes('BootstrapLambdaFunction'))).toBe(false);
-    expect(invokers).toHaveLength(3);
+    // API Gateway invokes director, oauth, connector and cockpit.
+    expect(invokers).toHaveLength(4);
   });
 
   test('the custom domain uses mutual TLS with the truststore from the custom resource', () => {
@@ -395,19 +417,39 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     expect(asList(mapping.DependsOn ?? []).sort()).toEqual([deployment, 'PairingBootstrap'].sort());
   });
 
-  test('the outputs name the Director, Connector, token endpoint and mTLS URLs', () => {
+  test('the outputs name the Director, Connector, token endpoint, Cockpit and mTLS URLs', () => {
     const outputs = createdOutputs(withDomain.template);
     const apiBase = 'https://${ApiGatewayRestApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/prod';
     expect(outputs).toMatchObject({
       DirectorUrl: `${apiBase}/director/graphql`,
       ConnectorUrl: `${apiBase}/connector/graphql`,
       TokenEndpoint: `${apiBase}/oauth2/token`,
+      CockpitUrl: `${apiBase}/cockpit`,
       MtlsEndpoint: `https://${DOMAIN}`,
       MtlsDirectorUrl: `https://${DOMAIN}/director/graphql`,
       MtlsConnectorUrl: `https://${DOMAIN}/connector/graphql`,
       MtlsDnsTarget: { 'Fn::GetAtt': ['MtlsDomain', 'RegionalDomainName'] },
       TruststoreUri: { 'Fn::GetAtt': ['PairingBootstrap', 'TruststoreUri'] },
     });
+  });
+
+  test('cockpit answers GET /cockpit and GET /cockpit/{asset}, and no other function answers below /cockpit', () => {
+    expect(routesOf(withDomain.template, 'cockpit')).toEqual(['GET /cockpit', 'GET /cockpit/{asset}']);
+    const others = FUNCTIONS.filter((fn) => fn !== 'cockpit').flatMap((fn) => routesOf(withDomain.template, fn));
+    expect(others.filter((route) => / \/cockpit(\/|$)/.test(route))).toEqual([]);
+  });
+
+  test('the cockpit role allows nothing but writing its own log group', () => {
+    const allowed = statementsOf(withDomain.template, roleOf(withDomain.template, 'cockpit')).filter((s) => s.Effect === 'Allow');
+    expect(allowed.flatMap((s) => asList(s.Action)).sort()).toEqual(['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(allowed.flatMap((s) => asList(s.Resource)).map(resourceText)).toEqual([
+      'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/pairing-service-prod-cockpit:*:*',
+    ]);
+  });
+
+  test('the cockpit bundle (the page and its server) stays small', () => {
+    // About 40 KiB today; the page is built into it, so a page that pulls in a large library shows up here.
+    expect(fs.statSync(path.join(withDomain.dir, 'cockpit.zip')).size).toBeLessThan(256 * 1024);
   });
 
   test('each function is one bundle under 1 MiB', () => {

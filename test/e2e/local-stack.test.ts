@@ -109,6 +109,7 @@ describe('npm start', () => {
   test('prints one ready line on stdout naming the HTTP endpoints', () => {
     expect(readyLine).toContain(base);
     expect(readyLine).toContain(`${base}/oauth2/token`);
+    expect(readyLine).toContain(`cockpit ${base}/cockpit;`);
     expect(stack.stdout().split('\n').filter((l) => /\bready\b/.test(l))).toHaveLength(1);
   });
 
@@ -181,6 +182,56 @@ describe('npm start', () => {
       const refused = await token(other.clientId, other.clientSecret);
       expect(refused.status).toBe(401);
       expect(refused.json).toMatchObject({ error: 'invalid_client' });
+    });
+  });
+
+  describe('Cockpit', () => {
+    const securityHeaders = (response: Response) => ({
+      csp: response.headers.get('content-security-policy'),
+      nosniff: response.headers.get('x-content-type-options'),
+      referrer: response.headers.get('referrer-policy'),
+      frames: response.headers.get('x-frame-options'),
+    });
+    const expectSecurityHeaders = (response: Response) => {
+      const headers = securityHeaders(response);
+      expect(headers).toEqual({ csp: expect.stringContaining("script-src 'self'"), nosniff: 'nosniff', referrer: 'no-referrer', frames: 'DENY' });
+      expect(headers.csp).toContain("default-src 'none'");
+      expect(headers.csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+    };
+
+    test('GET /cockpit is the page, and every file it references is served with its type, cached for good', async () => {
+      const pageUrl = `${base}/cockpit`;
+      const response = await fetch(pageUrl);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expectSecurityHeaders(response);
+      const html = await response.text();
+      expect(html).toContain('<div id="root"></div>');
+      const references = [...html.matchAll(/\s(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+      expect(references.some((r) => r.endsWith('.js'))).toBe(true);
+      expect(references.some((r) => r.endsWith('.css'))).toBe(true);
+      const types: Record<string, string> = { js: 'text/javascript', css: 'text/css', svg: 'image/svg+xml' };
+      for (const reference of references) {
+        const url = new URL(reference, pageUrl); // relative, as a browser resolves it
+        expect(url.pathname.startsWith('/cockpit/')).toBe(true);
+        const file = await fetch(url);
+        const body = await file.text();
+        expect({ reference, status: file.status }).toEqual({ reference, status: 200 });
+        expect(file.headers.get('content-type')).toBe(`${types[reference.split('.').pop()!]}; charset=utf-8`);
+        expect(file.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+        expectSecurityHeaders(file);
+        expect(body.length).toBeGreaterThan(0);
+      }
+    });
+
+    test('an unknown or traversing file name is a 404 with the same headers', async () => {
+      for (const name of ['app-unknown.js', '..%2Fserverless.yml', '%2e%2e%2fpackage.json', '__proto__']) {
+        const response = await fetch(`${base}/cockpit/${name}`);
+        await response.arrayBuffer();
+        expect({ name, status: response.status }).toEqual({ name, status: 404 });
+        expectSecurityHeaders(response);
+      }
     });
   });
 

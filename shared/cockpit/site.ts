@@ -1,0 +1,112 @@
+// Serves the Cockpit page: GET /cockpit is the index HTML, GET /cockpit/<name> one of its built files, all else 404.
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+
+/** One file of the page, as cockpit/build.cjs made it. */
+export interface CockpitFile {
+  /** With its charset, e.g. `text/javascript; charset=utf-8`. */
+  contentType: string;
+  body: string;
+}
+
+/** What cockpit/build.cjs builds (and the `cockpit-assets` module holds): the HTML and the files it links. */
+export interface CockpitAssets {
+  indexHtml: string;
+  /** By file name; the names carry a hash of their content. */
+  files: Record<string, CockpitFile>;
+}
+
+export type CockpitRequest = Partial<Pick<APIGatewayProxyEvent, 'httpMethod' | 'path' | 'resource' | 'pathParameters'>>;
+
+export const PAGE_PATH = '/cockpit';
+export const ASSET_RESOURCE = '/cockpit/{asset}';
+
+/**
+ * No inline script or style, everything from this origin (the page calls the token endpoint and the Director
+ * here), images also as data: URLs, no <base>, no form posts, never framed.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** On every answer, the 404s included. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+/** The HTML names the current files, so it is fetched again every time. */
+export const HTML_CACHE_CONTROL = 'no-store';
+/** A file's name changes with its content: a browser may keep it for good. */
+export const ASSET_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+
+/** Built file names are plain (cockpit/build.cjs); anything else cannot be one of them. */
+const ASSET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*\.[a-z0-9]+$/;
+
+function respond(statusCode: number, contentType: string, cacheControl: string, body: string, extra: Record<string, string> = {}): APIGatewayProxyResult {
+  return {
+    statusCode,
+    headers: { ...SECURITY_HEADERS, 'content-type': contentType, 'cache-control': cacheControl, ...extra },
+    body,
+  };
+}
+
+const notFound = () => respond(404, 'text/plain; charset=utf-8', 'no-store', 'Not found\n');
+
+/** The requested file name: API Gateway's path parameter, or the last segment of the path when there is none. */
+function requestedName(event: CockpitRequest): string | undefined {
+  const parameter = event.pathParameters?.asset;
+  if (typeof parameter === 'string') return parameter;
+  const match = typeof event.path === 'string' ? /^\/cockpit\/([^/]+)$/.exec(event.path) : null;
+  return match?.[1];
+}
+
+/** The file of that name, looked up as given and once URL-decoded; only exact names of built files match. */
+function lookUp(files: CockpitAssets['files'], name: string): CockpitFile | undefined {
+  const candidates = [name];
+  try {
+    candidates.push(decodeURIComponent(name));
+  } catch {
+    // Malformed escapes: no file has such a name.
+  }
+  for (const candidate of candidates) {
+    if (ASSET_NAME.test(candidate) && Object.hasOwn(files, candidate)) return files[candidate];
+  }
+  return undefined;
+}
+
+function route(event: CockpitRequest, assets: CockpitAssets): APIGatewayProxyResult {
+  if (event.httpMethod !== 'GET') return notFound();
+  const resource = typeof event.resource === 'string' && event.resource ? event.resource : undefined;
+  const path = typeof event.path === 'string' ? event.path : undefined;
+  const isPage = resource ? resource === PAGE_PATH : path === PAGE_PATH || path === `${PAGE_PATH}/`;
+  if (isPage) {
+    // "/cockpit/" would resolve the page's relative URLs one level too deep: send the browser to "/cockpit"
+    // (relative as well, so that a stage prefix in front, e.g. /prod/cockpit/, stays).
+    if (path === `${PAGE_PATH}/`) return respond(308, 'text/plain; charset=utf-8', 'no-store', '', { location: '../cockpit' });
+    return respond(200, 'text/html; charset=utf-8', HTML_CACHE_CONTROL, assets.indexHtml);
+  }
+  if (resource && resource !== ASSET_RESOURCE) return notFound();
+  const name = requestedName(event);
+  const file = name === undefined ? undefined : lookUp(assets.files, name);
+  return file ? respond(200, file.contentType, ASSET_CACHE_CONTROL, file.body) : notFound();
+}
+
+/** Never throws: a request that is not for the page or one of its files is a 404. */
+export function serveCockpit(event: CockpitRequest, assets: CockpitAssets): APIGatewayProxyResult {
+  try {
+    return route(event ?? {}, assets);
+  } catch {
+    return respond(500, 'text/plain; charset=utf-8', 'no-store', 'Internal error\n');
+  }
+}

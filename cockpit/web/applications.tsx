@@ -39,56 +39,58 @@ export function Applications({ notice }: { notice: string | null }) {
           {notice}
         </p>
       )}
-      <RegisterForm onRegistered={() => (cursors.length === 1 ? load() : setCursors([null]))} />
-      <section aria-labelledby="applications-title">
-        <h2 id="applications-title">Applications</h2>
-        <ErrorText message={error} testId="list-error" />
-        {page && page.data.length === 0 && <p>No applications yet: register the first one above.</p>}
-        {page && page.data.length > 0 && (
-          <table class="applications">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Status</th>
-                <th scope="col">Credentials</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.data.map((app) => (
-                <tr key={app.id} data-testid="app-row" data-app-id={app.id}>
-                  <td>
-                    <a href={`#/applications/${encodeURIComponent(app.id)}`}>{app.name}</a>
-                  </td>
-                  <td>
-                    <span class={`badge ${app.status.condition.toLowerCase()}`}>{app.status.condition}</span>
-                  </td>
-                  <td>{app.auths.length}</td>
-                  <td>{formatTime(app.createdAt)}</td>
+      <div class="columns">
+        <section aria-labelledby="applications-title">
+          <h2 id="applications-title">Applications</h2>
+          <ErrorText message={error} testId="list-error" />
+          {page && page.data.length === 0 && <p>No applications yet: register the first one with the form.</p>}
+          {page && page.data.length > 0 && (
+            <table class="applications">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Credentials</th>
+                  <th scope="col">Created</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        {page && (
-          <nav class="pager" aria-label="Pages of applications">
-            <span data-testid="page-range">
-              {page.data.length === 0 ? `0 of ${page.totalCount}` : `${firstShown}–${firstShown + page.data.length - 1} of ${page.totalCount}`}
-            </span>
-            <button type="button" data-testid="previous-page" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
-              Previous
-            </button>
-            <button
-              type="button"
-              data-testid="next-page"
-              disabled={!page.pageInfo.hasNextPage}
-              onClick={() => setCursors([...cursors, page.pageInfo.endCursor])}
-            >
-              Next
-            </button>
-          </nav>
-        )}
-      </section>
+              </thead>
+              <tbody>
+                {page.data.map((app) => (
+                  <tr key={app.id} data-testid="app-row" data-app-id={app.id}>
+                    <td>
+                      <a href={`#/applications/${encodeURIComponent(app.id)}`}>{app.name}</a>
+                    </td>
+                    <td>
+                      <span class={`badge ${app.status.condition.toLowerCase()}`}>{app.status.condition}</span>
+                    </td>
+                    <td>{app.auths.length}</td>
+                    <td>{formatTime(app.createdAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {page && (
+            <nav class="pager" aria-label="Pages of applications">
+              <span data-testid="page-range">
+                {page.data.length === 0 ? `0 of ${page.totalCount}` : `${firstShown}–${firstShown + page.data.length - 1} of ${page.totalCount}`}
+              </span>
+              <button type="button" data-testid="previous-page" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
+                Previous
+              </button>
+              <button
+                type="button"
+                data-testid="next-page"
+                disabled={!page.pageInfo.hasNextPage}
+                onClick={() => setCursors([...cursors, page.pageInfo.endCursor])}
+              >
+                Next
+              </button>
+            </nav>
+          )}
+        </section>
+        <RegisterForm onRegistered={() => (cursors.length === 1 ? load() : setCursors([null]))} />
+      </div>
     </main>
   );
 }
@@ -159,7 +161,7 @@ function RegisterForm({ onRegistered }: { onRegistered: () => void }) {
     return (
       <div class="field">
         <label for={id}>{label}</label>
-        {options.multiline ? <textarea rows={3} {...common} /> : <input {...common} />}
+        {options.multiline ? <textarea rows={2} {...common} /> : <input {...common} />}
         {options.hint && (
           <small id={`${id}-hint`} class="hint">
             {options.hint}

@@ -24,7 +24,10 @@ describe('Cockpit in a browser (npm start)', () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  /** Console errors and uncaught exceptions of the page: a CSP violation shows up here. */
+  /**
+   * Console errors and uncaught exceptions of the page: a CSP violation shows up here. Chromium also
+   * logs every HTTP error answer ("Failed to load resource"), which the tests provoke on purpose.
+   */
   const pageProblems: string[] = [];
   const appName = `cockpit-${Date.now().toString(36)}`;
   let appId = '';
@@ -42,7 +45,7 @@ describe('Cockpit in a browser (npm start)', () => {
     await target.getByLabel('Administrator client id').fill(stack.admin.clientId);
     await target.getByLabel('Client secret').fill(stack.admin.clientSecret);
     await target.getByTestId('sign-in').click();
-    await target.getByTestId('register-name').waitFor();
+    await target.getByTestId('page-range').waitFor();
   };
 
   beforeAll(async () => {
@@ -52,7 +55,9 @@ describe('Cockpit in a browser (npm start)', () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.baseUrl });
     page = await context.newPage();
-    page.on('console', (message) => message.type() === 'error' && pageProblems.push(message.text()));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageProblems.push(message.text());
+    });
     page.on('pageerror', (error) => pageProblems.push(error.message));
     await page.goto(`${stack.baseUrl}/cockpit`);
   }, START_TIMEOUT_MS + 30_000);

@@ -56,7 +56,14 @@ export function Applications({ notice }: { notice: string | null }) {
               </thead>
               <tbody>
                 {page.data.map((app) => (
-                  <tr key={app.id} data-testid="app-row" data-app-id={app.id}>
+                  <tr
+                    key={app.id}
+                    data-testid="app-row"
+                    data-app-id={app.id}
+                    class="clickable"
+                    // The name is the keyboard's way in; a click anywhere on the row opens it too.
+                    onClick={() => (location.hash = `#/applications/${encodeURIComponent(app.id)}`)}
+                  >
                     <td>
                       <a href={`#/applications/${encodeURIComponent(app.id)}`}>{app.name}</a>
                     </td>

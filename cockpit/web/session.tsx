@@ -7,6 +7,8 @@ export interface DirectorCall {
   <T>(query: string, variables?: Record<string, unknown>): Promise<T>;
 }
 
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
 const DirectorContext = createContext<DirectorCall | null>(null);
 
 /** The Director as the signed-in administrator; a refused token ends the session. */
@@ -25,7 +27,12 @@ interface SessionProviderProps {
 
 export function SessionProvider({ session, onExpired, children }: SessionProviderProps) {
   useEffect(() => {
-    const timer = setTimeout(() => onExpired(new SessionExpiredError().message), Math.max(0, session.expiresAt - Date.now()));
+    // setTimeout fires at once for delays past 2^31-1 ms (~24.8 days), so a longer lifetime is capped; the
+    // next Director call then notices the expiry instead (director() checks it before sending).
+    const delay = Math.min(Math.max(0, session.expiresAt - Date.now()), MAX_TIMER_DELAY_MS);
+    const timer = setTimeout(() => {
+      if (Date.now() >= session.expiresAt) onExpired(new SessionExpiredError().message);
+    }, delay);
     return () => clearTimeout(timer);
   }, [session, onExpired]);
 

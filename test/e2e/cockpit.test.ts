@@ -38,7 +38,8 @@ describe('Cockpit in a browser (npm start)', () => {
   /** Back to the list and into the application again, as a user reloads what they see. */
   const openApplication = async () => {
     await page.getByRole('link', { name: 'Cockpit' }).click();
-    await page.locator(`[data-testid="app-row"][data-app-id="${appId}"]`).getByRole('link').click();
+    // The row itself, not its link: a click anywhere on it opens the application.
+    await page.locator(`[data-testid="app-row"][data-app-id="${appId}"]`).click();
     await testId('app-status').waitFor();
   };
   const signInAsAdmin = async (target: Page = page) => {

@@ -1,5 +1,5 @@
 // The page's frame: sign-in until there is a session, then the views chosen by the URL's hash.
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Session } from './api';
 import { ApplicationDetail } from './application-detail';
 import { Applications } from './applications';
@@ -16,16 +16,31 @@ function useRoute(): { appId: string | null } {
     return () => removeEventListener('hashchange', changed);
   }, []);
   const match = /^#\/applications\/([^/]+)$/.exec(hash);
-  return { appId: match ? decodeURIComponent(match[1]) : null };
+  if (!match) return { appId: null };
+  try {
+    return { appId: decodeURIComponent(match[1]) };
+  } catch {
+    // A malformed escape names no application: the detail view says it does not exist.
+    return { appId: match[1] };
+  }
 }
 
 export function App() {
   const [session, setSession] = useState<Session | null>(null);
   const [signInNotice, setSignInNotice] = useState<string | null>(null);
-  const signOut = useCallback((message: string | null) => {
+  // Only the session that expired ends: a late refusal of an earlier session's request leaves a new one alone.
+  const current = useRef<Session | null>(null);
+  current.current = session;
+  const expire = useCallback((expired: Session, message: string) => {
+    if (current.current !== expired) return;
     setSession(null);
     setSignInNotice(message);
   }, []);
+  const signOut = () => {
+    setSession(null);
+    setSignInNotice('You have signed out.');
+    location.hash = '#/';
+  };
 
   if (!session) {
     return (
@@ -39,8 +54,8 @@ export function App() {
     );
   }
   return (
-    <SessionProvider session={session} onExpired={signOut}>
-      <SignedIn onSignOut={() => signOut('You have signed out.')} />
+    <SessionProvider session={session} onExpired={expire}>
+      <SignedIn onSignOut={signOut} />
     </SessionProvider>
   );
 }

@@ -1,7 +1,6 @@
 // One application: its status, description, labels and credentials, and pairing, revoking, unpairing, unregistering.
-import { useCallback, useEffect, useState } from 'preact/hooks';
-import { SessionExpiredError } from './api';
-import { ConfirmDialog, ErrorText, messageOf, type ConfirmRequest } from './controls';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { ConfirmDialog, ErrorText, type ConfirmRequest } from './controls';
 import { formatTime } from './format';
 import { PairForm, PairingParams } from './pairing';
 import {
@@ -13,7 +12,7 @@ import {
   type PairingAuthResult,
   type SystemAuth,
 } from './queries';
-import { useDirector } from './session';
+import { useDirector, useDirectorQuery } from './session';
 
 interface ApplicationDetailProps {
   appId: string;
@@ -23,24 +22,23 @@ interface ApplicationDetailProps {
 
 export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailProps) {
   const call = useDirector();
-  const [app, setApp] = useState<Application | null | undefined>(undefined);
-  const [error, setError] = useState<string | null>(null);
+  const application = useDirectorQuery<{ application: Application | null }>(GET_APPLICATION, { id: appId });
+  const app = application.loaded?.data.application;
+  const error = application.error;
+  const load = application.reload;
   const [pairing, setPairing] = useState<PairingAuthResult | null>(null);
   const [confirmation, setConfirmation] = useState<ConfirmRequest | null>(null);
-
-  const load = useCallback(async () => {
-    try {
-      const answer = await call<{ application: Application | null }>(GET_APPLICATION, { id: appId });
-      setApp(answer.application);
-      setError(null);
-    } catch (failure) {
-      if (!(failure instanceof SessionExpiredError)) setError(messageOf(failure));
-    }
-  }, [call, appId]);
+  const [notice, setNotice] = useState<string | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const focusHeading = useCallback(() => heading.current?.focus(), []);
 
   useEffect(() => {
-    void load();
-  }, [load]);
+    if (app) document.title = `${app.name} · Cockpit`;
+  }, [app?.name]);
+  // Arriving from the list: the focus starts at the application's name.
+  useEffect(() => {
+    if (app) focusHeading();
+  }, [app?.id]);
 
   if (app === null) {
     return (
@@ -74,6 +72,9 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
       action: 'Revoke',
       run: async () => {
         await call(DELETE_SYSTEM_AUTH, { id: auth.id });
+        // Pairing data of a revoked credential is worthless: it must not stay on screen as if it worked.
+        if (pairing?.systemAuthID === auth.id) setPairing(null);
+        setNotice(`Revoked ${auth.id}: it no longer works, and it is removed from the list.`);
         await load();
       },
     });
@@ -85,6 +86,7 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
       run: async () => {
         await call(UNPAIR_APPLICATION, { id: app.id });
         setPairing(null);
+        setNotice(`Unpaired ${app.name}: every credential it had is revoked.`);
         await load();
       },
     });
@@ -105,8 +107,15 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
       <p>
         <a href="#/">← Applications</a>
       </p>
-      <h2>{app.name}</h2>
+      <h2 ref={heading} tabIndex={-1}>
+        {app.name}
+      </h2>
       <ErrorText message={error} testId="detail-error" />
+      {notice && (
+        <p class="notice" role="status" data-testid="detail-notice">
+          {notice}
+        </p>
+      )}
       <dl class="facts">
         <dt>Status</dt>
         <dd>
@@ -144,7 +153,13 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
       <section class="card" aria-labelledby="pair-title">
         <h3 id="pair-title">Pair</h3>
         {pairing ? (
-          <PairingParams result={pairing} onDone={() => setPairing(null)} />
+          <PairingParams
+            result={pairing}
+            onDone={() => {
+              setPairing(null);
+              focusHeading();
+            }}
+          />
         ) : (
           <PairForm
             appId={app.id}
@@ -170,65 +185,67 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
           Unregister
         </button>
       </section>
-      <ConfirmDialog request={confirmation} onClose={() => setConfirmation(null)} />
+      <ConfirmDialog request={confirmation} onClose={() => setConfirmation(null)} fallbackFocus={focusHeading} />
     </main>
   );
 }
 
 function SystemAuthTable({ auths, onRevoke }: { auths: SystemAuth[]; onRevoke: (auth: SystemAuth) => void }) {
   return (
-    <table class="auths">
-      <thead>
-        <tr>
-          <th scope="col">Type</th>
-          <th scope="col">Id</th>
-          <th scope="col">Status</th>
-          <th scope="col">Created</th>
-          <th scope="col">Last used</th>
-          <th scope="col">Details</th>
-          <th scope="col">
-            <span class="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {auths.map((auth) => (
-          <tr key={auth.id} data-testid="auth-row" data-auth-id={auth.id} data-status={auth.status} data-type={auth.type}>
-            <td>{auth.type === 'CLIENT_CERTIFICATE' ? 'Client certificate' : auth.type === 'OAUTH2_CLIENT_CREDENTIALS' ? 'OAuth client' : auth.type}</td>
-            <td>
-              <code>{auth.id}</code>
-            </td>
-            <td>
-              <span class={`badge ${auth.status.toLowerCase()}`} data-testid="auth-status">
-                {auth.status}
-              </span>
-            </td>
-            <td>{formatTime(auth.createdAt)}</td>
-            <td>{formatTime(auth.lastUsedAt)}</td>
-            <td>
-              {auth.scopes && <div>Scopes: {auth.scopes.join(' ')}</div>}
-              {auth.certificates && auth.certificates.length === 0 && <div>No certificate issued yet</div>}
-              {auth.certificates && auth.certificates.length > 0 && (
-                <ul class="certificates">
-                  {auth.certificates.map((certificate) => (
-                    <li key={certificate.serialNumber} data-testid="certificate" data-revoked={String(certificate.revoked)}>
-                      Serial <code>{certificate.serialNumber}</code>, expires {formatTime(certificate.notAfter)}
-                      {certificate.revoked ? <strong class="revoked"> revoked</strong> : null}
-                    </li>
-                  ))}
-                </ul>
-              )}
-            </td>
-            <td>
-              {auth.status !== 'REVOKED' && (
-                <button type="button" class="danger" data-testid="revoke" onClick={() => onRevoke(auth)} aria-label={`Revoke ${auth.id}`}>
-                  Revoke
-                </button>
-              )}
-            </td>
+    <div class="table-scroll">
+      <table class="auths">
+        <thead>
+          <tr>
+            <th scope="col">Type</th>
+            <th scope="col">Id</th>
+            <th scope="col">Status</th>
+            <th scope="col">Created</th>
+            <th scope="col">Last used</th>
+            <th scope="col">Details</th>
+            <th scope="col">
+              <span class="visually-hidden">Actions</span>
+            </th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {auths.map((auth) => (
+            <tr key={auth.id} data-testid="auth-row" data-auth-id={auth.id} data-status={auth.status} data-type={auth.type}>
+              <td>{auth.type === 'CLIENT_CERTIFICATE' ? 'Client certificate' : auth.type === 'OAUTH2_CLIENT_CREDENTIALS' ? 'OAuth client' : auth.type}</td>
+              <td>
+                <code>{auth.id}</code>
+              </td>
+              <td>
+                <span class={`badge ${auth.status.toLowerCase()}`} data-testid="auth-status">
+                  {auth.status}
+                </span>
+              </td>
+              <td>{formatTime(auth.createdAt)}</td>
+              <td>{formatTime(auth.lastUsedAt)}</td>
+              <td>
+                {auth.scopes && <div>Scopes: {auth.scopes.join(' ')}</div>}
+                {auth.certificates && auth.certificates.length === 0 && <div>No certificate issued yet</div>}
+                {auth.certificates && auth.certificates.length > 0 && (
+                  <ul class="certificates">
+                    {auth.certificates.map((certificate) => (
+                      <li key={certificate.serialNumber} data-testid="certificate" data-revoked={String(certificate.revoked)}>
+                        Serial <code>{certificate.serialNumber}</code>, expires {formatTime(certificate.notAfter)}
+                        {certificate.revoked ? <strong class="revoked"> revoked</strong> : null}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </td>
+              <td>
+                {auth.status !== 'REVOKED' && (
+                  <button type="button" class="danger" data-testid="revoke" onClick={() => onRevoke(auth)} aria-label={`Revoke ${auth.id}`}>
+                    Revoke
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

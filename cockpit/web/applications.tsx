@@ -1,37 +1,29 @@
 // The tenant's applications, newest first, a page at a time, and the form that registers a new one.
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, SessionExpiredError, type FieldViolation } from './api';
 import { ErrorText, messageOf } from './controls';
 import { formatTime } from './format';
 import { parseLabels } from './labels';
 import { LIST_APPLICATIONS, REGISTER_APPLICATION, type ApplicationPage, type RegisterInput } from './queries';
-import { useDirector } from './session';
+import { useDirector, useDirectorQuery } from './session';
 
 export const PAGE_SIZE = 10;
 
 export function Applications({ notice }: { notice: string | null }) {
-  const call = useDirector();
-  // Cursors of the pages before the current one; the first page has none.
+  // Cursors of the pages up to the one asked for; the first page has none.
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const [page, setPage] = useState<ApplicationPage['applications'] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const after = cursors[cursors.length - 1];
-
-  const load = useCallback(async () => {
-    try {
-      const answer = await call<ApplicationPage>(LIST_APPLICATIONS, { first: PAGE_SIZE, after });
-      setPage(answer.applications);
-      setError(null);
-    } catch (failure) {
-      if (!(failure instanceof SessionExpiredError)) setError(messageOf(failure));
-    }
-  }, [call, after]);
-
+  const list = useDirectorQuery<ApplicationPage>(LIST_APPLICATIONS, { first: PAGE_SIZE, after: cursors[cursors.length - 1] });
+  const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
-    void load();
-  }, [load]);
+    document.title = 'Applications · Cockpit';
+    heading.current?.focus();
+  }, []);
 
-  const firstShown = (cursors.length - 1) * PAGE_SIZE + 1;
+  // Everything shown, the range and the pager included, is of the page that was loaded, not the one asked for.
+  const page = list.loaded?.data.applications;
+  const pageIndex = list.loaded ? Math.max(0, cursors.indexOf(list.loaded.variables.after as string | null)) : 0;
+  const firstShown = pageIndex * PAGE_SIZE + 1;
+  const turnTo = (index: number) => () => setCursors(index > pageIndex ? [...cursors.slice(0, pageIndex + 1), page!.pageInfo.endCursor] : cursors.slice(0, index + 1));
   return (
     <main>
       {notice && (
@@ -41,62 +33,71 @@ export function Applications({ notice }: { notice: string | null }) {
       )}
       <div class="columns">
         <section aria-labelledby="applications-title">
-          <h2 id="applications-title">Applications</h2>
-          <ErrorText message={error} testId="list-error" />
+          <h2 id="applications-title" ref={heading} tabIndex={-1}>
+            Applications
+          </h2>
+          <ErrorText message={list.error} testId="list-error" />
           {page && page.data.length === 0 && <p>No applications yet: register the first one with the form.</p>}
           {page && page.data.length > 0 && (
-            <table class="applications">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Credentials</th>
-                  <th scope="col">Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.data.map((app) => (
-                  <tr
-                    key={app.id}
-                    data-testid="app-row"
-                    data-app-id={app.id}
-                    class="clickable"
-                    // The name is the keyboard's way in; a click anywhere on the row opens it too.
-                    onClick={() => (location.hash = `#/applications/${encodeURIComponent(app.id)}`)}
-                  >
-                    <td>
-                      <a href={`#/applications/${encodeURIComponent(app.id)}`}>{app.name}</a>
-                    </td>
-                    <td>
-                      <span class={`badge ${app.status.condition.toLowerCase()}`}>{app.status.condition}</span>
-                    </td>
-                    <td>{app.auths.length}</td>
-                    <td>{formatTime(app.createdAt)}</td>
+            <div class="table-scroll">
+              <table class="applications">
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Credentials</th>
+                    <th scope="col">Created</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {page.data.map((app) => (
+                    <tr
+                      key={app.id}
+                      data-testid="app-row"
+                      data-app-id={app.id}
+                      class="clickable"
+                      // The name is the keyboard's way in; a plain click anywhere else on the row opens it too
+                      // (not a click on the link itself, a modified click, or the end of selecting text).
+                      onClick={(event) => {
+                        if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+                        if ((event.target as Element).closest('a') || getSelection()?.toString()) return;
+                        location.hash = `#/applications/${encodeURIComponent(app.id)}`;
+                      }}
+                    >
+                      <td>
+                        <a href={`#/applications/${encodeURIComponent(app.id)}`}>{app.name}</a>
+                      </td>
+                      <td>
+                        <span class={`badge ${app.status.condition.toLowerCase()}`}>{app.status.condition}</span>
+                      </td>
+                      <td>{app.auths.length}</td>
+                      <td>{formatTime(app.createdAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
           {page && (
             <nav class="pager" aria-label="Pages of applications">
               <span data-testid="page-range">
                 {page.data.length === 0 ? `0 of ${page.totalCount}` : `${firstShown}–${firstShown + page.data.length - 1} of ${page.totalCount}`}
               </span>
-              <button type="button" data-testid="previous-page" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
+              <button type="button" data-testid="previous-page" disabled={list.loading || pageIndex === 0} onClick={turnTo(pageIndex - 1)}>
                 Previous
               </button>
               <button
                 type="button"
                 data-testid="next-page"
-                disabled={!page.pageInfo.hasNextPage}
-                onClick={() => setCursors([...cursors, page.pageInfo.endCursor])}
+                disabled={list.loading || !page.pageInfo.hasNextPage}
+                onClick={turnTo(pageIndex + 1)}
               >
                 Next
               </button>
             </nav>
           )}
         </section>
-        <RegisterForm onRegistered={() => (cursors.length === 1 ? load() : setCursors([null]))} />
+        <RegisterForm onRegistered={() => (cursors.length === 1 ? list.reload() : setCursors([null]))} />
       </div>
     </main>
   );
@@ -104,6 +105,7 @@ export function Applications({ notice }: { notice: string | null }) {
 
 const FIELDS = ['name', 'description', 'baseUrl', 'labels'] as const;
 type Field = (typeof FIELDS)[number];
+const fieldId = (name: Field) => `register-${name === 'baseUrl' ? 'base-url' : name}`;
 
 function RegisterForm({ onRegistered }: { onRegistered: () => void }) {
   const call = useDirector();
@@ -123,8 +125,15 @@ function RegisterForm({ onRegistered }: { onRegistered: () => void }) {
     return Object.keys(byField).length > 0;
   };
 
+  // The first field at fault gets the focus, so that its message is read out next to it.
+  useEffect(() => {
+    const first = FIELDS.find((name) => fieldErrors[name]);
+    if (first) document.getElementById(fieldId(first))?.focus();
+  }, [fieldErrors]);
+
   const submit = async (event: Event) => {
     event.preventDefault();
+    if (busy) return;
     setFieldErrors({});
     setFormError(null);
     setRegistered(null);
@@ -153,7 +162,7 @@ function RegisterForm({ onRegistered }: { onRegistered: () => void }) {
   };
 
   const field = (name: Field, label: string, options: { hint?: string; multiline?: boolean; required?: boolean } = {}) => {
-    const id = `register-${name === 'baseUrl' ? 'base-url' : name}`;
+    const id = fieldId(name);
     const error = fieldErrors[name];
     const describedBy = [options.hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
     const common = {
@@ -193,7 +202,7 @@ function RegisterForm({ onRegistered }: { onRegistered: () => void }) {
             Registered {registered}.
           </p>
         )}
-        <button type="submit" class="primary" data-testid="register-submit" disabled={busy}>
+        <button type="submit" class="primary" data-testid="register-submit" aria-disabled={busy}>
           {busy ? 'Registering…' : 'Register'}
         </button>
       </form>

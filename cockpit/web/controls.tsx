@@ -67,7 +67,14 @@ export interface ConfirmRequest {
 }
 
 /** A modal confirmation (native <dialog>: focus is trapped, Escape cancels); Cancel has the focus first. */
-export function ConfirmDialog({ request, onClose }: { request: ConfirmRequest | null; onClose: () => void }) {
+interface ConfirmDialogProps {
+  request: ConfirmRequest | null;
+  onClose: () => void;
+  /** Where focus goes when the dialog closes and the control that opened it is gone (e.g. a revoked row's button). */
+  fallbackFocus?: () => void;
+}
+
+export function ConfirmDialog({ request, onClose, fallbackFocus }: ConfirmDialogProps) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -79,11 +86,14 @@ export function ConfirmDialog({ request, onClose }: { request: ConfirmRequest | 
       setError(null);
       element.showModal();
     }
-    if (!request && element.open) element.close();
-  }, [request]);
+    if (!request && element.open) {
+      element.close();
+      if (!element.ownerDocument.activeElement || element.ownerDocument.activeElement === element.ownerDocument.body) fallbackFocus?.();
+    }
+  }, [request, fallbackFocus]);
 
   const confirm = async () => {
-    if (!request) return;
+    if (!request || busy) return;
     setBusy(true);
     setError(null);
     try {
@@ -97,17 +107,25 @@ export function ConfirmDialog({ request, onClose }: { request: ConfirmRequest | 
   };
 
   return (
-    <dialog ref={dialog} class="confirm" aria-labelledby="confirm-title" onClose={onClose}>
+    <dialog
+      ref={dialog}
+      class="confirm"
+      aria-labelledby="confirm-title"
+      aria-describedby="confirm-body"
+      // Escape must not look like "cancelled" while the action is already under way.
+      onCancel={(event) => busy && event.preventDefault()}
+      onClose={onClose}
+    >
       {request && (
         <>
           <h2 id="confirm-title">{request.title}</h2>
-          <div>{request.body}</div>
+          <div id="confirm-body">{request.body}</div>
           <ErrorText message={error} testId="confirm-error" />
           <div class="actions">
             <button type="button" autofocus onClick={onClose} disabled={busy}>
               Cancel
             </button>
-            <button type="button" class="danger" data-testid="confirm" onClick={confirm} disabled={busy}>
+            <button type="button" class="danger" data-testid="confirm" onClick={confirm} aria-disabled={busy}>
               {busy ? 'Working…' : request.action}
             </button>
           </div>

@@ -1,11 +1,11 @@
 // Pairing: choose a type from getAuthTypesForApplication, generate the data, and show it to hand over.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { SessionExpiredError } from './api';
 import { clientCertificateCommands, clientCredentialsCommands } from './commands';
 import { CopyableValue, ErrorText, messageOf, useNow } from './controls';
 import { formatCountdown, formatTime } from './format';
 import { GENERATE_AUTH, GET_AUTH_TYPES, type AuthType, type JsonSchema, type PairingAuthResult } from './queries';
-import { useDirector } from './session';
+import { useDirector, useDirectorQuery } from './session';
 
 const TYPE_NAMES: Record<string, string> = {
   OAUTH2_CLIENT_CREDENTIALS: 'OAuth 2.0 client credentials',
@@ -26,22 +26,13 @@ interface PairFormProps {
 
 export function PairForm({ appId, onPaired }: PairFormProps) {
   const call = useDirector();
-  const [types, setTypes] = useState<AuthType[] | null>(null);
-  const [selected, setSelected] = useState('');
+  const authTypes = useDirectorQuery<{ getAuthTypesForApplication: AuthType[] }>(GET_AUTH_TYPES, { id: appId });
+  const types = authTypes.loaded?.data.getAuthTypesForApplication;
+  const [chosen, setChosen] = useState<string | null>(null);
+  const selected = chosen ?? types?.[0]?.type ?? '';
   const [choices, setChoices] = useState<Record<string, string[]>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    call<{ getAuthTypesForApplication: AuthType[] }>(GET_AUTH_TYPES, { id: appId })
-      .then((answer) => {
-        setTypes(answer.getAuthTypesForApplication);
-        setSelected(answer.getAuthTypesForApplication[0]?.type ?? '');
-      })
-      .catch((failure) => {
-        if (!(failure instanceof SessionExpiredError)) setError(messageOf(failure));
-      });
-  }, [call, appId]);
 
   const type = types?.find((candidate) => candidate.type === selected);
   const toggle = (param: string, value: string, on: boolean) => {
@@ -51,7 +42,7 @@ export function PairForm({ appId, onPaired }: PairFormProps) {
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    if (!type) return;
+    if (!type || busy) return;
     setBusy(true);
     setError(null);
     const inputParams: Record<string, string[]> = {};
@@ -70,7 +61,7 @@ export function PairForm({ appId, onPaired }: PairFormProps) {
   return (
     <form onSubmit={submit} class="pair-form">
       <label for="pair-type">Pairing type</label>
-      <select id="pair-type" data-testid="pair-type" value={selected} onChange={(event) => setSelected(event.currentTarget.value)} disabled={!types}>
+      <select id="pair-type" data-testid="pair-type" value={selected} onChange={(event) => setChosen(event.currentTarget.value)} disabled={!types}>
         {(types ?? []).map((option) => (
           <option key={option.type} value={option.type}>
             {TYPE_NAMES[option.type] ?? option.type}
@@ -90,22 +81,27 @@ export function PairForm({ appId, onPaired }: PairFormProps) {
             ))}
           </fieldset>
         ))}
-      <ErrorText testId="pair-error" message={error} />
-      <button type="submit" class="primary" data-testid="pair-submit" disabled={!type || busy}>
+      <ErrorText testId="pair-error" message={error ?? authTypes.error} />
+      <button type="submit" class="primary" data-testid="pair-submit" disabled={!type} aria-disabled={busy}>
         {busy ? 'Generating…' : 'Generate pairing data'}
       </button>
     </form>
   );
 }
 
-const text = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
+const text = (value: unknown): string => (typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value));
 
 /** The pairing data to hand to the application, with copy buttons and the commands it runs. */
 export function PairingParams({ result, onDone }: { result: PairingAuthResult; onDone: () => void }) {
   const { params } = result;
+  // The form that had the focus is gone: the data that replaced it takes it.
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
   return (
     <section class="card pairing-params" aria-labelledby="pairing-params-title" data-testid="pairing-params" data-type={result.type}>
-      <h3 id="pairing-params-title">Pairing data: {TYPE_NAMES[result.type] ?? result.type}</h3>
+      <h3 id="pairing-params-title" ref={heading} tabIndex={-1}>
+        Pairing data: {TYPE_NAMES[result.type] ?? result.type}
+      </h3>
       {result.type === 'OAUTH2_CLIENT_CREDENTIALS' ? (
         <ClientCredentials params={params} />
       ) : result.type === 'CLIENT_CERTIFICATE' ? (
@@ -153,13 +149,15 @@ function OneTimeToken({ params, expiresAt }: { params: Record<string, unknown>; 
   const countdown = formatCountdown(deadline, now);
   return (
     <>
-      <p class={countdown === 'expired' ? 'warning' : 'notice'}>
-        The one-time token works once, until {formatTime(new Date(deadline).toISOString())}:{' '}
-        <strong data-testid="token-countdown" aria-live="off">
-          {countdown === 'expired' ? 'expired, pair again' : `${countdown} left`}
-        </strong>
-        .
-      </p>
+      {Number.isNaN(deadline) ? null : (
+        <p class={countdown === 'expired' ? 'warning' : 'notice'}>
+          The one-time token works once, until {formatTime(new Date(deadline).toISOString())}:{' '}
+          <strong data-testid="token-countdown" aria-live="off">
+            {countdown === 'expired' ? 'expired, pair again' : `${countdown} left`}
+          </strong>
+          .
+        </p>
+      )}
       <dl>
         <CopyableValue label="One-time token" value={token} testId="param-token" />
         <CopyableValue label="Connector URL" value={connectorURL} testId="param-connectorURL" />

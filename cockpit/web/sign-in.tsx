@@ -1,5 +1,5 @@
 // Sign-in: an administrator's OAuth client id and secret, exchanged for an access token kept in memory.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { signIn, type Session } from './api';
 import { ErrorText, messageOf } from './controls';
 
@@ -14,9 +14,13 @@ export function SignIn({ notice, onSignedIn }: SignInProps) {
   const [clientSecret, setClientSecret] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    document.title = 'Sign in · Cockpit';
+  }, []);
 
   const submit = async (event: Event) => {
     event.preventDefault();
+    if (busy) return;
     setBusy(true);
     setError(null);
     try {
@@ -51,13 +55,13 @@ export function SignIn({ notice, onSignedIn }: SignInProps) {
           id="client-secret"
           data-testid="client-secret"
           type="password"
-          autocomplete="current-password"
+          autocomplete="off"
           required
           value={clientSecret}
           onInput={(event) => setClientSecret(event.currentTarget.value)}
         />
         <ErrorText id="sign-in-error" testId="sign-in-error" message={error} />
-        <button type="submit" class="primary" data-testid="sign-in" disabled={busy}>
+        <button type="submit" class="primary" data-testid="sign-in" aria-disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>

@@ -124,6 +124,8 @@ describe('Cockpit in a browser (npm start)', () => {
     for (const value of [clientId, clientSecret, tokenUrl]) expect(shown).toContain(value);
     expect(shown).toMatch(/shown once/);
     await screenshot('4-pairing-client-credentials');
+    // The form that had the focus is replaced by the data, which takes the focus (keyboard and screen readers).
+    expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('pairing-params-title');
 
     // The copy button puts exactly the secret on the clipboard.
     await params.getByRole('button', { name: 'Copy Client secret' }).click();
@@ -197,8 +199,10 @@ describe('Cockpit in a browser (npm start)', () => {
     await expectText(authRow(clientId), /ACTIVE/);
 
     await oauthRow.getByTestId('revoke').click();
-    await screenshot('7-confirm-revoke');
+    // The viewport only: a full-page shot would show the dialog's backdrop over part of the page.
+    await page.screenshot({ path: path.join(SCREENSHOTS, '7-confirm-revoke.png') });
     await testId('confirm').click();
+    await expectText(testId('detail-notice'), new RegExp(`Revoked ${clientId}`));
     await waitUntil(async () => (await authRow(clientId).count()) === 0 || (await authRow(clientId).getAttribute('data-status')) === 'REVOKED');
     const token = await adminAccessToken(stack);
     const detail = await postJson(stack.admin.directorUrl, { Authorization: `Bearer ${token}` }, { query: `{ application(id: "${appId}") { auths { id status } } }` });
@@ -208,6 +212,7 @@ describe('Cockpit in a browser (npm start)', () => {
   it('unpairs (every credential revoked, status INITIAL) and unregisters (back to the list, gone)', async () => {
     await testId('unpair').click();
     await testId('confirm').click();
+    await expectText(testId('detail-notice'), new RegExp(`Unpaired ${appName}`));
     await expectText(testId('app-status'), /INITIAL/);
     const rows = page.locator('[data-testid="auth-row"]');
     await waitUntil(async () => (await rows.evaluateAll((all) => all.map((row) => row.getAttribute('data-status')))).every((status) => status === 'REVOKED'));
@@ -239,6 +244,22 @@ describe('Cockpit in a browser (npm start)', () => {
     await expectText(testId('page-range'), /^11–/);
     await testId('previous-page').click();
     await expectText(testId('page-range'), /^1–10 of/);
+
+    // On a slow network a double click on Next turns one page, and what is shown is the page that arrived.
+    await page.route('**/director/graphql', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await route.continue();
+    });
+    const firstRowOfPageOne = await page.locator('[data-testid="app-row"]').first().getAttribute('data-app-id');
+    await testId('next-page').click();
+    await testId('next-page').click({ force: true });
+    await expectText(testId('page-range'), /^11–/);
+    await waitUntil(async () => !(await testId('next-page').isDisabled()) || !(await testId('previous-page').isDisabled()));
+    expect(await page.locator('[data-testid="app-row"]').first().getAttribute('data-app-id')).not.toBe(firstRowOfPageOne);
+    await testId('previous-page').click();
+    await expectText(testId('page-range'), /^1–10 of/);
+    expect(await page.locator('[data-testid="app-row"]').first().getAttribute('data-app-id')).toBe(firstRowOfPageOne);
+    await page.unroute('**/director/graphql');
   });
 
   it('sends the user back to sign-in with a message when the token expires or is refused', async () => {

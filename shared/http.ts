@@ -32,10 +32,11 @@ export function publicBaseUrl(event: Pick<APIGatewayProxyEvent, 'headers' | 'req
   return `${proto}://${host}${prefix}`;
 }
 
+/** Every JSON answer: never cached (answers carry tokens, secrets and tenant data), never sniffed as another type. */
 export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
   return {
     statusCode,
-    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers },
     body: JSON.stringify(body),
   };
 }

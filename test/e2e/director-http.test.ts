@@ -82,6 +82,9 @@ describe('npm start: bad requests over HTTP', () => {
       const answer = await graphql(REGISTER, { in: input });
       expect({ field, status: answer.status, code: answer.body.errors?.[0]?.extensions?.code }).toEqual({ field, status: 200, code: 'BAD_USER_INPUT' });
       expect(answer.body.errors[0].message).toContain(field);
+      expect(answer.body.errors[0].extensions.violations.map((violation: { field: string }) => violation.field)).toEqual([field]);
+      expect(answer.headers.get('cache-control')).toBe('no-store');
+      expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
       expect(answer.body.data).toBeNull();
     }
     expect(await totalCount()).toBe(before);
@@ -168,6 +171,7 @@ describe('npm start: bad requests over HTTP', () => {
 
     for (const answer of [wrongSecret, unsupported, scope]) {
       expect(answer.headers.get('cache-control')).toBe('no-store');
+      expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
       expect(answer.body.access_token).toBeUndefined();
       expect(answer.text).not.toContain(clientSecret);
       expectNoInternals(answer);

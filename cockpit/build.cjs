@@ -23,6 +23,12 @@ const CONTENT_TYPES = /** @type {Record<string, string>} */ ({
   '.svg': 'image/svg+xml; charset=utf-8',
 });
 
+/**
+ * Stands in the index HTML where the path in front of /cockpit goes; shared/cockpit/site.ts fills it in per
+ * request (the same string is defined there).
+ */
+const BASE_PATH = '{{basePath}}';
+
 /** File names the page links to: served below /cockpit/ and written into the HTML without escaping. */
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*\.[a-z0-9]+$/;
 
@@ -104,8 +110,9 @@ function buildCockpitAssets() {
   const [faviconName, favicon] = pageFile(`favicon-${shortHash(FAVICON_SVG)}.svg`, FAVICON_SVG);
   files[faviconName] = favicon;
 
-  // Relative URLs: the page is /cockpit locally and /<stage>/cockpit on the execute-api host, and
-  // "cockpit/<name>" resolves below either. No inline script or style: the CSP forbids them.
+  // Absolute paths, with the part in front of /cockpit left to the server (BASE_PATH): "/prod" on the
+  // execute-api host, "" elsewhere. So /cockpit/ (trailing slash) loads them as well as /cockpit.
+  // No inline script or style: the CSP forbids them.
   const indexHtml = [
     '<!doctype html>',
     '<html lang="en">',
@@ -113,9 +120,9 @@ function buildCockpitAssets() {
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     '<title>Cockpit · Pairing service</title>',
-    `<link rel="icon" type="image/svg+xml" href="cockpit/${faviconName}">`,
-    ...stylesheets.map((name) => `<link rel="stylesheet" href="cockpit/${name}">`),
-    `<script type="module" src="cockpit/${scripts[0]}"></script>`,
+    `<link rel="icon" type="image/svg+xml" href="${BASE_PATH}/cockpit/${faviconName}">`,
+    ...stylesheets.map((name) => `<link rel="stylesheet" href="${BASE_PATH}/cockpit/${name}">`),
+    `<script type="module" src="${BASE_PATH}/cockpit/${scripts[0]}"></script>`,
     '</head>',
     '<body>',
     '<noscript>Cockpit needs JavaScript: please enable it for this site.</noscript>',

@@ -1,8 +1,11 @@
 // The two HTTP APIs the page talks to: the OAuth 2.0 token endpoint (sign-in) and the Director (GraphQL).
-// URLs are relative: the page lives at /cockpit (or /<stage>/cockpit on the execute-api host), beside them.
 
-const TOKEN_PATH = 'oauth2/token';
-const DIRECTOR_PATH = 'director/graphql';
+// They sit beside /cockpit, wherever that is (/cockpit locally, /<stage>/cockpit on the execute-api host):
+// this script is served from <base>/cockpit/<file>, so its own URL says where <base> is, whatever the page's
+// URL looks like (/cockpit or /cockpit/).
+const apiUrl = (path: string) => new URL(`../${path}`, import.meta.url).href;
+const TOKEN_PATH = apiUrl('oauth2/token');
+const DIRECTOR_PATH = apiUrl('director/graphql');
 /** The scope only administrators hold; an application's credentials do not sign in to Cockpit. */
 const ADMIN_SCOPE = 'application:write';
 

@@ -10,12 +10,37 @@ export interface CockpitFile {
 
 /** What cockpit/build.cjs builds (and the `cockpit-assets` module holds): the HTML and the files it links. */
 export interface CockpitAssets {
+  /** With BASE_PATH_PLACEHOLDER where the path in front of /cockpit goes (see renderIndexHtml). */
   indexHtml: string;
   /** By file name; the names carry a hash of their content. */
   files: Record<string, CockpitFile>;
 }
 
-export type CockpitRequest = Partial<Pick<APIGatewayProxyEvent, 'httpMethod' | 'path' | 'resource' | 'pathParameters'>>;
+export type CockpitRequest = Partial<Pick<APIGatewayProxyEvent, 'httpMethod' | 'path' | 'resource' | 'pathParameters'>> & {
+  requestContext?: { path?: string } | null;
+};
+
+/** The same string as BASE_PATH in cockpit/build.cjs. */
+export const BASE_PATH_PLACEHOLDER = '{{basePath}}';
+
+/** One path segment as API Gateway stages and base path mappings name them. */
+const BASE_PATH = /^(?:\/[A-Za-z0-9._~-]+)*$/;
+
+/**
+ * The path in front of /cockpit that the browser asked for: "/prod" on the execute-api host (API Gateway
+ * puts the stage into requestContext.path, not into path), a base path mapping on a custom domain, else "".
+ */
+export function basePathOf(event: CockpitRequest): string {
+  const asked = event.requestContext?.path;
+  if (typeof asked !== 'string') return '';
+  const base = asked.replace(/\/cockpit\/?$/, '');
+  return base !== asked && BASE_PATH.test(base) ? base : '';
+}
+
+/** The index HTML for one request: its files as absolute paths below that request's base path. */
+export function renderIndexHtml(indexHtml: string, basePath: string): string {
+  return indexHtml.replaceAll(BASE_PATH_PLACEHOLDER, basePath);
+}
 
 export const PAGE_PATH = '/cockpit';
 export const ASSET_RESOURCE = '/cockpit/{asset}';
@@ -53,10 +78,10 @@ export const ASSET_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 /** Built file names are plain (cockpit/build.cjs); anything else cannot be one of them. */
 const ASSET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*\.[a-z0-9]+$/;
 
-function respond(statusCode: number, contentType: string, cacheControl: string, body: string, extra: Record<string, string> = {}): APIGatewayProxyResult {
+function respond(statusCode: number, contentType: string, cacheControl: string, body: string): APIGatewayProxyResult {
   return {
     statusCode,
-    headers: { ...SECURITY_HEADERS, 'content-type': contentType, 'cache-control': cacheControl, ...extra },
+    headers: { ...SECURITY_HEADERS, 'content-type': contentType, 'cache-control': cacheControl },
     body,
   };
 }
@@ -90,12 +115,7 @@ function route(event: CockpitRequest, assets: CockpitAssets): APIGatewayProxyRes
   const resource = typeof event.resource === 'string' && event.resource ? event.resource : undefined;
   const path = typeof event.path === 'string' ? event.path : undefined;
   const isPage = resource ? resource === PAGE_PATH : path === PAGE_PATH || path === `${PAGE_PATH}/`;
-  if (isPage) {
-    // "/cockpit/" would resolve the page's relative URLs one level too deep: send the browser to "/cockpit"
-    // (relative as well, so that a stage prefix in front, e.g. /prod/cockpit/, stays).
-    if (path === `${PAGE_PATH}/`) return respond(308, 'text/plain; charset=utf-8', 'no-store', '', { location: '../cockpit' });
-    return respond(200, 'text/html; charset=utf-8', HTML_CACHE_CONTROL, assets.indexHtml);
-  }
+  if (isPage) return respond(200, 'text/html; charset=utf-8', HTML_CACHE_CONTROL, renderIndexHtml(assets.indexHtml, basePathOf(event)));
   if (resource && resource !== ASSET_RESOURCE) return notFound();
   const name = requestedName(event);
   const file = name === undefined ? undefined : lookUp(assets.files, name);

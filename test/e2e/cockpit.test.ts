@@ -276,8 +276,9 @@ describe('Cockpit in a browser (npm start)', () => {
     await timed.close();
 
     // A token the Director refuses (e.g. its client was revoked) ends the session the same way.
+    // (This page is opened as /cockpit/, trailing slash: the same page, its files and API calls still resolve.)
     const refused = await context.newPage();
-    await refused.goto(`${stack.baseUrl}/cockpit`);
+    await refused.goto(`${stack.baseUrl}/cockpit/`);
     await signInAsAdmin(refused);
     await refused.route('**/director/graphql', (route) =>
       route.fulfill({ status: 401, contentType: 'application/json', body: '{"errors":[{"message":"expired","extensions":{"code":"UNAUTHENTICATED"}}]}' }),

@@ -213,8 +213,10 @@ describe('npm start', () => {
       expect(references.some((r) => r.endsWith('.css'))).toBe(true);
       const types: Record<string, string> = { js: 'text/javascript', css: 'text/css', svg: 'image/svg+xml' };
       for (const reference of references) {
-        const url = new URL(reference, pageUrl); // relative, as a browser resolves it
+        const url = new URL(reference, pageUrl); // as a browser resolves it
         expect(url.pathname.startsWith('/cockpit/')).toBe(true);
+        // The same file from the page at /cockpit/ (trailing slash): the references are absolute paths.
+        expect(new URL(reference, `${pageUrl}/`).href).toBe(url.href);
         const file = await fetch(url);
         const body = await file.text();
         expect({ reference, status: file.status }).toEqual({ reference, status: 200 });

@@ -2,7 +2,7 @@
 import * as esbuild from 'esbuild';
 import path from 'node:path';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { serveCockpit, type CockpitAssets, type CockpitRequest } from '../../../shared/cockpit/site';
+import { BASE_PATH_PLACEHOLDER, basePathOf, renderIndexHtml, serveCockpit, type CockpitAssets, type CockpitRequest } from '../../../shared/cockpit/site';
 
 const cockpitDir = path.resolve(__dirname, '../../../cockpit');
 // Plain CommonJS loaded by node inside the serverless CLI (no TypeScript), hence require.
@@ -24,11 +24,12 @@ const page = (extra: CockpitRequest = {}) => serveCockpit({ httpMethod: 'GET', r
 const asset = (name: string, extra: CockpitRequest = {}) =>
   serveCockpit({ httpMethod: 'GET', resource: '/cockpit/{asset}', path: `/cockpit/${name}`, pathParameters: { asset: name }, ...extra }, assets);
 
-/** The `cockpit/<name>` URLs in the HTML's src and href attributes. */
-function referencedNames(html: string): string[] {
+/** The file names of the `<basePath>/cockpit/<name>` URLs in the HTML's src and href attributes. */
+function referencedNames(html: string, basePath = ''): string[] {
   const urls = [...html.matchAll(/\s(?:src|href)="([^"]*)"/g)].map((m) => m[1]!);
-  for (const url of urls) expect(url).toMatch(/^cockpit\/[^/]+$/); // relative: works under /<stage>/ too
-  return urls.map((url) => url.slice('cockpit/'.length));
+  const prefix = `${basePath}/cockpit/`;
+  for (const url of urls) expect(url.startsWith(prefix) && !url.slice(prefix.length).includes('/')).toBe(true);
+  return urls.map((url) => url.slice(prefix.length));
 }
 
 function expectSecurityHeaders(response: APIGatewayProxyResult) {
@@ -49,13 +50,14 @@ describe('GET /cockpit', () => {
   test('is the index HTML, never cached, with the security headers', () => {
     const response = page();
     expect(response.statusCode).toBe(200);
-    expect(response.body).toBe(assets.indexHtml);
+    expect(response.body).toBe(renderIndexHtml(assets.indexHtml, ''));
+    expect(response.body).not.toContain(BASE_PATH_PLACEHOLDER);
     expect(response.headers).toMatchObject({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     expectSecurityHeaders(response);
   });
 
   test('the HTML is a complete page that mounts into #root', () => {
-    const html = assets.indexHtml;
+    const html = page().body;
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html).toContain('<html lang="en">');
     expect(html).toContain('<meta charset="utf-8">');
@@ -63,9 +65,9 @@ describe('GET /cockpit', () => {
     expect(html).toContain('<title>Cockpit · Pairing service</title>');
     expect(html).toContain('<div id="root"></div>');
     expect(html).toMatch(/<noscript>[^<]+<\/noscript>/);
-    expect(html).toMatch(/<link rel="icon" [^>]*href="cockpit\/[^"]+\.svg"/);
-    expect(html).toMatch(/<link rel="stylesheet" href="cockpit\/app-[A-Za-z0-9]+\.css">/);
-    expect(html).toMatch(/<script type="module" src="cockpit\/app-[A-Za-z0-9]+\.js"><\/script>/);
+    expect(html).toMatch(/<link rel="icon" [^>]*href="\/cockpit\/[^"]+\.svg"/);
+    expect(html).toMatch(/<link rel="stylesheet" href="\/cockpit\/app-[A-Za-z0-9]+\.css">/);
+    expect(html).toMatch(/<script type="module" src="\/cockpit\/app-[A-Za-z0-9]+\.js"><\/script>/);
   });
 
   test('the HTML has no inline script, style or event handler (the CSP would block them)', () => {
@@ -83,18 +85,42 @@ describe('GET /cockpit', () => {
     expect(html).not.toMatch(/<base\b/i);
   });
 
-  test('/cockpit/ sends the browser to /cockpit, relatively, so that its relative URLs resolve', () => {
-    const response = page({ path: '/cockpit/' });
-    expect(response.statusCode).toBe(308);
-    expect(response.headers).toMatchObject({ location: '../cockpit', 'cache-control': 'no-store' });
-    expectSecurityHeaders(response);
-    expect(new URL('../cockpit', 'https://api.example.com/prod/cockpit/').pathname).toBe('/prod/cockpit');
+  test('/cockpit/ (trailing slash) is the same page: its files are absolute paths, so they resolve from either', () => {
+    const response = page({ path: '/cockpit/', requestContext: { path: '/cockpit/' } });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toBe(page().body);
+    for (const name of referencedNames(response.body)) {
+      expect(new URL(`/cockpit/${name}`, 'http://127.0.0.1:3000/cockpit/').pathname).toBe(`/cockpit/${name}`);
+    }
+  });
+
+  test('on the execute-api host the stage (requestContext.path) goes in front of every file', () => {
+    const staged = page({ requestContext: { path: '/prod/cockpit' } }).body;
+    expect([...referencedNames(staged, '/prod')].sort()).toEqual(Object.keys(assets.files).sort());
+    expect(referencedNames(page({ path: '/cockpit/', requestContext: { path: '/prod/cockpit/' } }).body, '/prod')).toHaveLength(
+      Object.keys(assets.files).length,
+    );
+  });
+
+  test.each<[string | undefined, string]>([
+    [undefined, ''],
+    ['/cockpit', ''],
+    ['/cockpit/', ''],
+    ['/prod/cockpit', '/prod'],
+    ['/api/v1/cockpit/', '/api/v1'],
+    ['/pro"d/cockpit', ''],
+    ['/a b/cockpit', ''],
+    ['//evil.example/cockpit', ''],
+    ['/prod/cockpitx', ''],
+    ['/prod/cockpit/app.js', ''],
+  ])('requestContext.path %j gives the base path %j', (asked, base) => {
+    expect(basePathOf({ requestContext: asked === undefined ? undefined : { path: asked } })).toBe(base);
   });
 });
 
 describe('GET /cockpit/<name>', () => {
   test('serves every file the HTML references, with its content type, cached for good', () => {
-    const names = referencedNames(assets.indexHtml);
+    const names = referencedNames(page().body);
     expect(names.length).toBeGreaterThanOrEqual(3); // favicon, stylesheet, script
     // Nothing built is left unreferenced, nothing referenced is missing.
     expect([...names].sort()).toEqual(Object.keys(assets.files).sort());

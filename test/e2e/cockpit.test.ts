@@ -288,6 +288,49 @@ describe('Cockpit in a browser (npm start)', () => {
     await refused.close();
   });
 
+  it('passes an axe-core accessibility audit (WCAG 2.1 A and AA) on each main view', async () => {
+    // axe is injected as an inline script, which the page's CSP rightly forbids: this context alone bypasses it.
+    const auditContext = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+    const audited = await auditContext.newPage();
+    const audit = async (view: string) => {
+      await audited.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+      const { passed, violations } = (await audited.evaluate(
+        `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }).then((result) => ({
+           passed: result.passes.map((rule) => rule.id),
+           violations: result.violations.map((v) => ({ rule: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) })),
+         }))`,
+      )) as { passed: string[]; violations: unknown[] };
+      expect({ view, violations }).toEqual({ view, violations: [] });
+      // The audit looked at what matters here (it is not vacuous): labels, names of buttons, contrast.
+      expect(passed).toEqual(expect.arrayContaining(['button-name', 'color-contrast']));
+      if (view.startsWith('sign-in') || view.startsWith('applications')) expect(passed).toContain('label');
+    };
+    try {
+      await audited.goto(`${stack.baseUrl}/cockpit`);
+      await audited.getByTestId('sign-in').click(); // empty fields: the browser's own required-field check
+      await audit('sign-in');
+      await signInAsAdmin(audited);
+      await audited.getByTestId('register-name').fill('Not Valid');
+      await audited.getByTestId('register-submit').click();
+      await audited.getByTestId('register-name-error').waitFor();
+      await audit('applications, with a field error');
+
+      const name = `${appName}-audit`;
+      await audited.getByTestId('register-name').fill(name);
+      await audited.getByTestId('register-submit').click();
+      await audited.locator('[data-testid="app-row"]', { hasText: name }).getByRole('link').click();
+      await audited.getByTestId('pair-type').selectOption('CLIENT_CERTIFICATE');
+      await audited.getByTestId('pair-submit').click();
+      await audited.getByTestId('pairing-params').waitFor();
+      await audit('application detail with pairing data');
+      await audited.getByTestId('revoke').first().click();
+      await audited.getByTestId('confirm').waitFor();
+      await audit('confirmation dialog');
+    } finally {
+      await auditContext.close();
+    }
+  });
+
   it('ran without a console error or a Content-Security-Policy violation', () => {
     expect(pageProblems).toEqual([]);
   });

@@ -35,6 +35,14 @@ describe('Cockpit in a browser (npm start)', () => {
   const screenshot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
   const testId = (id: string) => page.getByTestId(id);
   const authRow = (id: string) => page.locator(`[data-testid="auth-row"][data-auth-id="${id}"]`);
+  /** Presses Tab until the focused element matches `selector` (at most 60 times), as a keyboard user moves. */
+  const tabTo = async (selector: string) => {
+    for (let presses = 0; presses < 60; presses++) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate(`!!document.activeElement && document.activeElement.matches(${JSON.stringify(selector)})`)) return;
+    }
+    throw new Error(`Tab never reached ${selector}`);
+  };
   /** Back to the list and into the application again, as a user reloads what they see. */
   const openApplication = async () => {
     await page.getByRole('link', { name: 'Cockpit' }).click();
@@ -189,6 +197,7 @@ describe('Cockpit in a browser (npm start)', () => {
   });
 
   it('revokes one credential behind a confirmation; Escape cancels without revoking', async () => {
+    await openApplication();
     const oauthRow = page.locator('[data-testid="auth-row"][data-type="OAUTH2_CLIENT_CREDENTIALS"]');
     const clientId = (await oauthRow.getAttribute('data-auth-id'))!;
 
@@ -286,6 +295,50 @@ describe('Cockpit in a browser (npm start)', () => {
     await refused.getByTestId('next-page').click();
     await expectText(refused.getByTestId('sign-in-notice'), /session has expired/);
     await refused.close();
+  });
+
+  it('can be used with the keyboard alone: register, open, pair, revoke and unregister', async () => {
+    const name = `${appName}-keys`;
+    await page.reload();
+    await testId('client-id').focus();
+    await page.keyboard.type(stack.admin.clientId);
+    await tabTo('[data-testid="client-secret"]');
+    await page.keyboard.type(stack.admin.clientSecret);
+    await page.keyboard.press('Enter');
+    await testId('page-range').waitFor();
+
+    await tabTo('[data-testid="register-name"]');
+    await page.keyboard.type(name);
+    await page.keyboard.press('Enter');
+    const row = page.locator('[data-testid="app-row"]', { hasText: name });
+    await row.waitFor();
+    const id = await row.getAttribute('data-app-id');
+    await tabTo(`[data-testid="app-row"][data-app-id="${id}"] a`);
+    await page.keyboard.press('Enter');
+    await testId('pair-type').waitFor();
+
+    await tabTo('[data-testid="pair-type"]');
+    await page.keyboard.press('ArrowDown'); // the second type: client certificate
+    expect(await testId('pair-type').inputValue()).toBe('CLIENT_CERTIFICATE');
+    await tabTo('[data-testid="pair-submit"]');
+    await page.keyboard.press('Enter');
+    await testId('param-token').waitFor();
+    await tabTo('button[aria-label="Copy One-time token"]');
+    await page.keyboard.press('Space');
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(await testId('param-token').innerText());
+
+    await tabTo('[data-testid="revoke"]');
+    await page.keyboard.press('Enter');
+    await tabTo('[data-testid="confirm"]'); // from Cancel, which has the focus first
+    await page.keyboard.press('Enter');
+    await expectText(testId('detail-notice'), /Revoked/);
+    await expect(testId('pairing-params').count()).resolves.toBe(0); // its credential is gone, so is its data
+
+    await tabTo('[data-testid="unregister"]');
+    await page.keyboard.press('Enter');
+    await tabTo('[data-testid="confirm"]');
+    await page.keyboard.press('Enter');
+    await expectText(testId('notice'), new RegExp(`Unregistered ${name}`));
   });
 
   it('passes an axe-core accessibility audit (WCAG 2.1 A and AA) on each main view', async () => {

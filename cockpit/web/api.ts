@@ -24,7 +24,6 @@ export interface FieldViolation {
 export class ApiError extends Error {
   constructor(
     message: string,
-    readonly code: string,
     readonly violations: readonly FieldViolation[] = [],
   ) {
     super(message);
@@ -43,7 +42,7 @@ async function send(path: string, init: RequestInit): Promise<Response> {
     // no-store: responses carry tokens and secrets, and must not land in the browser's cache.
     return await fetch(path, { ...init, cache: 'no-store', credentials: 'omit' });
   } catch {
-    throw new ApiError('The pairing service cannot be reached. Check your connection and try again.', 'NETWORK');
+    throw new ApiError('The pairing service cannot be reached. Check your connection and try again.');
   }
 }
 
@@ -64,15 +63,15 @@ export async function signIn(clientId: string, clientSecret: string): Promise<Se
   });
   const body = await readJson(response);
   if (response.status === 401 || body?.error === 'invalid_client') {
-    throw new ApiError('Sign-in failed: the client id or secret is wrong, or the client was revoked.', 'invalid_client');
+    throw new ApiError('Sign-in failed: the client id or secret is wrong, or the client was revoked.');
   }
   if (!response.ok || typeof body?.access_token !== 'string') {
     const reason = typeof body?.error_description === 'string' ? body.error_description : `HTTP ${response.status}`;
-    throw new ApiError(`Sign-in failed: ${reason}`, String(body?.error ?? 'error'));
+    throw new ApiError(`Sign-in failed: ${reason}`);
   }
   const scopes = String(body.scope ?? '').split(' ');
   if (!scopes.includes(ADMIN_SCOPE)) {
-    throw new ApiError('Sign-in failed: these are an application\'s credentials; Cockpit needs an administrator client.', 'FORBIDDEN');
+    throw new ApiError('Sign-in failed: these are an application\'s credentials; Cockpit needs an administrator client.');
   }
   const lifetimeSeconds = typeof body.expires_in === 'number' ? body.expires_in : 0;
   return { accessToken: body.access_token, expiresAt: Date.now() + lifetimeSeconds * 1000 };
@@ -98,8 +97,8 @@ export async function director<T>(session: Session, query: string, variables: Re
     const [first] = errors;
     const code = first.extensions?.code ?? 'INTERNAL';
     if (code === 'UNAUTHENTICATED') throw new SessionExpiredError();
-    throw new ApiError(first.message ?? 'The request failed.', code, first.extensions?.violations ?? []);
+    throw new ApiError(first.message ?? 'The request failed.', first.extensions?.violations ?? []);
   }
-  if (!response.ok || !body?.data) throw new ApiError(`The Director answered HTTP ${response.status}.`, 'INTERNAL');
+  if (!response.ok || !body?.data) throw new ApiError(`The Director answered HTTP ${response.status}.`);
   return body.data as T;
 }

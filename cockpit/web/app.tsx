@@ -67,6 +67,7 @@ function SignedIn({ onSignOut }: { onSignOut: () => void }) {
   const [notice, setNotice] = useState<string | null>(null);
 
   useEffect(() => {
+    // Only the header's "who am I" line: without it the page still works, so a failure just leaves it empty.
     call<Viewer>(GET_VIEWER).then((answer) => setViewer(answer.viewer), () => undefined);
   }, [call]);
   useEffect(() => {

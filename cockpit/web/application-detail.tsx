@@ -1,7 +1,7 @@
 // One application: its status, description, labels and credentials, and pairing, revoking, unpairing, unregistering.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ConfirmDialog, ErrorText, type ConfirmRequest } from './controls';
-import { formatTime } from './format';
+import { authTypeName, formatTime } from './format';
 import { PairForm, PairingParams } from './pairing';
 import {
   DELETE_SYSTEM_AUTH,
@@ -33,8 +33,22 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
   const focusHeading = useCallback(() => heading.current?.focus(), []);
 
   useEffect(() => {
-    if (app) document.title = `${app.name} · Cockpit`;
-  }, [app?.name]);
+    document.title = `${app ? app.name : app === null ? 'Not found' : 'Application'} · Cockpit`;
+  }, [app?.name, app === null]);
+
+  // Credentials are listed through a DynamoDB index, which AWS brings up to date a moment after a write (it
+  // is immediate locally). So the view leaves out what it has just revoked, and reads again, a second apart,
+  // until a credential it has just created appears.
+  const [revoked, setRevoked] = useState<ReadonlySet<string>>(new Set());
+  const [rereads, setRereads] = useState(0);
+  useEffect(() => {
+    if (!pairing || !app || app.auths.some((auth) => auth.id === pairing.systemAuthID) || rereads >= 5) return;
+    const timer = setTimeout(() => {
+      setRereads((count) => count + 1);
+      void load();
+    }, 1000);
+    return () => clearTimeout(timer);
+  }, [pairing, app, rereads, load]);
   // Arriving from the list: the focus starts at the application's name.
   useEffect(() => {
     if (app) focusHeading();
@@ -72,6 +86,7 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
       action: 'Revoke',
       run: async () => {
         await call(DELETE_SYSTEM_AUTH, { id: auth.id });
+        setRevoked((ids) => new Set(ids).add(auth.id));
         // Pairing data of a revoked credential is worthless: it must not stay on screen as if it worked.
         if (pairing?.systemAuthID === auth.id) setPairing(null);
         setNotice(`Revoked ${auth.id}: it no longer works, and it is removed from the list.`);
@@ -102,6 +117,7 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
     });
 
   const labels = Object.entries(app.labels ?? {});
+  const auths = app.auths.filter((auth) => !revoked.has(auth.id));
   return (
     <main data-testid="application-detail" data-app-id={app.id}>
       <p>
@@ -165,6 +181,7 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
             appId={app.id}
             onPaired={(result) => {
               setPairing(result);
+              setRereads(0);
               void load();
             }}
           />
@@ -173,7 +190,7 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
 
       <section aria-labelledby="auths-title">
         <h3 id="auths-title">Credentials</h3>
-        {app.auths.length === 0 ? <p>None: pair the application to give it credentials.</p> : <SystemAuthTable auths={app.auths} onRevoke={revoke} />}
+        {auths.length === 0 ? <p>None: pair the application to give it credentials.</p> : <SystemAuthTable auths={auths} onRevoke={revoke} />}
       </section>
 
       <section class="danger-zone" aria-labelledby="danger-title">
@@ -210,7 +227,7 @@ function SystemAuthTable({ auths, onRevoke }: { auths: SystemAuth[]; onRevoke: (
         <tbody>
           {auths.map((auth) => (
             <tr key={auth.id} data-testid="auth-row" data-auth-id={auth.id} data-status={auth.status} data-type={auth.type}>
-              <td>{auth.type === 'CLIENT_CERTIFICATE' ? 'Client certificate' : auth.type === 'OAUTH2_CLIENT_CREDENTIALS' ? 'OAuth client' : auth.type}</td>
+              <td>{authTypeName(auth.type)}</td>
               <td>
                 <code>{auth.id}</code>
               </td>

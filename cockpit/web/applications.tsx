@@ -19,11 +19,13 @@ export function Applications({ notice }: { notice: string | null }) {
     heading.current?.focus();
   }, []);
 
-  // Everything shown, the range and the pager included, is of the page that was loaded, not the one asked for.
-  const page = list.loaded?.data.applications;
-  const pageIndex = list.loaded ? Math.max(0, cursors.indexOf(list.loaded.variables.after as string | null)) : 0;
+  // Everything shown, the range and the pager included, is of the page that was loaded, not the one asked for;
+  // a loaded page no longer on the way back (after going back to the first page) is not shown at all.
+  const pageIndex = list.loaded ? cursors.indexOf(list.loaded.variables.after as string | null) : -1;
+  const page = pageIndex >= 0 ? list.loaded?.data.applications : undefined;
   const firstShown = pageIndex * PAGE_SIZE + 1;
-  const turnTo = (index: number) => () => setCursors(index > pageIndex ? [...cursors.slice(0, pageIndex + 1), page!.pageInfo.endCursor] : cursors.slice(0, index + 1));
+  const turnTo = (index: number, endCursor: string | null) => () =>
+    setCursors(index > pageIndex ? [...cursors.slice(0, pageIndex + 1), endCursor] : cursors.slice(0, index + 1));
   return (
     <main>
       {notice && (
@@ -37,6 +39,7 @@ export function Applications({ notice }: { notice: string | null }) {
             Applications
           </h2>
           <ErrorText message={list.error} testId="list-error" />
+          {!page && !list.error && <p role="status">Loading…</p>}
           {page && page.data.length === 0 && <p>No applications yet: register the first one with the form.</p>}
           {page && page.data.length > 0 && (
             <div class="table-scroll">
@@ -83,14 +86,14 @@ export function Applications({ notice }: { notice: string | null }) {
               <span data-testid="page-range">
                 {page.data.length === 0 ? `0 of ${page.totalCount}` : `${firstShown}–${firstShown + page.data.length - 1} of ${page.totalCount}`}
               </span>
-              <button type="button" data-testid="previous-page" disabled={list.loading || pageIndex === 0} onClick={turnTo(pageIndex - 1)}>
+              <button type="button" data-testid="previous-page" disabled={list.loading || pageIndex === 0} onClick={turnTo(pageIndex - 1, null)}>
                 Previous
               </button>
               <button
                 type="button"
                 data-testid="next-page"
                 disabled={list.loading || !page.pageInfo.hasNextPage}
-                onClick={turnTo(pageIndex + 1)}
+                onClick={turnTo(pageIndex + 1, page.pageInfo.endCursor)}
               >
                 Next
               </button>
@@ -115,14 +118,18 @@ function RegisterForm({ onRegistered }: { onRegistered: () => void }) {
   const [registered, setRegistered] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
+  /** Each message next to its field; those about fields this form does not have above the button. */
   const showViolations = (violations: readonly FieldViolation[]) => {
     const byField: Partial<Record<Field, string>> = {};
+    const elsewhere: string[] = [];
     for (const { field, message } of violations) {
       const known = FIELDS.find((name) => name === field);
       if (known) byField[known] = byField[known] ? `${byField[known]}; ${message}` : message;
+      else elsewhere.push(`${field}: ${message}`);
     }
     setFieldErrors(byField);
-    return Object.keys(byField).length > 0;
+    if (elsewhere.length > 0) setFormError(elsewhere.join('; '));
+    return violations.length > 0;
   };
 
   // The first field at fault gets the focus, so that its message is read out next to it.
@@ -172,7 +179,11 @@ function RegisterForm({ onRegistered }: { onRegistered: () => void }) {
       required: options.required,
       'aria-invalid': error ? true : undefined,
       'aria-describedby': describedBy,
-      onInput: (event: { currentTarget: HTMLInputElement | HTMLTextAreaElement }) => setValues({ ...values, [name]: event.currentTarget.value }),
+      onInput: (event: { currentTarget: HTMLInputElement | HTMLTextAreaElement }) => {
+        const { value } = event.currentTarget;
+        // From the latest values: several input events in one task (autofill) must not undo each other.
+        setValues((latest) => ({ ...latest, [name]: value }));
+      },
     };
     return (
       <div class="field">

@@ -5,11 +5,16 @@ export function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
-/** OAuth 2.0 client credentials: the grant the application makes for its access tokens. */
-export function clientCredentialsCommands(params: { clientId: string; clientSecret: string; tokenUrl: string }): string {
+/**
+ * OAuth 2.0 client credentials: the grant the application makes for its access tokens. The secret is read
+ * from the terminal rather than written into the command, which would keep it in the shell's history.
+ */
+export function clientCredentialsCommands(params: { clientId: string; tokenUrl: string }): string {
   return [
-    '# Get an access token (repeat when it expires); use it as "Authorization: Bearer <access_token>".',
-    `curl -s -u ${shellQuote(`${params.clientId}:${params.clientSecret}`)} -d grant_type=client_credentials ${shellQuote(params.tokenUrl)}`,
+    `CLIENT_ID=${shellQuote(params.clientId)}`,
+    "read -rsp 'Client secret: ' CLIENT_SECRET; echo   # paste the secret: it stays out of the shell history",
+    '# Get an access token (again when it expires); send it as "Authorization: Bearer <access_token>".',
+    `curl -s -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials ${shellQuote(params.tokenUrl)}`,
   ].join('\n');
 }
 

@@ -21,6 +21,8 @@ export function useNow(intervalMs = 1000): number {
 
 export function CopyButton({ value, label }: { value: string; label: string }) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
+  const reset = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(reset.current), []);
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(value);
@@ -28,7 +30,9 @@ export function CopyButton({ value, label }: { value: string; label: string }) {
     } catch {
       setState('failed');
     }
-    setTimeout(() => setState('idle'), 2000);
+    // A second click restarts the two seconds instead of being cut short by the first one's timer.
+    clearTimeout(reset.current);
+    reset.current = setTimeout(() => setState('idle'), 2000);
   };
   return (
     <button type="button" class="copy" onClick={copy} aria-label={`Copy ${label}`}>
@@ -66,7 +70,6 @@ export interface ConfirmRequest {
   run: () => Promise<void>;
 }
 
-/** A modal confirmation (native <dialog>: focus is trapped, Escape cancels); Cancel has the focus first. */
 interface ConfirmDialogProps {
   request: ConfirmRequest | null;
   onClose: () => void;
@@ -74,6 +77,7 @@ interface ConfirmDialogProps {
   fallbackFocus?: () => void;
 }
 
+/** A modal confirmation (native <dialog>: focus is trapped, Escape cancels); Cancel has the focus first. */
 export function ConfirmDialog({ request, onClose, fallbackFocus }: ConfirmDialogProps) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [busy, setBusy] = useState(false);
@@ -112,9 +116,10 @@ export function ConfirmDialog({ request, onClose, fallbackFocus }: ConfirmDialog
       class="confirm"
       aria-labelledby="confirm-title"
       aria-describedby="confirm-body"
-      // Escape must not look like "cancelled" while the action is already under way.
+      // Escape must not look like "cancelled" while the action is already under way. Chromium honours
+      // preventDefault on cancel only once per user activation, so a dialog closed anyway while busy reopens.
       onCancel={(event) => busy && event.preventDefault()}
-      onClose={onClose}
+      onClose={() => (busy ? dialog.current?.showModal() : onClose())}
     >
       {request && (
         <>

@@ -1,4 +1,4 @@
-// How times and durations read on the page.
+// How times, durations and pairing types read on the page.
 
 /** A timestamp in the reader's locale, or a dash when there is none. */
 export function formatTime(iso: string | null | undefined): string {
@@ -15,4 +15,14 @@ export function formatCountdown(deadline: number, now: number): string {
   const minutes = Math.floor((left % 3600) / 60);
   const seconds = String(left % 60).padStart(2, '0');
   return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
+}
+
+const AUTH_TYPE_NAMES: Record<string, string> = {
+  OAUTH2_CLIENT_CREDENTIALS: 'OAuth 2.0 client credentials',
+  CLIENT_CERTIFICATE: 'Client certificate',
+};
+
+/** A pairing (auth) type in words; a type added later reads as its API name. */
+export function authTypeName(type: string): string {
+  return AUTH_TYPE_NAMES[type] ?? type;
 }

@@ -3,14 +3,9 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { SessionExpiredError } from './api';
 import { clientCertificateCommands, clientCredentialsCommands } from './commands';
 import { CopyableValue, ErrorText, messageOf, useNow } from './controls';
-import { formatCountdown, formatTime } from './format';
+import { authTypeName, formatCountdown, formatTime } from './format';
 import { GENERATE_AUTH, GET_AUTH_TYPES, type AuthType, type JsonSchema, type PairingAuthResult } from './queries';
 import { useDirector, useDirectorQuery } from './session';
-
-const TYPE_NAMES: Record<string, string> = {
-  OAUTH2_CLIENT_CREDENTIALS: 'OAuth 2.0 client credentials',
-  CLIENT_CERTIFICATE: 'Client certificate',
-};
 
 /** The inputParams a form can offer: properties that are lists of fixed choices (e.g. OAuth scopes). */
 function choiceParams(schema: JsonSchema): [string, JsonSchema, string[]][] {
@@ -64,7 +59,7 @@ export function PairForm({ appId, onPaired }: PairFormProps) {
       <select id="pair-type" data-testid="pair-type" value={selected} onChange={(event) => setChosen(event.currentTarget.value)} disabled={!types}>
         {(types ?? []).map((option) => (
           <option key={option.type} value={option.type}>
-            {TYPE_NAMES[option.type] ?? option.type}
+            {authTypeName(option.type)}
           </option>
         ))}
       </select>
@@ -82,6 +77,11 @@ export function PairForm({ appId, onPaired }: PairFormProps) {
           </fieldset>
         ))}
       <ErrorText testId="pair-error" message={error ?? authTypes.error} />
+      {!types && authTypes.error && (
+        <button type="button" onClick={() => void authTypes.reload()}>
+          Try again
+        </button>
+      )}
       <button type="submit" class="primary" data-testid="pair-submit" disabled={!type} aria-disabled={busy}>
         {busy ? 'Generating…' : 'Generate pairing data'}
       </button>
@@ -100,7 +100,7 @@ export function PairingParams({ result, onDone }: { result: PairingAuthResult; o
   return (
     <section class="card pairing-params" aria-labelledby="pairing-params-title" data-testid="pairing-params" data-type={result.type}>
       <h3 id="pairing-params-title" ref={heading} tabIndex={-1}>
-        Pairing data: {TYPE_NAMES[result.type] ?? result.type}
+        Pairing data: {authTypeName(result.type)}
       </h3>
       {result.type === 'OAUTH2_CLIENT_CREDENTIALS' ? (
         <ClientCredentials params={params} />
@@ -135,7 +135,7 @@ function ClientCredentials({ params }: { params: Record<string, unknown> }) {
         <CopyableValue label="Client secret" value={clientSecret} testId="param-clientSecret" />
         <CopyableValue label="Token URL" value={tokenUrl} testId="param-tokenUrl" />
         <CopyableValue label="Scopes" value={Array.isArray(params.scopes) ? params.scopes.join(' ') : ''} testId="param-scopes" />
-        <CopyableValue label="Application side (curl)" value={clientCredentialsCommands({ clientId, clientSecret, tokenUrl })} testId="param-commands" multiline />
+        <CopyableValue label="Application side (curl)" value={clientCredentialsCommands({ clientId, tokenUrl })} testId="param-commands" multiline />
       </dl>
     </>
   );

@@ -45,7 +45,7 @@ export function SignIn({ notice, onSignedIn }: SignInProps) {
         <input
           id="client-id"
           data-testid="client-id"
-          autocomplete="username"
+          autocomplete="off"
           required
           value={clientId}
           onInput={(event) => setClientId(event.currentTarget.value)}

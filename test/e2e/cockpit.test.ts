@@ -1,7 +1,7 @@
 // End to end in a real browser (Debian's Chromium driven by playwright-core) against `npm start`: an
 // administrator signs in to Cockpit, registers an application, pairs it both ways, hands the shown data
 // to real clients (fetch, curl, openssl), revokes, unpairs and unregisters, all by clicking.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,8 +17,9 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // Without the background-networking flags Chromium keeps dialling Google's hosts, which this closed network refuses.
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** Screenshots of each main view, kept as test artifacts (CI can upload the folder). */
-export const SCREENSHOTS = path.join(__dirname, '..', '..', 'test-results', 'cockpit');
+const SCREENSHOTS = path.join(__dirname, '..', '..', 'test-results', 'cockpit');
 
+// The tests are the steps of one administrator's session, in order: each starts where the one before ended.
 describe('Cockpit in a browser (npm start)', () => {
   let stack: LocalStack;
   let browser: Browser;
@@ -29,6 +30,8 @@ describe('Cockpit in a browser (npm start)', () => {
    * logs every HTTP error answer ("Failed to load resource"), which the tests provoke on purpose.
    */
   const pageProblems: string[] = [];
+  /** Director answers the page got that refused it (4xx): none are expected on this page. */
+  const directorRefusals: string[] = [];
   const appName = `cockpit-${Date.now().toString(36)}`;
   let appId = '';
 
@@ -45,10 +48,10 @@ describe('Cockpit in a browser (npm start)', () => {
   };
   /** Back to the list and into the application again, as a user reloads what they see. */
   const openApplication = async () => {
-    await page.getByRole('link', { name: 'Cockpit' }).click();
+    await page.getByRole('link', { name: 'Cockpit', exact: true }).click();
     // The row itself, not its link: a click anywhere on it opens the application.
     await page.locator(`[data-testid="app-row"][data-app-id="${appId}"]`).click();
-    await testId('app-status').waitFor();
+    await page.locator(`[data-testid="application-detail"][data-app-id="${appId}"]`).waitFor();
   };
   const signInAsAdmin = async (target: Page = page) => {
     await target.getByLabel('Administrator client id').fill(stack.admin.clientId);
@@ -59,7 +62,8 @@ describe('Cockpit in a browser (npm start)', () => {
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    stack = await startLocalStack({ name: 'cockpit-e2e' });
+    // Pinned: the countdown's m:ss form and the two-hour clock jump below assume these lifetimes.
+    stack = await startLocalStack({ name: 'cockpit-e2e', env: { ONE_TIME_TOKEN_TTL_SECONDS: '300', ACCESS_TOKEN_TTL_SECONDS: '3600' } });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.baseUrl });
@@ -68,6 +72,9 @@ describe('Cockpit in a browser (npm start)', () => {
       if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageProblems.push(message.text());
     });
     page.on('pageerror', (error) => pageProblems.push(error.message));
+    page.on('response', (response) => {
+      if (response.url().endsWith('/director/graphql') && response.status() >= 400) directorRefusals.push(`${response.status()} ${response.url()}`);
+    });
     await page.goto(`${stack.baseUrl}/cockpit`);
   }, START_TIMEOUT_MS + 30_000);
 
@@ -136,8 +143,16 @@ describe('Cockpit in a browser (npm start)', () => {
     expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('pairing-params-title');
 
     // The copy button puts exactly the secret on the clipboard.
-    await params.getByRole('button', { name: 'Copy Client secret' }).click();
+    const copySecret = params.getByRole('button', { name: 'Copy Client secret' });
+    await copySecret.click();
+    await expectText(copySecret, /^Copied$/);
     expect(await page.evaluate('navigator.clipboard.readText()')).toBe(clientSecret);
+
+    // The application side, as shown: bash reads the pasted secret, curl makes the grant.
+    const commands = await testId('param-commands').innerText();
+    const answer = execFileSync('bash', ['-euo', 'pipefail', '-c', commands], { input: `${clientSecret}\n`, encoding: 'utf8' });
+    expect(JSON.parse(answer.trim())).toMatchObject({ token_type: 'Bearer', scope: 'application:read', access_token: expect.any(String) });
+    expect(commands).not.toContain(clientSecret);
 
     const grant = await tokenGrant(tokenUrl, clientId, clientSecret);
     expect(grant.status).toBe(200);
@@ -183,6 +198,7 @@ describe('Cockpit in a browser (npm start)', () => {
 
       await testId('pairing-done').click();
       await openApplication();
+      await expect(page.locator('[data-testid="auth-row"][data-type="OAUTH2_CLIENT_CREDENTIALS"]').count()).resolves.toBe(1);
       const certificate = page.locator('[data-testid="certificate"]');
       await expectText(certificate, new RegExp(serialNumber.replace(/^0+/, ''), 'i'));
       expect(await certificate.getAttribute('data-revoked')).toBe('false');
@@ -223,11 +239,11 @@ describe('Cockpit in a browser (npm start)', () => {
     await testId('confirm').click();
     await expectText(testId('detail-notice'), new RegExp(`Unpaired ${appName}`));
     await expectText(testId('app-status'), /INITIAL/);
-    const rows = page.locator('[data-testid="auth-row"]');
-    await waitUntil(async () => (await rows.evaluateAll((all) => all.map((row) => row.getAttribute('data-status')))).every((status) => status === 'REVOKED'));
-    for (const certificate of await page.locator('[data-testid="certificate"]').all()) {
-      expect(await certificate.getAttribute('data-revoked')).toBe('true');
-    }
+    // Revoked credentials are deleted: none is left to show, and the Director agrees.
+    await waitUntil(async () => (await page.locator('[data-testid="auth-row"]').count()) === 0);
+    const token = await adminAccessToken(stack);
+    const detail = await postJson(stack.admin.directorUrl, { Authorization: `Bearer ${token}` }, { query: `{ application(id: "${appId}") { auths { id } } }` });
+    expect(detail.data.application.auths).toEqual([]);
 
     await testId('unregister').click();
     await testId('confirm').click();
@@ -259,16 +275,19 @@ describe('Cockpit in a browser (npm start)', () => {
       await new Promise((resolve) => setTimeout(resolve, 400));
       await route.continue();
     });
-    const firstRowOfPageOne = await page.locator('[data-testid="app-row"]').first().getAttribute('data-app-id');
-    await testId('next-page').click();
-    await testId('next-page').click({ force: true });
-    await expectText(testId('page-range'), /^11–/);
-    await waitUntil(async () => !(await testId('next-page').isDisabled()) || !(await testId('previous-page').isDisabled()));
-    expect(await page.locator('[data-testid="app-row"]').first().getAttribute('data-app-id')).not.toBe(firstRowOfPageOne);
-    await testId('previous-page').click();
-    await expectText(testId('page-range'), /^1–10 of/);
-    expect(await page.locator('[data-testid="app-row"]').first().getAttribute('data-app-id')).toBe(firstRowOfPageOne);
-    await page.unroute('**/director/graphql');
+    try {
+      const firstRowOfPageOne = await page.locator('[data-testid="app-row"]').first().getAttribute('data-app-id');
+      await testId('next-page').click();
+      await testId('next-page').click({ force: true });
+      await expectText(testId('page-range'), /^11–/);
+      await waitUntil(async () => !(await testId('next-page').isDisabled()) || !(await testId('previous-page').isDisabled()));
+      expect(await page.locator('[data-testid="app-row"]').first().getAttribute('data-app-id')).not.toBe(firstRowOfPageOne);
+      await testId('previous-page').click();
+      await expectText(testId('page-range'), /^1–10 of/);
+      expect(await page.locator('[data-testid="app-row"]').first().getAttribute('data-app-id')).toBe(firstRowOfPageOne);
+    } finally {
+      await page.unroute('**/director/graphql');
+    }
   });
 
   it('sends the user back to sign-in with a message when the token expires or is refused', async () => {
@@ -277,24 +296,32 @@ describe('Cockpit in a browser (npm start)', () => {
     await testId('sign-in').waitFor();
 
     const timed = await context.newPage();
-    await timed.clock.install();
-    await timed.goto(`${stack.baseUrl}/cockpit`);
-    await signInAsAdmin(timed);
-    await timed.clock.fastForward('02:00:00');
-    await expectText(timed.getByTestId('sign-in-notice'), /session has expired/);
-    await timed.close();
+    try {
+      await timed.clock.install();
+      await timed.goto(`${stack.baseUrl}/cockpit`);
+      await signInAsAdmin(timed);
+      await timed.clock.fastForward('02:00:00');
+      await expectText(timed.getByTestId('sign-in-notice'), /session has expired/);
+    } finally {
+      await timed.close();
+    }
 
     // A token the Director refuses (e.g. its client was revoked) ends the session the same way.
     // (This page is opened as /cockpit/, trailing slash: the same page, its files and API calls still resolve.)
     const refused = await context.newPage();
-    await refused.goto(`${stack.baseUrl}/cockpit/`);
-    await signInAsAdmin(refused);
-    await refused.route('**/director/graphql', (route) =>
-      route.fulfill({ status: 401, contentType: 'application/json', body: '{"errors":[{"message":"expired","extensions":{"code":"UNAUTHENTICATED"}}]}' }),
-    );
-    await refused.getByTestId('next-page').click();
-    await expectText(refused.getByTestId('sign-in-notice'), /session has expired/);
-    await refused.close();
+    try {
+      await refused.goto(`${stack.baseUrl}/cockpit/`);
+      await signInAsAdmin(refused);
+      await refused.route('**/director/graphql', (route) =>
+        route.fulfill({ status: 401, contentType: 'application/json', body: '{"errors":[{"message":"expired","extensions":{"code":"UNAUTHENTICATED"}}]}' }),
+      );
+      // Any Director call will do: registering an application is one.
+      await refused.getByTestId('register-name').fill(`${appName}-refused`);
+      await refused.getByTestId('register-submit').click();
+      await expectText(refused.getByTestId('sign-in-notice'), /session has expired/);
+    } finally {
+      await refused.close();
+    }
   });
 
   it('can be used with the keyboard alone: register, open, pair, revoke and unregister', async () => {
@@ -317,14 +344,16 @@ describe('Cockpit in a browser (npm start)', () => {
     await page.keyboard.press('Enter');
     await testId('pair-type').waitFor();
 
+    await waitUntil(async () => await testId('pair-type').isEnabled()); // once the types have loaded
     await tabTo('[data-testid="pair-type"]');
-    await page.keyboard.press('ArrowDown'); // the second type: client certificate
+    await page.keyboard.type('Client'); // a select picks the option whose label starts with what is typed
     expect(await testId('pair-type').inputValue()).toBe('CLIENT_CERTIFICATE');
     await tabTo('[data-testid="pair-submit"]');
     await page.keyboard.press('Enter');
     await testId('param-token').waitFor();
     await tabTo('button[aria-label="Copy One-time token"]');
     await page.keyboard.press('Space');
+    await expectText(page.locator('button[aria-label="Copy One-time token"]'), /^Copied$/);
     expect(await page.evaluate('navigator.clipboard.readText()')).toBe(await testId('param-token').innerText());
 
     await tabTo('[data-testid="revoke"]');
@@ -384,8 +413,9 @@ describe('Cockpit in a browser (npm start)', () => {
     }
   });
 
-  it('ran without a console error or a Content-Security-Policy violation', () => {
+  it('ran without a console error, a Content-Security-Policy violation or a refused Director request', () => {
     expect(pageProblems).toEqual([]);
+    expect(directorRefusals).toEqual([]);
   });
 });
 
@@ -402,10 +432,16 @@ async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
 async function expectText(locator: import('playwright-core').Locator, pattern: RegExp): Promise<void> {
   const deadline = Date.now() + 10_000;
   let text = '';
+  let failure = '';
   while (Date.now() < deadline) {
-    text = (await locator.first().innerText({ timeout: 10_000 }).catch(() => '')).trim();
+    text = (
+      await locator
+        .first()
+        .innerText({ timeout: 10_000 })
+        .catch((error: Error) => ((failure = error.message.split('\n')[0]!), ''))
+    ).trim();
     if (pattern.test(text)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`expected text matching ${pattern}, got "${text}"`);
+  throw new Error(`expected text matching ${pattern}, got "${text}"${failure ? ` (last: ${failure})` : ''}`);
 }

@@ -13,9 +13,15 @@ describe('shellQuote', () => {
 });
 
 describe('commands shown for the application side', () => {
-  it('client credentials: one curl grant with the id, secret and token URL quoted', () => {
-    const commands = clientCredentialsCommands({ clientId: 'id-1', clientSecret: "s'cr$t", tokenUrl: 'http://127.0.0.1:3000/oauth2/token' });
-    expect(commands).toContain(`curl -s -u 'id-1:s'\\''cr$t' -d grant_type=client_credentials 'http://127.0.0.1:3000/oauth2/token'`);
+  it('client credentials: the secret is read from the terminal, the id and token URL are quoted into a curl grant', () => {
+    const commands = clientCredentialsCommands({ clientId: "id'1", tokenUrl: 'http://127.0.0.1:3000/oauth2/token' });
+    expect(() => execFileSync('bash', ['-n', '-c', commands])).not.toThrow();
+    expect(commands).toContain(`CLIENT_ID='id'\\''1'`);
+    expect(commands).toContain("read -rsp 'Client secret: ' CLIENT_SECRET");
+    expect(commands).toContain(`curl -s -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials 'http://127.0.0.1:3000/oauth2/token'`);
+    // What curl is given: bash with a stand-in curl that prints its arguments, the secret typed on stdin.
+    const argv = execFileSync('bash', ['-c', `curl() { printf '%s\\n' "$@"; }\n${commands}`], { input: "s3cr'et\n", encoding: 'utf8' });
+    expect(argv.split('\n')).toEqual(expect.arrayContaining(["id'1:s3cr'et", 'http://127.0.0.1:3000/oauth2/token']));
   });
 
   it('client certificate: bash parses the script and it uses the token and connector URL given', () => {

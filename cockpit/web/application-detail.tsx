@@ -36,9 +36,9 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
     document.title = `${app ? app.name : app === null ? 'Not found' : 'Application'} · Cockpit`;
   }, [app?.name, app === null]);
 
-  // Credentials are listed through a DynamoDB index, which AWS brings up to date a moment after a write (it
-  // is immediate locally). So the view leaves out what it has just revoked, and reads again, a second apart,
-  // until a credential it has just created appears.
+  // Credentials are listed through a DynamoDB index, which AWS brings up to date a moment after a write
+  // (eventually consistent). So the view leaves out what it has just revoked, and reads again, a second
+  // apart, until a credential it has just created appears.
   const [revoked, setRevoked] = useState<ReadonlySet<string>>(new Set());
   const [rereads, setRereads] = useState(0);
   useEffect(() => {

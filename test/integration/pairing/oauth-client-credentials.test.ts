@@ -14,6 +14,7 @@ import { RevocationIncompleteError } from '../../../shared/pairing/service';
 import { getSystemAuth, listSystemAuthsOfApplication } from '../../../shared/system-auths/repository';
 import { freshTenant, scanAll } from '../../support/local-aws';
 import { awsError, injectFailure } from './aws-failures';
+import { rejection } from '../../support/promises';
 
 const context = { publicBaseUrl: 'https://pairing.example.test' };
 
@@ -23,15 +24,6 @@ const newApplication = (): PairingApplication => ({ tenant: freshTenant(), id: r
 async function secretsOfClient(clientId: string): Promise<string[]> {
   const out = await secretsManager().send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [clientSecretName(clientId)] }] }));
   return (out.SecretList ?? []).map((secret) => secret.Name!).filter((name) => name.startsWith(clientSecretName(clientId)));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** The client id of the secret a CreateSecret call named. */

@@ -5,6 +5,7 @@ import { pairingAdapters } from '../../../shared/pairing';
 import { OAuthClientCredentialsAdapter } from '../../../shared/pairing/oauth-client-credentials';
 import { PairingAdapterRegistry } from '../../../shared/pairing/registry';
 import type { SystemAuth } from '../../../shared/system-auths/types';
+import { rejection } from '../../support/promises';
 
 /** An adapter that records what reaches it, with the schema of the real OAuth adapter or its own. */
 class RecordingAdapter implements PairingAdapter {
@@ -33,15 +34,6 @@ function oauthLike() {
     'CLIENT_CERTIFICATE',
   );
   return { adapter, certificates, registry: new PairingAdapterRegistry([adapter, certificates]) };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('PairingAdapterRegistry', () => {

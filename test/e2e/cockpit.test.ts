@@ -53,6 +53,14 @@ describe('Cockpit in a browser (npm start)', () => {
     await page.locator(`[data-testid="app-row"][data-app-id="${appId}"]`).click();
     await page.locator(`[data-testid="application-detail"][data-app-id="${appId}"]`).waitFor();
   };
+  /** Pair the open application with `type`; the shown pairing data. */
+  const pairAs = async (type: string) => {
+    await testId('pair-type').selectOption(type);
+    await testId('pair-submit').click();
+    const params = testId('pairing-params');
+    await params.waitFor();
+    return params;
+  };
   const signInAsAdmin = async (target: Page = page) => {
     await target.getByLabel('Administrator client id').fill(stack.admin.clientId);
     await target.getByLabel('Client secret').fill(stack.admin.clientSecret);
@@ -127,10 +135,7 @@ describe('Cockpit in a browser (npm start)', () => {
     await expectText(testId('app-status'), /INITIAL/);
     await expectText(page.locator('.facts'), /team=billing/);
 
-    await testId('pair-type').selectOption('OAUTH2_CLIENT_CREDENTIALS');
-    await testId('pair-submit').click();
-    const params = testId('pairing-params');
-    await params.waitFor();
+    const params = await pairAs('OAUTH2_CLIENT_CREDENTIALS');
     const clientId = await testId('param-clientId').innerText();
     const clientSecret = await testId('param-clientSecret').innerText();
     const tokenUrl = await testId('param-tokenUrl').innerText();
@@ -168,10 +173,7 @@ describe('Cockpit in a browser (npm start)', () => {
   });
 
   it('pairs with a client certificate: the shown commands redeem the one-time token at the Connector and get a certificate', async () => {
-    await testId('pair-type').selectOption('CLIENT_CERTIFICATE');
-    await testId('pair-submit').click();
-    const params = testId('pairing-params');
-    await params.waitFor();
+    const params = await pairAs('CLIENT_CERTIFICATE');
     const token = await testId('param-token').innerText();
     const connectorURL = await testId('param-connectorURL').innerText();
     const rawEncoded = await testId('param-rawEncoded').innerText();

@@ -1,19 +1,20 @@
-// End to end in a real browser (Debian's Chromium driven by playwright-core) against `npm start`: an
-// administrator signs in to Cockpit, registers an application, pairs it both ways, hands the shown data
-// to real clients (fetch, curl, openssl), revokes, unpairs and unregisters, all by clicking.
+// End to end in a real browser (the Chromium of the @sparticuz/chromium package, or CHROMIUM_PATH, driven
+// by playwright-core) against `npm start`: an administrator signs in to Cockpit, registers an
+// application, pairs it both ways, hands the shown data to real clients (fetch, curl, openssl), revokes,
+// unpairs and unregisters, all by clicking.
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { browserExecutable } from '../support/chromium';
 import { postJson } from '../support/clients';
 import { adminAccessToken, startLocalStack, START_TIMEOUT_MS, tokenGrant, type LocalStack } from '../support/local-stack';
 
 jest.setTimeout(120_000);
 
 const run = promisify(execFile);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // Without the background-networking flags Chromium keeps dialling Google's hosts, which this closed network refuses.
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** Screenshots of each main view, kept as test artifacts (CI can upload the folder). */
@@ -72,7 +73,8 @@ describe('Cockpit in a browser (npm start)', () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     // Pinned: the countdown's m:ss form and the two-hour clock jump below assume these lifetimes.
     stack = await startLocalStack({ name: 'cockpit-e2e', env: { ONE_TIME_TOKEN_TTL_SECONDS: '300', ACCESS_TOKEN_TTL_SECONDS: '3600' } });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const { executablePath, env } = await browserExecutable();
+    browser = await chromium.launch({ executablePath, env, args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.baseUrl });
     page = await context.newPage();

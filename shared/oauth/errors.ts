@@ -2,7 +2,7 @@
 
 export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope';
 
-/** The realm in `WWW-Authenticate: Basic` of invalid_client responses. */
+/** The realm in `WWW-Authenticate: Basic` of invalid_client responses to clients that used HTTP Basic. */
 export const OAUTH_REALM = 'pairing-service';
 
 export class OAuthError extends Error {
@@ -14,7 +14,7 @@ export class OAuthError extends Error {
     super(`${error}: ${description}`);
   }
 
-  /** RFC 6749 5.2: invalid_client is 401 (with a Basic challenge), every other error 400. */
+  /** RFC 6749 5.2: invalid_client is 401, every other error 400. */
   get httpStatus(): 401 | 400 {
     return this.error === 'invalid_client' ? 401 : 400;
   }

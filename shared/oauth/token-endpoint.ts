@@ -153,8 +153,15 @@ export async function onClientAuthenticated(systemAuth: SystemAuth): Promise<voi
 /** Headers every token endpoint response carries (RFC 6749 5.1). */
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
-export function oauthErrorResponse(error: OAuthError): APIGatewayProxyResult {
-  const challenge: Record<string, string> = error.error === 'invalid_client' ? { 'www-authenticate': `Basic realm="${OAUTH_REALM}"` } : {};
+/**
+ * RFC 6749 5.2: a 401 carries a `WWW-Authenticate` challenge only when the client authenticated with
+ * the Authorization header, and then for the scheme it used (Basic, the only one supported). A client
+ * that sent client_secret_post gets no challenge: strict client libraries read a challenge as "use
+ * HTTP authentication" and would not report `invalid_client`.
+ */
+export function oauthErrorResponse(error: OAuthError, usedAuthorizationHeader: boolean): APIGatewayProxyResult {
+  const challenge: Record<string, string> =
+    error.error === 'invalid_client' && usedAuthorizationHeader ? { 'www-authenticate': `Basic realm="${OAUTH_REALM}"` } : {};
   return jsonResponse(error.httpStatus, { error: error.error, error_description: error.description }, { ...NO_STORE, ...challenge });
 }
 
@@ -178,7 +185,7 @@ export async function handleTokenRequest(event: TokenEvent): Promise<APIGatewayP
   } catch (error) {
     if (error instanceof OAuthError) {
       logger.info('token request refused', { error: error.error, description: error.description });
-      return oauthErrorResponse(error);
+      return oauthErrorResponse(error, header(event, 'authorization') !== undefined);
     }
     logger.error('token request failed', { error: error instanceof Error ? { name: error.name, message: error.message } : 'unknown' });
     return serverErrorResponse();

@@ -1,4 +1,6 @@
-// End to end over HTTP against `npm start`: an administrator pairs an application with client credentials, the application calls as itself, is refused elsewhere, and is revoked.
+// End to end over HTTP against `npm start`: an administrator pairs an application with client credentials, the application calls as itself, is refused elsewhere, and is revoked;
+// a strict OAuth client library (openid-client) uses the pairing data as an application's own code would.
+import * as oauthClient from 'openid-client';
 import { startLocalStack, START_TIMEOUT_MS, tokenGrant, type LocalStack } from '../support/local-stack';
 
 // Each step runs real processes (curl, openssl, the stack's functions): bounded generously, a loaded machine is slow.
@@ -89,4 +91,38 @@ describe('OAuth client-credentials pairing over HTTP (npm start)', () => {
     expect(oldToken.errors?.[0].extensions.code).toBe('UNAUTHENTICATED');
     expect(await tokenGrant(params.tokenUrl, params.clientId, params.clientSecret)).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
   }, 120_000);
+  it('a strict OAuth client library gets tokens with client_secret_post and client_secret_basic and reports a wrong secret as invalid_client', async () => {
+    const { admin } = stack!;
+    const adminToken = String((await tokenGrant(admin.tokenUrl, admin.clientId, admin.clientSecret)).body.access_token);
+    const registered = await graphql(admin.directorUrl, adminToken,
+      'mutation($name: String!) { registerApplication(in: {name: $name}) { id } }', { name: `strict-${Date.now().toString(36)}` });
+    const generated = await graphql(admin.directorUrl, adminToken,
+      'mutation($id: ID!) { generateAuthForApplication(id: $id, type: {type: "OAUTH2_CLIENT_CREDENTIALS"}, inputParams: {}) { params } }',
+      { id: registered.data.registerApplication.id });
+    const { clientId, clientSecret } = generated.data.generateAuthForApplication.params as { clientId: string; clientSecret: string };
+
+    // RFC 8414 discovery at the stack's issuer, as the library does it (plain HTTP is the local stack only).
+    const configure = (authentication: oauthClient.ClientAuth) =>
+      oauthClient.discovery(new URL(stack!.baseUrl), clientId, undefined, authentication, {
+        algorithm: 'oauth2',
+        execute: [oauthClient.allowInsecureRequests],
+      });
+    const methods = { client_secret_post: oauthClient.ClientSecretPost, client_secret_basic: oauthClient.ClientSecretBasic };
+
+    for (const [method, authentication] of Object.entries(methods)) {
+      const granted = await oauthClient.clientCredentialsGrant(await configure(authentication(clientSecret)));
+      expect({ method, tokenType: granted.token_type, scope: granted.scope }).toEqual({ method, tokenType: 'bearer', scope: 'application:read' });
+      expect(granted.access_token).toEqual(expect.any(String));
+    }
+
+    // client_secret_post: a 401 without a challenge, which the library reports as the OAuth error itself.
+    const postRefused = await oauthClient.clientCredentialsGrant(await configure(oauthClient.ClientSecretPost(`${clientSecret}x`))).catch((error: unknown) => error);
+    expect(postRefused).toBeInstanceOf(oauthClient.ResponseBodyError);
+    expect(postRefused).toMatchObject({ status: 401, error: 'invalid_client' });
+
+    // client_secret_basic: RFC 6749 5.2 asks for a challenge of the scheme used, which the library surfaces as such.
+    const basicRefused = await oauthClient.clientCredentialsGrant(await configure(oauthClient.ClientSecretBasic(`${clientSecret}x`))).catch((error: unknown) => error);
+    expect(basicRefused).toBeInstanceOf(oauthClient.WWWAuthenticateChallengeError);
+    expect(basicRefused).toMatchObject({ status: 401, cause: [expect.objectContaining({ scheme: 'basic' })] });
+  });
 });

@@ -211,13 +211,29 @@ describe('handleTokenRequest responses', () => {
     expect(issue).not.toHaveBeenCalled();
   });
 
-  it('answers invalid_client with 401, a Basic challenge and the error JSON', async () => {
+  it('answers invalid_client to client_secret_post with 401 and the error JSON, without a challenge', async () => {
     authenticate.mockRejectedValue(invalidClient());
     const response = await handleTokenRequest(tokenEvent(`grant_type=client_credentials&client_id=${CLIENT_ID}&client_secret=wrong`));
     expect(response.statusCode).toBe(401);
-    expect(response.headers).toMatchObject({ ...noStore, 'www-authenticate': 'Basic realm="pairing-service"' });
+    expect(response.headers).toMatchObject(noStore);
+    expect(response.headers).not.toHaveProperty('www-authenticate');
     expect(JSON.parse(response.body)).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed' });
     expect(issue).not.toHaveBeenCalled();
+  });
+
+  it('answers invalid_client to HTTP Basic with 401 and a Basic challenge (RFC 6749 5.2: the scheme the client used)', async () => {
+    authenticate.mockRejectedValue(invalidClient());
+    const response = await handleTokenRequest(tokenEvent('grant_type=client_credentials', { Authorization: basic(CLIENT_ID, 'wrong') }));
+    expect(response.statusCode).toBe(401);
+    expect(response.headers).toMatchObject({ ...noStore, 'www-authenticate': 'Basic realm="pairing-service"' });
+    expect(JSON.parse(response.body)).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed' });
+  });
+
+  it('answers missing client authentication with 401 invalid_client and no challenge', async () => {
+    const response = await handleTokenRequest(tokenEvent('grant_type=client_credentials'));
+    expect(response.statusCode).toBe(401);
+    expect(response.headers).not.toHaveProperty('www-authenticate');
+    expect(JSON.parse(response.body).error).toBe('invalid_client');
   });
 
   it('answers the other errors with 400 and no challenge', async () => {

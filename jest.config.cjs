@@ -7,6 +7,8 @@ module.exports = {
   // jose, openid-client and oauth4webapi are ESM-only; let swc turn them into CommonJS for Jest's module system.
   transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi)/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  // The service's JSON logs go to test-results/logs/ (LOG_LEVEL=... prints them): jest's report is the output.
+  setupFilesAfterEnv: ['<rootDir>/test/support/quiet-logs.ts'],
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30000,
 };

@@ -1,10 +1,14 @@
 // Jest global setup: starts DynamoDB Local and moto on free ports, points the SDK of every test worker at them, and creates the `test` stage's tables.
+import fs from 'node:fs';
 import { startDynamoDbLocal, startMoto, type LocalAwsService } from '../../local/aws-services';
 import { freePort } from '../../local/processes';
 import { createStageTables } from '../../local/tables';
 import { LOCAL_AWS_HANDLES, testEnvironment } from './local-aws';
+import { LOG_RECORDS_DIR } from './log-records';
 
 export default async function globalSetup(): Promise<void> {
+  // Each run's log records start afresh.
+  fs.rmSync(LOG_RECORDS_DIR, { recursive: true, force: true });
   const started: LocalAwsService[] = [];
   (globalThis as Record<string, unknown>)[LOCAL_AWS_HANDLES] = started;
   try {

@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../../shared/aws/clients';
+import { testLogLevel } from './log-records';
 
 /** Key on globalThis under which global setup leaves the started services for global teardown. */
 export const LOCAL_AWS_HANDLES = '__pairingServiceLocalAws';
@@ -15,7 +16,7 @@ export function testEnvironment(dynamoEndpoint: string, secretsEndpoint: string)
     AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsEndpoint,
     STAGE: 'test',
-    POWERTOOLS_LOG_LEVEL: 'WARN',
+    POWERTOOLS_LOG_LEVEL: testLogLevel(),
     // Node 20 is this project's local runtime (see ../shared/ARCHITECTURE.md); the SDK's notice about it is noise here.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };

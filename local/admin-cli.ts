@@ -114,13 +114,15 @@ function pointAtTarget(options: Options): string | null {
 async function run(options: Options): Promise<Record<string, unknown>> {
   const tokenUrl = pointAtTarget(options);
   // Imported only now: the domain modules read the environment set above.
-  const { createAdminClient, revokeOAuthClient } = await import('../shared/oauth/clients');
+  const { OAuthClients } = await import('../shared/oauth/clients');
+  const { SystemAuthRepository } = await import('../shared/system-auths/repository');
+  const clients = new OAuthClients(new SystemAuthRepository());
   if (options.command === 'create') {
-    const admin = await createAdminClient(options.tenant!);
+    const admin = await clients.createAdmin(options.tenant!);
     return { clientId: admin.clientId, clientSecret: admin.clientSecret, tenant: admin.tenant, tokenUrl };
   }
   const clientId = options.clientId!;
-  if (!(await revokeOAuthClient(clientId))) throw new LocalStackError(`there is no OAuth client "${clientId}" to revoke`);
+  if (!(await clients.revokeById(clientId))) throw new LocalStackError(`there is no OAuth client "${clientId}" to revoke`);
   return { clientId, revoked: true };
 }
 

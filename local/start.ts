@@ -275,10 +275,11 @@ async function start(): Promise<void> {
   progress('creating the token-signing key, the pairing CA and the default administrator');
   // Imported only now: the domain modules read the environment set above.
   const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
-  const { createAdminClient } = await import('../shared/oauth/clients');
+  const { OAuthClients } = await import('../shared/oauth/clients');
+  const { SystemAuthRepository } = await import('../shared/system-auths/repository');
   const { ensureCertificateAuthority } = await import('../shared/certificates/ca');
   await Promise.all([ensureSigningKey(), ensureCertificateAuthority()]);
-  const admin = await createAdminClient(ADMIN_TENANT);
+  const admin = await new OAuthClients(new SystemAuthRepository()).createAdmin(ADMIN_TENANT);
 
   progress('starting the endpoints and waiting until they answer');
   const servers = await startTogether(frontends(ports).map((frontend) => frontend.start(process.env)));

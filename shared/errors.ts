@@ -5,6 +5,8 @@ export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USE
 /** A failure whose message is written for the client. Anything else that escapes is reported as INTERNAL. */
 export abstract class ServiceError extends Error {
   abstract readonly code: ErrorCode;
+  /** Each subclass names itself, so a log says `NotFoundError`, not `Error` (bundling may rename classes). */
+  abstract override readonly name: string;
   /** HTTP status when the failure ends the request before GraphQL runs; GraphQL errors are sent with 200. */
   readonly httpStatus: number = 200;
 }
@@ -25,6 +27,7 @@ abstract class InputError extends ServiceError {
 }
 
 export class UnauthenticatedError extends ServiceError {
+  override readonly name: string = 'UnauthenticatedError';
   readonly code = 'UNAUTHENTICATED';
   override readonly httpStatus = 401;
   constructor(message = 'Missing, invalid or expired credentials') {
@@ -33,6 +36,7 @@ export class UnauthenticatedError extends ServiceError {
 }
 
 export class ForbiddenError extends ServiceError {
+  override readonly name: string = 'ForbiddenError';
   readonly code = 'FORBIDDEN';
   override readonly httpStatus = 403;
   constructor(message = 'The caller is not allowed to do this') {
@@ -41,22 +45,26 @@ export class ForbiddenError extends ServiceError {
 }
 
 export class NotFoundError extends ServiceError {
+  override readonly name: string = 'NotFoundError';
   readonly code = 'NOT_FOUND';
   override readonly httpStatus = 404;
 }
 
 export class BadUserInputError extends InputError {
+  override readonly name: string = 'BadUserInputError';
   readonly code = 'BAD_USER_INPUT';
   override readonly httpStatus = 400;
 }
 
 export class ConflictError extends InputError {
+  override readonly name: string = 'ConflictError';
   readonly code = 'CONFLICT';
   override readonly httpStatus = 409;
 }
 
 /** An internal failure with a message safe to show; the cause is only logged. */
 export class InternalError extends ServiceError {
+  override readonly name: string = 'InternalError';
   readonly code = 'INTERNAL';
   override readonly httpStatus = 500;
   constructor(message = 'Internal error', options?: { cause?: unknown }) {

@@ -1,10 +1,31 @@
 // The `connector` Lambda: POST /connector/graphql (token-secured pairing, and certificate-secured over mTLS).
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { ApplicationRepository } from '../../shared/applications/repository';
+import { ClientCertificateAuthenticator } from '../../shared/auth/client-certificate';
+import type { ConnectorServices } from '../../shared/connector/context';
 import { handleConnectorRequest } from '../../shared/connector/endpoint';
+import { ConnectorService } from '../../shared/connector/service';
 import { logger } from '../../shared/logger';
+import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
+import { CertificateRepository } from '../../shared/system-auths/certificate-records';
+import { SystemAuthRepository } from '../../shared/system-auths/repository';
+
+/** The composition of this function: its stores and services, built once per container. */
+export function connectorServices(): ConnectorServices {
+  const systemAuths = new SystemAuthRepository();
+  const certificates = new CertificateRepository();
+  const oneTimeTokens = new OneTimeTokenRepository();
+  return {
+    connector: new ConnectorService(oneTimeTokens, systemAuths, certificates),
+    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, new ApplicationRepository()),
+    oneTimeTokens,
+  };
+}
+
+const services = connectorServices();
 
 export const handler = (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
   // Every log line of this invocation carries the Lambda request id.
   if (context) logger.addContext(context);
-  return handleConnectorRequest(event);
+  return handleConnectorRequest(event, services);
 };

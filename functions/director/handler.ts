@@ -1,14 +1,48 @@
 // Lambda handler of POST /director/graphql (HTTPS and mTLS): the Director GraphQL API.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { directorServices } from '../../shared/director/context';
+import { ApplicationRepository } from '../../shared/applications/repository';
+import { ApplicationService } from '../../shared/applications/service';
+import { BearerAuthenticator } from '../../shared/auth/bearer';
+import { ClientCertificateAuthenticator } from '../../shared/auth/client-certificate';
+import type { DirectorServices } from '../../shared/director/context';
 import { directorEndpoint } from '../../shared/director/endpoint';
 import { handleGraphQLRequest } from '../../shared/graphql/endpoint';
 import { logger } from '../../shared/logger';
-import { pairing } from '../../shared/pairing';
+import { OAuthClients } from '../../shared/oauth/clients';
+import { LambdaTokenIssuer, type TokenIssuer } from '../../shared/one-time-tokens/issuer';
+import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
+import { pairingOf } from '../../shared/pairing';
+import { CertificateRepository } from '../../shared/system-auths/certificate-records';
+import { SystemAuthRepository } from '../../shared/system-auths/repository';
 
-// Credential revokers that unpairing and unregistering run: the pairing service revokes every SystemAuth
-// (OAuth clients, one-time tokens, certificates) through the adapter of its type.
-const endpoint = directorEndpoint(directorServices([pairing]));
+/**
+ * The composition of this function: its stores and services, built once per container. One-time tokens come
+ * from the `tokens` function (Lambda Invoke); tests may hand in another TokenIssuer.
+ */
+export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssuer()): DirectorServices {
+  const systemAuths = new SystemAuthRepository();
+  const certificates = new CertificateRepository();
+  const applicationStore = new ApplicationRepository();
+  const { pairing, clientCertificates } = pairingOf({
+    systemAuths,
+    certificates,
+    oneTimeTokens: new OneTimeTokenRepository(),
+    oauthClients: new OAuthClients(systemAuths),
+    tokenIssuer,
+  });
+  return {
+    // Unpairing and unregistering first revoke every credential through the pairing service.
+    applications: new ApplicationService(applicationStore, [pairing]),
+    pairing,
+    clientCertificates,
+    systemAuthsOf: (tenant, appId) => systemAuths.listOfApplication(tenant, appId),
+    certificatesOf: (systemAuthId) => certificates.listOf(systemAuthId),
+    bearerAuthentication: new BearerAuthenticator(systemAuths, applicationStore),
+    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore),
+  };
+}
+
+const endpoint = directorEndpoint(directorServices());
 
 export const handler = (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
   // Every log line of this invocation carries the Lambda request id.

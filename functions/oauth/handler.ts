@@ -1,15 +1,27 @@
 // Lambda handler of the OAuth 2.0 server: the token endpoint and the two discovery documents.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { ApplicationRepository } from '../../shared/applications/repository';
+import { ApplicationService } from '../../shared/applications/service';
 import { jsonResponse } from '../../shared/http';
 import { logger } from '../../shared/logger';
+import { OAuthClients } from '../../shared/oauth/clients';
 import { handleJwksRequest, handleMetadataRequest, JWKS_PATH, METADATA_PATH, TOKEN_PATH } from '../../shared/oauth/metadata';
-import { handleTokenRequest } from '../../shared/oauth/token-endpoint';
+import { TokenEndpoint } from '../../shared/oauth/token-endpoint';
+import { SystemAuthRepository } from '../../shared/system-auths/repository';
+
+/** The composition of this function: the token endpoint over its stores, built once per container. */
+export function tokenEndpoint(): TokenEndpoint {
+  const systemAuths = new SystemAuthRepository();
+  return new TokenEndpoint(new OAuthClients(systemAuths), systemAuths, new ApplicationService(new ApplicationRepository()));
+}
+
+const tokens = tokenEndpoint();
 
 export async function handler(event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> {
   if (context) logger.addContext(context);
   switch (event.resource || event.path) {
     case TOKEN_PATH:
-      return handleTokenRequest(event);
+      return tokens.handle(event);
     case METADATA_PATH:
       return handleMetadataRequest(event);
     case JWKS_PATH:

@@ -2,9 +2,15 @@
 import type { Context } from 'aws-lambda';
 import { logger } from '../../shared/logger';
 import { issueTokenFor, parseTokenIssuanceRequest, type TokenIssuance } from '../../shared/one-time-tokens/issuance';
+import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
+import { OneTimeTokenService } from '../../shared/one-time-tokens/service';
+import { SystemAuthRepository } from '../../shared/system-auths/repository';
+
+// The composition of this function: built once per container.
+const oneTimeTokens = new OneTimeTokenService(new OneTimeTokenRepository(), new SystemAuthRepository());
 
 /** A thrown error reaches the invoker as a FunctionError, which the Director reports as INTERNAL. */
 export async function handler(event: unknown, context?: Context): Promise<TokenIssuance> {
   if (context) logger.addContext(context);
-  return issueTokenFor(parseTokenIssuanceRequest(event));
+  return issueTokenFor(oneTimeTokens, parseTokenIssuanceRequest(event));
 }

@@ -1,12 +1,7 @@
 // DynamoDB storage of applications: the application item plus a `name#<name>` lock item per tenant (docs/design.md).
-import {
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients';
+import { transactWrite, TransactionCancelledError } from '../aws/transactions';
 import { config } from '../config';
 import { ConflictError, NotFoundError } from '../errors';
 import { isServiceId, quotedId } from '../ids';
@@ -37,31 +32,6 @@ function toApplication(item: Record<string, unknown>): Application {
 
 const errorName = (error: unknown) => (error as { name?: string } | undefined)?.name;
 
-/** The cancellation reason codes of a cancelled transaction, in the order of its items. */
-function cancellationCodes(error: unknown): (string | undefined)[] | undefined {
-  if (errorName(error) !== 'TransactionCanceledException') return undefined;
-  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-  return reasons.map((reason) => reason.Code);
-}
-
-// A transaction touching an item another transaction is writing is cancelled with TransactionConflict
-// (not a lost condition): try again so the condition is decided against the other one's outcome.
-const TRANSACTION_ATTEMPTS = 5;
-
-async function transactWrite(input: TransactWriteCommandInput): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await dynamo().send(new TransactWriteCommand(input));
-      return;
-    } catch (error) {
-      const codes = cancellationCodes(error);
-      const conflicted = codes?.includes('TransactionConflict') && !codes.includes('ConditionalCheckFailed');
-      if (!conflicted || attempt >= TRANSACTION_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 30));
-    }
-  }
-}
-
 export class ApplicationRepository {
   constructor(private readonly table = config().applicationsTable) {}
 
@@ -70,22 +40,21 @@ export class ApplicationRepository {
     const item: ApplicationItem = { ...app, createdKey: createdKeyOf(app) };
     try {
       await transactWrite({
-        TransactItems: [
-          { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(id)' } },
-          {
-            Put: {
-              TableName: this.table,
-              Item: { tenant: app.tenant, id: NAME_LOCK_PREFIX + app.name, appId: app.id },
-              ConditionExpression: 'attribute_not_exists(id)',
-            },
+        application: { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(id)' } },
+        nameLock: {
+          Put: {
+            TableName: this.table,
+            Item: { tenant: app.tenant, id: NAME_LOCK_PREFIX + app.name, appId: app.id },
+            ConditionExpression: 'attribute_not_exists(id)',
           },
-        ],
+        },
       });
     } catch (error) {
-      const codes = cancellationCodes(error);
+      if (!(error instanceof TransactionCancelledError)) throw error;
       const nameConflict = (message: string) => new ConflictError(message, { violations: [{ field: 'name', message }] });
-      if (codes?.[1] === 'ConditionalCheckFailed') throw nameConflict(`an application named ${app.name} already exists`);
-      if (codes?.includes('TransactionConflict')) throw nameConflict(`another request is registering an application named ${app.name}; try again`);
+      if (error.conditionFailed('nameLock')) throw nameConflict(`an application named ${app.name} already exists`);
+      // Still conflicting after the retries: another registration of this name is being written right now.
+      if (error.conflicted('nameLock')) throw nameConflict(`another request is registering an application named ${app.name}; try again`);
       throw error;
     }
   }
@@ -153,26 +122,23 @@ export class ApplicationRepository {
   async delete(app: Application): Promise<void> {
     try {
       await transactWrite({
-        TransactItems: [
-          {
-            Delete: {
-              TableName: this.table,
-              Key: { tenant: app.tenant, id: app.id },
-              ConditionExpression: 'attribute_exists(createdKey)',
-            },
+        application: {
+          Delete: { TableName: this.table, Key: { tenant: app.tenant, id: app.id }, ConditionExpression: 'attribute_exists(createdKey)' },
+        },
+        nameLock: {
+          Delete: {
+            TableName: this.table,
+            Key: { tenant: app.tenant, id: NAME_LOCK_PREFIX + app.name },
+            ConditionExpression: 'appId = :appId',
+            ExpressionAttributeValues: { ':appId': app.id },
           },
-          {
-            Delete: {
-              TableName: this.table,
-              Key: { tenant: app.tenant, id: NAME_LOCK_PREFIX + app.name },
-              ConditionExpression: 'appId = :appId',
-              ExpressionAttributeValues: { ':appId': app.id },
-            },
-          },
-        ],
+        },
       });
     } catch (error) {
-      if (cancellationCodes(error)?.includes('ConditionalCheckFailed')) throw new NotFoundError(`application ${quotedId(app.id)} not found`);
+      // Either item gone means another request unregistered it first.
+      if (error instanceof TransactionCancelledError && (error.conditionFailed('application') || error.conditionFailed('nameLock'))) {
+        throw new NotFoundError(`application ${quotedId(app.id)} not found`);
+      }
       throw error;
     }
   }

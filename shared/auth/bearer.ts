@@ -1,8 +1,8 @@
 // Bearer-token authentication of Director calls: the access token must verify, its SystemAuth must still be ACTIVE and its application exist.
+import type { ApplicationRepository } from '../applications/repository';
 import { UnauthenticatedError } from '../errors';
-import { ApplicationRepository } from '../applications/repository';
 import { verifyAccessToken, type AccessTokenClaims } from '../oauth/access-tokens';
-import { getSystemAuth } from '../system-auths/repository';
+import type { SystemAuthRepository } from '../system-auths/repository';
 import type { SystemAuth } from '../system-auths/types';
 import type { Caller } from './caller';
 
@@ -16,39 +16,54 @@ interface TokenClient {
   applicationExists: boolean;
 }
 
-const recent = new Map<string, { client: TokenClient; readAt: number }>();
-let applications: ApplicationRepository | undefined;
-
-/**
- * The token's SystemAuth, and whether its application still exists: a client that outlived its
- * application (pairing racing unregistering) must be refused. Both reads run together.
- */
-async function currentClient(claims: AccessTokenClaims): Promise<TokenClient> {
-  const hit = recent.get(claims.sub);
-  if (hit && Date.now() - hit.readAt < SYSTEM_AUTH_CACHE_MS) return hit.client;
-  applications ??= new ApplicationRepository();
-  const [auth, application] = await Promise.all([
-    getSystemAuth(claims.sub),
-    claims.appId === undefined ? undefined : applications.get(claims.tenant, claims.appId),
-  ]);
-  const client = { auth, applicationExists: claims.appId === undefined || application !== undefined };
-  if (recent.size >= SYSTEM_AUTH_CACHE_ENTRIES) recent.clear();
-  recent.set(claims.sub, { client, readAt: Date.now() });
-  return client;
-}
-
 /** RFC 6750 2.1: `Bearer <b64token>`, scheme case-insensitive. */
 const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
-/** The caller behind an `Authorization: Bearer <access token>` header; UnauthenticatedError naming what is wrong otherwise. */
-export async function authenticateBearer(authorization: string | undefined): Promise<Caller> {
-  if (authorization === undefined || authorization.trim() === '') {
-    throw new UnauthenticatedError('Authorization header is missing: send "Authorization: Bearer <access token>"');
+export class BearerAuthenticator {
+  private readonly recent = new Map<string, { client: TokenClient; readAt: number }>();
+
+  constructor(
+    private readonly systemAuths: Pick<SystemAuthRepository, 'get'>,
+    private readonly applications: Pick<ApplicationRepository, 'get'>,
+    private readonly verify: (token: string) => Promise<AccessTokenClaims> = verifyAccessToken,
+  ) {}
+
+  /** The caller behind an `Authorization: Bearer <access token>` header; UnauthenticatedError naming what is wrong otherwise. */
+  async authenticate(authorization: string | undefined): Promise<Caller> {
+    if (authorization === undefined || authorization.trim() === '') {
+      throw new UnauthenticatedError('Authorization header is missing: send "Authorization: Bearer <access token>"');
+    }
+    const match = BEARER.exec(authorization);
+    if (!match) throw new UnauthenticatedError('Authorization header is not "Bearer <access token>"');
+    const claims = await this.verify(match[1]);
+    return callerOf(claims, await this.currentClient(claims));
   }
-  const match = BEARER.exec(authorization);
-  if (!match) throw new UnauthenticatedError('Authorization header is not "Bearer <access token>"');
-  const claims = await verifyAccessToken(match[1]);
-  const { auth, applicationExists } = await currentClient(claims);
+
+  /** Forgets the SystemAuths looked up recently (tests). */
+  forgetRecent(): void {
+    this.recent.clear();
+  }
+
+  /**
+   * The token's SystemAuth, and whether its application still exists: a client that outlived its
+   * application (pairing racing unregistering) must be refused. Both reads run together.
+   */
+  private async currentClient(claims: AccessTokenClaims): Promise<TokenClient> {
+    const hit = this.recent.get(claims.sub);
+    if (hit && Date.now() - hit.readAt < SYSTEM_AUTH_CACHE_MS) return hit.client;
+    const [auth, application] = await Promise.all([
+      this.systemAuths.get(claims.sub),
+      claims.appId === undefined ? undefined : this.applications.get(claims.tenant, claims.appId),
+    ]);
+    const client = { auth, applicationExists: claims.appId === undefined || application !== undefined };
+    if (this.recent.size >= SYSTEM_AUTH_CACHE_ENTRIES) this.recent.clear();
+    this.recent.set(claims.sub, { client, readAt: Date.now() });
+    return client;
+  }
+}
+
+/** The caller a verified token stands for, given its client as it is now; UnauthenticatedError when that no longer holds. */
+function callerOf(claims: AccessTokenClaims, { auth, applicationExists }: TokenClient): Caller {
   if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS') {
     throw new UnauthenticatedError('The OAuth client of this access token no longer exists');
   }
@@ -61,9 +76,4 @@ export async function authenticateBearer(authorization: string | undefined): Pro
   const scopes = claims.scopes.filter((scope) => auth.scopes.includes(scope));
   if (auth.kind === 'ADMIN') return { kind: 'ADMIN', tenant: auth.tenant, clientId: auth.id, scopes };
   return { kind: 'APPLICATION', tenant: auth.tenant, appId: auth.appId!, systemAuthId: auth.id, scopes, via: 'OAUTH' };
-}
-
-/** Forgets the SystemAuths looked up recently (tests). */
-export function forgetRecentSystemAuths(): void {
-  recent.clear();
 }

@@ -1,8 +1,6 @@
 // Who is calling the Director or the Connector, once the credentials have been checked.
 
-export const ADMIN_SCOPES = ['application:read', 'application:write', 'application.auths:read'] as const;
-
-export type Scope = string;
+import type { Scope } from '../scopes';
 
 export type Caller =
   | { kind: 'ADMIN'; tenant: string; clientId: string; scopes: Scope[] }

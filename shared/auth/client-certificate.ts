@@ -2,11 +2,11 @@
 // event must be one this service issued, unexpired, known and not revoked, of an ACTIVE SystemAuth of an existing application.
 import { createHash, X509Certificate } from 'node:crypto';
 import type { APIGatewayEventClientCertificate } from 'aws-lambda';
-import { ApplicationRepository } from '../applications/repository';
+import type { ApplicationRepository } from '../applications/repository';
 import { loadCertificateAuthority } from '../certificates/ca';
 import { UnauthenticatedError } from '../errors';
-import { findCertificateRecord } from '../system-auths/certificate-records';
-import { getSystemAuth, markSystemAuthUsed } from '../system-auths/repository';
+import type { CertificateRepository } from '../system-auths/certificate-records';
+import type { SystemAuthRepository } from '../system-auths/repository';
 import type { Caller } from './caller';
 
 export type ClientCertificateData = APIGatewayEventClientCertificate;
@@ -70,62 +70,67 @@ export interface CertificateAuthenticationOptions {
   now?: Date;
 }
 
-/**
- * The application behind the client certificate. Every check reads the current state (no cache), so a
- * certificate revoked a moment ago is refused from the next request on. Every refusal is UnauthenticatedError
- * (HTTP 401): to the client a revoked certificate is one more invalid credential, like a deleted OAuth client.
- */
-export async function authenticateClientCertificate(
-  presented: ClientCertificateData,
-  options: CertificateAuthenticationOptions = {},
-): Promise<CertificateCaller> {
-  const now = options.now ?? new Date();
-  let certificate: X509Certificate;
-  try {
-    certificate = new X509Certificate(presented.clientCertPem);
-  } catch {
-    throw new UnauthenticatedError('The client certificate is not a valid X.509 certificate');
-  }
-  // API Gateway checked the chain against its truststore; checking the signature here as well means a
-  // truststore holding other CAs, or a misrouted event, can never let a foreign certificate in.
-  const ca = await pairingCaCertificate();
-  if (!certificate.checkIssued(ca) || !certificate.verify(ca.publicKey)) {
-    throw new UnauthenticatedError('The client certificate was not issued by this service');
-  }
-  if (now.getTime() < Date.parse(certificate.validFrom)) throw new UnauthenticatedError('The client certificate is not valid yet');
-  if (now.getTime() > Date.parse(certificate.validTo)) throw new UnauthenticatedError('The client certificate has expired');
+export class ClientCertificateAuthenticator {
+  constructor(
+    private readonly systemAuths: SystemAuthRepository,
+    private readonly certificates: CertificateRepository,
+    private readonly applications: ApplicationRepository,
+  ) {}
 
-  const systemAuthId = commonNameOf(certificate);
-  if (!systemAuthId) throw new UnauthenticatedError('The client certificate has no single CN naming its SystemAuth');
-  const fingerprint = certificateFingerprint(certificate);
-  const [record, auth] = await Promise.all([findCertificateRecord(systemAuthId, fingerprint), getSystemAuth(systemAuthId)]);
-  if (!record) throw new UnauthenticatedError('The client certificate is not known to this service');
-  if (record.revoked) throw new UnauthenticatedError('The client certificate has been revoked');
-  if (!auth || auth.type !== 'CLIENT_CERTIFICATE' || auth.kind !== 'APPLICATION' || !auth.appId) {
-    throw new UnauthenticatedError('The SystemAuth of this client certificate no longer exists');
-  }
-  if (auth.status !== 'ACTIVE') throw new UnauthenticatedError('The SystemAuth of this client certificate is not active');
-  if (auth.tenant !== record.tenant || auth.appId !== record.appId) {
-    throw new UnauthenticatedError('The client certificate does not match its SystemAuth');
+  /**
+   * The certificate caller of an mTLS request, or undefined when the event carries no client certificate
+   * (the plain HTTPS endpoint: the handler then authenticates by token).
+   */
+  async authenticateRequest(event: unknown, options?: CertificateAuthenticationOptions): Promise<CertificateCaller | undefined> {
+    const presented = clientCertificateOf(event);
+    return presented ? this.authenticate(presented, options) : undefined;
   }
 
-  // The first certificate call connects the application; later calls find it CONNECTED and change nothing.
-  const [applicationExists, systemAuthActive] = await Promise.all([
-    new ApplicationRepository().markConnected(auth.tenant, auth.appId, now.toISOString()),
-    markSystemAuthUsed(auth.id, now),
-  ]);
-  // Pairing racing unregistering can leave a certificate of an application that is gone.
-  if (!applicationExists) throw new UnauthenticatedError('The application of this client certificate no longer exists');
-  // A revocation between the check above and this call wins: the write is conditional on ACTIVE.
-  if (!systemAuthActive) throw new UnauthenticatedError('The client certificate has been revoked');
-  return { kind: 'APPLICATION', tenant: auth.tenant, appId: auth.appId, systemAuthId: auth.id, scopes: [...auth.scopes], via: 'CERTIFICATE', certificateFingerprint: fingerprint };
-}
+  /**
+   * The application behind the client certificate. Every check reads the current state (no cache), so a
+   * certificate revoked a moment ago is refused from the next request on. Every refusal is UnauthenticatedError
+   * (HTTP 401): to the client a revoked certificate is one more invalid credential, like a deleted OAuth client.
+   */
+  async authenticate(presented: ClientCertificateData, options: CertificateAuthenticationOptions = {}): Promise<CertificateCaller> {
+    const now = options.now ?? new Date();
+    let certificate: X509Certificate;
+    try {
+      certificate = new X509Certificate(presented.clientCertPem);
+    } catch {
+      throw new UnauthenticatedError('The client certificate is not a valid X.509 certificate');
+    }
+    // API Gateway checked the chain against its truststore; checking the signature here as well means a
+    // truststore holding other CAs, or a misrouted event, can never let a foreign certificate in.
+    const ca = await pairingCaCertificate();
+    if (!certificate.checkIssued(ca) || !certificate.verify(ca.publicKey)) {
+      throw new UnauthenticatedError('The client certificate was not issued by this service');
+    }
+    if (now.getTime() < Date.parse(certificate.validFrom)) throw new UnauthenticatedError('The client certificate is not valid yet');
+    if (now.getTime() > Date.parse(certificate.validTo)) throw new UnauthenticatedError('The client certificate has expired');
 
-/**
- * The certificate caller of an mTLS request, or undefined when the event carries no client certificate
- * (the plain HTTPS endpoint: the handler then authenticates by token).
- */
-export async function authenticateMtlsRequest(event: unknown, options?: CertificateAuthenticationOptions): Promise<CertificateCaller | undefined> {
-  const presented = clientCertificateOf(event);
-  return presented ? authenticateClientCertificate(presented, options) : undefined;
+    const systemAuthId = commonNameOf(certificate);
+    if (!systemAuthId) throw new UnauthenticatedError('The client certificate has no single CN naming its SystemAuth');
+    const fingerprint = certificateFingerprint(certificate);
+    const [record, auth] = await Promise.all([this.certificates.find(systemAuthId, fingerprint), this.systemAuths.get(systemAuthId)]);
+    if (!record) throw new UnauthenticatedError('The client certificate is not known to this service');
+    if (record.revoked) throw new UnauthenticatedError('The client certificate has been revoked');
+    if (!auth || auth.type !== 'CLIENT_CERTIFICATE' || auth.kind !== 'APPLICATION' || !auth.appId) {
+      throw new UnauthenticatedError('The SystemAuth of this client certificate no longer exists');
+    }
+    if (auth.status !== 'ACTIVE') throw new UnauthenticatedError('The SystemAuth of this client certificate is not active');
+    if (auth.tenant !== record.tenant || auth.appId !== record.appId) {
+      throw new UnauthenticatedError('The client certificate does not match its SystemAuth');
+    }
+
+    // The first certificate call connects the application; later calls find it CONNECTED and change nothing.
+    const [applicationExists, systemAuthActive] = await Promise.all([
+      this.applications.markConnected(auth.tenant, auth.appId, now.toISOString()),
+      this.systemAuths.markUsed(auth.id, now),
+    ]);
+    // Pairing racing unregistering can leave a certificate of an application that is gone.
+    if (!applicationExists) throw new UnauthenticatedError('The application of this client certificate no longer exists');
+    // A revocation between the check above and this call wins: the write is conditional on ACTIVE.
+    if (!systemAuthActive) throw new UnauthenticatedError('The client certificate has been revoked');
+    return { kind: 'APPLICATION', tenant: auth.tenant, appId: auth.appId, systemAuthId: auth.id, scopes: [...auth.scopes], via: 'CERTIFICATE', certificateFingerprint: fingerprint };
+  }
 }

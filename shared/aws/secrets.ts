@@ -10,6 +10,8 @@ import { secretsManager } from './clients';
 
 /** Thrown by createSecret when a secret of that name already exists. */
 export class SecretExistsError extends Error {
+  override readonly name: string = 'SecretExistsError';
+
   constructor(name: string) {
     super(`secret ${name} already exists`);
   }

@@ -2,7 +2,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { UnauthenticatedError } from '../errors';
 import { header } from '../http';
-import { findOneTimeToken } from '../one-time-tokens/repository';
+import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
 import { hashOneTimeToken, isRedeemed, looksLikeOneTimeToken } from '../one-time-tokens/token';
 import type { OneTimeTokenCaller } from './caller';
 import { CredentialsSpentError } from './service';
@@ -23,6 +23,7 @@ export function presentedToken(event: Pick<APIGatewayProxyEvent, 'headers' | 'qu
  */
 export async function authenticateOneTimeToken(
   event: Pick<APIGatewayProxyEvent, 'headers' | 'queryStringParameters'>,
+  tokens: OneTimeTokenRepository,
   now: Date = new Date(),
 ): Promise<OneTimeTokenCaller> {
   const token = presentedToken(event);
@@ -30,7 +31,7 @@ export async function authenticateOneTimeToken(
     throw new UnauthenticatedError(`A one-time token is required: send it in the ${CONNECTOR_TOKEN_HEADER} header or the token query parameter`);
   }
   if (!looksLikeOneTimeToken(token)) throw new CredentialsSpentError();
-  const stored = await findOneTimeToken(hashOneTimeToken(token), now);
+  const stored = await tokens.find(hashOneTimeToken(token), now);
   if (!stored) throw new CredentialsSpentError();
   if (isRedeemed(stored) && !(stored.purpose === 'CSR' && stored.certificate)) throw new CredentialsSpentError();
   return { kind: 'ONE_TIME_TOKEN', token: stored };

@@ -1,12 +1,21 @@
-// The Connector's per-request context: the authenticated caller, and the note that the credentials were found spent while running.
+// The Connector's per-request context: the authenticated caller, the service, and the note that the credentials were found spent while running.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { authenticateMtlsRequest } from '../auth/client-certificate';
+import type { ClientCertificateAuthenticator } from '../auth/client-certificate';
+import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
 import { authenticateOneTimeToken } from './authentication';
 import type { ConnectorCaller } from './caller';
-import { CredentialsSpentError, type Configuration } from './service';
+import { CredentialsSpentError, type Configuration, type ConnectorService } from './service';
+
+/** What a Connector process is built from (functions/connector/handler.ts composes it). */
+export interface ConnectorServices {
+  connector: ConnectorService;
+  certificateAuthentication: ClientCertificateAuthenticator;
+  oneTimeTokens: OneTimeTokenRepository;
+}
 
 export interface ConnectorContext {
   caller: ConnectorCaller;
+  connector: ConnectorService;
   /** The request's one `configuration` result. */
   configuration?: Promise<Configuration>;
   /** Set when a resolver found the credentials spent: the endpoint then answers HTTP 401 for the whole request. */
@@ -15,12 +24,15 @@ export interface ConnectorContext {
   refuseWhenSpent<T>(work: Promise<T>): Promise<T>;
 }
 
-export async function connectorContext(event: APIGatewayProxyEvent, now: Date = new Date()): Promise<ConnectorContext> {
+export async function connectorContext(event: APIGatewayProxyEvent, services: ConnectorServices, now: Date = new Date()): Promise<ConnectorContext> {
   // Through the mTLS endpoint the client certificate is the credential; anywhere else the one-time token.
-  const application = await authenticateMtlsRequest(event, { now });
-  const caller: ConnectorCaller = application ? { kind: 'CLIENT_CERTIFICATE', application } : await authenticateOneTimeToken(event, now);
+  const application = await services.certificateAuthentication.authenticateRequest(event, { now });
+  const caller: ConnectorCaller = application
+    ? { kind: 'CLIENT_CERTIFICATE', application }
+    : await authenticateOneTimeToken(event, services.oneTimeTokens, now);
   const context: ConnectorContext = {
     caller,
+    connector: services.connector,
     refuseWhenSpent: (work) =>
       work.catch((error: unknown) => {
         if (error instanceof CredentialsSpentError) context.refusal ??= error;

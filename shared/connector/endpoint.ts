@@ -5,7 +5,7 @@ import { handleGraphQLRequest } from '../graphql/endpoint';
 import { errorBody } from '../graphql/errors';
 import { buildExecutableSchema } from '../graphql/schema';
 import { jsonResponse } from '../http';
-import { connectorContext, type ConnectorContext } from './context';
+import { connectorContext, type ConnectorContext, type ConnectorServices } from './context';
 import { connectorResolvers } from './resolvers';
 import { connectorSdl } from './schema';
 
@@ -22,11 +22,11 @@ export function connectorSchema(): GraphQLSchema {
  * conditional write), so the losers of a race learn that it was spent while running; for the client
  * that is the same as a token already spent before the request, and it gets the same HTTP 401.
  */
-export async function handleConnectorRequest(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+export async function handleConnectorRequest(event: APIGatewayProxyEvent, services: ConnectorServices): Promise<APIGatewayProxyResult> {
   let context: ConnectorContext | undefined;
   const response = await handleGraphQLRequest(event, {
     schema: connectorSchema(),
-    context: async (e) => (context = await connectorContext(e)),
+    context: async (e) => (context = await connectorContext(e, services)),
   });
   if (context?.refusal) return jsonResponse(401, errorBody('UNAUTHENTICATED', context.refusal.message));
   return response;

@@ -1,25 +1,14 @@
 // The Connector's rules: configuration trades a CONFIGURATION token for a CSR token, and a CSR token buys exactly one certificate.
+import { transactWrite, TransactionCancelledError } from '../aws/transactions';
 import { loadCertificateAuthority, type IssuedCertificate } from '../certificates/ca';
 import { validateCsr, type ValidatedCsr } from '../certificates/csr';
 import { announcedSubject, formatSubject } from '../certificates/subject';
 import { config } from '../config';
 import { ForbiddenError, ServiceError, UnauthenticatedError } from '../errors';
-import {
-  cancellationCodes,
-  findOneTimeToken,
-  oneTimeTokenPut,
-  oneTimeTokenRedemption,
-  systemAuthTokenLink,
-  transactWrite,
-} from '../one-time-tokens/repository';
+import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
 import { isRedeemed, newOneTimeToken, type OneTimeToken, type RedeemedCertificate } from '../one-time-tokens/token';
-import {
-  certificateRecordPut,
-  findCertificateRecord,
-  revokeCertificateRecord,
-  systemAuthActivation,
-  type CertificateRecord,
-} from '../system-auths/certificate-records';
+import type { CertificateRecord, CertificateRepository } from '../system-auths/certificate-records';
+import type { SystemAuthRepository } from '../system-auths/repository';
 import type { ClientCertificateCaller, ConnectorCaller, OneTimeTokenCaller } from './caller';
 
 /** Key algorithm the Connector announces (Compass's name); EC P-256 CSRs are accepted as well. */
@@ -44,12 +33,15 @@ export interface CertificationResult {
  * would have before GraphQL ran.
  */
 export class CredentialsSpentError extends UnauthenticatedError {
+  override readonly name: string = 'CredentialsSpentError';
+
   constructor() {
     super('The one-time token is unknown, expired or already used');
   }
 }
 
-const TOKEN_CONFLICTS = new Set(['ConditionalCheckFailed', 'TransactionConflict']);
+/** The presented token was spent by another request first, expired meanwhile, or is still being written by one. */
+const tokenLost = (cancelled: TransactionCancelledError): boolean => cancelled.conditionFailed('token') || cancelled.conflicted('token');
 
 const base64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 const withNewline = (pem: string): string => (pem.endsWith('\n') ? pem : `${pem}\n`);
@@ -87,85 +79,158 @@ function csrInfo(systemAuthId: string): Configuration['certificateSigningRequest
   return { subject: formatSubject(announcedSubject(systemAuthId)), keyAlgorithm: ANNOUNCED_KEY_ALGORITHM };
 }
 
-/** Token-secured `configuration`: spends the CONFIGURATION token and issues the CSR token in one transaction. */
-async function configurationWithToken(caller: OneTimeTokenCaller, now: Date): Promise<Configuration> {
-  const presented = caller.token;
-  if (isRedeemed(presented)) throw new CredentialsSpentError();
-  if (presented.purpose !== 'CONFIGURATION') {
-    throw new ForbiddenError('This token is for signCertificateSigningRequest; configuration needs the token from generateAuthForApplication');
-  }
-  const next = newOneTimeToken(presented, 'CSR', now, config().oneTimeTokenTtlSeconds);
-  try {
-    await transactWrite([
-      oneTimeTokenRedemption(presented.tokenHash, 'CONFIGURATION', now),
-      oneTimeTokenPut(next.record),
-      systemAuthTokenLink(next.record),
-    ]);
-  } catch (error) {
-    const codes = cancellationCodes(error);
-    // [0]: another request spent the token first (or it expired meanwhile); [2]: the SystemAuth was revoked.
-    if (codes && (TOKEN_CONFLICTS.has(codes[0] ?? '') || codes[2] === 'ConditionalCheckFailed')) throw new CredentialsSpentError();
-    throw error;
-  }
-  return {
-    token: { token: next.token },
-    certificateSigningRequestInfo: csrInfo(presented.systemAuthId),
-    managementPlaneInfo: managementPlaneInfo(),
-  };
-}
+/** The Connector's rules over the token, SystemAuth and certificate stores. */
+export class ConnectorService {
+  constructor(
+    private readonly tokens: OneTimeTokenRepository,
+    private readonly systemAuths: SystemAuthRepository,
+    private readonly certificates: CertificateRepository,
+  ) {}
 
-/**
- * The certificate a spent CSR token was redeemed with, if `csr` is that same CSR and the certificate
- * is still good; otherwise the token is spent. A revoked (or vanished) certificate is never handed out again.
- */
-async function sameCsrRetry(token: OneTimeToken, csr: ValidatedCsr): Promise<CertificationResult> {
-  if (token.csrHash !== csr.csrSha256 || !token.certificate) throw new CredentialsSpentError();
-  const record = await findCertificateRecord(token.systemAuthId, token.certificate.sha256Fingerprint);
-  if (!record || record.revoked) throw new CredentialsSpentError();
-  return certificationResult(token.certificate);
-}
-
-/** Token-secured `signCertificateSigningRequest`: validate everything, then spend, record and activate in one transaction. */
-async function signWithToken(caller: OneTimeTokenCaller, csrInput: string, now: Date): Promise<CertificationResult> {
-  const presented = caller.token;
-  if (!isRedeemed(presented) && presented.purpose !== 'CSR') {
-    throw new ForbiddenError('This token is for configuration: call configuration first, it returns the token for signCertificateSigningRequest');
-  }
-  let csr: ValidatedCsr;
-  try {
-    csr = validateCsr(csrInput, announcedSubject(presented.systemAuthId));
-  } catch (error) {
-    // A spent token admits nothing but the retry of its own CSR: anything else is 401, not a CSR lesson.
-    if (isRedeemed(presented) && error instanceof ServiceError) throw new CredentialsSpentError();
-    throw error;
-  }
-  if (isRedeemed(presented)) return sameCsrRetry(presented, csr);
-
-  const authority = await loadCertificateAuthority();
-  const issued = authority.issue(csr, { validityDays: config().certificateValidityDays, now });
-  const certificate: RedeemedCertificate = {
-    clientCertificatePem: issued.certificatePem,
-    caCertificatePem: authority.certificatePem,
-    sha256Fingerprint: issued.sha256Fingerprint,
-  };
-  try {
-    await transactWrite([
-      oneTimeTokenRedemption(presented.tokenHash, 'CSR', now, { csrHash: csr.csrSha256, certificate }),
-      certificateRecordPut(issuedRecord(presented, issued)),
-      systemAuthActivation(presented.systemAuthId, presented.tenant),
-    ]);
-  } catch (error) {
-    const codes = cancellationCodes(error);
-    if (codes?.[2] === 'ConditionalCheckFailed') throw new CredentialsSpentError();
-    if (codes && TOKEN_CONFLICTS.has(codes[0] ?? '')) {
-      // A concurrent request spent the token: if it did so with this very CSR, its certificate is the answer.
-      const winner = await findOneTimeToken(presented.tokenHash, now);
-      if (winner && isRedeemed(winner)) return sameCsrRetry(winner, csr);
-      throw new CredentialsSpentError();
+  async configuration(caller: ConnectorCaller, now: Date = new Date()): Promise<Configuration> {
+    switch (caller.kind) {
+      case 'ONE_TIME_TOKEN':
+        return this.configurationWithToken(caller, now);
+      case 'CLIENT_CERTIFICATE':
+        return configurationWithCertificate(caller);
     }
-    throw error;
   }
-  return certificationResult(certificate);
+
+  async signCertificateSigningRequest(caller: ConnectorCaller, csr: string, now: Date = new Date()): Promise<CertificationResult> {
+    switch (caller.kind) {
+      case 'ONE_TIME_TOKEN':
+        return this.signWithToken(caller, csr, now);
+      case 'CLIENT_CERTIFICATE':
+        return this.renewWithCertificate(caller, csr, now);
+    }
+  }
+
+  async revokeCertificate(caller: ConnectorCaller): Promise<boolean> {
+    switch (caller.kind) {
+      case 'ONE_TIME_TOKEN':
+        if (isRedeemed(caller.token)) throw new CredentialsSpentError();
+        throw new ForbiddenError('revokeCertificate revokes the calling client certificate: call it through the mTLS endpoint, not with a one-time token');
+      case 'CLIENT_CERTIFICATE': {
+        // Only the calling certificate: a renewed successor (another fingerprint) keeps working.
+        const { systemAuthId, certificateFingerprint } = caller.application;
+        if (!(await this.certificates.revoke(systemAuthId, certificateFingerprint))) {
+          throw new UnauthenticatedError('The client certificate is not known to this service');
+        }
+        return true;
+      }
+    }
+  }
+
+  /** Token-secured `configuration`: spends the CONFIGURATION token and issues the CSR token in one transaction. */
+  private async configurationWithToken(caller: OneTimeTokenCaller, now: Date): Promise<Configuration> {
+    const presented = caller.token;
+    if (isRedeemed(presented)) throw new CredentialsSpentError();
+    if (presented.purpose !== 'CONFIGURATION') {
+      throw new ForbiddenError('This token is for signCertificateSigningRequest; configuration needs the token from generateAuthForApplication');
+    }
+    const next = newOneTimeToken(presented, 'CSR', now, config().oneTimeTokenTtlSeconds);
+    try {
+      await transactWrite({
+        token: this.tokens.redemption(presented.tokenHash, 'CONFIGURATION', now),
+        nextToken: this.tokens.newToken(next.record),
+        systemAuth: this.systemAuths.oneTimeTokenLink(next.record),
+      });
+    } catch (error) {
+      // The token went to another request, or the SystemAuth was revoked: either way these credentials are spent.
+      if (error instanceof TransactionCancelledError && (tokenLost(error) || error.conditionFailed('systemAuth'))) {
+        throw new CredentialsSpentError();
+      }
+      throw error;
+    }
+    return {
+      token: { token: next.token },
+      certificateSigningRequestInfo: csrInfo(presented.systemAuthId),
+      managementPlaneInfo: managementPlaneInfo(),
+    };
+  }
+
+  /**
+   * The certificate a spent CSR token was redeemed with, if `csr` is that same CSR and the certificate
+   * is still good; otherwise the token is spent. A revoked (or vanished) certificate is never handed out again.
+   */
+  private async sameCsrRetry(token: OneTimeToken, csr: ValidatedCsr): Promise<CertificationResult> {
+    if (token.csrHash !== csr.csrSha256 || !token.certificate) throw new CredentialsSpentError();
+    const record = await this.certificates.find(token.systemAuthId, token.certificate.sha256Fingerprint);
+    if (!record || record.revoked) throw new CredentialsSpentError();
+    return certificationResult(token.certificate);
+  }
+
+  /** Token-secured `signCertificateSigningRequest`: validate everything, then spend, record and activate in one transaction. */
+  private async signWithToken(caller: OneTimeTokenCaller, csrInput: string, now: Date): Promise<CertificationResult> {
+    const presented = caller.token;
+    if (!isRedeemed(presented) && presented.purpose !== 'CSR') {
+      throw new ForbiddenError('This token is for configuration: call configuration first, it returns the token for signCertificateSigningRequest');
+    }
+    let csr: ValidatedCsr;
+    try {
+      csr = validateCsr(csrInput, announcedSubject(presented.systemAuthId));
+    } catch (error) {
+      // A spent token admits nothing but the retry of its own CSR: anything else is 401, not a CSR lesson.
+      if (isRedeemed(presented) && error instanceof ServiceError) throw new CredentialsSpentError();
+      throw error;
+    }
+    if (isRedeemed(presented)) return this.sameCsrRetry(presented, csr);
+
+    const authority = await loadCertificateAuthority();
+    const issued = authority.issue(csr, { validityDays: config().certificateValidityDays, now });
+    const certificate: RedeemedCertificate = {
+      clientCertificatePem: issued.certificatePem,
+      caCertificatePem: authority.certificatePem,
+      sha256Fingerprint: issued.sha256Fingerprint,
+    };
+    try {
+      await transactWrite({
+        token: this.tokens.redemption(presented.tokenHash, 'CSR', now, { csrHash: csr.csrSha256, certificate }),
+        certificate: this.certificates.newRecord(issuedRecord(presented, issued)),
+        systemAuth: this.systemAuths.activation(presented.systemAuthId, presented.tenant),
+      });
+    } catch (error) {
+      if (!(error instanceof TransactionCancelledError)) throw error;
+      if (error.conditionFailed('systemAuth')) throw new CredentialsSpentError();
+      if (tokenLost(error)) {
+        // A concurrent request spent the token: if it did so with this very CSR, its certificate is the answer.
+        const winner = await this.tokens.find(presented.tokenHash, now);
+        if (winner && isRedeemed(winner)) return this.sameCsrRetry(winner, csr);
+        throw new CredentialsSpentError();
+      }
+      throw error;
+    }
+    return certificationResult(certificate);
+  }
+
+  /**
+   * Certificate-secured `signCertificateSigningRequest`, the renewal: a CSR of the very subject `configuration`
+   * announces (CN = the certificate's SystemAuth) gets a new certificate under the same SystemAuth. The
+   * presenting certificate is left as it is: it stays valid until it expires or is revoked.
+   */
+  private async renewWithCertificate(caller: ClientCertificateCaller, csrInput: string, now: Date): Promise<CertificationResult> {
+    const { systemAuthId, tenant, appId } = caller.application;
+    const csr = validateCsr(csrInput, announcedSubject(systemAuthId));
+    const authority = await loadCertificateAuthority();
+    const issued = authority.issue(csr, { validityDays: config().certificateValidityDays, now });
+    try {
+      await transactWrite({
+        certificate: this.certificates.newRecord(issuedRecord({ systemAuthId, tenant, appId }, issued)),
+        // The SystemAuth must still be live: a revocation racing this renewal wins, and no certificate is recorded.
+        systemAuth: this.systemAuths.activation(systemAuthId, tenant),
+      });
+    } catch (error) {
+      if (error instanceof TransactionCancelledError && error.conditionFailed('systemAuth')) {
+        throw new UnauthenticatedError('The SystemAuth of this client certificate is no longer active');
+      }
+      throw error;
+    }
+    return certificationResult({
+      clientCertificatePem: issued.certificatePem,
+      caCertificatePem: authority.certificatePem,
+      sha256Fingerprint: issued.sha256Fingerprint,
+    });
+  }
 }
 
 /** Certificate-secured `configuration`: the same CSR info for the certificate's SystemAuth; there is no token to trade. */
@@ -175,67 +240,4 @@ function configurationWithCertificate(caller: ClientCertificateCaller): Configur
     certificateSigningRequestInfo: csrInfo(caller.application.systemAuthId),
     managementPlaneInfo: managementPlaneInfo(),
   };
-}
-
-/**
- * Certificate-secured `signCertificateSigningRequest`, the renewal: a CSR of the very subject `configuration`
- * announces (CN = the certificate's SystemAuth) gets a new certificate under the same SystemAuth. The
- * presenting certificate is left as it is: it stays valid until it expires or is revoked.
- */
-async function renewWithCertificate(caller: ClientCertificateCaller, csrInput: string, now: Date): Promise<CertificationResult> {
-  const { systemAuthId, tenant, appId } = caller.application;
-  const csr = validateCsr(csrInput, announcedSubject(systemAuthId));
-  const authority = await loadCertificateAuthority();
-  const issued = authority.issue(csr, { validityDays: config().certificateValidityDays, now });
-  try {
-    await transactWrite([
-      certificateRecordPut(issuedRecord({ systemAuthId, tenant, appId }, issued)),
-      // The SystemAuth must still be live: a revocation racing this renewal wins, and no certificate is recorded.
-      systemAuthActivation(systemAuthId, tenant),
-    ]);
-  } catch (error) {
-    if (cancellationCodes(error)?.[1] === 'ConditionalCheckFailed') {
-      throw new UnauthenticatedError('The SystemAuth of this client certificate is no longer active');
-    }
-    throw error;
-  }
-  return certificationResult({
-    clientCertificatePem: issued.certificatePem,
-    caCertificatePem: authority.certificatePem,
-    sha256Fingerprint: issued.sha256Fingerprint,
-  });
-}
-
-export async function configuration(caller: ConnectorCaller, now: Date = new Date()): Promise<Configuration> {
-  switch (caller.kind) {
-    case 'ONE_TIME_TOKEN':
-      return configurationWithToken(caller, now);
-    case 'CLIENT_CERTIFICATE':
-      return configurationWithCertificate(caller);
-  }
-}
-
-export async function signCertificateSigningRequest(caller: ConnectorCaller, csr: string, now: Date = new Date()): Promise<CertificationResult> {
-  switch (caller.kind) {
-    case 'ONE_TIME_TOKEN':
-      return signWithToken(caller, csr, now);
-    case 'CLIENT_CERTIFICATE':
-      return renewWithCertificate(caller, csr, now);
-  }
-}
-
-export async function revokeCertificate(caller: ConnectorCaller): Promise<boolean> {
-  switch (caller.kind) {
-    case 'ONE_TIME_TOKEN':
-      if (isRedeemed(caller.token)) throw new CredentialsSpentError();
-      throw new ForbiddenError('revokeCertificate revokes the calling client certificate: call it through the mTLS endpoint, not with a one-time token');
-    case 'CLIENT_CERTIFICATE': {
-      // Only the calling certificate: a renewed successor (another fingerprint) keeps working.
-      const { systemAuthId, certificateFingerprint } = caller.application;
-      if (!(await revokeCertificateRecord(systemAuthId, certificateFingerprint))) {
-        throw new UnauthenticatedError('The client certificate is not known to this service');
-      }
-      return true;
-    }
-  }
 }

@@ -1,18 +1,27 @@
 // The Director's per-request context: who is calling, the services resolvers use, and request facts.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { ApplicationRepository } from '../applications/repository';
-import { ApplicationService, type CredentialRevoker } from '../applications/service';
-import { authenticateBearer } from '../auth/bearer';
+import type { ApplicationService } from '../applications/service';
+import type { BearerAuthenticator } from '../auth/bearer';
 import type { Caller } from '../auth/caller';
-import { authenticateMtlsRequest } from '../auth/client-certificate';
+import type { ClientCertificateAuthenticator } from '../auth/client-certificate';
 import { header, publicBaseUrl } from '../http';
-import { listSystemAuthsOfApplication } from '../system-auths/repository';
+import type { ClientCertificateAdapter } from '../pairing/client-certificate';
+import type { PairingService } from '../pairing/service';
+import type { CertificateRecord } from '../system-auths/certificate-records';
 import type { SystemAuth } from '../system-auths/types';
 
+/** What a Director process is built from (functions/director/handler.ts composes it). */
 export interface DirectorServices {
   applications: ApplicationService;
+  pairing: PairingService;
+  /** The certificate pairing adapter, for Compass's requestOneTimeTokenForApplication. */
+  clientCertificates: ClientCertificateAdapter;
   /** Every SystemAuth of one application of the tenant. */
   systemAuthsOf(tenant: string, appId: string): Promise<SystemAuth[]>;
+  /** Every certificate issued under one SystemAuth (the caller has checked the SystemAuth is its tenant's). */
+  certificatesOf(systemAuthId: string): Promise<CertificateRecord[]>;
+  bearerAuthentication: BearerAuthenticator;
+  certificateAuthentication: ClientCertificateAuthenticator;
 }
 
 export interface DirectorContext extends DirectorServices {
@@ -22,19 +31,13 @@ export interface DirectorContext extends DirectorServices {
   requestId: string | undefined;
 }
 
-/** The services of a Director process; `credentialRevokers` are what unregistering an application runs first. */
-export function directorServices(credentialRevokers: readonly CredentialRevoker[]): DirectorServices {
-  return {
-    applications: new ApplicationService(new ApplicationRepository(), credentialRevokers),
-    systemAuthsOf: listSystemAuthsOfApplication,
-  };
-}
-
 /**
  * Authenticates the request (UnauthenticatedError refuses it with 401) and builds its context: by the client
  * certificate when it came through the mTLS endpoint, by bearer token otherwise.
  */
 export async function directorContext(event: APIGatewayProxyEvent, services: DirectorServices): Promise<DirectorContext> {
-  const caller: Caller = (await authenticateMtlsRequest(event)) ?? (await authenticateBearer(header(event, 'authorization')));
+  const caller: Caller =
+    (await services.certificateAuthentication.authenticateRequest(event)) ??
+    (await services.bearerAuthentication.authenticate(header(event, 'authorization')));
   return { ...services, caller, publicBaseUrl: publicBaseUrl(event), requestId: event.requestContext?.requestId };
 }

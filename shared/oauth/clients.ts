@@ -1,10 +1,10 @@
 // OAuth 2.0 clients: a SystemAuth in DynamoDB plus its secret, kept only in Secrets Manager.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { ADMIN_SCOPES } from '../auth/caller';
 import { createSecret, deleteSecret, readSecret, secretName } from '../aws/secrets';
 import { BadUserInputError, InternalError } from '../errors';
 import { logger } from '../logger';
-import { createSystemAuth, deleteSystemAuth, getSystemAuth, updateSystemAuthStatus } from '../system-auths/repository';
+import { ADMIN_SCOPES, SCOPE_TOKEN } from '../scopes';
+import type { SystemAuthRepository } from '../system-auths/repository';
 import type { SystemAuth, SystemAuthKind } from '../system-auths/types';
 import { invalidClient } from './errors';
 
@@ -16,10 +16,17 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Tenant names: short, and free of the separators used in keys (`#`) and secret names (`/`). */
 const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-/** RFC 6749 3.3 scope-token: printable ASCII except space, `"` and `\`. */
-export const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
-
 export const clientSecretName = (clientId: string): string => secretName('oauth-clients', clientId);
+
+/** Where client secrets live: Secrets Manager (shared/aws/secrets.ts); unit tests hand in a stand-in. */
+export interface ClientSecretStore {
+  create(name: string, value: string, description: string): Promise<void>;
+  delete(name: string): Promise<void>;
+  /** The stored value, read at most `maxAgeSeconds` ago; undefined when there is none. */
+  read(name: string, maxAgeSeconds: number): Promise<string | undefined>;
+}
+
+export const secretsManagerStore: ClientSecretStore = { create: createSecret, delete: deleteSecret, read: readSecret };
 
 export interface NewOAuthClient {
   tenant: string;
@@ -47,101 +54,123 @@ function validate(input: NewOAuthClient): void {
   if (bad !== undefined) throw new BadUserInputError(`scope "${bad}" is not a valid OAuth scope token`);
 }
 
-/**
- * Creates an ACTIVE OAuth client. The secret is written first and the SystemAuth second, so a
- * crash in between leaves at worst a secret no client id can reach; a failed call of either
- * (including one whose response was lost after it took effect) deletes what may have been written.
- */
-export async function createOAuthClient(input: NewOAuthClient): Promise<CreatedOAuthClient> {
-  validate(input);
-  const clientId = randomUUID();
-  const clientSecret = randomBytes(CLIENT_SECRET_BYTES).toString('base64url');
-  const systemAuth: SystemAuth = {
-    id: clientId,
-    tenant: input.tenant,
-    kind: input.kind,
-    type: 'OAUTH2_CLIENT_CREDENTIALS',
-    status: 'ACTIVE',
-    scopes: [...new Set(input.scopes)],
-    createdAt: new Date().toISOString(),
-  };
-  if (input.kind === 'APPLICATION') systemAuth.appId = input.appId;
-  const name = clientSecretName(clientId);
-  try {
-    await createSecret(name, clientSecret, `OAuth client secret of SystemAuth ${clientId}`);
-  } catch (cause) {
-    logger.error('creating the OAuth client secret failed; deleting it in case it was created', { secretName: name, error: errorSummary(cause) });
-    // The call may have failed after Secrets Manager stored the secret (a lost response); the name is
-    // this call's fresh client id, so whatever is stored under it is ours to delete.
-    await deleteOrphanedSecret(name);
-    throw new InternalError('Could not create the OAuth client', { cause });
-  }
-  try {
-    await createSystemAuth(systemAuth);
-  } catch (cause) {
-    logger.error('storing the SystemAuth of a new OAuth client failed; deleting it and its secret', {
-      systemAuthId: clientId,
-      error: errorSummary(cause),
-    });
-    // The write may have succeeded with its response lost: remove the SystemAuth first, and the secret
-    // only once that worked, so a failure here never leaves a SystemAuth without its secret.
+/** OAuth clients of administrators and applications: their SystemAuths and their secrets. */
+export class OAuthClients {
+  constructor(
+    private readonly systemAuths: SystemAuthRepository,
+    private readonly secrets: ClientSecretStore = secretsManagerStore,
+  ) {}
+
+  /**
+   * Creates an ACTIVE OAuth client. The secret is written first and the SystemAuth second, so a
+   * crash in between leaves at worst a secret no client id can reach; a failed call of either
+   * (including one whose response was lost after it took effect) deletes what may have been written.
+   */
+  async create(input: NewOAuthClient): Promise<CreatedOAuthClient> {
+    validate(input);
+    const clientId = randomUUID();
+    const clientSecret = randomBytes(CLIENT_SECRET_BYTES).toString('base64url');
+    const systemAuth: SystemAuth = {
+      id: clientId,
+      tenant: input.tenant,
+      kind: input.kind,
+      type: 'OAUTH2_CLIENT_CREDENTIALS',
+      status: 'ACTIVE',
+      scopes: [...new Set(input.scopes)],
+      createdAt: new Date().toISOString(),
+    };
+    if (input.kind === 'APPLICATION') systemAuth.appId = input.appId;
+    const name = clientSecretName(clientId);
     try {
-      await deleteSystemAuth(clientId);
-    } catch (compensationError) {
-      logger.error('could not delete the SystemAuth of an OAuth client that was not created: revoke it by hand', {
-        systemAuthId: clientId,
-        error: errorSummary(compensationError),
-      });
+      await this.secrets.create(name, clientSecret, `OAuth client secret of SystemAuth ${clientId}`);
+    } catch (cause) {
+      logger.error('creating the OAuth client secret failed; deleting it in case it was created', { secretName: name, error: errorSummary(cause) });
+      // The call may have failed after Secrets Manager stored the secret (a lost response); the name is
+      // this call's fresh client id, so whatever is stored under it is ours to delete.
+      await this.deleteOrphanedSecret(name);
       throw new InternalError('Could not create the OAuth client', { cause });
     }
-    await deleteOrphanedSecret(name);
-    throw new InternalError('Could not create the OAuth client', { cause });
+    try {
+      await this.systemAuths.create(systemAuth);
+    } catch (cause) {
+      logger.error('storing the SystemAuth of a new OAuth client failed; deleting it and its secret', {
+        systemAuthId: clientId,
+        error: errorSummary(cause),
+      });
+      // The write may have succeeded with its response lost: remove the SystemAuth first, and the secret
+      // only once that worked, so a failure here never leaves a SystemAuth without its secret.
+      try {
+        await this.systemAuths.delete(clientId);
+      } catch (compensationError) {
+        logger.error('could not delete the SystemAuth of an OAuth client that was not created: revoke it by hand', {
+          systemAuthId: clientId,
+          error: errorSummary(compensationError),
+        });
+        throw new InternalError('Could not create the OAuth client', { cause });
+      }
+      await this.deleteOrphanedSecret(name);
+      throw new InternalError('Could not create the OAuth client', { cause });
+    }
+    return { clientId, clientSecret, systemAuth };
   }
-  return { clientId, clientSecret, systemAuth };
-}
 
-/** Compensation of a failed creation: deletes the secret, or logs its name for an operator (never its value). */
-async function deleteOrphanedSecret(name: string): Promise<void> {
-  try {
-    await deleteSecret(name);
-  } catch (compensationError) {
-    logger.error('could not delete the secret of an OAuth client that was not created: delete it by hand', {
-      secretName: name,
-      error: errorSummary(compensationError),
-    });
+  /** An administrator of the tenant: what the local stack and the admin CLI create. */
+  async createAdmin(tenant: string): Promise<{ clientId: string; clientSecret: string; tenant: string }> {
+    const { clientId, clientSecret } = await this.create({ tenant, kind: 'ADMIN', scopes: [...ADMIN_SCOPES] });
+    return { clientId, clientSecret, tenant };
   }
-}
 
-/** An administrator of the tenant: what the local stack and the admin CLI create. */
-export async function createAdminClient(tenant: string): Promise<{ clientId: string; clientSecret: string; tenant: string }> {
-  const { clientId, clientSecret } = await createOAuthClient({ tenant, kind: 'ADMIN', scopes: [...ADMIN_SCOPES] });
-  return { clientId, clientSecret, tenant };
-}
-
-/**
- * Revokes an OAuth client: REVOKED first, so it is refused from this moment on (the token endpoint and
- * bearer authentication accept only ACTIVE SystemAuths); then the secret; the SystemAuth item last, so a
- * failure part-way leaves a REVOKED SystemAuth that listing shows and a retry finishes, never a secret
- * nobody can find. The pairing adapter's revoke and revokeOAuthClient both run this.
- */
-export async function revokeOAuthSystemAuth(systemAuth: Pick<SystemAuth, 'id' | 'tenant'>): Promise<void> {
-  await updateSystemAuthStatus(systemAuth.tenant, systemAuth.id, 'REVOKED');
-  await deleteSecret(clientSecretName(systemAuth.id));
-  await deleteSystemAuth(systemAuth.id, { tenant: systemAuth.tenant, type: 'OAUTH2_CLIENT_CREDENTIALS' });
-}
-
-/** Revokes the OAuth client with this id, whatever its tenant (the admin CLI). Idempotent; true when there was a client to revoke. */
-export async function revokeOAuthClient(clientId: string): Promise<boolean> {
-  if (!UUID.test(clientId)) return false;
-  const auth = await getSystemAuth(clientId);
-  if (auth === undefined) {
-    // No SystemAuth, yet a secret may be left by a creation whose compensation failed: remove it too.
-    await deleteSecret(clientSecretName(clientId));
-    return false;
+  /**
+   * Revokes an OAuth client: REVOKED first, so it is refused from this moment on (the token endpoint and
+   * bearer authentication accept only ACTIVE SystemAuths); then the secret; the SystemAuth item last, so a
+   * failure part-way leaves a REVOKED SystemAuth that listing shows and a retry finishes, never a secret
+   * nobody can find. The pairing adapter's revoke and revokeById both run this.
+   */
+  async revoke(systemAuth: Pick<SystemAuth, 'id' | 'tenant'>): Promise<void> {
+    await this.systemAuths.updateStatus(systemAuth.tenant, systemAuth.id, 'REVOKED');
+    await this.secrets.delete(clientSecretName(systemAuth.id));
+    await this.systemAuths.delete(systemAuth.id, { tenant: systemAuth.tenant, type: 'OAUTH2_CLIENT_CREDENTIALS' });
   }
-  if (auth.type !== 'OAUTH2_CLIENT_CREDENTIALS') return false;
-  await revokeOAuthSystemAuth(auth);
-  return true;
+
+  /** Revokes the OAuth client with this id, whatever its tenant (the admin CLI). Idempotent; true when there was a client to revoke. */
+  async revokeById(clientId: string): Promise<boolean> {
+    if (!UUID.test(clientId)) return false;
+    const auth = await this.systemAuths.get(clientId);
+    if (auth === undefined) {
+      // No SystemAuth, yet a secret may be left by a creation whose compensation failed: remove it too.
+      await this.secrets.delete(clientSecretName(clientId));
+      return false;
+    }
+    if (auth.type !== 'OAUTH2_CLIENT_CREDENTIALS') return false;
+    await this.revoke(auth);
+    return true;
+  }
+
+  /**
+   * The ACTIVE OAuth client with these credentials. Every failure (unknown id, wrong secret, revoked,
+   * not an OAuth client) is the same invalid_client OAuthError.
+   */
+  async authenticate(clientId: string, clientSecret: string): Promise<SystemAuth> {
+    if (!UUID.test(clientId)) throw invalidClient();
+    const auth = await this.systemAuths.get(clientId);
+    if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS' || auth.status !== 'ACTIVE') throw invalidClient();
+    // Read every time: a revoked or replaced secret must stop working at once.
+    const stored = await this.secrets.read(clientSecretName(clientId), 0);
+    if (stored === undefined || !secretsMatch(clientSecret, stored)) throw invalidClient();
+    return auth;
+  }
+
+  /** Compensation of a failed creation: deletes the secret, or logs its name for an operator (never its value). */
+  private async deleteOrphanedSecret(name: string): Promise<void> {
+    try {
+      await this.secrets.delete(name);
+    } catch (compensationError) {
+      logger.error('could not delete the secret of an OAuth client that was not created: delete it by hand', {
+        secretName: name,
+        error: errorSummary(compensationError),
+      });
+    }
+  }
 }
 
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
@@ -149,20 +178,6 @@ const digest = (value: string): Buffer => createHash('sha256').update(value, 'ut
 /** True when the presented secret equals the stored one; compares fixed-length digests so neither content nor length leaks through timing. */
 export function secretsMatch(presented: string, stored: string): boolean {
   return timingSafeEqual(digest(presented), digest(stored));
-}
-
-/**
- * The ACTIVE OAuth client with these credentials. Every failure (unknown id, wrong secret, revoked,
- * not an OAuth client) is the same invalid_client OAuthError.
- */
-export async function authenticateClient(clientId: string, clientSecret: string): Promise<SystemAuth> {
-  if (!UUID.test(clientId)) throw invalidClient();
-  const auth = await getSystemAuth(clientId);
-  if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS' || auth.status !== 'ACTIVE') throw invalidClient();
-  // Read every time: a revoked or replaced secret must stop working at once.
-  const stored = await readSecret(clientSecretName(clientId), 0);
-  if (stored === undefined || !secretsMatch(clientSecret, stored)) throw invalidClient();
-  return auth;
 }
 
 /** What may be logged about an AWS failure: its name, never request parameters. */

@@ -6,6 +6,8 @@ export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'unsupported
 export const OAUTH_REALM = 'pairing-service';
 
 export class OAuthError extends Error {
+  override readonly name: string = 'OAuthError';
+
   constructor(
     readonly error: OAuthErrorCode,
     /** Written for the client: names what is wrong, never echoes a credential. */

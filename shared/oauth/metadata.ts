@@ -1,6 +1,6 @@
 // The public discovery documents: RFC 8414 authorization server metadata and the RFC 7517 JWK Set.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ADMIN_SCOPES } from '../auth/caller';
+import { ADMIN_SCOPES } from '../scopes';
 import { jsonResponse, publicBaseUrl } from '../http';
 import { logger } from '../logger';
 import { publicJwks } from './signing-keys';

@@ -1,12 +1,13 @@
 // POST /oauth2/token: the RFC 6749 4.4 client credentials grant, with RFC 6749 5.2 error responses.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ApplicationService } from '../applications/service';
+import type { ApplicationService } from '../applications/service';
 import { bodyBytes, header, jsonResponse, MAX_REQUEST_BYTES, publicBaseUrl } from '../http';
 import { logger } from '../logger';
-import { markSystemAuthUsed } from '../system-auths/repository';
+import { SCOPE_TOKEN } from '../scopes';
+import type { SystemAuthRepository } from '../system-auths/repository';
 import type { SystemAuth } from '../system-auths/types';
 import { issueAccessToken } from './access-tokens';
-import { authenticateClient, revokeOAuthSystemAuth, SCOPE_TOKEN } from './clients';
+import type { OAuthClients } from './clients';
 import { invalidClient, OAUTH_REALM, OAuthError } from './errors';
 
 export interface ClientCredentials {
@@ -124,32 +125,6 @@ export function parseTokenRequest(event: TokenEvent): TokenRequest {
   return { credentials, scopes: parseScope(form.get('scope')) };
 }
 
-let applications: ApplicationService | undefined;
-
-/**
- * Runs after a client proved its credentials, before its token is issued: records the use, and an
- * application's first grant sets it CONNECTED (API.md section 2). A client whose application is gone
- * gets no token: pairing racing unregistering can leave one behind, and it is revoked here.
- */
-export async function onClientAuthenticated(systemAuth: SystemAuth): Promise<void> {
-  // Revoked or deleted since authenticateClient read it: it must not get a token.
-  if (!(await markSystemAuthUsed(systemAuth.id))) throw invalidClient();
-  if (systemAuth.kind !== 'APPLICATION') return;
-  applications ??= new ApplicationService();
-  if (systemAuth.appId !== undefined && (await applications.markConnected(systemAuth.tenant, systemAuth.appId))) return;
-  try {
-    await revokeOAuthSystemAuth(systemAuth);
-    logger.warn('revoked an OAuth client whose application no longer exists', { clientId: systemAuth.id, tenant: systemAuth.tenant });
-  } catch (error) {
-    // The refusal does not depend on it: the next grant of this client tries again.
-    logger.error('could not revoke an OAuth client whose application no longer exists', {
-      clientId: systemAuth.id,
-      error: (error as { name?: string } | undefined)?.name ?? 'unknown error',
-    });
-  }
-  throw invalidClient();
-}
-
 /** Headers every token endpoint response carries (RFC 6749 5.1). */
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
@@ -169,25 +144,58 @@ export function serverErrorResponse(): APIGatewayProxyResult {
   return jsonResponse(500, { error: 'server_error' }, NO_STORE);
 }
 
-export async function handleTokenRequest(event: TokenEvent): Promise<APIGatewayProxyResult> {
-  try {
-    const request = parseTokenRequest(event);
-    const client = await authenticateClient(request.credentials.clientId, request.credentials.clientSecret);
-    const scopes = grantedScopes(request.scopes, client.scopes);
-    await onClientAuthenticated(client);
-    const issued = await issueAccessToken(client, scopes, publicBaseUrl(event));
-    logger.info('access token issued', { clientId: client.id, tenant: client.tenant, clientKind: client.kind, scope: scopes.join(' ') });
-    return jsonResponse(
-      200,
-      { access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scopes.join(' ') },
-      NO_STORE,
-    );
-  } catch (error) {
-    if (error instanceof OAuthError) {
-      logger.info('token request refused', { error: error.error, description: error.description });
-      return oauthErrorResponse(error, header(event, 'authorization') !== undefined);
+/** The token endpoint over the OAuth clients, their SystemAuths and the applications they belong to. */
+export class TokenEndpoint {
+  constructor(
+    private readonly clients: Pick<OAuthClients, 'authenticate' | 'revoke'>,
+    private readonly systemAuths: Pick<SystemAuthRepository, 'markUsed'>,
+    private readonly applications: Pick<ApplicationService, 'markConnected'>,
+    private readonly issue: typeof issueAccessToken = issueAccessToken,
+  ) {}
+
+  async handle(event: TokenEvent): Promise<APIGatewayProxyResult> {
+    try {
+      const request = parseTokenRequest(event);
+      const client = await this.clients.authenticate(request.credentials.clientId, request.credentials.clientSecret);
+      const scopes = grantedScopes(request.scopes, client.scopes);
+      await this.onClientAuthenticated(client);
+      const issued = await this.issue(client, scopes, publicBaseUrl(event));
+      logger.info('access token issued', { clientId: client.id, tenant: client.tenant, clientKind: client.kind, scope: scopes.join(' ') });
+      return jsonResponse(
+        200,
+        { access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scopes.join(' ') },
+        NO_STORE,
+      );
+    } catch (error) {
+      if (error instanceof OAuthError) {
+        logger.info('token request refused', { error: error.error, description: error.description });
+        return oauthErrorResponse(error, header(event, 'authorization') !== undefined);
+      }
+      logger.error('token request failed', { error: error instanceof Error ? { name: error.name, message: error.message } : 'unknown' });
+      return serverErrorResponse();
     }
-    logger.error('token request failed', { error: error instanceof Error ? { name: error.name, message: error.message } : 'unknown' });
-    return serverErrorResponse();
+  }
+
+  /**
+   * Runs after a client proved its credentials, before its token is issued: records the use, and an
+   * application's first grant sets it CONNECTED (API.md section 2). A client whose application is gone
+   * gets no token: pairing racing unregistering can leave one behind, and it is revoked here.
+   */
+  async onClientAuthenticated(systemAuth: SystemAuth): Promise<void> {
+    // Revoked or deleted since authenticateClient read it: it must not get a token.
+    if (!(await this.systemAuths.markUsed(systemAuth.id))) throw invalidClient();
+    if (systemAuth.kind !== 'APPLICATION') return;
+    if (systemAuth.appId !== undefined && (await this.applications.markConnected(systemAuth.tenant, systemAuth.appId))) return;
+    try {
+      await this.clients.revoke(systemAuth);
+      logger.warn('revoked an OAuth client whose application no longer exists', { clientId: systemAuth.id, tenant: systemAuth.tenant });
+    } catch (error) {
+      // The refusal does not depend on it: the next grant of this client tries again.
+      logger.error('could not revoke an OAuth client whose application no longer exists', {
+        clientId: systemAuth.id,
+        error: (error as { name?: string } | undefined)?.name ?? 'unknown error',
+      });
+    }
+    throw invalidClient();
   }
 }

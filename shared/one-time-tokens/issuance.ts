@@ -1,7 +1,7 @@
 // The token-issuance protocol between the Director and the `tokens` function: request validation and the issued token's answer.
 import Ajv from 'ajv';
 import { BadUserInputError } from '../errors';
-import { issueOneTimeToken } from './service';
+import type { OneTimeTokenService } from './service';
 import { ONE_TIME_TOKEN_PURPOSES, expiresAtText, type OneTimeTokenPurpose } from './token';
 
 /** What the Director sends to the `tokens` function (Lambda Invoke payload). */
@@ -52,8 +52,12 @@ export function parseTokenIssuanceRequest(input: unknown): TokenIssuanceRequest 
 export const connectorUrl = (publicBaseUrl: string): string => `${publicBaseUrl.replace(/\/+$/, '')}/connector/graphql`;
 
 /** Issues the token the request asks for. */
-export async function issueTokenFor(request: TokenIssuanceRequest, now: Date = new Date()): Promise<TokenIssuance> {
-  const { token, record } = await issueOneTimeToken(
+export async function issueTokenFor(
+  tokens: OneTimeTokenService,
+  request: TokenIssuanceRequest,
+  now: Date = new Date(),
+): Promise<TokenIssuance> {
+  const { token, record } = await tokens.issue(
     { tenant: request.tenant, appId: request.appId, systemAuthId: request.systemAuthId },
     request.purpose,
     now,

@@ -1,5 +1,6 @@
 // One-time tokens: what they are (purpose, owner, expiry, redemption) and the pure rules for making, hashing and expiring them.
 import { createHash, randomBytes } from 'node:crypto';
+import { epochSeconds, isPast } from '../time';
 
 export const ONE_TIME_TOKEN_PURPOSES = ['CONFIGURATION', 'CSR'] as const;
 /** CONFIGURATION: redeemed by the Connector's `configuration`; CSR: by `signCertificateSigningRequest`. */
@@ -44,8 +45,6 @@ export function hashOneTimeToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-export const epochSeconds = (at: Date): number => Math.floor(at.getTime() / 1000);
-
 /** Expiry of a token created at `now` that lives `ttlSeconds`. */
 export function expiryOf(now: Date, ttlSeconds: number): number {
   return epochSeconds(now) + Math.ceil(ttlSeconds);
@@ -53,7 +52,7 @@ export function expiryOf(now: Date, ttlSeconds: number): number {
 
 /** True from the second `expiresAt` on: the same boundary as the redemption's `expiresAt > :now` condition. */
 export function isExpired(token: Pick<OneTimeToken, 'expiresAt'>, now: Date): boolean {
-  return token.expiresAt <= epochSeconds(now);
+  return isPast(token.expiresAt, now);
 }
 
 export const isRedeemed = (token: Pick<OneTimeToken, 'redeemedAt'>): boolean => token.redeemedAt !== undefined;

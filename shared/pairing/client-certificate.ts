@@ -1,13 +1,13 @@
 // The CLIENT_CERTIFICATE pairing adapter: a PENDING SystemAuth and a one-time token for the Connector, where the application gets its certificate.
 import { randomUUID } from 'node:crypto';
 import type { TokenIssuance } from '../one-time-tokens/issuance';
-import { LambdaTokenIssuer, type TokenIssuer } from '../one-time-tokens/issuer';
-import { deleteOneTimeTokens, tokenHashesOfSystemAuth } from '../one-time-tokens/repository';
-import { revokeCertificatesOfSystemAuth } from '../system-auths/certificate-records';
-import { createSystemAuth, deleteSystemAuth, updateSystemAuthStatus } from '../system-auths/repository';
+import { applicationScopesFor } from '../scopes';
+import type { TokenIssuer } from '../one-time-tokens/issuer';
+import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
+import type { CertificateRepository } from '../system-auths/certificate-records';
+import type { SystemAuthRepository } from '../system-auths/repository';
 import type { SystemAuth } from '../system-auths/types';
 import type { AuthTypeDescription, PairingAdapter, PairingApplication, PairingContext, PairingResult } from './adapter';
-import { applicationScopesFor } from './application-scopes';
 
 export const CLIENT_CERTIFICATE = 'CLIENT_CERTIFICATE';
 
@@ -48,7 +48,12 @@ export class ClientCertificateAdapter implements PairingAdapter {
 
   readonly systemAuthType = CLIENT_CERTIFICATE;
 
-  constructor(private readonly tokens: TokenIssuer = new LambdaTokenIssuer()) {}
+  constructor(
+    private readonly tokenIssuer: TokenIssuer,
+    private readonly systemAuths: SystemAuthRepository,
+    private readonly certificates: CertificateRepository,
+    private readonly oneTimeTokens: OneTimeTokenRepository,
+  ) {}
 
   async generate(application: PairingApplication, _inputParams: Record<string, unknown>, context: PairingContext): Promise<PairingResult> {
     const { systemAuth, params } = await this.createToken(application, context);
@@ -74,10 +79,10 @@ export class ClientCertificateAdapter implements PairingAdapter {
       scopes: applicationScopesFor(),
       createdAt: now.toISOString(),
     };
-    await createSystemAuth(systemAuth);
+    await this.systemAuths.create(systemAuth);
     let issued: TokenIssuance;
     try {
-      issued = await this.tokens.issue({
+      issued = await this.tokenIssuer.issue({
         tenant: application.tenant,
         appId: application.id,
         systemAuthId: systemAuth.id,
@@ -85,7 +90,7 @@ export class ClientCertificateAdapter implements PairingAdapter {
         publicBaseUrl: context.publicBaseUrl,
       });
     } catch (error) {
-      await deleteSystemAuth(systemAuth.id, { tenant: systemAuth.tenant, type: CLIENT_CERTIFICATE });
+      await this.systemAuths.delete(systemAuth.id, { tenant: systemAuth.tenant, type: CLIENT_CERTIFICATE });
       throw error;
     }
     return { systemAuth, params: clientCertificateParams(issued), createdAt: systemAuth.createdAt };
@@ -105,9 +110,9 @@ export class ClientCertificateAdapter implements PairingAdapter {
    */
   async revoke(systemAuth: SystemAuth): Promise<void> {
     // Undefined: the tenant has no such SystemAuth (any more); never touch what another tenant's id might hold.
-    if (!(await updateSystemAuthStatus(systemAuth.tenant, systemAuth.id, 'REVOKED'))) return;
-    await revokeCertificatesOfSystemAuth(systemAuth.id);
-    await deleteOneTimeTokens(await tokenHashesOfSystemAuth(systemAuth.id));
-    await deleteSystemAuth(systemAuth.id, { tenant: systemAuth.tenant, type: CLIENT_CERTIFICATE });
+    if (!(await this.systemAuths.updateStatus(systemAuth.tenant, systemAuth.id, 'REVOKED'))) return;
+    await this.certificates.revokeAllOf(systemAuth.id);
+    await this.oneTimeTokens.delete(await this.systemAuths.oneTimeTokenHashesOf(systemAuth.id));
+    await this.systemAuths.delete(systemAuth.id, { tenant: systemAuth.tenant, type: CLIENT_CERTIFICATE });
   }
 }

@@ -1,15 +1,37 @@
 // The configured pairing adapters and the pairing service the Director uses: adding a pairing type is one line here.
+import type { OAuthClients } from '../oauth/clients';
+import type { TokenIssuer } from '../one-time-tokens/issuer';
+import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
+import type { CertificateRepository } from '../system-auths/certificate-records';
+import type { SystemAuthRepository } from '../system-auths/repository';
 import { ClientCertificateAdapter } from './client-certificate';
 import { OAuthClientCredentialsAdapter } from './oauth-client-credentials';
 import { PairingAdapterRegistry } from './registry';
 import { PairingService } from './service';
 
-const oauthClientCredentials = new OAuthClientCredentialsAdapter();
-export const clientCertificates = new ClientCertificateAdapter();
+/** What the pairing adapters are built from. */
+export interface PairingStores {
+  systemAuths: SystemAuthRepository;
+  certificates: CertificateRepository;
+  oneTimeTokens: OneTimeTokenRepository;
+  oauthClients: OAuthClients;
+  tokenIssuer: TokenIssuer;
+}
 
-export const pairingAdapters = new PairingAdapterRegistry([
-  oauthClientCredentials,
-  clientCertificates,
-]);
+export interface Pairing {
+  pairing: PairingService;
+  /** Every adapter, by auth type and by SystemAuth type. */
+  registry: PairingAdapterRegistry;
+  /** The certificate adapter itself, for Compass's requestOneTimeTokenForApplication. */
+  clientCertificates: ClientCertificateAdapter;
+}
 
-export const pairing = new PairingService(pairingAdapters, oauthClientCredentials);
+export function pairingOf(stores: PairingStores): Pairing {
+  const oauthClientCredentials = new OAuthClientCredentialsAdapter(stores.oauthClients);
+  const clientCertificates = new ClientCertificateAdapter(stores.tokenIssuer, stores.systemAuths, stores.certificates, stores.oneTimeTokens);
+  const registry = new PairingAdapterRegistry([
+    oauthClientCredentials,
+    clientCertificates,
+  ]);
+  return { pairing: new PairingService(registry, oauthClientCredentials, stores.systemAuths), registry, clientCertificates };
+}

@@ -1,8 +1,8 @@
 // The OAUTH2_CLIENT_CREDENTIALS pairing adapter: an OAuth client of kind APPLICATION whose secret only Secrets Manager keeps.
-import { createOAuthClient, revokeOAuthSystemAuth } from '../oauth/clients';
+import type { OAuthClients } from '../oauth/clients';
+import { APPLICATION_BASE_SCOPE, APPLICATION_SCOPES, applicationScopesFor } from '../scopes';
 import type { SystemAuth } from '../system-auths/types';
 import type { AuthTypeDescription, PairingAdapter, PairingApplication, PairingContext, PairingResult } from './adapter';
-import { APPLICATION_BASE_SCOPE, APPLICATION_SCOPES, applicationScopesFor } from './application-scopes';
 
 export const OAUTH2_CLIENT_CREDENTIALS = 'OAUTH2_CLIENT_CREDENTIALS';
 
@@ -39,6 +39,8 @@ export class OAuthClientCredentialsAdapter implements PairingAdapter {
 
   readonly systemAuthType = OAUTH2_CLIENT_CREDENTIALS;
 
+  constructor(private readonly clients: OAuthClients) {}
+
   async generate(application: PairingApplication, inputParams: Record<string, unknown>, context: PairingContext): Promise<PairingResult> {
     // The registry has validated inputParams against the schema above.
     const { systemAuth, params } = await this.createClient(application, inputParams.scopes as string[] | undefined, context);
@@ -55,7 +57,7 @@ export class OAuthClientCredentialsAdapter implements PairingAdapter {
     context: PairingContext,
   ): Promise<{ systemAuth: SystemAuth; params: OAuthClientCredentialsParams }> {
     const scopes = applicationScopesFor(requestedScopes);
-    const { clientId, clientSecret, systemAuth } = await createOAuthClient({
+    const { clientId, clientSecret, systemAuth } = await this.clients.create({
       tenant: application.tenant,
       kind: 'APPLICATION',
       appId: application.id,
@@ -64,8 +66,8 @@ export class OAuthClientCredentialsAdapter implements PairingAdapter {
     return { systemAuth, params: { clientId, clientSecret, tokenUrl: tokenUrl(context.publicBaseUrl), scopes } };
   }
 
-  /** The revocation every OAuth client goes through (see revokeOAuthSystemAuth for the order and why). */
+  /** The revocation every OAuth client goes through (see OAuthClients.revoke for the order and why). */
   revoke(systemAuth: SystemAuth): Promise<void> {
-    return revokeOAuthSystemAuth(systemAuth);
+    return this.clients.revoke(systemAuth);
   }
 }

@@ -19,6 +19,10 @@ export class PairingAdapterRegistry {
     for (const adapter of adapters) {
       const { type } = adapter.authType;
       if (this.byAuthType.has(type)) throw new Error(`pairing adapter ${type} is registered twice`);
+      // Revocation is routed by SystemAuth type: two adapters creating one type would make it ambiguous.
+      if (this.bySystemAuthType.has(adapter.systemAuthType)) {
+        throw new Error(`two pairing adapters create SystemAuths of type ${adapter.systemAuthType}`);
+      }
       this.byAuthType.set(type, { adapter, validateInput: ajv.compile(adapter.authType.inputParams) });
       this.bySystemAuthType.set(adapter.systemAuthType, adapter);
     }

@@ -2,7 +2,7 @@
 import { InternalError, NotFoundError } from '../errors';
 import { isServiceId, quotedId } from '../ids';
 import { logger } from '../logger';
-import { getSystemAuthOfTenant, listSystemAuthsOfApplication } from '../system-auths/repository';
+import type { SystemAuthRepository } from '../system-auths/repository';
 import type { SystemAuth } from '../system-auths/types';
 import type { AuthTypeDescription, PairingApplication, PairingContext, PairingResult } from './adapter';
 import type { OAuthClientCredentialsAdapter } from './oauth-client-credentials';
@@ -10,6 +10,8 @@ import type { PairingAdapterRegistry } from './registry';
 
 /** Raised when one or more credentials of an application could not be revoked; the rest were. A retry finishes the job. */
 export class RevocationIncompleteError extends InternalError {
+  override readonly name: string = 'RevocationIncompleteError';
+
   constructor(
     readonly failedSystemAuthIds: string[],
     causes: unknown[],
@@ -25,6 +27,7 @@ export class PairingService {
   constructor(
     private readonly registry: PairingAdapterRegistry,
     private readonly oauthClients: OAuthClientCredentialsAdapter,
+    private readonly systemAuths: SystemAuthRepository,
   ) {}
 
   /** The pairing types the application can use (the caller has checked the application exists). */
@@ -54,7 +57,7 @@ export class PairingService {
    */
   async revokeSystemAuth(tenant: string, id: string): Promise<SystemAuth> {
     // SystemAuth ids are UUIDs: an empty or malformed one names nothing (DynamoDB would refuse an empty key outright).
-    const auth = isServiceId(id) ? await getSystemAuthOfTenant(tenant, id) : undefined;
+    const auth = isServiceId(id) ? await this.systemAuths.getOfTenant(tenant, id) : undefined;
     if (!auth || auth.kind !== 'APPLICATION') throw new NotFoundError(`No SystemAuth with id ${quotedId(id)}`);
     await this.registry.revoke(auth);
     logger.info('SystemAuth revoked', { tenant, appId: auth.appId, type: auth.type, systemAuthId: auth.id });
@@ -72,7 +75,7 @@ export class PairingService {
    * this again finishes it. Returns what was revoked.
    */
   async revokeEveryCredentialOf(tenant: string, appId: string): Promise<SystemAuth[]> {
-    const auths = await listSystemAuthsOfApplication(tenant, appId);
+    const auths = await this.systemAuths.listOfApplication(tenant, appId);
     const outcomes = await Promise.allSettled(auths.map((auth) => this.registry.revoke(auth)));
     const failed = auths.filter((_, i) => outcomes[i].status === 'rejected');
     if (failed.length > 0) {

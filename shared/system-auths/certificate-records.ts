@@ -2,9 +2,9 @@
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients';
+import type { TransactItem } from '../aws/transactions';
 import { config } from '../config';
-import type { TransactItem } from '../one-time-tokens/repository';
-import { AUTH_SORT_KEY, applicationKey } from './repository';
+import { applicationKey } from './repository';
 
 type Item = Record<string, NativeAttributeValue>;
 
@@ -51,87 +51,64 @@ function fromItem(item: Item): CertificateRecord {
   };
 }
 
-/** Put of a newly issued certificate (for the transaction that also spends the token). */
-export function certificateRecordPut(record: CertificateRecord): TransactItem {
-  return {
-    Put: {
-      TableName: config().systemAuthsTable,
-      Item: toItem(record),
-      ConditionExpression: 'attribute_not_exists(sk)',
-    },
-  };
-}
+export class CertificateRepository {
+  constructor(private readonly table = config().systemAuthsTable) {}
 
-/** The certificate of the SystemAuth with this fingerprint, revoked or not. */
-export async function findCertificateRecord(systemAuthId: string, sha256Fingerprint: string): Promise<CertificateRecord | undefined> {
-  const out = await dynamo().send(
-    new GetCommand({
-      TableName: config().systemAuthsTable,
-      Key: { id: systemAuthId, sk: certificateSortKey(sha256Fingerprint) },
-      ConsistentRead: true,
-    }),
-  );
-  return out.Item ? fromItem(out.Item) : undefined;
-}
-
-/** Every certificate issued to the SystemAuth, in fingerprint order. */
-export async function listCertificatesOfSystemAuth(systemAuthId: string): Promise<CertificateRecord[]> {
-  const records: CertificateRecord[] = [];
-  let startKey: Item | undefined;
-  do {
-    const out = await dynamo().send(
-      new QueryCommand({
-        TableName: config().systemAuthsTable,
-        KeyConditionExpression: 'id = :id AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':id': systemAuthId, ':prefix': CERTIFICATE_SORT_KEY_PREFIX },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of out.Items ?? []) records.push(fromItem(item));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
-  return records;
-}
-
-/** Marks one certificate revoked; false when the SystemAuth has no certificate with this fingerprint. */
-export async function revokeCertificateRecord(systemAuthId: string, sha256Fingerprint: string): Promise<boolean> {
-  try {
-    await dynamo().send(
-      new UpdateCommand({
-        TableName: config().systemAuthsTable,
-        Key: { id: systemAuthId, sk: certificateSortKey(sha256Fingerprint) },
-        UpdateExpression: 'SET revoked = :true',
-        ConditionExpression: 'attribute_exists(sk)',
-        ExpressionAttributeValues: { ':true': true },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
-    throw error;
+  /** Transaction item of a newly issued certificate (beside the token's redemption or the renewal's checks). */
+  newRecord(record: CertificateRecord): TransactItem {
+    return { Put: { TableName: this.table, Item: toItem(record), ConditionExpression: 'attribute_not_exists(sk)' } };
   }
-}
 
-/** Marks every certificate of the SystemAuth revoked (idempotent). */
-export async function revokeCertificatesOfSystemAuth(systemAuthId: string): Promise<void> {
-  const records = await listCertificatesOfSystemAuth(systemAuthId);
-  await Promise.all(records.filter((r) => !r.revoked).map((r) => revokeCertificateRecord(systemAuthId, r.sha256Fingerprint)));
-}
+  /** The certificate of the SystemAuth with this fingerprint, revoked or not. */
+  async find(systemAuthId: string, sha256Fingerprint: string): Promise<CertificateRecord | undefined> {
+    const out = await dynamo().send(
+      new GetCommand({ TableName: this.table, Key: { id: systemAuthId, sk: certificateSortKey(sha256Fingerprint) }, ConsistentRead: true }),
+    );
+    return out.Item ? fromItem(out.Item) : undefined;
+  }
 
-/**
- * Update that makes the SystemAuth ACTIVE once it holds a certificate; it fails for a SystemAuth that
- * is gone, of another tenant, or REVOKED/EXPIRED, so no certificate is recorded for a revoked lineage.
- */
-export function systemAuthActivation(systemAuthId: string, tenant: string): TransactItem {
-  return {
-    Update: {
-      TableName: config().systemAuthsTable,
-      Key: { id: systemAuthId, sk: AUTH_SORT_KEY },
-      UpdateExpression: 'SET #status = :active',
-      ConditionExpression: 'attribute_exists(id) AND tenant = :tenant AND #status IN (:pending, :active)',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':tenant': tenant, ':pending': 'PENDING', ':active': 'ACTIVE' },
-    },
-  };
+  /** Every certificate issued to the SystemAuth, in fingerprint order. */
+  async listOf(systemAuthId: string): Promise<CertificateRecord[]> {
+    const records: CertificateRecord[] = [];
+    let startKey: Item | undefined;
+    do {
+      const out = await dynamo().send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'id = :id AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':id': systemAuthId, ':prefix': CERTIFICATE_SORT_KEY_PREFIX },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of out.Items ?? []) records.push(fromItem(item));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return records;
+  }
+
+  /** Marks one certificate revoked; false when the SystemAuth has no certificate with this fingerprint. */
+  async revoke(systemAuthId: string, sha256Fingerprint: string): Promise<boolean> {
+    try {
+      await dynamo().send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id: systemAuthId, sk: certificateSortKey(sha256Fingerprint) },
+          UpdateExpression: 'SET revoked = :true',
+          ConditionExpression: 'attribute_exists(sk)',
+          ExpressionAttributeValues: { ':true': true },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  /** Marks every certificate of the SystemAuth revoked (idempotent). */
+  async revokeAllOf(systemAuthId: string): Promise<void> {
+    const records = await this.listOf(systemAuthId);
+    await Promise.all(records.filter((r) => !r.revoked).map((r) => this.revoke(systemAuthId, r.sha256Fingerprint)));
+  }
 }

@@ -1,9 +1,10 @@
-// DynamoDB storage of SystemAuths (the auth item, sk "AUTH", of the SystemAuths table).
+// DynamoDB storage of SystemAuths (the auth item, sk "AUTH", of the SystemAuths table): the only writer of auth items.
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients';
+import type { TransactItem } from '../aws/transactions';
 import { config } from '../config';
-import { isExpired } from '../one-time-tokens/token';
+import { isPast } from '../time';
 import type { SystemAuth, SystemAuthStatus, SystemAuthType } from './types';
 
 /** Sort key of the SystemAuth item itself (certificate items of the same id use "CERT#<sha256>"). */
@@ -15,6 +16,12 @@ export const AUTH_SORT_KEY = 'AUTH';
  */
 export const LATEST_TOKEN_EXPIRY_ATTRIBUTE = 'latestTokenExpiresAt';
 
+/**
+ * Attribute of the SystemAuth item listing the hashes of every token issued for it: the Tokens table
+ * is keyed by hash only, and revocation must find the tokens it has to delete.
+ */
+export const TOKEN_HASHES_ATTRIBUTE = 'tokenHashes';
+
 type Item = Record<string, NativeAttributeValue>;
 
 /** Partition key of the `byApplication` index: all auths of one application in one Query. */
@@ -23,7 +30,17 @@ export const applicationKey = (tenant: string, appId: string): string => `${tena
 const isConditionalFailure = (error: unknown): boolean =>
   (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
 
-/** The stored item of a SystemAuth (also for TransactWriteItems built elsewhere). */
+/** A one-time token as its SystemAuth records it (the one-time-tokens module's OneTimeToken has these fields). */
+export interface LinkedOneTimeToken {
+  tokenHash: string;
+  /** Epoch seconds. */
+  expiresAt: number;
+  tenant: string;
+  appId: string;
+  systemAuthId: string;
+}
+
+/** The stored item of a SystemAuth. */
 export function toSystemAuthItem(auth: SystemAuth): Item {
   return {
     ...auth,
@@ -39,9 +56,7 @@ export function toSystemAuthItem(auth: SystemAuth): Item {
  */
 function effectiveStatus(item: Item, now: Date): SystemAuthStatus {
   const latestTokenExpiry: unknown = item[LATEST_TOKEN_EXPIRY_ATTRIBUTE];
-  if (item.status === 'PENDING' && latestTokenExpiry !== undefined && isExpired({ expiresAt: Number(latestTokenExpiry) }, now)) {
-    return 'EXPIRED';
-  }
+  if (item.status === 'PENDING' && latestTokenExpiry !== undefined && isPast(Number(latestTokenExpiry), now)) return 'EXPIRED';
   return item.status;
 }
 
@@ -61,145 +76,190 @@ export function fromSystemAuthItem(item: Item, now: Date = new Date()): SystemAu
   return auth;
 }
 
-/** A Put of a new SystemAuth that fails instead of overwriting one with the same id. */
-export function systemAuthPut(auth: SystemAuth): { TableName: string; Item: Item; ConditionExpression: string } {
-  return {
-    TableName: config().systemAuthsTable,
-    Item: toSystemAuthItem(auth),
-    ConditionExpression: 'attribute_not_exists(id)',
-  };
-}
+export class SystemAuthRepository {
+  constructor(private readonly table = config().systemAuthsTable) {}
 
-/** Stores a new SystemAuth; throws ConditionalCheckFailedException if the id is taken. */
-export async function createSystemAuth(auth: SystemAuth): Promise<void> {
-  await dynamo().send(new PutCommand(systemAuthPut(auth)));
-}
+  /** Stores a new SystemAuth; throws ConditionalCheckFailedException if the id is taken. */
+  async create(auth: SystemAuth): Promise<void> {
+    await dynamo().send(new PutCommand({ TableName: this.table, Item: toSystemAuthItem(auth), ConditionExpression: 'attribute_not_exists(id)' }));
+  }
 
-/**
- * The SystemAuth with this id, whatever its tenant: only for callers that hold no tenant yet
- * (the token endpoint, bearer and certificate authentication). Everything else uses getSystemAuthOfTenant.
- */
-export async function getSystemAuth(id: string): Promise<SystemAuth | undefined> {
-  const out = await dynamo().send(
-    new GetCommand({ TableName: config().systemAuthsTable, Key: { id, sk: AUTH_SORT_KEY }, ConsistentRead: true }),
-  );
-  return out.Item ? fromSystemAuthItem(out.Item) : undefined;
-}
+  /**
+   * The SystemAuth with this id, whatever its tenant: only for callers that hold no tenant yet
+   * (the token endpoint, bearer and certificate authentication). Everything else uses getOfTenant.
+   */
+  async get(id: string): Promise<SystemAuth | undefined> {
+    const out = await dynamo().send(new GetCommand({ TableName: this.table, Key: { id, sk: AUTH_SORT_KEY }, ConsistentRead: true }));
+    return out.Item ? fromSystemAuthItem(out.Item) : undefined;
+  }
 
-/** The SystemAuth with this id if it belongs to the tenant; another tenant's behaves as missing. */
-export async function getSystemAuthOfTenant(tenant: string, id: string): Promise<SystemAuth | undefined> {
-  const auth = await getSystemAuth(id);
-  return auth?.tenant === tenant ? auth : undefined;
-}
+  /** The SystemAuth with this id if it belongs to the tenant; another tenant's behaves as missing. */
+  async getOfTenant(tenant: string, id: string): Promise<SystemAuth | undefined> {
+    const auth = await this.get(id);
+    return auth?.tenant === tenant ? auth : undefined;
+  }
 
-/** Every SystemAuth of one application, oldest id order (the index's sort key). */
-export async function listSystemAuthsOfApplication(tenant: string, appId: string): Promise<SystemAuth[]> {
-  const auths: SystemAuth[] = [];
-  let startKey: Item | undefined;
-  do {
-    const out = await dynamo().send(
-      new QueryCommand({
-        TableName: config().systemAuthsTable,
-        IndexName: 'byApplication',
-        KeyConditionExpression: 'appKey = :appKey',
-        // The index also holds certificate items of the application.
-        FilterExpression: 'sk = :sk',
-        ExpressionAttributeValues: { ':appKey': applicationKey(tenant, appId), ':sk': AUTH_SORT_KEY },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of out.Items ?? []) auths.push(fromSystemAuthItem(item));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
-  return auths;
-}
+  /** Every SystemAuth of one application, oldest id order (the index's sort key). */
+  async listOfApplication(tenant: string, appId: string): Promise<SystemAuth[]> {
+    const auths: SystemAuth[] = [];
+    let startKey: Item | undefined;
+    do {
+      const out = await dynamo().send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'byApplication',
+          KeyConditionExpression: 'appKey = :appKey',
+          // The index also holds certificate items of the application.
+          FilterExpression: 'sk = :sk',
+          ExpressionAttributeValues: { ':appKey': applicationKey(tenant, appId), ':sk': AUTH_SORT_KEY },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of out.Items ?? []) auths.push(fromSystemAuthItem(item));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return auths;
+  }
 
-/**
- * Records a successful authentication; false when the SystemAuth no longer exists or is no longer ACTIVE.
- * The status is part of the write's condition because authentication read it earlier: a revocation in
- * between must still stop the grant.
- */
-export async function markSystemAuthUsed(id: string, at: Date = new Date()): Promise<boolean> {
-  try {
-    await dynamo().send(
-      new UpdateCommand({
-        TableName: config().systemAuthsTable,
-        Key: { id, sk: AUTH_SORT_KEY },
-        UpdateExpression: 'SET lastUsedAt = :at',
-        ConditionExpression: 'attribute_exists(id) AND #status = :active',
+  /**
+   * Records a successful authentication; false when the SystemAuth no longer exists or is no longer ACTIVE.
+   * The status is part of the write's condition because authentication read it earlier: a revocation in
+   * between must still stop the grant.
+   */
+  async markUsed(id: string, at: Date = new Date()): Promise<boolean> {
+    try {
+      await dynamo().send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id, sk: AUTH_SORT_KEY },
+          UpdateExpression: 'SET lastUsedAt = :at',
+          ConditionExpression: 'attribute_exists(id) AND #status = :active',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':at': at.toISOString(), ':active': 'ACTIVE' satisfies SystemAuthStatus },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Sets the status of the tenant's SystemAuth; undefined when the tenant has no such SystemAuth. */
+  async updateStatus(tenant: string, id: string, status: SystemAuthStatus): Promise<SystemAuth | undefined> {
+    try {
+      const out = await dynamo().send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id, sk: AUTH_SORT_KEY },
+          UpdateExpression: 'SET #status = :status',
+          ConditionExpression: 'attribute_exists(id) AND tenant = :tenant',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status, ':tenant': tenant },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes ? fromSystemAuthItem(out.Attributes) : undefined;
+    } catch (error) {
+      if (isConditionalFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes the SystemAuth item and returns what was deleted; undefined when there was none, or when
+   * it belongs to another tenant or is of another type than the ones given. Certificate items are not touched.
+   */
+  async delete(id: string, only: { tenant?: string; type?: SystemAuthType } = {}): Promise<SystemAuth | undefined> {
+    const conditions: string[] = [];
+    const values: Item = {};
+    if (only.tenant !== undefined) {
+      conditions.push('tenant = :tenant');
+      values[':tenant'] = only.tenant;
+    }
+    if (only.type !== undefined) {
+      conditions.push('#type = :type');
+      values[':type'] = only.type;
+    }
+    const condition = conditions.length === 0
+      ? {}
+      : {
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeValues: values,
+          ...(only.type !== undefined ? { ExpressionAttributeNames: { '#type': 'type' } } : {}),
+        };
+    try {
+      const out = await dynamo().send(
+        new DeleteCommand({ TableName: this.table, Key: { id, sk: AUTH_SORT_KEY }, ReturnValues: 'ALL_OLD', ...condition }),
+      );
+      return out.Attributes ? fromSystemAuthItem(out.Attributes) : undefined;
+    } catch (error) {
+      if (isConditionalFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Transaction item that records a new one-time token's hash and expiry on its SystemAuth (the expiry is
+   * what turns a never-finished pairing EXPIRED). Its condition is what makes issuance safe: a token is
+   * only ever issued for an existing CLIENT_CERTIFICATE SystemAuth of that application that is not revoked.
+   */
+  oneTimeTokenLink(token: LinkedOneTimeToken): TransactItem {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: { id: token.systemAuthId, sk: AUTH_SORT_KEY },
+        UpdateExpression: 'ADD #hashes :hash SET #latestExpiry = :expiresAt',
+        ConditionExpression:
+          'attribute_exists(id) AND tenant = :tenant AND appId = :appId AND #type = :type AND #status IN (:pending, :active)',
+        ExpressionAttributeNames: {
+          '#hashes': TOKEN_HASHES_ATTRIBUTE,
+          '#latestExpiry': LATEST_TOKEN_EXPIRY_ATTRIBUTE,
+          '#type': 'type',
+          '#status': 'status',
+        },
+        ExpressionAttributeValues: {
+          ':hash': new Set([token.tokenHash]),
+          ':expiresAt': token.expiresAt,
+          ':tenant': token.tenant,
+          ':appId': token.appId,
+          ':type': 'CLIENT_CERTIFICATE' satisfies SystemAuthType,
+          ':pending': 'PENDING' satisfies SystemAuthStatus,
+          ':active': 'ACTIVE' satisfies SystemAuthStatus,
+        },
+      },
+    };
+  }
+
+  /**
+   * Transaction item that makes the SystemAuth ACTIVE once it holds a certificate; it fails for a SystemAuth
+   * that is gone, of another tenant, or REVOKED/EXPIRED, so no certificate is recorded for a revoked lineage.
+   */
+  activation(systemAuthId: string, tenant: string): TransactItem {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: { id: systemAuthId, sk: AUTH_SORT_KEY },
+        UpdateExpression: 'SET #status = :active',
+        ConditionExpression: 'attribute_exists(id) AND tenant = :tenant AND #status IN (:pending, :active)',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':at': at.toISOString(), ':active': 'ACTIVE' satisfies SystemAuthStatus },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionalFailure(error)) return false;
-    throw error;
+        ExpressionAttributeValues: { ':tenant': tenant, ':pending': 'PENDING', ':active': 'ACTIVE' },
+      },
+    };
   }
-}
 
-/** Sets the status of the tenant's SystemAuth; undefined when the tenant has no such SystemAuth. */
-export async function updateSystemAuthStatus(
-  tenant: string,
-  id: string,
-  status: SystemAuthStatus,
-): Promise<SystemAuth | undefined> {
-  try {
+  /** Hashes of every one-time token issued for the SystemAuth (empty when it has none or no longer exists). */
+  async oneTimeTokenHashesOf(systemAuthId: string): Promise<string[]> {
     const out = await dynamo().send(
-      new UpdateCommand({
-        TableName: config().systemAuthsTable,
-        Key: { id, sk: AUTH_SORT_KEY },
-        UpdateExpression: 'SET #status = :status',
-        ConditionExpression: 'attribute_exists(id) AND tenant = :tenant',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':status': status, ':tenant': tenant },
-        ReturnValues: 'ALL_NEW',
+      new GetCommand({
+        TableName: this.table,
+        Key: { id: systemAuthId, sk: AUTH_SORT_KEY },
+        ProjectionExpression: '#hashes',
+        ExpressionAttributeNames: { '#hashes': TOKEN_HASHES_ATTRIBUTE },
+        ConsistentRead: true,
       }),
     );
-    return out.Attributes ? fromSystemAuthItem(out.Attributes) : undefined;
-  } catch (error) {
-    if (isConditionalFailure(error)) return undefined;
-    throw error;
-  }
-}
-
-/**
- * Deletes the SystemAuth item and returns what was deleted; undefined when there was none, or when
- * it belongs to another tenant or is of another type than the ones given. Certificate items are not touched.
- */
-export async function deleteSystemAuth(
-  id: string,
-  only: { tenant?: string; type?: SystemAuthType } = {},
-): Promise<SystemAuth | undefined> {
-  const conditions: string[] = [];
-  const values: Item = {};
-  if (only.tenant !== undefined) {
-    conditions.push('tenant = :tenant');
-    values[':tenant'] = only.tenant;
-  }
-  if (only.type !== undefined) {
-    conditions.push('#type = :type');
-    values[':type'] = only.type;
-  }
-  const condition = conditions.length === 0
-    ? {}
-    : {
-        ConditionExpression: conditions.join(' AND '),
-        ExpressionAttributeValues: values,
-        ...(only.type !== undefined ? { ExpressionAttributeNames: { '#type': 'type' } } : {}),
-      };
-  try {
-    const out = await dynamo().send(
-      new DeleteCommand({
-        TableName: config().systemAuthsTable,
-        Key: { id, sk: AUTH_SORT_KEY },
-        ReturnValues: 'ALL_OLD',
-        ...condition,
-      }),
-    );
-    return out.Attributes ? fromSystemAuthItem(out.Attributes) : undefined;
-  } catch (error) {
-    if (isConditionalFailure(error)) return undefined;
-    throw error;
+    const hashes: unknown = out.Item?.[TOKEN_HASHES_ATTRIBUTE];
+    return hashes instanceof Set ? [...(hashes as Set<string>)] : [];
   }
 }

@@ -362,6 +362,7 @@ describe('Cockpit in a browser (npm start)', () => {
 
     await tabTo('[data-testid="revoke"]');
     await page.keyboard.press('Enter');
+    await testId('confirm').waitFor(); // a user tabs once the dialog shows; before that Tab moves through the page
     await tabTo('[data-testid="confirm"]'); // from Cancel, which has the focus first
     await page.keyboard.press('Enter');
     await expectText(testId('detail-notice'), /Revoked/);
@@ -369,6 +370,7 @@ describe('Cockpit in a browser (npm start)', () => {
 
     await tabTo('[data-testid="unregister"]');
     await page.keyboard.press('Enter');
+    await testId('confirm').waitFor();
     await tabTo('[data-testid="confirm"]');
     await page.keyboard.press('Enter');
     await expectText(testId('notice'), new RegExp(`Unregistered ${name}`));

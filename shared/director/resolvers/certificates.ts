@@ -1,7 +1,7 @@
 // Resolver of AppSystemAuth.certificates: the certificates issued under a CLIENT_CERTIFICATE SystemAuth (null for other types).
 import type { Resolvers } from '../../graphql/schema';
 import type { AppSystemAuth } from '../../pairing/app-system-auth';
-import { listCertificatesOfSystemAuth, type CertificateRecord } from '../../system-auths/certificate-records';
+import type { CertificateRecord } from '../../system-auths/certificate-records';
 import type { DirectorContext } from '../context';
 
 /** The GraphQL IssuedCertificate: a certificate record without its owner's keys. */
@@ -10,9 +10,9 @@ export type IssuedCertificate = Omit<CertificateRecord, 'systemAuthId' | 'tenant
 export const certificateResolvers: Resolvers<DirectorContext> = {
   AppSystemAuth: {
     // The AppSystemAuth comes from the caller's own tenant (auths of an application it may see), so its id is safe to look up.
-    certificates: async (auth: AppSystemAuth): Promise<IssuedCertificate[] | null> => {
+    certificates: async (auth: AppSystemAuth, _args: unknown, { certificatesOf }: DirectorContext): Promise<IssuedCertificate[] | null> => {
       if (auth.type !== 'CLIENT_CERTIFICATE') return null;
-      const records = await listCertificatesOfSystemAuth(auth.id);
+      const records = await certificatesOf(auth.id);
       return records
         .map(({ serialNumber, sha256Fingerprint, subject, notBefore, notAfter, revoked }) => ({
           serialNumber, sha256Fingerprint, subject, notBefore, notAfter, revoked,

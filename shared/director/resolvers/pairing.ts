@@ -5,7 +5,6 @@ import type { Resolvers } from '../../graphql/schema';
 import type { Application } from '../../applications/types';
 import type { AuthTypeDescription, PairingResult } from '../../pairing/adapter';
 import { toAppSystemAuth, type AppSystemAuth } from '../../pairing/app-system-auth';
-import { clientCertificates, pairing } from '../../pairing';
 import type { OneTimeTokenForApplication } from '../../pairing/client-certificate';
 import { SCOPE_READ, requireAdministrator, requireScope } from '../authorization';
 import type { DirectorContext } from '../context';
@@ -24,31 +23,31 @@ function requireAdministratorReading(caller: Caller): void {
 
 export const pairingResolvers: Resolvers<DirectorContext> = {
   Query: {
-    getAuthTypesForApplication: async (_root: unknown, { appId }: { appId: string }, { caller, applications }: DirectorContext): Promise<AuthTypeDescription[]> => {
+    getAuthTypesForApplication: async (_root: unknown, { appId }: { appId: string }, { caller, applications, pairing }: DirectorContext): Promise<AuthTypeDescription[]> => {
       requireAdministratorReading(caller);
       await applications.require(caller.tenant, appId);
       return pairing.authTypes();
     },
   },
   Mutation: {
-    generateAuthForApplication: async (_root: unknown, args: GenerateArgs, { caller, applications, publicBaseUrl }: DirectorContext): Promise<PairingResult> => {
+    generateAuthForApplication: async (_root: unknown, args: GenerateArgs, { caller, applications, pairing, publicBaseUrl }: DirectorContext): Promise<PairingResult> => {
       requireAdministrator(caller);
       const app = await applications.require(caller.tenant, args.id);
       return pairing.generate(app, args.type.type, args.inputParams, { publicBaseUrl });
     },
-    requestOneTimeTokenForApplication: async (_root: unknown, { id }: { id: string }, { caller, applications, publicBaseUrl }: DirectorContext): Promise<OneTimeTokenForApplication> => {
+    requestOneTimeTokenForApplication: async (_root: unknown, { id }: { id: string }, { caller, applications, clientCertificates, publicBaseUrl }: DirectorContext): Promise<OneTimeTokenForApplication> => {
       requireAdministrator(caller);
       const app = await applications.require(caller.tenant, id);
       return clientCertificates.requestOneTimeToken(app, { publicBaseUrl });
     },
-    requestClientCredentialsForApplication: async (_root: unknown, { id }: { id: string }, { caller, applications, publicBaseUrl }: DirectorContext): Promise<AppSystemAuth> => {
+    requestClientCredentialsForApplication: async (_root: unknown, { id }: { id: string }, { caller, applications, pairing, publicBaseUrl }: DirectorContext): Promise<AppSystemAuth> => {
       requireAdministrator(caller);
       const app = await applications.require(caller.tenant, id);
       const { systemAuth, clientSecret } = await pairing.requestClientCredentials(app, { publicBaseUrl });
       // The one response that carries the secret: it exists nowhere but Secrets Manager afterwards.
       return toAppSystemAuth(systemAuth, publicBaseUrl, clientSecret);
     },
-    deleteSystemAuthForApplication: async (_root: unknown, { authID }: { authID: string }, { caller, publicBaseUrl }: DirectorContext): Promise<AppSystemAuth> => {
+    deleteSystemAuthForApplication: async (_root: unknown, { authID }: { authID: string }, { caller, pairing, publicBaseUrl }: DirectorContext): Promise<AppSystemAuth> => {
       requireAdministrator(caller);
       return toAppSystemAuth(await pairing.revokeSystemAuth(caller.tenant, authID), publicBaseUrl);
     },

@@ -8,20 +8,18 @@ import { handler as directorHandler } from '../../../functions/director/handler'
 import { clientCertificateData } from '../../../local/mtls-gateway';
 import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
-import { authenticateClientCertificate } from '../../../shared/auth/client-certificate';
 import { ensureCertificateAuthority, loadCertificateAuthority } from '../../../shared/certificates/ca';
 import { validateCsr } from '../../../shared/certificates/csr';
 import { announcedSubject } from '../../../shared/certificates/subject';
 import { UnauthenticatedError } from '../../../shared/errors';
 import { PairingAdapterRegistry } from '../../../shared/pairing/registry';
-import { listCertificatesOfSystemAuth, revokeCertificateRecord } from '../../../shared/system-auths/certificate-records';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../../../shared/aws/clients';
 import { config } from '../../../shared/config';
-import { getSystemAuth, updateSystemAuthStatus } from '../../../shared/system-auths/repository';
 import { freshTenant } from '../../support/local-aws';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { adapter, callConnector, csrToken, SIGN, pemOf, type PendingPairing } from '../connector/pairing-fixture';
+import { certificateAuthentication, certificates, systemAuths } from '../../support/stores';
 
 beforeAll(() => ensureCertificateAuthority());
 
@@ -96,7 +94,7 @@ describe('the Director and the Connector over mTLS', () => {
     const answer = await overMtls('/director/graphql', paired.certificatePem, VIEWER);
     expect(answer).toEqual({ status: 200, json: { data: { viewer: { id: paired.appId, type: 'APPLICATION' } } } });
     expect((await applications.require(paired.tenant, paired.appId)).status.condition).toBe('CONNECTED');
-    expect((await getSystemAuth(paired.systemAuthId))?.lastUsedAt).toEqual(expect.any(String));
+    expect((await systemAuths.get(paired.systemAuthId))?.lastUsedAt).toEqual(expect.any(String));
   });
 
   test('an application caller reads itself only and may not administer', async () => {
@@ -127,7 +125,7 @@ describe('the Director and the Connector over mTLS', () => {
     expect(renewed.serialNumber).not.toBe(old.serialNumber);
     expect(renewed.subject).toBe(old.subject);
     expect(renewed.verify(new X509Certificate((await loadCertificateAuthority()).certificatePem).publicKey)).toBe(true);
-    expect(await listCertificatesOfSystemAuth(paired.systemAuthId)).toHaveLength(2);
+    expect(await certificates.listOf(paired.systemAuthId)).toHaveLength(2);
     expect((await overMtls('/director/graphql', paired.certificatePem, VIEWER)).status).toBe(200);
     expect((await overMtls('/director/graphql', renewedPem, VIEWER)).status).toBe(200);
   });
@@ -137,7 +135,7 @@ describe('the Director and the Connector over mTLS', () => {
     const answer = await overMtls('/connector/graphql', paired.certificatePem, RENEW, { csr: base64Pem(goodCsrDer(keys, randomUUID())) });
     expect(codeOf(answer)).toBe('BAD_USER_INPUT');
     expect(answer.json.errors?.[0]?.message).toMatch(/subject/i);
-    expect(await listCertificatesOfSystemAuth(paired.systemAuthId)).toHaveLength(1);
+    expect(await certificates.listOf(paired.systemAuthId)).toHaveLength(1);
   });
 
   test('revokeCertificate revokes the calling certificate only: refused from the next request on, its renewed successor keeps working', async () => {
@@ -155,7 +153,7 @@ describe('the Director and the Connector over mTLS', () => {
     expect(codeOf(await overMtls('/connector/graphql', paired.certificatePem, RENEW, { csr: base64Pem(goodCsrDer(keys, paired.systemAuthId)) }))).toBe('UNAUTHENTICATED');
     expect((await overMtls('/director/graphql', successor, VIEWER)).json.data.viewer.id).toBe(paired.appId);
 
-    const records = await listCertificatesOfSystemAuth(paired.systemAuthId);
+    const records = await certificates.listOf(paired.systemAuthId);
     const fingerprintOf = (pem: string) => new X509Certificate(pem).fingerprint256.replace(/:/g, '').toLowerCase();
     expect(records.find((r) => r.sha256Fingerprint === fingerprintOf(paired.certificatePem))?.revoked).toBe(true);
     expect(records.find((r) => r.sha256Fingerprint === fingerprintOf(successor))?.revoked).toBe(false);
@@ -164,12 +162,12 @@ describe('the Director and the Connector over mTLS', () => {
   test('the certificate adapter\'s revoke (behind deleteSystemAuthForApplication, unpair, unregister) revokes every certificate of the SystemAuth', async () => {
     const paired = await pairedApplication();
     const successor = await renew(paired.certificatePem, paired.systemAuthId);
-    const auth = await getSystemAuth(paired.systemAuthId);
+    const auth = await systemAuths.get(paired.systemAuthId);
     await new PairingAdapterRegistry([adapter]).revoke(auth!);
     for (const pem of [paired.certificatePem, successor]) {
       expect((await overMtls('/director/graphql', pem, VIEWER)).status).toBe(401);
     }
-    expect((await listCertificatesOfSystemAuth(paired.systemAuthId)).map((r) => r.revoked)).toEqual([true, true]);
+    expect((await certificates.listOf(paired.systemAuthId)).map((r) => r.revoked)).toEqual([true, true]);
   });
 
   test('certificate headers a client sends are never read, on the mTLS event either', async () => {
@@ -188,7 +186,7 @@ describe('the Director and the Connector over mTLS', () => {
 
 describe('authenticateClientCertificate', () => {
   const refusal = async (pem: string, now?: Date): Promise<string> => {
-    const error = await authenticateClientCertificate(clientCertificateData(new X509Certificate(pem)), { now }).then(
+    const error = await certificateAuthentication.authenticate(clientCertificateData(new X509Certificate(pem)), { now }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -198,7 +196,7 @@ describe('authenticateClientCertificate', () => {
 
   test('maps the certificate to its application caller', async () => {
     const paired = await pairedApplication();
-    const caller = await authenticateClientCertificate(clientCertificateData(new X509Certificate(paired.certificatePem)));
+    const caller = await certificateAuthentication.authenticate(clientCertificateData(new X509Certificate(paired.certificatePem)));
     expect(caller).toEqual({
       kind: 'APPLICATION',
       tenant: paired.tenant,
@@ -243,8 +241,8 @@ describe('authenticateClientCertificate', () => {
   test('refuses a revoked certificate on the very next check (no cache)', async () => {
     const paired = await pairedApplication();
     const data = clientCertificateData(new X509Certificate(paired.certificatePem));
-    await authenticateClientCertificate(data);
-    await revokeCertificateRecord(paired.systemAuthId, new X509Certificate(paired.certificatePem).fingerprint256.replace(/:/g, '').toLowerCase());
+    await certificateAuthentication.authenticate(data);
+    await certificates.revoke(paired.systemAuthId, new X509Certificate(paired.certificatePem).fingerprint256.replace(/:/g, '').toLowerCase());
     expect(await refusal(paired.certificatePem)).toMatch(/revoked/);
   });
 
@@ -258,7 +256,7 @@ describe('authenticateClientCertificate', () => {
         && command.input.UpdateExpression === 'SET lastUsedAt = :at';
       if (recordsUse && !revoked) {
         revoked = true;
-        await updateSystemAuthStatus(paired.tenant, paired.systemAuthId, 'REVOKED');
+        await systemAuths.updateStatus(paired.tenant, paired.systemAuthId, 'REVOKED');
       }
       return send(command);
     }) as typeof client.send);
@@ -282,7 +280,7 @@ describe('authenticateClientCertificate', () => {
   });
 
   test('refuses anything that is not an X.509 certificate', async () => {
-    const error = await authenticateClientCertificate({ ...clientCertificateData(new X509Certificate((await pairedApplication()).certificatePem)), clientCertPem: 'not a certificate' }).catch((e: unknown) => e);
+    const error = await certificateAuthentication.authenticate({ ...clientCertificateData(new X509Certificate((await pairedApplication()).certificatePem)), clientCertPem: 'not a certificate' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnauthenticatedError);
     expect((error as Error).message).toMatch(/not a valid X\.509/);
   });

@@ -1,13 +1,10 @@
 // The token-secured Connector against DynamoDB Local + moto: single use under concurrency, CSR validation before spending, idempotent retry, 401s that change nothing.
 import { X509Certificate } from 'node:crypto';
 import { ensureCertificateAuthority, loadCertificateAuthority } from '../../../shared/certificates/ca';
-import { findOneTimeToken, tokenHashesOfSystemAuth } from '../../../shared/one-time-tokens/repository';
-import { issueOneTimeToken } from '../../../shared/one-time-tokens/service';
 import { hashOneTimeToken } from '../../../shared/one-time-tokens/token';
-import { listCertificatesOfSystemAuth, revokeCertificateRecord } from '../../../shared/system-auths/certificate-records';
-import { getSystemAuth } from '../../../shared/system-auths/repository';
 import { CONFIGURATION, SIGN, adapter, callConnector, connectorEvent, csrFor, csrToken, pemOf, pendingPairing } from './pairing-fixture';
 import { handler as connectorHandler } from '../../../functions/connector/handler';
+import { certificates, oneTimeTokenService, oneTimeTokens, systemAuths } from '../../support/stores';
 
 beforeAll(() => ensureCertificateAuthority());
 
@@ -28,7 +25,7 @@ describe('configuration with the CONFIGURATION token', () => {
     expect(result.token.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(result.token.token).not.toBe(pairing.token);
 
-    const stored = await findOneTimeToken(hashOneTimeToken(result.token.token));
+    const stored = await oneTimeTokens.find(hashOneTimeToken(result.token.token));
     expect(stored).toMatchObject({ purpose: 'CSR', systemAuthId: pairing.systemAuthId, tenant: pairing.tenant, appId: pairing.appId });
     expect(stored?.redeemedAt).toBeUndefined();
 
@@ -55,7 +52,7 @@ describe('configuration with the CONFIGURATION token', () => {
       expect(codeOf(refused)).toBe('UNAUTHENTICATED');
     }
     // The CONFIGURATION token and the winner's CSR token: the losers issued nothing.
-    expect(await tokenHashesOfSystemAuth(pairing.systemAuthId)).toHaveLength(2);
+    expect(await systemAuths.oneTimeTokenHashesOf(pairing.systemAuthId)).toHaveLength(2);
   });
 
   test('a query naming configuration twice spends the token once and answers both with the same token', async () => {
@@ -84,7 +81,7 @@ describe('refused tokens get HTTP 401 before GraphQL runs and change nothing', (
 
   test('an expired token, even before DynamoDB TTL removed it', async () => {
     const pairing = await pendingPairing();
-    const { token } = await issueOneTimeToken(
+    const { token } = await oneTimeTokenService.issue(
       { tenant: pairing.tenant, appId: pairing.appId, systemAuthId: pairing.systemAuthId },
       'CONFIGURATION',
       new Date(Date.now() - 301_000),
@@ -93,8 +90,8 @@ describe('refused tokens get HTTP 401 before GraphQL runs and change nothing', (
     expect(response.status).toBe(401);
     expect(codeOf(response)).toBe('UNAUTHENTICATED');
     // Nothing was activated or issued; the auth reads EXPIRED only because the back-dated token is its latest.
-    expect((await getSystemAuth(pairing.systemAuthId))?.status).toBe('EXPIRED');
-    expect(await listCertificatesOfSystemAuth(pairing.systemAuthId)).toEqual([]);
+    expect((await systemAuths.get(pairing.systemAuthId))?.status).toBe('EXPIRED');
+    expect(await certificates.listOf(pairing.systemAuthId)).toEqual([]);
   });
 
   test('a malformed body with a missing token is 401, with a valid token 400', async () => {
@@ -125,8 +122,8 @@ describe('signCertificateSigningRequest with the CSR token', () => {
     expect(leaf.checkIssued(ca)).toBe(true);
     expect(leaf.subject.split('\n')).toEqual(['O=Pairing Service', 'OU=Applications', 'L=Berlin', 'ST=Berlin', 'C=DE', `CN=${pairing.systemAuthId}`]);
 
-    expect((await getSystemAuth(pairing.systemAuthId))?.status).toBe('ACTIVE');
-    const records = await listCertificatesOfSystemAuth(pairing.systemAuthId);
+    expect((await systemAuths.get(pairing.systemAuthId))?.status).toBe('ACTIVE');
+    const records = await certificates.listOf(pairing.systemAuthId);
     expect(records).toEqual([
       {
         systemAuthId: pairing.systemAuthId,
@@ -161,8 +158,8 @@ describe('signCertificateSigningRequest with the CSR token', () => {
     const garbage = await callConnector(SIGN, { csr: 'bm90IGEgY3Ny' }, token);
     expect(codeOf(garbage)).toBe('BAD_USER_INPUT');
 
-    expect(await findOneTimeToken(hashOneTimeToken(token))).not.toHaveProperty('redeemedAt');
-    expect((await getSystemAuth(pairing.systemAuthId))?.status).toBe('PENDING');
+    expect(await oneTimeTokens.find(hashOneTimeToken(token))).not.toHaveProperty('redeemedAt');
+    expect((await systemAuths.get(pairing.systemAuthId))?.status).toBe('PENDING');
     const good = await callConnector(SIGN, { csr: csrFor(pairing.systemAuthId) }, token);
     expect(good.status).toBe(200);
     expect(good.json.data.result.clientCertificate).toEqual(expect.any(String));
@@ -177,7 +174,7 @@ describe('signCertificateSigningRequest with the CSR token', () => {
     expect(first.status).toBe(200);
     expect(retry.status).toBe(200);
     expect(retry.json.data.result).toEqual(first.json.data.result);
-    expect(await listCertificatesOfSystemAuth(pairing.systemAuthId)).toHaveLength(1);
+    expect(await certificates.listOf(pairing.systemAuthId)).toHaveLength(1);
   });
 
   test('after the certificate is revoked, the same CSR with the spent token is 401 and changes nothing', async () => {
@@ -188,8 +185,8 @@ describe('signCertificateSigningRequest with the CSR token', () => {
     expect(first.status).toBe(200);
     const fingerprint = new X509Certificate(pemOf(first.json.data.result.clientCertificate)).fingerprint256.replace(/:/g, '').toLowerCase();
     // What revokeCertificate over mTLS does to the calling certificate.
-    expect(await revokeCertificateRecord(pairing.systemAuthId, fingerprint)).toBe(true);
-    const before = { auth: await getSystemAuth(pairing.systemAuthId), token: await findOneTimeToken(hashOneTimeToken(token)) };
+    expect(await certificates.revoke(pairing.systemAuthId, fingerprint)).toBe(true);
+    const before = { auth: await systemAuths.get(pairing.systemAuthId), token: await oneTimeTokens.find(hashOneTimeToken(token)) };
 
     const retry = await callConnector(SIGN, { csr }, token);
     expect(retry.status).toBe(401);
@@ -197,9 +194,9 @@ describe('signCertificateSigningRequest with the CSR token', () => {
     expect(retry.json.data).toBeUndefined();
     expect(JSON.stringify(retry.json)).not.toContain(first.json.data.result.clientCertificate);
 
-    expect((await listCertificatesOfSystemAuth(pairing.systemAuthId)).map((c) => [c.sha256Fingerprint, c.revoked])).toEqual([[fingerprint, true]]);
-    expect(await getSystemAuth(pairing.systemAuthId)).toEqual(before.auth);
-    expect(await findOneTimeToken(hashOneTimeToken(token))).toEqual(before.token);
+    expect((await certificates.listOf(pairing.systemAuthId)).map((c) => [c.sha256Fingerprint, c.revoked])).toEqual([[fingerprint, true]]);
+    expect(await systemAuths.get(pairing.systemAuthId)).toEqual(before.auth);
+    expect(await oneTimeTokens.find(hashOneTimeToken(token))).toEqual(before.token);
   });
 
   test('anything else with the spent CSR token is 401 and issues nothing: another CSR, a bad CSR, configuration, revokeCertificate', async () => {
@@ -213,7 +210,7 @@ describe('signCertificateSigningRequest with the CSR token', () => {
     expect((await callConnector(SIGN, { csr: 'garbage' }, token)).status).toBe(401);
     expect((await callConnector(CONFIGURATION, {}, token)).status).toBe(401);
     expect((await callConnector('mutation { revokeCertificate }', {}, token)).status).toBe(401);
-    expect(await listCertificatesOfSystemAuth(pairing.systemAuthId)).toHaveLength(1);
+    expect(await certificates.listOf(pairing.systemAuthId)).toHaveLength(1);
   });
 
   test('parallel requests with one token: the same CSR all get the one certificate, different CSRs all but one get 401', async () => {
@@ -231,7 +228,7 @@ describe('signCertificateSigningRequest with the CSR token', () => {
     );
     expect(differentResults.filter((r) => r.status === 200)).toHaveLength(1);
     expect(differentResults.filter((r) => r.status === 401)).toHaveLength(5);
-    expect(await listCertificatesOfSystemAuth(different.systemAuthId)).toHaveLength(1);
+    expect(await certificates.listOf(different.systemAuthId)).toHaveLength(1);
   });
 
   test('a token of the wrong purpose is FORBIDDEN and stays usable', async () => {
@@ -259,13 +256,13 @@ describe('revoking a CLIENT_CERTIFICATE SystemAuth', () => {
     const token = await csrToken(pairing);
     const csr = csrFor(pairing.systemAuthId);
     expect((await callConnector(SIGN, { csr }, token)).status).toBe(200);
-    const auth = await getSystemAuth(pairing.systemAuthId);
+    const auth = await systemAuths.get(pairing.systemAuthId);
 
     await adapter.revoke(auth!);
 
-    expect(await getSystemAuth(pairing.systemAuthId)).toBeUndefined();
-    expect((await listCertificatesOfSystemAuth(pairing.systemAuthId)).map((c) => c.revoked)).toEqual([true]);
-    expect(await findOneTimeToken(hashOneTimeToken(token))).toBeUndefined();
+    expect(await systemAuths.get(pairing.systemAuthId)).toBeUndefined();
+    expect((await certificates.listOf(pairing.systemAuthId)).map((c) => c.revoked)).toEqual([true]);
+    expect(await oneTimeTokens.find(hashOneTimeToken(token))).toBeUndefined();
     expect((await callConnector(SIGN, { csr }, token)).status).toBe(401);
     // Safe to call again.
     await adapter.revoke(auth!);
@@ -273,7 +270,7 @@ describe('revoking a CLIENT_CERTIFICATE SystemAuth', () => {
 
   test('an unredeemed token of a revoked SystemAuth is refused', async () => {
     const pairing = await pendingPairing();
-    await adapter.revoke((await getSystemAuth(pairing.systemAuthId))!);
+    await adapter.revoke((await systemAuths.get(pairing.systemAuthId))!);
     expect((await callConnector(CONFIGURATION, {}, pairing.token)).status).toBe(401);
   });
 });

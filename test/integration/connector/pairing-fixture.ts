@@ -2,16 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { handler as connectorHandler } from '../../../functions/connector/handler';
-import { issueTokenFor } from '../../../shared/one-time-tokens/issuance';
-import type { TokenIssuer } from '../../../shared/one-time-tokens/issuer';
-import { ClientCertificateAdapter } from '../../../shared/pairing/client-certificate';
 import { base64Pem, ecKeyPair, goodCsrDer, ECDSA_WITH_SHA256, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { freshTenant } from '../../support/local-aws';
+import { clientCertificates } from '../../support/stores';
 
-/** The tokens function's own code, called in-process instead of through the Lambda API. */
-export const inProcessTokenIssuer: TokenIssuer = { issue: (request) => issueTokenFor(request) };
-
-export const adapter = new ClientCertificateAdapter(inProcessTokenIssuer);
+export const adapter = clientCertificates;
 
 export const PUBLIC_BASE_URL = 'https://pairing.example.test';
 

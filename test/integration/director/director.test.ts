@@ -2,10 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { handler } from '../../../functions/director/handler';
-import { ADMIN_SCOPES } from '../../../shared/auth/caller';
+import { ADMIN_SCOPES } from '../../../shared/scopes';
 import { issueAccessToken } from '../../../shared/oauth/access-tokens';
-import { createOAuthClient } from '../../../shared/oauth/clients';
 import { freshTenant } from '../../support/local-aws';
+import { oauthClients } from '../../support/stores';
 
 interface Answer {
   status: number;
@@ -31,15 +31,15 @@ async function director(token: string | undefined, query: string, variables: Rec
 
 const code = (answer: Answer) => answer.errors?.[0]?.extensions.code;
 
-async function tokenFor(client: Awaited<ReturnType<typeof createOAuthClient>>): Promise<string> {
+async function tokenFor(client: Awaited<ReturnType<typeof oauthClients.create>>): Promise<string> {
   return (await issueAccessToken(client.systemAuth, client.systemAuth.scopes, 'https://api.example.test')).accessToken;
 }
 
 const adminToken = async (tenant: string, scopes: readonly string[] = ADMIN_SCOPES) =>
-  tokenFor(await createOAuthClient({ tenant, kind: 'ADMIN', scopes }));
+  tokenFor(await oauthClients.create({ tenant, kind: 'ADMIN', scopes }));
 
 async function applicationClient(tenant: string, appId: string, scopes: readonly string[] = ['application:read']) {
-  const client = await createOAuthClient({ tenant, kind: 'APPLICATION', appId, scopes });
+  const client = await oauthClients.create({ tenant, kind: 'APPLICATION', appId, scopes });
   return { clientId: client.clientId, token: await tokenFor(client) };
 }
 
@@ -78,7 +78,7 @@ describe('Director (in-process handler, local AWS)', () => {
   });
 
   it('refuses an expired access token with 401 before any GraphQL runs', async () => {
-    const client = await createOAuthClient({ tenant, kind: 'ADMIN', scopes: ADMIN_SCOPES });
+    const client = await oauthClients.create({ tenant, kind: 'ADMIN', scopes: ADMIN_SCOPES });
     const expired = (await issueAccessToken(client.systemAuth, [...ADMIN_SCOPES], 'https://api.example.test', -120)).accessToken;
     const answer = await director(expired, REGISTER, { in: { name: newName() } });
     expect(answer.status).toBe(401);

@@ -2,11 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { handler } from '../../../functions/director/handler';
-import { ADMIN_SCOPES } from '../../../shared/auth/caller';
+import { ADMIN_SCOPES } from '../../../shared/scopes';
 import { logger } from '../../../shared/logger';
 import { issueAccessToken } from '../../../shared/oauth/access-tokens';
-import { createOAuthClient } from '../../../shared/oauth/clients';
 import { freshTenant } from '../../support/local-aws';
+import { oauthClients } from '../../support/stores';
 
 function lambdaContext(awsRequestId: string): Context {
   return {
@@ -39,7 +39,7 @@ async function call(token: string, query: string, variables: Record<string, unkn
 
 test('log lines of a Director invocation carry its Lambda request id and no secret', async () => {
   const tenant = freshTenant();
-  const admin = await createOAuthClient({ tenant, kind: 'ADMIN', scopes: [...ADMIN_SCOPES] });
+  const admin = await oauthClients.create({ tenant, kind: 'ADMIN', scopes: [...ADMIN_SCOPES] });
   const token = (await issueAccessToken(admin.systemAuth, admin.systemAuth.scopes, 'https://api.example.test')).accessToken;
   const registered = await call(token, 'mutation($in: ApplicationRegisterInput!) { registerApplication(in: $in) { id } }', { in: { name: `log-${randomUUID().slice(0, 8)}` } }, randomUUID());
   const appId = registered.data.registerApplication.id as string;

@@ -3,10 +3,9 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { authenticateClient } from '../../../shared/oauth/clients';
-import { getSystemAuth } from '../../../shared/system-auths/repository';
 import type { StackFile } from '../../../local/stack-file';
 import { freshTenant, localAwsEndpoints } from '../../support/local-aws';
+import { oauthClients, systemAuths } from '../../support/stores';
 
 const root = path.resolve(__dirname, '../../..');
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'admin-cli-'));
@@ -65,7 +64,7 @@ describe('admin CLI on the local stack', () => {
     const created = JSON.parse(lines[0]) as Record<string, string>;
     expect(Object.keys(created).sort()).toEqual(['clientId', 'clientSecret', 'tenant', 'tokenUrl']);
     expect(created).toMatchObject({ tenant, tokenUrl: 'http://127.0.0.1:1/oauth2/token' });
-    const auth = await authenticateClient(created.clientId, created.clientSecret);
+    const auth = await oauthClients.authenticate(created.clientId, created.clientSecret);
     expect(auth).toMatchObject({ tenant, kind: 'ADMIN', status: 'ACTIVE' });
   });
 
@@ -74,8 +73,8 @@ describe('admin CLI on the local stack', () => {
     const revoked = await admin(['revoke', '--client-id', created.clientId]);
     expect(revoked.code).toBe(0);
     expect(JSON.parse(revoked.stdout)).toEqual({ clientId: created.clientId, revoked: true });
-    expect(await getSystemAuth(created.clientId)).toBeUndefined();
-    await expect(authenticateClient(created.clientId, created.clientSecret)).rejects.toThrow();
+    expect(await systemAuths.get(created.clientId)).toBeUndefined();
+    await expect(oauthClients.authenticate(created.clientId, created.clientSecret)).rejects.toThrow();
 
     const again = await admin(['revoke', '--client-id', created.clientId]);
     expect(again.code).toBe(1);

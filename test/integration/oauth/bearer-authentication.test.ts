@@ -3,13 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { handler } from '../../../functions/oauth/handler';
 import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
-import { authenticateBearer } from '../../../shared/auth/bearer';
-import { ADMIN_SCOPES } from '../../../shared/auth/caller';
+import { ADMIN_SCOPES } from '../../../shared/scopes';
 import { UnauthenticatedError } from '../../../shared/errors';
-import { createAdminClient, createOAuthClient, revokeOAuthClient } from '../../../shared/oauth/clients';
-import { updateSystemAuthStatus } from '../../../shared/system-auths/repository';
 import { freshTenant } from '../../support/local-aws';
 import { basicAuthorization, tokenRequest } from './token-requests';
+import { bearerAuthentication, oauthClients, systemAuths } from '../../support/stores';
 
 async function accessToken(clientId: string, clientSecret: string): Promise<string> {
   const response = await handler(tokenRequest('grant_type=client_credentials', { Authorization: basicAuthorization(clientId, clientSecret) }));
@@ -23,7 +21,7 @@ const applications = new ApplicationService(new ApplicationRepository());
 async function applicationClient(scopes = ['application:read']) {
   const tenant = freshTenant();
   const application = await applications.register(tenant, { name: `bearer-${randomUUID().slice(0, 8)}` });
-  const client = await createOAuthClient({ tenant, kind: 'APPLICATION', appId: application.id, scopes });
+  const client = await oauthClients.create({ tenant, kind: 'APPLICATION', appId: application.id, scopes });
   return { tenant, application, ...client };
 }
 
@@ -33,9 +31,9 @@ const pastBearerCache = () => new Promise((resolve) => setTimeout(resolve, 1100)
 describe('authenticateBearer with issued tokens', () => {
   it('makes an ADMIN caller of an admin token', async () => {
     const tenant = freshTenant();
-    const admin = await createAdminClient(tenant);
+    const admin = await oauthClients.createAdmin(tenant);
     const token = await accessToken(admin.clientId, admin.clientSecret);
-    await expect(authenticateBearer(`Bearer ${token}`)).resolves.toEqual({
+    await expect(bearerAuthentication.authenticate(`Bearer ${token}`)).resolves.toEqual({
       kind: 'ADMIN', tenant, clientId: admin.clientId, scopes: [...ADMIN_SCOPES],
     });
   });
@@ -43,35 +41,35 @@ describe('authenticateBearer with issued tokens', () => {
   it('makes an APPLICATION caller of an application token', async () => {
     const { tenant, application, ...app } = await applicationClient();
     const token = await accessToken(app.clientId, app.clientSecret);
-    await expect(authenticateBearer(`Bearer ${token}`)).resolves.toEqual({
+    await expect(bearerAuthentication.authenticate(`Bearer ${token}`)).resolves.toEqual({
       kind: 'APPLICATION', tenant, appId: application.id, systemAuthId: app.clientId, scopes: ['application:read'], via: 'OAUTH',
     });
   });
 
   it('refuses the token of a revoked admin client', async () => {
-    const admin = await createAdminClient(freshTenant());
+    const admin = await oauthClients.createAdmin(freshTenant());
     const token = await accessToken(admin.clientId, admin.clientSecret);
-    await authenticateBearer(`Bearer ${token}`);
-    await revokeOAuthClient(admin.clientId);
+    await bearerAuthentication.authenticate(`Bearer ${token}`);
+    await oauthClients.revokeById(admin.clientId);
     await pastBearerCache();
-    await expect(authenticateBearer(`Bearer ${token}`)).rejects.toThrow(new UnauthenticatedError('The OAuth client of this access token no longer exists'));
+    await expect(bearerAuthentication.authenticate(`Bearer ${token}`)).rejects.toThrow(new UnauthenticatedError('The OAuth client of this access token no longer exists'));
   });
 
   it('refuses the token of an application client whose SystemAuth was set REVOKED', async () => {
     const { tenant, ...app } = await applicationClient();
     const token = await accessToken(app.clientId, app.clientSecret);
-    await updateSystemAuthStatus(tenant, app.clientId, 'REVOKED');
+    await systemAuths.updateStatus(tenant, app.clientId, 'REVOKED');
     await pastBearerCache();
-    await expect(authenticateBearer(`Bearer ${token}`)).rejects.toThrow('The OAuth client of this access token is not active');
+    await expect(bearerAuthentication.authenticate(`Bearer ${token}`)).rejects.toThrow('The OAuth client of this access token is not active');
   });
 
   it('refuses the token of an ACTIVE client whose application was deleted behind its back (pairing racing unregistering)', async () => {
     const { application, ...app } = await applicationClient();
     const token = await accessToken(app.clientId, app.clientSecret);
-    await authenticateBearer(`Bearer ${token}`);
+    await bearerAuthentication.authenticate(`Bearer ${token}`);
     // Only the application items go: the client stays ACTIVE, as when unregistering listed the SystemAuths before pairing wrote it.
     await new ApplicationRepository().delete(application);
     await pastBearerCache();
-    await expect(authenticateBearer(`Bearer ${token}`)).rejects.toThrow(new UnauthenticatedError('The application of this access token no longer exists'));
+    await expect(bearerAuthentication.authenticate(`Bearer ${token}`)).rejects.toThrow(new UnauthenticatedError('The application of this access token no longer exists'));
   });
 });

@@ -10,11 +10,12 @@ import { readSecret } from '../../../shared/aws/secrets';
 import { config } from '../../../shared/config';
 import { InternalError } from '../../../shared/errors';
 import { logger } from '../../../shared/logger';
-import { authenticateClient, clientSecretName, createAdminClient, createOAuthClient, revokeOAuthClient } from '../../../shared/oauth/clients';
+import { clientSecretName } from '../../../shared/oauth/clients';
 import { OAuthError } from '../../../shared/oauth/errors';
-import { applicationKey, getSystemAuth } from '../../../shared/system-auths/repository';
+import { applicationKey } from '../../../shared/system-auths/repository';
 import { freshTenant } from '../../support/local-aws';
 import { basicAuthorization, tokenRequest } from './token-requests';
+import { oauthClients, systemAuths } from '../../support/stores';
 
 afterEach(() => jest.restoreAllMocks());
 
@@ -47,7 +48,7 @@ describe('createOAuthClient', () => {
   it('keeps the secret in Secrets Manager only: no DynamoDB item holds it', async () => {
     const tenant = freshTenant();
     const appId = randomUUID();
-    const created = await createOAuthClient({ tenant, kind: 'APPLICATION', appId, scopes: ['application:read'] });
+    const created = await oauthClients.create({ tenant, kind: 'APPLICATION', appId, scopes: ['application:read'] });
     expect(created.clientId).toBe(created.systemAuth.id);
     await expect(readSecret(clientSecretName(created.clientId), 0)).resolves.toBe(created.clientSecret);
 
@@ -62,12 +63,12 @@ describe('createOAuthClient', () => {
 
   it('deletes the secret again when the SystemAuth write fails, and reports an internal error', async () => {
     const failed = failNextSystemAuthPut();
-    const error = await createAdminClient(freshTenant()).then(() => undefined, (e: unknown) => e);
+    const error = await oauthClients.createAdmin(freshTenant()).then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(InternalError);
     expect((error as Error).message).toBe('Could not create the OAuth client');
     jest.restoreAllMocks();
     expect(failed.clientId()).not.toBe('');
-    await expect(getSystemAuth(failed.clientId())).resolves.toBeUndefined();
+    await expect(systemAuths.get(failed.clientId())).resolves.toBeUndefined();
     await expect(secretExists(clientSecretName(failed.clientId()))).resolves.toBe(false);
   });
 
@@ -83,7 +84,7 @@ describe('createOAuthClient', () => {
     }) as typeof sm.send);
     const logged = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
 
-    await expect(createAdminClient(freshTenant())).rejects.toBeInstanceOf(InternalError);
+    await expect(oauthClients.createAdmin(freshTenant())).rejects.toBeInstanceOf(InternalError);
     const name = clientSecretName(failed.clientId());
     expect(logged).toHaveBeenCalledWith(expect.stringContaining('delete it by hand'), expect.objectContaining({ secretName: name }));
     expect(secretValue).not.toBe('');
@@ -92,26 +93,26 @@ describe('createOAuthClient', () => {
     jest.restoreAllMocks();
     // The orphan exists (the compensation "failed"); clean it up so the run leaves nothing behind.
     await expect(secretExists(name)).resolves.toBe(true);
-    await revokeOAuthClient(failed.clientId());
+    await oauthClients.revokeById(failed.clientId());
     await expect(secretExists(name)).resolves.toBe(false);
   });
 });
 
 describe('revokeOAuthClient', () => {
   it('deletes the SystemAuth and the secret, and is idempotent', async () => {
-    const admin = await createAdminClient(freshTenant());
-    await expect(revokeOAuthClient(admin.clientId)).resolves.toBe(true);
-    await expect(getSystemAuth(admin.clientId)).resolves.toBeUndefined();
+    const admin = await oauthClients.createAdmin(freshTenant());
+    await expect(oauthClients.revokeById(admin.clientId)).resolves.toBe(true);
+    await expect(systemAuths.get(admin.clientId)).resolves.toBeUndefined();
     await expect(secretExists(clientSecretName(admin.clientId))).resolves.toBe(false);
-    await expect(revokeOAuthClient(admin.clientId)).resolves.toBe(false);
-    await expect(revokeOAuthClient(randomUUID())).resolves.toBe(false);
+    await expect(oauthClients.revokeById(admin.clientId)).resolves.toBe(false);
+    await expect(oauthClients.revokeById(randomUUID())).resolves.toBe(false);
   });
 
   it('leaves a REVOKED SystemAuth that gets no token when deleting the secret fails, and a retry removes both', async () => {
     const tenant = freshTenant();
     // A real application, so the only reason for a refusal below is the revocation.
     const application = await new ApplicationService(new ApplicationRepository()).register(tenant, { name: `revoke-${randomUUID().slice(0, 8)}` });
-    const client = await createOAuthClient({ tenant, kind: 'APPLICATION', appId: application.id, scopes: ['application:read'] });
+    const client = await oauthClients.create({ tenant, kind: 'APPLICATION', appId: application.id, scopes: ['application:read'] });
     const grant = () => handler(tokenRequest('grant_type=client_credentials', { Authorization: basicAuthorization(client.clientId, client.clientSecret) }));
     expect((await grant()).statusCode).toBe(200);
 
@@ -121,17 +122,17 @@ describe('revokeOAuthClient', () => {
       if (command.constructor.name === 'DeleteSecretCommand') return Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
       return smSend(command as never);
     }) as typeof sm.send);
-    await expect(revokeOAuthClient(client.clientId)).rejects.toMatchObject({ name: 'ThrottlingException' });
+    await expect(oauthClients.revokeById(client.clientId)).rejects.toMatchObject({ name: 'ThrottlingException' });
     jest.restoreAllMocks();
 
-    await expect(getSystemAuth(client.clientId)).resolves.toMatchObject({ id: client.clientId, status: 'REVOKED' });
+    await expect(systemAuths.get(client.clientId)).resolves.toMatchObject({ id: client.clientId, status: 'REVOKED' });
     await expect(secretExists(clientSecretName(client.clientId))).resolves.toBe(true);
     const refused = await grant();
     expect(refused.statusCode).toBe(401);
     expect(JSON.parse(refused.body)).toMatchObject({ error: 'invalid_client' });
 
-    await expect(revokeOAuthClient(client.clientId)).resolves.toBe(true);
-    await expect(getSystemAuth(client.clientId)).resolves.toBeUndefined();
+    await expect(oauthClients.revokeById(client.clientId)).resolves.toBe(true);
+    await expect(systemAuths.get(client.clientId)).resolves.toBeUndefined();
     await expect(secretExists(clientSecretName(client.clientId))).resolves.toBe(false);
   });
 
@@ -141,18 +142,18 @@ describe('revokeOAuthClient', () => {
       TableName: config().systemAuthsTable,
       Item: { id, sk: 'AUTH', tenant: freshTenant(), kind: 'APPLICATION', type: 'CLIENT_CERTIFICATE', appId: 'a', status: 'ACTIVE', scopes: [], createdAt: new Date().toISOString() },
     }));
-    await expect(revokeOAuthClient(id)).resolves.toBe(false);
-    await expect(getSystemAuth(id)).resolves.toMatchObject({ type: 'CLIENT_CERTIFICATE' });
+    await expect(oauthClients.revokeById(id)).resolves.toBe(false);
+    await expect(systemAuths.get(id)).resolves.toMatchObject({ type: 'CLIENT_CERTIFICATE' });
   });
 });
 
 describe('authenticateClient', () => {
   it('compares fixed-length digests in constant time, whatever the presented length', async () => {
-    const admin = await createAdminClient(freshTenant());
+    const admin = await oauthClients.createAdmin(freshTenant());
     const compare = jest.spyOn(crypto, 'timingSafeEqual');
-    await expect(authenticateClient(admin.clientId, admin.clientSecret)).resolves.toMatchObject({ id: admin.clientId });
-    await expect(authenticateClient(admin.clientId, 'x')).rejects.toBeInstanceOf(OAuthError);
-    await expect(authenticateClient(admin.clientId, admin.clientSecret.repeat(3))).rejects.toBeInstanceOf(OAuthError);
+    await expect(oauthClients.authenticate(admin.clientId, admin.clientSecret)).resolves.toMatchObject({ id: admin.clientId });
+    await expect(oauthClients.authenticate(admin.clientId, 'x')).rejects.toBeInstanceOf(OAuthError);
+    await expect(oauthClients.authenticate(admin.clientId, admin.clientSecret.repeat(3))).rejects.toBeInstanceOf(OAuthError);
     expect(compare).toHaveBeenCalledTimes(3);
     for (const [a, b] of compare.mock.calls) {
       expect((a as Buffer).length).toBe(32);
@@ -161,11 +162,11 @@ describe('authenticateClient', () => {
   });
 
   it('fails every way with the same invalid_client', async () => {
-    const admin = await createAdminClient(freshTenant());
+    const admin = await oauthClients.createAdmin(freshTenant());
     const failures = await Promise.all([
-      authenticateClient(admin.clientId, 'wrong'),
-      authenticateClient(randomUUID(), admin.clientSecret),
-      authenticateClient('../../token-signing-keys', admin.clientSecret),
+      oauthClients.authenticate(admin.clientId, 'wrong'),
+      oauthClients.authenticate(randomUUID(), admin.clientSecret),
+      oauthClients.authenticate('../../token-signing-keys', admin.clientSecret),
     ].map((p) => p.then(() => undefined, (e: unknown) => e as OAuthError)));
     for (const failure of failures) expect(failure).toMatchObject({ error: 'invalid_client', description: 'Client authentication failed' });
   });

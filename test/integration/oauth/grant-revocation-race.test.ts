@@ -3,27 +3,26 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { handler } from '../../../functions/oauth/handler';
 import { dynamo } from '../../../shared/aws/clients';
 import { config } from '../../../shared/config';
-import { createAdminClient } from '../../../shared/oauth/clients';
-import { getSystemAuth, markSystemAuthUsed, updateSystemAuthStatus } from '../../../shared/system-auths/repository';
 import { freshTenant } from '../../support/local-aws';
 import { basicAuthorization, tokenRequest } from './token-requests';
+import { oauthClients, systemAuths } from '../../support/stores';
 
 afterEach(() => jest.restoreAllMocks());
 
 describe('revocation racing a grant', () => {
   it('markSystemAuthUsed refuses a SystemAuth that is no longer ACTIVE and leaves lastUsedAt unset', async () => {
     const tenant = freshTenant();
-    const admin = await createAdminClient(tenant);
-    await updateSystemAuthStatus(tenant, admin.clientId, 'REVOKED');
+    const admin = await oauthClients.createAdmin(tenant);
+    await systemAuths.updateStatus(tenant, admin.clientId, 'REVOKED');
 
-    await expect(markSystemAuthUsed(admin.clientId)).resolves.toBe(false);
-    expect(await getSystemAuth(admin.clientId)).toMatchObject({ status: 'REVOKED' });
-    expect((await getSystemAuth(admin.clientId))?.lastUsedAt).toBeUndefined();
+    await expect(systemAuths.markUsed(admin.clientId)).resolves.toBe(false);
+    expect(await systemAuths.get(admin.clientId)).toMatchObject({ status: 'REVOKED' });
+    expect((await systemAuths.get(admin.clientId))?.lastUsedAt).toBeUndefined();
   });
 
   it('the token endpoint answers invalid_client when the client is revoked between authentication and recording the grant', async () => {
     const tenant = freshTenant();
-    const admin = await createAdminClient(tenant);
+    const admin = await oauthClients.createAdmin(tenant);
     // Revokes the client just before the lastUsedAt write goes out, i.e. after authenticateClient read it as ACTIVE.
     const client = dynamo();
     const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
@@ -33,7 +32,7 @@ describe('revocation racing a grant', () => {
         && command.input.UpdateExpression === 'SET lastUsedAt = :at';
       if (isGrantRecord && !revoked) {
         revoked = true;
-        await updateSystemAuthStatus(tenant, admin.clientId, 'REVOKED');
+        await systemAuths.updateStatus(tenant, admin.clientId, 'REVOKED');
       }
       return send(command);
     }) as typeof client.send);
@@ -43,6 +42,6 @@ describe('revocation racing a grant', () => {
     expect(revoked).toBe(true);
     expect(response.statusCode).toBe(401);
     expect(JSON.parse(response.body)).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed' });
-    expect((await getSystemAuth(admin.clientId))?.lastUsedAt).toBeUndefined();
+    expect((await systemAuths.get(admin.clientId))?.lastUsedAt).toBeUndefined();
   });
 });

@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { dynamo, resetClients, secretsManager } from '../../../shared/aws/clients';
 import { readSecret } from '../../../shared/aws/secrets';
 import { config } from '../../../shared/config';
-import { listSystemAuthsOfApplication } from '../../../shared/system-auths/repository';
 import { freshTenant } from '../../support/local-aws';
 import { administrator, director, errorCode } from '../pairing/director-calls';
+import { systemAuths } from '../../support/stores';
 
 /** A TCP server that reads requests and never answers; records what it was sent. */
 async function stalledServer(): Promise<{ endpoint: string; received: () => string; close: () => Promise<void> }> {
@@ -113,7 +113,7 @@ describe('client credentials while Secrets Manager stalls', () => {
 
     process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = realEndpoint;
     resetClients();
-    expect(await listSystemAuthsOfApplication(tenant, appId)).toEqual([]);
+    expect(await systemAuths.listOfApplication(tenant, appId)).toEqual([]);
     expect(await readSecret(secretName!, 0)).toBeUndefined();
   }, 60_000);
 });

@@ -4,13 +4,13 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { handler } from '../../../functions/oauth/handler';
 import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
-import { ADMIN_SCOPES } from '../../../shared/auth/caller';
+import { ADMIN_SCOPES } from '../../../shared/scopes';
 import { readSecret } from '../../../shared/aws/secrets';
 import { accessTokenAudience, verifyAccessToken } from '../../../shared/oauth/access-tokens';
-import { clientSecretName, createAdminClient, createOAuthClient, revokeOAuthClient } from '../../../shared/oauth/clients';
-import { getSystemAuth, updateSystemAuthStatus } from '../../../shared/system-auths/repository';
+import { clientSecretName } from '../../../shared/oauth/clients';
 import { freshTenant } from '../../support/local-aws';
 import { BASE_URL, basicAuthorization, oauthEvent, tokenRequest } from './token-requests';
+import { oauthClients, systemAuths } from '../../support/stores';
 
 const applications = new ApplicationService(new ApplicationRepository());
 
@@ -29,7 +29,7 @@ function expectInvalidClient(response: Awaited<ReturnType<typeof handler>>, chal
 describe('POST /oauth2/token', () => {
   it('grants an admin client a token with all its scopes, which then verifies', async () => {
     const tenant = freshTenant();
-    const admin = await createAdminClient(tenant);
+    const admin = await oauthClients.createAdmin(tenant);
     expect(admin.tenant).toBe(tenant);
     expect(Buffer.from(admin.clientSecret, 'base64url').length).toBeGreaterThanOrEqual(32);
 
@@ -51,7 +51,7 @@ describe('POST /oauth2/token', () => {
   });
 
   it('accepts client_secret_post and grants a requested subset of scopes', async () => {
-    const admin = await createAdminClient(freshTenant());
+    const admin = await oauthClients.createAdmin(freshTenant());
     const response = await handler(tokenRequest(
       `grant_type=client_credentials&client_id=${admin.clientId}&client_secret=${encodeURIComponent(admin.clientSecret)}&scope=application%3Aread`,
     ));
@@ -62,7 +62,7 @@ describe('POST /oauth2/token', () => {
 
   it('refuses scopes beyond the client with invalid_scope', async () => {
     const tenant = freshTenant();
-    const app = await createOAuthClient({ tenant, kind: 'APPLICATION', appId: randomUUID(), scopes: ['application:read'] });
+    const app = await oauthClients.create({ tenant, kind: 'APPLICATION', appId: randomUUID(), scopes: ['application:read'] });
     const response = await grant(app.clientId, app.clientSecret, '&scope=application:read%20application:write');
     expect(response.statusCode).toBe(400);
     expect(response.headers).toMatchObject({ 'cache-control': 'no-store', pragma: 'no-cache' });
@@ -72,13 +72,13 @@ describe('POST /oauth2/token', () => {
   it('grants an application client a token with app_id, records lastUsedAt and sets the application CONNECTED', async () => {
     const tenant = freshTenant();
     const { id: appId } = await applications.register(tenant, { name: `grant-${randomUUID().slice(0, 8)}` });
-    const app = await createOAuthClient({ tenant, kind: 'APPLICATION', appId, scopes: ['application:read'] });
-    expect((await getSystemAuth(app.clientId))?.lastUsedAt).toBeUndefined();
+    const app = await oauthClients.create({ tenant, kind: 'APPLICATION', appId, scopes: ['application:read'] });
+    expect((await systemAuths.get(app.clientId))?.lastUsedAt).toBeUndefined();
     const before = Date.now();
     const response = await grant(app.clientId, app.clientSecret);
     expect(response.statusCode).toBe(200);
     expect(decodeJwt(JSON.parse(response.body).access_token)).toMatchObject({ client_kind: 'APPLICATION', app_id: appId, tenant });
-    const lastUsedAt = (await getSystemAuth(app.clientId))?.lastUsedAt;
+    const lastUsedAt = (await systemAuths.get(app.clientId))?.lastUsedAt;
     expect(Date.parse(lastUsedAt!)).toBeGreaterThanOrEqual(before - 1000);
     expect((await applications.require(tenant, appId)).status.condition).toBe('CONNECTED');
   });
@@ -86,43 +86,43 @@ describe('POST /oauth2/token', () => {
   it('refuses with 401 invalid_client a client whose application was deleted behind its back, and revokes it', async () => {
     const tenant = freshTenant();
     const application = await applications.register(tenant, { name: `race-${randomUUID().slice(0, 8)}` });
-    const app = await createOAuthClient({ tenant, kind: 'APPLICATION', appId: application.id, scopes: ['application:read'] });
+    const app = await oauthClients.create({ tenant, kind: 'APPLICATION', appId: application.id, scopes: ['application:read'] });
     // Only the application items go, as when unregistering listed the SystemAuths before pairing wrote this client.
     await new ApplicationRepository().delete(application);
     expectInvalidClient(await grant(app.clientId, app.clientSecret));
     await expect(applications.get(tenant, application.id)).resolves.toBeUndefined();
-    await expect(getSystemAuth(app.clientId)).resolves.toBeUndefined();
+    await expect(systemAuths.get(app.clientId)).resolves.toBeUndefined();
     await expect(readSecret(clientSecretName(app.clientId), 0)).resolves.toBeUndefined();
   });
 
   it('refuses a client of an application that never existed, which no grant can CONNECT into being', async () => {
     const tenant = freshTenant();
     const appId = randomUUID();
-    const app = await createOAuthClient({ tenant, kind: 'APPLICATION', appId, scopes: ['application:read'] });
+    const app = await oauthClients.create({ tenant, kind: 'APPLICATION', appId, scopes: ['application:read'] });
     expectInvalidClient(await grant(app.clientId, app.clientSecret));
     await expect(applications.get(tenant, appId)).resolves.toBeUndefined();
   });
 
   it('answers a wrong secret, an unknown client and a revoked client alike with 401 invalid_client', async () => {
-    const admin = await createAdminClient(freshTenant());
+    const admin = await oauthClients.createAdmin(freshTenant());
     expectInvalidClient(await grant(admin.clientId, `${admin.clientSecret}x`));
     expectInvalidClient(await grant(admin.clientId, admin.clientSecret.slice(1)));
     expectInvalidClient(await grant(randomUUID(), admin.clientSecret));
     expectInvalidClient(await grant('not-a-uuid', admin.clientSecret));
 
-    await expect(revokeOAuthClient(admin.clientId)).resolves.toBe(true);
+    await expect(oauthClients.revokeById(admin.clientId)).resolves.toBe(true);
     expectInvalidClient(await grant(admin.clientId, admin.clientSecret));
   });
 
   it('refuses a client whose SystemAuth is no longer ACTIVE', async () => {
     const tenant = freshTenant();
-    const app = await createOAuthClient({ tenant, kind: 'APPLICATION', appId: randomUUID(), scopes: ['application:read'] });
-    await updateSystemAuthStatus(tenant, app.clientId, 'REVOKED');
+    const app = await oauthClients.create({ tenant, kind: 'APPLICATION', appId: randomUUID(), scopes: ['application:read'] });
+    await systemAuths.updateStatus(tenant, app.clientId, 'REVOKED');
     expectInvalidClient(await grant(app.clientId, app.clientSecret));
   });
 
   it('answers failed form-field authentication (client_secret_post) with 401 and no challenge', async () => {
-    const admin = await createAdminClient(freshTenant());
+    const admin = await oauthClients.createAdmin(freshTenant());
     expectInvalidClient(await handler(tokenRequest(`grant_type=client_credentials&client_id=${admin.clientId}&client_secret=nope`)), false);
   });
 });
@@ -142,7 +142,7 @@ describe('discovery documents', () => {
   });
 
   it('publishes the kid of issued tokens in the JWKS, without private key material', async () => {
-    const admin = await createAdminClient(freshTenant());
+    const admin = await oauthClients.createAdmin(freshTenant());
     const token = JSON.parse((await grant(admin.clientId, admin.clientSecret)).body).access_token;
     const response = await handler(oauthEvent('GET', '/.well-known/jwks.json'));
     expect(response.statusCode).toBe(200);

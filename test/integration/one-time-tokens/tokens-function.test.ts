@@ -5,14 +5,13 @@ import { resetClients } from '../../../shared/aws/clients';
 import { resetConfig } from '../../../shared/config';
 import { BadUserInputError, InternalError, NotFoundError } from '../../../shared/errors';
 import { LambdaTokenIssuer } from '../../../shared/one-time-tokens/issuer';
-import { findOneTimeToken, tokenHashesOfSystemAuth } from '../../../shared/one-time-tokens/repository';
 import { hashOneTimeToken } from '../../../shared/one-time-tokens/token';
 import { ClientCertificateAdapter } from '../../../shared/pairing/client-certificate';
-import { createSystemAuth, getSystemAuth, listSystemAuthsOfApplication } from '../../../shared/system-auths/repository';
 import type { SystemAuth } from '../../../shared/system-auths/types';
 import { freePort } from '../../../local/processes';
 import { freshTenant } from '../../support/local-aws';
 import { PUBLIC_BASE_URL, adapter, pendingPairing } from '../connector/pairing-fixture';
+import { certificates, oneTimeTokens, systemAuths } from '../../support/stores';
 
 async function pendingCertificateAuth(overrides: Partial<SystemAuth> = {}): Promise<SystemAuth> {
   const auth: SystemAuth = {
@@ -26,7 +25,7 @@ async function pendingCertificateAuth(overrides: Partial<SystemAuth> = {}): Prom
     createdAt: new Date().toISOString(),
     ...overrides,
   };
-  await createSystemAuth(auth);
+  await systemAuths.create(auth);
   return auth;
 }
 
@@ -50,7 +49,7 @@ describe('the tokens function', () => {
     expect(expiresAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 300_000);
     expect(expiresAt).toBeLessThanOrEqual(Date.now() + 301_000);
 
-    const stored = await findOneTimeToken(hashOneTimeToken(issued.token));
+    const stored = await oneTimeTokens.find(hashOneTimeToken(issued.token));
     expect(stored).toEqual({
       tokenHash: hashOneTimeToken(issued.token),
       tenant: auth.tenant,
@@ -61,7 +60,7 @@ describe('the tokens function', () => {
       createdAt: expect.any(String),
     });
     expect(JSON.stringify(stored)).not.toContain(issued.token);
-    expect(await tokenHashesOfSystemAuth(auth.id)).toEqual([hashOneTimeToken(issued.token)]);
+    expect(await systemAuths.oneTimeTokenHashesOf(auth.id)).toEqual([hashOneTimeToken(issued.token)]);
   });
 
   test('refuses ill-formed requests naming the field', async () => {
@@ -72,7 +71,7 @@ describe('the tokens function', () => {
     const { tenant: _omitted, ...withoutTenant } = requestFor(auth);
     await expect(tokensHandler(withoutTenant)).rejects.toBeInstanceOf(BadUserInputError);
     await expect(tokensHandler('nonsense')).rejects.toBeInstanceOf(BadUserInputError);
-    expect(await tokenHashesOfSystemAuth(auth.id)).toEqual([]);
+    expect(await systemAuths.oneTimeTokenHashesOf(auth.id)).toEqual([]);
   });
 
   test('issues no token for a missing, foreign, OAuth or revoked SystemAuth', async () => {
@@ -84,7 +83,7 @@ describe('the tokens function', () => {
     await expect(tokensHandler(requestFor(oauth))).rejects.toBeInstanceOf(NotFoundError);
     const revoked = await pendingCertificateAuth({ status: 'REVOKED' });
     await expect(tokensHandler(requestFor(revoked))).rejects.toBeInstanceOf(NotFoundError);
-    expect(await tokenHashesOfSystemAuth(auth.id)).toEqual([]);
+    expect(await systemAuths.oneTimeTokenHashesOf(auth.id)).toEqual([]);
   });
 });
 
@@ -99,7 +98,7 @@ describe('the CLIENT_CERTIFICATE adapter', () => {
       connectorURL: pairing.params.connectorURL,
       expiresAt: pairing.params.expiresAt,
     });
-    expect(await getSystemAuth(pairing.systemAuthId)).toMatchObject({
+    expect(await systemAuths.get(pairing.systemAuthId)).toMatchObject({
       tenant: pairing.tenant,
       appId: pairing.appId,
       kind: 'APPLICATION',
@@ -120,7 +119,7 @@ describe('the CLIENT_CERTIFICATE adapter', () => {
       rawEncoded: expect.any(String),
     });
     expect(Date.parse(token.expiresAt) - Date.parse(token.createdAt)).toBeGreaterThan(299_000);
-    const stored = await findOneTimeToken(hashOneTimeToken(token.token));
+    const stored = await oneTimeTokens.find(hashOneTimeToken(token.token));
     expect(stored).toMatchObject({ tenant: application.tenant, appId: application.id, purpose: 'CONFIGURATION' });
   });
 
@@ -140,9 +139,9 @@ describe('the CLIENT_CERTIFICATE adapter', () => {
 
     test('is an INTERNAL error and leaves no SystemAuth behind', async () => {
       const application = { tenant: freshTenant(), id: randomUUID(), name: 'unreachable' };
-      const adapter = new ClientCertificateAdapter(new LambdaTokenIssuer());
+      const adapter = new ClientCertificateAdapter(new LambdaTokenIssuer(), systemAuths, certificates, oneTimeTokens);
       await expect(adapter.generate(application, {}, { publicBaseUrl: PUBLIC_BASE_URL })).rejects.toBeInstanceOf(InternalError);
-      expect(await listSystemAuthsOfApplication(application.tenant, application.id)).toEqual([]);
+      expect(await systemAuths.listOfApplication(application.tenant, application.id)).toEqual([]);
     });
   });
 });

@@ -2,8 +2,8 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { handler as directorHandler } from '../../../functions/director/handler';
 import { handler as oauthHandler } from '../../../functions/oauth/handler';
-import { createAdminClient } from '../../../shared/oauth/clients';
 import { basicAuthorization, tokenRequest } from '../oauth/token-requests';
+import { oauthClients } from '../../support/stores';
 
 // The tests check answers field by field against literal expectations, so `data` is typed loosely on purpose.
 export interface GraphQLAnswer {
@@ -59,7 +59,7 @@ export async function accessTokenOf(clientId: string, clientSecret: string, scop
 
 /** A new administrator of the tenant and its access token. */
 export async function administrator(tenant: string): Promise<{ clientId: string; accessToken: string }> {
-  const admin = await createAdminClient(tenant);
+  const admin = await oauthClients.createAdmin(tenant);
   return { clientId: admin.clientId, accessToken: await accessTokenOf(admin.clientId, admin.clientSecret) };
 }
 

@@ -6,10 +6,10 @@ import { readSecret } from '../../../shared/aws/secrets';
 import { config } from '../../../shared/config';
 import { logger } from '../../../shared/logger';
 import { clientSecretName } from '../../../shared/oauth/clients';
-import { getSystemAuth, listSystemAuthsOfApplication } from '../../../shared/system-auths/repository';
 import { freshTenant, scanAll } from '../../support/local-aws';
 import { awsError, injectFailure } from './aws-failures';
 import { accessTokenOf, administrator, BEARER_CACHE_BOUND_MS, director, errorCode, grant, sleep } from './director-calls';
+import { systemAuths } from '../../support/stores';
 
 const REGISTER = `mutation($name: String!) { registerApplication(in: {name: $name}) { id name status { condition } } }`;
 const AUTH_TYPES = `query($id: ID!) { getAuthTypesForApplication(appId: $id) { type description inputParams } }`;
@@ -60,7 +60,7 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
         expect(errorCode(await director(admin, GENERATE, { id, type: 'OAUTH2_CLIENT_CREDENTIALS', params: {} }))).toBe('NOT_FOUND');
         expect(errorCode(await director(admin, REQUEST_CREDENTIALS, { id }))).toBe('NOT_FOUND');
       }
-      expect(await listSystemAuthsOfApplication(other.tenant, other.appId)).toEqual([]);
+      expect(await systemAuths.listOfApplication(other.tenant, other.appId)).toEqual([]);
     });
 
     it('pairs: params exactly {clientId, clientSecret, tokenUrl, scopes}, the SystemAuth listed without its secret', async () => {
@@ -94,7 +94,7 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
       expect(answer.statusCode).toBe(200);
       expect(errorCode(answer)).toBe('BAD_USER_INPUT');
       expect(answer.errors![0].message).toContain(message);
-      expect(await listSystemAuthsOfApplication(tenant, appId)).toEqual([]);
+      expect(await systemAuths.listOfApplication(tenant, appId)).toEqual([]);
     });
 
     it('refuses an unknown auth type with BAD_USER_INPUT', async () => {
@@ -136,7 +136,7 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
         const clientId = String(failure.seen[0].Name).split('/').pop()!;
         expect(await readSecret(clientSecretName(clientId), 0)).toBeUndefined();
       }
-      expect(await listSystemAuthsOfApplication(tenant, appId)).toEqual([]);
+      expect(await systemAuths.listOfApplication(tenant, appId)).toEqual([]);
     });
 
     it('answers a clean INTERNAL error when the SystemAuth write is lost, and leaves no secret', async () => {
@@ -156,7 +156,7 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
       expect(answer.raw).not.toMatch(/arn:aws|ConditionalCheck|Rate exceeded/);
       const clientId = (failure.seen[0].Item as { id: string }).id;
       expect(await readSecret(clientSecretName(clientId), 0)).toBeUndefined();
-      expect(await listSystemAuthsOfApplication(tenant, appId)).toEqual([]);
+      expect(await systemAuths.listOfApplication(tenant, appId)).toEqual([]);
     });
   });
 
@@ -225,7 +225,7 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
         const answer = await director(token, query, variables);
         expect({ query, code: errorCode(answer) }).toEqual({ query, code: 'FORBIDDEN' });
       }
-      expect(await listSystemAuthsOfApplication(tenant, appId)).toMatchObject([{ id: params.clientId, status: 'ACTIVE' }]);
+      expect(await systemAuths.listOfApplication(tenant, appId)).toMatchObject([{ id: params.clientId, status: 'ACTIVE' }]);
       expect((await director(admin, `{ applications { totalCount } }`)).data!.applications.totalCount).toBe(1);
     });
   });
@@ -242,7 +242,7 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
       expect(deleted.data!.deleteSystemAuthForApplication).toEqual({
         id: params.clientId, type: 'OAUTH2_CLIENT_CREDENTIALS', status: 'REVOKED', clientId: params.clientId, clientSecret: null, scopes: ['application:read'],
       });
-      expect(await getSystemAuth(params.clientId)).toBeUndefined();
+      expect(await systemAuths.get(params.clientId)).toBeUndefined();
       expect(await readSecret(clientSecretName(params.clientId), 0)).toBeUndefined();
 
       expect(await grant(params.clientId, params.clientSecret)).toMatchObject({ statusCode: 401, body: { error: 'invalid_client' } });
@@ -256,7 +256,7 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
       const other = await adminWithApplication();
       const foreign = await pairOAuth(other.admin, other.appId);
       expect(errorCode(await director(admin, DELETE_AUTH, { id: foreign.clientId }))).toBe('NOT_FOUND');
-      expect((await getSystemAuth(foreign.clientId))?.status).toBe('ACTIVE');
+      expect((await systemAuths.get(foreign.clientId))?.status).toBe('ACTIVE');
     });
 
     it('deleteSystemAuthForApplication does not delete an administrator', async () => {
@@ -282,7 +282,7 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
         expect((await grant(clientId, clientSecret)).statusCode).toBe(401);
         expect(await readSecret(clientSecretName(clientId), 0)).toBeUndefined();
       }
-      expect(await listSystemAuthsOfApplication(tenant, appId)).toEqual([]);
+      expect(await systemAuths.listOfApplication(tenant, appId)).toEqual([]);
       await sleep(BEARER_CACHE_BOUND_MS);
       expect((await director(token, VIEWER)).statusCode).toBe(401);
       expect(errorCode(await director(admin, UNPAIR, { id: randomUUID() }))).toBe('NOT_FOUND');
@@ -302,7 +302,7 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
       expect(errorCode(answer)).toBe('INTERNAL');
       expect(answer.raw).not.toMatch(/arn:aws|ServiceUnavailable|Rate exceeded/);
       expect((await grant(params.clientId, params.clientSecret)).statusCode).toBe(401);
-      expect(await listSystemAuthsOfApplication(tenant, appId)).toMatchObject([{ id: params.clientId, status: 'REVOKED' }]);
+      expect(await systemAuths.listOfApplication(tenant, appId)).toMatchObject([{ id: params.clientId, status: 'REVOKED' }]);
 
       const retried = await director(admin, UNPAIR, { id: appId });
       expect(retried.data!.unpairApplication).toEqual({ id: appId, status: { condition: 'INITIAL' }, auths: [] });
@@ -328,7 +328,7 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
       expect(retried.errors).toBeUndefined();
       expect(retried.data!.unregisterApplication.id).toBe(appId);
       expect((await director(admin, APPLICATION, { id: appId })).data!.application).toBeNull();
-      expect(await listSystemAuthsOfApplication(tenant, appId)).toEqual([]);
+      expect(await systemAuths.listOfApplication(tenant, appId)).toEqual([]);
       expect(await readSecret(clientSecretName(params.clientId), 0)).toBeUndefined();
       await sleep(BEARER_CACHE_BOUND_MS);
       expect((await director(token, VIEWER)).statusCode).toBe(401);
@@ -370,7 +370,7 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
     for (const secret of secrets) expect(output).not.toContain(secret);
 
     // The second client is alive, so the scan below covers a SystemAuth whose secret exists.
-    expect(await getSystemAuth(kept)).toBeDefined();
+    expect(await systemAuths.get(kept)).toBeDefined();
     const { applicationsTable, systemAuthsTable, tokensTable } = config();
     for (const table of [applicationsTable, systemAuthsTable, tokensTable]) {
       const items = JSON.stringify(await scanAll(table));

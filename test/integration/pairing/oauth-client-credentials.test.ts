@@ -6,15 +6,14 @@ import { readSecret } from '../../../shared/aws/secrets';
 import { config } from '../../../shared/config';
 import { InternalError, NotFoundError } from '../../../shared/errors';
 import { logger } from '../../../shared/logger';
-import { authenticateClient, clientSecretName } from '../../../shared/oauth/clients';
+import { clientSecretName } from '../../../shared/oauth/clients';
 import { OAuthError } from '../../../shared/oauth/errors';
-import { pairing, pairingAdapters } from '../../../shared/pairing';
 import type { PairingApplication } from '../../../shared/pairing/adapter';
 import { RevocationIncompleteError } from '../../../shared/pairing/service';
-import { getSystemAuth, listSystemAuthsOfApplication } from '../../../shared/system-auths/repository';
 import { freshTenant, scanAll } from '../../support/local-aws';
 import { awsError, injectFailure } from './aws-failures';
 import { rejection } from '../../support/promises';
+import { oauthClients, pairing, pairingAdapters, systemAuths } from '../../support/stores';
 
 const context = { publicBaseUrl: 'https://pairing.example.test' };
 
@@ -42,31 +41,31 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
       tokenUrl: 'https://pairing.example.test/oauth2/token',
       scopes: ['application:read'],
     });
-    expect(await getSystemAuth(result.systemAuthID)).toEqual({
+    expect(await systemAuths.get(result.systemAuthID)).toEqual({
       id: result.systemAuthID, tenant: application.tenant, kind: 'APPLICATION', type: 'OAUTH2_CLIENT_CREDENTIALS',
       appId: application.id, status: 'ACTIVE', scopes: ['application:read'], createdAt: expect.any(String),
     });
     expect(await readSecret(clientSecretName(result.systemAuthID), 0)).toBe(result.params.clientSecret);
-    await expect(authenticateClient(result.systemAuthID, String(result.params.clientSecret))).resolves.toMatchObject({ appId: application.id });
+    await expect(oauthClients.authenticate(result.systemAuthID, String(result.params.clientSecret))).resolves.toMatchObject({ appId: application.id });
   });
 
   it('grants application:read plus the requested extra scopes', async () => {
     const result = await pairing.generate(newApplication(), 'OAUTH2_CLIENT_CREDENTIALS', { scopes: ['application.auths:read'] }, context);
     expect(result.params.scopes).toEqual(['application:read', 'application.auths:read']);
-    expect((await getSystemAuth(result.systemAuthID))?.scopes).toEqual(['application:read', 'application.auths:read']);
+    expect((await systemAuths.get(result.systemAuthID))?.scopes).toEqual(['application:read', 'application.auths:read']);
   });
 
   it('leaves nothing behind for bad inputParams', async () => {
     const application = newApplication();
     await expect(pairing.generate(application, 'OAUTH2_CLIENT_CREDENTIALS', { scopes: ['application:write'] }, context))
       .rejects.toThrow('inputParams.scopes[0] must be one of');
-    expect(await listSystemAuthsOfApplication(application.tenant, application.id)).toEqual([]);
+    expect(await systemAuths.listOfApplication(application.tenant, application.id)).toEqual([]);
   });
 
   it('requestClientCredentials returns the stored SystemAuth and the secret once', async () => {
     const application = newApplication();
     const { systemAuth, clientSecret } = await pairing.requestClientCredentials(application, context);
-    expect(await getSystemAuth(systemAuth.id)).toEqual(systemAuth);
+    expect(await systemAuths.get(systemAuth.id)).toEqual(systemAuth);
     expect(await readSecret(clientSecretName(systemAuth.id), 0)).toBe(clientSecret);
   });
 
@@ -88,7 +87,7 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
       const first = await pairing.generate(application, 'OAUTH2_CLIENT_CREDENTIALS', { scopes: ['application.auths:read'] }, context);
       const second = await pairing.requestClientCredentials(application, context);
       secrets = [String(first.params.clientSecret), second.clientSecret];
-      await authenticateClient(first.systemAuthID, secrets[0]);
+      await oauthClients.authenticate(first.systemAuthID, secrets[0]);
       await pairing.revokeSystemAuth(application.tenant, first.systemAuthID);
       await pairing.revokeEveryCredentialOf(application.tenant, application.id);
     } finally {
@@ -115,9 +114,9 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
 
       const revoked = await pairing.revokeSystemAuth(application.tenant, systemAuthID);
       expect(revoked).toMatchObject({ id: systemAuthID, status: 'REVOKED', appId: application.id });
-      expect(await getSystemAuth(systemAuthID)).toBeUndefined();
+      expect(await systemAuths.get(systemAuthID)).toBeUndefined();
       expect(await secretsOfClient(systemAuthID)).toEqual([]);
-      await expect(authenticateClient(systemAuthID, String(params.clientSecret))).rejects.toBeInstanceOf(OAuthError);
+      await expect(oauthClients.authenticate(systemAuthID, String(params.clientSecret))).rejects.toBeInstanceOf(OAuthError);
     });
 
     it('treats an unknown id, another tenant\'s and an administrator\'s SystemAuth as NOT_FOUND and changes nothing', async () => {
@@ -126,12 +125,11 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
       await expect(pairing.revokeSystemAuth(freshTenant(), systemAuthID)).rejects.toBeInstanceOf(NotFoundError);
       await expect(pairing.revokeSystemAuth(application.tenant, randomUUID())).rejects.toBeInstanceOf(NotFoundError);
       await expect(pairing.revokeSystemAuth(application.tenant, 'x'.repeat(5000))).rejects.toBeInstanceOf(NotFoundError);
-      expect((await getSystemAuth(systemAuthID))?.status).toBe('ACTIVE');
+      expect((await systemAuths.get(systemAuthID))?.status).toBe('ACTIVE');
 
-      const { createAdminClient } = await import('../../../shared/oauth/clients');
-      const admin = await createAdminClient(application.tenant);
+      const admin = await oauthClients.createAdmin(application.tenant);
       await expect(pairing.revokeSystemAuth(application.tenant, admin.clientId)).rejects.toBeInstanceOf(NotFoundError);
-      expect((await getSystemAuth(admin.clientId))?.status).toBe('ACTIVE');
+      expect((await systemAuths.get(admin.clientId))?.status).toBe('ACTIVE');
     });
 
     it('revokes every credential of one application and none of another', async () => {
@@ -146,9 +144,9 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
       const revoked = await pairing.revokeEveryCredentialOf(application.tenant, application.id);
       expect(revoked.map((auth) => auth.id).sort()).toEqual([...ids].sort());
       expect(revoked.every((auth) => auth.status === 'REVOKED')).toBe(true);
-      expect(await listSystemAuthsOfApplication(application.tenant, application.id)).toEqual([]);
+      expect(await systemAuths.listOfApplication(application.tenant, application.id)).toEqual([]);
       for (const id of ids) expect(await secretsOfClient(id)).toEqual([]);
-      expect((await getSystemAuth(kept))?.status).toBe('ACTIVE');
+      expect((await systemAuths.get(kept))?.status).toBe('ACTIVE');
       // Safe to retry: nothing left, nothing fails.
       await expect(pairing.revokeEveryCredentialOf(application.tenant, application.id)).resolves.toEqual([]);
     });
@@ -165,18 +163,18 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
         failure.remove();
       }
       expect(failure.seen).toHaveLength(1);
-      expect(await listSystemAuthsOfApplication(application.tenant, application.id)).toMatchObject([{ id: systemAuthID, status: 'REVOKED' }]);
-      await expect(authenticateClient(systemAuthID, String(params.clientSecret))).rejects.toBeInstanceOf(OAuthError);
+      expect(await systemAuths.listOfApplication(application.tenant, application.id)).toMatchObject([{ id: systemAuthID, status: 'REVOKED' }]);
+      await expect(oauthClients.authenticate(systemAuthID, String(params.clientSecret))).rejects.toBeInstanceOf(OAuthError);
 
       await pairing.revokeEveryCredentialOf(application.tenant, application.id);
-      expect(await getSystemAuth(systemAuthID)).toBeUndefined();
+      expect(await systemAuths.get(systemAuthID)).toBeUndefined();
       expect(await secretsOfClient(systemAuthID)).toEqual([]);
     });
 
     it('revoking through the registry twice is not an error', async () => {
       const application = newApplication();
       const { systemAuthID } = await pairing.generate(application, 'OAUTH2_CLIENT_CREDENTIALS', {}, context);
-      const auth = (await getSystemAuth(systemAuthID))!;
+      const auth = (await systemAuths.get(systemAuthID))!;
       await pairingAdapters.revoke(auth);
       await expect(pairingAdapters.revoke(auth)).resolves.toBeUndefined();
     });
@@ -210,8 +208,8 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
       const clientId = command === 'CreateSecretCommand' ? clientIdOf(failure.seen[0]) : (failure.seen[0].Item as { id: string }).id;
       expect(clientId).toMatch(/^[0-9a-f-]{36}$/);
       expect(await secretsOfClient(clientId)).toEqual([]);
-      expect(await getSystemAuth(clientId)).toBeUndefined();
-      expect(await listSystemAuthsOfApplication(application.tenant, application.id)).toEqual([]);
+      expect(await systemAuths.get(clientId)).toBeUndefined();
+      expect(await systemAuths.listOfApplication(application.tenant, application.id)).toEqual([]);
     });
   });
 });

@@ -1,19 +1,15 @@
-// authenticateBearer: header parsing, and the checks against the SystemAuth and application behind a verified token (verification and storage mocked).
-import { ApplicationRepository } from '../../../shared/applications/repository';
+// BearerAuthenticator: header parsing, and the checks against the SystemAuth and application behind a verified token (verification and storage are stand-ins).
 import type { Application } from '../../../shared/applications/types';
-import { authenticateBearer, forgetRecentSystemAuths } from '../../../shared/auth/bearer';
+import { BearerAuthenticator } from '../../../shared/auth/bearer';
 import { UnauthenticatedError } from '../../../shared/errors';
-import { verifyAccessToken, type AccessTokenClaims } from '../../../shared/oauth/access-tokens';
-import { getSystemAuth } from '../../../shared/system-auths/repository';
+import type { AccessTokenClaims } from '../../../shared/oauth/access-tokens';
 import type { SystemAuth } from '../../../shared/system-auths/types';
 
-jest.mock('../../../shared/oauth/access-tokens', () => ({ verifyAccessToken: jest.fn() }));
-jest.mock('../../../shared/system-auths/repository', () => ({ getSystemAuth: jest.fn() }));
-jest.mock('../../../shared/applications/repository');
-
-const verify = jest.mocked(verifyAccessToken);
-const lookup = jest.mocked(getSystemAuth);
-const applicationLookup = jest.mocked(ApplicationRepository.prototype.get);
+const verify = jest.fn<Promise<AccessTokenClaims>, [string]>();
+const lookup = jest.fn<Promise<SystemAuth | undefined>, [string]>();
+const applicationLookup = jest.fn<Promise<Application | undefined>, [string, string]>();
+let bearer: BearerAuthenticator;
+const authenticateBearer = (authorization: string | undefined) => bearer.authenticate(authorization);
 const application = { tenant: 'acme', id: 'app-1', name: 'app' } as Application;
 
 const adminAuth: SystemAuth = {
@@ -47,11 +43,11 @@ async function refusal(authorization: string | undefined): Promise<Unauthenticat
 
 beforeEach(() => {
   jest.resetAllMocks();
-  forgetRecentSystemAuths();
+  bearer = new BearerAuthenticator({ get: lookup }, { get: applicationLookup }, verify);
   applicationLookup.mockResolvedValue(application);
 });
 
-describe('authenticateBearer', () => {
+describe('BearerAuthenticator', () => {
   it.each([
     ['a missing header', undefined, /missing/],
     ['an empty header', '  ', /missing/],

@@ -5,8 +5,8 @@ import { applicationResolvers } from '../../../shared/director/resolvers/applica
 import type { ObjectResolvers } from '../../../shared/graphql/schema';
 import type { SystemAuth } from '../../../shared/system-auths/types';
 import type { Caller } from '../../../shared/auth/caller';
-import { ADMIN_SCOPES } from '../../../shared/auth/caller';
-import type { DirectorContext } from '../../../shared/director/context';
+import { ADMIN_SCOPES } from '../../../shared/scopes';
+import type { DirectorContext, DirectorServices } from '../../../shared/director/context';
 import { directorSchema } from '../../../shared/director/endpoint';
 import type { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
@@ -24,17 +24,25 @@ const application = (scopes: string[] = ['application:read']): Caller => ({
   via: 'OAUTH',
 });
 
-// Every path pinned here is decided before storage is touched: a repository that fails loudly proves it.
-const untouchable = new ApplicationService(
-  new Proxy({} as ApplicationRepository, {
+// Every path pinned here is decided before storage is touched: stand-ins that fail loudly prove it.
+const failingWhenTouched = <T extends object>(name: string): T =>
+  new Proxy({} as T, {
     get: (_target, property) => () => {
-      throw new Error(`storage touched: ApplicationRepository.${String(property)}`);
+      throw new Error(`storage touched: ${name}.${String(property)}`);
     },
-  }),
-);
+  });
+const untouchable = new ApplicationService(failingWhenTouched<ApplicationRepository>('ApplicationRepository'));
+const untouchedServices: Omit<DirectorServices, 'applications' | 'systemAuthsOf'> = {
+  pairing: failingWhenTouched('pairing'),
+  clientCertificates: failingWhenTouched('clientCertificates'),
+  certificatesOf: () => Promise.reject(new Error('storage touched: certificatesOf')),
+  bearerAuthentication: failingWhenTouched('bearerAuthentication'),
+  certificateAuthentication: failingWhenTouched('certificateAuthentication'),
+};
 
 function run(caller: Caller, source: string, variableValues?: Record<string, unknown>) {
   const context: DirectorContext = {
+    ...untouchedServices,
     caller,
     applications: untouchable,
     systemAuthsOf: () => Promise.reject(new Error('storage touched: systemAuthsOf')),
@@ -115,6 +123,7 @@ describe('Director authorization', () => {
     const auths = (caller: Caller, of: Application = app) => {
       const resolve = applicationResolvers.Application as ObjectResolvers<DirectorContext>;
       const context: DirectorContext = {
+        ...untouchedServices,
         caller,
         applications: untouchable,
         systemAuthsOf: async (tenant, appId) => (tenant === 'acme' && appId === APP_ID ? [oauthAuth] : []),

@@ -1,13 +1,16 @@
 // OAuth client rules that need no storage: input validation before anything is written, and the secret comparison.
-import { createOAuthClient, revokeOAuthClient, secretsMatch } from '../../../shared/oauth/clients';
 import { BadUserInputError } from '../../../shared/errors';
-import { createSecret } from '../../../shared/aws/secrets';
-import { deleteSystemAuth } from '../../../shared/system-auths/repository';
+import { OAuthClients, secretsMatch, type ClientSecretStore } from '../../../shared/oauth/clients';
+import type { SystemAuthRepository } from '../../../shared/system-auths/repository';
 
-jest.mock('../../../shared/aws/secrets', () => ({ ...jest.requireActual('../../../shared/aws/secrets'), createSecret: jest.fn() }));
-jest.mock('../../../shared/system-auths/repository', () => ({ deleteSystemAuth: jest.fn() }));
+/** Stores that record every call: these rules must decide before any of them is made. */
+const secrets = { create: jest.fn(), delete: jest.fn(), read: jest.fn() } satisfies ClientSecretStore;
+const systemAuths = { create: jest.fn(), delete: jest.fn(), get: jest.fn(), updateStatus: jest.fn() };
+const clients = new OAuthClients(systemAuths as unknown as SystemAuthRepository, secrets);
 
-describe('createOAuthClient input', () => {
+beforeEach(() => jest.clearAllMocks());
+
+describe('OAuthClients.create input', () => {
   it.each([
     ['an empty tenant', { tenant: '', kind: 'ADMIN' as const, scopes: ['a'] }, /tenant/],
     ['a tenant with "#"', { tenant: 'a#b', kind: 'ADMIN' as const, scopes: ['a'] }, /tenant/],
@@ -17,17 +20,20 @@ describe('createOAuthClient input', () => {
     ['no scopes', { tenant: 'acme', kind: 'ADMIN' as const, scopes: [] }, /at least one scope/],
     ['a scope with a space', { tenant: 'acme', kind: 'ADMIN' as const, scopes: ['a b'] }, /"a b" is not a valid/],
   ])('refuses %s before writing anything', async (_name, input, message) => {
-    const error = await createOAuthClient(input).then(() => undefined, (e: unknown) => e);
+    const error = await clients.create(input).then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(BadUserInputError);
     expect((error as Error).message).toMatch(message);
-    expect(createSecret).not.toHaveBeenCalled();
+    expect(secrets.create).not.toHaveBeenCalled();
+    expect(systemAuths.create).not.toHaveBeenCalled();
   });
 });
 
-describe('revokeOAuthClient', () => {
+describe('OAuthClients.revokeById', () => {
   it('answers false for an id that cannot be a client id, without a storage call', async () => {
-    await expect(revokeOAuthClient('../../pairing-ca')).resolves.toBe(false);
-    expect(deleteSystemAuth).not.toHaveBeenCalled();
+    await expect(clients.revokeById('../../pairing-ca')).resolves.toBe(false);
+    expect(systemAuths.get).not.toHaveBeenCalled();
+    expect(systemAuths.delete).not.toHaveBeenCalled();
+    expect(secrets.delete).not.toHaveBeenCalled();
   });
 });
 

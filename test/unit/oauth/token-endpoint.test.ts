@@ -1,33 +1,23 @@
-// Token endpoint request parsing, scope handling and RFC 6749 5.2 response shapes, with storage and signing mocked.
+// Token endpoint request parsing, scope handling and RFC 6749 5.2 response shapes, with stand-ins for storage and signing.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { ApplicationService } from '../../../shared/applications/service';
-import { authenticateClient, revokeOAuthSystemAuth } from '../../../shared/oauth/clients';
-import { issueAccessToken } from '../../../shared/oauth/access-tokens';
+import type { issueAccessToken } from '../../../shared/oauth/access-tokens';
 import { invalidClient, OAuthError } from '../../../shared/oauth/errors';
 import {
   grantedScopes,
-  handleTokenRequest,
   parseBasicCredentials,
   parseScope,
   parseTokenRequest,
+  TokenEndpoint,
 } from '../../../shared/oauth/token-endpoint';
-import { markSystemAuthUsed } from '../../../shared/system-auths/repository';
 import type { SystemAuth } from '../../../shared/system-auths/types';
 
-jest.mock('../../../shared/oauth/clients', () => ({
-  ...jest.requireActual('../../../shared/oauth/clients'),
-  authenticateClient: jest.fn(),
-  revokeOAuthSystemAuth: jest.fn(),
-}));
-jest.mock('../../../shared/applications/service');
-jest.mock('../../../shared/oauth/access-tokens', () => ({ issueAccessToken: jest.fn() }));
-jest.mock('../../../shared/system-auths/repository', () => ({ markSystemAuthUsed: jest.fn() }));
-
-const authenticate = jest.mocked(authenticateClient);
-const issue = jest.mocked(issueAccessToken);
-const markUsed = jest.mocked(markSystemAuthUsed);
-const markConnected = jest.mocked(ApplicationService.prototype.markConnected);
-const revoke = jest.mocked(revokeOAuthSystemAuth);
+const authenticate = jest.fn<Promise<SystemAuth>, [string, string]>();
+const revoke = jest.fn<Promise<void>, [Pick<SystemAuth, 'id' | 'tenant'>]>();
+const markUsed = jest.fn<Promise<boolean>, [string, Date?]>();
+const markConnected = jest.fn<Promise<boolean>, [string, string]>();
+const issue = jest.fn<ReturnType<typeof issueAccessToken>, Parameters<typeof issueAccessToken>>();
+const endpoint = new TokenEndpoint({ authenticate, revoke }, { markUsed }, { markConnected }, issue);
+const handleTokenRequest = (event: APIGatewayProxyEvent) => endpoint.handle(event);
 
 const CLIENT_ID = '0b6e4c52-6d59-4a43-9d0e-4f0d3a1f8c11';
 const client: SystemAuth = {

@@ -1,10 +1,13 @@
 // The pairing adapter registry: listing auth types, validating inputParams before any adapter runs, routing revocation.
 import { BadUserInputError, InternalError } from '../../../shared/errors';
 import type { PairingAdapter, PairingApplication, PairingContext, PairingResult } from '../../../shared/pairing/adapter';
-import { pairingAdapters } from '../../../shared/pairing';
+import { buildSchema, GraphQLEnumType } from 'graphql';
+import { directorSdl } from '../../../shared/director/schema';
+import { pairingOf, type PairingStores } from '../../../shared/pairing';
 import { OAuthClientCredentialsAdapter } from '../../../shared/pairing/oauth-client-credentials';
 import { PairingAdapterRegistry } from '../../../shared/pairing/registry';
-import type { SystemAuth } from '../../../shared/system-auths/types';
+import type { OAuthClients } from '../../../shared/oauth/clients';
+import { SYSTEM_AUTH_TYPES, type SystemAuth } from '../../../shared/system-auths/types';
 import { rejection } from '../../support/promises';
 
 /** An adapter that records what reaches it, with the schema of the real OAuth adapter or its own. */
@@ -24,11 +27,14 @@ class RecordingAdapter implements PairingAdapter {
   }
 }
 
+/** The registry as the Director configures it; building it touches no store, so stand-ins do. */
+const pairingAdapters = pairingOf({} as PairingStores).registry;
+
 const application: PairingApplication = { tenant: 'tenant-a', id: 'app-1', name: 'my-app' };
 const context: PairingContext = { publicBaseUrl: 'https://pairing.example.com' };
 
 function oauthLike() {
-  const adapter = new RecordingAdapter(new OAuthClientCredentialsAdapter().authType, 'OAUTH2_CLIENT_CREDENTIALS');
+  const adapter = new RecordingAdapter(new OAuthClientCredentialsAdapter({} as OAuthClients).authType, 'OAUTH2_CLIENT_CREDENTIALS');
   const certificates = new RecordingAdapter(
     { type: 'CLIENT_CERTIFICATE', description: 'certificates', inputParams: { type: 'object', additionalProperties: false } },
     'CLIENT_CERTIFICATE',
@@ -62,6 +68,21 @@ describe('PairingAdapterRegistry', () => {
   it('refuses to register two adapters for the same auth type', () => {
     const { adapter } = oauthLike();
     expect(() => new PairingAdapterRegistry([adapter, adapter])).toThrow(/registered twice/);
+  });
+
+  it('refuses two adapters that create SystemAuths of one type (revocation would not know which to ask)', () => {
+    const { adapter } = oauthLike();
+    const twin = new RecordingAdapter({ ...adapter.authType, type: 'OAUTH2_TWIN' }, 'OAUTH2_CLIENT_CREDENTIALS');
+    expect(() => new PairingAdapterRegistry([adapter, twin])).toThrow(/two pairing adapters create SystemAuths of type OAUTH2_CLIENT_CREDENTIALS/);
+  });
+
+  it("the configured registry's types, the SystemAuth types and the Director's SystemAuthType enum are the same set", () => {
+    const sdlEnum = buildSchema(directorSdl).getType('SystemAuthType');
+    expect(sdlEnum).toBeInstanceOf(GraphQLEnumType);
+    const sdlTypes = (sdlEnum as GraphQLEnumType).getValues().map((value) => value.name);
+    const registryTypes = pairingAdapters.authTypes().map((authType) => authType.type);
+    expect(new Set(registryTypes)).toEqual(new Set(SYSTEM_AUTH_TYPES));
+    expect(new Set(sdlTypes)).toEqual(new Set(SYSTEM_AUTH_TYPES));
   });
 
   it('hands valid inputParams, the application and the context to the adapter and returns its result', async () => {

@@ -1,4 +1,9 @@
-// The OAuth scopes an application's client may hold: the one list that pairing, validation and the Director share.
+// The OAuth scopes of the service: what administrators and applications may hold, and what a scope token may look like.
+
+export type Scope = string;
+
+/** Every administrator holds these. */
+export const ADMIN_SCOPES = ['application:read', 'application:write', 'application.auths:read'] as const;
 
 /** Every application client has it: read the application itself (viewer, application, applications). */
 export const APPLICATION_BASE_SCOPE = 'application:read';
@@ -17,3 +22,6 @@ export function applicationScopesFor(requested: readonly string[] = []): Applica
   const wanted = new Set<string>([APPLICATION_BASE_SCOPE, ...requested]);
   return APPLICATION_SCOPES.filter((scope) => wanted.has(scope));
 }
+
+/** RFC 6749 3.3 scope-token: printable ASCII except space, `"` and `\`. */
+export const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;

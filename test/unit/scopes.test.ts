@@ -1,6 +1,6 @@
 // The scopes granted to an application's OAuth client: always application:read, only known scopes, no duplicates.
 import fc from 'fast-check';
-import { APPLICATION_SCOPES, applicationScopesFor } from '../../../shared/pairing/application-scopes';
+import { APPLICATION_SCOPES, applicationScopesFor } from '../../shared/scopes';
 
 describe('applicationScopesFor', () => {
   it('grants application:read when nothing is requested', () => {

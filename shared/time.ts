@@ -1,0 +1,6 @@
+// Time in the forms DynamoDB stores it: epoch seconds (TTL attributes, token expiries).
+
+export const epochSeconds = (at: Date): number => Math.floor(at.getTime() / 1000);
+
+/** True from the second `expiresAt` (epoch seconds) on: the same boundary as the `expiresAt > :now` conditions of writes. */
+export const isPast = (expiresAt: number, now: Date): boolean => expiresAt <= epochSeconds(now);

@@ -1,0 +1,81 @@
+// The modules under ./shared depend on each other one way only, and each DynamoDB table is read and written by the one module that owns it.
+import fs from 'node:fs';
+import path from 'node:path';
+import ts from 'typescript';
+
+const SHARED = path.join(__dirname, '..', '..', 'shared');
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(full);
+    return /\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [full] : [];
+  });
+}
+
+/** A module is a folder directly under ./shared, or a file directly in it (config.ts, errors.ts, ...). */
+function moduleOf(file: string): string {
+  const [first, ...rest] = path.relative(SHARED, file).split(path.sep);
+  return rest.length === 0 ? first.replace(/\.tsx?$/, '') : first;
+}
+
+/** Which modules each module imports from (relative imports into ./shared only). */
+function moduleGraph(): Map<string, Set<string>> {
+  const graph = new Map<string, Set<string>>();
+  for (const file of sourceFiles(SHARED)) {
+    const from = moduleOf(file);
+    const edges = graph.get(from) ?? new Set<string>();
+    graph.set(from, edges);
+    for (const imported of ts.preProcessFile(fs.readFileSync(file, 'utf8'), true, true).importedFiles) {
+      if (!imported.fileName.startsWith('.')) continue;
+      const target = path.resolve(path.dirname(file), imported.fileName);
+      if (!target.startsWith(SHARED + path.sep)) continue;
+      const to = moduleOf(target);
+      if (to !== from) edges.add(to);
+    }
+  }
+  return graph;
+}
+
+/** Every cycle found by a depth-first search, as the list of modules along it. */
+function cycles(graph: Map<string, Set<string>>): string[][] {
+  const found: string[][] = [];
+  const done = new Set<string>();
+  const visit = (module: string, trail: string[]) => {
+    const at = trail.indexOf(module);
+    if (at >= 0) {
+      found.push([...trail.slice(at), module]);
+      return;
+    }
+    if (done.has(module)) return;
+    for (const next of graph.get(module) ?? []) visit(next, [...trail, module]);
+    done.add(module);
+  };
+  for (const module of graph.keys()) visit(module, []);
+  return found;
+}
+
+describe('module boundaries under ./shared', () => {
+  const graph = moduleGraph();
+
+  it('has no import cycle between modules', () => {
+    expect(cycles(graph).map((cycle) => cycle.join(' -> '))).toEqual([]);
+  });
+
+  it('finds a cycle when there is one (the check itself works)', () => {
+    const withCycle = new Map(graph);
+    withCycle.set('system-auths', new Set([...(graph.get('system-auths') ?? []), 'one-time-tokens']));
+    expect(cycles(withCycle)).toContainEqual(expect.arrayContaining(['one-time-tokens', 'system-auths']));
+  });
+
+  it.each([
+    ['applicationsTable', 'applications'],
+    ['systemAuthsTable', 'system-auths'],
+    ['tokensTable', 'one-time-tokens'],
+  ])('names config().%s only in the %s module, which owns the table', (tableSetting, owner) => {
+    const users = sourceFiles(SHARED)
+      .filter((file) => moduleOf(file) !== 'config' && fs.readFileSync(file, 'utf8').includes(tableSetting))
+      .map((file) => moduleOf(file));
+    expect([...new Set(users)]).toEqual([owner]);
+  });
+});

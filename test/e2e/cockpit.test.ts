@@ -330,6 +330,9 @@ describe('Cockpit in a browser (npm start)', () => {
 
   it('can be used with the keyboard alone: register, open, pair, revoke and unregister', async () => {
     const name = `${appName}-keys`;
+    // The pages the previous test opened and closed may have left this one without focus, and a page without
+    // focus may not write the clipboard: the user is back on it.
+    await page.bringToFront();
     await page.reload();
     await testId('client-id').focus();
     await page.keyboard.type(stack.admin.clientId);

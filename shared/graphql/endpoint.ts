@@ -10,10 +10,12 @@ import {
   validate,
   type DocumentNode,
   type GraphQLSchema,
+  type OperationDefinitionNode,
 } from 'graphql';
 import { ServiceError, toClientError } from '../errors';
 import { MAX_REQUEST_BYTES, bodyBytes, jsonResponse } from '../http';
 import { logger } from '../logger';
+import { ASSUMED_LIST_SIZE, fragmentsOf, MAX_MUTATION_FIELDS, MAX_QUERY_COST, queryCost, rootFieldCount } from './cost';
 import { MAX_QUERY_DEPTH, queryDepth } from './depth';
 import { errorBody, executionErrorEntry, requestErrorsBody, type GraphQLErrorBody } from './errors';
 
@@ -86,6 +88,23 @@ function refusedByContext(error: unknown, requestId: string | undefined): Reques
   return new RequestRefused(status, errorBody(client.code, client.message));
 }
 
+/** Refuses, before anything runs, a request above the limits of shared/graphql/cost.ts. */
+function refuseCostly(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): void {
+  const fragments = fragmentsOf(document);
+  if (operation.operation === 'mutation') {
+    const fields = rootFieldCount(operation, fragments);
+    if (fields > MAX_MUTATION_FIELDS) {
+      throw badRequest(`A mutation request may carry at most ${MAX_MUTATION_FIELDS} field, this one has ${fields}: send one request per change`);
+    }
+  }
+  if (queryCost(schema, operation, fragments, variables) > MAX_QUERY_COST) {
+    throw badRequest(
+      `The query costs more than the limit of ${MAX_QUERY_COST} (each field counts once per object it is resolved on; ` +
+        `a page multiplies by its size "first", other lists by ${ASSUMED_LIST_SIZE}): ask for fewer fields or smaller pages, or split it`,
+    );
+  }
+}
+
 /** Serves one GraphQL-over-HTTP request (POST, application/json) against the endpoint's schema. */
 export async function handleGraphQLRequest<Context>(
   event: APIGatewayProxyEvent,
@@ -129,6 +148,7 @@ export async function handleGraphQLRequest<Context>(
     if (coerced.errors) {
       return jsonResponse(400, requestErrorsBody(coerced.errors));
     }
+    refuseCostly(endpoint.schema, document, operation, coerced.coerced);
 
     const result = await execute({
       schema: endpoint.schema,

@@ -148,6 +148,22 @@ describe('signCertificateSigningRequest with the CSR token', () => {
     expect(leaf.publicKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
   });
 
+  test('a request with aliased signing fields is refused before anything is signed, and the token stays usable', async () => {
+    const pairing = await pendingPairing();
+    const token = await csrToken(pairing);
+    const aliases = Array.from({ length: 50 }, (_, i) => `s${i}: signCertificateSigningRequest(csr: $csr) { clientCertificate }`).join(' ');
+    const refused = await callConnector(`mutation($csr: String!) { ${aliases} }`, { csr: csrFor(pairing.systemAuthId) }, token);
+    expect(refused.status).toBe(400);
+    expect(codeOf(refused)).toBe('BAD_USER_INPUT');
+    expect(refused.json.errors?.[0]?.message).toMatch(/at most 1 field, this one has 50/);
+    expect(await certificates.listOf(pairing.systemAuthId)).toEqual([]);
+    expect(await oneTimeTokens.find(hashOneTimeToken(token))).not.toHaveProperty('redeemedAt');
+
+    const single = await callConnector(SIGN, { csr: csrFor(pairing.systemAuthId) }, token);
+    expect(single.status).toBe(200);
+    expect(await certificates.listOf(pairing.systemAuthId)).toHaveLength(1);
+  });
+
   test('a bad CSR is BAD_USER_INPUT naming the rule, and the token stays usable', async () => {
     const pairing = await pendingPairing();
     const token = await csrToken(pairing);

@@ -178,6 +178,27 @@ describe('Director (in-process handler, local AWS)', () => {
     expect(duplicate.errors?.[0].extensions.violations).toEqual([{ field: 'name', message: `an application named ${app.name} already exists` }]);
   });
 
+  it('refuses a mutation with more than one field before anything runs: 20 aliased client-credential requests create nothing', async () => {
+    const app = await register(admin);
+    const aliases = Array.from({ length: 20 }, (_, i) => `c${i}: requestClientCredentialsForApplication(id: $id) { id }`).join(' ');
+    const answer = await director(admin, `mutation($id: ID!) { ${aliases} }`, { id: app.id });
+    expect(answer.status).toBe(400);
+    expect(code(answer)).toBe('BAD_USER_INPUT');
+    expect(answer.errors?.[0]?.message).toMatch(/at most 1 field, this one has 20: send one request per change/);
+    expect((await director(admin, AUTHS, { id: app.id })).data.application.auths).toEqual([]);
+  });
+
+  it('refuses a query above the cost limit with 400 naming the limit, before touching storage', async () => {
+    const alias = (i: number) => `a${i}: applications(first: 100) { totalCount data { auths { certificates { serialNumber } } } }`;
+    const query = `{ ${Array.from({ length: 100 }, (_, i) => alias(i)).join(' ')} }`;
+    expect(Buffer.byteLength(query)).toBeLessThan(10_000);
+    const answer = await director(admin, query);
+    expect(answer.status).toBe(400);
+    expect(code(answer)).toBe('BAD_USER_INPUT');
+    expect(answer.errors?.[0]?.message).toMatch(/costs more than the limit of 5000/);
+    expect(answer.data).toBeUndefined();
+  });
+
   it('answers a variable of the wrong type with 400 BAD_USER_INPUT', async () => {
     const answer = await director(admin, REGISTER, { in: { name: 5 } });
     expect(answer.status).toBe(400);

@@ -13,5 +13,7 @@ export const connectorResolvers: Resolvers<ConnectorContext> = {
       context.refuseWhenSpent(context.connector.signCertificateSigningRequest(context.caller, args.csr)),
     revokeCertificate: (_source, _args, context: ConnectorContext) =>
       context.refuseWhenSpent(context.connector.revokeCertificate(context.caller)),
+    retirePreviousCertificate: (_source, _args, context: ConnectorContext) =>
+      context.refuseWhenSpent(context.connector.retirePreviousCertificate(context.caller)),
   },
 };

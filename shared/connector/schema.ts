@@ -1,5 +1,5 @@
-// The Connector's GraphQL SDL: a verbatim copy of the contract (../shared/spec/connector.graphql), kept
-// as a TypeScript string so that esbuild, jest and tsx all load it without a text-file loader.
+// The Connector's GraphQL SDL: the contract (../shared/spec/connector.graphql) with this service's additive
+// extensions, kept as a TypeScript string so that esbuild, jest and tsx all load it without a text-file loader.
 export const connectorSdl = `# Connector API — the contract served at POST /connector/graphql, both
 #   - token-secured: header \`Connector-Token: <one-time token>\` (or query parameter \`?token=\`), and
 #   - certificate-secured: through the mTLS endpoint, authenticated by the client certificate.
@@ -15,8 +15,13 @@ type Mutation {
   # csr: base64 of a PEM "CERTIFICATE REQUEST" (plain PEM is accepted too).
   # Token-secured: first pairing. Certificate-secured: renewal (same subject required).
   signCertificateSigningRequest(csr: String!): CertificationResult!
-  # Certificate-secured only: revokes the calling certificate. Returns true.
+  # Certificate-secured only: revokes the calling certificate, and every certificate renewed from it
+  # (directly or through others). Returns true.
   revokeCertificate: Boolean!
+  # Extension. Certificate-secured only: retires the certificate the calling one was renewed from, and every
+  # other certificate renewed from that one; the calling certificate and its own renewals keep working.
+  # The step after a renewal. Returns true.
+  retirePreviousCertificate: Boolean!
 }
 
 type Configuration {

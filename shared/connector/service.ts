@@ -4,7 +4,7 @@ import { loadCertificateAuthority, type IssuedCertificate } from '../certificate
 import { validateCsr, type ValidatedCsr } from '../certificates/csr';
 import { announcedSubject, formatSubject } from '../certificates/subject';
 import { config } from '../config';
-import { ForbiddenError, ServiceError, UnauthenticatedError } from '../errors';
+import { BadUserInputError, ForbiddenError, ServiceError, UnauthenticatedError } from '../errors';
 import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
 import { isRedeemed, newOneTimeToken, type OneTimeToken, type RedeemedCertificate } from '../one-time-tokens/token';
 import type { CertificateRecord, CertificateRepository } from '../system-auths/certificate-records';
@@ -111,14 +111,35 @@ export class ConnectorService {
         if (isRedeemed(caller.token)) throw new CredentialsSpentError();
         throw new ForbiddenError('revokeCertificate revokes the calling client certificate: call it through the mTLS endpoint, not with a one-time token');
       case 'CLIENT_CERTIFICATE': {
-        // Only the calling certificate: a renewed successor (another fingerprint) keeps working.
+        // The calling certificate and every certificate renewed from it: a thief holding it could have made them.
+        // A predecessor it was renewed from keeps working.
         const { systemAuthId, certificateFingerprint } = caller.application;
-        if (!(await this.certificates.revoke(systemAuthId, certificateFingerprint))) {
+        if (!(await this.certificates.revokeLineage(systemAuthId, certificateFingerprint))) {
           throw new UnauthenticatedError('The client certificate is not known to this service');
         }
         return true;
       }
     }
+  }
+
+  /**
+   * Certificate-secured `retirePreviousCertificate`: after a renewal, the new certificate revokes the one it
+   * was renewed from together with everything else renewed from that one (a copy of the old certificate could
+   * have renewed too), and leaves its own line alone.
+   */
+  async retirePreviousCertificate(caller: ConnectorCaller): Promise<boolean> {
+    if (caller.kind === 'ONE_TIME_TOKEN') {
+      if (isRedeemed(caller.token)) throw new CredentialsSpentError();
+      throw new ForbiddenError('retirePreviousCertificate retires what the calling client certificate was renewed from: call it through the mTLS endpoint');
+    }
+    const { systemAuthId, certificateFingerprint } = caller.application;
+    const own = await this.certificates.find(systemAuthId, certificateFingerprint);
+    if (!own) throw new UnauthenticatedError('The client certificate is not known to this service');
+    if (own.renewedFrom === undefined) {
+      throw new BadUserInputError('The calling certificate was not renewed from another one: there is no previous certificate to retire');
+    }
+    await this.certificates.revokeLineage(systemAuthId, own.renewedFrom, { keep: certificateFingerprint });
+    return true;
   }
 
   /** Token-secured `configuration`: spends the CONFIGURATION token and issues the CSR token in one transaction. */
@@ -209,17 +230,22 @@ export class ConnectorService {
    * presenting certificate is left as it is: it stays valid until it expires or is revoked.
    */
   private async renewWithCertificate(caller: ClientCertificateCaller, csrInput: string, now: Date): Promise<CertificationResult> {
-    const { systemAuthId, tenant, appId } = caller.application;
+    const { systemAuthId, tenant, appId, certificateFingerprint } = caller.application;
     const csr = validateCsr(csrInput, announcedSubject(systemAuthId));
     const authority = await loadCertificateAuthority();
     const issued = authority.issue(csr, { validityDays: config().certificateValidityDays, now });
     try {
       await transactWrite({
-        certificate: this.certificates.newRecord(issuedRecord({ systemAuthId, tenant, appId }, issued)),
-        // The SystemAuth must still be live: a revocation racing this renewal wins, and no certificate is recorded.
+        // The lineage: revoking the presenting certificate later revokes this one too.
+        certificate: this.certificates.newRecord({ ...issuedRecord({ systemAuthId, tenant, appId }, issued), renewedFrom: certificateFingerprint }),
+        // A revocation racing this renewal wins, of the presenting certificate or of the SystemAuth, and nothing is recorded.
+        presented: this.certificates.unrevokedCheck(systemAuthId, certificateFingerprint),
         systemAuth: this.systemAuths.activation(systemAuthId, tenant),
       });
     } catch (error) {
+      if (error instanceof TransactionCancelledError && error.conditionFailed('presented')) {
+        throw new UnauthenticatedError('The client certificate has been revoked');
+      }
       if (error instanceof TransactionCancelledError && error.conditionFailed('systemAuth')) {
         throw new UnauthenticatedError('The SystemAuth of this client certificate is no longer active');
       }

@@ -1,5 +1,5 @@
-// The Director's GraphQL SDL: a verbatim copy of the contract (../shared/spec/director.graphql), kept
-// as a TypeScript string so that esbuild, jest and tsx all load it without a text-file loader.
+// The Director's GraphQL SDL: the contract (../shared/spec/director.graphql) with this service's additive
+// extensions (marked "Extension."), kept as a TypeScript string so that esbuild, jest and tsx all load it.
 export const directorSdl = `# Director API — the contract served at POST /director/graphql.
 # Names follow the Compass Director where Compass has them, and the pairing-adapter
 # API from the seed (getAuthTypesForApplication / generateAuthForApplication).
@@ -36,6 +36,10 @@ type Mutation {
 
   # Revokes one credential (OAuth client, pending token or certificate lineage) and deletes its SystemAuth.
   deleteSystemAuthForApplication(authID: ID!): AppSystemAuth!
+  # Extension. Revokes one certificate of a CLIENT_CERTIFICATE SystemAuth of the tenant, named by exactly one of
+  # its serial number or SHA-256 fingerprint (hex, colons and case ignored), and every certificate renewed from
+  # it; the SystemAuth and its other certificates stay. Returns every certificate it revoked.
+  revokeIssuedCertificate(authID: ID!, serialNumber: String, sha256Fingerprint: String): [IssuedCertificate!]!
 }
 
 type ApplicationPage {
@@ -142,6 +146,8 @@ type IssuedCertificate {
   notBefore: Timestamp!
   notAfter: Timestamp!
   revoked: Boolean!
+  # Extension. The sha256Fingerprint of the certificate this one was renewed with; null for the first one.
+  renewedFrom: String
 }
 
 type OneTimeTokenForApplication {

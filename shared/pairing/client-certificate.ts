@@ -4,12 +4,17 @@ import type { TokenIssuance } from '../one-time-tokens/issuance';
 import { applicationScopesFor } from '../scopes';
 import type { TokenIssuer } from '../one-time-tokens/issuer';
 import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
-import type { CertificateRepository } from '../system-auths/certificate-records';
+import { BadUserInputError, NotFoundError } from '../errors';
+import { isServiceId, quotedId } from '../ids';
+import type { CertificateRecord, CertificateRepository } from '../system-auths/certificate-records';
 import type { SystemAuthRepository } from '../system-auths/repository';
 import type { SystemAuth } from '../system-auths/types';
 import type { AuthTypeDescription, PairingAdapter, PairingApplication, PairingContext, PairingResult } from './adapter';
 
 export const CLIENT_CERTIFICATE = 'CLIENT_CERTIFICATE';
+
+/** Hex as people write it (openssl prints `0A:1B`, others `0a1b`): without colons, lower case, no leading zeros. */
+const hexKey = (hex: string): string => hex.replace(/:/g, '').toLowerCase().replace(/^0+(?=.)/, '');
 
 /** API.md section 4: exactly these keys. */
 export interface ClientCertificateParams extends Record<string, unknown> {
@@ -100,6 +105,33 @@ export class ClientCertificateAdapter implements PairingAdapter {
   async requestOneTimeToken(application: PairingApplication, context: PairingContext): Promise<OneTimeTokenForApplication> {
     const { params, createdAt } = await this.createToken(application, context);
     return { token: params.token, connectorURL: params.connectorURL, used: false, expiresAt: params.expiresAt, createdAt, rawEncoded: params.rawEncoded };
+  }
+
+  /**
+   * Revokes one certificate of the tenant's CLIENT_CERTIFICATE SystemAuth, named by exactly one of its serial
+   * number or fingerprint, with every certificate renewed from it; returns them all, revoked.
+   */
+  async revokeIssuedCertificate(
+    tenant: string,
+    systemAuthId: string,
+    named: { serialNumber?: string | null; sha256Fingerprint?: string | null },
+  ): Promise<CertificateRecord[]> {
+    const { serialNumber, sha256Fingerprint } = named;
+    if ((serialNumber == null) === (sha256Fingerprint == null)) {
+      const message = 'name the certificate by exactly one of serialNumber or sha256Fingerprint';
+      throw new BadUserInputError(message, { violations: [{ field: serialNumber == null ? 'serialNumber' : 'sha256Fingerprint', message }] });
+    }
+    const auth = isServiceId(systemAuthId) ? await this.systemAuths.getOfTenant(tenant, systemAuthId) : undefined;
+    if (!auth || auth.type !== CLIENT_CERTIFICATE || auth.kind !== 'APPLICATION') {
+      throw new NotFoundError(`No CLIENT_CERTIFICATE SystemAuth with id ${quotedId(systemAuthId)}`);
+    }
+    const wanted = hexKey(serialNumber ?? sha256Fingerprint!);
+    const records = await this.certificates.listOf(auth.id);
+    const match = records.find((record) => hexKey(serialNumber == null ? record.sha256Fingerprint : record.serialNumber) === wanted);
+    if (!match) {
+      throw new NotFoundError(`SystemAuth ${auth.id} has no certificate with ${serialNumber == null ? 'fingerprint' : 'serial number'} ${quotedId(serialNumber ?? sha256Fingerprint!)}`);
+    }
+    return (await this.certificates.revokeLineage(auth.id, match.sha256Fingerprint)) ?? [];
   }
 
   /**

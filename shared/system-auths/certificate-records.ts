@@ -27,6 +27,11 @@ export interface CertificateRecord {
   /** RFC 3339. */
   notAfter: string;
   revoked: boolean;
+  /**
+   * The fingerprint of the certificate this one was renewed with (the client certificate that called
+   * signCertificateSigningRequest over mTLS); absent for the certificate bought with a one-time token.
+   */
+  renewedFrom?: string;
 }
 
 export const certificateSortKey = (sha256Fingerprint: string): string => `${CERTIFICATE_SORT_KEY_PREFIX}${sha256Fingerprint}`;
@@ -48,7 +53,33 @@ function fromItem(item: Item): CertificateRecord {
     notBefore: item.notBefore,
     notAfter: item.notAfter,
     revoked: item.revoked === true,
+    ...(typeof item.renewedFrom === 'string' ? { renewedFrom: item.renewedFrom } : {}),
   };
+}
+
+/**
+ * The certificates renewed from `root`, directly or through others, found in `records` (all of one
+ * SystemAuth): what revoking `root` must revoke too, since whoever held `root` could have made them.
+ */
+export function descendantsOf(root: string, records: readonly CertificateRecord[], keep?: string): CertificateRecord[] {
+  const children = new Map<string, CertificateRecord[]>();
+  for (const record of records) {
+    if (record.renewedFrom === undefined) continue;
+    children.set(record.renewedFrom, [...(children.get(record.renewedFrom) ?? []), record]);
+  }
+  const found: CertificateRecord[] = [];
+  const seen = new Set([root]);
+  const pending = [root];
+  while (pending.length > 0) {
+    for (const child of children.get(pending.pop()!) ?? []) {
+      // `keep` and what was renewed from it stay out.
+      if (seen.has(child.sha256Fingerprint) || child.sha256Fingerprint === keep) continue;
+      seen.add(child.sha256Fingerprint);
+      found.push(child);
+      pending.push(child.sha256Fingerprint);
+    }
+  }
+  return found;
 }
 
 export class CertificateRepository {
@@ -103,6 +134,40 @@ export class CertificateRepository {
     } catch (error) {
       if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
       throw error;
+    }
+  }
+
+  /**
+   * Transaction item that holds only while the certificate is recorded and not revoked: a renewal made
+   * with it is recorded together with this check, so a certificate revoked meanwhile renews nothing.
+   */
+  unrevokedCheck(systemAuthId: string, sha256Fingerprint: string): TransactItem {
+    return {
+      ConditionCheck: {
+        TableName: this.table,
+        Key: { id: systemAuthId, sk: certificateSortKey(sha256Fingerprint) },
+        ConditionExpression: 'attribute_exists(sk) AND revoked <> :true',
+        ExpressionAttributeValues: { ':true': true },
+      },
+    };
+  }
+
+  /**
+   * Revokes the certificate and every certificate renewed from it, directly or transitively; returns them
+   * all as they are now (revoked), or undefined when the SystemAuth has no such certificate. The lineage is
+   * read again until no live descendant is left: a renewal racing this one either was recorded before the
+   * read (and is revoked here) or fails its unrevokedCheck. `keep` (a descendant) and its own renewals are
+   * left alone: retirePreviousCertificate.
+   */
+  async revokeLineage(systemAuthId: string, sha256Fingerprint: string, options: { keep?: string } = {}): Promise<CertificateRecord[] | undefined> {
+    if (!(await this.revoke(systemAuthId, sha256Fingerprint))) return undefined;
+    for (;;) {
+      const records = await this.listOf(systemAuthId);
+      const root = records.find((record) => record.sha256Fingerprint === sha256Fingerprint)!;
+      const lineage = [root, ...descendantsOf(sha256Fingerprint, records, options.keep)];
+      const live = lineage.filter((record) => !record.revoked);
+      if (live.length === 0) return lineage;
+      await Promise.all(live.map((record) => this.revoke(systemAuthId, record.sha256Fingerprint)));
     }
   }
 

@@ -71,6 +71,7 @@ const VIEWER = { query: '{ viewer { id type } }' };
 const CONFIGURATION = { query: '{ configuration { token { token } certificateSigningRequestInfo { subject keyAlgorithm } managementPlaneInfo { directorURL certificateSecuredConnectorURL } } }' };
 const SIGN = 'mutation($csr: String!) { signCertificateSigningRequest(csr: $csr) { certificateChain caCertificate clientCertificate } }';
 const REVOKE = { query: 'mutation { revokeCertificate }' };
+const RETIRE = { query: 'mutation { retirePreviousCertificate }' };
 
 interface PairedApplication extends Credential {
   appId: string;
@@ -187,10 +188,10 @@ describe('the mTLS endpoint of npm start, with curl and openssl', () => {
     expect((await certificatesOf(app.appId)).auths[0].certificates).toHaveLength(2);
   });
 
-  test('revocation: revokeCertificate refuses the old certificate on every later call, the renewed one keeps working', async () => {
-    const app = await pairWithCertificate('e2e-mtls-revocation');
+  test('rotation: the renewed certificate retires the old one (retirePreviousCertificate), which is refused from then on', async () => {
+    const app = await pairWithCertificate('e2e-mtls-rotation');
     const renewed = await renew(app);
-    expect(await curlMtls('/connector/graphql', app, REVOKE)).toMatchObject({ status: 200, data: { revokeCertificate: true } });
+    expect(await curlMtls('/connector/graphql', renewed, RETIRE)).toMatchObject({ status: 200, data: { retirePreviousCertificate: true } });
 
     const director = await curlMtls('/director/graphql', app, VIEWER);
     expect(director.status).toBe(401);
@@ -202,6 +203,16 @@ describe('the mTLS endpoint of npm start, with curl and openssl', () => {
     const certificates = (await certificatesOf(app.appId)).auths[0].certificates as Array<{ sha256Fingerprint: string; revoked: boolean }>;
     expect(certificates.find((c) => c.sha256Fingerprint === fingerprintOf(app.certFile))?.revoked).toBe(true);
     expect(certificates.find((c) => c.sha256Fingerprint === fingerprintOf(renewed.certFile))?.revoked).toBe(false);
+  });
+
+  test('revocation: revokeCertificate refuses the calling certificate and everything renewed from it', async () => {
+    const app = await pairWithCertificate('e2e-mtls-revocation');
+    const renewed = await renew(app);
+    expect(await curlMtls('/connector/graphql', app, REVOKE)).toMatchObject({ status: 200, data: { revokeCertificate: true } });
+    for (const credential of [app, renewed]) {
+      expect((await curlMtls('/director/graphql', credential, VIEWER)).status).toBe(401);
+      expect((await curlMtls('/connector/graphql', credential, CONFIGURATION)).status).toBe(401);
+    }
   });
 
   const removals: Array<[string, string, (app: PairedApplication) => Record<string, unknown>]> = [

@@ -5,7 +5,11 @@ import type { CertificateRecord } from '../../system-auths/certificate-records';
 import type { DirectorContext } from '../context';
 
 /** The GraphQL IssuedCertificate: a certificate record without its owner's keys. */
-export type IssuedCertificate = Omit<CertificateRecord, 'systemAuthId' | 'tenant' | 'appId'>;
+export type IssuedCertificate = Omit<CertificateRecord, 'systemAuthId' | 'tenant' | 'appId' | 'renewedFrom'> & { renewedFrom: string | null };
+
+export const toIssuedCertificate = ({ serialNumber, sha256Fingerprint, subject, notBefore, notAfter, revoked, renewedFrom }: CertificateRecord): IssuedCertificate => ({
+  serialNumber, sha256Fingerprint, subject, notBefore, notAfter, revoked, renewedFrom: renewedFrom ?? null,
+});
 
 export const certificateResolvers: Resolvers<DirectorContext> = {
   AppSystemAuth: {
@@ -13,11 +17,7 @@ export const certificateResolvers: Resolvers<DirectorContext> = {
     certificates: async (auth: AppSystemAuth, _args: unknown, { certificatesOf }: DirectorContext): Promise<IssuedCertificate[] | null> => {
       if (auth.type !== 'CLIENT_CERTIFICATE') return null;
       const records = await certificatesOf(auth.id);
-      return records
-        .map(({ serialNumber, sha256Fingerprint, subject, notBefore, notAfter, revoked }) => ({
-          serialNumber, sha256Fingerprint, subject, notBefore, notAfter, revoked,
-        }))
-        .sort((a, b) => a.notBefore.localeCompare(b.notBefore));
+      return records.map(toIssuedCertificate).sort((a, b) => a.notBefore.localeCompare(b.notBefore));
     },
   },
 };

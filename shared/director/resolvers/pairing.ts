@@ -8,6 +8,7 @@ import { toAppSystemAuth, type AppSystemAuth } from '../../pairing/app-system-au
 import type { OneTimeTokenForApplication } from '../../pairing/client-certificate';
 import { SCOPE_READ, requireAdministrator, requireScope } from '../authorization';
 import type { DirectorContext } from '../context';
+import { toIssuedCertificate, type IssuedCertificate } from './certificates';
 
 interface GenerateArgs {
   id: string;
@@ -50,6 +51,15 @@ export const pairingResolvers: Resolvers<DirectorContext> = {
     deleteSystemAuthForApplication: async (_root: unknown, { authID }: { authID: string }, { caller, pairing, publicBaseUrl }: DirectorContext): Promise<AppSystemAuth> => {
       requireAdministrator(caller);
       return toAppSystemAuth(await pairing.revokeSystemAuth(caller.tenant, authID), publicBaseUrl);
+    },
+    revokeIssuedCertificate: async (
+      _root: unknown,
+      { authID, serialNumber, sha256Fingerprint }: { authID: string; serialNumber?: string | null; sha256Fingerprint?: string | null },
+      { caller, clientCertificates }: DirectorContext,
+    ): Promise<IssuedCertificate[]> => {
+      requireAdministrator(caller);
+      const revoked = await clientCertificates.revokeIssuedCertificate(caller.tenant, authID, { serialNumber, sha256Fingerprint });
+      return revoked.map(toIssuedCertificate);
     },
     unpairApplication: async (_root: unknown, { id }: { id: string }, { caller, applications }: DirectorContext): Promise<Application> => {
       requireAdministrator(caller);

@@ -19,7 +19,9 @@ import { config } from '../../../shared/config';
 import { freshTenant } from '../../support/local-aws';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { adapter, callConnector, csrToken, SIGN, pemOf, type PendingPairing } from '../connector/pairing-fixture';
-import { certificateAuthentication, certificates, systemAuths } from '../../support/stores';
+import { certificateAuthentication, certificates, oneTimeTokens, systemAuths } from '../../support/stores';
+import { ConnectorService } from '../../../shared/connector/service';
+import { administrator, director } from '../pairing/director-calls';
 
 beforeAll(() => ensureCertificateAuthority());
 
@@ -81,6 +83,8 @@ const RENEW = 'mutation($csr: String!) { signCertificateSigningRequest(csr: $csr
 const REVOKE = 'mutation { revokeCertificate }';
 const codeOf = (answer: Answer) => answer.json.errors?.[0]?.extensions.code;
 
+const fingerprintOf = (pem: string) => new X509Certificate(pem).fingerprint256.replace(/:/g, '').toLowerCase();
+
 async function renew(certificatePem: string, systemAuthId: string): Promise<string> {
   const renewed = await overMtls('/connector/graphql', certificatePem, RENEW, { csr: base64Pem(goodCsrDer(keys, systemAuthId)) });
   expect(renewed.json.errors).toBeUndefined();
@@ -138,9 +142,10 @@ describe('the Director and the Connector over mTLS', () => {
     expect(await certificates.listOf(paired.systemAuthId)).toHaveLength(1);
   });
 
-  test('revokeCertificate revokes the calling certificate only: refused from the next request on, its renewed successor keeps working', async () => {
+  test('revokeCertificate revokes the calling certificate: refused from the next request on, with every certificate renewed from it', async () => {
     const paired = await pairedApplication();
     const successor = await renew(paired.certificatePem, paired.systemAuthId);
+    const grandchild = await renew(successor, paired.systemAuthId);
     const revoked = await overMtls('/connector/graphql', paired.certificatePem, REVOKE);
     expect(revoked).toEqual({ status: 200, json: { data: { revokeCertificate: true } } });
 
@@ -151,12 +156,92 @@ describe('the Director and the Connector over mTLS', () => {
       expect(refused.json.data).toBeUndefined();
     }
     expect(codeOf(await overMtls('/connector/graphql', paired.certificatePem, RENEW, { csr: base64Pem(goodCsrDer(keys, paired.systemAuthId)) }))).toBe('UNAUTHENTICATED');
-    expect((await overMtls('/director/graphql', successor, VIEWER)).json.data.viewer.id).toBe(paired.appId);
+    // A thief who renewed the stolen certificate holds nothing any more, however many renewals deep.
+    for (const pem of [successor, grandchild]) expect((await overMtls('/director/graphql', pem, VIEWER)).status).toBe(401);
+    expect((await certificates.listOf(paired.systemAuthId)).map((r) => r.revoked)).toEqual([true, true, true]);
+  });
 
-    const records = await certificates.listOf(paired.systemAuthId);
-    const fingerprintOf = (pem: string) => new X509Certificate(pem).fingerprint256.replace(/:/g, '').toLowerCase();
-    expect(records.find((r) => r.sha256Fingerprint === fingerprintOf(paired.certificatePem))?.revoked).toBe(true);
-    expect(records.find((r) => r.sha256Fingerprint === fingerprintOf(successor))?.revoked).toBe(false);
+  test('renewals record their lineage; revoking one in the middle leaves its predecessor working', async () => {
+    const paired = await pairedApplication();
+    const successor = await renew(paired.certificatePem, paired.systemAuthId);
+    const grandchild = await renew(successor, paired.systemAuthId);
+    const byFingerprint = new Map((await certificates.listOf(paired.systemAuthId)).map((r) => [r.sha256Fingerprint, r]));
+    expect(byFingerprint.get(fingerprintOf(paired.certificatePem))?.renewedFrom).toBeUndefined();
+    expect(byFingerprint.get(fingerprintOf(successor))?.renewedFrom).toBe(fingerprintOf(paired.certificatePem));
+    expect(byFingerprint.get(fingerprintOf(grandchild))?.renewedFrom).toBe(fingerprintOf(successor));
+
+    expect((await overMtls('/connector/graphql', successor, REVOKE)).status).toBe(200);
+    expect((await overMtls('/director/graphql', grandchild, VIEWER)).status).toBe(401);
+    expect((await overMtls('/director/graphql', paired.certificatePem, VIEWER)).json.data.viewer.id).toBe(paired.appId);
+  });
+
+  test('retirePreviousCertificate: after a renewal the new certificate retires the old one and any other renewal of it, and keeps working', async () => {
+    const paired = await pairedApplication();
+    const mine = await renew(paired.certificatePem, paired.systemAuthId);
+    const stolenCopy = await renew(paired.certificatePem, paired.systemAuthId); // a second renewal of the old certificate
+    const mineRenewed = await renew(mine, paired.systemAuthId);
+
+    const retired = await overMtls('/connector/graphql', mine, 'mutation { retirePreviousCertificate }');
+    expect(retired).toEqual({ status: 200, json: { data: { retirePreviousCertificate: true } } });
+    for (const pem of [paired.certificatePem, stolenCopy]) expect((await overMtls('/director/graphql', pem, VIEWER)).status).toBe(401);
+    for (const pem of [mine, mineRenewed]) expect((await overMtls('/director/graphql', pem, VIEWER)).status).toBe(200);
+
+    const first = await overMtls('/connector/graphql', mineRenewed, 'mutation { retirePreviousCertificate }');
+    expect(first.status).toBe(200);
+    const original = await pairedApplication();
+    const nothingToRetire = await overMtls('/connector/graphql', original.certificatePem, 'mutation { retirePreviousCertificate }');
+    expect(codeOf(nothingToRetire)).toBe('BAD_USER_INPUT');
+    expect(nothingToRetire.json.errors?.[0]?.message).toMatch(/not renewed from another one/);
+  });
+
+  test('a renewal racing the revocation of its certificate records nothing (the lineage check is part of its transaction)', async () => {
+    const paired = await pairedApplication();
+    const fingerprint = fingerprintOf(paired.certificatePem);
+    // The caller as authentication saw it a moment before the revocation landed.
+    const caller = {
+      kind: 'CLIENT_CERTIFICATE' as const,
+      application: {
+        kind: 'APPLICATION' as const, tenant: paired.tenant, appId: paired.appId, systemAuthId: paired.systemAuthId,
+        scopes: ['application:read'], via: 'CERTIFICATE' as const, certificateFingerprint: fingerprint,
+      },
+    };
+    await certificates.revoke(paired.systemAuthId, fingerprint);
+    const connector = new ConnectorService(oneTimeTokens, systemAuths, certificates);
+    await expect(connector.signCertificateSigningRequest(caller, base64Pem(goodCsrDer(keys, paired.systemAuthId))))
+      .rejects.toThrow('The client certificate has been revoked');
+    expect(await certificates.listOf(paired.systemAuthId)).toHaveLength(1);
+  });
+
+  test('an administrator revokes one certificate by serial or fingerprint from the Director, with its renewals; the SystemAuth stays', async () => {
+    const paired = await pairedApplication();
+    const successor = await renew(paired.certificatePem, paired.systemAuthId);
+    const sibling = await renew(paired.certificatePem, paired.systemAuthId);
+    const admin = await administrator(paired.tenant);
+    const REVOKE_ISSUED = 'mutation($id: ID!, $serial: String, $fingerprint: String) { revokeIssuedCertificate(authID: $id, serialNumber: $serial, sha256Fingerprint: $fingerprint) { sha256Fingerprint revoked renewedFrom } }';
+    // openssl's way of writing a serial: upper case with colons.
+    const serial = new X509Certificate(successor).serialNumber.toUpperCase().match(/.{1,2}/g)!.join(':');
+    const answer = await director(admin.accessToken, REVOKE_ISSUED, { id: paired.systemAuthId, serial });
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.revokeIssuedCertificate).toEqual([
+      { sha256Fingerprint: fingerprintOf(successor), revoked: true, renewedFrom: fingerprintOf(paired.certificatePem) },
+    ]);
+    expect((await overMtls('/director/graphql', successor, VIEWER)).status).toBe(401);
+    for (const pem of [paired.certificatePem, sibling]) expect((await overMtls('/director/graphql', pem, VIEWER)).status).toBe(200);
+
+    const byFingerprint = await director(admin.accessToken, REVOKE_ISSUED, { id: paired.systemAuthId, fingerprint: fingerprintOf(paired.certificatePem) });
+    expect(byFingerprint.data!.revokeIssuedCertificate.map((c: { sha256Fingerprint: string }) => c.sha256Fingerprint).sort())
+      .toEqual([fingerprintOf(paired.certificatePem), fingerprintOf(successor), fingerprintOf(sibling)].sort());
+    expect((await overMtls('/director/graphql', sibling, VIEWER)).status).toBe(401);
+    expect((await systemAuths.get(paired.systemAuthId))?.status).toBe('ACTIVE');
+
+    const neither = await director(admin.accessToken, REVOKE_ISSUED, { id: paired.systemAuthId });
+    expect(neither.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    const unknown = await director(admin.accessToken, REVOKE_ISSUED, { id: paired.systemAuthId, serial: 'ff' });
+    expect(unknown.errors?.[0]?.extensions.code).toBe('NOT_FOUND');
+    const otherTenant = await director((await administrator(freshTenant())).accessToken, REVOKE_ISSUED, { id: paired.systemAuthId, serial });
+    expect(otherTenant.errors?.[0]?.extensions.code).toBe('NOT_FOUND');
+    const asApplication = await overMtls('/director/graphql', paired.certificatePem, REVOKE_ISSUED, { id: paired.systemAuthId, serial });
+    expect(asApplication.status).toBe(401); // revoked above; an application is never an administrator anyway
   });
 
   test('the certificate adapter\'s revoke (behind deleteSystemAuthForApplication, unpair, unregister) revokes every certificate of the SystemAuth', async () => {

@@ -2,22 +2,23 @@
 import Ajv from 'ajv';
 import { BadUserInputError } from '../errors';
 import type { OneTimeTokenService } from './service';
-import { ONE_TIME_TOKEN_PURPOSES, expiresAtText, type OneTimeTokenPurpose } from './token';
+import { expiresAtText } from './token';
 
-/** What the Director sends to the `tokens` function (Lambda Invoke payload). */
+/**
+ * What the Director sends to the `tokens` function (Lambda Invoke payload): whose pairing the token is for,
+ * nothing more. The function decides the rest itself: it only ever issues the CONFIGURATION token that
+ * starts a pairing, only for a PENDING CLIENT_CERTIFICATE SystemAuth of that tenant and application, and it
+ * builds no URL (the Director, which knows how it was reached, adds the Connector's).
+ */
 export interface TokenIssuanceRequest {
   tenant: string;
   appId: string;
   systemAuthId: string;
-  purpose: OneTimeTokenPurpose;
-  /** Base URL of the HTTPS API as the Director's caller reached it: the tokens function has no HTTP event of its own. */
-  publicBaseUrl: string;
 }
 
 /** What the `tokens` function answers. */
 export interface TokenIssuance {
   token: string;
-  connectorURL: string;
   /** RFC 3339. */
   expiresAt: string;
 }
@@ -27,17 +28,11 @@ const nonEmpty = { type: 'string', minLength: 1, maxLength: 256 } as const;
 const validateRequest = new Ajv({ allErrors: false, strict: true }).compile<TokenIssuanceRequest>({
   type: 'object',
   additionalProperties: false,
-  required: ['tenant', 'appId', 'systemAuthId', 'purpose', 'publicBaseUrl'],
-  properties: {
-    tenant: nonEmpty,
-    appId: nonEmpty,
-    systemAuthId: nonEmpty,
-    purpose: { enum: [...ONE_TIME_TOKEN_PURPOSES] },
-    publicBaseUrl: { type: 'string', pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$', maxLength: 2048 },
-  },
+  required: ['tenant', 'appId', 'systemAuthId'],
+  properties: { tenant: nonEmpty, appId: nonEmpty, systemAuthId: nonEmpty },
 });
 
-/** The request, or BadUserInputError naming the first field that is wrong. */
+/** The request, or BadUserInputError naming the first field that is wrong (an unknown one included: purpose, URLs). */
 export function parseTokenIssuanceRequest(input: unknown): TokenIssuanceRequest {
   if (validateRequest(input)) return input;
   const error = validateRequest.errors?.[0];
@@ -51,16 +46,15 @@ export function parseTokenIssuanceRequest(input: unknown): TokenIssuanceRequest 
 /** Absolute URL of the token-secured Connector. */
 export const connectorUrl = (publicBaseUrl: string): string => `${publicBaseUrl.replace(/\/+$/, '')}/connector/graphql`;
 
-/** Issues the token the request asks for. */
+/** Issues the CONFIGURATION token that starts the pairing the request names. */
 export async function issueTokenFor(
   tokens: OneTimeTokenService,
   request: TokenIssuanceRequest,
   now: Date = new Date(),
 ): Promise<TokenIssuance> {
-  const { token, record } = await tokens.issue(
+  const { token, record } = await tokens.issueConfigurationToken(
     { tenant: request.tenant, appId: request.appId, systemAuthId: request.systemAuthId },
-    request.purpose,
     now,
   );
-  return { token, connectorURL: connectorUrl(request.publicBaseUrl), expiresAt: expiresAtText(record.expiresAt) };
+  return { token, expiresAt: expiresAtText(record.expiresAt) };
 }

@@ -12,7 +12,7 @@ export interface TokenIssuer {
 
 const isIssuance = (value: unknown): value is TokenIssuance => {
   const v = value as Partial<TokenIssuance> | null;
-  return typeof v?.token === 'string' && typeof v.connectorURL === 'string' && typeof v.expiresAt === 'string';
+  return typeof v?.token === 'string' && typeof v.expiresAt === 'string';
 };
 
 /**

@@ -1,10 +1,10 @@
-// Issuing one-time tokens: a token is stored (as its hash) together with its link to a live CLIENT_CERTIFICATE SystemAuth, or not at all.
+// Issuing the one-time token that starts a certificate pairing: stored (as its hash) together with its link to a PENDING CLIENT_CERTIFICATE SystemAuth, or not at all.
 import { transactWrite, TransactionCancelledError } from '../aws/transactions';
 import { config } from '../config';
 import { NotFoundError } from '../errors';
 import type { SystemAuthRepository } from '../system-auths/repository';
 import type { OneTimeTokenRepository } from './repository';
-import { newOneTimeToken, type IssuedOneTimeToken, type OneTimeTokenOwner, type OneTimeTokenPurpose } from './token';
+import { newOneTimeToken, type IssuedOneTimeToken, type OneTimeTokenOwner } from './token';
 
 export class OneTimeTokenService {
   constructor(
@@ -13,19 +13,20 @@ export class OneTimeTokenService {
   ) {}
 
   /**
-   * Creates and stores a token for the SystemAuth, valid for config().oneTimeTokenTtlSeconds.
-   * NotFoundError when the tenant's application has no pending or active CLIENT_CERTIFICATE SystemAuth of that id.
+   * Creates and stores a CONFIGURATION token for the SystemAuth, valid for config().oneTimeTokenTtlSeconds.
+   * NotFoundError when the tenant's application has no PENDING CLIENT_CERTIFICATE SystemAuth of that id: an
+   * ACTIVE one already holds a certificate, and renews over mTLS, never with a token.
    */
-  async issue(owner: OneTimeTokenOwner, purpose: OneTimeTokenPurpose, now: Date = new Date()): Promise<IssuedOneTimeToken> {
-    const issued = newOneTimeToken(owner, purpose, now, config().oneTimeTokenTtlSeconds);
+  async issueConfigurationToken(owner: OneTimeTokenOwner, now: Date = new Date()): Promise<IssuedOneTimeToken> {
+    const issued = newOneTimeToken(owner, 'CONFIGURATION', now, config().oneTimeTokenTtlSeconds);
     try {
       await transactWrite({
         token: this.tokens.newToken(issued.record),
-        systemAuth: this.systemAuths.oneTimeTokenLink(issued.record),
+        systemAuth: this.systemAuths.oneTimeTokenLink(issued.record, ['PENDING']),
       });
     } catch (error) {
       if (error instanceof TransactionCancelledError && error.conditionFailed('systemAuth')) {
-        throw new NotFoundError(`application ${owner.appId} has no pending or active CLIENT_CERTIFICATE SystemAuth ${owner.systemAuthId}`);
+        throw new NotFoundError(`application ${owner.appId} has no pending CLIENT_CERTIFICATE SystemAuth ${owner.systemAuthId}`);
       }
       throw error;
     }

@@ -1,6 +1,6 @@
 // The CLIENT_CERTIFICATE pairing adapter: a PENDING SystemAuth and a one-time token for the Connector, where the application gets its certificate.
 import { randomUUID } from 'node:crypto';
-import type { TokenIssuance } from '../one-time-tokens/issuance';
+import { connectorUrl, type TokenIssuance } from '../one-time-tokens/issuance';
 import { applicationScopesFor } from '../scopes';
 import type { TokenIssuer } from '../one-time-tokens/issuer';
 import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
@@ -26,8 +26,8 @@ export interface ClientCertificateParams extends Record<string, unknown> {
   rawEncoded: string;
 }
 
-export function clientCertificateParams(issued: TokenIssuance): ClientCertificateParams {
-  const { token, connectorURL, expiresAt } = issued;
+export function clientCertificateParams(issued: TokenIssuance, connectorURL: string): ClientCertificateParams {
+  const { token, expiresAt } = issued;
   const rawEncoded = Buffer.from(JSON.stringify({ token, connectorURL, expiresAt }), 'utf8').toString('base64');
   return { token, connectorURL, expiresAt, rawEncoded };
 }
@@ -87,18 +87,13 @@ export class ClientCertificateAdapter implements PairingAdapter {
     await this.systemAuths.create(systemAuth);
     let issued: TokenIssuance;
     try {
-      issued = await this.tokenIssuer.issue({
-        tenant: application.tenant,
-        appId: application.id,
-        systemAuthId: systemAuth.id,
-        purpose: 'CONFIGURATION',
-        publicBaseUrl: context.publicBaseUrl,
-      });
+      issued = await this.tokenIssuer.issue({ tenant: application.tenant, appId: application.id, systemAuthId: systemAuth.id });
     } catch (error) {
       await this.systemAuths.delete(systemAuth.id, { tenant: systemAuth.tenant, type: CLIENT_CERTIFICATE });
       throw error;
     }
-    return { systemAuth, params: clientCertificateParams(issued), createdAt: systemAuth.createdAt };
+    // The Connector's URL as the administrator reached the API, like the OAuth token URL: the tokens function builds none.
+    return { systemAuth, params: clientCertificateParams(issued, connectorUrl(context.publicBaseUrl)), createdAt: systemAuth.createdAt };
   }
 
   /** requestOneTimeTokenForApplication: the same pairing as `generate`, in Compass's shape. */

@@ -202,16 +202,18 @@ export class SystemAuthRepository {
   /**
    * Transaction item that records a new one-time token's hash and expiry on its SystemAuth (the expiry is
    * what turns a never-finished pairing EXPIRED). Its condition is what makes issuance safe: a token is
-   * only ever issued for an existing CLIENT_CERTIFICATE SystemAuth of that application that is not revoked.
+   * only ever issued for an existing CLIENT_CERTIFICATE SystemAuth of that application in one of `statuses`
+   * (never a revoked one).
    */
-  oneTimeTokenLink(token: LinkedOneTimeToken): TransactItem {
+  oneTimeTokenLink(token: LinkedOneTimeToken, statuses: readonly ('PENDING' | 'ACTIVE')[] = ['PENDING', 'ACTIVE']): TransactItem {
+    const allowed = Object.fromEntries(statuses.map((status, index) => [`:allowed${index}`, status]));
     return {
       Update: {
         TableName: this.table,
         Key: { id: token.systemAuthId, sk: AUTH_SORT_KEY },
         UpdateExpression: 'ADD #hashes :hash SET #latestExpiry = :expiresAt',
         ConditionExpression:
-          'attribute_exists(id) AND tenant = :tenant AND appId = :appId AND #type = :type AND #status IN (:pending, :active)',
+          `attribute_exists(id) AND tenant = :tenant AND appId = :appId AND #type = :type AND #status IN (${Object.keys(allowed).join(', ')})`,
         ExpressionAttributeNames: {
           '#hashes': TOKEN_HASHES_ATTRIBUTE,
           '#latestExpiry': LATEST_TOKEN_EXPIRY_ATTRIBUTE,
@@ -224,8 +226,7 @@ export class SystemAuthRepository {
           ':tenant': token.tenant,
           ':appId': token.appId,
           ':type': 'CLIENT_CERTIFICATE' satisfies SystemAuthType,
-          ':pending': 'PENDING' satisfies SystemAuthStatus,
-          ':active': 'ACTIVE' satisfies SystemAuthStatus,
+          ...allowed,
         },
       },
     };

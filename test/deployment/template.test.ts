@@ -389,6 +389,16 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     expect(invokers).toHaveLength(4);
   });
 
+  test('only this stack\'s API may invoke the HTTP functions, and nothing but the Director\'s role may invoke tokens', () => {
+    const permissions = Object.values(resources()).filter((r) => r.Type === 'AWS::Lambda::Permission').map((r) => r.Properties!);
+    for (const permission of permissions) {
+      expect(permission.Principal).toBe('apigateway.amazonaws.com');
+      // Scoped to this stack's REST API, not to any API Gateway of the account.
+      expect(JSON.stringify(permission.SourceArn)).toContain('ApiGatewayRestApi');
+      expect(JSON.stringify(permission.FunctionName)).not.toContain('TokensLambdaFunction');
+    }
+  });
+
   test('the custom domain uses mutual TLS with the truststore from the custom resource', () => {
     const created = createdResources(withDomain.template);
     expect(created.MtlsDomain).toMatchObject({

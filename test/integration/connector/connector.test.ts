@@ -81,9 +81,8 @@ describe('refused tokens get HTTP 401 before GraphQL runs and change nothing', (
 
   test('an expired token, even before DynamoDB TTL removed it', async () => {
     const pairing = await pendingPairing();
-    const { token } = await oneTimeTokenService.issue(
+    const { token } = await oneTimeTokenService.issueConfigurationToken(
       { tenant: pairing.tenant, appId: pairing.appId, systemAuthId: pairing.systemAuthId },
-      'CONFIGURATION',
       new Date(Date.now() - 301_000),
     );
     const response = await callConnector(CONFIGURATION, {}, token);

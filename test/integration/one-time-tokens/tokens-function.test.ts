@@ -29,21 +29,15 @@ async function pendingCertificateAuth(overrides: Partial<SystemAuth> = {}): Prom
   return auth;
 }
 
-const requestFor = (auth: SystemAuth) => ({
-  tenant: auth.tenant,
-  appId: auth.appId!,
-  systemAuthId: auth.id,
-  purpose: 'CONFIGURATION',
-  publicBaseUrl: 'http://127.0.0.1:3000',
-});
+const requestFor = (auth: SystemAuth) => ({ tenant: auth.tenant, appId: auth.appId!, systemAuthId: auth.id });
 
 describe('the tokens function', () => {
-  test('returns token, connectorURL and expiresAt, and stores only the hash, linked to the SystemAuth', async () => {
+  test('returns exactly token and expiresAt, and stores only the hash of a CONFIGURATION token, linked to the SystemAuth', async () => {
     const auth = await pendingCertificateAuth();
     const before = Date.now();
     const issued = await tokensHandler(requestFor(auth));
 
-    expect(issued.connectorURL).toBe('http://127.0.0.1:3000/connector/graphql');
+    expect(Object.keys(issued).sort()).toEqual(['expiresAt', 'token']);
     expect(issued.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const expiresAt = Date.parse(issued.expiresAt);
     expect(expiresAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 300_000);
@@ -65,8 +59,10 @@ describe('the tokens function', () => {
 
   test('refuses ill-formed requests naming the field', async () => {
     const auth = await pendingCertificateAuth();
-    await expect(tokensHandler({ ...requestFor(auth), purpose: 'ADMIN' })).rejects.toThrow(/purpose/);
-    await expect(tokensHandler({ ...requestFor(auth), publicBaseUrl: 'ftp://x' })).rejects.toThrow(/publicBaseUrl/);
+    // What the function works out itself it never takes from its caller: a purpose (it issues CONFIGURATION
+    // tokens only; CSR tokens come from the Connector's configuration) or a URL (it builds none).
+    await expect(tokensHandler({ ...requestFor(auth), purpose: 'CSR' })).rejects.toThrow(/unknown field "purpose"/);
+    await expect(tokensHandler({ ...requestFor(auth), publicBaseUrl: 'https://evil.example' })).rejects.toThrow(/unknown field "publicBaseUrl"/);
     await expect(tokensHandler({ ...requestFor(auth), extra: 1 })).rejects.toThrow(/unknown field "extra"/);
     const { tenant: _omitted, ...withoutTenant } = requestFor(auth);
     await expect(tokensHandler(withoutTenant)).rejects.toBeInstanceOf(BadUserInputError);
@@ -74,7 +70,7 @@ describe('the tokens function', () => {
     expect(await systemAuths.oneTimeTokenHashesOf(auth.id)).toEqual([]);
   });
 
-  test('issues no token for a missing, foreign, OAuth or revoked SystemAuth', async () => {
+  test('issues no token for a missing, foreign, OAuth, revoked or ACTIVE SystemAuth (an ACTIVE one holds a certificate and renews over mTLS)', async () => {
     const auth = await pendingCertificateAuth();
     await expect(tokensHandler({ ...requestFor(auth), systemAuthId: randomUUID() })).rejects.toBeInstanceOf(NotFoundError);
     await expect(tokensHandler({ ...requestFor(auth), tenant: freshTenant() })).rejects.toBeInstanceOf(NotFoundError);
@@ -83,6 +79,9 @@ describe('the tokens function', () => {
     await expect(tokensHandler(requestFor(oauth))).rejects.toBeInstanceOf(NotFoundError);
     const revoked = await pendingCertificateAuth({ status: 'REVOKED' });
     await expect(tokensHandler(requestFor(revoked))).rejects.toBeInstanceOf(NotFoundError);
+    const active = await pendingCertificateAuth({ status: 'ACTIVE' });
+    await expect(tokensHandler(requestFor(active))).rejects.toBeInstanceOf(NotFoundError);
+    expect(await systemAuths.oneTimeTokenHashesOf(active.id)).toEqual([]);
     expect(await systemAuths.oneTimeTokenHashesOf(auth.id)).toEqual([]);
   });
 });

@@ -65,6 +65,14 @@ async function pairingCaCertificate(): Promise<X509Certificate> {
   return issuer.certificate;
 }
 
+/** How often a credential's lastUsedAt is written at most: it says "in use lately", not every call. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** Whether lastUsedAt is old enough (or absent) that this use should be recorded. */
+export function lastUseIsStale(lastUsedAt: string | undefined, now: Date): boolean {
+  return lastUsedAt === undefined || now.getTime() - Date.parse(lastUsedAt) >= LAST_USED_RESOLUTION_MS;
+}
+
 export interface CertificateAuthenticationOptions {
   /** The clock the certificate's validity is checked against (tests); default now. */
   now?: Date;
@@ -112,6 +120,8 @@ export class ClientCertificateAuthenticator {
     if (!systemAuthId) throw new UnauthenticatedError('The client certificate has no single CN naming its SystemAuth');
     const fingerprint = certificateFingerprint(certificate);
     const [record, auth] = await Promise.all([this.certificates.find(systemAuthId, fingerprint), this.systemAuths.get(systemAuthId)]);
+    // Read beside the others once the record names it; it decides whether anything needs writing.
+    const application = record ? await this.applications.get(record.tenant, record.appId) : undefined;
     if (!record) throw new UnauthenticatedError('The client certificate is not known to this service');
     if (record.revoked) throw new UnauthenticatedError('The client certificate has been revoked');
     if (!auth || auth.type !== 'CLIENT_CERTIFICATE' || auth.kind !== 'APPLICATION' || !auth.appId) {
@@ -122,14 +132,19 @@ export class ClientCertificateAuthenticator {
       throw new UnauthenticatedError('The client certificate does not match its SystemAuth');
     }
 
-    // The first certificate call connects the application; later calls find it CONNECTED and change nothing.
-    const [applicationExists, systemAuthActive] = await Promise.all([
-      this.applications.markConnected(auth.tenant, auth.appId, now.toISOString()),
-      this.systemAuths.markUsed(auth.id, now),
-    ]);
     // Pairing racing unregistering can leave a certificate of an application that is gone.
+    if (!application) throw new UnauthenticatedError('The application of this client certificate no longer exists');
+
+    // A steady-state call writes nothing: CONNECTED is written once, lastUsedAt at most once per
+    // LAST_USED_RESOLUTION_MS. Concurrent calls of one application thus never contend for its items, nor with
+    // its renewals, whose transaction conditions on the SystemAuth item. Revocation needs no write to take
+    // effect: every call reads the record and the SystemAuth again (consistent reads, no cache).
+    const [applicationExists, systemAuthActive] = await Promise.all([
+      application.status.condition === 'CONNECTED' || this.applications.markConnected(auth.tenant, auth.appId, now.toISOString()),
+      !lastUseIsStale(auth.lastUsedAt, now) || this.systemAuths.markUsed(auth.id, now),
+    ]);
     if (!applicationExists) throw new UnauthenticatedError('The application of this client certificate no longer exists');
-    // A revocation between the check above and this call wins: the write is conditional on ACTIVE.
+    // A revocation between the reads above and a write here wins: the write is conditional on ACTIVE.
     if (!systemAuthActive) throw new UnauthenticatedError('The client certificate has been revoked');
     return { kind: 'APPLICATION', tenant: auth.tenant, appId: auth.appId, systemAuthId: auth.id, scopes: [...auth.scopes], via: 'CERTIFICATE', certificateFingerprint: fingerprint };
   }

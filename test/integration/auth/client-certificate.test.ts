@@ -12,6 +12,7 @@ import { ensureCertificateAuthority, loadCertificateAuthority } from '../../../s
 import { validateCsr } from '../../../shared/certificates/csr';
 import { announcedSubject } from '../../../shared/certificates/subject';
 import { UnauthenticatedError } from '../../../shared/errors';
+import { LAST_USED_RESOLUTION_MS } from '../../../shared/auth/client-certificate';
 import { PairingAdapterRegistry } from '../../../shared/pairing/registry';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../../../shared/aws/clients';
@@ -291,6 +292,29 @@ describe('authenticateClientCertificate', () => {
       via: 'CERTIFICATE',
       certificateFingerprint: new X509Certificate(paired.certificatePem).fingerprint256.replace(/:/g, '').toLowerCase(),
     });
+  });
+
+  test('a steady-state call writes nothing; lastUsedAt advances once the interval has passed, CONNECTED is written once', async () => {
+    const paired = await pairedApplication();
+    const presented = clientCertificateData(new X509Certificate(paired.certificatePem));
+    const start = new Date();
+    await certificateAuthentication.authenticate(presented, { now: start }); // the first call: CONNECTED and lastUsedAt
+    expect((await applications.require(paired.tenant, paired.appId)).status.condition).toBe('CONNECTED');
+    expect((await systemAuths.get(paired.systemAuthId))?.lastUsedAt).toBe(start.toISOString());
+
+    const send = jest.spyOn(dynamo(), 'send');
+    try {
+      for (let call = 1; call <= 5; call++) await certificateAuthentication.authenticate(presented, { now: new Date(start.getTime() + call * 1000) });
+      const commands = send.mock.calls.map(([command]) => command.constructor.name);
+      expect(commands.filter((name) => !/^(Get|Query)Command$/.test(name))).toEqual([]);
+
+      const later = new Date(start.getTime() + LAST_USED_RESOLUTION_MS);
+      await certificateAuthentication.authenticate(presented, { now: later });
+      expect((await systemAuths.get(paired.systemAuthId))?.lastUsedAt).toBe(later.toISOString());
+      expect(send.mock.calls.map(([command]) => command.constructor.name).filter((name) => name === 'UpdateCommand')).toHaveLength(1);
+    } finally {
+      send.mockRestore();
+    }
   });
 
   test('refuses a certificate past its NotAfter or before its NotBefore, by the certificate\'s own dates', async () => {

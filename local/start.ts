@@ -71,7 +71,9 @@ function serverlessOffline(ports: Ports): Frontend {
       const child: LocalProcess = spawnProcess({
         name,
         command: process.execPath,
-        args: [path.join(projectRoot, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'offline', 'start', '--stage', STAGE],
+        // --host as in serverless.yml, said again here: the HTTP and Lambda endpoints (any function, any event, no
+        // credentials) must be reachable from this machine only, whatever the file says.
+        args: [path.join(projectRoot, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'offline', 'start', '--stage', STAGE, '--host', '127.0.0.1'],
         cwd: projectRoot,
         env,
         onOutput: (chunk) => {
@@ -234,7 +236,7 @@ async function start(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const ports = readPorts(process.env);
   const mtlsPort = ports.MTLS_PORT;
-  requireLocalAwsTools();
+  await requireLocalAwsTools();
   for (const [variable, port] of Object.entries(ports)) await assertPortFree(port, variable);
 
   progress(`starting DynamoDB Local (:${ports.LOCAL_DYNAMODB_PORT}) and moto (:${ports.LOCAL_AWS_PORT})`);

@@ -1,11 +1,13 @@
 // `npm start` end to end: ready line, .local files, OAuth and Director over HTTP, tenants kept apart,
-// the admin CLI, and a SIGTERM that leaves no process and no busy port behind.
+// the admin CLI, reachable from this machine only, and a SIGTERM that leaves no process and no busy port behind.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { assertPortFree, freePort, processAlive, sleep } from '../../local/processes';
+import { corsPreflight } from '../support/cors-preflight';
+import { describeSockets, listeningSockets, processTree, reachableBeyondLoopback } from '../support/listening-sockets';
 import { freeStackPorts, removeStackFolders, stackEnvironment, START_TIMEOUT_MS, type StackPorts } from '../support/local-stack';
 
 // Each step runs real processes (curl, openssl, the stack's functions): bounded generously, a loaded machine is slow.
@@ -233,6 +235,26 @@ describe('npm start', () => {
         await response.arrayBuffer();
         expect({ name, status: response.status }).toEqual({ name, status: 404 });
         expectSecurityHeaders(response);
+      }
+    });
+  });
+
+  describe('reachable from this machine only', () => {
+    test('every socket its processes listen on is bound to 127.0.0.1 or ::1, or lies in a network namespace with nothing but lo', () => {
+      const sockets = listeningSockets(processTree(stack.child.pid!));
+      // Not vacuous: each port of the stack is there, on the machine's network.
+      const hostPorts = new Set(sockets.filter((socket) => socket.hostNamespace).map((socket) => socket.port));
+      expect(Object.values(ports).filter((port) => !hostPorts.has(port))).toEqual([]);
+      expect(describeSockets(sockets.filter(reachableBeyondLoopback))).toEqual([]);
+    });
+
+    test('a web page of another origin may not call DynamoDB Local or moto: their preflights allow no origin', async () => {
+      const origins = ['http://attacker.example', 'null', base];
+      for (const [service, port] of [['DynamoDB Local', ports.LOCAL_DYNAMODB_PORT], ['moto', ports.LOCAL_AWS_PORT]] as const) {
+        for (const origin of origins) {
+          const answer = await corsPreflight(`http://127.0.0.1:${port}/`, origin);
+          expect({ service, origin, allowOrigin: answer.headers['access-control-allow-origin'] }).toEqual({ service, origin, allowOrigin: undefined });
+        }
       }
     });
   });

@@ -62,9 +62,16 @@ function serverlessOffline(ports: Ports): Frontend {
       const child: LocalProcess = spawnProcess({
         name,
         command: process.execPath,
-        // --host as in serverless.yml, said again here: the HTTP and Lambda endpoints (any function, any event, no
-        // credentials) must be reachable from this machine only, whatever the file says.
-        args: [path.join(projectRoot, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'offline', 'start', '--stage', STAGE, '--host', '127.0.0.1'],
+        args: [
+          path.join(projectRoot, 'node_modules', 'serverless', 'bin', 'serverless.js'),
+          ...['offline', 'start', '--stage', STAGE],
+          // As in serverless.yml, said again here: the HTTP and Lambda endpoints (the latter runs any function
+          // with any event, no credentials) must be reachable from this machine only, whatever the file says.
+          ...['--host', '127.0.0.1'],
+          // The Lambda endpoint allows every origin by default, so a web page could invoke the functions and read
+          // the answers (a one-time token from `tokens`). This is an origin no page can have (.invalid, RFC 6761).
+          ...['--corsAllowOrigin', 'http://no-web-page.invalid'],
+        ],
         cwd: projectRoot,
         env,
         onOutput: (chunk) => {

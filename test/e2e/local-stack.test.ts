@@ -6,7 +6,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { assertPortFree, freePort, processAlive, sleep } from '../../local/processes';
-import { corsPreflight } from '../support/cors-preflight';
+import { corsPreflight, simpleCrossOriginPost } from '../support/cors-preflight';
 import { describeSockets, listeningSockets, processTree, reachableBeyondLoopback } from '../support/listening-sockets';
 import { freeStackPorts, removeStackFolders, stackEnvironment, START_TIMEOUT_MS, type StackPorts } from '../support/local-stack';
 
@@ -248,14 +248,25 @@ describe('npm start', () => {
       expect(describeSockets(sockets.filter(reachableBeyondLoopback))).toEqual([]);
     });
 
-    test('a web page of another origin may not call DynamoDB Local or moto: their preflights allow no origin', async () => {
+    test('a web page of another origin may not call DynamoDB Local, moto or the Lambda endpoint: their preflights allow no origin', async () => {
       const origins = ['http://attacker.example', 'null', base];
-      for (const [service, port] of [['DynamoDB Local', ports.LOCAL_DYNAMODB_PORT], ['moto', ports.LOCAL_AWS_PORT]] as const) {
+      const invoke = '/2015-03-31/functions/pairing-service-local-tokens/invocations';
+      const services = [
+        ['DynamoDB Local', `http://127.0.0.1:${ports.LOCAL_DYNAMODB_PORT}/`],
+        ['moto', `http://127.0.0.1:${ports.LOCAL_AWS_PORT}/`],
+        ['Lambda endpoint', `http://127.0.0.1:${ports.OFFLINE_LAMBDA_PORT}${invoke}`],
+      ] as const;
+      for (const [service, url] of services) {
         for (const origin of origins) {
-          const answer = await corsPreflight(`http://127.0.0.1:${port}/`, origin);
+          const answer = await corsPreflight(url, origin);
           expect({ service, origin, allowOrigin: answer.headers['access-control-allow-origin'] }).toEqual({ service, origin, allowOrigin: undefined });
         }
       }
+      // A text/plain POST needs no preflight, so it is sent; the page must not read the answer. (To a function that
+      // does not exist: one that fails on the empty event would log a stack trace, which the SIGTERM test forbids.)
+      const unknownFunction = `http://127.0.0.1:${ports.OFFLINE_LAMBDA_PORT}/2015-03-31/functions/pairing-service-local-none/invocations`;
+      const invoked = await simpleCrossOriginPost(unknownFunction, 'http://attacker.example', '{}');
+      expect({ status: invoked.status, allowOrigin: invoked.headers['access-control-allow-origin'] }).toEqual({ status: 404, allowOrigin: undefined });
     });
   });
 

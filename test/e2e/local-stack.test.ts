@@ -1,6 +1,6 @@
 // `npm start` end to end: ready line, .local files, OAuth and Director over HTTP, tenants kept apart,
 // the admin CLI, reachable from this machine only, and a SIGTERM that leaves no process and no busy port behind.
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -45,26 +45,6 @@ async function waitForReadyLine(stack: Stack): Promise<string> {
     await sleep(200);
   }
   throw new Error(`no ready line within ${START_TIMEOUT_MS / 1000} s: ${stack.stderr().slice(-600)}`);
-}
-
-/** Every process below `pid` (children, grandchildren...), from ps. */
-function descendants(pid: number): number[] {
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/).map(Number));
-  const found: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    const parent = queue.shift()!;
-    for (const [child, ppid] of rows) {
-      if (ppid === parent && !found.includes(child)) {
-        found.push(child);
-        queue.push(child);
-      }
-    }
-  }
-  return found;
 }
 
 async function postForm(url: string, form: Record<string, string>, basic?: [string, string]) {
@@ -272,7 +252,7 @@ describe('npm start', () => {
 
   test('SIGTERM stops every process it started, frees every port and removes stack.json and admin.json', async () => {
     const npmPid = stack.child.pid!;
-    const started = descendants(npmPid);
+    const started = processTree(npmPid).slice(1); // below npm itself
     expect(started.length).toBeGreaterThanOrEqual(4); // node start.ts, java, moto, serverless-offline (+ guardians)
     process.kill(-npmPid, 'SIGTERM');
     let timer: NodeJS.Timeout | undefined;

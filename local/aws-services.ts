@@ -1,5 +1,5 @@
 // Local AWS for `npm start` and the tests: Amazon's DynamoDB Local (fetched once into .cache) and
-// moto (Secrets Manager), each a supervised child process on 127.0.0.1.
+// moto (Secrets Manager), each a supervised child process reachable on 127.0.0.1 only, callable by no web page.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import {
   waitForHttp,
   type LocalProcess,
 } from './processes';
+import { requirePrivateNetwork, spawnInPrivateNetwork } from './private-network';
 
 const run = promisify(execFile);
 
@@ -39,10 +40,11 @@ export interface ServicePort {
   portVariable?: string;
 }
 
-/** Fails early, with how to install them, when Java or moto_server is missing. */
-export function requireLocalAwsTools(): void {
+/** Fails early, with how to install them, when Java, moto_server or what isolates DynamoDB Local is missing. */
+export async function requireLocalAwsTools(): Promise<void> {
   requireCommand('java', JAVA_INSTALL_HINT);
   requireCommand('moto_server', MOTO_INSTALL_HINT);
+  await requirePrivateNetwork();
 }
 
 /**
@@ -82,17 +84,39 @@ function service(child: LocalProcess, port: number): LocalAwsService {
   return { process: child, port, endpoint: `http://127.0.0.1:${port}`, stop: () => child.stop() };
 }
 
-/** Starts DynamoDB Local in memory with one database for all credentials and regions (-sharedDb). */
+/**
+ * Starts DynamoDB Local in memory with one database for all credentials and regions (-sharedDb), on 127.0.0.1 only.
+ * Anyone who reaches it can read and write every table (it checks no signature), so it must not be reachable from
+ * the network: the jar has no bind-address option (its Jetty listens on every interface), hence it runs in a network
+ * namespace of its own (private-network.ts).
+ */
 export async function startDynamoDbLocal({ port, portVariable }: ServicePort): Promise<LocalAwsService> {
   requireCommand('java', JAVA_INSTALL_HINT);
+  await requirePrivateNetwork();
   await assertPortFree(port, portVariable);
   const emulatorDir = await ensureDynamoDbLocal();
-  // The jar has no bind-address option: it listens on all interfaces. Telemetry is off (no network).
-  const child = spawnProcess({
+  const child = await spawnInPrivateNetwork({
     name: 'DynamoDB Local',
     command: 'java',
-    args: ['-Djava.library.path=DynamoDBLocal_lib', '-jar', 'DynamoDBLocal.jar', '-inMemory', '-sharedDb', '-disableTelemetry', '-port', String(port)],
+    args: [
+      '-Djava.library.path=DynamoDBLocal_lib',
+      '-jar',
+      'DynamoDBLocal.jar',
+      '-inMemory',
+      '-sharedDb',
+      // Telemetry off: nothing leaves the machine (and the namespace has no network anyway).
+      '-disableTelemetry',
+      // An empty CORS allow-list: no web page may call it. 1.25 compares each entry with the Origin header
+      // literally, so its default '*' matches no real origin either; but its help calls '*' public access, and
+      // a later version may treat it so. Explicit, and the tests send a preflight to check.
+      '-cors',
+      '',
+      '-port',
+      String(port),
+    ],
     cwd: emulatorDir,
+    port,
+    portVariable,
   });
   const started = service(child, port);
   try {
@@ -109,7 +133,14 @@ export async function startDynamoDbLocal({ port, portVariable }: ServicePort): P
 export async function startMoto({ port, portVariable }: ServicePort): Promise<LocalAwsService> {
   requireCommand('moto_server', MOTO_INSTALL_HINT);
   await assertPortFree(port, portVariable);
-  const child = spawnProcess({ name: 'moto', command: 'moto_server', args: ['-H', '127.0.0.1', '-p', String(port)] });
+  const child = spawnProcess({
+    name: 'moto',
+    command: 'moto_server',
+    args: ['-H', '127.0.0.1', '-p', String(port)],
+    // By default moto allows every origin (flask-cors), so any web page in the developer's browser could read the
+    // secrets: the pairing CA's key, the token-signing key, OAuth client secrets. This turns that off.
+    env: { ...process.env, MOTO_DISABLE_GLOBAL_CORS: 'true' },
+  });
   const started = service(child, port);
   try {
     await waitForHttp(`${started.endpoint}/moto-api/`, {

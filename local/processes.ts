@@ -30,6 +30,11 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   /** Called with the child's output as it arrives (besides the kept tail); default: output is only kept. */
   onOutput?: (chunk: Buffer) => void;
+  /**
+   * A listening socket handed to the child, a Node.js process, as its first IPC message (`listener`); this process
+   * closes its own copy once the child has it, so the child alone serves it.
+   */
+  listener?: net.Server;
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -75,8 +80,21 @@ export function spawnProcess(options: SpawnOptions): LocalProcess {
     cwd: options.cwd,
     env: options.env ?? process.env,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: options.listener ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
+  const listener = options.listener;
+  if (listener) {
+    // Until the child has it, this process would accept connections too: refused, the clients try again.
+    listener.on('connection', (socket: net.Socket) => socket.destroy());
+    // Sent, or not (the child died at once): either way this process no longer serves the port, and the
+    // IPC channel must not keep it alive.
+    const handOver = () => {
+      listener.close();
+      if (child.connected) child.disconnect();
+    };
+    if (child.pid === undefined) handOver();
+    else child.send('listener', listener, handOver);
+  }
   let tail = '';
   let spawnError: Error | undefined;
   const keep = (chunk: Buffer) => {
@@ -155,8 +173,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Throws a LocalStackError naming the port and the variable that sets it (if any) when the port is taken. */
-export function assertPortFree(port: number, variable?: string): Promise<void> {
+/**
+ * A server listening on 127.0.0.1:<port>, with no connection handler yet; a LocalStackError naming the port and the
+ * variable that sets it (if any) when the port is taken.
+ */
+export function listenOnLoopback(port: number, variable?: string): Promise<net.Server> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
@@ -165,8 +186,14 @@ export function assertPortFree(port: number, variable?: string): Promise<void> {
       const remedy = variable ? `: stop what uses it or set ${variable} to another port` : '';
       reject(new LocalStackError(`port ${port} ${reason}${remedy}`));
     });
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve()));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolve(server));
   });
+}
+
+/** Throws a LocalStackError naming the port and the variable that sets it (if any) when the port is taken. */
+export async function assertPortFree(port: number, variable?: string): Promise<void> {
+  const server = await listenOnLoopback(port, variable);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
 /** Parses a port variable (e.g. PORT) with its default; a LocalStackError when it is not a port number. */

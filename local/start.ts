@@ -1,5 +1,6 @@
-// `npm start`: the whole service on this machine (DynamoDB Local, moto, the tables, signing key, pairing CA,
-// the `default` tenant's administrator, serverless-offline) and one `ready` line on stdout; signals stop it all.
+// `npm start`: the whole service on this machine, started in order (DynamoDB Local, moto, the tables, signing key,
+// pairing CA, the `default` tenant's administrator, serverless-offline, the mTLS endpoint) and one `ready` line on
+// stdout; supervisor.ts stops it all on a signal.
 import path from 'node:path';
 import { projectRoot, requireLocalAwsTools, startDynamoDbLocal, startMoto, type LocalAwsService } from './aws-services';
 import {
@@ -7,13 +8,13 @@ import {
   LocalStackError,
   lastLine,
   portFromEnv,
-  processAlive,
   spawnProcess,
   waitForHttp,
   type LocalProcess,
 } from './processes';
 import { startMtlsGateway, waitForMtlsEndpoint } from './mtls-gateway';
 import { localStateDir, removeStackFiles, writeAdminFile, writeStackFile } from './stack-file';
+import { createSupervisor, stopOnSignalsAndOrphaning, type Running } from './supervisor';
 import { createStageTables } from './tables';
 
 const STAGE = 'local';
@@ -30,16 +31,6 @@ const PORT_DEFAULTS = {
 } as const;
 type PortVariable = keyof typeof PORT_DEFAULTS;
 type Ports = Record<PortVariable, number>;
-
-/** Something the stack started and must stop on the way out. */
-interface Running {
-  readonly name: string;
-  stop(): Promise<void>;
-  /** Resolves when it ends by itself (a crash after start-up ends the stack). */
-  exited?(): Promise<void>;
-  /** Its last output, to say why it ended. */
-  outputTail?(): string;
-}
 
 /** A part of the stack that serves the endpoints; started once local AWS and the bootstrap are in place. */
 interface RunningFrontend extends Running {
@@ -71,7 +62,16 @@ function serverlessOffline(ports: Ports): Frontend {
       const child: LocalProcess = spawnProcess({
         name,
         command: process.execPath,
-        args: [path.join(projectRoot, 'node_modules', 'serverless', 'bin', 'serverless.js'), 'offline', 'start', '--stage', STAGE],
+        args: [
+          path.join(projectRoot, 'node_modules', 'serverless', 'bin', 'serverless.js'),
+          ...['offline', 'start', '--stage', STAGE],
+          // As in serverless.yml, said again here: the HTTP and Lambda endpoints (the latter runs any function
+          // with any event, no credentials) must be reachable from this machine only, whatever the file says.
+          ...['--host', '127.0.0.1'],
+          // The Lambda endpoint allows every origin by default, so a web page could invoke the functions and read
+          // the answers (a one-time token from `tokens`). This is an origin no page can have (.invalid, RFC 6761).
+          ...['--corsAllowOrigin', 'http://no-web-page.invalid'],
+        ],
         cwd: projectRoot,
         env,
         onOutput: (chunk) => {
@@ -170,56 +170,8 @@ function readPorts(env: NodeJS.ProcessEnv): Ports {
   return ports;
 }
 
-const running: Running[] = [];
-let stopping = false;
-
-async function stopEverything(): Promise<void> {
-  // Frontends first (they use local AWS), then the rest; each group gets SIGTERM, then SIGKILL.
-  const frontendsFirst = [...running].reverse();
-  running.length = 0;
-  for (const part of frontendsFirst) {
-    await part.stop().catch(() => undefined);
-    progress(`stopped ${part.name}`);
-  }
-}
-
-let stopped: Promise<void> | undefined;
-
-/** Stops everything and exits; later calls (a second signal, the parent going away) wait for the first. */
-async function shutdown(code: number, message?: string): Promise<void> {
-  if (stopped) return stopped;
-  stopping = true;
-  if (message) progress(message);
-  stopped = stopEverything().then(() => {
-    removeStackFiles(stateDir);
-    process.exit(code);
-  });
-  return stopped;
-}
-
-/** Registers a started part; one that ends by itself later takes the whole stack down. */
-function track<T extends Running>(part: T): T {
-  // Started while stopping (a signal during start-up): stop it now rather than leave it to its guardian.
-  if (stopping) void part.stop();
-  else running.push(part);
-  void part.exited?.().then(() => {
-    if (stopping) return;
-    const why = part.outputTail ? `: ${lastLine(part.outputTail())}` : '';
-    void shutdown(1, `${part.name} stopped unexpectedly${why}`);
-  });
-  return part;
-}
-
 const stateDir = localStateDir();
-
-/** Waits for all parts to start and tracks each one that did, so a failure of one still stops the others. */
-async function startTogether<T extends Running>(starting: Promise<T>[]): Promise<T[]> {
-  const results = await Promise.allSettled(starting);
-  const parts = results.flatMap((result) => (result.status === 'fulfilled' ? [track(result.value)] : []));
-  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failure) throw failure.reason;
-  return parts;
-}
+const supervisor = createSupervisor({ log: progress, afterStop: () => removeStackFiles(stateDir) });
 
 const asRunning = (service: LocalAwsService): LocalAwsService & Running => ({
   ...service,
@@ -234,11 +186,11 @@ async function start(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const ports = readPorts(process.env);
   const mtlsPort = ports.MTLS_PORT;
-  requireLocalAwsTools();
+  await requireLocalAwsTools();
   for (const [variable, port] of Object.entries(ports)) await assertPortFree(port, variable);
 
   progress(`starting DynamoDB Local (:${ports.LOCAL_DYNAMODB_PORT}) and moto (:${ports.LOCAL_AWS_PORT})`);
-  const [dynamoService, motoService] = await startTogether([
+  const [dynamoService, motoService] = await supervisor.startTogether([
     startDynamoDbLocal({ port: ports.LOCAL_DYNAMODB_PORT, portVariable: 'LOCAL_DYNAMODB_PORT' }).then(asRunning),
     startMoto({ port: ports.LOCAL_AWS_PORT, portVariable: 'LOCAL_AWS_PORT' }).then(asRunning),
   ]);
@@ -282,7 +234,7 @@ async function start(): Promise<void> {
   const admin = await new OAuthClients(new SystemAuthRepository()).createAdmin(ADMIN_TENANT);
 
   progress('starting the endpoints and waiting until they answer');
-  const servers = await startTogether(frontends(ports).map((frontend) => frontend.start(process.env)));
+  const servers = await supervisor.startTogether(frontends(ports).map((frontend) => frontend.start(process.env)));
   await Promise.all(servers.map((server) => server.ready()));
 
   const tokenUrl = `${publicBaseUrl}/oauth2/token`;
@@ -325,17 +277,5 @@ function describeFailure(error: unknown): string {
   return lastLine(message);
 }
 
-// A closed terminal or pipe must not turn into an unhandled EPIPE while stopping.
-process.stdout.on('error', () => undefined);
-process.stderr.on('error', () => undefined);
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, () => void shutdown(0, `${signal}: stopping the stack`));
-}
-// Also stop when whoever started us is gone (npm killed with SIGKILL, a closed CI step); this timer
-// is also what keeps this process alive while the children (unref'd) run.
-const parentPid = process.ppid;
-setInterval(() => {
-  if (parentPid > 1 && !processAlive(parentPid)) void shutdown(0, 'parent process is gone: stopping the stack');
-}, 1000);
-
-start().catch((error: unknown) => shutdown(1, `npm start failed: ${describeFailure(error)}`));
+stopOnSignalsAndOrphaning(supervisor);
+start().catch((error: unknown) => supervisor.shutdown(1, `npm start failed: ${describeFailure(error)}`));

@@ -1,11 +1,13 @@
 // `npm start` end to end: ready line, .local files, OAuth and Director over HTTP, tenants kept apart,
-// the admin CLI, and a SIGTERM that leaves no process and no busy port behind.
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+// the admin CLI, reachable from this machine only, and a SIGTERM that leaves no process and no busy port behind.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { assertPortFree, freePort, processAlive, sleep } from '../../local/processes';
+import { corsPreflight, simpleCrossOriginPost } from '../support/cors-preflight';
+import { describeSockets, listeningSockets, processTree, reachableBeyondLoopback } from '../support/listening-sockets';
 import { freeStackPorts, removeStackFolders, stackEnvironment, START_TIMEOUT_MS, type StackPorts } from '../support/local-stack';
 
 // Each step runs real processes (curl, openssl, the stack's functions): bounded generously, a loaded machine is slow.
@@ -43,26 +45,6 @@ async function waitForReadyLine(stack: Stack): Promise<string> {
     await sleep(200);
   }
   throw new Error(`no ready line within ${START_TIMEOUT_MS / 1000} s: ${stack.stderr().slice(-600)}`);
-}
-
-/** Every process below `pid` (children, grandchildren...), from ps. */
-function descendants(pid: number): number[] {
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/).map(Number));
-  const found: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    const parent = queue.shift()!;
-    for (const [child, ppid] of rows) {
-      if (ppid === parent && !found.includes(child)) {
-        found.push(child);
-        queue.push(child);
-      }
-    }
-  }
-  return found;
 }
 
 async function postForm(url: string, form: Record<string, string>, basic?: [string, string]) {
@@ -237,9 +219,40 @@ describe('npm start', () => {
     });
   });
 
+  describe('reachable from this machine only', () => {
+    test('every socket its processes listen on is bound to 127.0.0.1 or ::1, or lies in a network namespace with nothing but lo', () => {
+      const sockets = listeningSockets(processTree(stack.child.pid!));
+      // Not vacuous: each port of the stack is there, on the machine's network.
+      const hostPorts = new Set(sockets.filter((socket) => socket.hostNamespace).map((socket) => socket.port));
+      expect(Object.values(ports).filter((port) => !hostPorts.has(port))).toEqual([]);
+      expect(describeSockets(sockets.filter(reachableBeyondLoopback))).toEqual([]);
+    });
+
+    test('a web page of another origin may not call DynamoDB Local, moto or the Lambda endpoint: their preflights allow no origin', async () => {
+      const origins = ['http://attacker.example', 'null', base];
+      const invoke = '/2015-03-31/functions/pairing-service-local-tokens/invocations';
+      const services = [
+        ['DynamoDB Local', `http://127.0.0.1:${ports.LOCAL_DYNAMODB_PORT}/`],
+        ['moto', `http://127.0.0.1:${ports.LOCAL_AWS_PORT}/`],
+        ['Lambda endpoint', `http://127.0.0.1:${ports.OFFLINE_LAMBDA_PORT}${invoke}`],
+      ] as const;
+      for (const [service, url] of services) {
+        for (const origin of origins) {
+          const answer = await corsPreflight(url, origin);
+          expect({ service, origin, allowOrigin: answer.headers['access-control-allow-origin'] }).toEqual({ service, origin, allowOrigin: undefined });
+        }
+      }
+      // A text/plain POST needs no preflight, so it is sent; the page must not read the answer. (To a function that
+      // does not exist: one that fails on the empty event would log a stack trace, which the SIGTERM test forbids.)
+      const unknownFunction = `http://127.0.0.1:${ports.OFFLINE_LAMBDA_PORT}/2015-03-31/functions/pairing-service-local-none/invocations`;
+      const invoked = await simpleCrossOriginPost(unknownFunction, 'http://attacker.example', '{}');
+      expect({ status: invoked.status, allowOrigin: invoked.headers['access-control-allow-origin'] }).toEqual({ status: 404, allowOrigin: undefined });
+    });
+  });
+
   test('SIGTERM stops every process it started, frees every port and removes stack.json and admin.json', async () => {
     const npmPid = stack.child.pid!;
-    const started = descendants(npmPid);
+    const started = processTree(npmPid).slice(1); // below npm itself
     expect(started.length).toBeGreaterThanOrEqual(4); // node start.ts, java, moto, serverless-offline (+ guardians)
     process.kill(-npmPid, 'SIGTERM');
     let timer: NodeJS.Timeout | undefined;

@@ -5,7 +5,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import forge from 'node-forge';
 import { handler as connectorHandler } from '../../../functions/connector/handler';
 import { handler as directorHandler } from '../../../functions/director/handler';
-import { clientCertificateData } from '../../../local/mtls-gateway';
+import { clientCertificateData } from '../../../local/api-gateway-event';
 import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
 import { ensureCertificateAuthority, loadCertificateAuthority } from '../../../shared/certificates/ca';

@@ -4,11 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bodyBytes } from '../../../shared/http';
-import { isCertificateHeader, restApiEvent, type GatewayRequest } from '../../../local/mtls-gateway';
+import { isCertificateHeader, restApiEvent, type GatewayRequest } from '../../../local/api-gateway-event';
 import { developmentServerCredentials } from '../../../local/dev-server-ca';
 
 // Any certificate will do as the "client certificate" here: the development CA's own.
-const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mtls-event-'));
+const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'api-gateway-event-'));
 afterAll(() => fs.rmSync(stateDir, { recursive: true, force: true }));
 const certificate = new X509Certificate(developmentServerCredentials(stateDir).caCertificatePem);
 

@@ -7,6 +7,7 @@ import { hashOneTimeToken } from '../../../shared/one-time-tokens/token';
 import { listCertificatesOfSystemAuth, revokeCertificateRecord } from '../../../shared/system-auths/certificate-records';
 import { getSystemAuth } from '../../../shared/system-auths/repository';
 import { CONFIGURATION, SIGN, adapter, callConnector, connectorEvent, csrFor, csrToken, pemOf, pendingPairing } from './pairing-fixture';
+import { base64Pem, exponentOneKey, goodCsrDer, rawRsaCsrDer, rsaKeyOfPrimes, rsaKeyPair, rsaPrime } from '../../unit/certificates/csr-builder';
 import { handler as connectorHandler } from '../../../functions/connector/handler';
 
 beforeAll(() => ensureCertificateAuthority());
@@ -163,6 +164,31 @@ describe('signCertificateSigningRequest with the CSR token', () => {
 
     expect(await findOneTimeToken(hashOneTimeToken(token))).not.toHaveProperty('redeemedAt');
     expect((await getSystemAuth(pairing.systemAuthId))?.status).toBe('PENDING');
+    const good = await callConnector(SIGN, { csr: csrFor(pairing.systemAuthId) }, token);
+    expect(good.status).toBe(200);
+    expect(good.json.data.result.clientCertificate).toEqual(expect.any(String));
+  });
+
+  test('a weak RSA key (exponent 3, exponent 1, a factor 3) is BAD_USER_INPUT naming the rule, and the token stays unspent', async () => {
+    const pairing = await pendingPairing();
+    const token = await csrToken(pairing);
+    const weak: Array<[Buffer, string]> = [
+      [goodCsrDer(rsaKeyPair(2048, 3), pairing.systemAuthId), 'the RSA public exponent must be 65537, got 3'],
+      [rawRsaCsrDer(exponentOneKey(), pairing.systemAuthId), 'the RSA public exponent must be 65537, got 1'],
+      [rawRsaCsrDer(rsaKeyOfPrimes([3n, rsaPrime(2047)]), pairing.systemAuthId), 'the RSA modulus must have no prime factor below 752, it is divisible by 3'],
+    ];
+    for (const [der, rule] of weak) {
+      const refused = await callConnector(SIGN, { csr: base64Pem(der) }, token);
+      expect(refused.status).toBe(200);
+      expect(codeOf(refused)).toBe('BAD_USER_INPUT');
+      expect(refused.json.errors?.[0]?.message).toBe(`Invalid CSR: ${rule}`);
+    }
+
+    const stored = await findOneTimeToken(hashOneTimeToken(token));
+    expect(stored).toBeDefined();
+    expect(stored).not.toHaveProperty('redeemedAt');
+    expect((await getSystemAuth(pairing.systemAuthId))?.status).toBe('PENDING');
+    expect(await listCertificatesOfSystemAuth(pairing.systemAuthId)).toEqual([]);
     const good = await callConnector(SIGN, { csr: csrFor(pairing.systemAuthId) }, token);
     expect(good.status).toBe(200);
     expect(good.json.data.result.clientCertificate).toEqual(expect.any(String));

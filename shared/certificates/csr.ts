@@ -202,7 +202,8 @@ const SMALL_ODD_PRIMES: readonly bigint[] = (() => {
 const numberInMessage = (value: bigint) => (value < 2n ** 64n ? value.toString() : `a ${value.toString(2).length}-bit number`);
 
 /**
- * Refuses RSA keys that anyone could use or factor, before the signature check, which proves nothing for them.
+ * Refuses weak RSA keys before the signature check: for e = 1, or a modulus with a small factor (the private key
+ * follows from it), anyone can make that signature, so its check proves nothing.
  * Not checked: that the modulus is not a prime or a prime power (BR 6.1.6 says "should"): a primality test alone
  * (crypto.checkPrime) costs several times a whole issuance per CSR.
  */

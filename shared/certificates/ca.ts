@@ -6,7 +6,7 @@ import { InternalError } from '../errors';
 import { createSecret, readSecret, secretName, SecretExistsError } from '../aws/secrets';
 import { children, decodeDer, encodeDer, isContext, isUniversal, oidOf, primitiveBytes, sequence, set, oid, printableString, utf8String, toPem, timeToDate, Type, type Asn1 } from './der';
 import { formatSubject } from './subject';
-import type { ValidatedCsr } from './csr';
+import type { CsrKey, ValidatedCsr } from './csr';
 import {
   authorityKeyIdentifier,
   basicConstraints,
@@ -56,6 +56,13 @@ function randomSerial(): Buffer {
   return serial;
 }
 
+// keyUsage by the subject key's type. An EC key only signs (ECDSA in the TLS handshake), and RFC 5480 section 3
+// forbids keyEncipherment for it; RSA keeps the pair API.md section 5 names, which RFC 3279 section 2.3.1 allows.
+const KEY_USAGE: Readonly<Record<CsrKey['type'], Extension>> = {
+  RSA: keyUsage([KeyUsage.digitalSignature, KeyUsage.keyEncipherment]),
+  EC: keyUsage([KeyUsage.digitalSignature]),
+};
+
 /** Whole seconds, because X.509 times carry no fractions: the returned dates equal what the certificate says. */
 const wholeSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000);
 
@@ -90,19 +97,16 @@ export class CertificateAuthority {
   readonly notAfter: Date;
   readonly #key: KeyObject;
   readonly #issuerDer: Buffer;
-  readonly #commonExtensions: Extension[];
+  /** The extensions every client certificate for a key of this type carries (all but its subject key identifier). */
+  readonly #commonExtensions: Readonly<Record<CsrKey['type'], Extension[]>>;
 
   private constructor(certificatePem: string, key: KeyObject, fields: CaCertificateFields) {
     this.certificatePem = certificatePem;
     this.notAfter = fields.notAfter;
     this.#key = key;
     this.#issuerDer = fields.subjectDer;
-    this.#commonExtensions = [
-      basicConstraints(false),
-      keyUsage([KeyUsage.digitalSignature, KeyUsage.keyEncipherment]),
-      extendedKeyUsage([OID.clientAuth]),
-      authorityKeyIdentifier(fields.keyIdentifier),
-    ];
+    const extensionsWith = (usage: Extension) => [basicConstraints(false), usage, extendedKeyUsage([OID.clientAuth]), authorityKeyIdentifier(fields.keyIdentifier)];
+    this.#commonExtensions = { RSA: extensionsWith(KEY_USAGE.RSA), EC: extensionsWith(KEY_USAGE.EC) };
   }
 
   /** Parses the CA once: the private key becomes a KeyObject here, not per signature (about 3x faster signing). */
@@ -115,7 +119,7 @@ export class CertificateAuthority {
     return new CertificateAuthority(certificate.toString(), key, caCertificateFields(certificate));
   }
 
-  /** Issues a client certificate (API.md section 5) for a CSR that validateCsr accepted. */
+  /** Issues a client certificate (API.md section 5; keyUsage by key type, see KEY_USAGE) for a CSR that validateCsr accepted. */
   issue(csr: ValidatedCsr, options: IssueOptions = {}): IssuedCertificate {
     const validityDays = options.validityDays ?? config().certificateValidityDays;
     if (!Number.isFinite(validityDays) || validityDays <= 0) throw new RangeError(`validityDays must be a positive number, got ${validityDays}`);
@@ -131,7 +135,7 @@ export class CertificateAuthority {
         subjectPublicKeyInfoDer: csr.subjectPublicKeyInfoDer,
         notBefore,
         notAfter,
-        extensions: [...this.#commonExtensions, subjectKeyIdentifier(keyIdentifier(csr.subjectPublicKeyInfoDer))],
+        extensions: [...this.#commonExtensions[csr.key.type], subjectKeyIdentifier(keyIdentifier(csr.subjectPublicKeyInfoDer))],
       },
       this.#key,
     );

@@ -3,6 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { ensureCertificateAuthority, loadCertificateAuthority } from '../../../shared/certificates/ca';
 import { hashOneTimeToken } from '../../../shared/one-time-tokens/token';
 import { CONFIGURATION, SIGN, adapter, callConnector, connectorEvent, csrFor, csrToken, pemOf, pendingPairing } from './pairing-fixture';
+import { base64Pem, exponentOneKey, goodCsrDer, rawRsaCsrDer, rsaKeyOfPrimes, rsaKeyPair, rsaPrime } from '../../unit/certificates/csr-builder';
 import { handler as connectorHandler } from '../../../functions/connector/handler';
 import { certificates, oneTimeTokenService, oneTimeTokens, systemAuths } from '../../support/stores';
 
@@ -175,6 +176,31 @@ describe('signCertificateSigningRequest with the CSR token', () => {
 
     expect(await oneTimeTokens.find(hashOneTimeToken(token))).not.toHaveProperty('redeemedAt');
     expect((await systemAuths.get(pairing.systemAuthId))?.status).toBe('PENDING');
+    const good = await callConnector(SIGN, { csr: csrFor(pairing.systemAuthId) }, token);
+    expect(good.status).toBe(200);
+    expect(good.json.data.result.clientCertificate).toEqual(expect.any(String));
+  });
+
+  test('a weak RSA key (exponent 3, exponent 1, a factor 3) is BAD_USER_INPUT naming the rule, and the token stays unspent', async () => {
+    const pairing = await pendingPairing();
+    const token = await csrToken(pairing);
+    const weak: Array<[Buffer, string]> = [
+      [goodCsrDer(rsaKeyPair(2048, 3), pairing.systemAuthId), 'the RSA public exponent must be 65537, got 3'],
+      [rawRsaCsrDer(exponentOneKey(), pairing.systemAuthId), 'the RSA public exponent must be 65537, got 1'],
+      [rawRsaCsrDer(rsaKeyOfPrimes([3n, rsaPrime(2047)]), pairing.systemAuthId), 'the RSA modulus must have no prime factor below 752, it is divisible by 3'],
+    ];
+    for (const [der, rule] of weak) {
+      const refused = await callConnector(SIGN, { csr: base64Pem(der) }, token);
+      expect(refused.status).toBe(200);
+      expect(codeOf(refused)).toBe('BAD_USER_INPUT');
+      expect(refused.json.errors?.[0]?.message).toBe(`Invalid CSR: ${rule}`);
+    }
+
+    const stored = await oneTimeTokens.find(hashOneTimeToken(token));
+    expect(stored).toBeDefined();
+    expect(stored).not.toHaveProperty('redeemedAt');
+    expect((await systemAuths.get(pairing.systemAuthId))?.status).toBe('PENDING');
+    expect(await certificates.listOf(pairing.systemAuthId)).toEqual([]);
     const good = await callConnector(SIGN, { csr: csrFor(pairing.systemAuthId) }, token);
     expect(good.status).toBe(200);
     expect(good.json.data.result.clientCertificate).toEqual(expect.any(String));

@@ -69,16 +69,23 @@ describe('CertificateAuthority.issue', () => {
   test.each([
     ['RSA-2048', () => rsaCsr],
     ['EC P-256', () => ecCsr],
-  ])('openssl verify -CAfile accepts a certificate for a %s key', (_, csr) => {
+  ])('openssl verify -CAfile accepts a certificate for a %s key, also for the TLS client purpose (keyUsage included)', (_, csr) => {
     const issued = authority.issue(csr(), { validityDays: 90 });
     expect(openssl(['verify', '-CAfile', caFile], issued.certificatePem)).toMatch(/: OK\n$/);
+    expect(openssl(['verify', '-purpose', 'sslclient', '-CAfile', caFile], issued.certificatePem)).toMatch(/: OK\n$/);
   });
 
-  test('the certificate carries the extensions of API.md section 5', () => {
+  test('keyUsage follows the key type: digitalSignature and keyEncipherment for RSA, digitalSignature only for EC (RFC 5480 section 3)', () => {
+    const keyUsageOf = (csr: ValidatedCsr) => openssl(['x509', '-noout', '-ext', 'keyUsage', '-in'], authority.issue(csr).certificatePem);
+    expect(keyUsageOf(rsaCsr)).toBe('X509v3 Key Usage: critical\n    Digital Signature, Key Encipherment\n');
+    expect(keyUsageOf(ecCsr)).toBe('X509v3 Key Usage: critical\n    Digital Signature\n');
+  });
+
+  test('the certificate carries the extensions of API.md section 5 (for an EC key, keyUsage digitalSignature only)', () => {
     const issued = authority.issue(ecCsr);
     const text = openssl(['x509', '-text', '-noout', '-in'], issued.certificatePem);
     expect(text).toMatch(/X509v3 Basic Constraints: critical\s+CA:FALSE/);
-    expect(text).toMatch(/X509v3 Key Usage: critical\s+Digital Signature, Key Encipherment/);
+    expect(text).toMatch(/X509v3 Key Usage: critical\s+Digital Signature\n/);
     expect(text).toMatch(/X509v3 Extended Key Usage:\s*\n\s+TLS Web Client Authentication\n/);
     expect(text).toContain('Signature Algorithm: sha256WithRSAEncryption');
     expect(text).toContain(`Subject: O = Pairing Service, OU = Applications, L = Berlin, ST = Berlin, C = DE, CN = ${ID}`);

@@ -2,7 +2,18 @@
 import fc from 'fast-check';
 import { BadUserInputError } from '../../../shared/errors';
 import { MAX_CSR_INPUT_LENGTH, validateCsr } from '../../../shared/certificates/csr';
-import { base64Pem, ECDSA_WITH_SHA256, ecKeyPair, expectedSubject, goodCsrDer, rsaKeyPair, toPem } from './csr-builder';
+import {
+  base64Pem,
+  ECDSA_WITH_SHA256,
+  ecKeyPair,
+  expectedSubject,
+  goodCsrDer,
+  rawRsaCsrDer,
+  rsaKeyOfPrimes,
+  rsaKeyPair,
+  rsaPrime,
+  toPem,
+} from './csr-builder';
 
 const SUBJECT = expectedSubject('fuzz-system-auth');
 
@@ -88,6 +99,49 @@ describe('any change to a valid CSR is refused', () => {
     fc.assert(
       fc.property(fc.nat({ max: der.length - 1 }), fc.uint8Array({ maxLength: 8 }), (cut, tail) => {
         return outcome(base64Pem(der.subarray(0, cut))) === 'refused' && (tail.length === 0 || outcome(base64Pem(Buffer.concat([der, tail]))) === 'refused');
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('weak RSA keys are refused by the key strength rule, whatever the signature', () => {
+  // The signatures below are junk (d = 1): the key rule must decide before the signature is looked at.
+  const { n: soundModulus } = rsaKeyOfPrimes([rsaPrime(1024), rsaPrime(1024)]);
+  const message = (n: bigint, e: bigint) => {
+    try {
+      validateCsr(base64Pem(rawRsaCsrDer({ n, e, d: 1n }, 'fuzz-system-auth')), SUBJECT);
+    } catch (error) {
+      if (error instanceof BadUserInputError) return error.message;
+      throw error;
+    }
+    throw new Error('validateCsr accepted the CSR');
+  };
+
+  test('any public exponent but 65537 is refused naming it (long ones by their size)', () => {
+    const exponents = fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.bigInt({ min: 2n ** 64n, max: 2n ** 4096n }));
+    fc.assert(
+      fc.property(exponents.filter((e) => e !== 65537n), (e) => {
+        const shown = e < 2n ** 64n ? `${e}` : `a ${e.toString(2).length}-bit number`;
+        return message(soundModulus, e) === `Invalid CSR: the RSA public exponent must be 65537, got ${shown}`;
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  const smallPrimes: bigint[] = [];
+  for (let candidate = 2n; candidate < 752n; candidate++) if (smallPrimes.every((prime) => candidate % prime !== 0n)) smallPrimes.push(candidate);
+
+  test('any modulus with a prime factor below 752 is refused, naming a small prime factor of it', () => {
+    expect([smallPrimes.length, smallPrimes.at(-1)]).toEqual([133, 751n]);
+    const cofactors = fc.bigInt({ min: 2n ** 2046n, max: 2n ** 2047n - 1n }).map((c) => c | 1n);
+    fc.assert(
+      fc.property(fc.constantFrom(...smallPrimes), cofactors, (prime, cofactor) => {
+        const modulus = prime * cofactor;
+        const refusal = message(modulus, 65537n);
+        if (prime === 2n) return refusal === 'Invalid CSR: the RSA modulus must be odd, it is even';
+        const named = /^Invalid CSR: the RSA modulus must have no prime factor below 752, it is divisible by (\d+)$/.exec(refusal)?.[1];
+        return named !== undefined && BigInt(named) <= prime && modulus % BigInt(named) === 0n;
       }),
       { numRuns: 300 },
     );

@@ -17,9 +17,13 @@ import {
   ED25519,
   ed25519KeyPair,
   expectedSubject,
+  exponentOneKey,
   goodCsrDer,
+  rawRsaCsrDer,
   rdnsOf,
+  rsaKeyOfPrimes,
   rsaKeyPair,
+  rsaPrime,
   SHA256_WITH_RSA,
   toPem,
   type KeyPair,
@@ -183,6 +187,50 @@ describe('key rule', () => {
 
   test('Ed25519 is refused', () => {
     expect(rejection(base64Pem(goodCsrDer(ed25519KeyPair(), ID, ED25519)))).toMatch(/got Ed25519$/);
+  });
+});
+
+describe('RSA key strength rule (CA/Browser Forum Baseline Requirements 6.1.6)', () => {
+  // One large prime for every weak modulus below: prime generation, not validation, would dominate the run time.
+  let largePrime: bigint;
+  beforeAll(() => {
+    largePrime = rsaPrime(2047);
+  });
+
+  const opensslVerifies = (der: Buffer) => {
+    const file = join(workDir, `weak-${Math.random()}.csr`);
+    writeFileSync(file, toPem(der));
+    return execFileSync('openssl', ['req', '-in', file, '-verify', '-noout'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) === '';
+  };
+
+  test('a CSR built the same hand-made way from two sound primes is accepted: each refusal below is the key rule, not the builder', () => {
+    const key = rsaKeyOfPrimes([rsaPrime(1024), rsaPrime(1024)]);
+    expect(validateCsr(base64Pem(rawRsaCsrDer(key, ID)), SUBJECT).key).toEqual({ type: 'RSA', bits: 2048 });
+  });
+
+  test('public exponent 3 is refused naming the exponent', () => {
+    expect(rejection(base64Pem(goodCsrDer(rsaKeyPair(2048, 3), ID)))).toBe('Invalid CSR: the RSA public exponent must be 65537, got 3');
+  });
+
+  test('public exponent 1 over a random number is refused, though its self-signature verifies (openssl agrees): anyone can make it', () => {
+    const der = rawRsaCsrDer(exponentOneKey(), ID);
+    expect(opensslVerifies(der)).toBe(true);
+    expect(rejection(base64Pem(der))).toBe('Invalid CSR: the RSA public exponent must be 65537, got 1');
+  });
+
+  test('an even modulus is refused', () => {
+    const der = rawRsaCsrDer(rsaKeyOfPrimes([2n, largePrime]), ID);
+    expect(rejection(base64Pem(der))).toBe('Invalid CSR: the RSA modulus must be odd, it is even');
+  });
+
+  test.each([3, 751])('a modulus with the factor %i is refused, though its self-signature verifies', (factor) => {
+    const der = rawRsaCsrDer(rsaKeyOfPrimes([BigInt(factor), largePrime]), ID);
+    expect(opensslVerifies(der)).toBe(true);
+    expect(rejection(base64Pem(der))).toBe(`Invalid CSR: the RSA modulus must have no prime factor below 752, it is divisible by ${factor}`);
+  });
+
+  test('the key size rule comes first: RSA-1024 with exponent 3 is refused for its size', () => {
+    expect(rejection(base64Pem(goodCsrDer(rsaKeyPair(1024, 3), ID)))).toMatch(/got RSA 1024 bits$/);
   });
 });
 

@@ -3,6 +3,7 @@
 // network) to that server on the namespace's own loopback. Plain CommonJS: started with no TypeScript loader, so as
 // not to delay the server's start.
 // Usage (set up by private-network.ts): unshare --net node private-network-relay.cjs <port> <command> [args...]
+//                                    or: unshare --net node private-network-relay.cjs --check
 'use strict';
 const { execFileSync, spawn } = require('node:child_process');
 const net = require('node:net');
@@ -18,11 +19,20 @@ function fail(message) {
 }
 
 // A new network namespace has nothing but `lo`, and it is down: not even this relay could reach the server.
+// Node cannot set an interface's flags; python3 (which moto runs on, so it is always here) can with one ioctl,
+// so the stack needs no iproute2.
+const LOOPBACK_UP = [
+  'import fcntl, socket, struct',
+  'SIOCSIFFLAGS, IFF_UP, IFF_LOOPBACK, IFF_RUNNING = 0x8914, 0x1, 0x8, 0x40',
+  "fcntl.ioctl(socket.socket(), SIOCSIFFLAGS, struct.pack('16sh22x', b'lo', IFF_UP | IFF_LOOPBACK | IFF_RUNNING))",
+].join('\n');
 try {
-  execFileSync('ip', ['link', 'set', 'lo', 'up'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync('python3', ['-c', LOOPBACK_UP], { stdio: ['ignore', 'ignore', 'pipe'] });
 } catch (error) {
   fail(`could not bring up lo in the network namespace: ${String(error.stderr || error.message).trim()}`);
 }
+// private-network.ts asks once whether this machine allows all of that, before it starts anything.
+if (portArgument === '--check') process.exit(0);
 
 // Started before the listening socket arrives: the server's start-up is what takes time.
 const env = { ...process.env };

@@ -10,7 +10,7 @@ const run = promisify(execFile);
 
 export const NETWORK_NAMESPACE_HINT =
   'DynamoDB Local runs in a network namespace of its own, so that nothing beyond this machine can reach it: ' +
-  'that needs unshare (util-linux) and ip (iproute2), e.g. apt-get install util-linux iproute2';
+  'that needs unshare (util-linux, on every Debian) and python3 (which moto needs anyway)';
 
 const RELAY = path.join(__dirname, 'private-network-relay.cjs');
 
@@ -27,8 +27,9 @@ let checked: Promise<void> | undefined;
 /** Fails with a LocalStackError saying what is missing when this machine cannot give a process a private network. */
 export async function requirePrivateNetwork(): Promise<void> {
   requireCommand('unshare', NETWORK_NAMESPACE_HINT);
-  requireCommand('ip', NETWORK_NAMESPACE_HINT);
-  checked ??= run('unshare', [...unshareOptions(), 'ip', 'link', 'set', 'lo', 'up']).then(
+  requireCommand('python3', NETWORK_NAMESPACE_HINT);
+  // The relay's own first step, tried once: does this machine let us make a namespace and bring its loopback up?
+  checked ??= run('unshare', [...unshareOptions(), process.execPath, RELAY, '--check']).then(
     () => undefined,
     (error: unknown) => {
       checked = undefined;

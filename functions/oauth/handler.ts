@@ -1,13 +1,23 @@
 // Lambda handler of the OAuth 2.0 server: the token endpoint and the two discovery documents.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { jsonResponse } from '../../shared/http';
+import { jsonResponse, publicBaseUrl } from '../../shared/http';
 import { logger } from '../../shared/logger';
 import { handleJwksRequest, handleMetadataRequest, JWKS_PATH, METADATA_PATH, TOKEN_PATH } from '../../shared/oauth/metadata';
-import { handleTokenRequest } from '../../shared/oauth/token-endpoint';
+import { handleTokenRequest, serverErrorResponse } from '../../shared/oauth/token-endpoint';
 
 export async function handler(event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> {
   if (context) logger.addContext(context);
-  switch (event.resource || event.path) {
+  const route = event.resource || event.path;
+  if (route === TOKEN_PATH || route === METADATA_PATH) {
+    // Issuer and token URL are the base URL's: a deployment without one refuses here, before a token request authenticates anyone.
+    try {
+      publicBaseUrl(event);
+    } catch (error) {
+      logger.error('the OAuth server cannot answer: its public base URL is missing', { error });
+      return serverErrorResponse();
+    }
+  }
+  switch (route) {
     case TOKEN_PATH:
       return handleTokenRequest(event);
     case METADATA_PATH:

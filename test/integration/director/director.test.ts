@@ -5,6 +5,8 @@ import { handler } from '../../../functions/director/handler';
 import { ADMIN_SCOPES } from '../../../shared/auth/caller';
 import { issueAccessToken } from '../../../shared/oauth/access-tokens';
 import { createOAuthClient } from '../../../shared/oauth/clients';
+import { captureLogs } from '../../support/captured-logs';
+import { withEnvironment } from '../../support/environment';
 import { freshTenant } from '../../support/local-aws';
 
 interface Answer {
@@ -84,6 +86,19 @@ describe('Director (in-process handler, local AWS)', () => {
     expect(answer.status).toBe(401);
     expect(code(answer)).toBe('UNAUTHENTICATED');
     expect(answer.data).toBeUndefined();
+    expect((await director(admin, LIST)).data.applications.totalCount).toBe(0);
+  });
+
+  it('answers 500 INTERNAL before any GraphQL runs, and logs why, on a deployed stage without PUBLIC_BASE_URL', async () => {
+    const { result: answer, records } = await withEnvironment({ PUBLIC_BASE_URL: undefined }, () =>
+      captureLogs('WARN', () => director(admin, REGISTER, { in: { name: newName() } })),
+    );
+    expect(answer.status).toBe(500);
+    expect(answer.errors).toEqual([{ message: 'Internal error', extensions: { code: 'INTERNAL' } }]);
+    expect(answer.data).toBeUndefined();
+    expect(records.filter((record) => record.level === 'ERROR').map((record) => JSON.stringify(record))).toEqual([
+      expect.stringMatching(/ConfigurationError.*PUBLIC_BASE_URL is not set/),
+    ]);
     expect((await director(admin, LIST)).data.applications.totalCount).toBe(0);
   });
 

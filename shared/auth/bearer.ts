@@ -40,14 +40,17 @@ async function currentClient(claims: AccessTokenClaims): Promise<TokenClient> {
 /** RFC 6750 2.1: `Bearer <b64token>`, scheme case-insensitive. */
 const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
-/** The caller behind an `Authorization: Bearer <access token>` header; UnauthenticatedError naming what is wrong otherwise. */
-export async function authenticateBearer(authorization: string | undefined): Promise<Caller> {
+/**
+ * The caller behind an `Authorization: Bearer <access token>` header; UnauthenticatedError naming what is wrong
+ * otherwise. `issuer` is the `iss` the token must carry: the base URL of the API it is presented to.
+ */
+export async function authenticateBearer(authorization: string | undefined, issuer: string): Promise<Caller> {
   if (authorization === undefined || authorization.trim() === '') {
     throw new UnauthenticatedError('Authorization header is missing: send "Authorization: Bearer <access token>"');
   }
   const match = BEARER.exec(authorization);
   if (!match) throw new UnauthenticatedError('Authorization header is not "Bearer <access token>"');
-  const claims = await verifyAccessToken(match[1]);
+  const claims = await verifyAccessToken(match[1], issuer);
   const { auth, applicationExists } = await currentClient(claims);
   if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS') {
     throw new UnauthenticatedError('The OAuth client of this access token no longer exists');

@@ -72,6 +72,7 @@ function describeJoseFailure(error: unknown): string {
   if (error instanceof errors.JOSEAlgNotAllowed) return 'Access token algorithm is not accepted';
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'aud') return 'Access token is not meant for this service';
+    if (error.claim === 'iss') return error.reason === 'missing' ? 'Access token has no issuer' : 'Access token was issued by another issuer';
     if (error.claim === 'typ') return 'Token is not an access token';
     return `Access token claim "${error.claim}" is invalid`;
   }
@@ -80,8 +81,12 @@ function describeJoseFailure(error: unknown): string {
 
 const isString = (value: unknown): value is string => typeof value === 'string';
 
-/** Checks signature (by kid), algorithm, type, audience and lifetime; throws UnauthenticatedError naming what failed. */
-export async function verifyAccessToken(jwt: string): Promise<AccessTokenClaims> {
+/**
+ * Checks signature (by kid), algorithm, type, issuer, audience and lifetime; throws UnauthenticatedError naming
+ * what failed. `issuer` is the base URL of the API the token is presented to (shared/http.ts publicBaseUrl): the
+ * configured one, or on the local stage the one the request reached. It is always checked.
+ */
+export async function verifyAccessToken(jwt: string, issuer: string): Promise<AccessTokenClaims> {
   let payload;
   try {
     ({ payload } = await jwtVerify(jwt, keyFor, {
@@ -90,8 +95,7 @@ export async function verifyAccessToken(jwt: string): Promise<AccessTokenClaims>
       typ: ACCESS_TOKEN_TYPE,
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
       requiredClaims: ['iss', 'sub', 'exp', 'iat', 'jti'],
-      // With a configured base URL the issuer is fixed; without one it follows the request's host.
-      ...(config().publicBaseUrl ? { issuer: config().publicBaseUrl } : {}),
+      issuer,
     }));
   } catch (error) {
     if (error instanceof UnauthenticatedError) throw error;

@@ -89,6 +89,41 @@ describe('Director (in-process handler, local AWS)', () => {
     expect((await director(admin, LIST)).data.applications.totalCount).toBe(0);
   });
 
+  it('refuses with 401 an access token whose issuer is not the configured PUBLIC_BASE_URL', async () => {
+    const client = await createOAuthClient({ tenant, kind: 'ADMIN', scopes: ADMIN_SCOPES });
+    for (const issuer of ['https://evil.example', 'https://api.example.test/prod', 'http://api.example.test']) {
+      const foreign = (await issueAccessToken(client.systemAuth, [...ADMIN_SCOPES], issuer)).accessToken;
+      const answer = await director(foreign, REGISTER, { in: { name: newName() } });
+      expect({ issuer, status: answer.status, message: answer.errors?.[0]?.message }).toEqual({
+        issuer, status: 401, message: 'Access token was issued by another issuer',
+      });
+    }
+    expect((await director(admin, LIST)).data.applications.totalCount).toBe(0);
+  });
+
+  it('on the local stage without PUBLIC_BASE_URL, accepts only tokens issued for the base URL the request reached', async () => {
+    const localStage = {
+      STAGE: 'local',
+      PUBLIC_BASE_URL: undefined,
+      APPLICATIONS_TABLE: 'pairing-service-test-applications',
+      SYSTEM_AUTHS_TABLE: 'pairing-service-test-system-auths',
+      TOKENS_TABLE: 'pairing-service-test-tokens',
+      SECRETS_PREFIX: 'pairing-service/test',
+    };
+    await withEnvironment(localStage, async () => {
+      const client = await createOAuthClient({ tenant, kind: 'ADMIN', scopes: ADMIN_SCOPES });
+      const tokenOf = async (issuer: string) => (await issueAccessToken(client.systemAuth, [...ADMIN_SCOPES], issuer)).accessToken;
+      // director() sends Host api.example.test over https.
+      expect((await director(await tokenOf('https://api.example.test'), LIST)).status).toBe(200);
+      for (const issuer of ['https://other.example.test', 'http://api.example.test']) {
+        const answer = await director(await tokenOf(issuer), LIST);
+        expect({ issuer, status: answer.status, message: answer.errors?.[0]?.message }).toEqual({
+          issuer, status: 401, message: 'Access token was issued by another issuer',
+        });
+      }
+    });
+  });
+
   it('answers 500 INTERNAL before any GraphQL runs, and logs why, on a deployed stage without PUBLIC_BASE_URL', async () => {
     const { result: answer, records } = await withEnvironment({ PUBLIC_BASE_URL: undefined }, () =>
       captureLogs('WARN', () => director(admin, REGISTER, { in: { name: newName() } })),

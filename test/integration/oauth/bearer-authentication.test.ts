@@ -9,7 +9,7 @@ import { UnauthenticatedError } from '../../../shared/errors';
 import { createAdminClient, createOAuthClient, revokeOAuthClient } from '../../../shared/oauth/clients';
 import { updateSystemAuthStatus } from '../../../shared/system-auths/repository';
 import { freshTenant } from '../../support/local-aws';
-import { basicAuthorization, tokenRequest } from './token-requests';
+import { BASE_URL, basicAuthorization, tokenRequest } from './token-requests';
 
 async function accessToken(clientId: string, clientSecret: string): Promise<string> {
   const response = await handler(tokenRequest('grant_type=client_credentials', { Authorization: basicAuthorization(clientId, clientSecret) }));
@@ -35,7 +35,7 @@ describe('authenticateBearer with issued tokens', () => {
     const tenant = freshTenant();
     const admin = await createAdminClient(tenant);
     const token = await accessToken(admin.clientId, admin.clientSecret);
-    await expect(authenticateBearer(`Bearer ${token}`)).resolves.toEqual({
+    await expect(authenticateBearer(`Bearer ${token}`, BASE_URL)).resolves.toEqual({
       kind: 'ADMIN', tenant, clientId: admin.clientId, scopes: [...ADMIN_SCOPES],
     });
   });
@@ -43,7 +43,7 @@ describe('authenticateBearer with issued tokens', () => {
   it('makes an APPLICATION caller of an application token', async () => {
     const { tenant, application, ...app } = await applicationClient();
     const token = await accessToken(app.clientId, app.clientSecret);
-    await expect(authenticateBearer(`Bearer ${token}`)).resolves.toEqual({
+    await expect(authenticateBearer(`Bearer ${token}`, BASE_URL)).resolves.toEqual({
       kind: 'APPLICATION', tenant, appId: application.id, systemAuthId: app.clientId, scopes: ['application:read'], via: 'OAUTH',
     });
   });
@@ -51,10 +51,10 @@ describe('authenticateBearer with issued tokens', () => {
   it('refuses the token of a revoked admin client', async () => {
     const admin = await createAdminClient(freshTenant());
     const token = await accessToken(admin.clientId, admin.clientSecret);
-    await authenticateBearer(`Bearer ${token}`);
+    await authenticateBearer(`Bearer ${token}`, BASE_URL);
     await revokeOAuthClient(admin.clientId);
     await pastBearerCache();
-    await expect(authenticateBearer(`Bearer ${token}`)).rejects.toThrow(new UnauthenticatedError('The OAuth client of this access token no longer exists'));
+    await expect(authenticateBearer(`Bearer ${token}`, BASE_URL)).rejects.toThrow(new UnauthenticatedError('The OAuth client of this access token no longer exists'));
   });
 
   it('refuses the token of an application client whose SystemAuth was set REVOKED', async () => {
@@ -62,16 +62,16 @@ describe('authenticateBearer with issued tokens', () => {
     const token = await accessToken(app.clientId, app.clientSecret);
     await updateSystemAuthStatus(tenant, app.clientId, 'REVOKED');
     await pastBearerCache();
-    await expect(authenticateBearer(`Bearer ${token}`)).rejects.toThrow('The OAuth client of this access token is not active');
+    await expect(authenticateBearer(`Bearer ${token}`, BASE_URL)).rejects.toThrow('The OAuth client of this access token is not active');
   });
 
   it('refuses the token of an ACTIVE client whose application was deleted behind its back (pairing racing unregistering)', async () => {
     const { application, ...app } = await applicationClient();
     const token = await accessToken(app.clientId, app.clientSecret);
-    await authenticateBearer(`Bearer ${token}`);
+    await authenticateBearer(`Bearer ${token}`, BASE_URL);
     // Only the application items go: the client stays ACTIVE, as when unregistering listed the SystemAuths before pairing wrote it.
     await new ApplicationRepository().delete(application);
     await pastBearerCache();
-    await expect(authenticateBearer(`Bearer ${token}`)).rejects.toThrow(new UnauthenticatedError('The application of this access token no longer exists'));
+    await expect(authenticateBearer(`Bearer ${token}`, BASE_URL)).rejects.toThrow(new UnauthenticatedError('The application of this access token no longer exists'));
   });
 });

@@ -49,7 +49,7 @@ describe('POST /oauth2/token', () => {
     expect(payload.jti).toEqual(expect.any(String));
     expect(payload).not.toHaveProperty('app_id');
     expect(decodeProtectedHeader(body.access_token)).toMatchObject({ alg: 'ES256', typ: 'at+jwt', kid: expect.any(String) });
-    await expect(verifyAccessToken(body.access_token)).resolves.toMatchObject({ sub: admin.clientId, tenant, clientKind: 'ADMIN' });
+    await expect(verifyAccessToken(body.access_token, BASE_URL)).resolves.toMatchObject({ sub: admin.clientId, tenant, clientKind: 'ADMIN' });
   });
 
   it('accepts client_secret_post and grants a requested subset of scopes', async () => {

@@ -15,6 +15,7 @@ const verify = jest.mocked(verifyAccessToken);
 const lookup = jest.mocked(getSystemAuth);
 const applicationLookup = jest.mocked(ApplicationRepository.prototype.get);
 const application = { tenant: 'acme', id: 'app-1', name: 'app' } as Application;
+const ISSUER = 'https://api.example.test';
 
 const adminAuth: SystemAuth = {
   id: 'admin-client',
@@ -40,7 +41,7 @@ const claimsOf = (auth: SystemAuth, scopes = auth.scopes): AccessTokenClaims => 
 });
 
 async function refusal(authorization: string | undefined): Promise<UnauthenticatedError> {
-  const error = await authenticateBearer(authorization).then(() => undefined, (e: unknown) => e);
+  const error = await authenticateBearer(authorization, ISSUER).then(() => undefined, (e: unknown) => e);
   expect(error).toBeInstanceOf(UnauthenticatedError);
   return error as UnauthenticatedError;
 }
@@ -71,17 +72,18 @@ describe('authenticateBearer', () => {
   it('makes an ADMIN caller of an active admin client', async () => {
     verify.mockResolvedValue(claimsOf(adminAuth));
     lookup.mockResolvedValue(adminAuth);
-    await expect(authenticateBearer('bearer x.y.z')).resolves.toEqual({
+    await expect(authenticateBearer('bearer x.y.z', ISSUER)).resolves.toEqual({
       kind: 'ADMIN', tenant: 'acme', clientId: 'admin-client', scopes: adminAuth.scopes,
     });
-    expect(verify).toHaveBeenCalledWith('x.y.z');
+    // Verified against the issuer the caller names (the API's base URL).
+    expect(verify).toHaveBeenCalledWith('x.y.z', ISSUER);
     expect(applicationLookup).not.toHaveBeenCalled();
   });
 
   it('makes an APPLICATION caller of an active application client', async () => {
     verify.mockResolvedValue(claimsOf(appAuth));
     lookup.mockResolvedValue(appAuth);
-    await expect(authenticateBearer('Bearer x.y.z')).resolves.toEqual({
+    await expect(authenticateBearer('Bearer x.y.z', ISSUER)).resolves.toEqual({
       kind: 'APPLICATION', tenant: 'acme', appId: 'app-1', systemAuthId: 'app-client', scopes: ['application:read'], via: 'OAUTH',
     });
     expect(applicationLookup).toHaveBeenCalledWith('acme', 'app-1');
@@ -97,7 +99,7 @@ describe('authenticateBearer', () => {
   it('drops token scopes the client no longer holds', async () => {
     verify.mockResolvedValue(claimsOf(appAuth, ['application:read', 'application:write']));
     lookup.mockResolvedValue(appAuth);
-    expect((await authenticateBearer('Bearer x.y.z')).scopes).toEqual(['application:read']);
+    expect((await authenticateBearer('Bearer x.y.z', ISSUER)).scopes).toEqual(['application:read']);
   });
 
   it.each([
@@ -118,8 +120,8 @@ describe('authenticateBearer', () => {
     try {
       verify.mockResolvedValue(claimsOf(appAuth));
       lookup.mockResolvedValueOnce(appAuth).mockResolvedValueOnce({ ...appAuth, status: 'REVOKED' });
-      await authenticateBearer('Bearer x.y.z');
-      await authenticateBearer('Bearer x.y.z');
+      await authenticateBearer('Bearer x.y.z', ISSUER);
+      await authenticateBearer('Bearer x.y.z', ISSUER);
       expect(lookup).toHaveBeenCalledTimes(1);
       jest.setSystemTime(1_001_001);
       expect((await refusal('Bearer x.y.z')).message).toMatch(/not active/);

@@ -2,9 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { deleteSecret, readSecret } from '../../../shared/aws/secrets';
-import { resetConfig } from '../../../shared/config';
+import { config, resetConfig } from '../../../shared/config';
 import { UnauthenticatedError } from '../../../shared/errors';
-import { accessTokenAudience, issueAccessToken, verifyAccessToken } from '../../../shared/oauth/access-tokens';
+import { accessTokenAudience, CLOCK_TOLERANCE_SECONDS, issueAccessToken, verifyAccessToken } from '../../../shared/oauth/access-tokens';
 import {
   activeSigningKey,
   forgetSigningKeys,
@@ -108,6 +108,25 @@ describe('verifyAccessToken refuses', () => {
         expect(await refusal(await signedWithActiveKey({ iss: undefined }))).toBe('Access token has no issuer');
       });
     }
+  });
+
+  it('a token issued in the future beyond the clock tolerance (a day, or a minute)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const ahead of [24 * 3600, 60, CLOCK_TOLERANCE_SECONDS + 5]) {
+      const jwt = await signedWithActiveKey({ iat: now + ahead, exp: now + ahead + 3600 });
+      expect({ ahead, message: await refusal(jwt) }).toEqual({ ahead, message: 'Access token was issued in the future' });
+    }
+    // Within the tolerance a clock running ahead is no reason to refuse.
+    await expect(verifyAccessToken(await signedWithActiveKey({ iat: now + 10, exp: now + 3610 }), ISSUER)).resolves.toMatchObject({ iat: now + 10 });
+  });
+
+  it('a token older than the access-token lifetime, whatever its exp says', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const lifetime = config().accessTokenTtlSeconds;
+    const tooOld = await signedWithActiveKey({ iat: now - lifetime - CLOCK_TOLERANCE_SECONDS - 5, exp: now + 24 * 3600 });
+    expect(await refusal(tooOld)).toBe('Access token has expired');
+    const nearlyTooOld = await signedWithActiveKey({ iat: now - lifetime + 5, exp: now + 24 * 3600 });
+    await expect(verifyAccessToken(nearlyTooOld, ISSUER)).resolves.toMatchObject({ iat: now - lifetime + 5 });
   });
 
   it('a token for another audience', async () => {

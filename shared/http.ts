@@ -40,11 +40,23 @@ export function publicBaseUrl(event: Pick<APIGatewayProxyEvent, 'headers' | 'req
   return `${proto}://${host}${prefix}`;
 }
 
-/** Every JSON answer: never cached (answers carry tokens, secrets and tenant data), never sniffed as another type. */
+/**
+ * HTTPS only, for two years, subdomains included (RFC 6797). Sent on every answer: browsers ignore it over
+ * plain HTTP (the local stack), and API Gateway only speaks HTTPS.
+ */
+export const STRICT_TRANSPORT_SECURITY = 'max-age=63072000; includeSubDomains';
+
+/** Every JSON answer: never cached (answers carry tokens, secrets and tenant data), never sniffed as another type, HTTPS only. */
 export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
   return {
     statusCode,
-    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers },
+    headers: {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'strict-transport-security': STRICT_TRANSPORT_SECURITY,
+      ...headers,
+    },
     body: JSON.stringify(body),
   };
 }

@@ -1,7 +1,8 @@
-// publicBaseUrl: the configured base URL always wins; only the local stage derives one from the request, elsewhere a missing one is a ConfigurationError.
+// publicBaseUrl (the configured base URL always wins; only the local stage derives one from the request, elsewhere a missing
+// one is a ConfigurationError) and the headers of every JSON answer.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { ConfigurationError } from '../../shared/errors';
-import { publicBaseUrl } from '../../shared/http';
+import { jsonResponse, publicBaseUrl } from '../../shared/http';
 import { withEnvironment } from '../support/environment';
 
 type BaseUrlRequest = Pick<APIGatewayProxyEvent, 'headers' | 'requestContext'>;
@@ -40,6 +41,19 @@ describe('publicBaseUrl', () => {
         expect(thrown).toBeInstanceOf(ConfigurationError);
         expect((thrown as Error).message).toContain('PUBLIC_BASE_URL');
         expect((thrown as Error).message).not.toContain('evil.example');
+      });
+    }
+  });
+});
+
+describe('jsonResponse', () => {
+  test('is JSON, never cached, never sniffed, HTTPS only (HSTS, two years, subdomains), whatever the status', () => {
+    for (const status of [200, 401, 500]) {
+      expect(jsonResponse(status, { ok: true }).headers).toEqual({
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        'strict-transport-security': 'max-age=63072000; includeSubDomains',
       });
     }
   });

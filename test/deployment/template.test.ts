@@ -451,6 +451,15 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     expect(others.filter((route) => / \/cockpit(\/|$)/.test(route))).toEqual([]);
   });
 
+  test('the API allows no cross-origin access: no OPTIONS method, no gateway response, no CORS header anywhere', () => {
+    // Cockpit is on the API's own origin; http events with `cors: true` would add OPTIONS methods and Access-Control-* headers.
+    const methods = Object.values(resources()).filter((r) => r.Type === 'AWS::ApiGateway::Method').map((r) => r.Properties!.HttpMethod);
+    expect(methods.length).toBeGreaterThan(0);
+    expect(methods).not.toContain('OPTIONS');
+    expect(Object.values(resources()).filter((r) => r.Type === 'AWS::ApiGateway::GatewayResponse')).toEqual([]);
+    expect(withDomain.text).not.toMatch(/access-control-/i);
+  });
+
   test('the cockpit role allows nothing but writing its own log group', () => {
     const allowed = statementsOf(withDomain.template, roleOf(withDomain.template, 'cockpit')).filter((s) => s.Effect === 'Allow');
     expect(allowed.flatMap((s) => asList(s.Action)).sort()).toEqual(['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents']);

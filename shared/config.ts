@@ -28,7 +28,10 @@ export interface Config {
   /** Secrets Manager names start with this prefix, e.g. `pairing-service/local`. */
   secretsPrefix: string;
   tokensFunctionName: string;
-  /** Absolute base URL of the HTTPS API (no trailing slash); empty: derived from the request. */
+  /**
+   * Absolute base URL of the HTTPS API (no trailing slash): the access tokens' issuer and the token and
+   * Connector URLs. Empty is allowed on the local stage only, which then derives it from the request.
+   */
   publicBaseUrl: string;
   /** Absolute base URL of the mutual-TLS endpoint (no trailing slash); empty when there is none. */
   mtlsBaseUrl: string;
@@ -58,8 +61,11 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number):
 
 const stripSlash = (url: string) => url.replace(/\/+$/, '');
 
+/** The stage of `npm start` and of `serverless offline`: the only one whose functions may take their base URL from a request. */
+export const LOCAL_STAGE = 'local';
+
 /** Stages whose functions get serverless.yml's `custom.developmentTimeout` (60 s) instead of the per-function timeouts. */
-const DEVELOPMENT_STAGES: readonly string[] = ['local', 'test'];
+const DEVELOPMENT_STAGES: readonly string[] = [LOCAL_STAGE, 'test'];
 
 /**
  * A stalled call costs at most maxAttempts x requestTimeoutMs (plus a short backoff): about 6 s, so a
@@ -78,7 +84,7 @@ function awsCallLimits(stage: string): AwsCallLimits {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const stage = text(env, 'STAGE', 'local');
+  const stage = text(env, 'STAGE', LOCAL_STAGE);
   const service = 'pairing-service';
   return {
     stage,

@@ -72,6 +72,14 @@ export class InternalError extends ServiceError {
   }
 }
 
+/**
+ * The service runs without a setting it needs (a deployment error, not the caller's): the request fails
+ * as INTERNAL, and the log line names the setting. Not a ServiceError, so its message never reaches a client.
+ */
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
 export interface ClientError {
   code: ErrorCode;
   message: string;

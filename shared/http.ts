@@ -1,6 +1,7 @@
 // Helpers between API Gateway proxy events and the service: headers, bodies, base URLs, JSON responses.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { config } from './config';
+import { config, LOCAL_STAGE } from './config';
+import { ConfigurationError } from './errors';
 
 /** Requests larger than this are refused before they are parsed. */
 export const MAX_REQUEST_BYTES = 100 * 1024;
@@ -20,10 +21,17 @@ export function bodyBytes(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64En
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
 }
 
-/** Base URL clients use to reach the HTTPS API: configured, or derived from the request. */
+/**
+ * Base URL clients use to reach the HTTPS API: the configured one. Only the local stage may go without
+ * and derive it from the request's Host and X-Forwarded-Proto; anywhere else those headers are the
+ * client's to choose, so a missing PUBLIC_BASE_URL is a ConfigurationError, never a host-derived URL.
+ */
 export function publicBaseUrl(event: Pick<APIGatewayProxyEvent, 'headers' | 'requestContext'>): string {
-  const configured = config().publicBaseUrl;
+  const { publicBaseUrl: configured, stage: serviceStage } = config();
   if (configured) return configured;
+  if (serviceStage !== LOCAL_STAGE) {
+    throw new ConfigurationError(`PUBLIC_BASE_URL is not set on stage "${serviceStage}": only the ${LOCAL_STAGE} stage derives it from the request`);
+  }
   const host = header(event, 'host') ?? event.requestContext?.domainName ?? 'localhost';
   const proto = header(event, 'x-forwarded-proto') ?? 'https';
   const stage = event.requestContext?.stage;
@@ -32,11 +40,23 @@ export function publicBaseUrl(event: Pick<APIGatewayProxyEvent, 'headers' | 'req
   return `${proto}://${host}${prefix}`;
 }
 
-/** Every JSON answer: never cached (answers carry tokens, secrets and tenant data), never sniffed as another type. */
+/**
+ * HTTPS only, for two years, subdomains included (RFC 6797). Sent on every answer: browsers ignore it over
+ * plain HTTP (the local stack), and API Gateway only speaks HTTPS.
+ */
+export const STRICT_TRANSPORT_SECURITY = 'max-age=63072000; includeSubDomains';
+
+/** Every JSON answer: never cached (answers carry tokens, secrets and tenant data), never sniffed as another type, HTTPS only. */
 export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
   return {
     statusCode,
-    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers },
+    headers: {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'strict-transport-security': STRICT_TRANSPORT_SECURITY,
+      ...headers,
+    },
     body: JSON.stringify(body),
   };
 }

@@ -2,11 +2,11 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ApplicationRepository } from '../../shared/applications/repository';
 import { ApplicationService } from '../../shared/applications/service';
-import { jsonResponse } from '../../shared/http';
+import { jsonResponse, publicBaseUrl } from '../../shared/http';
 import { logger } from '../../shared/logger';
 import { OAuthClients } from '../../shared/oauth/clients';
 import { handleJwksRequest, handleMetadataRequest, JWKS_PATH, METADATA_PATH, TOKEN_PATH } from '../../shared/oauth/metadata';
-import { TokenEndpoint } from '../../shared/oauth/token-endpoint';
+import { serverErrorResponse, TokenEndpoint } from '../../shared/oauth/token-endpoint';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
 
 /** The composition of this function: the token endpoint over its stores, built once per container. */
@@ -19,7 +19,17 @@ const tokens = tokenEndpoint();
 
 export async function handler(event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> {
   if (context) logger.addContext(context);
-  switch (event.resource || event.path) {
+  const route = event.resource || event.path;
+  if (route === TOKEN_PATH || route === METADATA_PATH) {
+    // Issuer and token URL are the base URL's: a deployment without one refuses here, before a token request authenticates anyone.
+    try {
+      publicBaseUrl(event);
+    } catch (error) {
+      logger.error('the OAuth server cannot answer: its public base URL is missing', { error });
+      return serverErrorResponse();
+    }
+  }
+  switch (route) {
     case TOKEN_PATH:
       return tokens.handle(event);
     case METADATA_PATH:

@@ -25,17 +25,20 @@ export class BearerAuthenticator {
   constructor(
     private readonly systemAuths: Pick<SystemAuthRepository, 'get'>,
     private readonly applications: Pick<ApplicationRepository, 'get'>,
-    private readonly verify: (token: string) => Promise<AccessTokenClaims> = verifyAccessToken,
+    private readonly verify: (token: string, issuer: string) => Promise<AccessTokenClaims> = verifyAccessToken,
   ) {}
 
-  /** The caller behind an `Authorization: Bearer <access token>` header; UnauthenticatedError naming what is wrong otherwise. */
-  async authenticate(authorization: string | undefined): Promise<Caller> {
+  /**
+   * The caller behind an `Authorization: Bearer <access token>` header; UnauthenticatedError naming what is wrong
+   * otherwise. `issuer` is the `iss` the token must carry: the base URL of the API it is presented to.
+   */
+  async authenticate(authorization: string | undefined, issuer: string): Promise<Caller> {
     if (authorization === undefined || authorization.trim() === '') {
       throw new UnauthenticatedError('Authorization header is missing: send "Authorization: Bearer <access token>"');
     }
     const match = BEARER.exec(authorization);
     if (!match) throw new UnauthenticatedError('Authorization header is not "Bearer <access token>"');
-    const claims = await this.verify(match[1]);
+    const claims = await this.verify(match[1], issuer);
     return callerOf(claims, await this.currentClient(claims));
   }
 

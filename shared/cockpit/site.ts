@@ -1,5 +1,6 @@
 // Serves the Cockpit page: GET /cockpit is the index HTML, GET /cockpit/<name> one of its built files, all else 404.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { STRICT_TRANSPORT_SECURITY } from '../http';
 
 /** One file of the page, as cockpit/build.cjs made it. */
 export interface CockpitFile {
@@ -68,6 +69,7 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'x-frame-options': 'DENY',
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
+  'strict-transport-security': STRICT_TRANSPORT_SECURITY,
 };
 
 /** The HTML names the current files, so it is fetched again every time. */

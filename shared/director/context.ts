@@ -26,7 +26,7 @@ export interface DirectorServices {
 
 export interface DirectorContext extends DirectorServices {
   caller: Caller;
-  /** Base URL of the HTTPS API as this request reached it (for token and connector URLs). */
+  /** Base URL of the HTTPS API (shared/http.ts publicBaseUrl): for token and connector URLs. */
   publicBaseUrl: string;
   requestId: string | undefined;
 }
@@ -36,8 +36,11 @@ export interface DirectorContext extends DirectorServices {
  * certificate when it came through the mTLS endpoint, by bearer token otherwise.
  */
 export async function directorContext(event: APIGatewayProxyEvent, services: DirectorServices): Promise<DirectorContext> {
+  // First: a deployment without its base URL fails every request here (ConfigurationError), before anyone is authenticated.
+  const baseUrl = publicBaseUrl(event);
+  // Access tokens are this API's own: their issuer is its base URL.
   const caller: Caller =
     (await services.certificateAuthentication.authenticateRequest(event)) ??
-    (await services.bearerAuthentication.authenticate(header(event, 'authorization')));
-  return { ...services, caller, publicBaseUrl: publicBaseUrl(event), requestId: event.requestContext?.requestId };
+    (await services.bearerAuthentication.authenticate(header(event, 'authorization'), baseUrl));
+  return { ...services, caller, publicBaseUrl: baseUrl, requestId: event.requestContext?.requestId };
 }

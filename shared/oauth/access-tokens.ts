@@ -10,8 +10,11 @@ import { activeSigningKey, SIGNING_ALGORITHMS, verificationKey } from './signing
 /** RFC 9068 media type of JWT access tokens, so an ID token or other JWT signed elsewhere is never taken for one. */
 const ACCESS_TOKEN_TYPE = 'at+jwt';
 
-/** Clock skew tolerated on exp/iat between this service's functions. */
-const CLOCK_TOLERANCE_SECONDS = 30;
+/**
+ * Clock skew tolerated between this service's functions: on exp, on an iat in the future (a token issued
+ * later than that was not issued by us as it claims), and on the token's age.
+ */
+export const CLOCK_TOLERANCE_SECONDS = 30;
 
 /** The `aud` of every access token of this stage: tokens of another stage are refused. */
 export const accessTokenAudience = (): string => `pairing-service:${config().stage}`;
@@ -72,7 +75,9 @@ function describeJoseFailure(error: unknown): string {
   if (error instanceof errors.JOSEAlgNotAllowed) return 'Access token algorithm is not accepted';
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'aud') return 'Access token is not meant for this service';
+    if (error.claim === 'iss') return error.reason === 'missing' ? 'Access token has no issuer' : 'Access token was issued by another issuer';
     if (error.claim === 'typ') return 'Token is not an access token';
+    if (error.claim === 'iat') return 'Access token was issued in the future';
     return `Access token claim "${error.claim}" is invalid`;
   }
   return 'Access token is malformed';
@@ -80,8 +85,12 @@ function describeJoseFailure(error: unknown): string {
 
 const isString = (value: unknown): value is string => typeof value === 'string';
 
-/** Checks signature (by kid), algorithm, type, audience and lifetime; throws UnauthenticatedError naming what failed. */
-export async function verifyAccessToken(jwt: string): Promise<AccessTokenClaims> {
+/**
+ * Checks signature (by kid), algorithm, type, issuer, audience, expiry and age (iat); throws UnauthenticatedError naming
+ * what failed. `issuer` is the base URL of the API the token is presented to (shared/http.ts publicBaseUrl): the
+ * configured one, or on the local stage the one the request reached. It is always checked.
+ */
+export async function verifyAccessToken(jwt: string, issuer: string): Promise<AccessTokenClaims> {
   let payload;
   try {
     ({ payload } = await jwtVerify(jwt, keyFor, {
@@ -90,8 +99,10 @@ export async function verifyAccessToken(jwt: string): Promise<AccessTokenClaims>
       typ: ACCESS_TOKEN_TYPE,
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
       requiredClaims: ['iss', 'sub', 'exp', 'iat', 'jti'],
-      // With a configured base URL the issuer is fixed; without one it follows the request's host.
-      ...(config().publicBaseUrl ? { issuer: config().publicBaseUrl } : {}),
+      issuer,
+      // No token lives longer than the lifetime this service gives them (plus the tolerance), whatever its
+      // exp says; jose then also refuses an iat beyond the tolerance in the future.
+      maxTokenAge: config().accessTokenTtlSeconds,
     }));
   } catch (error) {
     if (error instanceof UnauthenticatedError) throw error;

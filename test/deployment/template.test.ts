@@ -40,22 +40,27 @@ interface Packaged {
   template: Template;
 }
 
-function packagingEnvironment(workFolder: string): NodeJS.ProcessEnv {
+function packagingEnvironment(workFolder: string, extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: DUMMY_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: DUMMY_SECRET_KEY, ESBUILD_WORK_FOLDER: workFolder };
   // serverless.yml reads these for the local stack; a developer's shell must not change the prod template.
   for (const name of ['PUBLIC_BASE_URL', 'MTLS_BASE_URL', 'LOG_LEVEL', 'AWS_PROFILE', 'AWS_SESSION_TOKEN']) delete env[name];
   for (const name of Object.keys(env)) if (name.startsWith('AWS_ENDPOINT_URL')) delete env[name];
-  return env;
+  return { ...env, ...extra };
 }
 
-async function packageService(params: string[]): Promise<Packaged> {
+/** PUBLIC_BASE_URL in the deployer's shell, which a deployed stage must ignore. */
+const SHELL_PUBLIC_BASE_URL = 'https://from-the-shell.example';
+/** The stack's own API: what every deployed function must take as its base URL. */
+const STACK_BASE_URL = { 'Fn::Sub': 'https://${ApiGatewayRestApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/prod' };
+
+async function packageService(params: string[], extraEnv: Record<string, string> = {}): Promise<Packaged> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pairing-package-'));
   // Its own esbuild folder, so that a `npm start` running beside the tests keeps its build.
   const workFolder = path.join('.cache', `esbuild-${path.basename(dir)}`);
   try {
     await run(process.execPath, [serverlessBin, 'package', '--stage', 'prod', ...params, '--package', dir], {
       cwd: root,
-      env: packagingEnvironment(workFolder),
+      env: packagingEnvironment(workFolder, extraEnv),
       maxBuffer: 32 << 20,
     });
   } catch (error) {
@@ -251,7 +256,7 @@ let withoutDomain: Packaged;
 beforeAll(async () => {
   // One after the other: serverless-esbuild passes the bundles through the checkout's .serverless folder.
   withDomain = await packageService(DOMAIN_PARAMS);
-  withoutDomain = await packageService([]);
+  withoutDomain = await packageService([], { PUBLIC_BASE_URL: SHELL_PUBLIC_BASE_URL });
 }, 300_000);
 
 afterAll(() => {
@@ -288,6 +293,13 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
         TOKENS_FUNCTION_NAME: 'pairing-service-prod-tokens',
         MTLS_BASE_URL: `https://${DOMAIN}`,
       });
+    }
+  });
+
+  test('the functions take the stack\'s own execute-api URL as their public base URL, not the mTLS domain', () => {
+    for (const fn of FUNCTIONS) {
+      const variables = (resources()[logicalId(fn)]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect({ fn, PUBLIC_BASE_URL: variables.PUBLIC_BASE_URL }).toEqual({ fn, PUBLIC_BASE_URL: STACK_BASE_URL });
     }
   });
 
@@ -449,6 +461,15 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     expect(others.filter((route) => / \/cockpit(\/|$)/.test(route))).toEqual([]);
   });
 
+  test('the API allows no cross-origin access: no OPTIONS method, no gateway response, no CORS header anywhere', () => {
+    // Cockpit is on the API's own origin; http events with `cors: true` would add OPTIONS methods and Access-Control-* headers.
+    const methods = Object.values(resources()).filter((r) => r.Type === 'AWS::ApiGateway::Method').map((r) => r.Properties!.HttpMethod);
+    expect(methods.length).toBeGreaterThan(0);
+    expect(methods).not.toContain('OPTIONS');
+    expect(Object.values(resources()).filter((r) => r.Type === 'AWS::ApiGateway::GatewayResponse')).toEqual([]);
+    expect(withDomain.text).not.toMatch(/access-control-/i);
+  });
+
   test('the cockpit role allows nothing but writing its own log group', () => {
     const allowed = statementsOf(withDomain.template, roleOf(withDomain.template, 'cockpit')).filter((s) => s.Effect === 'Allow');
     expect(allowed.flatMap((s) => asList(s.Action)).sort()).toEqual(['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents']);
@@ -501,6 +522,14 @@ describe('serverless package --stage prod without the mTLS domain params', () =>
     expect(Object.keys(outputs)).not.toContain('MtlsDirectorUrl');
     expect(Object.keys(outputs)).not.toContain('MtlsConnectorUrl');
     expect(outputs).toHaveProperty('DirectorUrl');
+  });
+
+  test('takes the public base URL from the stack even when PUBLIC_BASE_URL is set in the deployer\'s shell', () => {
+    for (const fn of FUNCTIONS) {
+      const variables = (withoutDomain.template.Resources[logicalId(fn)]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect({ fn, PUBLIC_BASE_URL: variables.PUBLIC_BASE_URL }).toEqual({ fn, PUBLIC_BASE_URL: STACK_BASE_URL });
+    }
+    expect(withoutDomain.text).not.toContain(SHELL_PUBLIC_BASE_URL);
   });
 
   test('still bootstraps the CA and signing key, and gives the functions no mTLS base URL', () => {

@@ -1,4 +1,5 @@
-// `npm start` over real HTTP: the Director's and the token endpoint's answers to bad input, bad credentials and missing scopes.
+// `npm start` over real HTTP: the Director's and the token endpoint's answers to bad input, bad credentials, missing scopes
+// and foreign origins, and the security headers on them.
 import { adminAccessToken, startLocalStack, type LocalStack } from '../support/local-stack';
 
 jest.setTimeout(120_000);
@@ -152,6 +153,48 @@ describe('npm start: bad requests over HTTP', () => {
     expect(refused.status).toBe(200);
     expect(refused.body.errors[0].extensions.code).toBe('FORBIDDEN');
     expect(await totalCount()).toBe(before);
+  });
+
+  test('a foreign origin gets no CORS permission: no Access-Control-* header on preflights or on answers', async () => {
+    const evil = 'https://evil.example';
+    const base = new URL(directorUrl).origin;
+    const corsHeaders = (answer: HttpAnswer) => [...answer.headers.keys()].filter((name) => name.startsWith('access-control-'));
+    const paths = ['/director/graphql', '/connector/graphql', '/oauth2/token', '/.well-known/oauth-authorization-server', '/cockpit'];
+    for (const path of paths) {
+      const preflight = await send(`${base}${path}`, {
+        method: 'OPTIONS',
+        headers: { origin: evil, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      });
+      expect({ path, preflight: corsHeaders(preflight) }).toEqual({ path, preflight: [] });
+    }
+    // A real request with a real token: it is served (no CORS check on the server), but nothing lets the foreign page read it.
+    const answer = await send(directorUrl, {
+      method: 'POST',
+      headers: { origin: evil, 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+      body: JSON.stringify({ query: COUNT }),
+    });
+    expect(answer.status).toBe(200);
+    expect(corsHeaders(answer)).toEqual([]);
+    for (const [path, init] of [
+      ['/oauth2/token', { method: 'POST', headers: { origin: evil, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' }],
+      ['/.well-known/oauth-authorization-server', { headers: { origin: evil } }],
+      ['/cockpit', { headers: { origin: evil } }],
+    ] as const) {
+      const other = await send(`${base}${path}`, init);
+      expect({ path, cors: corsHeaders(other) }).toEqual({ path, cors: [] });
+    }
+  });
+
+  test('every answer asks for HTTPS only (Strict-Transport-Security), the Director\'s, the token endpoint\'s and Cockpit\'s', async () => {
+    const base = new URL(directorUrl).origin;
+    const answers = [
+      await post(JSON.stringify({ query: COUNT })),
+      await post('{"query": ', null),
+      await tokenRequest({ grant_type: 'client_credentials' }, [stack.admin.clientId, 'wrong']),
+      await send(`${base}/.well-known/oauth-authorization-server`, {}),
+      await send(`${base}/cockpit`, {}),
+    ];
+    for (const answer of answers) expect(answer.headers.get('strict-transport-security')).toBe('max-age=63072000; includeSubDomains');
   });
 
   test('the token endpoint answers RFC 6749 errors with no-store and no internals', async () => {

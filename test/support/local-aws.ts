@@ -7,7 +7,7 @@ import { testLogLevel } from './log-records';
 /** Key on globalThis under which global setup leaves the started services for global teardown. */
 export const LOCAL_AWS_HANDLES = '__pairingServiceLocalAws';
 
-/** The environment every test worker gets: SDK endpoints of the local AWS, dummy credentials, stage `test`. */
+/** The environment every test worker gets: SDK endpoints of the local AWS, dummy credentials, stage `test` and its base URL. */
 export function testEnvironment(dynamoEndpoint: string, secretsEndpoint: string): Record<string, string> {
   return {
     AWS_REGION: 'eu-central-1',
@@ -16,6 +16,9 @@ export function testEnvironment(dynamoEndpoint: string, secretsEndpoint: string)
     AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsEndpoint,
     STAGE: 'test',
+    // The base URL every deployed stage has (shared/http.ts derives one from the request on the local stage only);
+    // the tests' API Gateway events name the same host.
+    PUBLIC_BASE_URL: 'https://api.example.test',
     POWERTOOLS_LOG_LEVEL: testLogLevel(),
     // Node 20 is this project's local runtime (see ../shared/ARCHITECTURE.md); the SDK's notice about it is noise here.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

@@ -49,13 +49,13 @@ export function esbuildWorkFolder(stateDir: string): string {
 }
 
 /**
- * The environment of a test stack: this process's, without the integration tests' AWS endpoints and stage
- * (the stack sets its own), with its ports, LOCAL_STATE_DIR, and an esbuild folder of its own so that stacks
+ * The environment of a test stack: this process's, without the integration tests' AWS endpoints, stage and
+ * base URL (the stack sets its own), with its ports, LOCAL_STATE_DIR, and an esbuild folder of its own so that stacks
  * started at the same time (jest workers, a developer's `npm start`) do not build into each other's `.esbuild`.
  */
 export function stackEnvironment(stateDir: string, ports: StackPorts, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, LOCAL_STATE_DIR: stateDir, ESBUILD_WORK_FOLDER: esbuildWorkFolder(stateDir) };
-  for (const name of ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_ENDPOINT_URL_LAMBDA', 'STAGE']) delete env[name];
+  for (const name of ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_ENDPOINT_URL_LAMBDA', 'STAGE', 'PUBLIC_BASE_URL']) delete env[name];
   for (const variable of PORT_VARIABLES) env[variable] = String(ports[variable]);
   return { ...env, ...extra };
 }

@@ -1,9 +1,13 @@
 // The Director handler end to end in-process (DynamoDB Local + moto, real access tokens): applications as administrators and as applications see them.
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { SignJWT } from 'jose';
 import { handler } from '../../../functions/director/handler';
 import { ADMIN_SCOPES } from '../../../shared/scopes';
-import { issueAccessToken } from '../../../shared/oauth/access-tokens';
+import { accessTokenAudience, issueAccessToken } from '../../../shared/oauth/access-tokens';
+import { activeSigningKey } from '../../../shared/oauth/signing-keys';
+import { captureLogs } from '../../support/captured-logs';
+import { withEnvironment } from '../../support/environment';
 import { freshTenant } from '../../support/local-aws';
 import { oauthClients } from '../../support/stores';
 
@@ -84,6 +88,68 @@ describe('Director (in-process handler, local AWS)', () => {
     expect(answer.status).toBe(401);
     expect(code(answer)).toBe('UNAUTHENTICATED');
     expect(answer.data).toBeUndefined();
+    expect((await director(admin, LIST)).data.applications.totalCount).toBe(0);
+  });
+
+  it('refuses with 401 an access token whose issuer is not the configured PUBLIC_BASE_URL', async () => {
+    const client = await oauthClients.create({ tenant, kind: 'ADMIN', scopes: ADMIN_SCOPES });
+    for (const issuer of ['https://evil.example', 'https://api.example.test/prod', 'http://api.example.test']) {
+      const foreign = (await issueAccessToken(client.systemAuth, [...ADMIN_SCOPES], issuer)).accessToken;
+      const answer = await director(foreign, REGISTER, { in: { name: newName() } });
+      expect({ issuer, status: answer.status, message: answer.errors?.[0]?.message }).toEqual({
+        issuer, status: 401, message: 'Access token was issued by another issuer',
+      });
+    }
+    expect((await director(admin, LIST)).data.applications.totalCount).toBe(0);
+  });
+
+  it('on the local stage without PUBLIC_BASE_URL, accepts only tokens issued for the base URL the request reached', async () => {
+    const localStage = {
+      STAGE: 'local',
+      PUBLIC_BASE_URL: undefined,
+      APPLICATIONS_TABLE: 'pairing-service-test-applications',
+      SYSTEM_AUTHS_TABLE: 'pairing-service-test-system-auths',
+      TOKENS_TABLE: 'pairing-service-test-tokens',
+      SECRETS_PREFIX: 'pairing-service/test',
+    };
+    await withEnvironment(localStage, async () => {
+      const client = await oauthClients.create({ tenant, kind: 'ADMIN', scopes: ADMIN_SCOPES });
+      const tokenOf = async (issuer: string) => (await issueAccessToken(client.systemAuth, [...ADMIN_SCOPES], issuer)).accessToken;
+      // director() sends Host api.example.test over https.
+      expect((await director(await tokenOf('https://api.example.test'), LIST)).status).toBe(200);
+      for (const issuer of ['https://other.example.test', 'http://api.example.test']) {
+        const answer = await director(await tokenOf(issuer), LIST);
+        expect({ issuer, status: answer.status, message: answer.errors?.[0]?.message }).toEqual({
+          issuer, status: 401, message: 'Access token was issued by another issuer',
+        });
+      }
+    });
+  });
+
+  it('answers 500 INTERNAL before any GraphQL runs, and logs why, on a deployed stage without PUBLIC_BASE_URL', async () => {
+    const { result: answer, records } = await withEnvironment({ PUBLIC_BASE_URL: undefined }, () =>
+      captureLogs('WARN', () => director(admin, REGISTER, { in: { name: newName() } })),
+    );
+    expect(answer.status).toBe(500);
+    expect(answer.errors).toEqual([{ message: 'Internal error', extensions: { code: 'INTERNAL' } }]);
+    expect(answer.data).toBeUndefined();
+    expect(records.filter((record) => record.level === 'ERROR').map((record) => JSON.stringify(record))).toEqual([
+      expect.stringMatching(/ConfigurationError.*PUBLIC_BASE_URL is not set/),
+    ]);
+    expect((await director(admin, LIST)).data.applications.totalCount).toBe(0);
+  });
+
+  it('refuses with 401 an access token signed with the service\'s key but issued a day in the future', async () => {
+    const client = await oauthClients.create({ tenant, kind: 'ADMIN', scopes: ADMIN_SCOPES });
+    const { kid, alg, key } = await activeSigningKey();
+    const tomorrow = Math.floor(Date.now() / 1000) + 24 * 3600;
+    const future = await new SignJWT({ scope: ADMIN_SCOPES.join(' '), tenant, client_kind: 'ADMIN' })
+      .setProtectedHeader({ alg, kid, typ: 'at+jwt' })
+      .setIssuer('https://api.example.test').setSubject(client.clientId).setAudience(accessTokenAudience())
+      .setIssuedAt(tomorrow).setExpirationTime(tomorrow + 3600).setJti(randomUUID())
+      .sign(key);
+    const answer = await director(future, REGISTER, { in: { name: newName() } });
+    expect({ status: answer.status, message: answer.errors?.[0]?.message }).toEqual({ status: 401, message: 'Access token was issued in the future' });
     expect((await director(admin, LIST)).data.applications.totalCount).toBe(0);
   });
 

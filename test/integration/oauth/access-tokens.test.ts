@@ -2,9 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { deleteSecret, readSecret } from '../../../shared/aws/secrets';
-import { resetConfig } from '../../../shared/config';
+import { config, resetConfig } from '../../../shared/config';
 import { UnauthenticatedError } from '../../../shared/errors';
-import { accessTokenAudience, issueAccessToken, verifyAccessToken } from '../../../shared/oauth/access-tokens';
+import { accessTokenAudience, CLOCK_TOLERANCE_SECONDS, issueAccessToken, verifyAccessToken } from '../../../shared/oauth/access-tokens';
 import {
   activeSigningKey,
   forgetSigningKeys,
@@ -12,7 +12,11 @@ import {
   rotateSigningKey,
 } from '../../../shared/oauth/signing-keys';
 import type { SystemAuth } from '../../../shared/system-auths/types';
+import { withEnvironment } from '../../support/environment';
 import { freshTenant } from '../../support/local-aws';
+
+/** The issuer of the tokens these tests sign, and the one verifyAccessToken is asked to expect. */
+const ISSUER = 'https://api.example.test';
 
 const admin = (): SystemAuth => ({
   id: randomUUID(),
@@ -25,7 +29,7 @@ const admin = (): SystemAuth => ({
 });
 
 async function refusal(jwt: string): Promise<string> {
-  const error = await verifyAccessToken(jwt).then(() => undefined, (e: unknown) => e);
+  const error = await verifyAccessToken(jwt, ISSUER).then(() => undefined, (e: unknown) => e);
   expect(error).toBeInstanceOf(UnauthenticatedError);
   return (error as Error).message;
 }
@@ -35,7 +39,7 @@ async function signedWithActiveKey(claims: Record<string, unknown>, header: Reco
   const { kid, alg, key } = await activeSigningKey();
   const now = Math.floor(Date.now() / 1000);
   const payload = {
-    iss: 'https://api.example.test', sub: randomUUID(), aud: accessTokenAudience(), iat: now, exp: now + 60, jti: randomUUID(),
+    iss: ISSUER, sub: randomUUID(), aud: accessTokenAudience(), iat: now, exp: now + 60, jti: randomUUID(),
     tenant: 't', client_kind: 'ADMIN', scope: 'application:read',
     ...claims,
   };
@@ -72,7 +76,7 @@ describe('signing keys', () => {
 
   it('keeps verifying tokens signed before a rotation, and signs new ones with the new key', async () => {
     const client = admin();
-    const before = await issueAccessToken(client, ['application:read'], 'https://api.example.test');
+    const before = await issueAccessToken(client, ['application:read'], ISSUER);
     const oldKid = decodeProtectedHeader(before.accessToken).kid;
 
     const newKid = await rotateSigningKey();
@@ -80,19 +84,49 @@ describe('signing keys', () => {
     const kids = (await publicJwks()).keys.map((k) => k.kid);
     expect(kids).toEqual(expect.arrayContaining([oldKid, newKid]));
 
-    await expect(verifyAccessToken(before.accessToken)).resolves.toMatchObject({ sub: client.id });
-    const after = await issueAccessToken(client, ['application:read'], 'https://api.example.test');
+    await expect(verifyAccessToken(before.accessToken, ISSUER)).resolves.toMatchObject({ sub: client.id });
+    const after = await issueAccessToken(client, ['application:read'], ISSUER);
     expect(decodeProtectedHeader(after.accessToken).kid).toBe(newKid);
     // A process that still holds the keys from before the rotation finds the new kid by re-reading.
     forgetSigningKeys();
-    await expect(verifyAccessToken(after.accessToken)).resolves.toMatchObject({ sub: client.id });
+    await expect(verifyAccessToken(after.accessToken, ISSUER)).resolves.toMatchObject({ sub: client.id });
   });
 });
 
 describe('verifyAccessToken refuses', () => {
   it('an expired token', async () => {
-    const issued = await issueAccessToken(admin(), ['application:read'], 'https://api.example.test', -120);
+    const issued = await issueAccessToken(admin(), ['application:read'], ISSUER, -120);
     expect(await refusal(issued.accessToken)).toBe('Access token has expired');
+  });
+
+  it('a token of another issuer, or with no issuer, whether or not PUBLIC_BASE_URL is configured', async () => {
+    for (const configured of [ISSUER, undefined]) {
+      await withEnvironment({ PUBLIC_BASE_URL: configured }, async () => {
+        expect(await refusal(await signedWithActiveKey({ iss: 'https://evil.example' }))).toBe('Access token was issued by another issuer');
+        // The same API reached under another name (or through the stage-less custom domain) is another issuer too.
+        expect(await refusal(await signedWithActiveKey({ iss: `${ISSUER}/prod` }))).toBe('Access token was issued by another issuer');
+        expect(await refusal(await signedWithActiveKey({ iss: undefined }))).toBe('Access token has no issuer');
+      });
+    }
+  });
+
+  it('a token issued in the future beyond the clock tolerance (a day, or a minute)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const ahead of [24 * 3600, 60, CLOCK_TOLERANCE_SECONDS + 5]) {
+      const jwt = await signedWithActiveKey({ iat: now + ahead, exp: now + ahead + 3600 });
+      expect({ ahead, message: await refusal(jwt) }).toEqual({ ahead, message: 'Access token was issued in the future' });
+    }
+    // Within the tolerance a clock running ahead is no reason to refuse.
+    await expect(verifyAccessToken(await signedWithActiveKey({ iat: now + 10, exp: now + 3610 }), ISSUER)).resolves.toMatchObject({ iat: now + 10 });
+  });
+
+  it('a token older than the access-token lifetime, whatever its exp says', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const lifetime = config().accessTokenTtlSeconds;
+    const tooOld = await signedWithActiveKey({ iat: now - lifetime - CLOCK_TOLERANCE_SECONDS - 5, exp: now + 24 * 3600 });
+    expect(await refusal(tooOld)).toBe('Access token has expired');
+    const nearlyTooOld = await signedWithActiveKey({ iat: now - lifetime + 5, exp: now + 24 * 3600 });
+    await expect(verifyAccessToken(nearlyTooOld, ISSUER)).resolves.toMatchObject({ iat: now - lifetime + 5 });
   });
 
   it('a token for another audience', async () => {
@@ -100,7 +134,7 @@ describe('verifyAccessToken refuses', () => {
   });
 
   it('a token whose signature does not verify', async () => {
-    const { accessToken } = await issueAccessToken(admin(), ['application:read'], 'https://api.example.test');
+    const { accessToken } = await issueAccessToken(admin(), ['application:read'], ISSUER);
     const [header, payload, signature] = accessToken.split('.');
     const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), tenant: 'other' })).toString('base64url');
     expect(await refusal(`${header}.${forged}.${signature}`)).toBe('Access token signature is invalid');

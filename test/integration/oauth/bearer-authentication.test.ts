@@ -6,7 +6,7 @@ import { ApplicationService } from '../../../shared/applications/service';
 import { ADMIN_SCOPES } from '../../../shared/scopes';
 import { UnauthenticatedError } from '../../../shared/errors';
 import { freshTenant } from '../../support/local-aws';
-import { basicAuthorization, tokenRequest } from './token-requests';
+import { BASE_URL, basicAuthorization, tokenRequest } from './token-requests';
 import { bearerAuthentication, oauthClients, systemAuths } from '../../support/stores';
 
 async function accessToken(clientId: string, clientSecret: string): Promise<string> {
@@ -33,7 +33,7 @@ describe('authenticateBearer with issued tokens', () => {
     const tenant = freshTenant();
     const admin = await oauthClients.createAdmin(tenant);
     const token = await accessToken(admin.clientId, admin.clientSecret);
-    await expect(bearerAuthentication.authenticate(`Bearer ${token}`)).resolves.toEqual({
+    await expect(bearerAuthentication.authenticate(`Bearer ${token}`, BASE_URL)).resolves.toEqual({
       kind: 'ADMIN', tenant, clientId: admin.clientId, scopes: [...ADMIN_SCOPES],
     });
   });
@@ -41,7 +41,7 @@ describe('authenticateBearer with issued tokens', () => {
   it('makes an APPLICATION caller of an application token', async () => {
     const { tenant, application, ...app } = await applicationClient();
     const token = await accessToken(app.clientId, app.clientSecret);
-    await expect(bearerAuthentication.authenticate(`Bearer ${token}`)).resolves.toEqual({
+    await expect(bearerAuthentication.authenticate(`Bearer ${token}`, BASE_URL)).resolves.toEqual({
       kind: 'APPLICATION', tenant, appId: application.id, systemAuthId: app.clientId, scopes: ['application:read'], via: 'OAUTH',
     });
   });
@@ -49,10 +49,10 @@ describe('authenticateBearer with issued tokens', () => {
   it('refuses the token of a revoked admin client', async () => {
     const admin = await oauthClients.createAdmin(freshTenant());
     const token = await accessToken(admin.clientId, admin.clientSecret);
-    await bearerAuthentication.authenticate(`Bearer ${token}`);
+    await bearerAuthentication.authenticate(`Bearer ${token}`, BASE_URL);
     await oauthClients.revokeById(admin.clientId);
     await pastBearerCache();
-    await expect(bearerAuthentication.authenticate(`Bearer ${token}`)).rejects.toThrow(new UnauthenticatedError('The OAuth client of this access token no longer exists'));
+    await expect(bearerAuthentication.authenticate(`Bearer ${token}`, BASE_URL)).rejects.toThrow(new UnauthenticatedError('The OAuth client of this access token no longer exists'));
   });
 
   it('refuses the token of an application client whose SystemAuth was set REVOKED', async () => {
@@ -60,16 +60,16 @@ describe('authenticateBearer with issued tokens', () => {
     const token = await accessToken(app.clientId, app.clientSecret);
     await systemAuths.updateStatus(tenant, app.clientId, 'REVOKED');
     await pastBearerCache();
-    await expect(bearerAuthentication.authenticate(`Bearer ${token}`)).rejects.toThrow('The OAuth client of this access token is not active');
+    await expect(bearerAuthentication.authenticate(`Bearer ${token}`, BASE_URL)).rejects.toThrow('The OAuth client of this access token is not active');
   });
 
   it('refuses the token of an ACTIVE client whose application was deleted behind its back (pairing racing unregistering)', async () => {
     const { application, ...app } = await applicationClient();
     const token = await accessToken(app.clientId, app.clientSecret);
-    await bearerAuthentication.authenticate(`Bearer ${token}`);
+    await bearerAuthentication.authenticate(`Bearer ${token}`, BASE_URL);
     // Only the application items go: the client stays ACTIVE, as when unregistering listed the SystemAuths before pairing wrote it.
     await new ApplicationRepository().delete(application);
     await pastBearerCache();
-    await expect(bearerAuthentication.authenticate(`Bearer ${token}`)).rejects.toThrow(new UnauthenticatedError('The application of this access token no longer exists'));
+    await expect(bearerAuthentication.authenticate(`Bearer ${token}`, BASE_URL)).rejects.toThrow(new UnauthenticatedError('The application of this access token no longer exists'));
   });
 });

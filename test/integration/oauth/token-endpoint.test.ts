@@ -8,6 +8,8 @@ import { ADMIN_SCOPES } from '../../../shared/scopes';
 import { readSecret } from '../../../shared/aws/secrets';
 import { accessTokenAudience, verifyAccessToken } from '../../../shared/oauth/access-tokens';
 import { clientSecretName } from '../../../shared/oauth/clients';
+import { captureLogs } from '../../support/captured-logs';
+import { withEnvironment } from '../../support/environment';
 import { freshTenant } from '../../support/local-aws';
 import { BASE_URL, basicAuthorization, oauthEvent, tokenRequest } from './token-requests';
 import { oauthClients, systemAuths } from '../../support/stores';
@@ -47,7 +49,7 @@ describe('POST /oauth2/token', () => {
     expect(payload.jti).toEqual(expect.any(String));
     expect(payload).not.toHaveProperty('app_id');
     expect(decodeProtectedHeader(body.access_token)).toMatchObject({ alg: 'ES256', typ: 'at+jwt', kid: expect.any(String) });
-    await expect(verifyAccessToken(body.access_token)).resolves.toMatchObject({ sub: admin.clientId, tenant, clientKind: 'ADMIN' });
+    await expect(verifyAccessToken(body.access_token, BASE_URL)).resolves.toMatchObject({ sub: admin.clientId, tenant, clientKind: 'ADMIN' });
   });
 
   it('accepts client_secret_post and grants a requested subset of scopes', async () => {
@@ -141,6 +143,17 @@ describe('discovery documents', () => {
     });
   });
 
+  it('may be cached when the base URL is configured; built from the Host (local stage only), it is for that request alone', async () => {
+    const configured = await handler(oauthEvent('GET', '/.well-known/oauth-authorization-server', { headers: { Host: 'other.example' } }));
+    expect(JSON.parse(configured.body).issuer).toBe(BASE_URL);
+    expect(configured.headers).toMatchObject({ 'cache-control': 'public, max-age=300' });
+    const derived = await withEnvironment({ STAGE: 'local', PUBLIC_BASE_URL: undefined }, () =>
+      handler(oauthEvent('GET', '/.well-known/oauth-authorization-server', { headers: { Host: '127.0.0.1:3000', 'X-Forwarded-Proto': 'http' } })),
+    );
+    expect(JSON.parse(derived.body).issuer).toBe('http://127.0.0.1:3000');
+    expect(derived.headers).toMatchObject({ 'cache-control': 'no-store' });
+  });
+
   it('publishes the kid of issued tokens in the JWKS, without private key material', async () => {
     const admin = await oauthClients.createAdmin(freshTenant());
     const token = JSON.parse((await grant(admin.clientId, admin.clientSecret)).body).access_token;
@@ -154,5 +167,29 @@ describe('discovery documents', () => {
 
   it('answers an unknown path with 404', async () => {
     expect((await handler(oauthEvent('GET', '/.well-known/openid-configuration'))).statusCode).toBe(404);
+  });
+});
+
+describe('a deployed stage without PUBLIC_BASE_URL', () => {
+  it('answers the metadata and token requests with 500 server_error, logs why, and authenticates nobody; the JWKS still answers', async () => {
+    const admin = await oauthClients.createAdmin(freshTenant());
+    const { result: responses, records } = await withEnvironment({ PUBLIC_BASE_URL: undefined }, () =>
+      captureLogs('INFO', async () => [
+        await handler(oauthEvent('GET', '/.well-known/oauth-authorization-server', { headers: { Host: 'evil.example' } })),
+        await handler(tokenRequest('grant_type=client_credentials', { Host: 'evil.example', Authorization: basicAuthorization(admin.clientId, admin.clientSecret) })),
+        await handler(oauthEvent('GET', '/.well-known/jwks.json')),
+      ]),
+    );
+    const [metadata, token, jwks] = responses;
+    for (const response of [metadata!, token!]) {
+      expect(response.statusCode).toBe(500);
+      expect(JSON.parse(response.body)).toEqual({ error: 'server_error' });
+    }
+    expect(jwks!.statusCode).toBe(200);
+    const errors = records.filter((record) => record.level === 'ERROR');
+    expect(errors).toHaveLength(2);
+    for (const record of errors) expect(JSON.stringify(record)).toContain('PUBLIC_BASE_URL is not set');
+    // Refused before the client was authenticated: its use was not recorded.
+    expect((await systemAuths.get(admin.clientId))?.lastUsedAt).toBeUndefined();
   });
 });

@@ -5,12 +5,13 @@ import { UnauthenticatedError } from '../../../shared/errors';
 import type { AccessTokenClaims } from '../../../shared/oauth/access-tokens';
 import type { SystemAuth } from '../../../shared/system-auths/types';
 
-const verify = jest.fn<Promise<AccessTokenClaims>, [string]>();
+const verify = jest.fn<Promise<AccessTokenClaims>, [string, string]>();
 const lookup = jest.fn<Promise<SystemAuth | undefined>, [string]>();
 const applicationLookup = jest.fn<Promise<Application | undefined>, [string, string]>();
 let bearer: BearerAuthenticator;
-const authenticateBearer = (authorization: string | undefined) => bearer.authenticate(authorization);
+const authenticateBearer = (authorization: string | undefined, issuer: string) => bearer.authenticate(authorization, issuer);
 const application = { tenant: 'acme', id: 'app-1', name: 'app' } as Application;
+const ISSUER = 'https://api.example.test';
 
 const adminAuth: SystemAuth = {
   id: 'admin-client',
@@ -36,7 +37,7 @@ const claimsOf = (auth: SystemAuth, scopes = auth.scopes): AccessTokenClaims => 
 });
 
 async function refusal(authorization: string | undefined): Promise<UnauthenticatedError> {
-  const error = await authenticateBearer(authorization).then(() => undefined, (e: unknown) => e);
+  const error = await authenticateBearer(authorization, ISSUER).then(() => undefined, (e: unknown) => e);
   expect(error).toBeInstanceOf(UnauthenticatedError);
   return error as UnauthenticatedError;
 }
@@ -67,17 +68,18 @@ describe('BearerAuthenticator', () => {
   it('makes an ADMIN caller of an active admin client', async () => {
     verify.mockResolvedValue(claimsOf(adminAuth));
     lookup.mockResolvedValue(adminAuth);
-    await expect(authenticateBearer('bearer x.y.z')).resolves.toEqual({
+    await expect(authenticateBearer('bearer x.y.z', ISSUER)).resolves.toEqual({
       kind: 'ADMIN', tenant: 'acme', clientId: 'admin-client', scopes: adminAuth.scopes,
     });
-    expect(verify).toHaveBeenCalledWith('x.y.z');
+    // Verified against the issuer the caller names (the API's base URL).
+    expect(verify).toHaveBeenCalledWith('x.y.z', ISSUER);
     expect(applicationLookup).not.toHaveBeenCalled();
   });
 
   it('makes an APPLICATION caller of an active application client', async () => {
     verify.mockResolvedValue(claimsOf(appAuth));
     lookup.mockResolvedValue(appAuth);
-    await expect(authenticateBearer('Bearer x.y.z')).resolves.toEqual({
+    await expect(authenticateBearer('Bearer x.y.z', ISSUER)).resolves.toEqual({
       kind: 'APPLICATION', tenant: 'acme', appId: 'app-1', systemAuthId: 'app-client', scopes: ['application:read'], via: 'OAUTH',
     });
     expect(applicationLookup).toHaveBeenCalledWith('acme', 'app-1');
@@ -93,7 +95,7 @@ describe('BearerAuthenticator', () => {
   it('drops token scopes the client no longer holds', async () => {
     verify.mockResolvedValue(claimsOf(appAuth, ['application:read', 'application:write']));
     lookup.mockResolvedValue(appAuth);
-    expect((await authenticateBearer('Bearer x.y.z')).scopes).toEqual(['application:read']);
+    expect((await authenticateBearer('Bearer x.y.z', ISSUER)).scopes).toEqual(['application:read']);
   });
 
   it.each([
@@ -114,8 +116,8 @@ describe('BearerAuthenticator', () => {
     try {
       verify.mockResolvedValue(claimsOf(appAuth));
       lookup.mockResolvedValueOnce(appAuth).mockResolvedValueOnce({ ...appAuth, status: 'REVOKED' });
-      await authenticateBearer('Bearer x.y.z');
-      await authenticateBearer('Bearer x.y.z');
+      await authenticateBearer('Bearer x.y.z', ISSUER);
+      await authenticateBearer('Bearer x.y.z', ISSUER);
       expect(lookup).toHaveBeenCalledTimes(1);
       jest.setSystemTime(1_001_001);
       expect((await refusal('Bearer x.y.z')).message).toMatch(/not active/);

@@ -42,7 +42,12 @@ function expectSecurityHeaders(response: APIGatewayProxyResult) {
   expect(csp).toContain("frame-ancestors 'none'");
   expect(csp).toContain("base-uri 'none'");
   expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
-  expect(headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY' });
+  expect(headers).toMatchObject({
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+    'strict-transport-security': 'max-age=63072000; includeSubDomains',
+  });
   expect(headers['content-type']).toMatch(/; charset=utf-8$/);
 }
 

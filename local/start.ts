@@ -54,6 +54,13 @@ const progress = (message: string) =>
 let announced = false;
 
 /** serverless-offline: the HTTP endpoints on PORT and the Lambda invoke endpoint on OFFLINE_LAMBDA_PORT. */
+/** The environment without the variables that make osls log whole request events (tokens and secrets with them). */
+function withoutServerlessDebugLogs(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const quiet = { ...env };
+  for (const name of Object.keys(quiet)) if (/^SLS_(LOG_LEVEL|LOG_DEBUG|DEBUG)$/.test(name)) delete quiet[name];
+  return quiet;
+}
+
 function serverlessOffline(ports: Ports): Frontend {
   const name = 'serverless-offline';
   return {
@@ -73,7 +80,9 @@ function serverlessOffline(ports: Ports): Frontend {
           ...['--corsAllowOrigin', 'http://no-web-page.invalid'],
         ],
         cwd: projectRoot,
-        env,
+        // At debug level osls prints every request event and body (Connector-Token, ?token=, Basic credentials,
+        // client_secret): the stack never lets a developer's SLS_LOG_* turn that on.
+        env: withoutServerlessDebugLogs(env),
         onOutput: (chunk) => {
           if (announced) process.stderr.write(chunk);
         },

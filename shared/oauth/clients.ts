@@ -1,7 +1,7 @@
 // OAuth 2.0 clients: a SystemAuth in DynamoDB plus its secret, kept only in Secrets Manager.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createSecret, deleteSecret, readSecret, secretName } from '../aws/secrets';
-import { BadUserInputError, InternalError } from '../errors';
+import { BadUserInputError, InternalError, QuotaExceededError } from '../errors';
 import { logger } from '../logger';
 import { ADMIN_SCOPES, SCOPE_TOKEN } from '../scopes';
 import type { SystemAuthRepository } from '../system-auths/repository';
@@ -65,6 +65,8 @@ export class OAuthClients {
    * Creates an ACTIVE OAuth client. The secret is written first and the SystemAuth second, so a
    * crash in between leaves at worst a secret no client id can reach; a failed call of either
    * (including one whose response was lost after it took effect) deletes what may have been written.
+   * QuotaExceededError when the tenant has MAX_OAUTH_CLIENTS_PER_TENANT live clients: the SystemAuth's
+   * write is refused as a whole, so only the secret is deleted again.
    */
   async create(input: NewOAuthClient): Promise<CreatedOAuthClient> {
     validate(input);
@@ -93,13 +95,20 @@ export class OAuthClients {
     try {
       await this.systemAuths.create(systemAuth);
     } catch (cause) {
+      if (cause instanceof QuotaExceededError) {
+        logger.warn('OAuth client refused by the tenant quota; deleting its secret', { tenant: input.tenant, secretName: name });
+        await this.deleteOrphanedSecret(name);
+        throw cause;
+      }
       logger.error('storing the SystemAuth of a new OAuth client failed; deleting it and its secret', {
         systemAuthId: clientId,
         error: errorSummary(cause),
       });
-      // The write may have succeeded with its response lost: remove the SystemAuth first, and the secret
-      // only once that worked, so a failure here never leaves a SystemAuth without its secret.
+      // The write may have succeeded with its response lost: remove the SystemAuth first (revoked first,
+      // which gives its quota slot back if it took one), and the secret only once that worked, so a
+      // failure here never leaves a SystemAuth without its secret.
       try {
+        await this.systemAuths.revokeOAuthClient(input.tenant, clientId);
         await this.systemAuths.delete(clientId);
       } catch (compensationError) {
         logger.error('could not delete the SystemAuth of an OAuth client that was not created: revoke it by hand', {
@@ -124,10 +133,11 @@ export class OAuthClients {
    * Revokes an OAuth client: REVOKED first, so it is refused from this moment on (the token endpoint and
    * bearer authentication accept only ACTIVE SystemAuths); then the secret; the SystemAuth item last, so a
    * failure part-way leaves a REVOKED SystemAuth that listing shows and a retry finishes, never a secret
-   * nobody can find. The pairing adapter's revoke and revokeById both run this.
+   * nobody can find. The pairing adapter's revoke and revokeById both run this. Becoming REVOKED gives
+   * the client's slot of the tenant's quota back, once, however often this is retried.
    */
   async revoke(systemAuth: Pick<SystemAuth, 'id' | 'tenant'>): Promise<void> {
-    await this.systemAuths.updateStatus(systemAuth.tenant, systemAuth.id, 'REVOKED');
+    await this.systemAuths.revokeOAuthClient(systemAuth.tenant, systemAuth.id);
     await this.secrets.delete(clientSecretName(systemAuth.id));
     await this.systemAuths.delete(systemAuth.id, { tenant: systemAuth.tenant, type: 'OAUTH2_CLIENT_CREDENTIALS' });
   }

@@ -5,7 +5,7 @@ import type { SystemAuthRepository } from '../../../shared/system-auths/reposito
 
 /** Stores that record every call: these rules must decide before any of them is made. */
 const secrets = { create: jest.fn(), delete: jest.fn(), read: jest.fn() } satisfies ClientSecretStore;
-const systemAuths = { create: jest.fn(), delete: jest.fn(), get: jest.fn(), updateStatus: jest.fn() };
+const systemAuths = { create: jest.fn(), delete: jest.fn(), get: jest.fn(), revokeOAuthClient: jest.fn() };
 const clients = new OAuthClients(systemAuths as unknown as SystemAuthRepository, secrets);
 
 beforeEach(() => jest.clearAllMocks());

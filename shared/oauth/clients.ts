@@ -1,5 +1,5 @@
 // OAuth 2.0 clients: a SystemAuth in DynamoDB plus its secret, kept only in Secrets Manager.
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createSecret, deleteSecret, readSecret, secretName } from '../aws/secrets';
 import { BadUserInputError, InternalError, QuotaExceededError } from '../errors';
 import { logger } from '../logger';
@@ -7,6 +7,8 @@ import { ADMIN_SCOPES, SCOPE_TOKEN } from '../scopes';
 import type { SystemAuthRepository } from '../system-auths/repository';
 import type { SystemAuth, SystemAuthKind } from '../system-auths/types';
 import { invalidClient } from './errors';
+import { FailedAuthentications } from './failed-authentications';
+import { SecretVerifiers } from './secret-verifiers';
 
 /** 32 bytes: 256 bits from the CSPRNG. */
 const CLIENT_SECRET_BYTES = 32;
@@ -54,12 +56,25 @@ function validate(input: NewOAuthClient): void {
   if (bad !== undefined) throw new BadUserInputError(`scope "${bad}" is not a valid OAuth scope token`);
 }
 
+/** What client authentication keeps in memory (one per process, as the handlers build OAuthClients); tests hand in their own clocks. */
+export interface ClientAuthenticationState {
+  verifiers?: SecretVerifiers;
+  failures?: FailedAuthentications;
+}
+
 /** OAuth clients of administrators and applications: their SystemAuths and their secrets. */
 export class OAuthClients {
+  private readonly verifiers: SecretVerifiers;
+  private readonly failures: FailedAuthentications;
+
   constructor(
     private readonly systemAuths: SystemAuthRepository,
     private readonly secrets: ClientSecretStore = secretsManagerStore,
-  ) {}
+    state: ClientAuthenticationState = {},
+  ) {
+    this.verifiers = state.verifiers ?? new SecretVerifiers();
+    this.failures = state.failures ?? new FailedAuthentications();
+  }
 
   /**
    * Creates an ACTIVE OAuth client. The secret is written first and the SystemAuth second, so a
@@ -137,6 +152,7 @@ export class OAuthClients {
    * the client's slot of the tenant's quota back, once, however often this is retried.
    */
   async revoke(systemAuth: Pick<SystemAuth, 'id' | 'tenant'>): Promise<void> {
+    this.verifiers.forget(systemAuth.id);
     await this.systemAuths.revokeOAuthClient(systemAuth.tenant, systemAuth.id);
     await this.secrets.delete(clientSecretName(systemAuth.id));
     await this.systemAuths.delete(systemAuth.id, { tenant: systemAuth.tenant, type: 'OAUTH2_CLIENT_CREDENTIALS' });
@@ -158,16 +174,24 @@ export class OAuthClients {
 
   /**
    * The ACTIVE OAuth client with these credentials. Every failure (unknown id, wrong secret, revoked,
-   * not an OAuth client) is the same invalid_client OAuthError.
+   * not an OAuth client) is the same invalid_client OAuthError; repeated failures for one client id are
+   * answered later and later (FailedAuthentications).
    */
   async authenticate(clientId: string, clientSecret: string): Promise<SystemAuth> {
     if (!UUID.test(clientId)) throw invalidClient();
+    const auth = await this.authenticated(clientId, clientSecret);
+    if (auth) return auth;
+    await this.failures.record(clientId);
+    throw invalidClient();
+  }
+
+  private async authenticated(clientId: string, clientSecret: string): Promise<SystemAuth | undefined> {
+    // Read on every attempt: a client revoked anywhere is refused at once, whatever verifier this process holds.
     const auth = await this.systemAuths.get(clientId);
-    if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS' || auth.status !== 'ACTIVE') throw invalidClient();
-    // Read every time: a revoked or replaced secret must stop working at once.
-    const stored = await this.secrets.read(clientSecretName(clientId), 0);
-    if (stored === undefined || !secretsMatch(clientSecret, stored)) throw invalidClient();
-    return auth;
+    if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS' || auth.status !== 'ACTIVE') return undefined;
+    // The secret itself is read once per client and SECRET_VERIFIER_TTL_MS, not per attempt: guessing costs no Secrets Manager calls.
+    const matches = await this.verifiers.matches(clientId, clientSecret, () => this.secrets.read(clientSecretName(clientId), 0));
+    return matches ? auth : undefined;
   }
 
   /** Compensation of a failed creation: deletes the secret, or logs its name for an operator (never its value). */
@@ -181,13 +205,6 @@ export class OAuthClients {
       });
     }
   }
-}
-
-const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
-
-/** True when the presented secret equals the stored one; compares fixed-length digests so neither content nor length leaks through timing. */
-export function secretsMatch(presented: string, stored: string): boolean {
-  return timingSafeEqual(digest(presented), digest(stored));
 }
 
 /** What may be logged about an AWS failure: its name, never request parameters. */

@@ -41,6 +41,10 @@ export interface Config {
   csrSubject: CsrSubjectDefaults;
   /** How long secrets read from Secrets Manager may be served from memory. */
   secretCacheSeconds: number;
+  /** Applications one tenant may have registered at once (shared/quotas.ts). */
+  maxApplicationsPerTenant: number;
+  /** Live (not revoked) OAuth clients one tenant may have, administrators' included (shared/quotas.ts). */
+  maxOAuthClientsPerTenant: number;
   aws: AwsCallLimits;
 }
 
@@ -56,6 +60,12 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number):
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`configuration: ${name} must be a positive number, got "${raw}"`);
+  return value;
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = positiveNumber(env, name, fallback);
+  if (!Number.isSafeInteger(value)) throw new Error(`configuration: ${name} must be a whole number, got "${env[name]}"`);
   return value;
 }
 
@@ -106,6 +116,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       country: text(env, 'CSR_SUBJECT_C', 'DE'),
     },
     secretCacheSeconds: positiveNumber(env, 'SECRET_CACHE_SECONDS', 60),
+    maxApplicationsPerTenant: positiveInteger(env, 'MAX_APPLICATIONS_PER_TENANT', 1000),
+    maxOAuthClientsPerTenant: positiveInteger(env, 'MAX_OAUTH_CLIENTS_PER_TENANT', 200),
     aws: awsCallLimits(stage),
   };
 }

@@ -62,6 +62,19 @@ export class ConflictError extends InputError {
   override readonly httpStatus = 409;
 }
 
+/**
+ * A per-tenant limit (shared/quotas.ts) refused a creation. CONFLICT, not FORBIDDEN: the caller may do
+ * this, the tenant's current state refuses it, and the same request succeeds once the caller frees a slot
+ * (HTTP 409, "conflicts with the current state of the resource"). FORBIDDEN answers missing scopes and
+ * roles here, and a client must not read a full tenant as a permission problem. No input field is at
+ * fault, so it carries no violations and is not a ConflictError (which names fields).
+ */
+export class QuotaExceededError extends ServiceError {
+  override readonly name: string = 'QuotaExceededError';
+  readonly code = 'CONFLICT';
+  override readonly httpStatus = 409;
+}
+
 /** An internal failure with a message safe to show; the cause is only logged. */
 export class InternalError extends ServiceError {
   override readonly name: string = 'InternalError';

@@ -1,15 +1,22 @@
-// DynamoDB storage of applications: the application item plus a `name#<name>` lock item per tenant (docs/design.md).
+// DynamoDB storage of applications: the application item, a `name#<name>` lock item per name and a quota counter per tenant (docs/design.md).
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients';
 import { transactWrite, TransactionCancelledError } from '../aws/transactions';
 import { config } from '../config';
 import { ConflictError, NotFoundError } from '../errors';
 import { isServiceId, quotedId } from '../ids';
+import { APPLICATIONS_QUOTA, quotaExceeded, quotaSlotFreed, quotaSlotTaken, type QuotaCounter } from '../quotas';
 import type { ApplicationCursor } from './cursor';
 import type { Application, ApplicationStatus, ApplicationUpdateInput } from './types';
 
 const BY_CREATED = 'byCreated';
 const NAME_LOCK_PREFIX = 'name#';
+/**
+ * Id of the tenant's counter item `{tenant, id, count}`: the number of its applications, kept in the
+ * transactions that create and delete them. Not a UUID, so it names no application, and without a
+ * `createdKey` it stays out of the byCreated index (listing and count).
+ */
+export const APPLICATIONS_COUNTER_ID = 'quota#applications';
 /** Application ids are UUIDs; anything else (a lock item's `name#...` id included) names no application. */
 export const isApplicationId = isServiceId;
 
@@ -35,7 +42,14 @@ const errorName = (error: unknown) => (error as { name?: string } | undefined)?.
 export class ApplicationRepository {
   constructor(private readonly table = config().applicationsTable) {}
 
-  /** Stores a new application; ConflictError when its name is taken in the tenant. */
+  private counterOf(tenant: string): QuotaCounter {
+    return { table: this.table, key: { tenant, id: APPLICATIONS_COUNTER_ID } };
+  }
+
+  /**
+   * Stores a new application; ConflictError when its name is taken in the tenant, QuotaExceededError when
+   * the tenant has MAX_APPLICATIONS_PER_TENANT applications (the counter is part of the same transaction).
+   */
   async create(app: Application): Promise<void> {
     const item: ApplicationItem = { ...app, createdKey: createdKeyOf(app) };
     try {
@@ -48,13 +62,18 @@ export class ApplicationRepository {
             ConditionExpression: 'attribute_not_exists(id)',
           },
         },
+        quota: quotaSlotTaken(APPLICATIONS_QUOTA, this.counterOf(app.tenant)),
       });
     } catch (error) {
       if (!(error instanceof TransactionCancelledError)) throw error;
       const nameConflict = (message: string) => new ConflictError(message, { violations: [{ field: 'name', message }] });
+      // A taken name is reported before a full tenant: the name has to change whatever the count.
       if (error.conditionFailed('nameLock')) throw nameConflict(`an application named ${app.name} already exists`);
+      if (error.conditionFailed('quota')) throw quotaExceeded(APPLICATIONS_QUOTA, app.tenant);
       // Still conflicting after the retries: another registration of this name is being written right now.
       if (error.conflicted('nameLock')) throw nameConflict(`another request is registering an application named ${app.name}; try again`);
+      // Every registration of the tenant updates its counter: many at once can still collide after the retries.
+      if (error.conflicted('quota')) throw new ConflictError(`other requests are registering applications in tenant ${app.tenant} right now; try again`);
       throw error;
     }
   }
@@ -118,7 +137,7 @@ export class ApplicationRepository {
     }
   }
 
-  /** Deletes the application and its name lock together; NotFoundError when it is already gone. */
+  /** Deletes the application and its name lock and frees its slot of the tenant's quota, together; NotFoundError when it is already gone. */
   async delete(app: Application): Promise<void> {
     try {
       await transactWrite({
@@ -133,6 +152,8 @@ export class ApplicationRepository {
             ExpressionAttributeValues: { ':appId': app.id },
           },
         },
+        // Once: the conditions above fail for a second delete of the same application.
+        quota: quotaSlotFreed(this.counterOf(app.tenant)),
       });
     } catch (error) {
       // Either item gone means another request unregistered it first.
@@ -143,7 +164,7 @@ export class ApplicationRepository {
     }
   }
 
-  /** A query of the tenant's applications in the creation-order index (lock items are not in it). */
+  /** A query of the tenant's applications in the creation-order index (lock and counter items are not in it). */
   private byCreated(tenant: string) {
     return {
       TableName: this.table,
@@ -169,7 +190,7 @@ export class ApplicationRepository {
     return { items: items.slice(0, first), hasNextPage: items.length > first };
   }
 
-  /** How many applications the tenant has (lock items are not in the index). */
+  /** How many applications the tenant has (lock and counter items are not in the index). */
   async count(tenant: string): Promise<number> {
     let total = 0;
     let start: Record<string, unknown> | undefined;

@@ -1,12 +1,14 @@
 // OAuth 2.0 clients: a SystemAuth in DynamoDB plus its secret, kept only in Secrets Manager.
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createSecret, deleteSecret, readSecret, secretName } from '../aws/secrets';
-import { BadUserInputError, InternalError } from '../errors';
+import { BadUserInputError, InternalError, QuotaExceededError } from '../errors';
 import { logger } from '../logger';
 import { ADMIN_SCOPES, SCOPE_TOKEN } from '../scopes';
 import type { SystemAuthRepository } from '../system-auths/repository';
 import type { SystemAuth, SystemAuthKind } from '../system-auths/types';
 import { invalidClient } from './errors';
+import { FailedAuthentications } from './failed-authentications';
+import { SecretVerifiers } from './secret-verifiers';
 
 /** 32 bytes: 256 bits from the CSPRNG. */
 const CLIENT_SECRET_BYTES = 32;
@@ -54,17 +56,32 @@ function validate(input: NewOAuthClient): void {
   if (bad !== undefined) throw new BadUserInputError(`scope "${bad}" is not a valid OAuth scope token`);
 }
 
+/** What client authentication keeps in memory (one per process, as the handlers build OAuthClients); tests hand in their own clocks. */
+export interface ClientAuthenticationState {
+  verifiers?: SecretVerifiers;
+  failures?: FailedAuthentications;
+}
+
 /** OAuth clients of administrators and applications: their SystemAuths and their secrets. */
 export class OAuthClients {
+  private readonly verifiers: SecretVerifiers;
+  private readonly failures: FailedAuthentications;
+
   constructor(
     private readonly systemAuths: SystemAuthRepository,
     private readonly secrets: ClientSecretStore = secretsManagerStore,
-  ) {}
+    state: ClientAuthenticationState = {},
+  ) {
+    this.verifiers = state.verifiers ?? new SecretVerifiers();
+    this.failures = state.failures ?? new FailedAuthentications();
+  }
 
   /**
    * Creates an ACTIVE OAuth client. The secret is written first and the SystemAuth second, so a
    * crash in between leaves at worst a secret no client id can reach; a failed call of either
    * (including one whose response was lost after it took effect) deletes what may have been written.
+   * QuotaExceededError when the tenant has MAX_OAUTH_CLIENTS_PER_TENANT live clients: the SystemAuth's
+   * write is refused as a whole, so only the secret is deleted again.
    */
   async create(input: NewOAuthClient): Promise<CreatedOAuthClient> {
     validate(input);
@@ -93,13 +110,20 @@ export class OAuthClients {
     try {
       await this.systemAuths.create(systemAuth);
     } catch (cause) {
+      if (cause instanceof QuotaExceededError) {
+        logger.warn('OAuth client refused by the tenant quota; deleting its secret', { tenant: input.tenant, secretName: name });
+        await this.deleteOrphanedSecret(name);
+        throw cause;
+      }
       logger.error('storing the SystemAuth of a new OAuth client failed; deleting it and its secret', {
         systemAuthId: clientId,
         error: errorSummary(cause),
       });
-      // The write may have succeeded with its response lost: remove the SystemAuth first, and the secret
-      // only once that worked, so a failure here never leaves a SystemAuth without its secret.
+      // The write may have succeeded with its response lost: remove the SystemAuth first (revoked first,
+      // which gives its quota slot back if it took one), and the secret only once that worked, so a
+      // failure here never leaves a SystemAuth without its secret.
       try {
+        await this.systemAuths.revokeOAuthClient(input.tenant, clientId);
         await this.systemAuths.delete(clientId);
       } catch (compensationError) {
         logger.error('could not delete the SystemAuth of an OAuth client that was not created: revoke it by hand', {
@@ -124,10 +148,12 @@ export class OAuthClients {
    * Revokes an OAuth client: REVOKED first, so it is refused from this moment on (the token endpoint and
    * bearer authentication accept only ACTIVE SystemAuths); then the secret; the SystemAuth item last, so a
    * failure part-way leaves a REVOKED SystemAuth that listing shows and a retry finishes, never a secret
-   * nobody can find. The pairing adapter's revoke and revokeById both run this.
+   * nobody can find. The pairing adapter's revoke and revokeById both run this. Becoming REVOKED gives
+   * the client's slot of the tenant's quota back, once, however often this is retried.
    */
   async revoke(systemAuth: Pick<SystemAuth, 'id' | 'tenant'>): Promise<void> {
-    await this.systemAuths.updateStatus(systemAuth.tenant, systemAuth.id, 'REVOKED');
+    this.verifiers.forget(systemAuth.id);
+    await this.systemAuths.revokeOAuthClient(systemAuth.tenant, systemAuth.id);
     await this.secrets.delete(clientSecretName(systemAuth.id));
     await this.systemAuths.delete(systemAuth.id, { tenant: systemAuth.tenant, type: 'OAUTH2_CLIENT_CREDENTIALS' });
   }
@@ -148,16 +174,24 @@ export class OAuthClients {
 
   /**
    * The ACTIVE OAuth client with these credentials. Every failure (unknown id, wrong secret, revoked,
-   * not an OAuth client) is the same invalid_client OAuthError.
+   * not an OAuth client) is the same invalid_client OAuthError; repeated failures for one client id are
+   * answered later and later (FailedAuthentications).
    */
   async authenticate(clientId: string, clientSecret: string): Promise<SystemAuth> {
     if (!UUID.test(clientId)) throw invalidClient();
+    const auth = await this.authenticated(clientId, clientSecret);
+    if (auth) return auth;
+    await this.failures.record(clientId);
+    throw invalidClient();
+  }
+
+  private async authenticated(clientId: string, clientSecret: string): Promise<SystemAuth | undefined> {
+    // Read on every attempt: a client revoked anywhere is refused at once, whatever verifier this process holds.
     const auth = await this.systemAuths.get(clientId);
-    if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS' || auth.status !== 'ACTIVE') throw invalidClient();
-    // Read every time: a revoked or replaced secret must stop working at once.
-    const stored = await this.secrets.read(clientSecretName(clientId), 0);
-    if (stored === undefined || !secretsMatch(clientSecret, stored)) throw invalidClient();
-    return auth;
+    if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS' || auth.status !== 'ACTIVE') return undefined;
+    // The secret itself is read once per client and SECRET_VERIFIER_TTL_MS, not per attempt: guessing costs no Secrets Manager calls.
+    const matches = await this.verifiers.matches(clientId, clientSecret, () => this.secrets.read(clientSecretName(clientId), 0));
+    return matches ? auth : undefined;
   }
 
   /** Compensation of a failed creation: deletes the secret, or logs its name for an operator (never its value). */
@@ -171,13 +205,6 @@ export class OAuthClients {
       });
     }
   }
-}
-
-const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
-
-/** True when the presented secret equals the stored one; compares fixed-length digests so neither content nor length leaks through timing. */
-export function secretsMatch(presented: string, stored: string): boolean {
-  return timingSafeEqual(digest(presented), digest(stored));
 }
 
 /** What may be logged about an AWS failure: its name, never request parameters. */

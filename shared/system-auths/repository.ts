@@ -1,9 +1,10 @@
-// DynamoDB storage of SystemAuths (the auth item, sk "AUTH", of the SystemAuths table): the only writer of auth items.
+// DynamoDB storage of SystemAuths (the auth item, sk "AUTH", of the SystemAuths table) and of each tenant's count of live OAuth clients: the only writer of both.
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients';
-import type { TransactItem } from '../aws/transactions';
+import { transactWrite, TransactionCancelledError, type TransactItem } from '../aws/transactions';
 import { config } from '../config';
+import { OAUTH_CLIENTS_QUOTA, quotaExceeded, quotaSlotFreed, quotaSlotTaken, type QuotaCounter } from '../quotas';
 import { isPast } from '../time';
 import type { SystemAuth, SystemAuthStatus, SystemAuthType } from './types';
 
@@ -23,6 +24,15 @@ export const LATEST_TOKEN_EXPIRY_ATTRIBUTE = 'latestTokenExpiresAt';
 export const TOKEN_HASHES_ATTRIBUTE = 'tokenHashes';
 
 type Item = Record<string, NativeAttributeValue>;
+
+/**
+ * Key of a tenant's counter of live OAuth clients, `{id: "quota#<tenant>", sk: "OAUTH_CLIENTS", count}`.
+ * SystemAuth ids are UUIDs and tenants have no "#", so the id is no SystemAuth's; its sort key is not
+ * "AUTH", so no read of a SystemAuth by id finds it; it has no `appKey`, so the byApplication index never holds it.
+ */
+export const oauthClientsCounterKey = (tenant: string): { id: string; sk: string } => ({ id: `quota#${tenant}`, sk: 'OAUTH_CLIENTS' });
+
+const OAUTH_CLIENT: SystemAuthType = 'OAUTH2_CLIENT_CREDENTIALS';
 
 /** Partition key of the `byApplication` index: all auths of one application in one Query. */
 export const applicationKey = (tenant: string, appId: string): string => `${tenant}#${appId}`;
@@ -79,9 +89,57 @@ export function fromSystemAuthItem(item: Item, now: Date = new Date()): SystemAu
 export class SystemAuthRepository {
   constructor(private readonly table = config().systemAuthsTable) {}
 
-  /** Stores a new SystemAuth; throws ConditionalCheckFailedException if the id is taken. */
+  private oauthClientsCounterOf(tenant: string): QuotaCounter {
+    return { table: this.table, key: oauthClientsCounterKey(tenant) };
+  }
+
+  /**
+   * Stores a new SystemAuth; fails (ConditionalCheckFailedException, or a TransactionCancelledError naming
+   * `systemAuth`) if the id is taken. An OAuth client that is not REVOKED takes a slot of its tenant's
+   * quota in the same transaction: QuotaExceededError, with nothing written, when the tenant has
+   * MAX_OAUTH_CLIENTS_PER_TENANT live clients. It gives the slot back only through revokeOAuthClient.
+   */
   async create(auth: SystemAuth): Promise<void> {
-    await dynamo().send(new PutCommand({ TableName: this.table, Item: toSystemAuthItem(auth), ConditionExpression: 'attribute_not_exists(id)' }));
+    const put = { TableName: this.table, Item: toSystemAuthItem(auth), ConditionExpression: 'attribute_not_exists(id)' };
+    if (auth.type !== OAUTH_CLIENT || auth.status === 'REVOKED') {
+      await dynamo().send(new PutCommand(put));
+      return;
+    }
+    try {
+      await transactWrite({ systemAuth: { Put: put }, quota: quotaSlotTaken(OAUTH_CLIENTS_QUOTA, this.oauthClientsCounterOf(auth.tenant)) });
+    } catch (error) {
+      if (error instanceof TransactionCancelledError && error.conditionFailed('quota') && !error.conditionFailed('systemAuth')) {
+        throw quotaExceeded(OAUTH_CLIENTS_QUOTA, auth.tenant);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Sets the tenant's OAuth client REVOKED and gives its slot of the quota back, in one transaction whose
+   * condition (not REVOKED yet) makes the slot come back exactly once, however often or concurrently this
+   * runs. False when there was nothing to change: no such client of the tenant, or already REVOKED.
+   */
+  async revokeOAuthClient(tenant: string, id: string): Promise<boolean> {
+    try {
+      await transactWrite({
+        systemAuth: {
+          Update: {
+            TableName: this.table,
+            Key: { id, sk: AUTH_SORT_KEY },
+            UpdateExpression: 'SET #status = :revoked',
+            ConditionExpression: 'attribute_exists(id) AND tenant = :tenant AND #type = :type AND #status <> :revoked',
+            ExpressionAttributeNames: { '#status': 'status', '#type': 'type' },
+            ExpressionAttributeValues: { ':revoked': 'REVOKED' satisfies SystemAuthStatus, ':tenant': tenant, ':type': OAUTH_CLIENT },
+          },
+        },
+        quota: quotaSlotFreed(this.oauthClientsCounterOf(tenant)),
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCancelledError && error.conditionFailed('systemAuth')) return false;
+      throw error;
+    }
   }
 
   /**
@@ -145,7 +203,10 @@ export class SystemAuthRepository {
     }
   }
 
-  /** Sets the status of the tenant's SystemAuth; undefined when the tenant has no such SystemAuth. */
+  /**
+   * Sets the status of the tenant's SystemAuth; undefined when the tenant has no such SystemAuth.
+   * It does not touch the quota of OAuth clients: revoking one goes through revokeOAuthClient.
+   */
   async updateStatus(tenant: string, id: string, status: SystemAuthStatus): Promise<SystemAuth | undefined> {
     try {
       const out = await dynamo().send(
@@ -169,6 +230,7 @@ export class SystemAuthRepository {
   /**
    * Deletes the SystemAuth item and returns what was deleted; undefined when there was none, or when
    * it belongs to another tenant or is of another type than the ones given. Certificate items are not touched.
+   * A live OAuth client deleted here would keep its quota slot: revokeOAuthClient comes first (OAuthClients does that).
    */
   async delete(id: string, only: { tenant?: string; type?: SystemAuthType } = {}): Promise<SystemAuth | undefined> {
     const conditions: string[] = [];

@@ -6,6 +6,7 @@ import {
   ForbiddenError,
   InternalError,
   NotFoundError,
+  QuotaExceededError,
   ServiceError,
   toClientError,
   UnauthenticatedError,
@@ -19,6 +20,7 @@ describe('service errors', () => {
     [new NotFoundError('x'), 'NotFoundError', 'NOT_FOUND', 404],
     [new BadUserInputError('x'), 'BadUserInputError', 'BAD_USER_INPUT', 400],
     [new ConflictError('x'), 'ConflictError', 'CONFLICT', 409],
+    [new QuotaExceededError('x'), 'QuotaExceededError', 'CONFLICT', 409],
     [new InternalError(), 'InternalError', 'INTERNAL', 500],
     [new CredentialsSpentError(), 'CredentialsSpentError', 'UNAUTHENTICATED', 401],
     [new RevocationIncompleteError(['a'], []), 'RevocationIncompleteError', 'INTERNAL', 500],
@@ -32,5 +34,10 @@ describe('service errors', () => {
   it('shows clients the message of a service error and nothing of any other error', () => {
     expect(toClientError(new NotFoundError('application "x" not found'))).toEqual({ code: 'NOT_FOUND', message: 'application "x" not found' });
     expect(toClientError(new Error('ResourceNotFoundException: arn:aws:...'))).toEqual({ code: 'INTERNAL', message: 'Internal error' });
+  });
+
+  it('shows a reached quota as CONFLICT with its message and no field violations (no input field is at fault)', () => {
+    const message = 'tenant acme has reached its limit of 1000 applications (MAX_APPLICATIONS_PER_TENANT); unregister one first';
+    expect(toClientError(new QuotaExceededError(message))).toEqual({ code: 'CONFLICT', message });
   });
 });

@@ -1,7 +1,7 @@
 // OAuth clients against DynamoDB Local + moto: where the secret lives, compensation when a write fails, revocation and its retry, the comparison path.
 import crypto, { randomUUID } from 'node:crypto';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { handler } from '../../../functions/oauth/handler';
 import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
@@ -19,14 +19,17 @@ import { oauthClients, systemAuths } from '../../support/stores';
 
 afterEach(() => jest.restoreAllMocks());
 
-/** Fails the next SystemAuth Put and reports the client id it carried. */
+/** Fails the next SystemAuth Put (in its transaction with the tenant's quota counter) and reports the client id it carried. */
 function failNextSystemAuthPut(): { clientId: () => string } {
   let clientId = '';
   const client = dynamo();
   const send = client.send.bind(client);
   jest.spyOn(client, 'send').mockImplementation(((command: unknown) => {
-    if (command instanceof PutCommand && command.input.TableName === config().systemAuthsTable) {
-      clientId = command.input.Item!.id;
+    const put = command instanceof TransactWriteCommand
+      ? command.input.TransactItems?.find((item) => item.Put?.TableName === config().systemAuthsTable)?.Put
+      : undefined;
+    if (put && clientId === '') {
+      clientId = put.Item!.id;
       return Promise.reject(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' }));
     }
     return send(command as never);

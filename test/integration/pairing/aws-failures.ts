@@ -52,3 +52,13 @@ export function injectFailure(client: MiddlewareClient, failure: InjectedFailure
   stack.add(middleware, { step: 'initialize', name });
   return { seen, remove: () => void stack.remove(name) };
 }
+
+/**
+ * The item a DynamoDB write puts into the table: the PutItem's own, or that of the Put inside a
+ * TransactWriteItems (an OAuth client's SystemAuth is written together with its tenant's quota counter).
+ */
+export function itemPutInto(table: string, input: Record<string, unknown>): Record<string, unknown> | undefined {
+  if (input.TableName === table && input.Item) return input.Item as Record<string, unknown>;
+  const items = (input.TransactItems ?? []) as Array<{ Put?: { TableName?: string; Item?: Record<string, unknown> } }>;
+  return items.find((item) => item.Put?.TableName === table)?.Put?.Item;
+}

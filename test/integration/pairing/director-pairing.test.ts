@@ -7,7 +7,7 @@ import { config } from '../../../shared/config';
 import { logger } from '../../../shared/logger';
 import { clientSecretName } from '../../../shared/oauth/clients';
 import { freshTenant, scanAll } from '../../support/local-aws';
-import { awsError, injectFailure } from './aws-failures';
+import { awsError, injectFailure, itemPutInto } from './aws-failures';
 import { accessTokenOf, administrator, BEARER_CACHE_BOUND_MS, director, errorCode, grant, sleep } from './director-calls';
 import { systemAuths } from '../../support/stores';
 
@@ -143,7 +143,8 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
       const { admin, tenant, appId } = await adminWithApplication();
       const failure = injectFailure(
         dynamo(),
-        { command: 'PutItemCommand', moment: 'before-sending', when: (input) => input.TableName === config().systemAuthsTable },
+        // The SystemAuth of an OAuth client is written in one transaction with its tenant's quota counter.
+        { command: 'TransactWriteItemsCommand', moment: 'before-sending', when: (input) => itemPutInto(config().systemAuthsTable, input) !== undefined },
         awsError('ConditionalCheckFailedException'),
       );
       let answer;
@@ -154,7 +155,7 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
       }
       expect(errorCode(answer)).toBe('INTERNAL');
       expect(answer.raw).not.toMatch(/arn:aws|ConditionalCheck|Rate exceeded/);
-      const clientId = (failure.seen[0].Item as { id: string }).id;
+      const clientId = String(itemPutInto(config().systemAuthsTable, failure.seen[0])?.id);
       expect(await readSecret(clientSecretName(clientId), 0)).toBeUndefined();
       expect(await systemAuths.listOfApplication(tenant, appId)).toEqual([]);
     });

@@ -11,7 +11,7 @@ import { OAuthError } from '../../../shared/oauth/errors';
 import type { PairingApplication } from '../../../shared/pairing/adapter';
 import { RevocationIncompleteError } from '../../../shared/pairing/service';
 import { freshTenant, scanAll } from '../../support/local-aws';
-import { awsError, injectFailure } from './aws-failures';
+import { awsError, injectFailure, itemPutInto } from './aws-failures';
 import { rejection } from '../../support/promises';
 import { oauthClients, pairing, pairingAdapters, systemAuths } from '../../support/stores';
 
@@ -185,16 +185,17 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
       ['Secrets Manager throttles CreateSecret', 'CreateSecretCommand', 'before-sending', 'ThrottlingException'],
       ['Secrets Manager is down for CreateSecret', 'CreateSecretCommand', 'before-sending', 'ServiceUnavailable'],
       ['the CreateSecret response is lost after the secret was created', 'CreateSecretCommand', 'after-taking-effect', 'InternalServiceError'],
-      ['the SystemAuth conditional write is lost', 'PutItemCommand', 'before-sending', 'ConditionalCheckFailedException'],
-      ['DynamoDB throttles the SystemAuth write', 'PutItemCommand', 'before-sending', 'ProvisionedThroughputExceededException'],
-      ['the SystemAuth write response is lost after it was stored', 'PutItemCommand', 'after-taking-effect', 'InternalServerError'],
+      // The SystemAuth of an OAuth client is written in one transaction with its tenant's quota counter.
+      ['the SystemAuth conditional write is lost', 'TransactWriteItemsCommand', 'before-sending', 'ConditionalCheckFailedException'],
+      ['DynamoDB throttles the SystemAuth write', 'TransactWriteItemsCommand', 'before-sending', 'ProvisionedThroughputExceededException'],
+      ['the SystemAuth write response is lost after it was stored', 'TransactWriteItemsCommand', 'after-taking-effect', 'InternalServerError'],
     ] as const;
 
     it.each(cases)('%s: INTERNAL, no secret, no SystemAuth', async (_, command, moment, errorName) => {
       const application = newApplication();
       const failure = command === 'CreateSecretCommand'
         ? injectFailure(secretsManager(), { command, moment }, awsError(errorName))
-        : injectFailure(dynamo(), { command, moment, when: (input) => input.TableName === config().systemAuthsTable }, awsError(errorName));
+        : injectFailure(dynamo(), { command, moment, when: (input) => itemPutInto(config().systemAuthsTable, input) !== undefined }, awsError(errorName));
       let error: Error;
       try {
         error = await rejection(pairing.generate(application, 'OAUTH2_CLIENT_CREDENTIALS', {}, context));
@@ -205,7 +206,7 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
       expect(error).toBeInstanceOf(InternalError);
       expect(error.message).toBe('Could not create the OAuth client');
 
-      const clientId = command === 'CreateSecretCommand' ? clientIdOf(failure.seen[0]) : (failure.seen[0].Item as { id: string }).id;
+      const clientId = command === 'CreateSecretCommand' ? clientIdOf(failure.seen[0]) : String(itemPutInto(config().systemAuthsTable, failure.seen[0])?.id);
       expect(clientId).toMatch(/^[0-9a-f-]{36}$/);
       expect(await secretsOfClient(clientId)).toEqual([]);
       expect(await systemAuths.get(clientId)).toBeUndefined();

@@ -1,11 +1,13 @@
 // SystemAuth repository against DynamoDB Local: conditional create, tenant scoping, the byApplication index, updates and deletes.
 import { randomUUID } from 'node:crypto';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../../../shared/aws/clients';
+import { TransactionCancelledError } from '../../../shared/aws/transactions';
 import { config } from '../../../shared/config';
-import { applicationKey } from '../../../shared/system-auths/repository';
+import { applicationKey, oauthClientsCounterKey } from '../../../shared/system-auths/repository';
 import type { SystemAuth } from '../../../shared/system-auths/types';
 import { freshTenant } from '../../support/local-aws';
+import { rejection } from '../../support/promises';
 import { systemAuths } from '../../support/stores';
 
 function applicationAuth(tenant: string, appId: string, overrides: Partial<SystemAuth> = {}): SystemAuth {
@@ -22,6 +24,11 @@ function applicationAuth(tenant: string, appId: string, overrides: Partial<Syste
   };
 }
 
+async function liveOAuthClientsOf(tenant: string): Promise<number | undefined> {
+  const out = await dynamo().send(new GetCommand({ TableName: config().systemAuthsTable, Key: oauthClientsCounterKey(tenant), ConsistentRead: true }));
+  return out.Item?.count;
+}
+
 describe('SystemAuth repository', () => {
   it('stores a SystemAuth and reads it back unchanged', async () => {
     const auth = applicationAuth(freshTenant(), randomUUID());
@@ -30,9 +37,18 @@ describe('SystemAuth repository', () => {
   });
 
   it('refuses to overwrite an existing id', async () => {
-    const auth = applicationAuth(freshTenant(), randomUUID());
+    const auth = applicationAuth(freshTenant(), randomUUID(), { type: 'CLIENT_CERTIFICATE', status: 'PENDING' });
     await systemAuths.create(auth);
     await expect(systemAuths.create({ ...auth, tenant: freshTenant() })).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+    expect((await systemAuths.get(auth.id))?.tenant).toBe(auth.tenant);
+  });
+
+  it('refuses to overwrite an existing id with an OAuth client, whose write is a transaction with its quota counter', async () => {
+    const auth = applicationAuth(freshTenant(), randomUUID());
+    await systemAuths.create(auth);
+    const refused = await rejection(systemAuths.create({ ...auth, tenant: freshTenant() }));
+    expect(refused).toBeInstanceOf(TransactionCancelledError);
+    expect((refused as TransactionCancelledError).failedItems).toEqual(['systemAuth']);
     expect((await systemAuths.get(auth.id))?.tenant).toBe(auth.tenant);
   });
 
@@ -78,6 +94,34 @@ describe('SystemAuth repository', () => {
     expect((await systemAuths.get(auth.id))?.status).toBe('ACTIVE');
     await expect(systemAuths.updateStatus(auth.tenant, auth.id, 'REVOKED')).resolves.toEqual({ ...auth, status: 'REVOKED' });
     await expect(systemAuths.updateStatus(auth.tenant, randomUUID(), 'REVOKED')).resolves.toBeUndefined();
+  });
+
+  it('counts live OAuth clients per tenant: creating one takes a slot, certificate SystemAuths take none', async () => {
+    const tenant = freshTenant();
+    await systemAuths.create(applicationAuth(tenant, randomUUID()));
+    await systemAuths.create(applicationAuth(tenant, randomUUID(), { kind: 'ADMIN', appId: undefined }));
+    await systemAuths.create(applicationAuth(tenant, randomUUID(), { type: 'CLIENT_CERTIFICATE', status: 'PENDING' }));
+    expect(await liveOAuthClientsOf(tenant)).toBe(2);
+  });
+
+  it('revokeOAuthClient sets REVOKED and gives the slot back once; another tenant, a certificate SystemAuth or an unknown id change nothing', async () => {
+    const tenant = freshTenant();
+    const auth = applicationAuth(tenant, randomUUID());
+    const certificate = applicationAuth(tenant, randomUUID(), { type: 'CLIENT_CERTIFICATE', status: 'ACTIVE' });
+    await systemAuths.create(auth);
+    await systemAuths.create(certificate);
+    expect(await liveOAuthClientsOf(tenant)).toBe(1);
+
+    await expect(systemAuths.revokeOAuthClient(freshTenant(), auth.id)).resolves.toBe(false);
+    await expect(systemAuths.revokeOAuthClient(tenant, certificate.id)).resolves.toBe(false);
+    await expect(systemAuths.revokeOAuthClient(tenant, randomUUID())).resolves.toBe(false);
+    expect(await liveOAuthClientsOf(tenant)).toBe(1);
+    expect((await systemAuths.get(certificate.id))?.status).toBe('ACTIVE');
+
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => systemAuths.revokeOAuthClient(tenant, auth.id)));
+    expect(outcomes.filter(Boolean)).toHaveLength(1);
+    expect((await systemAuths.get(auth.id))?.status).toBe('REVOKED');
+    expect(await liveOAuthClientsOf(tenant)).toBe(0);
   });
 
   it('deletes only when tenant and type match, and returns what it deleted', async () => {

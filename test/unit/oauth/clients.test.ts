@@ -1,11 +1,17 @@
-// OAuth client rules that need no storage: input validation before anything is written, and the secret comparison.
+// OAuth client rules that need no storage: input validation before anything is written, and checking secrets without a Secrets Manager read per attempt.
+import crypto, { randomUUID } from 'node:crypto';
 import { BadUserInputError } from '../../../shared/errors';
-import { OAuthClients, secretsMatch, type ClientSecretStore } from '../../../shared/oauth/clients';
+import { OAuthClients, clientSecretName, type ClientSecretStore } from '../../../shared/oauth/clients';
+import { OAuthError } from '../../../shared/oauth/errors';
+import { FailedAuthentications, MAX_FAILURE_DELAY_MS, type FailureClock } from '../../../shared/oauth/failed-authentications';
+import { SECRET_VERIFIER_TTL_MS, SecretVerifiers } from '../../../shared/oauth/secret-verifiers';
 import type { SystemAuthRepository } from '../../../shared/system-auths/repository';
+import type { SystemAuth } from '../../../shared/system-auths/types';
+import { rejection } from '../../support/promises';
 
 /** Stores that record every call: these rules must decide before any of them is made. */
 const secrets = { create: jest.fn(), delete: jest.fn(), read: jest.fn() } satisfies ClientSecretStore;
-const systemAuths = { create: jest.fn(), delete: jest.fn(), get: jest.fn(), updateStatus: jest.fn() };
+const systemAuths = { create: jest.fn(), delete: jest.fn(), get: jest.fn(), revokeOAuthClient: jest.fn() };
 const clients = new OAuthClients(systemAuths as unknown as SystemAuthRepository, secrets);
 
 beforeEach(() => jest.clearAllMocks());
@@ -37,14 +43,156 @@ describe('OAuthClients.revokeById', () => {
   });
 });
 
-describe('secretsMatch', () => {
-  it('matches equal secrets only', () => {
-    expect(secretsMatch('abc', 'abc')).toBe(true);
-    expect(secretsMatch('abc', 'abd')).toBe(false);
+/** A clock the test moves by hand; `sleep` records the delay and returns at once (no real time passes). */
+function manualClock(): FailureClock & { slept: number[]; advance(ms: number): void } {
+  let now = 1_000_000;
+  const slept: number[] = [];
+  return {
+    slept,
+    now: () => now,
+    sleep: async (ms) => void slept.push(ms),
+    advance: (ms) => void (now += ms),
+  };
+}
+
+/** OAuthClients over stand-in stores holding one ACTIVE client, with a clock of the test's own. */
+function oneClient() {
+  const clock = manualClock();
+  const clientId = randomUUID();
+  const secret = crypto.randomBytes(32).toString('base64url');
+  const auth: SystemAuth = {
+    id: clientId, tenant: 'acme', kind: 'APPLICATION', type: 'OAUTH2_CLIENT_CREDENTIALS', appId: randomUUID(),
+    status: 'ACTIVE', scopes: ['application:read'], createdAt: new Date().toISOString(),
+  };
+  const store = { create: jest.fn(), delete: jest.fn(), read: jest.fn(async (name: string) => (name === clientSecretName(clientId) ? secret : undefined)) };
+  const auths = { create: jest.fn(), delete: jest.fn(), get: jest.fn(async (id: string) => (id === clientId ? auth : undefined)), revokeOAuthClient: jest.fn() };
+  const oauth = new OAuthClients(auths as unknown as SystemAuthRepository, store, {
+    verifiers: new SecretVerifiers(clock.now),
+    failures: new FailedAuthentications(clock),
+  });
+  return { oauth, clock, clientId, secret, auth, store, auths };
+}
+
+const invalidClientOf = async (attempt: Promise<unknown>) => {
+  const error = await rejection(attempt);
+  expect(error).toBeInstanceOf(OAuthError);
+  expect(error).toMatchObject({ error: 'invalid_client', description: 'Client authentication failed' });
+};
+
+describe('OAuthClients.authenticate: no Secrets Manager read per attempt', () => {
+  it('50 wrong secrets after a right one read the secret once, and the right one still works from memory', async () => {
+    const { oauth, clientId, secret, store, auths } = oneClient();
+    await expect(oauth.authenticate(clientId, secret)).resolves.toMatchObject({ id: clientId });
+    for (let i = 0; i < 50; i++) await invalidClientOf(oauth.authenticate(clientId, `${secret.slice(0, -1)}${i % 10}`));
+    await expect(oauth.authenticate(clientId, secret)).resolves.toMatchObject({ id: clientId });
+    expect(store.read).toHaveBeenCalledTimes(1);
+    // Whether the client may authenticate is still read every time.
+    expect(auths.get).toHaveBeenCalledTimes(52);
   });
 
-  it('compares secrets of different lengths without throwing (digests have one length)', () => {
-    expect(secretsMatch('short', 'a much longer stored secret value')).toBe(false);
-    expect(secretsMatch('', 'x')).toBe(false);
+  it('attempts arriving together share one read', async () => {
+    const { oauth, clientId, secret, store } = oneClient();
+    const answers = await Promise.allSettled([oauth.authenticate(clientId, secret), ...Array.from({ length: 20 }, () => oauth.authenticate(clientId, 'wrong'))]);
+    expect(answers.map((a) => a.status)).toEqual(['fulfilled', ...Array(20).fill('rejected')]);
+    expect(store.read).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses a client revoked elsewhere at once, verifier or not (its SystemAuth is read on every attempt)', async () => {
+    const { oauth, clientId, secret, auth, auths } = oneClient();
+    await oauth.authenticate(clientId, secret);
+    auths.get.mockResolvedValueOnce({ ...auth, status: 'REVOKED' });
+    await invalidClientOf(oauth.authenticate(clientId, secret));
+    auths.get.mockResolvedValueOnce(undefined);
+    await invalidClientOf(oauth.authenticate(clientId, secret));
+  });
+
+  it('reads the secret again once the verifier is SECRET_VERIFIER_TTL_MS old, and after revoking the client in this process', async () => {
+    const { oauth, clock, clientId, secret, store, auth } = oneClient();
+    await oauth.authenticate(clientId, secret);
+    clock.advance(SECRET_VERIFIER_TTL_MS - 1);
+    await oauth.authenticate(clientId, secret);
+    expect(store.read).toHaveBeenCalledTimes(1);
+    clock.advance(1);
+    await oauth.authenticate(clientId, secret);
+    expect(store.read).toHaveBeenCalledTimes(2);
+
+    await oauth.revoke(auth);
+    // (The stand-in still says ACTIVE: what is shown is that the verifier went with the revocation.)
+    await oauth.authenticate(clientId, secret);
+    expect(store.read).toHaveBeenCalledTimes(3);
+  });
+
+  it('does not remember a failed read or a missing secret', async () => {
+    const { oauth, clientId, secret, store } = oneClient();
+    store.read.mockRejectedValueOnce(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    await expect(oauth.authenticate(clientId, secret)).rejects.toMatchObject({ name: 'ThrottlingException' });
+    store.read.mockResolvedValueOnce(undefined);
+    await invalidClientOf(oauth.authenticate(clientId, secret));
+    await expect(oauth.authenticate(clientId, secret)).resolves.toMatchObject({ id: clientId });
+    expect(store.read).toHaveBeenCalledTimes(3);
+  });
+
+  it('holds a verifier that is neither the secret nor contains it, keyed per process, compared in constant time', async () => {
+    const { oauth, clientId, secret } = oneClient();
+    const compare = jest.spyOn(crypto, 'timingSafeEqual');
+    try {
+      await oauth.authenticate(clientId, secret);
+      await invalidClientOf(oauth.authenticate(clientId, 'x'));
+      await invalidClientOf(oauth.authenticate(clientId, secret.repeat(3)));
+      expect(compare).toHaveBeenCalledTimes(3);
+      const held = compare.mock.calls.map(([, verifier]) => Buffer.from(verifier as Uint8Array));
+      expect(new Set(held.map((v) => v.toString('hex'))).size).toBe(1);
+      const verifier = held[0];
+      expect(verifier).toHaveLength(32);
+      for (const [presented] of compare.mock.calls) expect(presented).toHaveLength(32);
+      for (const form of [Buffer.from(secret, 'utf8'), Buffer.from(secret, 'base64url')]) {
+        expect(verifier.equals(form)).toBe(false);
+        expect(verifier.includes(form)).toBe(false);
+      }
+      for (const encoding of ['utf8', 'hex', 'base64', 'base64url', 'latin1'] as const) expect(verifier.toString(encoding)).not.toContain(secret);
+      // Not a plain hash either: without this process's key, a verifier says nothing about the secret.
+      expect(verifier.equals(crypto.createHash('sha256').update(secret).digest())).toBe(false);
+      compare.mockClear();
+      const other = new OAuthClients(
+        { get: async () => ({ id: clientId, type: 'OAUTH2_CLIENT_CREDENTIALS', status: 'ACTIVE' }) } as unknown as SystemAuthRepository,
+        { create: jest.fn(), delete: jest.fn(), read: async () => secret },
+      );
+      await other.authenticate(clientId, secret);
+      expect(Buffer.from(compare.mock.calls[0][1] as Uint8Array).equals(verifier)).toBe(false);
+    } finally {
+      compare.mockRestore();
+    }
+  });
+});
+
+describe('OAuthClients.authenticate: repeated failures are answered later', () => {
+  it('answers the first failures at once, then waits 250 ms, 500 ms, 1 s, then at most 2 s, always with invalid_client', async () => {
+    const { oauth, clock, clientId } = oneClient();
+    for (let i = 0; i < 8; i++) await invalidClientOf(oauth.authenticate(clientId, 'wrong'));
+    expect(clock.slept).toEqual([250, 500, 1000, 2000, 2000]);
+    expect(Math.max(...clock.slept)).toBe(MAX_FAILURE_DELAY_MS);
+  });
+
+  it('never delays a success, counts per client id, and starts over after the window', async () => {
+    const { oauth, clock, clientId, secret } = oneClient();
+    for (let i = 0; i < 5; i++) await invalidClientOf(oauth.authenticate(clientId, 'wrong'));
+    expect(clock.slept).toEqual([250, 500]);
+    await expect(oauth.authenticate(clientId, secret)).resolves.toMatchObject({ id: clientId });
+    expect(clock.slept).toEqual([250, 500]);
+
+    // Another id (unknown ones too) has failures of its own.
+    const unknown = randomUUID();
+    for (let i = 0; i < 4; i++) await invalidClientOf(oauth.authenticate(unknown, 'wrong'));
+    expect(clock.slept).toEqual([250, 500, 250]);
+
+    clock.advance(60_000);
+    await invalidClientOf(oauth.authenticate(clientId, 'wrong'));
+    expect(clock.slept).toEqual([250, 500, 250]);
+  });
+
+  it('does not track what cannot be a client id', async () => {
+    const { oauth, clock } = oneClient();
+    for (let i = 0; i < 10; i++) await invalidClientOf(oauth.authenticate('../../pairing-ca', 'x'));
+    expect(clock.slept).toEqual([]);
   });
 });

@@ -49,6 +49,6 @@ export function renewedFromName(
 /** What the page says after revokeIssuedCertificate answered with `revokedCount` certificates (the named one and its renewals). */
 export function certificateRevocationNotice(serialNumber: string, revokedCount: number): string {
   if (revokedCount <= 0) return `No certificate was revoked: ${serialNumber} is no longer recorded.`;
-  if (revokedCount === 1) return `Revoked 1 certificate: ${serialNumber} no longer works (none was renewed from it). Its credential stays.`;
-  return `Revoked ${revokedCount} certificates: ${serialNumber} and the ${revokedCount - 1} renewed from it no longer work. Their credential stays.`;
+  if (revokedCount === 1) return `Revoked 1 certificate: ${serialNumber} no longer works (none was renewed from it). The credential itself stays.`;
+  return `Revoked ${revokedCount} certificates: ${serialNumber} and the ${revokedCount - 1} renewed from it no longer work. The credential itself stays.`;
 }

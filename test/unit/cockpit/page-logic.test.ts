@@ -87,8 +87,8 @@ describe('certificates', () => {
   });
 
   it('certificateRevocationNotice says how many certificates were revoked, and that the credential stays', () => {
-    expect(certificateRevocationNotice('4f1a', 1)).toBe('Revoked 1 certificate: 4f1a no longer works (none was renewed from it). Its credential stays.');
-    expect(certificateRevocationNotice('4f1a', 3)).toBe('Revoked 3 certificates: 4f1a and the 2 renewed from it no longer work. Their credential stays.');
+    expect(certificateRevocationNotice('4f1a', 1)).toBe('Revoked 1 certificate: 4f1a no longer works (none was renewed from it). The credential itself stays.');
+    expect(certificateRevocationNotice('4f1a', 3)).toBe('Revoked 3 certificates: 4f1a and the 2 renewed from it no longer work. The credential itself stays.');
     expect(certificateRevocationNotice('4f1a', 0)).toMatch(/^No certificate was revoked/);
   });
 });

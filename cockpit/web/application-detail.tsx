@@ -1,14 +1,16 @@
-// One application: its status, description, labels and credentials, and pairing, revoking, unpairing, unregistering.
+// One application: its status, description, labels and credentials, and pairing, revoking (a credential or one certificate), unpairing, unregistering.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ConfirmDialog, ErrorText, type ConfirmRequest } from './controls';
-import { authTypeName, formatTime } from './format';
+import { authTypeName, certificateRevocationNotice, formatTime, renewedFromName } from './format';
 import { PairForm, PairingParams } from './pairing';
 import {
   DELETE_SYSTEM_AUTH,
   GET_APPLICATION,
+  REVOKE_ISSUED_CERTIFICATE,
   UNPAIR_APPLICATION,
   UNREGISTER_APPLICATION,
   type ApplicationDetail as Application,
+  type IssuedCertificate,
   type PairingAuthResult,
   type SystemAuth,
 } from './queries';
@@ -90,6 +92,27 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
         // Pairing data of a revoked credential is worthless: it must not stay on screen as if it worked.
         if (pairing?.systemAuthID === auth.id) setPairing(null);
         setNotice(`Revoked ${auth.id}: it no longer works, and it is removed from the list.`);
+        await load();
+      },
+    });
+  const revokeCertificate = (auth: SystemAuth, certificate: IssuedCertificate) =>
+    ask({
+      title: 'Revoke this certificate?',
+      body: (
+        <p>
+          Certificate <code>{certificate.serialNumber}</code> stops working at once, and so does every certificate renewed from it
+          (whoever holds a copy may have renewed it). Its credential <code>{auth.id}</code> and its other certificates stay. This
+          cannot be undone.
+        </p>
+      ),
+      action: 'Revoke certificate',
+      run: async () => {
+        // By fingerprint: it names exactly one certificate, where a serial is unique only per issuing CA.
+        const answer = await call<{ revokeIssuedCertificate: Pick<IssuedCertificate, 'serialNumber'>[] }>(REVOKE_ISSUED_CERTIFICATE, {
+          authID: auth.id,
+          fingerprint: certificate.sha256Fingerprint,
+        });
+        setNotice(certificateRevocationNotice(certificate.serialNumber, answer.revokeIssuedCertificate.length));
         await load();
       },
     });
@@ -190,7 +213,7 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
 
       <section aria-labelledby="auths-title">
         <h3 id="auths-title">Credentials</h3>
-        {auths.length === 0 ? <p>None: pair the application to give it credentials.</p> : <SystemAuthTable auths={auths} onRevoke={revoke} />}
+        {auths.length === 0 ? <p>None: pair the application to give it credentials.</p> : <SystemAuthTable auths={auths} onRevoke={revoke} onRevokeCertificate={revokeCertificate} />}
       </section>
 
       <section class="danger-zone" aria-labelledby="danger-title">
@@ -207,7 +230,13 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
   );
 }
 
-function SystemAuthTable({ auths, onRevoke }: { auths: SystemAuth[]; onRevoke: (auth: SystemAuth) => void }) {
+interface SystemAuthTableProps {
+  auths: SystemAuth[];
+  onRevoke: (auth: SystemAuth) => void;
+  onRevokeCertificate: (auth: SystemAuth, certificate: IssuedCertificate) => void;
+}
+
+function SystemAuthTable({ auths, onRevoke, onRevokeCertificate }: SystemAuthTableProps) {
   return (
     <div class="table-scroll">
       <table class="auths">
@@ -243,12 +272,37 @@ function SystemAuthTable({ auths, onRevoke }: { auths: SystemAuth[]; onRevoke: (
                 {auth.certificates && auth.certificates.length === 0 && <div>No certificate issued yet</div>}
                 {auth.certificates && auth.certificates.length > 0 && (
                   <ul class="certificates">
-                    {auth.certificates.map((certificate) => (
-                      <li key={certificate.serialNumber} data-testid="certificate" data-revoked={String(certificate.revoked)}>
-                        Serial <code>{certificate.serialNumber}</code>, expires {formatTime(certificate.notAfter)}
-                        {certificate.revoked ? <strong class="revoked"> revoked</strong> : null}
-                      </li>
-                    ))}
+                    {auth.certificates.map((certificate, _index, listed) => {
+                      const origin = renewedFromName(certificate.renewedFrom, listed);
+                      return (
+                        <li
+                          key={certificate.sha256Fingerprint}
+                          data-testid="certificate"
+                          data-serial={certificate.serialNumber}
+                          data-revoked={String(certificate.revoked)}
+                        >
+                          Serial <code>{certificate.serialNumber}</code>, expires {formatTime(certificate.notAfter)}
+                          {origin && (
+                            <span data-testid="renewed-from">
+                              , renewed from {origin.label} <code>{origin.value}</code>
+                            </span>
+                          )}
+                          {certificate.revoked ? (
+                            <strong class="revoked"> revoked</strong>
+                          ) : (
+                            <button
+                              type="button"
+                              class="danger"
+                              data-testid="revoke-certificate"
+                              onClick={() => onRevokeCertificate(auth, certificate)}
+                              aria-label={`Revoke certificate ${certificate.serialNumber}`}
+                            >
+                              Revoke
+                            </button>
+                          )}
+                        </li>
+                      );
+                    })}
                   </ul>
                 )}
               </td>

@@ -1,4 +1,4 @@
-// How times, durations and pairing types read on the page.
+// How times, durations, pairing types and certificates read on the page.
 
 /** A timestamp in the reader's locale, or a dash when there is none. */
 export function formatTime(iso: string | null | undefined): string {
@@ -25,4 +25,30 @@ const AUTH_TYPE_NAMES: Record<string, string> = {
 /** A pairing (auth) type in words; a type added later reads as its API name. */
 export function authTypeName(type: string): string {
   return AUTH_TYPE_NAMES[type] ?? type;
+}
+
+/** A SHA-256 fingerprint as `openssl x509 -fingerprint -sha256` prints it (AB:CD:…), cut to its first six bytes. */
+export function shortFingerprint(hex: string): string {
+  const bytes = hex.replace(/[^0-9a-f]/gi, '').toUpperCase().match(/../g) ?? [];
+  return bytes.length > 6 ? `${bytes.slice(0, 6).join(':')}…` : bytes.join(':');
+}
+
+/**
+ * The certificate one was renewed from (`renewedFrom` is its fingerprint), named the way the page names
+ * certificates: by its serial when it is listed beside it, else by its short fingerprint.
+ */
+export function renewedFromName(
+  renewedFrom: string | null,
+  listed: readonly { serialNumber: string; sha256Fingerprint: string }[],
+): { label: 'serial' | 'SHA-256'; value: string } | null {
+  if (!renewedFrom) return null;
+  const origin = listed.find((certificate) => certificate.sha256Fingerprint.toLowerCase() === renewedFrom.toLowerCase());
+  return origin ? { label: 'serial', value: origin.serialNumber } : { label: 'SHA-256', value: shortFingerprint(renewedFrom) };
+}
+
+/** What the page says after revokeIssuedCertificate answered with `revokedCount` certificates (the named one and its renewals). */
+export function certificateRevocationNotice(serialNumber: string, revokedCount: number): string {
+  if (revokedCount <= 0) return `No certificate was revoked: ${serialNumber} is no longer recorded.`;
+  if (revokedCount === 1) return `Revoked 1 certificate: ${serialNumber} no longer works (none was renewed from it). The credential itself stays.`;
+  return `Revoked ${revokedCount} certificates: ${serialNumber} and the ${revokedCount - 1} renewed from it no longer work. The credential itself stays.`;
 }

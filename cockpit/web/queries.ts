@@ -34,6 +34,8 @@ export interface IssuedCertificate {
   notBefore: string;
   notAfter: string;
   revoked: boolean;
+  /** The sha256Fingerprint of the certificate this one was renewed with; null for the first one. */
+  renewedFrom: string | null;
 }
 
 export interface SystemAuth {
@@ -68,7 +70,7 @@ export const GET_APPLICATION = `query Application($id: ID!) {
     createdAt updatedAt
     auths {
       id type status createdAt lastUsedAt clientId tokenUrl scopes
-      certificates { serialNumber sha256Fingerprint subject notBefore notAfter revoked }
+      certificates { serialNumber sha256Fingerprint subject notBefore notAfter revoked renewedFrom }
     }
   }
 }`;
@@ -116,6 +118,10 @@ export const GENERATE_AUTH = `mutation Pair($id: ID!, $type: String!, $inputPara
 }`;
 
 export const DELETE_SYSTEM_AUTH = `mutation Revoke($id: ID!) { deleteSystemAuthForApplication(authID: $id) { id status } }`;
+/** Revokes one certificate and every certificate renewed from it; the SystemAuth and its other certificates stay. */
+export const REVOKE_ISSUED_CERTIFICATE = `mutation RevokeCertificate($authID: ID!, $fingerprint: String!) {
+  revokeIssuedCertificate(authID: $authID, sha256Fingerprint: $fingerprint) { serialNumber sha256Fingerprint revoked }
+}`;
 export const UNPAIR_APPLICATION = `mutation Unpair($id: ID!) { unpairApplication(id: $id) { id status { condition } } }`;
 export const UNREGISTER_APPLICATION = `mutation Unregister($id: ID!) { unregisterApplication(id: $id) { id name } }`;
 

@@ -1,7 +1,7 @@
 // End to end in a real browser (the Chromium of the @sparticuz/chromium package, or CHROMIUM_PATH, driven
 // by playwright-core) against `npm start`: an administrator signs in to Cockpit, registers an
-// application, pairs it both ways, hands the shown data to real clients (fetch, curl, openssl), revokes,
-// unpairs and unregisters, all by clicking.
+// application, pairs it both ways, hands the shown data to real clients (fetch, curl, openssl), revokes a
+// certificate and a credential, unpairs and unregisters, all by clicking.
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -35,6 +35,8 @@ describe('Cockpit in a browser (npm start)', () => {
   const directorRefusals: string[] = [];
   const appName = `cockpit-${Date.now().toString(36)}`;
   let appId = '';
+  /** The application side of the certificate pairing: the folder the shown commands ran in (app.key, app.pem, …). */
+  let certificateFolder = '';
 
   const screenshot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
   const testId = (id: string) => page.getByTestId(id);
@@ -61,6 +63,16 @@ describe('Cockpit in a browser (npm start)', () => {
     const params = testId('pairing-params');
     await params.waitFor();
     return params;
+  };
+  /** The HTTP status the real curl gets for `{ viewer }` over mTLS with <name>.pem and <name>.key of the application's folder. */
+  const viewerOverMtls = async (name: string) => {
+    const { stdout } = await run(
+      'curl',
+      ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '--cacert', stack.serverCaFile, '--cert', `${name}.pem`, '--key', `${name}.key`,
+        '-H', 'Content-Type: application/json', '--data-binary', '{"query":"{ viewer { id type } }"}', `${stack.mtlsUrl}/director/graphql`],
+      { cwd: certificateFolder },
+    );
+    return stdout;
   };
   const signInAsAdmin = async (target: Page = page) => {
     await target.getByLabel('Administrator client id').fill(stack.admin.clientId);
@@ -91,6 +103,7 @@ describe('Cockpit in a browser (npm start)', () => {
   afterAll(async () => {
     await browser?.close();
     await stack?.stop();
+    if (certificateFolder) rmSync(certificateFolder, { recursive: true, force: true });
   });
 
   it('refuses a wrong secret with a message, and signs in with the administrator from .local/admin.json', async () => {
@@ -192,28 +205,91 @@ describe('Cockpit in a browser (npm start)', () => {
     await screenshot('5-pairing-client-certificate');
 
     // The application side, exactly as shown: bash, curl, openssl and jq in a folder of its own.
+    // The folder stays for the next step, which renews and revokes this certificate (afterAll removes it).
     const commands = await testId('param-commands').innerText();
-    const folder = mkdtempSync(path.join(os.tmpdir(), 'cockpit-app-'));
-    try {
-      const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', commands], { cwd: folder });
-      expect(stdout).toContain('app.pem: OK');
-      const { stdout: serial } = await run('openssl', ['x509', '-in', 'app.pem', '-noout', '-serial'], { cwd: folder });
-      const serialNumber = serial.trim().replace(/^serial=/, '').toLowerCase();
+    certificateFolder = mkdtempSync(path.join(os.tmpdir(), 'cockpit-app-'));
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', commands], { cwd: certificateFolder });
+    expect(stdout).toContain('app.pem: OK');
+    const serialNumber = await serialOf(path.join(certificateFolder, 'app.pem'));
 
-      await testId('pairing-done').click();
-      await openApplication();
-      await expect(page.locator('[data-testid="auth-row"][data-type="OAUTH2_CLIENT_CREDENTIALS"]').count()).resolves.toBe(1);
-      const certificate = page.locator('[data-testid="certificate"]');
-      await expectText(certificate, new RegExp(serialNumber.replace(/^0+/, ''), 'i'));
-      expect(await certificate.getAttribute('data-revoked')).toBe('false');
-      await screenshot('6-application-detail');
-    } finally {
-      rmSync(folder, { recursive: true, force: true });
-    }
+    await testId('pairing-done').click();
+    await openApplication();
+    await expect(page.locator('[data-testid="auth-row"][data-type="OAUTH2_CLIENT_CREDENTIALS"]').count()).resolves.toBe(1);
+    const certificate = page.locator('[data-testid="certificate"]');
+    await expectText(certificate, new RegExp(serialNumber, 'i'));
+    expect(await certificate.getAttribute('data-revoked')).toBe('false');
+    await screenshot('6-application-detail');
 
     // The one-time token is spent: a second use is refused.
     const reused = await postJson(connectorURL, { 'Connector-Token': token }, { query: '{ configuration { token { token } } }' });
     expect(reused.status).toBe(401);
+  });
+
+  it('revokes one certificate and the one renewed from it behind a confirmation; Escape cancels; curl is refused, the credential stays', async () => {
+    // The application renews over mTLS with the certificate it got (as the README shows): a lineage of two.
+    const renewal = [
+      'SUBJECT=$(jq -r .data.configuration.certificateSigningRequestInfo.subject configuration.json)',
+      'openssl req -new -newkey rsa:2048 -nodes -keyout app-renewed.key -out app-renewed.csr -subj "/${SUBJECT//,//}"',
+      `curl -sS --cacert "$SERVER_CA" --cert app.pem --key app.key -H 'Content-Type: application/json' \\`,
+      `  -d "$(jq -nc --arg csr "$(base64 < app-renewed.csr | tr -d '\\n')" '{query: "mutation($csr: String!) { signCertificateSigningRequest(csr: $csr) { clientCertificate } }", variables: {csr: $csr}}')" \\`,
+      '  "$MTLS/connector/graphql" | jq -r .data.signCertificateSigningRequest.clientCertificate | base64 -d > app-renewed.pem',
+      'openssl verify -CAfile ca.pem app-renewed.pem',
+    ].join('\n');
+    const environment = { ...process.env, MTLS: stack.mtlsUrl, SERVER_CA: stack.serverCaFile };
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', renewal], { cwd: certificateFolder, env: environment });
+    expect(stdout).toContain('app-renewed.pem: OK');
+    const serialNumber = await serialOf(path.join(certificateFolder, 'app.pem'));
+    const renewedSerial = await serialOf(path.join(certificateFolder, 'app-renewed.pem'));
+    expect(await viewerOverMtls('app')).toBe('200');
+    expect(await viewerOverMtls('app-renewed')).toBe('200');
+
+    await openApplication();
+    const certificateRow = page.locator('[data-testid="auth-row"][data-type="CLIENT_CERTIFICATE"]');
+    const systemAuthId = (await certificateRow.getAttribute('data-auth-id'))!;
+    const certificates = certificateRow.getByTestId('certificate');
+    await waitUntil(async () => (await certificates.count()) === 2);
+    // The renewed one says where it came from, by the serial the first one's row shows.
+    const first = certificates.filter({ hasNot: page.getByTestId('renewed-from') });
+    const renewed = certificates.filter({ has: page.getByTestId('renewed-from') });
+    await expectText(first, new RegExp(serialNumber, 'i'));
+    await expectText(renewed, new RegExp(`${renewedSerial}.*renewed from serial 0*${serialNumber}`, 'is'));
+
+    // Escape cancels: nothing is revoked, and the focus is back on the button.
+    const revokeFirst = first.getByRole('button', { name: `Revoke certificate ${await first.getAttribute('data-serial')}` });
+    await revokeFirst.click();
+    // Visible, that is open: the dialog's text is in the page a moment before showModal runs.
+    await testId('confirm').waitFor();
+    await expectText(page.locator('#confirm-body'), /every certificate renewed from it/);
+    await page.keyboard.press('Escape');
+    await testId('confirm').waitFor({ state: 'hidden' });
+    expect(await page.evaluate('document.activeElement && document.activeElement.dataset.testid')).toBe('revoke-certificate');
+    expect(await certificates.evaluateAll((items) => items.map((item) => item.getAttribute('data-revoked')))).toEqual(['false', 'false']);
+    expect(await viewerOverMtls('app')).toBe('200');
+
+    await revokeFirst.click();
+    await testId('confirm').waitFor();
+    await page.screenshot({ path: path.join(SCREENSHOTS, '6a-confirm-revoke-certificate.png') });
+    await testId('confirm').click();
+    await expectText(testId('detail-notice'), new RegExp(`Revoked 2 certificates: 0*${serialNumber} and the 1 renewed from it`, 'i'));
+    await waitUntil(async () => (await certificateRow.locator('[data-testid="certificate"][data-revoked="true"]').count()) === 2);
+    await expect(certificateRow.getByTestId('revoke-certificate').count()).resolves.toBe(0);
+    // The button that opened the dialog is gone: the focus goes to the application's name, as after revoking a credential.
+    await waitUntil(async () => (await page.evaluate('document.activeElement && document.activeElement.tagName')) === 'H2');
+    await screenshot('6b-certificate-revoked');
+
+    // Real clients: both certificates are refused over mTLS; the credential is still there, and listed.
+    expect(await viewerOverMtls('app')).toBe('401');
+    expect(await viewerOverMtls('app-renewed')).toBe('401');
+    await expectText(authRow(systemAuthId), /ACTIVE/);
+    const token = await adminAccessToken(stack);
+    const detail = await postJson(stack.admin.directorUrl, { Authorization: `Bearer ${token}` }, {
+      query: `{ application(id: "${appId}") { auths { id status certificates { revoked } } } }`,
+    });
+    expect(detail.data.application.auths.find((auth: { id: string }) => auth.id === systemAuthId)).toEqual({
+      id: systemAuthId,
+      status: 'ACTIVE',
+      certificates: [{ revoked: true }, { revoked: true }],
+    });
   });
 
   it('revokes one credential behind a confirmation; Escape cancels without revoking', async () => {
@@ -414,6 +490,26 @@ describe('Cockpit in a browser (npm start)', () => {
       await audited.getByTestId('pair-submit').click();
       await audited.getByTestId('pairing-params').waitFor();
       await audit('application detail with pairing data');
+
+      // The application redeems the token: the view then lists a certificate, with its own Revoke button.
+      const commands = await audited.getByTestId('param-commands').innerText();
+      const folder = mkdtempSync(path.join(os.tmpdir(), 'cockpit-audit-'));
+      try {
+        await run('bash', ['-euo', 'pipefail', '-c', commands], { cwd: folder });
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+      await audited.getByTestId('pairing-done').click();
+      await audited.getByRole('link', { name: 'Cockpit', exact: true }).click();
+      await audited.locator('[data-testid="app-row"]', { hasText: name }).getByRole('link').click();
+      await audited.getByTestId('revoke-certificate').waitFor();
+      await audit('application detail with a certificate');
+      await audited.getByTestId('revoke-certificate').click();
+      await audited.getByTestId('confirm').waitFor();
+      await audit('confirmation dialog of a certificate');
+      await audited.keyboard.press('Escape');
+      await audited.getByTestId('confirm').waitFor({ state: 'hidden' });
+
       await audited.getByTestId('revoke').first().click();
       await audited.getByTestId('confirm').waitFor();
       await audit('confirmation dialog');
@@ -427,6 +523,12 @@ describe('Cockpit in a browser (npm start)', () => {
     expect(directorRefusals).toEqual([]);
   });
 });
+
+/** The serial number of a PEM certificate as the page shows it (lower-case hex, no leading zeros), read by openssl. */
+async function serialOf(certFile: string): Promise<string> {
+  const { stdout } = await run('openssl', ['x509', '-in', certFile, '-noout', '-serial']);
+  return stdout.trim().replace(/^serial=/, '').toLowerCase().replace(/^0+/, '');
+}
 
 /** Waits (up to 10 s) until `condition` holds. */
 async function waitUntil(condition: () => Promise<boolean>): Promise<void> {

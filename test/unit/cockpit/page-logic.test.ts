@@ -1,7 +1,8 @@
-// The page's pure logic: shell commands it shows survive bash quoting, countdowns read right, labels parse.
+// The page's pure logic: shell commands it shows survive bash quoting, countdowns read right, labels parse,
+// certificates are named and counted right.
 import { execFileSync } from 'node:child_process';
 import { clientCertificateCommands, clientCredentialsCommands, shellQuote } from '../../../cockpit/web/commands';
-import { formatCountdown } from '../../../cockpit/web/format';
+import { certificateRevocationNotice, formatCountdown, renewedFromName, shortFingerprint } from '../../../cockpit/web/format';
 import { parseLabels } from '../../../cockpit/web/labels';
 
 const echoed = (word: string) => execFileSync('bash', ['-c', `printf %s ${word}`], { encoding: 'utf8' });
@@ -66,5 +67,28 @@ describe('parseLabels', () => {
     const { labels } = parseLabels('__proto__=x');
     expect(Object.keys(labels!)).toEqual(['__proto__']);
     expect(JSON.stringify(labels)).toBe('{"__proto__":"x"}');
+  });
+});
+
+describe('certificates', () => {
+  const first = { serialNumber: '4f1a', sha256Fingerprint: 'ab'.repeat(32) };
+  const renewed = { serialNumber: '7c2b', sha256Fingerprint: 'cd'.repeat(32) };
+
+  it('shortFingerprint reads like openssl (upper case, colons) and keeps the first six bytes', () => {
+    expect(shortFingerprint('0a1b2c3d4e5f60718293a4b5c6d7e8f9')).toBe('0A:1B:2C:3D:4E:5F…');
+    expect(shortFingerprint('0A:1B:2C')).toBe('0A:1B:2C');
+  });
+
+  it('renewedFromName names the origin by its serial when it is listed, else by its short fingerprint; the first one has none', () => {
+    expect(renewedFromName(null, [first])).toBeNull();
+    expect(renewedFromName(first.sha256Fingerprint, [first, renewed])).toEqual({ label: 'serial', value: '4f1a' });
+    expect(renewedFromName(first.sha256Fingerprint.toUpperCase(), [first])).toEqual({ label: 'serial', value: '4f1a' });
+    expect(renewedFromName('ef'.repeat(32), [first, renewed])).toEqual({ label: 'SHA-256', value: 'EF:EF:EF:EF:EF:EF…' });
+  });
+
+  it('certificateRevocationNotice says how many certificates were revoked, and that the credential stays', () => {
+    expect(certificateRevocationNotice('4f1a', 1)).toBe('Revoked 1 certificate: 4f1a no longer works (none was renewed from it). The credential itself stays.');
+    expect(certificateRevocationNotice('4f1a', 3)).toBe('Revoked 3 certificates: 4f1a and the 2 renewed from it no longer work. The credential itself stays.');
+    expect(certificateRevocationNotice('4f1a', 0)).toMatch(/^No certificate was revoked/);
   });
 });

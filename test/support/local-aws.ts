@@ -1,7 +1,8 @@
 // Test helpers around the local AWS that global-setup.ts starts: its environment, and fresh names per test.
 import crypto from 'node:crypto';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../../shared/aws/clients';
+import { dynamo, secretsManager } from '../../shared/aws/clients';
 import { testLogLevel } from './log-records';
 
 /** Key on globalThis under which global setup leaves the started services for global teardown. */
@@ -48,4 +49,15 @@ export async function scanAll(tableName: string): Promise<unknown[]> {
     startKey = out.LastEvaluatedKey;
   } while (startKey);
   return items;
+}
+
+/** Whether Secrets Manager (moto) holds a secret of this name (tests that prove none is left behind). */
+export async function secretExists(name: string): Promise<boolean> {
+  return secretsManager().send(new GetSecretValueCommand({ SecretId: name })).then(
+    () => true,
+    (error: { name?: string }) => {
+      if (error.name === 'ResourceNotFoundException') return false;
+      throw error;
+    },
+  );
 }

@@ -1,8 +1,9 @@
 // The one-time token reaches no log line, sent as ?token= (Compass's way) or as the Connector-Token header, at DEBUG, on success, refusal and failure.
 import { randomBytes } from 'node:crypto';
-import { handler as connectorHandler } from '../../../functions/connector/handler';
+import { connectorServices, handler as connectorHandler } from '../../../functions/connector/handler';
+import { handleConnectorRequest } from '../../../shared/connector/endpoint';
+import { OneTimeTokenRepository } from '../../../shared/one-time-tokens/repository';
 import { captureLogs } from '../../support/captured-logs';
-import { withEnvironment } from '../../support/environment';
 import { CONFIGURATION, connectorEvent, pendingPairing } from './pairing-fixture';
 
 const configurationWith = (token: string, tokenVia: 'header' | 'query' = 'query') =>
@@ -21,7 +22,8 @@ test('no log line carries a one-time token presented as ?token=, even at DEBUG a
     const header = await configurationWith(viaHeader.token, 'header');
     const refused = [await configurationWith(unknown), await configurationWith(malformed)];
     // The token lookup fails (no such table): the request's failure is logged, with the token still in the event.
-    const failed = await withEnvironment({ TOKENS_TABLE: 'pairing-service-test-no-such-table' }, () => configurationWith(forFailure));
+    const broken = { ...connectorServices(), oneTimeTokens: new OneTimeTokenRepository('pairing-service-test-no-such-table') };
+    const failed = await handleConnectorRequest(connectorEvent({ query: CONFIGURATION }, { token: forFailure, tokenVia: 'query' }), broken);
     return { spent, again, header, refused, failed };
   });
 

@@ -1,13 +1,12 @@
 // The per-tenant quota of live OAuth clients against DynamoDB Local + moto: refused past the limit with no SystemAuth and no secret left, never exceeded by concurrent creations, freed once by revoking.
 import { randomUUID } from 'node:crypto';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo, secretsManager } from '../../../shared/aws/clients';
 import { config } from '../../../shared/config';
 import { InternalError, QuotaExceededError } from '../../../shared/errors';
 import { clientSecretName, type CreatedOAuthClient } from '../../../shared/oauth/clients';
 import { oauthClientsCounterKey } from '../../../shared/system-auths/repository';
-import { freshTenant } from '../../support/local-aws';
+import { freshTenant, secretExists } from '../../support/local-aws';
 import { rejection } from '../../support/promises';
 import { withSettings } from '../../support/settings';
 import { oauthClients, systemAuths } from '../../support/stores';
@@ -18,16 +17,6 @@ withSettings({ MAX_OAUTH_CLIENTS_PER_TENANT: String(LIMIT) });
 
 const applicationClient = (tenant: string, appId: string = randomUUID()) =>
   oauthClients.create({ tenant, kind: 'APPLICATION', appId, scopes: ['application:read'] });
-
-async function secretExists(name: string): Promise<boolean> {
-  return secretsManager().send(new GetSecretValueCommand({ SecretId: name })).then(
-    () => true,
-    (error: { name?: string }) => {
-      if (error.name === 'ResourceNotFoundException') return false;
-      throw error;
-    },
-  );
-}
 
 async function counterOf(tenant: string): Promise<number | undefined> {
   const out = await dynamo().send(new GetCommand({ TableName: config().systemAuthsTable, Key: oauthClientsCounterKey(tenant), ConsistentRead: true }));

@@ -1,6 +1,5 @@
 // OAuth clients against DynamoDB Local + moto: where the secret lives, compensation when a write fails, revocation and its retry, the comparison path.
 import crypto, { randomUUID } from 'node:crypto';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { handler } from '../../../functions/oauth/handler';
 import { ApplicationRepository } from '../../../shared/applications/repository';
@@ -13,7 +12,7 @@ import { logger } from '../../../shared/logger';
 import { clientSecretName } from '../../../shared/oauth/clients';
 import { OAuthError } from '../../../shared/oauth/errors';
 import { applicationKey } from '../../../shared/system-auths/repository';
-import { freshTenant } from '../../support/local-aws';
+import { freshTenant, secretExists } from '../../support/local-aws';
 import { basicAuthorization, tokenRequest } from './token-requests';
 import { oauthClients, systemAuths } from '../../support/stores';
 
@@ -35,16 +34,6 @@ function failNextSystemAuthPut(): { clientId: () => string } {
     return send(command as never);
   }) as typeof client.send);
   return { clientId: () => clientId };
-}
-
-async function secretExists(name: string): Promise<boolean> {
-  return secretsManager().send(new GetSecretValueCommand({ SecretId: name })).then(
-    () => true,
-    (error: { name?: string }) => {
-      if (error.name === 'ResourceNotFoundException') return false;
-      throw error;
-    },
-  );
 }
 
 describe('createOAuthClient', () => {

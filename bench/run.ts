@@ -1,5 +1,6 @@
 // `npm run bench`: runs each benchmark section in turn in this one process and prints a one-line summary of all of them.
 import { caIssuanceBench } from './ca';
+import { operationCostBench } from './operations';
 import { pairingLatencyBench } from './pairing';
 
 /** One benchmark: prints its own details while it runs and returns a short summary for the final line. */
@@ -9,11 +10,13 @@ export interface BenchSection {
 }
 
 // Another measurement is one more entry here.
-const sections: BenchSection[] = [caIssuanceBench, pairingLatencyBench];
+const sections: BenchSection[] = [caIssuanceBench, operationCostBench, pairingLatencyBench];
 
 async function main(): Promise<void> {
   const summaries: string[] = [];
-  for (const section of sections) {
+  // `npm run bench -- <words>` runs only the sections whose name contains one of the words.
+  const wanted = process.argv.slice(2);
+  for (const section of sections.filter((s) => wanted.length === 0 || wanted.some((word) => s.name.includes(word)))) {
     console.log(`bench: ${section.name} ...`);
     summaries.push(await section.run());
   }

@@ -1,0 +1,245 @@
+// Benchmark: what one request of each operation costs, with the handlers in-process against local AWS: the AWS calls
+// it makes (by service and operation), its sequential round trips and the handler's CPU time.
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import forge from 'node-forge';
+import { startDynamoDbLocal, startMoto, type LocalAwsService } from '../local/aws-services';
+import { restApiEvent } from '../local/api-gateway-event';
+import { freePort } from '../local/processes';
+import { createStageTables } from '../local/tables';
+import type { BenchSection } from './run';
+
+const STAGE = 'bench';
+const BASE_URL = 'https://api.bench.test';
+
+/** Counts the AWS calls of one operation: by service and command, and how many rounds of calls ran one after another. */
+class CallMeter {
+  private calls = new Map<string, number>();
+  private inFlight = 0;
+  private rounds = 0;
+
+  /** A call starting while none is in flight begins a new sequential round trip; calls started together share one. */
+  started(service: string, command: string): void {
+    const key = `${service} ${command.replace(/Command$/, '')}`;
+    this.calls.set(key, (this.calls.get(key) ?? 0) + 1);
+    if (this.inFlight === 0) this.rounds++;
+    this.inFlight++;
+  }
+
+  ended(): void {
+    this.inFlight--;
+  }
+
+  reset(): void {
+    this.calls.clear();
+    this.rounds = 0;
+  }
+
+  summary(): { calls: string; writes: number; rounds: number } {
+    const calls = [...this.calls.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([call, count]) => `${call}×${count}`);
+    const writes = [...this.calls.entries()]
+      .filter(([call]) => /DynamoDB (Put|Update|Delete|TransactWrite|BatchWrite)/.test(call))
+      .reduce((total, [, count]) => total + count, 0);
+    return { calls: calls.join(' ') || 'none', writes, rounds: this.rounds };
+  }
+}
+
+/** The middleware that reports every call of an SDK client to the meter (bench only: no production code path has it). */
+function meterClient(client: { middlewareStack: { add: (...args: never[]) => void } }, service: string, meter: CallMeter): void {
+  const add = client.middlewareStack.add as unknown as (
+    middleware: (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => Promise<unknown>,
+    options: { step: string; name: string },
+  ) => void;
+  add(
+    (next, context) => async (args) => {
+      meter.started(service, context.commandName ?? 'unknown');
+      try {
+        return await next(args);
+      } finally {
+        meter.ended();
+      }
+    },
+    { step: 'initialize', name: 'benchCallMeter' },
+  );
+}
+
+interface Measured {
+  operation: string;
+  calls: string;
+  writes: number;
+  rounds: number;
+  cpuMs: number;
+}
+
+function graphqlEvent(path: string, query: string, variables: Record<string, unknown>, headers: Record<string, string>): APIGatewayProxyEvent {
+  return {
+    resource: path,
+    path,
+    httpMethod: 'POST',
+    headers: { 'Content-Type': 'application/json', Host: 'api.bench.test', ...headers },
+    multiValueHeaders: {},
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    body: JSON.stringify({ query, variables }),
+    isBase64Encoded: false,
+    requestContext: { requestId: 'bench', stage: STAGE } as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+/** The event API Gateway's mutual-TLS custom domain builds for this client certificate, as the local mTLS endpoint makes it. */
+function mtlsEvent(path: string, certificatePem: string, query: string, variables: Record<string, unknown> = {}): APIGatewayProxyEvent {
+  return restApiEvent({
+    method: 'POST',
+    path,
+    query: new URLSearchParams(),
+    rawHeaders: ['Content-Type', 'application/json', 'Host', 'mtls.bench.test'],
+    body: Buffer.from(JSON.stringify({ query, variables })),
+    sourceIp: '127.0.0.1',
+    port: 443,
+    clientCertificate: new X509Certificate(certificatePem),
+    stage: STAGE,
+  });
+}
+
+/** The answer's JSON, or an error naming the operation when it did not succeed. */
+function answer(operation: string, response: APIGatewayProxyResult): Record<string, any> {
+  const json = JSON.parse(response.body) as Record<string, any>;
+  if (response.statusCode !== 200 || json.errors) throw new Error(`${operation} answered ${response.statusCode}: ${response.body.slice(0, 300)}`);
+  return json;
+}
+
+/** A CSR (base64 of PEM) for the subject, with a fresh RSA-2048 key; made outside the measured calls. */
+function csrFor(subject: string): string {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const key = forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()) as forge.pki.rsa.PrivateKey;
+  const csr = forge.pki.createCertificationRequest();
+  csr.publicKey = forge.pki.rsa.setPublicKey(key.n, key.e);
+  csr.setSubject(subject.split(',').map((part) => {
+    const [shortName, ...value] = part.split('=');
+    return { shortName, value: value.join('=') };
+  }));
+  csr.sign(key, forge.md.sha256.create());
+  return Buffer.from(forge.pki.certificationRequestToPem(csr)).toString('base64');
+}
+
+async function measureOperations(): Promise<Measured[]> {
+  // Imported only now: the domain modules read the environment set by the caller.
+  const { dynamo, lambda, secretsManager } = await import('../shared/aws/clients');
+  const { ensureCertificateAuthority } = await import('../shared/certificates/ca');
+  const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
+  const { OAuthClients } = await import('../shared/oauth/clients');
+  const { SystemAuthRepository } = await import('../shared/system-auths/repository');
+  const { OneTimeTokenRepository } = await import('../shared/one-time-tokens/repository');
+  const { OneTimeTokenService } = await import('../shared/one-time-tokens/service');
+  const { issueTokenFor } = await import('../shared/one-time-tokens/issuance');
+  const { directorServices } = await import('../functions/director/handler');
+  const { directorEndpoint } = await import('../shared/director/endpoint');
+  const { handleGraphQLRequest } = await import('../shared/graphql/endpoint');
+  const { handler: connector } = await import('../functions/connector/handler');
+  const { handler: oauth } = await import('../functions/oauth/handler');
+
+  await Promise.all([ensureSigningKey(), ensureCertificateAuthority()]);
+  const admin = await new OAuthClients(new SystemAuthRepository()).createAdmin('bench');
+
+  // The tokens function's own code in-process: its calls count with the Director's (deployed, one Lambda Invoke more).
+  const oneTimeTokens = new OneTimeTokenService(new OneTimeTokenRepository(), new SystemAuthRepository());
+  const directorApi = directorEndpoint(directorServices({ issue: (request) => issueTokenFor(oneTimeTokens, request) }));
+  const director = (event: APIGatewayProxyEvent) => handleGraphQLRequest(event, directorApi);
+
+  const meter = new CallMeter();
+  meterClient(dynamo(), 'DynamoDB', meter);
+  meterClient(secretsManager(), 'SecretsManager', meter);
+  meterClient(lambda(), 'Lambda', meter);
+
+  const results: Measured[] = [];
+  /** Runs the call once unmeasured when `warm` (caches, first-use writes), then once measured. */
+  const measure = async <T>(operation: string, call: () => Promise<T>, options: { warm?: boolean } = {}): Promise<T> => {
+    if (options.warm) await call();
+    meter.reset();
+    const cpu = process.cpuUsage();
+    const result = await call();
+    const used = process.cpuUsage(cpu);
+    results.push({ operation, ...meter.summary(), cpuMs: (used.user + used.system) / 1000 });
+    return result;
+  };
+
+  const basic = `Basic ${Buffer.from(`${admin.clientId}:${admin.clientSecret}`).toString('base64')}`;
+  const grant = () =>
+    oauth({
+      resource: '/oauth2/token', path: '/oauth2/token', httpMethod: 'POST', isBase64Encoded: false,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: basic, Host: 'api.bench.test' },
+      body: 'grant_type=client_credentials', queryStringParameters: null,
+      requestContext: { requestId: 'bench', stage: STAGE },
+    } as unknown as APIGatewayProxyEvent);
+  const token = String(answer('token grant', await measure('token grant', grant, { warm: true })).access_token);
+  const bearer = { Authorization: `Bearer ${token}` };
+  const gql = (query: string, variables: Record<string, unknown> = {}) => director(graphqlEvent('/director/graphql', query, variables, bearer));
+
+  await measure('Director read, bearer { viewer { id } }', () => gql('{ viewer { id } }'), { warm: true });
+
+  let apps = 0;
+  const register = async () =>
+    answer('register', await gql('mutation($n: String!) { registerApplication(in: {name: $n}) { id } }', { n: `bench-${apps++}` })).data.registerApplication.id as string;
+  const generate = (appId: string, type: string) =>
+    gql(`mutation($id: ID!) { generateAuthForApplication(id: $id, type: {type: "${type}"}, inputParams: {}) { systemAuthID params } }`, { id: appId });
+  await generate(await register(), 'OAUTH2_CLIENT_CREDENTIALS');
+  const oauthApp = await register();
+  await measure('generateAuthForApplication OAUTH2_CLIENT_CREDENTIALS', () => generate(oauthApp, 'OAUTH2_CLIENT_CREDENTIALS'));
+  await generate(await register(), 'CLIENT_CERTIFICATE');
+  const certificateApp = await register();
+  const paired = answer('pair', await measure('generateAuthForApplication CLIENT_CERTIFICATE (tokens function in-process)', () => generate(certificateApp, 'CLIENT_CERTIFICATE')));
+  const configurationToken = String(paired.data.generateAuthForApplication.params.token);
+
+  const connectorCall = (query: string, variables: Record<string, unknown>, connectorToken: string) =>
+    connector(graphqlEvent('/connector/graphql', query, variables, { 'Connector-Token': connectorToken }));
+  const configured = answer('configuration', await measure('configuration (token)', () =>
+    connectorCall('{ configuration { token { token } certificateSigningRequestInfo { subject } } }', {}, configurationToken)));
+  const { token: csrToken } = configured.data.configuration.token as { token: string };
+  const subject = String(configured.data.configuration.certificateSigningRequestInfo.subject);
+  const SIGN = 'mutation($csr: String!) { signCertificateSigningRequest(csr: $csr) { clientCertificate } }';
+  const firstCsr = csrFor(subject);
+  const signed = answer('sign', await measure('signCertificateSigningRequest (token)', () => connectorCall(SIGN, { csr: firstCsr }, csrToken)));
+  const certificatePem = Buffer.from(String(signed.data.signCertificateSigningRequest.clientCertificate), 'base64').toString('utf8');
+
+  await measure('Director read, mTLS { viewer { id } } (steady state)', () => director(mtlsEvent('/director/graphql', certificatePem, '{ viewer { id } }')), { warm: true });
+  const renewalCsr = csrFor(subject);
+  const renewed = answer('renewal', await measure('renewal over mTLS', () => connector(mtlsEvent('/connector/graphql', certificatePem, SIGN, { csr: renewalCsr }))));
+  const renewedPem = Buffer.from(String(renewed.data.signCertificateSigningRequest.clientCertificate), 'base64').toString('utf8');
+  await measure('revokeCertificate over mTLS (with its 1 renewal)', () => connector(mtlsEvent('/connector/graphql', certificatePem, 'mutation { revokeCertificate }')));
+  void renewedPem;
+  return results;
+}
+
+export const operationCostBench: BenchSection = {
+  name: 'AWS calls, round trips and CPU per operation (handlers in-process, local AWS)',
+  async run() {
+    const started: LocalAwsService[] = [];
+    const saved = { ...process.env };
+    try {
+      const [dynamoPort, motoPort] = [await freePort(), await freePort()];
+      const [dynamoDb, moto] = await Promise.all([
+        startDynamoDbLocal({ port: dynamoPort }).then((service) => (started.push(service), service)),
+        startMoto({ port: motoPort }).then((service) => (started.push(service), service)),
+      ]);
+      Object.assign(process.env, {
+        AWS_REGION: 'eu-central-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench',
+        AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.endpoint,
+        STAGE, PUBLIC_BASE_URL: BASE_URL, POWERTOOLS_LOG_LEVEL: 'ERROR', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      });
+      await createStageTables(STAGE, dynamoDb.endpoint);
+      const results = await measureOperations();
+      const width = Math.max(...results.map((r) => r.operation.length));
+      console.log(`  ${'operation'.padEnd(width)}  rounds  writes  cpu ms  AWS calls`);
+      for (const r of results) {
+        console.log(`  ${r.operation.padEnd(width)}  ${String(r.rounds).padStart(6)}  ${String(r.writes).padStart(6)}  ${r.cpuMs.toFixed(1).padStart(6)}  ${r.calls}`);
+      }
+      const read = results.find((r) => r.operation.startsWith('Director read, mTLS'));
+      return `mTLS read ${read?.rounds} round trips / ${read?.writes} writes`;
+    } finally {
+      process.env = saved;
+      await Promise.all(started.map((service) => service.stop()));
+    }
+  },
+};

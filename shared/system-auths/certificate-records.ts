@@ -160,10 +160,12 @@ export class CertificateRepository {
    * left alone: retirePreviousCertificate.
    */
   async revokeLineage(systemAuthId: string, sha256Fingerprint: string, options: { keep?: string } = {}): Promise<CertificateRecord[] | undefined> {
-    if (!(await this.revoke(systemAuthId, sha256Fingerprint))) return undefined;
+    // Read, revoke what is live in one round of parallel writes, read again: the second read finds any renewal
+    // recorded meanwhile (usually none) and returns the lineage as it now is.
     for (;;) {
       const records = await this.listOf(systemAuthId);
-      const root = records.find((record) => record.sha256Fingerprint === sha256Fingerprint)!;
+      const root = records.find((record) => record.sha256Fingerprint === sha256Fingerprint);
+      if (!root) return undefined;
       const lineage = [root, ...descendantsOf(sha256Fingerprint, records, options.keep)];
       const live = lineage.filter((record) => !record.revoked);
       if (live.length === 0) return lineage;

@@ -142,6 +142,24 @@ describe('revoking one OAuth client secret', () => {
     expect((await grant(clientId, second.clientSecret)).body.error).toBe('invalid_client');
   });
 
+  it('a failed deletion of the revoked secret still refuses it, and deleting the client deletes it later', async () => {
+    const { admin, clientId } = await pairedClient();
+    const second = await rotate(admin, clientId);
+    const failure = injectFailure(secretsManager(), { command: 'DeleteSecretCommand', moment: 'before-sending' }, awsError('ServiceUnavailable'));
+    let answer: GraphQLAnswer;
+    try {
+      answer = await director(admin, REVOKE, { id: clientId, secretId: second.id });
+    } finally {
+      failure.remove();
+    }
+    // Revoked where it counts (the SystemAuth): the answer is the revocation, the leftover is the service's to clean up.
+    expect(answer.errors).toBeUndefined();
+    expect((await grant(clientId, second.clientSecret)).body.error).toBe('invalid_client');
+    expect(await secretsOfClient(clientId)).toContain(clientSecretName(clientId, second.id));
+    expect((await director(admin, DELETE_AUTH, { id: clientId })).errors).toBeUndefined();
+    expect(await secretsOfClient(clientId)).toEqual([]);
+  });
+
   it('deleting the client deletes every one of its secrets', async () => {
     const { admin, clientId } = await pairedClient();
     await rotate(admin, clientId);

@@ -1,15 +1,19 @@
-// One application: its status, description, labels and credentials, and pairing, revoking (a credential or one certificate), unpairing, unregistering.
+// One application: its status, description, labels and credentials, and pairing, revoking (a credential, one certificate or one client secret), rotating a client secret, unpairing, unregistering.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ConfirmDialog, ErrorText, type ConfirmRequest } from './controls';
+import { ConfirmDialog, CopyableValue, ErrorText, messageOf, type ConfirmRequest } from './controls';
 import { authTypeName, certificateRevocationNotice, formatTime, renewedFromName } from './format';
 import { PairForm, PairingParams } from './pairing';
 import {
   DELETE_SYSTEM_AUTH,
   GET_APPLICATION,
+  REVOKE_CLIENT_SECRET,
   REVOKE_ISSUED_CERTIFICATE,
+  ROTATE_CLIENT_SECRET,
   UNPAIR_APPLICATION,
   UNREGISTER_APPLICATION,
   type ApplicationDetail as Application,
+  type ClientSecret,
+  type ClientSecretInfo,
   type IssuedCertificate,
   type PairingAuthResult,
   type SystemAuth,
@@ -31,6 +35,9 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
   const [pairing, setPairing] = useState<PairingAuthResult | null>(null);
   const [confirmation, setConfirmation] = useState<ConfirmRequest | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  // A rotated secret's value, shown once until the administrator says it was handed over.
+  const [rotated, setRotated] = useState<(ClientSecret & { authId: string }) | null>(null);
+  const [rotateError, setRotateError] = useState<string | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   const focusHeading = useCallback(() => heading.current?.focus(), []);
 
@@ -113,6 +120,33 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
           fingerprint: certificate.sha256Fingerprint,
         });
         setNotice(certificateRevocationNotice(certificate.serialNumber, answer.revokeIssuedCertificate.length));
+        await load();
+      },
+    });
+  const rotateSecret = async (auth: SystemAuth) => {
+    setRotateError(null);
+    try {
+      const answer = await call<{ rotateClientSecret: ClientSecret }>(ROTATE_CLIENT_SECRET, { authID: auth.id });
+      setRotated({ ...answer.rotateClientSecret, authId: auth.id });
+      await load();
+    } catch (failure) {
+      setRotateError(messageOf(failure));
+    }
+  };
+  const revokeSecret = (auth: SystemAuth, secret: ClientSecretInfo) =>
+    ask({
+      title: 'Revoke this client secret?',
+      body: (
+        <p>
+          Secret <code>{secret.id}</code> of client <code>{auth.id}</code> gets no more access tokens, from the next request on; the
+          client's other secret keeps working. This cannot be undone.
+        </p>
+      ),
+      action: 'Revoke secret',
+      run: async () => {
+        await call(REVOKE_CLIENT_SECRET, { authID: auth.id, secretId: secret.id });
+        if (rotated?.id === secret.id) setRotated(null);
+        setNotice(`Revoked secret ${secret.id} of ${auth.id}: it no longer gets access tokens.`);
         await load();
       },
     });
@@ -213,7 +247,33 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
 
       <section aria-labelledby="auths-title">
         <h3 id="auths-title">Credentials</h3>
-        {auths.length === 0 ? <p>None: pair the application to give it credentials.</p> : <SystemAuthTable auths={auths} onRevoke={revoke} onRevokeCertificate={revokeCertificate} />}
+        <ErrorText message={rotateError} testId="rotate-error" />
+        {rotated && (
+          <section class="card" aria-labelledby="rotated-title" data-testid="rotated-secret">
+            <h4 id="rotated-title">New secret of {rotated.authId}</h4>
+            <p class="warning" role="alert">
+              This secret is shown once, now. The client's other secret keeps working: revoke it once the application uses this one.
+            </p>
+            <dl>
+              <CopyableValue label="Secret id" value={rotated.id} testId="rotated-secret-id" />
+              <CopyableValue label="Client secret" value={rotated.clientSecret} testId="rotated-secret-value" />
+            </dl>
+            <button type="button" onClick={() => setRotated(null)} data-testid="rotated-done">
+              Done, I have handed it over
+            </button>
+          </section>
+        )}
+        {auths.length === 0 ? (
+          <p>None: pair the application to give it credentials.</p>
+        ) : (
+          <SystemAuthTable
+            auths={auths}
+            onRevoke={revoke}
+            onRevokeCertificate={revokeCertificate}
+            onRotateSecret={(auth) => void rotateSecret(auth)}
+            onRevokeSecret={revokeSecret}
+          />
+        )}
       </section>
 
       <section class="danger-zone" aria-labelledby="danger-title">
@@ -234,9 +294,14 @@ interface SystemAuthTableProps {
   auths: SystemAuth[];
   onRevoke: (auth: SystemAuth) => void;
   onRevokeCertificate: (auth: SystemAuth, certificate: IssuedCertificate) => void;
+  onRotateSecret: (auth: SystemAuth) => void;
+  onRevokeSecret: (auth: SystemAuth, secret: ClientSecretInfo) => void;
 }
 
-function SystemAuthTable({ auths, onRevoke, onRevokeCertificate }: SystemAuthTableProps) {
+/** A client has at most this many live secrets (the Director refuses a third). */
+const MAX_LIVE_CLIENT_SECRETS = 2;
+
+function SystemAuthTable({ auths, onRevoke, onRevokeCertificate, onRotateSecret, onRevokeSecret }: SystemAuthTableProps) {
   return (
     <div class="table-scroll">
       <table class="auths">
@@ -269,6 +334,36 @@ function SystemAuthTable({ auths, onRevoke, onRevokeCertificate }: SystemAuthTab
               <td>{formatTime(auth.lastUsedAt)}</td>
               <td>
                 {auth.scopes && <div>Scopes: {auth.scopes.join(' ')}</div>}
+                {auth.secrets && auth.status === 'ACTIVE' && (
+                  <>
+                    <ul class="secrets">
+                      {auth.secrets.map((secret) => (
+                        <li key={secret.id} data-testid="client-secret" data-secret-id={secret.id}>
+                          Secret <code>{secret.id}</code>, created {formatTime(secret.createdAt)}, last used {formatTime(secret.lastUsedAt)}
+                          {auth.secrets!.length > 1 && (
+                            <>
+                              {' '}
+                              <button
+                                type="button"
+                                class="danger"
+                                data-testid="revoke-secret"
+                                onClick={() => onRevokeSecret(auth, secret)}
+                                aria-label={`Revoke secret ${secret.id}`}
+                              >
+                                Revoke
+                              </button>
+                            </>
+                          )}
+                        </li>
+                      ))}
+                    </ul>
+                    {auth.secrets.length < MAX_LIVE_CLIENT_SECRETS && (
+                      <button type="button" data-testid="rotate-secret" onClick={() => onRotateSecret(auth)} aria-label={`Rotate the secret of ${auth.id}`}>
+                        Rotate secret
+                      </button>
+                    )}
+                  </>
+                )}
                 {auth.certificates && auth.certificates.length === 0 && <div>No certificate issued yet</div>}
                 {auth.certificates && auth.certificates.length > 0 && (
                   <ul class="certificates">

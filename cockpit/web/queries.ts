@@ -48,6 +48,21 @@ export interface SystemAuth {
   tokenUrl: string | null;
   scopes: string[] | null;
   certificates: IssuedCertificate[] | null;
+  /** OAuth clients only: their live secrets (at most two), never a value. */
+  secrets: ClientSecretInfo[] | null;
+}
+
+export interface ClientSecretInfo {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+/** The answer of rotateClientSecret: the new secret's value, shown once. */
+export interface ClientSecret {
+  id: string;
+  clientSecret: string;
+  createdAt: string;
 }
 
 export interface ApplicationDetail {
@@ -71,6 +86,7 @@ export const GET_APPLICATION = `query Application($id: ID!) {
     auths {
       id type status createdAt lastUsedAt clientId tokenUrl scopes
       certificates { serialNumber sha256Fingerprint subject notBefore notAfter revoked renewedFrom }
+      secrets { id createdAt lastUsedAt }
     }
   }
 }`;
@@ -121,6 +137,12 @@ export const DELETE_SYSTEM_AUTH = `mutation Revoke($id: ID!) { deleteSystemAuthF
 /** Revokes one certificate and every certificate renewed from it; the SystemAuth and its other certificates stay. */
 export const REVOKE_ISSUED_CERTIFICATE = `mutation RevokeCertificate($authID: ID!, $fingerprint: String!) {
   revokeIssuedCertificate(authID: $authID, sha256Fingerprint: $fingerprint) { serialNumber sha256Fingerprint revoked }
+}`;
+/** A second live secret for an OAuth client; the first keeps working until it is revoked. */
+export const ROTATE_CLIENT_SECRET = `mutation RotateSecret($authID: ID!) { rotateClientSecret(authID: $authID) { id clientSecret createdAt } }`;
+/** Ends one live secret of an OAuth client (never its last). */
+export const REVOKE_CLIENT_SECRET = `mutation RevokeSecret($authID: ID!, $secretId: ID!) {
+  revokeClientSecret(authID: $authID, secretId: $secretId) { id secrets { id } }
 }`;
 export const UNPAIR_APPLICATION = `mutation Unpair($id: ID!) { unpairApplication(id: $id) { id status { condition } } }`;
 export const UNREGISTER_APPLICATION = `mutation Unregister($id: ID!) { unregisterApplication(id: $id) { id name } }`;

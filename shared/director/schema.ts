@@ -40,6 +40,13 @@ type Mutation {
   # its serial number or SHA-256 fingerprint (hex, colons and case ignored), and every certificate renewed from
   # it; the SystemAuth and its other certificates stay. Returns every certificate it revoked.
   revokeIssuedCertificate(authID: ID!, serialNumber: String, sha256Fingerprint: String): [IssuedCertificate!]!
+  # Extension. Adds a second live secret to an OAuth client (an OAUTH2_CLIENT_CREDENTIALS SystemAuth of an application
+  # of the tenant) and returns it, its value shown this once; the client's other secret keeps working until it is
+  # revoked. A client has at most two live secrets: a third is CONFLICT (revoke one first).
+  rotateClientSecret(authID: ID!): ClientSecret!
+  # Extension. Ends one live secret of an OAuth client: the token endpoint refuses it (invalid_client) from the next
+  # request on. The last live secret is not revoked (CONFLICT): deleteSystemAuthForApplication ends the client itself.
+  revokeClientSecret(authID: ID!, secretId: ID!): AppSystemAuth!
 }
 
 type ApplicationPage {
@@ -125,6 +132,22 @@ type AppSystemAuth {
   scopes: [String!]
   # Certificate only: the certificates issued under this SystemAuth.
   certificates: [IssuedCertificate!]
+  # Extension. OAuth only: the client's live secrets (at most two), oldest first, never their values; null for certificates.
+  secrets: [ClientSecretInfo!]
+}
+
+# Extension. One live secret of an OAuth client: which one and when it was used, never its value.
+type ClientSecretInfo {
+  id: ID!                      # "initial" for the secret the client was created with
+  createdAt: Timestamp!
+  lastUsedAt: Timestamp        # the last token grant with this secret, to the minute
+}
+
+# Extension. The answer of rotateClientSecret: the new secret, its value shown this once and never again.
+type ClientSecret {
+  id: ID!
+  clientSecret: String!
+  createdAt: Timestamp!
 }
 
 enum SystemAuthType {

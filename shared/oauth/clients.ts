@@ -1,11 +1,19 @@
 // OAuth 2.0 clients: a SystemAuth in DynamoDB plus its secret, kept only in Secrets Manager.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createSecret, deleteSecret, readSecret, secretName } from '../aws/secrets';
-import { BadUserInputError, InternalError, QuotaExceededError } from '../errors';
+import { BadUserInputError, ConflictError, InternalError, NotFoundError, QuotaExceededError } from '../errors';
+import { quotedId } from '../ids';
 import { logger } from '../logger';
 import { ADMIN_SCOPES, SCOPE_TOKEN } from '../scopes';
-import type { SystemAuthRepository } from '../system-auths/repository';
-import type { SystemAuth, SystemAuthKind } from '../system-auths/types';
+import type { ClientSecretUse, SystemAuthRepository } from '../system-auths/repository';
+import {
+  INITIAL_CLIENT_SECRET_ID,
+  liveClientSecretsOf,
+  MAX_LIVE_CLIENT_SECRETS,
+  type ClientSecretRecord,
+  type SystemAuth,
+  type SystemAuthKind,
+} from '../system-auths/types';
 import { invalidClient } from './errors';
 import { FailedAuthentications } from './failed-authentications';
 import { SecretVerifiers } from './secret-verifiers';
@@ -18,7 +26,22 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Tenant names: short, and free of the separators used in keys (`#`) and secret names (`/`). */
 const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-export const clientSecretName = (clientId: string): string => secretName('oauth-clients', clientId);
+/**
+ * Where one secret of a client lives: the initial one at `oauth-clients/<clientId>` (as before rotation existed,
+ * so every client stored earlier keeps working), each rotated one at `oauth-clients/<clientId>/<secretId>`.
+ * One Secrets Manager secret per client secret: a value is written once and never changed, so adding or
+ * ending one never rewrites another (no read-modify-write of a shared value racing a second rotation).
+ */
+export const clientSecretName = (clientId: string, secretId: string = INITIAL_CLIENT_SECRET_ID): string =>
+  secretId === INITIAL_CLIENT_SECRET_ID ? secretName('oauth-clients', clientId) : secretName('oauth-clients', clientId, secretId);
+
+/** A secret's lastUsedAt is written at most this often: it says "in use lately", and a grant adds no write for it. */
+export const SECRET_LAST_USED_RESOLUTION_MS = 60_000;
+
+/** Whether this use of the secret should be stamped on it. */
+function secretUseIsDue(secret: ClientSecretRecord, now: Date): boolean {
+  return secret.lastUsedAt === undefined || now.getTime() - Date.parse(secret.lastUsedAt) >= SECRET_LAST_USED_RESOLUTION_MS;
+}
 
 /** Where client secrets live: Secrets Manager (shared/aws/secrets.ts); unit tests hand in a stand-in. */
 export interface ClientSecretStore {
@@ -36,6 +59,18 @@ export interface NewOAuthClient {
   /** Required for APPLICATION clients, not allowed for ADMIN ones. */
   appId?: string;
   scopes: readonly string[];
+}
+
+/** An authenticated client, and what its grant records of the secret it presented (SystemAuthRepository.markUsed). */
+export interface AuthenticatedClient extends SystemAuth {
+  usedSecret?: ClientSecretUse;
+}
+
+/** The answer of a rotation: the new secret, shown once. */
+export interface RotatedClientSecret {
+  id: string;
+  clientSecret: string;
+  createdAt: string;
 }
 
 export interface CreatedOAuthClient {
@@ -154,8 +189,101 @@ export class OAuthClients {
   async revoke(systemAuth: Pick<SystemAuth, 'id' | 'tenant'>): Promise<void> {
     this.verifiers.forget(systemAuth.id);
     await this.systemAuths.revokeOAuthClient(systemAuth.tenant, systemAuth.id);
-    await this.secrets.delete(clientSecretName(systemAuth.id));
+    // Read after REVOKED: no rotation adds a secret to a revoked client, so this is every secret it can have
+    // (live ones, and retired ones whose deletion failed), plus the initial one, whatever the item says.
+    const secretIds = new Set([INITIAL_CLIENT_SECRET_ID, ...(await this.systemAuths.clientSecretIdsOf(systemAuth.id))]);
+    for (const secretId of secretIds) await this.secrets.delete(clientSecretName(systemAuth.id, secretId));
     await this.systemAuths.delete(systemAuth.id, { tenant: systemAuth.tenant, type: 'OAUTH2_CLIENT_CREDENTIALS' });
+  }
+
+  /**
+   * Adds a second live secret to an ACTIVE OAuth client of an application (the caller has checked tenant and kind);
+   * the first keeps working until it is revoked. ConflictError when the client already has MAX_LIVE_CLIENT_SECRETS.
+   * As in create, the secret is written first and the SystemAuth second; a failure of the second deletes the secret
+   * again, after taking the entry out of the SystemAuth in case the write took effect with its answer lost.
+   */
+  async rotateSecret(auth: SystemAuth): Promise<RotatedClientSecret> {
+    const live = liveClientSecretsOf(auth);
+    if (auth.status !== 'ACTIVE') throw new ConflictError(`OAuth client ${auth.id} is ${auth.status}: only an ACTIVE client gets a new secret`);
+    if (live.length >= MAX_LIVE_CLIENT_SECRETS) throw tooManySecrets();
+    const secret: RotatedClientSecret = {
+      id: randomUUID(),
+      clientSecret: randomBytes(CLIENT_SECRET_BYTES).toString('base64url'),
+      createdAt: new Date().toISOString(),
+    };
+    const name = clientSecretName(auth.id, secret.id);
+    try {
+      await this.secrets.create(name, secret.clientSecret, `OAuth client secret ${secret.id} of SystemAuth ${auth.id}`);
+    } catch (cause) {
+      logger.error('creating a rotated OAuth client secret failed; deleting it in case it was created', { secretName: name, error: errorSummary(cause) });
+      await this.deleteOrphanedSecret(name);
+      throw new InternalError('Could not rotate the client secret', { cause });
+    }
+    let added: boolean;
+    try {
+      added = await this.systemAuths.addClientSecret(auth, { id: secret.id, createdAt: secret.createdAt }, live[0]);
+    } catch (cause) {
+      logger.error('recording a rotated OAuth client secret failed; removing it and its secret', { systemAuthId: auth.id, secretId: secret.id, error: errorSummary(cause) });
+      try {
+        // Only an entry this call may have added is removed: its id is fresh. Never the client's last one (the condition).
+        await this.systemAuths.removeClientSecret(auth.tenant, auth.id, secret.id);
+        await this.systemAuths.forgetRetiredClientSecret(auth.id, secret.id);
+      } catch (compensationError) {
+        logger.error('could not remove a rotated secret that was not recorded: revoke it by hand', {
+          systemAuthId: auth.id, secretId: secret.id, error: errorSummary(compensationError),
+        });
+        throw new InternalError('Could not rotate the client secret', { cause });
+      }
+      await this.deleteOrphanedSecret(name);
+      throw new InternalError('Could not rotate the client secret', { cause });
+    }
+    if (!added) {
+      await this.deleteOrphanedSecret(name);
+      // Changed since it was read: a concurrent rotation (then it holds two), a revocation, or a deletion.
+      const now = await this.systemAuths.getOfTenant(auth.tenant, auth.id);
+      if (!now) throw new NotFoundError(`No SystemAuth with id ${quotedId(auth.id)}`);
+      if (liveClientSecretsOf(now).length >= MAX_LIVE_CLIENT_SECRETS) throw tooManySecrets();
+      throw new ConflictError(`OAuth client ${auth.id} changed while its secret was rotated: try again`);
+    }
+    logger.info('OAuth client secret rotated', { tenant: auth.tenant, systemAuthId: auth.id, secretId: secret.id });
+    return secret;
+  }
+
+  /**
+   * Ends one live secret of an OAuth client (the caller has checked tenant and kind): refused from the next
+   * request on, everywhere, because authentication checks the presented secret's id against the SystemAuth it
+   * reads on every attempt. NotFoundError for an id that is not a live secret of the client; ConflictError for
+   * its last live secret (deleting the client is deleteSystemAuthForApplication). Returns the SystemAuth after.
+   */
+  async revokeSecret(auth: SystemAuth, secretId: string): Promise<SystemAuth> {
+    const live = liveClientSecretsOf(auth);
+    const refusal = () => {
+      if (!live.some((secret) => secret.id === secretId)) return new NotFoundError(`OAuth client ${auth.id} has no live secret with id ${quotedId(secretId)}`);
+      if (live.length <= 1) return lastSecret(auth.id);
+      return undefined;
+    };
+    const early = refusal();
+    if (early) throw early;
+    if ((await this.systemAuths.removeClientSecret(auth.tenant, auth.id, secretId)) === 'refused') {
+      // A concurrent revocation or rotation: answer from what the item says now.
+      const current = await this.systemAuths.getOfTenant(auth.tenant, auth.id);
+      if (!current) throw new NotFoundError(`No SystemAuth with id ${quotedId(auth.id)}`);
+      const liveNow = liveClientSecretsOf(current);
+      if (!liveNow.some((secret) => secret.id === secretId)) throw new NotFoundError(`OAuth client ${auth.id} has no live secret with id ${quotedId(secretId)}`);
+      throw lastSecret(auth.id);
+    }
+    this.verifiers.forget(auth.id, secretId);
+    const name = clientSecretName(auth.id, secretId);
+    try {
+      await this.secrets.delete(name);
+      await this.systemAuths.forgetRetiredClientSecret(auth.id, secretId);
+    } catch (error) {
+      // The secret no longer authenticates (the SystemAuth says so); its id stays retired, so revoking the client deletes it.
+      logger.error('could not delete a revoked OAuth client secret; revoking the client deletes it', { secretName: name, error: errorSummary(error) });
+    }
+    logger.info('OAuth client secret revoked', { tenant: auth.tenant, systemAuthId: auth.id, secretId });
+    const after = await this.systemAuths.getOfTenant(auth.tenant, auth.id);
+    return after ?? { ...auth, clientSecrets: live.filter((secret) => secret.id !== secretId) };
   }
 
   /** Revokes the OAuth client with this id, whatever its tenant (the admin CLI). Idempotent; true when there was a client to revoke. */
@@ -177,7 +305,7 @@ export class OAuthClients {
    * not an OAuth client) is the same invalid_client OAuthError; repeated failures for one client id are
    * answered later and later (FailedAuthentications).
    */
-  async authenticate(clientId: string, clientSecret: string): Promise<SystemAuth> {
+  async authenticate(clientId: string, clientSecret: string): Promise<AuthenticatedClient> {
     if (!UUID.test(clientId)) throw invalidClient();
     const auth = await this.authenticated(clientId, clientSecret);
     if (auth) return auth;
@@ -185,13 +313,20 @@ export class OAuthClients {
     throw invalidClient();
   }
 
-  private async authenticated(clientId: string, clientSecret: string): Promise<SystemAuth | undefined> {
-    // Read on every attempt: a client revoked anywhere is refused at once, whatever verifier this process holds.
+  private async authenticated(clientId: string, clientSecret: string): Promise<AuthenticatedClient | undefined> {
+    // Read on every attempt: a client revoked anywhere, or one of its secrets revoked anywhere, is refused at once,
+    // whatever verifier this process holds (verifiers are consulted only for the secret ids this item lists).
     const auth = await this.systemAuths.get(clientId);
     if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS' || auth.status !== 'ACTIVE') return undefined;
-    // The secret itself is read once per client and SECRET_VERIFIER_TTL_MS, not per attempt: guessing costs no Secrets Manager calls.
-    const matches = await this.verifiers.matches(clientId, clientSecret, () => this.secrets.read(clientSecretName(clientId), 0));
-    return matches ? auth : undefined;
+    const live = liveClientSecretsOf(auth);
+    // Each secret is read once per SECRET_VERIFIER_TTL_MS, not per attempt: guessing costs no Secrets Manager calls.
+    const matched = await this.verifiers.matchingSecret(clientId, clientSecret, live.map((secret) => secret.id), (secretId) =>
+      this.secrets.read(clientSecretName(clientId, secretId), 0),
+    );
+    const secret = live.find((candidate) => candidate.id === matched);
+    if (!secret) return undefined;
+    // A client never rotated keeps no per-secret record: its lastUsedAt is the client's own.
+    return { ...auth, usedSecret: { id: secret.id, recordUse: auth.clientSecrets !== undefined && secretUseIsDue(secret, new Date()) } };
   }
 
   /** Compensation of a failed creation: deletes the secret, or logs its name for an operator (never its value). */
@@ -206,6 +341,14 @@ export class OAuthClients {
     }
   }
 }
+
+const tooManySecrets = (): ConflictError =>
+  new ConflictError(`An OAuth client has at most ${MAX_LIVE_CLIENT_SECRETS} live secrets: revoke one first (revokeClientSecret), then rotate`);
+
+const lastSecret = (clientId: string): ConflictError =>
+  new ConflictError(
+    `This is the last live secret of OAuth client ${clientId}: a client keeps at least one; to end the client itself use deleteSystemAuthForApplication`,
+  );
 
 /** What may be logged about an AWS failure: its name, never request parameters. */
 function errorSummary(error: unknown): string {

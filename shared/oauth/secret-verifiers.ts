@@ -1,14 +1,16 @@
-// OAuth client secrets checked without a Secrets Manager read per attempt: a short-lived verifier per client id, an HMAC of the secret, never the secret.
+// OAuth client secrets checked without a Secrets Manager read per attempt: a short-lived verifier per client secret, an HMAC of the secret, never the secret.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { MAX_LIVE_CLIENT_SECRETS } from '../system-auths/types';
 
 /**
- * How long a verifier answers for a client before its secret is read again. A client's secret never
- * changes (new credentials are a new client), and whether the client may still authenticate is decided
- * by its SystemAuth, read on every attempt: this only bounds how long a verifier outlives its secret.
+ * How long a verifier answers for a secret before it is read again. The value under one secret id never
+ * changes (rotation adds a secret with a new id), and whether the client and that secret id may still
+ * authenticate is decided by its SystemAuth, read on every attempt: this only bounds how long a verifier
+ * outlives its secret.
  */
 export const SECRET_VERIFIER_TTL_MS = 60_000;
 
-/** Verifiers kept at most: only clients that exist and are ACTIVE get one, but memory stays bounded anyway. */
+/** Verifiers kept at most: only live secrets of ACTIVE clients get one, but memory stays bounded anyway. */
 export const MAX_SECRET_VERIFIERS = 10_000;
 
 interface HeldVerifier {
@@ -17,8 +19,14 @@ interface HeldVerifier {
   expiresAt: number;
 }
 
+/** Compares two verifiers; injectable so that a test can count the comparisons. */
+export type VerifierComparison = (a: Buffer, b: Buffer) => boolean;
+
+/** The key of one secret's verifier. */
+const verifierKey = (clientId: string, secretId: string): string => `${clientId}/${secretId}`;
+
 /**
- * Per client id, for SECRET_VERIFIER_TTL_MS, HMAC-SHA256 of its secret under a key drawn at random when
+ * Per client secret, for SECRET_VERIFIER_TTL_MS, HMAC-SHA256 of it under a key drawn at random when
  * this object is made (once per process: the handlers build one) and kept nowhere else. A verifier read
  * from memory is useless without the key, and the key dies with the process. Wrong secrets for a known
  * client then cost one Secrets Manager read per client and period instead of one per attempt.
@@ -26,49 +34,74 @@ interface HeldVerifier {
 export class SecretVerifiers {
   private readonly key = randomBytes(32);
   private readonly held = new Map<string, HeldVerifier>();
+  /** What an empty slot is compared with: matches nothing anyone can present (no key, no preimage). */
+  private readonly nothing = randomBytes(32);
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly compare: VerifierComparison = (a, b) => timingSafeEqual(a, b),
+  ) {}
 
   /**
-   * Whether `presented` is the client's secret. `readSecret` runs only when no fresh verifier is held;
-   * a read that fails or finds no secret is not remembered, so the next attempt reads again.
+   * The id of the live secret that `presented` is, or undefined. `secretIds` are the client's live secrets as
+   * its SystemAuth says right now (a revoked id is not among them, whatever verifier is held for it).
+   * Always MAX_LIVE_CLIENT_SECRETS comparisons, all of them, whatever matched and however many secrets the
+   * client has: the time says neither which secret matched nor how many there are. `readSecret` runs only for
+   * a secret with no fresh verifier; a read that fails or finds no secret is not remembered.
    */
-  async matches(clientId: string, presented: string, readSecret: () => Promise<string | undefined>): Promise<boolean> {
-    const verifier = await this.verifierOf(clientId, readSecret);
-    // Both are 32-byte MACs: the comparison's time says nothing about the secret or the presented value.
-    return verifier !== undefined && timingSafeEqual(this.mac(presented), verifier);
+  async matchingSecret(
+    clientId: string,
+    presented: string,
+    secretIds: readonly string[],
+    readSecret: (secretId: string) => Promise<string | undefined>,
+  ): Promise<string | undefined> {
+    const slots = secretIds.slice(0, MAX_LIVE_CLIENT_SECRETS);
+    const verifiers = await Promise.all(slots.map((secretId) => this.verifierOf(clientId, secretId, () => readSecret(secretId))));
+    const mac = this.mac(presented);
+    let matched: string | undefined;
+    for (let slot = 0; slot < MAX_LIVE_CLIENT_SECRETS; slot += 1) {
+      // All 32-byte MACs: no comparison's time says anything about a secret or the presented value.
+      const matches = this.compare(mac, verifiers[slot] ?? this.nothing);
+      if (matches && slot < slots.length && verifiers[slot] !== undefined) matched = slots[slot];
+    }
+    return matched;
   }
 
-  /** Drops the client's verifier (it was revoked in this process). */
-  forget(clientId: string): void {
-    this.held.delete(clientId);
+  /** Drops the verifiers of the client (revoked in this process), or of one of its secrets. */
+  forget(clientId: string, secretId?: string): void {
+    if (secretId !== undefined) {
+      this.held.delete(verifierKey(clientId, secretId));
+      return;
+    }
+    for (const key of [...this.held.keys()]) if (key.startsWith(`${clientId}/`)) this.held.delete(key);
   }
 
   private mac(secret: string): Buffer {
     return createHmac('sha256', this.key).update(secret, 'utf8').digest();
   }
 
-  private verifierOf(clientId: string, readSecret: () => Promise<string | undefined>): Promise<Buffer | undefined> {
+  private verifierOf(clientId: string, secretId: string, readSecret: () => Promise<string | undefined>): Promise<Buffer | undefined> {
+    const key = verifierKey(clientId, secretId);
     const now = this.now();
-    const held = this.held.get(clientId);
+    const held = this.held.get(key);
     if (held && held.expiresAt > now) return held.verifier;
     const verifier = readSecret().then((secret) => (secret === undefined ? undefined : this.mac(secret)));
-    this.hold(clientId, { verifier, expiresAt: now + SECRET_VERIFIER_TTL_MS });
+    this.hold(key, { verifier, expiresAt: now + SECRET_VERIFIER_TTL_MS });
     const drop = () => {
-      if (this.held.get(clientId)?.verifier === verifier) this.held.delete(clientId);
+      if (this.held.get(key)?.verifier === verifier) this.held.delete(key);
     };
     verifier.then((found) => found === undefined && drop(), drop);
     return verifier;
   }
 
-  private hold(clientId: string, entry: HeldVerifier): void {
-    this.held.delete(clientId);
+  private hold(key: string, entry: HeldVerifier): void {
+    this.held.delete(key);
     if (this.held.size >= MAX_SECRET_VERIFIERS) {
       const now = this.now();
       for (const [id, held] of this.held) if (held.expiresAt <= now) this.held.delete(id);
       // Still full of fresh ones: the oldest goes (a Map iterates in insertion order).
       if (this.held.size >= MAX_SECRET_VERIFIERS) this.held.delete(this.held.keys().next().value as string);
     }
-    this.held.set(clientId, entry);
+    this.held.set(key, entry);
   }
 }

@@ -5,9 +5,8 @@ import { bodyBytes, header, jsonResponse, MAX_REQUEST_BYTES, publicBaseUrl } fro
 import { logger } from '../logger';
 import { SCOPE_TOKEN } from '../scopes';
 import type { SystemAuthRepository } from '../system-auths/repository';
-import type { SystemAuth } from '../system-auths/types';
 import { issueAccessToken } from './access-tokens';
-import type { OAuthClients } from './clients';
+import type { AuthenticatedClient, OAuthClients } from './clients';
 import { invalidClient, OAUTH_REALM, OAuthError } from './errors';
 
 export interface ClientCredentials {
@@ -181,9 +180,12 @@ export class TokenEndpoint {
    * application's first grant sets it CONNECTED (API.md section 2). A client whose application is gone
    * gets no token: pairing racing unregistering can leave one behind, and it is revoked here.
    */
-  async onClientAuthenticated(systemAuth: SystemAuth): Promise<void> {
-    // Revoked or deleted since authenticateClient read it: it must not get a token.
-    if (!(await this.systemAuths.markUsed(systemAuth.id))) throw invalidClient();
+  async onClientAuthenticated(systemAuth: AuthenticatedClient): Promise<void> {
+    // Revoked or deleted since authenticateClient read it (the client, or the secret it presented): it must not get a token.
+    // The one write of a grant, whether or not it also stamps the secret's own lastUsedAt.
+    const { usedSecret } = systemAuth;
+    const used = usedSecret === undefined ? await this.systemAuths.markUsed(systemAuth.id) : await this.systemAuths.markUsed(systemAuth.id, new Date(), usedSecret);
+    if (!used) throw invalidClient();
     if (systemAuth.kind !== 'APPLICATION') return;
     if (systemAuth.appId !== undefined && (await this.applications.markConnected(systemAuth.tenant, systemAuth.appId))) return;
     try {

@@ -1,5 +1,5 @@
 // Converts a SystemAuth into the Director's AppSystemAuth: public facts only, the secret solely where it was just created.
-import type { SystemAuth } from '../system-auths/types';
+import { liveClientSecretsOf, type SystemAuth } from '../system-auths/types';
 import { tokenUrl } from './oauth-client-credentials';
 
 /** The GraphQL AppSystemAuth (certificate details are resolved per field by the certificate module). */
@@ -13,6 +13,14 @@ export interface AppSystemAuth {
   clientSecret: string | null;
   tokenUrl: string | null;
   scopes: string[] | null;
+  secrets: ClientSecretInfo[] | null;
+}
+
+/** The GraphQL ClientSecretInfo: one live secret of an OAuth client, never its value. */
+export interface ClientSecretInfo {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string | null;
 }
 
 /**
@@ -31,5 +39,6 @@ export function toAppSystemAuth(auth: SystemAuth, publicBaseUrl: string, clientS
     clientSecret: oauth && clientSecret !== undefined ? clientSecret : null,
     tokenUrl: oauth ? tokenUrl(publicBaseUrl) : null,
     scopes: [...auth.scopes],
+    secrets: oauth ? liveClientSecretsOf(auth).map((secret) => ({ id: secret.id, createdAt: secret.createdAt, lastUsedAt: secret.lastUsedAt ?? null })) : null,
   };
 }

@@ -1,5 +1,5 @@
 // The OAUTH2_CLIENT_CREDENTIALS pairing adapter: an OAuth client of kind APPLICATION whose secret only Secrets Manager keeps.
-import type { OAuthClients } from '../oauth/clients';
+import type { OAuthClients, RotatedClientSecret } from '../oauth/clients';
 import { APPLICATION_BASE_SCOPE, APPLICATION_SCOPES, applicationScopesFor } from '../scopes';
 import type { SystemAuth } from '../system-auths/types';
 import type { AuthTypeDescription, PairingAdapter, PairingApplication, PairingContext, PairingResult } from './adapter';
@@ -69,5 +69,15 @@ export class OAuthClientCredentialsAdapter implements PairingAdapter {
   /** The revocation every OAuth client goes through (see OAuthClients.revoke for the order and why). */
   revoke(systemAuth: SystemAuth): Promise<void> {
     return this.clients.revoke(systemAuth);
+  }
+
+  /** A second live secret for the client (see OAuthClients.rotateSecret). */
+  rotateSecret(systemAuth: SystemAuth): Promise<RotatedClientSecret> {
+    return this.clients.rotateSecret(systemAuth);
+  }
+
+  /** Ends one live secret of the client, never its last (see OAuthClients.revokeSecret). */
+  revokeSecret(systemAuth: SystemAuth, secretId: string): Promise<SystemAuth> {
+    return this.clients.revokeSecret(systemAuth, secretId);
   }
 }

@@ -1,7 +1,8 @@
 // Pairing and revocation of an application's credentials: what the Director's pairing resolvers and unregister call.
-import { InternalError, NotFoundError } from '../errors';
+import { BadUserInputError, InternalError, NotFoundError } from '../errors';
 import { isServiceId, quotedId } from '../ids';
 import { logger } from '../logger';
+import type { RotatedClientSecret } from '../oauth/clients';
 import type { SystemAuthRepository } from '../system-auths/repository';
 import type { SystemAuth } from '../system-auths/types';
 import type { AuthTypeDescription, PairingApplication, PairingContext, PairingResult } from './adapter';
@@ -62,6 +63,33 @@ export class PairingService {
     await this.registry.revoke(auth);
     logger.info('SystemAuth revoked', { tenant, appId: auth.appId, type: auth.type, systemAuthId: auth.id });
     return { ...auth, status: 'REVOKED' };
+  }
+
+  /**
+   * A second live secret for an OAuth client of an application of the tenant, its value to be shown once.
+   * NOT_FOUND as revokeSystemAuth; BAD_USER_INPUT for a certificate SystemAuth; CONFLICT when the client has two.
+   */
+  async rotateClientSecret(tenant: string, id: string): Promise<RotatedClientSecret> {
+    const auth = await this.oauthClientOf(tenant, id);
+    return this.oauthClients.rotateSecret(auth);
+  }
+
+  /** Ends one live secret of an OAuth client of the tenant, never its last; returns the SystemAuth with the secrets left. */
+  async revokeClientSecret(tenant: string, id: string, secretId: string): Promise<SystemAuth> {
+    const auth = await this.oauthClientOf(tenant, id);
+    return this.oauthClients.revokeSecret(auth, secretId);
+  }
+
+  /** The tenant's SystemAuth of an application that is an OAuth client: what has secrets to rotate. */
+  private async oauthClientOf(tenant: string, id: string): Promise<SystemAuth> {
+    const auth = isServiceId(id) ? await this.systemAuths.getOfTenant(tenant, id) : undefined;
+    if (!auth || auth.kind !== 'APPLICATION') throw new NotFoundError(`No SystemAuth with id ${quotedId(id)}`);
+    if (auth.type !== 'OAUTH2_CLIENT_CREDENTIALS') {
+      throw new BadUserInputError(`SystemAuth ${auth.id} is a ${auth.type} credential: only OAuth clients (OAUTH2_CLIENT_CREDENTIALS) have secrets`, {
+        violations: [{ field: 'authID', message: 'not an OAuth client' }],
+      });
+    }
+    return auth;
   }
 
   /** The Director's CredentialRevoker: what unpairing and unregistering an application run first. */

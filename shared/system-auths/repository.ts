@@ -6,7 +6,7 @@ import { transactWrite, TransactionCancelledError, type TransactItem } from '../
 import { config } from '../config';
 import { OAUTH_CLIENTS_QUOTA, quotaExceeded, quotaSlotFreed, quotaSlotTaken, type QuotaCounter } from '../quotas';
 import { isPast } from '../time';
-import type { SystemAuth, SystemAuthStatus, SystemAuthType } from './types';
+import { MAX_LIVE_CLIENT_SECRETS, type ClientSecretRecord, type SystemAuth, type SystemAuthStatus, type SystemAuthType } from './types';
 
 /** Sort key of the SystemAuth item itself (certificate items of the same id use "CERT#<sha256>"). */
 export const AUTH_SORT_KEY = 'AUTH';
@@ -23,7 +23,47 @@ export const LATEST_TOKEN_EXPIRY_ATTRIBUTE = 'latestTokenExpiresAt';
  */
 export const TOKEN_HASHES_ATTRIBUTE = 'tokenHashes';
 
+/**
+ * Attribute of an OAuth client's SystemAuth item once it was first rotated: its live secrets as a map
+ * `{<secretId>: {createdAt, lastUsedAt?}}` (never a value). A map, so that a condition can count it
+ * (`size`) and name one entry, and an update can add, remove or stamp one entry without a read.
+ */
+export const CLIENT_SECRETS_ATTRIBUTE = 'clientSecrets';
+
+/**
+ * Attribute (string set) of the ids of secrets revoked one by one whose Secrets Manager secret may not be
+ * deleted yet: added with the removal from CLIENT_SECRETS_ATTRIBUTE, dropped once the secret is gone, so a
+ * failed deletion is finished by revoking the client, never left where nothing finds it.
+ */
+export const RETIRED_CLIENT_SECRETS_ATTRIBUTE = 'retiredClientSecrets';
+
 type Item = Record<string, NativeAttributeValue>;
+
+/** What a grant records of the secret it was made with (see markUsed). */
+export interface ClientSecretUse {
+  id: string;
+  /** Stamp the secret's lastUsedAt in this write: only when it is stored and was stamped over a minute ago. */
+  recordUse: boolean;
+}
+
+/** Outcome of removing one secret of an OAuth client. */
+export type ClientSecretRemoval = 'removed' | 'refused';
+
+const secretEntry = (secret: ClientSecretRecord): Item =>
+  secret.lastUsedAt === undefined ? { createdAt: secret.createdAt } : { createdAt: secret.createdAt, lastUsedAt: secret.lastUsedAt };
+
+const secretMap = (secrets: readonly ClientSecretRecord[]): Item => Object.fromEntries(secrets.map((secret) => [secret.id, secretEntry(secret)]));
+
+function fromSecretMap(map: unknown): ClientSecretRecord[] | undefined {
+  if (map === null || typeof map !== 'object') return undefined;
+  return Object.entries(map as Record<string, { createdAt: string; lastUsedAt?: string }>)
+    .map(([id, entry]) => {
+      const secret: ClientSecretRecord = { id, createdAt: entry.createdAt };
+      if (entry.lastUsedAt !== undefined) secret.lastUsedAt = entry.lastUsedAt;
+      return secret;
+    })
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+}
 
 /**
  * Key of a tenant's counter of live OAuth clients, `{id: "quota#<tenant>", sk: "OAUTH_CLIENTS", count}`.
@@ -52,10 +92,12 @@ export interface LinkedOneTimeToken {
 
 /** The stored item of a SystemAuth. */
 export function toSystemAuthItem(auth: SystemAuth): Item {
+  const { clientSecrets, ...fields } = auth;
   return {
-    ...auth,
+    ...fields,
     sk: AUTH_SORT_KEY,
     appKey: auth.appId === undefined ? undefined : applicationKey(auth.tenant, auth.appId),
+    ...(clientSecrets === undefined ? {} : { [CLIENT_SECRETS_ATTRIBUTE]: secretMap(clientSecrets) }),
   };
 }
 
@@ -83,6 +125,8 @@ export function fromSystemAuthItem(item: Item, now: Date = new Date()): SystemAu
   };
   if (item.appId !== undefined) auth.appId = item.appId;
   if (item.lastUsedAt !== undefined) auth.lastUsedAt = item.lastUsedAt;
+  const clientSecrets = fromSecretMap(item[CLIENT_SECRETS_ATTRIBUTE]);
+  if (clientSecrets !== undefined) auth.clientSecrets = clientSecrets;
   return auth;
 }
 
@@ -180,20 +224,33 @@ export class SystemAuthRepository {
   }
 
   /**
-   * Records a successful authentication; false when the SystemAuth no longer exists or is no longer ACTIVE.
-   * The status is part of the write's condition because authentication read it earlier: a revocation in
-   * between must still stop the grant.
+   * Records a successful authentication; false when the SystemAuth no longer exists or is no longer ACTIVE,
+   * or when the secret it was made with (`secret`) is no longer live. Status and secret are part of the
+   * write's condition because authentication read them earlier: a revocation in between must still stop the
+   * grant. The secret's own lastUsedAt rides on this same write (no second write per grant), and only when
+   * `secret.recordUse` says it is due.
    */
-  async markUsed(id: string, at: Date = new Date()): Promise<boolean> {
+  async markUsed(id: string, at: Date = new Date(), secret?: ClientSecretUse): Promise<boolean> {
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Item = { ':at': at.toISOString(), ':active': 'ACTIVE' satisfies SystemAuthStatus };
+    let update = 'SET lastUsedAt = :at';
+    let condition = 'attribute_exists(id) AND #status = :active';
+    if (secret !== undefined) {
+      names['#secrets'] = CLIENT_SECRETS_ATTRIBUTE;
+      names['#secretId'] = secret.id;
+      // A client never rotated stores no list: its one secret (the initial one) is live while the client is.
+      condition += ' AND (attribute_not_exists(#secrets) OR attribute_exists(#secrets.#secretId))';
+      if (secret.recordUse) update += ', #secrets.#secretId.lastUsedAt = :at';
+    }
     try {
       await dynamo().send(
         new UpdateCommand({
           TableName: this.table,
           Key: { id, sk: AUTH_SORT_KEY },
-          UpdateExpression: 'SET lastUsedAt = :at',
-          ConditionExpression: 'attribute_exists(id) AND #status = :active',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':at': at.toISOString(), ':active': 'ACTIVE' satisfies SystemAuthStatus },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         }),
       );
       return true;
@@ -201,6 +258,103 @@ export class SystemAuthRepository {
       if (isConditionalFailure(error)) return false;
       throw error;
     }
+  }
+
+  /**
+   * Adds a live secret to the tenant's ACTIVE OAuth client of an application, as read in `auth`; false when the
+   * condition failed (the client changed since, holds MAX_LIVE_CLIENT_SECRETS live secrets, or is gone): the caller
+   * reads again to say why. The limit is the write's condition, so concurrent rotations never make a third.
+   * A client never rotated gets its list here, its initial secret and the new one, on the condition that it
+   * still has none (two first rotations racing: one wins, the other fails and reads two live secrets).
+   */
+  async addClientSecret(auth: SystemAuth, secret: ClientSecretRecord, initial: ClientSecretRecord): Promise<boolean> {
+    const names: Record<string, string> = { '#secrets': CLIENT_SECRETS_ATTRIBUTE, '#status': 'status', '#type': 'type', '#kind': 'kind' };
+    const values: Item = { ':tenant': auth.tenant, ':type': OAUTH_CLIENT, ':active': 'ACTIVE' satisfies SystemAuthStatus, ':application': 'APPLICATION' };
+    let update: string;
+    let condition = 'attribute_exists(id) AND tenant = :tenant AND #type = :type AND #kind = :application AND #status = :active AND ';
+    if (auth.clientSecrets === undefined) {
+      update = 'SET #secrets = :secrets';
+      condition += 'attribute_not_exists(#secrets)';
+      values[':secrets'] = secretMap([initial, secret]);
+    } else {
+      names['#new'] = secret.id;
+      update = 'SET #secrets.#new = :secret';
+      condition += 'size(#secrets) < :max AND attribute_not_exists(#secrets.#new)';
+      values[':secret'] = secretEntry(secret);
+      values[':max'] = MAX_LIVE_CLIENT_SECRETS;
+    }
+    try {
+      await dynamo().send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id: auth.id, sk: AUTH_SORT_KEY },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Ends one live secret of the tenant's OAuth client and records its id as retired (its Secrets Manager secret is
+   * deleted next, then forgetRetiredClientSecret). 'refused' when that is not a live secret of the client or is its
+   * last one: the condition counts the live secrets, so two revocations racing never leave the client with none.
+   */
+  async removeClientSecret(tenant: string, id: string, secretId: string): Promise<ClientSecretRemoval> {
+    try {
+      await dynamo().send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id, sk: AUTH_SORT_KEY },
+          UpdateExpression: 'REMOVE #secrets.#secretId ADD #retired :retired',
+          ConditionExpression: 'attribute_exists(id) AND tenant = :tenant AND #type = :type AND attribute_exists(#secrets.#secretId) AND size(#secrets) > :one',
+          ExpressionAttributeNames: { '#secrets': CLIENT_SECRETS_ATTRIBUTE, '#secretId': secretId, '#retired': RETIRED_CLIENT_SECRETS_ATTRIBUTE, '#type': 'type' },
+          ExpressionAttributeValues: { ':tenant': tenant, ':type': OAUTH_CLIENT, ':one': 1, ':retired': new Set([secretId]) },
+        }),
+      );
+      return 'removed';
+    } catch (error) {
+      if (isConditionalFailure(error)) return 'refused';
+      throw error;
+    }
+  }
+
+  /** Drops a retired secret's id once its Secrets Manager secret is deleted. */
+  async forgetRetiredClientSecret(id: string, secretId: string): Promise<void> {
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { id, sk: AUTH_SORT_KEY },
+        UpdateExpression: 'DELETE #retired :retired',
+        ConditionExpression: 'attribute_exists(id)',
+        ExpressionAttributeNames: { '#retired': RETIRED_CLIENT_SECRETS_ATTRIBUTE },
+        ExpressionAttributeValues: { ':retired': new Set([secretId]) },
+      }),
+    ).catch((error: unknown) => {
+      if (!isConditionalFailure(error)) throw error;
+    });
+  }
+
+  /** Ids of every secret of the OAuth client that may still exist in Secrets Manager: live and retired ones (empty when the item is gone). */
+  async clientSecretIdsOf(id: string): Promise<string[]> {
+    const out = await dynamo().send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { id, sk: AUTH_SORT_KEY },
+        ProjectionExpression: '#secrets, #retired',
+        ExpressionAttributeNames: { '#secrets': CLIENT_SECRETS_ATTRIBUTE, '#retired': RETIRED_CLIENT_SECRETS_ATTRIBUTE },
+        ConsistentRead: true,
+      }),
+    );
+    const live = out.Item?.[CLIENT_SECRETS_ATTRIBUTE] as Record<string, unknown> | undefined;
+    const retired: unknown = out.Item?.[RETIRED_CLIENT_SECRETS_ATTRIBUTE];
+    return [...Object.keys(live ?? {}), ...(retired instanceof Set ? [...(retired as Set<string>)] : [])];
   }
 
   /**

@@ -23,4 +23,36 @@ export interface SystemAuth {
   createdAt: string;
   /** RFC 3339; the last successful authentication with these credentials. */
   lastUsedAt?: string;
+  /**
+   * OAuth clients that were ever rotated: their live secrets, oldest first. Absent for a client that never
+   * was (its one secret is the initial one): read it through liveClientSecretsOf.
+   */
+  clientSecrets?: ClientSecretRecord[];
+}
+
+/** One live secret of an OAuth client as its SystemAuth records it: never the value, which only Secrets Manager keeps. */
+export interface ClientSecretRecord {
+  /** "initial" for the secret the client was created with; a UUID for each one added by rotation. */
+  id: string;
+  /** RFC 3339. */
+  createdAt: string;
+  /** RFC 3339; written at most once a minute (MIN_SECRET_USE_INTERVAL_MS), with the grant's own write. */
+  lastUsedAt?: string;
+}
+
+/** The id of an OAuth client's first secret, kept at `oauth-clients/<clientId>` as before rotation existed. */
+export const INITIAL_CLIENT_SECRET_ID = 'initial';
+
+/** Live secrets an OAuth client may hold at once: one to use and one to move to. */
+export const MAX_LIVE_CLIENT_SECRETS = 2;
+
+/**
+ * The live secrets of an OAuth client. A client never rotated stores no list: its one secret is the
+ * initial one, created with the client and last used when the client was.
+ */
+export function liveClientSecretsOf(auth: SystemAuth): ClientSecretRecord[] {
+  if (auth.clientSecrets !== undefined) return auth.clientSecrets;
+  const initial: ClientSecretRecord = { id: INITIAL_CLIENT_SECRET_ID, createdAt: auth.createdAt };
+  if (auth.lastUsedAt !== undefined) initial.lastUsedAt = auth.lastUsedAt;
+  return [initial];
 }

@@ -35,6 +35,8 @@ describe('Cockpit in a browser (npm start)', () => {
   const directorRefusals: string[] = [];
   const appName = `cockpit-${Date.now().toString(36)}`;
   let appId = '';
+  /** The OAuth client the pairing step made, for the rotation step. */
+  let oauthClient = { clientId: '', clientSecret: '', tokenUrl: '' };
   /** The application side of the certificate pairing: the folder the shown commands ran in (app.key, app.pem, …). */
   let certificateFolder = '';
 
@@ -185,6 +187,35 @@ describe('Cockpit in a browser (npm start)', () => {
     await expectText(testId('app-status'), /CONNECTED/);
     await expectText(authRow(clientId), /ACTIVE/);
     expect(await page.locator('body').innerText()).not.toContain(clientSecret);
+    oauthClient = { clientId, clientSecret, tokenUrl };
+  });
+
+  it('rotates the client secret: the new one is shown once and gets a token, the old one is revoked behind a confirmation and refused', async () => {
+    const { clientId, clientSecret, tokenUrl } = oauthClient;
+    const row = authRow(clientId);
+    await expect(row.getByTestId('client-secret').count()).resolves.toBe(1);
+    await expect(row.getByTestId('revoke-secret').count()).resolves.toBe(0);
+    await row.getByTestId('rotate-secret').click();
+    await testId('rotated-secret').waitFor();
+    const newSecret = await testId('rotated-secret-value').innerText();
+    await screenshot('4b-rotated-client-secret');
+    expect((await tokenGrant(tokenUrl, clientId, newSecret)).status).toBe(200);
+    expect((await tokenGrant(tokenUrl, clientId, clientSecret)).status).toBe(200);
+    // Two live secrets: no third, and each can be revoked.
+    await waitUntil(async () => (await row.getByTestId('client-secret').count()) === 2);
+    await expect(row.getByTestId('rotate-secret').count()).resolves.toBe(0);
+
+    await testId('rotated-done').click();
+    expect(await page.locator('body').innerText()).not.toContain(newSecret);
+    await row.getByRole('button', { name: 'Revoke secret initial' }).click();
+    await testId('confirm').waitFor();
+    await expectText(page.locator('#confirm-body'), /other secret keeps working/);
+    await testId('confirm').click();
+    await expectText(testId('detail-notice'), /Revoked secret initial/);
+    await waitUntil(async () => (await row.getByTestId('client-secret').count()) === 1);
+    expect((await tokenGrant(tokenUrl, clientId, clientSecret)).status).toBe(401);
+    expect((await tokenGrant(tokenUrl, clientId, newSecret)).status).toBe(200);
+    await expect(row.getByTestId('rotate-secret').count()).resolves.toBe(1);
   });
 
   it('pairs with a client certificate: the shown commands redeem the one-time token at the Connector and get a certificate', async () => {

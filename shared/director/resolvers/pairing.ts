@@ -6,6 +6,7 @@ import type { Application } from '../../applications/types';
 import type { AuthTypeDescription, PairingResult } from '../../pairing/adapter';
 import { toAppSystemAuth, type AppSystemAuth } from '../../pairing/app-system-auth';
 import type { OneTimeTokenForApplication } from '../../pairing/client-certificate';
+import type { RotatedClientSecret } from '../../oauth/clients';
 import { SCOPE_READ, requireAdministrator, requireScope } from '../authorization';
 import type { DirectorContext } from '../context';
 import { toIssuedCertificate, type IssuedCertificate } from './certificates';
@@ -60,6 +61,19 @@ export const pairingResolvers: Resolvers<DirectorContext> = {
       requireAdministrator(caller);
       const revoked = await clientCertificates.revokeIssuedCertificate(caller.tenant, authID, { serialNumber, sha256Fingerprint });
       return revoked.map(toIssuedCertificate);
+    },
+    rotateClientSecret: async (_root: unknown, { authID }: { authID: string }, { caller, pairing }: DirectorContext): Promise<RotatedClientSecret> => {
+      requireAdministrator(caller);
+      // The one response that carries this secret's value.
+      return pairing.rotateClientSecret(caller.tenant, authID);
+    },
+    revokeClientSecret: async (
+      _root: unknown,
+      { authID, secretId }: { authID: string; secretId: string },
+      { caller, pairing, publicBaseUrl }: DirectorContext,
+    ): Promise<AppSystemAuth> => {
+      requireAdministrator(caller);
+      return toAppSystemAuth(await pairing.revokeClientSecret(caller.tenant, authID, secretId), publicBaseUrl);
     },
     unpairApplication: async (_root: unknown, { id }: { id: string }, { caller, applications }: DirectorContext): Promise<Application> => {
       requireAdministrator(caller);

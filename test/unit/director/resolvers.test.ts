@@ -138,11 +138,12 @@ describe('Director authorization', () => {
       await expect(auths(application(['application:read']))).rejects.toMatchObject({ code: 'FORBIDDEN' });
     });
 
-    it('lists the SystemAuths with the client id and token URL, and never a secret', async () => {
+    it('lists the SystemAuths with the client id, token URL and its secrets\' ids, and never a secret', async () => {
       await expect(auths(admin())).resolves.toEqual([
         {
           id: 'client-1', type: 'OAUTH2_CLIENT_CREDENTIALS', status: 'ACTIVE', createdAt: '2026-11-28T15:04:05.000Z', lastUsedAt: null,
           clientId: 'client-1', clientSecret: null, tokenUrl: 'https://api.example.com/oauth2/token', scopes: ['application:read'],
+          secrets: [{ id: 'initial', createdAt: '2026-11-28T15:04:05.000Z', lastUsedAt: null }],
         },
       ]);
     });

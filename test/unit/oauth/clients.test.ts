@@ -6,12 +6,12 @@ import { OAuthError } from '../../../shared/oauth/errors';
 import { FailedAuthentications, MAX_FAILURE_DELAY_MS, type FailureClock } from '../../../shared/oauth/failed-authentications';
 import { SECRET_VERIFIER_TTL_MS, SecretVerifiers } from '../../../shared/oauth/secret-verifiers';
 import type { SystemAuthRepository } from '../../../shared/system-auths/repository';
-import type { SystemAuth } from '../../../shared/system-auths/types';
+import { MAX_LIVE_CLIENT_SECRETS, type SystemAuth } from '../../../shared/system-auths/types';
 import { rejection } from '../../support/promises';
 
 /** Stores that record every call: these rules must decide before any of them is made. */
 const secrets = { create: jest.fn(), delete: jest.fn(), read: jest.fn() } satisfies ClientSecretStore;
-const systemAuths = { create: jest.fn(), delete: jest.fn(), get: jest.fn(), revokeOAuthClient: jest.fn() };
+const systemAuths = { create: jest.fn(), delete: jest.fn(), get: jest.fn(), revokeOAuthClient: jest.fn(), clientSecretIdsOf: jest.fn(async () => []) };
 const clients = new OAuthClients(systemAuths as unknown as SystemAuthRepository, secrets);
 
 beforeEach(() => jest.clearAllMocks());
@@ -65,7 +65,10 @@ function oneClient() {
     status: 'ACTIVE', scopes: ['application:read'], createdAt: new Date().toISOString(),
   };
   const store = { create: jest.fn(), delete: jest.fn(), read: jest.fn(async (name: string) => (name === clientSecretName(clientId) ? secret : undefined)) };
-  const auths = { create: jest.fn(), delete: jest.fn(), get: jest.fn(async (id: string) => (id === clientId ? auth : undefined)), revokeOAuthClient: jest.fn() };
+  const auths = {
+    create: jest.fn(), delete: jest.fn(), get: jest.fn(async (id: string) => (id === clientId ? auth : undefined)), revokeOAuthClient: jest.fn(),
+    clientSecretIdsOf: jest.fn(async () => []),
+  };
   const oauth = new OAuthClients(auths as unknown as SystemAuthRepository, store, {
     verifiers: new SecretVerifiers(clock.now),
     failures: new FailedAuthentications(clock),
@@ -139,9 +142,10 @@ describe('OAuthClients.authenticate: no Secrets Manager read per attempt', () =>
       await oauth.authenticate(clientId, secret);
       await invalidClientOf(oauth.authenticate(clientId, 'x'));
       await invalidClientOf(oauth.authenticate(clientId, secret.repeat(3)));
-      expect(compare).toHaveBeenCalledTimes(3);
+      // Every attempt compares with each of MAX_LIVE_CLIENT_SECRETS slots; the slot this client does not use holds one constant stand-in.
+      expect(compare).toHaveBeenCalledTimes(3 * MAX_LIVE_CLIENT_SECRETS);
       const held = compare.mock.calls.map(([, verifier]) => Buffer.from(verifier as Uint8Array));
-      expect(new Set(held.map((v) => v.toString('hex'))).size).toBe(1);
+      expect(new Set(held.map((v) => v.toString('hex'))).size).toBe(MAX_LIVE_CLIENT_SECRETS);
       const verifier = held[0];
       expect(verifier).toHaveLength(32);
       for (const [presented] of compare.mock.calls) expect(presented).toHaveLength(32);
@@ -194,5 +198,88 @@ describe('OAuthClients.authenticate: repeated failures are answered later', () =
     const { oauth, clock } = oneClient();
     for (let i = 0; i < 10; i++) await invalidClientOf(oauth.authenticate('../../pairing-ca', 'x'));
     expect(clock.slept).toEqual([]);
+  });
+});
+
+describe('OAuthClients.authenticate: two live secrets', () => {
+  /** A client rotated once: the initial secret and a second one, each in its own Secrets Manager secret. */
+  function rotatedClient() {
+    const clientId = randomUUID();
+    const secondId = randomUUID();
+    const values: Record<string, string> = {
+      [clientSecretName(clientId)]: crypto.randomBytes(32).toString('base64url'),
+      [clientSecretName(clientId, secondId)]: crypto.randomBytes(32).toString('base64url'),
+    };
+    const createdAt = new Date().toISOString();
+    let auth: SystemAuth = {
+      id: clientId, tenant: 'acme', kind: 'APPLICATION', type: 'OAUTH2_CLIENT_CREDENTIALS', appId: randomUUID(),
+      status: 'ACTIVE', scopes: ['application:read'], createdAt,
+      clientSecrets: [{ id: 'initial', createdAt }, { id: secondId, createdAt }],
+    };
+    const store = { create: jest.fn(), delete: jest.fn(), read: jest.fn(async (name: string) => values[name]) };
+    const auths = { get: jest.fn(async () => auth) };
+    const compare = jest.fn((a: Buffer, b: Buffer) => crypto.timingSafeEqual(a, b));
+    const oauth = new OAuthClients(auths as unknown as SystemAuthRepository, store, {
+      verifiers: new SecretVerifiers(Date.now, compare),
+      failures: new FailedAuthentications(manualClock()),
+    });
+    return {
+      oauth, compare, clientId, secondId, store,
+      initial: values[clientSecretName(clientId)],
+      second: values[clientSecretName(clientId, secondId)],
+      setAuth: (next: SystemAuth) => void (auth = next),
+      auth: () => auth,
+    };
+  }
+
+  it('accepts either live secret and says which one it was', async () => {
+    const { oauth, clientId, secondId, initial, second } = rotatedClient();
+    await expect(oauth.authenticate(clientId, initial)).resolves.toMatchObject({ usedSecret: { id: 'initial' } });
+    await expect(oauth.authenticate(clientId, second)).resolves.toMatchObject({ usedSecret: { id: secondId } });
+  });
+
+  it('makes the same number of comparisons (MAX_LIVE_CLIENT_SECRETS) for one or two live secrets, right or wrong, whichever matched', async () => {
+    const rotated = rotatedClient();
+    const single = oneClient();
+    const counts: number[] = [];
+    const count = async (compare: jest.Mock, attempt: Promise<unknown>) => {
+      compare.mockClear();
+      await attempt.catch(() => undefined);
+      counts.push(compare.mock.calls.length);
+    };
+    await count(rotated.compare, rotated.oauth.authenticate(rotated.clientId, rotated.initial));
+    await count(rotated.compare, rotated.oauth.authenticate(rotated.clientId, rotated.second));
+    await count(rotated.compare, rotated.oauth.authenticate(rotated.clientId, 'wrong'));
+    const compareOne = jest.fn((a: Buffer, b: Buffer) => crypto.timingSafeEqual(a, b));
+    const oneSecret = new OAuthClients(single.auths as unknown as SystemAuthRepository, single.store, {
+      verifiers: new SecretVerifiers(Date.now, compareOne),
+      failures: new FailedAuthentications(manualClock()),
+    });
+    await count(compareOne, oneSecret.authenticate(single.clientId, single.secret));
+    await count(compareOne, oneSecret.authenticate(single.clientId, 'wrong'));
+    expect(counts).toEqual(Array(5).fill(MAX_LIVE_CLIENT_SECRETS));
+  });
+
+  it('refuses a secret the SystemAuth no longer lists at once, although this process still holds its verifier', async () => {
+    const { oauth, clientId, secondId, initial, second, setAuth, auth } = rotatedClient();
+    await oauth.authenticate(clientId, initial);
+    await oauth.authenticate(clientId, second);
+    // Revoked in another process: only the item read on this attempt says so.
+    setAuth({ ...auth(), clientSecrets: auth().clientSecrets!.filter((secret) => secret.id !== 'initial') });
+    await invalidClientOf(oauth.authenticate(clientId, initial));
+    await expect(oauth.authenticate(clientId, second)).resolves.toMatchObject({ usedSecret: { id: secondId } });
+  });
+
+  it('asks the grant to stamp a secret\'s lastUsedAt only when it is over a minute old, and never for a client never rotated', async () => {
+    const { oauth, clientId, secondId, second, setAuth, auth } = rotatedClient();
+    await expect(oauth.authenticate(clientId, second)).resolves.toMatchObject({ usedSecret: { id: secondId, recordUse: true } });
+    const stamped = (lastUsedAt: string) => ({ ...auth(), clientSecrets: auth().clientSecrets!.map((secret) => (secret.id === secondId ? { ...secret, lastUsedAt } : secret)) });
+    setAuth(stamped(new Date(Date.now() - 30_000).toISOString()));
+    await expect(oauth.authenticate(clientId, second)).resolves.toMatchObject({ usedSecret: { id: secondId, recordUse: false } });
+    setAuth(stamped(new Date(Date.now() - 61_000).toISOString()));
+    await expect(oauth.authenticate(clientId, second)).resolves.toMatchObject({ usedSecret: { id: secondId, recordUse: true } });
+
+    const single = oneClient();
+    await expect(single.oauth.authenticate(single.clientId, single.secret)).resolves.toMatchObject({ usedSecret: { id: 'initial', recordUse: false } });
   });
 });

@@ -1,6 +1,7 @@
 // Token endpoint request parsing, scope handling and RFC 6749 5.2 response shapes, with stand-ins for storage and signing.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { issueAccessToken } from '../../../shared/oauth/access-tokens';
+import type { AuthenticatedClient } from '../../../shared/oauth/clients';
 import { invalidClient, OAuthError } from '../../../shared/oauth/errors';
 import {
   grantedScopes,
@@ -9,11 +10,12 @@ import {
   parseTokenRequest,
   TokenEndpoint,
 } from '../../../shared/oauth/token-endpoint';
+import type { ClientSecretUse } from '../../../shared/system-auths/repository';
 import type { SystemAuth } from '../../../shared/system-auths/types';
 
-const authenticate = jest.fn<Promise<SystemAuth>, [string, string]>();
+const authenticate = jest.fn<Promise<AuthenticatedClient>, [string, string]>();
 const revoke = jest.fn<Promise<void>, [Pick<SystemAuth, 'id' | 'tenant'>]>();
-const markUsed = jest.fn<Promise<boolean>, [string, Date?]>();
+const markUsed = jest.fn<Promise<boolean>, [string, Date?, ClientSecretUse?]>();
 const markConnected = jest.fn<Promise<boolean>, [string, string]>();
 const issue = jest.fn<ReturnType<typeof issueAccessToken>, Parameters<typeof issueAccessToken>>();
 const endpoint = new TokenEndpoint({ authenticate, revoke }, { markUsed }, { markConnected }, issue);
@@ -179,6 +181,18 @@ describe('handleTokenRequest responses', () => {
     expect(markUsed).toHaveBeenCalledWith(CLIENT_ID);
     expect(issue).toHaveBeenCalledWith(client, ['application:read'], 'https://api.example.test');
     expect(markConnected).toHaveBeenCalledWith('acme', 'app-1');
+  });
+
+  it('records the grant with the secret it was made with in its one write, and refuses it when that secret was revoked meanwhile', async () => {
+    authenticate.mockResolvedValue({ ...client, usedSecret: { id: 'initial', recordUse: true } });
+    const event = tokenEvent('grant_type=client_credentials', { Authorization: basic(CLIENT_ID, 's3cret') });
+    expect((await handleTokenRequest(event)).statusCode).toBe(200);
+    expect(markUsed).toHaveBeenCalledTimes(1);
+    expect(markUsed).toHaveBeenCalledWith(CLIENT_ID, expect.any(Date), { id: 'initial', recordUse: true });
+    markUsed.mockResolvedValue(false);
+    const refused = await handleTokenRequest(event);
+    expect(refused.statusCode).toBe(401);
+    expect(JSON.parse(refused.body).error).toBe('invalid_client');
   });
 
   it('refuses an application client whose application is gone with invalid_client, revokes it, and issues nothing', async () => {

@@ -1,10 +1,9 @@
 // Benchmark: throughput and latency of the mTLS Director read and of renewal with 1 and with 8 keep-alive clients,
 // through a local stack it starts itself (the real mTLS endpoint, serverless-offline and the handlers).
-import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
-import forge from 'node-forge';
 import { startLocalStack, tokenGrant } from '../test/support/local-stack';
+import { keyAndCsr } from './application-keys';
 import type { BenchSection } from './run';
 
 /** How long each measured run lasts (BENCH_LOAD_SECONDS); bounded in time, it stops by itself. */
@@ -15,21 +14,6 @@ interface Credentials {
   certificatePem: string;
   keyPem: string;
   subject: string;
-}
-
-/** A fresh RSA key and a CSR of it for the subject (base64 of PEM). */
-function keyAndCsr(subject: string): { keyPem: string; csr: string } {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const key = forge.pki.privateKeyFromPem(keyPem) as forge.pki.rsa.PrivateKey;
-  const csr = forge.pki.createCertificationRequest();
-  csr.publicKey = forge.pki.rsa.setPublicKey(key.n, key.e);
-  csr.setSubject(subject.split(',').map((part) => {
-    const [shortName, ...value] = part.split('=');
-    return { shortName, value: value.join('=') };
-  }));
-  csr.sign(key, forge.md.sha256.create());
-  return { keyPem, csr: Buffer.from(forge.pki.certificationRequestToPem(csr)).toString('base64') };
 }
 
 // Answers are read field by field, as a client would.

@@ -242,22 +242,7 @@ export class SystemAuthRepository {
       condition += ' AND (attribute_not_exists(#secrets) OR attribute_exists(#secrets.#secretId))';
       if (secret.recordUse) update += ', #secrets.#secretId.lastUsedAt = :at';
     }
-    try {
-      await dynamo().send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { id, sk: AUTH_SORT_KEY },
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalFailure(error)) return false;
-      throw error;
-    }
+    return this.updateIf(id, update, condition, names, values);
   }
 
   /**
@@ -283,11 +268,16 @@ export class SystemAuthRepository {
       values[':secret'] = secretEntry(secret);
       values[':max'] = MAX_LIVE_CLIENT_SECRETS;
     }
+    return this.updateIf(auth.id, update, condition, names, values);
+  }
+
+  /** Updates the auth item if the condition holds; false when it does not (the item is then unchanged). */
+  private async updateIf(id: string, update: string, condition: string, names: Record<string, string>, values: Item): Promise<boolean> {
     try {
       await dynamo().send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { id: auth.id, sk: AUTH_SORT_KEY },
+          Key: { id, sk: AUTH_SORT_KEY },
           UpdateExpression: update,
           ConditionExpression: condition,
           ExpressionAttributeNames: names,

@@ -3,7 +3,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { APIGatewayEventClientCertificate } from 'aws-lambda';
 import type { ApplicationRepository } from '../applications/repository';
-import { loadCertificateAuthority } from '../certificates/ca';
+import { loadCaCertificatePem } from '../certificates/ca';
 import { UnauthenticatedError } from '../errors';
 import type { CertificateRepository } from '../system-auths/certificate-records';
 import type { SystemAuthRepository } from '../system-auths/repository';
@@ -58,9 +58,12 @@ export function commonNameOf(certificate: X509Certificate): string | undefined {
 
 let issuer: { pem: string; certificate: X509Certificate } | undefined;
 
-/** The pairing CA as an X509Certificate, parsed again only when the CA changed. */
+/**
+ * The pairing CA as an X509Certificate, parsed again only when the CA changed. Read from the certificate-only
+ * secret, so that authenticating (the Director) needs no grant on the CA's private key.
+ */
 async function pairingCaCertificate(): Promise<X509Certificate> {
-  const { certificatePem } = await loadCertificateAuthority();
+  const certificatePem = await loadCaCertificatePem();
   if (issuer?.pem !== certificatePem) issuer = { pem: certificatePem, certificate: new X509Certificate(certificatePem) };
   return issuer.certificate;
 }

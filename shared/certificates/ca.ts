@@ -46,6 +46,8 @@ export interface IssueOptions {
 }
 
 const CA_SECRET = 'pairing-ca';
+/** The CA certificate PEM alone: what verifiers read, so their roles never get the private key. */
+const CA_CERTIFICATE_SECRET = 'pairing-ca-certificate';
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
@@ -195,18 +197,52 @@ export async function generateCertificateAuthority(options: CertificateAuthority
 }
 
 /**
- * Creates the `pairing-ca` secret unless it exists. Safe to run concurrently: the secret is created with
- * CreateSecret, so when two processes race exactly one CA is stored and the loser keeps the winner's.
+ * Creates the `pairing-ca` secret unless it exists, then `pairing-ca-certificate` (its certificate alone) unless that
+ * exists, so a stack whose CA predates the public secret gets it on its next deployment. Safe to run concurrently:
+ * both are created with CreateSecret, so when two processes race exactly one CA is stored and the loser keeps the
+ * winner's; the certificate is copied from the stored CA (re-read after a lost race), never from a generated one.
  */
 export async function ensureCertificateAuthority(): Promise<void> {
   const name = secretName(CA_SECRET);
-  if ((await readSecret(name, 0)) !== undefined) return;
-  const material = await generateCertificateAuthority();
-  try {
-    await createSecret(name, JSON.stringify(material), 'Pairing CA: certificate and private key (JSON)');
-  } catch (error) {
-    if (!(error instanceof SecretExistsError)) throw error;
+  let stored = await readSecret(name, 0);
+  if (stored === undefined) {
+    const material = await generateCertificateAuthority();
+    try {
+      await createSecret(name, JSON.stringify(material), 'Pairing CA: certificate and private key (JSON)');
+      stored = JSON.stringify(material);
+    } catch (error) {
+      if (!(error instanceof SecretExistsError)) throw error;
+      stored = await readSecret(name, 0);
+      if (stored === undefined) throw error;
+    }
   }
+  await ensureCaCertificateSecret(parseMaterial(stored).certificatePem);
+}
+
+async function ensureCaCertificateSecret(certificatePem: string): Promise<void> {
+  const name = secretName(CA_CERTIFICATE_SECRET);
+  let published = await readSecret(name, 0);
+  if (published === undefined) {
+    try {
+      await createSecret(name, certificatePem, 'Pairing CA: certificate only (PEM), for verifying client certificates');
+      return;
+    } catch (error) {
+      if (!(error instanceof SecretExistsError)) throw error;
+      published = await readSecret(name, 0);
+    }
+  }
+  // Nothing here overwrites a secret (the bootstrap may not): a certificate of another CA would refuse every
+  // client certificate, so fail the deployment rather than start it so.
+  if (published !== certificatePem) throw new Error(`secret ${CA_CERTIFICATE_SECRET} does not hold the certificate of ${CA_SECRET}`);
+}
+
+/** The pairing CA certificate PEM from the public secret (readSecret's bounded cache): for verifiers, who need no key. */
+export async function loadCaCertificatePem(): Promise<string> {
+  const name = secretName(CA_CERTIFICATE_SECRET);
+  // A cached "absent" may predate ensureCertificateAuthority in another process: ask again before failing.
+  const pem = (await readSecret(name)) ?? (await readSecret(name, 0));
+  if (pem === undefined) throw new InternalError(`The pairing certificate authority is not set up (secret ${CA_CERTIFICATE_SECRET} is missing)`);
+  return pem;
 }
 
 let loaded: { secret: string; authority: CertificateAuthority } | undefined;

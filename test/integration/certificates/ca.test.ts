@@ -1,9 +1,9 @@
 // The pairing CA in (local) Secrets Manager: created exactly once even under races, loaded and cached as one parsed CertificateAuthority.
 import { X509Certificate } from 'node:crypto';
-import { ListSecretVersionIdsCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, ListSecretVersionIdsCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { secretsManager } from '../../../shared/aws/clients';
 import { clearSecretCache, deleteSecret, readSecret, secretName } from '../../../shared/aws/secrets';
-import { ensureCertificateAuthority, generateCertificateAuthority, loadCertificateAuthority } from '../../../shared/certificates/ca';
+import { ensureCertificateAuthority, generateCertificateAuthority, loadCaCertificatePem, loadCertificateAuthority } from '../../../shared/certificates/ca';
 import { validateCsr } from '../../../shared/certificates/csr';
 import { config, resetConfig } from '../../../shared/config';
 import { InternalError } from '../../../shared/errors';
@@ -19,7 +19,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  await deleteSecret(secretName('pairing-ca'));
+  await Promise.all([deleteSecret(secretName('pairing-ca')), deleteSecret(secretName('pairing-ca-certificate'))]);
 });
 
 afterAll(() => {
@@ -45,11 +45,42 @@ test('ensureCertificateAuthority creates the pairing-ca secret once; a second ca
   expect(await versionCount()).toBe(1);
 });
 
-test('concurrent ensureCertificateAuthority calls store exactly one CA', async () => {
+test('concurrent ensureCertificateAuthority calls store exactly one CA, and its certificate alone in pairing-ca-certificate', async () => {
   await Promise.all(Array.from({ length: 5 }, () => ensureCertificateAuthority()));
   expect(await versionCount()).toBe(1);
   const authority = await loadCertificateAuthority();
   expect(authority.certificatePem).toBe(new X509Certificate(await storedCertificate()).toString());
+  // The winner's certificate, never a racing loser's, and no key beside it.
+  const published = await readSecret(secretName('pairing-ca-certificate'), 0);
+  expect(published).toBe(await storedCertificate());
+  expect(published).not.toMatch(/PRIVATE KEY/);
+  expect(await loadCaCertificatePem()).toBe(published);
+});
+
+test('ensureCertificateAuthority adds pairing-ca-certificate to a CA that predates it, and keeps both after', async () => {
+  const material = await generateCertificateAuthority();
+  await secretsManager().send(new CreateSecretCommand({ Name: secretName('pairing-ca'), SecretString: JSON.stringify(material) }));
+  await ensureCertificateAuthority();
+  expect(await readSecret(secretName('pairing-ca-certificate'), 0)).toBe(material.certificatePem);
+  await ensureCertificateAuthority();
+  expect(await storedCertificate()).toBe(material.certificatePem);
+  expect(await versionCount()).toBe(1);
+});
+
+test('ensureCertificateAuthority refuses a pairing-ca-certificate of another CA rather than overwrite it', async () => {
+  await ensureCertificateAuthority();
+  const other = await generateCertificateAuthority({ commonName: 'Another CA' });
+  await secretsManager().send(new PutSecretValueCommand({ SecretId: secretName('pairing-ca-certificate'), SecretString: other.certificatePem }));
+  await expect(ensureCertificateAuthority()).rejects.toThrow('secret pairing-ca-certificate does not hold the certificate of pairing-ca');
+  expect(await readSecret(secretName('pairing-ca-certificate'), 0)).toBe(other.certificatePem);
+});
+
+test('loadCaCertificatePem without the public secret fails with a clear internal error, and finds one created later', async () => {
+  const failure = loadCaCertificatePem();
+  await expect(failure).rejects.toBeInstanceOf(InternalError);
+  await expect(failure).rejects.toThrow('The pairing certificate authority is not set up (secret pairing-ca-certificate is missing)');
+  await ensureCertificateAuthority();
+  await expect(loadCaCertificatePem()).resolves.toMatch(/^-----BEGIN CERTIFICATE-----/);
 });
 
 test('loadCertificateAuthority returns one parsed CA while cached, re-reads after the cache, and issues certificates that chain to it', async () => {

@@ -1,7 +1,8 @@
-// The access-token signing keys: kept in Secrets Manager, published as the JWKS, cached in memory for a bounded time.
+// The access-token signing keys: kept in Secrets Manager (the public halves also in a secret of their own, for verifiers), published as the JWKS, cached in memory for a bounded time.
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK } from 'jose';
 import type { CryptoKey, JSONWebKeySet, JWK } from 'jose';
 import { config } from '../config';
+import { InternalError } from '../errors';
 import { createSecret, putSecret, readSecret, secretName, SecretExistsError } from '../aws/secrets';
 
 /** The algorithms this service signs with; verification accepts nothing else. */
@@ -22,6 +23,11 @@ interface StoredSigningKeys {
   keys: StoredSigningKey[];
 }
 
+/** The JSON stored in the `token-signing-public-keys` secret: what verifiers read, so their roles never get a private key. */
+interface StoredPublicKeys {
+  keys: Array<Pick<StoredSigningKey, 'kid' | 'alg' | 'publicJwk'>>;
+}
+
 export interface SigningKey {
   kid: string;
   alg: SigningAlgorithm;
@@ -39,6 +45,9 @@ interface SigningKeySet {
 const UNKNOWN_KID_RELOAD_MS = 5000;
 
 export const signingKeysSecretName = (): string => secretName('token-signing-keys');
+export const publicKeysSecretName = (): string => secretName('token-signing-public-keys');
+
+const publicKeysOf = (stored: StoredSigningKeys): StoredPublicKeys => ({ keys: stored.keys.map(({ kid, alg, publicJwk }) => ({ kid, alg, publicJwk })) });
 
 async function newStoredKey(): Promise<StoredSigningKey> {
   const alg: SigningAlgorithm = 'ES256';
@@ -74,15 +83,56 @@ async function readOrCreateStored(): Promise<StoredSigningKeys> {
   if (raw !== undefined) return parseStored(raw);
   const first = await newStoredKey();
   const stored: StoredSigningKeys = { activeKid: first.kid, keys: [first] };
+  let created: StoredSigningKeys;
   try {
     await createSecret(signingKeysSecretName(), JSON.stringify(stored), 'Access-token signing keys of the pairing service');
-    return stored;
+    created = stored;
   } catch (error) {
     if (!(error instanceof SecretExistsError)) throw error;
     // Another process created it between our read and our create: use theirs.
     const theirs = await readSecret(signingKeysSecretName(), 0);
     if (theirs === undefined) throw error;
-    return parseStored(theirs);
+    created = parseStored(theirs);
+  }
+  // The first key is published for verifiers before this process signs with it. (In AWS the bootstrap does
+  // all this before any traffic; a function's role may create neither secret.)
+  await ensurePublicKeys(created);
+  return created;
+}
+
+function parsePublic(raw: string): StoredPublicKeys {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error(`secret ${publicKeysSecretName()} is not JSON`);
+  }
+  const value = parsed as Partial<StoredPublicKeys> | null;
+  const keysValid = Array.isArray(value?.keys) && value.keys.every(
+    (key) => typeof key?.kid === 'string' && (SIGNING_ALGORITHMS as readonly string[]).includes(key.alg) && typeof key.publicJwk === 'object',
+  );
+  if (!value || !keysValid) throw new Error(`secret ${publicKeysSecretName()} does not hold {keys: [{kid, alg, publicJwk}]}`);
+  return value as StoredPublicKeys;
+}
+
+/**
+ * Creates the public key set from the stored keys unless it exists (a stack whose keys predate it gets it on its
+ * next deployment). Never overwrites: a set without the active kid would refuse every new token, so that fails here.
+ */
+async function ensurePublicKeys(stored: StoredSigningKeys): Promise<void> {
+  let raw = await readSecret(publicKeysSecretName(), 0);
+  if (raw === undefined) {
+    try {
+      await createSecret(publicKeysSecretName(), JSON.stringify(publicKeysOf(stored)), 'Access-token verification keys of the pairing service (public JWKs)');
+      return;
+    } catch (error) {
+      if (!(error instanceof SecretExistsError)) throw error;
+      raw = await readSecret(publicKeysSecretName(), 0);
+      if (raw === undefined) throw error;
+    }
+  }
+  if (!parsePublic(raw).keys.some((key) => key.kid === stored.activeKid)) {
+    throw new Error(`secret ${publicKeysSecretName()} lacks the active signing key ${stored.activeKid}`);
   }
 }
 
@@ -115,9 +165,12 @@ async function keySet(maxAgeMs = config().secretCacheSeconds * 1000): Promise<Si
   return loading;
 }
 
-/** Creates the signing key if there is none yet (safe when several processes race). */
+/** Creates the signing key if there is none yet, and the public key set if absent (safe when several processes race). */
 export async function ensureSigningKey(): Promise<void> {
-  await keySet(0);
+  const stored = await readOrCreateStored();
+  await ensurePublicKeys(stored);
+  // Importing the keys checks them, so a damaged secret fails the deployment here.
+  cached = await toKeySet(stored);
 }
 
 /**
@@ -138,8 +191,12 @@ export async function rotateSigningKey(): Promise<string> {
     return successor === undefined || now - Date.parse(successor.createdAt) < keepMs;
   });
   const updated: StoredSigningKeys = { activeKid: next.kid, keys: [...kept, next] };
+  // Verifiers first: no token is ever signed with a kid they cannot find. A failure between the two writes
+  // leaves one extra public key that signed nothing (the next rotation drops it).
+  await putSecret(publicKeysSecretName(), JSON.stringify(publicKeysOf(updated)));
   await putSecret(signingKeysSecretName(), JSON.stringify(updated));
   cached = undefined;
+  cachedPublic = undefined;
   return next.kid;
 }
 
@@ -153,15 +210,46 @@ export async function activeSigningKey(): Promise<SigningKey> {
   return (await keySet()).active;
 }
 
+interface VerificationKeySet {
+  keys: Map<string, SigningKey>;
+  loadedAt: number;
+}
+
+let cachedPublic: VerificationKeySet | undefined;
+let loadingPublic: Promise<VerificationKeySet> | undefined;
+
+async function readVerificationKeys(): Promise<VerificationKeySet> {
+  const raw = await readSecret(publicKeysSecretName(), 0);
+  if (raw === undefined) throw new InternalError('The access-token verification keys are not set up (secret token-signing-public-keys is missing)');
+  const keys = new Map<string, SigningKey>();
+  for (const entry of parsePublic(raw).keys) {
+    keys.set(entry.kid, { kid: entry.kid, alg: entry.alg, key: (await importJWK(entry.publicJwk, entry.alg)) as CryptoKey });
+  }
+  return { keys, loadedAt: Date.now() };
+}
+
+/**
+ * The public keys, from their own secret (verifiers' roles are granted that one only), cached like the
+ * signing keys: at most config().secretCacheSeconds old, one read for all requests finding it stale.
+ */
+async function verificationKeySet(maxAgeMs = config().secretCacheSeconds * 1000): Promise<VerificationKeySet> {
+  if (cachedPublic && Date.now() - cachedPublic.loadedAt < maxAgeMs) return cachedPublic;
+  loadingPublic ??= readVerificationKeys()
+    .then((set) => (cachedPublic = set))
+    .finally(() => (loadingPublic = undefined));
+  return loadingPublic;
+}
+
 /** The public key with this kid, or undefined when no current key has it. */
 export async function verificationKey(kid: string): Promise<SigningKey | undefined> {
-  const set = await keySet();
-  const key = set.publicKeys.get(kid);
+  const set = await verificationKeySet();
+  const key = set.keys.get(kid);
   if (key || Date.now() - set.loadedAt < UNKNOWN_KID_RELOAD_MS) return key;
-  return (await keySet(0)).publicKeys.get(kid);
+  return (await verificationKeySet(0)).keys.get(kid);
 }
 
 /** Forgets the cached keys (tests). */
 export function forgetSigningKeys(): void {
   cached = undefined;
+  cachedPublic = undefined;
 }

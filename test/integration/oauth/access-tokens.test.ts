@@ -1,16 +1,20 @@
 // Access-token signing and verification against the signing keys in moto: rotation, and every way a token is refused.
 import { randomUUID } from 'node:crypto';
-import { decodeProtectedHeader, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
-import { deleteSecret, readSecret } from '../../../shared/aws/secrets';
+import { calculateJwkThumbprint, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
+import { clearSecretCache, deleteSecret, readSecret } from '../../../shared/aws/secrets';
 import { config, resetConfig } from '../../../shared/config';
 import { UnauthenticatedError } from '../../../shared/errors';
 import { accessTokenAudience, CLOCK_TOLERANCE_SECONDS, issueAccessToken, verifyAccessToken } from '../../../shared/oauth/access-tokens';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { secretsManager } from '../../../shared/aws/clients';
 import {
   activeSigningKey,
+  ensureSigningKey,
   forgetSigningKeys,
   publicJwks,
   rotateSigningKey,
 } from '../../../shared/oauth/signing-keys';
+import { awsError, injectFailure } from '../pairing/aws-failures';
 import type { SystemAuth } from '../../../shared/system-auths/types';
 import { withEnvironment } from '../../support/environment';
 import { freshTenant } from '../../support/local-aws';
@@ -67,11 +71,106 @@ describe('signing keys', () => {
       expect(stored.keys).toHaveLength(1);
       const actives = await Promise.all(processes.map(async (p) => (await p.activeSigningKey()).kid));
       expect(new Set(actives)).toEqual(new Set([stored.activeKid]));
+      // The public set holds the winner's key, never a racing loser's.
+      const published = JSON.parse((await readSecret(`${prefix}/token-signing-public-keys`, 0))!);
+      expect(published.keys.map((key: { kid: string }) => key.kid)).toEqual([stored.activeKid]);
     } finally {
-      await deleteSecret(`${prefix}/token-signing-keys`);
+      await Promise.all([deleteSecret(`${prefix}/token-signing-keys`), deleteSecret(`${prefix}/token-signing-public-keys`)]);
       process.env.SECRETS_PREFIX = saved;
       resetConfig();
     }
+  });
+
+  /** Runs the test under a Secrets Manager prefix of its own, so it starts with no signing keys. */
+  async function withOwnPrefix(run: (prefix: string) => Promise<void>): Promise<void> {
+    const prefix = `pairing-service/test-keys-${randomUUID()}`;
+    const saved = process.env.SECRETS_PREFIX;
+    process.env.SECRETS_PREFIX = prefix;
+    resetConfig();
+    forgetSigningKeys();
+    try {
+      await run(prefix);
+    } finally {
+      await Promise.all([deleteSecret(`${prefix}/token-signing-keys`), deleteSecret(`${prefix}/token-signing-public-keys`)]);
+      process.env.SECRETS_PREFIX = saved;
+      resetConfig();
+      forgetSigningKeys();
+    }
+  }
+
+  const storedIn = async (name: string) => JSON.parse((await readSecret(name, 0))!) as { activeKid?: string; keys: Array<Record<string, unknown>> };
+
+  it('ensureSigningKey publishes the public keys alone in token-signing-public-keys, also for keys that predate it', async () => {
+    await withOwnPrefix(async (prefix) => {
+      // Keys as a stack made before the public set existed holds them.
+      const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+      const publicJwk = await exportJWK(publicKey);
+      const kid = await calculateJwkThumbprint(publicJwk);
+      const stored = { activeKid: kid, keys: [{ kid, alg: 'ES256', privateJwk: await exportJWK(privateKey), publicJwk, createdAt: new Date().toISOString() }] };
+      await secretsManager().send(new CreateSecretCommand({ Name: `${prefix}/token-signing-keys`, SecretString: JSON.stringify(stored) }));
+
+      await ensureSigningKey();
+      const published = await storedIn(`${prefix}/token-signing-public-keys`);
+      expect(published).toEqual({ keys: [{ kid, alg: 'ES256', publicJwk }] });
+      expect(JSON.stringify(published)).not.toContain('"d"');
+      await ensureSigningKey();
+      expect(await storedIn(`${prefix}/token-signing-public-keys`)).toEqual(published);
+      expect(await storedIn(`${prefix}/token-signing-keys`)).toEqual(stored);
+    });
+  });
+
+  it('a rotation writes the public keys first: when the private write fails, verifiers already know the new kid and the old key still signs', async () => {
+    await withOwnPrefix(async (prefix) => {
+      await ensureSigningKey();
+      const client = admin();
+      const before = await issueAccessToken(client, ['application:read'], ISSUER);
+      const failure = injectFailure(
+        secretsManager(),
+        { command: 'PutSecretValueCommand', moment: 'before-sending', when: (input) => input.SecretId === `${prefix}/token-signing-keys` },
+        awsError('ServiceUnavailable'),
+      );
+      try {
+        await expect(rotateSigningKey()).rejects.toThrow(/ServiceUnavailable/);
+      } finally {
+        failure.remove();
+      }
+      const stored = await storedIn(`${prefix}/token-signing-keys`);
+      const published = await storedIn(`${prefix}/token-signing-public-keys`);
+      expect(stored.keys).toHaveLength(1);
+      // One extra public key that signed nothing; the active one is still among them.
+      expect(published.keys.map((key) => key.kid)).toEqual([stored.activeKid, expect.any(String)]);
+      forgetSigningKeys();
+      clearSecretCache();
+      expect(decodeProtectedHeader((await issueAccessToken(client, ['application:read'], ISSUER)).accessToken).kid).toBe(stored.activeKid);
+      await expect(verifyAccessToken(before.accessToken, ISSUER)).resolves.toMatchObject({ sub: client.id });
+
+      // The next rotation goes through and replaces the public set with the kept keys and the new one.
+      const newKid = await rotateSigningKey();
+      expect((await storedIn(`${prefix}/token-signing-public-keys`)).keys.map((key) => key.kid)).toEqual([stored.activeKid, newKid]);
+    });
+  });
+
+  it('a verifier in another process finds a key rotated in after it loaded the public set', async () => {
+    await withOwnPrefix(async () => {
+      await ensureSigningKey();
+      let verifier!: typeof import('../../../shared/oauth/access-tokens');
+      jest.isolateModules(() => {
+        verifier = require('../../../shared/oauth/access-tokens');
+      });
+      const client = admin();
+      const before = await issueAccessToken(client, ['application:read'], ISSUER);
+      await expect(verifier.verifyAccessToken(before.accessToken, ISSUER)).resolves.toMatchObject({ sub: client.id });
+      await rotateSigningKey();
+      const after = await issueAccessToken(client, ['application:read'], ISSUER);
+      // Its cached set lacks the new kid: it re-reads once the set is over UNKNOWN_KID_RELOAD_MS (5 s) old.
+      const realNow = Date.now;
+      jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 6000);
+      try {
+        await expect(verifier.verifyAccessToken(after.accessToken, ISSUER)).resolves.toMatchObject({ sub: client.id });
+      } finally {
+        jest.restoreAllMocks();
+      }
+    });
   });
 
   it('keeps verifying tokens signed before a rotation, and signs new ones with the new key', async () => {

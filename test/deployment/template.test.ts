@@ -253,9 +253,9 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'logs:PutLogEvents Sub:log-group:pairing-service-prod-director:*:*',
     'secretsmanager:CreateSecret Sub:secret:oauth-clients/*',
     'secretsmanager:DeleteSecret Sub:secret:oauth-clients/*',
-    // Verifying only; both secrets hold private keys too (open item in docs/design.md).
-    'secretsmanager:GetSecretValue Sub:secret:pairing-ca-??????',
-    'secretsmanager:GetSecretValue Sub:secret:token-signing-keys-??????',
+    // Verifying only, so public material only: never pairing-ca or token-signing-keys (the private keys).
+    'secretsmanager:GetSecretValue Sub:secret:pairing-ca-certificate-??????',
+    'secretsmanager:GetSecretValue Sub:secret:token-signing-public-keys-??????',
   ],
   OauthIamRoleLambdaExecution: [
     // Revoking a client whose application is gone (the token endpoint refuses it and cleans up).
@@ -292,7 +292,9 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'logs:CreateLogGroup Sub:log-group:pairing-service-prod-connector:*:*',
     'logs:CreateLogStream Sub:log-group:pairing-service-prod-connector:*:*',
     'logs:PutLogEvents Sub:log-group:pairing-service-prod-connector:*:*',
+    // Signing (the private key) and certificate authentication (the certificate alone).
     'secretsmanager:GetSecretValue Sub:secret:pairing-ca-??????',
+    'secretsmanager:GetSecretValue Sub:secret:pairing-ca-certificate-??????',
   ],
   // Serves the page from its bundle: no AWS access at all.
   CockpitIamRoleLambdaExecution: [
@@ -308,8 +310,11 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     // Creating is authorized on the name followed by "*" (the ARN's random suffix does not exist yet).
     'secretsmanager:CreateSecret Sub:secret:pairing-ca*',
     'secretsmanager:CreateSecret Sub:secret:token-signing-keys*',
+    'secretsmanager:CreateSecret Sub:secret:token-signing-public-keys*',
     'secretsmanager:GetSecretValue Sub:secret:pairing-ca-??????',
+    'secretsmanager:GetSecretValue Sub:secret:pairing-ca-certificate-??????',
     'secretsmanager:GetSecretValue Sub:secret:token-signing-keys-??????',
+    'secretsmanager:GetSecretValue Sub:secret:token-signing-public-keys-??????',
   ],
 };
 
@@ -423,6 +428,16 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
         }
       }
     }
+  });
+
+  test('only the functions that sign may read a private key: the CA key the connector (and bootstrap), the token keys oauth (and bootstrap)', () => {
+    const readers = (secret: string) =>
+      FUNCTIONS.filter((fn) => grantsOf(withDomain.template, fn).some((g) => g.startsWith('secretsmanager:GetSecretValue ') && g.endsWith(`/${secret}-??????`)));
+    expect(readers('pairing-ca')).toEqual(['connector', 'bootstrap']);
+    expect(readers('token-signing-keys')).toEqual(['oauth', 'bootstrap']);
+    // Verifiers read the public copies; oauth verifies nothing.
+    expect(readers('pairing-ca-certificate')).toEqual(['director', 'connector', 'bootstrap']);
+    expect(readers('token-signing-public-keys')).toEqual(['director', 'bootstrap']);
   });
 
   test('the tokens function cannot touch any secret, and the director can invoke only tokens', () => {

@@ -13,7 +13,7 @@ import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { handler } from '../../../functions/bootstrap/handler';
 import { resetConfig } from '../../../shared/config';
 import { resetClients, secretsManager } from '../../../shared/aws/clients';
-import { clearSecretCache, readSecret, secretName } from '../../../shared/aws/secrets';
+import { clearSecretCache, deleteSecret, readSecret, secretName } from '../../../shared/aws/secrets';
 import { ensureCertificateAuthority } from '../../../shared/certificates/ca';
 import { ensureSigningKey, forgetSigningKeys } from '../../../shared/oauth/signing-keys';
 import { resetTruststoreS3 } from '../../../shared/deployment/truststore';
@@ -120,7 +120,35 @@ describe('PairingBootstrap custom resource', () => {
     expect(truststore).toMatch(/^-----BEGIN CERTIFICATE-----/);
     expect(truststore).not.toMatch(/PRIVATE KEY/);
     expect(new crypto.X509Certificate(truststore).ca).toBe(true);
-    expect(JSON.parse((await secretValue('token-signing-keys'))!)).toHaveProperty('activeKid');
+    const signingKeys = JSON.parse((await secretValue('token-signing-keys'))!) as { activeKid: string; keys: Array<{ kid: string; alg: string; publicJwk: unknown }> };
+    expect(signingKeys).toHaveProperty('activeKid');
+    // The public copies the verifiers (the Director) read: four secrets in all.
+    expect(await secretValue('pairing-ca-certificate')).toBe(await caCertificatePem());
+    expect(JSON.parse((await secretValue('token-signing-public-keys'))!)).toEqual({
+      keys: signingKeys.keys.map(({ kid, alg, publicJwk }) => ({ kid, alg, publicJwk })),
+    });
+  });
+
+  test('Create on a stack whose private secrets predate the public ones adds the public ones, changing neither private secret', async () => {
+    useFreshPrefix();
+    // What a stack deployed before the public secrets existed holds: pairing-ca and token-signing-keys alone.
+    await ensureCertificateAuthority();
+    await ensureSigningKey();
+    await Promise.all([deleteSecret(secretName('pairing-ca-certificate')), deleteSecret(secretName('token-signing-public-keys'))]);
+    forgetSigningKeys();
+    const [caBefore, keysBefore] = [await secretValue('pairing-ca'), await secretValue('token-signing-keys')];
+    const [caVersions, keysVersions] = [await secretVersions('pairing-ca'), await secretVersions('token-signing-keys')];
+
+    const created = await invoke('Create', properties());
+
+    expect(created.Status).toBe('SUCCESS');
+    expect(await secretValue('pairing-ca')).toBe(caBefore);
+    expect(await secretValue('token-signing-keys')).toBe(keysBefore);
+    expect(await secretVersions('pairing-ca')).toEqual(caVersions);
+    expect(await secretVersions('token-signing-keys')).toEqual(keysVersions);
+    expect(await secretValue('pairing-ca-certificate')).toBe(JSON.parse(caBefore!).certificatePem);
+    const stored = JSON.parse(keysBefore!) as { keys: Array<{ kid: string; alg: string; publicJwk: unknown }> };
+    expect(JSON.parse((await secretValue('token-signing-public-keys'))!)).toEqual({ keys: stored.keys.map(({ kid, alg, publicJwk }) => ({ kid, alg, publicJwk })) });
   });
 
   test('Create keeps a CA that already exists and publishes its certificate; a repeated Create changes no secret (idempotent)', async () => {
@@ -138,6 +166,7 @@ describe('PairingBootstrap custom resource', () => {
     expect(await secretValue('pairing-ca')).toBe(caBefore);
     expect(await secretVersions('pairing-ca')).toEqual(caVersionsBefore);
     expect(await secretValue('token-signing-keys')).toBe(signingKeysAfterFirst);
+    for (const name of ['pairing-ca-certificate', 'token-signing-public-keys']) expect(await secretVersions(name)).toHaveLength(1);
     const published = await readObject((second.Data as Record<string, string>).TruststoreVersion!);
     expect(published).toBe(JSON.parse(caBefore!).certificatePem);
   });

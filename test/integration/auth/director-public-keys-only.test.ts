@@ -1,0 +1,94 @@
+// The Director authenticates mTLS and bearer callers while Secrets Manager refuses it the private-key secrets (as its IAM role does).
+import { randomUUID, X509Certificate } from 'node:crypto';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { directorServices } from '../../../functions/director/handler';
+import { clientCertificateData } from '../../../local/api-gateway-event';
+import { ApplicationRepository } from '../../../shared/applications/repository';
+import { ApplicationService } from '../../../shared/applications/service';
+import { secretsManager } from '../../../shared/aws/clients';
+import { clearSecretCache } from '../../../shared/aws/secrets';
+import { ensureCertificateAuthority, loadCertificateAuthority } from '../../../shared/certificates/ca';
+import { directorEndpoint } from '../../../shared/director/endpoint';
+import { handleGraphQLRequest } from '../../../shared/graphql/endpoint';
+import { ensureSigningKey, forgetSigningKeys } from '../../../shared/oauth/signing-keys';
+import { freshTenant } from '../../support/local-aws';
+import { inProcessTokenIssuer } from '../../support/stores';
+import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
+import { adapter, callConnector, csrToken, pemOf, SIGN } from '../connector/pairing-fixture';
+import { administrator } from '../pairing/director-calls';
+import { awsError, injectFailure } from '../pairing/aws-failures';
+
+/** The secrets holding private keys: the Director's role may not read them (serverless.yml, VerifyCallerCredentials). */
+const PRIVATE_SECRET = /\/(pairing-ca|token-signing-keys)$/;
+
+function directorEvent(query: string, auth: { accessToken: string } | { certificatePem: string }): APIGatewayProxyEvent {
+  const mtls = 'certificatePem' in auth;
+  return {
+    resource: '/director/graphql',
+    path: '/director/graphql',
+    httpMethod: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      Host: 'api.example.test',
+      'X-Forwarded-Proto': 'https',
+      ...(mtls ? {} : { Authorization: `Bearer ${auth.accessToken}` }),
+    },
+    multiValueHeaders: {},
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    body: JSON.stringify({ query }),
+    isBase64Encoded: false,
+    requestContext: {
+      requestId: randomUUID(),
+      stage: 'test',
+      domainName: 'api.example.test',
+      identity: { sourceIp: '127.0.0.1', ...(mtls ? { clientCert: clientCertificateData(new X509Certificate(auth.certificatePem)) } : {}) },
+    } as unknown as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+beforeAll(async () => {
+  await ensureCertificateAuthority();
+  await ensureSigningKey();
+});
+
+test('the Director authenticates a client certificate and a bearer token with GetSecretValue refused on pairing-ca and token-signing-keys', async () => {
+  // Credentials made the way the service makes them, before the refusal: the Connector signs, the oauth function signs.
+  const tenant = freshTenant();
+  const admin = await administrator(tenant);
+  const applications = new ApplicationService(new ApplicationRepository());
+  const app = await applications.register(tenant, { name: `public-only-${randomUUID().slice(0, 8)}` });
+  const generated = await adapter.generate({ tenant, id: app.id, name: app.name }, {}, { publicBaseUrl: 'https://pairing.example.test' });
+  const token = await csrToken({ tenant, appId: app.id, systemAuthId: generated.systemAuthID, token: String(generated.params.token), params: generated.params });
+  const signed = await callConnector(SIGN, { csr: base64Pem(goodCsrDer(rsaKeyPair(2048), generated.systemAuthID)) }, token);
+  expect(signed.status).toBe(200);
+  const certificatePem = pemOf(signed.json.data.result.clientCertificate);
+
+  const refusal = injectFailure(
+    secretsManager(),
+    { command: 'GetSecretValueCommand', moment: 'before-sending', when: (input) => PRIVATE_SECRET.test(String(input.SecretId)), times: Number.POSITIVE_INFINITY },
+    awsError('AccessDeniedException'),
+  );
+  try {
+    // Nothing read before may stand in for a read now: a fresh container, as far as the secrets go.
+    clearSecretCache();
+    forgetSigningKeys();
+    // The stand-in does refuse: reading the CA's private key fails.
+    await expect(loadCertificateAuthority()).rejects.toThrow(/AccessDeniedException/);
+    refusal.seen.length = 0;
+
+    const endpoint = directorEndpoint(directorServices(inProcessTokenIssuer));
+    const viewer = async (auth: { accessToken: string } | { certificatePem: string }) => {
+      const response = await handleGraphQLRequest(directorEvent('{ viewer { id type } }', auth), endpoint);
+      return { status: response.statusCode, body: JSON.parse(response.body) as unknown };
+    };
+    expect(await viewer({ certificatePem })).toEqual({ status: 200, body: { data: { viewer: { id: app.id, type: 'APPLICATION' } } } });
+    expect(await viewer({ accessToken: admin.accessToken })).toEqual({ status: 200, body: { data: { viewer: { id: admin.clientId, type: 'ADMIN' } } } });
+    // It never even asked for them.
+    expect(refusal.seen).toEqual([]);
+  } finally {
+    refusal.remove();
+  }
+});

@@ -505,6 +505,8 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
         ServiceTimeout: 300,
         TruststoreBucket: { Ref: 'TruststoreBucket' },
         TruststoreKey: 'truststore/pairing-ca.pem',
+        // Changed whenever it ensures another secret, so that existing stacks run it again.
+        Secrets: 'pairing-ca,pairing-ca-certificate,token-signing-keys,token-signing-public-keys',
       },
     });
     const invokers = Object.values(resources()).filter((r) => r.Type === 'AWS::Lambda::Permission').map((r) => JSON.stringify(r.Properties!.FunctionName));

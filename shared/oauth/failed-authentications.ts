@@ -1,4 +1,5 @@
 // Repeated failed client authentications per client id, answered later and later (per process; API Gateway throttling is the edge limit).
+import { setBounded } from '../bounded-map';
 
 /** Failures of one client id are counted within this window, which starts at the first of them. */
 export const FAILURE_WINDOW_MS = 60_000;
@@ -50,19 +51,10 @@ export class FailedAuthentications {
     let window = this.windows.get(clientId);
     if (!window || window.endsAt <= now) {
       window = { failures: 0, endsAt: now + FAILURE_WINDOW_MS };
-      this.track(clientId, window, now);
+      setBounded(this.windows, clientId, window, MAX_TRACKED_CLIENT_IDS, (tracked) => tracked.endsAt <= now);
     }
     window.failures += 1;
     return delayAfter(window.failures);
-  }
-
-  private track(clientId: string, window: FailureWindow, now: number): void {
-    this.windows.delete(clientId);
-    if (this.windows.size >= MAX_TRACKED_CLIENT_IDS) {
-      for (const [id, tracked] of this.windows) if (tracked.endsAt <= now) this.windows.delete(id);
-      if (this.windows.size >= MAX_TRACKED_CLIENT_IDS) this.windows.delete(this.windows.keys().next().value as string);
-    }
-    this.windows.set(clientId, window);
   }
 }
 

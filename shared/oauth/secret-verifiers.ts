@@ -1,5 +1,6 @@
 // OAuth client secrets checked without a Secrets Manager read per attempt: a short-lived verifier per client secret, an HMAC of the secret, never the secret.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { setBounded } from '../bounded-map';
 import { MAX_LIVE_CLIENT_SECRETS } from '../system-auths/types';
 
 /**
@@ -95,13 +96,8 @@ export class SecretVerifiers {
   }
 
   private hold(key: string, entry: HeldVerifier): void {
-    this.held.delete(key);
-    if (this.held.size >= MAX_SECRET_VERIFIERS) {
-      const now = this.now();
-      for (const [id, held] of this.held) if (held.expiresAt <= now) this.held.delete(id);
-      // Still full of fresh ones: the oldest goes (a Map iterates in insertion order).
-      if (this.held.size >= MAX_SECRET_VERIFIERS) this.held.delete(this.held.keys().next().value as string);
-    }
-    this.held.set(key, entry);
+    const now = this.now();
+    setBounded(this.held, key, entry, MAX_SECRET_VERIFIERS, (held) => held.expiresAt <= now);
   }
+
 }

@@ -4,7 +4,7 @@ import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients';
 import type { TransactItem } from '../aws/transactions';
 import { config } from '../config';
-import { applicationKey } from './repository';
+import { applicationKey, isConditionalFailure } from './repository';
 
 type Item = Record<string, NativeAttributeValue>;
 
@@ -132,7 +132,7 @@ export class CertificateRepository {
       );
       return true;
     } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      if (isConditionalFailure(error)) return false;
       throw error;
     }
   }

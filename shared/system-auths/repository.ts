@@ -77,7 +77,8 @@ const OAUTH_CLIENT: SystemAuthType = 'OAUTH2_CLIENT_CREDENTIALS';
 /** Partition key of the `byApplication` index: all auths of one application in one Query. */
 export const applicationKey = (tenant: string, appId: string): string => `${tenant}#${appId}`;
 
-const isConditionalFailure = (error: unknown): boolean =>
+/** A conditional write whose condition did not hold (the item is unchanged). */
+export const isConditionalFailure = (error: unknown): boolean =>
   (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
 
 /** A one-time token as its SystemAuth records it (the one-time-tokens module's OneTimeToken has these fields). */
@@ -297,22 +298,14 @@ export class SystemAuthRepository {
    * last one: the condition counts the live secrets, so two revocations racing never leave the client with none.
    */
   async removeClientSecret(tenant: string, id: string, secretId: string): Promise<ClientSecretRemoval> {
-    try {
-      await dynamo().send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { id, sk: AUTH_SORT_KEY },
-          UpdateExpression: 'REMOVE #secrets.#secretId ADD #retired :retired',
-          ConditionExpression: 'attribute_exists(id) AND tenant = :tenant AND #type = :type AND attribute_exists(#secrets.#secretId) AND size(#secrets) > :one',
-          ExpressionAttributeNames: { '#secrets': CLIENT_SECRETS_ATTRIBUTE, '#secretId': secretId, '#retired': RETIRED_CLIENT_SECRETS_ATTRIBUTE, '#type': 'type' },
-          ExpressionAttributeValues: { ':tenant': tenant, ':type': OAUTH_CLIENT, ':one': 1, ':retired': new Set([secretId]) },
-        }),
-      );
-      return 'removed';
-    } catch (error) {
-      if (isConditionalFailure(error)) return 'refused';
-      throw error;
-    }
+    const removed = await this.updateIf(
+      id,
+      'REMOVE #secrets.#secretId ADD #retired :retired',
+      'attribute_exists(id) AND tenant = :tenant AND #type = :type AND attribute_exists(#secrets.#secretId) AND size(#secrets) > :one',
+      { '#secrets': CLIENT_SECRETS_ATTRIBUTE, '#secretId': secretId, '#retired': RETIRED_CLIENT_SECRETS_ATTRIBUTE, '#type': 'type' },
+      { ':tenant': tenant, ':type': OAUTH_CLIENT, ':one': 1, ':retired': new Set([secretId]) },
+    );
+    return removed ? 'removed' : 'refused';
   }
 
   /** Drops a retired secret's id once its Secrets Manager secret is deleted. */

@@ -1,5 +1,6 @@
 // How deeply a GraphQL document nests selection sets, so that abusive queries are refused before validation.
-import { Kind, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
+import { fragmentsOf } from './cost';
 
 /** Queries nesting selection sets deeper than this are refused with HTTP 400. */
 export const MAX_QUERY_DEPTH = 15;
@@ -11,10 +12,7 @@ export const MAX_QUERY_DEPTH = 15;
  * nothing: validation rejects them afterwards.
  */
 export function queryDepth(document: DocumentNode, limit = MAX_QUERY_DEPTH): number {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  }
+  const fragments = fragmentsOf(document);
   // Depth of each fragment's own selection set, computed once: spreading one fragment many times
   // (or fragments spreading each other in a fan) must not multiply the work.
   const fragmentDepths = new Map<string, number>();

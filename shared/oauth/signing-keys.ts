@@ -59,14 +59,17 @@ async function newStoredKey(): Promise<StoredSigningKey> {
   return { kid, alg, privateJwk, publicJwk, createdAt: new Date().toISOString() };
 }
 
-function parseStored(raw: string): StoredSigningKeys {
-  let parsed: unknown;
+/** The JSON a secret holds; an Error naming the secret when it holds something else. */
+function parseSecretJson(raw: string, name: string): unknown {
   try {
-    parsed = JSON.parse(raw);
+    return JSON.parse(raw);
   } catch {
-    throw new Error(`secret ${signingKeysSecretName()} is not JSON`);
+    throw new Error(`secret ${name} is not JSON`);
   }
-  const value = parsed as Partial<StoredSigningKeys> | null;
+}
+
+function parseStored(raw: string): StoredSigningKeys {
+  const value = parseSecretJson(raw, signingKeysSecretName()) as Partial<StoredSigningKeys> | null;
   const keysValid = Array.isArray(value?.keys) && value.keys.every(
     (key) => typeof key?.kid === 'string' && (SIGNING_ALGORITHMS as readonly string[]).includes(key.alg)
       && typeof key.privateJwk === 'object' && typeof key.publicJwk === 'object' && typeof key.createdAt === 'string',
@@ -101,13 +104,7 @@ async function readOrCreateStored(): Promise<StoredSigningKeys> {
 }
 
 function parsePublic(raw: string): StoredPublicKeys {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new Error(`secret ${publicKeysSecretName()} is not JSON`);
-  }
-  const value = parsed as Partial<StoredPublicKeys> | null;
+  const value = parseSecretJson(raw, publicKeysSecretName()) as Partial<StoredPublicKeys> | null;
   const keysValid = Array.isArray(value?.keys) && value.keys.every(
     (key) => typeof key?.kid === 'string' && (SIGNING_ALGORITHMS as readonly string[]).includes(key.alg) && typeof key.publicJwk === 'object',
   );

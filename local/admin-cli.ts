@@ -99,11 +99,12 @@ function pointAtTarget(options: Options): string | null {
       AWS_SECRET_ACCESS_KEY: 'test',
       AWS_ENDPOINT_URL_DYNAMODB: stack.endpoints.dynamodb,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: stack.endpoints.secretsManager,
+      AWS_ENDPOINT_URL_KMS: stack.endpoints.kms,
     });
     return stack.endpoints.tokenUrl;
   }
   // A deployed stage: the normal credential chain, and the real service endpoints.
-  for (const name of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SECRETS_MANAGER']) delete process.env[name];
+  for (const name of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_ENDPOINT_URL_KMS']) delete process.env[name];
   process.env.STAGE = options.stage;
   process.env.AWS_REGION = options.region ?? DEFAULT_REGION;
   if (options.tokenUrl) return options.tokenUrl;

@@ -28,6 +28,8 @@ export interface StackFile {
     directorUrl: string;
     dynamodb: string;
     secretsManager: string;
+    /** moto's KMS (the same process as Secrets Manager): the CA and token-signing keys. */
+    kms: string;
     lambda: string;
   };
   tables: Record<string, string>;

@@ -222,6 +222,7 @@ async function start(): Promise<void> {
     AWS_SECRET_ACCESS_KEY: 'test',
     AWS_ENDPOINT_URL_DYNAMODB: dynamo,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: moto,
+    AWS_ENDPOINT_URL_KMS: moto,
     AWS_ENDPOINT_URL_LAMBDA: lambdaEndpoint,
     STAGE,
     PUBLIC_BASE_URL: publicBaseUrl,
@@ -262,7 +263,7 @@ async function start(): Promise<void> {
     stage: STAGE,
     region: REGION,
     ports: { ...ports, MTLS_PORT: mtlsPort },
-    endpoints: { publicBaseUrl, mtlsBaseUrl, tokenUrl, directorUrl, dynamodb: dynamo, secretsManager: moto, lambda: lambdaEndpoint },
+    endpoints: { publicBaseUrl, mtlsBaseUrl, tokenUrl, directorUrl, dynamodb: dynamo, secretsManager: moto, kms: moto, lambda: lambdaEndpoint },
     tables,
   });
 

@@ -2,6 +2,7 @@
 // the SDK's standard AWS_ENDPOINT_URL_* variables, so local AWS needs no code path of its own.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { config } from '../config';
@@ -9,6 +10,7 @@ import { config } from '../config';
 let documentClient: DynamoDBDocumentClient | undefined;
 let secretsClient: SecretsManagerClient | undefined;
 let lambdaClient: LambdaClient | undefined;
+let kmsClient: KMSClient | undefined;
 
 /**
  * Options of the SDK's Node HTTP handler. Without throwOnRequestTimeout a passed requestTimeout only
@@ -18,7 +20,7 @@ function requestHandler(requestTimeoutMs: number) {
   return { connectionTimeout: config().aws.connectionTimeoutMs, requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true };
 }
 
-/** Client options of DynamoDB and Secrets Manager: short attempts, one retry (a timed-out attempt counts as transient). */
+/** Client options of DynamoDB, Secrets Manager and KMS: short attempts, one retry (a timed-out attempt counts as transient). */
 function boundedCalls() {
   const limits = config().aws;
   return { requestHandler: requestHandler(limits.requestTimeoutMs), maxAttempts: limits.maxAttempts };
@@ -36,6 +38,11 @@ export function secretsManager(): SecretsManagerClient {
   return secretsClient;
 }
 
+export function kms(): KMSClient {
+  kmsClient ??= new KMSClient(boundedCalls());
+  return kmsClient;
+}
+
 export function lambda(): LambdaClient {
   lambdaClient ??= new LambdaClient({
     requestHandler: requestHandler(config().aws.tokensInvokeTimeoutMs),
@@ -51,4 +58,5 @@ export function resetClients(): void {
   documentClient = undefined;
   secretsClient = undefined;
   lambdaClient = undefined;
+  kmsClient = undefined;
 }

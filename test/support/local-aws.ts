@@ -9,13 +9,14 @@ import { testLogLevel } from './log-records';
 export const LOCAL_AWS_HANDLES = '__pairingServiceLocalAws';
 
 /** The environment every test worker gets: SDK endpoints of the local AWS, dummy credentials, stage `test` and its base URL. */
-export function testEnvironment(dynamoEndpoint: string, secretsEndpoint: string): Record<string, string> {
+export function testEnvironment(dynamoEndpoint: string, motoEndpoint: string): Record<string, string> {
   return {
     AWS_REGION: 'eu-central-1',
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
     AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsEndpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: motoEndpoint,
+    AWS_ENDPOINT_URL_KMS: motoEndpoint,
     STAGE: 'test',
     // The base URL every deployed stage has (shared/http.ts derives one from the request on the local stage only);
     // the tests' API Gateway events name the same host.

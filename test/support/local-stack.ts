@@ -55,7 +55,7 @@ export function esbuildWorkFolder(stateDir: string): string {
  */
 export function stackEnvironment(stateDir: string, ports: StackPorts, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, LOCAL_STATE_DIR: stateDir, ESBUILD_WORK_FOLDER: esbuildWorkFolder(stateDir) };
-  for (const name of ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_ENDPOINT_URL_LAMBDA', 'STAGE', 'PUBLIC_BASE_URL']) delete env[name];
+  for (const name of ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_ENDPOINT_URL_KMS', 'AWS_ENDPOINT_URL_LAMBDA', 'STAGE', 'PUBLIC_BASE_URL']) delete env[name];
   for (const variable of PORT_VARIABLES) env[variable] = String(ports[variable]);
   return { ...env, ...extra };
 }

@@ -44,6 +44,7 @@ function writeStack(dir: string, pid: number): void {
       directorUrl: 'http://127.0.0.1:1/director/graphql',
       dynamodb,
       secretsManager,
+      kms: secretsManager,
       lambda: 'http://127.0.0.1:3',
     },
     tables: {},

@@ -1,0 +1,58 @@
+// AWS KMS asymmetric signing keys (KeyUsage SIGN_VERIFY): the only place a private key of this service lives.
+// The key never leaves KMS; callers hold its id and its public key, and ask KMS for each signature.
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { CreateKeyCommand, GetPublicKeyCommand, SignCommand, type KeySpec, type SigningAlgorithmSpec, type Tag } from '@aws-sdk/client-kms';
+import { kms } from './clients';
+
+/** KMS signs at most this many bytes of a RAW message (larger ones must be sent as a digest). */
+export const KMS_MAX_RAW_MESSAGE_BYTES = 4096;
+
+export interface KmsSigningKeyRequest {
+  keySpec: Extract<KeySpec, 'RSA_2048' | 'RSA_3072' | 'ECC_NIST_P256'>;
+  description: string;
+  /** The key policy (JSON); without it KMS applies its default (the account's IAM policies decide). */
+  policy?: string;
+  tags?: Record<string, string>;
+}
+
+export interface KmsSigningKey {
+  /** The key's ARN: what callers store and sign with. */
+  keyArn: string;
+  publicKey: KeyObject;
+}
+
+/** Creates an asymmetric SIGN_VERIFY key and returns its ARN and public key. */
+export async function createKmsSigningKey(request: KmsSigningKeyRequest): Promise<KmsSigningKey> {
+  const tags: Tag[] = Object.entries(request.tags ?? {}).map(([TagKey, TagValue]) => ({ TagKey, TagValue }));
+  const out = await kms().send(
+    new CreateKeyCommand({
+      KeySpec: request.keySpec,
+      KeyUsage: 'SIGN_VERIFY',
+      Description: request.description,
+      Policy: request.policy,
+      Tags: tags.length > 0 ? tags : undefined,
+    }),
+  );
+  const keyArn = out.KeyMetadata?.Arn;
+  if (!keyArn) throw new Error('KMS CreateKey answered without a key ARN');
+  return { keyArn, publicKey: await kmsPublicKey(keyArn) };
+}
+
+/** The key's public half (SubjectPublicKeyInfo from GetPublicKey). Public material: callers may cache it. */
+export async function kmsPublicKey(keyId: string): Promise<KeyObject> {
+  const out = await kms().send(new GetPublicKeyCommand({ KeyId: keyId }));
+  if (!out.PublicKey) throw new Error(`KMS GetPublicKey answered without a public key for ${keyId}`);
+  return createPublicKey({ key: Buffer.from(out.PublicKey), format: 'der', type: 'spki' });
+}
+
+/**
+ * KMS signs `message` with the key: one Sign call per signature. The message goes as RAW (KMS hashes it with the
+ * algorithm's hash), which every KMS implementation treats alike; moto 5.2.1 hashes a DIGEST message again.
+ * The signature is in KMS's format: PKCS#1 v1.5 bytes for RSA, a DER ECDSA-Sig-Value for ECDSA.
+ */
+export async function signWithKms(keyId: string, message: Buffer, algorithm: SigningAlgorithmSpec): Promise<Buffer> {
+  if (message.length > KMS_MAX_RAW_MESSAGE_BYTES) throw new RangeError(`KMS signs at most ${KMS_MAX_RAW_MESSAGE_BYTES} bytes, got ${message.length}`);
+  const out = await kms().send(new SignCommand({ KeyId: keyId, Message: message, MessageType: 'RAW', SigningAlgorithm: algorithm }));
+  if (!out.Signature) throw new Error(`KMS Sign answered without a signature for ${keyId}`);
+  return Buffer.from(out.Signature);
+}

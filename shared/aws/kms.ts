@@ -1,7 +1,16 @@
 // AWS KMS asymmetric signing keys (KeyUsage SIGN_VERIFY): the only place a private key of this service lives.
 // The key never leaves KMS; callers hold its id and its public key, and ask KMS for each signature.
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { CreateKeyCommand, GetPublicKeyCommand, SignCommand, type KeySpec, type SigningAlgorithmSpec, type Tag } from '@aws-sdk/client-kms';
+import {
+  CreateKeyCommand,
+  GetKeyPolicyCommand,
+  GetPublicKeyCommand,
+  ScheduleKeyDeletionCommand,
+  SignCommand,
+  type KeySpec,
+  type SigningAlgorithmSpec,
+  type Tag,
+} from '@aws-sdk/client-kms';
 import { kms } from './clients';
 
 /** KMS signs at most this many bytes of a RAW message (larger ones must be sent as a digest). */
@@ -55,4 +64,34 @@ export async function signWithKms(keyId: string, message: Buffer, algorithm: Sig
   const out = await kms().send(new SignCommand({ KeyId: keyId, Message: message, MessageType: 'RAW', SigningAlgorithm: algorithm }));
   if (!out.Signature) throw new Error(`KMS Sign answered without a signature for ${keyId}`);
   return Buffer.from(out.Signature);
+}
+
+/** The key's policy (JSON text): e.g. to give a successor key exactly the same grants. */
+export async function kmsKeyPolicy(keyId: string): Promise<string> {
+  const out = await kms().send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }));
+  if (!out.Policy) throw new Error(`KMS GetKeyPolicy answered without a policy for ${keyId}`);
+  return out.Policy;
+}
+
+/** KMS deletes no key sooner than this many days after it was scheduled (its minimum waiting period). */
+export const KMS_MIN_DELETION_DAYS = 7;
+
+/**
+ * Schedules the key's deletion after `pendingDays` (7-30); until then CancelKeyDeletion brings it back.
+ * Returns the deletion date. A key already pending deletion (KMSInvalidStateException) is reported as such.
+ */
+export async function scheduleKmsKeyDeletion(keyId: string, pendingDays = KMS_MIN_DELETION_DAYS): Promise<{ deletionDate?: Date; alreadyPending: boolean }> {
+  if (!Number.isInteger(pendingDays) || pendingDays < KMS_MIN_DELETION_DAYS || pendingDays > 30) {
+    throw new RangeError(`KMS key deletion waits 7 to 30 days, not ${pendingDays}`);
+  }
+  // By key id: KMS takes the ARN too, but moto 5.2.1 answers ScheduleKeyDeletion on an ARN with a 500 (it looks the
+  // ARN up as an id). A key's id is the last part of its ARN (arn:aws:kms:<region>:<account>:key/<id>).
+  const bareKeyId = keyId.startsWith('arn:') ? keyId.slice(keyId.lastIndexOf('/') + 1) : keyId;
+  try {
+    const out = await kms().send(new ScheduleKeyDeletionCommand({ KeyId: bareKeyId, PendingWindowInDays: pendingDays }));
+    return { deletionDate: out.DeletionDate, alreadyPending: false };
+  } catch (error) {
+    if ((error as Error | undefined)?.name === 'KMSInvalidStateException') return { alreadyPending: true };
+    throw error;
+  }
 }

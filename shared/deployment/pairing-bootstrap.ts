@@ -12,6 +12,8 @@ import { publishTruststore, type PublishedTruststore, type TruststoreLocation } 
 export interface PairingBootstrapProperties {
   TruststoreBucket: string;
   TruststoreKey: string;
+  /** The template's first access-token signing key (KMS); without it the bootstrap creates one (the local stack). */
+  TokenSigningKeyArn?: string;
 }
 
 /** Fn::GetAtt names of the resource. */
@@ -47,9 +49,9 @@ async function step<T>(description: string, run: () => Promise<T>): Promise<T> {
  * Makes sure the stage's pairing secrets exist (never replacing existing ones: certificates already
  * issued and tokens already signed stay valid) and publishes the CA certificate.
  */
-export async function bootstrapPairing(location: TruststoreLocation, s3?: S3Client): Promise<PublishedTruststore> {
+export async function bootstrapPairing(location: TruststoreLocation, s3?: S3Client, tokenSigningKeyArn?: string): Promise<PublishedTruststore> {
   await step('create or find the pairing CA in Secrets Manager', () => ensureCertificateAuthority());
-  await step('create or find the token signing key in Secrets Manager', () => ensureSigningKey());
+  await step('set up the token signing key in KMS', () => ensureSigningKey({ keyArn: tokenSigningKeyArn }));
   // Loading parses and checks the stored CA, so a damaged secret fails the deployment here.
   const authority = await step('load the pairing CA', () => loadCertificateAuthority());
   return step(`write the truststore to s3://${location.bucket}/${location.key}`, () => publishTruststore(location, authority.certificatePem, s3));
@@ -62,7 +64,9 @@ export async function bootstrapPairing(location: TruststoreLocation, s3?: S3Clie
 export async function pairingBootstrapOutcome(event: CloudFormationCustomResourceEvent, s3?: S3Client): Promise<CustomResourceOutcome> {
   const physicalResourceId = physicalResourceIdOf(event, pairingBootstrapId());
   if (event.RequestType === 'Delete') return { status: 'SUCCESS', physicalResourceId };
-  const published = await bootstrapPairing(truststoreLocation(event.ResourceProperties), s3);
+  const keyArn = event.ResourceProperties.TokenSigningKeyArn;
+  if (keyArn !== undefined && (typeof keyArn !== 'string' || !keyArn.startsWith('arn:'))) throw new CustomResourceFailure('property TokenSigningKeyArn is not a KMS key ARN');
+  const published = await bootstrapPairing(truststoreLocation(event.ResourceProperties), s3, keyArn);
   const data: PairingBootstrapData = { TruststoreUri: published.uri, TruststoreVersion: published.version };
   return { status: 'SUCCESS', physicalResourceId, data };
 }

@@ -1,20 +1,18 @@
 // Access tokens: JWTs (RFC 9068 profile) issued to OAuth clients and verified against the published signing keys.
 import { randomUUID } from 'node:crypto';
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { base64url, errors, jwtVerify } from 'jose';
 import type { JWTHeaderParameters } from 'jose';
+import { signWithKms } from '../aws/kms';
 import { config } from '../config';
 import { UnauthenticatedError } from '../errors';
 import type { SystemAuth, SystemAuthKind } from '../system-auths/types';
-import { activeSigningKey, SIGNING_ALGORITHMS, verificationKey } from './signing-keys';
+import { derToJoseSignature } from './ecdsa-signature';
+import { activeSigningKey, CLOCK_TOLERANCE_SECONDS, KMS_SIGNING_ALGORITHM, SIGNING_ALGORITHMS, verificationKey, type ActiveSigningKey } from './signing-keys';
+
+export { CLOCK_TOLERANCE_SECONDS };
 
 /** RFC 9068 media type of JWT access tokens, so an ID token or other JWT signed elsewhere is never taken for one. */
 const ACCESS_TOKEN_TYPE = 'at+jwt';
-
-/**
- * Clock skew tolerated between this service's functions: on exp, on an iat in the future (a token issued
- * later than that was not issued by us as it claims), and on the token's age.
- */
-export const CLOCK_TOLERANCE_SECONDS = 30;
 
 /** The `aud` of every access token of this stage: tokens of another stage are refused. */
 export const accessTokenAudience = (): string => `pairing-service:${config().stage}`;
@@ -38,6 +36,19 @@ export interface AccessTokenClaims {
   scopes: string[];
 }
 
+const encodeJson = (value: unknown): string => base64url.encode(JSON.stringify(value));
+
+/**
+ * A compact JWS (RFC 7515) of `payload` signed by KMS with `key`: the signing input is built here, KMS signs it
+ * (ECDSA_SHA_256 over the RAW message) and its DER signature becomes the 64-byte r || s that ES256 prescribes.
+ * `header` adds to (and may, for tests of refusals, override) the protected header {alg, kid}.
+ */
+export async function signJwsWithKms(key: ActiveSigningKey, payload: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
+  const signingInput = `${encodeJson({ alg: key.alg, kid: key.kid, ...header })}.${encodeJson(payload)}`;
+  const der = await signWithKms(key.keyArn, Buffer.from(signingInput, 'ascii'), KMS_SIGNING_ALGORITHM);
+  return `${signingInput}.${base64url.encode(derToJoseSignature(der, 32))}`;
+}
+
 /** Signs an access token for the client with the given (already checked) scopes. */
 export async function issueAccessToken(
   client: SystemAuth,
@@ -45,19 +56,13 @@ export async function issueAccessToken(
   issuer: string,
   lifetimeSeconds: number = config().accessTokenTtlSeconds,
 ): Promise<IssuedAccessToken> {
-  const { kid, alg, key } = await activeSigningKey();
-  const claims: Record<string, string> = { scope: scopes.join(' '), tenant: client.tenant, client_kind: client.kind };
-  if (client.kind === 'APPLICATION' && client.appId !== undefined) claims.app_id = client.appId;
+  const key = await activeSigningKey();
   const now = Math.floor(Date.now() / 1000);
-  const accessToken = await new SignJWT(claims)
-    .setProtectedHeader({ alg, kid, typ: ACCESS_TOKEN_TYPE })
-    .setIssuer(issuer)
-    .setSubject(client.id)
-    .setAudience(accessTokenAudience())
-    .setIssuedAt(now)
-    .setExpirationTime(now + lifetimeSeconds)
-    .setJti(randomUUID())
-    .sign(key);
+  // The claims and their order as jose's SignJWT wrote them before KMS: private claims first, then the registered ones.
+  const claims: Record<string, string | number> = { scope: scopes.join(' '), tenant: client.tenant, client_kind: client.kind };
+  if (client.kind === 'APPLICATION' && client.appId !== undefined) claims.app_id = client.appId;
+  Object.assign(claims, { iss: issuer, sub: client.id, aud: accessTokenAudience(), iat: now, exp: now + lifetimeSeconds, jti: randomUUID() });
+  const accessToken = await signJwsWithKms(key, claims, { typ: ACCESS_TOKEN_TYPE });
   return { accessToken, expiresIn: lifetimeSeconds, scopes };
 }
 

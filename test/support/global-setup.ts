@@ -22,6 +22,9 @@ export default async function globalSetup(): Promise<void> {
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
     await createStageTables('test', dynamo.endpoint);
+    // The test stage's access-token signing key in moto's KMS (what the bootstrap does in AWS, and npm start locally).
+    const { ensureSigningKey } = await import('../../shared/oauth/signing-keys');
+    await ensureSigningKey();
   } catch (error) {
     await Promise.all(started.map((s) => s.stop()));
     throw error;

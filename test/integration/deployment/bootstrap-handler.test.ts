@@ -13,7 +13,9 @@ import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { handler } from '../../../functions/bootstrap/handler';
 import { resetConfig } from '../../../shared/config';
 import { resetClients, secretsManager } from '../../../shared/aws/clients';
-import { clearSecretCache, deleteSecret, readSecret, secretName } from '../../../shared/aws/secrets';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
+import { createKmsSigningKey } from '../../../shared/aws/kms';
+import { clearSecretCache, createSecret, deleteSecret, readSecret, secretName } from '../../../shared/aws/secrets';
 import { ensureCertificateAuthority } from '../../../shared/certificates/ca';
 import { ensureSigningKey, forgetSigningKeys } from '../../../shared/oauth/signing-keys';
 import { resetTruststoreS3 } from '../../../shared/deployment/truststore';
@@ -120,35 +122,55 @@ describe('PairingBootstrap custom resource', () => {
     expect(truststore).toMatch(/^-----BEGIN CERTIFICATE-----/);
     expect(truststore).not.toMatch(/PRIVATE KEY/);
     expect(new crypto.X509Certificate(truststore).ca).toBe(true);
-    const signingKeys = JSON.parse((await secretValue('token-signing-keys'))!) as { activeKid: string; keys: Array<{ kid: string; alg: string; publicJwk: unknown }> };
-    expect(signingKeys).toHaveProperty('activeKid');
-    // The public copies the verifiers (the Director) read: four secrets in all.
+    // The token-signing key is a KMS key; the set names it and holds its public JWK, and no private key is stored.
+    const signingKeys = JSON.parse((await secretValue('token-signing-public-keys'))!) as { activeKid: string; keys: Array<Record<string, unknown>> };
+    expect(signingKeys.keys).toEqual([{ kid: signingKeys.activeKid, alg: 'ES256', keyArn: expect.stringMatching(/^arn:aws:kms:/), publicJwk: expect.objectContaining({ kty: 'EC' }), createdAt: expect.any(String) }]);
+    expect(await secretValue('token-signing-keys')).toBeUndefined();
     expect(await secretValue('pairing-ca-certificate')).toBe(await caCertificatePem());
-    expect(JSON.parse((await secretValue('token-signing-public-keys'))!)).toEqual({
-      keys: signingKeys.keys.map(({ kid, alg, publicJwk }) => ({ kid, alg, publicJwk })),
-    });
   });
 
-  test('Create on a stack whose private secrets predate the public ones adds the public ones, changing neither private secret', async () => {
+  test('Create starts with the template\'s KMS key (TokenSigningKeyArn), and refuses a value that is no ARN', async () => {
     useFreshPrefix();
-    // What a stack deployed before the public secrets existed holds: pairing-ca and token-signing-keys alone.
+    const { keyArn } = await createKmsSigningKey({ keySpec: 'ECC_NIST_P256', description: 'bootstrap test' });
+    const created = await invoke('Create', { ...properties(), TokenSigningKeyArn: keyArn });
+    expect(created.Status).toBe('SUCCESS');
+    const signingKeys = JSON.parse((await secretValue('token-signing-public-keys'))!) as { activeKid: string; keys: Array<{ keyArn: string }> };
+    expect(signingKeys.keys.map((key) => key.keyArn)).toEqual([keyArn]);
+
+    useFreshPrefix();
+    const failed = await invoke('Create', { ...properties(), TokenSigningKeyArn: 'alias/not-an-arn' });
+    expect(failed.Status).toBe('FAILED');
+    expect(failed.Reason).toMatch(/^property TokenSigningKeyArn is not a KMS key ARN/);
+    expect(await secretValue('token-signing-public-keys')).toBeUndefined();
+  });
+
+  test('Create on a stack whose private secrets predate the public ones adds the CA certificate, and moves token signing to KMS', async () => {
+    useFreshPrefix();
+    // What a stack deployed before the public secrets existed holds: pairing-ca and token-signing-keys (a private JWK) alone.
     await ensureCertificateAuthority();
-    await ensureSigningKey();
-    await Promise.all([deleteSecret(secretName('pairing-ca-certificate')), deleteSecret(secretName('token-signing-public-keys'))]);
+    await deleteSecret(secretName('pairing-ca-certificate'));
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const publicJwk = await exportJWK(publicKey);
+    const oldKid = await calculateJwkThumbprint(publicJwk);
+    const createdAt = new Date().toISOString();
+    await createSecret(secretName('token-signing-keys'), JSON.stringify({ activeKid: oldKid, keys: [{ kid: oldKid, alg: 'ES256', privateJwk: await exportJWK(privateKey), publicJwk, createdAt }] }));
     forgetSigningKeys();
-    const [caBefore, keysBefore] = [await secretValue('pairing-ca'), await secretValue('token-signing-keys')];
-    const [caVersions, keysVersions] = [await secretVersions('pairing-ca'), await secretVersions('token-signing-keys')];
+    const caBefore = await secretValue('pairing-ca');
+    const caVersions = await secretVersions('pairing-ca');
 
     const created = await invoke('Create', properties());
 
     expect(created.Status).toBe('SUCCESS');
     expect(await secretValue('pairing-ca')).toBe(caBefore);
-    expect(await secretValue('token-signing-keys')).toBe(keysBefore);
     expect(await secretVersions('pairing-ca')).toEqual(caVersions);
-    expect(await secretVersions('token-signing-keys')).toEqual(keysVersions);
     expect(await secretValue('pairing-ca-certificate')).toBe(JSON.parse(caBefore!).certificatePem);
-    const stored = JSON.parse(keysBefore!) as { keys: Array<{ kid: string; alg: string; publicJwk: unknown }> };
-    expect(JSON.parse((await secretValue('token-signing-public-keys'))!)).toEqual({ keys: stored.keys.map(({ kid, alg, publicJwk }) => ({ kid, alg, publicJwk })) });
+    // The private JWK is gone; its public half stays published (retired) beside the new KMS key.
+    expect(await secretValue('token-signing-keys')).toBeUndefined();
+    const set = JSON.parse((await secretValue('token-signing-public-keys'))!) as { activeKid: string; keys: Array<Record<string, unknown>> };
+    expect(set.keys).toEqual([
+      { kid: oldKid, alg: 'ES256', publicJwk: { kty: 'EC', crv: 'P-256', x: publicJwk.x, y: publicJwk.y }, createdAt, retiredAt: expect.any(String) },
+      expect.objectContaining({ kid: set.activeKid, keyArn: expect.stringMatching(/^arn:aws:kms:/) }),
+    ]);
   });
 
   test('Create keeps a CA that already exists and publishes its certificate; a repeated Create changes no secret (idempotent)', async () => {
@@ -158,14 +180,14 @@ describe('PairingBootstrap custom resource', () => {
     const caVersionsBefore = await secretVersions('pairing-ca');
 
     const first = await invoke('Create', properties());
-    const signingKeysAfterFirst = await secretValue('token-signing-keys');
+    const signingKeysAfterFirst = await secretValue('token-signing-public-keys');
     const second = await invoke('Create', properties());
 
     expect(first.Status).toBe('SUCCESS');
     expect(second.Status).toBe('SUCCESS');
     expect(await secretValue('pairing-ca')).toBe(caBefore);
     expect(await secretVersions('pairing-ca')).toEqual(caVersionsBefore);
-    expect(await secretValue('token-signing-keys')).toBe(signingKeysAfterFirst);
+    expect(await secretValue('token-signing-public-keys')).toBe(signingKeysAfterFirst);
     for (const name of ['pairing-ca-certificate', 'token-signing-public-keys']) expect(await secretVersions(name)).toHaveLength(1);
     const published = await readObject((second.Data as Record<string, string>).TruststoreVersion!);
     expect(published).toBe(JSON.parse(caBefore!).certificatePem);
@@ -201,14 +223,14 @@ describe('PairingBootstrap custom resource', () => {
     useFreshPrefix();
     const created = await invoke('Create', properties());
     const caBefore = await secretValue('pairing-ca');
-    const keysBefore = await secretValue('token-signing-keys');
+    const keysBefore = await secretValue('token-signing-public-keys');
     const versionsBefore = await objectVersions();
 
     const deleted = await invoke('Delete', properties(), created.PhysicalResourceId as string);
 
     expect(deleted).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: created.PhysicalResourceId });
     expect(await secretValue('pairing-ca')).toBe(caBefore);
-    expect(await secretValue('token-signing-keys')).toBe(keysBefore);
+    expect(await secretValue('token-signing-public-keys')).toBe(keysBefore);
     expect(await objectVersions()).toEqual(versionsBefore);
   });
 

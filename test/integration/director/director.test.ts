@@ -1,10 +1,9 @@
 // The Director handler end to end in-process (DynamoDB Local + moto, real access tokens): applications as administrators and as applications see them.
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { SignJWT } from 'jose';
 import { handler } from '../../../functions/director/handler';
 import { ADMIN_SCOPES } from '../../../shared/scopes';
-import { accessTokenAudience, issueAccessToken } from '../../../shared/oauth/access-tokens';
+import { accessTokenAudience, issueAccessToken, signJwsWithKms } from '../../../shared/oauth/access-tokens';
 import { activeSigningKey } from '../../../shared/oauth/signing-keys';
 import { captureLogs } from '../../support/captured-logs';
 import { withEnvironment } from '../../support/environment';
@@ -141,13 +140,11 @@ describe('Director (in-process handler, local AWS)', () => {
 
   it('refuses with 401 an access token signed with the service\'s key but issued a day in the future', async () => {
     const client = await oauthClients.create({ tenant, kind: 'ADMIN', scopes: ADMIN_SCOPES });
-    const { kid, alg, key } = await activeSigningKey();
     const tomorrow = Math.floor(Date.now() / 1000) + 24 * 3600;
-    const future = await new SignJWT({ scope: ADMIN_SCOPES.join(' '), tenant, client_kind: 'ADMIN' })
-      .setProtectedHeader({ alg, kid, typ: 'at+jwt' })
-      .setIssuer('https://api.example.test').setSubject(client.clientId).setAudience(accessTokenAudience())
-      .setIssuedAt(tomorrow).setExpirationTime(tomorrow + 3600).setJti(randomUUID())
-      .sign(key);
+    const future = await signJwsWithKms(await activeSigningKey(), {
+      scope: ADMIN_SCOPES.join(' '), tenant, client_kind: 'ADMIN',
+      iss: 'https://api.example.test', sub: client.clientId, aud: accessTokenAudience(), iat: tomorrow, exp: tomorrow + 3600, jti: randomUUID(),
+    }, { typ: 'at+jwt' });
     const answer = await director(future, REGISTER, { in: { name: newName() } });
     expect({ status: answer.status, message: answer.errors?.[0]?.message }).toEqual({ status: 401, message: 'Access token was issued in the future' });
     expect((await director(admin, LIST)).data.applications.totalCount).toBe(0);

@@ -1,17 +1,18 @@
-// Access-token signing and verification against the signing keys in moto: rotation, and every way a token is refused.
+// Access-token signing (KMS, moto) and verification against the published public keys: rotation, and every way a token is refused.
 import { randomUUID } from 'node:crypto';
-import { calculateJwkThumbprint, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
-import { clearSecretCache, deleteSecret, readSecret } from '../../../shared/aws/secrets';
+import { decodeProtectedHeader, generateKeyPair, jwtVerify, createLocalJWKSet, SignJWT, UnsecuredJWT } from 'jose';
+import { DescribeKeyCommand } from '@aws-sdk/client-kms';
+import { createSecret, deleteSecret, readSecret } from '../../../shared/aws/secrets';
+import { kms, secretsManager } from '../../../shared/aws/clients';
 import { config, resetConfig } from '../../../shared/config';
 import { UnauthenticatedError } from '../../../shared/errors';
-import { accessTokenAudience, CLOCK_TOLERANCE_SECONDS, issueAccessToken, verifyAccessToken } from '../../../shared/oauth/access-tokens';
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { secretsManager } from '../../../shared/aws/clients';
+import { accessTokenAudience, CLOCK_TOLERANCE_SECONDS, issueAccessToken, signJwsWithKms, verifyAccessToken } from '../../../shared/oauth/access-tokens';
 import {
   activeSigningKey,
   ensureSigningKey,
   forgetSigningKeys,
   publicJwks,
+  retentionMs,
   rotateSigningKey,
 } from '../../../shared/oauth/signing-keys';
 import { awsError, injectFailure } from '../pairing/aws-failures';
@@ -38,28 +39,65 @@ async function refusal(jwt: string): Promise<string> {
   return (error as Error).message;
 }
 
-/** A token signed with the real active key, with claims chosen by the test. */
+/** A token signed (by KMS) with the real active key, with claims chosen by the test. */
 async function signedWithActiveKey(claims: Record<string, unknown>, header: Record<string, string> = {}): Promise<string> {
-  const { kid, alg, key } = await activeSigningKey();
   const now = Math.floor(Date.now() / 1000);
   const payload = {
     iss: ISSUER, sub: randomUUID(), aud: accessTokenAudience(), iat: now, exp: now + 60, jti: randomUUID(),
     tenant: 't', client_kind: 'ADMIN', scope: 'application:read',
     ...claims,
   };
-  return new SignJWT(payload)
-    .setProtectedHeader({ alg, kid, typ: 'at+jwt', ...header })
-    .sign(key);
+  return signJwsWithKms(await activeSigningKey(), JSON.parse(JSON.stringify(payload)), { typ: 'at+jwt', ...header });
 }
 
-describe('signing keys', () => {
-  it('creates one key when several processes race to create the first one', async () => {
-    // A prefix of its own, so this test sees a missing key; each isolated module copy stands for one process.
-    const prefix = `pairing-service/test-race-${randomUUID()}`;
-    const saved = process.env.SECRETS_PREFIX;
-    process.env.SECRETS_PREFIX = prefix;
+/** Runs the test under a Secrets Manager prefix of its own, so it starts with no signing keys. */
+async function withOwnPrefix(run: (prefix: string) => Promise<void>, environment: Record<string, string> = {}): Promise<void> {
+  const prefix = `pairing-service/test-keys-${randomUUID()}`;
+  await withEnvironment({ SECRETS_PREFIX: prefix, ...environment }, async () => {
     resetConfig();
+    forgetSigningKeys();
     try {
+      await run(prefix);
+    } finally {
+      await Promise.all([deleteSecret(`${prefix}/token-signing-keys`), deleteSecret(`${prefix}/token-signing-public-keys`)]);
+      forgetSigningKeys();
+    }
+  });
+  resetConfig();
+}
+
+interface StoredSet {
+  activeKid?: string;
+  keys: Array<{ kid: string; alg: string; keyArn?: string; publicJwk: Record<string, unknown>; createdAt?: string; retiredAt?: string }>;
+}
+const storedIn = async (name: string) => JSON.parse((await readSecret(name, 0))!) as StoredSet;
+const keyState = async (keyArn: string) => (await kms().send(new DescribeKeyCommand({ KeyId: keyArn }))).KeyMetadata!;
+
+describe('signing keys in KMS', () => {
+  it('the key set names a SIGN_VERIFY ECC_NIST_P256 KMS key and holds public JWKs only; tokens verify with the JWKS', async () => {
+    await withOwnPrefix(async (prefix) => {
+      await ensureSigningKey();
+      const stored = await storedIn(`${prefix}/token-signing-public-keys`);
+      expect(stored.keys).toHaveLength(1);
+      const [key] = stored.keys;
+      expect(key).toMatchObject({ kid: stored.activeKid, alg: 'ES256', keyArn: expect.stringMatching(/^arn:aws:kms:/), publicJwk: { kty: 'EC', crv: 'P-256' } });
+      expect(Object.keys(key!.publicJwk).sort()).toEqual(['crv', 'kty', 'x', 'y']);
+      expect(await keyState(key!.keyArn!)).toMatchObject({ KeyUsage: 'SIGN_VERIFY', KeySpec: 'ECC_NIST_P256', KeyState: 'Enabled' });
+      expect(await readSecret(`${prefix}/token-signing-keys`, 0)).toBeUndefined();
+
+      const client = admin();
+      const { accessToken } = await issueAccessToken(client, ['application:read'], ISSUER);
+      expect(decodeProtectedHeader(accessToken)).toEqual({ alg: 'ES256', kid: stored.activeKid, typ: 'at+jwt' });
+      // jose alone, with nothing but the published JWKS: the signature is the 64-byte r || s of ES256.
+      expect(Buffer.from(accessToken.split('.')[2]!, 'base64url')).toHaveLength(64);
+      const { payload } = await jwtVerify(accessToken, createLocalJWKSet(await publicJwks()), { algorithms: ['ES256'], typ: 'at+jwt' });
+      expect(Object.keys(payload)).toEqual(['scope', 'tenant', 'client_kind', 'iss', 'sub', 'aud', 'iat', 'exp', 'jti']);
+      await expect(verifyAccessToken(accessToken, ISSUER)).resolves.toMatchObject({ sub: client.id, tenant: client.tenant });
+    });
+  });
+
+  it('creates one key set when several processes race to create the first one', async () => {
+    await withOwnPrefix(async (prefix) => {
       const processes: Array<typeof import('../../../shared/oauth/signing-keys')> = [];
       for (let i = 0; i < 4; i += 1) {
         jest.isolateModules(() => {
@@ -67,128 +105,157 @@ describe('signing keys', () => {
         });
       }
       await Promise.all(processes.map((p) => p.ensureSigningKey()));
-      const stored = JSON.parse((await readSecret(`${prefix}/token-signing-keys`, 0))!);
-      expect(stored.keys).toHaveLength(1);
+      const stored = await storedIn(`${prefix}/token-signing-public-keys`);
+      expect(stored.keys.map((key) => key.kid)).toEqual([stored.activeKid]);
       const actives = await Promise.all(processes.map(async (p) => (await p.activeSigningKey()).kid));
       expect(new Set(actives)).toEqual(new Set([stored.activeKid]));
-      // The public set holds the winner's key, never a racing loser's.
-      const published = JSON.parse((await readSecret(`${prefix}/token-signing-public-keys`, 0))!);
-      expect(published.keys.map((key: { kid: string }) => key.kid)).toEqual([stored.activeKid]);
-    } finally {
-      await Promise.all([deleteSecret(`${prefix}/token-signing-keys`), deleteSecret(`${prefix}/token-signing-public-keys`)]);
-      process.env.SECRETS_PREFIX = saved;
-      resetConfig();
-    }
+      expect(await keyState(stored.keys[0]!.keyArn!)).toMatchObject({ KeyState: 'Enabled' });
+    });
   });
 
-  /** Runs the test under a Secrets Manager prefix of its own, so it starts with no signing keys. */
-  async function withOwnPrefix(run: (prefix: string) => Promise<void>): Promise<void> {
-    const prefix = `pairing-service/test-keys-${randomUUID()}`;
-    const saved = process.env.SECRETS_PREFIX;
-    process.env.SECRETS_PREFIX = prefix;
-    resetConfig();
-    forgetSigningKeys();
-    try {
-      await run(prefix);
-    } finally {
-      await Promise.all([deleteSecret(`${prefix}/token-signing-keys`), deleteSecret(`${prefix}/token-signing-public-keys`)]);
-      process.env.SECRETS_PREFIX = saved;
-      resetConfig();
-      forgetSigningKeys();
-    }
-  }
-
-  const storedIn = async (name: string) => JSON.parse((await readSecret(name, 0))!) as { activeKid?: string; keys: Array<Record<string, unknown>> };
-
-  it('ensureSigningKey publishes the public keys alone in token-signing-public-keys, also for keys that predate it', async () => {
+  it('migrates a stage from before KMS: the KMS key signs, the old public key verifies its tokens until it drops out, the private secret is deleted', async () => {
     await withOwnPrefix(async (prefix) => {
-      // Keys as a stack made before the public set existed holds them.
+      // What such a stage holds: the private JWK in token-signing-keys and its public copy.
       const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+      const { exportJWK, calculateJwkThumbprint } = await import('jose');
       const publicJwk = await exportJWK(publicKey);
-      const kid = await calculateJwkThumbprint(publicJwk);
-      const stored = { activeKid: kid, keys: [{ kid, alg: 'ES256', privateJwk: await exportJWK(privateKey), publicJwk, createdAt: new Date().toISOString() }] };
-      await secretsManager().send(new CreateSecretCommand({ Name: `${prefix}/token-signing-keys`, SecretString: JSON.stringify(stored) }));
-
-      await ensureSigningKey();
-      const published = await storedIn(`${prefix}/token-signing-public-keys`);
-      expect(published).toEqual({ keys: [{ kid, alg: 'ES256', publicJwk }] });
-      expect(JSON.stringify(published)).not.toContain('"d"');
-      await ensureSigningKey();
-      expect(await storedIn(`${prefix}/token-signing-public-keys`)).toEqual(published);
-      expect(await storedIn(`${prefix}/token-signing-keys`)).toEqual(stored);
-    });
-  });
-
-  it('a rotation writes the public keys first: when the private write fails, verifiers already know the new kid and the old key still signs', async () => {
-    await withOwnPrefix(async (prefix) => {
-      await ensureSigningKey();
+      const oldKid = await calculateJwkThumbprint(publicJwk);
+      const privateSet = { activeKid: oldKid, keys: [{ kid: oldKid, alg: 'ES256', privateJwk: await exportJWK(privateKey), publicJwk, createdAt: new Date().toISOString() }] };
+      await createSecret(`${prefix}/token-signing-keys`, JSON.stringify(privateSet));
+      await createSecret(`${prefix}/token-signing-public-keys`, JSON.stringify({ keys: [{ kid: oldKid, alg: 'ES256', publicJwk }] }));
       const client = admin();
-      const before = await issueAccessToken(client, ['application:read'], ISSUER);
-      const failure = injectFailure(
-        secretsManager(),
-        { command: 'PutSecretValueCommand', moment: 'before-sending', when: (input) => input.SecretId === `${prefix}/token-signing-keys` },
-        awsError('ServiceUnavailable'),
-      );
-      try {
-        await expect(rotateSigningKey()).rejects.toThrow(/ServiceUnavailable/);
-      } finally {
-        failure.remove();
-      }
-      const stored = await storedIn(`${prefix}/token-signing-keys`);
-      const published = await storedIn(`${prefix}/token-signing-public-keys`);
-      expect(stored.keys).toHaveLength(1);
-      // One extra public key that signed nothing; the active one is still among them.
-      expect(published.keys.map((key) => key.kid)).toEqual([stored.activeKid, expect.any(String)]);
-      forgetSigningKeys();
-      clearSecretCache();
+      const now = Math.floor(Date.now() / 1000);
+      const oldToken = await new SignJWT({ scope: 'application:read', tenant: client.tenant, client_kind: 'ADMIN' })
+        .setProtectedHeader({ alg: 'ES256', kid: oldKid, typ: 'at+jwt' })
+        .setIssuer(ISSUER).setSubject(client.id).setAudience(accessTokenAudience()).setIssuedAt(now).setExpirationTime(now + 600).setJti(randomUUID())
+        .sign(privateKey);
+
+      await ensureSigningKey();
+
+      expect(await readSecret(`${prefix}/token-signing-keys`, 0)).toBeUndefined();
+      const stored = await storedIn(`${prefix}/token-signing-public-keys`);
+      expect(stored.activeKid).not.toBe(oldKid);
+      expect(stored.keys.map((key) => key.kid)).toEqual([oldKid, stored.activeKid]);
+      expect(stored.keys[0]).toEqual({ kid: oldKid, alg: 'ES256', publicJwk: { kty: 'EC', crv: 'P-256', x: publicJwk.x, y: publicJwk.y }, retiredAt: expect.any(String) });
+      expect(JSON.stringify(stored)).not.toContain('"d"');
+      await expect(verifyAccessToken(oldToken, ISSUER)).resolves.toMatchObject({ sub: client.id });
       expect(decodeProtectedHeader((await issueAccessToken(client, ['application:read'], ISSUER)).accessToken).kid).toBe(stored.activeKid);
-      await expect(verifyAccessToken(before.accessToken, ISSUER)).resolves.toMatchObject({ sub: client.id });
-
-      // The next rotation goes through and replaces the public set with the kept keys and the new one.
-      const newKid = await rotateSigningKey();
-      expect((await storedIn(`${prefix}/token-signing-public-keys`)).keys.map((key) => key.kid)).toEqual([stored.activeKid, newKid]);
-    });
-  });
-
-  it('a verifier in another process finds a key rotated in after it loaded the public set', async () => {
-    await withOwnPrefix(async () => {
+      expect((await publicJwks()).keys.map((key) => key.kid)).toEqual([oldKid, stored.activeKid]);
+      // A second run changes nothing.
       await ensureSigningKey();
-      let verifier!: typeof import('../../../shared/oauth/access-tokens');
-      jest.isolateModules(() => {
-        verifier = require('../../../shared/oauth/access-tokens');
-      });
-      const client = admin();
-      const before = await issueAccessToken(client, ['application:read'], ISSUER);
-      await expect(verifier.verifyAccessToken(before.accessToken, ISSUER)).resolves.toMatchObject({ sub: client.id });
-      await rotateSigningKey();
-      const after = await issueAccessToken(client, ['application:read'], ISSUER);
-      // Its cached set lacks the new kid: it re-reads once the set is over UNKNOWN_KID_RELOAD_MS (5 s) old.
+      expect(await storedIn(`${prefix}/token-signing-public-keys`)).toEqual(stored);
+      // Once the retention has passed, the old key is gone from the JWKS and refused.
       const realNow = Date.now;
-      jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 6000);
+      jest.spyOn(Date, 'now').mockImplementation(() => realNow() + retentionMs() + 1000);
       try {
-        await expect(verifier.verifyAccessToken(after.accessToken, ISSUER)).resolves.toMatchObject({ sub: client.id });
+        expect((await publicJwks()).keys.map((key) => key.kid)).toEqual([stored.activeKid]);
+        expect(await refusal(oldToken)).toBe('Access token was signed with an unknown key');
       } finally {
         jest.restoreAllMocks();
       }
     });
   });
 
-  it('keeps verifying tokens signed before a rotation, and signs new ones with the new key', async () => {
-    const client = admin();
-    const before = await issueAccessToken(client, ['application:read'], ISSUER);
-    const oldKid = decodeProtectedHeader(before.accessToken).kid;
+  it('rotation: old tokens verify until their key drops out, new tokens carry the new kid, the JWKS lists both, then drops the old key and its KMS key is scheduled for deletion', async () => {
+    // Short lifetimes, so that the window is 1 + 2 + 30 s (cache + TTL + clock tolerance); the clock is moved past it.
+    await withOwnPrefix(async (prefix) => {
+      await ensureSigningKey();
+      const first = await storedIn(`${prefix}/token-signing-public-keys`);
+      const firstKid = first.activeKid!;
+      const client = admin();
+      const before = (await issueAccessToken(client, ['application:read'], ISSUER)).accessToken;
+      let verifier!: typeof import('../../../shared/oauth/access-tokens');
+      jest.isolateModules(() => {
+        verifier = require('../../../shared/oauth/access-tokens');
+      });
+      await expect(verifier.verifyAccessToken(before, ISSUER)).resolves.toMatchObject({ sub: client.id });
 
-    const newKid = await rotateSigningKey();
-    expect(newKid).not.toBe(oldKid);
-    const kids = (await publicJwks()).keys.map((k) => k.kid);
-    expect(kids).toEqual(expect.arrayContaining([oldKid, newKid]));
+      const rotated = await rotateSigningKey();
+      expect(rotated).toMatchObject({ retiredKid: firstKid, droppedKeys: [], publishedKids: [firstKid, rotated.activeKid] });
+      expect(retentionMs()).toBe((1 + 2 + CLOCK_TOLERANCE_SECONDS) * 1000);
+      const second = await storedIn(`${prefix}/token-signing-public-keys`);
+      expect(second.activeKid).toBe(rotated.activeKid);
+      expect(second.keys.map((key) => [key.kid, key.retiredAt !== undefined])).toEqual([[firstKid, true], [rotated.activeKid, false]]);
+      // The new KMS key got the old one's key policy.
+      const { GetKeyPolicyCommand } = await import('@aws-sdk/client-kms');
+      const policyOf = async (keyArn: string) => (await kms().send(new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: 'default' }))).Policy;
+      expect(await policyOf(rotated.keyArn)).toBe(await policyOf(first.keys[0]!.keyArn!));
 
-    await expect(verifyAccessToken(before.accessToken, ISSUER)).resolves.toMatchObject({ sub: client.id });
-    const after = await issueAccessToken(client, ['application:read'], ISSUER);
-    expect(decodeProtectedHeader(after.accessToken).kid).toBe(newKid);
-    // A process that still holds the keys from before the rotation finds the new kid by re-reading.
-    forgetSigningKeys();
-    await expect(verifyAccessToken(after.accessToken, ISSUER)).resolves.toMatchObject({ sub: client.id });
+      const after = (await issueAccessToken(client, ['application:read'], ISSUER)).accessToken;
+      expect(decodeProtectedHeader(after).kid).toBe(rotated.activeKid);
+      expect((await publicJwks()).keys.map((key) => key.kid)).toEqual([firstKid, rotated.activeKid]);
+      await expect(verifyAccessToken(before, ISSUER)).resolves.toMatchObject({ sub: client.id });
+      await expect(verifyAccessToken(after, ISSUER)).resolves.toMatchObject({ sub: client.id });
+
+      const realNow = Date.now;
+      // A verifier in another process with the set from before the rotation finds the new kid (re-read after 5 s).
+      jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 6000);
+      try {
+        await expect(verifier.verifyAccessToken(after, ISSUER)).resolves.toMatchObject({ sub: client.id });
+      } finally {
+        jest.restoreAllMocks();
+      }
+      const pastWindow = realNow() + retentionMs() + 1000;
+      jest.spyOn(Date, 'now').mockImplementation(() => pastWindow);
+      try {
+        forgetSigningKeys();
+        expect((await publicJwks()).keys.map((key) => key.kid)).toEqual([rotated.activeKid]);
+        // Refused for its key (before its exp would even be looked at), in both processes.
+        expect(await refusal(before)).toBe('Access token was signed with an unknown key');
+        await expect(verifier.verifyAccessToken(before, ISSUER)).rejects.toThrow('Access token was signed with an unknown key');
+        // The next rotation removes it from the set and schedules its KMS key for deletion.
+        const third = await rotateSigningKey();
+        expect(third.droppedKeys).toEqual([{ kid: firstKid, keyArn: first.keys[0]!.keyArn, deletionDate: expect.any(String) }]);
+        expect(third.publishedKids).toEqual([rotated.activeKid, third.activeKid]);
+      } finally {
+        jest.restoreAllMocks();
+      }
+      expect(await keyState(first.keys[0]!.keyArn!)).toMatchObject({ KeyState: 'PendingDeletion' });
+      expect((await storedIn(`${prefix}/token-signing-public-keys`)).keys.map((key) => key.kid)).toEqual([rotated.activeKid, expect.any(String)]);
+    }, { ACCESS_TOKEN_TTL_SECONDS: '2', SECRET_CACHE_SECONDS: '1' });
+  });
+
+  it('a rotation whose write fails keeps the old key signing and schedules the new KMS key for deletion', async () => {
+    await withOwnPrefix(async (prefix) => {
+      await ensureSigningKey();
+      const before = await storedIn(`${prefix}/token-signing-public-keys`);
+      const failure = injectFailure(
+        secretsManager(),
+        { command: 'PutSecretValueCommand', moment: 'before-sending', when: (input) => input.SecretId === `${prefix}/token-signing-public-keys` },
+        awsError('ServiceUnavailable'),
+      );
+      // Records the keys the rotation schedules for deletion.
+      const scheduled: string[] = [];
+      kms().middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === 'ScheduleKeyDeletionCommand') scheduled.push((args.input as { KeyId: string }).KeyId);
+          return next(args);
+        },
+        { step: 'initialize', name: 'recordScheduledDeletions' },
+      );
+      try {
+        await expect(rotateSigningKey()).rejects.toThrow(/ServiceUnavailable/);
+      } finally {
+        failure.remove();
+        kms().middlewareStack.remove('recordScheduledDeletions');
+      }
+      expect(await storedIn(`${prefix}/token-signing-public-keys`)).toEqual(before);
+      expect(scheduled).toHaveLength(1);
+      expect(scheduled[0]).not.toBe(before.keys[0]!.keyArn);
+      expect(await keyState(scheduled[0]!)).toMatchObject({ KeyState: 'PendingDeletion' });
+      expect(decodeProtectedHeader((await issueAccessToken(admin(), ['application:read'], ISSUER)).accessToken).kid).toBe(before.activeKid);
+    });
+  });
+
+  it('refuses to sign when the key set is missing, without creating anything', async () => {
+    await withOwnPrefix(async (prefix) => {
+      await expect(issueAccessToken(admin(), ['application:read'], ISSUER)).rejects.toThrow(/not set up/);
+      expect(await readSecret(`${prefix}/token-signing-public-keys`, 0)).toBeUndefined();
+    });
+  });
+
+  it('the configured lifetimes set the retention window', () => {
+    expect(retentionMs()).toBe((config().secretCacheSeconds + config().accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000);
   });
 });
 

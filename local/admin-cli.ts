@@ -1,5 +1,6 @@
-// The admin CLI: creates and revokes tenant administrators (OAuth clients of kind ADMIN) in the running
-// local stack or, with --stage, in a deployed stage; prints exactly one JSON object on stdout.
+// The admin CLI: creates and revokes tenant administrators (OAuth clients of kind ADMIN) and rotates the
+// access-token signing key, in the running local stack or, with --stage, in a deployed stage; prints exactly one
+// JSON object on stdout.
 import { parseArgs } from 'node:util';
 import { LocalStackError } from './processes';
 import { localStateDir, readRunningStack } from './stack-file';
@@ -7,6 +8,7 @@ import { localStateDir, readRunningStack } from './stack-file';
 const USAGE = `usage:
   npm run --silent admin -- create --tenant <name> [--stage <stage> [--region <region>] [--token-url <url>]]
   npm run --silent admin -- revoke --client-id <id> [--stage <stage> [--region <region>]]
+  npm run --silent admin -- rotate-signing-key [--stage <stage> [--region <region>]]
 Without --stage it works on the running local stack (npm start); with --stage, on that deployed stage
 using the usual AWS credentials (region: --region, default eu-central-1 as in serverless.yml).`;
 
@@ -20,7 +22,7 @@ const STAGE = /^[A-Za-z0-9-]{1,32}$/;
 const DEFAULT_REGION = 'eu-central-1';
 
 interface Options {
-  command: 'create' | 'revoke';
+  command: 'create' | 'revoke' | 'rotate-signing-key';
   tenant?: string;
   clientId?: string;
   stage?: string;
@@ -48,7 +50,7 @@ function parse(argv: string[]): Options {
   }
   const { positionals, values } = parsed;
   const [command, ...extra] = positionals;
-  if (command !== 'create' && command !== 'revoke') throw new UsageError(command ? `unknown command "${command}"` : 'missing command');
+  if (command !== 'create' && command !== 'revoke' && command !== 'rotate-signing-key') throw new UsageError(command ? `unknown command "${command}"` : 'missing command');
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   const options: Options = {
     command,
@@ -64,6 +66,10 @@ function parse(argv: string[]): Options {
       throw new UsageError(`tenant "${options.tenant}" is not valid: use 1-63 characters of a-z, 0-9 and "-"`);
     }
     if (options.clientId !== undefined) throw new UsageError('--client-id goes with revoke');
+  } else if (command === 'rotate-signing-key') {
+    for (const [flag, value] of [['--tenant', options.tenant], ['--client-id', options.clientId], ['--token-url', options.tokenUrl]] as const) {
+      if (value !== undefined) throw new UsageError(`${flag} does not go with rotate-signing-key`);
+    }
   } else {
     if (!options.clientId) throw new UsageError('revoke needs --client-id <id>');
     if (options.tenant !== undefined) throw new UsageError('--tenant goes with create');
@@ -108,12 +114,17 @@ function pointAtTarget(options: Options): string | null {
   process.env.STAGE = options.stage;
   process.env.AWS_REGION = options.region ?? DEFAULT_REGION;
   if (options.tokenUrl) return options.tokenUrl;
+  if (options.command === 'rotate-signing-key') return null;
   process.stderr.write('admin: the token URL of a deployed stage is unknown here; pass --token-url to include it\n');
   return null;
 }
 
 async function run(options: Options): Promise<Record<string, unknown>> {
   const tokenUrl = pointAtTarget(options);
+  if (options.command === 'rotate-signing-key') {
+    const { rotateSigningKey } = await import('../shared/oauth/signing-keys');
+    return { ...(await rotateSigningKey()) };
+  }
   // Imported only now: the domain modules read the environment set above.
   const { OAuthClients } = await import('../shared/oauth/clients');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');

@@ -242,7 +242,9 @@ export async function ensureSigningKey(options: EnsureSigningKeyOptions = {}): P
     }
   }
   // Whatever private key the stage had before KMS is no longer needed: its public half verifies what it signed.
-  await deleteSecret(legacySigningKeysSecretName());
+  // Read first: a stage that never had one needs no DeleteSecret (nor the right to it). A run that failed between the
+  // set's write and this delete finishes it the next time.
+  if ((await readSecret(legacySigningKeysSecretName(), 0)) !== undefined) await deleteSecret(legacySigningKeysSecretName());
   forgetSigningKeys();
   // Loading imports every key, so a damaged set fails the deployment here.
   await activeSigningKey();

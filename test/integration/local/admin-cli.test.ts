@@ -4,6 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { StackFile } from '../../../local/stack-file';
+import crypto from 'node:crypto';
+import { deleteSecret, readSecret } from '../../../shared/aws/secrets';
+import { activeSigningKey, ensureSigningKey, forgetSigningKeys, publicJwks, publicKeysSecretName } from '../../../shared/oauth/signing-keys';
+import { withEnvironment } from '../../support/environment';
 import { freshTenant, localAwsEndpoints } from '../../support/local-aws';
 import { oauthClients, systemAuths } from '../../support/stores';
 
@@ -29,12 +33,12 @@ function admin(args: string[], dir = stateDir): Promise<Run> {
 }
 
 // A stack.json as `npm start` writes it, pointing at this test run's local AWS; this worker stands in for the stack's process.
-function writeStack(dir: string, pid: number): void {
+function writeStack(dir: string, pid: number, stage = 'test'): void {
   const { dynamodb, secretsManager } = localAwsEndpoints();
   const stack: StackFile = {
     pid,
     startedAt: new Date().toISOString(),
-    stage: 'test',
+    stage,
     region: 'eu-central-1',
     ports: {},
     endpoints: {
@@ -95,6 +99,54 @@ describe('admin CLI on the local stack', () => {
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/^admin: .+\nusage:/);
+  });
+});
+
+describe('admin CLI rotate-signing-key', () => {
+  test('makes a new KMS key the signing key, keeps the old one published, and prints one JSON object', async () => {
+    // A stage of its own: the test stage's key set is shared by every test of the run.
+    const stage = `rot${crypto.randomBytes(4).toString('hex')}`;
+    const dir = path.join(stateDir, stage);
+    writeStack(dir, process.pid, stage);
+    await withEnvironment({ SECRETS_PREFIX: `pairing-service/${stage}` }, async () => {
+      forgetSigningKeys();
+      try {
+        await ensureSigningKey();
+        const before = JSON.parse((await readSecret(publicKeysSecretName(), 0))!) as { activeKid: string };
+
+        const run = await admin(['rotate-signing-key'], dir);
+        expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+        const lines = run.stdout.trim().split('\n');
+        expect(lines).toHaveLength(1);
+        const rotated = JSON.parse(lines[0]!) as Record<string, unknown>;
+        expect(rotated).toEqual({
+          activeKid: expect.any(String),
+          keyArn: expect.stringMatching(/^arn:aws:kms:/),
+          retiredKid: before.activeKid,
+          retiredKeyDropsOutAt: expect.any(String),
+          droppedKeys: [],
+          publishedKids: [before.activeKid, rotated.activeKid],
+        });
+        forgetSigningKeys();
+        expect((await activeSigningKey()).kid).toBe(rotated.activeKid);
+        expect((await publicJwks()).keys.map((key) => key.kid)).toEqual([before.activeKid, rotated.activeKid]);
+      } finally {
+        await deleteSecret(publicKeysSecretName());
+        forgetSigningKeys();
+      }
+    });
+  });
+
+  test('refuses options of the other commands (exit code 2), and a stage without keys (exit code 1, saying so)', async () => {
+    const misuse = await admin(['rotate-signing-key', '--tenant', 'acme']);
+    expect({ code: misuse.code, stdout: misuse.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(misuse.stderr).toMatch(/^admin: --tenant does not go with rotate-signing-key\nusage:/);
+
+    const dir = path.join(stateDir, 'nokeys');
+    writeStack(dir, process.pid, `nokeys${crypto.randomBytes(4).toString('hex')}`);
+    const run = await admin(['rotate-signing-key'], dir);
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(run.stderr).toMatch(/^admin: rotate-signing-key failed: The access-token signing keys are not set up/);
   });
 });
 

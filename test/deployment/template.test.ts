@@ -268,7 +268,8 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'logs:PutLogEvents Sub:log-group:pairing-service-prod-oauth:*:*',
     'secretsmanager:DeleteSecret Sub:secret:oauth-clients/*',
     'secretsmanager:GetSecretValue Sub:secret:oauth-clients/*',
-    'secretsmanager:GetSecretValue Sub:secret:token-signing-keys-??????',
+    // The signing key set (public); kms:Sign on the signing keys comes from their key policies (TokenSigningKey).
+    'secretsmanager:GetSecretValue Sub:secret:token-signing-public-keys-??????',
   ],
   // Issuance: Put of the token plus an Update linking it to its SystemAuth, in one transaction.
   TokensIamRoleLambdaExecution: [
@@ -309,12 +310,15 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     's3:PutObject Sub:${TruststoreBucket.Arn}/truststore/pairing-ca.pem',
     // Creating is authorized on the name followed by "*" (the ARN's random suffix does not exist yet).
     'secretsmanager:CreateSecret Sub:secret:pairing-ca*',
-    'secretsmanager:CreateSecret Sub:secret:token-signing-keys*',
     'secretsmanager:CreateSecret Sub:secret:token-signing-public-keys*',
+    // Migrating a stage from before KMS: the private signing key secret is read (its public halves) and deleted.
+    'secretsmanager:DeleteSecret Sub:secret:token-signing-keys-??????',
     'secretsmanager:GetSecretValue Sub:secret:pairing-ca-??????',
     'secretsmanager:GetSecretValue Sub:secret:pairing-ca-certificate-??????',
     'secretsmanager:GetSecretValue Sub:secret:token-signing-keys-??????',
     'secretsmanager:GetSecretValue Sub:secret:token-signing-public-keys-??????',
+    // ... and its key set gets the KMS key as the active one.
+    'secretsmanager:PutSecretValue Sub:secret:token-signing-public-keys-??????',
   ],
 };
 
@@ -430,14 +434,43 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     }
   });
 
-  test('only the functions that sign may read a private key: the CA key the connector (and bootstrap), the token keys oauth (and bootstrap)', () => {
+  test('only the functions that sign may read a private key: the CA key the connector (and bootstrap); the token keys are in KMS', () => {
     const readers = (secret: string) =>
       FUNCTIONS.filter((fn) => grantsOf(withDomain.template, fn).some((g) => g.startsWith('secretsmanager:GetSecretValue ') && g.endsWith(`/${secret}-??????`)));
     expect(readers('pairing-ca')).toEqual(['connector', 'bootstrap']);
-    expect(readers('token-signing-keys')).toEqual(['oauth', 'bootstrap']);
-    // Verifiers read the public copies; oauth verifies nothing.
+    // The pre-KMS private signing key: only the bootstrap, which migrates and deletes it.
+    expect(readers('token-signing-keys')).toEqual(['bootstrap']);
     expect(readers('pairing-ca-certificate')).toEqual(['director', 'connector', 'bootstrap']);
-    expect(readers('token-signing-public-keys')).toEqual(['director', 'bootstrap']);
+    // The token-signing key set (public): the signer (oauth) finds its KMS key there, verifiers the public keys.
+    expect(readers('token-signing-public-keys')).toEqual(['director', 'oauth', 'bootstrap']);
+  });
+
+  test('the token-signing key is an ES256 KMS key that only the oauth role may sign with; no IAM policy grants any kms action', () => {
+    const keys = Object.entries(resources()).filter(([, r]) => r.Type === 'AWS::KMS::Key');
+    const tokenKey = resources().TokenSigningKey!;
+    expect(keys.map(([id]) => id)).toContain('TokenSigningKey');
+    expect(tokenKey).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(tokenKey.Properties).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Enabled: true });
+    interface KeyStatement { Sid: string; Effect: string; Principal: { AWS: unknown }; Action: string | string[]; Resource: string; Condition?: unknown }
+    const statements = (tokenKey.Properties!.KeyPolicy as { Statement: KeyStatement[] }).Statement;
+    const byAction = (action: string) => statements.filter((st) => st.Effect === 'Allow' && asList(st.Action).some((a) => a === action || a === 'kms:*' || a === '*'));
+    // Signing: the oauth role alone, ES256 over the RAW message only.
+    expect(byAction('kms:Sign')).toEqual([{
+      Sid: 'SignAccessTokens', Effect: 'Allow', Principal: { AWS: { 'Fn::GetAtt': ['OauthIamRoleLambdaExecution', 'Arn'] } }, Action: 'kms:Sign', Resource: '*',
+      Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'RAW' } },
+    }]);
+    // The public key: the bootstrap (which publishes it), and the account's administrators.
+    expect(byAction('kms:GetPublicKey').map((st) => st.Principal.AWS)).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' },
+      { 'Fn::GetAtt': ['BootstrapIamRoleLambdaExecution', 'Arn'] },
+    ]);
+    // The administrators manage the key (rotation copies its policy, schedules deletion) but use it for nothing.
+    const administration = statements.find((st) => st.Sid === 'KeyAdministration')!;
+    expect(asList(administration.Action).filter((action) => /^kms:(Sign|Verify|Encrypt|Decrypt|ReEncrypt|GenerateDataKey|GenerateMac|VerifyMac|CreateGrant|\*)/.test(action))).toEqual([]);
+    expect(asList(administration.Action)).toEqual(expect.arrayContaining(['kms:GetKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:PutKeyPolicy']));
+    expect(statements.filter((st) => st.Effect !== 'Allow')).toEqual([]);
+    // No role of the stack gets any kms action from IAM: what a key allows is in its key policy alone.
+    for (const fn of FUNCTIONS) expect({ fn, kms: grantsOf(withDomain.template, fn).filter((grant) => grant.startsWith('kms:')) }).toEqual({ fn, kms: [] });
   });
 
   test('the tokens function cannot touch any secret, and the director can invoke only tokens', () => {
@@ -505,8 +538,9 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
         ServiceTimeout: 300,
         TruststoreBucket: { Ref: 'TruststoreBucket' },
         TruststoreKey: 'truststore/pairing-ca.pem',
+        TokenSigningKeyArn: { 'Fn::GetAtt': ['TokenSigningKey', 'Arn'] },
         // Changed whenever it ensures another secret, so that existing stacks run it again.
-        Secrets: 'pairing-ca,pairing-ca-certificate,token-signing-keys,token-signing-public-keys',
+        Secrets: 'pairing-ca,pairing-ca-certificate,token-signing-public-keys',
       },
     });
     const invokers = Object.values(resources()).filter((r) => r.Type === 'AWS::Lambda::Permission').map((r) => JSON.stringify(r.Properties!.FunctionName));

@@ -199,7 +199,7 @@ async function storedBytes(tables: string[]): Promise<{ items: number; bytes: nu
 
 async function measureOperations(logs: LogMeter, tables: Record<string, string>): Promise<{ results: Measured[]; stored: StoredPerApplication[] }> {
   // Imported only now: the domain modules read the environment set by the caller.
-  const { dynamo, lambda, secretsManager } = await import('../shared/aws/clients');
+  const { dynamo, kms, lambda, secretsManager } = await import('../shared/aws/clients');
   const { ensureCertificateAuthority } = await import('../shared/certificates/ca');
   const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
   const { OAuthClients } = await import('../shared/oauth/clients');
@@ -225,6 +225,7 @@ async function measureOperations(logs: LogMeter, tables: Record<string, string>)
   meterClient(dynamo(), 'DynamoDB', meter);
   meterClient(secretsManager(), 'SecretsManager', meter);
   meterClient(lambda(), 'Lambda', meter);
+  meterClient(kms(), 'KMS', meter);
 
   const results: Measured[] = [];
   /** Runs the call once unmeasured when `warm` (caches, first-use writes), then once measured. */

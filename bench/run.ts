@@ -3,6 +3,7 @@ import { caIssuanceBench } from './ca';
 import { mtlsLoadBench } from './mtls-load';
 import { operationCostBench } from './operations';
 import { pairingLatencyBench } from './pairing';
+import { tokenSigningBench } from './token-signing';
 
 /** One benchmark: prints its own details while it runs and returns a short summary for the final line. */
 export interface BenchSection {
@@ -11,7 +12,7 @@ export interface BenchSection {
 }
 
 // Another measurement is one more entry here.
-const sections: BenchSection[] = [caIssuanceBench, operationCostBench, pairingLatencyBench, mtlsLoadBench];
+const sections: BenchSection[] = [caIssuanceBench, operationCostBench, pairingLatencyBench, mtlsLoadBench, tokenSigningBench];
 
 async function main(): Promise<void> {
   const summaries: string[] = [];

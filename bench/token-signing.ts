@@ -1,0 +1,95 @@
+// Benchmark: the token grant now that the signature is KMS's (moto locally): latency of one KMS Sign, of one grant through
+// the oauth handler in-process, and what KMS charges per signature at list price.
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { startDynamoDbLocal, startMoto, type LocalAwsService } from '../local/aws-services';
+import { freePort } from '../local/processes';
+import { createStageTables } from '../local/tables';
+import type { BenchSection } from './run';
+
+const STAGE = 'bench-tokens';
+/** Measured calls of each kind (BENCH_TOKEN_GRANTS), after a few unmeasured ones that warm caches and connections. */
+const COUNT = Number(process.env.BENCH_TOKEN_GRANTS ?? 100);
+const WARM_UP = 5;
+
+/**
+ * AWS KMS list price of asymmetric requests other than RSA_2048 (an ECC_NIST_P256 Sign is one), USD per 10,000 requests,
+ * as looked up on 2026-11-29 (aws.amazon.com/kms/pricing; a June 2026 third-party breakdown gives asymmetric requests as
+ * 5x the $0.03 symmetric rate). Check the current page before quoting it: prices change, and the free tier of 20,000
+ * requests a month is ignored here.
+ */
+const USD_PER_10K_ASYMMETRIC_REQUESTS = 0.15;
+
+function quantile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+async function timed(count: number, call: () => Promise<unknown>): Promise<{ p50: number; p95: number; mean: number }> {
+  for (let i = 0; i < WARM_UP; i++) await call();
+  const latencies: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = process.hrtime.bigint();
+    await call();
+    latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  latencies.sort((a, b) => a - b);
+  return { p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95), mean: latencies.reduce((a, b) => a + b, 0) / latencies.length };
+}
+
+export const tokenSigningBench: BenchSection = {
+  name: 'token grant with the signature from KMS (handler in-process, moto KMS)',
+  async run() {
+    if (!Number.isInteger(COUNT) || COUNT < 1) throw new Error(`BENCH_TOKEN_GRANTS must be a positive integer, got ${process.env.BENCH_TOKEN_GRANTS}`);
+    const started: LocalAwsService[] = [];
+    const saved = { ...process.env };
+    try {
+      const [dynamoPort, motoPort] = [await freePort(), await freePort()];
+      const [dynamoDb, moto] = await Promise.all([
+        startDynamoDbLocal({ port: dynamoPort }).then((service) => (started.push(service), service)),
+        startMoto({ port: motoPort }).then((service) => (started.push(service), service)),
+      ]);
+      Object.assign(process.env, {
+        AWS_REGION: 'eu-central-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench',
+        AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.endpoint, AWS_ENDPOINT_URL_KMS: moto.endpoint,
+        STAGE, PUBLIC_BASE_URL: 'https://api.bench.test', POWERTOOLS_LOG_LEVEL: 'ERROR', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      });
+      await createStageTables(STAGE, dynamoDb.endpoint);
+      // Another section of this run may have made clients, configuration and caches for its own local AWS.
+      (await import('../shared/aws/clients')).resetClients();
+      (await import('../shared/config')).resetConfig();
+      (await import('../shared/aws/secrets')).clearSecretCache();
+      (await import('../shared/oauth/signing-keys')).forgetSigningKeys();
+      // Imported only now: the domain modules read the environment set above.
+      const { ensureSigningKey, activeSigningKey, KMS_SIGNING_ALGORITHM } = await import('../shared/oauth/signing-keys');
+      const { signWithKms } = await import('../shared/aws/kms');
+      const { OAuthClients } = await import('../shared/oauth/clients');
+      const { SystemAuthRepository } = await import('../shared/system-auths/repository');
+      // The oauth function's own composition, built now (the module's instance may belong to another section's stage).
+      const endpoint = (await import('../functions/oauth/handler')).tokenEndpoint();
+      await ensureSigningKey();
+      const admin = await new OAuthClients(new SystemAuthRepository()).createAdmin('bench');
+      const { keyArn } = await activeSigningKey();
+
+      const message = Buffer.from('eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9');
+      const sign = await timed(COUNT, () => signWithKms(keyArn, message, KMS_SIGNING_ALGORITHM));
+      const basic = `Basic ${Buffer.from(`${admin.clientId}:${admin.clientSecret}`).toString('base64')}`;
+      const grant = await timed(COUNT, async () => {
+        const response = await endpoint.handle({
+          resource: '/oauth2/token', path: '/oauth2/token', httpMethod: 'POST', isBase64Encoded: false,
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: basic, Host: 'api.bench.test' },
+          body: 'grant_type=client_credentials', queryStringParameters: null,
+          requestContext: { requestId: 'bench', stage: STAGE },
+        } as unknown as APIGatewayProxyEvent);
+        if (response.statusCode !== 200) throw new Error(`token grant answered ${response.statusCode}: ${response.body.slice(0, 200)}`);
+      });
+
+      const usdPerSignature = USD_PER_10K_ASYMMETRIC_REQUESTS / 10_000;
+      console.log(`  KMS Sign (ECDSA_SHA_256, RAW, moto here), ${COUNT} sequential: p50 ${sign.p50.toFixed(1)} ms, p95 ${sign.p95.toFixed(1)} ms, mean ${sign.mean.toFixed(1)} ms`);
+      console.log(`  token grant through the oauth handler (1 KMS Sign each), ${COUNT} sequential: p50 ${grant.p50.toFixed(1)} ms, p95 ${grant.p95.toFixed(1)} ms`);
+      console.log(`  KMS list price: $${USD_PER_10K_ASYMMETRIC_REQUESTS} per 10,000 asymmetric requests (looked up 2026-11-29) = $${usdPerSignature.toFixed(6)} per token, $${(usdPerSignature * 1e6).toFixed(2)} per million tokens`);
+      return `KMS Sign p50 ${sign.p50.toFixed(1)} ms, token grant p50 ${grant.p50.toFixed(1)} ms, $${(usdPerSignature * 1e6).toFixed(2)}/million tokens`;
+    } finally {
+      process.env = saved;
+      await Promise.all(started.map((service) => service.stop()));
+    }
+  },
+};

@@ -193,3 +193,26 @@ describe('a deployed stage without PUBLIC_BASE_URL', () => {
     expect((await systemAuths.get(admin.clientId))?.lastUsedAt).toBeUndefined();
   });
 });
+
+describe('a KMS failure while signing', () => {
+  it('answers 500 server_error with no AWS text, logs the failure, and the JWKS still answers', async () => {
+    const { awsError, injectFailure } = await import('../pairing/aws-failures');
+    const { kms } = await import('../../../shared/aws/clients');
+    const admin = await oauthClients.createAdmin(freshTenant());
+    const refusal = injectFailure(kms(), { command: 'SignCommand', moment: 'before-sending' }, awsError('AccessDeniedException'));
+    let result;
+    try {
+      result = await captureLogs('INFO', async () => [await grant(admin.clientId, admin.clientSecret), await handler(oauthEvent('GET', '/.well-known/jwks.json'))]);
+    } finally {
+      refusal.remove();
+    }
+    const [token, jwks] = result.result;
+    expect(refusal.seen).toHaveLength(1);
+    expect({ status: token!.statusCode, body: JSON.parse(token!.body) }).toEqual({ status: 500, body: { error: 'server_error' } });
+    expect(token!.body).not.toMatch(/arn:|AccessDenied|kms/i);
+    expect(jwks!.statusCode).toBe(200);
+    expect(result.records.filter((record) => record.level === 'ERROR').map((record) => JSON.stringify(record))).toEqual([expect.stringContaining('AccessDeniedException')]);
+    // The next grant signs again.
+    expect((await grant(admin.clientId, admin.clientSecret)).statusCode).toBe(200);
+  });
+});

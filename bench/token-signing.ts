@@ -4,6 +4,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { startDynamoDbLocal, startMoto, type LocalAwsService } from '../local/aws-services';
 import { freePort } from '../local/processes';
 import { createStageTables } from '../local/tables';
+import { US_EAST_1_PRICES } from './cost-model';
 import type { BenchSection } from './run';
 
 const STAGE = 'bench-tokens';
@@ -11,13 +12,8 @@ const STAGE = 'bench-tokens';
 const COUNT = Number(process.env.BENCH_TOKEN_GRANTS ?? 100);
 const WARM_UP = 5;
 
-/**
- * AWS KMS list price of asymmetric requests other than RSA_2048 (an ECC_NIST_P256 Sign is one), USD per 10,000 requests,
- * as looked up on 2026-11-29 (aws.amazon.com/kms/pricing; a June 2026 third-party breakdown gives asymmetric requests as
- * 5x the $0.03 symmetric rate). Check the current page before quoting it: prices change, and the free tier of 20,000
- * requests a month is ignored here.
- */
-const USD_PER_10K_ASYMMETRIC_REQUESTS = 0.15;
+/** KMS's list price of a P-256 Sign (asymmetric request other than RSA_2048), USD per 10,000: the cost model's price list. */
+const USD_PER_10K_ASYMMETRIC_REQUESTS = US_EAST_1_PRICES.kmsAsymmetricPer10k;
 
 function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
@@ -41,6 +37,7 @@ export const tokenSigningBench: BenchSection = {
     if (!Number.isInteger(COUNT) || COUNT < 1) throw new Error(`BENCH_TOKEN_GRANTS must be a positive integer, got ${process.env.BENCH_TOKEN_GRANTS}`);
     const started: LocalAwsService[] = [];
     const saved = { ...process.env };
+    let restoreLogLevel = () => {};
     try {
       const [dynamoPort, motoPort] = [await freePort(), await freePort()];
       const [dynamoDb, moto] = await Promise.all([
@@ -58,6 +55,11 @@ export const tokenSigningBench: BenchSection = {
       (await import('../shared/config')).resetConfig();
       (await import('../shared/aws/secrets')).clearSecretCache();
       (await import('../shared/oauth/signing-keys')).forgetSigningKeys();
+      // The service logs one INFO record per grant; another section may have left the shared logger at INFO.
+      const { logger } = await import('../shared/logger');
+      const savedLevel = logger.getLevelName();
+      logger.setLogLevel('ERROR');
+      restoreLogLevel = () => logger.setLogLevel(savedLevel);
       // Imported only now: the domain modules read the environment set above.
       const { ensureSigningKey, activeSigningKey, KMS_SIGNING_ALGORITHM } = await import('../shared/oauth/signing-keys');
       const { signWithKms } = await import('../shared/aws/kms');
@@ -85,10 +87,11 @@ export const tokenSigningBench: BenchSection = {
       const usdPerSignature = USD_PER_10K_ASYMMETRIC_REQUESTS / 10_000;
       console.log(`  KMS Sign (ECDSA_SHA_256, RAW, moto here), ${COUNT} sequential: p50 ${sign.p50.toFixed(1)} ms, p95 ${sign.p95.toFixed(1)} ms, mean ${sign.mean.toFixed(1)} ms`);
       console.log(`  token grant through the oauth handler (1 KMS Sign each), ${COUNT} sequential: p50 ${grant.p50.toFixed(1)} ms, p95 ${grant.p95.toFixed(1)} ms`);
-      console.log(`  KMS list price: $${USD_PER_10K_ASYMMETRIC_REQUESTS} per 10,000 asymmetric requests (looked up 2026-11-29) = $${usdPerSignature.toFixed(6)} per token, $${(usdPerSignature * 1e6).toFixed(2)} per million tokens`);
+      console.log(`  KMS list price: $${USD_PER_10K_ASYMMETRIC_REQUESTS} per 10,000 asymmetric requests (${US_EAST_1_PRICES.source}) = $${usdPerSignature.toFixed(6)} per token, $${(usdPerSignature * 1e6).toFixed(2)} per million tokens`);
       return `KMS Sign p50 ${sign.p50.toFixed(1)} ms, token grant p50 ${grant.p50.toFixed(1)} ms, $${(usdPerSignature * 1e6).toFixed(2)}/million tokens`;
     } finally {
       process.env = saved;
+      restoreLogLevel();
       await Promise.all(started.map((service) => service.stop()));
     }
   },

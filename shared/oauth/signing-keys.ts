@@ -227,18 +227,16 @@ export async function ensureSigningKey(options: EnsureSigningKeyOptions = {}): P
     const keyArn = options.keyArn ?? (await createKmsSigningKey({ keySpec: KMS_KEY_SPEC, description: `Access-token signing key of ${config().secretsPrefix}` })).keyArn;
     const active = await entryOfKmsKey(keyArn, now);
     const set: StoredKeySet = { activeKid: active.kid, keys: [...(await legacyKeys(existing, now)), active] };
-    if (existing !== undefined) {
-      await putSecret(publicKeysSecretName(), JSON.stringify(set));
-    } else {
-      try {
-        await createSecret(publicKeysSecretName(), JSON.stringify(set), 'Access-token signing keys of the pairing service: KMS key ARNs and public JWKs');
-      } catch (error) {
-        if (!(error instanceof SecretExistsError)) throw error;
-        // Another process created it between our read and our create: theirs wins, ours never signed.
-        if (createdHere) await scheduleKmsKeyDeletion(keyArn);
-        const theirs = await readSecret(publicKeysSecretName(), 0);
-        if (theirs === undefined || parseKeySet(theirs).activeKid === undefined) throw error;
-      }
+    try {
+      if (existing !== undefined) await putSecret(publicKeysSecretName(), JSON.stringify(set));
+      else await createSecret(publicKeysSecretName(), JSON.stringify(set), 'Access-token signing keys of the pairing service: KMS key ARNs and public JWKs');
+    } catch (error) {
+      // A key made here that no set names never signed: it goes (never the template's key, which the stack owns).
+      if (createdHere) await scheduleKmsKeyDeletion(keyArn).catch(() => undefined);
+      if (!(error instanceof SecretExistsError)) throw error;
+      // Another process created the set between our read and our create: theirs wins.
+      const theirs = await readSecret(publicKeysSecretName(), 0);
+      if (theirs === undefined || parseKeySet(theirs).activeKid === undefined) throw error;
     }
   }
   // Whatever private key the stage had before KMS is no longer needed: its public half verifies what it signed.

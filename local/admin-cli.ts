@@ -1,5 +1,5 @@
-// The admin CLI: creates and revokes tenant administrators (OAuth clients of kind ADMIN) in the running
-// local stack or, with --stage, in a deployed stage; prints exactly one JSON object on stdout.
+// The admin CLI: creates and revokes tenant administrators (OAuth clients of kind ADMIN), and rotates and retires the
+// pairing CA, in the running local stack or, with --stage, in a deployed stage; prints exactly one JSON object on stdout.
 import { parseArgs } from 'node:util';
 import { LocalStackError } from './processes';
 import { localStateDir, readRunningStack } from './stack-file';
@@ -7,6 +7,9 @@ import { localStateDir, readRunningStack } from './stack-file';
 const USAGE = `usage:
   npm run --silent admin -- create --tenant <name> [--stage <stage> [--region <region>] [--token-url <url>]]
   npm run --silent admin -- revoke --client-id <id> [--stage <stage> [--region <region>]]
+  npm run --silent admin -- rotate-ca [--stage <stage> [--region <region>]]
+  npm run --silent admin -- retire-ca --id <ca-id> [--force] [--stage <stage> [--region <region>]]
+  npm run --silent admin -- list-cas [--stage <stage> [--region <region>]]
 Without --stage it works on the running local stack (npm start); with --stage, on that deployed stage
 using the usual AWS credentials (region: --region, default eu-central-1 as in serverless.yml).`;
 
@@ -19,8 +22,14 @@ const TENANT = /^[a-z0-9-]{1,63}$/;
 const STAGE = /^[A-Za-z0-9-]{1,32}$/;
 const DEFAULT_REGION = 'eu-central-1';
 
+const COMMANDS = ['create', 'revoke', 'rotate-ca', 'retire-ca', 'list-cas'] as const;
+type Command = (typeof COMMANDS)[number];
+const CA_ID = /^ca-[1-9][0-9]{0,5}$/;
+
 interface Options {
-  command: 'create' | 'revoke';
+  command: Command;
+  caId?: string;
+  force?: boolean;
   tenant?: string;
   clientId?: string;
   stage?: string;
@@ -41,6 +50,8 @@ function parse(argv: string[]): Options {
         stage: { type: 'string' },
         region: { type: 'string' },
         'token-url': { type: 'string' },
+        id: { type: 'string' },
+        force: { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -48,17 +59,28 @@ function parse(argv: string[]): Options {
   }
   const { positionals, values } = parsed;
   const [command, ...extra] = positionals;
-  if (command !== 'create' && command !== 'revoke') throw new UsageError(command ? `unknown command "${command}"` : 'missing command');
+  if (!COMMANDS.includes(command as Command)) throw new UsageError(command ? `unknown command "${command}"` : 'missing command');
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   const options: Options = {
-    command,
+    command: command as Command,
+    caId: values.id,
+    force: values.force,
     tenant: values.tenant,
     clientId: values['client-id'],
     stage: values.stage,
     region: values.region,
     tokenUrl: values['token-url'],
   };
-  if (command === 'create') {
+  if (options.command !== 'retire-ca' && (options.caId !== undefined || options.force !== undefined)) throw new UsageError('--id and --force go with retire-ca');
+  if (options.command === 'rotate-ca' || options.command === 'retire-ca' || options.command === 'list-cas') {
+    if (options.tenant !== undefined || options.clientId !== undefined || options.tokenUrl !== undefined) {
+      throw new UsageError(`${options.command} takes no --tenant, --client-id or --token-url`);
+    }
+    if (options.command === 'retire-ca') {
+      if (options.caId === undefined) throw new UsageError('retire-ca needs --id <ca-id> (list-cas shows them)');
+      if (!CA_ID.test(options.caId)) throw new UsageError(`--id "${options.caId}" is not a CA id (ca-<number>)`);
+    }
+  } else if (command === 'create') {
     if (options.tenant === undefined) throw new UsageError('create needs --tenant <name>');
     if (!TENANT.test(options.tenant)) {
       throw new UsageError(`tenant "${options.tenant}" is not valid: use 1-63 characters of a-z, 0-9 and "-"`);
@@ -112,8 +134,36 @@ function pointAtTarget(options: Options): string | null {
   return null;
 }
 
+/** rotate-ca, retire-ca, list-cas: the domain is shared/certificates/ca.ts; this only composes and reports. */
+async function runCa(options: Options): Promise<Record<string, unknown>> {
+  const ca = await import('../shared/certificates/ca');
+  const { FIRST_CA_ID, CaRegistryError } = await import('../shared/certificates/ca-registry');
+  const { CertificateRepository } = await import('../shared/system-auths/certificate-records');
+  try {
+    if (options.command === 'rotate-ca') {
+      const rotation = await ca.rotateCertificateAuthority();
+      return { ...rotation, stage: process.env.STAGE };
+    }
+    if (options.command === 'retire-ca') {
+      const certificates = new CertificateRepository();
+      const retirement = await ca.retireCertificateAuthority(options.caId!, (caId, now) => certificates.countLiveOfCa(caId, FIRST_CA_ID, now), { force: options.force });
+      if (retirement.forced && retirement.liveCertificates > 0) {
+        process.stderr.write(`admin: retire-ca --force: ${retirement.liveCertificates} live certificate(s) of ${retirement.caId} stop working now\n`);
+      }
+      return { ...retirement, stage: process.env.STAGE };
+    }
+    const registry = await ca.loadCaRegistryFresh();
+    return { stage: process.env.STAGE, cas: registry.cas.map(({ id, keyArn, status, createdAt, retiredAt }) => ({ id, status, keyArn, createdAt, retiredAt: retiredAt ?? null })) };
+  } catch (error) {
+    // Refusals written for the administrator (unknown id, current CA, live certificates) are the answer.
+    if (error instanceof CaRegistryError || error instanceof ca.CaInUseError) throw new LocalStackError(`${options.command}: ${error.message}`);
+    throw error;
+  }
+}
+
 async function run(options: Options): Promise<Record<string, unknown>> {
   const tokenUrl = pointAtTarget(options);
+  if (options.command === 'rotate-ca' || options.command === 'retire-ca' || options.command === 'list-cas') return runCa(options);
   // Imported only now: the domain modules read the environment set above.
   const { OAuthClients } = await import('../shared/oauth/clients');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');

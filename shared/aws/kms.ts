@@ -1,7 +1,7 @@
 // AWS KMS asymmetric signing keys (KeyUsage SIGN_VERIFY): the only place a private key of this service lives.
 // The key never leaves KMS; callers hold its id and its public key, and ask KMS for each signature.
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { CreateKeyCommand, GetPublicKeyCommand, SignCommand, type KeySpec, type SigningAlgorithmSpec, type Tag } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, GetKeyPolicyCommand, GetPublicKeyCommand, PutKeyPolicyCommand, ScheduleKeyDeletionCommand, SignCommand, type KeySpec, type SigningAlgorithmSpec, type Tag } from '@aws-sdk/client-kms';
 import { kms } from './clients';
 
 /** KMS signs at most this many bytes of a RAW message (larger ones must be sent as a digest). */
@@ -55,4 +55,25 @@ export async function signWithKms(keyId: string, message: Buffer, algorithm: Sig
   const out = await kms().send(new SignCommand({ KeyId: keyId, Message: message, MessageType: 'RAW', SigningAlgorithm: algorithm }));
   if (!out.Signature) throw new Error(`KMS Sign answered without a signature for ${keyId}`);
   return Buffer.from(out.Signature);
+}
+
+/** The key's policy document (JSON), as CreateKey's `Policy` takes it: a new key can be given the same one. */
+export async function kmsKeyPolicy(keyId: string): Promise<string> {
+  const out = await kms().send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }));
+  if (!out.Policy) throw new Error(`KMS GetKeyPolicy answered without a policy for ${keyId}`);
+  return out.Policy;
+}
+
+/** Schedules the key's deletion after `pendingWindowInDays` (KMS allows 7-30); until then CancelKeyDeletion undoes it. */
+export async function scheduleKmsKeyDeletion(keyId: string, pendingWindowInDays = 30): Promise<Date | undefined> {
+  if (!Number.isInteger(pendingWindowInDays) || pendingWindowInDays < 7 || pendingWindowInDays > 30) {
+    throw new RangeError(`pendingWindowInDays must be an integer from 7 to 30, got ${pendingWindowInDays}`);
+  }
+  const out = await kms().send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: pendingWindowInDays }));
+  return out.DeletionDate;
+}
+
+/** Replaces the key's policy (JSON). */
+export async function putKmsKeyPolicy(keyId: string, policy: string): Promise<void> {
+  await kms().send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: policy }));
 }

@@ -69,7 +69,9 @@ export async function scheduleKmsKeyDeletion(keyId: string, pendingWindowInDays 
   if (!Number.isInteger(pendingWindowInDays) || pendingWindowInDays < 7 || pendingWindowInDays > 30) {
     throw new RangeError(`pendingWindowInDays must be an integer from 7 to 30, got ${pendingWindowInDays}`);
   }
-  const out = await kms().send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: pendingWindowInDays }));
+  // The key id rather than its ARN: KMS takes either for a key of the caller's account, moto 5.2.1 only the id.
+  const id = /:key\/([^/]+)$/.exec(keyId)?.[1] ?? keyId;
+  const out = await kms().send(new ScheduleKeyDeletionCommand({ KeyId: id, PendingWindowInDays: pendingWindowInDays }));
   return out.DeletionDate;
 }
 

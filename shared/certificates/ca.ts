@@ -304,11 +304,17 @@ export async function checkCurrentCaKey(registry: CaRegistry): Promise<void> {
   if (!der(kmsKey).equals(der(certificateKey))) throw new Error(`the certificate of CA ${current.id} does not belong to its KMS key`);
 }
 
+/**
+ * How stale the Connector's and the verifiers' registry may be: at most 10 s (or secretCacheSeconds when lower), so a
+ * rotation or retirement reaches every warm container within seconds for one GetSecretValue per container and 10 s.
+ */
+export const caRegistryMaxAgeSeconds = (): number => Math.min(config().secretCacheSeconds, 10);
+
 /** The registry for verifiers and the Connector (readSecret's bounded cache; a cached "absent" is asked again). */
 export async function loadCaRegistry(): Promise<CaRegistry> {
   let stored: Awaited<ReturnType<typeof readRegistry>>;
   try {
-    stored = (await readRegistry()) ?? (await readRegistry(0));
+    stored = (await readRegistry(caRegistryMaxAgeSeconds())) ?? (await readRegistry(0));
   } catch (cause) {
     throw new InternalError('The pairing CA registry is unusable', { cause });
   }
@@ -352,7 +358,7 @@ let loaded: { registry: CaRegistry; authority: CertificateAuthority } | undefine
 
 /**
  * The current pairing CA, signing through KMS. What is cached (per registry value, re-read at most every
- * config().secretCacheSeconds) is public: the certificate and the key ARN. Every signature is a kms:Sign call.
+ * caRegistryMaxAgeSeconds()) is public: the certificate and the key ARN. Every signature is a kms:Sign call.
  */
 export async function loadCertificateAuthority(): Promise<CertificateAuthority> {
   const registry = await loadCaRegistry();

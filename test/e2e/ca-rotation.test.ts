@@ -204,8 +204,8 @@ test('rotate-ca: old-CA certificates keep working, renewals get the new CA, the 
 
   // The renewed certificate retires its predecessor (the last live ca-1 certificate here; the scan test's one is revoked below).
   expect(await curlMtls('/connector/graphql', renewedCredential, { query: 'mutation { retirePreviousCertificate }' })).toMatchObject({ status: 200 });
-  const scanApp = await admin('list-cas');
-  expect(JSON.parse(scanApp.stdout).cas.map((ca: { id: string; status: string }) => `${ca.id}:${ca.status}`)).toEqual(['ca-1:previous', 'ca-2:current']);
+  const listedCas = await admin('list-cas');
+  expect(JSON.parse(listedCas.stdout).cas.map((ca: { id: string; status: string }) => `${ca.id}:${ca.status}`)).toEqual(['ca-1:previous', 'ca-2:current']);
 });
 
 test('retire-ca succeeds once no live certificate of the old CA remains; the truststore then holds the new CA only', async () => {

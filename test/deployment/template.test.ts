@@ -512,6 +512,7 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
         Secrets: 'pairing-ca,pairing-ca-certificate,token-signing-keys,token-signing-public-keys',
         CaKeyArn: { 'Fn::GetAtt': ['PairingCaKey', 'Arn'] },
         CaGeneration: '1',
+        CaTrustRevision: '0',
       },
     });
     const invokers = Object.values(resources()).filter((r) => r.Type === 'AWS::Lambda::Permission').map((r) => JSON.stringify(r.Properties!.FunctionName));

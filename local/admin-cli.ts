@@ -7,7 +7,8 @@ import { localStateDir, readRunningStack } from './stack-file';
 const USAGE = `usage:
   npm run --silent admin -- create --tenant <name> [--stage <stage> [--region <region>] [--token-url <url>]]
   npm run --silent admin -- revoke --client-id <id> [--stage <stage> [--region <region>]]
-  npm run --silent admin -- rotate-ca [--stage <stage> [--region <region>]]
+  npm run --silent admin -- rotate-ca [--pending] [--stage <stage> [--region <region>]]
+  npm run --silent admin -- activate-ca --id <ca-id> [--stage <stage> [--region <region>]]
   npm run --silent admin -- retire-ca --id <ca-id> [--force] [--stage <stage> [--region <region>]]
   npm run --silent admin -- list-cas [--stage <stage> [--region <region>]]
 Without --stage it works on the running local stack (npm start); with --stage, on that deployed stage
@@ -22,7 +23,8 @@ const TENANT = /^[a-z0-9-]{1,63}$/;
 const STAGE = /^[A-Za-z0-9-]{1,32}$/;
 const DEFAULT_REGION = 'eu-central-1';
 
-const COMMANDS = ['create', 'revoke', 'rotate-ca', 'retire-ca', 'list-cas'] as const;
+const COMMANDS = ['create', 'revoke', 'rotate-ca', 'activate-ca', 'retire-ca', 'list-cas'] as const;
+const CA_COMMANDS: readonly Command[] = ['rotate-ca', 'activate-ca', 'retire-ca', 'list-cas'];
 type Command = (typeof COMMANDS)[number];
 const CA_ID = /^ca-[1-9][0-9]{0,5}$/;
 
@@ -30,6 +32,7 @@ interface Options {
   command: Command;
   caId?: string;
   force?: boolean;
+  pending?: boolean;
   tenant?: string;
   clientId?: string;
   stage?: string;
@@ -52,6 +55,7 @@ function parse(argv: string[]): Options {
         'token-url': { type: 'string' },
         id: { type: 'string' },
         force: { type: 'boolean' },
+        pending: { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -65,19 +69,22 @@ function parse(argv: string[]): Options {
     command: command as Command,
     caId: values.id,
     force: values.force,
+    pending: values.pending,
     tenant: values.tenant,
     clientId: values['client-id'],
     stage: values.stage,
     region: values.region,
     tokenUrl: values['token-url'],
   };
-  if (options.command !== 'retire-ca' && (options.caId !== undefined || options.force !== undefined)) throw new UsageError('--id and --force go with retire-ca');
-  if (options.command === 'rotate-ca' || options.command === 'retire-ca' || options.command === 'list-cas') {
+  if (options.force !== undefined && options.command !== 'retire-ca') throw new UsageError('--force goes with retire-ca');
+  if (options.pending !== undefined && options.command !== 'rotate-ca') throw new UsageError('--pending goes with rotate-ca');
+  if (options.caId !== undefined && options.command !== 'retire-ca' && options.command !== 'activate-ca') throw new UsageError('--id goes with retire-ca and activate-ca');
+  if (CA_COMMANDS.includes(options.command)) {
     if (options.tenant !== undefined || options.clientId !== undefined || options.tokenUrl !== undefined) {
       throw new UsageError(`${options.command} takes no --tenant, --client-id or --token-url`);
     }
-    if (options.command === 'retire-ca') {
-      if (options.caId === undefined) throw new UsageError('retire-ca needs --id <ca-id> (list-cas shows them)');
+    if (options.command === 'retire-ca' || options.command === 'activate-ca') {
+      if (options.caId === undefined) throw new UsageError(`${options.command} needs --id <ca-id> (list-cas shows them)`);
       if (!CA_ID.test(options.caId)) throw new UsageError(`--id "${options.caId}" is not a CA id (ca-<number>)`);
     }
   } else if (command === 'create') {
@@ -134,16 +141,17 @@ function pointAtTarget(options: Options): string | null {
   return null;
 }
 
-/** rotate-ca, retire-ca, list-cas: the domain is shared/certificates/ca.ts; this only composes and reports. */
+/** rotate-ca, activate-ca, retire-ca, list-cas: the domain is shared/certificates/ca.ts; this only composes and reports. */
 async function runCa(options: Options): Promise<Record<string, unknown>> {
   const ca = await import('../shared/certificates/ca');
   const { FIRST_CA_ID, CaRegistryError } = await import('../shared/certificates/ca-registry');
   const { CertificateRepository } = await import('../shared/system-auths/certificate-records');
   try {
     if (options.command === 'rotate-ca') {
-      const rotation = await ca.rotateCertificateAuthority();
+      const rotation = await ca.rotateCertificateAuthority(new Date(), { pending: options.pending });
       return { ...rotation, stage: process.env.STAGE };
     }
+    if (options.command === 'activate-ca') return { ...(await ca.activateCertificateAuthority(options.caId!)), stage: process.env.STAGE };
     if (options.command === 'retire-ca') {
       const certificates = new CertificateRepository();
       const retirement = await ca.retireCertificateAuthority(options.caId!, (caId, now) => certificates.countLiveOfCa(caId, FIRST_CA_ID, now), { force: options.force });
@@ -163,7 +171,7 @@ async function runCa(options: Options): Promise<Record<string, unknown>> {
 
 async function run(options: Options): Promise<Record<string, unknown>> {
   const tokenUrl = pointAtTarget(options);
-  if (options.command === 'rotate-ca' || options.command === 'retire-ca' || options.command === 'list-cas') return runCa(options);
+  if (CA_COMMANDS.includes(options.command)) return runCa(options);
   // Imported only now: the domain modules read the environment set above.
   const { OAuthClients } = await import('../shared/oauth/clients');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');

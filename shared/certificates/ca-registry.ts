@@ -2,8 +2,12 @@
 // material only (certificates, KMS key ARNs): the keys stay in KMS. Pure rules here; ca.ts stores it in Secrets Manager.
 import { X509Certificate } from 'node:crypto';
 
-/** current: issues new certificates (exactly one); previous: trusted, issues nothing; retired: trusted no more. */
-export type CaStatus = 'current' | 'previous' | 'retired';
+/**
+ * current: issues new certificates (exactly one); pending: trusted, issues nothing yet (rotate-ca --pending, made
+ * current by activate-ca once the truststore holds it; at most one); previous: trusted, issues nothing any more;
+ * retired: trusted no more.
+ */
+export type CaStatus = 'current' | 'pending' | 'previous' | 'retired';
 
 export interface CaEntry {
   /** `ca-<generation>`: ca-1 is the stage's first CA (the one certificate records without a caId belong to). */
@@ -33,7 +37,7 @@ export class CaRegistryError extends Error {
 }
 
 const CA_ID = /^ca-([1-9][0-9]{0,5})$/;
-const STATUSES: readonly CaStatus[] = ['current', 'previous', 'retired'];
+const STATUSES: readonly CaStatus[] = ['current', 'pending', 'previous', 'retired'];
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The generation number of a CA id, or undefined when `id` is not of the form ca-<n>. */
@@ -68,6 +72,9 @@ export function validateRegistry(registry: CaRegistry): CaRegistry {
   const current = registry.cas.filter((ca) => ca.status === 'current');
   if (current.length !== 1) throw new CaRegistryError(`the registry must have exactly one current CA, it has ${current.length}`);
   if (!current[0]!.keyArn) throw new CaRegistryError(`the current CA ${current[0]!.id} has no KMS key: it could not sign`);
+  const pending = registry.cas.filter((ca) => ca.status === 'pending');
+  if (pending.length > 1) throw new CaRegistryError(`the registry may have at most one pending CA, it has ${pending.length}`);
+  if (pending[0] && !pending[0].keyArn) throw new CaRegistryError(`the pending CA ${pending[0].id} has no KMS key: it could not sign`);
   return registry;
 }
 
@@ -100,9 +107,13 @@ export function currentCa(registry: CaRegistry): CaEntry {
   return registry.cas.find((ca) => ca.status === 'current')!;
 }
 
-/** The CAs whose certificates are accepted (the truststore): every CA not retired, current first. */
+/** The pending CA (trusted, about to become current), if there is one. */
+export const pendingCa = (registry: CaRegistry): CaEntry | undefined => registry.cas.find((ca) => ca.status === 'pending');
+
+/** The CAs whose certificates are accepted (the truststore): every CA not retired, current first, then pending. */
 export function trustedCas(registry: CaRegistry): CaEntry[] {
-  return [currentCa(registry), ...registry.cas.filter((ca) => ca.status === 'previous')];
+  const pending = pendingCa(registry);
+  return [currentCa(registry), ...(pending ? [pending] : []), ...registry.cas.filter((ca) => ca.status === 'previous')];
 }
 
 /** The CA with this id, or undefined. */
@@ -117,11 +128,29 @@ export function initialRegistry(first: { keyArn: string; certificatePem: string 
   return validateRegistry({ version: 1, cas });
 }
 
-/** The registry after a rotation: `next` (id from nextCaId) becomes current, the current CA becomes previous. */
-export function withRotation(registry: CaRegistry, next: { id: string; keyArn: string; certificatePem: string }, now: Date): CaRegistry {
+/**
+ * The registry after a rotation: `next` (id from nextCaId) becomes current and the current CA previous; or, with
+ * `pending`, `next` is only added as pending (trusted, not issuing) until withActivated. A pending CA refuses another.
+ */
+export function withRotation(registry: CaRegistry, next: { id: string; keyArn: string; certificatePem: string }, now: Date, options: { pending?: boolean } = {}): CaRegistry {
   if (findCa(registry, next.id)) throw new CaRegistryError(`CA id "${next.id}" is taken`);
-  const cas = registry.cas.map((ca): CaEntry => (ca.status === 'current' ? { ...ca, status: 'previous' } : ca));
-  cas.push({ id: next.id, keyArn: next.keyArn, certificatePem: next.certificatePem, createdAt: now.toISOString(), status: 'current' });
+  const waiting = pendingCa(registry);
+  if (waiting) throw new CaRegistryError(`CA ${waiting.id} is pending: activate it (activate-ca --id ${waiting.id}) before rotating again`);
+  const entry: CaEntry = { id: next.id, keyArn: next.keyArn, certificatePem: next.certificatePem, createdAt: now.toISOString(), status: options.pending ? 'pending' : 'current' };
+  const cas = options.pending ? [...registry.cas] : registry.cas.map((ca): CaEntry => (ca.status === 'current' ? { ...ca, status: 'previous' } : ca));
+  cas.push(entry);
+  return validateRegistry({ version: 1, cas });
+}
+
+/** The registry with the pending CA `id` current and the current CA previous (activate-ca). */
+export function withActivated(registry: CaRegistry, id: string): CaRegistry {
+  const ca = findCa(registry, id);
+  if (!ca) throw new CaRegistryError(`there is no CA "${id}" (known: ${registry.cas.map((entry) => entry.id).join(', ')})`);
+  if (ca.status !== 'pending') throw new CaRegistryError(`CA ${id} is ${ca.status}, not pending: only a CA added by rotate-ca --pending is activated`);
+  const cas = registry.cas.map((entry): CaEntry => {
+    if (entry.id === id) return { ...entry, status: 'current' };
+    return entry.status === 'current' ? { ...entry, status: 'previous' } : entry;
+  });
   return validateRegistry({ version: 1, cas });
 }
 
@@ -130,6 +159,7 @@ export function withRetired(registry: CaRegistry, id: string, now: Date): CaRegi
   const ca = findCa(registry, id);
   if (!ca) throw new CaRegistryError(`there is no CA "${id}" (known: ${registry.cas.map((entry) => entry.id).join(', ')})`);
   if (ca.status === 'current') throw new CaRegistryError(`CA ${id} is the current CA: rotate first (rotate-ca), then retire it`);
+  if (ca.status === 'pending') throw new CaRegistryError(`CA ${id} is pending: activate it or leave it; retiring applies to previous CAs`);
   if (ca.status === 'retired') throw new CaRegistryError(`CA ${id} is already retired`);
   const cas = registry.cas.map((entry): CaEntry => (entry.id === id ? { ...entry, status: 'retired', retiredAt: now.toISOString() } : entry));
   return validateRegistry({ version: 1, cas });

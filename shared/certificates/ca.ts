@@ -11,6 +11,9 @@ import {
   initialRegistry,
   nextCaId,
   parseRegistry,
+  pendingCa,
+  withActivated,
+  CaRegistryError,
   serializeRegistry,
   trustedCas,
   withRetired,
@@ -393,6 +396,8 @@ export function withRotationSigner(policy: string, keyArn: string): string {
 export interface CaRotation {
   previousCaId: string;
   currentCaId: string;
+  /** With --pending: the new CA, trusted but not issuing until activate-ca; currentCaId is then still the old one. */
+  pendingCaId: string | null;
   keyArn: string;
   certificatePem: string;
   trustedCaIds: string[];
@@ -404,9 +409,12 @@ export interface CaRotation {
  * An admin operation: the registry is read and written back (Secrets Manager has no compare-and-set), so two
  * rotations or retirements must not run at the same time.
  */
-export async function rotateCertificateAuthority(now: Date = new Date()): Promise<CaRotation> {
+export async function rotateCertificateAuthority(now: Date = new Date(), options: { pending?: boolean } = {}): Promise<CaRotation> {
   const stored = await readRegistry(0);
   if (!stored) throw new Error(`the pairing CA is not set up (secret ${CA_REGISTRY_SECRET} is missing): run the bootstrap (npm start, or deploy) first`);
+  const waiting = pendingCa(stored.registry);
+  // Refused before a key is created (withRotation says the same).
+  if (waiting) throw new CaRegistryError(`CA ${waiting.id} is pending: activate it (activate-ca --id ${waiting.id}) before rotating again`);
   const previous = currentCa(stored.registry);
   const id = nextCaId(stored.registry);
   const policy = await kmsKeyPolicy(previous.keyArn!);
@@ -416,15 +424,44 @@ export async function rotateCertificateAuthority(now: Date = new Date()): Promis
   let registry: CaRegistry;
   try {
     await putKmsKeyPolicy(next.keyArn, policy);
-    registry = withRotation(stored.registry, { id, keyArn: next.keyArn, certificatePem: next.certificatePem }, now);
+    registry = withRotation(stored.registry, { id, keyArn: next.keyArn, certificatePem: next.certificatePem }, now, options);
     await putSecret(secretName(CA_REGISTRY_SECRET), serializeRegistry(registry));
   } catch (error) {
     // Nothing refers to the new key: do not leave it behind.
     await scheduleKmsKeyDeletion(next.keyArn, 7).catch(() => undefined);
     throw error;
   }
-  logger.info('pairing CA rotated', { action: 'CA_ROTATED', previousCaId: previous.id, currentCaId: id });
-  return { previousCaId: previous.id, currentCaId: id, keyArn: next.keyArn, certificatePem: next.certificatePem, trustedCaIds: trustedCas(registry).map((ca) => ca.id) };
+  const currentCaId = currentCa(registry).id;
+  logger.info('pairing CA rotated', { action: 'CA_ROTATED', previousCaId: previous.id, currentCaId, pendingCaId: options.pending ? id : null });
+  return {
+    previousCaId: previous.id,
+    currentCaId,
+    pendingCaId: options.pending ? id : null,
+    keyArn: next.keyArn,
+    certificatePem: next.certificatePem,
+    trustedCaIds: trustedCas(registry).map((ca) => ca.id),
+  };
+}
+
+/** What activate-ca did. */
+export interface CaActivation {
+  previousCaId: string;
+  currentCaId: string;
+  trustedCaIds: string[];
+}
+
+/**
+ * activate-ca: the pending CA (rotate-ca --pending) becomes current, the current one previous. On AWS run it after the
+ * deployment that published the truststore with the pending CA, so no certificate is issued that the domain distrusts.
+ */
+export async function activateCertificateAuthority(id: string): Promise<CaActivation> {
+  const stored = await readRegistry(0);
+  if (!stored) throw new Error(`the pairing CA is not set up (secret ${CA_REGISTRY_SECRET} is missing)`);
+  const previous = currentCa(stored.registry);
+  const registry = withActivated(stored.registry, id);
+  await putSecret(secretName(CA_REGISTRY_SECRET), serializeRegistry(registry));
+  logger.info('pairing CA activated', { action: 'CA_ACTIVATED', previousCaId: previous.id, currentCaId: id });
+  return { previousCaId: previous.id, currentCaId: id, trustedCaIds: trustedCas(registry).map((ca) => ca.id) };
 }
 
 /** Counts what still keeps a CA in the truststore: its certificates that are neither expired nor revoked. */

@@ -3,7 +3,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { config } from '../config';
 import { checkCurrentCaKey, ensureCertificateAuthority, truststorePem } from '../certificates/ca';
-import { caGeneration, currentCa } from '../certificates/ca-registry';
+import { caGeneration, currentCa, pendingCa } from '../certificates/ca-registry';
 import { ensureSigningKey } from '../oauth/signing-keys';
 import type { CustomResourceOutcome } from './cfn-response';
 import { CustomResourceFailure, physicalResourceIdOf } from './custom-resource';
@@ -71,8 +71,9 @@ export async function bootstrapPairing(location: TruststoreLocation, s3?: S3Clie
   // The current CA's certificate must belong to its KMS key: a damaged registry fails the deployment here.
   await step('check the current pairing CA against its KMS key', () => checkCurrentCaKey(registry));
   const current = currentCa(registry);
-  if (options.caGeneration !== undefined && options.caGeneration > (caGeneration(current.id) ?? 0)) {
-    throw new CustomResourceFailure(`caGeneration is ${options.caGeneration} but the current pairing CA is ${current.id}: run rotate-ca for this stage first`);
+  const newest = pendingCa(registry) ?? current;
+  if (options.caGeneration !== undefined && options.caGeneration > (caGeneration(newest.id) ?? 0)) {
+    throw new CustomResourceFailure(`caGeneration is ${options.caGeneration} but the newest pairing CA is ${newest.id}: run rotate-ca for this stage first`);
   }
   const published = await step(`write the truststore to s3://${location.bucket}/${location.key}`, () => publishTruststore(location, truststorePem(registry), s3));
   return { ...published, currentCaId: current.id };

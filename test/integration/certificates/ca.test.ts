@@ -11,6 +11,7 @@ import { kms, secretsManager } from '../../../shared/aws/clients';
 import { kmsPublicKey } from '../../../shared/aws/kms';
 import { clearSecretCache, deleteSecret, readSecret, secretName } from '../../../shared/aws/secrets';
 import {
+  activateCertificateAuthority,
   CA_REGISTRY_SECRET,
   CaInUseError,
   checkCurrentCaKey,
@@ -153,6 +154,23 @@ test('rotate-ca: a new KMS key becomes current, the previous CA stays trusted, t
   expect(() => opensslVerify(rotation.certificatePem, oldIssued.certificatePem)).toThrow();
   expect(opensslVerify(before.certificatePem, oldIssued.certificatePem)).toMatch(/: OK\n$/);
   expect((await loadTrustedCas()).map((ca) => ca.id)).toEqual(['ca-2', 'ca-1']);
+});
+
+test('rotate-ca --pending: the new CA is trusted but the old one keeps issuing until activate-ca', async () => {
+  await ensureCertificateAuthority();
+  const rotation = await rotateCertificateAuthority(new Date(), { pending: true });
+  expect(rotation).toMatchObject({ previousCaId: 'ca-1', currentCaId: 'ca-1', pendingCaId: 'ca-2', trustedCaIds: ['ca-1', 'ca-2'] });
+  clearSecretCache();
+  expect((await loadTrustedCas()).map((ca) => ca.id)).toEqual(['ca-1', 'ca-2']);
+  expect((await (await loadCertificateAuthority()).issue(csrFor())).caId).toBe('ca-1');
+  await expect(rotateCertificateAuthority()).rejects.toThrow(/CA ca-2 is pending: activate it/);
+
+  expect(await activateCertificateAuthority('ca-2')).toEqual({ previousCaId: 'ca-1', currentCaId: 'ca-2', trustedCaIds: ['ca-2', 'ca-1'] });
+  clearSecretCache();
+  const issued = await (await loadCertificateAuthority()).issue(csrFor());
+  expect(issued.caId).toBe('ca-2');
+  expect(opensslVerify(rotation.certificatePem, issued.certificatePem)).toMatch(/: OK\n$/);
+  await expect(activateCertificateAuthority('ca-2')).rejects.toThrow(/not pending/);
 });
 
 test('retire-ca refuses while a certificate is live, retires when none is, and schedules the old key for deletion', async () => {

@@ -161,7 +161,7 @@ describe('PairingBootstrap custom resource', () => {
     const physicalId = created.PhysicalResourceId as string;
     const ahead = await invoke('Update', { ...properties(), CaGeneration: '2' }, physicalId);
     expect(ahead.Status).toBe('FAILED');
-    expect(ahead.Reason).toMatch(/^caGeneration is 2 but the current pairing CA is ca-1: run rotate-ca for this stage first/);
+    expect(ahead.Reason).toMatch(/^caGeneration is 2 but the newest pairing CA is ca-1: run rotate-ca for this stage first/);
 
     const rotation = await rotateCertificateAuthority();
     clearSecretCache();

@@ -5,9 +5,11 @@ import {
   initialRegistry,
   nextCaId,
   parseRegistry,
+  pendingCa,
   recordBelongsTo,
   serializeRegistry,
   trustedCas,
+  withActivated,
   withRetired,
   withRotation,
   type CaRegistry,
@@ -67,6 +69,28 @@ describe('rotation and retirement', () => {
 
   test('a rotation to a taken id is refused', () => {
     expect(() => withRotation(fresh(), { id: 'ca-1', keyArn: ARN(2), certificatePem: pems[1]! }, NOW)).toThrow(/"ca-1" is taken/);
+  });
+
+  test('a pending rotation: trusted (truststore) but not issuing until activated; then the old CA is previous', () => {
+    const pending = withRotation(fresh(), { id: 'ca-2', keyArn: ARN(2), certificatePem: pems[1]! }, NOW, { pending: true });
+    expect(currentCa(pending).id).toBe('ca-1');
+    expect(pendingCa(pending)?.id).toBe('ca-2');
+    expect(trustedCas(pending).map((ca) => ca.id)).toEqual(['ca-1', 'ca-2']);
+    expect(() => withRotation(pending, { id: 'ca-3', keyArn: ARN(3), certificatePem: pems[2]! }, NOW)).toThrow(/CA ca-2 is pending: activate it \(activate-ca --id ca-2\)/);
+    expect(() => withRetired(pending, 'ca-2', LATER)).toThrow(/ca-2 is pending/);
+    const active = withActivated(pending, 'ca-2');
+    expect(active.cas.map(({ id, status }) => `${id}:${status}`)).toEqual(['ca-1:previous', 'ca-2:current']);
+    expect(pendingCa(active)).toBeUndefined();
+    expect(() => withActivated(active, 'ca-2')).toThrow(/CA ca-2 is current, not pending/);
+    expect(() => withActivated(active, 'ca-5')).toThrow(/there is no CA "ca-5"/);
+  });
+
+  test('at most one pending CA, and it needs a KMS key', () => {
+    const pending = withRotation(fresh(), { id: 'ca-2', keyArn: ARN(2), certificatePem: pems[1]! }, NOW, { pending: true });
+    const twoPending = { version: 1, cas: [...pending.cas, { ...pending.cas[1]!, id: 'ca-3' }] };
+    expect(() => parseRegistry(JSON.stringify(twoPending))).toThrow(/at most one pending CA, it has 2/);
+    const keyless = { version: 1, cas: [pending.cas[0], { ...pending.cas[1]!, keyArn: null }] };
+    expect(() => parseRegistry(JSON.stringify(keyless))).toThrow(/pending CA ca-2 has no KMS key/);
   });
 
   test('records without a caId belong to ca-1 only', () => {

@@ -115,7 +115,7 @@ const csrFor = (subject: string): string => keyAndCsr(subject).csr;
 
 async function measureOperations(): Promise<Measured[]> {
   // Imported only now: the domain modules read the environment set by the caller.
-  const { dynamo, lambda, secretsManager } = await import('../shared/aws/clients');
+  const { dynamo, kms, lambda, secretsManager } = await import('../shared/aws/clients');
   const { ensureCertificateAuthority } = await import('../shared/certificates/ca');
   const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
   const { OAuthClients } = await import('../shared/oauth/clients');
@@ -141,6 +141,8 @@ async function measureOperations(): Promise<Measured[]> {
   meterClient(dynamo(), 'DynamoDB', meter);
   meterClient(secretsManager(), 'SecretsManager', meter);
   meterClient(lambda(), 'Lambda', meter);
+  // The CA signs every certificate with kms:Sign (its key never leaves KMS).
+  meterClient(kms(), 'KMS', meter);
 
   const results: Measured[] = [];
   /** Runs the call once unmeasured when `warm` (caches, first-use writes), then once measured. */

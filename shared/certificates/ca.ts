@@ -290,8 +290,10 @@ export async function ensureCertificateAuthority(options: EnsureCertificateAutho
       if (!stored) throw error;
     }
   }
-  // The registry exists: a private key in Secrets Manager has no use any more (deleting a missing secret is no error).
-  await deleteSecret(secretName(LEGACY_CA_SECRET));
+  // A migrated stage (a CA without a KMS key): the private key in Secrets Manager has no use any more. Deleted on
+  // every run of such a stage, in case an earlier one stopped before (deleting a missing secret is no error); a stage
+  // that never had it never asks.
+  if (stored.registry.cas.some((ca) => ca.keyArn === null)) await deleteSecret(secretName(LEGACY_CA_SECRET));
   return stored.registry;
 }
 

@@ -138,6 +138,25 @@ test('migration: a CA from before KMS stays trusted as ca-1, ca-2 in KMS issues,
   expect((await (await loadCertificateAuthority()).issue(csrFor())).caId).toBe('ca-2');
 });
 
+test('migration stopped before deleting the old private key: the next run deletes it; a stage that never had one is not asked', async () => {
+  const legacy = await testCertificateAuthority({ commonName: 'Legacy Pairing CA' });
+  await secretsManager().send(new CreateSecretCommand({ Name: secretName('pairing-ca-certificate'), SecretString: legacy.certificatePem }));
+  await ensureCertificateAuthority();
+  // As if the run had stopped between writing the registry and deleting the key.
+  const privateMaterial = JSON.stringify({ certificatePem: legacy.certificatePem, privateKeyPem: legacy.privateKeyPem });
+  await secretsManager().send(new CreateSecretCommand({ Name: secretName('pairing-ca'), SecretString: privateMaterial }));
+  await ensureCertificateAuthority();
+  expect(await readSecret(secretName('pairing-ca'), 0)).toBeUndefined();
+
+  // A KMS-only stage (no keyless CA) leaves any secret of that name alone: it was never its CA.
+  process.env.SECRETS_PREFIX = `pairing-service/test/${freshTenant('ca')}`;
+  resetConfig();
+  await ensureCertificateAuthority();
+  await secretsManager().send(new CreateSecretCommand({ Name: secretName('pairing-ca'), SecretString: '{}' }));
+  await ensureCertificateAuthority();
+  expect(await readSecret(secretName('pairing-ca'), 0)).toBe('{}');
+});
+
 test('rotate-ca: a new KMS key becomes current, the previous CA stays trusted, the Connector signs with the new one', async () => {
   const before = currentCa(await ensureCertificateAuthority());
   const oldIssued = await (await loadCertificateAuthority()).issue(csrFor());

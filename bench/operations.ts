@@ -2,21 +2,29 @@
 // it makes (by service and operation), its sequential round trips and the handler's CPU time.
 import { X509Certificate } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { startDynamoDbLocal, startMoto, type LocalAwsService } from '../local/aws-services';
+import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import path from 'node:path';
+import { projectRoot, startDynamoDbLocal, startMoto, type LocalAwsService } from '../local/aws-services';
 import { restApiEvent } from '../local/api-gateway-event';
 import { freePort } from '../local/processes';
 import { createStageTables } from '../local/tables';
 import { keyAndCsr } from './application-keys';
+import { dynamoItemBytes, priceAtRest, priceMillion, printCostModel, US_EAST_1_PRICES, type OperationCost, type Scenario, type StackShape, type StoredPerApplication } from './cost-model';
 import type { BenchSection } from './run';
 
 const STAGE = 'bench';
 const BASE_URL = 'https://api.bench.test';
 
-/** Counts the AWS calls of one operation: by service and command, and how many rounds of calls ran one after another. */
+/**
+ * Counts the AWS calls of one operation: by service and command, how many rounds of calls ran one after another, and
+ * the capacity units DynamoDB reports for them (ReturnConsumedCapacity, which the meter asks for on every call).
+ */
 class CallMeter {
   private calls = new Map<string, number>();
   private inFlight = 0;
   private rounds = 0;
+  private readUnits = 0;
+  private writeUnits = 0;
 
   /** A call starting while none is in flight begins a new sequential round trip; calls started together share one. */
   started(service: string, command: string): void {
@@ -30,9 +38,27 @@ class CallMeter {
     this.inFlight--;
   }
 
+  /** DynamoDB Local answers ConsumedCapacity with CapacityUnits alone: the command says whether they were read or written. */
+  endedDynamo(command: string, consumed?: ConsumedCapacity | ConsumedCapacity[]): void {
+    const units = [consumed ?? []].flat().reduce((sum, capacity) => sum + (capacity.CapacityUnits ?? 0), 0);
+    if (/^(Get|Query|Scan|BatchGet|TransactGet)/.test(command)) this.readUnits += units;
+    else this.writeUnits += units;
+    this.inFlight--;
+  }
+
   reset(): void {
     this.calls.clear();
     this.rounds = 0;
+    this.readUnits = 0;
+    this.writeUnits = 0;
+  }
+
+  counts(): Map<string, number> {
+    return new Map(this.calls);
+  }
+
+  capacity(): { readUnits: number; writeUnits: number } {
+    return { readUnits: this.readUnits, writeUnits: this.writeUnits };
   }
 
   summary(): { calls: string; writes: number; rounds: number } {
@@ -52,23 +78,57 @@ function meterClient(client: { middlewareStack: { add: (...args: never[]) => voi
   ) => void;
   add(
     (next, context) => async (args) => {
-      meter.started(service, context.commandName ?? 'unknown');
+      const command = (context.commandName ?? 'unknown').replace(/Command$/, '');
+      meter.started(service, command);
+      if (service !== 'DynamoDB') {
+        try {
+          return await next(args);
+        } finally {
+          meter.ended();
+        }
+      }
+      (args as { input: Record<string, unknown> }).input.ReturnConsumedCapacity ??= 'TOTAL';
+      let consumed: ConsumedCapacity | ConsumedCapacity[] | undefined;
       try {
-        return await next(args);
+        const result = (await next(args)) as { output?: { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] } };
+        consumed = result.output?.ConsumedCapacity;
+        return result;
       } finally {
-        meter.ended();
+        // A call that failed (a cancelled transaction) reports no units, although AWS bills it: the bench's calls succeed.
+        meter.endedDynamo(command, consumed);
       }
     },
     { step: 'initialize', name: 'benchCallMeter' },
   );
 }
 
-interface Measured {
-  operation: string;
+interface Measured extends OperationCost {
   calls: string;
   writes: number;
   rounds: number;
   cpuMs: number;
+}
+
+/** Bytes the service writes to stdout (its log records, at the deployed LOG_LEVEL INFO) while `count` is set; swallowed. */
+class LogMeter {
+  bytes = 0;
+  #restore?: () => void;
+
+  start(): void {
+    const stdout = process.stdout;
+    const write = stdout.write.bind(stdout);
+    stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      this.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+      const callback = rest.find((arg): arg is () => void => typeof arg === 'function');
+      callback?.();
+      return true;
+    }) as typeof stdout.write;
+    this.#restore = () => (stdout.write = write);
+  }
+
+  stop(): void {
+    this.#restore?.();
+  }
 }
 
 function graphqlEvent(path: string, query: string, variables: Record<string, unknown>, headers: Record<string, string>): APIGatewayProxyEvent {
@@ -113,7 +173,31 @@ function answer(operation: string, response: APIGatewayProxyResult): Record<stri
 /** A CSR (base64 of PEM) for the subject, with a fresh RSA-2048 key; made outside the measured calls. */
 const csrFor = (subject: string): string => keyAndCsr(subject).csr;
 
-async function measureOperations(): Promise<Measured[]> {
+/** Every item of the table, with how many copies DynamoDB stores of it (the base table's and one per GSI whose keys it has). */
+async function storedBytes(tables: string[]): Promise<{ items: number; bytes: number }> {
+  const { dynamo } = await import('../shared/aws/clients');
+  const { DescribeTableCommand } = await import('@aws-sdk/client-dynamodb');
+  const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
+  let items = 0;
+  let bytes = 0;
+  for (const table of tables) {
+    const { Table } = await dynamo().send(new DescribeTableCommand({ TableName: table }));
+    const indexKeys = (Table?.GlobalSecondaryIndexes ?? []).map((index) => (index.KeySchema ?? []).map((key) => key.AttributeName!));
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamo().send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
+      for (const item of page.Items ?? []) {
+        const copies = 1 + indexKeys.filter((keys) => keys.every((key) => item[key] !== undefined)).length;
+        items += copies;
+        bytes += copies * dynamoItemBytes(item);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+  return { items, bytes };
+}
+
+async function measureOperations(logs: LogMeter, tables: Record<string, string>): Promise<{ results: Measured[]; stored: StoredPerApplication[] }> {
   // Imported only now: the domain modules read the environment set by the caller.
   const { dynamo, kms, lambda, secretsManager } = await import('../shared/aws/clients');
   const { ensureCertificateAuthority } = await import('../shared/certificates/ca');
@@ -149,10 +233,13 @@ async function measureOperations(): Promise<Measured[]> {
   const measure = async <T>(operation: string, call: () => Promise<T>, options: { warm?: boolean } = {}): Promise<T> => {
     if (options.warm) await call();
     meter.reset();
+    logs.bytes = 0;
     const cpu = process.cpuUsage();
+    const started = performance.now();
     const result = await call();
+    const wallMs = performance.now() - started;
     const used = process.cpuUsage(cpu);
-    results.push({ operation, ...meter.summary(), cpuMs: (used.user + used.system) / 1000 });
+    results.push({ operation, ...meter.summary(), counts: meter.counts(), ...meter.capacity(), wallMs, logBytes: logs.bytes, cpuMs: (used.user + used.system) / 1000 });
     return result;
   };
 
@@ -198,7 +285,55 @@ async function measureOperations(): Promise<Measured[]> {
   const renewalCsr = csrFor(subject);
   answer('renewal', await measure('renewal over mTLS', () => connector(mtlsEvent('/connector/graphql', certificatePem, SIGN, { csr: renewalCsr }))));
   await measure('revokeCertificate over mTLS (with its 1 renewal)', () => connector(mtlsEvent('/connector/graphql', certificatePem, 'mutation { revokeCertificate }')));
-  return results;
+
+  // What a paired application keeps stored: the tables grow by this much per pairing (one-time tokens are left out:
+  // their TTL removes them within two days of expiry).
+  const PAIRINGS = 10;
+  const kept = [tables.ApplicationsTable!, tables.SystemAuthsTable!];
+  const stored: StoredPerApplication[] = [];
+  const growth = async (kind: string, secrets: number, pair: () => Promise<void>) => {
+    const before = await storedBytes(kept);
+    for (let i = 0; i < PAIRINGS; i++) await pair();
+    const after = await storedBytes(kept);
+    stored.push({ kind, items: (after.items - before.items) / PAIRINGS, bytes: (after.bytes - before.bytes) / PAIRINGS, secrets });
+  };
+  const oauthSecrets = results.find((r) => r.operation === 'generateAuthForApplication OAUTH2_CLIENT_CREDENTIALS')?.counts.get('SecretsManager CreateSecret') ?? 0;
+  await growth('OAuth client', oauthSecrets, async () => void answer('pair', await generate(await register(), 'OAUTH2_CLIENT_CREDENTIALS')));
+  await growth('client certificate', 0, async () => {
+    const pairing = answer('pair', await generate(await register(), 'CLIENT_CERTIFICATE'));
+    const configuration = answer('configuration', await connectorCall('{ configuration { token { token } certificateSigningRequestInfo { subject } } }', {}, String(pairing.data.generateAuthForApplication.params.token)));
+    const csr = csrFor(String(configuration.data.configuration.certificateSigningRequestInfo.subject));
+    answer('sign', await connectorCall(SIGN, { csr }, String(configuration.data.configuration.token.token)));
+  });
+  return { results, stored };
+}
+
+/** The requests the cost model prices, as the operations above make them up, and the function each runs in. */
+const SCENARIOS: Scenario[] = [
+  { name: '1M mTLS Director reads', steps: [{ operation: 'Director read, mTLS { viewer { id } } (steady state)', function: 'director', httpRequest: true }] },
+  { name: '1M token grants', steps: [{ operation: 'token grant', function: 'oauth', httpRequest: true }] },
+  {
+    name: '1M certificate pairings',
+    steps: [
+      // The Director's measured time includes the tokens function's work (in-process here); its own invocation is one more request.
+      { operation: 'generateAuthForApplication CLIENT_CERTIFICATE (tokens function in-process)', function: 'director', httpRequest: true },
+      { function: 'tokens', httpRequest: false },
+      { operation: 'configuration (token)', function: 'connector', httpRequest: true },
+      { operation: 'signCertificateSigningRequest (token)', function: 'connector', httpRequest: true },
+    ],
+  },
+];
+
+/** The functions' memory sizes as serverless.yml declares them. */
+async function stackShape(): Promise<StackShape> {
+  const { parse } = await import('yaml');
+  const fs = await import('node:fs');
+  const template = parse(fs.readFileSync(path.join(projectRoot, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as { functions: Record<string, { memorySize: number }> };
+  return {
+    memoryMb: Object.fromEntries(Object.entries(template.functions).map(([name, fn]) => [name, fn.memorySize])),
+    kmsKeys: 2,
+    kmsSignKeySpec: () => 'ECC_NIST_P256',
+  };
 }
 
 export const operationCostBench: BenchSection = {
@@ -215,15 +350,34 @@ export const operationCostBench: BenchSection = {
       Object.assign(process.env, {
         AWS_REGION: 'eu-central-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench',
         AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.endpoint, AWS_ENDPOINT_URL_KMS: moto.endpoint,
-        STAGE, PUBLIC_BASE_URL: BASE_URL, POWERTOOLS_LOG_LEVEL: 'ERROR', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        STAGE, PUBLIC_BASE_URL: BASE_URL, POWERTOOLS_LOG_LEVEL: 'INFO', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       });
-      await createStageTables(STAGE, dynamoDb.endpoint);
-      const results = await measureOperations();
-      const width = Math.max(...results.map((r) => r.operation.length));
-      console.log(`  ${'operation'.padEnd(width)}  rounds  writes  cpu ms  AWS calls`);
-      for (const r of results) {
-        console.log(`  ${r.operation.padEnd(width)}  ${String(r.rounds).padStart(6)}  ${String(r.writes).padStart(6)}  ${r.cpuMs.toFixed(1).padStart(6)}  ${r.calls}`);
+      const tables = await createStageTables(STAGE, dynamoDb.endpoint);
+      const logs = new LogMeter();
+      logs.start();
+      let measured: Awaited<ReturnType<typeof measureOperations>>;
+      try {
+        measured = await measureOperations(logs, tables);
+      } finally {
+        logs.stop();
       }
+      const { results, stored } = measured;
+      const width = Math.max(...results.map((r) => r.operation.length));
+      console.log(`  ${'operation'.padEnd(width)}  rounds  writes    RRU    WRU  cpu ms  wall ms  log B  AWS calls`);
+      for (const r of results) {
+        console.log(
+          `  ${r.operation.padEnd(width)}  ${String(r.rounds).padStart(6)}  ${String(r.writes).padStart(6)}  ${String(r.readUnits).padStart(5)}  ${String(r.writeUnits).padStart(5)}` +
+            `  ${r.cpuMs.toFixed(1).padStart(6)}  ${r.wallMs.toFixed(1).padStart(7)}  ${String(r.logBytes).padStart(5)}  ${r.calls}`,
+        );
+      }
+      const shape = await stackShape();
+      const byOperation = new Map(results.map((r) => [r.operation, r]));
+      printCostModel(
+        SCENARIOS.map((scenario) => priceMillion(scenario, byOperation, shape, US_EAST_1_PRICES)),
+        [10_000, 100_000].map((applications) => priceAtRest(applications, stored, shape, US_EAST_1_PRICES)),
+        US_EAST_1_PRICES,
+      );
+      for (const kind of stored) console.log(`    per ${kind.kind}: ${kind.items} items, ${Math.round(kind.bytes)} bytes (GSI copies included), ${kind.secrets} secret(s)`);
       const read = results.find((r) => r.operation.startsWith('Director read, mTLS'));
       return `mTLS read ${read?.rounds} round trips / ${read?.writes} writes`;
     } finally {

@@ -15,12 +15,12 @@ const CONCURRENT_TOTAL = 200;
 const RAW_SECONDS = 2;
 
 /**
- * AWS KMS list price of asymmetric requests (Sign), looked up 2026-11-29. Sources disagree: factualminds.com (us-east-1,
- * published 2026-06-13) gives asymmetric operations at 5x the symmetric $0.03, i.e. $0.15 per 10,000; wring.co
- * (2026-03-15) lists $0.03 per 10,000 for asymmetric RSA. The higher one is used here; check aws.amazon.com/kms/pricing.
+ * AWS KMS list prices per 10,000 requests, us-east-1, read 2026-11-29 (the same figures as bench/cost-model.ts, from
+ * aws.amazon.com/kms/pricing): Sign with an RSA_2048 key is billed like a symmetric request, $0.03; with an ECC or larger
+ * RSA key, $0.15. (Third-party summaries disagree: factualminds.com, 2026-06-13, puts all asymmetric requests at 5x.)
  */
-export const KMS_ASYMMETRIC_USD_PER_10K = 0.15;
-const KMS_ASYMMETRIC_USD_PER_10K_LOW = 0.03;
+export const KMS_RSA_2048_USD_PER_10K = 0.03;
+const KMS_OTHER_ASYMMETRIC_USD_PER_10K = 0.15;
 
 /** A CSR as an Application would send it (RSA-2048, base64 of PEM), built with forge once. */
 function applicationCsr(systemAuthId: string): string {
@@ -109,9 +109,9 @@ export const caIssuanceBench: BenchSection = {
       console.log(`  CertificateAuthority.issue through KMS (${CONCURRENCY} in flight): ${issuePerSecond.toFixed(0)} certificates/s`);
       console.log(`  in-process RSA-2048 sign with a KeyObject (the CA before KMS, for comparison): ${rawPerSecond.toFixed(0)} signatures/s`);
       console.log(
-        `  KMS price per Sign (list price looked up 2026-11-29): $${(KMS_ASYMMETRIC_USD_PER_10K / 10_000).toFixed(6)} ` +
-          `($${KMS_ASYMMETRIC_USD_PER_10K.toFixed(2)} per 10,000 asymmetric requests; one source says $${KMS_ASYMMETRIC_USD_PER_10K_LOW.toFixed(2)}), ` +
-          `i.e. $${((KMS_ASYMMETRIC_USD_PER_10K / 10_000) * 1_000_000).toFixed(2)} per million certificates, plus $1/month per CA key`,
+        `  KMS price per Sign with the CA's RSA_2048 key (us-east-1 list price read 2026-11-29): $${(KMS_RSA_2048_USD_PER_10K / 10_000).toFixed(6)} ` +
+          `($${KMS_RSA_2048_USD_PER_10K.toFixed(2)} per 10,000; ECC_NIST_P256 would be $${KMS_OTHER_ASYMMETRIC_USD_PER_10K.toFixed(2)}), ` +
+          `i.e. $${((KMS_RSA_2048_USD_PER_10K / 10_000) * 1_000_000).toFixed(2)} per million certificates, plus $1/month per CA key`,
       );
       console.log('  moto signs in-process in Python; AWS KMS adds a network round trip in the region (not measured here).');
       return `kms sign p50 ${percentile(signMs, 50).toFixed(1)} ms, issue p50 ${percentile(issueMs, 50).toFixed(1)} ms, ${issuePerSecond.toFixed(0)} certs/s x${CONCURRENCY}`;

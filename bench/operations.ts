@@ -324,6 +324,9 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
+/** The measured operations whose KMS Sign is the pairing CA's (a certificate). */
+const CERTIFICATE_SIGNING_OPERATIONS = new Set(['signCertificateSigningRequest (token)', 'renewal over mTLS']);
+
 /** The functions' memory sizes as serverless.yml declares them. */
 async function stackShape(): Promise<StackShape> {
   const { parse } = await import('yaml');
@@ -332,7 +335,9 @@ async function stackShape(): Promise<StackShape> {
   return {
     memoryMb: Object.fromEntries(Object.entries(template.functions).map(([name, fn]) => [name, fn.memorySize])),
     kmsKeys: 2,
-    kmsSignKeySpec: () => 'ECC_NIST_P256',
+    // Certificates are signed by the pairing CA's key (CA_KEY_SPEC in shared/certificates/ca.ts: RSA_2048, billed like
+    // symmetric requests); any other Sign is the token-signing key's.
+    kmsSignKeySpec: (operation) => (CERTIFICATE_SIGNING_OPERATIONS.has(operation) ? 'RSA_2048' : 'ECC_NIST_P256'),
   };
 }
 

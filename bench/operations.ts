@@ -200,7 +200,7 @@ async function storedBytes(tables: string[]): Promise<{ items: number; bytes: nu
 async function measureOperations(logs: LogMeter, tables: Record<string, string>): Promise<{ results: Measured[]; stored: StoredPerApplication[] }> {
   // Imported only now: the domain modules read the environment set by the caller.
   const { dynamo, kms, lambda, secretsManager } = await import('../shared/aws/clients');
-  const { ensureCertificateAuthority } = await import('../shared/certificates/ca');
+  const { ensureCertificateAuthority, loadCaRegistry } = await import('../shared/certificates/ca');
   const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
   const { OAuthClients } = await import('../shared/oauth/clients');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
@@ -272,6 +272,8 @@ async function measureOperations(logs: LogMeter, tables: Record<string, string>)
 
   const connectorCall = (query: string, variables: Record<string, unknown>, connectorToken: string) =>
     connector(graphqlEvent('/connector/graphql', query, variables, { 'Connector-Token': connectorToken }));
+  // Steady state: a warm container has the CA registry cached (re-read at most every 10 s), as the other caches here.
+  await loadCaRegistry();
   const configured = answer('configuration', await measure('configuration (token)', () =>
     connectorCall('{ configuration { token { token } certificateSigningRequestInfo { subject } } }', {}, configurationToken)));
   const { token: csrToken } = configured.data.configuration.token as { token: string };

@@ -507,7 +507,10 @@ export async function retireCertificateAuthority(id: string, countLive: LiveCert
   const keyArn = stored.registry.cas.find((ca) => ca.id === id)!.keyArn;
   const deletion = keyArn ? await scheduleKmsKeyDeletion(keyArn, 30) : undefined;
   // The audit trail records CA retirements (forced ones above all): this is the event it takes.
-  logger.info('pairing CA retired', caRetiredEvent({ caId: id, forced, liveCertificates }));
+  // A forced retirement cut live certificates off: a warning (stderr in the admin CLI), not just information.
+  const event = caRetiredEvent({ caId: id, forced, liveCertificates });
+  if (forced) logger.warn('pairing CA retired by force', event);
+  else logger.info('pairing CA retired', event);
   return { caId: id, forced, liveCertificates, keyDeletionDate: deletion?.toISOString() ?? null, trustedCaIds: trustedCas(registry).map((ca) => ca.id) };
 }
 

@@ -26,6 +26,7 @@ import { currentCa, parseRegistry } from '../../../shared/certificates/ca-regist
 import { validateCsr } from '../../../shared/certificates/csr';
 import { config, resetConfig } from '../../../shared/config';
 import { InternalError } from '../../../shared/errors';
+import { captureLogs } from '../../support/captured-logs';
 import { freshTenant } from '../../support/local-aws';
 import { base64Pem, expectedSubject, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { testCertificateAuthority } from '../../unit/certificates/key-object-signer';
@@ -218,8 +219,10 @@ test('retire-ca refuses while a certificate is live, retires when none is, and s
 test('retire-ca --force retires a CA with live certificates and says so', async () => {
   await ensureCertificateAuthority();
   await rotateCertificateAuthority();
-  const retirement = await retireCertificateAuthority('ca-1', async () => 3, { force: true });
+  const { result: retirement, records } = await captureLogs('WARN', () => retireCertificateAuthority('ca-1', async () => 3, { force: true }));
   expect(retirement).toMatchObject({ caId: 'ca-1', forced: true, liveCertificates: 3, trustedCaIds: ['ca-2'] });
+  // The audit trail's event, at WARN: forced retirements cut live certificates off.
+  expect(records).toContainEqual(expect.objectContaining({ level: 'WARN', message: 'pairing CA retired by force', action: 'CA_RETIRED', caId: 'ca-1', forced: true, liveCertificates: 3 }));
 });
 
 test('rotate-ca without a registry says to bootstrap first', async () => {

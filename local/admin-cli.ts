@@ -1,6 +1,6 @@
-// The admin CLI: creates and revokes tenant administrators (OAuth clients of kind ADMIN) and rotates the
-// access-token signing key, in the running local stack or, with --stage, in a deployed stage; prints exactly one
-// JSON object on stdout.
+// The admin CLI: creates and revokes tenant administrators (OAuth clients of kind ADMIN), rotates the access-token
+// signing key, and rotates and retires the pairing CA, in the running local stack or, with --stage, in a deployed
+// stage; prints exactly one JSON object on stdout.
 import { parseArgs } from 'node:util';
 import { LocalStackError } from './processes';
 import { localStateDir, readRunningStack } from './stack-file';
@@ -9,6 +9,10 @@ const USAGE = `usage:
   npm run --silent admin -- create --tenant <name> [--stage <stage> [--region <region>] [--token-url <url>]]
   npm run --silent admin -- revoke --client-id <id> [--stage <stage> [--region <region>]]
   npm run --silent admin -- rotate-signing-key [--stage <stage> [--region <region>]]
+  npm run --silent admin -- rotate-ca [--pending] [--stage <stage> [--region <region>]]
+  npm run --silent admin -- activate-ca --id <ca-id> [--stage <stage> [--region <region>]]
+  npm run --silent admin -- retire-ca --id <ca-id> [--force] [--stage <stage> [--region <region>]]
+  npm run --silent admin -- list-cas [--stage <stage> [--region <region>]]
 Without --stage it works on the running local stack (npm start); with --stage, on that deployed stage
 using the usual AWS credentials (region: --region, default eu-central-1 as in serverless.yml).`;
 
@@ -21,8 +25,16 @@ const TENANT = /^[a-z0-9-]{1,63}$/;
 const STAGE = /^[A-Za-z0-9-]{1,32}$/;
 const DEFAULT_REGION = 'eu-central-1';
 
+const COMMANDS = ['create', 'revoke', 'rotate-signing-key', 'rotate-ca', 'activate-ca', 'retire-ca', 'list-cas'] as const;
+const CA_COMMANDS: readonly Command[] = ['rotate-ca', 'activate-ca', 'retire-ca', 'list-cas'];
+type Command = (typeof COMMANDS)[number];
+const CA_ID = /^ca-[1-9][0-9]{0,5}$/;
+
 interface Options {
-  command: 'create' | 'revoke' | 'rotate-signing-key';
+  command: Command;
+  caId?: string;
+  force?: boolean;
+  pending?: boolean;
   tenant?: string;
   clientId?: string;
   stage?: string;
@@ -43,6 +55,9 @@ function parse(argv: string[]): Options {
         stage: { type: 'string' },
         region: { type: 'string' },
         'token-url': { type: 'string' },
+        id: { type: 'string' },
+        force: { type: 'boolean' },
+        pending: { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -50,17 +65,31 @@ function parse(argv: string[]): Options {
   }
   const { positionals, values } = parsed;
   const [command, ...extra] = positionals;
-  if (command !== 'create' && command !== 'revoke' && command !== 'rotate-signing-key') throw new UsageError(command ? `unknown command "${command}"` : 'missing command');
+  if (!COMMANDS.includes(command as Command)) throw new UsageError(command ? `unknown command "${command}"` : 'missing command');
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   const options: Options = {
-    command,
+    command: command as Command,
+    caId: values.id,
+    force: values.force,
+    pending: values.pending,
     tenant: values.tenant,
     clientId: values['client-id'],
     stage: values.stage,
     region: values.region,
     tokenUrl: values['token-url'],
   };
-  if (command === 'create') {
+  if (options.force !== undefined && options.command !== 'retire-ca') throw new UsageError('--force goes with retire-ca');
+  if (options.pending !== undefined && options.command !== 'rotate-ca') throw new UsageError('--pending goes with rotate-ca');
+  if (options.caId !== undefined && options.command !== 'retire-ca' && options.command !== 'activate-ca') throw new UsageError('--id goes with retire-ca and activate-ca');
+  if (CA_COMMANDS.includes(options.command)) {
+    if (options.tenant !== undefined || options.clientId !== undefined || options.tokenUrl !== undefined) {
+      throw new UsageError(`${options.command} takes no --tenant, --client-id or --token-url`);
+    }
+    if (options.command === 'retire-ca' || options.command === 'activate-ca') {
+      if (options.caId === undefined) throw new UsageError(`${options.command} needs --id <ca-id> (list-cas shows them)`);
+      if (!CA_ID.test(options.caId)) throw new UsageError(`--id "${options.caId}" is not a CA id (ca-<number>)`);
+    }
+  } else if (command === 'create') {
     if (options.tenant === undefined) throw new UsageError('create needs --tenant <name>');
     if (!TENANT.test(options.tenant)) {
       throw new UsageError(`tenant "${options.tenant}" is not valid: use 1-63 characters of a-z, 0-9 and "-"`);
@@ -114,9 +143,37 @@ function pointAtTarget(options: Options): string | null {
   process.env.STAGE = options.stage;
   process.env.AWS_REGION = options.region ?? DEFAULT_REGION;
   if (options.tokenUrl) return options.tokenUrl;
-  if (options.command === 'rotate-signing-key') return null;
+  if (options.command === 'rotate-signing-key' || CA_COMMANDS.includes(options.command)) return null;
   process.stderr.write('admin: the token URL of a deployed stage is unknown here; pass --token-url to include it\n');
   return null;
+}
+
+/** rotate-ca, activate-ca, retire-ca, list-cas: the domain is shared/certificates/ca.ts; this only composes and reports. */
+async function runCa(options: Options): Promise<Record<string, unknown>> {
+  const ca = await import('../shared/certificates/ca');
+  const { FIRST_CA_ID, CaRegistryError } = await import('../shared/certificates/ca-registry');
+  const { CertificateRepository } = await import('../shared/system-auths/certificate-records');
+  try {
+    if (options.command === 'rotate-ca') {
+      const rotation = await ca.rotateCertificateAuthority(new Date(), { pending: options.pending });
+      return { ...rotation, stage: process.env.STAGE };
+    }
+    if (options.command === 'activate-ca') return { ...(await ca.activateCertificateAuthority(options.caId!)), stage: process.env.STAGE };
+    if (options.command === 'retire-ca') {
+      const certificates = new CertificateRepository();
+      const retirement = await ca.retireCertificateAuthority(options.caId!, (caId, now) => certificates.countLiveOfCa(caId, FIRST_CA_ID, now), { force: options.force });
+      if (retirement.forced && retirement.liveCertificates > 0) {
+        process.stderr.write(`admin: retire-ca --force: ${retirement.liveCertificates} live certificate(s) of ${retirement.caId} stop working now\n`);
+      }
+      return { ...retirement, stage: process.env.STAGE };
+    }
+    const registry = await ca.loadCaRegistryFresh();
+    return { stage: process.env.STAGE, cas: registry.cas.map(({ id, keyArn, status, createdAt, retiredAt }) => ({ id, status, keyArn, createdAt, retiredAt: retiredAt ?? null })) };
+  } catch (error) {
+    // Refusals written for the administrator (unknown id, current CA, live certificates) are the answer.
+    if (error instanceof CaRegistryError || error instanceof ca.CaInUseError) throw new LocalStackError(`${options.command}: ${error.message}`);
+    throw error;
+  }
 }
 
 async function run(options: Options): Promise<Record<string, unknown>> {
@@ -125,6 +182,7 @@ async function run(options: Options): Promise<Record<string, unknown>> {
     const { rotateSigningKey } = await import('../shared/oauth/signing-keys');
     return { ...(await rotateSigningKey()) };
   }
+  if (CA_COMMANDS.includes(options.command)) return runCa(options);
   // Imported only now: the domain modules read the environment set above.
   const { OAuthClients } = await import('../shared/oauth/clients');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');

@@ -27,7 +27,7 @@ export interface MtlsGatewayOptions {
   functionName(name: MtlsFunction): string;
   /** Where the development server CA lives (.local): <stateDir>/mtls-server-ca.pem. */
   stateDir: string;
-  /** The truststore: client certificates must chain to this CA (the pairing CA). */
+  /** The truststore: client certificates must chain to one of these CAs (the pairing CAs not retired, PEM). */
   pairingCaPem: string;
   /** requestContext.stage of the events; default `local`. */
   stage?: string;
@@ -42,6 +42,8 @@ export interface MtlsGateway {
   /** The development CA clients trust the endpoint with (`curl --cacert`). */
   readonly serverCaFile: string;
   readonly serverCaPem: string;
+  /** Replaces the truststore for new connections (after rotate-ca or retire-ca); open connections keep theirs. */
+  setTrustedCas(pairingCaPem: string): void;
   /** Stops listening and closes every open connection. */
   stop(): Promise<void>;
 }
@@ -184,11 +186,10 @@ export async function startMtlsGateway(options: MtlsGatewayOptions): Promise<Mtl
     }
   };
 
+  const secureContext = (pairingCaPem: string) => ({ key: credentials.privateKeyPem, cert: credentials.certificatePem, ca: pairingCaPem });
   const server = https.createServer(
     {
-      key: credentials.privateKeyPem,
-      cert: credentials.certificatePem,
-      ca: options.pairingCaPem,
+      ...secureContext(options.pairingCaPem),
       requestCert: true,
       rejectUnauthorized: true,
       minVersion: 'TLSv1.2',
@@ -219,6 +220,7 @@ export async function startMtlsGateway(options: MtlsGatewayOptions): Promise<Mtl
     port,
     serverCaFile: credentials.caCertificateFile,
     serverCaPem: credentials.caCertificatePem,
+    setTrustedCas: (pairingCaPem) => server.setSecureContext(secureContext(pairingCaPem)),
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

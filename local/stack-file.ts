@@ -52,6 +52,16 @@ function writeAtomically(file: string, content: string, mode: number): void {
   fs.renameSync(partial, file);
 }
 
+/** <state dir>/truststore.pem: the CA certificates the local mTLS endpoint trusts (public; `openssl verify -CAfile`). */
+export const truststorePath = (dir: string): string => path.join(dir, 'truststore.pem');
+
+/** Writes truststore.pem (public certificates only). */
+export function writeTruststoreFile(dir: string, pem: string): string {
+  const file = truststorePath(dir);
+  writeAtomically(file, pem, 0o644);
+  return file;
+}
+
 /** Writes admin.json readable by the owner only: it holds a client secret. */
 export function writeAdminFile(dir: string, admin: AdminFile): string {
   const file = adminPath(dir);

@@ -146,17 +146,24 @@ function mtlsEndpoint(ports: Ports): Frontend {
     name,
     async start() {
       // Imported only now: the CA module reads the environment the bootstrap set.
-      const { loadCertificateAuthority } = await import('../shared/certificates/ca');
+      const { followTruststore } = await import('./truststore-file');
+      const trust = await followTruststore(stateDir, progress);
       const gateway = await startMtlsGateway({
         port: ports.MTLS_PORT,
         host: '127.0.0.1',
         lambdaEndpoint: `http://127.0.0.1:${ports.OFFLINE_LAMBDA_PORT}`,
         functionName: (fn) => `pairing-service-${STAGE}-${fn}`,
         stateDir,
-        pairingCaPem: (await loadCertificateAuthority()).certificatePem,
+        pairingCaPem: trust.pem,
         log: progress,
       });
-      return { name, url: gateway.url, stop: () => gateway.stop(), ready: () => waitForMtlsEndpoint(gateway.url, gateway.serverCaPem) };
+      // rotate-ca and retire-ca change the registry: the endpoint trusts the new set without a restart.
+      trust.onChange((pem) => gateway.setTrustedCas(pem));
+      const stop = async () => {
+        trust.stop();
+        await gateway.stop();
+      };
+      return { name, url: gateway.url, stop, ready: () => waitForMtlsEndpoint(gateway.url, gateway.serverCaPem) };
     },
   };
 }

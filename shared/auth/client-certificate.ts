@@ -3,7 +3,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { APIGatewayEventClientCertificate } from 'aws-lambda';
 import type { ApplicationRepository } from '../applications/repository';
-import { loadCaCertificatePem } from '../certificates/ca';
+import { loadTrustedCas } from '../certificates/ca';
 import { UnauthenticatedError } from '../errors';
 import type { CertificateRepository } from '../system-auths/certificate-records';
 import type { SystemAuthRepository } from '../system-auths/repository';
@@ -56,18 +56,6 @@ export function commonNameOf(certificate: X509Certificate): string | undefined {
   return names.length === 1 && names[0] !== '' ? names[0] : undefined;
 }
 
-let issuer: { pem: string; certificate: X509Certificate } | undefined;
-
-/**
- * The pairing CA as an X509Certificate, parsed again only when the CA changed. Read from the certificate-only
- * secret, so that authenticating (the Director) needs no grant on the CA's private key.
- */
-async function pairingCaCertificate(): Promise<X509Certificate> {
-  const certificatePem = await loadCaCertificatePem();
-  if (issuer?.pem !== certificatePem) issuer = { pem: certificatePem, certificate: new X509Certificate(certificatePem) };
-  return issuer.certificate;
-}
-
 /** How often a credential's lastUsedAt is written at most: it says "in use lately", not every call. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -111,9 +99,10 @@ export class ClientCertificateAuthenticator {
       throw new UnauthenticatedError('The client certificate is not a valid X.509 certificate');
     }
     // API Gateway checked the chain against its truststore; checking the signature here as well means a
-    // truststore holding other CAs, or a misrouted event, can never let a foreign certificate in.
-    const ca = await pairingCaCertificate();
-    if (!certificate.checkIssued(ca) || !certificate.verify(ca.publicKey)) {
+    // truststore holding other CAs, or a misrouted event, can never let a foreign certificate in. Trusted: every
+    // CA of the registry that is not retired (after rotate-ca, the previous CA's certificates keep working).
+    const trusted = await loadTrustedCas();
+    if (!trusted.some(({ certificate: ca }) => certificate.checkIssued(ca) && certificate.verify(ca.publicKey))) {
       throw new UnauthenticatedError('The client certificate was not issued by this service');
     }
     if (now.getTime() < Date.parse(certificate.validFrom)) throw new UnauthenticatedError('The client certificate is not valid yet');

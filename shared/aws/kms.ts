@@ -5,6 +5,7 @@ import {
   CreateKeyCommand,
   GetKeyPolicyCommand,
   GetPublicKeyCommand,
+  PutKeyPolicyCommand,
   ScheduleKeyDeletionCommand,
   SignCommand,
   type KeySpec,
@@ -94,4 +95,9 @@ export async function scheduleKmsKeyDeletion(keyId: string, pendingDays = KMS_MI
     if ((error as Error | undefined)?.name === 'KMSInvalidStateException') return { alreadyPending: true };
     throw error;
   }
+}
+
+/** Replaces the key's policy (JSON). */
+export async function putKmsKeyPolicy(keyId: string, policy: string): Promise<void> {
+  await kms().send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: policy }));
 }

@@ -1,5 +1,5 @@
-// X.509 v3 certificates built as DER around raw key and name bytes and signed by node:crypto (works for RSA and EC subject keys).
-import { createHash, sign, type KeyObject } from 'node:crypto';
+// X.509 v3 certificates built as DER around raw key and name bytes and signed by a Signer (works for RSA and EC subject keys).
+import { createHash } from 'node:crypto';
 import {
   bitString,
   boolean,
@@ -52,7 +52,18 @@ export interface TbsCertificate {
   extensions: Extension[];
 }
 
-const sha256WithRsa = () => sequence(oid(OID.sha256WithRSAEncryption), nullValue());
+/**
+ * What signs a TBSCertificate: the AlgorithmIdentifier it signs with (written twice into the certificate) and the
+ * signature over the TBS DER in X.509's format (PKCS#1 v1.5 bytes for RSA). The CA's is KMS (shared/certificates/ca.ts);
+ * this module never sees a key.
+ */
+export interface Signer {
+  readonly algorithmIdentifier: Asn1;
+  sign(tbsDer: Buffer): Promise<Buffer>;
+}
+
+/** AlgorithmIdentifier of sha256WithRSAEncryption (RFC 4055: parameters NULL). */
+export const sha256WithRsa = (): Asn1 => sequence(oid(OID.sha256WithRSAEncryption), nullValue());
 
 function extensionNode(extension: Extension): Asn1 {
   const fields = [oid(extension.oid)];
@@ -62,22 +73,22 @@ function extensionNode(extension: Extension): Asn1 {
 }
 
 /**
- * Signs the TBSCertificate with the CA key (sha256WithRSAEncryption) and returns the certificate DER.
- * The signature is node:crypto's native RSA, the one costly step; everything else is byte assembly.
+ * Signs the TBSCertificate with the signer and returns the certificate DER. The signature is the one costly
+ * (and, with KMS, remote) step; everything else is byte assembly.
  */
-export function signCertificate(tbs: TbsCertificate, caKey: KeyObject): Buffer {
+export async function signCertificate(tbs: TbsCertificate, signer: Signer): Promise<Buffer> {
   const tbsNode = sequence(
     explicit(0, smallInteger(2)),
     unsignedInteger(tbs.serial),
-    sha256WithRsa(),
+    signer.algorithmIdentifier,
     decodeDer(tbs.issuerDer),
     sequence(time(tbs.notBefore), time(tbs.notAfter)),
     decodeDer(tbs.subjectDer),
     decodeDer(tbs.subjectPublicKeyInfoDer),
     explicit(3, sequence(...tbs.extensions.map(extensionNode))),
   );
-  const signature = sign('sha256', encodeDer(tbsNode), caKey);
-  return encodeDer(sequence(tbsNode, sha256WithRsa(), bitString(signature)));
+  const signature = await signer.sign(encodeDer(tbsNode));
+  return encodeDer(sequence(tbsNode, signer.algorithmIdentifier, bitString(signature)));
 }
 
 /** The subjectPublicKey bits of a SubjectPublicKeyInfo (without the unused-bits byte). */

@@ -40,6 +40,10 @@ type CertificateSigningRequestInfo {
   subject: String!
   # Key the CSR must use: "rsa2048" (RSA of 2048 to 4096 bits). EC P-256 is also accepted.
   keyAlgorithm: String!
+  # Extension. The current pairing CA, the one that signs the CSR: its id (ca-<n>, as rotate-ca names it) and its
+  # certificate (base64 of PEM). Certificates of earlier CAs stay valid until they expire, are revoked or the CA is retired.
+  caId: String!
+  caCertificate: String!
 }
 
 type ManagementPlaneInfo {
@@ -51,5 +55,8 @@ type CertificationResult {
   certificateChain: String!    # base64 of PEM: the client certificate followed by the CA certificate
   caCertificate: String!       # base64 of PEM
   clientCertificate: String!   # base64 of PEM
+  # Extension. The id of the CA that signed clientCertificate (caCertificate is its certificate); null only when
+  # a retry returns a certificate issued before CA rotation existed.
+  caId: String
 }
 `;

@@ -1,6 +1,7 @@
 // The Connector's rules: configuration trades a CONFIGURATION token for a CSR token, and a CSR token buys exactly one certificate.
 import { transactWrite, TransactionCancelledError } from '../aws/transactions';
-import { loadCertificateAuthority, type IssuedCertificate } from '../certificates/ca';
+import { loadCaRegistry, loadCertificateAuthority, type IssuedCertificate } from '../certificates/ca';
+import { currentCa } from '../certificates/ca-registry';
 import { validateCsr, type ValidatedCsr } from '../certificates/csr';
 import { announcedSubject, formatSubject } from '../certificates/subject';
 import { config } from '../config';
@@ -16,7 +17,7 @@ export const ANNOUNCED_KEY_ALGORITHM = 'rsa2048';
 
 export interface Configuration {
   token: { token: string } | null;
-  certificateSigningRequestInfo: { subject: string; keyAlgorithm: string };
+  certificateSigningRequestInfo: { subject: string; keyAlgorithm: string; caId: string; caCertificate: string };
   managementPlaneInfo: { directorURL: string | null; certificateSecuredConnectorURL: string | null };
 }
 
@@ -25,6 +26,8 @@ export interface CertificationResult {
   certificateChain: string;
   caCertificate: string;
   clientCertificate: string;
+  /** The registry id of the CA that signed clientCertificate (null for a retry of a redemption from before CA rotation). */
+  caId: string | null;
 }
 
 /**
@@ -49,7 +52,7 @@ const withNewline = (pem: string): string => (pem.endsWith('\n') ? pem : `${pem}
 export function certificationResult(certificate: RedeemedCertificate): CertificationResult {
   const leaf = withNewline(certificate.clientCertificatePem);
   const ca = withNewline(certificate.caCertificatePem);
-  return { certificateChain: base64(leaf + ca), caCertificate: base64(ca), clientCertificate: base64(leaf) };
+  return { certificateChain: base64(leaf + ca), caCertificate: base64(ca), clientCertificate: base64(leaf), caId: certificate.caId ?? null };
 }
 
 /** The certificate record of a freshly issued certificate of this SystemAuth. */
@@ -64,6 +67,7 @@ function issuedRecord(owner: { systemAuthId: string; tenant: string; appId: stri
     notBefore: issued.notBefore.toISOString(),
     notAfter: issued.notAfter.toISOString(),
     revoked: false,
+    caId: issued.caId,
   };
 }
 
@@ -75,8 +79,15 @@ function managementPlaneInfo(): Configuration['managementPlaneInfo'] {
   };
 }
 
-function csrInfo(systemAuthId: string): Configuration['certificateSigningRequestInfo'] {
-  return { subject: formatSubject(announcedSubject(systemAuthId)), keyAlgorithm: ANNOUNCED_KEY_ALGORITHM };
+/** What the CSR must say, and the current CA: the one that will sign it (public material from the registry's cache). */
+async function csrInfo(systemAuthId: string): Promise<Configuration['certificateSigningRequestInfo']> {
+  const current = currentCa(await loadCaRegistry());
+  return {
+    subject: formatSubject(announcedSubject(systemAuthId)),
+    keyAlgorithm: ANNOUNCED_KEY_ALGORITHM,
+    caId: current.id,
+    caCertificate: base64(withNewline(current.certificatePem)),
+  };
 }
 
 /** The Connector's rules over the token, SystemAuth and certificate stores. */
@@ -150,6 +161,8 @@ export class ConnectorService {
       throw new ForbiddenError('This token is for signCertificateSigningRequest; configuration needs the token from generateAuthForApplication');
     }
     const next = newOneTimeToken(presented, 'CSR', now, config().oneTimeTokenTtlSeconds);
+    // Read before the token is spent: a registry that cannot be read must not cost the caller its token.
+    const certificateSigningRequestInfo = await csrInfo(presented.systemAuthId);
     try {
       await transactWrite({
         token: this.tokens.redemption(presented.tokenHash, 'CONFIGURATION', now),
@@ -165,7 +178,7 @@ export class ConnectorService {
     }
     return {
       token: { token: next.token },
-      certificateSigningRequestInfo: csrInfo(presented.systemAuthId),
+      certificateSigningRequestInfo,
       managementPlaneInfo: managementPlaneInfo(),
     };
   }
@@ -198,11 +211,12 @@ export class ConnectorService {
     if (isRedeemed(presented)) return this.sameCsrRetry(presented, csr);
 
     const authority = await loadCertificateAuthority();
-    const issued = authority.issue(csr, { validityDays: config().certificateValidityDays, now });
+    const issued = await authority.issue(csr, { validityDays: config().certificateValidityDays, now });
     const certificate: RedeemedCertificate = {
       clientCertificatePem: issued.certificatePem,
       caCertificatePem: authority.certificatePem,
       sha256Fingerprint: issued.sha256Fingerprint,
+      caId: issued.caId,
     };
     try {
       await transactWrite({
@@ -233,7 +247,7 @@ export class ConnectorService {
     const { systemAuthId, tenant, appId, certificateFingerprint } = caller.application;
     const csr = validateCsr(csrInput, announcedSubject(systemAuthId));
     const authority = await loadCertificateAuthority();
-    const issued = authority.issue(csr, { validityDays: config().certificateValidityDays, now });
+    const issued = await authority.issue(csr, { validityDays: config().certificateValidityDays, now });
     try {
       await transactWrite({
         // The lineage: revoking the presenting certificate later revokes this one too.
@@ -255,15 +269,16 @@ export class ConnectorService {
       clientCertificatePem: issued.certificatePem,
       caCertificatePem: authority.certificatePem,
       sha256Fingerprint: issued.sha256Fingerprint,
+      caId: issued.caId,
     });
   }
 }
 
 /** Certificate-secured `configuration`: the same CSR info for the certificate's SystemAuth; there is no token to trade. */
-function configurationWithCertificate(caller: ClientCertificateCaller): Configuration {
+async function configurationWithCertificate(caller: ClientCertificateCaller): Promise<Configuration> {
   return {
     token: null,
-    certificateSigningRequestInfo: csrInfo(caller.application.systemAuthId),
+    certificateSigningRequestInfo: await csrInfo(caller.application.systemAuthId),
     managementPlaneInfo: managementPlaneInfo(),
   };
 }

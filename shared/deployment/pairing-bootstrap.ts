@@ -1,8 +1,9 @@
-// The PairingBootstrap custom resource: creates the pairing CA and the token signing key when absent, and publishes the CA certificate as the mTLS truststore.
+// The PairingBootstrap custom resource: creates the pairing CA and the token signing key when absent, and publishes the trusted CA certificates as the mTLS truststore.
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { config } from '../config';
-import { ensureCertificateAuthority, loadCertificateAuthority } from '../certificates/ca';
+import { checkCurrentCaKey, ensureCertificateAuthority, truststorePem } from '../certificates/ca';
+import { caGeneration, currentCa, pendingCa } from '../certificates/ca-registry';
 import { ensureSigningKey } from '../oauth/signing-keys';
 import type { CustomResourceOutcome } from './cfn-response';
 import { CustomResourceFailure, physicalResourceIdOf } from './custom-resource';
@@ -14,12 +15,22 @@ export interface PairingBootstrapProperties {
   TruststoreKey: string;
   /** The template's first access-token signing key (KMS); without it the bootstrap creates one (the local stack). */
   TokenSigningKeyArn?: string;
+  /** The first CA's KMS key (serverless.yml PairingCaKey), used when the stage has no CA registry yet. */
+  CaKeyArn?: string;
+  /**
+   * The CA generation the deployer expects to be current (stack parameter caGeneration): changing it re-runs this
+   * resource, which publishes the truststore after `rotate-ca --stage` or `retire-ca --stage`; a number above the
+   * registry's current generation fails the deployment (rotate first).
+   */
+  CaGeneration?: string;
 }
 
 /** Fn::GetAtt names of the resource. */
 export interface PairingBootstrapData {
   TruststoreUri: string;
   TruststoreVersion: string;
+  /** The registry id of the current CA. */
+  CurrentCaId: string;
   [name: string]: string;
 }
 
@@ -45,16 +56,49 @@ async function step<T>(description: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
+export interface BootstrapOptions {
+  /** The first CA's KMS key when the template declares it (PairingCaKey). */
+  caKeyArn?: string;
+  /** The template's first access-token signing key (KMS); without it the bootstrap creates one (the local stack). */
+  tokenSigningKeyArn?: string;
+  /** The CA generation the deployment expects (see PairingBootstrapProperties.CaGeneration). */
+  caGeneration?: number;
+}
+
 /**
- * Makes sure the stage's pairing secrets exist (never replacing existing ones: certificates already
- * issued and tokens already signed stay valid) and publishes the CA certificate.
+ * Makes sure the stage's pairing CA (KMS key, registry) and signing key exist (never replacing existing ones: certificates
+ * already issued and tokens already signed stay valid) and publishes every trusted CA certificate as the truststore.
  */
-export async function bootstrapPairing(location: TruststoreLocation, s3?: S3Client, tokenSigningKeyArn?: string): Promise<PublishedTruststore> {
-  await step('create or find the pairing CA in Secrets Manager', () => ensureCertificateAuthority());
-  await step('set up the token signing key in KMS', () => ensureSigningKey({ keyArn: tokenSigningKeyArn }));
-  // Loading parses and checks the stored CA, so a damaged secret fails the deployment here.
-  const authority = await step('load the pairing CA', () => loadCertificateAuthority());
-  return step(`write the truststore to s3://${location.bucket}/${location.key}`, () => publishTruststore(location, authority.certificatePem, s3));
+export async function bootstrapPairing(location: TruststoreLocation, s3?: S3Client, options: BootstrapOptions = {}): Promise<PublishedTruststore & { currentCaId: string }> {
+  const registry = await step('create or find the pairing CA (KMS key and registry)', () => ensureCertificateAuthority({ keyArn: options.caKeyArn }));
+  await step('set up the token signing key in KMS', () => ensureSigningKey({ keyArn: options.tokenSigningKeyArn }));
+  // The current CA's certificate must belong to its KMS key: a damaged registry fails the deployment here.
+  await step('check the current pairing CA against its KMS key', () => checkCurrentCaKey(registry));
+  const current = currentCa(registry);
+  const newest = pendingCa(registry) ?? current;
+  if (options.caGeneration !== undefined && options.caGeneration > (caGeneration(newest.id) ?? 0)) {
+    throw new CustomResourceFailure(`caGeneration is ${options.caGeneration} but the newest pairing CA is ${newest.id}: run rotate-ca for this stage first`);
+  }
+  const published = await step(`write the truststore to s3://${location.bucket}/${location.key}`, () => publishTruststore(location, truststorePem(registry), s3));
+  return { ...published, currentCaId: current.id };
+}
+
+function bootstrapOptions(properties: Record<string, unknown>): BootstrapOptions {
+  const { CaKeyArn, CaGeneration, TokenSigningKeyArn } = properties;
+  if (TokenSigningKeyArn !== undefined && (typeof TokenSigningKeyArn !== 'string' || !/^arn:aws[a-z-]*:kms:/.test(TokenSigningKeyArn))) {
+    throw new CustomResourceFailure('property TokenSigningKeyArn is not a KMS key ARN');
+  }
+  if (CaKeyArn !== undefined && (typeof CaKeyArn !== 'string' || !/^arn:aws[a-z-]*:kms:/.test(CaKeyArn))) {
+    throw new CustomResourceFailure('property CaKeyArn is not a KMS key ARN');
+  }
+  if (CaGeneration !== undefined && (typeof CaGeneration !== 'string' || !/^[1-9][0-9]{0,5}$/.test(CaGeneration))) {
+    throw new CustomResourceFailure('property CaGeneration is not a positive whole number');
+  }
+  return {
+    caKeyArn: CaKeyArn as string | undefined,
+    tokenSigningKeyArn: TokenSigningKeyArn as string | undefined,
+    caGeneration: CaGeneration === undefined ? undefined : Number(CaGeneration),
+  };
 }
 
 /**
@@ -64,9 +108,7 @@ export async function bootstrapPairing(location: TruststoreLocation, s3?: S3Clie
 export async function pairingBootstrapOutcome(event: CloudFormationCustomResourceEvent, s3?: S3Client): Promise<CustomResourceOutcome> {
   const physicalResourceId = physicalResourceIdOf(event, pairingBootstrapId());
   if (event.RequestType === 'Delete') return { status: 'SUCCESS', physicalResourceId };
-  const keyArn = event.ResourceProperties.TokenSigningKeyArn;
-  if (keyArn !== undefined && (typeof keyArn !== 'string' || !keyArn.startsWith('arn:'))) throw new CustomResourceFailure('property TokenSigningKeyArn is not a KMS key ARN');
-  const published = await bootstrapPairing(truststoreLocation(event.ResourceProperties), s3, keyArn);
-  const data: PairingBootstrapData = { TruststoreUri: published.uri, TruststoreVersion: published.version };
+  const published = await bootstrapPairing(truststoreLocation(event.ResourceProperties), s3, bootstrapOptions(event.ResourceProperties));
+  const data: PairingBootstrapData = { TruststoreUri: published.uri, TruststoreVersion: published.version, CurrentCaId: published.currentCaId };
   return { status: 'SUCCESS', physicalResourceId, data };
 }

@@ -171,6 +171,8 @@ type IssuedCertificate {
   revoked: Boolean!
   # Extension. The sha256Fingerprint of the certificate this one was renewed with; null for the first one.
   renewedFrom: String
+  # Extension. The id of the pairing CA that issued it (ca-<n>; see the Connector's certificateSigningRequestInfo.caId).
+  caId: String!
 }
 
 type OneTimeTokenForApplication {

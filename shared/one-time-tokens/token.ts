@@ -14,6 +14,8 @@ export interface RedeemedCertificate {
   clientCertificatePem: string;
   caCertificatePem: string;
   sha256Fingerprint: string;
+  /** The registry id of the CA that signed it; absent on tokens redeemed before CA rotation existed. */
+  caId?: string;
 }
 
 /** A stored one-time token. The token itself is never stored, only its hash. */

@@ -1,5 +1,5 @@
 // The certificates issued to a SystemAuth: items "CERT#<sha256 fingerprint>" beside its auth item in the SystemAuths table.
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients';
 import type { TransactItem } from '../aws/transactions';
@@ -32,6 +32,8 @@ export interface CertificateRecord {
    * signCertificateSigningRequest over mTLS); absent for the certificate bought with a one-time token.
    */
   renewedFrom?: string;
+  /** The registry id of the CA that issued it (shared/certificates/ca-registry.ts); absent on records from before CA rotation (ca-1's). */
+  caId?: string;
 }
 
 export const certificateSortKey = (sha256Fingerprint: string): string => `${CERTIFICATE_SORT_KEY_PREFIX}${sha256Fingerprint}`;
@@ -54,6 +56,7 @@ function fromItem(item: Item): CertificateRecord {
     notAfter: item.notAfter,
     revoked: item.revoked === true,
     ...(typeof item.renewedFrom === 'string' ? { renewedFrom: item.renewedFrom } : {}),
+    ...(typeof item.caId === 'string' ? { caId: item.caId } : {}),
   };
 }
 
@@ -177,5 +180,31 @@ export class CertificateRepository {
   async revokeAllOf(systemAuthId: string): Promise<void> {
     const records = await this.listOf(systemAuthId);
     await Promise.all(records.filter((r) => !r.revoked).map((r) => this.revoke(systemAuthId, r.sha256Fingerprint)));
+  }
+
+  /**
+   * How many certificates of CA `caId` are neither revoked nor expired at `now` (records without a caId count as
+   * `firstCaId`'s). A Scan of the whole table: run by retire-ca, an administrator's rare command, never by a function.
+   */
+  async countLiveOfCa(caId: string, firstCaId: string, now: Date): Promise<number> {
+    const ofCa = caId === firstCaId ? '(caId = :ca OR attribute_not_exists(caId))' : 'caId = :ca';
+    let count = 0;
+    let startKey: Item | undefined;
+    do {
+      const out = await dynamo().send(
+        new ScanCommand({
+          TableName: this.table,
+          // notAfter is RFC 3339 from toISOString: the string order is the time order.
+          FilterExpression: `begins_with(sk, :prefix) AND revoked <> :true AND notAfter > :now AND ${ofCa}`,
+          ExpressionAttributeValues: { ':prefix': CERTIFICATE_SORT_KEY_PREFIX, ':true': true, ':now': now.toISOString(), ':ca': caId },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      count += out.Count ?? 0;
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return count;
   }
 }

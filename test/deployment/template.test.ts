@@ -253,8 +253,8 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'logs:PutLogEvents Sub:log-group:pairing-service-prod-director:*:*',
     'secretsmanager:CreateSecret Sub:secret:oauth-clients/*',
     'secretsmanager:DeleteSecret Sub:secret:oauth-clients/*',
-    // Verifying only, so public material only: never pairing-ca or token-signing-keys (the private keys).
-    'secretsmanager:GetSecretValue Sub:secret:pairing-ca-certificate-??????',
+    // Verifying only, so public material only: the CA registry (certificates, key ARNs), never token-signing-keys.
+    'secretsmanager:GetSecretValue Sub:secret:pairing-ca-registry-??????',
     'secretsmanager:GetSecretValue Sub:secret:token-signing-public-keys-??????',
   ],
   OauthIamRoleLambdaExecution: [
@@ -293,9 +293,9 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'logs:CreateLogGroup Sub:log-group:pairing-service-prod-connector:*:*',
     'logs:CreateLogStream Sub:log-group:pairing-service-prod-connector:*:*',
     'logs:PutLogEvents Sub:log-group:pairing-service-prod-connector:*:*',
-    // Signing (the private key) and certificate authentication (the certificate alone).
-    'secretsmanager:GetSecretValue Sub:secret:pairing-ca-??????',
-    'secretsmanager:GetSecretValue Sub:secret:pairing-ca-certificate-??????',
+    // The CA registry only (current CA to sign with, trusted CAs to authenticate against): signing is kms:Sign,
+    // granted by the CA key's policy, so no IAM statement names KMS.
+    'secretsmanager:GetSecretValue Sub:secret:pairing-ca-registry-??????',
   ],
   // Serves the page from its bundle: no AWS access at all.
   CockpitIamRoleLambdaExecution: [
@@ -309,12 +309,14 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'logs:PutLogEvents Sub:log-group:pairing-service-prod-bootstrap:*:*',
     's3:PutObject Sub:${TruststoreBucket.Arn}/truststore/pairing-ca.pem',
     // Creating is authorized on the name followed by "*" (the ARN's random suffix does not exist yet).
-    'secretsmanager:CreateSecret Sub:secret:pairing-ca*',
+    'secretsmanager:CreateSecret Sub:secret:pairing-ca-registry*',
     'secretsmanager:CreateSecret Sub:secret:token-signing-public-keys*',
-    // Migrating a stage from before KMS: the private signing key secret is read (its public halves) and deleted.
+    // The migration to KMS deletes the pre-KMS private keys: the CA's (never read; its public certificate stays
+    // trusted) and the token signing key's (read for its public halves).
+    'secretsmanager:DeleteSecret Sub:secret:pairing-ca-??????',
     'secretsmanager:DeleteSecret Sub:secret:token-signing-keys-??????',
-    'secretsmanager:GetSecretValue Sub:secret:pairing-ca-??????',
     'secretsmanager:GetSecretValue Sub:secret:pairing-ca-certificate-??????',
+    'secretsmanager:GetSecretValue Sub:secret:pairing-ca-registry-??????',
     'secretsmanager:GetSecretValue Sub:secret:token-signing-keys-??????',
     'secretsmanager:GetSecretValue Sub:secret:token-signing-public-keys-??????',
     // ... and its key set gets the KMS key as the active one.
@@ -434,13 +436,15 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     }
   });
 
-  test('only the functions that sign may read a private key: the CA key the connector (and bootstrap); the token keys are in KMS', () => {
+  test('only the functions that sign may read a private key: none reads the pre-KMS CA secret, only the bootstrap the pre-KMS token keys', () => {
     const readers = (secret: string) =>
       FUNCTIONS.filter((fn) => grantsOf(withDomain.template, fn).some((g) => g.startsWith('secretsmanager:GetSecretValue ') && g.endsWith(`/${secret}-??????`)));
-    expect(readers('pairing-ca')).toEqual(['connector', 'bootstrap']);
+    expect(readers('pairing-ca')).toEqual([]);
     // The pre-KMS private signing key: only the bootstrap, which migrates and deletes it.
     expect(readers('token-signing-keys')).toEqual(['bootstrap']);
-    expect(readers('pairing-ca-certificate')).toEqual(['director', 'connector', 'bootstrap']);
+    // Public material: the CA registry (verifiers and the signer), the pre-KMS CA certificate (the migration).
+    expect(readers('pairing-ca-registry')).toEqual(['director', 'connector', 'bootstrap']);
+    expect(readers('pairing-ca-certificate')).toEqual(['bootstrap']);
     // The token-signing key set (public): the signer (oauth) finds its KMS key there, verifiers the public keys.
     expect(readers('token-signing-public-keys')).toEqual(['director', 'oauth', 'bootstrap']);
   });
@@ -541,12 +545,58 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
         TokenSigningKeyArn: { 'Fn::GetAtt': ['TokenSigningKey', 'Arn'] },
         // Changed whenever it ensures another secret, so that existing stacks run it again.
         Secrets: 'pairing-ca,pairing-ca-certificate,token-signing-public-keys',
+        CaKeyArn: { 'Fn::GetAtt': ['PairingCaKey', 'Arn'] },
+        CaGeneration: '1',
+        CaTrustRevision: '0',
       },
     });
     const invokers = Object.values(resources()).filter((r) => r.Type === 'AWS::Lambda::Permission').map((r) => JSON.stringify(r.Properties!.FunctionName));
     expect(invokers.some((name) => name.includes('BootstrapLambdaFunction'))).toBe(false);
     // API Gateway invokes director, oauth, connector and cockpit.
     expect(invokers).toHaveLength(4);
+  });
+
+  test('the pairing CA key is an asymmetric SIGN_VERIFY KMS key (RSA_2048), retained, whose policy lets only the connector and the bootstrap sign', () => {
+    const keys = Object.entries(resources()).filter(([, r]) => r.Type === 'AWS::KMS::Key');
+    expect(keys.map(([id]) => id)).toContain('PairingCaKey');
+    const key = resources().PairingCaKey!;
+    expect(key).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(key.Properties).toMatchObject({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY', PendingWindowInDays: 30 });
+    const statements = (key.Properties!.KeyPolicy as { Statement: Array<Statement & { Sid: string; Principal: { AWS: unknown }; Condition?: unknown }> }).Statement;
+    // Who may do what with the key: principal -> actions (the account root administers it through IAM).
+    const byPrincipal = statements.map((statement) => ({ sid: statement.Sid, principal: resourceText(statement.Principal.AWS), actions: asList(statement.Action).sort() }));
+    expect(byPrincipal).toEqual([
+      {
+        sid: 'KeyAdministration',
+        principal: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root',
+        actions: ['kms:CancelKeyDeletion', 'kms:Create*', 'kms:Delete*', 'kms:Describe*', 'kms:Disable*', 'kms:Enable*', 'kms:Get*', 'kms:List*', 'kms:Put*', 'kms:Revoke*', 'kms:ScheduleKeyDeletion', 'kms:TagResource', 'kms:UntagResource', 'kms:Update*'],
+      },
+      { sid: 'ConnectorSignsClientCertificates', principal: 'GetAtt:ConnectorIamRoleLambdaExecution.Arn', actions: ['kms:Sign'] },
+      { sid: 'BootstrapSelfSignsCaCertificate', principal: 'GetAtt:BootstrapIamRoleLambdaExecution.Arn', actions: ['kms:Sign'] },
+      { sid: 'BootstrapChecksCaCertificate', principal: 'GetAtt:BootstrapIamRoleLambdaExecution.Arn', actions: ['kms:GetPublicKey'] },
+    ]);
+    for (const statement of statements) expect({ sid: statement.Sid, effect: statement.Effect, notAction: statement.NotAction }).toEqual({ sid: statement.Sid, effect: 'Allow' });
+    // Signing is allowed with the CA's algorithm only.
+    for (const statement of statements.filter((s) => asList(s.Action).includes('kms:Sign'))) {
+      expect(statement.Condition).toEqual({ StringEquals: { 'kms:SigningAlgorithm': 'RSASSA_PKCS1_V1_5_SHA_256' } });
+    }
+    // No wildcard of the administrators' statement reaches signing or verifying.
+    const rootActions = asList(statements[0]!.Action);
+    for (const action of ['kms:Sign', 'kms:Verify']) expect(rootActions.some((pattern) => new RegExp(`^${pattern.replace('*', '.*')}$`).test(action))).toBe(false);
+  });
+
+  test('no IAM role names KMS: kms:Sign on a KMS key comes from its key policy alone, for the CA key\'s connector and bootstrap and the token key\'s oauth', () => {
+    const kmsGrants = Object.entries(permissionsByRole(withDomain.template)).flatMap(([role, grants]) => grants.filter((g) => g.startsWith('kms:')).map((g) => `${role}: ${g}`));
+    expect(kmsGrants).toEqual([]);
+    const signersOf = (keyId: string) =>
+      (resources()[keyId]!.Properties!.KeyPolicy as { Statement: Array<Statement & { Principal: { AWS: unknown } }> }).Statement
+        .filter((statement) => asList(statement.Action).some((action) => action === 'kms:Sign' || action === 'kms:*'))
+        .map((statement) => resourceText(statement.Principal.AWS))
+        .sort();
+    const keys = Object.entries(resources()).filter(([, r]) => r.Type === 'AWS::KMS::Key').map(([id]) => id).sort();
+    expect(keys).toEqual(['PairingCaKey', 'TokenSigningKey']);
+    expect(signersOf('PairingCaKey')).toEqual(['GetAtt:BootstrapIamRoleLambdaExecution.Arn', 'GetAtt:ConnectorIamRoleLambdaExecution.Arn']);
+    expect(signersOf('TokenSigningKey')).toEqual(['GetAtt:OauthIamRoleLambdaExecution.Arn']);
   });
 
   test('only this stack\'s API may invoke the HTTP functions, and nothing but the Director\'s role may invoke tokens', () => {

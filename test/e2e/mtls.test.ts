@@ -5,8 +5,11 @@ import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CertificateAuthority } from '../../shared/certificates/ca';
+import { CA_SIGNING_ALGORITHM, CertificateAuthority } from '../../shared/certificates/ca';
+import { currentCa, parseRegistry } from '../../shared/certificates/ca-registry';
+import { sha256WithRsa } from '../../shared/certificates/x509';
 import { validateCsr } from '../../shared/certificates/csr';
 import { announcedSubject } from '../../shared/certificates/subject';
 import { opensslSubject, postJson, type GraphQLAnswer } from '../support/clients';
@@ -252,18 +255,23 @@ describe('the mTLS endpoint of npm start, with curl and openssl', () => {
 
   test('an expired certificate of the pairing CA is refused', async () => {
     const app = await pairWithCertificate('e2e-mtls-expired');
-    // Signed with the stack's own pairing CA (from its local Secrets Manager), valid for one day ten days ago.
-    const secrets = new SecretsManagerClient({
-      endpoint: stack.stackFile.endpoints.secretsManager,
-      region: stack.stackFile.region,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
-    const secret = await secrets.send(new GetSecretValueCommand({ SecretId: `pairing-service/${stack.stackFile.stage}/pairing-ca` }));
+    // Signed with the stack's own pairing CA (its key in the stack's local KMS), valid for one day ten days ago.
+    const client = { region: stack.stackFile.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+    const secrets = new SecretsManagerClient({ ...client, endpoint: stack.stackFile.endpoints.secretsManager });
+    const secret = await secrets.send(new GetSecretValueCommand({ SecretId: `pairing-service/${stack.stackFile.stage}/pairing-ca-registry` }));
     secrets.destroy();
-    const authority = CertificateAuthority.fromMaterial(JSON.parse(secret.SecretString!));
+    const ca = currentCa(parseRegistry(secret.SecretString!));
+    const kms = new KMSClient({ ...client, endpoint: stack.stackFile.endpoints.kms });
+    const signer = {
+      algorithmIdentifier: sha256WithRsa(),
+      sign: async (tbsDer: Buffer) =>
+        Buffer.from((await kms.send(new SignCommand({ KeyId: ca.keyArn!, Message: tbsDer, MessageType: 'RAW', SigningAlgorithm: CA_SIGNING_ALGORITHM }))).Signature!),
+    };
+    const authority = CertificateAuthority.withSigner(ca.id, ca.certificatePem, signer);
     const { keyFile, csrPem } = newCsr(app.subject);
-    const expired = authority.issue(validateCsr(csrPem, announcedSubject(app.systemAuthId)), { now: new Date(Date.now() - 10 * 86_400_000), validityDays: 1 });
+    const expired = await authority.issue(validateCsr(csrPem, announcedSubject(app.systemAuthId)), { now: new Date(Date.now() - 10 * 86_400_000), validityDays: 1 });
     const certFile = scratch('.pem');
+    kms.destroy();
     fs.writeFileSync(certFile, expired.certificatePem);
     expect(Date.parse(new X509Certificate(expired.certificatePem).validTo)).toBeLessThan(Date.now());
     const refused = await curlMtls('/director/graphql', { certFile, keyFile }, VIEWER);

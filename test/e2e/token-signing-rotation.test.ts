@@ -123,8 +123,7 @@ describe('token signing in KMS and its rotation (npm start)', () => {
       for (const name of names) {
         const value = (await secrets.send(new GetSecretValueCommand({ SecretId: name }))).SecretString ?? '';
         expect({ name, jwkD: privateJwk.test(value) }).toEqual({ name, jwkD: false });
-        // The pairing CA's key is still a PEM in Secrets Manager until the CA moves to KMS (a change of its own).
-        if (!name.endsWith('/pairing-ca')) expect({ name, pem: value.includes('PRIVATE KEY') }).toEqual({ name, pem: false });
+        expect({ name, pem: value.includes('PRIVATE KEY') }).toEqual({ name, pem: false });
       }
       const tables = (await dynamo.send(new ListTablesCommand({}))).TableNames ?? [];
       expect(tables.length).toBeGreaterThanOrEqual(3);

@@ -1,14 +1,15 @@
 // Resolver of AppSystemAuth.certificates: the certificates issued under a CLIENT_CERTIFICATE SystemAuth (null for other types).
+import { FIRST_CA_ID } from '../../certificates/ca-registry';
 import type { Resolvers } from '../../graphql/schema';
 import type { AppSystemAuth } from '../../pairing/app-system-auth';
 import type { CertificateRecord } from '../../system-auths/certificate-records';
 import type { DirectorContext } from '../context';
 
 /** The GraphQL IssuedCertificate: a certificate record without its owner's keys. */
-export type IssuedCertificate = Omit<CertificateRecord, 'systemAuthId' | 'tenant' | 'appId' | 'renewedFrom'> & { renewedFrom: string | null };
+export type IssuedCertificate = Omit<CertificateRecord, 'systemAuthId' | 'tenant' | 'appId' | 'renewedFrom' | 'caId'> & { renewedFrom: string | null; caId: string };
 
-export const toIssuedCertificate = ({ serialNumber, sha256Fingerprint, subject, notBefore, notAfter, revoked, renewedFrom }: CertificateRecord): IssuedCertificate => ({
-  serialNumber, sha256Fingerprint, subject, notBefore, notAfter, revoked, renewedFrom: renewedFrom ?? null,
+export const toIssuedCertificate = ({ serialNumber, sha256Fingerprint, subject, notBefore, notAfter, revoked, renewedFrom, caId }: CertificateRecord): IssuedCertificate => ({
+  serialNumber, sha256Fingerprint, subject, notBefore, notAfter, revoked, renewedFrom: renewedFrom ?? null, caId: caId ?? FIRST_CA_ID, // records from before CA rotation: the first CA's
 });
 
 export const certificateResolvers: Resolvers<DirectorContext> = {

@@ -343,7 +343,7 @@ describe('authenticateClientCertificate', () => {
   test('refuses a certificate of the pairing CA that the service never recorded', async () => {
     const paired = await pairedApplication();
     const authority = await loadCertificateAuthority();
-    const unrecorded = authority.issue(validateCsr(base64Pem(goodCsrDer(keys, paired.systemAuthId)), announcedSubject(paired.systemAuthId)), { validityDays: 1 });
+    const unrecorded = await authority.issue(validateCsr(base64Pem(goodCsrDer(keys, paired.systemAuthId)), announcedSubject(paired.systemAuthId)), { validityDays: 1 });
     expect(await refusal(unrecorded.certificatePem)).toMatch(/not known/);
   });
 

@@ -1,13 +1,16 @@
-// The Director authenticates mTLS and bearer callers while Secrets Manager refuses it the private-key secrets (as its IAM role does).
+// The Director authenticates mTLS and bearer callers while Secrets Manager refuses it the private-key secrets and KMS
+// refuses it kms:Sign (as its IAM role and the CA key's policy do).
 import { randomUUID, X509Certificate } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { directorServices } from '../../../functions/director/handler';
 import { clientCertificateData } from '../../../local/api-gateway-event';
 import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
-import { secretsManager } from '../../../shared/aws/clients';
+import { kms, secretsManager } from '../../../shared/aws/clients';
 import { clearSecretCache } from '../../../shared/aws/secrets';
 import { ensureCertificateAuthority, loadCertificateAuthority } from '../../../shared/certificates/ca';
+import { validateCsr } from '../../../shared/certificates/csr';
+import { announcedSubject } from '../../../shared/certificates/subject';
 import { directorEndpoint } from '../../../shared/director/endpoint';
 import { handleGraphQLRequest } from '../../../shared/graphql/endpoint';
 import { ensureSigningKey, forgetSigningKeys } from '../../../shared/oauth/signing-keys';
@@ -18,7 +21,8 @@ import { adapter, callConnector, csrToken, pemOf, SIGN } from '../connector/pair
 import { administrator } from '../pairing/director-calls';
 import { awsError, injectFailure } from '../pairing/aws-failures';
 
-/** The secrets holding private keys: the Director's role may not read them (serverless.yml, VerifyCallerCredentials). */
+/** The secrets holding private keys: the Director's role may not read them (serverless.yml, VerifyCallerCredentials). The
+ * pairing CA's key is in KMS (kms:Sign refused below); `pairing-ca` is the pre-KMS secret, which the bootstrap deletes. */
 const PRIVATE_SECRET = /\/(pairing-ca|token-signing-keys)$/;
 
 function directorEvent(query: string, auth: { accessToken: string } | { certificatePem: string }): APIGatewayProxyEvent {
@@ -54,7 +58,7 @@ beforeAll(async () => {
   await ensureSigningKey();
 });
 
-test('the Director authenticates a client certificate and a bearer token with GetSecretValue refused on pairing-ca and token-signing-keys', async () => {
+test('the Director authenticates a client certificate and a bearer token with GetSecretValue refused on private keys and kms:Sign refused', async () => {
   // Credentials made the way the service makes them, before the refusal: the Connector signs, the oauth function signs.
   const tenant = freshTenant();
   const admin = await administrator(tenant);
@@ -71,12 +75,19 @@ test('the Director authenticates a client certificate and a bearer token with Ge
     { command: 'GetSecretValueCommand', moment: 'before-sending', when: (input) => PRIVATE_SECRET.test(String(input.SecretId)), times: Number.POSITIVE_INFINITY },
     awsError('AccessDeniedException'),
   );
+  const signRefusal = injectFailure(
+    kms(),
+    { command: 'SignCommand', moment: 'before-sending', when: () => true, times: Number.POSITIVE_INFINITY },
+    awsError('AccessDeniedException'),
+  );
   try {
     // Nothing read before may stand in for a read now: a fresh container, as far as the secrets go.
     clearSecretCache();
     forgetSigningKeys();
-    // The stand-in does refuse: reading the CA's private key fails.
-    await expect(loadCertificateAuthority()).rejects.toThrow(/AccessDeniedException/);
+    // The stand-in does refuse: signing with the CA's KMS key fails.
+    const csr = validateCsr(base64Pem(goodCsrDer(rsaKeyPair(2048), generated.systemAuthID)), announcedSubject(generated.systemAuthID));
+    await expect((await loadCertificateAuthority()).issue(csr)).rejects.toThrow(/AccessDeniedException/);
+    signRefusal.seen.length = 0;
     refusal.seen.length = 0;
 
     const endpoint = directorEndpoint(directorServices(inProcessTokenIssuer));
@@ -88,7 +99,9 @@ test('the Director authenticates a client certificate and a bearer token with Ge
     expect(await viewer({ accessToken: admin.accessToken })).toEqual({ status: 200, body: { data: { viewer: { id: admin.clientId, type: 'ADMIN' } } } });
     // It never even asked for them.
     expect(refusal.seen).toEqual([]);
+    expect(signRefusal.seen).toEqual([]);
   } finally {
+    signRefusal.remove();
     refusal.remove();
   }
 });

@@ -1,16 +1,38 @@
-// The pairing CA in (local) Secrets Manager: created exactly once even under races, loaded and cached as one parsed CertificateAuthority.
+// The pairing CA with its key in (moto's) KMS: the registry created exactly once even under races, the migration of a
+// CA from before KMS, rotation and retirement, and certificates that openssl verifies against the KMS key's certificate.
+import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { CreateSecretCommand, ListSecretVersionIdsCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { secretsManager } from '../../../shared/aws/clients';
+import { kms, secretsManager } from '../../../shared/aws/clients';
+import { kmsPublicKey } from '../../../shared/aws/kms';
 import { clearSecretCache, deleteSecret, readSecret, secretName } from '../../../shared/aws/secrets';
-import { ensureCertificateAuthority, generateCertificateAuthority, loadCaCertificatePem, loadCertificateAuthority } from '../../../shared/certificates/ca';
+import {
+  activateCertificateAuthority,
+  CA_REGISTRY_SECRET,
+  CaInUseError,
+  checkCurrentCaKey,
+  ensureCertificateAuthority,
+  loadCaRegistry,
+  loadCertificateAuthority,
+  loadTrustedCas,
+  retireCertificateAuthority,
+  rotateCertificateAuthority,
+} from '../../../shared/certificates/ca';
+import { currentCa, parseRegistry } from '../../../shared/certificates/ca-registry';
 import { validateCsr } from '../../../shared/certificates/csr';
 import { config, resetConfig } from '../../../shared/config';
 import { InternalError } from '../../../shared/errors';
+import { captureLogs } from '../../support/captured-logs';
 import { freshTenant } from '../../support/local-aws';
 import { base64Pem, expectedSubject, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
+import { testCertificateAuthority } from '../../unit/certificates/key-object-signer';
 
 const originalPrefix = process.env.SECRETS_PREFIX;
+let workDir: string;
 
 // Every test gets its own secrets prefix, so it sees no CA that another test (or worker) created.
 beforeEach(() => {
@@ -19,98 +41,210 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  await Promise.all([deleteSecret(secretName('pairing-ca')), deleteSecret(secretName('pairing-ca-certificate'))]);
+  await Promise.all(['pairing-ca', 'pairing-ca-certificate', CA_REGISTRY_SECRET].map((name) => deleteSecret(secretName(name))));
+});
+
+beforeAll(() => {
+  workDir = mkdtempSync(join(tmpdir(), 'kms-ca-test-'));
 });
 
 afterAll(() => {
+  rmSync(workDir, { recursive: true, force: true });
   if (originalPrefix === undefined) delete process.env.SECRETS_PREFIX;
   else process.env.SECRETS_PREFIX = originalPrefix;
   resetConfig();
 });
 
-async function versionCount(): Promise<number> {
-  const out = await secretsManager().send(new ListSecretVersionIdsCommand({ SecretId: secretName('pairing-ca') }));
-  return out.Versions?.length ?? 0;
+const registryName = () => secretName(CA_REGISTRY_SECRET);
+const storedRegistry = async () => parseRegistry((await readSecret(registryName(), 0))!);
+const versionCount = async () => (await secretsManager().send(new ListSecretVersionIdsCommand({ SecretId: registryName() }))).Versions?.length ?? 0;
+const keyState = async (keyArn: string) => (await kms().send(new DescribeKeyCommand({ KeyId: keyArn }))).KeyMetadata?.KeyState;
+
+function csrFor(id = freshTenant('sa')) {
+  return validateCsr(base64Pem(goodCsrDer(rsaKeyPair(2048), id)), expectedSubject(id));
 }
 
-const storedCertificate = async () => (JSON.parse((await readSecret(secretName('pairing-ca'), 0))!) as { certificatePem: string }).certificatePem;
+function opensslVerify(caPem: string, certificatePem: string): string {
+  const caFile = join(workDir, `ca-${Math.random()}.pem`);
+  const certificateFile = join(workDir, `cert-${Math.random()}.pem`);
+  writeFileSync(caFile, caPem);
+  writeFileSync(certificateFile, certificatePem);
+  return execFileSync('openssl', ['verify', '-CAfile', caFile, certificateFile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
 
-test('ensureCertificateAuthority creates the pairing-ca secret once; a second call keeps it', async () => {
-  expect(secretName('pairing-ca')).toBe(`${config().secretsPrefix}/pairing-ca`);
-  await ensureCertificateAuthority();
-  const first = await storedCertificate();
-  expect(new X509Certificate(first).ca).toBe(true);
-  await ensureCertificateAuthority();
-  expect(await storedCertificate()).toBe(first);
+test('ensureCertificateAuthority creates a KMS key and a registry with ca-1 current; a second call keeps it', async () => {
+  const registry = await ensureCertificateAuthority();
+  expect(registry.cas).toHaveLength(1);
+  const ca = currentCa(registry);
+  expect(ca).toMatchObject({ id: 'ca-1', status: 'current' });
+  expect(ca.keyArn).toMatch(/^arn:aws:kms:/);
+  const key = await kms().send(new DescribeKeyCommand({ KeyId: ca.keyArn! }));
+  expect(key.KeyMetadata).toMatchObject({ KeyUsage: 'SIGN_VERIFY', KeySpec: 'RSA_2048' });
+  // The certificate's key is the KMS key's public half, and it is self-signed by it.
+  const certificate = new X509Certificate(ca.certificatePem);
+  expect(certificate.ca).toBe(true);
+  expect(certificate.publicKey.export({ type: 'spki', format: 'der' })).toEqual((await kmsPublicKey(ca.keyArn!)).export({ type: 'spki', format: 'der' }));
+  expect(certificate.verify(certificate.publicKey)).toBe(true);
+  await expect(checkCurrentCaKey(registry)).resolves.toBeUndefined();
+
+  expect(await ensureCertificateAuthority()).toEqual(registry);
   expect(await versionCount()).toBe(1);
+  expect(await readSecret(registryName(), 0)).not.toMatch(/PRIVATE KEY|"d":/);
 });
 
-test('concurrent ensureCertificateAuthority calls store exactly one CA, and its certificate alone in pairing-ca-certificate', async () => {
-  await Promise.all(Array.from({ length: 5 }, () => ensureCertificateAuthority()));
+test('ensureCertificateAuthority with a declared key (the template\'s PairingCaKey) uses that key', async () => {
+  const first = currentCa(await ensureCertificateAuthority());
+  await deleteSecret(registryName());
+  const again = currentCa(await ensureCertificateAuthority({ keyArn: first.keyArn! }));
+  expect(again.keyArn).toBe(first.keyArn);
+  expect(again.certificatePem).not.toBe(first.certificatePem);
+});
+
+test('concurrent ensureCertificateAuthority calls store exactly one registry and all return it', async () => {
+  const results = await Promise.all(Array.from({ length: 4 }, () => ensureCertificateAuthority()));
   expect(await versionCount()).toBe(1);
-  const authority = await loadCertificateAuthority();
-  expect(authority.certificatePem).toBe(new X509Certificate(await storedCertificate()).toString());
-  // The winner's certificate, never a racing loser's, and no key beside it.
-  const published = await readSecret(secretName('pairing-ca-certificate'), 0);
-  expect(published).toBe(await storedCertificate());
-  expect(published).not.toMatch(/PRIVATE KEY/);
-  expect(await loadCaCertificatePem()).toBe(published);
+  const stored = await storedRegistry();
+  for (const result of results) expect(result).toEqual(stored);
+  expect((await loadCertificateAuthority()).certificatePem).toBe(new X509Certificate(currentCa(stored).certificatePem).toString());
 });
 
-test('ensureCertificateAuthority adds pairing-ca-certificate to a CA that predates it, and keeps both after', async () => {
-  const material = await generateCertificateAuthority();
-  await secretsManager().send(new CreateSecretCommand({ Name: secretName('pairing-ca'), SecretString: JSON.stringify(material) }));
-  await ensureCertificateAuthority();
-  expect(await readSecret(secretName('pairing-ca-certificate'), 0)).toBe(material.certificatePem);
-  await ensureCertificateAuthority();
-  expect(await storedCertificate()).toBe(material.certificatePem);
-  expect(await versionCount()).toBe(1);
-});
-
-test('ensureCertificateAuthority refuses a pairing-ca-certificate of another CA rather than overwrite it', async () => {
-  await ensureCertificateAuthority();
-  const other = await generateCertificateAuthority({ commonName: 'Another CA' });
-  await secretsManager().send(new PutSecretValueCommand({ SecretId: secretName('pairing-ca-certificate'), SecretString: other.certificatePem }));
-  await expect(ensureCertificateAuthority()).rejects.toThrow('secret pairing-ca-certificate does not hold the certificate of pairing-ca');
-  expect(await readSecret(secretName('pairing-ca-certificate'), 0)).toBe(other.certificatePem);
-});
-
-test('loadCaCertificatePem without the public secret fails with a clear internal error, and finds one created later', async () => {
-  const failure = loadCaCertificatePem();
-  await expect(failure).rejects.toBeInstanceOf(InternalError);
-  await expect(failure).rejects.toThrow('The pairing certificate authority is not set up (secret pairing-ca-certificate is missing)');
-  await ensureCertificateAuthority();
-  await expect(loadCaCertificatePem()).resolves.toMatch(/^-----BEGIN CERTIFICATE-----/);
-});
-
-test('loadCertificateAuthority returns one parsed CA while cached, re-reads after the cache, and issues certificates that chain to it', async () => {
+test('issued certificates chain to the CA certificate whose key is in KMS (openssl verify), and name that CA', async () => {
   await ensureCertificateAuthority();
   const authority = await loadCertificateAuthority();
-  expect(await loadCertificateAuthority()).toBe(authority);
+  const issued = await authority.issue(csrFor());
+  expect(issued.caId).toBe('ca-1');
+  expect(opensslVerify(authority.certificatePem, issued.certificatePem)).toMatch(/: OK\n$/);
+  const registry = await loadCaRegistry();
+  expect(new X509Certificate(issued.certificatePem).verify(await kmsPublicKey(currentCa(registry).keyArn!))).toBe(true);
+});
 
-  // Within config().secretCacheSeconds the parsed CA is served from memory: a rotation behind its back is not seen yet...
-  const rotated = await generateCertificateAuthority({ commonName: 'Rotated Pairing CA' });
-  await secretsManager().send(new PutSecretValueCommand({ SecretId: secretName('pairing-ca'), SecretString: JSON.stringify(rotated) }));
-  expect(await loadCertificateAuthority()).toBe(authority);
-  // ...and once the cached value is gone, the new CA is parsed and used.
+test('migration: a CA from before KMS stays trusted as ca-1, ca-2 in KMS issues, and the private-key secret is deleted', async () => {
+  const legacy = await testCertificateAuthority({ commonName: 'Legacy Pairing CA' });
+  await secretsManager().send(
+    new CreateSecretCommand({ Name: secretName('pairing-ca'), SecretString: JSON.stringify({ certificatePem: legacy.certificatePem, privateKeyPem: legacy.privateKeyPem }) }),
+  );
+  await secretsManager().send(new CreateSecretCommand({ Name: secretName('pairing-ca-certificate'), SecretString: legacy.certificatePem }));
+  const legacyIssued = await legacy.authority.issue(csrFor());
+
+  const registry = await ensureCertificateAuthority();
+  expect(registry.cas.map(({ id, status, keyArn }) => ({ id, status, kms: keyArn !== null }))).toEqual([
+    { id: 'ca-1', status: 'previous', kms: false },
+    { id: 'ca-2', status: 'current', kms: true },
+  ]);
+  expect(await readSecret(secretName('pairing-ca'), 0)).toBeUndefined();
+  // The old certificate's issuer is still trusted; new ones come from ca-2.
+  const trusted = await loadTrustedCas();
+  expect(trusted.map((ca) => ca.id)).toEqual(['ca-2', 'ca-1']);
+  expect(trusted.some((ca) => new X509Certificate(legacyIssued.certificatePem).checkIssued(ca.certificate))).toBe(true);
+  expect((await (await loadCertificateAuthority()).issue(csrFor())).caId).toBe('ca-2');
+});
+
+test('migration stopped before deleting the old private key: the next run deletes it; a stage that never had one is not asked', async () => {
+  const legacy = await testCertificateAuthority({ commonName: 'Legacy Pairing CA' });
+  await secretsManager().send(new CreateSecretCommand({ Name: secretName('pairing-ca-certificate'), SecretString: legacy.certificatePem }));
+  await ensureCertificateAuthority();
+  // As if the run had stopped between writing the registry and deleting the key.
+  const privateMaterial = JSON.stringify({ certificatePem: legacy.certificatePem, privateKeyPem: legacy.privateKeyPem });
+  await secretsManager().send(new CreateSecretCommand({ Name: secretName('pairing-ca'), SecretString: privateMaterial }));
+  await ensureCertificateAuthority();
+  expect(await readSecret(secretName('pairing-ca'), 0)).toBeUndefined();
+
+  // A KMS-only stage (no keyless CA) leaves any secret of that name alone: it was never its CA.
+  process.env.SECRETS_PREFIX = `pairing-service/test/${freshTenant('ca')}`;
+  resetConfig();
+  await ensureCertificateAuthority();
+  await secretsManager().send(new CreateSecretCommand({ Name: secretName('pairing-ca'), SecretString: '{}' }));
+  await ensureCertificateAuthority();
+  expect(await readSecret(secretName('pairing-ca'), 0)).toBe('{}');
+});
+
+test('rotate-ca: a new KMS key becomes current, the previous CA stays trusted, the Connector signs with the new one', async () => {
+  const before = currentCa(await ensureCertificateAuthority());
+  const oldIssued = await (await loadCertificateAuthority()).issue(csrFor());
+  const rotation = await rotateCertificateAuthority();
+  expect(rotation).toMatchObject({ previousCaId: 'ca-1', currentCaId: 'ca-2', trustedCaIds: ['ca-2', 'ca-1'] });
+  expect(rotation.keyArn).not.toBe(before.keyArn);
+  expect((await kms().send(new DescribeKeyCommand({ KeyId: rotation.keyArn }))).KeyMetadata).toMatchObject({ KeyUsage: 'SIGN_VERIFY', KeySpec: 'RSA_2048' });
+
   clearSecretCache();
-  const reloaded = await loadCertificateAuthority();
-  expect(reloaded).not.toBe(authority);
-  expect(reloaded.certificatePem).toBe(new X509Certificate(rotated.certificatePem).toString());
-
-  const id = freshTenant('sa');
-  const issued = authority.issue(validateCsr(base64Pem(goodCsrDer(rsaKeyPair(2048), id)), expectedSubject(id)));
-  expect(new X509Certificate(issued.certificatePem).verify(new X509Certificate(authority.certificatePem).publicKey)).toBe(true);
+  const authority = await loadCertificateAuthority();
+  expect(authority.id).toBe('ca-2');
+  const newIssued = await authority.issue(csrFor());
+  expect(opensslVerify(rotation.certificatePem, newIssued.certificatePem)).toMatch(/: OK\n$/);
+  expect(() => opensslVerify(rotation.certificatePem, oldIssued.certificatePem)).toThrow();
+  expect(opensslVerify(before.certificatePem, oldIssued.certificatePem)).toMatch(/: OK\n$/);
+  expect((await loadTrustedCas()).map((ca) => ca.id)).toEqual(['ca-2', 'ca-1']);
 });
 
-test('loadCertificateAuthority without a CA fails with a clear internal error', async () => {
+test('rotate-ca --pending: the new CA is trusted but the old one keeps issuing until activate-ca', async () => {
+  await ensureCertificateAuthority();
+  const rotation = await rotateCertificateAuthority(new Date(), { pending: true });
+  expect(rotation).toMatchObject({ previousCaId: 'ca-1', currentCaId: 'ca-1', pendingCaId: 'ca-2', trustedCaIds: ['ca-1', 'ca-2'] });
+  clearSecretCache();
+  expect((await loadTrustedCas()).map((ca) => ca.id)).toEqual(['ca-1', 'ca-2']);
+  expect((await (await loadCertificateAuthority()).issue(csrFor())).caId).toBe('ca-1');
+  await expect(rotateCertificateAuthority()).rejects.toThrow(/CA ca-2 is pending: activate it/);
+
+  expect(await activateCertificateAuthority('ca-2')).toEqual({ previousCaId: 'ca-1', currentCaId: 'ca-2', trustedCaIds: ['ca-2', 'ca-1'] });
+  clearSecretCache();
+  const issued = await (await loadCertificateAuthority()).issue(csrFor());
+  expect(issued.caId).toBe('ca-2');
+  expect(opensslVerify(rotation.certificatePem, issued.certificatePem)).toMatch(/: OK\n$/);
+  await expect(activateCertificateAuthority('ca-2')).rejects.toThrow(/not pending/);
+});
+
+test('retire-ca refuses while a certificate is live, retires when none is, and schedules the old key for deletion', async () => {
+  const first = currentCa(await ensureCertificateAuthority());
+  await rotateCertificateAuthority();
+  let live = 1;
+  const asked: string[] = [];
+  const countLive = async (caId: string) => {
+    asked.push(caId);
+    return live;
+  };
+  await expect(retireCertificateAuthority('ca-1', countLive)).rejects.toThrow(CaInUseError);
+  await expect(retireCertificateAuthority('ca-1', countLive)).rejects.toThrow(/ca-1 still has 1 unexpired, unrevoked certificate/);
+  await expect(retireCertificateAuthority('ca-2', countLive)).rejects.toThrow(/current CA/);
+  expect((await storedRegistry()).cas.find((ca) => ca.id === 'ca-1')!.status).toBe('previous');
+
+  live = 0;
+  const retirement = await retireCertificateAuthority('ca-1', countLive);
+  expect(retirement).toMatchObject({ caId: 'ca-1', forced: false, liveCertificates: 0, trustedCaIds: ['ca-2'] });
+  expect(asked.every((id) => id === 'ca-1')).toBe(true);
+  expect(await keyState(first.keyArn!)).toBe('PendingDeletion');
+  clearSecretCache();
+  expect((await loadTrustedCas()).map((ca) => ca.id)).toEqual(['ca-2']);
+});
+
+test('retire-ca --force retires a CA with live certificates and says so', async () => {
+  await ensureCertificateAuthority();
+  await rotateCertificateAuthority();
+  const { result: retirement, records } = await captureLogs('WARN', () => retireCertificateAuthority('ca-1', async () => 3, { force: true }));
+  expect(retirement).toMatchObject({ caId: 'ca-1', forced: true, liveCertificates: 3, trustedCaIds: ['ca-2'] });
+  // The audit trail's event, at WARN: forced retirements cut live certificates off.
+  expect(records).toContainEqual(expect.objectContaining({ level: 'WARN', message: 'pairing CA retired by force', action: 'CA_RETIRED', caId: 'ca-1', forced: true, liveCertificates: 3 }));
+});
+
+test('rotate-ca without a registry says to bootstrap first', async () => {
+  await expect(rotateCertificateAuthority()).rejects.toThrow(/pairing CA is not set up .*run the bootstrap/);
+});
+
+test('loadCertificateAuthority returns one CA while cached, and the same one after a re-read of an unchanged registry', async () => {
+  await ensureCertificateAuthority();
+  const authority = await loadCertificateAuthority();
+  expect(await loadCertificateAuthority()).toBe(authority);
+  // rotate-ca (another process) writes the registry; this process's cached registry holds until secretCacheSeconds.
+  await secretsManager().send(new PutSecretValueCommand({ SecretId: registryName(), SecretString: (await readSecret(registryName(), 0))! }));
+  expect(await loadCertificateAuthority()).toBe(authority);
+  clearSecretCache();
+  expect(await loadCertificateAuthority()).toBe(authority);
+});
+
+test('loadCertificateAuthority without a registry fails with a clear internal error, and finds one created later', async () => {
   const failure = loadCertificateAuthority();
   await expect(failure).rejects.toBeInstanceOf(InternalError);
-  await expect(failure).rejects.toThrow('The pairing certificate authority is not set up (secret pairing-ca is missing)');
-});
-
-test('a CA created after a failed load is found without waiting for the cache to expire', async () => {
-  await expect(loadCertificateAuthority()).rejects.toBeInstanceOf(InternalError);
+  await expect(failure).rejects.toThrow(`The pairing certificate authority is not set up (secret ${CA_REGISTRY_SECRET} is missing)`);
   await ensureCertificateAuthority();
   await expect(loadCertificateAuthority()).resolves.toBeDefined();
+  expect(config().secretsPrefix).toContain('pairing-service/test/');
 });

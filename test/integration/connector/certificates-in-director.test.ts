@@ -1,5 +1,5 @@
 // The Director lists the certificates the Connector issued under a CLIENT_CERTIFICATE SystemAuth, and shows them revoked after deleteSystemAuthForApplication.
-import { ensureCertificateAuthority } from '../../../shared/certificates/ca';
+import { ensureCertificateAuthority, loadCertificateAuthority } from '../../../shared/certificates/ca';
 import { freshTenant } from '../../support/local-aws';
 import { administrator, director } from '../pairing/director-calls';
 import { SIGN, adapter, callConnector, csrFor, csrToken, pemOf } from './pairing-fixture';
@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 
 beforeAll(() => ensureCertificateAuthority());
 
-const AUTHS = `query($id: ID!) { application(id: $id) { status { condition } auths { id type status certificates { serialNumber sha256Fingerprint subject notBefore notAfter revoked } } } }`;
+const AUTHS = `query($id: ID!) { application(id: $id) { status { condition } auths { id type status certificates { serialNumber sha256Fingerprint subject notBefore notAfter revoked caId } } } }`;
 
 test('Application.auths shows the issued certificate, the OAuth client has none, deletion marks it revoked', async () => {
   const tenant = freshTenant();
@@ -41,6 +41,8 @@ test('Application.auths shows the issued certificate, the OAuth client has none,
         notBefore: new Date(leaf.validFrom).toISOString(),
         notAfter: new Date(leaf.validTo).toISOString(),
         revoked: false,
+        // The issuing CA (the test stage's current one).
+        caId: (await loadCertificateAuthority()).id,
       },
     ],
   });

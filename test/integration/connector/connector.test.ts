@@ -135,8 +135,27 @@ describe('signCertificateSigningRequest with the CSR token', () => {
         notBefore: new Date(leaf.validFrom).toISOString(),
         notAfter: new Date(leaf.validTo).toISOString(),
         revoked: false,
+        caId: authority.id,
       },
     ]);
+  });
+
+  test('configuration names the current CA (caId, caCertificate) and the answer names the CA that signed', async () => {
+    const pairing = await pendingPairing();
+    const configured = await callConnector('query { result: configuration { token { token } certificateSigningRequestInfo { caId caCertificate } } }', {}, pairing.token);
+    expect(configured.status).toBe(200);
+    const authority = await loadCertificateAuthority();
+    const info = configured.json.data.result.certificateSigningRequestInfo;
+    expect(info.caId).toBe(authority.id);
+    expect(new X509Certificate(pemOf(info.caCertificate)).toString()).toBe(new X509Certificate(authority.certificatePem).toString());
+    const signed = await callConnector(
+      'mutation($csr: String!) { result: signCertificateSigningRequest(csr: $csr) { caId caCertificate clientCertificate } }',
+      { csr: csrFor(pairing.systemAuthId) },
+      configured.json.data.result.token.token,
+    );
+    expect(signed.status).toBe(200);
+    expect(signed.json.data.result.caId).toBe(authority.id);
+    expect(pemOf(signed.json.data.result.caCertificate)).toBe(pemOf(info.caCertificate));
   });
 
   test('accepts an EC P-256 CSR and plain PEM input', async () => {

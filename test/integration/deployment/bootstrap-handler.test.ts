@@ -1,4 +1,4 @@
-// Pins the PairingBootstrap custom resource handler against local AWS (moto: Secrets Manager and S3) with a stand-in ResponseURL.
+// Pins the PairingBootstrap custom resource handler against local AWS (moto: Secrets Manager, KMS and S3) with a stand-in ResponseURL.
 import crypto from 'node:crypto';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -9,14 +9,16 @@ import {
   PutBucketVersioningCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { handler } from '../../../functions/bootstrap/handler';
 import { resetConfig } from '../../../shared/config';
 import { resetClients, secretsManager } from '../../../shared/aws/clients';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { createKmsSigningKey } from '../../../shared/aws/kms';
-import { clearSecretCache, createSecret, deleteSecret, readSecret, secretName } from '../../../shared/aws/secrets';
-import { ensureCertificateAuthority } from '../../../shared/certificates/ca';
+import { clearSecretCache, createSecret, readSecret, secretName } from '../../../shared/aws/secrets';
+import { ensureCertificateAuthority, rotateCertificateAuthority, truststorePem } from '../../../shared/certificates/ca';
+import { currentCa, parseRegistry } from '../../../shared/certificates/ca-registry';
+import { testCertificateAuthority } from '../../unit/certificates/key-object-signer';
 import { ensureSigningKey, forgetSigningKeys } from '../../../shared/oauth/signing-keys';
 import { resetTruststoreS3 } from '../../../shared/deployment/truststore';
 import { customResourceEvent, lambdaContext, ResponseUrlStandIn } from '../../deployment/cloudformation-stand-in';
@@ -49,10 +51,14 @@ async function secretVersions(name: string): Promise<string[]> {
   return Object.keys(out.VersionIdsToStages ?? {}).sort();
 }
 
+/** The CA registry (public: certificates and KMS key ARNs). */
+const REGISTRY = 'pairing-ca-registry';
+
+/** What the truststore must hold: every CA of the registry not retired. */
 async function caCertificatePem(): Promise<string> {
-  const stored = await secretValue('pairing-ca');
-  if (stored === undefined) throw new Error('pairing-ca secret is missing');
-  return (JSON.parse(stored) as { certificatePem: string }).certificatePem;
+  const stored = await secretValue(REGISTRY);
+  if (stored === undefined) throw new Error(`${REGISTRY} secret is missing`);
+  return truststorePem(parseRegistry(stored));
 }
 
 async function objectVersions(key = TRUSTSTORE_KEY): Promise<string[]> {
@@ -126,7 +132,10 @@ describe('PairingBootstrap custom resource', () => {
     const signingKeys = JSON.parse((await secretValue('token-signing-public-keys'))!) as { activeKid: string; keys: Array<Record<string, unknown>> };
     expect(signingKeys.keys).toEqual([{ kid: signingKeys.activeKid, alg: 'ES256', keyArn: expect.stringMatching(/^arn:aws:kms:/), publicJwk: expect.objectContaining({ kty: 'EC' }), createdAt: expect.any(String) }]);
     expect(await secretValue('token-signing-keys')).toBeUndefined();
-    expect(await secretValue('pairing-ca-certificate')).toBe(await caCertificatePem());
+    // The CA's key is in KMS too: the registry names it, and no private CA secret is stored.
+    expect(data.CurrentCaId).toBe('ca-1');
+    expect(currentCa(parseRegistry((await secretValue(REGISTRY))!)).keyArn).toMatch(/^arn:aws:kms:/);
+    expect(await secretValue('pairing-ca')).toBeUndefined();
   });
 
   test('Create starts with the template\'s KMS key (TokenSigningKeyArn), and refuses a value that is no ARN', async () => {
@@ -144,26 +153,67 @@ describe('PairingBootstrap custom resource', () => {
     expect(await secretValue('token-signing-public-keys')).toBeUndefined();
   });
 
-  test('Create on a stack whose private secrets predate the public ones adds the CA certificate, and moves token signing to KMS', async () => {
+  test('Create on a stack whose CA predates KMS migrates it: old CA trusted as ca-1, ca-2 in KMS current, private key deleted', async () => {
     useFreshPrefix();
-    // What a stack deployed before the public secrets existed holds: pairing-ca and token-signing-keys (a private JWK) alone.
+    const legacy = await testCertificateAuthority({ commonName: 'Legacy Pairing CA' });
+    const create = (Name: string, SecretString: string) => secretsManager().send(new CreateSecretCommand({ Name: secretName(Name), SecretString }));
+    await create('pairing-ca', JSON.stringify({ certificatePem: legacy.certificatePem, privateKeyPem: legacy.privateKeyPem }));
+    await create('pairing-ca-certificate', legacy.certificatePem);
+
+    const created = await invoke('Create', properties());
+
+    expect(created.Status).toBe('SUCCESS');
+    expect((created.Data as Record<string, string>).CurrentCaId).toBe('ca-2');
+    expect(await secretValue('pairing-ca')).toBeUndefined();
+    const registry = parseRegistry((await secretValue(REGISTRY))!);
+    expect(registry.cas.map(({ id, status }) => `${id}:${status}`)).toEqual(['ca-1:previous', 'ca-2:current']);
+    const truststore = await readObject((created.Data as Record<string, string>).TruststoreVersion!);
+    expect(truststore).toBe(`${currentCa(registry).certificatePem}${legacy.certificatePem}`);
+  });
+
+  test('after rotate-ca, an Update with the new caGeneration publishes both CAs; a generation ahead of the registry fails naming it', async () => {
+    useFreshPrefix();
+    const created = await invoke('Create', { ...properties(), CaGeneration: '1' });
+    const physicalId = created.PhysicalResourceId as string;
+    const ahead = await invoke('Update', { ...properties(), CaGeneration: '2' }, physicalId);
+    expect(ahead.Status).toBe('FAILED');
+    expect(ahead.Reason).toMatch(/^caGeneration is 2 but the newest pairing CA is ca-1: run rotate-ca for this stage first/);
+
+    const rotation = await rotateCertificateAuthority();
+    clearSecretCache();
+    const updated = await invoke('Update', { ...properties(), CaGeneration: '2' }, physicalId);
+    expect(updated).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: physicalId });
+    const truststore = await readObject((updated.Data as Record<string, string>).TruststoreVersion!);
+    expect(truststore.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    expect(truststore.startsWith(rotation.certificatePem)).toBe(true);
+    expect((updated.Data as Record<string, string>).CurrentCaId).toBe('ca-2');
+  });
+
+  test('bad CaKeyArn or CaGeneration properties answer FAILED naming them', async () => {
+    useFreshPrefix();
+    expect((await invoke('Create', { ...properties(), CaKeyArn: 'not-an-arn' })).Reason).toMatch(/^property CaKeyArn is not a KMS key ARN/);
+    expect((await invoke('Create', { ...properties(), CaGeneration: 'two' })).Reason).toMatch(/^property CaGeneration is not a positive whole number/);
+  });
+
+  test('Create on a stack whose signing key predates KMS moves token signing to KMS, changing no CA secret', async () => {
+    useFreshPrefix();
+    // What a stack deployed before KMS token signing holds: token-signing-keys (a private JWK) alone (and its CA registry).
     await ensureCertificateAuthority();
-    await deleteSecret(secretName('pairing-ca-certificate'));
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     const publicJwk = await exportJWK(publicKey);
     const oldKid = await calculateJwkThumbprint(publicJwk);
     const createdAt = new Date().toISOString();
     await createSecret(secretName('token-signing-keys'), JSON.stringify({ activeKid: oldKid, keys: [{ kid: oldKid, alg: 'ES256', privateJwk: await exportJWK(privateKey), publicJwk, createdAt }] }));
     forgetSigningKeys();
-    const caBefore = await secretValue('pairing-ca');
-    const caVersions = await secretVersions('pairing-ca');
+    const caBefore = await secretValue(REGISTRY);
+    const caVersions = await secretVersions(REGISTRY);
 
     const created = await invoke('Create', properties());
 
     expect(created.Status).toBe('SUCCESS');
-    expect(await secretValue('pairing-ca')).toBe(caBefore);
-    expect(await secretVersions('pairing-ca')).toEqual(caVersions);
-    expect(await secretValue('pairing-ca-certificate')).toBe(JSON.parse(caBefore!).certificatePem);
+    expect(await secretValue(REGISTRY)).toBe(caBefore);
+    expect(await secretVersions(REGISTRY)).toEqual(caVersions);
+    expect(await secretValue('pairing-ca')).toBeUndefined();
     // The private JWK is gone; its public half stays published (retired) beside the new KMS key.
     expect(await secretValue('token-signing-keys')).toBeUndefined();
     const set = JSON.parse((await secretValue('token-signing-public-keys'))!) as { activeKid: string; keys: Array<Record<string, unknown>> };
@@ -176,8 +226,8 @@ describe('PairingBootstrap custom resource', () => {
   test('Create keeps a CA that already exists and publishes its certificate; a repeated Create changes no secret (idempotent)', async () => {
     useFreshPrefix();
     await ensureCertificateAuthority();
-    const caBefore = await secretValue('pairing-ca');
-    const caVersionsBefore = await secretVersions('pairing-ca');
+    const caBefore = await secretValue(REGISTRY);
+    const caVersionsBefore = await secretVersions(REGISTRY);
 
     const first = await invoke('Create', properties());
     const signingKeysAfterFirst = await secretValue('token-signing-public-keys');
@@ -185,24 +235,24 @@ describe('PairingBootstrap custom resource', () => {
 
     expect(first.Status).toBe('SUCCESS');
     expect(second.Status).toBe('SUCCESS');
-    expect(await secretValue('pairing-ca')).toBe(caBefore);
-    expect(await secretVersions('pairing-ca')).toEqual(caVersionsBefore);
+    expect(await secretValue(REGISTRY)).toBe(caBefore);
+    expect(await secretVersions(REGISTRY)).toEqual(caVersionsBefore);
     expect(await secretValue('token-signing-public-keys')).toBe(signingKeysAfterFirst);
-    for (const name of ['pairing-ca-certificate', 'token-signing-public-keys']) expect(await secretVersions(name)).toHaveLength(1);
+    expect(await secretVersions('token-signing-public-keys')).toHaveLength(1);
     const published = await readObject((second.Data as Record<string, string>).TruststoreVersion!);
-    expect(published).toBe(JSON.parse(caBefore!).certificatePem);
+    expect(published).toBe(truststorePem(parseRegistry(caBefore!)));
   });
 
   test('Update keeps the physical id and the CA, and republishes the same certificate', async () => {
     useFreshPrefix();
     const created = await invoke('Create', properties());
-    const caAfterCreate = await secretValue('pairing-ca');
+    const caAfterCreate = await secretValue(REGISTRY);
     const physicalId = created.PhysicalResourceId as string;
 
     const updated = await invoke('Update', properties(), physicalId);
 
     expect(updated).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: physicalId });
-    expect(await secretValue('pairing-ca')).toBe(caAfterCreate);
+    expect(await secretValue(REGISTRY)).toBe(caAfterCreate);
     const data = updated.Data as Record<string, string>;
     expect(data.TruststoreUri).toBe(`s3://${bucket}/${TRUSTSTORE_KEY}`);
     expect(await readObject(data.TruststoreVersion!)).toBe(await caCertificatePem());
@@ -222,14 +272,14 @@ describe('PairingBootstrap custom resource', () => {
   test('Delete answers SUCCESS and keeps the secrets and the truststore', async () => {
     useFreshPrefix();
     const created = await invoke('Create', properties());
-    const caBefore = await secretValue('pairing-ca');
+    const caBefore = await secretValue(REGISTRY);
     const keysBefore = await secretValue('token-signing-public-keys');
     const versionsBefore = await objectVersions();
 
     const deleted = await invoke('Delete', properties(), created.PhysicalResourceId as string);
 
     expect(deleted).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: created.PhysicalResourceId });
-    expect(await secretValue('pairing-ca')).toBe(caBefore);
+    expect(await secretValue(REGISTRY)).toBe(caBefore);
     expect(await secretValue('token-signing-public-keys')).toBe(keysBefore);
     expect(await objectVersions()).toEqual(versionsBefore);
   });
@@ -246,7 +296,7 @@ describe('PairingBootstrap custom resource', () => {
 
     expect(failed.Status).toBe('FAILED');
     expect(failed.Reason).toMatch(/^property TruststoreKey is missing or empty \(details: CloudWatch Logs /);
-    expect(await secretValue('pairing-ca')).toBeUndefined();
+    expect(await secretValue(REGISTRY)).toBeUndefined();
   });
 
   test('an S3 failure answers FAILED with a reason naming the step, and no secret in it', async () => {
@@ -255,11 +305,10 @@ describe('PairingBootstrap custom resource', () => {
 
     expect(failed.Status).toBe('FAILED');
     expect(failed.Reason).toMatch(/could not write the truststore to s3:\/\/missing-[0-9a-f]+\/truststore\/pairing-ca\.pem \(NoSuchBucket\)/);
-    const ca = JSON.parse((await secretValue('pairing-ca'))!) as { certificatePem: string; privateKeyPem: string };
-    const keyBody = ca.privateKeyPem.split('\n')[1]!;
+    // The CA's key is in KMS: neither the registry nor the answer holds a private key.
+    expect(await secretValue(REGISTRY)).not.toMatch(/PRIVATE KEY/);
     const document = JSON.stringify(failed);
     expect(document).not.toMatch(/PRIVATE KEY/);
-    expect(document).not.toContain(keyBody);
     expect(failed.Data).toBeUndefined();
   });
 

@@ -94,6 +94,10 @@ describe('admin CLI on the local stack', () => {
     ['a missing tenant', ['create']],
     ['an unknown command', ['delete', '--tenant', 'acme']],
     ['an unknown option', ['create', '--tenant', 'acme', '--force']],
+    ['retire-ca without --id', ['retire-ca']],
+    ['retire-ca with an id not of the form ca-<n>', ['retire-ca', '--id', 'ca-0']],
+    ['--force with rotate-ca', ['rotate-ca', '--force']],
+    ['--tenant with rotate-ca', ['rotate-ca', '--tenant', 'acme']],
   ])('%s is a usage error: exit code 2, nothing on stdout', async (_, args) => {
     const run = await admin(args);
     expect(run.code).toBe(2);

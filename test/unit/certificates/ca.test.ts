@@ -4,7 +4,8 @@ import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CertificateAuthority, generateCertificateAuthority, type CertificateAuthorityMaterial } from '../../../shared/certificates/ca';
+import { CertificateAuthority, createCaCertificate } from '../../../shared/certificates/ca';
+import { keyObjectSigner, testCertificateAuthority, type TestCa } from './key-object-signer';
 import { validateCsr, type ValidatedCsr } from '../../../shared/certificates/csr';
 import { once } from 'node:events';
 import { connect, createServer, type TLSSocket } from 'node:tls';
@@ -14,7 +15,7 @@ import { base64Pem, ECDSA_WITH_SHA256, ecKeyPair, expectedSubject, goodCsrDer, r
 const ID = '0f1e2d3c-4b5a-4697-8877-665544332211';
 const DAY_MS = 86_400_000;
 
-let material: CertificateAuthorityMaterial;
+let material: TestCa;
 let authority: CertificateAuthority;
 let rsaCsr: ValidatedCsr;
 let ecCsr: ValidatedCsr;
@@ -23,8 +24,8 @@ let workDir: string;
 let caFile: string;
 
 beforeAll(async () => {
-  material = await generateCertificateAuthority({ commonName: 'Test Pairing CA' });
-  authority = CertificateAuthority.fromMaterial(material);
+  material = await testCertificateAuthority({ commonName: 'Test Pairing CA' });
+  authority = material.authority;
   rsaCsr = validateCsr(base64Pem(goodCsrDer(rsaKeyPair(2048), ID)), expectedSubject(ID));
   ecKeys = ecKeyPair('prime256v1');
   ecCsr = validateCsr(base64Pem(goodCsrDer(ecKeys, ID, ECDSA_WITH_SHA256)), expectedSubject(ID));
@@ -41,8 +42,8 @@ function openssl(args: string[], pem: string): string {
   return execFileSync('openssl', [...args, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-describe('generateCertificateAuthority', () => {
-  test('a self-signed CA: CA:TRUE and keyCertSign/cRLSign, both critical, key identifiers, about 10 years', () => {
+describe('createCaCertificate', () => {
+  test('a self-signed CA: CA:TRUE and keyCertSign/cRLSign, both critical, key identifiers, about 10 years', async () => {
     const text = openssl(['x509', '-text', '-noout', '-in'], material.certificatePem);
     expect(text).toMatch(/X509v3 Basic Constraints: critical\s+CA:TRUE/);
     expect(text).toMatch(/X509v3 Key Usage: critical\s+Certificate Sign, CRL Sign/);
@@ -57,11 +58,16 @@ describe('generateCertificateAuthority', () => {
     expect(openssl(['verify', '-CAfile', caFile], material.certificatePem)).toContain(': OK');
   });
 
-  test('fromMaterial refuses a key that does not belong to the certificate', async () => {
-    const other = await generateCertificateAuthority();
-    expect(() => CertificateAuthority.fromMaterial({ certificatePem: material.certificatePem, privateKeyPem: other.privateKeyPem })).toThrow(
-      /does not belong to its certificate/,
+  test('refuses a signer that is not the private half of the certificate\'s key', async () => {
+    const other = await testCertificateAuthority();
+    await expect(createCaCertificate(new X509Certificate(material.certificatePem).publicKey, keyObjectSigner(other.privateKey))).rejects.toThrow(
+      /does not verify with its own public key/,
     );
+  });
+
+  test('the authority names its registry id on every certificate it issues', async () => {
+    const ca = CertificateAuthority.withSigner('ca-7', material.certificatePem, keyObjectSigner(material.privateKey));
+    expect((await ca.issue(rsaCsr)).caId).toBe('ca-7');
   });
 });
 
@@ -69,20 +75,20 @@ describe('CertificateAuthority.issue', () => {
   test.each([
     ['RSA-2048', () => rsaCsr],
     ['EC P-256', () => ecCsr],
-  ])('openssl verify -CAfile accepts a certificate for a %s key, also for the TLS client purpose (keyUsage included)', (_, csr) => {
-    const issued = authority.issue(csr(), { validityDays: 90 });
+  ])('openssl verify -CAfile accepts a certificate for a %s key, also for the TLS client purpose (keyUsage included)', async (_, csr) => {
+    const issued = await authority.issue(csr(), { validityDays: 90 });
     expect(openssl(['verify', '-CAfile', caFile], issued.certificatePem)).toMatch(/: OK\n$/);
     expect(openssl(['verify', '-purpose', 'sslclient', '-CAfile', caFile], issued.certificatePem)).toMatch(/: OK\n$/);
   });
 
-  test('keyUsage follows the key type: digitalSignature and keyEncipherment for RSA, digitalSignature only for EC (RFC 5480 section 3)', () => {
-    const keyUsageOf = (csr: ValidatedCsr) => openssl(['x509', '-noout', '-ext', 'keyUsage', '-in'], authority.issue(csr).certificatePem);
-    expect(keyUsageOf(rsaCsr)).toBe('X509v3 Key Usage: critical\n    Digital Signature, Key Encipherment\n');
-    expect(keyUsageOf(ecCsr)).toBe('X509v3 Key Usage: critical\n    Digital Signature\n');
+  test('keyUsage follows the key type: digitalSignature and keyEncipherment for RSA, digitalSignature only for EC (RFC 5480 section 3)', async () => {
+    const keyUsageOf = async (csr: ValidatedCsr) => openssl(['x509', '-noout', '-ext', 'keyUsage', '-in'], (await authority.issue(csr)).certificatePem);
+    expect(await keyUsageOf(rsaCsr)).toBe('X509v3 Key Usage: critical\n    Digital Signature, Key Encipherment\n');
+    expect(await keyUsageOf(ecCsr)).toBe('X509v3 Key Usage: critical\n    Digital Signature\n');
   });
 
-  test('the certificate carries the extensions of API.md section 5 (for an EC key, keyUsage digitalSignature only)', () => {
-    const issued = authority.issue(ecCsr);
+  test('the certificate carries the extensions of API.md section 5 (for an EC key, keyUsage digitalSignature only)', async () => {
+    const issued = await authority.issue(ecCsr);
     const text = openssl(['x509', '-text', '-noout', '-in'], issued.certificatePem);
     expect(text).toMatch(/X509v3 Basic Constraints: critical\s+CA:FALSE/);
     expect(text).toMatch(/X509v3 Key Usage: critical\s+Digital Signature\n/);
@@ -95,20 +101,20 @@ describe('CertificateAuthority.issue', () => {
     expect(text).toMatch(/X509v3 Subject Key Identifier:\s*\n\s+[0-9A-F:]{59}/);
   });
 
-  test('the subject key identifier is SHA-1 of the subject public key bits (RFC 5280 method 1)', () => {
+  test('the subject key identifier is SHA-1 of the subject public key bits (RFC 5280 method 1)', async () => {
     const ski = (pem: string) =>
       /X509v3 Subject Key Identifier:\s*\n\s+([0-9A-F:]+)/.exec(openssl(['x509', '-text', '-noout', '-in'], pem))![1]!.replace(/:/g, '').toLowerCase();
     const sha1 = (bytes: Buffer) => createHash('sha1').update(bytes).digest('hex');
     const rsaKey = createPublicKey({ key: rsaCsr.subjectPublicKeyInfoDer, format: 'der', type: 'spki' });
-    expect(ski(authority.issue(rsaCsr).certificatePem)).toBe(sha1(rsaKey.export({ type: 'pkcs1', format: 'der' })));
+    expect(ski((await authority.issue(rsaCsr)).certificatePem)).toBe(sha1(rsaKey.export({ type: 'pkcs1', format: 'der' })));
     const { x, y } = createPublicKey({ key: ecCsr.subjectPublicKeyInfoDer, format: 'der', type: 'spki' }).export({ format: 'jwk' });
     const point = Buffer.concat([Buffer.from([4]), Buffer.from(x!, 'base64url'), Buffer.from(y!, 'base64url')]);
-    expect(ski(authority.issue(ecCsr).certificatePem)).toBe(sha1(point));
+    expect(ski((await authority.issue(ecCsr)).certificatePem)).toBe(sha1(point));
   });
 
-  test('the result describes the certificate: serial, SHA-256 fingerprint, subject, validity', () => {
+  test('the result describes the certificate: serial, SHA-256 fingerprint, subject, validity', async () => {
     const now = new Date('2030-05-06T07:08:09.500Z');
-    const issued = authority.issue(rsaCsr, { validityDays: 30, now });
+    const issued = await authority.issue(rsaCsr, { validityDays: 30, now });
     const certificate = new X509Certificate(issued.certificatePem);
     expect(issued.serialNumber).toBe(certificate.serialNumber.toLowerCase());
     expect(issued.sha256Fingerprint).toBe(certificate.fingerprint256.replace(/:/g, '').toLowerCase());
@@ -120,24 +126,24 @@ describe('CertificateAuthority.issue', () => {
     expect(certificate.checkIssued(new X509Certificate(material.certificatePem))).toBe(true);
   });
 
-  test('validity defaults to the configured days (90 unless set) and NotBefore is one minute back', () => {
+  test('validity defaults to the configured days (90 unless set) and NotBefore is one minute back', async () => {
     const now = new Date();
-    const issued = authority.issue(rsaCsr, { now });
+    const issued = await authority.issue(rsaCsr, { now });
     expect(Math.abs(issued.notAfter.getTime() - (now.getTime() + config().certificateValidityDays * DAY_MS))).toBeLessThan(1000);
     expect(Math.abs(issued.notBefore.getTime() - (now.getTime() - 60_000))).toBeLessThan(1000);
   });
 
-  test('no certificate outlives the CA', () => {
-    const issued = authority.issue(rsaCsr, { validityDays: 365 * 20 });
+  test('no certificate outlives the CA', async () => {
+    const issued = await authority.issue(rsaCsr, { validityDays: 365 * 20 });
     expect(issued.notAfter.getTime()).toBe(authority.notAfter.getTime());
   });
 
-  test('a non-positive validity is a programming error', () => {
-    expect(() => authority.issue(rsaCsr, { validityDays: 0 })).toThrow(RangeError);
+  test('a non-positive validity is a programming error', async () => {
+    await expect(authority.issue(rsaCsr, { validityDays: 0 })).rejects.toThrow(RangeError);
   });
 
-  test('serials are positive, at least 64 bits, and 200 of them are distinct', () => {
-    const serials = Array.from({ length: 200 }, () => authority.issue(ecCsr, { validityDays: 1 }).serialNumber);
+  test('serials are positive, at least 64 bits, and 200 of them are distinct', async () => {
+    const serials = await Promise.all(Array.from({ length: 200 }, async () => (await authority.issue(ecCsr, { validityDays: 1 })).serialNumber));
     expect(new Set(serials).size).toBe(200);
     for (const serial of serials) {
       expect(serial).toMatch(/^[0-9a-f]{32}$/);
@@ -148,14 +154,14 @@ describe('CertificateAuthority.issue', () => {
     }
   });
 
-  test('openssl reads the serial as the positive number the result reports', () => {
-    const issued = authority.issue(rsaCsr);
+  test('openssl reads the serial as the positive number the result reports', async () => {
+    const issued = await authority.issue(rsaCsr);
     const printed = openssl(['x509', '-serial', '-noout', '-in'], issued.certificatePem).trim();
     expect(printed).toBe(`serial=${issued.serialNumber.toUpperCase()}`);
   });
 
   test('an issued EC certificate authenticates a TLS client to a server that trusts only the pairing CA', async () => {
-    const issued = authority.issue(ecCsr);
+    const issued = await authority.issue(ecCsr);
     // The server presents the CA certificate itself: only the client side of the handshake is under test.
     const server = createServer({ key: material.privateKeyPem, cert: material.certificatePem, ca: material.certificatePem, requestCert: true, rejectUnauthorized: true });
     const seen = new Promise<{ authorized: boolean; cn: unknown }>((resolve) =>

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import forge from 'node-forge';
 import { BadUserInputError } from '../../../shared/errors';
 import { validateCsr } from '../../../shared/certificates/csr';
-import { CertificateAuthority, generateCertificateAuthority } from '../../../shared/certificates/ca';
+import { testCertificateAuthority } from './key-object-signer';
 import {
   base64Pem,
   buildCsrDer,
@@ -308,8 +308,8 @@ describe('encoding and structure rules', () => {
   describe('a certificate instead of a CSR', () => {
     let certificateDer: Buffer;
     beforeAll(async () => {
-      const authority = CertificateAuthority.fromMaterial(await generateCertificateAuthority());
-      const issued = authority.issue(validateCsr(base64Pem(goodCsrDer(rsa2048, ID)), SUBJECT), { validityDays: 1 });
+      const { authority } = await testCertificateAuthority();
+      const issued = await authority.issue(validateCsr(base64Pem(goodCsrDer(rsa2048, ID)), SUBJECT), { validityDays: 1 });
       certificateDer = Buffer.from(issued.certificatePem.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64');
     });
 

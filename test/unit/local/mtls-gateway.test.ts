@@ -204,6 +204,22 @@ describe('the mTLS endpoint', () => {
     expect(lambda.invocations).toHaveLength(0);
   });
 
+  it('setTrustedCas changes the truststore without a restart: both CAs, then the other alone (rotate-ca, retire-ca)', async () => {
+    const pairingCa = fs.readFileSync(file('pairing-ca.pem'), 'utf8');
+    const otherCa = fs.readFileSync(file('other-ca.pem'), 'utf8');
+    try {
+      gateway.setTrustedCas(otherCa + pairingCa);
+      expect((await curl(`${gateway.url}/director/graphql`, { cert: 'stranger', body: '{}' })).status).toBe(200);
+      expect((await curl(`${gateway.url}/director/graphql`, { cert: 'app', body: '{}' })).status).toBe(200);
+      gateway.setTrustedCas(otherCa);
+      const refused = await curl(`${gateway.url}/director/graphql`, { cert: 'app', body: '{}' });
+      expect(refused.exitCode).not.toBe(0);
+      expect(refused.status).toBe(0);
+    } finally {
+      gateway.setTrustedCas(pairingCa);
+    }
+  });
+
   it('answers paths and methods it does not route with API Gateway\'s 403 {"message":"Missing Authentication Token"}', async () => {
     for (const [url, method] of [[`${gateway.url}/oauth2/token`, 'POST'], [`${gateway.url}/`, 'GET'], [`${gateway.url}/director/graphql`, 'GET']] as const) {
       const result = await curl(url, { cert: 'app', method, ...(method === 'POST' ? { body: '{}' } : {}) });

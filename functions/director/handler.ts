@@ -2,6 +2,9 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ApplicationRepository } from '../../shared/applications/repository';
 import { ApplicationService } from '../../shared/applications/service';
+import { withAuditRequest } from '../../shared/audit/request';
+import { AuditLog } from '../../shared/audit/reading';
+import { AuditTrail } from '../../shared/audit/trail';
 import { BearerAuthenticator } from '../../shared/auth/bearer';
 import { ClientCertificateAuthenticator } from '../../shared/auth/client-certificate';
 import type { DirectorServices } from '../../shared/director/context';
@@ -39,6 +42,8 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
     certificatesOf: (systemAuthId) => certificates.listOf(systemAuthId),
     bearerAuthentication: new BearerAuthenticator(systemAuths, applicationStore),
     certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore),
+    audit: new AuditTrail(),
+    auditLog: new AuditLog(),
   };
 }
 
@@ -47,5 +52,6 @@ const endpoint = directorEndpoint(directorServices());
 export const handler = (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
   // Every log line of this invocation carries the Lambda request id.
   if (context) logger.addContext(context);
-  return handleGraphQLRequest(event, endpoint);
+  // The audit trail takes the request id, source IP and user agent from the event.
+  return withAuditRequest(event, () => handleGraphQLRequest(event, endpoint));
 };

@@ -1,6 +1,8 @@
 // The Director's per-request context: who is calling, the services resolvers use, and request facts.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { ApplicationService } from '../applications/service';
+import type { AuditLog } from '../audit/reading';
+import type { AuditTrail } from '../audit/trail';
 import type { BearerAuthenticator } from '../auth/bearer';
 import type { Caller } from '../auth/caller';
 import type { ClientCertificateAuthenticator } from '../auth/client-certificate';
@@ -22,6 +24,10 @@ export interface DirectorServices {
   certificatesOf(systemAuthId: string): Promise<CertificateRecord[]>;
   bearerAuthentication: BearerAuthenticator;
   certificateAuthentication: ClientCertificateAuthenticator;
+  /** Where the Director's changes are recorded (shared/audit). */
+  audit: AuditTrail;
+  /** The tenant's audit trail, for auditEvents. */
+  auditLog: AuditLog;
 }
 
 export interface DirectorContext extends DirectorServices {

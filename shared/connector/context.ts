@@ -1,5 +1,6 @@
 // The Connector's per-request context: the authenticated caller, the service, and the note that the credentials were found spent while running.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { AuditTrail } from '../audit/trail';
 import type { ClientCertificateAuthenticator } from '../auth/client-certificate';
 import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
 import { authenticateOneTimeToken } from './authentication';
@@ -11,6 +12,8 @@ export interface ConnectorServices {
   connector: ConnectorService;
   certificateAuthentication: ClientCertificateAuthenticator;
   oneTimeTokens: OneTimeTokenRepository;
+  /** Records refused one-time tokens (the same trail the ConnectorService writes to). */
+  audit?: AuditTrail;
 }
 
 export interface ConnectorContext {
@@ -29,7 +32,7 @@ export async function connectorContext(event: APIGatewayProxyEvent, services: Co
   const application = await services.certificateAuthentication.authenticateRequest(event, { now });
   const caller: ConnectorCaller = application
     ? { kind: 'CLIENT_CERTIFICATE', application }
-    : await authenticateOneTimeToken(event, services.oneTimeTokens, now);
+    : await authenticateOneTimeToken(event, services.oneTimeTokens, now, services.audit);
   const context: ConnectorContext = {
     caller,
     connector: services.connector,

@@ -82,7 +82,7 @@ function parse(argv: string[]): Options {
 /** Points the SDK and config() at the target stage; returns the token URL to print, when known. */
 function pointAtTarget(options: Options): string | null {
   // Names follow the stage (config() defaults); leftovers in the shell must not redirect them.
-  for (const name of ['STAGE', 'APPLICATIONS_TABLE', 'SYSTEM_AUTHS_TABLE', 'TOKENS_TABLE', 'SECRETS_PREFIX']) delete process.env[name];
+  for (const name of ['STAGE', 'APPLICATIONS_TABLE', 'SYSTEM_AUTHS_TABLE', 'TOKENS_TABLE', 'AUDIT_TABLE', 'SECRETS_PREFIX']) delete process.env[name];
   // Logs at WARN and above go to stderr; stdout carries only the result.
   process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
   delete process.env.AWS_LAMBDA_LOG_LEVEL;
@@ -117,13 +117,27 @@ async function run(options: Options): Promise<Record<string, unknown>> {
   // Imported only now: the domain modules read the environment set above.
   const { OAuthClients } = await import('../shared/oauth/clients');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
-  const clients = new OAuthClients(new SystemAuthRepository());
+  const { recordAuditEvent } = await import('../shared/audit/trail');
+  const systemAuths = new SystemAuthRepository();
+  const clients = new OAuthClients(systemAuths);
+  // Audit events of the CLI have the actor `cli` (shared/audit/trail.ts recordAuditEvent); a failed write is logged, never fatal.
   if (options.command === 'create') {
     const admin = await clients.createAdmin(options.tenant!);
+    await recordAuditEvent({ tenant: admin.tenant, action: 'ADMINISTRATOR_CREATED', outcome: 'SUCCESS', target: { systemAuthId: admin.clientId } });
     return { clientId: admin.clientId, clientSecret: admin.clientSecret, tenant: admin.tenant, tokenUrl };
   }
   const clientId = options.clientId!;
+  // Read before: the event goes to the client's tenant, which revoking does not return.
+  const client = /^[0-9a-f-]{36}$/.test(clientId) ? await systemAuths.get(clientId) : undefined;
   if (!(await clients.revokeById(clientId))) throw new LocalStackError(`there is no OAuth client "${clientId}" to revoke`);
+  if (client) {
+    await recordAuditEvent({
+      tenant: client.tenant,
+      action: client.kind === 'ADMIN' ? 'ADMINISTRATOR_REVOKED' : 'CLIENT_CREDENTIALS_REVOKED',
+      outcome: 'SUCCESS',
+      target: { systemAuthId: client.id, applicationId: client.appId },
+    });
+  }
   return { clientId, revoked: true };
 }
 

@@ -88,7 +88,7 @@ export class AuditRepository {
   }
 
   private queryInput(query: AuditQuery) {
-    const names: Record<string, string> = { '#sk': 'sk' };
+    const names: Record<string, string> = {};
     const values: Item = {};
     if (query.applicationId !== undefined) {
       names['#pk'] = 'appKey';
@@ -105,6 +105,7 @@ export class AuditRepository {
     const lower = query.fromKey;
     if (lower !== undefined) values[':lower'] = lower;
     if (upper !== undefined) values[':upper'] = upper;
+    if (lower !== undefined || upper !== undefined) names['#sk'] = 'sk';
     if (lower !== undefined && upper !== undefined) keyCondition += ' AND #sk BETWEEN :lower AND :upper';
     else if (lower !== undefined) keyCondition += ' AND #sk >= :lower';
     else if (upper !== undefined) keyCondition += ' AND #sk <= :upper';

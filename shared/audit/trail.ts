@@ -48,6 +48,8 @@ export interface AuditStore {
 export class AuditTrail {
   private readonly pending = new Map<string, PendingRefusals>();
   private flushTimer: NodeJS.Timeout | undefined;
+  /** The time of the last event built here: events of one process get strictly increasing times (see event()). */
+  private lastTime = 0;
 
   constructor(
     private readonly store: AuditStore = new AuditRepository(),
@@ -57,9 +59,13 @@ export class AuditTrail {
 
   /** The complete event: a new id, the time, the request's facts, and details without anything secret-shaped. */
   event(input: AuditEventInput, count = 1): AuditEvent {
+    // One millisecond later than the previous event at least, so that the events of one request (e.g. the two of a
+    // transaction) read back newest first in the order they were recorded; the trail's order is by time, then id.
+    const at = Math.max(this.now().getTime(), this.lastTime + 1);
+    this.lastTime = at;
     const event: AuditEvent = {
       id: randomUUID(),
-      time: this.now().toISOString(),
+      time: new Date(at).toISOString(),
       tenant: input.tenant,
       action: input.action,
       outcome: input.outcome,

@@ -444,3 +444,12 @@ test('an audit write that fails: the operation still answers as completed, and t
   const trail = await allEvents(admin, { applicationId: appId });
   expect(trail.events.map((event) => event.action)).toEqual(['APPLICATION_REGISTERED']);
 });
+
+test('an event inside a transaction is written only with its change: a refused registration leaves no APPLICATION_REGISTERED', async () => {
+  const admin = walk.reader;
+  const first = await directorCall(admin, 'mutation { registerApplication(in: {name: "registered-once"}) { id } }');
+  const duplicate = await directorCall(admin, 'mutation { registerApplication(in: {name: "registered-once"}) { id } }');
+  expect(duplicate.errors?.[0].extensions.code).toBe('CONFLICT');
+  const registrations = (await allEvents(admin, { actions: ['APPLICATION_REGISTERED'] })).events.filter((event) => event.details.name === 'registered-once');
+  expect(registrations.map((event) => event.target.applicationId)).toEqual([first.data.registerApplication.id]);
+});

@@ -102,11 +102,9 @@ describe('Cockpit activity in a browser (npm start)', () => {
   });
 
   it("shows an application's own events on its page, and what the page just did", async () => {
-    await page.goto(`${stack.baseUrl}/cockpit#/applications/${appId}`);
-    // A reload forgets the session: sign in again.
-    await page.getByTestId('client-id').fill(stack.admin.clientId);
-    await page.getByTestId('client-secret').fill(stack.admin.clientSecret);
-    await page.getByTestId('sign-in').click();
+    await page.getByTestId('nav-applications').click();
+    // The newest application, on the list's first page.
+    await page.locator(`[data-testid="app-row"][data-app-id="${appId}"]`).click();
     const section = page.getByTestId('application-activity');
     await expectText(section.getByTestId('audit-range'), /^1–\d+ of \d+$/);
     const actions = await section.getByTestId('audit-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-action')));

@@ -118,4 +118,29 @@ describe('Cockpit activity in a browser (npm start)', () => {
     await page.screenshot({ path: 'test-results/cockpit/activity-application.png', fullPage: true }).catch(() => undefined);
     expect(pageProblems).toEqual([]);
   });
+
+  it('passes an axe-core accessibility audit (WCAG 2.1 A and AA) on the Activity view, refused rows included', async () => {
+    // axe is injected as an inline script, which the page's CSP rightly forbids: this context alone bypasses it.
+    const auditContext = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+    try {
+      const audited = await auditContext.newPage();
+      await audited.goto(`${stack.baseUrl}/cockpit`);
+      await audited.getByTestId('client-id').fill(stack.admin.clientId);
+      await audited.getByTestId('client-secret').fill(stack.admin.clientSecret);
+      await audited.getByTestId('sign-in').click();
+      await audited.getByTestId('nav-activity').click();
+      await audited.locator('[data-testid="audit-row"][data-outcome="REFUSED"]').first().waitFor();
+      await audited.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+      const { passed, violations } = (await audited.evaluate(
+        `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }).then((result) => ({
+           passed: result.passes.map((rule) => rule.id),
+           violations: result.violations.map((v) => ({ rule: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) })),
+         }))`,
+      )) as { passed: string[]; violations: unknown[] };
+      expect(violations).toEqual([]);
+      expect(passed).toEqual(expect.arrayContaining(['button-name', 'color-contrast', 'label']));
+    } finally {
+      await auditContext.close();
+    }
+  });
 });

@@ -1,7 +1,9 @@
 // The Director's side of the audit trail: who the caller is in an event, and the auditEvents resolvers.
 import type { Application } from '../applications/types';
 import type { Caller } from '../auth/caller';
-import type { AuditActor, AuditEventFilter } from '../audit/types';
+import type { AuditTrail } from '../audit/trail';
+import type { AuditAction, AuditActor, AuditEventFilter } from '../audit/types';
+import { RevocationIncompleteError } from '../pairing/service';
 import type { Resolvers } from '../graphql/schema';
 import { requireScope, SCOPE_READ } from './authorization';
 import type { DirectorContext } from './context';
@@ -11,6 +13,30 @@ import { ForbiddenError } from '../errors';
 export function actorOf(caller: Caller): AuditActor {
   if (caller.kind === 'ADMIN') return { kind: 'ADMINISTRATOR', id: caller.clientId };
   return { kind: 'APPLICATION', id: caller.systemAuthId, via: caller.via };
+}
+
+/**
+ * Runs an unpair or unregister and records it FAILED when its revocations were cut short (some credentials are
+ * revoked, the application is unchanged; a retry finishes). Success is recorded by the caller, as for every change.
+ */
+export async function recordingIncompleteRevocation<T>(
+  audit: Pick<AuditTrail, 'record'>,
+  caller: Caller,
+  action: Extract<AuditAction, 'APPLICATION_UNPAIRED' | 'APPLICATION_UNREGISTERED'>,
+  appId: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof RevocationIncompleteError) {
+      await audit.record({
+        tenant: caller.tenant, action, outcome: 'FAILED', actor: actorOf(caller), target: { applicationId: appId },
+        reason: 'revocation incomplete', details: { failedSystemAuthIds: error.failedSystemAuthIds },
+      });
+    }
+    throw error;
+  }
 }
 
 interface AuditArgs {

@@ -7,7 +7,7 @@ import type { Caller } from '../../auth/caller';
 import { NotFoundError } from '../../errors';
 import type { Resolvers } from '../../graphql/schema';
 import { toAppSystemAuth, type AppSystemAuth } from '../../pairing/app-system-auth';
-import { actorOf } from '../audit';
+import { actorOf, recordingIncompleteRevocation } from '../audit';
 import { SCOPE_AUTHS_READ, SCOPE_READ, canSeeApplication, requireAdministrator, requireScope } from '../authorization';
 import type { DirectorContext } from '../context';
 
@@ -75,12 +75,14 @@ export const applicationResolvers: Resolvers<DirectorContext> = {
     },
     unregisterApplication: (_root: unknown, { id }: IdArgs, { caller, applications, audit }: DirectorContext) => {
       requireAdministrator(caller);
-      return applications.unregister(caller.tenant, id, (app) => ({
-        auditEvent: audit.inTransaction({
-          tenant: caller.tenant, action: 'APPLICATION_UNREGISTERED', outcome: 'SUCCESS', actor: actorOf(caller),
-          target: { applicationId: app.id }, details: { name: app.name },
-        }),
-      }));
+      return recordingIncompleteRevocation(audit, caller, 'APPLICATION_UNREGISTERED', id, () =>
+        applications.unregister(caller.tenant, id, (app) => ({
+          auditEvent: audit.inTransaction({
+            tenant: caller.tenant, action: 'APPLICATION_UNREGISTERED', outcome: 'SUCCESS', actor: actorOf(caller),
+            target: { applicationId: app.id }, details: { name: app.name },
+          }),
+        })),
+      );
     },
   },
   Application: {

@@ -8,7 +8,7 @@ import { toAppSystemAuth, type AppSystemAuth } from '../../pairing/app-system-au
 import type { OneTimeTokenForApplication } from '../../pairing/client-certificate';
 import type { RotatedClientSecret } from '../../oauth/clients';
 import type { AuditEventInput } from '../../audit/types';
-import { actorOf } from '../audit';
+import { actorOf, recordingIncompleteRevocation } from '../audit';
 import { SCOPE_READ, requireAdministrator, requireScope } from '../authorization';
 import type { DirectorContext } from '../context';
 import { toIssuedCertificate, type IssuedCertificate } from './certificates';
@@ -127,7 +127,7 @@ export const pairingResolvers: Resolvers<DirectorContext> = {
       requireAdministrator(caller);
       await applications.require(caller.tenant, id);
       // Revoke before the status change: a failure leaves the application as it was, and a retry finishes.
-      await applications.revokeCredentials(caller.tenant, id);
+      await recordingIncompleteRevocation(audit, caller, 'APPLICATION_UNPAIRED', id, () => applications.revokeCredentials(caller.tenant, id));
       const app = await applications.setStatus(caller.tenant, id, 'INITIAL');
       await audit.record(byCaller(caller, { action: 'APPLICATION_UNPAIRED', target: { applicationId: id } }));
       return app;

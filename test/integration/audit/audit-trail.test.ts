@@ -13,7 +13,7 @@ import type { StackFile } from '../../../local/stack-file';
 import { ApplicationService } from '../../../shared/applications/service';
 import { withAuditRequest } from '../../../shared/audit/request';
 import { AuditTrail } from '../../../shared/audit/trail';
-import { dynamo } from '../../../shared/aws/clients';
+import { dynamo, secretsManager } from '../../../shared/aws/clients';
 import { ensureCertificateAuthority } from '../../../shared/certificates/ca';
 import { config } from '../../../shared/config';
 import { handleConnectorRequest } from '../../../shared/connector/endpoint';
@@ -452,4 +452,26 @@ test('an event inside a transaction is written only with its change: a refused r
   expect(duplicate.errors?.[0].extensions.code).toBe('CONFLICT');
   const registrations = (await allEvents(admin, { actions: ['APPLICATION_REGISTERED'] })).events.filter((event) => event.details.name === 'registered-once');
   expect(registrations.map((event) => event.target.applicationId)).toEqual([first.data.registerApplication.id]);
+});
+
+test('an unpair whose revocations are cut short is recorded FAILED with the credentials left, and the retry SUCCESS', async () => {
+  const admin = walk.reader;
+  const registered = await directorCall(admin, 'mutation { registerApplication(in: {name: "unpair-cut-short"}) { id } }');
+  const appId: string = registered.data.registerApplication.id;
+  const paired = await directorCall(admin, `mutation($id: ID!) { generateAuthForApplication(id: $id, type: {type: "OAUTH2_CLIENT_CREDENTIALS"}, inputParams: {}) { systemAuthID } }`, { id: appId });
+  const systemAuthId: string = paired.data.generateAuthForApplication.systemAuthID;
+  const failure = injectFailure(secretsManager(), { command: 'DeleteSecretCommand', moment: 'before-sending' }, awsError('ServiceUnavailable'));
+  let cutShort: Answer;
+  try {
+    cutShort = await directorCall(admin, 'mutation($id: ID!) { unpairApplication(id: $id) { id } }', { id: appId });
+  } finally {
+    failure.remove();
+  }
+  expect(cutShort.errors?.[0].extensions.code).toBe('INTERNAL');
+  expect((await directorCall(admin, 'mutation($id: ID!) { unpairApplication(id: $id) { id } }', { id: appId })).errors).toBeUndefined();
+  const unpairs = (await allEvents(admin, { applicationId: appId, actions: ['APPLICATION_UNPAIRED'] })).events.reverse();
+  expect(unpairs.map((event) => [event.outcome, event.reason, event.details])).toEqual([
+    ['FAILED', 'revocation incomplete', { failedSystemAuthIds: [systemAuthId] }],
+    ['SUCCESS', null, {}],
+  ]);
 });

@@ -86,7 +86,7 @@ export function AuditTrail({ appId, refresh }: AuditTrailProps) {
                   <td>{actorName(event.actor)}</td>
                   <td>{actionName(event.action)}</td>
                   <td>
-                    <span class={`badge ${event.outcome.toLowerCase()}`}>{event.outcome === 'SUCCESS' ? 'SUCCESS' : `⚠ ${event.outcome}`}</span>
+                    <span class={`badge ${event.outcome.toLowerCase()}`}>{event.outcome}</span>
                     {outcomeDetail(event) && <span class="audit-reason"> {outcomeDetail(event)}</span>}
                   </td>
                   <td>{targetName(event.target)}</td>

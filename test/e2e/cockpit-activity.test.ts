@@ -74,7 +74,7 @@ describe('Cockpit activity in a browser (npm start)', () => {
     const refused = page.locator('[data-testid="audit-row"][data-outcome="REFUSED"]').first();
     expect(await refused.getAttribute('class')).toContain('refused');
     await expectText(refused, /Client authentication refused/);
-    await expectText(refused, /⚠ REFUSED/);
+    await expectText(refused, /REFUSED/);
     await expectText(refused, /wrong secret/);
     await expectText(refused, new RegExp(`claimed ${clientId}`));
     const successes = page.locator('[data-testid="audit-row"][data-outcome="SUCCESS"]').first();

@@ -138,7 +138,8 @@ describe('Cockpit activity in a browser (npm start)', () => {
          }))`,
       )) as { passed: string[]; violations: unknown[] };
       expect(violations).toEqual([]);
-      expect(passed).toEqual(expect.arrayContaining(['button-name', 'color-contrast', 'label']));
+      // Not vacuous: it judged the buttons, the contrast of the refused rows and the outcome select's label.
+      expect(passed).toEqual(expect.arrayContaining(['button-name', 'color-contrast', 'select-name']));
     } finally {
       await auditContext.close();
     }

@@ -11,11 +11,14 @@ import { directorServices } from '../../../functions/director/handler';
 import { clientCertificateData } from '../../../local/api-gateway-event';
 import type { StackFile } from '../../../local/stack-file';
 import { ApplicationService } from '../../../shared/applications/service';
+import { AuditRepository } from '../../../shared/audit/repository';
 import { withAuditRequest } from '../../../shared/audit/request';
+import { UNATTRIBUTED_TENANT } from '../../../shared/audit/types';
 import { AuditTrail } from '../../../shared/audit/trail';
 import { dynamo, secretsManager } from '../../../shared/aws/clients';
 import { ensureCertificateAuthority } from '../../../shared/certificates/ca';
 import { config } from '../../../shared/config';
+import { authenticateOneTimeToken } from '../../../shared/connector/authentication';
 import { handleConnectorRequest } from '../../../shared/connector/endpoint';
 import { ConnectorService } from '../../../shared/connector/service';
 import { directorEndpoint } from '../../../shared/director/endpoint';
@@ -474,4 +477,20 @@ test('an unpair whose revocations are cut short is recorded FAILED with the cred
     ['FAILED', 'revocation incomplete', { failedSystemAuthIds: [systemAuthId] }],
     ['SUCCESS', null, {}],
   ]);
+});
+
+test('an expired one-time token is refused as expired in its tenant; an unknown one in no tenant', async () => {
+  const admin = walk.reader;
+  const registered = await directorCall(admin, 'mutation { registerApplication(in: {name: "token-expires"}) { id } }');
+  const appId: string = registered.data.registerApplication.id;
+  const issued = await directorCall(admin, 'mutation($id: ID!) { requestOneTimeTokenForApplication(id: $id) { token } }', { id: appId });
+  const event = gatewayEvent('/connector/graphql', '{}', { 'Connector-Token': issued.data.requestOneTimeTokenForApplication.token });
+  const afterExpiry = new Date(Date.now() + (config().oneTimeTokenTtlSeconds + 1) * 1000);
+  await expect(withAuditRequest(event, () => authenticateOneTimeToken(event, oneTimeTokens, afterExpiry, audit))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  const refused = (await allEvents(admin, { applicationId: appId, outcomes: ['REFUSED'] })).events;
+  expect(refused).toMatchObject([{ action: 'ONE_TIME_TOKEN_REFUSED', reason: 'expired', actor: { kind: 'APPLICATION', via: 'ONE_TIME_TOKEN' }, details: { purpose: 'CONFIGURATION' } }]);
+
+  // The walk's unknown token: recorded apart from every tenant, as a refusal without an actor id.
+  const unattributed = await new AuditRepository().query({ tenant: UNATTRIBUTED_TENANT, actions: ['ONE_TIME_TOKEN_REFUSED'] }, 200);
+  expect(unattributed.events.some((e) => e.reason === 'unknown' && e.actor.kind === 'UNAUTHENTICATED' && e.sourceIp === SOURCE_IP)).toBe(true);
 });

@@ -314,9 +314,9 @@ export class ConnectorService {
     }
     const authority = await loadCertificateAuthority();
     const issued = authority.issue(csr, { validityDays: config().certificateValidityDays, now });
-    // The lineage: revoking the presenting certificate later revokes this one too.
-    const record: CertificateRecord = { ...issuedRecord({ systemAuthId, tenant, appId }, issued), renewedFrom: certificateFingerprint };
     try {
+      // The lineage: revoking the presenting certificate later revokes this one too.
+      const record: CertificateRecord = { ...issuedRecord({ systemAuthId, tenant, appId }, issued), renewedFrom: certificateFingerprint };
       await transactWrite({
         certificate: this.certificates.newRecord(record),
         auditRenewed: this.audit.inTransaction(

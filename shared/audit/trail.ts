@@ -100,6 +100,17 @@ export class AuditTrail {
   }
 
   /**
+   * Several events of one change (e.g. pairing data generated and client credentials issued), written in parallel:
+   * one round trip, not one per event. Their times follow the order given. Never throws, like record().
+   */
+  async recordAll(inputs: readonly AuditEventInput[]): Promise<AuditEvent[]> {
+    await this.flushClosedWindows();
+    const events = inputs.map((input) => this.event(input));
+    await Promise.all(events.map((event) => this.write(event)));
+    return events;
+  }
+
+  /**
    * A refusal, aggregated: the first refusal of the same tenant, actor, action and reason within a minute is written
    * at once (count 1), so an attack is never invisible; the repeats of that minute are counted in memory and written
    * as one event whose `count` is their number, once the minute is over (or MAX_UNWRITTEN_REPEATS are waiting). The

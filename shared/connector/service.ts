@@ -189,11 +189,11 @@ export class ConnectorService {
 
   /** One CERTIFICATE_REVOKED event per certificate of a revoked lineage. */
   private async recordRevoked(caller: ClientCertificateCaller, revoked: readonly CertificateRecord[], operation: string): Promise<void> {
-    for (const record of revoked) {
-      await this.audit.record(callerEvent(caller, {
-        action: 'CERTIFICATE_REVOKED', outcome: 'SUCCESS', target: certificateTarget(record), details: { ...certificateDetails(record), operation },
-      }));
-    }
+    await this.audit.recordAll(
+      revoked.map((record) =>
+        callerEvent(caller, { action: 'CERTIFICATE_REVOKED', outcome: 'SUCCESS', target: certificateTarget(record), details: { ...certificateDetails(record), operation } }),
+      ),
+    );
   }
 
   /** Token-secured `configuration`: spends the CONFIGURATION token and issues the CSR token in one transaction. */

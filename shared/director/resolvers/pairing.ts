@@ -50,33 +50,34 @@ export const pairingResolvers: Resolvers<DirectorContext> = {
       const app = await applications.require(caller.tenant, args.id);
       const result = await pairing.generate(app, args.type.type, args.inputParams, { publicBaseUrl });
       // The type and the SystemAuth, never the params: they hold the secret or the token.
-      await audit.record(byCaller(caller, {
-        action: 'PAIRING_DATA_GENERATED', target: { applicationId: app.id, systemAuthId: result.systemAuthID }, details: { type: result.type },
-      }));
-      if (result.type === 'CLIENT_CERTIFICATE') await audit.record(configurationTokenIssued(caller, app.id, result.systemAuthID, result.expiresAt));
+      const events = [
+        byCaller(caller, { action: 'PAIRING_DATA_GENERATED', target: { applicationId: app.id, systemAuthId: result.systemAuthID }, details: { type: result.type } }),
+      ];
+      if (result.type === 'CLIENT_CERTIFICATE') events.push(configurationTokenIssued(caller, app.id, result.systemAuthID, result.expiresAt));
       if (result.type === 'OAUTH2_CLIENT_CREDENTIALS') {
-        await audit.record(byCaller(caller, { action: 'CLIENT_CREDENTIALS_ISSUED', target: { applicationId: app.id, systemAuthId: result.systemAuthID } }));
+        events.push(byCaller(caller, { action: 'CLIENT_CREDENTIALS_ISSUED', target: { applicationId: app.id, systemAuthId: result.systemAuthID } }));
       }
+      await audit.recordAll(events);
       return result;
     },
     requestOneTimeTokenForApplication: async (_root: unknown, { id }: { id: string }, { caller, applications, clientCertificates, publicBaseUrl, audit }: DirectorContext): Promise<OneTimeTokenForApplication> => {
       requireAdministrator(caller);
       const app = await applications.require(caller.tenant, id);
       const token = await clientCertificates.requestOneTimeToken(app, { publicBaseUrl });
-      await audit.record(byCaller(caller, {
-        action: 'PAIRING_DATA_GENERATED', target: { applicationId: app.id, systemAuthId: token.systemAuthID }, details: { type: 'CLIENT_CERTIFICATE' },
-      }));
-      await audit.record(configurationTokenIssued(caller, app.id, token.systemAuthID, token.expiresAt));
+      await audit.recordAll([
+        byCaller(caller, { action: 'PAIRING_DATA_GENERATED', target: { applicationId: app.id, systemAuthId: token.systemAuthID }, details: { type: 'CLIENT_CERTIFICATE' } }),
+        configurationTokenIssued(caller, app.id, token.systemAuthID, token.expiresAt),
+      ]);
       return token;
     },
     requestClientCredentialsForApplication: async (_root: unknown, { id }: { id: string }, { caller, applications, pairing, publicBaseUrl, audit }: DirectorContext): Promise<AppSystemAuth> => {
       requireAdministrator(caller);
       const app = await applications.require(caller.tenant, id);
       const { systemAuth, clientSecret } = await pairing.requestClientCredentials(app, { publicBaseUrl });
-      await audit.record(byCaller(caller, {
-        action: 'PAIRING_DATA_GENERATED', target: { applicationId: app.id, systemAuthId: systemAuth.id }, details: { type: systemAuth.type },
-      }));
-      await audit.record(byCaller(caller, { action: 'CLIENT_CREDENTIALS_ISSUED', target: { applicationId: app.id, systemAuthId: systemAuth.id } }));
+      await audit.recordAll([
+        byCaller(caller, { action: 'PAIRING_DATA_GENERATED', target: { applicationId: app.id, systemAuthId: systemAuth.id }, details: { type: systemAuth.type } }),
+        byCaller(caller, { action: 'CLIENT_CREDENTIALS_ISSUED', target: { applicationId: app.id, systemAuthId: systemAuth.id } }),
+      ]);
       // The one response that carries the secret: it exists nowhere but Secrets Manager afterwards.
       return toAppSystemAuth(systemAuth, publicBaseUrl, clientSecret);
     },
@@ -96,13 +97,15 @@ export const pairingResolvers: Resolvers<DirectorContext> = {
     ): Promise<IssuedCertificate[]> => {
       requireAdministrator(caller);
       const revoked = await clientCertificates.revokeIssuedCertificate(caller.tenant, authID, { serialNumber, sha256Fingerprint });
-      for (const certificate of revoked) {
-        await audit.record(byCaller(caller, {
-          action: 'CERTIFICATE_REVOKED',
-          target: { applicationId: certificate.appId, systemAuthId: certificate.systemAuthId, certificateSerial: certificate.serialNumber, certificateFingerprint: certificate.sha256Fingerprint },
-          details: { serialNumber: certificate.serialNumber, sha256Fingerprint: certificate.sha256Fingerprint, notAfter: certificate.notAfter },
-        }));
-      }
+      await audit.recordAll(
+        revoked.map((certificate) =>
+          byCaller(caller, {
+            action: 'CERTIFICATE_REVOKED',
+            target: { applicationId: certificate.appId, systemAuthId: certificate.systemAuthId, certificateSerial: certificate.serialNumber, certificateFingerprint: certificate.sha256Fingerprint },
+            details: { serialNumber: certificate.serialNumber, sha256Fingerprint: certificate.sha256Fingerprint, notAfter: certificate.notAfter },
+          }),
+        ),
+      );
       return revoked.map(toIssuedCertificate);
     },
     rotateClientSecret: async (_root: unknown, { authID }: { authID: string }, { caller, pairing, audit }: DirectorContext): Promise<RotatedClientSecret> => {

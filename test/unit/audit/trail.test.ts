@@ -113,3 +113,25 @@ test('recordAuditEvent (for the admin CLI) records with the actor cli unless tol
   await recordAuditEvent({ tenant: 'acme', action: 'ADMINISTRATOR_CREATED', outcome: 'SUCCESS', target: { systemAuthId: 'admin-2' } }, trail);
   expect(store.written[0].event).toMatchObject({ actor: { kind: 'CLI' }, action: 'ADMINISTRATOR_CREATED', target: { systemAuthId: 'admin-2' } });
 });
+
+test('recordAll writes the events of one change together, their times in the order given', async () => {
+  const pending: Array<() => void> = [];
+  const written: AuditEvent[] = [];
+  // A store that answers only when told: both writes must be under way before either is answered.
+  const slowStore = {
+    ...recordingStore(),
+    append: (event: AuditEvent) => new Promise<void>((resolve) => pending.push(() => (written.push(event), resolve()))),
+  };
+  const trail = new AuditTrail(slowStore, clock().now);
+  const done = trail.recordAll([
+    { tenant: 'acme', action: 'PAIRING_DATA_GENERATED', outcome: 'SUCCESS', actor: { kind: 'ADMINISTRATOR', id: 'a' } },
+    { tenant: 'acme', action: 'CLIENT_CREDENTIALS_ISSUED', outcome: 'SUCCESS', actor: { kind: 'ADMINISTRATOR', id: 'a' } },
+  ]);
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(pending).toHaveLength(2);
+  pending.forEach((answer) => answer());
+  const events = await done;
+  expect(events.map((event) => event.action)).toEqual(['PAIRING_DATA_GENERATED', 'CLIENT_CREDENTIALS_ISSUED']);
+  expect(events[0].time < events[1].time).toBe(true);
+  expect(written).toHaveLength(2);
+});

@@ -4,6 +4,7 @@ import { ApplicationRepository } from '../../shared/applications/repository';
 import { withAuditRequest } from '../../shared/audit/request';
 import { AuditTrail } from '../../shared/audit/trail';
 import { ClientCertificateAuthenticator } from '../../shared/auth/client-certificate';
+import { CertificateRefusals } from '../../shared/certificate-refusals';
 import type { ConnectorServices } from '../../shared/connector/context';
 import { handleConnectorRequest } from '../../shared/connector/endpoint';
 import { ConnectorService } from '../../shared/connector/service';
@@ -23,6 +24,7 @@ export function connectorServices(): ConnectorServices {
     certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, new ApplicationRepository()),
     oneTimeTokens,
     audit,
+    certificateRefusals: new CertificateRefusals(certificates, audit),
   };
 }
 

@@ -7,6 +7,7 @@ import { AuditLog } from '../../shared/audit/reading';
 import { AuditTrail } from '../../shared/audit/trail';
 import { BearerAuthenticator } from '../../shared/auth/bearer';
 import { ClientCertificateAuthenticator } from '../../shared/auth/client-certificate';
+import { CertificateRefusals } from '../../shared/certificate-refusals';
 import type { DirectorServices } from '../../shared/director/context';
 import { directorEndpoint } from '../../shared/director/endpoint';
 import { handleGraphQLRequest } from '../../shared/graphql/endpoint';
@@ -26,6 +27,7 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
   const systemAuths = new SystemAuthRepository();
   const certificates = new CertificateRepository();
   const applicationStore = new ApplicationRepository();
+  const audit = new AuditTrail();
   const { pairing, clientCertificates } = pairingOf({
     systemAuths,
     certificates,
@@ -42,8 +44,9 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
     certificatesOf: (systemAuthId) => certificates.listOf(systemAuthId),
     bearerAuthentication: new BearerAuthenticator(systemAuths, applicationStore),
     certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore),
-    audit: new AuditTrail(),
+    audit,
     auditLog: new AuditLog(),
+    certificateRefusals: new CertificateRefusals(certificates, audit),
   };
 }
 

@@ -6,6 +6,7 @@ import type { AuditTrail } from '../audit/trail';
 import type { BearerAuthenticator } from '../auth/bearer';
 import type { Caller } from '../auth/caller';
 import type { ClientCertificateAuthenticator } from '../auth/client-certificate';
+import type { CertificateRefusals } from '../certificate-refusals';
 import { header, publicBaseUrl } from '../http';
 import type { ClientCertificateAdapter } from '../pairing/client-certificate';
 import type { PairingService } from '../pairing/service';
@@ -28,6 +29,8 @@ export interface DirectorServices {
   audit: AuditTrail;
   /** The tenant's audit trail, for auditEvents. */
   auditLog: AuditLog;
+  /** Records refused client certificates (optional: compositions without an audit trail leave it out). */
+  certificateRefusals?: CertificateRefusals;
 }
 
 export interface DirectorContext extends DirectorServices {
@@ -46,7 +49,10 @@ export async function directorContext(event: APIGatewayProxyEvent, services: Dir
   const baseUrl = publicBaseUrl(event);
   // Access tokens are this API's own: their issuer is its base URL.
   const caller: Caller =
-    (await services.certificateAuthentication.authenticateRequest(event)) ??
+    (await services.certificateAuthentication.authenticateRequest(event).catch(async (error: unknown) => {
+      await services.certificateRefusals?.record(event, error);
+      throw error;
+    })) ??
     (await services.bearerAuthentication.authenticate(header(event, 'authorization'), baseUrl));
   return { ...services, caller, publicBaseUrl: baseUrl, requestId: event.requestContext?.requestId };
 }

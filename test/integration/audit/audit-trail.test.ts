@@ -16,6 +16,7 @@ import { withAuditRequest } from '../../../shared/audit/request';
 import { UNATTRIBUTED_TENANT } from '../../../shared/audit/types';
 import { AuditTrail } from '../../../shared/audit/trail';
 import { dynamo, secretsManager } from '../../../shared/aws/clients';
+import { CertificateRefusals } from '../../../shared/certificate-refusals';
 import { ensureCertificateAuthority } from '../../../shared/certificates/ca';
 import { config } from '../../../shared/config';
 import { authenticateOneTimeToken } from '../../../shared/connector/authentication';
@@ -46,6 +47,7 @@ const connectorServices = {
   certificateAuthentication,
   oneTimeTokens,
   audit,
+  certificateRefusals: new CertificateRefusals(certificates, audit),
 };
 // Wrong secrets are answered at once here: the slow-down of repeated failures is pinned elsewhere and would take minutes.
 const noWait = new FailedAuthentications({ now: Date.now, sleep: async () => undefined });
@@ -493,4 +495,18 @@ test('an expired one-time token is refused as expired in its tenant; an unknown 
   // The walk's unknown token: recorded apart from every tenant, as a refusal without an actor id.
   const unattributed = await new AuditRepository().query({ tenant: UNATTRIBUTED_TENANT, actions: ['ONE_TIME_TOKEN_REFUSED'] }, 200);
   expect(unattributed.events.some((e) => e.reason === 'unknown' && e.actor.kind === 'UNAUTHENTICATED' && e.sourceIp === SOURCE_IP)).toBe(true);
+});
+
+test('a revoked client certificate presented over mTLS is recorded in its tenant as a refused client authentication', async () => {
+  const answer = await connectorCall({ certificatePem: walk.renewedCertificatePem }, '{ configuration { certificateSigningRequestInfo { subject } } }');
+  expect(answer.status).toBe(401);
+  const refusals = (await allEvents(walk.reader, { applicationId: walk.appId, actions: ['CLIENT_AUTHENTICATION_REFUSED'] })).events;
+  expect(refusals[0]).toMatchObject({
+    outcome: 'REFUSED',
+    reason: 'The client certificate has been revoked',
+    actor: { kind: 'UNAUTHENTICATED', id: walk.certificateAuthId },
+    target: { applicationId: walk.appId, systemAuthId: walk.certificateAuthId, certificateSerial: serialOf(walk.renewedCertificatePem), certificateFingerprint: fingerprintOf(walk.renewedCertificatePem) },
+    details: { via: 'CERTIFICATE' },
+    count: 1,
+  });
 });

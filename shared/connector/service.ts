@@ -1,4 +1,5 @@
 // The Connector's rules: configuration trades a CONFIGURATION token for a CSR token, and a CSR token buys exactly one certificate.
+import { newlyRevoked } from '../audit/revocations';
 import { AuditTrail } from '../audit/trail';
 import type { AuditActor, AuditEventInput } from '../audit/types';
 import { transactWrite, TransactionCancelledError } from '../aws/transactions';
@@ -158,9 +159,10 @@ export class ConnectorService {
         // The calling certificate and every certificate renewed from it: a thief holding it could have made them.
         // A predecessor it was renewed from keeps working.
         const { systemAuthId, certificateFingerprint } = caller.application;
+        const before = await this.certificates.listOf(systemAuthId);
         const revoked = await this.certificates.revokeLineage(systemAuthId, certificateFingerprint);
         if (!revoked) throw new UnauthenticatedError('The client certificate is not known to this service');
-        await this.recordRevoked(caller, revoked, 'revokeCertificate');
+        await this.recordRevoked(caller, newlyRevoked(before, revoked), 'revokeCertificate');
         return true;
       }
     }
@@ -182,8 +184,9 @@ export class ConnectorService {
     if (own.renewedFrom === undefined) {
       throw new BadUserInputError('The calling certificate was not renewed from another one: there is no previous certificate to retire');
     }
+    const before = await this.certificates.listOf(systemAuthId);
     const revoked = await this.certificates.revokeLineage(systemAuthId, own.renewedFrom, { keep: certificateFingerprint });
-    if (revoked) await this.recordRevoked(caller, revoked, 'retirePreviousCertificate');
+    if (revoked) await this.recordRevoked(caller, newlyRevoked(before, revoked), 'retirePreviousCertificate');
     return true;
   }
 

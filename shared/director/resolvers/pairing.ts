@@ -8,6 +8,8 @@ import { toAppSystemAuth, type AppSystemAuth } from '../../pairing/app-system-au
 import type { OneTimeTokenForApplication } from '../../pairing/client-certificate';
 import type { RotatedClientSecret } from '../../oauth/clients';
 import type { AuditEventInput } from '../../audit/types';
+import { newlyRevoked } from '../../audit/revocations';
+import { isServiceId } from '../../ids';
 import { actorOf, recordingIncompleteRevocation } from '../audit';
 import { SCOPE_READ, requireAdministrator, requireScope } from '../authorization';
 import type { DirectorContext } from '../context';
@@ -93,12 +95,14 @@ export const pairingResolvers: Resolvers<DirectorContext> = {
     revokeIssuedCertificate: async (
       _root: unknown,
       { authID, serialNumber, sha256Fingerprint }: { authID: string; serialNumber?: string | null; sha256Fingerprint?: string | null },
-      { caller, clientCertificates, audit }: DirectorContext,
+      { caller, clientCertificates, certificatesOf, audit }: DirectorContext,
     ): Promise<IssuedCertificate[]> => {
       requireAdministrator(caller);
+      // What was live before, for the audit trail only (never answered: revoking checks the tenant and refuses another's).
+      const before = isServiceId(authID) ? await certificatesOf(authID) : [];
       const revoked = await clientCertificates.revokeIssuedCertificate(caller.tenant, authID, { serialNumber, sha256Fingerprint });
       await audit.recordAll(
-        revoked.map((certificate) =>
+        newlyRevoked(before, revoked).map((certificate) =>
           byCaller(caller, {
             action: 'CERTIFICATE_REVOKED',
             target: { applicationId: certificate.appId, systemAuthId: certificate.systemAuthId, certificateSerial: certificate.serialNumber, certificateFingerprint: certificate.sha256Fingerprint },

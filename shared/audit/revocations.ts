@@ -6,10 +6,11 @@ interface RevocableCertificate {
 }
 
 /**
- * The certificates of a revoked lineage that were live before the revocation (`before`: the SystemAuth's
- * certificates read just before). A concurrent revocation of the same certificate may record it as well.
+ * The certificates of a revoked lineage that were not revoked before the revocation (`before`: the SystemAuth's
+ * certificates read just before; one renewed meanwhile counts as not revoked before). A concurrent revocation of the
+ * same certificate may record it as well.
  */
 export function newlyRevoked<T extends RevocableCertificate>(before: readonly RevocableCertificate[], lineage: readonly T[]): T[] {
-  const liveBefore = new Set(before.filter((record) => !record.revoked).map((record) => record.sha256Fingerprint));
-  return lineage.filter((record) => record.revoked && liveBefore.has(record.sha256Fingerprint));
+  const revokedBefore = new Set(before.filter((record) => record.revoked).map((record) => record.sha256Fingerprint));
+  return lineage.filter((record) => record.revoked && !revokedBefore.has(record.sha256Fingerprint));
 }

@@ -3,7 +3,8 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { ApplicationService } from '../applications/service';
 import type { AuditLog } from '../audit/reading';
 import type { AuditTrail } from '../audit/trail';
-import type { BearerAuthenticator } from '../auth/bearer';
+import { AccessTokenRefusedError, type BearerAuthenticator } from '../auth/bearer';
+import type { AuditEventInput } from '../audit/types';
 import type { Caller } from '../auth/caller';
 import type { ClientCertificateAuthenticator } from '../auth/client-certificate';
 import type { CertificateRefusals } from '../certificate-refusals';
@@ -53,6 +54,21 @@ export async function directorContext(event: APIGatewayProxyEvent, services: Dir
       await services.certificateRefusals?.record(event, error);
       throw error;
     })) ??
-    (await services.bearerAuthentication.authenticate(header(event, 'authorization'), baseUrl));
+    (await services.bearerAuthentication.authenticate(header(event, 'authorization'), baseUrl).catch(async (error: unknown) => {
+      if (error instanceof AccessTokenRefusedError) await services.audit.refused(accessTokenRefusal(error));
+      throw error;
+    }));
   return { ...services, caller, publicBaseUrl: baseUrl, requestId: event.requestContext?.requestId };
+}
+
+/**
+ * A verified access token of a client that is gone or changed (a token outliving its revocation): in the client's
+ * tenant, with the claimed client as actor. Tokens that fail verification name no one trustworthy and are not recorded.
+ */
+function accessTokenRefusal({ message, claims }: AccessTokenRefusedError): AuditEventInput {
+  return {
+    tenant: claims.tenant, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason: message,
+    actor: { kind: 'UNAUTHENTICATED', id: claims.sub },
+    target: { applicationId: claims.appId, systemAuthId: claims.sub }, details: { via: 'ACCESS_TOKEN', clientKind: claims.clientKind },
+  };
 }

@@ -509,3 +509,24 @@ test('a revoked client certificate presented over mTLS is recorded in its tenant
     count: 1,
   });
 });
+
+test("an access token outliving its client's revocation is recorded as refused in the client's tenant", async () => {
+  const admin = walk.reader;
+  const registered = await directorCall(admin, 'mutation { registerApplication(in: {name: "token-outlives-client"}) { id } }');
+  const appId: string = registered.data.registerApplication.id;
+  const paired = await directorCall(admin, `mutation($id: ID!) { generateAuthForApplication(id: $id, type: {type: "OAUTH2_CLIENT_CREDENTIALS"}, inputParams: {}) { params } }`, { id: appId });
+  const { clientId, clientSecret } = paired.data.generateAuthForApplication.params;
+  const application = { accessToken: await accessTokenOf(clientId, clientSecret) };
+  await directorCall(admin, 'mutation($id: ID!) { deleteSystemAuthForApplication(authID: $id) { id } }', { id: clientId });
+  // The bearer check may serve the client from its 1-second cache.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  expect((await directorCall(application, '{ viewer { id } }')).status).toBe(401);
+  const refusals = (await allEvents(admin, { applicationId: appId, outcomes: ['REFUSED'] })).events;
+  expect(refusals).toMatchObject([
+    {
+      action: 'CLIENT_AUTHENTICATION_REFUSED', reason: 'The OAuth client of this access token no longer exists',
+      actor: { kind: 'UNAUTHENTICATED', id: clientId }, target: { applicationId: appId, systemAuthId: clientId },
+      details: { via: 'ACCESS_TOKEN', clientKind: 'APPLICATION' },
+    },
+  ]);
+});

@@ -117,7 +117,7 @@ function parse(argv: string[]): Options {
 /** Points the SDK and config() at the target stage; returns the token URL to print, when known. */
 function pointAtTarget(options: Options): string | null {
   // Names follow the stage (config() defaults); leftovers in the shell must not redirect them.
-  for (const name of ['STAGE', 'APPLICATIONS_TABLE', 'SYSTEM_AUTHS_TABLE', 'TOKENS_TABLE', 'SECRETS_PREFIX']) delete process.env[name];
+  for (const name of ['STAGE', 'APPLICATIONS_TABLE', 'SYSTEM_AUTHS_TABLE', 'TOKENS_TABLE', 'AUDIT_TABLE', 'SECRETS_PREFIX']) delete process.env[name];
   // Logs at WARN and above go to stderr; stdout carries only the result.
   process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
   delete process.env.AWS_LAMBDA_LOG_LEVEL;
@@ -156,15 +156,23 @@ async function runCa(options: Options): Promise<Record<string, unknown>> {
   try {
     if (options.command === 'rotate-ca') {
       const rotation = await ca.rotateCertificateAuthority(new Date(), { pending: options.pending });
+      const newCaId = options.pending ? rotation.pendingCaId : rotation.currentCaId;
+      await recordPlatformEvent('CA_ROTATED', { caId: newCaId ?? null, pending: options.pending === true, previousCaId: rotation.previousCaId ?? null });
       return { ...rotation, stage: process.env.STAGE };
     }
-    if (options.command === 'activate-ca') return { ...(await ca.activateCertificateAuthority(options.caId!)), stage: process.env.STAGE };
+    if (options.command === 'activate-ca') {
+      const activation = await ca.activateCertificateAuthority(options.caId!);
+      await recordPlatformEvent('CA_ACTIVATED', { caId: options.caId! });
+      return { ...activation, stage: process.env.STAGE };
+    }
     if (options.command === 'retire-ca') {
       const certificates = new CertificateRepository();
       const retirement = await ca.retireCertificateAuthority(options.caId!, (caId, now) => certificates.countLiveOfCa(caId, FIRST_CA_ID, now), { force: options.force });
       if (retirement.forced && retirement.liveCertificates > 0) {
         process.stderr.write(`admin: retire-ca --force: ${retirement.liveCertificates} live certificate(s) of ${retirement.caId} stop working now\n`);
       }
+      // A forced retirement that cut live certificates off is in the trail with how many.
+      await recordPlatformEvent('CA_RETIRED', { caId: retirement.caId, forced: retirement.forced, liveCertificates: retirement.liveCertificates });
       return { ...retirement, stage: process.env.STAGE };
     }
     const registry = await ca.loadCaRegistryFresh();
@@ -176,23 +184,46 @@ async function runCa(options: Options): Promise<Record<string, unknown>> {
   }
 }
 
+/** An event of the stage's keys (no tenant's): the `#platform` partition of the audit trail, actor `cli`. */
+async function recordPlatformEvent(action: 'CA_ROTATED' | 'CA_ACTIVATED' | 'CA_RETIRED' | 'SIGNING_KEY_ROTATED', details: Record<string, string | number | boolean | null>): Promise<void> {
+  const { recordAuditEvent } = await import('../shared/audit/trail');
+  const { PLATFORM_TENANT } = await import('../shared/audit/types');
+  await recordAuditEvent({ tenant: PLATFORM_TENANT, action, outcome: 'SUCCESS', details });
+}
+
 async function run(options: Options): Promise<Record<string, unknown>> {
   const tokenUrl = pointAtTarget(options);
   if (options.command === 'rotate-signing-key') {
     const { rotateSigningKey } = await import('../shared/oauth/signing-keys');
-    return { ...(await rotateSigningKey()) };
+    const rotation = await rotateSigningKey();
+    await recordPlatformEvent('SIGNING_KEY_ROTATED', { activeKid: rotation.activeKid, retiredKid: rotation.retiredKid ?? null });
+    return { ...rotation };
   }
   if (CA_COMMANDS.includes(options.command)) return runCa(options);
   // Imported only now: the domain modules read the environment set above.
   const { OAuthClients } = await import('../shared/oauth/clients');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
-  const clients = new OAuthClients(new SystemAuthRepository());
+  const { recordAuditEvent } = await import('../shared/audit/trail');
+  const systemAuths = new SystemAuthRepository();
+  const clients = new OAuthClients(systemAuths);
+  // Audit events of the CLI have the actor `cli` (shared/audit/trail.ts recordAuditEvent); a failed write is logged, never fatal.
   if (options.command === 'create') {
     const admin = await clients.createAdmin(options.tenant!);
+    await recordAuditEvent({ tenant: admin.tenant, action: 'ADMINISTRATOR_CREATED', outcome: 'SUCCESS', target: { systemAuthId: admin.clientId } });
     return { clientId: admin.clientId, clientSecret: admin.clientSecret, tenant: admin.tenant, tokenUrl };
   }
   const clientId = options.clientId!;
+  // Read before: the event goes to the client's tenant, which revoking does not return.
+  const client = /^[0-9a-f-]{36}$/.test(clientId) ? await systemAuths.get(clientId) : undefined;
   if (!(await clients.revokeById(clientId))) throw new LocalStackError(`there is no OAuth client "${clientId}" to revoke`);
+  if (client) {
+    await recordAuditEvent({
+      tenant: client.tenant,
+      action: client.kind === 'ADMIN' ? 'ADMINISTRATOR_REVOKED' : 'CLIENT_CREDENTIALS_REVOKED',
+      outcome: 'SUCCESS',
+      target: { systemAuthId: client.id, applicationId: client.appId },
+    });
+  }
   return { clientId, revoked: true };
 }
 

@@ -25,6 +25,10 @@ export interface Config {
   applicationsTable: string;
   systemAuthsTable: string;
   tokensTable: string;
+  /** The audit trail (shared/audit): append-only events. */
+  auditTable: string;
+  /** Days an audit event is kept before DynamoDB's TTL removes it (AUDIT_RETENTION_DAYS, default 400). */
+  auditRetentionDays: number;
   /** Secrets Manager names start with this prefix, e.g. `pairing-service/local`. */
   secretsPrefix: string;
   tokensFunctionName: string;
@@ -101,6 +105,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     applicationsTable: text(env, 'APPLICATIONS_TABLE', `${service}-${stage}-applications`),
     systemAuthsTable: text(env, 'SYSTEM_AUTHS_TABLE', `${service}-${stage}-system-auths`),
     tokensTable: text(env, 'TOKENS_TABLE', `${service}-${stage}-tokens`),
+    auditTable: text(env, 'AUDIT_TABLE', `${service}-${stage}-audit`),
+    auditRetentionDays: positiveInteger(env, 'AUDIT_RETENTION_DAYS', 400),
     secretsPrefix: text(env, 'SECRETS_PREFIX', `${service}/${stage}`),
     tokensFunctionName: text(env, 'TOKENS_FUNCTION_NAME', `${service}-${stage}-tokens`),
     publicBaseUrl: stripSlash(text(env, 'PUBLIC_BASE_URL', '')),

@@ -1,5 +1,6 @@
 // The page's frame: sign-in until there is a session, then the views chosen by the URL's hash.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { Activity } from './activity';
 import type { Session } from './api';
 import { ApplicationDetail } from './application-detail';
 import { Applications } from './applications';
@@ -7,14 +8,15 @@ import { SessionProvider, useDirector } from './session';
 import { SignIn } from './sign-in';
 import { GET_VIEWER, type Viewer } from './queries';
 
-/** `#/applications/<id>` shows one application; anything else the list. */
-function useRoute(): { appId: string | null } {
+/** `#/applications/<id>` shows one application, `#/activity` the audit trail; anything else the list. */
+function useRoute(): { appId: string | null; activity?: boolean } {
   const [hash, setHash] = useState(location.hash);
   useEffect(() => {
     const changed = () => setHash(location.hash);
     addEventListener('hashchange', changed);
     return () => removeEventListener('hashchange', changed);
   }, []);
+  if (hash === '#/activity') return { appId: null, activity: true };
   const match = /^#\/applications\/([^/]+)$/.exec(hash);
   if (!match) return { appId: null };
   try {
@@ -62,7 +64,7 @@ export function App() {
 
 function SignedIn({ onSignOut }: { onSignOut: () => void }) {
   const call = useDirector();
-  const { appId } = useRoute();
+  const { appId, activity } = useRoute();
   const [viewer, setViewer] = useState<Viewer['viewer'] | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
@@ -81,6 +83,14 @@ function SignedIn({ onSignOut }: { onSignOut: () => void }) {
         <a href="#/" class="brand">
           Cockpit
         </a>
+        <nav class="views" aria-label="Views">
+          <a href="#/" data-testid="nav-applications">
+            Applications
+          </a>
+          <a href="#/activity" data-testid="nav-activity">
+            Activity
+          </a>
+        </nav>
         <span class="who" data-testid="viewer">
           {viewer ? `Tenant ${viewer.tenant} · administrator ${viewer.id}` : ''}
         </span>
@@ -88,7 +98,9 @@ function SignedIn({ onSignOut }: { onSignOut: () => void }) {
           Sign out
         </button>
       </header>
-      {appId ? (
+      {activity ? (
+        <Activity />
+      ) : appId ? (
         <ApplicationDetail
           key={appId}
           appId={appId}

@@ -1,5 +1,6 @@
 // One application: its status, description, labels and credentials, and pairing, revoking (a credential, one certificate or one client secret), rotating a client secret, unpairing, unregistering.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { AuditTrail } from './activity';
 import { ConfirmDialog, CopyableValue, ErrorText, messageOf, type ConfirmRequest } from './controls';
 import { authTypeName, certificateRevocationNotice, formatTime, renewedFromName } from './format';
 import { PairForm, PairingParams } from './pairing';
@@ -274,6 +275,12 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
             onRevokeSecret={revokeSecret}
           />
         )}
+      </section>
+
+      <section aria-labelledby="activity-title" data-testid="application-activity">
+        <h3 id="activity-title">Activity</h3>
+        {/* Read again whenever the application is: what this page just did shows up. */}
+        <AuditTrail appId={app.id} refresh={application.loaded} />
       </section>
 
       <section class="danger-zone" aria-labelledby="danger-title">

@@ -152,3 +152,38 @@ export interface Viewer {
 }
 
 export const GET_VIEWER = `query Viewer { viewer { id type tenant } }`;
+
+export type AuditOutcome = 'SUCCESS' | 'REFUSED' | 'FAILED';
+
+export interface AuditEvent {
+  id: string;
+  time: string;
+  action: string;
+  outcome: AuditOutcome;
+  reason: string | null;
+  count: number;
+  actor: { kind: 'ADMINISTRATOR' | 'APPLICATION' | 'CLI' | 'UNAUTHENTICATED'; id: string | null; via: string | null; certificateFingerprint: string | null };
+  target: { applicationId: string | null; systemAuthId: string | null; certificateSerial: string | null; certificateFingerprint: string | null };
+  sourceIp: string | null;
+}
+
+export interface AuditEventPage {
+  auditEvents: {
+    totalCount: number;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    data: AuditEvent[];
+  };
+}
+
+/** The tenant's audit trail (or, with filter.applicationId, one application's), newest first. */
+export const LIST_AUDIT_EVENTS = `query AuditEvents($first: Int!, $after: String, $filter: AuditEventFilter) {
+  auditEvents(first: $first, after: $after, filter: $filter) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    data {
+      id time action outcome reason count sourceIp
+      actor { kind id via certificateFingerprint }
+      target { applicationId systemAuthId certificateSerial certificateFingerprint }
+    }
+  }
+}`;

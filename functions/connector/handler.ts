@@ -1,7 +1,10 @@
 // The `connector` Lambda: POST /connector/graphql (token-secured pairing, and certificate-secured over mTLS).
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ApplicationRepository } from '../../shared/applications/repository';
+import { withAuditRequest } from '../../shared/audit/request';
+import { AuditTrail } from '../../shared/audit/trail';
 import { ClientCertificateAuthenticator } from '../../shared/auth/client-certificate';
+import { CertificateRefusals } from '../../shared/certificate-refusals';
 import type { ConnectorServices } from '../../shared/connector/context';
 import { handleConnectorRequest } from '../../shared/connector/endpoint';
 import { ConnectorService } from '../../shared/connector/service';
@@ -15,10 +18,13 @@ export function connectorServices(): ConnectorServices {
   const systemAuths = new SystemAuthRepository();
   const certificates = new CertificateRepository();
   const oneTimeTokens = new OneTimeTokenRepository();
+  const audit = new AuditTrail();
   return {
-    connector: new ConnectorService(oneTimeTokens, systemAuths, certificates),
+    connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit),
     certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, new ApplicationRepository()),
     oneTimeTokens,
+    audit,
+    certificateRefusals: new CertificateRefusals(certificates, audit),
   };
 }
 
@@ -27,5 +33,5 @@ const services = connectorServices();
 export const handler = (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
   // Every log line of this invocation carries the Lambda request id.
   if (context) logger.addContext(context);
-  return handleConnectorRequest(event, services);
+  return withAuditRequest(event, () => handleConnectorRequest(event, services));
 };

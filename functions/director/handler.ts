@@ -2,8 +2,12 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ApplicationRepository } from '../../shared/applications/repository';
 import { ApplicationService } from '../../shared/applications/service';
+import { withAuditRequest } from '../../shared/audit/request';
+import { AuditLog } from '../../shared/audit/reading';
+import { AuditTrail } from '../../shared/audit/trail';
 import { BearerAuthenticator } from '../../shared/auth/bearer';
 import { ClientCertificateAuthenticator } from '../../shared/auth/client-certificate';
+import { CertificateRefusals } from '../../shared/certificate-refusals';
 import type { DirectorServices } from '../../shared/director/context';
 import { directorEndpoint } from '../../shared/director/endpoint';
 import { handleGraphQLRequest } from '../../shared/graphql/endpoint';
@@ -23,6 +27,7 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
   const systemAuths = new SystemAuthRepository();
   const certificates = new CertificateRepository();
   const applicationStore = new ApplicationRepository();
+  const audit = new AuditTrail();
   const { pairing, clientCertificates } = pairingOf({
     systemAuths,
     certificates,
@@ -39,6 +44,9 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
     certificatesOf: (systemAuthId) => certificates.listOf(systemAuthId),
     bearerAuthentication: new BearerAuthenticator(systemAuths, applicationStore),
     certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore),
+    audit,
+    auditLog: new AuditLog(),
+    certificateRefusals: new CertificateRefusals(certificates, audit),
   };
 }
 
@@ -47,5 +55,6 @@ const endpoint = directorEndpoint(directorServices());
 export const handler = (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
   // Every log line of this invocation carries the Lambda request id.
   if (context) logger.addContext(context);
-  return handleGraphQLRequest(event, endpoint);
+  // The audit trail takes the request id, source IP and user agent from the event.
+  return withAuditRequest(event, () => handleGraphQLRequest(event, endpoint));
 };

@@ -2,6 +2,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ApplicationRepository } from '../../shared/applications/repository';
 import { ApplicationService } from '../../shared/applications/service';
+import { withAuditRequest } from '../../shared/audit/request';
 import { jsonResponse, publicBaseUrl } from '../../shared/http';
 import { logger } from '../../shared/logger';
 import { OAuthClients } from '../../shared/oauth/clients';
@@ -31,7 +32,7 @@ export async function handler(event: APIGatewayProxyEvent, context?: Context): P
   }
   switch (route) {
     case TOKEN_PATH:
-      return tokens.handle(event);
+      return withAuditRequest(event, () => tokens.handle(event));
     case METADATA_PATH:
       return handleMetadataRequest(event);
     case JWKS_PATH:

@@ -1,7 +1,7 @@
 // DynamoDB storage of applications: the application item, a `name#<name>` lock item per name and a quota counter per tenant (docs/design.md).
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients';
-import { transactWrite, TransactionCancelledError } from '../aws/transactions';
+import { transactWrite, TransactionCancelledError, type NamedTransactItems } from '../aws/transactions';
 import { config } from '../config';
 import { ConflictError, NotFoundError } from '../errors';
 import { isServiceId, quotedId } from '../ids';
@@ -50,7 +50,7 @@ export class ApplicationRepository {
    * Stores a new application; ConflictError when its name is taken in the tenant, QuotaExceededError when
    * the tenant has MAX_APPLICATIONS_PER_TENANT applications (the counter is part of the same transaction).
    */
-  async create(app: Application): Promise<void> {
+  async create(app: Application, alongside: NamedTransactItems = {}): Promise<void> {
     const item: ApplicationItem = { ...app, createdKey: createdKeyOf(app) };
     try {
       await transactWrite({
@@ -63,6 +63,8 @@ export class ApplicationRepository {
           },
         },
         quota: quotaSlotTaken(APPLICATIONS_QUOTA, this.counterOf(app.tenant)),
+        // Items of other tables written with it (its audit event): they stand or fall with the application.
+        ...alongside,
       });
     } catch (error) {
       if (!(error instanceof TransactionCancelledError)) throw error;
@@ -138,7 +140,7 @@ export class ApplicationRepository {
   }
 
   /** Deletes the application and its name lock and frees its slot of the tenant's quota, together; NotFoundError when it is already gone. */
-  async delete(app: Application): Promise<void> {
+  async delete(app: Application, alongside: NamedTransactItems = {}): Promise<void> {
     try {
       await transactWrite({
         application: {
@@ -154,6 +156,7 @@ export class ApplicationRepository {
         },
         // Once: the conditions above fail for a second delete of the same application.
         quota: quotaSlotFreed(this.counterOf(app.tenant)),
+        ...alongside,
       });
     } catch (error) {
       // Either item gone means another request unregistered it first.

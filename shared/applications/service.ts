@@ -1,5 +1,6 @@
 // The application rules: register, update, read, list and unregister within the caller's tenant, and status changes.
 import { randomUUID } from 'node:crypto';
+import type { NamedTransactItems } from '../aws/transactions';
 import { BadUserInputError, NotFoundError } from '../errors';
 import { quotedId } from '../ids';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -34,7 +35,8 @@ export class ApplicationService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async register(tenant: string, raw: RawApplicationInput): Promise<Application> {
+  /** `alongside`: items of other tables (the audit event) written in the application's own transaction. */
+  async register(tenant: string, raw: RawApplicationInput, alongside?: (app: Application) => NamedTransactItems): Promise<Application> {
     const input = validateRegisterInput(raw);
     const timestamp = this.now().toISOString();
     const app: Application = {
@@ -45,7 +47,7 @@ export class ApplicationService {
       createdAt: timestamp,
       updatedAt: timestamp,
     };
-    await this.repository.create(app);
+    await this.repository.create(app, alongside?.(app));
     return app;
   }
 
@@ -80,10 +82,10 @@ export class ApplicationService {
   }
 
   /** Revokes every credential of the application, then deletes it; returns it as it was. */
-  async unregister(tenant: string, id: string): Promise<Application> {
+  async unregister(tenant: string, id: string, alongside?: (app: Application) => NamedTransactItems): Promise<Application> {
     const app = await this.require(tenant, id);
     await this.revokeCredentials(tenant, app.id);
-    await this.repository.delete(app);
+    await this.repository.delete(app, alongside?.(app));
     return app;
   }
 

@@ -16,6 +16,21 @@ interface TokenClient {
   applicationExists: boolean;
 }
 
+/**
+ * A verified access token refused because its client is no longer what the token says (revoked, deleted, its
+ * application gone): the client sees the same 401; the claims say whose token it was (for the audit trail).
+ */
+export class AccessTokenRefusedError extends UnauthenticatedError {
+  override readonly name: string = 'AccessTokenRefusedError';
+
+  constructor(
+    message: string,
+    readonly claims: Pick<AccessTokenClaims, 'sub' | 'tenant' | 'appId' | 'clientKind'>,
+  ) {
+    super(message);
+  }
+}
+
 /** RFC 6750 2.1: `Bearer <b64token>`, scheme case-insensitive. */
 const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
@@ -67,14 +82,13 @@ export class BearerAuthenticator {
 
 /** The caller a verified token stands for, given its client as it is now; UnauthenticatedError when that no longer holds. */
 function callerOf(claims: AccessTokenClaims, { auth, applicationExists }: TokenClient): Caller {
-  if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS') {
-    throw new UnauthenticatedError('The OAuth client of this access token no longer exists');
-  }
-  if (auth.status !== 'ACTIVE') throw new UnauthenticatedError('The OAuth client of this access token is not active');
+  const refused = (message: string) => new AccessTokenRefusedError(message, claims);
+  if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS') throw refused('The OAuth client of this access token no longer exists');
+  if (auth.status !== 'ACTIVE') throw refused('The OAuth client of this access token is not active');
   if (auth.tenant !== claims.tenant || auth.kind !== claims.clientKind || auth.appId !== claims.appId) {
-    throw new UnauthenticatedError('Access token does not match its OAuth client');
+    throw refused('Access token does not match its OAuth client');
   }
-  if (!applicationExists) throw new UnauthenticatedError('The application of this access token no longer exists');
+  if (!applicationExists) throw refused('The application of this access token no longer exists');
   // Scopes taken away from the client since the token was issued are not honoured.
   const scopes = claims.scopes.filter((scope) => auth.scopes.includes(scope));
   if (auth.kind === 'ADMIN') return { kind: 'ADMIN', tenant: auth.tenant, clientId: auth.id, scopes };

@@ -1,9 +1,11 @@
 // Token authentication of the Connector: the one-time token from the Connector-Token header or ?token=, checked before GraphQL runs.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { AuditTrail } from '../audit/trail';
+import { UNATTRIBUTED_TENANT } from '../audit/types';
 import { UnauthenticatedError } from '../errors';
 import { header } from '../http';
 import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
-import { hashOneTimeToken, isRedeemed, looksLikeOneTimeToken } from '../one-time-tokens/token';
+import { hashOneTimeToken, isExpired, isRedeemed, looksLikeOneTimeToken, type OneTimeToken } from '../one-time-tokens/token';
 import type { OneTimeTokenCaller } from './caller';
 import { CredentialsSpentError } from './service';
 
@@ -23,16 +25,31 @@ export function presentedToken(event: Pick<APIGatewayProxyEvent, 'headers' | 'qu
  */
 export async function authenticateOneTimeToken(
   event: Pick<APIGatewayProxyEvent, 'headers' | 'queryStringParameters'>,
-  tokens: OneTimeTokenRepository,
+  tokens: Pick<OneTimeTokenRepository, 'findStored'>,
   now: Date = new Date(),
+  audit?: Pick<AuditTrail, 'refused'>,
 ): Promise<OneTimeTokenCaller> {
   const token = presentedToken(event);
   if (token === undefined) {
     throw new UnauthenticatedError(`A one-time token is required: send it in the ${CONNECTOR_TOKEN_HEADER} header or the token query parameter`);
   }
-  if (!looksLikeOneTimeToken(token)) throw new CredentialsSpentError();
-  const stored = await tokens.find(hashOneTimeToken(token), now);
-  if (!stored) throw new CredentialsSpentError();
-  if (isRedeemed(stored) && !(stored.purpose === 'CSR' && stored.certificate)) throw new CredentialsSpentError();
+  // Every refusal is the same 401 to the client; the audit trail says which it was (never the token, nor its hash).
+  const refuse = async (reason: string, stored?: OneTimeToken): Promise<CredentialsSpentError> => {
+    await audit?.refused(
+      stored
+        ? {
+            tenant: stored.tenant, action: 'ONE_TIME_TOKEN_REFUSED', outcome: 'REFUSED', reason,
+            actor: { kind: 'APPLICATION', id: stored.systemAuthId, via: 'ONE_TIME_TOKEN' },
+            target: { applicationId: stored.appId, systemAuthId: stored.systemAuthId }, details: { purpose: stored.purpose },
+          }
+        : { tenant: UNATTRIBUTED_TENANT, action: 'ONE_TIME_TOKEN_REFUSED', outcome: 'REFUSED', reason, actor: { kind: 'UNAUTHENTICATED' } },
+    );
+    return new CredentialsSpentError();
+  };
+  if (!looksLikeOneTimeToken(token)) throw await refuse('unknown');
+  const stored = await tokens.findStored(hashOneTimeToken(token));
+  if (!stored) throw await refuse('unknown');
+  if (isExpired(stored, now)) throw await refuse('expired', stored);
+  if (isRedeemed(stored) && !(stored.purpose === 'CSR' && stored.certificate)) throw await refuse('spent', stored);
   return { kind: 'ONE_TIME_TOKEN', token: stored };
 }

@@ -1,6 +1,8 @@
 // The Connector's per-request context: the authenticated caller, the service, and the note that the credentials were found spent while running.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { AuditTrail } from '../audit/trail';
 import type { ClientCertificateAuthenticator } from '../auth/client-certificate';
+import type { CertificateRefusals } from '../certificate-refusals';
 import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
 import { authenticateOneTimeToken } from './authentication';
 import type { ConnectorCaller } from './caller';
@@ -11,6 +13,10 @@ export interface ConnectorServices {
   connector: ConnectorService;
   certificateAuthentication: ClientCertificateAuthenticator;
   oneTimeTokens: OneTimeTokenRepository;
+  /** Records refused one-time tokens (the same trail the ConnectorService writes to). */
+  audit?: AuditTrail;
+  /** Records refused client certificates. */
+  certificateRefusals?: CertificateRefusals;
 }
 
 export interface ConnectorContext {
@@ -26,10 +32,13 @@ export interface ConnectorContext {
 
 export async function connectorContext(event: APIGatewayProxyEvent, services: ConnectorServices, now: Date = new Date()): Promise<ConnectorContext> {
   // Through the mTLS endpoint the client certificate is the credential; anywhere else the one-time token.
-  const application = await services.certificateAuthentication.authenticateRequest(event, { now });
+  const application = await services.certificateAuthentication.authenticateRequest(event, { now }).catch(async (error: unknown) => {
+    await services.certificateRefusals?.record(event, error);
+    throw error;
+  });
   const caller: ConnectorCaller = application
     ? { kind: 'CLIENT_CERTIFICATE', application }
-    : await authenticateOneTimeToken(event, services.oneTimeTokens, now);
+    : await authenticateOneTimeToken(event, services.oneTimeTokens, now, services.audit);
   const context: ConnectorContext = {
     caller,
     connector: services.connector,

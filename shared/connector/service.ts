@@ -1,4 +1,7 @@
 // The Connector's rules: configuration trades a CONFIGURATION token for a CSR token, and a CSR token buys exactly one certificate.
+import { newlyRevoked } from '../audit/revocations';
+import { AuditTrail } from '../audit/trail';
+import type { AuditActor, AuditEventInput } from '../audit/types';
 import { transactWrite, TransactionCancelledError } from '../aws/transactions';
 import { loadCaRegistry, loadCertificateAuthority, type IssuedCertificate } from '../certificates/ca';
 import { currentCa } from '../certificates/ca-registry';
@@ -90,13 +93,55 @@ async function csrInfo(systemAuthId: string): Promise<Configuration['certificate
   };
 }
 
+/** The caller as an audit event's actor: the SystemAuth, and the token or certificate it came with. */
+export function connectorActor(caller: ConnectorCaller): AuditActor {
+  if (caller.kind === 'ONE_TIME_TOKEN') return { kind: 'APPLICATION', id: caller.token.systemAuthId, via: 'ONE_TIME_TOKEN' };
+  const { systemAuthId, certificateFingerprint } = caller.application;
+  return { kind: 'APPLICATION', id: systemAuthId, via: 'CERTIFICATE', certificateFingerprint };
+}
+
+/** An audit event of the caller about its own application and SystemAuth. */
+function callerEvent(caller: ConnectorCaller, event: Omit<AuditEventInput, 'tenant' | 'actor'>): AuditEventInput {
+  const owner = caller.kind === 'ONE_TIME_TOKEN' ? caller.token : caller.application;
+  return {
+    tenant: owner.tenant,
+    actor: connectorActor(caller),
+    ...event,
+    target: { applicationId: owner.appId, systemAuthId: owner.systemAuthId, ...event.target },
+  };
+}
+
+/** The certificate facts an event keeps: serial, fingerprint, notAfter (never the certificate or its CSR). */
+const certificateTarget = (record: Pick<CertificateRecord, 'serialNumber' | 'sha256Fingerprint'>) => ({
+  certificateSerial: record.serialNumber,
+  certificateFingerprint: record.sha256Fingerprint,
+});
+const certificateDetails = (record: Pick<CertificateRecord, 'serialNumber' | 'sha256Fingerprint' | 'notAfter'>) => ({
+  serialNumber: record.serialNumber,
+  sha256Fingerprint: record.sha256Fingerprint,
+  notAfter: record.notAfter,
+});
+
 /** The Connector's rules over the token, SystemAuth and certificate stores. */
 export class ConnectorService {
   constructor(
     private readonly tokens: OneTimeTokenRepository,
     private readonly systemAuths: SystemAuthRepository,
     private readonly certificates: CertificateRepository,
+    private readonly audit: AuditTrail = new AuditTrail(),
   ) {}
+
+  /** Records a refused one-time token (aggregated with its repeats) and returns the error to throw. */
+  private async tokenRefused<E extends Error>(caller: OneTimeTokenCaller, reason: string, error: E): Promise<E> {
+    await this.audit.refused(callerEvent(caller, { action: 'ONE_TIME_TOKEN_REFUSED', outcome: 'REFUSED', reason, details: { purpose: caller.token.purpose } }));
+    return error;
+  }
+
+  /** Records a CSR refused by a rule (the rule is the reason; never the CSR) and returns the error to throw. */
+  private async csrRefused<E extends Error>(caller: ConnectorCaller, error: E): Promise<E> {
+    await this.audit.refused(callerEvent(caller, { action: 'CSR_REFUSED', outcome: 'REFUSED', reason: error.message.slice(0, 200) }));
+    return error;
+  }
 
   async configuration(caller: ConnectorCaller, now: Date = new Date()): Promise<Configuration> {
     switch (caller.kind) {
@@ -119,15 +164,16 @@ export class ConnectorService {
   async revokeCertificate(caller: ConnectorCaller): Promise<boolean> {
     switch (caller.kind) {
       case 'ONE_TIME_TOKEN':
-        if (isRedeemed(caller.token)) throw new CredentialsSpentError();
+        if (isRedeemed(caller.token)) throw await this.tokenRefused(caller, 'spent', new CredentialsSpentError());
         throw new ForbiddenError('revokeCertificate revokes the calling client certificate: call it through the mTLS endpoint, not with a one-time token');
       case 'CLIENT_CERTIFICATE': {
         // The calling certificate and every certificate renewed from it: a thief holding it could have made them.
         // A predecessor it was renewed from keeps working.
         const { systemAuthId, certificateFingerprint } = caller.application;
-        if (!(await this.certificates.revokeLineage(systemAuthId, certificateFingerprint))) {
-          throw new UnauthenticatedError('The client certificate is not known to this service');
-        }
+        const before = await this.certificates.listOf(systemAuthId);
+        const revoked = await this.certificates.revokeLineage(systemAuthId, certificateFingerprint);
+        if (!revoked) throw new UnauthenticatedError('The client certificate is not known to this service');
+        await this.recordRevoked(caller, newlyRevoked(before, revoked), 'revokeCertificate');
         return true;
       }
     }
@@ -149,16 +195,31 @@ export class ConnectorService {
     if (own.renewedFrom === undefined) {
       throw new BadUserInputError('The calling certificate was not renewed from another one: there is no previous certificate to retire');
     }
-    await this.certificates.revokeLineage(systemAuthId, own.renewedFrom, { keep: certificateFingerprint });
+    const before = await this.certificates.listOf(systemAuthId);
+    const revoked = await this.certificates.revokeLineage(systemAuthId, own.renewedFrom, { keep: certificateFingerprint });
+    if (revoked) await this.recordRevoked(caller, newlyRevoked(before, revoked), 'retirePreviousCertificate');
     return true;
+  }
+
+  /** One CERTIFICATE_REVOKED event per certificate of a revoked lineage. */
+  private async recordRevoked(caller: ClientCertificateCaller, revoked: readonly CertificateRecord[], operation: string): Promise<void> {
+    await this.audit.recordAll(
+      revoked.map((record) =>
+        callerEvent(caller, { action: 'CERTIFICATE_REVOKED', outcome: 'SUCCESS', target: certificateTarget(record), details: { ...certificateDetails(record), operation } }),
+      ),
+    );
   }
 
   /** Token-secured `configuration`: spends the CONFIGURATION token and issues the CSR token in one transaction. */
   private async configurationWithToken(caller: OneTimeTokenCaller, now: Date): Promise<Configuration> {
     const presented = caller.token;
-    if (isRedeemed(presented)) throw new CredentialsSpentError();
+    if (isRedeemed(presented)) throw await this.tokenRefused(caller, 'spent', new CredentialsSpentError());
     if (presented.purpose !== 'CONFIGURATION') {
-      throw new ForbiddenError('This token is for signCertificateSigningRequest; configuration needs the token from generateAuthForApplication');
+      throw await this.tokenRefused(
+        caller,
+        'wrong purpose',
+        new ForbiddenError('This token is for signCertificateSigningRequest; configuration needs the token from generateAuthForApplication'),
+      );
     }
     const next = newOneTimeToken(presented, 'CSR', now, config().oneTimeTokenTtlSeconds);
     // Read before the token is spent: a registry that cannot be read must not cost the caller its token.
@@ -168,11 +229,16 @@ export class ConnectorService {
         token: this.tokens.redemption(presented.tokenHash, 'CONFIGURATION', now),
         nextToken: this.tokens.newToken(next.record),
         systemAuth: this.systemAuths.oneTimeTokenLink(next.record),
+        // The events are part of the change: a token spent is a token recorded as spent.
+        auditRedeemed: this.audit.inTransaction(callerEvent(caller, { action: 'ONE_TIME_TOKEN_REDEEMED', outcome: 'SUCCESS', details: { purpose: 'CONFIGURATION' } })),
+        auditIssued: this.audit.inTransaction(
+          callerEvent(caller, { action: 'ONE_TIME_TOKEN_ISSUED', outcome: 'SUCCESS', details: { purpose: 'CSR', expiresAt: new Date(next.record.expiresAt * 1000).toISOString() } }),
+        ),
       });
     } catch (error) {
       // The token went to another request, or the SystemAuth was revoked: either way these credentials are spent.
       if (error instanceof TransactionCancelledError && (tokenLost(error) || error.conditionFailed('systemAuth'))) {
-        throw new CredentialsSpentError();
+        throw await this.tokenRefused(caller, 'spent', new CredentialsSpentError());
       }
       throw error;
     }
@@ -188,9 +254,10 @@ export class ConnectorService {
    * is still good; otherwise the token is spent. A revoked (or vanished) certificate is never handed out again.
    */
   private async sameCsrRetry(token: OneTimeToken, csr: ValidatedCsr): Promise<CertificationResult> {
-    if (token.csrHash !== csr.csrSha256 || !token.certificate) throw new CredentialsSpentError();
+    const spent = () => this.tokenRefused({ kind: 'ONE_TIME_TOKEN', token }, 'spent', new CredentialsSpentError());
+    if (token.csrHash !== csr.csrSha256 || !token.certificate) throw await spent();
     const record = await this.certificates.find(token.systemAuthId, token.certificate.sha256Fingerprint);
-    if (!record || record.revoked) throw new CredentialsSpentError();
+    if (!record || record.revoked) throw await spent();
     return certificationResult(token.certificate);
   }
 
@@ -198,14 +265,19 @@ export class ConnectorService {
   private async signWithToken(caller: OneTimeTokenCaller, csrInput: string, now: Date): Promise<CertificationResult> {
     const presented = caller.token;
     if (!isRedeemed(presented) && presented.purpose !== 'CSR') {
-      throw new ForbiddenError('This token is for configuration: call configuration first, it returns the token for signCertificateSigningRequest');
+      throw await this.tokenRefused(
+        caller,
+        'wrong purpose',
+        new ForbiddenError('This token is for configuration: call configuration first, it returns the token for signCertificateSigningRequest'),
+      );
     }
     let csr: ValidatedCsr;
     try {
       csr = validateCsr(csrInput, announcedSubject(presented.systemAuthId));
     } catch (error) {
       // A spent token admits nothing but the retry of its own CSR: anything else is 401, not a CSR lesson.
-      if (isRedeemed(presented) && error instanceof ServiceError) throw new CredentialsSpentError();
+      if (isRedeemed(presented) && error instanceof ServiceError) throw await this.tokenRefused(caller, 'spent', new CredentialsSpentError());
+      if (error instanceof ServiceError) throw await this.csrRefused(caller, error);
       throw error;
     }
     if (isRedeemed(presented)) return this.sameCsrRetry(presented, csr);
@@ -218,20 +290,25 @@ export class ConnectorService {
       sha256Fingerprint: issued.sha256Fingerprint,
       caId: issued.caId,
     };
+    const record = issuedRecord(presented, issued);
     try {
       await transactWrite({
         token: this.tokens.redemption(presented.tokenHash, 'CSR', now, { csrHash: csr.csrSha256, certificate }),
-        certificate: this.certificates.newRecord(issuedRecord(presented, issued)),
+        certificate: this.certificates.newRecord(record),
         systemAuth: this.systemAuths.activation(presented.systemAuthId, presented.tenant),
+        auditRedeemed: this.audit.inTransaction(callerEvent(caller, { action: 'ONE_TIME_TOKEN_REDEEMED', outcome: 'SUCCESS', details: { purpose: 'CSR' } })),
+        auditIssued: this.audit.inTransaction(
+          callerEvent(caller, { action: 'CERTIFICATE_ISSUED', outcome: 'SUCCESS', target: certificateTarget(record), details: certificateDetails(record) }),
+        ),
       });
     } catch (error) {
       if (!(error instanceof TransactionCancelledError)) throw error;
-      if (error.conditionFailed('systemAuth')) throw new CredentialsSpentError();
+      if (error.conditionFailed('systemAuth')) throw await this.tokenRefused(caller, 'spent', new CredentialsSpentError());
       if (tokenLost(error)) {
         // A concurrent request spent the token: if it did so with this very CSR, its certificate is the answer.
         const winner = await this.tokens.find(presented.tokenHash, now);
         if (winner && isRedeemed(winner)) return this.sameCsrRetry(winner, csr);
-        throw new CredentialsSpentError();
+        throw await this.tokenRefused(caller, 'spent', new CredentialsSpentError());
       }
       throw error;
     }
@@ -245,13 +322,26 @@ export class ConnectorService {
    */
   private async renewWithCertificate(caller: ClientCertificateCaller, csrInput: string, now: Date): Promise<CertificationResult> {
     const { systemAuthId, tenant, appId, certificateFingerprint } = caller.application;
-    const csr = validateCsr(csrInput, announcedSubject(systemAuthId));
+    let csr: ValidatedCsr;
+    try {
+      csr = validateCsr(csrInput, announcedSubject(systemAuthId));
+    } catch (error) {
+      if (error instanceof ServiceError) throw await this.csrRefused(caller, error);
+      throw error;
+    }
     const authority = await loadCertificateAuthority();
     const issued = await authority.issue(csr, { validityDays: config().certificateValidityDays, now });
     try {
+      // The lineage: revoking the presenting certificate later revokes this one too.
+      const record: CertificateRecord = { ...issuedRecord({ systemAuthId, tenant, appId }, issued), renewedFrom: certificateFingerprint };
       await transactWrite({
-        // The lineage: revoking the presenting certificate later revokes this one too.
-        certificate: this.certificates.newRecord({ ...issuedRecord({ systemAuthId, tenant, appId }, issued), renewedFrom: certificateFingerprint }),
+        certificate: this.certificates.newRecord(record),
+        auditRenewed: this.audit.inTransaction(
+          callerEvent(caller, {
+            action: 'CERTIFICATE_RENEWED', outcome: 'SUCCESS', target: certificateTarget(record),
+            details: { ...certificateDetails(record), renewedFrom: certificateFingerprint },
+          }),
+        ),
         // A revocation racing this renewal wins, of the presenting certificate or of the SystemAuth, and nothing is recorded.
         presented: this.certificates.unrevokedCheck(systemAuthId, certificateFingerprint),
         systemAuth: this.systemAuths.activation(systemAuthId, tenant),

@@ -1,9 +1,13 @@
 // The Director's per-request context: who is calling, the services resolvers use, and request facts.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { ApplicationService } from '../applications/service';
-import type { BearerAuthenticator } from '../auth/bearer';
+import type { AuditLog } from '../audit/reading';
+import type { AuditTrail } from '../audit/trail';
+import { AccessTokenRefusedError, type BearerAuthenticator } from '../auth/bearer';
+import type { AuditEventInput } from '../audit/types';
 import type { Caller } from '../auth/caller';
 import type { ClientCertificateAuthenticator } from '../auth/client-certificate';
+import type { CertificateRefusals } from '../certificate-refusals';
 import { header, publicBaseUrl } from '../http';
 import type { ClientCertificateAdapter } from '../pairing/client-certificate';
 import type { PairingService } from '../pairing/service';
@@ -22,6 +26,12 @@ export interface DirectorServices {
   certificatesOf(systemAuthId: string): Promise<CertificateRecord[]>;
   bearerAuthentication: BearerAuthenticator;
   certificateAuthentication: ClientCertificateAuthenticator;
+  /** Where the Director's changes are recorded (shared/audit). */
+  audit: AuditTrail;
+  /** The tenant's audit trail, for auditEvents. */
+  auditLog: AuditLog;
+  /** Records refused client certificates (optional: compositions without an audit trail leave it out). */
+  certificateRefusals?: CertificateRefusals;
 }
 
 export interface DirectorContext extends DirectorServices {
@@ -40,7 +50,25 @@ export async function directorContext(event: APIGatewayProxyEvent, services: Dir
   const baseUrl = publicBaseUrl(event);
   // Access tokens are this API's own: their issuer is its base URL.
   const caller: Caller =
-    (await services.certificateAuthentication.authenticateRequest(event)) ??
-    (await services.bearerAuthentication.authenticate(header(event, 'authorization'), baseUrl));
+    (await services.certificateAuthentication.authenticateRequest(event).catch(async (error: unknown) => {
+      await services.certificateRefusals?.record(event, error);
+      throw error;
+    })) ??
+    (await services.bearerAuthentication.authenticate(header(event, 'authorization'), baseUrl).catch(async (error: unknown) => {
+      if (error instanceof AccessTokenRefusedError) await services.audit.refused(accessTokenRefusal(error));
+      throw error;
+    }));
   return { ...services, caller, publicBaseUrl: baseUrl, requestId: event.requestContext?.requestId };
+}
+
+/**
+ * A verified access token of a client that is gone or changed (a token outliving its revocation): in the client's
+ * tenant, with the claimed client as actor. Tokens that fail verification name no one trustworthy and are not recorded.
+ */
+function accessTokenRefusal({ message, claims }: AccessTokenRefusedError): AuditEventInput {
+  return {
+    tenant: claims.tenant, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason: message,
+    actor: { kind: 'UNAUTHENTICATED', id: claims.sub },
+    target: { applicationId: claims.appId, systemAuthId: claims.sub }, details: { via: 'ACCESS_TOKEN', clientKind: claims.clientKind },
+  };
 }

@@ -14,7 +14,7 @@ import {
   type SystemAuth,
   type SystemAuthKind,
 } from '../system-auths/types';
-import { invalidClient } from './errors';
+import { ClientAuthenticationRefusedError, type RefusedClient } from './errors';
 import { FailedAuthentications } from './failed-authentications';
 import { SecretVerifiers } from './secret-verifiers';
 
@@ -306,27 +306,29 @@ export class OAuthClients {
    * answered later and later (FailedAuthentications).
    */
   async authenticate(clientId: string, clientSecret: string): Promise<AuthenticatedClient> {
-    if (!UUID.test(clientId)) throw invalidClient();
-    const auth = await this.authenticated(clientId, clientSecret);
-    if (auth) return auth;
+    if (!UUID.test(clientId)) throw new ClientAuthenticationRefusedError({ reason: 'malformed client id' });
+    const outcome = await this.authenticated(clientId, clientSecret);
+    if ('authenticated' in outcome) return outcome.authenticated;
     await this.failures.record(clientId);
-    throw invalidClient();
+    throw new ClientAuthenticationRefusedError(outcome);
   }
 
-  private async authenticated(clientId: string, clientSecret: string): Promise<AuthenticatedClient | undefined> {
+  private async authenticated(clientId: string, clientSecret: string): Promise<{ authenticated: AuthenticatedClient } | RefusedClient> {
     // Read on every attempt: a client revoked anywhere, or one of its secrets revoked anywhere, is refused at once,
     // whatever verifier this process holds (verifiers are consulted only for the secret ids this item lists).
     const auth = await this.systemAuths.get(clientId);
-    if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS' || auth.status !== 'ACTIVE') return undefined;
+    if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS') return { reason: 'unknown client' };
+    const client = { id: auth.id, tenant: auth.tenant, kind: auth.kind, ...(auth.appId === undefined ? {} : { appId: auth.appId }) };
+    if (auth.status !== 'ACTIVE') return { reason: 'client not active', client };
     const live = liveClientSecretsOf(auth);
     // Each secret is read once per SECRET_VERIFIER_TTL_MS, not per attempt: guessing costs no Secrets Manager calls.
     const matched = await this.verifiers.matchingSecret(clientId, clientSecret, live.map((secret) => secret.id), (secretId) =>
       this.secrets.read(clientSecretName(clientId, secretId), 0),
     );
     const secret = live.find((candidate) => candidate.id === matched);
-    if (!secret) return undefined;
+    if (!secret) return { reason: 'wrong secret', client };
     // A client never rotated keeps no per-secret record: its lastUsedAt is the client's own.
-    return { ...auth, usedSecret: { id: secret.id, recordUse: auth.clientSecrets !== undefined && secretUseIsDue(secret, new Date()) } };
+    return { authenticated: { ...auth, usedSecret: { id: secret.id, recordUse: auth.clientSecrets !== undefined && secretUseIsDue(secret, new Date()) } } };
   }
 
   /** Compensation of a failed creation: deletes the secret, or logs its name for an operator (never its value). */

@@ -1,13 +1,15 @@
 // POST /oauth2/token: the RFC 6749 4.4 client credentials grant, with RFC 6749 5.2 error responses.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ApplicationService } from '../applications/service';
+import { AuditTrail } from '../audit/trail';
+import { UNATTRIBUTED_TENANT, type AuditEventInput } from '../audit/types';
 import { bodyBytes, header, jsonResponse, MAX_REQUEST_BYTES, publicBaseUrl } from '../http';
 import { logger } from '../logger';
 import { SCOPE_TOKEN } from '../scopes';
 import type { SystemAuthRepository } from '../system-auths/repository';
 import { issueAccessToken } from './access-tokens';
 import type { AuthenticatedClient, OAuthClients } from './clients';
-import { invalidClient, OAUTH_REALM, OAuthError } from './errors';
+import { ClientAuthenticationRefusedError, invalidClient, OAUTH_REALM, OAuthError, type RefusedClient } from './errors';
 
 export interface ClientCredentials {
   clientId: string;
@@ -150,6 +152,7 @@ export class TokenEndpoint {
     private readonly systemAuths: Pick<SystemAuthRepository, 'markUsed'>,
     private readonly applications: Pick<ApplicationService, 'markConnected'>,
     private readonly issue: typeof issueAccessToken = issueAccessToken,
+    private readonly audit: Pick<AuditTrail, 'record' | 'refused'> = new AuditTrail(),
   ) {}
 
   async handle(event: TokenEvent): Promise<APIGatewayProxyResult> {
@@ -160,6 +163,12 @@ export class TokenEndpoint {
       await this.onClientAuthenticated(client);
       const issued = await this.issue(client, scopes, publicBaseUrl(event));
       logger.info('access token issued', { clientId: client.id, tenant: client.tenant, clientKind: client.kind, scope: scopes.join(' ') });
+      // The grant, never the token.
+      await this.audit.record({
+        tenant: client.tenant, action: 'ACCESS_TOKEN_GRANTED', outcome: 'SUCCESS',
+        actor: client.kind === 'ADMIN' ? { kind: 'ADMINISTRATOR', id: client.id } : { kind: 'APPLICATION', id: client.id, via: 'OAUTH' },
+        target: { applicationId: client.appId, systemAuthId: client.id }, details: { scope: scopes.join(' '), expiresIn: issued.expiresIn },
+      });
       return jsonResponse(
         200,
         { access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scopes.join(' ') },
@@ -168,6 +177,7 @@ export class TokenEndpoint {
     } catch (error) {
       if (error instanceof OAuthError) {
         logger.info('token request refused', { error: error.error, description: error.description });
+        if (error instanceof ClientAuthenticationRefusedError) await this.audit.refused(clientRefusal(error.refusal));
         return oauthErrorResponse(error, header(event, 'authorization') !== undefined);
       }
       logger.error('token request failed', { error: error instanceof Error ? { name: error.name, message: error.message } : 'unknown' });
@@ -200,4 +210,17 @@ export class TokenEndpoint {
     }
     throw invalidClient();
   }
+}
+
+/**
+ * The audit event of a refused client authentication: in the client's tenant when the presented id names an OAuth
+ * client (a wrong secret, a revoked client), else unattributed. The actor is the claimed client id, never the secret.
+ */
+function clientRefusal({ reason, client }: RefusedClient): AuditEventInput {
+  if (!client) return { tenant: UNATTRIBUTED_TENANT, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason, actor: { kind: 'UNAUTHENTICATED' } };
+  return {
+    tenant: client.tenant, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason,
+    actor: { kind: 'UNAUTHENTICATED', id: client.id },
+    target: { applicationId: client.appId, systemAuthId: client.id }, details: { clientKind: client.kind },
+  };
 }

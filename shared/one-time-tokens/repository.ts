@@ -57,12 +57,16 @@ export class OneTimeTokenRepository {
     };
   }
 
+  /** The stored token with this hash, expired or not (TTL removes items lazily); undefined when there is none. */
+  async findStored(tokenHash: string): Promise<OneTimeToken | undefined> {
+    const out = await dynamo().send(new GetCommand({ TableName: this.table, Key: { tokenHash }, ConsistentRead: true }));
+    return out.Item ? fromItem(out.Item) : undefined;
+  }
+
   /** The stored token with this hash, or undefined when there is none or it has expired (whether or not TTL removed it yet). */
   async find(tokenHash: string, now: Date = new Date()): Promise<OneTimeToken | undefined> {
-    const out = await dynamo().send(new GetCommand({ TableName: this.table, Key: { tokenHash }, ConsistentRead: true }));
-    if (!out.Item) return undefined;
-    const token = fromItem(out.Item);
-    return isExpired(token, now) ? undefined : token;
+    const token = await this.findStored(tokenHash);
+    return token && !isExpired(token, now) ? token : undefined;
   }
 
   /** Deletes the tokens with these hashes (spent ones too: their stored certificate must not be handed out again). */

@@ -40,6 +40,8 @@ export interface OneTimeTokenForApplication {
   expiresAt: string;
   createdAt: string;
   rawEncoded: string;
+  /** The SystemAuth the token pairs (not part of the GraphQL type; the audit trail names it). */
+  systemAuthID: string;
 }
 
 export class ClientCertificateAdapter implements PairingAdapter {
@@ -98,8 +100,11 @@ export class ClientCertificateAdapter implements PairingAdapter {
 
   /** requestOneTimeTokenForApplication: the same pairing as `generate`, in Compass's shape. */
   async requestOneTimeToken(application: PairingApplication, context: PairingContext): Promise<OneTimeTokenForApplication> {
-    const { params, createdAt } = await this.createToken(application, context);
-    return { token: params.token, connectorURL: params.connectorURL, used: false, expiresAt: params.expiresAt, createdAt, rawEncoded: params.rawEncoded };
+    const { systemAuth, params, createdAt } = await this.createToken(application, context);
+    return {
+      token: params.token, connectorURL: params.connectorURL, used: false, expiresAt: params.expiresAt, createdAt, rawEncoded: params.rawEncoded,
+      systemAuthID: systemAuth.id,
+    };
   }
 
   /**

@@ -241,9 +241,13 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'dynamodb:GetItem GetAtt:ApplicationsTable.Arn',
     'dynamodb:GetItem GetAtt:SystemAuthsTable.Arn',
     'dynamodb:PutItem GetAtt:ApplicationsTable.Arn',
+    // Audit events: appended, and read back by auditEvents (the tenant's trail and the byApplication index).
+    'dynamodb:PutItem GetAtt:AuditTable.Arn',
     'dynamodb:PutItem GetAtt:SystemAuthsTable.Arn',
+    'dynamodb:Query GetAtt:AuditTable.Arn',
     'dynamodb:Query GetAtt:SystemAuthsTable.Arn',
     'dynamodb:Query Sub:${ApplicationsTable.Arn}/index/byCreated',
+    'dynamodb:Query Sub:${AuditTable.Arn}/index/byApplication',
     'dynamodb:Query Sub:${SystemAuthsTable.Arn}/index/byApplication',
     'dynamodb:UpdateItem GetAtt:ApplicationsTable.Arn',
     'dynamodb:UpdateItem GetAtt:SystemAuthsTable.Arn',
@@ -261,6 +265,8 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     // Revoking a client whose application is gone (the token endpoint refuses it and cleans up).
     'dynamodb:DeleteItem GetAtt:SystemAuthsTable.Arn',
     'dynamodb:GetItem GetAtt:SystemAuthsTable.Arn',
+    // Audit events of grants and refused client authentications.
+    'dynamodb:PutItem GetAtt:AuditTable.Arn',
     'dynamodb:UpdateItem GetAtt:ApplicationsTable.Arn',
     'dynamodb:UpdateItem GetAtt:SystemAuthsTable.Arn',
     'logs:CreateLogGroup Sub:log-group:pairing-service-prod-oauth:*:*',
@@ -284,6 +290,8 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'dynamodb:GetItem GetAtt:ApplicationsTable.Arn',
     'dynamodb:GetItem GetAtt:SystemAuthsTable.Arn',
     'dynamodb:GetItem GetAtt:TokensTable.Arn',
+    // Audit events, mostly inside the redemption, issuance and renewal transactions.
+    'dynamodb:PutItem GetAtt:AuditTable.Arn',
     'dynamodb:PutItem GetAtt:SystemAuthsTable.Arn',
     'dynamodb:PutItem GetAtt:TokensTable.Arn',
     'dynamodb:Query GetAtt:SystemAuthsTable.Arn',
@@ -340,7 +348,7 @@ const EXPECTED_SIZING: Record<FunctionName, { memorySize: number; timeout: numbe
 };
 
 const ENVIRONMENT_NAMES = [
-  'STAGE', 'APPLICATIONS_TABLE', 'SYSTEM_AUTHS_TABLE', 'TOKENS_TABLE', 'SECRETS_PREFIX', 'TOKENS_FUNCTION_NAME',
+  'STAGE', 'APPLICATIONS_TABLE', 'SYSTEM_AUTHS_TABLE', 'TOKENS_TABLE', 'AUDIT_TABLE', 'AUDIT_RETENTION_DAYS', 'SECRETS_PREFIX', 'TOKENS_FUNCTION_NAME',
   'PUBLIC_BASE_URL', 'MTLS_BASE_URL', 'POWERTOOLS_SERVICE_NAME', 'LOG_LEVEL',
   'ACCESS_TOKEN_TTL_SECONDS', 'SECRET_CACHE_SECONDS', 'ONE_TIME_TOKEN_TTL_SECONDS', 'CERTIFICATE_VALIDITY_DAYS',
   'MAX_APPLICATIONS_PER_TENANT', 'MAX_OAUTH_CLIENTS_PER_TENANT',
@@ -485,7 +493,7 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
 
   test('the tables keep their keys and indexes, bill on demand, have PITR, encryption, deletion protection and Retain; tokens expire by TTL', () => {
     const tables = Object.entries(resources()).filter(([, r]) => r.Type === 'AWS::DynamoDB::Table');
-    expect(tables.map(([id]) => id).sort()).toEqual(['ApplicationsTable', 'SystemAuthsTable', 'TokensTable']);
+    expect(tables.map(([id]) => id).sort()).toEqual(['ApplicationsTable', 'AuditTable', 'SystemAuthsTable', 'TokensTable']);
     for (const [id, table] of tables) {
       expect({ id, deletion: table.DeletionPolicy, replace: table.UpdateReplacePolicy }).toEqual({ id, deletion: 'Retain', replace: 'Retain' });
       expect(table.Properties).toMatchObject({
@@ -511,6 +519,26 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
       KeySchema: [{ AttributeName: 'tokenHash', KeyType: 'HASH' }],
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     });
+    expect(table('AuditTable')).toMatchObject({
+      TableName: 'pairing-service-prod-audit',
+      KeySchema: [{ AttributeName: 'tenant', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      GlobalSecondaryIndexes: [{ IndexName: 'byApplication', KeySchema: [{ AttributeName: 'appKey', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }] }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  test('the audit table is append-only: no role may update or delete its items, and only the Director may read them', () => {
+    const grants = Object.entries(permissionsByRole(withDomain.template)).flatMap(([roleId, list]) => list.map((grant) => `${roleId} ${grant}`));
+    const auditGrants = grants.filter((grant) => grant.includes('AuditTable'));
+    // Writers append (PutItem, also as an item of a transaction): never UpdateItem, DeleteItem, BatchWriteItem or PartiQL.
+    expect(auditGrants.filter((grant) => /dynamodb:(UpdateItem|DeleteItem|BatchWriteItem|PartiQL\w+)/.test(grant))).toEqual([]);
+    expect(auditGrants.sort()).toEqual([
+      'ConnectorIamRoleLambdaExecution dynamodb:PutItem GetAtt:AuditTable.Arn',
+      'DirectorIamRoleLambdaExecution dynamodb:PutItem GetAtt:AuditTable.Arn',
+      'DirectorIamRoleLambdaExecution dynamodb:Query GetAtt:AuditTable.Arn',
+      'DirectorIamRoleLambdaExecution dynamodb:Query Sub:${AuditTable.Arn}/index/byApplication',
+      'OauthIamRoleLambdaExecution dynamodb:PutItem GetAtt:AuditTable.Arn',
+    ]);
   });
 
   test('every function logs to a log group with a retention period', () => {

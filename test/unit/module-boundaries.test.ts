@@ -72,6 +72,7 @@ describe('module boundaries under ./shared', () => {
     ['applicationsTable', 'applications'],
     ['systemAuthsTable', 'system-auths'],
     ['tokensTable', 'one-time-tokens'],
+    ['auditTable', 'audit'],
   ])('names config().%s only in the %s module, which owns the table', (tableSetting, owner) => {
     const users = sourceFiles(SHARED)
       .filter((file) => moduleOf(file) !== 'config' && fs.readFileSync(file, 'utf8').includes(tableSetting))

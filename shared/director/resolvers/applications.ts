@@ -7,6 +7,7 @@ import type { Caller } from '../../auth/caller';
 import { NotFoundError } from '../../errors';
 import type { Resolvers } from '../../graphql/schema';
 import { toAppSystemAuth, type AppSystemAuth } from '../../pairing/app-system-auth';
+import { actorOf, recordingIncompleteRevocation } from '../audit';
 import { SCOPE_AUTHS_READ, SCOPE_READ, canSeeApplication, requireAdministrator, requireScope } from '../authorization';
 import type { DirectorContext } from '../context';
 
@@ -53,17 +54,35 @@ export const applicationResolvers: Resolvers<DirectorContext> = {
     },
   },
   Mutation: {
-    registerApplication: (_root: unknown, args: { in: RawApplicationInput }, { caller, applications }: DirectorContext) => {
+    registerApplication: (_root: unknown, args: { in: RawApplicationInput }, { caller, applications, audit }: DirectorContext) => {
       requireAdministrator(caller);
-      return applications.register(caller.tenant, args.in);
+      // The event is part of the registration's transaction: no application without its record, and no record without it.
+      return applications.register(caller.tenant, args.in, (app) => ({
+        auditEvent: audit.inTransaction({
+          tenant: caller.tenant, action: 'APPLICATION_REGISTERED', outcome: 'SUCCESS', actor: actorOf(caller),
+          target: { applicationId: app.id }, details: { name: app.name },
+        }),
+      }));
     },
-    updateApplication: (_root: unknown, args: IdArgs & { in: RawApplicationInput }, { caller, applications }: DirectorContext) => {
+    updateApplication: async (_root: unknown, args: IdArgs & { in: RawApplicationInput }, { caller, applications, audit }: DirectorContext) => {
       requireAdministrator(caller);
-      return applications.update(caller.tenant, args.id, args.in);
+      const app = await applications.update(caller.tenant, args.id, args.in);
+      await audit.record({
+        tenant: caller.tenant, action: 'APPLICATION_UPDATED', outcome: 'SUCCESS', actor: actorOf(caller),
+        target: { applicationId: app.id }, details: { fields: Object.keys(args.in ?? {}).sort() },
+      });
+      return app;
     },
-    unregisterApplication: (_root: unknown, { id }: IdArgs, { caller, applications }: DirectorContext) => {
+    unregisterApplication: (_root: unknown, { id }: IdArgs, { caller, applications, audit }: DirectorContext) => {
       requireAdministrator(caller);
-      return applications.unregister(caller.tenant, id);
+      return recordingIncompleteRevocation(audit, caller, 'APPLICATION_UNREGISTERED', id, () =>
+        applications.unregister(caller.tenant, id, (app) => ({
+          auditEvent: audit.inTransaction({
+            tenant: caller.tenant, action: 'APPLICATION_UNREGISTERED', outcome: 'SUCCESS', actor: actorOf(caller),
+            target: { applicationId: app.id }, details: { name: app.name },
+          }),
+        })),
+      );
     },
   },
   Application: {

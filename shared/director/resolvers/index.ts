@@ -2,6 +2,7 @@
 import type { Resolvers } from '../../graphql/schema';
 import { mergeResolvers } from '../../graphql/schema';
 import { JSONScalar, TimestampScalar } from '../../graphql/scalars';
+import { auditResolvers } from '../audit';
 import type { DirectorContext } from '../context';
 import { applicationResolvers } from './applications';
 import { certificateResolvers } from './certificates';
@@ -10,4 +11,4 @@ import { viewerResolvers } from './viewer';
 
 const scalars: Resolvers<DirectorContext> = { JSON: JSONScalar, Timestamp: TimestampScalar };
 
-export const directorResolvers: Resolvers<DirectorContext> = mergeResolvers(scalars, viewerResolvers, applicationResolvers, pairingResolvers, certificateResolvers);
+export const directorResolvers: Resolvers<DirectorContext> = mergeResolvers(scalars, viewerResolvers, applicationResolvers, pairingResolvers, certificateResolvers, auditResolvers);

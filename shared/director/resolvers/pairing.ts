@@ -7,6 +7,10 @@ import type { AuthTypeDescription, PairingResult } from '../../pairing/adapter';
 import { toAppSystemAuth, type AppSystemAuth } from '../../pairing/app-system-auth';
 import type { OneTimeTokenForApplication } from '../../pairing/client-certificate';
 import type { RotatedClientSecret } from '../../oauth/clients';
+import type { AuditEventInput } from '../../audit/types';
+import { newlyRevoked } from '../../audit/revocations';
+import { isServiceId } from '../../ids';
+import { actorOf, recordingIncompleteRevocation } from '../audit';
 import { SCOPE_READ, requireAdministrator, requireScope } from '../authorization';
 import type { DirectorContext } from '../context';
 import { toIssuedCertificate, type IssuedCertificate } from './certificates';
@@ -16,6 +20,17 @@ interface GenerateArgs {
   type: { type: string };
   inputParams: unknown;
 }
+
+/** The audit event of an administrator's change in the caller's tenant. */
+const byCaller = (caller: Caller, event: Omit<AuditEventInput, 'tenant' | 'actor' | 'outcome'>): AuditEventInput => ({
+  tenant: caller.tenant, actor: actorOf(caller), outcome: 'SUCCESS', ...event,
+});
+
+/** Certificate pairing hands out a CONFIGURATION one-time token (the tokens function stored it): its event. */
+const configurationTokenIssued = (caller: Caller, appId: string, systemAuthId: string, expiresAt: string | undefined): AuditEventInput =>
+  byCaller(caller, {
+    action: 'ONE_TIME_TOKEN_ISSUED', target: { applicationId: appId, systemAuthId }, details: { purpose: 'CONFIGURATION', expiresAt: expiresAt ?? null },
+  });
 
 /** Reading pairing options is for administrators only: an application does not pair itself. */
 function requireAdministratorReading(caller: Caller): void {
@@ -32,55 +47,97 @@ export const pairingResolvers: Resolvers<DirectorContext> = {
     },
   },
   Mutation: {
-    generateAuthForApplication: async (_root: unknown, args: GenerateArgs, { caller, applications, pairing, publicBaseUrl }: DirectorContext): Promise<PairingResult> => {
+    generateAuthForApplication: async (_root: unknown, args: GenerateArgs, { caller, applications, pairing, publicBaseUrl, audit }: DirectorContext): Promise<PairingResult> => {
       requireAdministrator(caller);
       const app = await applications.require(caller.tenant, args.id);
-      return pairing.generate(app, args.type.type, args.inputParams, { publicBaseUrl });
+      const result = await pairing.generate(app, args.type.type, args.inputParams, { publicBaseUrl });
+      // The type and the SystemAuth, never the params: they hold the secret or the token.
+      const events = [
+        byCaller(caller, { action: 'PAIRING_DATA_GENERATED', target: { applicationId: app.id, systemAuthId: result.systemAuthID }, details: { type: result.type } }),
+      ];
+      if (result.type === 'CLIENT_CERTIFICATE') events.push(configurationTokenIssued(caller, app.id, result.systemAuthID, result.expiresAt));
+      if (result.type === 'OAUTH2_CLIENT_CREDENTIALS') {
+        events.push(byCaller(caller, { action: 'CLIENT_CREDENTIALS_ISSUED', target: { applicationId: app.id, systemAuthId: result.systemAuthID } }));
+      }
+      await audit.recordAll(events);
+      return result;
     },
-    requestOneTimeTokenForApplication: async (_root: unknown, { id }: { id: string }, { caller, applications, clientCertificates, publicBaseUrl }: DirectorContext): Promise<OneTimeTokenForApplication> => {
+    requestOneTimeTokenForApplication: async (_root: unknown, { id }: { id: string }, { caller, applications, clientCertificates, publicBaseUrl, audit }: DirectorContext): Promise<OneTimeTokenForApplication> => {
       requireAdministrator(caller);
       const app = await applications.require(caller.tenant, id);
-      return clientCertificates.requestOneTimeToken(app, { publicBaseUrl });
+      const token = await clientCertificates.requestOneTimeToken(app, { publicBaseUrl });
+      await audit.recordAll([
+        byCaller(caller, { action: 'PAIRING_DATA_GENERATED', target: { applicationId: app.id, systemAuthId: token.systemAuthID }, details: { type: 'CLIENT_CERTIFICATE' } }),
+        configurationTokenIssued(caller, app.id, token.systemAuthID, token.expiresAt),
+      ]);
+      return token;
     },
-    requestClientCredentialsForApplication: async (_root: unknown, { id }: { id: string }, { caller, applications, pairing, publicBaseUrl }: DirectorContext): Promise<AppSystemAuth> => {
+    requestClientCredentialsForApplication: async (_root: unknown, { id }: { id: string }, { caller, applications, pairing, publicBaseUrl, audit }: DirectorContext): Promise<AppSystemAuth> => {
       requireAdministrator(caller);
       const app = await applications.require(caller.tenant, id);
       const { systemAuth, clientSecret } = await pairing.requestClientCredentials(app, { publicBaseUrl });
+      await audit.recordAll([
+        byCaller(caller, { action: 'PAIRING_DATA_GENERATED', target: { applicationId: app.id, systemAuthId: systemAuth.id }, details: { type: systemAuth.type } }),
+        byCaller(caller, { action: 'CLIENT_CREDENTIALS_ISSUED', target: { applicationId: app.id, systemAuthId: systemAuth.id } }),
+      ]);
       // The one response that carries the secret: it exists nowhere but Secrets Manager afterwards.
       return toAppSystemAuth(systemAuth, publicBaseUrl, clientSecret);
     },
-    deleteSystemAuthForApplication: async (_root: unknown, { authID }: { authID: string }, { caller, pairing, publicBaseUrl }: DirectorContext): Promise<AppSystemAuth> => {
+    deleteSystemAuthForApplication: async (_root: unknown, { authID }: { authID: string }, { caller, pairing, publicBaseUrl, audit }: DirectorContext): Promise<AppSystemAuth> => {
       requireAdministrator(caller);
-      return toAppSystemAuth(await pairing.revokeSystemAuth(caller.tenant, authID), publicBaseUrl);
+      const revoked = await pairing.revokeSystemAuth(caller.tenant, authID);
+      await audit.record(byCaller(caller, {
+        action: revoked.type === 'OAUTH2_CLIENT_CREDENTIALS' ? 'CLIENT_CREDENTIALS_REVOKED' : 'SYSTEM_AUTH_REVOKED',
+        target: { applicationId: revoked.appId, systemAuthId: revoked.id }, details: { type: revoked.type },
+      }));
+      return toAppSystemAuth(revoked, publicBaseUrl);
     },
     revokeIssuedCertificate: async (
       _root: unknown,
       { authID, serialNumber, sha256Fingerprint }: { authID: string; serialNumber?: string | null; sha256Fingerprint?: string | null },
-      { caller, clientCertificates }: DirectorContext,
+      { caller, clientCertificates, certificatesOf, audit }: DirectorContext,
     ): Promise<IssuedCertificate[]> => {
       requireAdministrator(caller);
+      // What was live before, for the audit trail only (never answered: revoking checks the tenant and refuses another's).
+      const before = isServiceId(authID) ? await certificatesOf(authID) : [];
       const revoked = await clientCertificates.revokeIssuedCertificate(caller.tenant, authID, { serialNumber, sha256Fingerprint });
+      await audit.recordAll(
+        newlyRevoked(before, revoked).map((certificate) =>
+          byCaller(caller, {
+            action: 'CERTIFICATE_REVOKED',
+            target: { applicationId: certificate.appId, systemAuthId: certificate.systemAuthId, certificateSerial: certificate.serialNumber, certificateFingerprint: certificate.sha256Fingerprint },
+            details: { serialNumber: certificate.serialNumber, sha256Fingerprint: certificate.sha256Fingerprint, notAfter: certificate.notAfter },
+          }),
+        ),
+      );
       return revoked.map(toIssuedCertificate);
     },
-    rotateClientSecret: async (_root: unknown, { authID }: { authID: string }, { caller, pairing }: DirectorContext): Promise<RotatedClientSecret> => {
+    rotateClientSecret: async (_root: unknown, { authID }: { authID: string }, { caller, pairing, audit }: DirectorContext): Promise<RotatedClientSecret> => {
       requireAdministrator(caller);
+      const rotated = await pairing.rotateClientSecret(caller.tenant, authID);
+      // The new secret's id, never its value.
+      await audit.record(byCaller(caller, { action: 'CLIENT_SECRET_ROTATED', target: { systemAuthId: authID }, details: { secretId: rotated.id } }));
       // The one response that carries this secret's value.
-      return pairing.rotateClientSecret(caller.tenant, authID);
+      return rotated;
     },
     revokeClientSecret: async (
       _root: unknown,
       { authID, secretId }: { authID: string; secretId: string },
-      { caller, pairing, publicBaseUrl }: DirectorContext,
+      { caller, pairing, publicBaseUrl, audit }: DirectorContext,
     ): Promise<AppSystemAuth> => {
       requireAdministrator(caller);
-      return toAppSystemAuth(await pairing.revokeClientSecret(caller.tenant, authID, secretId), publicBaseUrl);
+      const auth = await pairing.revokeClientSecret(caller.tenant, authID, secretId);
+      await audit.record(byCaller(caller, { action: 'CLIENT_SECRET_REVOKED', target: { applicationId: auth.appId, systemAuthId: auth.id }, details: { secretId } }));
+      return toAppSystemAuth(auth, publicBaseUrl);
     },
-    unpairApplication: async (_root: unknown, { id }: { id: string }, { caller, applications }: DirectorContext): Promise<Application> => {
+    unpairApplication: async (_root: unknown, { id }: { id: string }, { caller, applications, audit }: DirectorContext): Promise<Application> => {
       requireAdministrator(caller);
       await applications.require(caller.tenant, id);
       // Revoke before the status change: a failure leaves the application as it was, and a retry finishes.
-      await applications.revokeCredentials(caller.tenant, id);
-      return applications.setStatus(caller.tenant, id, 'INITIAL');
+      await recordingIncompleteRevocation(audit, caller, 'APPLICATION_UNPAIRED', id, () => applications.revokeCredentials(caller.tenant, id));
+      const app = await applications.setStatus(caller.tenant, id, 'INITIAL');
+      await audit.record(byCaller(caller, { action: 'APPLICATION_UNPAIRED', target: { applicationId: id } }));
+      return app;
     },
   },
 };

@@ -7,6 +7,9 @@ import type { StackFile } from '../../../local/stack-file';
 import crypto from 'node:crypto';
 import { deleteSecret, readSecret } from '../../../shared/aws/secrets';
 import { activeSigningKey, ensureSigningKey, forgetSigningKeys, publicJwks, publicKeysSecretName } from '../../../shared/oauth/signing-keys';
+import { createStageTables } from '../../../local/tables';
+import { AuditRepository } from '../../../shared/audit/repository';
+import { PLATFORM_TENANT } from '../../../shared/audit/types';
 import { withEnvironment } from '../../support/environment';
 import { freshTenant, localAwsEndpoints } from '../../support/local-aws';
 import { oauthClients, systemAuths } from '../../support/stores';
@@ -112,6 +115,8 @@ describe('admin CLI rotate-signing-key', () => {
     const stage = `rot${crypto.randomBytes(4).toString('hex')}`;
     const dir = path.join(stateDir, stage);
     writeStack(dir, process.pid, stage);
+    // The stage's tables: the rotation is recorded in its audit trail.
+    const tables = await createStageTables(stage, localAwsEndpoints().dynamodb);
     await withEnvironment({ SECRETS_PREFIX: `pairing-service/${stage}` }, async () => {
       forgetSigningKeys();
       try {
@@ -131,6 +136,11 @@ describe('admin CLI rotate-signing-key', () => {
           droppedKeys: [],
           publishedKids: [before.activeKid, rotated.activeKid],
         });
+        // In the stage's own audit partition (no tenant's), by the CLI.
+        const trail = await new AuditRepository(tables.AuditTable).query({ tenant: PLATFORM_TENANT }, 10);
+        expect(trail.events.map((event) => ({ action: event.action, actor: event.actor, details: event.details }))).toEqual([
+          { action: 'SIGNING_KEY_ROTATED', actor: { kind: 'CLI' }, details: { activeKid: rotated.activeKid, retiredKid: before.activeKid } },
+        ]);
         forgetSigningKeys();
         expect((await activeSigningKey()).kid).toBe(rotated.activeKid);
         expect((await publicJwks()).keys.map((key) => key.kid)).toEqual([before.activeKid, rotated.activeKid]);

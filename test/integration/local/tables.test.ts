@@ -33,10 +33,20 @@ describe('tables created from serverless.yml for stage test', () => {
     expect(ttl.TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
   });
 
+  test('Audit: tenant/sk keys, the byApplication index on appKey/sk, and TTL enabled on expiresAt', async () => {
+    const table = await describe_('pairing-service-test-audit');
+    expect(keys(table.KeySchema)).toEqual(['tenant:HASH', 'sk:RANGE']);
+    const index = table.GlobalSecondaryIndexes?.find((i) => i.IndexName === 'byApplication');
+    expect(keys(index?.KeySchema)).toEqual(['appKey:HASH', 'sk:RANGE']);
+    const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: 'pairing-service-test-audit' }));
+    expect(ttl.TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
+  });
+
   test('creating the tables again leaves the existing ones as they are', async () => {
     const names = await createStageTables('test', localAwsEndpoints().dynamodb);
     expect(Object.values(names).sort()).toEqual([
       'pairing-service-test-applications',
+      'pairing-service-test-audit',
       'pairing-service-test-system-auths',
       'pairing-service-test-tokens',
     ]);

@@ -116,10 +116,12 @@ describe('the CLIENT_CERTIFICATE adapter', () => {
       expiresAt: expect.any(String),
       createdAt: expect.any(String),
       rawEncoded: expect.any(String),
+      // Not in the GraphQL type: the SystemAuth it pairs, for the audit trail.
+      systemAuthID: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
     expect(Date.parse(token.expiresAt) - Date.parse(token.createdAt)).toBeGreaterThan(299_000);
     const stored = await oneTimeTokens.find(hashOneTimeToken(token.token));
-    expect(stored).toMatchObject({ tenant: application.tenant, appId: application.id, purpose: 'CONFIGURATION' });
+    expect(stored).toMatchObject({ tenant: application.tenant, appId: application.id, purpose: 'CONFIGURATION', systemAuthId: token.systemAuthID });
   });
 
   describe('when the tokens function cannot be reached', () => {

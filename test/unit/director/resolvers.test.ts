@@ -38,6 +38,8 @@ const untouchedServices: Omit<DirectorServices, 'applications' | 'systemAuthsOf'
   certificatesOf: () => Promise.reject(new Error('storage touched: certificatesOf')),
   bearerAuthentication: failingWhenTouched('bearerAuthentication'),
   certificateAuthentication: failingWhenTouched('certificateAuthentication'),
+  audit: failingWhenTouched('audit'),
+  auditLog: failingWhenTouched('auditLog'),
 };
 
 function run(caller: Caller, source: string, variableValues?: Record<string, unknown>) {

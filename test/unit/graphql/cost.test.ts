@@ -58,6 +58,13 @@ describe('queryCost', () => {
     expect(queryCost(directorSchema(), getOperationAST(document)!, fragmentsOf(document), {})).toBeLessThanOrEqual(MAX_QUERY_COST + 100 * 100);
   });
 
+  it("prices the audit trail's pages like the applications': an application's events multiply by both page sizes", () => {
+    expect(price('{ auditEvents(first: 10) { totalCount data { id action } } }')).toBe(1 + 10 * 4);
+    // Every application of a page reads its own trail: 50 x 50 events are refused before anything runs.
+    expect(price('{ applications { data { auditEvents { data { id action actor { kind } } } } } }')).toBeGreaterThan(MAX_QUERY_COST);
+    expect(price('{ applications(first: 5) { data { auditEvents(first: 10) { data { id } } } } }')).toBe(1 + 5 * (2 + 10 * 2));
+  });
+
   it('prices the Connector too', () => {
     expect(price('{ configuration { token { token } } }', {}, connectorSchema())).toBe(3);
   });

@@ -1,0 +1,132 @@
+// The audit trail on the page: the tenant's Activity view, and the same list on an application's page.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ErrorText } from './controls';
+import { actionName, actorName, outcomeDetail, targetName } from './audit-labels';
+import { formatTime } from './format';
+import { LIST_AUDIT_EVENTS, type AuditEventPage, type AuditOutcome } from './queries';
+import { useDirectorQuery } from './session';
+
+export const AUDIT_PAGE_SIZE = 20;
+
+const OUTCOMES: readonly AuditOutcome[] = ['SUCCESS', 'REFUSED', 'FAILED'];
+
+interface AuditTrailProps {
+  /** One application's events; the whole tenant's without. */
+  appId?: string;
+  /** A value that changes when the caller changed something: the first page is read again. */
+  refresh?: unknown;
+}
+
+/** Events newest first, a page at a time, filtered by outcome; refused and failed events are marked. */
+export function AuditTrail({ appId, refresh }: AuditTrailProps) {
+  const [outcome, setOutcome] = useState<AuditOutcome | ''>('');
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const filter: Record<string, unknown> = {};
+  if (appId) filter.applicationId = appId;
+  if (outcome) filter.outcomes = [outcome];
+  const list = useDirectorQuery<AuditEventPage>(LIST_AUDIT_EVENTS, { first: AUDIT_PAGE_SIZE, after: cursors[cursors.length - 1], filter });
+  const reload = list.reload;
+  const firstRender = useRef(true);
+  useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    if (cursors.length === 1) void reload();
+    else setCursors([null]);
+  }, [refresh]);
+
+  const pageIndex = list.loaded ? cursors.indexOf(list.loaded.variables.after as string | null) : -1;
+  const page = pageIndex >= 0 && JSON.stringify(list.loaded?.variables.filter) === JSON.stringify(filter) ? list.loaded?.data.auditEvents : undefined;
+  const firstShown = pageIndex * AUDIT_PAGE_SIZE + 1;
+  const turnTo = (index: number, endCursor: string | null) => () =>
+    setCursors(index > pageIndex ? [...cursors.slice(0, pageIndex + 1), endCursor] : cursors.slice(0, index + 1));
+  const selectId = appId ? 'app-audit-outcome' : 'audit-outcome';
+
+  return (
+    <div data-testid="audit-trail">
+      <div class="field audit-filter">
+        <label for={selectId}>Outcome</label>
+        <select
+          id={selectId}
+          data-testid="audit-outcome"
+          value={outcome}
+          onChange={(event) => {
+            setOutcome(event.currentTarget.value as AuditOutcome | '');
+            setCursors([null]);
+          }}
+        >
+          <option value="">All outcomes</option>
+          {OUTCOMES.map((value) => (
+            <option key={value} value={value}>
+              {value}
+            </option>
+          ))}
+        </select>
+      </div>
+      <ErrorText message={list.error} testId="audit-error" />
+      {!page && !list.error && <p role="status">Loading…</p>}
+      {page && page.data.length === 0 && <p data-testid="audit-empty">No events{outcome ? ` with outcome ${outcome}` : ''}.</p>}
+      {page && page.data.length > 0 && (
+        <div class="table-scroll">
+          <table class="audit">
+            <thead>
+              <tr>
+                <th scope="col">Time</th>
+                <th scope="col">Actor</th>
+                <th scope="col">Action</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">Target</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.data.map((event) => (
+                <tr key={event.id} data-testid="audit-row" data-action={event.action} data-outcome={event.outcome} class={event.outcome === 'SUCCESS' ? undefined : 'refused'}>
+                  <td>{formatTime(event.time)}</td>
+                  <td>{actorName(event.actor)}</td>
+                  <td>{actionName(event.action)}</td>
+                  <td>
+                    <span class={`badge ${event.outcome.toLowerCase()}`}>{event.outcome}</span>
+                    {outcomeDetail(event) && <span class="audit-reason"> {outcomeDetail(event)}</span>}
+                  </td>
+                  <td>{targetName(event.target)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {page && (
+        <nav class="pager" aria-label={appId ? 'Pages of the application’s events' : 'Pages of events'}>
+          <span data-testid="audit-range">
+            {page.data.length === 0 ? `0 of ${page.totalCount}` : `${firstShown}–${firstShown + page.data.length - 1} of ${page.totalCount}`}
+          </span>
+          <button type="button" data-testid="audit-previous" disabled={list.loading || pageIndex === 0} onClick={turnTo(pageIndex - 1, null)}>
+            Previous
+          </button>
+          <button type="button" data-testid="audit-next" disabled={list.loading || !page.pageInfo.hasNextPage} onClick={turnTo(pageIndex + 1, page.pageInfo.endCursor)}>
+            Next
+          </button>
+        </nav>
+      )}
+    </div>
+  );
+}
+
+/** `#/activity`: the tenant's whole audit trail. */
+export function Activity() {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    document.title = 'Activity · Cockpit';
+    heading.current?.focus();
+  }, []);
+  return (
+    <main data-testid="activity">
+      <h2 ref={heading} tabIndex={-1}>
+        Activity
+      </h2>
+      <p class="lead">Every change and every refused credential in your tenant, newest first. Repeated refusals within a minute are counted in one line.</p>
+      <AuditTrail />
+    </main>
+  );
+}

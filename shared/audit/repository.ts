@@ -1,0 +1,134 @@
+// DynamoDB storage of audit events (the audit table): the only code that names it. Append-only: every write is a
+// PutItem (alone or inside a transaction) conditional on the key being new; nothing here updates or deletes.
+import { PutCommand, QueryCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { dynamo } from '../aws/clients';
+import type { TransactItem } from '../aws/transactions';
+import { config } from '../config';
+import type { AuditEvent } from './types';
+
+type Item = Record<string, NativeAttributeValue>;
+
+/** The sort key of an event: time first, so a Query reads newest first; the id makes it unique. */
+export const sortKeyOf = (event: Pick<AuditEvent, 'time' | 'id'>): string => `${event.time}#${event.id}`;
+
+/** The byApplication partition of an application's events. */
+export const applicationKeyOf = (tenant: string, appId: string): string => `${tenant}#${appId}`;
+
+export interface AuditQuery {
+  tenant: string;
+  /** Reads the byApplication index instead of the tenant's whole trail. */
+  applicationId?: string;
+  /** Inclusive sort-key bounds (ISO times; the upper one already extended past every id). */
+  fromKey?: string;
+  toKey?: string;
+  /** Continue below this sort key (exclusive). */
+  beforeKey?: string;
+  actions?: readonly string[];
+  outcomes?: readonly string[];
+}
+
+export interface AuditQueryPage {
+  events: AuditEvent[];
+  hasNextPage: boolean;
+}
+
+function toItem(event: AuditEvent, expiresAt: number): Item {
+  const item: Item = { ...event, sk: sortKeyOf(event), expiresAt };
+  if (event.target.applicationId) item.appKey = applicationKeyOf(event.tenant, event.target.applicationId);
+  return item;
+}
+
+function fromItem(item: Item): AuditEvent {
+  const { sk: _sk, appKey: _appKey, expiresAt: _expiresAt, ...event } = item;
+  return event as AuditEvent;
+}
+
+/** Highest string that starts with `prefix`-like keys: `to` plus the highest character, so a bound covers every id. */
+const UPPER = '\uffff';
+
+export class AuditRepository {
+  constructor(private readonly table = config().auditTable) {}
+
+  /** The PutItem (for a transaction) of a new event; its key never exists before, so it never overwrites. */
+  newEvent(event: AuditEvent, expiresAt: number): TransactItem {
+    return { Put: { TableName: this.table, Item: toItem(event, expiresAt), ConditionExpression: 'attribute_not_exists(sk)' } };
+  }
+
+  /** Appends one event. */
+  async append(event: AuditEvent, expiresAt: number): Promise<void> {
+    await dynamo().send(new PutCommand({ TableName: this.table, Item: toItem(event, expiresAt), ConditionExpression: 'attribute_not_exists(sk)' }));
+  }
+
+  /**
+   * Up to `limit` events, newest first, of the tenant (or one of its applications), within the bounds, matching the
+   * filters. Reads page after page of DynamoDB until the page is full or the partition ends: the action and outcome
+   * filters are applied by DynamoDB after the read, so a page may take several reads (each at most `limit` + 1 items).
+   */
+  async query(query: AuditQuery, limit: number): Promise<AuditQueryPage> {
+    const events: AuditEvent[] = [];
+    let startKey: Item | undefined;
+    do {
+      const out = await dynamo().send(new QueryCommand({ ...this.queryInput(query), Limit: limit + 1, ExclusiveStartKey: startKey }));
+      for (const item of out.Items ?? []) if (item.sk !== query.beforeKey) events.push(fromItem(item));
+      startKey = out.LastEvaluatedKey;
+    } while (events.length <= limit && startKey);
+    return { events: events.slice(0, limit), hasNextPage: events.length > limit };
+  }
+
+  /** How many events match (the same conditions, every page of them, counted by DynamoDB). */
+  async count(query: Omit<AuditQuery, 'beforeKey'>): Promise<number> {
+    let total = 0;
+    let startKey: Item | undefined;
+    do {
+      const out = await dynamo().send(new QueryCommand({ ...this.queryInput(query), Select: 'COUNT', ExclusiveStartKey: startKey }));
+      total += out.Count ?? 0;
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return total;
+  }
+
+  private queryInput(query: AuditQuery) {
+    const names: Record<string, string> = {};
+    const values: Item = {};
+    if (query.applicationId !== undefined) {
+      names['#pk'] = 'appKey';
+      values[':pk'] = applicationKeyOf(query.tenant, query.applicationId);
+    } else {
+      names['#pk'] = 'tenant';
+      values[':pk'] = query.tenant;
+    }
+    let keyCondition = '#pk = :pk';
+    // Both bounds inclusive; beforeKey (a page's last event, exclusive) is dropped from the answer by query().
+    const upper = [query.toKey === undefined ? undefined : `${query.toKey}${UPPER}`, query.beforeKey]
+      .filter((key): key is string => key !== undefined)
+      .sort()[0];
+    const lower = query.fromKey;
+    if (lower !== undefined) values[':lower'] = lower;
+    if (upper !== undefined) values[':upper'] = upper;
+    if (lower !== undefined || upper !== undefined) names['#sk'] = 'sk';
+    if (lower !== undefined && upper !== undefined) keyCondition += ' AND #sk BETWEEN :lower AND :upper';
+    else if (lower !== undefined) keyCondition += ' AND #sk >= :lower';
+    else if (upper !== undefined) keyCondition += ' AND #sk <= :upper';
+    const filters: string[] = [];
+    const inList = (attribute: string, list: readonly string[] | undefined, prefix: string) => {
+      if (!list || list.length === 0) return;
+      names[`#${prefix}`] = attribute;
+      const placeholders = list.map((value, index) => {
+        values[`:${prefix}${index}`] = value;
+        return `:${prefix}${index}`;
+      });
+      filters.push(`#${prefix} IN (${placeholders.join(', ')})`);
+    };
+    inList('action', query.actions, 'action');
+    inList('outcome', query.outcomes, 'outcome');
+    return {
+      TableName: this.table,
+      IndexName: query.applicationId !== undefined ? 'byApplication' : undefined,
+      KeyConditionExpression: keyCondition,
+      FilterExpression: filters.length ? filters.join(' AND ') : undefined,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+    };
+  }
+}

@@ -4,12 +4,11 @@ import { X509Certificate } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import path from 'node:path';
-import { projectRoot, startDynamoDbLocal, startMoto, type LocalAwsService } from '../local/aws-services';
+import { projectRoot } from '../local/aws-services';
 import { restApiEvent } from '../local/api-gateway-event';
-import { freePort } from '../local/processes';
-import { createStageTables } from '../local/tables';
 import { keyAndCsr } from './application-keys';
 import { dynamoItemBytes, priceAtRest, priceMillion, printCostModel, US_EAST_1_PRICES, type OperationCost, type Scenario, type StackShape, type StoredPerApplication } from './cost-model';
+import { startBenchAws } from './local-aws';
 import type { BenchSection } from './run';
 
 const STAGE = 'bench';
@@ -346,20 +345,10 @@ async function stackShape(): Promise<StackShape> {
 export const operationCostBench: BenchSection = {
   name: 'AWS calls, round trips and CPU per operation (handlers in-process, local AWS)',
   async run() {
-    const started: LocalAwsService[] = [];
-    const saved = { ...process.env };
+    // INFO, as deployed: the log bytes per operation are part of its cost.
+    const aws = await startBenchAws({ stage: STAGE, baseUrl: BASE_URL, logLevel: 'INFO' });
     try {
-      const [dynamoPort, motoPort] = [await freePort(), await freePort()];
-      const [dynamoDb, moto] = await Promise.all([
-        startDynamoDbLocal({ port: dynamoPort }).then((service) => (started.push(service), service)),
-        startMoto({ port: motoPort }).then((service) => (started.push(service), service)),
-      ]);
-      Object.assign(process.env, {
-        AWS_REGION: 'eu-central-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench',
-        AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.endpoint, AWS_ENDPOINT_URL_KMS: moto.endpoint,
-        STAGE, PUBLIC_BASE_URL: BASE_URL, POWERTOOLS_LOG_LEVEL: 'INFO', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      });
-      const tables = await createStageTables(STAGE, dynamoDb.endpoint);
+      const { tables } = aws;
       const logs = new LogMeter();
       logs.start();
       let measured: Awaited<ReturnType<typeof measureOperations>>;
@@ -388,8 +377,7 @@ export const operationCostBench: BenchSection = {
       const read = results.find((r) => r.operation.startsWith('Director read, mTLS'));
       return `mTLS read ${read?.rounds} round trips / ${read?.writes} writes`;
     } finally {
-      process.env = saved;
-      await Promise.all(started.map((service) => service.stop()));
+      await aws.stop();
     }
   },
 };

@@ -1,9 +1,7 @@
 // Benchmark: the token grant now that the signature is KMS's (moto locally): latency of one KMS Sign, of one grant through
 // the oauth handler in-process, and what KMS charges per signature at list price.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { startDynamoDbLocal, startMoto, type LocalAwsService } from '../local/aws-services';
-import { freePort } from '../local/processes';
-import { createStageTables } from '../local/tables';
+import { startBenchAws } from './local-aws';
 import { US_EAST_1_PRICES } from './cost-model';
 import type { BenchSection } from './run';
 
@@ -35,21 +33,9 @@ export const tokenSigningBench: BenchSection = {
   name: 'token grant with the signature from KMS (handler in-process, moto KMS)',
   async run() {
     if (!Number.isInteger(COUNT) || COUNT < 1) throw new Error(`BENCH_TOKEN_GRANTS must be a positive integer, got ${process.env.BENCH_TOKEN_GRANTS}`);
-    const started: LocalAwsService[] = [];
-    const saved = { ...process.env };
+    const aws = await startBenchAws({ stage: STAGE, baseUrl: 'https://api.bench.test', logLevel: 'ERROR' });
     let restoreLogLevel = () => {};
     try {
-      const [dynamoPort, motoPort] = [await freePort(), await freePort()];
-      const [dynamoDb, moto] = await Promise.all([
-        startDynamoDbLocal({ port: dynamoPort }).then((service) => (started.push(service), service)),
-        startMoto({ port: motoPort }).then((service) => (started.push(service), service)),
-      ]);
-      Object.assign(process.env, {
-        AWS_REGION: 'eu-central-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench',
-        AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.endpoint, AWS_ENDPOINT_URL_KMS: moto.endpoint,
-        STAGE, PUBLIC_BASE_URL: 'https://api.bench.test', POWERTOOLS_LOG_LEVEL: 'ERROR', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      });
-      await createStageTables(STAGE, dynamoDb.endpoint);
       // Another section of this run may have made clients, configuration and caches for its own local AWS.
       (await import('../shared/aws/clients')).resetClients();
       (await import('../shared/config')).resetConfig();
@@ -90,9 +76,8 @@ export const tokenSigningBench: BenchSection = {
       console.log(`  KMS list price: $${USD_PER_10K_ASYMMETRIC_REQUESTS} per 10,000 asymmetric requests (${US_EAST_1_PRICES.source}) = $${usdPerSignature.toFixed(6)} per token, $${(usdPerSignature * 1e6).toFixed(2)} per million tokens`);
       return `KMS Sign p50 ${sign.p50.toFixed(1)} ms, token grant p50 ${grant.p50.toFixed(1)} ms, $${(usdPerSignature * 1e6).toFixed(2)}/million tokens`;
     } finally {
-      process.env = saved;
       restoreLogLevel();
-      await Promise.all(started.map((service) => service.stop()));
+      await aws.stop();
     }
   },
 };

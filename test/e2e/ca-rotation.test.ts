@@ -6,10 +6,8 @@ import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { opensslSubject, postJson } from '../support/clients';
-import { adminAccessToken, startLocalStack, START_TIMEOUT_MS, type LocalStack } from '../support/local-stack';
+import { adminAccessToken, startLocalStack, START_TIMEOUT_MS, storedState, type LocalStack } from '../support/local-stack';
 
 jest.setTimeout(180_000);
 
@@ -116,45 +114,26 @@ afterAll(async () => {
 
 test('no Secrets Manager secret and no DynamoDB item holds a private key; the CA registry names a KMS key', async () => {
   await pair('e2e-ca-scan');
-  const client = { region: stack.stackFile.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
-  const secrets = new SecretsManagerClient({ ...client, endpoint: stack.stackFile.endpoints.secretsManager });
-  const dynamo = new DynamoDBClient({ ...client, endpoint: stack.stackFile.endpoints.dynamodb });
-  try {
-    const names: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await secrets.send(new ListSecretsCommand({ NextToken: nextToken }));
-      names.push(...(page.SecretList ?? []).map((secret) => secret.Name!));
-      nextToken = page.NextToken;
-    } while (nextToken);
-    expect(names.some((name) => name.endsWith('/pairing-ca-registry'))).toBe(true);
-    expect(names.some((name) => name.endsWith('/pairing-ca'))).toBe(false);
-    const holdingKeys: string[] = [];
-    for (const name of names) {
-      const value = (await secrets.send(new GetSecretValueCommand({ SecretId: name }))).SecretString ?? '';
-      if (PRIVATE_KEY_MATERIAL.test(value)) holdingKeys.push(name.split('/').pop()!);
-      if (name.endsWith('/pairing-ca-registry')) expect(JSON.parse(value).cas[0].keyArn).toMatch(/^arn:aws:kms:/);
-    }
-    // No private key of the service in any secret: the CA and token-signing keys are in KMS.
-    expect(holdingKeys).toEqual([]);
-
-    let items = 0;
-    for (const table of Object.values(stack.stackFile.tables)) {
-      let startKey: Record<string, any> | undefined;
-      do {
-        const page = await dynamo.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
-        for (const item of page.Items ?? []) {
-          items++;
-          expect(JSON.stringify(item)).not.toMatch(PRIVATE_KEY_MATERIAL);
-        }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
-    }
-    expect(items).toBeGreaterThan(0);
-  } finally {
-    secrets.destroy();
-    dynamo.destroy();
+  const { secrets, tables } = await storedState(stack);
+  const names = secrets.map((secret) => secret.name);
+  expect(names.some((name) => name.endsWith('/pairing-ca-registry'))).toBe(true);
+  expect(names.some((name) => name.endsWith('/pairing-ca'))).toBe(false);
+  const holdingKeys: string[] = [];
+  for (const { name, value } of secrets) {
+    if (PRIVATE_KEY_MATERIAL.test(value)) holdingKeys.push(name.split('/').pop()!);
+    if (name.endsWith('/pairing-ca-registry')) expect(JSON.parse(value).cas[0].keyArn).toMatch(/^arn:aws:kms:/);
   }
+  // No private key of the service in any secret: the CA and token-signing keys are in KMS.
+  expect(holdingKeys).toEqual([]);
+
+  let items = 0;
+  for (const { items: stored } of tables) {
+    for (const item of stored) {
+      items++;
+      expect(JSON.stringify(item)).not.toMatch(PRIVATE_KEY_MATERIAL);
+    }
+  }
+  expect(items).toBeGreaterThan(0);
 });
 
 test('rotate-ca: old-CA certificates keep working, renewals get the new CA, the truststore holds both; retire-ca waits for the old ones', async () => {

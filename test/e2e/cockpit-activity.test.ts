@@ -1,6 +1,7 @@
 // Cockpit's audit trail in a real browser against `npm start`: the tenant's Activity view (newest first, paging, the
 // outcome filter, refused events marked) and the Activity section of an application's page.
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { axeAudit } from '../support/accessibility';
 import { browserExecutable } from '../support/chromium';
 import { postJson } from '../support/clients';
 import { adminAccessToken, startLocalStack, START_TIMEOUT_MS, tokenGrant, type LocalStack } from '../support/local-stack';
@@ -130,13 +131,7 @@ describe('Cockpit activity in a browser (npm start)', () => {
       await audited.getByTestId('sign-in').click();
       await audited.getByTestId('nav-activity').click();
       await audited.locator('[data-testid="audit-row"][data-outcome="REFUSED"]').first().waitFor();
-      await audited.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-      const { passed, violations } = (await audited.evaluate(
-        `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }).then((result) => ({
-           passed: result.passes.map((rule) => rule.id),
-           violations: result.violations.map((v) => ({ rule: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) })),
-         }))`,
-      )) as { passed: string[]; violations: unknown[] };
+      const { passed, violations } = await axeAudit(audited);
       expect(violations).toEqual([]);
       // Not vacuous: it judged the buttons, the contrast of the refused rows and the outcome select's label.
       expect(passed).toEqual(expect.arrayContaining(['button-name', 'color-contrast', 'select-name']));

@@ -3,11 +3,9 @@
 // and nothing in Secrets Manager or DynamoDB holds a token-signing private key.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { ListSecretsCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oauthClient from 'openid-client';
-import { startLocalStack, START_TIMEOUT_MS, tokenGrant, type LocalStack } from '../support/local-stack';
+import { startLocalStack, START_TIMEOUT_MS, storedState, tokenGrant, type LocalStack } from '../support/local-stack';
 
 jest.setTimeout(180_000);
 
@@ -104,41 +102,20 @@ describe('token signing in KMS and its rotation (npm start)', () => {
     expect(again).toMatchObject({ retiredKid: rotated.activeKid, droppedKeys: [{ kid: oldKid, keyArn: expect.stringMatching(/^arn:aws:kms:/), deletionDate: expect.any(String) }] });
   });
 
-  it('no secret and no DynamoDB item holds a private key (a JWK "d", or a PEM PRIVATE KEY) but the pairing CA\'s', async () => {
-    const endpoints = stack.stackFile.endpoints;
-    const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-    const secrets = new SecretsManagerClient({ endpoint: endpoints.secretsManager, region: stack.stackFile.region, credentials });
-    const dynamo = new DynamoDBClient({ endpoint: endpoints.dynamodb, region: stack.stackFile.region, credentials });
-    try {
-      const names: string[] = [];
-      let next: string | undefined;
-      do {
-        const page = await secrets.send(new ListSecretsCommand({ NextToken: next }));
-        names.push(...(page.SecretList ?? []).map((secret) => secret.Name!));
-        next = page.NextToken;
-      } while (next);
-      expect(names).toEqual(expect.arrayContaining([expect.stringMatching(/\/token-signing-public-keys$/)]));
-      expect(names.filter((name) => name.endsWith('/token-signing-keys'))).toEqual([]);
-      const privateJwk = /"d"\s*:/;
-      for (const name of names) {
-        const value = (await secrets.send(new GetSecretValueCommand({ SecretId: name }))).SecretString ?? '';
-        expect({ name, jwkD: privateJwk.test(value) }).toEqual({ name, jwkD: false });
-        expect({ name, pem: value.includes('PRIVATE KEY') }).toEqual({ name, pem: false });
-      }
-      const tables = (await dynamo.send(new ListTablesCommand({}))).TableNames ?? [];
-      expect(tables.length).toBeGreaterThanOrEqual(3);
-      for (const table of tables) {
-        let startKey: Record<string, never> | undefined;
-        do {
-          const page = await dynamo.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
-          const text = JSON.stringify(page.Items ?? []);
-          expect({ table, jwkD: /"d"\s*:\s*\{\s*"S"/.test(text), pem: text.includes('PRIVATE KEY') }).toEqual({ table, jwkD: false, pem: false });
-          startKey = page.LastEvaluatedKey as Record<string, never> | undefined;
-        } while (startKey);
-      }
-    } finally {
-      secrets.destroy();
-      dynamo.destroy();
+  it('no secret and no DynamoDB item holds a private key (a JWK "d", or a PEM PRIVATE KEY)', async () => {
+    const { secrets, tables } = await storedState(stack);
+    const names = secrets.map((secret) => secret.name);
+    expect(names).toEqual(expect.arrayContaining([expect.stringMatching(/\/token-signing-public-keys$/)]));
+    expect(names.filter((name) => name.endsWith('/token-signing-keys'))).toEqual([]);
+    const privateJwk = /"d"\s*:/;
+    for (const { name, value } of secrets) {
+      expect({ name, jwkD: privateJwk.test(value) }).toEqual({ name, jwkD: false });
+      expect({ name, pem: value.includes('PRIVATE KEY') }).toEqual({ name, pem: false });
+    }
+    expect(tables.length).toBeGreaterThanOrEqual(3);
+    for (const { table, items } of tables) {
+      const text = JSON.stringify(items);
+      expect({ table, jwkD: /"d"\s*:\s*\{\s*"S"/.test(text), pem: text.includes('PRIVATE KEY') }).toEqual({ table, jwkD: false, pem: false });
     }
   });
 });

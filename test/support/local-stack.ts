@@ -139,3 +139,45 @@ export async function adminAccessToken(stack: LocalStack): Promise<string> {
   if (grant.status !== 200) throw new Error(`the administrator's token grant failed with HTTP ${grant.status}`);
   return grant.body.access_token as string;
 }
+
+/** What a stack keeps: every Secrets Manager secret with its value, and every DynamoDB item (as marshalled) by table. */
+export interface StoredState {
+  secrets: Array<{ name: string; value: string }>;
+  tables: Array<{ table: string; items: Array<Record<string, unknown>> }>;
+}
+
+/** Reads everything the running stack's local AWS holds (tests that prove something, e.g. a private key, is nowhere). */
+export async function storedState(stack: LocalStack): Promise<StoredState> {
+  const { SecretsManagerClient, ListSecretsCommand, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const { DynamoDBClient, ListTablesCommand, ScanCommand } = await import('@aws-sdk/client-dynamodb');
+  const { endpoints, region } = stack.stackFile;
+  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+  const secretsManager = new SecretsManagerClient({ endpoint: endpoints.secretsManager, region, credentials });
+  const dynamo = new DynamoDBClient({ endpoint: endpoints.dynamodb, region, credentials });
+  try {
+    const state: StoredState = { secrets: [], tables: [] };
+    let nextToken: string | undefined;
+    do {
+      const page = await secretsManager.send(new ListSecretsCommand({ NextToken: nextToken }));
+      for (const { Name } of page.SecretList ?? []) {
+        const value = (await secretsManager.send(new GetSecretValueCommand({ SecretId: Name! }))).SecretString ?? '';
+        state.secrets.push({ name: Name!, value });
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    for (const table of (await dynamo.send(new ListTablesCommand({}))).TableNames ?? []) {
+      const items: Array<Record<string, unknown>> = [];
+      let startKey: Record<string, never> | undefined;
+      do {
+        const page = await dynamo.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
+        items.push(...(page.Items ?? []));
+        startKey = page.LastEvaluatedKey as Record<string, never> | undefined;
+      } while (startKey);
+      state.tables.push({ table, items });
+    }
+    return state;
+  } finally {
+    secretsManager.destroy();
+    dynamo.destroy();
+  }
+}

@@ -49,6 +49,10 @@ export interface Config {
   maxApplicationsPerTenant: number;
   /** Live (not revoked) OAuth clients one tenant may have, administrators' included (shared/quotas.ts). */
   maxOAuthClientsPerTenant: number;
+  /** Unexpired, unrevoked certificates one SystemAuth may hold at once; a renewal beyond is refused (shared/quotas.ts). */
+  maxLiveCertificates: number;
+  /** Days a certificate record stays after its certificate expired, revoked or not, before DynamoDB's TTL removes it. */
+  certificateRecordRetentionDays: number;
   aws: AwsCallLimits;
 }
 
@@ -124,6 +128,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretCacheSeconds: positiveNumber(env, 'SECRET_CACHE_SECONDS', 60),
     maxApplicationsPerTenant: positiveInteger(env, 'MAX_APPLICATIONS_PER_TENANT', 1000),
     maxOAuthClientsPerTenant: positiveInteger(env, 'MAX_OAUTH_CLIENTS_PER_TENANT', 200),
+    maxLiveCertificates: positiveInteger(env, 'MAX_LIVE_CERTIFICATES', 5),
+    certificateRecordRetentionDays: positiveInteger(env, 'CERTIFICATE_RECORD_RETENTION_DAYS', 30),
     aws: awsCallLimits(stage),
   };
 }

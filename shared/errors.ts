@@ -75,6 +75,16 @@ export class QuotaExceededError extends ServiceError {
   override readonly httpStatus = 409;
 }
 
+/**
+ * A SystemAuth holds MAX_LIVE_CERTIFICATES live certificates and asked for one more (renewal or CSR token,
+ * shared/quotas.ts LIVE_CERTIFICATES_QUOTA). FORBIDDEN, as issue 15 asks, and unlike a tenant quota's CONFLICT:
+ * this caller is an application, not an administrator, and what it is refused is one more credential for
+ * itself; a client in a renewal loop must stop, and only a revocation (which the message names) lets it go on.
+ */
+export class LiveCertificateLimitError extends ForbiddenError {
+  override readonly name: string = 'LiveCertificateLimitError';
+}
+
 /** An internal failure with a message safe to show; the cause is only logged. */
 export class InternalError extends ServiceError {
   override readonly name: string = 'InternalError';

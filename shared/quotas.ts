@@ -1,9 +1,9 @@
-// Per-tenant quotas: what each limit in shared/config.ts counts, the counter updates that enforce it, and the refusal a client sees.
+// Quotas: what each limit in shared/config.ts counts (per tenant, or per SystemAuth), the counter updates that enforce it, and the refusal a client sees.
 import type { TransactItem } from './aws/transactions';
 import { config } from './config';
-import { QuotaExceededError } from './errors';
+import { LiveCertificateLimitError, QuotaExceededError } from './errors';
 
-/** One per-tenant limit. */
+/** One limit, counted per tenant or per SystemAuth. */
 export interface TenantQuota {
   /** What is counted, as the refusal names it ("applications"). */
   counted: string;
@@ -30,8 +30,35 @@ export const OAUTH_CLIENTS_QUOTA: TenantQuota = {
   limit: () => config().maxOAuthClientsPerTenant,
 };
 
+/**
+ * Unexpired, unrevoked certificates one SystemAuth may hold at once (issue 15): every renewal and every
+ * redemption of a CSR token takes a slot. Unlike the tenant quotas its counter may be missing or too high
+ * (certificates expire without a write): see liveCertificatesReconciled in shared/system-auths/certificate-records.ts.
+ */
+export const LIVE_CERTIFICATES_QUOTA: TenantQuota = {
+  counted: 'live (unexpired, unrevoked) certificates',
+  setting: 'MAX_LIVE_CERTIFICATES',
+  freedBy:
+    'revoke one first: revokeCertificate over mTLS with the certificate to end, retirePreviousCertificate over mTLS with a renewed ' +
+    "certificate (ends the one it was renewed from), or the Director's revokeIssuedCertificate",
+  limit: () => config().maxLiveCertificates,
+};
+
 /** The attribute of a counter item that holds the number of slots taken. */
-const COUNT_ATTRIBUTE = 'count';
+export const QUOTA_COUNT_ATTRIBUTE = 'count';
+const COUNT_ATTRIBUTE = QUOTA_COUNT_ATTRIBUTE;
+
+/** Options of a counter that is not created by its first slot (LIVE_CERTIFICATES_QUOTA). */
+export interface CounterOptions {
+  /**
+   * The slot is taken or freed only on a counter item that exists: an absent counter is unknown, not 0, and the
+   * owner counts the items (reconciles) before it takes a slot. Freeing a slot of an absent counter fails too, so no
+   * negative counter is ever created.
+   */
+  counterMustExist?: boolean;
+  /** Epoch seconds: the counter item's DynamoDB TTL (`expiresAt`), renewed by each slot taken. */
+  expiresAt?: number;
+}
 
 /** Where a tenant's counter item lives: the owning repository's table and a key no other item of it can have. */
 export interface QuotaCounter {
@@ -45,15 +72,16 @@ export interface QuotaCounter {
  * concurrent creations DynamoDB lets exactly as many through as the counter has room for, with no
  * count-then-create window. A tenant whose counter is above a lowered limit creates nothing until it is below.
  */
-export function quotaSlotTaken(quota: TenantQuota, counter: QuotaCounter): TransactItem {
+export function quotaSlotTaken(quota: TenantQuota, counter: QuotaCounter, options: CounterOptions = {}): TransactItem {
+  const ttl = options.expiresAt === undefined ? {} : { names: { '#expiresAt': 'expiresAt' }, values: { ':expiresAt': options.expiresAt } };
   return {
     Update: {
       TableName: counter.table,
       Key: counter.key,
-      UpdateExpression: 'ADD #count :one',
-      ConditionExpression: 'attribute_not_exists(#count) OR #count < :max',
-      ExpressionAttributeNames: { '#count': COUNT_ATTRIBUTE },
-      ExpressionAttributeValues: { ':one': 1, ':max': quota.limit() },
+      UpdateExpression: options.expiresAt === undefined ? 'ADD #count :one' : 'ADD #count :one SET #expiresAt = :expiresAt',
+      ConditionExpression: options.counterMustExist ? 'attribute_exists(#count) AND #count < :max' : 'attribute_not_exists(#count) OR #count < :max',
+      ExpressionAttributeNames: { '#count': COUNT_ATTRIBUTE, ...ttl.names },
+      ExpressionAttributeValues: { ':one': 1, ':max': quota.limit(), ...ttl.values },
     },
   };
 }
@@ -62,14 +90,34 @@ export function quotaSlotTaken(quota: TenantQuota, counter: QuotaCounter): Trans
  * Transaction item that frees one slot. It has no condition of its own: the item it travels with carries
  * the condition that makes the transition happen once (an application deleted once, a client revoked once).
  */
-export function quotaSlotFreed(counter: QuotaCounter): TransactItem {
+export function quotaSlotFreed(counter: QuotaCounter, options: Pick<CounterOptions, 'counterMustExist'> = {}): TransactItem {
   return {
     Update: {
       TableName: counter.table,
       Key: counter.key,
       UpdateExpression: 'ADD #count :minusOne',
+      ...(options.counterMustExist ? { ConditionExpression: 'attribute_exists(#count)' } : {}),
       ExpressionAttributeNames: { '#count': COUNT_ATTRIBUTE },
       ExpressionAttributeValues: { ':minusOne': -1 },
+    },
+  };
+}
+
+/**
+ * The update that sets a counter to a number its owner counted, on the condition that the counter is still the
+ * one it read before counting (`seen`, undefined for an absent counter). Every change of what is counted changes
+ * the counter in the same transaction, so an unchanged counter means nothing counted was added or freed since:
+ * the number counted is still an upper bound of what is live. A counter changed meanwhile is left alone.
+ */
+export function quotaCounterReconciled(counter: QuotaCounter, counted: number, seen: number | undefined, expiresAt: number): TransactItem {
+  return {
+    Update: {
+      TableName: counter.table,
+      Key: counter.key,
+      UpdateExpression: 'SET #count = :counted, #expiresAt = :expiresAt',
+      ConditionExpression: seen === undefined ? 'attribute_not_exists(#count)' : '#count = :seen',
+      ExpressionAttributeNames: { '#count': COUNT_ATTRIBUTE, '#expiresAt': 'expiresAt' },
+      ExpressionAttributeValues: { ':counted': counted, ':expiresAt': expiresAt, ...(seen === undefined ? {} : { ':seen': seen }) },
     },
   };
 }
@@ -78,5 +126,13 @@ export function quotaSlotFreed(counter: QuotaCounter): TransactItem {
 export function quotaExceeded(quota: TenantQuota, tenant: string): QuotaExceededError {
   return new QuotaExceededError(
     `tenant ${tenant} has reached its limit of ${quota.limit()} ${quota.counted} (${quota.setting}); ${quota.freedBy} first`,
+  );
+}
+
+/** The refusal of a certificate beyond LIVE_CERTIFICATES_QUOTA: names the limit, the setting and the ways to free a slot. */
+export function liveCertificateLimitReached(systemAuthId: string): LiveCertificateLimitError {
+  const quota = LIVE_CERTIFICATES_QUOTA;
+  return new LiveCertificateLimitError(
+    `SystemAuth ${systemAuthId} has reached its limit of ${quota.limit()} ${quota.counted} (${quota.setting}); ${quota.freedBy}`,
   );
 }

@@ -2,7 +2,7 @@
 import { newlyRevoked } from '../audit/revocations';
 import { AuditTrail } from '../audit/trail';
 import type { AuditActor, AuditEventInput } from '../audit/types';
-import { transactWrite, TransactionCancelledError } from '../aws/transactions';
+import { transactWrite, TransactionCancelledError, type NamedTransactItems } from '../aws/transactions';
 import { loadCaRegistry, loadCertificateAuthority, type IssuedCertificate } from '../certificates/ca';
 import { currentCa } from '../certificates/ca-registry';
 import { validateCsr, type ValidatedCsr } from '../certificates/csr';
@@ -10,6 +10,7 @@ import { announcedSubject, formatSubject } from '../certificates/subject';
 import { config } from '../config';
 import { BadUserInputError, ForbiddenError, ServiceError, UnauthenticatedError } from '../errors';
 import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
+import { LIVE_CERTIFICATES_QUOTA, liveCertificateLimitReached } from '../quotas';
 import { isRedeemed, newOneTimeToken, type OneTimeToken, type RedeemedCertificate } from '../one-time-tokens/token';
 import type { CertificateRecord, CertificateRepository } from '../system-auths/certificate-records';
 import type { SystemAuthRepository } from '../system-auths/repository';
@@ -45,6 +46,9 @@ export class CredentialsSpentError extends UnauthenticatedError {
     super('The one-time token is unknown, expired or already used');
   }
 }
+
+/** The audit trail's reason of a CSR refused because its SystemAuth holds MAX_LIVE_CERTIFICATES live certificates. */
+export const LIVE_CERTIFICATE_LIMIT_REASON = 'live certificate limit reached';
 
 /** The presented token was spent by another request first, expired meanwhile, or is still being written by one. */
 const tokenLost = (cancelled: TransactionCancelledError): boolean => cancelled.conditionFailed('token') || cancelled.conflicted('token');
@@ -210,6 +214,35 @@ export class ConnectorService {
     );
   }
 
+  /**
+   * Writes the transaction that records a new certificate, with a slot of its SystemAuth's live certificates
+   * (MAX_LIVE_CERTIFICATES) as one more item: all or nothing, so concurrent renewals never record more than the limit.
+   * When only the slot failed, the counter is reconciled with the records (certificates expire without a write, and a
+   * SystemAuth from before the limit has no counter yet) and the transaction tried again; when there is no room, the
+   * request is refused (LiveCertificateLimitError, FORBIDDEN) and nothing is written, not even a spent token. Any other
+   * failure is the caller's to read, as before.
+   */
+  private async recordWithinLimit(caller: ConnectorCaller, record: CertificateRecord, now: Date, items: NamedTransactItems): Promise<void> {
+    // Each further attempt follows a reconciliation that found the counter too high; concurrent renewals may take the
+    // room it made first. Three reconciliations are plenty: past them the SystemAuth is refused (never over the limit).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await transactWrite({ ...items, slot: this.certificates.liveCertificateSlot(record) });
+        return;
+      } catch (error) {
+        const onlySlot = error instanceof TransactionCancelledError && error.conditionFailed('slot') && error.failedItems.length === 1;
+        if (!onlySlot) throw error;
+        if (attempt <= 3 && (await this.certificates.liveCertificatesReconciled(record.systemAuthId, now))) continue;
+        // In the trail like a CSR refused by a rule, with a short reason of its own so that its repeats aggregate.
+        const refusal = liveCertificateLimitReached(record.systemAuthId);
+        await this.audit.refused(
+          callerEvent(caller, { action: 'CSR_REFUSED', outcome: 'REFUSED', reason: LIVE_CERTIFICATE_LIMIT_REASON, details: { limit: LIVE_CERTIFICATES_QUOTA.limit() } }),
+        );
+        throw refusal;
+      }
+    }
+  }
+
   /** Token-secured `configuration`: spends the CONFIGURATION token and issues the CSR token in one transaction. */
   private async configurationWithToken(caller: OneTimeTokenCaller, now: Date): Promise<Configuration> {
     const presented = caller.token;
@@ -292,7 +325,7 @@ export class ConnectorService {
     };
     const record = issuedRecord(presented, issued);
     try {
-      await transactWrite({
+      await this.recordWithinLimit(caller, record, now, {
         token: this.tokens.redemption(presented.tokenHash, 'CSR', now, { csrHash: csr.csrSha256, certificate }),
         certificate: this.certificates.newRecord(record),
         systemAuth: this.systemAuths.activation(presented.systemAuthId, presented.tenant),
@@ -334,7 +367,7 @@ export class ConnectorService {
     try {
       // The lineage: revoking the presenting certificate later revokes this one too.
       const record: CertificateRecord = { ...issuedRecord({ systemAuthId, tenant, appId }, issued), renewedFrom: certificateFingerprint };
-      await transactWrite({
+      await this.recordWithinLimit(caller, record, now, {
         certificate: this.certificates.newRecord(record),
         auditRenewed: this.audit.inTransaction(
           callerEvent(caller, {

@@ -1,9 +1,11 @@
-// The certificates issued to a SystemAuth: items "CERT#<sha256 fingerprint>" beside its auth item in the SystemAuths table.
+// The certificates issued to a SystemAuth: items "CERT#<sha256 fingerprint>" beside its auth item in the SystemAuths table,
+// and the SystemAuth's counter of live certificates (item "LIVE_CERTIFICATES") that bounds them.
 import { GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients';
-import type { TransactItem } from '../aws/transactions';
+import { transactWrite, TransactionCancelledError, type TransactItem } from '../aws/transactions';
 import { config } from '../config';
+import { LIVE_CERTIFICATES_QUOTA, QUOTA_COUNT_ATTRIBUTE, quotaCounterReconciled, quotaSlotFreed, quotaSlotTaken, type QuotaCounter } from '../quotas';
 import { applicationKey, isConditionalFailure } from './repository';
 
 type Item = Record<string, NativeAttributeValue>;
@@ -38,10 +40,41 @@ export interface CertificateRecord {
 
 export const certificateSortKey = (sha256Fingerprint: string): string => `${CERTIFICATE_SORT_KEY_PREFIX}${sha256Fingerprint}`;
 
+/**
+ * Sort key of a SystemAuth's counter of live certificates, `{id: <systemAuthId>, sk: "LIVE_CERTIFICATES", count, expiresAt}`.
+ * Not "AUTH" and not "CERT#...": no read of a SystemAuth or of its certificates finds it; no appKey, so the
+ * byApplication index never holds it.
+ */
+export const LIVE_CERTIFICATES_SORT_KEY = 'LIVE_CERTIFICATES';
+
+/** The SystemAuths table's DynamoDB TTL attribute (epoch seconds), on certificate records and counters. */
+export const EXPIRES_AT_ATTRIBUTE = 'expiresAt';
+
+const DAY_SECONDS = 86_400;
+
+/**
+ * When DynamoDB's TTL may remove the record of a certificate: CERTIFICATE_RECORD_RETENTION_DAYS after the certificate
+ * expires, revoked or not. Until it expires the record is what says whether it is revoked (certificate authentication
+ * refuses a certificate without a record, and an expired one before looking), what revoking its lineage walks through,
+ * and what retire-ca counts as live; after it, only the Director's listing shows it, for the retention period.
+ */
+export function recordExpiresAt(notAfter: string, retentionDays: number = config().certificateRecordRetentionDays): number {
+  return Math.ceil(Date.parse(notAfter) / 1000) + retentionDays * DAY_SECONDS;
+}
+
+/** Unexpired at `now` and not revoked: what LIVE_CERTIFICATES_QUOTA counts. */
+export const isLive = (record: CertificateRecord, now: Date): boolean => !record.revoked && Date.parse(record.notAfter) > now.getTime();
+
 function toItem(record: CertificateRecord): Item {
   const { systemAuthId, ...rest } = record;
   // appKey puts the certificate into the byApplication index too, beside its SystemAuth.
-  return { id: systemAuthId, sk: certificateSortKey(record.sha256Fingerprint), appKey: applicationKey(record.tenant, record.appId), ...rest };
+  return {
+    id: systemAuthId,
+    sk: certificateSortKey(record.sha256Fingerprint),
+    appKey: applicationKey(record.tenant, record.appId),
+    ...rest,
+    [EXPIRES_AT_ATTRIBUTE]: recordExpiresAt(record.notAfter),
+  };
 }
 
 function fromItem(item: Item): CertificateRecord {
@@ -93,6 +126,53 @@ export class CertificateRepository {
     return { Put: { TableName: this.table, Item: toItem(record), ConditionExpression: 'attribute_not_exists(sk)' } };
   }
 
+  private liveCounterOf(systemAuthId: string): QuotaCounter {
+    return { table: this.table, key: { id: systemAuthId, sk: LIVE_CERTIFICATES_SORT_KEY } };
+  }
+
+  /**
+   * Transaction item that takes a slot of the SystemAuth's live certificates for `record`, in the transaction that
+   * records it: of concurrent renewals DynamoDB lets exactly as many through as the counter has room for. It fails
+   * (ConditionalCheckFailed) when the counter is full, and also when there is no counter yet: liveCertificatesReconciled
+   * then counts the records, and the caller tries once more. The counter lives (TTL) as long as the newest record.
+   *
+   * The counter is an upper bound of the live certificates: every record comes in with +1, a revocation of a live one
+   * goes out with -1 (revoke), and expiry, which writes nothing, leaves it too high until a refusal reconciles it.
+   */
+  liveCertificateSlot(record: CertificateRecord): TransactItem {
+    return quotaSlotTaken(LIVE_CERTIFICATES_QUOTA, this.liveCounterOf(record.systemAuthId), {
+      counterMustExist: true,
+      expiresAt: recordExpiresAt(record.notAfter),
+    });
+  }
+
+  /**
+   * Brings the counter of live certificates down to the records, after liveCertificateSlot failed: reads the counter,
+   * then counts the records live at `now`, then sets the counter to that count if it is still the value read (see
+   * quotaCounterReconciled: an unchanged counter means no record came or was revoked in between, so the count is an
+   * upper bound still; certificates only leave "live" meanwhile). True when there may be room now (the counter was
+   * absent or too high, whether or not this write won): the caller tries its slot again. False when the counter was
+   * exact: the SystemAuth is full.
+   */
+  async liveCertificatesReconciled(systemAuthId: string, now: Date): Promise<boolean> {
+    const counter = this.liveCounterOf(systemAuthId);
+    const read = await dynamo().send(new GetCommand({ TableName: this.table, Key: counter.key, ConsistentRead: true }));
+    const seen = read.Item?.[QUOTA_COUNT_ATTRIBUTE] as number | undefined;
+    const records = await this.listOf(systemAuthId);
+    const live = records.filter((record) => isLive(record, now));
+    if (seen !== undefined && seen <= live.length) return false;
+    // The counter lives as long as the newest record it may count (a counter gone is counted again: never a wrong count).
+    const newest = records.reduce((latest, record) => (record.notAfter > latest ? record.notAfter : latest), now.toISOString());
+    const update = quotaCounterReconciled(counter, live.length, seen, recordExpiresAt(newest)).Update!;
+    try {
+      await dynamo().send(new UpdateCommand(update));
+    } catch (error) {
+      // Another renewal or revocation changed the counter since it was read: its own change keeps the bound.
+      if (!isConditionalFailure(error)) throw error;
+    }
+    return true;
+  }
+
   /** The certificate of the SystemAuth with this fingerprint, revoked or not. */
   async find(systemAuthId: string, sha256Fingerprint: string): Promise<CertificateRecord | undefined> {
     const out = await dynamo().send(
@@ -121,8 +201,31 @@ export class CertificateRepository {
     return records;
   }
 
-  /** Marks one certificate revoked; false when the SystemAuth has no certificate with this fingerprint. */
-  async revoke(systemAuthId: string, sha256Fingerprint: string): Promise<boolean> {
+  /**
+   * Marks one certificate revoked; false when the SystemAuth has no certificate with this fingerprint. A certificate
+   * that was live frees its slot of the live-certificate counter in the same transaction, exactly once (the condition
+   * "not revoked yet, not expired" holds for one revocation only); an expired or already revoked one, or one of a
+   * SystemAuth without a counter (reconciliation counts from the records), is marked without touching the counter.
+   */
+  async revoke(systemAuthId: string, sha256Fingerprint: string, now: Date = new Date()): Promise<boolean> {
+    try {
+      await transactWrite({
+        certificate: {
+          Update: {
+            TableName: this.table,
+            Key: { id: systemAuthId, sk: certificateSortKey(sha256Fingerprint) },
+            UpdateExpression: 'SET revoked = :true',
+            // notAfter is RFC 3339 from toISOString: the string order is the time order.
+            ConditionExpression: 'attribute_exists(sk) AND revoked <> :true AND notAfter > :now',
+            ExpressionAttributeValues: { ':true': true, ':now': now.toISOString() },
+          },
+        },
+        counter: quotaSlotFreed(this.liveCounterOf(systemAuthId), { counterMustExist: true }),
+      });
+      return true;
+    } catch (error) {
+      if (!(error instanceof TransactionCancelledError) || !(error.conditionFailed('certificate') || error.conditionFailed('counter'))) throw error;
+    }
     try {
       await dynamo().send(
         new UpdateCommand({
@@ -172,14 +275,16 @@ export class CertificateRepository {
       const lineage = [root, ...descendantsOf(sha256Fingerprint, records, options.keep)];
       const live = lineage.filter((record) => !record.revoked);
       if (live.length === 0) return lineage;
-      await Promise.all(live.map((record) => this.revoke(systemAuthId, record.sha256Fingerprint)));
+      // One after another: each revocation of a live certificate updates the SystemAuth's one counter, and parallel
+      // transactions on one item would only cancel each other (TransactionConflict) and retry.
+      for (const record of live) await this.revoke(systemAuthId, record.sha256Fingerprint);
     }
   }
 
   /** Marks every certificate of the SystemAuth revoked (idempotent). */
   async revokeAllOf(systemAuthId: string): Promise<void> {
     const records = await this.listOf(systemAuthId);
-    await Promise.all(records.filter((r) => !r.revoked).map((r) => this.revoke(systemAuthId, r.sha256Fingerprint)));
+    for (const record of records.filter((r) => !r.revoked)) await this.revoke(systemAuthId, record.sha256Fingerprint);
   }
 
   /**

@@ -351,7 +351,7 @@ const ENVIRONMENT_NAMES = [
   'STAGE', 'APPLICATIONS_TABLE', 'SYSTEM_AUTHS_TABLE', 'TOKENS_TABLE', 'AUDIT_TABLE', 'AUDIT_RETENTION_DAYS', 'SECRETS_PREFIX', 'TOKENS_FUNCTION_NAME',
   'PUBLIC_BASE_URL', 'MTLS_BASE_URL', 'POWERTOOLS_SERVICE_NAME', 'LOG_LEVEL',
   'ACCESS_TOKEN_TTL_SECONDS', 'SECRET_CACHE_SECONDS', 'ONE_TIME_TOKEN_TTL_SECONDS', 'CERTIFICATE_VALIDITY_DAYS',
-  'MAX_APPLICATIONS_PER_TENANT', 'MAX_OAUTH_CLIENTS_PER_TENANT',
+  'MAX_APPLICATIONS_PER_TENANT', 'MAX_OAUTH_CLIENTS_PER_TENANT', 'MAX_LIVE_CERTIFICATES', 'CERTIFICATE_RECORD_RETENTION_DAYS',
   'CSR_SUBJECT_O', 'CSR_SUBJECT_OU', 'CSR_SUBJECT_L', 'CSR_SUBJECT_ST', 'CSR_SUBJECT_C',
 ].sort();
 
@@ -367,10 +367,49 @@ function lint(dir: string): { status: number | null; output: string } {
 let withDomain: Packaged;
 let withoutDomain: Packaged;
 
+/** The packaging without a domain also sets every throttling param, so that one packaging pins the overrides. */
+const THROTTLING_PARAMS = {
+  apiRateLimit: '150', apiBurstLimit: '300', tokenRateLimit: '12.5', tokenBurstLimit: '25', connectorRateLimit: '4', connectorBurstLimit: '8',
+  tokensReservedConcurrency: '3',
+};
+
+interface StageDescription {
+  TracingEnabled: boolean;
+  ThrottlingRateLimit: number;
+  ThrottlingBurstLimit: number;
+  MethodSettings: Array<{ ResourcePath: string; HttpMethod: string; ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
+}
+
+/** The StageDescription of the one API Gateway deployment (it creates the stage; plugins/stage-throttling.cjs). */
+function stageDescriptionOf(template: Template): StageDescription {
+  const deployments = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::ApiGateway::Deployment');
+  expect(deployments).toHaveLength(1);
+  return deployments[0]!.Properties!.StageDescription as StageDescription;
+}
+
+/** "METHOD /path" of every API Gateway method, the path rebuilt from the resources' PathPart and ParentId. */
+function apiMethods(template: Template): string[] {
+  const pathOf = (ref: unknown): string => {
+    const id = (ref as { Ref?: string }).Ref;
+    const resource = id === undefined ? undefined : template.Resources[id];
+    if (!resource || resource.Type !== 'AWS::ApiGateway::Resource') return '';
+    return `${pathOf(resource.Properties!.ParentId)}/${resource.Properties!.PathPart as string}`;
+  };
+  return Object.values(template.Resources)
+    .filter((resource) => resource.Type === 'AWS::ApiGateway::Method')
+    .map((method) => `${method.Properties!.HttpMethod as string} ${pathOf(method.Properties!.ResourceId)}`);
+}
+
+/** A method setting's path as CloudFormation writes it ("/~1oauth2~1token") back to the API's path. */
+const settingPath = (resourcePath: string): string => resourcePath.replace(/~1/g, '/').slice(1);
+
 beforeAll(async () => {
   // One after the other: serverless-esbuild passes the bundles through the checkout's .serverless folder.
   withDomain = await packageService(DOMAIN_PARAMS);
-  withoutDomain = await packageService([], { PUBLIC_BASE_URL: SHELL_PUBLIC_BASE_URL });
+  withoutDomain = await packageService(
+    Object.entries(THROTTLING_PARAMS).map(([name, value]) => `--param=${name}=${value}`),
+    { PUBLIC_BASE_URL: SHELL_PUBLIC_BASE_URL },
+  );
 }, 300_000);
 
 afterAll(() => {
@@ -392,6 +431,41 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     // Behind API Gateway (29 s integration limit), and the director outlives the tokens call it waits for.
     for (const fn of ['director', 'oauth', 'connector', 'cockpit'] as const) expect(sizing(fn).Timeout).toBeLessThan(29);
     expect(sizing('director').Timeout).toBeGreaterThan(sizing('tokens').Timeout);
+  });
+
+  test('API Gateway throttles the stage at 200/s (burst 400), the token endpoint at 50/s (100) and the Connector at 20/s (40)', () => {
+    const stage = stageDescriptionOf(withDomain.template);
+    expect(stage).toEqual({
+      TracingEnabled: false,
+      ThrottlingRateLimit: 200,
+      ThrottlingBurstLimit: 400,
+      MethodSettings: [
+        { ResourcePath: '/~1oauth2~1token', HttpMethod: 'POST', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+        { ResourcePath: '/~1connector~1graphql', HttpMethod: 'POST', ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+      ],
+    });
+    // Each setting names a method the API has (a mistyped path would throttle nothing), and is below the stage's limits.
+    const methods = apiMethods(withDomain.template);
+    for (const setting of stage.MethodSettings) {
+      expect(methods).toContain(`${setting.HttpMethod} ${settingPath(setting.ResourcePath)}`);
+      expect(setting.ThrottlingRateLimit).toBeLessThan(stage.ThrottlingRateLimit);
+      expect(setting.ThrottlingBurstLimit).toBeLessThan(stage.ThrottlingBurstLimit);
+    }
+  });
+
+  test('the tokens function alone has reserved concurrency (10): the Director\'s issuance never starves, nor starves the others', () => {
+    const reserved = Object.fromEntries(FUNCTIONS.map((fn) => [fn, resources()[logicalId(fn)]!.Properties!.ReservedConcurrentExecutions]));
+    expect(reserved).toEqual({ director: undefined, oauth: undefined, tokens: 10, connector: undefined, cockpit: undefined, bootstrap: undefined });
+  });
+
+  test('certificate records leave the SystemAuths table by DynamoDB TTL on expiresAt (as tokens and audit events do)', () => {
+    for (const table of ['SystemAuthsTable', 'TokensTable', 'AuditTable']) {
+      expect({ table, ttl: resources()[table]!.Properties!.TimeToLiveSpecification }).toEqual({ table, ttl: { AttributeName: 'expiresAt', Enabled: true } });
+    }
+    // Applications are removed by unregistering only.
+    expect(resources().ApplicationsTable!.Properties!.TimeToLiveSpecification).toBeUndefined();
+    const variables = (resources()[logicalId('connector')]!.Properties!.Environment as { Variables: Record<string, string> }).Variables;
+    expect(variables).toMatchObject({ MAX_LIVE_CERTIFICATES: '5', CERTIFICATE_RECORD_RETENTION_DAYS: '30' });
   });
 
   test('the functions get the stage configuration, with the mTLS base URL of the domain', () => {
@@ -758,6 +832,19 @@ describe('serverless package --stage prod without the mTLS domain params', () =>
     expect(withoutDomain.text).not.toContain(SHELL_PUBLIC_BASE_URL);
   });
 
+  test('the throttling params and tokensReservedConcurrency override the defaults', () => {
+    expect(stageDescriptionOf(withoutDomain.template)).toEqual({
+      TracingEnabled: false,
+      ThrottlingRateLimit: 150,
+      ThrottlingBurstLimit: 300,
+      MethodSettings: [
+        { ResourcePath: '/~1oauth2~1token', HttpMethod: 'POST', ThrottlingRateLimit: 12.5, ThrottlingBurstLimit: 25 },
+        { ResourcePath: '/~1connector~1graphql', HttpMethod: 'POST', ThrottlingRateLimit: 4, ThrottlingBurstLimit: 8 },
+      ],
+    });
+    expect(withoutDomain.template.Resources[logicalId('tokens')]!.Properties!.ReservedConcurrentExecutions).toBe(3);
+  });
+
   test('still bootstraps the CA and signing key, and gives the functions no mTLS base URL', () => {
     const created = createdResources(withoutDomain.template);
     expect(created.PairingBootstrap?.Type).toBe('Custom::PairingBootstrap');
@@ -773,6 +860,12 @@ describe('serverless package --stage prod without the mTLS domain params', () =>
     expect(output.trim()).toBe('');
     expect(status).toBe(0);
   });
+});
+
+describe('serverless package with a throttling param that is no number', () => {
+  test('fails naming the setting and the value', async () => {
+    await expect(packageService(['--param=connectorBurstLimit=lots'])).rejects.toThrow(/custom\.throttling\.connectorBurstLimit must be a positive whole number .*"lots"/);
+  }, 60_000);
 });
 
 describe('serverless package with a domain but no certificate', () => {

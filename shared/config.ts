@@ -51,6 +51,8 @@ export interface Config {
   maxOAuthClientsPerTenant: number;
   /** Unexpired, unrevoked certificates one SystemAuth may hold at once; a renewal beyond is refused (shared/quotas.ts). */
   maxLiveCertificates: number;
+  /** Unexpired certificates, revoked ones included, one SystemAuth may have been issued; bounds a renew-and-revoke loop (shared/quotas.ts). */
+  maxUnexpiredCertificates: number;
   /** Days a certificate record stays after its certificate expired, revoked or not, before DynamoDB's TTL removes it. */
   certificateRecordRetentionDays: number;
   aws: AwsCallLimits;
@@ -129,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxApplicationsPerTenant: positiveInteger(env, 'MAX_APPLICATIONS_PER_TENANT', 1000),
     maxOAuthClientsPerTenant: positiveInteger(env, 'MAX_OAUTH_CLIENTS_PER_TENANT', 200),
     maxLiveCertificates: positiveInteger(env, 'MAX_LIVE_CERTIFICATES', 5),
+    maxUnexpiredCertificates: positiveInteger(env, 'MAX_UNEXPIRED_CERTIFICATES', 100),
     certificateRecordRetentionDays: positiveInteger(env, 'CERTIFICATE_RECORD_RETENTION_DAYS', 30),
     aws: awsCallLimits(stage),
   };

@@ -33,7 +33,7 @@ export const OAUTH_CLIENTS_QUOTA: TenantQuota = {
 /**
  * Unexpired, unrevoked certificates one SystemAuth may hold at once (issue 15): every renewal and every
  * redemption of a CSR token takes a slot. Unlike the tenant quotas its counter may be missing or too high
- * (certificates expire without a write): see liveCertificatesReconciled in shared/system-auths/certificate-records.ts.
+ * (certificates expire without a write): see certificateCountersReconciled in shared/system-auths/certificate-records.ts.
  */
 export const LIVE_CERTIFICATES_QUOTA: TenantQuota = {
   counted: 'live (unexpired, unrevoked) certificates',
@@ -42,6 +42,21 @@ export const LIVE_CERTIFICATES_QUOTA: TenantQuota = {
     'revoke one first: revokeCertificate over mTLS with the certificate to end, retirePreviousCertificate over mTLS with a renewed ' +
     "certificate (ends the one it was renewed from), or the Director's revokeIssuedCertificate",
   limit: () => config().maxLiveCertificates,
+};
+
+/**
+ * Unexpired certificates one SystemAuth may have been issued, revoked ones included: a revoked certificate's record stays
+ * until the certificate expires (its revocation must stay known), so without this bound an application that renews and
+ * revokes in a loop would fill the table for a whole validity period while holding few live certificates. A revocation
+ * frees no slot here: only expiry does. Counted and reconciled like LIVE_CERTIFICATES_QUOTA.
+ */
+export const UNEXPIRED_CERTIFICATES_QUOTA: TenantQuota = {
+  counted: 'unexpired certificates, revoked ones included',
+  setting: 'MAX_UNEXPIRED_CERTIFICATES',
+  freedBy:
+    'a revocation does not free these, each frees its slot when it expires (CERTIFICATE_VALIDITY_DAYS after issue); ' +
+    'until then an administrator can pair the application again (generateAuthForApplication, a new SystemAuth)',
+  limit: () => config().maxUnexpiredCertificates,
 };
 
 /** The attribute of a counter item that holds the number of slots taken. */
@@ -129,9 +144,11 @@ export function quotaExceeded(quota: TenantQuota, tenant: string): QuotaExceeded
   );
 }
 
-/** The refusal of a certificate beyond LIVE_CERTIFICATES_QUOTA: names the limit, the setting and the ways to free a slot. */
-export function liveCertificateLimitReached(systemAuthId: string): LiveCertificateLimitError {
-  const quota = LIVE_CERTIFICATES_QUOTA;
+/**
+ * The refusal of a certificate beyond LIVE_CERTIFICATES_QUOTA or UNEXPIRED_CERTIFICATES_QUOTA (`quota`): names the limit,
+ * the setting and the ways to free a slot.
+ */
+export function certificateLimitReached(systemAuthId: string, quota: TenantQuota): LiveCertificateLimitError {
   return new LiveCertificateLimitError(
     `SystemAuth ${systemAuthId} has reached its limit of ${quota.limit()} ${quota.counted} (${quota.setting}); ${quota.freedBy}`,
   );

@@ -10,9 +10,15 @@ import { announcedSubject, formatSubject } from '../certificates/subject';
 import { config } from '../config';
 import { BadUserInputError, ForbiddenError, ServiceError, UnauthenticatedError } from '../errors';
 import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
-import { LIVE_CERTIFICATES_QUOTA, liveCertificateLimitReached } from '../quotas';
+import { certificateLimitReached } from '../quotas';
 import { isRedeemed, newOneTimeToken, type OneTimeToken, type RedeemedCertificate } from '../one-time-tokens/token';
-import type { CertificateRecord, CertificateRepository } from '../system-auths/certificate-records';
+import {
+  CERTIFICATE_COUNTERS,
+  certificateSlotItem,
+  type CertificateCounter,
+  type CertificateRecord,
+  type CertificateRepository,
+} from '../system-auths/certificate-records';
 import type { SystemAuthRepository } from '../system-auths/repository';
 import type { ClientCertificateCaller, ConnectorCaller, OneTimeTokenCaller } from './caller';
 
@@ -47,8 +53,10 @@ export class CredentialsSpentError extends UnauthenticatedError {
   }
 }
 
-/** The audit trail's reason of a CSR refused because its SystemAuth holds MAX_LIVE_CERTIFICATES live certificates. */
-export const LIVE_CERTIFICATE_LIMIT_REASON = 'live certificate limit reached';
+/** The audit trail's reason of a CSR refused because its SystemAuth is at MAX_LIVE_CERTIFICATES or MAX_UNEXPIRED_CERTIFICATES (details say which). */
+export const CERTIFICATE_LIMIT_REASON = 'certificate limit reached';
+
+const COUNTER_NAMES = Object.keys(CERTIFICATE_COUNTERS) as CertificateCounter[];
 
 /** The presented token was spent by another request first, expired meanwhile, or is still being written by one. */
 const tokenLost = (cancelled: TransactionCancelledError): boolean => cancelled.conditionFailed('token') || cancelled.conflicted('token');
@@ -215,31 +223,36 @@ export class ConnectorService {
   }
 
   /**
-   * Writes the transaction that records a new certificate, with a slot of its SystemAuth's live certificates
-   * (MAX_LIVE_CERTIFICATES) as one more item: all or nothing, so concurrent renewals never record more than the limit.
-   * When only the slot failed, the counter is reconciled with the records (certificates expire without a write, and a
-   * SystemAuth from before the limit has no counter yet) and the transaction tried again; when there is no room, the
-   * request is refused (LiveCertificateLimitError, FORBIDDEN) and nothing is written, not even a spent token. Any other
-   * failure is the caller's to read, as before.
+   * Writes the transaction that records a new certificate, with a slot of each of its SystemAuth's certificate counters
+   * (MAX_LIVE_CERTIFICATES, MAX_UNEXPIRED_CERTIFICATES) as more items: all or nothing, so concurrent renewals never record
+   * more than a limit. When only slots failed, those counters are reconciled with the records (certificates expire
+   * without a write, and a SystemAuth from before the limits has no counters yet) and the transaction tried again; when
+   * a counter has no room, the request is refused (LiveCertificateLimitError, FORBIDDEN) and nothing is written, not
+   * even a spent token. Any other failure is the caller's to read, as before.
    */
   private async recordWithinLimit(caller: ConnectorCaller, record: CertificateRecord, now: Date, items: NamedTransactItems): Promise<void> {
-    // Each further attempt follows a reconciliation that found the counter too high; concurrent renewals may take the
-    // room it made first. Three reconciliations are plenty: past them the SystemAuth is refused (never over the limit).
+    const slots = this.certificates.certificateSlots(record);
+    // Each further attempt follows a reconciliation that found a counter too high; concurrent renewals may take the
+    // room it made first. Three reconciliations are plenty: past them the SystemAuth is refused (never over a limit).
     for (let attempt = 1; ; attempt++) {
+      let full: CertificateCounter[];
       try {
-        await transactWrite({ ...items, slot: this.certificates.liveCertificateSlot(record) });
+        await transactWrite({ ...items, ...slots });
         return;
       } catch (error) {
-        const onlySlot = error instanceof TransactionCancelledError && error.conditionFailed('slot') && error.failedItems.length === 1;
-        if (!onlySlot) throw error;
-        if (attempt <= 3 && (await this.certificates.liveCertificatesReconciled(record.systemAuthId, now))) continue;
-        // In the trail like a CSR refused by a rule, with a short reason of its own so that its repeats aggregate.
-        const refusal = liveCertificateLimitReached(record.systemAuthId);
-        await this.audit.refused(
-          callerEvent(caller, { action: 'CSR_REFUSED', outcome: 'REFUSED', reason: LIVE_CERTIFICATE_LIMIT_REASON, details: { limit: LIVE_CERTIFICATES_QUOTA.limit() } }),
-        );
-        throw refusal;
+        if (!(error instanceof TransactionCancelledError)) throw error;
+        const failed = error.failedItems;
+        const counters = COUNTER_NAMES.filter((counter) => error.conditionFailed(certificateSlotItem(counter)));
+        if (counters.length === 0 || failed.length !== counters.length) throw error;
+        full = await this.certificates.certificateCountersReconciled(record.systemAuthId, counters, now);
+        if (full.length === 0 && attempt <= 3) continue;
       }
+      const quota = CERTIFICATE_COUNTERS[full[0] ?? 'live'].quota;
+      // In the trail like a CSR refused by a rule, with a short reason of its own so that its repeats aggregate.
+      await this.audit.refused(
+        callerEvent(caller, { action: 'CSR_REFUSED', outcome: 'REFUSED', reason: CERTIFICATE_LIMIT_REASON, details: { setting: quota.setting, limit: quota.limit() } }),
+      );
+      throw certificateLimitReached(record.systemAuthId, quota);
     }
   }
 

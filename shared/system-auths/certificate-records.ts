@@ -1,11 +1,19 @@
 // The certificates issued to a SystemAuth: items "CERT#<sha256 fingerprint>" beside its auth item in the SystemAuths table,
-// and the SystemAuth's counter of live certificates (item "LIVE_CERTIFICATES") that bounds them.
+// and the SystemAuth's counters of live and of unexpired certificates that bound them.
 import { GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients';
-import { transactWrite, TransactionCancelledError, type TransactItem } from '../aws/transactions';
+import { transactWrite, TransactionCancelledError, type NamedTransactItems, type TransactItem } from '../aws/transactions';
 import { config } from '../config';
-import { LIVE_CERTIFICATES_QUOTA, QUOTA_COUNT_ATTRIBUTE, quotaCounterReconciled, quotaSlotFreed, quotaSlotTaken, type QuotaCounter } from '../quotas';
+import {
+  LIVE_CERTIFICATES_QUOTA,
+  QUOTA_COUNT_ATTRIBUTE,
+  quotaCounterReconciled,
+  quotaSlotFreed,
+  quotaSlotTaken,
+  UNEXPIRED_CERTIFICATES_QUOTA,
+  type QuotaCounter,
+} from '../quotas';
 import { applicationKey, isConditionalFailure } from './repository';
 
 type Item = Record<string, NativeAttributeValue>;
@@ -41,11 +49,13 @@ export interface CertificateRecord {
 export const certificateSortKey = (sha256Fingerprint: string): string => `${CERTIFICATE_SORT_KEY_PREFIX}${sha256Fingerprint}`;
 
 /**
- * Sort key of a SystemAuth's counter of live certificates, `{id: <systemAuthId>, sk: "LIVE_CERTIFICATES", count, expiresAt}`.
- * Not "AUTH" and not "CERT#...": no read of a SystemAuth or of its certificates finds it; no appKey, so the
- * byApplication index never holds it.
+ * Sort keys of a SystemAuth's two certificate counters, `{id: <systemAuthId>, sk: <below>, count, expiresAt}`: its live
+ * certificates (MAX_LIVE_CERTIFICATES) and its unexpired ones, revoked included (MAX_UNEXPIRED_CERTIFICATES). Not
+ * "AUTH" and not "CERT#...": no read of a SystemAuth or of its certificates finds them; no appKey, so the byApplication
+ * index never holds them.
  */
 export const LIVE_CERTIFICATES_SORT_KEY = 'LIVE_CERTIFICATES';
+export const UNEXPIRED_CERTIFICATES_SORT_KEY = 'UNEXPIRED_CERTIFICATES';
 
 /** The SystemAuths table's DynamoDB TTL attribute (epoch seconds), on certificate records and counters. */
 export const EXPIRES_AT_ATTRIBUTE = 'expiresAt';
@@ -62,8 +72,26 @@ export function recordExpiresAt(notAfter: string, retentionDays: number = config
   return Math.ceil(Date.parse(notAfter) / 1000) + retentionDays * DAY_SECONDS;
 }
 
+/** Unexpired at `now`, revoked or not: what UNEXPIRED_CERTIFICATES_QUOTA counts. */
+export const isUnexpired = (record: CertificateRecord, now: Date): boolean => Date.parse(record.notAfter) > now.getTime();
+
 /** Unexpired at `now` and not revoked: what LIVE_CERTIFICATES_QUOTA counts. */
-export const isLive = (record: CertificateRecord, now: Date): boolean => !record.revoked && Date.parse(record.notAfter) > now.getTime();
+export const isLive = (record: CertificateRecord, now: Date): boolean => !record.revoked && isUnexpired(record, now);
+
+/**
+ * The two bounds of one SystemAuth's certificates, each a counter item and the rule it counts. Live certificates bound
+ * what the application may use at once; unexpired ones bound the records a renew-and-revoke loop leaves behind
+ * (revoked records stay until their certificate expires: see recordExpiresAt).
+ */
+export const CERTIFICATE_COUNTERS = {
+  live: { sortKey: LIVE_CERTIFICATES_SORT_KEY, quota: LIVE_CERTIFICATES_QUOTA, counts: isLive },
+  unexpired: { sortKey: UNEXPIRED_CERTIFICATES_SORT_KEY, quota: UNEXPIRED_CERTIFICATES_QUOTA, counts: isUnexpired },
+} as const;
+export type CertificateCounter = keyof typeof CERTIFICATE_COUNTERS;
+const COUNTER_NAMES = Object.keys(CERTIFICATE_COUNTERS) as CertificateCounter[];
+
+/** The transaction item name of a counter's slot (what a TransactionCancelledError reports). */
+export const certificateSlotItem = (counter: CertificateCounter): string => `${counter}CertificatesSlot`;
 
 function toItem(record: CertificateRecord): Item {
   const { systemAuthId, ...rest } = record;
@@ -126,51 +154,69 @@ export class CertificateRepository {
     return { Put: { TableName: this.table, Item: toItem(record), ConditionExpression: 'attribute_not_exists(sk)' } };
   }
 
-  private liveCounterOf(systemAuthId: string): QuotaCounter {
-    return { table: this.table, key: { id: systemAuthId, sk: LIVE_CERTIFICATES_SORT_KEY } };
+  private counterOf(systemAuthId: string, counter: CertificateCounter): QuotaCounter {
+    return { table: this.table, key: { id: systemAuthId, sk: CERTIFICATE_COUNTERS[counter].sortKey } };
   }
 
   /**
-   * Transaction item that takes a slot of the SystemAuth's live certificates for `record`, in the transaction that
-   * records it: of concurrent renewals DynamoDB lets exactly as many through as the counter has room for. It fails
-   * (ConditionalCheckFailed) when the counter is full, and also when there is no counter yet: liveCertificatesReconciled
-   * then counts the records, and the caller tries once more. The counter lives (TTL) as long as the newest record.
+   * Transaction items that take a slot of each of the SystemAuth's certificate counters for `record`, named by
+   * certificateSlotItem, to go into the transaction that records it: of concurrent renewals DynamoDB lets exactly as
+   * many through as the counters have room for. A slot fails (ConditionalCheckFailed) when its counter is full, and
+   * also when there is no counter yet: certificateCountersReconciled then counts the records, and the caller tries
+   * again. A counter lives (TTL) as long as the newest record it counts.
    *
-   * The counter is an upper bound of the live certificates: every record comes in with +1, a revocation of a live one
-   * goes out with -1 (revoke), and expiry, which writes nothing, leaves it too high until a refusal reconciles it.
+   * Each counter is an upper bound of what it counts: every record comes in with +1 on both; a revocation of a live
+   * certificate takes 1 off the live counter (revoke); expiry, which writes nothing, leaves both too high until a
+   * refusal reconciles them.
    */
-  liveCertificateSlot(record: CertificateRecord): TransactItem {
-    return quotaSlotTaken(LIVE_CERTIFICATES_QUOTA, this.liveCounterOf(record.systemAuthId), {
-      counterMustExist: true,
-      expiresAt: recordExpiresAt(record.notAfter),
-    });
+  certificateSlots(record: CertificateRecord): NamedTransactItems {
+    return Object.fromEntries(
+      COUNTER_NAMES.map((counter) => [
+        certificateSlotItem(counter),
+        quotaSlotTaken(CERTIFICATE_COUNTERS[counter].quota, this.counterOf(record.systemAuthId, counter), {
+          counterMustExist: true,
+          expiresAt: recordExpiresAt(record.notAfter),
+        }),
+      ]),
+    );
   }
 
   /**
-   * Brings the counter of live certificates down to the records, after liveCertificateSlot failed: reads the counter,
-   * then counts the records live at `now`, then sets the counter to that count if it is still the value read (see
-   * quotaCounterReconciled: an unchanged counter means no record came or was revoked in between, so the count is an
-   * upper bound still; certificates only leave "live" meanwhile). True when there may be room now (the counter was
-   * absent or too high, whether or not this write won): the caller tries its slot again. False when the counter was
-   * exact: the SystemAuth is full.
+   * Brings the named counters down to the records, after their slots failed: reads each counter, then counts the records
+   * at `now`, then sets each counter to its count if it is still the value read (see quotaCounterReconciled: an unchanged
+   * counter means no record came or was revoked in between, so the count is an upper bound still; certificates only
+   * leave "live" and "unexpired" meanwhile). Returns the counters that were exact, i.e. full: empty when there may be
+   * room now (each counter was absent or too high, whether or not this write won), and the caller tries again.
    */
-  async liveCertificatesReconciled(systemAuthId: string, now: Date): Promise<boolean> {
-    const counter = this.liveCounterOf(systemAuthId);
-    const read = await dynamo().send(new GetCommand({ TableName: this.table, Key: counter.key, ConsistentRead: true }));
-    const seen = read.Item?.[QUOTA_COUNT_ATTRIBUTE] as number | undefined;
+  async certificateCountersReconciled(systemAuthId: string, counters: readonly CertificateCounter[], now: Date): Promise<CertificateCounter[]> {
+    const seen = await Promise.all(
+      counters.map(async (counter) => {
+        const read = await dynamo().send(new GetCommand({ TableName: this.table, Key: this.counterOf(systemAuthId, counter).key, ConsistentRead: true }));
+        return read.Item?.[QUOTA_COUNT_ATTRIBUTE] as number | undefined;
+      }),
+    );
+    // Read after the counters: what a counter did not see yet is in the records or changes the counter (its write then fails).
     const records = await this.listOf(systemAuthId);
-    const live = records.filter((record) => isLive(record, now));
-    if (seen !== undefined && seen <= live.length) return false;
-    // The counter lives as long as the newest record it may count (a counter gone is counted again: never a wrong count).
+    // A counter lives as long as the newest record it may count (a counter gone is counted again: never a wrong count).
     const newest = records.reduce((latest, record) => (record.notAfter > latest ? record.notAfter : latest), now.toISOString());
-    const update = quotaCounterReconciled(counter, live.length, seen, recordExpiresAt(newest)).Update!;
-    try {
-      await dynamo().send(new UpdateCommand(update));
-    } catch (error) {
-      // Another renewal or revocation changed the counter since it was read: its own change keeps the bound.
-      if (!isConditionalFailure(error)) throw error;
-    }
-    return true;
+    const full: CertificateCounter[] = [];
+    await Promise.all(
+      counters.map(async (counter, index) => {
+        const counted = records.filter((record) => CERTIFICATE_COUNTERS[counter].counts(record, now)).length;
+        const before = seen[index];
+        if (before !== undefined && before <= counted) {
+          full.push(counter);
+          return;
+        }
+        try {
+          await dynamo().send(new UpdateCommand(quotaCounterReconciled(this.counterOf(systemAuthId, counter), counted, before, recordExpiresAt(newest)).Update!));
+        } catch (error) {
+          // Another renewal or revocation changed the counter since it was read: its own change keeps the bound.
+          if (!isConditionalFailure(error)) throw error;
+        }
+      }),
+    );
+    return COUNTER_NAMES.filter((counter) => full.includes(counter));
   }
 
   /** The certificate of the SystemAuth with this fingerprint, revoked or not. */
@@ -220,7 +266,8 @@ export class CertificateRepository {
             ExpressionAttributeValues: { ':true': true, ':now': now.toISOString() },
           },
         },
-        counter: quotaSlotFreed(this.liveCounterOf(systemAuthId), { counterMustExist: true }),
+        // Only the live counter: a revoked record stays until it expires, and the unexpired counter counts it until then.
+        counter: quotaSlotFreed(this.counterOf(systemAuthId, 'live'), { counterMustExist: true }),
       });
       return true;
     } catch (error) {

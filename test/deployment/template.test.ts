@@ -351,7 +351,8 @@ const ENVIRONMENT_NAMES = [
   'STAGE', 'APPLICATIONS_TABLE', 'SYSTEM_AUTHS_TABLE', 'TOKENS_TABLE', 'AUDIT_TABLE', 'AUDIT_RETENTION_DAYS', 'SECRETS_PREFIX', 'TOKENS_FUNCTION_NAME',
   'PUBLIC_BASE_URL', 'MTLS_BASE_URL', 'POWERTOOLS_SERVICE_NAME', 'LOG_LEVEL',
   'ACCESS_TOKEN_TTL_SECONDS', 'SECRET_CACHE_SECONDS', 'ONE_TIME_TOKEN_TTL_SECONDS', 'CERTIFICATE_VALIDITY_DAYS',
-  'MAX_APPLICATIONS_PER_TENANT', 'MAX_OAUTH_CLIENTS_PER_TENANT', 'MAX_LIVE_CERTIFICATES', 'CERTIFICATE_RECORD_RETENTION_DAYS',
+  'MAX_APPLICATIONS_PER_TENANT', 'MAX_OAUTH_CLIENTS_PER_TENANT', 'MAX_LIVE_CERTIFICATES', 'MAX_UNEXPIRED_CERTIFICATES',
+  'CERTIFICATE_RECORD_RETENTION_DAYS',
   'CSR_SUBJECT_O', 'CSR_SUBJECT_OU', 'CSR_SUBJECT_L', 'CSR_SUBJECT_ST', 'CSR_SUBJECT_C',
 ].sort();
 
@@ -465,7 +466,7 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     // Applications are removed by unregistering only.
     expect(resources().ApplicationsTable!.Properties!.TimeToLiveSpecification).toBeUndefined();
     const variables = (resources()[logicalId('connector')]!.Properties!.Environment as { Variables: Record<string, string> }).Variables;
-    expect(variables).toMatchObject({ MAX_LIVE_CERTIFICATES: '5', CERTIFICATE_RECORD_RETENTION_DAYS: '30' });
+    expect(variables).toMatchObject({ MAX_LIVE_CERTIFICATES: '5', MAX_UNEXPIRED_CERTIFICATES: '100', CERTIFICATE_RECORD_RETENTION_DAYS: '30' });
   });
 
   test('the functions get the stage configuration, with the mTLS base URL of the domain', () => {

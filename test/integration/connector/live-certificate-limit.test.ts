@@ -11,9 +11,9 @@ import { AuditRepository } from '../../../shared/audit/repository';
 import { dynamo } from '../../../shared/aws/clients';
 import { ensureCertificateAuthority } from '../../../shared/certificates/ca';
 import { config } from '../../../shared/config';
-import { ConnectorService, LIVE_CERTIFICATE_LIMIT_REASON } from '../../../shared/connector/service';
+import { ConnectorService, CERTIFICATE_LIMIT_REASON } from '../../../shared/connector/service';
 import { LiveCertificateLimitError } from '../../../shared/errors';
-import { LIVE_CERTIFICATES_SORT_KEY, recordExpiresAt } from '../../../shared/system-auths/certificate-records';
+import { LIVE_CERTIFICATES_SORT_KEY, recordExpiresAt, UNEXPIRED_CERTIFICATES_SORT_KEY } from '../../../shared/system-auths/certificate-records';
 import { freshTenant } from '../../support/local-aws';
 import { certificateAuthentication, certificates, oneTimeTokens, systemAuths } from '../../support/stores';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
@@ -88,10 +88,8 @@ async function liveCount(systemAuthId: string, now = new Date()): Promise<number
   return (await certificates.listOf(systemAuthId)).filter((record) => !record.revoked && Date.parse(record.notAfter) > now.getTime()).length;
 }
 
-async function counterOf(systemAuthId: string): Promise<Record<string, unknown> | undefined> {
-  const out = await dynamo().send(
-    new GetCommand({ TableName: config().systemAuthsTable, Key: { id: systemAuthId, sk: LIVE_CERTIFICATES_SORT_KEY }, ConsistentRead: true }),
-  );
+async function counterOf(systemAuthId: string, sk = LIVE_CERTIFICATES_SORT_KEY): Promise<Record<string, unknown> | undefined> {
+  const out = await dynamo().send(new GetCommand({ TableName: config().systemAuthsTable, Key: { id: systemAuthId, sk }, ConsistentRead: true }));
   return out.Item;
 }
 
@@ -121,13 +119,14 @@ describe('MAX_LIVE_CERTIFICATES: at most 5 unexpired, unrevoked certificates per
     expect(records).toHaveLength(LIMIT);
     expect(await liveCount(paired.systemAuthId)).toBe(LIMIT);
     expect(await counterOf(paired.systemAuthId)).toEqual(expect.objectContaining({ count: LIMIT }));
+    expect(await counterOf(paired.systemAuthId, UNEXPIRED_CERTIFICATES_SORT_KEY)).toEqual(expect.objectContaining({ count: LIMIT }));
 
     // The refusal is in the audit trail like the other CSR refusals, with a reason of its own.
     const trail = await new AuditRepository().query({ tenant: paired.tenant, actions: ['CSR_REFUSED'] }, 50);
     expect(trail.events).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
-          action: 'CSR_REFUSED', outcome: 'REFUSED', reason: LIVE_CERTIFICATE_LIMIT_REASON,
+          action: 'CSR_REFUSED', outcome: 'REFUSED', reason: CERTIFICATE_LIMIT_REASON, details: expect.objectContaining({ setting: 'MAX_LIVE_CERTIFICATES', limit: 5 }),
           target: expect.objectContaining({ systemAuthId: paired.systemAuthId }),
         }),
       ]),
@@ -148,6 +147,8 @@ describe('MAX_LIVE_CERTIFICATES: at most 5 unexpired, unrevoked certificates per
     expect((await overMtls(pems[LIMIT - 1], REVOKE)).json).toEqual({ data: { revokeCertificate: true } });
     expect(await certificates.revoke(paired.systemAuthId, new X509Certificate(pems[LIMIT - 1]).fingerprint256.replace(/:/g, '').toLowerCase())).toBe(true);
     expect(await counterOf(paired.systemAuthId)).toEqual(expect.objectContaining({ count: LIMIT - 1 }));
+    // A revoked certificate stays in the count of unexpired ones until it expires.
+    expect(await counterOf(paired.systemAuthId, UNEXPIRED_CERTIFICATES_SORT_KEY)).toEqual(expect.objectContaining({ count: LIMIT }));
 
     expect((await renewal(paired)).json.errors).toBeUndefined();
     expect((await renewal(paired)).json.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
@@ -184,12 +185,16 @@ describe('MAX_LIVE_CERTIFICATES: at most 5 unexpired, unrevoked certificates per
     await service.signCertificateSigningRequest({ kind: 'CLIENT_CERTIFICATE', application: caller }, csr, later);
     expect(await liveCount(paired.systemAuthId, later)).toBe(1);
     expect(await counterOf(paired.systemAuthId)).toEqual(expect.objectContaining({ count: 1 }));
+    // Only the counter that refused is reconciled: the unexpired one stays an upper bound (6) until it refuses in turn.
+    expect(await counterOf(paired.systemAuthId, UNEXPIRED_CERTIFICATES_SORT_KEY)).toEqual(expect.objectContaining({ count: LIMIT + 1 }));
   });
 
-  test('a SystemAuth without a counter (paired before the limit existed) is counted from its records before its next certificate', async () => {
+  test('a SystemAuth without counters (paired before the limits existed) is counted from its records before its next certificate', async () => {
     const paired = await pairedApplication();
     for (let i = 1; i < LIMIT; i++) expect((await renewal(paired)).json.errors).toBeUndefined();
-    await dynamo().send(new DeleteCommand({ TableName: config().systemAuthsTable, Key: { id: paired.systemAuthId, sk: LIVE_CERTIFICATES_SORT_KEY } }));
+    for (const sk of [LIVE_CERTIFICATES_SORT_KEY, UNEXPIRED_CERTIFICATES_SORT_KEY]) {
+      await dynamo().send(new DeleteCommand({ TableName: config().systemAuthsTable, Key: { id: paired.systemAuthId, sk } }));
+    }
 
     expect((await renewal(paired)).json.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
     expect(await counterOf(paired.systemAuthId)).toEqual(expect.objectContaining({ count: LIMIT }));

@@ -119,6 +119,22 @@ export function quotaSlotFreed(counter: QuotaCounter, options: Pick<CounterOptio
 }
 
 /**
+ * Transaction item that creates a counter with its first slot taken, for an owner that knows nothing was counted before
+ * (a SystemAuth's first certificate). It fails (ConditionalCheckFailed) when the counter exists: the owner then takes a
+ * slot the usual way.
+ */
+export function quotaCounterStarted(counter: QuotaCounter, expiresAt: number): TransactItem {
+  return {
+    Put: {
+      TableName: counter.table,
+      Item: { ...counter.key, [COUNT_ATTRIBUTE]: 1, expiresAt },
+      ConditionExpression: 'attribute_not_exists(#count)',
+      ExpressionAttributeNames: { '#count': COUNT_ATTRIBUTE },
+    },
+  };
+}
+
+/**
  * The update that sets a counter to a number its owner counted, on the condition that the counter is still the
  * one it read before counting (`seen`, undefined for an absent counter). Every change of what is counted changes
  * the counter in the same transaction, so an unchanged counter means nothing counted was added or freed since:

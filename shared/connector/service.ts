@@ -228,16 +228,25 @@ export class ConnectorService {
    * more than a limit. When only slots failed, those counters are reconciled with the records (certificates expire
    * without a write, and a SystemAuth from before the limits has no counters yet) and the transaction tried again; when
    * a counter has no room, the request is refused (LiveCertificateLimitError, FORBIDDEN) and nothing is written, not
-   * even a spent token. Any other failure is the caller's to read, as before.
+   * even a spent token. Any other failure is the caller's to read, as before. `first`: the certificate a one-time token
+   * buys, which is always the first of its SystemAuth (the tokens function issues CONFIGURATION tokens for PENDING
+   * SystemAuths only, each new, and its single-use redemption issues the one CSR token): its transaction creates the
+   * counters at 1, saving every pairing a reconciliation.
    */
-  private async recordWithinLimit(caller: ConnectorCaller, record: CertificateRecord, now: Date, items: NamedTransactItems): Promise<void> {
-    const slots = this.certificates.certificateSlots(record);
+  private async recordWithinLimit(
+    caller: ConnectorCaller,
+    record: CertificateRecord,
+    now: Date,
+    items: NamedTransactItems,
+    options: { first?: boolean } = {},
+  ): Promise<void> {
     // Each further attempt follows a reconciliation that found a counter too high; concurrent renewals may take the
     // room it made first. Three reconciliations are plenty: past them the SystemAuth is refused (never over a limit).
     for (let attempt = 1; ; attempt++) {
       let full: CertificateCounter[];
       try {
-        await transactWrite({ ...items, ...slots });
+        // A first certificate that finds counters (it never should) takes its slots the usual way from the second attempt on.
+        await transactWrite({ ...items, ...this.certificates.certificateSlots(record, { first: options.first === true && attempt === 1 }) });
         return;
       } catch (error) {
         if (!(error instanceof TransactionCancelledError)) throw error;
@@ -346,7 +355,7 @@ export class ConnectorService {
         auditIssued: this.audit.inTransaction(
           callerEvent(caller, { action: 'CERTIFICATE_ISSUED', outcome: 'SUCCESS', target: certificateTarget(record), details: certificateDetails(record) }),
         ),
-      });
+      }, { first: true });
     } catch (error) {
       if (!(error instanceof TransactionCancelledError)) throw error;
       if (error.conditionFailed('systemAuth')) throw await this.tokenRefused(caller, 'spent', new CredentialsSpentError());

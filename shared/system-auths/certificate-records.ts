@@ -9,6 +9,7 @@ import {
   LIVE_CERTIFICATES_QUOTA,
   QUOTA_COUNT_ATTRIBUTE,
   quotaCounterReconciled,
+  quotaCounterStarted,
   quotaSlotFreed,
   quotaSlotTaken,
   UNEXPIRED_CERTIFICATES_QUOTA,
@@ -167,16 +168,19 @@ export class CertificateRepository {
    *
    * Each counter is an upper bound of what it counts: every record comes in with +1 on both; a revocation of a live
    * certificate takes 1 off the live counter (revoke); expiry, which writes nothing, leaves both too high until a
-   * refusal reconciles them.
+   * refusal reconciles them. With `first` (the certificate a one-time token buys, always the first of its SystemAuth) the
+   * items create the counters at 1 instead.
    */
-  certificateSlots(record: CertificateRecord): NamedTransactItems {
+  certificateSlots(record: CertificateRecord, options: { first?: boolean } = {}): NamedTransactItems {
+    const expiresAt = recordExpiresAt(record.notAfter);
     return Object.fromEntries(
       COUNTER_NAMES.map((counter) => [
         certificateSlotItem(counter),
-        quotaSlotTaken(CERTIFICATE_COUNTERS[counter].quota, this.counterOf(record.systemAuthId, counter), {
-          counterMustExist: true,
-          expiresAt: recordExpiresAt(record.notAfter),
-        }),
+        // The first certificate of a SystemAuth starts its counters at 1 (no count of records that cannot exist yet); they
+        // fail like a full slot if the counters exist after all.
+        options.first
+          ? quotaCounterStarted(this.counterOf(record.systemAuthId, counter), expiresAt)
+          : quotaSlotTaken(CERTIFICATE_COUNTERS[counter].quota, this.counterOf(record.systemAuthId, counter), { counterMustExist: true, expiresAt }),
       ]),
     );
   }
@@ -185,8 +189,9 @@ export class CertificateRepository {
    * Brings the named counters down to the records, after their slots failed: reads each counter, then counts the records
    * at `now`, then sets each counter to its count if it is still the value read (see quotaCounterReconciled: an unchanged
    * counter means no record came or was revoked in between, so the count is an upper bound still; certificates only
-   * leave "live" and "unexpired" meanwhile). Returns the counters that were exact, i.e. full: empty when there may be
-   * room now (each counter was absent or too high, whether or not this write won), and the caller tries again.
+   * leave "live" and "unexpired" meanwhile). Returns the counters that are full (exact and at their limit): empty when
+   * there may be room now (each counter was absent, too high or below its limit, whether or not this write won), and
+   * the caller tries again.
    */
   async certificateCountersReconciled(systemAuthId: string, counters: readonly CertificateCounter[], now: Date): Promise<CertificateCounter[]> {
     const seen = await Promise.all(
@@ -205,7 +210,9 @@ export class CertificateRepository {
         const counted = records.filter((record) => CERTIFICATE_COUNTERS[counter].counts(record, now)).length;
         const before = seen[index];
         if (before !== undefined && before <= counted) {
-          full.push(counter);
+          // Exact: full if at the limit; below it, the slot failed on a counter that was absent then (a concurrent
+          // first certificate created it meanwhile) and there is room now.
+          if (before >= CERTIFICATE_COUNTERS[counter].quota.limit()) full.push(counter);
           return;
         }
         try {

@@ -15,3 +15,23 @@ describe('per-tenant quotas in the configuration', () => {
     expect(() => loadConfig({ MAX_OAUTH_CLIENTS_PER_TENANT: value })).toThrow(/MAX_OAUTH_CLIENTS_PER_TENANT/);
   });
 });
+
+describe('certificate limits per SystemAuth and the retention of certificate records', () => {
+  it('default to 5 live and 100 unexpired certificates, records kept 30 days after expiry', () => {
+    expect(loadConfig({})).toMatchObject({ maxLiveCertificates: 5, maxUnexpiredCertificates: 100, certificateRecordRetentionDays: 30 });
+  });
+
+  it('are read from MAX_LIVE_CERTIFICATES, MAX_UNEXPIRED_CERTIFICATES and CERTIFICATE_RECORD_RETENTION_DAYS', () => {
+    expect(loadConfig({ MAX_LIVE_CERTIFICATES: '2', MAX_UNEXPIRED_CERTIFICATES: '9', CERTIFICATE_RECORD_RETENTION_DAYS: '7' })).toMatchObject({
+      maxLiveCertificates: 2,
+      maxUnexpiredCertificates: 9,
+      certificateRecordRetentionDays: 7,
+    });
+  });
+
+  it.each(['0', '-1', '2.5', 'many'])('refuse %s', (value) => {
+    for (const name of ['MAX_LIVE_CERTIFICATES', 'MAX_UNEXPIRED_CERTIFICATES', 'CERTIFICATE_RECORD_RETENTION_DAYS']) {
+      expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+    }
+  });
+});

@@ -320,7 +320,7 @@ export class CertificateRepository {
    * left alone: retirePreviousCertificate.
    */
   async revokeLineage(systemAuthId: string, sha256Fingerprint: string, options: { keep?: string } = {}): Promise<CertificateRecord[] | undefined> {
-    // Read, revoke what is live in one round of parallel writes, read again: the second read finds any renewal
+    // Read, revoke what is live (one write after another, below), read again: the second read finds any renewal
     // recorded meanwhile (usually none) and returns the lineage as it now is.
     for (;;) {
       const records = await this.listOf(systemAuthId);

@@ -201,6 +201,18 @@ describe('MAX_LIVE_CERTIFICATES: at most 5 unexpired, unrevoked certificates per
     expect(await liveCount(paired.systemAuthId)).toBe(LIMIT);
   });
 
+  test('a 20-way burst on a SystemAuth without counters still records exactly the limit (the reconciliations race and one wins)', async () => {
+    const paired = await pairedApplication();
+    for (const sk of [LIVE_CERTIFICATES_SORT_KEY, UNEXPIRED_CERTIFICATES_SORT_KEY]) {
+      await dynamo().send(new DeleteCommand({ TableName: config().systemAuthsTable, Key: { id: paired.systemAuthId, sk } }));
+    }
+    const answers = await Promise.all(Array.from({ length: 20 }, () => renewal(paired)));
+    expect(answers.filter((answer) => answer.json.errors === undefined)).toHaveLength(LIMIT - 1);
+    expect(answers.filter((answer) => answer.json.errors?.[0]?.extensions.code === 'FORBIDDEN')).toHaveLength(20 - (LIMIT - 1));
+    expect(await certificates.listOf(paired.systemAuthId)).toHaveLength(LIMIT);
+    expect(await counterOf(paired.systemAuthId)).toEqual(expect.objectContaining({ count: LIMIT }));
+  });
+
   test('certificate records and the counter carry the TTL attribute: CERTIFICATE_RECORD_RETENTION_DAYS after the certificate expires', async () => {
     const paired = await pairedApplication();
     const [record] = await certificates.listOf(paired.systemAuthId);

@@ -1,6 +1,6 @@
 // The token-issuance protocol between the Director and the `tokens` function: request validation and the issued token's answer.
-import Ajv from 'ajv';
 import { BadUserInputError } from '../errors';
+import { lazyValidator } from '../json-schema';
 import type { OneTimeTokenService } from './service';
 import { expiresAtText } from './token';
 
@@ -25,7 +25,7 @@ export interface TokenIssuance {
 
 const nonEmpty = { type: 'string', minLength: 1, maxLength: 256 } as const;
 
-const validateRequest = new Ajv({ allErrors: false, strict: true }).compile<TokenIssuanceRequest>({
+const validateRequest = lazyValidator<TokenIssuanceRequest>({
   type: 'object',
   additionalProperties: false,
   required: ['tenant', 'appId', 'systemAuthId'],

@@ -1,31 +1,26 @@
-// JSON Schema validators compiled on first use: Ajv's module and its code generation cost tens of milliseconds,
-// which a cold start should only pay on a request that validates something (docs/design.md "Bundling").
-import type { ErrorObject, Schema, ValidateFunction } from 'ajv';
+// JSON Schema validation with validators that Ajv generated at build time (json-schema-validators.generated.ts, written
+// by `npm run generate:validators`): no schema is compiled in a Lambda, and Ajv itself is not in the bundles.
+import type { ErrorObject } from 'ajv';
+import { precompiled } from './json-schema-validators.generated';
 
-/** What callers use of a validator: the check, and the errors of the last failed check. */
+/** What callers use of a validator: the check, and the errors of the last failed check (Ajv's error objects). */
 export interface Validator<T> {
   (data: unknown): data is T;
   errors?: ErrorObject[] | null;
 }
 
-type AjvInstance = import('ajv').default;
-let ajv: AjvInstance | undefined;
+/** The generated validators' key of a schema: its JSON text (the schemas are literals, built the same way each time). */
+export const schemaKey = (schema: object): string => JSON.stringify(schema);
 
-function sharedAjv(): AjvInstance {
-  if (!ajv) {
-    // A require at first use keeps Ajv out of the module load (an import would run it when the bundle loads).
-    const { default: Ajv } = require('ajv') as typeof import('ajv');
-    // strict: a schema that Ajv does not fully understand is a programming error, not a lenient validator.
-    ajv = new Ajv({ allErrors: false, strict: true });
-  }
-  return ajv;
-}
-
-/** A validator of `schema`, compiled by its first call (a schema Ajv refuses throws there, naming the problem). */
-export function lazyValidator<T = unknown>(schema: Schema): Validator<T> {
-  let compiled: ValidateFunction<T> | undefined;
+/**
+ * The build-time validator of `schema`, looked up on the first call: a schema without one throws there, naming the fix.
+ * test/unit/json-schema.test.ts fails while the generated file misses a schema the service validates with.
+ */
+export function precompiledValidator<T = unknown>(schema: object): Validator<T> {
+  let compiled: Validator<T> | undefined;
   const validate: Validator<T> = (data: unknown): data is T => {
-    compiled ??= sharedAjv().compile<T>(schema);
+    compiled ??= precompiled.get(schemaKey(schema)) as Validator<T> | undefined;
+    if (!compiled) throw new Error(`no generated validator for the JSON Schema ${schemaKey(schema).slice(0, 200)}: run npm run generate:validators`);
     const valid = compiled(data);
     validate.errors = compiled.errors;
     return valid;

@@ -1,6 +1,6 @@
 // The registry the Director asks for pairing adapters: lists auth types, validates inputParams, routes generate and revoke.
 import { BadUserInputError, InternalError } from '../errors';
-import { lazyValidator, type Validator } from '../json-schema';
+import { precompiledValidator, type Validator } from '../json-schema';
 import type { SystemAuth } from '../system-auths/types';
 import type { AuthTypeDescription, PairingAdapter, PairingApplication, PairingContext, PairingResult } from './adapter';
 
@@ -21,7 +21,7 @@ export class PairingAdapterRegistry {
       if (this.bySystemAuthType.has(adapter.systemAuthType)) {
         throw new Error(`two pairing adapters create SystemAuths of type ${adapter.systemAuthType}`);
       }
-      this.byAuthType.set(type, { adapter, validateInput: lazyValidator(adapter.authType.inputParams) });
+      this.byAuthType.set(type, { adapter, validateInput: precompiledValidator(adapter.authType.inputParams) });
       this.bySystemAuthType.set(adapter.systemAuthType, adapter);
     }
   }

@@ -1,20 +1,46 @@
-// lazyValidator: a JSON Schema validator that Ajv compiles on its first call, never when it is created.
-import { lazyValidator } from '../../shared/json-schema';
+// The build-time JSON Schema validators: the generated file is up to date, validates as Ajv does, and a schema
+// without a generated validator fails on its first use, naming the fix.
+import fs from 'node:fs';
+import path from 'node:path';
+import Ajv from 'ajv';
+import { precompiledValidator } from '../../shared/json-schema';
+import { GENERATED_VALIDATORS_FILE, validatedSchemas, validatorsSource } from '../../local/json-schema-validators';
 
-describe('lazyValidator', () => {
-  it('validates like Ajv (strict) and reports the errors of the last failed check', () => {
-    const validate = lazyValidator<{ name: string }>({ type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1 } } });
-    expect(validate({ name: 'a' })).toBe(true);
-    expect(validate({ name: '' })).toBe(false);
-    expect(validate.errors?.[0]).toMatchObject({ instancePath: '/name', keyword: 'minLength' });
-    expect(validate({ name: 'a', extra: 1 })).toBe(false);
-    expect(validate.errors?.[0]).toMatchObject({ keyword: 'additionalProperties', params: { additionalProperty: 'extra' } });
-    expect(validate({ name: 'b' })).toBe(true);
-    expect(validate.errors).toBeNull();
+describe('generated JSON Schema validators', () => {
+  it(`${GENERATED_VALIDATORS_FILE} is what npm run generate:validators writes now`, () => {
+    const committed = fs.readFileSync(path.join(__dirname, '..', '..', GENERATED_VALIDATORS_FILE), 'utf8');
+    expect(committed === validatorsSource() ? 'up to date' : 'stale: run npm run generate:validators').toBe('up to date');
   });
 
-  it('compiles on the first call, not at creation: a schema strict mode refuses throws only there, naming the problem', () => {
-    const validate = lazyValidator({ type: 'object', properties: { name: { type: 'string', minLenght: 1 } } });
-    expect(() => validate({})).toThrow(/strict mode: unknown keyword: "minLenght"/);
+  it('covers the pairing adapters’ inputParams and the token-issuance request', () => {
+    const texts = validatedSchemas().map((schema) => JSON.stringify(schema));
+    expect(texts.some((text) => text.includes('"scopes"'))).toBe(true);
+    expect(texts.some((text) => text.includes('"systemAuthId"'))).toBe(true);
+    expect(texts).toContain('{"type":"object","additionalProperties":false}');
+  });
+
+  it('answers and reports errors as Ajv compiling the same schema at run time does', () => {
+    const runtime = new Ajv({ allErrors: false, strict: true });
+    const inputs: unknown[] = [
+      {}, { scopes: [] }, { scopes: ['application:read'] }, { scopes: ['application:read', 'application:read'] }, { scopes: ['admin'] },
+      { scopes: 'application:read' }, { colour: 'red' }, null, [], 'text',
+      { tenant: 't', appId: 'a', systemAuthId: 's' }, { tenant: '', appId: 'a', systemAuthId: 's' }, { tenant: 't', appId: 'a' },
+      { tenant: 't', appId: 'a', systemAuthId: 's', purpose: 'x' }, { tenant: 'x'.repeat(257), appId: 'a', systemAuthId: 's' },
+      { tenant: '😀'.repeat(256), appId: 'a', systemAuthId: 's' },
+    ];
+    for (const schema of validatedSchemas()) {
+      const generated = precompiledValidator(schema);
+      const compiled = runtime.compile(schema);
+      for (const input of inputs) {
+        const got = { valid: generated(input), errors: generated.errors ?? null };
+        const want = { valid: compiled(input), errors: compiled.errors ?? null };
+        expect({ schema, input, ...got }).toEqual({ schema, input, ...want });
+      }
+    }
+  });
+
+  it('a schema without a generated validator throws on its first call (not when the validator is made), naming the fix', () => {
+    const validate = precompiledValidator({ type: 'object', required: ['nowhere'] });
+    expect(() => validate({})).toThrow(/no generated validator for the JSON Schema \{"type":"object","required":\["nowhere"\]\}: run npm run generate:validators/);
   });
 });

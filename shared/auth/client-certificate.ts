@@ -3,7 +3,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { APIGatewayEventClientCertificate } from 'aws-lambda';
 import type { ApplicationRepository } from '../applications/repository';
-import { loadTrustedCas } from '../certificates/ca';
+import { loadTrustedCas } from '../certificates/ca-registry-secret';
 import { UnauthenticatedError } from '../errors';
 import type { CertificateRepository } from '../system-auths/certificate-records';
 import type { SystemAuthRepository } from '../system-auths/repository';

@@ -10,7 +10,6 @@ import {
   currentCa,
   initialRegistry,
   nextCaId,
-  parseRegistry,
   pendingCa,
   withActivated,
   CaRegistryError,
@@ -24,6 +23,7 @@ import {
 import { children, decodeDer, encodeDer, isContext, isUniversal, oidOf, primitiveBytes, sequence, set, oid, printableString, utf8String, toPem, timeToDate, Type, type Asn1 } from './der';
 import { formatSubject } from './subject';
 import type { CsrKey, ValidatedCsr } from './csr';
+import { CA_REGISTRY_SECRET, loadCaRegistry, readRegistry } from './ca-registry-secret';
 import {
   authorityKeyIdentifier,
   basicConstraints,
@@ -59,8 +59,6 @@ export interface IssueOptions {
   now?: Date;
 }
 
-/** The CA registry (JSON, public material only): what the Connector signs with (a key ARN) and what verifiers trust. */
-export const CA_REGISTRY_SECRET = 'pairing-ca-registry';
 /** Before KMS: the CA's certificate and private key (JSON). The bootstrap deletes it once the registry exists. */
 export const LEGACY_CA_SECRET = 'pairing-ca';
 /** Before KMS: the legacy CA's certificate alone (PEM). The migration trusts it as CA ca-1 (previous); never deleted (public). */
@@ -248,17 +246,6 @@ async function kmsCertificateAuthority(id: string, keyArn: string | undefined, p
   return { keyArn: key.keyArn, certificatePem, created: keyArn === undefined };
 }
 
-/** Reads the registry (re-read when `maxAgeSeconds` is 0); undefined when the stage has none yet. */
-async function readRegistry(maxAgeSeconds?: number): Promise<{ json: string; registry: CaRegistry } | undefined> {
-  const json = await readSecret(secretName(CA_REGISTRY_SECRET), maxAgeSeconds);
-  if (json === undefined) return undefined;
-  // Parsed once per value: callers compare the registry object to know whether what they derived from it is current.
-  if (parsed?.json !== json) parsed = { json, registry: parseRegistry(json) };
-  return parsed;
-}
-
-let parsed: { json: string; registry: CaRegistry } | undefined;
-
 export interface EnsureCertificateAuthorityOptions {
   /** The KMS key of the first CA when the deployment declares it (serverless.yml PairingCaKey); else a key is created. */
   keyArn?: string;
@@ -307,50 +294,6 @@ export async function checkCurrentCaKey(registry: CaRegistry): Promise<void> {
   const certificateKey = new X509Certificate(current.certificatePem).publicKey;
   const der = (key: KeyObject) => key.export({ type: 'spki', format: 'der' });
   if (!der(kmsKey).equals(der(certificateKey))) throw new Error(`the certificate of CA ${current.id} does not belong to its KMS key`);
-}
-
-/**
- * How stale the Connector's and the verifiers' registry may be: at most 10 s (or secretCacheSeconds when lower), so a
- * rotation or retirement reaches every warm container within seconds for one GetSecretValue per container and 10 s.
- */
-export const caRegistryMaxAgeSeconds = (): number => Math.min(config().secretCacheSeconds, 10);
-
-/** The registry for verifiers and the Connector (readSecret's bounded cache; a cached "absent" is asked again). */
-export async function loadCaRegistry(): Promise<CaRegistry> {
-  let stored: Awaited<ReturnType<typeof readRegistry>>;
-  try {
-    stored = (await readRegistry(caRegistryMaxAgeSeconds())) ?? (await readRegistry(0));
-  } catch (cause) {
-    throw new InternalError('The pairing CA registry is unusable', { cause });
-  }
-  if (!stored) throw new InternalError(`The pairing certificate authority is not set up (secret ${CA_REGISTRY_SECRET} is missing)`);
-  return stored.registry;
-}
-
-/** The registry read now (no cache): the admin tools and the local mTLS endpoint's truststore. */
-export async function loadCaRegistryFresh(): Promise<CaRegistry> {
-  const stored = await readRegistry(0);
-  if (!stored) throw new Error(`the pairing CA is not set up (secret ${CA_REGISTRY_SECRET} is missing)`);
-  return stored.registry;
-}
-
-/** A trusted CA, parsed: what client certificates are checked against. */
-export interface TrustedCa {
-  id: string;
-  certificatePem: string;
-  certificate: X509Certificate;
-}
-
-let trusted: { registry: CaRegistry; cas: TrustedCa[] } | undefined;
-
-/** The CAs whose certificates are accepted (current first), parsed again only when the registry changed. */
-export async function loadTrustedCas(): Promise<TrustedCa[]> {
-  const registry = await loadCaRegistry();
-  if (trusted?.registry !== registry) {
-    const cas = trustedCas(registry).map((ca) => ({ id: ca.id, certificatePem: ca.certificatePem, certificate: new X509Certificate(ca.certificatePem) }));
-    trusted = { registry, cas };
-  }
-  return trusted.cas;
 }
 
 /** The truststore: the PEM certificates of every CA not retired, current first (S3 object, local mTLS endpoint). */
@@ -520,3 +463,5 @@ export function caRetiredEvent(details: { caId: string; forced: boolean; liveCer
 }
 
 export type { CaEntry, CaRegistry };
+// The registry's reading side lives in ca-registry-secret.ts (no ASN.1 there); its importers may keep importing it from here.
+export { CA_REGISTRY_SECRET, caRegistryMaxAgeSeconds, loadCaRegistry, loadCaRegistryFresh, loadTrustedCas, type TrustedCa } from './ca-registry-secret';

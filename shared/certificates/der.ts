@@ -1,8 +1,10 @@
 // Strict DER on top of node-forge's ASN.1 codec: parsing untrusted bytes, and building the structures the CA signs.
-import forge from 'node-forge';
+// Only the codec is imported (node-forge-asn1.d.ts): the whole library is most of a bundle (docs/design.md "Bundling").
+import type forge from 'node-forge';
+import asn1 from 'node-forge/lib/asn1';
 
 export type Asn1 = forge.asn1.Asn1;
-export const { Class, Type } = forge.asn1;
+export const { Class, Type } = asn1;
 
 interface FromDerOptions {
   strict: boolean;
@@ -11,7 +13,7 @@ interface FromDerOptions {
   maxDepth: number;
 }
 // @types/node-forge only declares the boolean form; forge 1.3+ takes this options object.
-const fromDer = forge.asn1.fromDer as unknown as (bytes: string, options: FromDerOptions) => Asn1;
+const fromDer = asn1.fromDer as unknown as (bytes: string, options: FromDerOptions) => Asn1;
 
 /** Nesting deeper than any certificate or CSR needs is refused before it can cost anything. */
 const MAX_DEPTH = 32;
@@ -25,12 +27,12 @@ export function decodeDer(der: Buffer): Asn1 {
   const binary = der.toString('latin1');
   // decodeBitStrings: false keeps BIT STRINGs (signatures, keys) as opaque bytes instead of guessing at nested ASN.1.
   const node = fromDer(binary, { strict: true, parseAllBytes: true, decodeBitStrings: false, maxDepth: MAX_DEPTH });
-  if (forge.asn1.toDer(node).getBytes() !== binary) throw new Error('not DER-encoded');
+  if (asn1.toDer(node).getBytes() !== binary) throw new Error('not DER-encoded');
   return node;
 }
 
 export function encodeDer(node: Asn1): Buffer {
-  return Buffer.from(forge.asn1.toDer(node).getBytes(), 'latin1');
+  return Buffer.from(asn1.toDer(node).getBytes(), 'latin1');
 }
 
 /** The bytes of a primitive node (forge keeps them as a binary string). */
@@ -54,15 +56,15 @@ export function isContext(node: Asn1 | undefined, tag: number): node is Asn1 {
 
 export function oidOf(node: Asn1): string {
   if (!isUniversal(node, Type.OID) || typeof node.value !== 'string') throw new Error('expected an OBJECT IDENTIFIER');
-  return forge.asn1.derToOid(node.value);
+  return asn1.derToOid(node.value);
 }
 
 const create = (type: forge.asn1.Type, constructed: boolean, value: string | Asn1[]) =>
-  forge.asn1.create(Class.UNIVERSAL, type, constructed, value);
+  asn1.create(Class.UNIVERSAL, type, constructed, value);
 
 export const sequence = (...items: Asn1[]): Asn1 => create(Type.SEQUENCE, true, items);
 export const set = (...items: Asn1[]): Asn1 => create(Type.SET, true, items);
-export const oid = (dotted: string): Asn1 => create(Type.OID, false, forge.asn1.oidToDer(dotted).getBytes());
+export const oid = (dotted: string): Asn1 => create(Type.OID, false, asn1.oidToDer(dotted).getBytes());
 export const nullValue = (): Asn1 => create(Type.NULL, false, '');
 export const boolean = (value: boolean): Asn1 => create(Type.BOOLEAN, false, value ? '\xff' : '\x00');
 export const octetString = (bytes: Buffer): Asn1 => create(Type.OCTETSTRING, false, bytes.toString('latin1'));
@@ -78,7 +80,7 @@ export function unsignedInteger(bytes: Buffer): Asn1 {
   return create(Type.INTEGER, false, content.toString('latin1'));
 }
 
-export const smallInteger = (value: number): Asn1 => create(Type.INTEGER, false, forge.asn1.integerToDer(value).getBytes());
+export const smallInteger = (value: number): Asn1 => create(Type.INTEGER, false, asn1.integerToDer(value).getBytes());
 
 /** A BIT STRING of whole bytes. */
 export const bitString = (bytes: Buffer): Asn1 => create(Type.BITSTRING, false, `\x00${bytes.toString('latin1')}`);
@@ -92,22 +94,22 @@ export function namedBits(bits: number[]): Asn1 {
   return create(Type.BITSTRING, false, String.fromCharCode(unused) + bytes.toString('latin1'));
 }
 
-export const explicit = (tag: number, inner: Asn1): Asn1 => forge.asn1.create(Class.CONTEXT_SPECIFIC, tag, true, [inner]);
+export const explicit = (tag: number, inner: Asn1): Asn1 => asn1.create(Class.CONTEXT_SPECIFIC, tag, true, [inner]);
 export const implicitPrimitive = (tag: number, bytes: Buffer): Asn1 =>
-  forge.asn1.create(Class.CONTEXT_SPECIFIC, tag, false, bytes.toString('latin1'));
+  asn1.create(Class.CONTEXT_SPECIFIC, tag, false, bytes.toString('latin1'));
 
 /** X.509 Time: UTCTime through 2049, GeneralizedTime after (RFC 5280 4.1.2.5). Whole seconds. */
 export function time(date: Date): Asn1 {
   return date.getUTCFullYear() < 2050
-    ? create(Type.UTCTIME, false, forge.asn1.dateToUtcTime(date))
-    : create(Type.GENERALIZEDTIME, false, forge.asn1.dateToGeneralizedTime(date));
+    ? create(Type.UTCTIME, false, asn1.dateToUtcTime(date))
+    : create(Type.GENERALIZEDTIME, false, asn1.dateToGeneralizedTime(date));
 }
 
 export function timeToDate(node: Asn1): Date {
   const { value } = node;
   if (typeof value !== 'string') throw new Error('expected a time');
-  if (isUniversal(node, Type.UTCTIME)) return forge.asn1.utcTimeToDate(value);
-  if (isUniversal(node, Type.GENERALIZEDTIME)) return forge.asn1.generalizedTimeToDate(value);
+  if (isUniversal(node, Type.UTCTIME)) return asn1.utcTimeToDate(value);
+  if (isUniversal(node, Type.GENERALIZEDTIME)) return asn1.generalizedTimeToDate(value);
   throw new Error('expected UTCTime or GeneralizedTime');
 }
 

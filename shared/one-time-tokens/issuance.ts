@@ -1,6 +1,6 @@
 // The token-issuance protocol between the Director and the `tokens` function: request validation and the issued token's answer.
-import Ajv from 'ajv';
 import { BadUserInputError } from '../errors';
+import { precompiledValidator } from '../json-schema';
 import type { OneTimeTokenService } from './service';
 import { expiresAtText } from './token';
 
@@ -25,12 +25,15 @@ export interface TokenIssuance {
 
 const nonEmpty = { type: 'string', minLength: 1, maxLength: 256 } as const;
 
-const validateRequest = new Ajv({ allErrors: false, strict: true }).compile<TokenIssuanceRequest>({
+/** The JSON Schema of TokenIssuanceRequest (its validator is generated at build time: local/json-schema-validators.ts). */
+export const TOKEN_ISSUANCE_REQUEST_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   required: ['tenant', 'appId', 'systemAuthId'],
   properties: { tenant: nonEmpty, appId: nonEmpty, systemAuthId: nonEmpty },
-});
+};
+
+const validateRequest = precompiledValidator<TokenIssuanceRequest>(TOKEN_ISSUANCE_REQUEST_SCHEMA);
 
 /** The request, or BadUserInputError naming the first field that is wrong (an unknown one included: purpose, URLs). */
 export function parseTokenIssuanceRequest(input: unknown): TokenIssuanceRequest {

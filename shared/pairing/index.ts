@@ -1,9 +1,11 @@
-// The configured pairing adapters and the pairing service the Director uses: adding a pairing type is one line here.
+// The configured pairing adapters and the pairing service the Director uses: adding a pairing type is one line here
+// (and `npm run generate:validators` for the JSON Schema of its inputParams).
 import type { OAuthClients } from '../oauth/clients';
 import type { TokenIssuer } from '../one-time-tokens/issuer';
 import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
 import type { CertificateRepository } from '../system-auths/certificate-records';
 import type { SystemAuthRepository } from '../system-auths/repository';
+import type { PairingAdapter } from './adapter';
 import { ClientCertificateAdapter } from './client-certificate';
 import { OAuthClientCredentialsAdapter } from './oauth-client-credentials';
 import { PairingAdapterRegistry } from './registry';
@@ -26,12 +28,19 @@ export interface Pairing {
   clientCertificates: ClientCertificateAdapter;
 }
 
-export function pairingOf(stores: PairingStores): Pairing {
+/** Every configured adapter, in registration order (also what local/json-schema-validators.ts precompiles the schemas of). */
+export function pairingAdaptersOf(stores: PairingStores) {
   const oauthClientCredentials = new OAuthClientCredentialsAdapter(stores.oauthClients);
   const clientCertificates = new ClientCertificateAdapter(stores.tokenIssuer, stores.systemAuths, stores.certificates, stores.oneTimeTokens);
-  const registry = new PairingAdapterRegistry([
+  const all: PairingAdapter[] = [
     oauthClientCredentials,
     clientCertificates,
-  ]);
+  ];
+  return { oauthClientCredentials, clientCertificates, all };
+}
+
+export function pairingOf(stores: PairingStores): Pairing {
+  const { oauthClientCredentials, clientCertificates, all } = pairingAdaptersOf(stores);
+  const registry = new PairingAdapterRegistry(all);
   return { pairing: new PairingService(registry, oauthClientCredentials, stores.systemAuths), registry, clientCertificates };
 }

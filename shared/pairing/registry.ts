@@ -1,12 +1,12 @@
 // The registry the Director asks for pairing adapters: lists auth types, validates inputParams, routes generate and revoke.
-import Ajv, { type ValidateFunction } from 'ajv';
 import { BadUserInputError, InternalError } from '../errors';
+import { precompiledValidator, type Validator } from '../json-schema';
 import type { SystemAuth } from '../system-auths/types';
 import type { AuthTypeDescription, PairingAdapter, PairingApplication, PairingContext, PairingResult } from './adapter';
 
 interface RegisteredAdapter {
   adapter: PairingAdapter;
-  validateInput: ValidateFunction;
+  validateInput: Validator<Record<string, unknown>>;
 }
 
 export class PairingAdapterRegistry {
@@ -14,8 +14,6 @@ export class PairingAdapterRegistry {
   private readonly bySystemAuthType = new Map<string, PairingAdapter>();
 
   constructor(adapters: PairingAdapter[]) {
-    // strict: a schema that Ajv does not fully understand is a programming error, found at start-up.
-    const ajv = new Ajv({ allErrors: false, strict: true });
     for (const adapter of adapters) {
       const { type } = adapter.authType;
       if (this.byAuthType.has(type)) throw new Error(`pairing adapter ${type} is registered twice`);
@@ -23,7 +21,7 @@ export class PairingAdapterRegistry {
       if (this.bySystemAuthType.has(adapter.systemAuthType)) {
         throw new Error(`two pairing adapters create SystemAuths of type ${adapter.systemAuthType}`);
       }
-      this.byAuthType.set(type, { adapter, validateInput: ajv.compile(adapter.authType.inputParams) });
+      this.byAuthType.set(type, { adapter, validateInput: precompiledValidator(adapter.authType.inputParams) });
       this.bySystemAuthType.set(adapter.systemAuthType, adapter);
     }
   }
@@ -55,7 +53,7 @@ export class PairingAdapterRegistry {
 }
 
 /** One sentence naming the offending input, e.g. `inputParams.scopes[0] must be one of: "a", "b"`. */
-function describeSchemaError(validate: ValidateFunction): string {
+function describeSchemaError(validate: Validator<unknown>): string {
   const error = validate.errors?.[0];
   if (!error) return 'does not match the schema';
   const where = 'inputParams' + error.instancePath

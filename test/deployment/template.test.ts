@@ -1,13 +1,8 @@
 // Pins the production stack: packages the service offline (`serverless package --stage prod`) and checks the CloudFormation template and the bundles.
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
-const root = path.resolve(__dirname, '..', '..');
-const serverlessBin = path.join(root, 'node_modules', 'serverless', 'bin', 'serverless.js');
+import { packageService as packageInto } from '../../local/packaging';
 
 const DOMAIN = 'pairing.example.com';
 const CERTIFICATE_ARN = 'arn:aws:acm:eu-central-1:123456789012:certificate/abc';
@@ -40,8 +35,8 @@ interface Packaged {
   template: Template;
 }
 
-function packagingEnvironment(workFolder: string, extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: DUMMY_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: DUMMY_SECRET_KEY, ESBUILD_WORK_FOLDER: workFolder };
+function packagingEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, AWS_ACCESS_KEY_ID: DUMMY_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: DUMMY_SECRET_KEY };
   // serverless.yml reads these for the local stack; a developer's shell must not change the prod template.
   for (const name of ['PUBLIC_BASE_URL', 'MTLS_BASE_URL', 'LOG_LEVEL', 'AWS_PROFILE', 'AWS_SESSION_TOKEN']) delete env[name];
   for (const name of Object.keys(env)) if (name.startsWith('AWS_ENDPOINT_URL')) delete env[name];
@@ -54,21 +49,8 @@ const SHELL_PUBLIC_BASE_URL = 'https://from-the-shell.example';
 const STACK_BASE_URL = { 'Fn::Sub': 'https://${ApiGatewayRestApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/prod' };
 
 async function packageService(params: string[], extraEnv: Record<string, string> = {}): Promise<Packaged> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pairing-package-'));
-  // Its own esbuild folder, so that a `npm start` running beside the tests keeps its build.
-  const workFolder = path.join('.cache', `esbuild-${path.basename(dir)}`);
-  try {
-    await run(process.execPath, [serverlessBin, 'package', '--stage', 'prod', ...params, '--package', dir], {
-      cwd: root,
-      env: packagingEnvironment(workFolder, extraEnv),
-      maxBuffer: 32 << 20,
-    });
-  } catch (error) {
-    const output = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}`;
-    throw new Error(`serverless package ${params.join(' ')} failed:\n${output.split('\n').slice(-30).join('\n')}`);
-  } finally {
-    fs.rmSync(path.join(root, workFolder), { recursive: true, force: true });
-  }
+  // Through local/packaging.ts: its own esbuild folder, and one packaging of this checkout at a time.
+  const dir = await packageInto({ stage: 'prod', params, env: packagingEnvironment(extraEnv) });
   const text = fs.readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8');
   return { dir, text, template: JSON.parse(text) as Template };
 }
@@ -405,7 +387,7 @@ function apiMethods(template: Template): string[] {
 const settingPath = (resourcePath: string): string => resourcePath.replace(/~1/g, '/').slice(1);
 
 beforeAll(async () => {
-  // One after the other: serverless-esbuild passes the bundles through the checkout's .serverless folder.
+  // One after the other (local/packaging.ts would make them take turns anyway).
   withDomain = await packageService(DOMAIN_PARAMS);
   withoutDomain = await packageService(
     Object.entries(THROTTLING_PARAMS).map(([name, value]) => `--param=${name}=${value}`),

@@ -230,7 +230,8 @@ function routesOf(template: Template, fn: FunctionName): string[] {
  * (arn:...:secret:pairing-service/prod/); "-??????" is the random suffix Secrets Manager appends to a name.
  */
 const EXPECTED_PERMISSIONS: Record<string, string[]> = {
-  // The framework's default role: no function uses it (each has its own), and it may only write logs.
+  // The framework's default role: no function uses it (each has its own), and it may only write logs (and traces:
+  // serverless adds the X-Ray actions to it for provider.tracing.lambda; the functions' roles get them from custom.xrayTracing).
   IamRoleLambdaExecution: [
     'logs:CreateLogGroup Sub:log-group:pairing-service-prod*:*',
     'logs:CreateLogStream Sub:log-group:pairing-service-prod*:*',

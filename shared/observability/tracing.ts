@@ -28,7 +28,9 @@ export function processTracer(): Tracer | null {
   // A require, not an import: esbuild keeps the package in the bundle but runs its module code only here.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Tracer: TracerClass } = require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer');
-  tracer = new TracerClass({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'pairing-service' });
+  // Every outbound call of the service is an AWS SDK call, traced by tracedClient; patching Node's http and fetch as
+  // well would trace each of them a second time.
+  tracer = new TracerClass({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'pairing-service', captureHTTPsRequests: false });
   return tracer;
 }
 

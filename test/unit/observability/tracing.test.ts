@@ -35,6 +35,8 @@ test('with POWERTOOLS_TRACE_ENABLED=true outside Lambda the Tracer loads and sta
       const tracer = tracing.processTracer();
       expect(tracer).not.toBeNull();
       expect(tracer!.isTracingEnabled()).toBe(false);
+      // Only the AWS SDK clients are traced (tracedClient), not Node's http a second time.
+      expect((tracer as unknown as { captureHTTPsRequests: boolean }).captureHTTPsRequests).toBe(false);
       const client = { send: () => undefined, middlewareStack: { add: jest.fn() } };
       expect(tracing.tracedClient(client)).toBe(client);
     });

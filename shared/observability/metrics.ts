@@ -35,17 +35,20 @@ function metricsOfProcess(functionName: string | undefined): Metrics {
 }
 
 /**
- * The counts of one invocation. Totals go into one EMF line with the `service` dimension only (what the alarms
- * read: an alarm cannot add up a metric over its dimension values); a breakdown is written as well, once per
- * (metric, dimension value), with that dimension added (what the dashboard shows).
+ * The counts of one invocation. Each metric is written with the `service` dimension alone (the total, which the alarms
+ * read: an alarm cannot add up a metric over its dimension values) and, when it has a breakdown, also with that
+ * dimension added (what the dashboard shows): one EMF line for every metric without a breakdown, and one line per
+ * (metric, breakdown value) that carries both dimension sets, so a breakdown costs no second line.
  */
 class OperationalCounts {
   private readonly totals = new Map<string, number>();
   private readonly breakdowns = new Map<string, { metric: string; breakdown: Breakdown; count: number }>();
 
   add(metric: string, count: number, breakdown?: Breakdown): void {
-    this.totals.set(metric, (this.totals.get(metric) ?? 0) + count);
-    if (!breakdown) return;
+    if (!breakdown) {
+      this.totals.set(metric, (this.totals.get(metric) ?? 0) + count);
+      return;
+    }
     const bounded = { name: breakdown.name, value: boundedValue(breakdown.value) };
     const key = `${metric}\n${bounded.name}\n${bounded.value}`;
     const entry = this.breakdowns.get(key) ?? { metric, breakdown: bounded, count: 0 };
@@ -61,6 +64,8 @@ class OperationalCounts {
     for (const { metric, breakdown, count } of this.breakdowns.values()) {
       const single = target.singleMetric();
       single.addDimension(breakdown.name, breakdown.value);
+      // A dimension set of no dimensions of its own is the default one, `service` alone: the line counts the total too.
+      single.addDimensions({});
       single.addMetric(metric, MetricUnit.Count, count);
     }
     this.clear();

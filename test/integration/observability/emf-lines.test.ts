@@ -30,8 +30,10 @@ async function metricsWrittenBy(work: () => Promise<unknown>): Promise<{ metrics
   const metrics = emf.flatMap((record) =>
     record._aws.CloudWatchMetrics.flatMap((set) => {
       expect(set.Namespace).toBe(NAMESPACE);
-      const dimensions = set.Dimensions[0]!.map((name) => `${name}=${String(record[name])}`).join(',');
-      return set.Metrics.map((metric) => `${metric.Name}{${dimensions}}=${JSON.stringify(record[metric.Name])}`);
+      return set.Dimensions.flatMap((names) => {
+        const dimensions = names.map((name) => `${name}=${String(record[name])}`).join(',');
+        return set.Metrics.map((metric) => `${metric.Name}{${dimensions}}=${JSON.stringify(record[metric.Name])}`);
+      });
     }),
   );
   return { metrics, records: emf };

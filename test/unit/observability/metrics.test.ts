@@ -28,7 +28,9 @@ const summary = (lines: Emf[]) =>
   lines
     .flatMap((line) =>
       line._aws.CloudWatchMetrics.flatMap((set) =>
-        set.Metrics.map((metric) => `${set.Namespace} ${metric.Name} {${set.Dimensions[0]!.map((d) => `${d}=${String(line[d])}`).join(',')}} = ${JSON.stringify(line[metric.Name])} ${metric.Unit}`),
+        set.Dimensions.flatMap((dimensions) =>
+          set.Metrics.map((metric) => `${set.Namespace} ${metric.Name} {${dimensions.map((d) => `${d}=${String(line[d])}`).join(',')}} = ${JSON.stringify(line[metric.Name])} ${metric.Unit}`),
+        ),
       ),
     )
     .sort();
@@ -41,7 +43,7 @@ const stage = {
 
 beforeEach(() => resetOperationalMetrics());
 
-test('one invocation writes its totals with the service dimension, each breakdown value on a line of its own, and the cold start once', async () => {
+test('one invocation writes its totals with the service dimension, each breakdown value with it, and the cold start once', async () => {
   await withEnvironment(stage, async () => {
     const first = emfLinesOf(() => {
       countOperation('OneTimeTokensRefused', 1, { name: 'Reason', value: 'SPENT' });
@@ -50,13 +52,17 @@ test('one invocation writes its totals with the service dimension, each breakdow
       countOperation('CertificatesIssued');
       publishOperationalMetrics('connector');
     });
+    // CloudWatch adds up the values of a metric with the same dimensions: OneTimeTokensRefused{service} is 1 + 3.
     expect(summary(first)).toEqual([
       'PairingService/unit CertificatesIssued {service=pairing-service} = 1 Count',
       'PairingService/unit ColdStart {service=pairing-service,function_name=connector} = 1 Count',
       'PairingService/unit OneTimeTokensRefused {service=pairing-service,Reason=EXPIRED} = 1 Count',
       'PairingService/unit OneTimeTokensRefused {service=pairing-service,Reason=SPENT} = 3 Count',
-      'PairingService/unit OneTimeTokensRefused {service=pairing-service} = 4 Count',
+      'PairingService/unit OneTimeTokensRefused {service=pairing-service} = 1 Count',
+      'PairingService/unit OneTimeTokensRefused {service=pairing-service} = 3 Count',
     ]);
+    // One line per breakdown value (both dimension sets in it), one for the metrics without one, one for the cold start.
+    expect(first).toHaveLength(4);
 
     // The next invocation of the container: no cold start, and nothing of the first one is written again.
     const second = emfLinesOf(() => {
@@ -80,6 +86,7 @@ test('a dimension value outside the fixed shape of codes is counted as OTHER, ne
       'PairingService/unit ClientAuthenticationsRefused {service=pairing-service,Reason=OTHER} = 2 Count',
       'PairingService/unit ClientAuthenticationsRefused {service=pairing-service} = 2 Count',
     ]);
+    expect(lines).toHaveLength(1);
   });
 });
 

@@ -9,6 +9,7 @@ import type { ConnectorServices } from '../../shared/connector/context';
 import { handleConnectorRequest } from '../../shared/connector/endpoint';
 import { ConnectorService } from '../../shared/connector/service';
 import { logger } from '../../shared/logger';
+import { observedHandler } from '../../shared/observability/invocation';
 import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
@@ -30,8 +31,9 @@ export function connectorServices(): ConnectorServices {
 
 const services = connectorServices();
 
-export const handler = (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
+// Traced and measured (shared/observability): its metrics are written to the log when the invocation ends.
+export const handler = observedHandler('connector', (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
   // Every log line of this invocation carries the Lambda request id.
   if (context) logger.addContext(context);
   return withAuditRequest(event, () => handleConnectorRequest(event, services));
-};
+});

@@ -12,6 +12,7 @@ import type { DirectorServices } from '../../shared/director/context';
 import { directorEndpoint } from '../../shared/director/endpoint';
 import { handleGraphQLRequest } from '../../shared/graphql/endpoint';
 import { logger } from '../../shared/logger';
+import { observedHandler } from '../../shared/observability/invocation';
 import { OAuthClients } from '../../shared/oauth/clients';
 import { LambdaTokenIssuer, type TokenIssuer } from '../../shared/one-time-tokens/issuer';
 import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
@@ -52,9 +53,10 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
 
 const endpoint = directorEndpoint(directorServices());
 
-export const handler = (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
+// Traced and measured (shared/observability): its metrics are written to the log when the invocation ends.
+export const handler = observedHandler('director', (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
   // Every log line of this invocation carries the Lambda request id.
   if (context) logger.addContext(context);
   // The audit trail takes the request id, source IP and user agent from the event.
   return withAuditRequest(event, () => handleGraphQLRequest(event, endpoint));
-};
+});

@@ -5,6 +5,7 @@ import { ApplicationService } from '../../shared/applications/service';
 import { withAuditRequest } from '../../shared/audit/request';
 import { jsonResponse, publicBaseUrl } from '../../shared/http';
 import { logger } from '../../shared/logger';
+import { noteOperation, observedHandler } from '../../shared/observability/invocation';
 import { OAuthClients } from '../../shared/oauth/clients';
 import { handleJwksRequest, handleMetadataRequest, JWKS_PATH, METADATA_PATH, TOKEN_PATH } from '../../shared/oauth/metadata';
 import { serverErrorResponse, TokenEndpoint } from '../../shared/oauth/token-endpoint';
@@ -18,7 +19,7 @@ export function tokenEndpoint(): TokenEndpoint {
 
 const tokens = tokenEndpoint();
 
-export async function handler(event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> {
+export const handler = observedHandler('oauth', async (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
   if (context) logger.addContext(context);
   const route = event.resource || event.path;
   if (route === TOKEN_PATH || route === METADATA_PATH) {
@@ -32,12 +33,15 @@ export async function handler(event: APIGatewayProxyEvent, context?: Context): P
   }
   switch (route) {
     case TOKEN_PATH:
+      noteOperation('token');
       return withAuditRequest(event, () => tokens.handle(event));
     case METADATA_PATH:
+      noteOperation('metadata');
       return handleMetadataRequest(event);
     case JWKS_PATH:
+      noteOperation('jwks');
       return handleJwksRequest();
     default:
       return jsonResponse(404, { error: 'not_found' });
   }
-}
+});

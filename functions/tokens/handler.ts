@@ -1,6 +1,7 @@
 // The `tokens` Lambda: issues one one-time token per invocation (Lambda Invoke from the Director only; no HTTP route).
 import type { Context } from 'aws-lambda';
 import { logger } from '../../shared/logger';
+import { noteOperation, observedHandler } from '../../shared/observability/invocation';
 import { issueTokenFor, parseTokenIssuanceRequest, type TokenIssuance } from '../../shared/one-time-tokens/issuance';
 import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
 import { OneTimeTokenService } from '../../shared/one-time-tokens/service';
@@ -10,7 +11,8 @@ import { SystemAuthRepository } from '../../shared/system-auths/repository';
 const oneTimeTokens = new OneTimeTokenService(new OneTimeTokenRepository(), new SystemAuthRepository());
 
 /** A thrown error reaches the invoker as a FunctionError, which the Director reports as INTERNAL. */
-export async function handler(event: unknown, context?: Context): Promise<TokenIssuance> {
+export const handler = observedHandler('tokens', async (event: unknown, context?: Context): Promise<TokenIssuance> => {
   if (context) logger.addContext(context);
+  noteOperation('issueOneTimeToken');
   return issueTokenFor(oneTimeTokens, parseTokenIssuanceRequest(event));
-}
+});

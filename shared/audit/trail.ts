@@ -1,9 +1,11 @@
 // The audit trail's writer: builds complete events, appends them (or hands them to a transaction), aggregates
-// repeated refusals, and never lets a failed audit write fail the operation it records.
+// repeated refusals, counts each event in the operational metrics (./metrics.ts), and never lets a failed audit
+// write fail the operation it records.
 import { randomUUID } from 'node:crypto';
-import type { TransactItem } from '../aws/transactions';
+import { afterCommit, type TransactItem } from '../aws/transactions';
 import { config } from '../config';
 import { logger } from '../logger';
+import { countAuditEvent } from './metrics';
 import { epochSeconds } from '../time';
 import { AuditRepository } from './repository';
 import { currentAuditRequest } from './request';
@@ -85,7 +87,8 @@ export class AuditTrail {
    */
   inTransaction(input: AuditEventInput): TransactItem {
     const event = this.event(input);
-    return this.store.newEvent(event, this.expiresAt(event));
+    // Counted in the operational metrics only once the transaction has written it.
+    return afterCommit(this.store.newEvent(event, this.expiresAt(event)), () => countAuditEvent(input));
   }
 
   /**
@@ -95,6 +98,7 @@ export class AuditTrail {
   async record(input: AuditEventInput): Promise<AuditEvent> {
     await this.flushClosedWindows();
     const event = this.event(input);
+    countAuditEvent(input);
     await this.write(event);
     return event;
   }
@@ -106,6 +110,7 @@ export class AuditTrail {
   async recordAll(inputs: readonly AuditEventInput[]): Promise<AuditEvent[]> {
     await this.flushClosedWindows();
     const events = inputs.map((input) => this.event(input));
+    for (const input of inputs) countAuditEvent(input);
     await Promise.all(events.map((event) => this.write(event)));
     return events;
   }
@@ -117,6 +122,8 @@ export class AuditTrail {
    * refusals a flood made are the sum of the counts. Never throws.
    */
   async refused(input: AuditEventInput): Promise<void> {
+    // Every refusal is counted at once in the operational metrics, aggregated or not in the trail.
+    countAuditEvent(input);
     await this.flushClosedWindows();
     const at = this.now().getTime();
     const window = Math.floor(at / AGGREGATION_WINDOW_MS);

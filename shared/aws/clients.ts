@@ -1,11 +1,13 @@
 // AWS SDK clients, created once per process, every call bounded in time (config().aws). Endpoints come from
-// the SDK's standard AWS_ENDPOINT_URL_* variables, so local AWS needs no code path of its own.
+// the SDK's standard AWS_ENDPOINT_URL_* variables, so local AWS needs no code path of its own. With tracing on, every
+// call is an X-Ray subsegment (shared/observability/tracing.ts).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { config } from '../config';
+import { tracedClient } from '../observability/tracing';
 
 let documentClient: DynamoDBDocumentClient | undefined;
 let secretsClient: SecretsManagerClient | undefined;
@@ -27,29 +29,29 @@ function boundedCalls() {
 }
 
 export function dynamo(): DynamoDBDocumentClient {
-  documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient(boundedCalls()), {
+  documentClient ??= DynamoDBDocumentClient.from(tracedClient(new DynamoDBClient(boundedCalls())), {
     marshallOptions: { removeUndefinedValues: true },
   });
   return documentClient;
 }
 
 export function secretsManager(): SecretsManagerClient {
-  secretsClient ??= new SecretsManagerClient(boundedCalls());
+  secretsClient ??= tracedClient(new SecretsManagerClient(boundedCalls()));
   return secretsClient;
 }
 
 export function kms(): KMSClient {
-  kmsClient ??= new KMSClient(boundedCalls());
+  kmsClient ??= tracedClient(new KMSClient(boundedCalls()));
   return kmsClient;
 }
 
 export function lambda(): LambdaClient {
-  lambdaClient ??= new LambdaClient({
+  lambdaClient ??= tracedClient(new LambdaClient({
     requestHandler: requestHandler(config().aws.tokensInvokeTimeoutMs),
     // No retry: an invoke whose answer timed out or got lost may have run, and a second run would
     // issue a second token the caller never sees; the caller gets an error and may ask again.
     maxAttempts: 1,
-  });
+  }));
   return lambdaClient;
 }
 

@@ -66,6 +66,28 @@ export function cancellationOf(error: unknown, names: readonly string[]): Transa
   return new TransactionCancelledError(reasons, { cause: error });
 }
 
+/** What runs once the transaction holding an item has been written (e.g. counting the audit event the item is). */
+const onCommit = new WeakMap<TransactItem, () => void>();
+
+/**
+ * The item, with `callback` to run after the transaction it is put into commits, and never if it is cancelled or
+ * fails: what is counted as done is what was written. A callback that throws is ignored (the write has happened).
+ */
+export function afterCommit(item: TransactItem, callback: () => void): TransactItem {
+  onCommit.set(item, callback);
+  return item;
+}
+
+function committed(items: readonly TransactItem[]): void {
+  for (const item of items) {
+    try {
+      onCommit.get(item)?.();
+    } catch {
+      // Nothing that follows a commit may turn it into a failure.
+    }
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -78,6 +100,7 @@ export async function transactWrite(items: NamedTransactItems): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await dynamo().send(command);
+      committed(names.map((name) => items[name]!));
       return;
     } catch (error) {
       const cancelled = cancellationOf(error, names);

@@ -27,6 +27,7 @@ export async function handleConnectorRequest(event: APIGatewayProxyEvent, servic
   const response = await handleGraphQLRequest(event, {
     schema: connectorSchema(),
     context: async (e) => (context = await connectorContext(e, services)),
+    errorMetric: 'ConnectorErrors',
   });
   if (context?.refusal) return jsonResponse(401, errorBody('UNAUTHENTICATED', context.refusal.message));
   return response;

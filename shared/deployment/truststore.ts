@@ -1,5 +1,6 @@
 // The mutual-TLS truststore: the pairing CA certificate as a versioned S3 object that the API Gateway custom domain trusts.
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { tracedClient } from '../observability/tracing';
 
 export interface TruststoreLocation {
   bucket: string;
@@ -18,7 +19,7 @@ let client: S3Client | undefined;
 /** The S3 client of this process; its endpoint comes from AWS_ENDPOINT_URL_S3 like every other client's. */
 export function truststoreS3(): S3Client {
   // S3 endpoints other than AWS's own (moto locally) serve buckets by path, not by host name.
-  client ??= new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined });
+  client ??= tracedClient(new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined }));
   return client;
 }
 

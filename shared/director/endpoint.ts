@@ -15,5 +15,5 @@ export function directorSchema(): GraphQLSchema {
 }
 
 export function directorEndpoint(services: DirectorServices): GraphQLEndpoint<DirectorContext> {
-  return { schema: directorSchema(), context: (event) => directorContext(event, services) };
+  return { schema: directorSchema(), context: (event) => directorContext(event, services), errorMetric: 'DirectorErrors' };
 }

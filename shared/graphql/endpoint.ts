@@ -15,6 +15,8 @@ import {
 import { ServiceError, toClientError } from '../errors';
 import { MAX_REQUEST_BYTES, bodyBytes, jsonResponse } from '../http';
 import { logger } from '../logger';
+import { noteOperation, noteOutcome } from '../observability/invocation';
+import { countOperation } from '../observability/metrics';
 import { ASSUMED_LIST_SIZE, fragmentsOf, MAX_MUTATION_FIELDS, MAX_QUERY_COST, queryCost, rootFieldCount } from './cost';
 import { MAX_QUERY_DEPTH, queryDepth } from './depth';
 import { errorBody, executionErrorEntry, requestErrorsBody, type GraphQLErrorBody } from './errors';
@@ -26,6 +28,11 @@ export interface GraphQLEndpoint<Context> {
    * (HTTP 401) or another ServiceError (its HTTP status) to refuse the request before GraphQL runs.
    */
   context(event: APIGatewayProxyEvent): Promise<Context>;
+  /**
+   * The metric that counts the error entries of this endpoint's responses, by `Code` (e.g. "DirectorErrors"): every
+   * code but INTERNAL is the client's doing, INTERNAL is ours. None: not counted.
+   */
+  errorMetric?: string;
 }
 
 interface GraphQLRequest {
@@ -105,6 +112,20 @@ function refuseCostly(schema: GraphQLSchema, document: DocumentNode, operation: 
   }
 }
 
+/** "query applications", "mutation generateAuthForApplication": the root fields (names from the schema, never values). */
+function operationLabel(operation: OperationDefinitionNode): string {
+  const fields = operation.selectionSet.selections.map((selection) => (selection.kind === 'Field' ? selection.name.value : '...'));
+  return `${operation.operation} ${[...new Set(fields)].join(',')}`;
+}
+
+/** The response, with its error entries counted by code and the first one (or SUCCESS) as the invocation's outcome. */
+function graphqlResponse(statusCode: number, body: { errors?: readonly { extensions: { code: string } }[]; data?: unknown }, errorMetric: string | undefined): APIGatewayProxyResult {
+  const codes = (body.errors ?? []).map((error) => error.extensions.code);
+  noteOutcome(codes[0] ?? 'SUCCESS');
+  if (errorMetric) for (const code of codes) countOperation(errorMetric, 1, { name: 'Code', value: code });
+  return jsonResponse(statusCode, body);
+}
+
 /** Serves one GraphQL-over-HTTP request (POST, application/json) against the endpoint's schema. */
 export async function handleGraphQLRequest<Context>(
   event: APIGatewayProxyEvent,
@@ -131,7 +152,7 @@ export async function handleGraphQLRequest<Context>(
     }
     const validationErrors = validate(endpoint.schema, document);
     if (validationErrors.length > 0) {
-      return jsonResponse(400, requestErrorsBody(validationErrors));
+      return graphqlResponse(400, requestErrorsBody(validationErrors), endpoint.errorMetric);
     }
     const operation = getOperationAST(document, request.operationName);
     if (!operation) {
@@ -141,12 +162,13 @@ export async function handleGraphQLRequest<Context>(
           : 'The query has several operations: say which one to run with "operationName"',
       );
     }
+    noteOperation(operationLabel(operation));
     if (operation.operation === 'subscription') throw badRequest('Subscriptions are not supported');
 
     // Coerced here rather than inside execute() so that bad variables are told apart from execution errors.
     const coerced = getVariableValues(endpoint.schema, operation.variableDefinitions ?? [], request.variables, { maxErrors: 20 });
     if (coerced.errors) {
-      return jsonResponse(400, requestErrorsBody(coerced.errors));
+      return graphqlResponse(400, requestErrorsBody(coerced.errors), endpoint.errorMetric);
     }
     refuseCostly(endpoint.schema, document, operation, coerced.coerced);
 
@@ -157,13 +179,17 @@ export async function handleGraphQLRequest<Context>(
       operationName: request.operationName,
       contextValue: context,
     });
-    return jsonResponse(200, {
-      ...(result.errors?.length ? { errors: result.errors.map((error) => executionErrorEntry(error, requestId)) } : {}),
-      data: result.data ?? null,
-    });
+    return graphqlResponse(
+      200,
+      {
+        ...(result.errors?.length ? { errors: result.errors.map((error) => executionErrorEntry(error, requestId)) } : {}),
+        data: result.data ?? null,
+      },
+      endpoint.errorMetric,
+    );
   } catch (error) {
-    if (error instanceof RequestRefused) return jsonResponse(error.statusCode, error.body);
+    if (error instanceof RequestRefused) return graphqlResponse(error.statusCode, error.body, endpoint.errorMetric);
     logger.error('GraphQL request failed', { requestId, error });
-    return jsonResponse(500, errorBody('INTERNAL', 'Internal error'));
+    return graphqlResponse(500, errorBody('INTERNAL', 'Internal error'), endpoint.errorMetric);
   }
 }

@@ -5,6 +5,7 @@ import { AuditTrail } from '../audit/trail';
 import { UNATTRIBUTED_TENANT, type AuditEventInput } from '../audit/types';
 import { bodyBytes, header, jsonResponse, MAX_REQUEST_BYTES, publicBaseUrl } from '../http';
 import { logger } from '../logger';
+import { noteOutcome } from '../observability/invocation';
 import { SCOPE_TOKEN } from '../scopes';
 import type { SystemAuthRepository } from '../system-auths/repository';
 import { issueAccessToken } from './access-tokens';
@@ -177,9 +178,11 @@ export class TokenEndpoint {
     } catch (error) {
       if (error instanceof OAuthError) {
         logger.info('token request refused', { error: error.error, description: error.description });
+        noteOutcome(error.error.toUpperCase());
         if (error instanceof ClientAuthenticationRefusedError) await this.audit.refused(clientRefusal(error.refusal));
         return oauthErrorResponse(error, header(event, 'authorization') !== undefined);
       }
+      noteOutcome('INTERNAL');
       logger.error('token request failed', { error: error instanceof Error ? { name: error.name, message: error.message } : 'unknown' });
       return serverErrorResponse();
     }

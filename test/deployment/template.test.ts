@@ -2,11 +2,15 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+
 import { packageService as packageInto } from '../../local/packaging';
+import { METRIC_OF_ACTION } from '../../shared/audit/metrics';
 
 const DOMAIN = 'pairing.example.com';
 const CERTIFICATE_ARN = 'arn:aws:acm:eu-central-1:123456789012:certificate/abc';
 const DOMAIN_PARAMS = [`--param=domainName=${DOMAIN}`, `--param=certificateArn=${CERTIFICATE_ARN}`];
+/** The packaging with the domain also subscribes an address to the alarm topic; the one without the domain does not. */
+const ALARM_EMAIL = 'oncall@example.com';
 // Packaging needs credentials to exist, never to work; these must not end up in the template.
 const DUMMY_ACCESS_KEY = 'template-test-access-key';
 const DUMMY_SECRET_KEY = 'template-test-secret-key';
@@ -208,12 +212,16 @@ function routesOf(template: Template, fn: FunctionName): string[] {
  * (arn:...:secret:pairing-service/prod/); "-??????" is the random suffix Secrets Manager appends to a name.
  */
 const EXPECTED_PERMISSIONS: Record<string, string[]> = {
-  // The framework's default role: no function uses it (each has its own), and it may only write logs.
+  // The framework's default role: no function uses it (each has its own), and it may only write logs (and traces:
+  // serverless adds the X-Ray actions to it for provider.tracing.lambda; the functions' roles get them from custom.xrayTracing).
   IamRoleLambdaExecution: [
     'logs:CreateLogGroup Sub:log-group:pairing-service-prod*:*',
     'logs:CreateLogStream Sub:log-group:pairing-service-prod*:*',
     'logs:PutLogEvents Sub:log-group:pairing-service-prod*:*:*',
     'logs:TagResource Sub:log-group:pairing-service-prod*:*',
+    // Active tracing (provider.tracing.lambda): X-Ray authorizes these only on "*" (RESOURCE_STAR_REQUIRED).
+    'xray:PutTelemetryRecords *',
+    'xray:PutTraceSegments *',
   ],
   DirectorIamRoleLambdaExecution: [
     'dynamodb:DeleteItem GetAtt:ApplicationsTable.Arn',
@@ -242,6 +250,9 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     // Verifying only, so public material only: the CA registry (certificates, key ARNs), never token-signing-keys.
     'secretsmanager:GetSecretValue Sub:secret:pairing-ca-registry-??????',
     'secretsmanager:GetSecretValue Sub:secret:token-signing-public-keys-??????',
+    // Active tracing (provider.tracing.lambda): X-Ray authorizes these only on "*" (RESOURCE_STAR_REQUIRED).
+    'xray:PutTelemetryRecords *',
+    'xray:PutTraceSegments *',
   ],
   OauthIamRoleLambdaExecution: [
     // Revoking a client whose application is gone (the token endpoint refuses it and cleans up).
@@ -258,6 +269,9 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'secretsmanager:GetSecretValue Sub:secret:oauth-clients/*',
     // The signing key set (public); kms:Sign on the signing keys comes from their key policies (TokenSigningKey).
     'secretsmanager:GetSecretValue Sub:secret:token-signing-public-keys-??????',
+    // Active tracing (provider.tracing.lambda): X-Ray authorizes these only on "*" (RESOURCE_STAR_REQUIRED).
+    'xray:PutTelemetryRecords *',
+    'xray:PutTraceSegments *',
   ],
   // Issuance: Put of the token plus an Update linking it to its SystemAuth, in one transaction.
   TokensIamRoleLambdaExecution: [
@@ -266,6 +280,9 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'logs:CreateLogGroup Sub:log-group:pairing-service-prod-tokens:*:*',
     'logs:CreateLogStream Sub:log-group:pairing-service-prod-tokens:*:*',
     'logs:PutLogEvents Sub:log-group:pairing-service-prod-tokens:*:*',
+    // Active tracing (provider.tracing.lambda): X-Ray authorizes these only on "*" (RESOURCE_STAR_REQUIRED).
+    'xray:PutTelemetryRecords *',
+    'xray:PutTraceSegments *',
   ],
   ConnectorIamRoleLambdaExecution: [
     'dynamodb:ConditionCheckItem GetAtt:SystemAuthsTable.Arn',
@@ -286,12 +303,18 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     // The CA registry only (current CA to sign with, trusted CAs to authenticate against): signing is kms:Sign,
     // granted by the CA key's policy, so no IAM statement names KMS.
     'secretsmanager:GetSecretValue Sub:secret:pairing-ca-registry-??????',
+    // Active tracing (provider.tracing.lambda): X-Ray authorizes these only on "*" (RESOURCE_STAR_REQUIRED).
+    'xray:PutTelemetryRecords *',
+    'xray:PutTraceSegments *',
   ],
   // Serves the page from its bundle: no AWS access at all.
   CockpitIamRoleLambdaExecution: [
     'logs:CreateLogGroup Sub:log-group:pairing-service-prod-cockpit:*:*',
     'logs:CreateLogStream Sub:log-group:pairing-service-prod-cockpit:*:*',
     'logs:PutLogEvents Sub:log-group:pairing-service-prod-cockpit:*:*',
+    // Active tracing (provider.tracing.lambda): X-Ray authorizes these only on "*" (RESOURCE_STAR_REQUIRED).
+    'xray:PutTelemetryRecords *',
+    'xray:PutTraceSegments *',
   ],
   BootstrapIamRoleLambdaExecution: [
     'logs:CreateLogGroup Sub:log-group:pairing-service-prod-bootstrap:*:*',
@@ -311,14 +334,17 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'secretsmanager:GetSecretValue Sub:secret:token-signing-public-keys-??????',
     // ... and its key set gets the KMS key as the active one.
     'secretsmanager:PutSecretValue Sub:secret:token-signing-public-keys-??????',
+    // Active tracing (provider.tracing.lambda): X-Ray authorizes these only on "*" (RESOURCE_STAR_REQUIRED).
+    'xray:PutTelemetryRecords *',
+    'xray:PutTraceSegments *',
   ],
 };
 
 /**
- * Actions AWS authorizes only with "Resource": "*" that a role of this stack uses: none. (If one is ever needed,
- * e.g. xray:PutTraceSegments for active tracing, it goes here with the reason.)
+ * Actions AWS authorizes only with "Resource": "*" that a role of this stack uses: the two that active X-Ray tracing
+ * needs (X-Ray has no resource-level permissions for sending segments), in every function's role (custom.xrayTracing).
  */
-const RESOURCE_STAR_REQUIRED: string[] = [];
+const RESOURCE_STAR_REQUIRED: string[] = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
 
 const EXPECTED_SIZING: Record<FunctionName, { memorySize: number; timeout: number }> = {
   director: { memorySize: 512, timeout: 15 },
@@ -331,7 +357,7 @@ const EXPECTED_SIZING: Record<FunctionName, { memorySize: number; timeout: numbe
 
 const ENVIRONMENT_NAMES = [
   'STAGE', 'APPLICATIONS_TABLE', 'SYSTEM_AUTHS_TABLE', 'TOKENS_TABLE', 'AUDIT_TABLE', 'AUDIT_RETENTION_DAYS', 'SECRETS_PREFIX', 'TOKENS_FUNCTION_NAME',
-  'PUBLIC_BASE_URL', 'MTLS_BASE_URL', 'POWERTOOLS_SERVICE_NAME', 'LOG_LEVEL',
+  'PUBLIC_BASE_URL', 'MTLS_BASE_URL', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED', 'LOG_LEVEL',
   'ACCESS_TOKEN_TTL_SECONDS', 'SECRET_CACHE_SECONDS', 'ONE_TIME_TOKEN_TTL_SECONDS', 'CERTIFICATE_VALIDITY_DAYS',
   'MAX_APPLICATIONS_PER_TENANT', 'MAX_OAUTH_CLIENTS_PER_TENANT', 'MAX_LIVE_CERTIFICATES', 'MAX_UNEXPIRED_CERTIFICATES',
   'CERTIFICATE_RECORD_RETENTION_DAYS',
@@ -388,7 +414,7 @@ const settingPath = (resourcePath: string): string => resourcePath.replace(/~1/g
 
 beforeAll(async () => {
   // One after the other (local/packaging.ts would make them take turns anyway).
-  withDomain = await packageService(DOMAIN_PARAMS);
+  withDomain = await packageService([...DOMAIN_PARAMS, `--param=alarmTopicEmail=${ALARM_EMAIL}`]);
   withoutDomain = await packageService(
     Object.entries(THROTTLING_PARAMS).map(([name, value]) => `--param=${name}=${value}`),
     { PUBLIC_BASE_URL: SHELL_PUBLIC_BASE_URL },
@@ -419,7 +445,7 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
   test('API Gateway throttles the stage at 200/s (burst 400), the token endpoint at 50/s (100) and the Connector at 20/s (40)', () => {
     const stage = stageDescriptionOf(withDomain.template);
     expect(stage).toEqual({
-      TracingEnabled: false,
+      TracingEnabled: true,
       ThrottlingRateLimit: 200,
       ThrottlingBurstLimit: 400,
       MethodSettings: [
@@ -753,11 +779,12 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     expect(withDomain.text).not.toMatch(/access-control-/i);
   });
 
-  test('the cockpit role allows nothing but writing its own log group', () => {
+  test('the cockpit role allows nothing but writing its own log group and its traces', () => {
     const allowed = statementsOf(withDomain.template, roleOf(withDomain.template, 'cockpit')).filter((s) => s.Effect === 'Allow');
-    expect(allowed.flatMap((s) => asList(s.Action)).sort()).toEqual(['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(allowed.flatMap((s) => asList(s.Action)).sort()).toEqual(['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
     expect(allowed.flatMap((s) => asList(s.Resource)).map(resourceText)).toEqual([
       'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/pairing-service-prod-cockpit:*:*',
+      '*',
     ]);
   });
 
@@ -817,7 +844,7 @@ describe('serverless package --stage prod without the mTLS domain params', () =>
 
   test('the throttling params and tokensReservedConcurrency override the defaults', () => {
     expect(stageDescriptionOf(withoutDomain.template)).toEqual({
-      TracingEnabled: false,
+      TracingEnabled: true,
       ThrottlingRateLimit: 150,
       ThrottlingBurstLimit: 300,
       MethodSettings: [
@@ -855,4 +882,148 @@ describe('serverless package with a domain but no certificate', () => {
   test('fails before building anything, naming the certificateArn', async () => {
     await expect(packageService([`--param=domainName=${DOMAIN}`])).rejects.toThrow(/custom\.mtls\.certificateArn/);
   }, 60_000);
+});
+
+// ---- Operating it (issue 15): metrics, traces, alarms and the dashboard ----
+
+interface AlarmProperties {
+  AlarmName: string;
+  Namespace?: string;
+  MetricName?: string;
+  Dimensions?: { Name: string; Value: unknown }[];
+  Statistic?: string;
+  ExtendedStatistic?: string;
+  Threshold: number | string;
+  ComparisonOperator: string;
+  TreatMissingData?: string;
+  AlarmActions?: unknown[];
+  OKActions?: unknown[];
+  Metrics?: { Id: string; Expression?: unknown; ReturnData?: boolean; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[] }; Stat: string } }[];
+}
+
+const alarmsOf = (template: Template): Record<string, AlarmProperties> =>
+  Object.fromEntries(
+    Object.entries(template.Resources)
+      .filter(([, resource]) => resource.Type === 'AWS::CloudWatch::Alarm')
+      .map(([id, resource]) => [id, resource.Properties as unknown as AlarmProperties]),
+  );
+
+/** The functions that serve requests; the bootstrap runs only during a deployment, whose failure reports it. */
+const SERVING_FUNCTIONS = ['director', 'oauth', 'tokens', 'connector', 'cockpit'] as const;
+const METRICS_NAMESPACE = 'PairingService/prod';
+
+describe('serverless package --stage prod: metrics, traces, alarms and the dashboard', () => {
+  const resources = () => withDomain.template.Resources;
+  const variablesOf = (template: Template, fn: FunctionName) =>
+    (template.Resources[logicalId(fn)]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+
+  test('every function traces actively, loads the Tracer (POWERTOOLS_TRACE_ENABLED) and writes metrics to the stage\'s namespace', () => {
+    for (const fn of FUNCTIONS) {
+      expect({ fn, tracing: resources()[logicalId(fn)]!.Properties!.TracingConfig }).toEqual({ fn, tracing: { Mode: 'Active' } });
+      expect({ fn, ...variablesOf(withDomain.template, fn) }).toMatchObject({ fn, POWERTOOLS_TRACE_ENABLED: 'true', POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE });
+    }
+  });
+
+  test('the API Gateway stage is traced (its StageDescription, written by plugins/stage-throttling.cjs from provider.tracing.apiGateway)', () => {
+    for (const packaged of [withDomain, withoutDomain]) expect(stageDescriptionOf(packaged.template).TracingEnabled).toBe(true);
+  });
+
+  test('each serving function has an errors, a throttles and a p99 duration alarm on its own metrics', () => {
+    const alarms = alarmsOf(withDomain.template);
+    for (const fn of SERVING_FUNCTIONS) {
+      const onFunction = Object.values(alarms).filter((alarm) => alarm.Namespace === 'AWS/Lambda' && JSON.stringify(alarm.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalId(fn) } }]));
+      expect({ fn, alarms: onFunction.map((alarm) => `${alarm.MetricName} ${alarm.Statistic ?? alarm.ExtendedStatistic}`).sort() }).toEqual({
+        fn,
+        alarms: ['Duration p99', 'Errors Sum', 'Throttles Sum'],
+      });
+      // The p99 alarm fires before the function times out (then the errors alarm fires too).
+      const duration = onFunction.find((alarm) => alarm.MetricName === 'Duration')!;
+      expect(Number(duration.Threshold)).toBeLessThan(EXPECTED_SIZING[fn].timeout * 1000);
+    }
+  });
+
+  test('API Gateway 5xx and p99 latency are alarmed on this stage of this API', () => {
+    const alarms = Object.values(alarmsOf(withDomain.template)).filter((alarm) => alarm.Namespace === 'AWS/ApiGateway');
+    const apiName = resources().ApiGatewayRestApi!.Properties!.Name;
+    expect(alarms.map((alarm) => `${alarm.MetricName} ${alarm.Statistic ?? alarm.ExtendedStatistic}`).sort()).toEqual(['5XXError Sum', 'Latency p99']);
+    for (const alarm of alarms) expect(alarm.Dimensions).toEqual([{ Name: 'ApiName', Value: apiName }, { Name: 'Stage', Value: 'prod' }]);
+  });
+
+  test('DynamoDB throttled requests and system errors are alarmed over every operation on each of the four tables', () => {
+    const expressions = Object.values(alarmsOf(withDomain.template))
+      .flatMap((alarm) => alarm.Metrics ?? [])
+      .map((metric) => (metric.Expression as { 'Fn::Sub'?: string } | undefined)?.['Fn::Sub'])
+      .filter((expression): expression is string => expression?.includes('AWS/DynamoDB') ?? false);
+    const tablesIn = (expression: string) => [...expression.matchAll(/TableName = '\$\{(\w+)\}'/g)].map((match) => match[1]).sort();
+    expect(expressions.map((expression) => expression.match(/SUM\((\w+)\)/)![1]).sort()).toEqual(['SystemErrors', 'ThrottledRequests']);
+    const tables = Object.entries(resources()).filter(([, r]) => r.Type === 'AWS::DynamoDB::Table').map(([id]) => id).sort();
+    expect(tables).toHaveLength(4);
+    for (const expression of expressions) {
+      expect(expression).toContain('FROM SCHEMA("AWS/DynamoDB", Operation, TableName)');
+      expect(tablesIn(expression)).toEqual(tables);
+    }
+  });
+
+  test('a spike of refused client authentications plus refused one-time tokens is one metric-math alarm on the service\'s own metrics', () => {
+    const spike = alarmsOf(withDomain.template).RefusalSpikeAlarm!;
+    const returned = spike.Metrics!.filter((metric) => metric.ReturnData);
+    expect(returned).toHaveLength(1);
+    expect(returned[0]!.Expression).toBe('FILL(clientAuthentications, 0) + FILL(oneTimeTokens, 0)');
+    const inputs = spike.Metrics!.filter((metric) => metric.MetricStat).map((metric) => ({ id: metric.Id, ...metric.MetricStat!.Metric, stat: metric.MetricStat!.Stat }));
+    // The names the code emits (shared/audit/metrics.ts), the totals with the service dimension only.
+    expect(inputs).toEqual([
+      { id: 'clientAuthentications', Namespace: METRICS_NAMESPACE, MetricName: METRIC_OF_ACTION.CLIENT_AUTHENTICATION_REFUSED, Dimensions: [{ Name: 'service', Value: 'pairing-service' }], stat: 'Sum' },
+      { id: 'oneTimeTokens', Namespace: METRICS_NAMESPACE, MetricName: METRIC_OF_ACTION.ONE_TIME_TOKEN_REFUSED, Dimensions: [{ Name: 'service', Value: 'pairing-service' }], stat: 'Sum' },
+    ]);
+    expect(Number(spike.Threshold)).toBe(50);
+  });
+
+  test('the Director\'s and Connector\'s INTERNAL answers are alarmed (GraphQL errors come with HTTP 200: no Lambda error)', () => {
+    const alarms = alarmsOf(withDomain.template);
+    for (const [id, metric] of [['DirectorInternalErrorsAlarm', 'DirectorErrors'], ['ConnectorInternalErrorsAlarm', 'ConnectorErrors']] as const) {
+      expect(alarms[id]).toMatchObject({
+        Namespace: METRICS_NAMESPACE, MetricName: metric, Statistic: 'Sum',
+        Dimensions: [{ Name: 'service', Value: 'pairing-service' }, { Name: 'Code', Value: 'INTERNAL' }],
+      });
+    }
+  });
+
+  test('every alarm notifies the alarm topic when it fires and when it recovers, and treats no data as fine', () => {
+    const alarms = alarmsOf(withDomain.template);
+    expect(Object.keys(alarms).length).toBe(SERVING_FUNCTIONS.length * 3 + 2 + 2 + 2 + 1);
+    for (const [id, alarm] of Object.entries(alarms)) {
+      expect({ id, AlarmActions: alarm.AlarmActions, OKActions: alarm.OKActions, TreatMissingData: alarm.TreatMissingData }).toEqual({
+        id, AlarmActions: [{ Ref: 'AlarmTopic' }], OKActions: [{ Ref: 'AlarmTopic' }], TreatMissingData: 'notBreaching',
+      });
+      expect(alarm.AlarmName).toMatch(/^pairing-service-prod-/);
+    }
+    expect(resources().AlarmTopic!.Type).toBe('AWS::SNS::Topic');
+  });
+
+  test('--param="alarmTopicEmail=..." subscribes that address to the alarm topic; without it nothing is subscribed', () => {
+    const subscribed = Object.values(createdResources(withDomain.template)).filter((r) => r.Type === 'AWS::SNS::Subscription');
+    expect(subscribed.map((r) => r.Properties)).toEqual([{ TopicArn: { Ref: 'AlarmTopic' }, Protocol: 'email', Endpoint: { Ref: 'AlarmTopicEmail' } }]);
+    expect(parameterValue(withDomain.template, 'AlarmTopicEmail')).toBe(ALARM_EMAIL);
+    expect(Object.values(createdResources(withoutDomain.template)).filter((r) => r.Type === 'AWS::SNS::Subscription')).toEqual([]);
+    expect(parameterValue(withoutDomain.template, 'AlarmTopicEmail')).toBe('');
+    // The topic itself exists either way: the alarms always have somewhere to go.
+    expect(createdResources(withoutDomain.template).AlarmTopic?.Type).toBe('AWS::SNS::Topic');
+  });
+
+  test('one dashboard shows every pairing and credential metric beside the Lambda, API Gateway and DynamoDB errors and latency', () => {
+    const dashboards = Object.values(resources()).filter((r) => r.Type === 'AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    const body = (dashboards[0]!.Properties!.DashboardBody as { 'Fn::Sub': string })['Fn::Sub'];
+    // Valid JSON once CloudFormation has substituted the names; every substitution is a resource or a pseudo parameter.
+    const names = [...new Set([...body.matchAll(/\$\{([^}]+)\}/g)].map((match) => match[1]!))];
+    for (const name of names) expect({ name, known: name.startsWith('AWS::') || name in resources() }).toEqual({ name, known: true });
+    const dashboard = JSON.parse(body.replace(/\$\{[^}]+\}/g, 'x')) as { widgets: { properties: { metrics?: unknown[][] } }[] };
+    const shown = JSON.stringify(dashboard.widgets);
+    for (const metric of Object.values(METRIC_OF_ACTION)) expect({ metric, shown: shown.includes(`"${metric}"`) }).toEqual({ metric, shown: true });
+    for (const metric of ['"Errors"', '"Throttles"', '"Duration"', '"5XXError"', '"4XXError"', '"Latency"', 'ThrottledRequests', 'SystemErrors', 'DirectorErrors', 'ColdStart']) {
+      expect({ metric, shown: shown.includes(metric) }).toEqual({ metric, shown: true });
+    }
+    for (const fn of SERVING_FUNCTIONS) expect(body).toContain(`\${${logicalId(fn)}}`);
+    expect(body).toContain(METRICS_NAMESPACE);
+  });
 });

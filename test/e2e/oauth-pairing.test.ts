@@ -1,5 +1,6 @@
 // End to end over HTTP against `npm start`: an administrator pairs an application with client credentials, the application calls as itself, is refused elsewhere, and is revoked;
 // a strict OAuth client library (openid-client) uses the pairing data as an application's own code would.
+import { randomUUID } from 'node:crypto';
 import * as oauthClient from 'openid-client';
 import { startLocalStack, START_TIMEOUT_MS, tokenGrant, type LocalStack } from '../support/local-stack';
 
@@ -29,6 +30,23 @@ describe('OAuth client-credentials pairing over HTTP (npm start)', () => {
 
   afterAll(async () => {
     await stack?.stop();
+  });
+
+  it('the functions\' metrics appear in the stack\'s output as EMF lines of the local namespace, by reason code', async () => {
+    const { admin } = stack!;
+    // A client id nobody has (a wrong secret for the administrator would slow its next attempts down).
+    const refused = await tokenGrant(admin.tokenUrl, randomUUID(), 'not-the-secret');
+    expect(refused.status).toBe(401);
+    expect((await tokenGrant(admin.tokenUrl, admin.clientId, admin.clientSecret)).status).toBe(200);
+    // serverless-offline passes the function's stdout on as it comes: wait until the grant's line has arrived.
+    const emf = async () =>
+      stack!.output().split('\n').filter((line) => line.startsWith('{"_aws":')).map((line) => JSON.parse(line) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string }[] } });
+    for (let i = 0; i < 50 && !(await emf()).some((line) => 'AccessTokensGranted' in line); i++) await sleep(100);
+    const lines = await emf();
+    expect(lines).toContainEqual(expect.objectContaining({ service: 'pairing-service', Reason: 'UNKNOWN_CLIENT', ClientAuthenticationsRefused: 1 }));
+    expect(lines).toContainEqual(expect.objectContaining({ service: 'pairing-service', AccessTokensGranted: 1 }));
+    expect(new Set(lines.map((line) => line._aws.CloudWatchMetrics[0]!.Namespace))).toEqual(new Set(['PairingService/local']));
+    for (const line of lines) expect(JSON.stringify(line)).not.toContain(admin.clientId);
   });
 
   it('administrator pairs, application reads itself and is refused elsewhere, revocation ends both its grants and its tokens', async () => {

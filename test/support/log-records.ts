@@ -22,9 +22,12 @@ export function logRecordsFile(testPath: string): string {
   return path.join(LOG_RECORDS_DIR, `${relative.replace(/\.ts$/, '')}.jsonl`);
 }
 
-/** A chunk written by the Powertools logger: one JSON object per line, starting with its level. */
+/**
+ * A chunk written by the Powertools logger (one JSON object per line, starting with its level) or by Powertools
+ * Metrics (an embedded-metric-format record, starting with its "_aws" metadata).
+ */
 function isLogRecord(chunk: unknown): chunk is string {
-  return typeof chunk === 'string' && chunk.startsWith('{"level":');
+  return typeof chunk === 'string' && (chunk.startsWith('{"level":') || chunk.startsWith('{"_aws":'));
 }
 
 type Write = NodeJS.WriteStream['write'];

@@ -15,10 +15,12 @@ describe('log records in tests', () => {
     const done = jest.fn();
     expect(stream.write('{"level":"ERROR","message":"one"}\n', done)).toBe(true);
     stream.write('{"level":"WARN","message":"two"}\n');
+    // Metrics in the embedded metric format are log records too (they are what CloudWatch reads from the log).
+    stream.write('{"_aws":{"CloudWatchMetrics":[]},"service":"pairing-service"}\n');
     stream.write('PASS test/unit/quiet-logs.test.ts\n');
     stream.write('{"not":"a log record"}\n');
 
-    expect(fs.readFileSync(file, 'utf8')).toBe('{"level":"ERROR","message":"one"}\n{"level":"WARN","message":"two"}\n');
+    expect(fs.readFileSync(file, 'utf8')).toBe('{"level":"ERROR","message":"one"}\n{"level":"WARN","message":"two"}\n{"_aws":{"CloudWatchMetrics":[]},"service":"pairing-service"}\n');
     expect(done).toHaveBeenCalledWith(null);
     expect(passed).toEqual([['PASS test/unit/quiet-logs.test.ts\n'], ['{"not":"a log record"}\n']]);
   });

@@ -1,6 +1,6 @@
 // The one transaction helper: cancellation reasons by item name, and its retry policy (with a stand-in DynamoDB client).
 import { dynamo } from '../../../shared/aws/clients';
-import { cancellationOf, TRANSACTION_RETRY, transactWrite, TransactionCancelledError } from '../../../shared/aws/transactions';
+import { afterCommit, cancellationOf, TRANSACTION_RETRY, transactWrite, TransactionCancelledError } from '../../../shared/aws/transactions';
 
 const put = (id: string) => ({ Put: { TableName: 'table', Item: { id } } });
 
@@ -71,5 +71,29 @@ describe('transactWrite', () => {
     const throttled = Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
     send.mockRejectedValue(throttled);
     await expect(transactWrite({ token: put('1') })).rejects.toBe(throttled);
+  });
+});
+
+describe('afterCommit', () => {
+  it('runs the callback once the transaction holding the item commits, after retried conflicts too, and once only', async () => {
+    const committed = jest.fn();
+    send.mockRejectedValueOnce(cancelled('TransactionConflict', 'None')).mockResolvedValueOnce({});
+    await transactWrite({ first: afterCommit(put('1'), committed), second: put('2') });
+    expect(send).toHaveBeenCalledTimes(2);
+    expect(committed).toHaveBeenCalledTimes(1);
+  });
+
+  it('never runs it when the transaction is cancelled or fails', async () => {
+    const committed = jest.fn();
+    send.mockRejectedValueOnce(cancelled('None', 'ConditionalCheckFailed'));
+    await expect(transactWrite({ first: afterCommit(put('1'), committed), second: put('2') })).rejects.toBeInstanceOf(TransactionCancelledError);
+    send.mockRejectedValueOnce(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+    await expect(transactWrite({ first: afterCommit(put('1'), committed) })).rejects.toThrow('slow down');
+    expect(committed).not.toHaveBeenCalled();
+  });
+
+  it('a callback that throws does not turn a committed transaction into a failure', async () => {
+    send.mockResolvedValueOnce({});
+    await expect(transactWrite({ only: afterCommit(put('1'), () => { throw new Error('boom'); }) })).resolves.toBeUndefined();
   });
 });

@@ -46,6 +46,7 @@ const CLIENT_AUTHENTICATION_REASONS: ReasonCodes = [
 
 /** The rules of shared/certificates/csr.ts, by the words their messages start with. */
 const CSR_RULES: ReasonCodes = [
+  [/^certificate limit reached$/, 'CERTIFICATE_LIMIT'],
   [/not a PKCS#10/, 'NOT_PKCS10'],
   [/PEM|base64|is empty|longer than/, 'ENCODING'],
   [/signature does not verify/, 'PROOF_OF_POSSESSION'],

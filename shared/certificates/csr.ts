@@ -61,7 +61,7 @@ function csrDer(input: string): Buffer {
   const decoded = strictBase64(text);
   if (!decoded) reject('the input must be base64 of a PEM certificate signing request (or the PEM itself)');
   const pem = decoded.toString('latin1').trim();
-  if (!pem.startsWith('-----BEGIN')) reject('the base64 input does not decode to PEM text ("-----BEGIN CERTIFICATE REQUEST-----")');
+  if (!pem.startsWith('-----BEGIN')) reject('the base64 input does not decode to PEM text (a "BEGIN CERTIFICATE REQUEST" block)');
   return pemToDer(pem);
 }
 

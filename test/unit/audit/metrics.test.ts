@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { breakdownOf, METRIC_OF_ACTION } from '../../../shared/audit/metrics';
+import { CERTIFICATE_LIMIT_REASON } from '../../../shared/connector/service';
 
 const source = (file: string) => fs.readFileSync(path.join(__dirname, '..', '..', '..', 'shared', file), 'utf8');
 
@@ -64,6 +65,8 @@ test('CSR refusals: every rule of shared/certificates/csr.ts has a code other th
   }
   expect(breakdownOf({ action: 'CSR_REFUSED', reason: 'Invalid CSR: the signature does not verify with the CSR\'s own public key (proof of possession failed)' })?.value).toBe('PROOF_OF_POSSESSION');
   expect(breakdownOf({ action: 'CSR_REFUSED', reason: 'Invalid CSR: the subject must be exactly "CN=x": CN differs' })?.value).toBe('SUBJECT');
+  // A renewal beyond MAX_LIVE_CERTIFICATES / MAX_UNEXPIRED_CERTIFICATES (shared/connector/service.ts).
+  expect(breakdownOf({ action: 'CSR_REFUSED', reason: CERTIFICATE_LIMIT_REASON })?.value).toBe('CERTIFICATE_LIMIT');
 });
 
 test('pairings are broken down by type and tokens by purpose; other counted actions by nothing', () => {

@@ -1,9 +1,10 @@
 // The local mTLS endpoint: what API Gateway's custom domain with mutual TLS does in AWS. An HTTPS server that requires
 // a client certificate chained to the pairing CA, builds the REST API event (api-gateway-event.ts) and invokes the very
 // same function through serverless-offline's Lambda endpoint.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { X509Certificate } from 'node:crypto';
 import tls, { type TLSSocket } from 'node:tls';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { APIGatewayProxyResult } from 'aws-lambda';
@@ -54,6 +55,15 @@ const NO_ROUTE = { statusCode: 403, body: '{"message":"Missing Authentication To
 const FORBIDDEN = { statusCode: 403, body: '{"message":"Forbidden"}' };
 const TOO_LARGE = { statusCode: 413, body: '{"message":"Request Entity Too Large"}' };
 const INTERNAL = { statusCode: 502, body: '{"message":"Internal server error"}' };
+
+/**
+ * How many invocations the endpoint has in flight at once, each on a kept-alive connection of its own to the Lambda
+ * endpoint (serverless-offline runs each concurrent invocation in a worker of its own, like Lambda's containers).
+ * More requests wait for a free connection, in order. The SDK's default agent also keeps connections alive, but it
+ * is said here, with its size, because a gateway that invoked one function at a time, or opened a connection per
+ * request, would make the local stack's concurrency figures meaningless (test/integration/local/mtls-gateway-concurrency.test.ts).
+ */
+export const MAX_CONCURRENT_INVOCATIONS = 64;
 
 interface GatewayAnswer {
   statusCode: number;
@@ -127,14 +137,27 @@ export async function startMtlsGateway(options: MtlsGatewayOptions): Promise<Mtl
   const stage = options.stage ?? 'local';
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const credentials = developmentServerCredentials(options.stateDir);
+  const invokeAgent = new http.Agent({ keepAlive: true, maxSockets: MAX_CONCURRENT_INVOCATIONS, scheduling: 'lifo' });
   const lambda = new LambdaClient({
     endpoint: options.lambdaEndpoint,
+    requestHandler: { httpAgent: invokeAgent },
     region: process.env.AWS_REGION ?? 'eu-central-1',
     // serverless-offline checks no signature, but the SDK insists on signing with something.
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     // An invocation is not idempotent (a renewal issues a certificate): never resend it.
     maxAttempts: 1,
   });
+
+  // The client certificate of a connection, parsed once: a keep-alive client sends many requests on one connection.
+  const peerCertificates = new WeakMap<TLSSocket, X509Certificate>();
+  const peerCertificate = (socket: TLSSocket): X509Certificate | undefined => {
+    let certificate = peerCertificates.get(socket);
+    if (!certificate) {
+      certificate = socket.getPeerX509Certificate();
+      if (certificate) peerCertificates.set(socket, certificate);
+    }
+    return certificate;
+  };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? '/', 'https://gateway.invalid');
@@ -153,7 +176,7 @@ export async function startMtlsGateway(options: MtlsGatewayOptions): Promise<Mtl
       return;
     }
     const socket = request.socket as TLSSocket;
-    const clientCertificate = socket.getPeerX509Certificate();
+    const clientCertificate = peerCertificate(socket);
     if (!clientCertificate) {
       // Unreachable with requestCert + rejectUnauthorized; refuse rather than build an event without one.
       send(response, FORBIDDEN);
@@ -226,6 +249,7 @@ export async function startMtlsGateway(options: MtlsGatewayOptions): Promise<Mtl
         server.close(() => resolve());
         server.closeAllConnections();
         lambda.destroy();
+        invokeAgent.destroy();
       }),
   };
 }

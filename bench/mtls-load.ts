@@ -2,8 +2,10 @@
 // through a local stack it starts itself (the real mTLS endpoint, serverless-offline and the handlers).
 import fs from 'node:fs';
 import https from 'node:https';
+import { CreateKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { startLocalStack, tokenGrant } from '../test/support/local-stack';
 import { keyAndCsr } from './application-keys';
+import { cpuSnapshot, cpuSplit, type CpuSplit } from './process-cpu';
 import type { BenchSection } from './run';
 
 /** How long each measured run lasts (BENCH_LOAD_SECONDS); bounded in time, it stops by itself. */
@@ -59,7 +61,15 @@ function mtlsPost(agent: https.Agent, url: string, body: string): Promise<number
 const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
 
 /** `clients` loops each sending requests one after another for SECONDS; throughput and latency quantiles. */
-async function load(clients: number, send: () => Promise<number>): Promise<{ perSecond: number; p50: number; p99: number; failed: number }> {
+export interface LoadFigures {
+  perSecond: number;
+  p50: number;
+  p99: number;
+  failed: number;
+  requests: number;
+}
+
+async function load(clients: number, send: () => Promise<number>): Promise<LoadFigures> {
   const latencies: number[] = [];
   let failed = 0;
   const deadline = Date.now() + SECONDS * 1000;
@@ -72,7 +82,86 @@ async function load(clients: number, send: () => Promise<number>): Promise<{ per
     }
   }));
   latencies.sort((a, b) => a - b);
-  return { perSecond: latencies.length / SECONDS, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), failed };
+  return { perSecond: latencies.length / SECONDS, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), failed, requests: latencies.length };
+}
+
+/** Issue 12's targets for these figures (benchmark figures, not timed tests). */
+export const TARGETS = {
+  /** 8 clients give at least this many times the throughput of 1. */
+  minThroughputRatio: 3,
+  /** p99 at most this many times p50, in every run. */
+  maxP99OverP50: 4,
+  /** Single-client p50 of the mTLS Director read, ms. */
+  readP50Ms: 20,
+  /** Single-client p50 of renewal, ms, plus one KMS Sign round trip (measured in the same run). */
+  renewalP50Ms: 25,
+} as const;
+
+export type OperationName = 'mTLS Director read' | 'renewal';
+
+export interface TargetCheck {
+  target: string;
+  figure: string;
+  met: boolean;
+}
+
+/** Each target against the figures of one operation; `signP50Ms` is the KMS Sign round trip renewal may add. */
+export function checkTargets(operation: OperationName, one: LoadFigures, eight: LoadFigures, signP50Ms: number): TargetCheck[] {
+  const ratio = eight.perSecond / one.perSecond;
+  const latencyBudget = operation === 'renewal' ? TARGETS.renewalP50Ms + signP50Ms : TARGETS.readP50Ms;
+  const budgetText = operation === 'renewal' ? `${TARGETS.renewalP50Ms} ms + Sign ${signP50Ms.toFixed(1)} ms` : `${TARGETS.readP50Ms} ms`;
+  return [
+    { target: `8 clients >= ${TARGETS.minThroughputRatio}x the throughput of 1`, figure: `${ratio.toFixed(2)}x`, met: ratio >= TARGETS.minThroughputRatio },
+    ...[
+      [1, one],
+      [8, eight],
+    ].map(([clients, f]) => {
+      const figures = f as LoadFigures;
+      return {
+        target: `p99 <= ${TARGETS.maxP99OverP50}x p50 with ${clients} client(s)`,
+        figure: `${(figures.p99 / figures.p50).toFixed(1)}x`,
+        met: figures.p99 <= TARGETS.maxP99OverP50 * figures.p50,
+      };
+    }),
+    { target: `1-client p50 <= ${budgetText}`, figure: `${one.p50.toFixed(1)} ms`, met: one.p50 <= latencyBudget },
+  ];
+}
+
+/**
+ * The most requests per second this machine can serve, whatever the concurrency, when each costs `cpuMs` of CPU over
+ * all processes and `cores` cores are free for it; hence the highest 8/1 ratio that is possible.
+ */
+export function throughputCeiling(cpuMs: number, freeCores: number): number {
+  return cpuMs > 0 ? (freeCores * 1000) / cpuMs : Infinity;
+}
+
+function describeCpu(split: CpuSplit): string {
+  const parts = split.stack.filter((p) => p.msPerRequest >= 0.05).map((p) => `${p.part} ${p.msPerRequest.toFixed(1)}`);
+  return (
+    `    CPU ms per request: ${parts.join(', ')}; clients (this bench) ${split.clientsMsPerRequest.toFixed(1)}; ` +
+    `total ${(split.stackMsPerRequest + split.clientsMsPerRequest).toFixed(1)}. Other work on the machine meanwhile: ` +
+    `${split.elsewhereCores.toFixed(2)} of ${split.cores} cores`
+  );
+}
+
+/** p50 of one KMS Sign round trip against the stack's KMS (moto), one at a time, with a throwaway key like the CA's. */
+async function kmsSignP50(endpoint: string): Promise<number> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const kms = new KMSClient({ endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+  try {
+    const key = await kms.send(new CreateKeyCommand({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY', Description: 'bench: Sign round trip' }));
+    const sign = () => kms.send(new SignCommand({ KeyId: key.KeyMetadata!.KeyId, Message: Buffer.alloc(700, 1), MessageType: 'RAW', SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256' }));
+    for (let i = 0; i < 5; i++) await sign(); // warm-up: connection, moto's key cache
+    const times: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const start = process.hrtime.bigint();
+      await sign();
+      times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    return quantile(times.sort((a, b) => a - b), 0.5);
+  } finally {
+    kms.destroy();
+  }
 }
 
 export const mtlsLoadBench: BenchSection = {
@@ -86,28 +175,50 @@ export const mtlsLoadBench: BenchSection = {
       const ca = fs.readFileSync(stack.serverCaFile);
       // Renewals all use one CSR: key generation is the application's work, not the service's.
       const { csr } = keyAndCsr(credentials.subject);
-      const operations = [
+      const operations: Array<{ name: OperationName; path: string; body: string }> = [
         { name: 'mTLS Director read', path: '/director/graphql', body: JSON.stringify({ query: '{ viewer { id } }' }) },
         { name: 'renewal', path: '/connector/graphql', body: JSON.stringify({ query: 'mutation($csr: String!) { signCertificateSigningRequest(csr: $csr) { clientCertificate } }', variables: { csr } }) },
       ];
       const summary: string[] = [];
+      const verdicts: string[] = [];
       for (const operation of operations) {
-        const figures: Record<number, Awaited<ReturnType<typeof load>>> = {};
+        const figures: Record<number, LoadFigures> = {};
+        const cpu: Record<number, CpuSplit> = {};
         for (const clients of CLIENTS) {
           const agent = new https.Agent({ keepAlive: true, maxSockets: clients, ca, cert: credentials.certificatePem, key: credentials.keyPem });
           try {
             await load(clients, () => mtlsPost(agent, `${stack.mtlsUrl}${operation.path}`, operation.body)); // warm-up run, not reported
+            const before = cpuSnapshot(stack.stackFile.pid);
+            const startedAt = Date.now();
             figures[clients] = await load(clients, () => mtlsPost(agent, `${stack.mtlsUrl}${operation.path}`, operation.body));
+            cpu[clients] = cpuSplit(before, cpuSnapshot(stack.stackFile.pid), figures[clients]!.requests, Date.now() - startedAt);
           } finally {
             agent.destroy();
           }
           const f = figures[clients]!;
           console.log(`  ${operation.name}, ${clients} client(s): ${f.perSecond.toFixed(1)}/s, p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms${f.failed ? `, ${f.failed} failed` : ''}`);
+          console.log(describeCpu(cpu[clients]!));
         }
+        // The KMS Sign round trip renewal's latency budget allows, measured now, in the same conditions.
+        const signP50 = operation.name === 'renewal' ? await kmsSignP50(stack.stackFile.endpoints.kms) : 0;
+        if (operation.name === 'renewal') console.log(`  one KMS Sign round trip (moto, one at a time): p50 ${signP50.toFixed(1)} ms`);
         const ratio = figures[8]!.perSecond / figures[1]!.perSecond;
         console.log(`  ${operation.name}: 8 clients give ${ratio.toFixed(2)}x the throughput of 1`);
+        const eight = cpu[8]!;
+        const costMs = eight.stackMsPerRequest + eight.clientsMsPerRequest;
+        const freeCores = Math.max(0.1, eight.cores - eight.elsewhereCores);
+        const ceiling = throughputCeiling(costMs, freeCores);
+        console.log(
+          `  ${operation.name}: at ${costMs.toFixed(1)} ms of CPU per request and ${freeCores.toFixed(2)} free cores this machine serves at most ` +
+            `${ceiling.toFixed(0)}/s at any concurrency, i.e. at most ${(ceiling / figures[1]!.perSecond).toFixed(2)}x the 1-client throughput`,
+        );
+        for (const check of checkTargets(operation.name, figures[1]!, figures[8]!, signP50)) {
+          console.log(`  target ${operation.name}: ${check.target}: ${check.figure} ${check.met ? 'met' : 'NOT MET'}`);
+          if (!check.met) verdicts.push(`${operation.name}: ${check.target}`);
+        }
         summary.push(`${operation.name} 8/1 ${ratio.toFixed(2)}x`);
       }
+      summary.push(verdicts.length ? `targets not met: ${verdicts.join('; ')}` : 'load targets met');
       return summary.join(', ');
     } finally {
       await stack.stop();

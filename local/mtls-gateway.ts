@@ -1,11 +1,11 @@
 // The local mTLS endpoint: what API Gateway's custom domain with mutual TLS does in AWS. An HTTPS server that requires
 // a client certificate chained to the pairing CA, builds the REST API event (api-gateway-event.ts) and invokes the very
-// same function through serverless-offline's Lambda endpoint.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// same function through serverless-offline's Lambda endpoint (Lambda's Invoke API, a plain HTTP POST).
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { X509Certificate } from 'node:crypto';
 import tls, { type TLSSocket } from 'node:tls';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { MAX_REQUEST_BYTES } from '../shared/http';
 import { isHopByHopHeader, restApiEvent } from './api-gateway-event';
@@ -54,6 +54,54 @@ const NO_ROUTE = { statusCode: 403, body: '{"message":"Missing Authentication To
 const FORBIDDEN = { statusCode: 403, body: '{"message":"Forbidden"}' };
 const TOO_LARGE = { statusCode: 413, body: '{"message":"Request Entity Too Large"}' };
 const INTERNAL = { statusCode: 502, body: '{"message":"Internal server error"}' };
+
+/**
+ * How many invocations the endpoint has in flight at once, each on a kept-alive connection of its own to the Lambda
+ * endpoint (serverless-offline runs each concurrent invocation in a worker of its own, like Lambda's containers).
+ * More requests wait for a free connection, in order. A gateway that invoked one function at a time, or opened a
+ * connection per request, would make the local stack's concurrency figures meaningless
+ * (test/integration/local/mtls-gateway-concurrency.test.ts).
+ */
+export const MAX_CONCURRENT_INVOCATIONS = 64;
+
+interface Invocation {
+  /** The HTTP status of the Invoke call (200 when the function ran). */
+  status: number;
+  /** Set when the function failed (X-Amz-Function-Error) or the endpoint refused the call (x-amzn-ErrorType). */
+  functionError?: string;
+  payload: Buffer;
+}
+
+/**
+ * Lambda's Invoke (RequestResponse) as the HTTP call it is: POST /2015-03-31/functions/<name>/invocations with the
+ * event, the function's result as the answer. Done without the AWS SDK's client: its signing, endpoint resolution
+ * and middleware were about 40% of this process's CPU per request, for an endpoint that checks no signature (in AWS,
+ * API Gateway invokes the function itself, without an SDK either). Never retried: an invocation is not idempotent.
+ */
+function invoke(agent: http.Agent, endpoint: URL, functionName: string, event: unknown): Promise<Invocation> {
+  const body = Buffer.from(JSON.stringify(event));
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      new URL(`/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`, endpoint),
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': body.length, 'x-amz-invocation-type': 'RequestResponse' },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const header = response.headers['x-amz-function-error'] ?? response.headers['x-amzn-errortype'];
+          resolve({ status: response.statusCode ?? 0, functionError: Array.isArray(header) ? header.join(',') : header, payload: Buffer.concat(chunks) });
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
 
 interface GatewayAnswer {
   statusCode: number;
@@ -127,14 +175,19 @@ export async function startMtlsGateway(options: MtlsGatewayOptions): Promise<Mtl
   const stage = options.stage ?? 'local';
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const credentials = developmentServerCredentials(options.stateDir);
-  const lambda = new LambdaClient({
-    endpoint: options.lambdaEndpoint,
-    region: process.env.AWS_REGION ?? 'eu-central-1',
-    // serverless-offline checks no signature, but the SDK insists on signing with something.
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    // An invocation is not idempotent (a renewal issues a certificate): never resend it.
-    maxAttempts: 1,
-  });
+  const invokeAgent = new http.Agent({ keepAlive: true, maxSockets: MAX_CONCURRENT_INVOCATIONS, scheduling: 'lifo' });
+  const lambdaEndpoint = new URL(options.lambdaEndpoint);
+
+  // The client certificate of a connection, parsed once: a keep-alive client sends many requests on one connection.
+  const peerCertificates = new WeakMap<TLSSocket, X509Certificate>();
+  const peerCertificate = (socket: TLSSocket): X509Certificate | undefined => {
+    let certificate = peerCertificates.get(socket);
+    if (!certificate) {
+      certificate = socket.getPeerX509Certificate();
+      if (certificate) peerCertificates.set(socket, certificate);
+    }
+    return certificate;
+  };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? '/', 'https://gateway.invalid');
@@ -153,7 +206,7 @@ export async function startMtlsGateway(options: MtlsGatewayOptions): Promise<Mtl
       return;
     }
     const socket = request.socket as TLSSocket;
-    const clientCertificate = socket.getPeerX509Certificate();
+    const clientCertificate = peerCertificate(socket);
     if (!clientCertificate) {
       // Unreachable with requestCert + rejectUnauthorized; refuse rather than build an event without one.
       send(response, FORBIDDEN);
@@ -172,16 +225,17 @@ export async function startMtlsGateway(options: MtlsGatewayOptions): Promise<Mtl
     });
     const functionName = options.functionName(fn);
     try {
-      const out = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(JSON.stringify(event)) }));
-      const answer = out.FunctionError ? undefined : proxyResult(out.Payload);
+      const out = await invoke(invokeAgent, lambdaEndpoint, functionName, event);
+      const failure = out.functionError ?? (out.status === 200 ? undefined : `status ${out.status}`);
+      const answer = failure ? undefined : proxyResult(out.payload);
       if (!answer) {
-        log(`mTLS endpoint: ${functionName} failed or returned no proxy result (${out.FunctionError ?? 'malformed payload'})`);
+        log(`mTLS endpoint: ${functionName} failed or returned no proxy result (${failure ?? 'malformed payload'})`);
         send(response, INTERNAL);
         return;
       }
       send(response, answer);
     } catch (error) {
-      log(`mTLS endpoint: invoking ${functionName} failed: ${(error as Error).name}`);
+      log(`mTLS endpoint: invoking ${functionName} failed: ${(error as NodeJS.ErrnoException).code ?? (error as Error).name}`);
       send(response, INTERNAL);
     }
   };
@@ -225,7 +279,7 @@ export async function startMtlsGateway(options: MtlsGatewayOptions): Promise<Mtl
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-        lambda.destroy();
+        invokeAgent.destroy();
       }),
   };
 }

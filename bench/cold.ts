@@ -58,6 +58,9 @@ const LAMBDA_LIKE_ENV: NodeJS.ProcessEnv = {
   AWS_ACCESS_KEY_ID: 'bench-cold',
   AWS_SECRET_ACCESS_KEY: 'bench-cold',
   STAGE: 'prod',
+  // As serverless.yml sets it on deployed stages: the functions build their traced SDK clients at load, so the Tracer
+  // (and aws-xray-sdk-core) is part of a deployed cold start.
+  POWERTOOLS_TRACE_ENABLED: 'true',
   PUBLIC_BASE_URL: 'https://api.bench.test',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };

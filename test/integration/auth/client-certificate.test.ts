@@ -1,7 +1,6 @@
 // Client-certificate callers against DynamoDB Local + moto: mTLS events through the real director and connector
 // handlers (renewal, revocation, refusals) and authenticateClientCertificate's checks (issuer, validity, record, SystemAuth).
 import { generateKeyPairSync, randomUUID, X509Certificate } from 'node:crypto';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import forge from 'node-forge';
 import { handler as connectorHandler } from '../../../functions/connector/handler';
 import { handler as directorHandler } from '../../../functions/director/handler';
@@ -19,7 +18,7 @@ import { dynamo } from '../../../shared/aws/clients';
 import { config } from '../../../shared/config';
 import { freshTenant } from '../../support/local-aws';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
-import { adapter, callConnector, csrToken, SIGN, pemOf, type PendingPairing } from '../connector/pairing-fixture';
+import { adapter, callConnector, csrToken, mtlsEvent, SIGN, pemOf, type PendingPairing } from '../connector/pairing-fixture';
 import { certificateAuthentication, certificates, oneTimeTokens, systemAuths } from '../../support/stores';
 import { ConnectorService } from '../../../shared/connector/service';
 import { administrator, director } from '../pairing/director-calls';
@@ -42,28 +41,6 @@ async function pairedApplication(): Promise<Paired> {
   const signed = await callConnector(SIGN, { csr: base64Pem(goodCsrDer(keys, pairing.systemAuthId)) }, await csrToken(pairing));
   if (signed.status !== 200) throw new Error(`pairing failed: ${JSON.stringify(signed.json)}`);
   return { ...pairing, certificatePem: pemOf(signed.json.data.result.clientCertificate) };
-}
-
-/** The event API Gateway's custom domain with mutual TLS builds (REST API), as the local mTLS endpoint does. */
-function mtlsEvent(path: '/director/graphql' | '/connector/graphql', certificatePem: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): APIGatewayProxyEvent {
-  return {
-    resource: path,
-    path,
-    httpMethod: 'POST',
-    headers: { 'Content-Type': 'application/json', Host: '127.0.0.1:3443', 'X-Forwarded-Proto': 'https', ...headers },
-    multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    body: JSON.stringify({ query, variables }),
-    isBase64Encoded: false,
-    requestContext: {
-      requestId: randomUUID(),
-      stage: 'test',
-      identity: { sourceIp: '127.0.0.1', clientCert: clientCertificateData(new X509Certificate(certificatePem)) },
-    } as unknown as APIGatewayProxyEvent['requestContext'],
-  };
 }
 
 interface Answer {

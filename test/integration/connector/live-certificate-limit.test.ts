@@ -1,7 +1,6 @@
 // MAX_LIVE_CERTIFICATES against DynamoDB Local + moto: a 20-way renewal burst through the real connector handler records
 // exactly the limit, a revocation frees a slot, expired certificates stop counting, and records carry their TTL.
 import { randomUUID, X509Certificate } from 'node:crypto';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { handler as connectorHandler } from '../../../functions/connector/handler';
 import { clientCertificateData } from '../../../local/api-gateway-event';
@@ -17,7 +16,7 @@ import { LIVE_CERTIFICATES_SORT_KEY, recordExpiresAt, UNEXPIRED_CERTIFICATES_SOR
 import { freshTenant } from '../../support/local-aws';
 import { certificateAuthentication, certificates, oneTimeTokens, systemAuths } from '../../support/stores';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
-import { adapter, callConnector, csrToken, pemOf, SIGN } from './pairing-fixture';
+import { adapter, callConnector, csrToken, mtlsEvent, pemOf, SIGN } from './pairing-fixture';
 
 beforeAll(() => ensureCertificateAuthority());
 
@@ -43,28 +42,6 @@ async function pairedApplication(): Promise<Paired> {
   return { tenant, appId: app.id, systemAuthId: pairing.systemAuthId, certificatePem: pemOf(signed.json.data.result.clientCertificate) };
 }
 
-/** The event API Gateway's mutual-TLS custom domain builds (REST API). */
-function mtlsEvent(certificatePem: string, query: string, variables: Record<string, unknown> = {}): APIGatewayProxyEvent {
-  return {
-    resource: '/connector/graphql',
-    path: '/connector/graphql',
-    httpMethod: 'POST',
-    headers: { 'Content-Type': 'application/json', Host: '127.0.0.1:3443', 'X-Forwarded-Proto': 'https' },
-    multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    body: JSON.stringify({ query, variables }),
-    isBase64Encoded: false,
-    requestContext: {
-      requestId: randomUUID(),
-      stage: 'test',
-      identity: { sourceIp: '127.0.0.1', clientCert: clientCertificateData(new X509Certificate(certificatePem)) },
-    } as unknown as APIGatewayProxyEvent['requestContext'],
-  };
-}
-
 interface Answer {
   status: number;
   // GraphQL answers are read like a client reads them.
@@ -72,7 +49,7 @@ interface Answer {
 }
 
 async function overMtls(certificatePem: string, query: string, variables: Record<string, unknown> = {}): Promise<Answer> {
-  const response = await connectorHandler(mtlsEvent(certificatePem, query, variables));
+  const response = await connectorHandler(mtlsEvent('/connector/graphql', certificatePem, query, variables));
   return { status: response.statusCode, json: JSON.parse(response.body) };
 }
 

@@ -1,7 +1,8 @@
 // Test support for the Connector: a pending CLIENT_CERTIFICATE pairing (adapter + in-process tokens function), API Gateway events, CSRs.
-import { randomUUID } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { handler as connectorHandler } from '../../../functions/connector/handler';
+import { clientCertificateData } from '../../../local/api-gateway-event';
 import { base64Pem, ecKeyPair, goodCsrDer, ECDSA_WITH_SHA256, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { freshTenant } from '../../support/local-aws';
 import { clientCertificates } from '../../support/stores';
@@ -95,3 +96,31 @@ export function csrFor(systemAuthId: string, key: 'rsa' | 'ec' = 'rsa'): string 
 }
 
 export const pemOf = (base64: string): string => Buffer.from(base64, 'base64').toString('utf8');
+
+/** The event API Gateway's custom domain with mutual TLS builds (REST API) for this client certificate, as the local mTLS endpoint does. */
+export function mtlsEvent(
+  path: '/director/graphql' | '/connector/graphql',
+  certificatePem: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): APIGatewayProxyEvent {
+  return {
+    resource: path,
+    path,
+    httpMethod: 'POST',
+    headers: { 'Content-Type': 'application/json', Host: '127.0.0.1:3443', 'X-Forwarded-Proto': 'https', ...headers },
+    multiValueHeaders: {},
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    body: JSON.stringify({ query, variables }),
+    isBase64Encoded: false,
+    requestContext: {
+      requestId: randomUUID(),
+      stage: 'test',
+      identity: { sourceIp: '127.0.0.1', clientCert: clientCertificateData(new X509Certificate(certificatePem)) },
+    } as unknown as APIGatewayProxyEvent['requestContext'],
+  };
+}

@@ -1,7 +1,6 @@
 // MAX_UNEXPIRED_CERTIFICATES against DynamoDB Local + moto: a renew-and-revoke loop stops at the limit although few of its
 // certificates are live (revocation frees no slot of it), and expiry frees the slots again.
 import { randomUUID, X509Certificate } from 'node:crypto';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { handler as connectorHandler } from '../../../functions/connector/handler';
 import { clientCertificateData } from '../../../local/api-gateway-event';
 import { ApplicationRepository } from '../../../shared/applications/repository';
@@ -13,7 +12,7 @@ import { freshTenant } from '../../support/local-aws';
 import { withSettings } from '../../support/settings';
 import { certificateAuthentication, certificates, oneTimeTokens, systemAuths } from '../../support/stores';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
-import { adapter, callConnector, csrToken, pemOf, SIGN } from './pairing-fixture';
+import { adapter, callConnector, csrToken, mtlsEvent, pemOf, SIGN } from './pairing-fixture';
 
 withSettings({ MAX_UNEXPIRED_CERTIFICATES: '3', MAX_LIVE_CERTIFICATES: '5' });
 beforeAll(() => ensureCertificateAuthority());
@@ -21,30 +20,9 @@ beforeAll(() => ensureCertificateAuthority());
 const keys = rsaKeyPair(2048);
 const applications = new ApplicationService(new ApplicationRepository());
 
-function mtlsEvent(certificatePem: string, query: string, variables: Record<string, unknown> = {}): APIGatewayProxyEvent {
-  return {
-    resource: '/connector/graphql',
-    path: '/connector/graphql',
-    httpMethod: 'POST',
-    headers: { 'Content-Type': 'application/json', Host: '127.0.0.1:3443', 'X-Forwarded-Proto': 'https' },
-    multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    body: JSON.stringify({ query, variables }),
-    isBase64Encoded: false,
-    requestContext: {
-      requestId: randomUUID(),
-      stage: 'test',
-      identity: { sourceIp: '127.0.0.1', clientCert: clientCertificateData(new X509Certificate(certificatePem)) },
-    } as unknown as APIGatewayProxyEvent['requestContext'],
-  };
-}
-
 // GraphQL answers are read like a client reads them.
 async function overMtls(certificatePem: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {
-  return JSON.parse((await connectorHandler(mtlsEvent(certificatePem, query, variables))).body);
+  return JSON.parse((await connectorHandler(mtlsEvent('/connector/graphql', certificatePem, query, variables))).body);
 }
 
 test('renew-and-retire in a loop is refused at MAX_UNEXPIRED_CERTIFICATES with one live certificate; expiry frees the slots', async () => {

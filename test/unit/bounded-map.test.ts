@@ -43,6 +43,29 @@ describe('RecentlyUsed', () => {
     expect(cache.get('a')).toBe(2);
   });
 
+  it('with a weight, holds at most maxWeight in total: the least recently used go until the new entry fits', () => {
+    const cache = new RecentlyUsed<string, string>(10, { maxWeight: 10, weightOf: (key) => key.length });
+    cache.set('aaaa', 'a');
+    cache.set('bbbb', 'b');
+    cache.get('aaaa');
+    cache.set('cccccc', 'c');
+    expect(cache.get('bbbb')).toBeUndefined();
+    expect(cache.get('aaaa')).toBe('a');
+    expect(cache.weight).toBe(10);
+    cache.set('aaaa', 'again');
+    expect(cache.weight).toBe(10);
+    expect(cache.size).toBe(2);
+  });
+
+  it('never keeps an entry heavier than maxWeight alone, and keeps what it held', () => {
+    const cache = new RecentlyUsed<string, string>(10, { maxWeight: 4, weightOf: (key) => key.length });
+    cache.set('ab', 'x');
+    cache.set('abcde', 'y');
+    expect(cache.get('abcde')).toBeUndefined();
+    expect(cache.get('ab')).toBe('x');
+    expect(cache.weight).toBe(2);
+  });
+
   it('refuses a capacity below 1', () => {
     expect(() => new RecentlyUsed(0)).toThrow('capacity of at least 1');
   });

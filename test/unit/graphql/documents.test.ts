@@ -2,7 +2,7 @@
 // schema, and never a way around the depth or cost limits, which apply to every request.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { parse } from 'graphql';
-import { MAX_CACHED_QUERY_LENGTH, validatedDocumentsOf, ValidatedDocuments } from '../../../shared/graphql/documents';
+import { MAX_CACHED_QUERY_CHARACTERS, MAX_CACHED_QUERY_LENGTH, validatedDocumentsOf, ValidatedDocuments } from '../../../shared/graphql/documents';
 import { handleGraphQLRequest, type GraphQLEndpoint } from '../../../shared/graphql/endpoint';
 import { MAX_QUERY_COST } from '../../../shared/graphql/cost';
 import { buildExecutableSchema } from '../../../shared/graphql/schema';
@@ -27,6 +27,16 @@ describe('ValidatedDocuments', () => {
     expect(documents.get('{ b }')).toBeUndefined();
     expect(documents.get('{ a }')).toBeDefined();
     expect(documents.get('{ c }')).toBeDefined();
+  });
+
+  it('keeps texts of at most its total number of characters, whatever their count', () => {
+    const documents = new ValidatedDocuments(100, 4096, 30);
+    const texts = ['{ aaaaaaaaaa }', '{ bbbbbbbbbb }', '{ cccccccccc }'];
+    for (const text of texts) documents.remember(text, parse(text));
+    expect(documents.size).toBe(2);
+    expect(documents.characters).toBeLessThanOrEqual(30);
+    expect(documents.get(texts[0]!)).toBeUndefined();
+    expect(MAX_CACHED_QUERY_CHARACTERS).toBeGreaterThanOrEqual(MAX_CACHED_QUERY_LENGTH);
   });
 
   it('never keeps a query text longer than its limit', () => {

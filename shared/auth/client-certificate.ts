@@ -3,6 +3,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { APIGatewayEventClientCertificate } from 'aws-lambda';
 import type { ApplicationRepository } from '../applications/repository';
+import { RecentlyUsed } from '../bounded-map';
 import { loadTrustedCas } from '../certificates/ca-registry-secret';
 import { UnauthenticatedError } from '../errors';
 import type { CertificateRepository } from '../system-auths/certificate-records';
@@ -64,6 +65,42 @@ export function lastUseIsStale(lastUsedAt: string | undefined, now: Date): boole
   return lastUsedAt === undefined || now.getTime() - Date.parse(lastUsedAt) >= LAST_USED_RESOLUTION_MS;
 }
 
+/** What authentication reads of a presented certificate, all of it derived from the PEM text alone. */
+interface ParsedCertificate {
+  certificate: X509Certificate;
+  fingerprint: string;
+  /** The one CN (the SystemAuth id it claims), undefined when there is none or several. */
+  systemAuthId: string | undefined;
+  validFromMs: number;
+  validToMs: number;
+}
+
+/**
+ * Certificates parsed per container, at most this many, keyed by their PEM text: an application presents the same
+ * certificate on every call, and parsing it (OpenSSL's PEM and X.509 decoding, the fingerprint) was about 5% of the
+ * handler's own CPU of an mTLS read. Parsing is all that is kept: the CA signature, the validity period, the
+ * certificate record, the SystemAuth and the application are checked on every request.
+ */
+export const MAX_PARSED_CERTIFICATES = 500;
+const parsedCertificates = new RecentlyUsed<string, ParsedCertificate>(MAX_PARSED_CERTIFICATES);
+
+/** Throws whatever X509Certificate throws on text that is no certificate. */
+function parseCertificate(pem: string): ParsedCertificate {
+  const certificate = new X509Certificate(pem);
+  return {
+    certificate,
+    fingerprint: certificateFingerprint(certificate),
+    systemAuthId: commonNameOf(certificate),
+    validFromMs: Date.parse(certificate.validFrom),
+    validToMs: Date.parse(certificate.validTo),
+  };
+}
+
+/** How many parsed certificates this container holds (tests). */
+export function parsedCertificateCount(): number {
+  return parsedCertificates.size;
+}
+
 export interface CertificateAuthenticationOptions {
   /** The clock the certificate's validity is checked against (tests); default now. */
   now?: Date;
@@ -92,25 +129,29 @@ export class ClientCertificateAuthenticator {
    */
   async authenticate(presented: ClientCertificateData, options: CertificateAuthenticationOptions = {}): Promise<CertificateCaller> {
     const now = options.now ?? new Date();
-    let certificate: X509Certificate;
+    const cached = parsedCertificates.get(presented.clientCertPem);
+    let parsed: ParsedCertificate;
     try {
-      certificate = new X509Certificate(presented.clientCertPem);
+      parsed = cached ?? parseCertificate(presented.clientCertPem);
     } catch {
       throw new UnauthenticatedError('The client certificate is not a valid X.509 certificate');
     }
+    const { certificate } = parsed;
     // API Gateway checked the chain against its truststore; checking the signature here as well means a
     // truststore holding other CAs, or a misrouted event, can never let a foreign certificate in. Trusted: every
     // CA of the registry that is not retired (after rotate-ca, the previous CA's certificates keep working).
+    // Checked on every request, cached certificate or not: the trusted CAs change with rotation and retirement.
     const trusted = await loadTrustedCas();
     if (!trusted.some(({ certificate: ca }) => certificate.checkIssued(ca) && certificate.verify(ca.publicKey))) {
       throw new UnauthenticatedError('The client certificate was not issued by this service');
     }
-    if (now.getTime() < Date.parse(certificate.validFrom)) throw new UnauthenticatedError('The client certificate is not valid yet');
-    if (now.getTime() > Date.parse(certificate.validTo)) throw new UnauthenticatedError('The client certificate has expired');
+    // Only certificates of this service are kept: foreign ones cannot push them out.
+    if (!cached) parsedCertificates.set(presented.clientCertPem, parsed);
+    if (now.getTime() < parsed.validFromMs) throw new UnauthenticatedError('The client certificate is not valid yet');
+    if (now.getTime() > parsed.validToMs) throw new UnauthenticatedError('The client certificate has expired');
 
-    const systemAuthId = commonNameOf(certificate);
+    const { systemAuthId, fingerprint } = parsed;
     if (!systemAuthId) throw new UnauthenticatedError('The client certificate has no single CN naming its SystemAuth');
-    const fingerprint = certificateFingerprint(certificate);
     const [record, auth] = await Promise.all([this.certificates.find(systemAuthId, fingerprint), this.systemAuths.get(systemAuthId)]);
     // Read beside the others once the record names it; it decides whether anything needs writing.
     const application = record ? await this.applications.get(record.tenant, record.appId) : undefined;

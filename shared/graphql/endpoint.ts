@@ -19,6 +19,7 @@ import { noteOperation, noteOutcome } from '../observability/invocation';
 import { countOperation } from '../observability/metrics';
 import { ASSUMED_LIST_SIZE, fragmentsOf, MAX_MUTATION_FIELDS, MAX_QUERY_COST, queryCost, rootFieldCount } from './cost';
 import { MAX_QUERY_DEPTH, queryDepth } from './depth';
+import { validatedDocumentsOf } from './documents';
 import { errorBody, executionErrorEntry, requestErrorsBody, type GraphQLErrorBody } from './errors';
 
 export interface GraphQLEndpoint<Context> {
@@ -146,13 +147,20 @@ export async function handleGraphQLRequest<Context>(
     }
 
     const request = readRequest(body);
-    const document = parseQuery(request.query);
+    // A query text seen before skips parse and validation (shared/graphql/documents.ts); the depth limit, the
+    // operation, variables, cost limit and execution below still run for every request.
+    const documents = validatedDocumentsOf(endpoint.schema);
+    const cached = documents.get(request.query);
+    const document = cached ?? parseQuery(request.query);
     if (queryDepth(document, MAX_QUERY_DEPTH) > MAX_QUERY_DEPTH) {
       throw badRequest(`The query nests deeper than the limit of ${MAX_QUERY_DEPTH} levels`);
     }
-    const validationErrors = validate(endpoint.schema, document);
-    if (validationErrors.length > 0) {
-      return graphqlResponse(400, requestErrorsBody(validationErrors), endpoint.errorMetric);
+    if (!cached) {
+      const validationErrors = validate(endpoint.schema, document);
+      if (validationErrors.length > 0) {
+        return graphqlResponse(400, requestErrorsBody(validationErrors), endpoint.errorMetric);
+      }
+      documents.remember(request.query, document);
     }
     const operation = getOperationAST(document, request.operationName);
     if (!operation) {

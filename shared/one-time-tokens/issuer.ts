@@ -10,6 +10,9 @@ export interface TokenIssuer {
   issue(request: TokenIssuanceRequest): Promise<TokenIssuance>;
 }
 
+/** The error Lambda answers (HTTP 429) when it refuses an invoke for want of concurrency, without running the function. */
+const LAMBDA_THROTTLED = 'TooManyRequestsException';
+
 const isIssuance = (value: unknown): value is TokenIssuance => {
   const v = value as Partial<TokenIssuance> | null;
   return typeof v?.token === 'string' && typeof v.expiresAt === 'string';
@@ -40,6 +43,11 @@ export class LambdaTokenIssuer implements TokenIssuer {
       payload = JSON.parse(text);
     } catch (error) {
       if (error instanceof InternalError) throw error;
+      if ((error as { name?: unknown } | null)?.name === LAMBDA_THROTTLED) {
+        // The function's reserved concurrency (serverless.yml) is in use: Lambda ran nothing, asking again later is safe.
+        logger.warn('token issuance function throttled', { functionName });
+        throw new InternalError('One-time token issuance is at its concurrency limit: nothing was created, try again in a few seconds', { cause: error });
+      }
       logger.error('token issuance function could not be invoked', { functionName, error });
       throw new InternalError('Could not issue a one-time token', { cause: error });
     }

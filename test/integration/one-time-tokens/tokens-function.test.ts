@@ -1,5 +1,7 @@
 // The `tokens` function in-process, and the CLIENT_CERTIFICATE adapter around it: hash-only storage, validated input, nothing left behind on failure.
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { handler as tokensHandler } from '../../../functions/tokens/handler';
 import { resetClients } from '../../../shared/aws/clients';
 import { resetConfig } from '../../../shared/config';
@@ -142,6 +144,37 @@ describe('the CLIENT_CERTIFICATE adapter', () => {
       const application = { tenant: freshTenant(), id: randomUUID(), name: 'unreachable' };
       const adapter = new ClientCertificateAdapter(new LambdaTokenIssuer(), systemAuths, certificates, oneTimeTokens);
       await expect(adapter.generate(application, {}, { publicBaseUrl: PUBLIC_BASE_URL })).rejects.toBeInstanceOf(InternalError);
+      expect(await systemAuths.listOfApplication(application.tenant, application.id)).toEqual([]);
+    });
+  });
+
+  describe('when Lambda throttles the tokens function (its reserved concurrency is in use)', () => {
+    const saved = process.env.AWS_ENDPOINT_URL_LAMBDA;
+    // Answers every invoke as the Lambda API does when a function's concurrency is used up: 429, TooManyRequestsException.
+    const throttlingLambda = http.createServer((request, response) => {
+      request.resume();
+      response.writeHead(429, { 'Content-Type': 'application/json', 'x-amzn-ErrorType': 'TooManyRequestsException' });
+      response.end(JSON.stringify({ Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded', Type: 'User', message: 'Rate Exceeded.' }));
+    });
+    beforeAll(async () => {
+      await new Promise<void>((resolve) => throttlingLambda.listen(0, '127.0.0.1', resolve));
+      process.env.AWS_ENDPOINT_URL_LAMBDA = `http://127.0.0.1:${(throttlingLambda.address() as AddressInfo).port}`;
+      resetClients();
+      resetConfig();
+    });
+    afterAll(async () => {
+      if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_LAMBDA;
+      else process.env.AWS_ENDPOINT_URL_LAMBDA = saved;
+      resetClients();
+      await new Promise((resolve) => throttlingLambda.close(resolve));
+    });
+
+    test('is an INTERNAL error that says to try again, and leaves no SystemAuth behind', async () => {
+      const application = { tenant: freshTenant(), id: randomUUID(), name: 'throttled' };
+      const adapter = new ClientCertificateAdapter(new LambdaTokenIssuer(), systemAuths, certificates, oneTimeTokens);
+      const failure = adapter.generate(application, {}, { publicBaseUrl: PUBLIC_BASE_URL });
+      await expect(failure).rejects.toBeInstanceOf(InternalError);
+      await expect(failure).rejects.toThrow('One-time token issuance is at its concurrency limit: nothing was created, try again in a few seconds');
       expect(await systemAuths.listOfApplication(application.tenant, application.id)).toEqual([]);
     });
   });

@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import forge from 'node-forge';
+import { DAY_MS } from '../shared/time';
 
 /** The file clients pass to `curl --cacert`: the development CA's certificate. */
 export const SERVER_CA_FILE = 'mtls-server-ca.pem';
@@ -14,7 +15,6 @@ const CA_VALIDITY_DAYS = 3650;
 const SERVER_VALIDITY_DAYS = 30;
 /** A CA closer to its end than this is replaced, so a freshly issued server certificate never outlives it. */
 const CA_RENEW_BEFORE_DAYS = SERVER_VALIDITY_DAYS + 1;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface DevelopmentServerCredentials {
   /** PEM of the development CA (the content of <stateDir>/mtls-server-ca.pem). */

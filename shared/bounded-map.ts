@@ -1,4 +1,5 @@
-// The eviction rule of the per-process caches keyed by what callers send (client ids): at most a fixed number of entries.
+// The eviction rules of the per-process caches keyed by what callers send (client ids, query texts, certificates): at
+// most a fixed number of entries, expired ones first (setBounded) or the least recently used (RecentlyUsed).
 
 /**
  * Sets `key` in `map` so that the map never holds more than `capacity` entries: when full, expired entries go

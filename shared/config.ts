@@ -103,9 +103,12 @@ function awsCallLimits(stage: string): AwsCallLimits {
   };
 }
 
+/** The service's name: its resources' prefix, and the `service` of its logs, traces and metrics. */
+export const SERVICE_NAME = 'pairing-service';
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const stage = text(env, 'STAGE', LOCAL_STAGE);
-  const service = 'pairing-service';
+  const service = SERVICE_NAME;
   return {
     stage,
     applicationsTable: text(env, 'APPLICATIONS_TABLE', `${service}-${stage}-applications`),

@@ -4,7 +4,7 @@ import { config } from './config';
 import { LiveCertificateLimitError, QuotaExceededError } from './errors';
 
 /** One limit, counted per tenant or per SystemAuth. */
-export interface TenantQuota {
+export interface Quota {
   /** What is counted, as the refusal names it ("applications"). */
   counted: string;
   /** The environment variable that sets the limit (README "Configuration"). */
@@ -15,7 +15,7 @@ export interface TenantQuota {
   limit: () => number;
 }
 
-export const APPLICATIONS_QUOTA: TenantQuota = {
+export const APPLICATIONS_QUOTA: Quota = {
   counted: 'applications',
   setting: 'MAX_APPLICATIONS_PER_TENANT',
   freedBy: 'unregister one',
@@ -23,7 +23,7 @@ export const APPLICATIONS_QUOTA: TenantQuota = {
 };
 
 /** Live means not REVOKED; administrators' clients count as well as applications'. */
-export const OAUTH_CLIENTS_QUOTA: TenantQuota = {
+export const OAUTH_CLIENTS_QUOTA: Quota = {
   counted: 'live OAuth clients',
   setting: 'MAX_OAUTH_CLIENTS_PER_TENANT',
   freedBy: "revoke one (an application's client credentials or an administrator)",
@@ -35,7 +35,7 @@ export const OAUTH_CLIENTS_QUOTA: TenantQuota = {
  * redemption of a CSR token takes a slot. Unlike the tenant quotas its counter may be missing or too high
  * (certificates expire without a write): see certificateCountersReconciled in shared/system-auths/certificate-records.ts.
  */
-export const LIVE_CERTIFICATES_QUOTA: TenantQuota = {
+export const LIVE_CERTIFICATES_QUOTA: Quota = {
   counted: 'live (unexpired, unrevoked) certificates',
   setting: 'MAX_LIVE_CERTIFICATES',
   freedBy:
@@ -50,7 +50,7 @@ export const LIVE_CERTIFICATES_QUOTA: TenantQuota = {
  * revokes in a loop would fill the table for a whole validity period while holding few live certificates. A revocation
  * frees no slot here: only expiry does. Counted and reconciled like LIVE_CERTIFICATES_QUOTA.
  */
-export const UNEXPIRED_CERTIFICATES_QUOTA: TenantQuota = {
+export const UNEXPIRED_CERTIFICATES_QUOTA: Quota = {
   counted: 'unexpired certificates, revoked ones included',
   setting: 'MAX_UNEXPIRED_CERTIFICATES',
   freedBy:
@@ -61,7 +61,6 @@ export const UNEXPIRED_CERTIFICATES_QUOTA: TenantQuota = {
 
 /** The attribute of a counter item that holds the number of slots taken. */
 export const QUOTA_COUNT_ATTRIBUTE = 'count';
-const COUNT_ATTRIBUTE = QUOTA_COUNT_ATTRIBUTE;
 
 /** Options of a counter that is not created by its first slot (LIVE_CERTIFICATES_QUOTA). */
 export interface CounterOptions {
@@ -75,7 +74,7 @@ export interface CounterOptions {
   expiresAt?: number;
 }
 
-/** Where a tenant's counter item lives: the owning repository's table and a key no other item of it can have. */
+/** Where a counter item lives (a tenant's or a SystemAuth's): the owning repository's table and a key no other item of it can have. */
 export interface QuotaCounter {
   table: string;
   key: Record<string, string>;
@@ -87,7 +86,7 @@ export interface QuotaCounter {
  * concurrent creations DynamoDB lets exactly as many through as the counter has room for, with no
  * count-then-create window. A tenant whose counter is above a lowered limit creates nothing until it is below.
  */
-export function quotaSlotTaken(quota: TenantQuota, counter: QuotaCounter, options: CounterOptions = {}): TransactItem {
+export function quotaSlotTaken(quota: Quota, counter: QuotaCounter, options: CounterOptions = {}): TransactItem {
   const ttl = options.expiresAt === undefined ? {} : { names: { '#expiresAt': 'expiresAt' }, values: { ':expiresAt': options.expiresAt } };
   return {
     Update: {
@@ -95,7 +94,7 @@ export function quotaSlotTaken(quota: TenantQuota, counter: QuotaCounter, option
       Key: counter.key,
       UpdateExpression: options.expiresAt === undefined ? 'ADD #count :one' : 'ADD #count :one SET #expiresAt = :expiresAt',
       ConditionExpression: options.counterMustExist ? 'attribute_exists(#count) AND #count < :max' : 'attribute_not_exists(#count) OR #count < :max',
-      ExpressionAttributeNames: { '#count': COUNT_ATTRIBUTE, ...ttl.names },
+      ExpressionAttributeNames: { '#count': QUOTA_COUNT_ATTRIBUTE, ...ttl.names },
       ExpressionAttributeValues: { ':one': 1, ':max': quota.limit(), ...ttl.values },
     },
   };
@@ -112,7 +111,7 @@ export function quotaSlotFreed(counter: QuotaCounter, options: Pick<CounterOptio
       Key: counter.key,
       UpdateExpression: 'ADD #count :minusOne',
       ...(options.counterMustExist ? { ConditionExpression: 'attribute_exists(#count)' } : {}),
-      ExpressionAttributeNames: { '#count': COUNT_ATTRIBUTE },
+      ExpressionAttributeNames: { '#count': QUOTA_COUNT_ATTRIBUTE },
       ExpressionAttributeValues: { ':minusOne': -1 },
     },
   };
@@ -127,9 +126,9 @@ export function quotaCounterStarted(counter: QuotaCounter, expiresAt: number): T
   return {
     Put: {
       TableName: counter.table,
-      Item: { ...counter.key, [COUNT_ATTRIBUTE]: 1, expiresAt },
+      Item: { ...counter.key, [QUOTA_COUNT_ATTRIBUTE]: 1, expiresAt },
       ConditionExpression: 'attribute_not_exists(#count)',
-      ExpressionAttributeNames: { '#count': COUNT_ATTRIBUTE },
+      ExpressionAttributeNames: { '#count': QUOTA_COUNT_ATTRIBUTE },
     },
   };
 }
@@ -147,14 +146,14 @@ export function quotaCounterReconciled(counter: QuotaCounter, counted: number, s
       Key: counter.key,
       UpdateExpression: 'SET #count = :counted, #expiresAt = :expiresAt',
       ConditionExpression: seen === undefined ? 'attribute_not_exists(#count)' : '#count = :seen',
-      ExpressionAttributeNames: { '#count': COUNT_ATTRIBUTE, '#expiresAt': 'expiresAt' },
+      ExpressionAttributeNames: { '#count': QUOTA_COUNT_ATTRIBUTE, '#expiresAt': 'expiresAt' },
       ExpressionAttributeValues: { ':counted': counted, ':expiresAt': expiresAt, ...(seen === undefined ? {} : { ':seen': seen }) },
     },
   };
 }
 
 /** The refusal when quotaSlotTaken's condition failed: names the limit, the setting and the way out. */
-export function quotaExceeded(quota: TenantQuota, tenant: string): QuotaExceededError {
+export function quotaExceeded(quota: Quota, tenant: string): QuotaExceededError {
   return new QuotaExceededError(
     `tenant ${tenant} has reached its limit of ${quota.limit()} ${quota.counted} (${quota.setting}); ${quota.freedBy} first`,
   );
@@ -164,7 +163,7 @@ export function quotaExceeded(quota: TenantQuota, tenant: string): QuotaExceeded
  * The refusal of a certificate beyond LIVE_CERTIFICATES_QUOTA or UNEXPIRED_CERTIFICATES_QUOTA (`quota`): names the limit,
  * the setting and the ways to free a slot.
  */
-export function certificateLimitReached(systemAuthId: string, quota: TenantQuota): LiveCertificateLimitError {
+export function certificateLimitReached(systemAuthId: string, quota: Quota): LiveCertificateLimitError {
   return new LiveCertificateLimitError(
     `SystemAuth ${systemAuthId} has reached its limit of ${quota.limit()} ${quota.counted} (${quota.setting}); ${quota.freedBy}`,
   );

@@ -6,7 +6,7 @@ import { afterCommit, type TransactItem } from '../aws/transactions';
 import { config } from '../config';
 import { logger } from '../logger';
 import { countAuditEvent } from './metrics';
-import { epochSeconds } from '../time';
+import { DAY_MS, epochSeconds } from '../time';
 import { AuditRepository } from './repository';
 import { currentAuditRequest } from './request';
 import type { AuditDetails, AuditEvent, AuditEventInput } from './types';
@@ -191,7 +191,7 @@ export class AuditTrail {
   }
 
   private expiresAt(event: AuditEvent): number {
-    return epochSeconds(new Date(Date.parse(event.time) + this.retentionDays * 86_400_000));
+    return epochSeconds(new Date(Date.parse(event.time) + this.retentionDays * DAY_MS));
   }
 
   private async write(event: AuditEvent): Promise<void> {

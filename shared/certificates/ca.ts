@@ -1,7 +1,7 @@
 // The pairing Certificate Authority: its key is an AWS KMS key (SIGN_VERIFY) that never leaves KMS; its certificates
 // and the registry of CAs (ca-registry.ts) are public material in Secrets Manager, loaded with a bounded cache.
 import { createHash, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
-import { config } from '../config';
+import { config, SERVICE_NAME } from '../config';
 import { InternalError } from '../errors';
 import { createKmsSigningKey, kmsKeyPolicy, kmsPublicKey, putKmsKeyPolicy, scheduleKmsKeyDeletion, signWithKms } from '../aws/kms';
 import { createSecret, deleteSecret, putSecret, readSecret, secretName, SecretExistsError } from '../aws/secrets';
@@ -20,6 +20,7 @@ import {
   type CaEntry,
   type CaRegistry,
 } from './ca-registry';
+import { DAY_MS } from '../time';
 import { children, decodeDer, encodeDer, isContext, isUniversal, oidOf, primitiveBytes, sequence, set, oid, printableString, utf8String, toPem, timeToDate, Type, type Asn1 } from './der';
 import { formatSubject } from './subject';
 import type { CsrKey, ValidatedCsr } from './csr';
@@ -71,7 +72,6 @@ export const LEGACY_CA_CERTIFICATE_SECRET = 'pairing-ca-certificate';
 export const CA_KEY_SPEC = 'RSA_2048';
 export const CA_SIGNING_ALGORITHM = 'RSASSA_PKCS1_V1_5_SHA_256';
 const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
 
 /** 16 random bytes, the first in 01..7f: positive, fixed length and 120+ random bits (forge/Node reject a leading 00 byte). */
 function randomSerial(): Buffer {
@@ -240,7 +240,7 @@ async function kmsCertificateAuthority(id: string, keyArn: string | undefined, p
         keySpec: CA_KEY_SPEC,
         description: `Pairing CA ${id} (${config().secretsPrefix}): signs client certificates`,
         policy,
-        tags: { service: 'pairing-service', purpose: 'pairing-ca', caId: id },
+        tags: { service: SERVICE_NAME, purpose: 'pairing-ca', caId: id },
       });
   const certificatePem = await createCaCertificate(key.publicKey, kmsCaSigner(key.keyArn), { commonName: caCommonName(id) });
   return { keyArn: key.keyArn, certificatePem, created: keyArn === undefined };

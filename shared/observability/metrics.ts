@@ -1,13 +1,13 @@
 // Operational metrics in CloudWatch's embedded metric format (Powertools Metrics): counted during an invocation,
 // written as EMF lines to the function's log when it ends (publishOperationalMetrics), so no PutMetricData call is made.
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SERVICE_NAME } from '../config';
 
 /**
  * The namespace of the stage (serverless.yml sets POWERTOOLS_METRICS_NAMESPACE to "PairingService/<stage>"), so that
  * two stages in one account never add up. Outside a deployment (tests, the admin CLI) a namespace of its own.
  */
 export const DEFAULT_METRICS_NAMESPACE = 'PairingService/unconfigured';
-export const METRICS_SERVICE = 'pairing-service';
 
 /** The one dimension besides `service` that a breakdown adds (never an id: each value is a metric of its own in CloudWatch). */
 export interface Breakdown {
@@ -28,7 +28,7 @@ let metrics: Metrics | undefined;
 function metricsOfProcess(functionName: string | undefined): Metrics {
   metrics ??= new Metrics({
     namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || DEFAULT_METRICS_NAMESPACE,
-    serviceName: process.env.POWERTOOLS_SERVICE_NAME || METRICS_SERVICE,
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME,
     ...(functionName ? { functionName } : {}),
   });
   return metrics;

@@ -1,6 +1,7 @@
 // AWS X-Ray tracing (Powertools Tracer), loaded only where tracing is on: the Tracer pulls in aws-xray-sdk-core, and a
 // function with tracing off (the local stack, tests, the admin CLI) should neither load nor pay for it at cold start.
 import type { Tracer } from '@aws-lambda-powertools/tracer';
+import { SERVICE_NAME } from '../config';
 
 /** What a trace may be annotated with: an operation name and an outcome code. Never an id, a token or a secret. */
 export interface TraceAnnotations {
@@ -30,7 +31,7 @@ export function processTracer(): Tracer | null {
   const { Tracer: TracerClass } = require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer');
   // Every outbound call of the service is an AWS SDK call, traced by tracedClient; patching Node's http and fetch as
   // well would trace each of them a second time.
-  tracer = new TracerClass({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'pairing-service', captureHTTPsRequests: false });
+  tracer = new TracerClass({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME, captureHTTPsRequests: false });
   return tracer;
 }
 

@@ -15,6 +15,7 @@ import {
   UNEXPIRED_CERTIFICATES_QUOTA,
   type QuotaCounter,
 } from '../quotas';
+import { DAY_SECONDS } from '../time';
 import { applicationKey, isConditionalFailure } from './repository';
 
 type Item = Record<string, NativeAttributeValue>;
@@ -60,8 +61,6 @@ export const UNEXPIRED_CERTIFICATES_SORT_KEY = 'UNEXPIRED_CERTIFICATES';
 
 /** The SystemAuths table's DynamoDB TTL attribute (epoch seconds), on certificate records and counters. */
 export const EXPIRES_AT_ATTRIBUTE = 'expiresAt';
-
-const DAY_SECONDS = 86_400;
 
 /**
  * When DynamoDB's TTL may remove the record of a certificate: CERTIFICATE_RECORD_RETENTION_DAYS after the certificate

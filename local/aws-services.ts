@@ -19,6 +19,9 @@ const run = promisify(execFile);
 /** The checkout's root (this file lives in <root>/local). */
 export const projectRoot = path.resolve(__dirname, '..');
 
+/** The serverless CLI of the checkout (osls, under the `serverless` name), run with this Node. */
+export const serverlessCli = path.join(projectRoot, 'node_modules', 'serverless', 'bin', 'serverless.js');
+
 // The DynamoDB Local jar ships inside this npm package; we keep only its `package/emulator` folder
 // rather than installing the package (283 dependencies, 347 MB). See ../shared/ARCHITECTURE.md.
 const SIMULATOR_PACKAGE = 'amplify-dynamodb-simulator@2.9.30';

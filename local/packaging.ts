@@ -6,10 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import JSZip from 'jszip';
+import { projectRoot as root, serverlessCli } from './aws-services';
 
 const run = promisify(execFile);
-const root = path.resolve(__dirname, '..');
-const serverlessBin = path.join(root, 'node_modules', 'serverless', 'bin', 'serverless.js');
 
 /**
  * serverless-esbuild copies every packaging's zips through the checkout's .serverless folder, so two packagings at
@@ -71,7 +70,7 @@ export async function packageService({ stage, params = [], env = process.env }: 
   const workFolder = path.join('.cache', `esbuild-${path.basename(dir)}`);
   try {
     await withPackagingLock(() =>
-      run(process.execPath, [serverlessBin, 'package', '--stage', stage, ...params, '--package', dir], {
+      run(process.execPath, [serverlessCli, 'package', '--stage', stage, ...params, '--package', dir], {
         cwd: root,
         env: { ...env, ESBUILD_WORK_FOLDER: workFolder },
         maxBuffer: 32 << 20,

@@ -2,7 +2,7 @@
 // pairing CA, the `default` tenant's administrator, serverless-offline, the mTLS endpoint) and one `ready` line on
 // stdout; supervisor.ts stops it all on a signal.
 import path from 'node:path';
-import { projectRoot, requireLocalAwsTools, startDynamoDbLocal, startMoto, type LocalAwsService } from './aws-services';
+import { projectRoot, requireLocalAwsTools, serverlessCli, startDynamoDbLocal, startMoto, type LocalAwsService } from './aws-services';
 import {
   assertPortFree,
   LocalStackError,
@@ -70,7 +70,7 @@ function serverlessOffline(ports: Ports): Frontend {
         name,
         command: process.execPath,
         args: [
-          path.join(projectRoot, 'node_modules', 'serverless', 'bin', 'serverless.js'),
+          serverlessCli,
           ...['offline', 'start', '--stage', STAGE],
           // As in serverless.yml, said again here: the HTTP and Lambda endpoints (the latter runs any function
           // with any event, no credentials) must be reachable from this machine only, whatever the file says.

@@ -1,6 +1,7 @@
 // `npm run bench`: runs each benchmark section in turn in this one process and prints a one-line summary of all of them.
 import { caIssuanceBench } from './ca';
 import { coldStartBench } from './cold';
+import { describeRuntime, runtimeMismatch } from '../local/node-runtime';
 import { mtlsLoadBench } from './mtls-load';
 import { operationCostBench } from './operations';
 import { pairingLatencyBench } from './pairing';
@@ -16,6 +17,10 @@ export interface BenchSection {
 const sections: BenchSection[] = [caIssuanceBench, operationCostBench, pairingLatencyBench, mtlsLoadBench, tokenSigningBench, coldStartBench];
 
 async function main(): Promise<void> {
+  // Measured on the Node.js major the functions deploy on, or not at all.
+  const mismatch = runtimeMismatch();
+  if (mismatch) throw new Error(mismatch);
+  console.log(`bench: on Node.js ${describeRuntime()}`);
   const summaries: string[] = [];
   // `npm run bench -- <words>` runs only the sections whose name contains one of the words.
   const wanted = process.argv.slice(2);

@@ -49,7 +49,8 @@ export interface HandoffSettings {
 
 /** From the function's environment: MTLS_BASE_URL and MTLS_SERVER_CA (serverless.yml). */
 export function handoffSettings(env: NodeJS.ProcessEnv = process.env): HandoffSettings {
-  return { mtlsBaseUrl: (env.MTLS_BASE_URL ?? '').replace(/\/+$/, ''), mtlsServerCa: env.MTLS_SERVER_CA ?? '' };
+  // Lines end in \n, as a browser reads an attribute anyway (a PEM written by node-forge ends them in \r\n).
+  return { mtlsBaseUrl: (env.MTLS_BASE_URL ?? '').replace(/\/+$/, ''), mtlsServerCa: (env.MTLS_SERVER_CA ?? '').replace(/\r\n/g, '\n') };
 }
 
 /** The names of the <meta> elements that carry HandoffSettings to the page (cockpit/web reads them). */

@@ -780,8 +780,8 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
   });
 
   test('the Director and the Connector serve their SDL at GET /<api>/schema.graphql beside POST /<api>/graphql', () => {
-    expect(routesOf(withDomain.template, 'director')).toEqual(['POST /director/graphql', 'GET /director/schema.graphql']);
-    expect(routesOf(withDomain.template, 'connector')).toEqual(['POST /connector/graphql', 'GET /connector/schema.graphql']);
+    expect(routesOf(withDomain.template, 'director')).toEqual(['GET /director/schema.graphql', 'POST /director/graphql']);
+    expect(routesOf(withDomain.template, 'connector')).toEqual(['GET /connector/schema.graphql', 'POST /connector/graphql']);
   });
 
   test('the cockpit role allows nothing but writing its own log group and its traces', () => {
@@ -1059,6 +1059,7 @@ describe('docs/deployer-policy.json (the IAM policy README "Deployment" gives a 
     'AWS::S3::BucketPolicy': ['s3:PutBucketPolicy', 's3:DeleteBucketPolicy'],
     'AWS::SNS::Subscription': ['sns:Subscribe', 'sns:Unsubscribe'],
     'AWS::SNS::Topic': ['sns:CreateTopic', 'sns:DeleteTopic', 'sns:GetTopicAttributes'],
+    'AWS::WAFv2::WebACLAssociation': ['wafv2:AssociateWebACL', 'wafv2:DisassociateWebACL', 'wafv2:GetWebACLForResource', 'apigateway:SetWebACL'],
     // CloudFormation invokes a custom resource's function with the caller's credentials.
     'Custom::PairingBootstrap': ['lambda:InvokeFunction'],
   };

@@ -108,9 +108,11 @@ describe('Cockpit activity in a browser (npm start)', () => {
     await expectText(page.locator('[data-testid="audit-row"][data-action="ONE_TIME_TOKEN_REDEEMED"]'), new RegExp(`One-time token redeemed \\(pairing token\\).*client certificate of ${certificateAppName}`, 's'));
     const tokenActions = await page.locator('[data-testid="audit-row"][data-action^="ONE_TIME_TOKEN_"] td:nth-child(3)').allInnerTexts();
     expect(tokenActions).toEqual(['One-time token issued (CSR token)', 'One-time token redeemed (pairing token)', 'One-time token issued (pairing token)']);
-    // The CSR refusal's long reason wraps inside its cell: at 1,280 px the page does not scroll sideways.
+    // The CSR refusal's long reason wraps inside its cell: at 1,280 px neither the page nor the table scrolls sideways.
     await expectText(page.locator('[data-testid="audit-row"][data-action="CSR_REFUSED"]'), /the subject must be exactly/);
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1280);
+    const table = await page.getByTestId('activity').locator('.table-scroll').evaluate((element) => ({ scrollWidth: element.scrollWidth, clientWidth: element.clientWidth }));
+    expect(table.scrollWidth).toBeLessThanOrEqual(table.clientWidth);
     await page.screenshot({ path: 'test-results/cockpit/activity-names.png', fullPage: true }).catch(() => undefined);
 
     const [total] = (await page.getByTestId('audit-range').innerText()).match(/\d+$/)!;

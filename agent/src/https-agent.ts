@@ -1,5 +1,6 @@
 // The library's HTTPS agent: presents the --dir's current certificate and moves to a renewed one without a restart.
 import https from 'node:https';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { certificateSecured, type GraphQLAnswer } from './graphql';
 import { liveFolder, readCertificateState, readLive, tlsCredentials } from './store';
@@ -14,6 +15,8 @@ type CreateConnection = (options: https.RequestOptions, callback?: (error: Error
 export class PairedHttpsAgent extends https.Agent {
   #folder: string | undefined;
   #credentials: { cert: string; key: string; ca?: string } | undefined;
+  /** The generation each socket presented: a socket freed after `live` moved must not go back to the pool. */
+  #socketFolders = new WeakMap<Duplex, string>();
 
   constructor(
     readonly dir: string,
@@ -43,16 +46,34 @@ export class PairedHttpsAgent extends https.Agent {
     }
   }
 
-  /** The pool's key for a request (also not in @types/node's declaration): the certificate in use is part of it. */
-  getName(options?: https.RequestOptions): string {
+  /**
+   * The pool's key: the certificate in use is part of it. http.Agent also asks for the key of an existing socket (when
+   * it is freed or closed) with that socket's options, which carry the key it was created under (`_agentKey`).
+   */
+  getName(options?: https.RequestOptions & { _agentKey?: string }): string {
+    if (options?._agentKey) return options._agentKey;
     const base = (https.Agent.prototype as unknown as { getName: (options?: https.RequestOptions) => string }).getName.call(this, options);
     return `${base}:${this.#current().folder}`;
   }
 
   /** Called by http.Agent for each new socket (not in @types/node's declaration of Agent, hence the cast). */
   createConnection(options: https.RequestOptions, callback?: (error: Error | null, socket: Duplex) => void): Duplex {
-    const { cert, key, ca } = this.#current();
-    return (https.Agent.prototype as unknown as { createConnection: CreateConnection }).createConnection.call(this, { ...options, cert, key, ...(ca ? { ca } : {}) }, callback);
+    const { folder, cert, key, ca } = this.#current();
+    const socket = (https.Agent.prototype as unknown as { createConnection: CreateConnection }).createConnection.call(this, { ...options, cert, key, ...(ca ? { ca } : {}) }, callback);
+    this.#socketFolders.set(socket, folder);
+    return socket;
+  }
+
+  /** A socket of a previous certificate that was busy while `live` moved is closed once free, not pooled again. */
+  keepSocketAlive(socket: Socket): boolean {
+    let folder: string | undefined;
+    try {
+      folder = this.#current().folder;
+    } catch {
+      return false;
+    }
+    if (this.#socketFolders.get(socket) !== folder) return false;
+    return (https.Agent.prototype as unknown as { keepSocketAlive: (socket: Socket) => boolean }).keepSocketAlive.call(this, socket);
   }
 }
 

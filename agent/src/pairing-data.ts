@@ -91,7 +91,7 @@ function fromObject(input: Json): Pairing {
 export function parsePairingData(input: string): Pairing {
   const trimmed = input.trim();
   if (trimmed === '') throw new BadInputError('pairing data: empty input (pipe the JSON from Cockpit or generateAuthForApplication, or use --token and --connector-url)');
-  if (trimmed.startsWith('{') || trimmed.startsWith('"')) {
+  if (/^[[{"]/.test(trimmed)) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(trimmed);

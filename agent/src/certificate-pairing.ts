@@ -108,7 +108,6 @@ export interface PairOptions {
 /** A summary of the live certificate: what `pair`, `renew` and `status` print. */
 export function describeGeneration(state: CertificatePairingState, generation: Generation) {
   return {
-    dir: undefined as string | undefined,
     systemAuthId: state.systemAuthId,
     subject: state.subject,
     serial: generation.serial,
@@ -138,7 +137,7 @@ export async function pairWithOneTimeToken(pairing: OneTimeTokenPairing, options
   const directorUrl = configuration.managementPlaneInfo.directorURL;
   if (!configuration.token || !connectorUrl || !directorUrl) throw new AgentError('configuration: the service announced no mTLS endpoint; this agent renews over mTLS');
 
-  const type: KeyType = parseKeyType(options.keyType ?? (info.keyAlgorithm === 'rsa2048' ? 'rsa2048' : info.keyAlgorithm));
+  const type: KeyType = parseKeyType(options.keyType ?? info.keyAlgorithm);
   const key = generateKey(type);
   const csr = createCsr(key, info.subject);
   const csrToken = configuration.token.token;
@@ -177,7 +176,7 @@ export async function pairWithOneTimeToken(pairing: OneTimeTokenPairing, options
   installGeneration(dir, { keyPem, certPem, caPem }, generation);
   writeState(dir, state);
   for (const folder of previous) if (folder !== `gen-${generation.serial}`) removeFolder(dir, folder);
-  return { ...describeGeneration(state, readLive(dir)), dir };
+  return { dir, ...describeGeneration(state, readLive(dir)) };
 }
 
 export interface RenewOptions {
@@ -287,8 +286,8 @@ export async function status(dir: string, renewAfter = DEFAULT_RENEW_AFTER) {
     }
   }
   return {
-    ...describeGeneration(state, live),
     dir,
+    ...describeGeneration(state, live),
     renewAt: renewAt.toISOString(),
     secondsUntilRenewal: Math.max(0, Math.round((renewAt.getTime() - now) / 1000)),
     accepted,

@@ -1,14 +1,16 @@
 // The `pairing-agent` command line: one verb per job; data on stdout (JSON), messages and the run log on stderr.
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CONDITION_EXIT_CODES, DEFAULT_RENEW_AFTER, liveCertificate, pairWithOneTimeToken, renew, status, describeGeneration, type EventLog } from './certificate-pairing';
 import { accessToken, storeClientCredentials } from './client-credentials';
+import { keyType } from './csr';
 import { AgentError, BadInputError, EXIT_CODES } from './errors';
 import { prepareDirectory } from './files';
 import { pairingFromFlags, parsePairingData, type Pairing } from './pairing-data';
-import { runAgent } from './run';
+import { afterRenewal, runAgent } from './run';
 import { readLive, readState } from './store';
 
 const EXIT_CODE_HELP = `Exit codes:
@@ -34,7 +36,8 @@ Example:
   renew: `pairing-agent renew --dir DIR [--force] [--renew-after FRACTION] [--retire-after SECONDS] [--exec CMD]
 
 Renews over mTLS once the certificate has passed its renewal point (default 2/3 of its lifetime; --force: now), with a
-new key; the new files replace the old by rename, then the previous certificate is retired.
+new key; the new files replace the old by rename, then (after --retire-after, default 0 s) the previous certificate
+is retired. --exec CMD runs in between, as for run.
 
 Example:
   npx pairing-agent renew --dir ./my-app --force`,
@@ -169,7 +172,10 @@ function refuseLivePairing(dir: string): void {
 async function pair(dir: string, values: Values): Promise<void> {
   const pairing = readPairing(values);
   const serverCaPem = readServerCa(values['server-ca']);
-  if (values['key-type'] !== undefined && pairing.kind !== 'one-time-token') throw new BadInputError('--key-type is for one-time tokens (client certificates)');
+  if (values['key-type'] !== undefined) {
+    if (pairing.kind !== 'one-time-token') throw new BadInputError('--key-type is for one-time tokens (client certificates)');
+    keyType(values['key-type']);
+  }
   const existed = fs.existsSync(dir);
   prepareDirectory(dir);
   try {
@@ -197,11 +203,11 @@ async function execute(verb: string, values: Values): Promise<number> {
         renewAfter: renewAfter(values),
         retireAfterSeconds: number(values, 'retire-after', 0),
         log: eventLog,
-        afterRenewal: values.exec ? async (generation) => void (await runAgentHook(values.exec!, absolute, generation.serial)) : undefined,
+        afterRenewal: values.exec ? (generation) => afterRenewal({ dir: absolute, exec: values.exec, log: eventLog }, generation) : undefined,
       });
       const state = readState(absolute);
       const live = readLive(absolute);
-      print({ renewed: renewed !== undefined, ...(state?.kind === 'client-certificate' ? describeGeneration(state, live) : {}), dir: absolute });
+      print({ renewed: renewed !== undefined, dir: absolute, ...(state?.kind === 'client-certificate' ? describeGeneration(state, live) : {}) });
       return EXIT_CODES.ok;
     }
     case 'status': {
@@ -216,6 +222,7 @@ async function execute(verb: string, values: Values): Promise<number> {
       process.once('SIGINT', stop);
       const signalName = values.signal?.toUpperCase().replace(/^(?!SIG)/, 'SIG') as NodeJS.Signals | undefined;
       if ((signalName === undefined) !== (values['pid-file'] === undefined)) throw new BadInputError('--signal and --pid-file go together');
+      if (signalName !== undefined && !(signalName in os.constants.signals)) throw new BadInputError(`--signal ${values.signal}: not a signal name (e.g. HUP)`);
       liveCertificate(absolute);
       return runAgent({
         dir: absolute,
@@ -235,13 +242,6 @@ async function execute(verb: string, values: Values): Promise<number> {
       return EXIT_CODES.ok;
   }
   throw new BadInputError(`unknown command "${verb}"`);
-}
-
-async function runAgentHook(command: string, dir: string, serial: string): Promise<number | null> {
-  const { spawnSync } = await import('node:child_process');
-  const result = spawnSync(command, { shell: true, stdio: ['ignore', process.stderr, process.stderr], env: { ...process.env, PAIRING_AGENT_DIR: dir, PAIRING_AGENT_SERIAL: serial } });
-  eventLog(result.status === 0 ? 'exec' : 'exec-failed', { command, exitCode: result.status });
-  return result.status;
 }
 
 export async function main(argv: string[]): Promise<number> {

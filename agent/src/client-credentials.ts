@@ -1,6 +1,6 @@
 // Client-credentials pairings: the stored client (credentials.json, 0600) and a cached access token (access-token.json, 0600).
 import path from 'node:path';
-import { CredentialRefusedError, ServiceUnavailableError, AgentError } from './errors';
+import { AgentError, BadInputError, CredentialRefusedError, ServiceUnavailableError } from './errors';
 import { readJson, writeFileAtomic } from './files';
 import type { ClientCredentialsPairing } from './pairing-data';
 import { CREDENTIALS_FILE, readState, writeState, type ClientCredentialsPairingState } from './store';
@@ -42,7 +42,7 @@ export function storeClientCredentials(dir: string, pairing: ClientCredentialsPa
 /** The cached access token while it has more than a minute left, else a new one from the token endpoint. */
 export async function accessToken(dir: string, options: { refresh?: boolean } = {}): Promise<AccessToken> {
   const state = readState(dir);
-  if (state?.kind !== 'client-credentials') throw new AgentError(`--dir ${dir} holds no client-credentials pairing`, 2);
+  if (state?.kind !== 'client-credentials') throw new BadInputError(`--dir ${dir} holds no client-credentials pairing`);
   const cacheFile = path.join(dir, TOKEN_CACHE_FILE);
   const cached = readJson<AccessToken>(cacheFile);
   if (!options.refresh && cached && Date.parse(cached.expires_at) - Date.now() > REFRESH_MARGIN_MS) return cached;

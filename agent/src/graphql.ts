@@ -32,7 +32,7 @@ function answer<T>(url: string, status: number, body: string): GraphQLAnswer<T> 
   }
 }
 
-const describe = (error: unknown) => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+const reasonOf = (error: unknown) => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 
 /** POST with `Connector-Token: <token>`: the Connector's token-secured side. */
 export async function tokenSecured<T>(url: string, token: string, query: string, variables: Record<string, unknown> = {}): Promise<GraphQLAnswer<T>> {
@@ -45,13 +45,13 @@ export async function tokenSecured<T>(url: string, token: string, query: string,
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch (error) {
-    throw new ServiceUnavailableError(`no answer from ${url}: ${describe((error as { cause?: unknown }).cause ?? error)}`);
+    throw new ServiceUnavailableError(`no answer from ${url}: ${reasonOf((error as { cause?: unknown }).cause ?? error)}`);
   }
   let body: string;
   try {
     body = await response.text();
   } catch (error) {
-    throw new ServiceUnavailableError(`the answer from ${url} broke off: ${describe(error)}`);
+    throw new ServiceUnavailableError(`the answer from ${url} broke off: ${reasonOf(error)}`);
   }
   return answer<T>(url, response.status, body);
 }
@@ -78,11 +78,11 @@ export function certificateSecured<T>(url: string, credentials: TlsCredentials, 
             reject(error);
           }
         });
-        response.on('error', (error) => reject(new ServiceUnavailableError(`the answer from ${url} broke off: ${describe(error)}`)));
+        response.on('error', (error) => reject(new ServiceUnavailableError(`the answer from ${url} broke off: ${reasonOf(error)}`)));
       },
     );
     request.on('timeout', () => request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
-    request.on('error', (error) => reject(new ServiceUnavailableError(`no answer from ${url}: ${describe(error)}`)));
+    request.on('error', (error) => reject(new ServiceUnavailableError(`no answer from ${url}: ${reasonOf(error)}`)));
     request.end(payload);
   });
 }

@@ -5,8 +5,16 @@ import { backoffMs, currentCaId, DEFAULT_RENEW_AFTER, finishPendingRetirement, l
 import { AgentError, CertificateExpiredError, CredentialRefusedError, EXIT_CODES, ServiceUnavailableError, type ExitCode } from './errors';
 import { renewalPoint, type Generation } from './store';
 
-export interface RunOptions {
+/** What runs after each renewal: --exec, --signal to --pid-file's process. */
+export interface RenewalHook {
   dir: string;
+  exec?: string;
+  signalName?: NodeJS.Signals;
+  pidFile?: string;
+  log: EventLog;
+}
+
+export interface RunOptions extends RenewalHook {
   /** Seconds between checks of the service's current CA (and of the renewal point). */
   checkIntervalSeconds: number;
   renewAfter?: number;
@@ -14,15 +22,11 @@ export interface RunOptions {
   jitter?: number;
   retireAfterSeconds: number;
   maxBackoffSeconds: number;
-  exec?: string;
-  signalName?: NodeJS.Signals;
-  pidFile?: string;
-  log: EventLog;
   signal: AbortSignal;
 }
 
 /** --exec runs through the shell with stdout sent to stderr (stdout is the agent's data); --signal goes to --pid-file's process. */
-async function afterRenewal(options: RunOptions, generation: Generation): Promise<void> {
+export async function afterRenewal(options: RenewalHook, generation: Generation): Promise<void> {
   if (options.exec) {
     const code = await new Promise<number | null>((resolve) => {
       const child = spawn(options.exec!, {

@@ -340,10 +340,15 @@ describe('run', () => {
     expect(live.map((certificate) => certificate.serialNumber)).toEqual([liveSerial(dir)]);
   });
 
-  it('status exits 0 while valid, 3 once due, 6 when the service does not answer, 4 once expired', async () => {
+  it('run stops on SIGTERM with 0; status exits 0 while valid, 3 once due, 6 when the service does not answer, 4 once expired', async () => {
     const dir = path.join(work, 'killed');
     const valid = await agent(['status', '--dir', dir]);
     expect({ code: valid.code, ...JSON.parse(valid.stdout) }).toMatchObject({ code: EXIT.ok, condition: 'valid', accepted: true, serial: liveSerial(dir), caId: 'ca-2' });
+    const run = startRun(dir);
+    await run.waitFor((event) => event.event === 'checked', 15_000, 'first check');
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(EXIT.ok);
+    expect(run.events.at(-1)).toMatchObject({ event: 'stopped' });
     const due = await agent(['status', '--dir', dir, '--renew-after', '0.001']);
     expect({ code: due.code, ...JSON.parse(due.stdout) }).toMatchObject({ code: 3, condition: 'renewal-due', secondsUntilRenewal: 0 });
     const statePath = path.join(dir, 'state.json');

@@ -40,6 +40,8 @@ function agent(args: string[], input?: string): Promise<Result> {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('error', (error) => resolve({ code: null, stdout, stderr: `${stderr}${error.message}` }));
+    child.stdin.on('error', () => undefined); // a child that ends before reading its input
     child.stdin.end(input ?? '');
   });
 }
@@ -94,6 +96,19 @@ function connectorRelay(targetPort: number) {
       for (const socket of sockets) socket.destroy();
     }),
   };
+}
+
+/** The agent with `args`, SIGKILLed after `delayMs` unless it ended before; resolves once it is gone. */
+async function killedAfter(delayMs: number, args: string[]): Promise<void> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: work, stdio: 'ignore' });
+  // Listening from the start: a child that ends before the kill must not leave the test waiting for a 'close' long past.
+  const closed = new Promise((resolve) => {
+    child.on('close', resolve);
+    child.on('error', resolve);
+  });
+  await new Promise((resolve) => setTimeout(resolve, delayMs));
+  child.kill('SIGKILL');
+  await closed;
 }
 
 /** A `run` in the background with its event lines. */
@@ -308,19 +323,13 @@ describe('run', () => {
     const statePath = path.join(dir, 'state.json');
     const state = JSON.parse(fs.readFileSync(statePath, 'utf8'));
     fs.writeFileSync(statePath, JSON.stringify({ ...state, certificateSecuredConnectorUrl: `https://127.0.0.1:${(hanging.address() as net.AddressInfo).port}/connector/graphql` }));
-    const stuck = spawn(process.execPath, [BIN, 'renew', '--dir', dir, '--force'], { cwd: work });
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    stuck.kill('SIGKILL');
-    await new Promise((resolve) => stuck.on('close', resolve));
+    await killedAfter(1_500, ['renew', '--dir', dir, '--force']);
     hanging.close();
     expect(liveSerial(dir)).toBe(before);
     fs.writeFileSync(statePath, JSON.stringify(state));
 
     for (const delayMs of [450, 600, 750]) {
-      const renewal = spawn(process.execPath, [BIN, 'renew', '--dir', dir, '--force'], { cwd: work });
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-      renewal.kill('SIGKILL');
-      await new Promise((resolve) => renewal.on('close', resolve));
+      await killedAfter(delayMs, ['renew', '--dir', dir, '--force']);
       const certificate = new X509Certificate(fs.readFileSync(path.join(dir, 'cert.pem')));
       expect(certificate.checkPrivateKey(createPrivateKey(fs.readFileSync(path.join(dir, 'key.pem'))))).toBe(true);
       remember(dir);

@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -212,6 +213,42 @@ describe('pair', () => {
       expect(result.stderr).not.toMatch(/\n\s+at /);
     });
     for (const name of ['bad1', 'bad2', 'bad3', 'bad4', 'bad5', 'bad6', 'bad7', 'bad8']) expect(fs.existsSync(path.join(work, name))).toBe(false);
+  });
+
+  it('asks again with the same CSR when the answer to signCertificateSigningRequest is lost: one certificate, no token wasted (--token, --connector-url)', async () => {
+    const { appId, answer } = await pairingData('agent-lost-answer', 'CLIENT_CERTIFICATE');
+    const { token } = (answer as any).data.generateAuthForApplication.params;
+    // The Connector through a relay that passes the first signing request on and then drops the connection unanswered.
+    let dropped = 0;
+    const relay = http.createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', async () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const upstream = await fetch(`${stack.baseUrl}${request.url}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'Connector-Token': String(request.headers['connector-token']) },
+          body,
+        });
+        const text = await upstream.text();
+        if (body.includes('signCertificateSigningRequest') && dropped++ === 0) return void request.socket.destroy();
+        response.writeHead(upstream.status, { 'Content-Type': 'application/json' }).end(text);
+      });
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const dir = path.join(work, 'lost-answer');
+      const connectorUrl = `http://127.0.0.1:${(relay.address() as net.AddressInfo).port}/connector/graphql`;
+      const paired = await agent(['pair', '--dir', dir, '--server-ca', stack.serverCaFile, '--token', token, '--connector-url', connectorUrl]);
+      expect(paired.code).toBe(0);
+      expect(dropped).toBe(2);
+      expect(paired.stderr).toMatch(/"event":"retry","what":"signCertificateSigningRequest","attempt":1/);
+      remember(dir);
+      const certificates = await certificatesOf(appId);
+      expect(certificates.map((certificate) => certificate.serialNumber)).toEqual([liveSerial(dir)]);
+    } finally {
+      relay.close();
+    }
   });
 
   it('stores client credentials (0600) and `token` prints a cached access token that the Director accepts', async () => {

@@ -50,14 +50,14 @@ export class PairedHttpsAgent extends https.Agent {
    * The pool's key: the certificate in use is part of it. http.Agent also asks for the key of an existing socket (when
    * it is freed or closed) with that socket's options, which carry the key it was created under (`_agentKey`).
    */
-  getName(options?: https.RequestOptions & { _agentKey?: string }): string {
+  override getName(options?: https.RequestOptions & { _agentKey?: string }): string {
     if (options?._agentKey) return options._agentKey;
     const base = (https.Agent.prototype as unknown as { getName: (options?: https.RequestOptions) => string }).getName.call(this, options);
     return `${base}:${this.#current().folder}`;
   }
 
-  /** Called by http.Agent for each new socket (not in @types/node's declaration of Agent, hence the cast). */
-  createConnection(options: https.RequestOptions, callback?: (error: Error | null, socket: Duplex) => void): Duplex {
+  /** Called by http.Agent for each new socket. */
+  override createConnection(options: https.RequestOptions, callback?: (error: Error | null, socket: Duplex) => void): Duplex {
     const { folder, cert, key, ca } = this.#current();
     const socket = (https.Agent.prototype as unknown as { createConnection: CreateConnection }).createConnection.call(this, { ...options, cert, key, ...(ca ? { ca } : {}) }, callback);
     this.#socketFolders.set(socket, folder);
@@ -65,7 +65,7 @@ export class PairedHttpsAgent extends https.Agent {
   }
 
   /** A socket of a previous certificate that was busy while `live` moved is closed once free, not pooled again. */
-  keepSocketAlive(socket: Socket): boolean {
+  override keepSocketAlive(socket: Socket): boolean {
     let folder: string | undefined;
     try {
       folder = this.#current().folder;

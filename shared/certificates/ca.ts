@@ -90,7 +90,7 @@ const KEY_USAGE: Readonly<Record<CsrKey['type'], Extension>> = {
 /** Whole seconds, because X.509 times carry no fractions: the returned dates equal what the certificate says. */
 const wholeSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000);
 
-interface CaCertificateFields {
+export interface CaCertificateFields {
   subjectDer: Buffer;
   notAfter: Date;
   keyIdentifier: Buffer;
@@ -98,7 +98,7 @@ interface CaCertificateFields {
 
 // The issuer Name and key identifier are copied from the CA certificate itself, so that chain building
 // (issuer = CA subject byte for byte, AKI = CA's SKI) holds even for a CA made by another tool.
-function caCertificateFields(certificate: X509Certificate): CaCertificateFields {
+export function caCertificateFields(certificate: X509Certificate): CaCertificateFields {
   const tbs = children(children(decodeDer(certificate.raw))[0]!);
   const offset = isContext(tbs[0], 0) ? 1 : 0;
   const validity = children(tbs[offset + 3]!);

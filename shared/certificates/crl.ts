@@ -15,6 +15,9 @@ export type RevocationReason = keyof typeof REVOCATION_REASONS;
 export const isRevocationReason = (value: unknown): value is RevocationReason =>
   typeof value === 'string' && Object.hasOwn(REVOCATION_REASONS, value);
 
+/** Where CA `caId`'s CRL is served (GET /crl/<caId>.crl): what the CRL Distribution Points extension of its certificates names. */
+export const crlUrl = (publicBaseUrl: string, caId: string): string => `${publicBaseUrl}/crl/${caId}.crl`;
+
 /** One revoked certificate as the CRL lists it. */
 export interface CrlEntry {
   /** Hex of the serial number's bytes, as the CA assigned it. */

@@ -29,5 +29,4 @@ export function crlEnvironment(env: NodeJS.ProcessEnv = process.env): CrlEnviron
   };
 }
 
-/** Where CA `caId`'s CRL is served: what the CRL Distribution Points extension of its certificates names. */
-export const crlUrl = (publicBaseUrl: string, caId: string): string => `${publicBaseUrl}/crl/${caId}.crl`;
+export { crlUrl } from '../certificates/crl';

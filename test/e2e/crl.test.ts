@@ -139,6 +139,8 @@ let lastCa1: FetchedCrl;
 
 test('GET /crl/ca-1.crl: DER that openssl parses, cacheable at most 30 s; a revocation is listed within 60 s and openssl verify -crl_check then refuses it', async () => {
   [revoked, live] = [await pair('crl-e2e-revoked'), await pair('crl-e2e-live')];
+  // Newly issued certificates say where their CA's CRL is.
+  expect(openssl('x509', '-noout', '-text', '-in', revoked.certFile)).toContain(`URI:${stack.baseUrl}/crl/ca-1.crl`);
   const before = await fetchCrl('ca-1');
   expect(before.status).toBe(200);
   expect(before.headers).toMatch(/content-type: application\/pkix-crl/i);

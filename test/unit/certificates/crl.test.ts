@@ -4,11 +4,12 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { caCertificateFields } from '../../../shared/certificates/ca';
+import { caCertificateFields, CertificateAuthority } from '../../../shared/certificates/ca';
 import { crlSignatureVerifies, signCrl, type CrlContents, type CrlEntry } from '../../../shared/certificates/crl';
 import { toPem } from '../../../shared/certificates/der';
 import { validateCsr } from '../../../shared/certificates/csr';
 import { keyObjectSigner, testCertificateAuthority, type TestCa } from './key-object-signer';
+import { crlDistributionPoints } from '../../../shared/certificates/x509';
 import { base64Pem, expectedSubject, goodCsrDer, rsaKeyPair } from './csr-builder';
 
 const ID = '0f1e2d3c-4b5a-4697-8877-665544332211';
@@ -119,5 +120,22 @@ describe('signCrl', () => {
   test('bad input is refused by name', async () => {
     await expect(signCrl(contents([{ serialNumber: 'xyz', revokedAt: THIS_UPDATE, reason: 'superseded' }]), keyObjectSigner(ca.privateKey))).rejects.toThrow('not a hex serial number');
     await expect(signCrl({ ...contents([]), nextUpdate: THIS_UPDATE }, keyObjectSigner(ca.privateKey))).rejects.toThrow('nextUpdate must be after thisUpdate');
+  });
+});
+
+describe('CRL Distribution Points', () => {
+  const x509Text = (pem: string) => execFileSync('openssl', ['x509', '-noout', '-text', '-in', file(`x-${Math.random()}.pem`, pem)], { encoding: 'utf8' });
+  const csr = () => validateCsr(base64Pem(goodCsrDer(rsaKeyPair(2048), ID)), expectedSubject(ID));
+
+  test('a CA given its CRL URL names it in every certificate it issues; without one, certificates have no such extension', async () => {
+    const withUrl = CertificateAuthority.withSigner('ca-3', ca.certificatePem, keyObjectSigner(ca.privateKey), { crlUrl: 'https://api.example.test/crl/ca-3.crl' });
+    const text = x509Text((await withUrl.issue(csr())).certificatePem);
+    expect(text).toMatch(/X509v3 CRL Distribution Points:\s*\n\s*Full Name:\s*\n\s*URI:https:\/\/api\.example\.test\/crl\/ca-3\.crl/);
+    expect(x509Text(await issue())).not.toContain('CRL Distribution Points');
+  });
+
+  test('a URL that is not http(s) ASCII is refused by name', () => {
+    expect(() => crlDistributionPoints('ldap://x')).toThrow('a CRL distribution point is an http(s) URL in ASCII');
+    expect(() => crlDistributionPoints('https://exämple.test/crl')).toThrow('http(s) URL in ASCII');
   });
 });

@@ -121,7 +121,6 @@ function pointAtTarget(options: Options): string | null {
   // Logs at WARN and above go to stderr; stdout carries only the result.
   process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
   delete process.env.AWS_LAMBDA_LOG_LEVEL;
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
   if (options.stage === undefined) {
     const stack = readRunningStack(localStateDir());
@@ -233,7 +232,11 @@ function exit(code: number, stdout?: string): void {
   process.stdout.write(stdout, () => process.exit(code));
 }
 
+/** `--help`, `-h` or `help` anywhere before other arguments are checked: the usage on stdout, exit code 0. */
+const HELP = new Set(['--help', '-h', 'help']);
+
 async function main(): Promise<void> {
+  if (process.argv.slice(2).some((argument) => HELP.has(argument))) return exit(0, `${USAGE}\n`);
   let options: Options;
   try {
     options = parse(process.argv.slice(2));

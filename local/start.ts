@@ -12,7 +12,9 @@ import {
   waitForHttp,
   type LocalProcess,
 } from './processes';
+import { developmentCaCertificatePem } from './dev-server-ca';
 import { startMtlsGateway, waitForMtlsEndpoint } from './mtls-gateway';
+import { describeRuntime, runtimeMismatch } from './node-runtime';
 import { localStateDir, removeStackFiles, writeAdminFile, writeStackFile } from './stack-file';
 import { createSupervisor, stopOnSignalsAndOrphaning, type Running } from './supervisor';
 import { createStageTables } from './tables';
@@ -225,8 +227,10 @@ const asRunning = (service: LocalAwsService): LocalAwsService & Running => ({
 
 async function start(): Promise<void> {
   const startedAt = launchedAt;
-  // Node 20 is the local runtime (../shared/ARCHITECTURE.md); the SDK's notice about it is noise here.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  // The functions run here on the Node.js major they deploy on, or not at all.
+  const mismatch = runtimeMismatch();
+  if (mismatch) throw new LocalStackError(mismatch);
+  progress(`on Node.js ${describeRuntime()}`);
   const ports = readPorts(process.env);
   const mtlsPort = ports.MTLS_PORT;
   await requireLocalAwsTools();
@@ -262,6 +266,8 @@ async function start(): Promise<void> {
     STAGE,
     PUBLIC_BASE_URL: publicBaseUrl,
     MTLS_BASE_URL: mtlsBaseUrl,
+    // Cockpit hands it to applications with their pairing data: the CA the local mTLS endpoint's server certificate chains to.
+    MTLS_SERVER_CA: developmentCaCertificatePem(stateDir),
     PORT: String(ports.PORT),
     OFFLINE_LAMBDA_PORT: String(ports.OFFLINE_LAMBDA_PORT),
     MTLS_PORT: String(mtlsPort),

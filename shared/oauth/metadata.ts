@@ -3,7 +3,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { config } from '../config';
 import { jsonResponse, publicBaseUrl } from '../http';
 import { logger } from '../logger';
-import { ADMIN_SCOPES } from '../scopes';
+import { APPLICATION_SCOPES } from '../scopes';
 import { publicJwks } from './signing-keys';
 import { serverErrorResponse } from './token-endpoint';
 
@@ -23,7 +23,10 @@ export function authorizationServerMetadata(baseUrl: string): Record<string, unk
     // RFC 7662: a client of the token's tenant asks whether a token is active now (shared/oauth/introspection.ts).
     introspection_endpoint: `${baseUrl}${INTROSPECTION_PATH}`,
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    scopes_supported: [...ADMIN_SCOPES],
+    // What pairing may grant an application (inputParams.scopes). Administrators' scopes are not requested by anyone (an
+    // administrator's token always carries them), and application:write would only be refused: RFC 8414 lets a
+    // server leave out scopes it supports.
+    scopes_supported: [...APPLICATION_SCOPES],
     // Only the token endpoint exists: no authorization endpoint, hence no response types.
     response_types_supported: [],
   };

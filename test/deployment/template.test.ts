@@ -1116,6 +1116,8 @@ describe('docs/deployer-policy.json (the IAM policy README "Deployment" gives a 
     'AWS::ApiGateway::RestApi': ['apigateway:POST', 'apigateway:GET', 'apigateway:PATCH', 'apigateway:DELETE'],
     'AWS::CloudWatch::Alarm': ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms', 'cloudwatch:DescribeAlarms'],
     'AWS::CloudWatch::Dashboard': ['cloudwatch:PutDashboard', 'cloudwatch:DeleteDashboards'],
+    // The crl function's schedule (rate(1 minute)).
+    'AWS::Events::Rule': ['events:PutRule', 'events:DescribeRule', 'events:DeleteRule', 'events:PutTargets', 'events:RemoveTargets'],
     'AWS::DynamoDB::Table': ['dynamodb:CreateTable', 'dynamodb:DescribeTable', 'dynamodb:UpdateTable', 'dynamodb:UpdateContinuousBackups', 'dynamodb:UpdateTimeToLive'],
     'AWS::IAM::Role': ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:DeleteRole', 'iam:GetRole', 'iam:PassRole'],
     'AWS::KMS::Key': ['kms:CreateKey', 'kms:DescribeKey', 'kms:PutKeyPolicy', 'kms:TagResource', 'kms:ScheduleKeyDeletion'],

@@ -150,3 +150,24 @@ test('CRL numbers from concurrent builders are distinct and grow', async () => {
   const next = await state().nextNumber();
   for (const number of numbers) expect(next > number).toBe(true);
 });
+
+test('a burst of revocations, each with its own trigger, costs a few builds, and the last CRL lists them all', async () => {
+  const ca = await newCa();
+  const records = await Promise.all(Array.from({ length: 30 }, () => recorded(ca.id)));
+  // Each revocation starts its own builder at once (30 asynchronous invokes landing together).
+  const outcomes = (
+    await Promise.all(
+      records.map(async (record) => {
+        await revoke(record, 'cessationOfOperation');
+        return builderFor(ca).rebuild(ca.id);
+      }),
+    )
+  ).map((outcome) => outcome.outcome);
+  const builds = outcomes.filter((outcome) => outcome === 'built').length;
+  expect(builds).toBeGreaterThanOrEqual(1);
+  expect(builds).toBeLessThanOrEqual(10);
+  expect(outcomes.filter((outcome) => outcome !== 'built').every((outcome) => outcome === 'busy' || outcome === 'fresh')).toBe(true);
+  const text = crlText((await store().get(ca.id))!);
+  for (const record of records) expect(text).toContain(serialText(record));
+  expect(await entries().hasPending(ca.id, new Date())).toBe(false);
+});

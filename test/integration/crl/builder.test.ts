@@ -14,6 +14,9 @@ import type { CaEntry } from '../../../shared/certificates/ca-registry';
 import { config } from '../../../shared/config';
 import { CrlBuildError, CrlBuilder } from '../../../shared/crl/builder';
 import { CrlEntryRepository } from '../../../shared/crl/entries';
+import { backfillCrlEntries } from '../../../shared/crl/backfill';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { certificateSortKey } from '../../../shared/system-auths/certificate-records';
 import { kmsCrlSigner } from '../../../shared/crl/signer';
 import { CrlState } from '../../../shared/crl/state';
 import { CrlStore } from '../../../shared/crl/store';
@@ -170,4 +173,28 @@ test('a burst of revocations, each with its own trigger, costs a few builds, and
   const text = crlText((await store().get(ca.id))!);
   for (const record of records) expect(text).toContain(serialText(record));
   expect(await entries().hasPending(ca.id, new Date())).toBe(false);
+});
+
+test('crl-backfill puts certificates revoked before CRLs existed into the index, once; the next build lists them', async () => {
+  const ca = await newCa();
+  // Revoked as before this version: `revoked` only, no time, reason or CRL key.
+  const revokedTheOldWay = async (record: CertificateRecord) =>
+    dynamo().send(new UpdateCommand({ TableName: table(), Key: { id: record.systemAuthId, sk: certificateSortKey(record.sha256Fingerprint) }, UpdateExpression: 'SET revoked = :true', ExpressionAttributeValues: { ':true': true } }));
+  const [old, expiredOld, live, current] = [await recorded(ca.id), await recorded(ca.id, -1), await recorded(ca.id), await recorded(ca.id)];
+  await revokedTheOldWay(old);
+  await revokedTheOldWay(expiredOld);
+  await revoke(current, 'superseded');
+  await builderFor(ca).rebuild(ca.id);
+  expect(crlText((await store().get(ca.id))!)).not.toContain(serialText(old));
+
+  const outcome = await backfillCrlEntries(dynamo(), table());
+  // Only this CA's old revocation (other tests' CAs have none revoked the old way; other data of the shared table may).
+  expect(outcome.markedByCa[ca.id]).toBe(1);
+  expect((await backfillCrlEntries(dynamo(), table())).markedByCa[ca.id]).toBeUndefined();
+  await builderFor(ca).rebuild(ca.id);
+  const text = crlText((await store().get(ca.id))!);
+  expect(text).toContain(serialText(old));
+  expect(text).toContain(serialText(current));
+  expect(text).not.toContain(serialText(expiredOld));
+  expect(text).not.toContain(serialText(live));
 });

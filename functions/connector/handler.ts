@@ -13,13 +13,16 @@ import { schemaResponse } from '../../shared/graphql/endpoint';
 import { logger } from '../../shared/logger';
 import { observedHandler } from '../../shared/observability/invocation';
 import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
+import { lambda } from '../../shared/aws/clients';
+import { crlTriggerOf } from '../../shared/crl/trigger';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
 
 /** The composition of this function: its stores and services, built once per container. */
 export function connectorServices(): ConnectorServices {
   const systemAuths = new SystemAuthRepository();
-  const certificates = new CertificateRepository();
+  // Revocations start their CA's CRL rebuild (shared/crl).
+  const certificates = new CertificateRepository(undefined, crlTriggerOf(lambda));
   const oneTimeTokens = new OneTimeTokenRepository();
   const audit = new AuditTrail();
   return {

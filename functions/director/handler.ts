@@ -18,6 +18,8 @@ import { OAuthClients } from '../../shared/oauth/clients';
 import { LambdaTokenIssuer, type TokenIssuer } from '../../shared/one-time-tokens/issuer';
 import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
 import { pairingOf } from '../../shared/pairing';
+import { lambda } from '../../shared/aws/clients';
+import { crlTriggerOf } from '../../shared/crl/trigger';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
 
@@ -27,7 +29,8 @@ import { SystemAuthRepository } from '../../shared/system-auths/repository';
  */
 export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssuer()): DirectorServices {
   const systemAuths = new SystemAuthRepository();
-  const certificates = new CertificateRepository();
+  // Revocations start their CA's CRL rebuild (shared/crl).
+  const certificates = new CertificateRepository(undefined, crlTriggerOf(lambda));
   const applicationStore = new ApplicationRepository();
   const audit = new AuditTrail();
   const { pairing, clientCertificates } = pairingOf({

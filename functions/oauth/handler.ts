@@ -9,6 +9,8 @@ import { noteOperation, observedHandler } from '../../shared/observability/invoc
 import { OAuthClients } from '../../shared/oauth/clients';
 import { handleJwksRequest, handleMetadataRequest, JWKS_PATH, METADATA_PATH, TOKEN_PATH } from '../../shared/oauth/metadata';
 import { serverErrorResponse, TokenEndpoint } from '../../shared/oauth/token-endpoint';
+import { INTROSPECTION_PATH, IntrospectionEndpoint } from '../../shared/oauth/introspection';
+import { AuditTrail } from '../../shared/audit/trail';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
 
 /** The composition of this function: the token endpoint over its stores, built once per container. */
@@ -19,10 +21,18 @@ export function tokenEndpoint(): TokenEndpoint {
 
 const tokens = tokenEndpoint();
 
+/** RFC 7662 introspection: the caller is an OAuth client of the token's tenant; every read is fresh. */
+export function introspectionEndpoint(): IntrospectionEndpoint {
+  const systemAuths = new SystemAuthRepository();
+  return new IntrospectionEndpoint(new OAuthClients(systemAuths), systemAuths, new ApplicationRepository(), new AuditTrail());
+}
+
+const introspection = introspectionEndpoint();
+
 export const handler = observedHandler('oauth', async (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
   if (context) logger.addContext(context);
   const route = event.resource || event.path;
-  if (route === TOKEN_PATH || route === METADATA_PATH) {
+  if (route === TOKEN_PATH || route === METADATA_PATH || route === INTROSPECTION_PATH) {
     // Issuer and token URL are the base URL's: a deployment without one refuses here, before a token request authenticates anyone.
     try {
       publicBaseUrl(event);
@@ -35,6 +45,9 @@ export const handler = observedHandler('oauth', async (event: APIGatewayProxyEve
     case TOKEN_PATH:
       noteOperation('token');
       return withAuditRequest(event, () => tokens.handle(event));
+    case INTROSPECTION_PATH:
+      noteOperation('introspect');
+      return withAuditRequest(event, () => introspection.handle(event));
     case METADATA_PATH:
       noteOperation('metadata');
       return handleMetadataRequest(event);

@@ -75,9 +75,13 @@ export const CA_KEY_SPEC = 'RSA_2048';
 export const CA_SIGNING_ALGORITHM = 'RSASSA_PKCS1_V1_5_SHA_256';
 const MINUTE_MS = 60_000;
 
-/** 16 random bytes, the first in 01..7f: positive, fixed length and 120+ random bits (forge/Node reject a leading 00 byte). */
-function randomSerial(): Buffer {
-  const serial = randomBytes(16);
+/**
+ * A certificate's serial: 9 random bytes, the first in 01..7f, so positive, of fixed length and with 71 random bits
+ * (the CA/Browser Forum asks for at least 64; forge/Node reject a leading 00 byte). Not longer: each revoked
+ * certificate's entry in its CA's CRL carries the serial (docs/design.md "Revocation").
+ */
+export function randomSerial(): Buffer {
+  const serial = randomBytes(9);
   serial[0] = serial[0]! & 0x7f || 0x01;
   return serial;
 }

@@ -3,8 +3,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { AuditTrail } from './audit/trail';
 import { UNATTRIBUTED_TENANT, type AuditEventInput } from './audit/types';
-import { clientCertificateOf, commonNameOf } from './auth/client-certificate';
-import { UnauthenticatedError } from './errors';
+import { CertificateRefusedError, clientCertificateOf, commonNameOf } from './auth/client-certificate';
 import { isServiceId } from './ids';
 import type { CertificateRepository } from './system-auths/certificate-records';
 
@@ -15,21 +14,24 @@ export class CertificateRefusals {
   ) {}
 
   /**
-   * Records the refusal of the request's client certificate (an UnauthenticatedError of certificate authentication),
-   * aggregated like every refusal; the reason is the refusal's message (revoked, expired, not issued here, …). Never
-   * throws: the caller rethrows the refusal.
+   * Records the refusal of the request's client certificate (a CertificateRefusedError of certificate authentication),
+   * aggregated like every refusal; the reason is the refusal's message (revoked, expired, not issued here, …) and its
+   * code. Never throws: the caller rethrows the refusal.
    */
   async record(event: unknown, error: unknown): Promise<void> {
-    if (!(error instanceof UnauthenticatedError)) return;
+    if (!(error instanceof CertificateRefusedError)) return;
     try {
-      await this.audit.refused(await this.eventOf(event, error.message));
+      await this.audit.refused(await this.eventOf(event, error));
     } catch {
       // The refusal stands whatever happens here; AuditTrail logs its own failed writes.
     }
   }
 
-  private async eventOf(event: unknown, reason: string): Promise<AuditEventInput> {
-    const refusal: AuditEventInput = { tenant: UNATTRIBUTED_TENANT, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason, actor: { kind: 'UNAUTHENTICATED' } };
+  private async eventOf(event: unknown, error: CertificateRefusedError): Promise<AuditEventInput> {
+    const refusal: AuditEventInput = {
+      tenant: UNATTRIBUTED_TENANT, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason: error.message, reasonCode: error.refusal,
+      actor: { kind: 'UNAUTHENTICATED' },
+    };
     let certificate: X509Certificate;
     try {
       certificate = new X509Certificate(clientCertificateOf(event)?.clientCertPem ?? '');

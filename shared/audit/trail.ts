@@ -78,6 +78,7 @@ export class AuditTrail {
       ...currentAuditRequest(),
     };
     if (input.reason !== undefined) event.reason = input.reason;
+    if (input.reasonCode !== undefined) event.reasonCode = input.reasonCode;
     return event;
   }
 

@@ -3,6 +3,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { APIGatewayEventClientCertificate } from 'aws-lambda';
 import type { ApplicationRepository } from '../applications/repository';
+import type { ClientAuthenticationRefusal } from '../audit/types';
 import { RecentlyUsed } from '../bounded-map';
 import { loadTrustedCas } from '../certificates/ca-registry-secret';
 import { UnauthenticatedError } from '../errors';
@@ -11,6 +12,18 @@ import type { SystemAuthRepository } from '../system-auths/repository';
 import type { Caller } from './caller';
 
 export type ClientCertificateData = APIGatewayEventClientCertificate;
+
+/** A refused client certificate: 401 to the client; the code says why, for the audit trail and metrics. */
+export class CertificateRefusedError extends UnauthenticatedError {
+  override readonly name: string = 'CertificateRefusedError';
+
+  constructor(
+    readonly refusal: ClientAuthenticationRefusal,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 /** An application authenticated by client certificate; the fingerprint says which one (revokeCertificate revokes it). */
 export type CertificateCaller = Extract<Caller, { kind: 'APPLICATION' }> & { via: 'CERTIFICATE'; certificateFingerprint: string };
 
@@ -30,7 +43,7 @@ export function clientCertificateOf(event: unknown): ClientCertificateData | und
   const clientCert = fromRest ?? fromHttpApi;
   if (clientCert === undefined || clientCert === null) return undefined;
   if (!isObject(clientCert) || typeof clientCert.clientCertPem !== 'string' || clientCert.clientCertPem.trim() === '') {
-    throw new UnauthenticatedError('The client certificate of this request is missing from the mTLS data');
+    throw new CertificateRefusedError('MALFORMED_CERTIFICATE', 'The client certificate of this request is missing from the mTLS data');
   }
   const text = (value: unknown) => (typeof value === 'string' ? value : '');
   const validity = isObject(clientCert.validity) ? clientCert.validity : {};
@@ -134,7 +147,7 @@ export class ClientCertificateAuthenticator {
     try {
       parsed = cached ?? parseCertificate(presented.clientCertPem);
     } catch {
-      throw new UnauthenticatedError('The client certificate is not a valid X.509 certificate');
+      throw new CertificateRefusedError('MALFORMED_CERTIFICATE', 'The client certificate is not a valid X.509 certificate');
     }
     const { certificate } = parsed;
     // API Gateway checked the chain against its truststore; checking the signature here as well means a
@@ -143,30 +156,30 @@ export class ClientCertificateAuthenticator {
     // Checked on every request, cached certificate or not: the trusted CAs change with rotation and retirement.
     const trusted = await loadTrustedCas();
     if (!trusted.some(({ certificate: ca }) => certificate.checkIssued(ca) && certificate.verify(ca.publicKey))) {
-      throw new UnauthenticatedError('The client certificate was not issued by this service');
+      throw new CertificateRefusedError('UNKNOWN_CERTIFICATE', 'The client certificate was not issued by this service');
     }
     // Only certificates of this service are kept: foreign ones cannot push them out.
     if (!cached) parsedCertificates.set(presented.clientCertPem, parsed);
-    if (now.getTime() < parsed.validFromMs) throw new UnauthenticatedError('The client certificate is not valid yet');
-    if (now.getTime() > parsed.validToMs) throw new UnauthenticatedError('The client certificate has expired');
+    if (now.getTime() < parsed.validFromMs) throw new CertificateRefusedError('NOT_YET_VALID', 'The client certificate is not valid yet');
+    if (now.getTime() > parsed.validToMs) throw new CertificateRefusedError('EXPIRED', 'The client certificate has expired');
 
     const { systemAuthId, fingerprint } = parsed;
-    if (!systemAuthId) throw new UnauthenticatedError('The client certificate has no single CN naming its SystemAuth');
+    if (!systemAuthId) throw new CertificateRefusedError('MALFORMED_CERTIFICATE', 'The client certificate has no single CN naming its SystemAuth');
     const [record, auth] = await Promise.all([this.certificates.find(systemAuthId, fingerprint), this.systemAuths.get(systemAuthId)]);
     // Read beside the others once the record names it; it decides whether anything needs writing.
     const application = record ? await this.applications.get(record.tenant, record.appId) : undefined;
-    if (!record) throw new UnauthenticatedError('The client certificate is not known to this service');
-    if (record.revoked) throw new UnauthenticatedError('The client certificate has been revoked');
+    if (!record) throw new CertificateRefusedError('UNKNOWN_CERTIFICATE', 'The client certificate is not known to this service');
+    if (record.revoked) throw new CertificateRefusedError('REVOKED', 'The client certificate has been revoked');
     if (!auth || auth.type !== 'CLIENT_CERTIFICATE' || auth.kind !== 'APPLICATION' || !auth.appId) {
-      throw new UnauthenticatedError('The SystemAuth of this client certificate no longer exists');
+      throw new CertificateRefusedError('GONE', 'The SystemAuth of this client certificate no longer exists');
     }
-    if (auth.status !== 'ACTIVE') throw new UnauthenticatedError('The SystemAuth of this client certificate is not active');
+    if (auth.status !== 'ACTIVE') throw new CertificateRefusedError('NOT_ACTIVE', 'The SystemAuth of this client certificate is not active');
     if (auth.tenant !== record.tenant || auth.appId !== record.appId) {
-      throw new UnauthenticatedError('The client certificate does not match its SystemAuth');
+      throw new CertificateRefusedError('MISMATCH', 'The client certificate does not match its SystemAuth');
     }
 
     // Pairing racing unregistering can leave a certificate of an application that is gone.
-    if (!application) throw new UnauthenticatedError('The application of this client certificate no longer exists');
+    if (!application) throw new CertificateRefusedError('GONE', 'The application of this client certificate no longer exists');
 
     // A steady-state call writes nothing: CONNECTED is written once, lastUsedAt at most once per
     // LAST_USED_RESOLUTION_MS. Concurrent calls of one application thus never contend for its items, nor with
@@ -176,9 +189,9 @@ export class ClientCertificateAuthenticator {
       application.status.condition === 'CONNECTED' || this.applications.markConnected(auth.tenant, auth.appId, now.toISOString()),
       !lastUseIsStale(auth.lastUsedAt, now) || this.systemAuths.markUsed(auth.id, now),
     ]);
-    if (!applicationExists) throw new UnauthenticatedError('The application of this client certificate no longer exists');
+    if (!applicationExists) throw new CertificateRefusedError('GONE', 'The application of this client certificate no longer exists');
     // A revocation between the reads above and a write here wins: the write is conditional on ACTIVE.
-    if (!systemAuthActive) throw new UnauthenticatedError('The client certificate has been revoked');
+    if (!systemAuthActive) throw new CertificateRefusedError('REVOKED', 'The client certificate has been revoked');
     return { kind: 'APPLICATION', tenant: auth.tenant, appId: auth.appId, systemAuthId: auth.id, scopes: [...auth.scopes], via: 'CERTIFICATE', certificateFingerprint: fingerprint };
   }
 }

@@ -1,7 +1,7 @@
 // Token authentication of the Connector: the one-time token from the Connector-Token header or ?token=, checked before GraphQL runs.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { AuditTrail } from '../audit/trail';
-import { UNATTRIBUTED_TENANT } from '../audit/types';
+import { UNATTRIBUTED_TENANT, type OneTimeTokenRefusal } from '../audit/types';
 import { UnauthenticatedError } from '../errors';
 import { header } from '../http';
 import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
@@ -34,22 +34,22 @@ export async function authenticateOneTimeToken(
     throw new UnauthenticatedError(`A one-time token is required: send it in the ${CONNECTOR_TOKEN_HEADER} header or the token query parameter`);
   }
   // Every refusal is the same 401 to the client; the audit trail says which it was (never the token, nor its hash).
-  const refuse = async (reason: string, stored?: OneTimeToken): Promise<CredentialsSpentError> => {
+  const refuse = async (reasonCode: OneTimeTokenRefusal, reason: string, stored?: OneTimeToken): Promise<CredentialsSpentError> => {
     await audit?.refused(
       stored
         ? {
-            tenant: stored.tenant, action: 'ONE_TIME_TOKEN_REFUSED', outcome: 'REFUSED', reason,
+            tenant: stored.tenant, action: 'ONE_TIME_TOKEN_REFUSED', outcome: 'REFUSED', reason, reasonCode,
             actor: { kind: 'APPLICATION', id: stored.systemAuthId, via: 'ONE_TIME_TOKEN' },
             target: { applicationId: stored.appId, systemAuthId: stored.systemAuthId }, details: { purpose: stored.purpose },
           }
-        : { tenant: UNATTRIBUTED_TENANT, action: 'ONE_TIME_TOKEN_REFUSED', outcome: 'REFUSED', reason, actor: { kind: 'UNAUTHENTICATED' } },
+        : { tenant: UNATTRIBUTED_TENANT, action: 'ONE_TIME_TOKEN_REFUSED', outcome: 'REFUSED', reason, reasonCode, actor: { kind: 'UNAUTHENTICATED' } },
     );
     return new CredentialsSpentError();
   };
-  if (!looksLikeOneTimeToken(token)) throw await refuse('unknown');
+  if (!looksLikeOneTimeToken(token)) throw await refuse('UNKNOWN', 'unknown');
   const stored = await tokens.findStored(hashOneTimeToken(token));
-  if (!stored) throw await refuse('unknown');
-  if (isExpired(stored, now)) throw await refuse('expired', stored);
-  if (isRedeemed(stored) && !(stored.purpose === 'CSR' && stored.certificate)) throw await refuse('spent', stored);
+  if (!stored) throw await refuse('UNKNOWN', 'unknown');
+  if (isExpired(stored, now)) throw await refuse('EXPIRED', 'expired', stored);
+  if (isRedeemed(stored) && !(stored.purpose === 'CSR' && stored.certificate)) throw await refuse('SPENT', 'spent', stored);
   return { kind: 'ONE_TIME_TOKEN', token: stored };
 }

@@ -5,7 +5,7 @@ import type { AuditActor, AuditEventInput } from '../audit/types';
 import { transactWrite, TransactionCancelledError, type NamedTransactItems } from '../aws/transactions';
 import { loadCaRegistry, loadCertificateAuthority, type IssuedCertificate } from '../certificates/ca';
 import { currentCa } from '../certificates/ca-registry';
-import { validateCsr, type ValidatedCsr } from '../certificates/csr';
+import { CsrRefusedError, validateCsr, type ValidatedCsr } from '../certificates/csr';
 import { announcedSubject, formatSubject } from '../certificates/subject';
 import { config } from '../config';
 import { BadUserInputError, ForbiddenError, ServiceError, UnauthenticatedError } from '../errors';
@@ -144,14 +144,16 @@ export class ConnectorService {
   ) {}
 
   /** Records a refused one-time token (aggregated with its repeats) and returns the error to throw. */
-  private async tokenRefused<E extends Error>(caller: OneTimeTokenCaller, reason: string, error: E): Promise<E> {
-    await this.audit.refused(callerEvent(caller, { action: 'ONE_TIME_TOKEN_REFUSED', outcome: 'REFUSED', reason, details: { purpose: caller.token.purpose } }));
+  private async tokenRefused<E extends Error>(caller: OneTimeTokenCaller, reasonCode: 'SPENT' | 'WRONG_PURPOSE', error: E): Promise<E> {
+    const reason = reasonCode === 'SPENT' ? 'spent' : 'wrong purpose';
+    await this.audit.refused(callerEvent(caller, { action: 'ONE_TIME_TOKEN_REFUSED', outcome: 'REFUSED', reason, reasonCode, details: { purpose: caller.token.purpose } }));
     return error;
   }
 
   /** Records a CSR refused by a rule (the rule is the reason; never the CSR) and returns the error to throw. */
   private async csrRefused<E extends Error>(caller: ConnectorCaller, error: E): Promise<E> {
-    await this.audit.refused(callerEvent(caller, { action: 'CSR_REFUSED', outcome: 'REFUSED', reason: error.message.slice(0, 200) }));
+    const reasonCode = error instanceof CsrRefusedError ? error.rule : undefined;
+    await this.audit.refused(callerEvent(caller, { action: 'CSR_REFUSED', outcome: 'REFUSED', reason: error.message.slice(0, 200), reasonCode }));
     return error;
   }
 
@@ -176,7 +178,7 @@ export class ConnectorService {
   async revokeCertificate(caller: ConnectorCaller): Promise<boolean> {
     switch (caller.kind) {
       case 'ONE_TIME_TOKEN':
-        if (isRedeemed(caller.token)) throw await this.tokenRefused(caller, 'spent', new CredentialsSpentError());
+        if (isRedeemed(caller.token)) throw await this.tokenRefused(caller, 'SPENT', new CredentialsSpentError());
         throw new ForbiddenError('revokeCertificate revokes the calling client certificate: call it through the mTLS endpoint, not with a one-time token');
       case 'CLIENT_CERTIFICATE': {
         // The calling certificate and every certificate renewed from it: a thief holding it could have made them.
@@ -259,7 +261,7 @@ export class ConnectorService {
       const quota = CERTIFICATE_COUNTERS[full[0] ?? 'live'].quota;
       // In the trail like a CSR refused by a rule, with a short reason of its own so that its repeats aggregate.
       await this.audit.refused(
-        callerEvent(caller, { action: 'CSR_REFUSED', outcome: 'REFUSED', reason: CERTIFICATE_LIMIT_REASON, details: { setting: quota.setting, limit: quota.limit() } }),
+        callerEvent(caller, { action: 'CSR_REFUSED', outcome: 'REFUSED', reason: CERTIFICATE_LIMIT_REASON, reasonCode: 'CERTIFICATE_LIMIT', details: { setting: quota.setting, limit: quota.limit() } }),
       );
       throw certificateLimitReached(record.systemAuthId, quota);
     }
@@ -268,11 +270,11 @@ export class ConnectorService {
   /** Token-secured `configuration`: spends the CONFIGURATION token and issues the CSR token in one transaction. */
   private async configurationWithToken(caller: OneTimeTokenCaller, now: Date): Promise<Configuration> {
     const presented = caller.token;
-    if (isRedeemed(presented)) throw await this.tokenRefused(caller, 'spent', new CredentialsSpentError());
+    if (isRedeemed(presented)) throw await this.tokenRefused(caller, 'SPENT', new CredentialsSpentError());
     if (presented.purpose !== 'CONFIGURATION') {
       throw await this.tokenRefused(
         caller,
-        'wrong purpose',
+        'WRONG_PURPOSE',
         new ForbiddenError('This token is for signCertificateSigningRequest; configuration needs the token from generateAuthForApplication'),
       );
     }
@@ -293,7 +295,7 @@ export class ConnectorService {
     } catch (error) {
       // The token went to another request, or the SystemAuth was revoked: either way these credentials are spent.
       if (error instanceof TransactionCancelledError && (tokenLost(error) || error.conditionFailed('systemAuth'))) {
-        throw await this.tokenRefused(caller, 'spent', new CredentialsSpentError());
+        throw await this.tokenRefused(caller, 'SPENT', new CredentialsSpentError());
       }
       throw error;
     }
@@ -309,7 +311,7 @@ export class ConnectorService {
    * is still good; otherwise the token is spent. A revoked (or vanished) certificate is never handed out again.
    */
   private async sameCsrRetry(token: OneTimeToken, csr: ValidatedCsr): Promise<CertificationResult> {
-    const spent = () => this.tokenRefused({ kind: 'ONE_TIME_TOKEN', token }, 'spent', new CredentialsSpentError());
+    const spent = () => this.tokenRefused({ kind: 'ONE_TIME_TOKEN', token }, 'SPENT', new CredentialsSpentError());
     if (token.csrHash !== csr.csrSha256 || !token.certificate) throw await spent();
     const record = await this.certificates.find(token.systemAuthId, token.certificate.sha256Fingerprint);
     if (!record || record.revoked) throw await spent();
@@ -322,7 +324,7 @@ export class ConnectorService {
     if (!isRedeemed(presented) && presented.purpose !== 'CSR') {
       throw await this.tokenRefused(
         caller,
-        'wrong purpose',
+        'WRONG_PURPOSE',
         new ForbiddenError('This token is for configuration: call configuration first, it returns the token for signCertificateSigningRequest'),
       );
     }
@@ -331,7 +333,7 @@ export class ConnectorService {
       csr = validateCsr(csrInput, announcedSubject(presented.systemAuthId));
     } catch (error) {
       // A spent token admits nothing but the retry of its own CSR: anything else is 401, not a CSR lesson.
-      if (isRedeemed(presented) && error instanceof ServiceError) throw await this.tokenRefused(caller, 'spent', new CredentialsSpentError());
+      if (isRedeemed(presented) && error instanceof ServiceError) throw await this.tokenRefused(caller, 'SPENT', new CredentialsSpentError());
       if (error instanceof ServiceError) throw await this.csrRefused(caller, error);
       throw error;
     }
@@ -358,12 +360,12 @@ export class ConnectorService {
       }, { first: true });
     } catch (error) {
       if (!(error instanceof TransactionCancelledError)) throw error;
-      if (error.conditionFailed('systemAuth')) throw await this.tokenRefused(caller, 'spent', new CredentialsSpentError());
+      if (error.conditionFailed('systemAuth')) throw await this.tokenRefused(caller, 'SPENT', new CredentialsSpentError());
       if (tokenLost(error)) {
         // A concurrent request spent the token: if it did so with this very CSR, its certificate is the answer.
         const winner = await this.tokens.find(presented.tokenHash, now);
         if (winner && isRedeemed(winner)) return this.sameCsrRetry(winner, csr);
-        throw await this.tokenRefused(caller, 'spent', new CredentialsSpentError());
+        throw await this.tokenRefused(caller, 'SPENT', new CredentialsSpentError());
       }
       throw error;
     }

@@ -65,9 +65,9 @@ export async function directorContext(event: APIGatewayProxyEvent, services: Dir
  * A verified access token of a client that is gone or changed (a token outliving its revocation): in the client's
  * tenant, with the claimed client as actor. Tokens that fail verification name no one trustworthy and are not recorded.
  */
-function accessTokenRefusal({ message, claims }: AccessTokenRefusedError): AuditEventInput {
+function accessTokenRefusal({ message, refusal, claims }: AccessTokenRefusedError): AuditEventInput {
   return {
-    tenant: claims.tenant, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason: message,
+    tenant: claims.tenant, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason: message, reasonCode: refusal,
     actor: { kind: 'UNAUTHENTICATED', id: claims.sub },
     target: { applicationId: claims.appId, systemAuthId: claims.sub }, details: { via: 'ACCESS_TOKEN', clientKind: claims.clientKind },
   };

@@ -306,7 +306,7 @@ export class OAuthClients {
    * answered later and later (FailedAuthentications).
    */
   async authenticate(clientId: string, clientSecret: string): Promise<AuthenticatedClient> {
-    if (!UUID.test(clientId)) throw new ClientAuthenticationRefusedError({ reason: 'malformed client id' });
+    if (!UUID.test(clientId)) throw new ClientAuthenticationRefusedError({ code: 'MALFORMED_CLIENT_ID', reason: 'malformed client id' });
     const outcome = await this.authenticated(clientId, clientSecret);
     if ('authenticated' in outcome) return outcome.authenticated;
     await this.failures.record(clientId);
@@ -317,16 +317,16 @@ export class OAuthClients {
     // Read on every attempt: a client revoked anywhere, or one of its secrets revoked anywhere, is refused at once,
     // whatever verifier this process holds (verifiers are consulted only for the secret ids this item lists).
     const auth = await this.systemAuths.get(clientId);
-    if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS') return { reason: 'unknown client' };
+    if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS') return { code: 'UNKNOWN_CLIENT', reason: 'unknown client' };
     const client = { id: auth.id, tenant: auth.tenant, kind: auth.kind, ...(auth.appId === undefined ? {} : { appId: auth.appId }) };
-    if (auth.status !== 'ACTIVE') return { reason: 'client not active', client };
+    if (auth.status !== 'ACTIVE') return { code: 'NOT_ACTIVE', reason: 'client not active', client };
     const live = liveClientSecretsOf(auth);
     // Each secret is read once per SECRET_VERIFIER_TTL_MS, not per attempt: guessing costs no Secrets Manager calls.
     const matched = await this.verifiers.matchingSecret(clientId, clientSecret, live.map((secret) => secret.id), (secretId) =>
       this.secrets.read(clientSecretName(clientId, secretId), 0),
     );
     const secret = live.find((candidate) => candidate.id === matched);
-    if (!secret) return { reason: 'wrong secret', client };
+    if (!secret) return { code: 'WRONG_SECRET', reason: 'wrong secret', client };
     // A client never rotated keeps no per-secret record: its lastUsedAt is the client's own.
     return { authenticated: { ...auth, usedSecret: { id: secret.id, recordUse: auth.clientSecrets !== undefined && secretUseIsDue(secret, new Date()) } } };
   }

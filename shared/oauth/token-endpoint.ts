@@ -219,10 +219,12 @@ export class TokenEndpoint {
  * The audit event of a refused client authentication: in the client's tenant when the presented id names an OAuth
  * client (a wrong secret, a revoked client), else unattributed. The actor is the claimed client id, never the secret.
  */
-function clientRefusal({ reason, client }: RefusedClient): AuditEventInput {
-  if (!client) return { tenant: UNATTRIBUTED_TENANT, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason, actor: { kind: 'UNAUTHENTICATED' } };
+function clientRefusal({ code, reason, client }: RefusedClient): AuditEventInput {
+  if (!client) {
+    return { tenant: UNATTRIBUTED_TENANT, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason, reasonCode: code, actor: { kind: 'UNAUTHENTICATED' } };
+  }
   return {
-    tenant: client.tenant, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason,
+    tenant: client.tenant, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason, reasonCode: code,
     actor: { kind: 'UNAUTHENTICATED', id: client.id },
     target: { applicationId: client.appId, systemAuthId: client.id }, details: { clientKind: client.kind },
   };

@@ -493,7 +493,7 @@ test('an expired one-time token is refused as expired in its tenant; an unknown 
 
   // The walk's unknown token: recorded apart from every tenant, as a refusal without an actor id.
   const unattributed = await new AuditRepository().query({ tenant: UNATTRIBUTED_TENANT, actions: ['ONE_TIME_TOKEN_REFUSED'] }, 200);
-  expect(unattributed.events.some((e) => e.reason === 'unknown' && e.actor.kind === 'UNAUTHENTICATED' && e.sourceIp === SOURCE_IP)).toBe(true);
+  expect(unattributed.events.some((e) => e.reason === 'unknown' && e.reasonCode === 'UNKNOWN' && e.actor.kind === 'UNAUTHENTICATED' && e.sourceIp === SOURCE_IP)).toBe(true);
 });
 
 test('a revoked client certificate presented over mTLS is recorded in its tenant as a refused client authentication', async () => {

@@ -11,7 +11,7 @@ import { ensureCertificateAuthority, loadCertificateAuthority } from '../../../s
 import { validateCsr } from '../../../shared/certificates/csr';
 import { announcedSubject } from '../../../shared/certificates/subject';
 import { UnauthenticatedError } from '../../../shared/errors';
-import { LAST_USED_RESOLUTION_MS } from '../../../shared/auth/client-certificate';
+import { CertificateRefusedError, LAST_USED_RESOLUTION_MS } from '../../../shared/auth/client-certificate';
 import { PairingAdapterRegistry } from '../../../shared/pairing/registry';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../../../shared/aws/clients';
@@ -248,14 +248,17 @@ describe('the Director and the Connector over mTLS', () => {
 });
 
 describe('authenticateClientCertificate', () => {
-  const refusal = async (pem: string, now?: Date): Promise<string> => {
+  /** The refusal's code and message: a 401 to the client, the code for the audit trail's metrics. */
+  const refused = async (pem: string, now?: Date): Promise<{ code: string; message: string }> => {
     const error = await certificateAuthentication.authenticate(clientCertificateData(new X509Certificate(pem)), { now }).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(UnauthenticatedError);
-    return (error as Error).message;
+    expect(error).toBeInstanceOf(CertificateRefusedError);
+    return { code: (error as CertificateRefusedError).refusal, message: (error as Error).message };
   };
+  const refusal = async (pem: string, now?: Date): Promise<string> => (await refused(pem, now)).message;
 
   test('maps the certificate to its application caller', async () => {
     const paired = await pairedApplication();
@@ -297,8 +300,8 @@ describe('authenticateClientCertificate', () => {
   test('refuses a certificate past its NotAfter or before its NotBefore, by the certificate\'s own dates', async () => {
     const paired = await pairedApplication();
     const certificate = new X509Certificate(paired.certificatePem);
-    expect(await refusal(paired.certificatePem, new Date(Date.parse(certificate.validTo) + 1000))).toMatch(/expired/);
-    expect(await refusal(paired.certificatePem, new Date(Date.parse(certificate.validFrom) - 1000))).toMatch(/not valid yet/);
+    expect(await refused(paired.certificatePem, new Date(Date.parse(certificate.validTo) + 1000))).toEqual({ code: 'EXPIRED', message: expect.stringMatching(/expired/) });
+    expect(await refused(paired.certificatePem, new Date(Date.parse(certificate.validFrom) - 1000))).toEqual({ code: 'NOT_YET_VALID', message: expect.stringMatching(/not valid yet/) });
   });
 
   test('refuses a self-signed certificate with the very same subject', async () => {
@@ -314,14 +317,14 @@ describe('authenticateClientCertificate', () => {
     forged.setSubject(original.subject.attributes);
     forged.setIssuer(original.issuer.attributes); // even the pairing CA's name as issuer
     forged.sign(key, forge.md.sha256.create());
-    expect(await refusal(forge.pki.certificateToPem(forged))).toMatch(/not issued by this service/);
+    expect(await refused(forge.pki.certificateToPem(forged))).toEqual({ code: 'UNKNOWN_CERTIFICATE', message: expect.stringMatching(/not issued by this service/) });
   });
 
   test('refuses a certificate of the pairing CA that the service never recorded', async () => {
     const paired = await pairedApplication();
     const authority = await loadCertificateAuthority();
     const unrecorded = await authority.issue(validateCsr(base64Pem(goodCsrDer(keys, paired.systemAuthId)), announcedSubject(paired.systemAuthId)), { validityDays: 1 });
-    expect(await refusal(unrecorded.certificatePem)).toMatch(/not known/);
+    expect(await refused(unrecorded.certificatePem)).toEqual({ code: 'UNKNOWN_CERTIFICATE', message: expect.stringMatching(/not known/) });
   });
 
   test('refuses a revoked certificate on the very next check (no cache)', async () => {
@@ -329,7 +332,7 @@ describe('authenticateClientCertificate', () => {
     const data = clientCertificateData(new X509Certificate(paired.certificatePem));
     await certificateAuthentication.authenticate(data);
     await certificates.revoke(paired.systemAuthId, new X509Certificate(paired.certificatePem).fingerprint256.replace(/:/g, '').toLowerCase());
-    expect(await refusal(paired.certificatePem)).toMatch(/revoked/);
+    expect(await refused(paired.certificatePem)).toEqual({ code: 'REVOKED', message: expect.stringMatching(/revoked/) });
   });
 
   test('refuses a certificate whose SystemAuth is revoked between the checks and recording its use', async () => {
@@ -359,7 +362,7 @@ describe('authenticateClientCertificate', () => {
     // Only the application items go, as when unregistering listed the SystemAuths before pairing wrote this one.
     const app = await applications.require(paired.tenant, paired.appId);
     await new ApplicationRepository().delete(app);
-    expect(await refusal(paired.certificatePem)).toBe('The application of this client certificate no longer exists');
+    expect(await refused(paired.certificatePem)).toEqual({ code: 'GONE', message: 'The application of this client certificate no longer exists' });
     await expect(applications.get(paired.tenant, paired.appId)).resolves.toBeUndefined();
     const answer = await overMtls('/director/graphql', paired.certificatePem, VIEWER);
     expect(answer.status).toBe(401);

@@ -103,7 +103,7 @@ describe('MAX_LIVE_CERTIFICATES: at most 5 unexpired, unrevoked certificates per
     expect(trail.events).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
-          action: 'CSR_REFUSED', outcome: 'REFUSED', reason: CERTIFICATE_LIMIT_REASON, details: expect.objectContaining({ setting: 'MAX_LIVE_CERTIFICATES', limit: 5 }),
+          action: 'CSR_REFUSED', outcome: 'REFUSED', reason: CERTIFICATE_LIMIT_REASON, reasonCode: 'CERTIFICATE_LIMIT', details: expect.objectContaining({ setting: 'MAX_LIVE_CERTIFICATES', limit: 5 }),
           target: expect.objectContaining({ systemAuthId: paired.systemAuthId }),
         }),
       ]),

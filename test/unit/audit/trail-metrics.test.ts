@@ -14,7 +14,7 @@ const store = {
   newEvent: (event: AuditEvent, expiresAt: number) => ({ Put: { TableName: 'audit', Item: { ...event, expiresAt } } }),
 };
 const spent: AuditEventInput = {
-  tenant: 'acme', action: 'ONE_TIME_TOKEN_REFUSED', outcome: 'REFUSED', reason: 'spent',
+  tenant: 'acme', action: 'ONE_TIME_TOKEN_REFUSED', outcome: 'REFUSED', reason: 'spent', reasonCode: 'SPENT',
   actor: { kind: 'APPLICATION', id: 'auth-1', via: 'ONE_TIME_TOKEN' }, details: { purpose: 'CSR' },
 };
 const issued: AuditEventInput = { tenant: 'acme', action: 'CERTIFICATE_ISSUED', outcome: 'SUCCESS', actor: { kind: 'APPLICATION', id: 'auth-1', via: 'ONE_TIME_TOKEN' } };

@@ -10,6 +10,7 @@ import { keyAndCsr } from './application-keys';
 import { dynamoItemBytes, priceAtRest, priceMillion, printCostModel, US_EAST_1_PRICES, type OperationCost, type Scenario, type StackShape, type StoredPerApplication } from './cost-model';
 import { startBenchAws } from './local-aws';
 import type { BenchSection } from './run';
+import { config } from '../shared/config';
 
 const STAGE = 'bench';
 const BASE_URL = 'https://api.bench.test';
@@ -201,7 +202,7 @@ async function measureOperations(logs: LogMeter, tables: Record<string, string>)
   const { dynamo, kms, lambda, secretsManager } = await import('../shared/aws/clients');
   const { ensureCertificateAuthority, loadCaRegistry } = await import('../shared/certificates/ca');
   const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
-  const { OAuthClients } = await import('../shared/oauth/clients');
+  const { OAuthClients, clientAuthenticationState, secretsManagerStore } = await import('../shared/oauth/clients');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
   const { OneTimeTokenRepository } = await import('../shared/one-time-tokens/repository');
   const { OneTimeTokenService } = await import('../shared/one-time-tokens/service');
@@ -213,10 +214,10 @@ async function measureOperations(logs: LogMeter, tables: Record<string, string>)
   const { handler: oauth } = await import('../functions/oauth/handler');
 
   await Promise.all([ensureSigningKey(), ensureCertificateAuthority()]);
-  const admin = await new OAuthClients(new SystemAuthRepository()).createAdmin('bench');
+  const admin = await new OAuthClients(new SystemAuthRepository(config().systemAuthsTable), secretsManagerStore, clientAuthenticationState()).createAdmin('bench');
 
   // The tokens function's own code in-process: its calls count with the Director's (deployed, one Lambda Invoke more).
-  const oneTimeTokens = new OneTimeTokenService(new OneTimeTokenRepository(), new SystemAuthRepository());
+  const oneTimeTokens = new OneTimeTokenService(new OneTimeTokenRepository(config().tokensTable), new SystemAuthRepository(config().systemAuthsTable));
   const directorApi = directorEndpoint(directorServices({ issue: (request) => issueTokenFor(oneTimeTokens, request) }));
   const director = (event: APIGatewayProxyEvent) => handleGraphQLRequest(event, directorApi);
 

@@ -4,6 +4,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { startBenchAws } from './local-aws';
 import { US_EAST_1_PRICES } from './cost-model';
 import type { BenchSection } from './run';
+import { config } from '../shared/config';
 
 const STAGE = 'bench-tokens';
 /** Measured calls of each kind (BENCH_TOKEN_GRANTS), after a few unmeasured ones that warm caches and connections. */
@@ -49,12 +50,12 @@ export const tokenSigningBench: BenchSection = {
       // Imported only now: the domain modules read the environment set above.
       const { ensureSigningKey, activeSigningKey, KMS_SIGNING_ALGORITHM } = await import('../shared/oauth/signing-keys');
       const { signWithKms } = await import('../shared/aws/kms');
-      const { OAuthClients } = await import('../shared/oauth/clients');
+      const { OAuthClients, clientAuthenticationState, secretsManagerStore } = await import('../shared/oauth/clients');
       const { SystemAuthRepository } = await import('../shared/system-auths/repository');
       // The oauth function's own composition, built now (the module's instance may belong to another section's stage).
       const endpoint = (await import('../functions/oauth/handler')).tokenEndpoint();
       await ensureSigningKey();
-      const admin = await new OAuthClients(new SystemAuthRepository()).createAdmin('bench');
+      const admin = await new OAuthClients(new SystemAuthRepository(config().systemAuthsTable), secretsManagerStore, clientAuthenticationState()).createAdmin('bench');
       const { keyArn } = await activeSigningKey();
 
       const message = Buffer.from('eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9');

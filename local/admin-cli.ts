@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { LocalStackError } from './processes';
 import { localStateDir, readRunningStack } from './stack-file';
+import { config } from '../shared/config';
 
 const USAGE = `usage:
   npm run --silent admin -- create --tenant <name> [--stage <stage> [--region <region>] [--token-url <url>]]
@@ -166,7 +167,7 @@ async function runCa(options: Options): Promise<Record<string, unknown>> {
       return { ...activation, stage: process.env.STAGE };
     }
     if (options.command === 'retire-ca') {
-      const certificates = new CertificateRepository();
+      const certificates = new CertificateRepository(config().systemAuthsTable);
       const retirement = await ca.retireCertificateAuthority(options.caId!, (caId, now) => certificates.countLiveOfCa(caId, FIRST_CA_ID, now), { force: options.force });
       if (retirement.forced && retirement.liveCertificates > 0) {
         process.stderr.write(`admin: retire-ca --force: ${retirement.liveCertificates} live certificate(s) of ${retirement.caId} stop working now\n`);
@@ -184,11 +185,18 @@ async function runCa(options: Options): Promise<Record<string, unknown>> {
   }
 }
 
+/** The CLI's audit trail on the stage's audit table (imported only now: the domain modules read the environment set above). */
+async function cliAuditTrail() {
+  const { AuditTrail } = await import('../shared/audit/trail');
+  const { AuditRepository } = await import('../shared/audit/repository');
+  return new AuditTrail(new AuditRepository(config().auditTable), () => new Date(), config().auditRetentionDays);
+}
+
 /** An event of the stage's keys (no tenant's): the `#platform` partition of the audit trail, actor `cli`. */
 async function recordPlatformEvent(action: 'CA_ROTATED' | 'CA_ACTIVATED' | 'CA_RETIRED' | 'SIGNING_KEY_ROTATED', details: Record<string, string | number | boolean | null>): Promise<void> {
   const { recordAuditEvent } = await import('../shared/audit/trail');
   const { PLATFORM_TENANT } = await import('../shared/audit/types');
-  await recordAuditEvent({ tenant: PLATFORM_TENANT, action, outcome: 'SUCCESS', details });
+  await recordAuditEvent({ tenant: PLATFORM_TENANT, action, outcome: 'SUCCESS', details }, await cliAuditTrail());
 }
 
 async function run(options: Options): Promise<Record<string, unknown>> {
@@ -201,15 +209,15 @@ async function run(options: Options): Promise<Record<string, unknown>> {
   }
   if (CA_COMMANDS.includes(options.command)) return runCa(options);
   // Imported only now: the domain modules read the environment set above.
-  const { OAuthClients } = await import('../shared/oauth/clients');
+  const { OAuthClients, clientAuthenticationState, secretsManagerStore } = await import('../shared/oauth/clients');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
   const { recordAuditEvent } = await import('../shared/audit/trail');
-  const systemAuths = new SystemAuthRepository();
-  const clients = new OAuthClients(systemAuths);
+  const systemAuths = new SystemAuthRepository(config().systemAuthsTable);
+  const clients = new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState());
   // Audit events of the CLI have the actor `cli` (shared/audit/trail.ts recordAuditEvent); a failed write is logged, never fatal.
   if (options.command === 'create') {
     const admin = await clients.createAdmin(options.tenant!);
-    await recordAuditEvent({ tenant: admin.tenant, action: 'ADMINISTRATOR_CREATED', outcome: 'SUCCESS', target: { systemAuthId: admin.clientId } });
+    await recordAuditEvent({ tenant: admin.tenant, action: 'ADMINISTRATOR_CREATED', outcome: 'SUCCESS', target: { systemAuthId: admin.clientId } }, await cliAuditTrail());
     return { clientId: admin.clientId, clientSecret: admin.clientSecret, tenant: admin.tenant, tokenUrl };
   }
   const clientId = options.clientId!;
@@ -222,7 +230,7 @@ async function run(options: Options): Promise<Record<string, unknown>> {
       action: client.kind === 'ADMIN' ? 'ADMINISTRATOR_REVOKED' : 'CLIENT_CREDENTIALS_REVOKED',
       outcome: 'SUCCESS',
       target: { systemAuthId: client.id, applicationId: client.appId },
-    });
+    }, await cliAuditTrail());
   }
   return { clientId, revoked: true };
 }

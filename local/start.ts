@@ -16,6 +16,7 @@ import { startMtlsGateway, waitForMtlsEndpoint } from './mtls-gateway';
 import { localStateDir, removeStackFiles, writeAdminFile, writeStackFile } from './stack-file';
 import { createSupervisor, stopOnSignalsAndOrphaning, type Running } from './supervisor';
 import { createStageTables } from './tables';
+import { config } from '../shared/config';
 
 const STAGE = 'local';
 const REGION = 'eu-central-1';
@@ -244,11 +245,11 @@ async function start(): Promise<void> {
   progress('creating the token-signing key, the pairing CA and the default administrator');
   // Imported only now: the domain modules read the environment set above.
   const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
-  const { OAuthClients } = await import('../shared/oauth/clients');
+  const { OAuthClients, clientAuthenticationState, secretsManagerStore } = await import('../shared/oauth/clients');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
   const { ensureCertificateAuthority } = await import('../shared/certificates/ca');
   await Promise.all([ensureSigningKey(), ensureCertificateAuthority()]);
-  const admin = await new OAuthClients(new SystemAuthRepository()).createAdmin(ADMIN_TENANT);
+  const admin = await new OAuthClients(new SystemAuthRepository(config().systemAuthsTable), secretsManagerStore, clientAuthenticationState()).createAdmin(ADMIN_TENANT);
 
   progress('starting the endpoints and waiting until they answer');
   const servers = await supervisor.startTogether(frontends(ports).map((frontend) => frontend.start(process.env)));

@@ -13,16 +13,19 @@ import { observedHandler } from '../../shared/observability/invocation';
 import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
+import { config } from '../../shared/config';
+import { AuditRepository } from '../../shared/audit/repository';
+import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
 
 /** The composition of this function: its stores and services, built once per container. */
 export function connectorServices(): ConnectorServices {
-  const systemAuths = new SystemAuthRepository();
-  const certificates = new CertificateRepository();
-  const oneTimeTokens = new OneTimeTokenRepository();
-  const audit = new AuditTrail();
+  const systemAuths = new SystemAuthRepository(config().systemAuthsTable);
+  const certificates = new CertificateRepository(config().systemAuthsTable);
+  const oneTimeTokens = new OneTimeTokenRepository(config().tokensTable);
+  const audit = new AuditTrail(new AuditRepository(config().auditTable), () => new Date(), config().auditRetentionDays);
   return {
     connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit),
-    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, new ApplicationRepository()),
+    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, new ApplicationRepository(config().applicationsTable), loadTrustedCas),
     oneTimeTokens,
     audit,
     certificateRefusals: new CertificateRefusals(certificates, audit),

@@ -13,27 +13,30 @@ import { directorEndpoint } from '../../shared/director/endpoint';
 import { handleGraphQLRequest } from '../../shared/graphql/endpoint';
 import { logger } from '../../shared/logger';
 import { observedHandler } from '../../shared/observability/invocation';
-import { OAuthClients } from '../../shared/oauth/clients';
+import { OAuthClients, clientAuthenticationState, secretsManagerStore } from '../../shared/oauth/clients';
 import { LambdaTokenIssuer, type TokenIssuer } from '../../shared/one-time-tokens/issuer';
 import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
 import { pairingOf } from '../../shared/pairing';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
+import { config } from '../../shared/config';
+import { AuditRepository } from '../../shared/audit/repository';
+import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
 
 /**
  * The composition of this function: its stores and services, built once per container. One-time tokens come
  * from the `tokens` function (Lambda Invoke); tests may hand in another TokenIssuer.
  */
 export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssuer()): DirectorServices {
-  const systemAuths = new SystemAuthRepository();
-  const certificates = new CertificateRepository();
-  const applicationStore = new ApplicationRepository();
-  const audit = new AuditTrail();
+  const systemAuths = new SystemAuthRepository(config().systemAuthsTable);
+  const certificates = new CertificateRepository(config().systemAuthsTable);
+  const applicationStore = new ApplicationRepository(config().applicationsTable);
+  const audit = new AuditTrail(new AuditRepository(config().auditTable), () => new Date(), config().auditRetentionDays);
   const { pairing, clientCertificates } = pairingOf({
     systemAuths,
     certificates,
-    oneTimeTokens: new OneTimeTokenRepository(),
-    oauthClients: new OAuthClients(systemAuths),
+    oneTimeTokens: new OneTimeTokenRepository(config().tokensTable),
+    oauthClients: new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState()),
     tokenIssuer,
   });
   return {
@@ -44,9 +47,9 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
     systemAuthsOf: (tenant, appId) => systemAuths.listOfApplication(tenant, appId),
     certificatesOf: (systemAuthId) => certificates.listOf(systemAuthId),
     bearerAuthentication: new BearerAuthenticator(systemAuths, applicationStore),
-    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore),
+    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas),
     audit,
-    auditLog: new AuditLog(),
+    auditLog: new AuditLog(new AuditRepository(config().auditTable)),
     certificateRefusals: new CertificateRefusals(certificates, audit),
   };
 }

@@ -6,15 +6,20 @@ import { withAuditRequest } from '../../shared/audit/request';
 import { jsonResponse, publicBaseUrl } from '../../shared/http';
 import { logger } from '../../shared/logger';
 import { noteOperation, observedHandler } from '../../shared/observability/invocation';
-import { OAuthClients } from '../../shared/oauth/clients';
+import { OAuthClients, clientAuthenticationState, secretsManagerStore } from '../../shared/oauth/clients';
 import { handleJwksRequest, handleMetadataRequest, JWKS_PATH, METADATA_PATH, TOKEN_PATH } from '../../shared/oauth/metadata';
 import { serverErrorResponse, TokenEndpoint } from '../../shared/oauth/token-endpoint';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
+import { config } from '../../shared/config';
+import { AuditRepository } from '../../shared/audit/repository';
+import { AuditTrail } from '../../shared/audit/trail';
+import { issueAccessToken } from '../../shared/oauth/access-tokens';
 
 /** The composition of this function: the token endpoint over its stores, built once per container. */
 export function tokenEndpoint(): TokenEndpoint {
-  const systemAuths = new SystemAuthRepository();
-  return new TokenEndpoint(new OAuthClients(systemAuths), systemAuths, new ApplicationService(new ApplicationRepository()));
+  const systemAuths = new SystemAuthRepository(config().systemAuthsTable);
+  const audit = new AuditTrail(new AuditRepository(config().auditTable), () => new Date(), config().auditRetentionDays);
+  return new TokenEndpoint(new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState()), systemAuths, new ApplicationService(new ApplicationRepository(config().applicationsTable)), issueAccessToken, audit);
 }
 
 const tokens = tokenEndpoint();

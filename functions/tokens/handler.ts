@@ -6,9 +6,10 @@ import { issueTokenFor, parseTokenIssuanceRequest, type TokenIssuance } from '..
 import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
 import { OneTimeTokenService } from '../../shared/one-time-tokens/service';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
+import { config } from '../../shared/config';
 
 // The composition of this function: built once per container.
-const oneTimeTokens = new OneTimeTokenService(new OneTimeTokenRepository(), new SystemAuthRepository());
+const oneTimeTokens = new OneTimeTokenService(new OneTimeTokenRepository(config().tokensTable), new SystemAuthRepository(config().systemAuthsTable));
 
 /** A thrown error reaches the invoker as a FunctionError, which the Director reports as INTERNAL. */
 export const handler = observedHandler('tokens', async (event: unknown, context?: Context): Promise<TokenIssuance> => {

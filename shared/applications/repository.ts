@@ -2,7 +2,6 @@
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients';
 import { transactWrite, TransactionCancelledError, type NamedTransactItems } from '../aws/transactions';
-import { config } from '../config';
 import { ConflictError, NotFoundError } from '../errors';
 import { isServiceId, quotedId } from '../ids';
 import { APPLICATIONS_QUOTA, quotaExceeded, quotaSlotFreed, quotaSlotTaken, type QuotaCounter } from '../quotas';
@@ -40,7 +39,7 @@ function toApplication(item: Record<string, unknown>): Application {
 const errorName = (error: unknown) => (error as { name?: string } | undefined)?.name;
 
 export class ApplicationRepository {
-  constructor(private readonly table = config().applicationsTable) {}
+  constructor(private readonly table: string) {}
 
   private counterOf(tenant: string): QuotaCounter {
     return { table: this.table, key: { tenant, id: APPLICATIONS_COUNTER_ID } };

@@ -4,7 +4,7 @@ import { countOperation, type Breakdown } from '../observability/metrics';
 import type { AuditAction, AuditDetails, RefusalCode } from './types';
 
 /** What a metric reads of an event: a refusal's code (set where it was thrown), never its words. */
-type CountedEvent = { action: AuditAction; reasonCode?: RefusalCode; details?: AuditDetails };
+export type CountedEvent = { action: AuditAction; reasonCode?: RefusalCode; details?: AuditDetails };
 
 /** The metric of each counted action (other actions, e.g. applications registered, are in the audit trail only). */
 export const METRIC_OF_ACTION: Partial<Record<AuditAction, string>> = {

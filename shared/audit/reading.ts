@@ -48,7 +48,7 @@ export interface AuditListOptions {
 
 /** The Director's reading of the trail. Every read is of the caller's tenant: the tenant is the partition key. */
 export class AuditLog {
-  constructor(private readonly repository: Pick<AuditRepository, 'query' | 'count'> = new AuditRepository()) {}
+  constructor(private readonly repository: Pick<AuditRepository, 'query' | 'count'>) {}
 
   async list(tenant: string, options: AuditListOptions = {}): Promise<AuditEventPage> {
     const first = pageSize(options.first);

@@ -3,7 +3,6 @@
 import { PutCommand, QueryCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients';
 import type { TransactItem } from '../aws/transactions';
-import { config } from '../config';
 import type { AuditEvent } from './types';
 
 type Item = Record<string, NativeAttributeValue>;
@@ -47,7 +46,7 @@ function fromItem(item: Item): AuditEvent {
 const UPPER = '\uffff';
 
 export class AuditRepository {
-  constructor(private readonly table = config().auditTable) {}
+  constructor(private readonly table: string) {}
 
   /** The PutItem (for a transaction) of a new event; its key never exists before, so it never overwrites. */
   newEvent(event: AuditEvent, expiresAt: number): TransactItem {

@@ -5,7 +5,7 @@ import type { APIGatewayEventClientCertificate } from 'aws-lambda';
 import type { ApplicationRepository } from '../applications/repository';
 import type { ClientAuthenticationRefusal } from '../audit/types';
 import { RecentlyUsed } from '../bounded-map';
-import { loadTrustedCas } from '../certificates/ca-registry-secret';
+import type { TrustedCa } from '../certificates/ca-registry-secret';
 import { UnauthenticatedError } from '../errors';
 import type { CertificateRepository } from '../system-auths/certificate-records';
 import type { SystemAuthRepository } from '../system-auths/repository';
@@ -95,7 +95,6 @@ interface ParsedCertificate {
  * certificate record, the SystemAuth and the application are checked on every request.
  */
 export const MAX_PARSED_CERTIFICATES = 500;
-const parsedCertificates = new RecentlyUsed<string, ParsedCertificate>(MAX_PARSED_CERTIFICATES);
 
 /** Throws whatever X509Certificate throws on text that is no certificate. */
 function parseCertificate(pem: string): ParsedCertificate {
@@ -109,10 +108,6 @@ function parseCertificate(pem: string): ParsedCertificate {
   };
 }
 
-/** How many parsed certificates this container holds (tests). */
-export function parsedCertificateCount(): number {
-  return parsedCertificates.size;
-}
 
 export interface CertificateAuthenticationOptions {
   /** The clock the certificate's validity is checked against (tests); default now. */
@@ -120,11 +115,21 @@ export interface CertificateAuthenticationOptions {
 }
 
 export class ClientCertificateAuthenticator {
+  /** Per container: the authenticator is built once by its function's handler. */
+  private readonly parsedCertificates = new RecentlyUsed<string, ParsedCertificate>(MAX_PARSED_CERTIFICATES);
+
   constructor(
     private readonly systemAuths: SystemAuthRepository,
     private readonly certificates: CertificateRepository,
     private readonly applications: ApplicationRepository,
+    /** The CAs whose certificates are accepted now (the CA registry's trusted CAs, with its bounded cache). */
+    private readonly trustedCas: () => Promise<readonly TrustedCa[]>,
   ) {}
+
+  /** How many parsed certificates this authenticator holds (tests). */
+  get parsedCertificateCount(): number {
+    return this.parsedCertificates.size;
+  }
 
   /**
    * The certificate caller of an mTLS request, or undefined when the event carries no client certificate
@@ -142,7 +147,7 @@ export class ClientCertificateAuthenticator {
    */
   async authenticate(presented: ClientCertificateData, options: CertificateAuthenticationOptions = {}): Promise<CertificateCaller> {
     const now = options.now ?? new Date();
-    const cached = parsedCertificates.get(presented.clientCertPem);
+    const cached = this.parsedCertificates.get(presented.clientCertPem);
     let parsed: ParsedCertificate;
     try {
       parsed = cached ?? parseCertificate(presented.clientCertPem);
@@ -154,12 +159,12 @@ export class ClientCertificateAuthenticator {
     // truststore holding other CAs, or a misrouted event, can never let a foreign certificate in. Trusted: every
     // CA of the registry that is not retired (after rotate-ca, the previous CA's certificates keep working).
     // Checked on every request, cached certificate or not: the trusted CAs change with rotation and retirement.
-    const trusted = await loadTrustedCas();
+    const trusted = await this.trustedCas();
     if (!trusted.some(({ certificate: ca }) => certificate.checkIssued(ca) && certificate.verify(ca.publicKey))) {
       throw new CertificateRefusedError('UNKNOWN_CERTIFICATE', 'The client certificate was not issued by this service');
     }
     // Only certificates of this service are kept: foreign ones cannot push them out.
-    if (!cached) parsedCertificates.set(presented.clientCertPem, parsed);
+    if (!cached) this.parsedCertificates.set(presented.clientCertPem, parsed);
     if (now.getTime() < parsed.validFromMs) throw new CertificateRefusedError('NOT_YET_VALID', 'The client certificate is not valid yet');
     if (now.getTime() > parsed.validToMs) throw new CertificateRefusedError('EXPIRED', 'The client certificate has expired');
 

@@ -140,7 +140,7 @@ export class ConnectorService {
     private readonly tokens: OneTimeTokenRepository,
     private readonly systemAuths: SystemAuthRepository,
     private readonly certificates: CertificateRepository,
-    private readonly audit: AuditTrail = new AuditTrail(),
+    private readonly audit: AuditTrail,
   ) {}
 
   /** Records a refused one-time token (aggregated with its repeats) and returns the error to throw. */

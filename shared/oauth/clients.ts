@@ -91,11 +91,14 @@ function validate(input: NewOAuthClient): void {
   if (bad !== undefined) throw new BadUserInputError(`scope "${bad}" is not a valid OAuth scope token`);
 }
 
-/** What client authentication keeps in memory (one per process, as the handlers build OAuthClients); tests hand in their own clocks. */
+/** What client authentication keeps in memory: one per container, built by the handler with its OAuthClients; tests hand in their own clocks. */
 export interface ClientAuthenticationState {
-  verifiers?: SecretVerifiers;
-  failures?: FailedAuthentications;
+  verifiers: SecretVerifiers;
+  failures: FailedAuthentications;
 }
+
+/** A new, empty client-authentication state on the system clock. */
+export const clientAuthenticationState = (): ClientAuthenticationState => ({ verifiers: new SecretVerifiers(), failures: new FailedAuthentications() });
 
 /** OAuth clients of administrators and applications: their SystemAuths and their secrets. */
 export class OAuthClients {
@@ -104,11 +107,11 @@ export class OAuthClients {
 
   constructor(
     private readonly systemAuths: SystemAuthRepository,
-    private readonly secrets: ClientSecretStore = secretsManagerStore,
-    state: ClientAuthenticationState = {},
+    private readonly secrets: ClientSecretStore,
+    state: ClientAuthenticationState,
   ) {
-    this.verifiers = state.verifiers ?? new SecretVerifiers();
-    this.failures = state.failures ?? new FailedAuthentications();
+    this.verifiers = state.verifiers;
+    this.failures = state.failures;
   }
 
   /**

@@ -152,8 +152,8 @@ export class TokenEndpoint {
     private readonly clients: Pick<OAuthClients, 'authenticate' | 'revoke'>,
     private readonly systemAuths: Pick<SystemAuthRepository, 'markUsed'>,
     private readonly applications: Pick<ApplicationService, 'markConnected'>,
-    private readonly issue: typeof issueAccessToken = issueAccessToken,
-    private readonly audit: Pick<AuditTrail, 'record' | 'refused'> = new AuditTrail(),
+    private readonly issue: typeof issueAccessToken,
+    private readonly audit: Pick<AuditTrail, 'record' | 'refused'>,
   ) {}
 
   async handle(event: TokenEvent): Promise<APIGatewayProxyResult> {

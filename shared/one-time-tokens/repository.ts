@@ -3,7 +3,6 @@ import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients';
 import type { TransactItem } from '../aws/transactions';
-import { config } from '../config';
 import { epochSeconds } from '../time';
 import { isExpired, type OneTimeToken, type OneTimeTokenPurpose, type RedeemedCertificate } from './token';
 
@@ -26,7 +25,7 @@ function fromItem(item: Item): OneTimeToken {
 }
 
 export class OneTimeTokenRepository {
-  constructor(private readonly table = config().tokensTable) {}
+  constructor(private readonly table: string) {}
 
   /** Transaction item of a new token; a hash collision (never expected from 256 random bits) fails instead of overwriting. */
   newToken(token: OneTimeToken): TransactItem {

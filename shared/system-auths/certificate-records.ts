@@ -147,7 +147,7 @@ export function descendantsOf(root: string, records: readonly CertificateRecord[
 }
 
 export class CertificateRepository {
-  constructor(private readonly table = config().systemAuthsTable) {}
+  constructor(private readonly table: string) {}
 
   /** Transaction item of a newly issued certificate (beside the token's redemption or the renewal's checks). */
   newRecord(record: CertificateRecord): TransactItem {

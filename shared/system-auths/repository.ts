@@ -3,7 +3,6 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } fr
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients';
 import { transactWrite, TransactionCancelledError, type TransactItem } from '../aws/transactions';
-import { config } from '../config';
 import { OAUTH_CLIENTS_QUOTA, quotaExceeded, quotaSlotFreed, quotaSlotTaken, type QuotaCounter } from '../quotas';
 import { isPast } from '../time';
 import { MAX_LIVE_CLIENT_SECRETS, type ClientSecretRecord, type SystemAuth, type SystemAuthStatus, type SystemAuthType } from './types';
@@ -132,7 +131,7 @@ export function fromSystemAuthItem(item: Item, now: Date = new Date()): SystemAu
 }
 
 export class SystemAuthRepository {
-  constructor(private readonly table = config().systemAuthsTable) {}
+  constructor(private readonly table: string) {}
 
   private oauthClientsCounterOf(tenant: string): QuotaCounter {
     return { table: this.table, key: oauthClientsCounterKey(tenant) };

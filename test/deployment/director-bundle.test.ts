@@ -12,6 +12,7 @@ import { ADMIN_SCOPES } from '../../shared/scopes';
 import { extractBundle, packageService } from '../../local/packaging';
 import { freshTenant, secretExists } from '../support/local-aws';
 import { oauthClients, systemAuths } from '../support/stores';
+import { config } from '../../shared/config';
 
 /** Marks the response on stdout, after any log lines of the service (LOG_LEVEL=INFO prints them there). */
 const RESPONSE_MARK = '\nbundle-test-response:';
@@ -57,7 +58,7 @@ describe('the packaged Director bundle', () => {
     const tenant = freshTenant('bundle');
     const admin = await oauthClients.create({ tenant, kind: 'ADMIN', scopes: ADMIN_SCOPES });
     const token = (await issueAccessToken(admin.systemAuth, [...ADMIN_SCOPES], 'https://api.example.test')).accessToken;
-    const application = await new ApplicationService(new ApplicationRepository()).register(tenant, { name: `bundle-${randomUUID().slice(0, 8)}` });
+    const application = await new ApplicationService(new ApplicationRepository(config().applicationsTable)).register(tenant, { name: `bundle-${randomUUID().slice(0, 8)}` });
     const query = `mutation($id: ID!, $params: JSON!) {
       generateAuthForApplication(id: $id, type: { type: "OAUTH2_CLIENT_CREDENTIALS" }, inputParams: $params) { type systemAuthID params } }`;
     const event = (params: unknown) => ({
@@ -85,7 +86,7 @@ describe('the packaged Director bundle', () => {
     const tenant = freshTenant('bundle');
     const admin = await oauthClients.create({ tenant, kind: 'ADMIN', scopes: ADMIN_SCOPES });
     const token = (await issueAccessToken(admin.systemAuth, [...ADMIN_SCOPES], 'https://api.example.test')).accessToken;
-    const application = await new ApplicationService(new ApplicationRepository()).register(tenant, { name: `bundle-${randomUUID().slice(0, 8)}` });
+    const application = await new ApplicationService(new ApplicationRepository(config().applicationsTable)).register(tenant, { name: `bundle-${randomUUID().slice(0, 8)}` });
     const response = await serveInFreshProcess(bundle.handlerFile, {
       httpMethod: 'POST',
       path: '/director/graphql',

@@ -2,7 +2,7 @@
 import { ApplicationRepository } from '../../shared/applications/repository';
 import { BearerAuthenticator } from '../../shared/auth/bearer';
 import { ClientCertificateAuthenticator } from '../../shared/auth/client-certificate';
-import { OAuthClients } from '../../shared/oauth/clients';
+import { OAuthClients, clientAuthenticationState, secretsManagerStore } from '../../shared/oauth/clients';
 import { issueTokenFor } from '../../shared/one-time-tokens/issuance';
 import type { TokenIssuer } from '../../shared/one-time-tokens/issuer';
 import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
@@ -10,15 +10,22 @@ import { OneTimeTokenService } from '../../shared/one-time-tokens/service';
 import { pairingOf } from '../../shared/pairing';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
+import { config } from '../../shared/config';
+import { AuditRepository } from '../../shared/audit/repository';
+import { AuditTrail } from '../../shared/audit/trail';
+import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
 
-export const systemAuths = new SystemAuthRepository();
-export const certificates = new CertificateRepository();
-export const oneTimeTokens = new OneTimeTokenRepository();
-export const applicationStore = new ApplicationRepository();
-export const oauthClients = new OAuthClients(systemAuths);
+/** An audit trail on the test stage's audit table, as the handlers build theirs. */
+export const newAuditTrail = (): AuditTrail => new AuditTrail(new AuditRepository(config().auditTable), () => new Date(), config().auditRetentionDays);
+
+export const systemAuths = new SystemAuthRepository(config().systemAuthsTable);
+export const certificates = new CertificateRepository(config().systemAuthsTable);
+export const oneTimeTokens = new OneTimeTokenRepository(config().tokensTable);
+export const applicationStore = new ApplicationRepository(config().applicationsTable);
+export const oauthClients = new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState());
 export const oneTimeTokenService = new OneTimeTokenService(oneTimeTokens, systemAuths);
 export const bearerAuthentication = new BearerAuthenticator(systemAuths, applicationStore);
-export const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore);
+export const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas);
 
 /** The tokens function's own code, called in-process instead of through the Lambda API. */
 export const inProcessTokenIssuer: TokenIssuer = { issue: (request) => issueTokenFor(oneTimeTokenService, request) };

@@ -19,14 +19,14 @@ import { config } from '../../../shared/config';
 import { freshTenant } from '../../support/local-aws';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { adapter, callConnector, csrToken, mtlsEvent, SIGN, pemOf, type PendingPairing } from '../connector/pairing-fixture';
-import { certificateAuthentication, certificates, oneTimeTokens, systemAuths } from '../../support/stores';
+import { certificateAuthentication, certificates, oneTimeTokens, systemAuths, newAuditTrail } from '../../support/stores';
 import { ConnectorService } from '../../../shared/connector/service';
 import { administrator, director } from '../pairing/director-calls';
 
 beforeAll(() => ensureCertificateAuthority());
 
 const keys = rsaKeyPair(2048);
-const applications = new ApplicationService(new ApplicationRepository());
+const applications = new ApplicationService(new ApplicationRepository(config().applicationsTable));
 
 interface Paired extends PendingPairing {
   certificatePem: string;
@@ -184,7 +184,7 @@ describe('the Director and the Connector over mTLS', () => {
       },
     };
     await certificates.revoke(paired.systemAuthId, fingerprint);
-    const connector = new ConnectorService(oneTimeTokens, systemAuths, certificates);
+    const connector = new ConnectorService(oneTimeTokens, systemAuths, certificates, newAuditTrail());
     await expect(connector.signCertificateSigningRequest(caller, base64Pem(goodCsrDer(keys, paired.systemAuthId))))
       .rejects.toThrow('The client certificate has been revoked');
     expect(await certificates.listOf(paired.systemAuthId)).toHaveLength(1);
@@ -361,7 +361,7 @@ describe('authenticateClientCertificate', () => {
     const paired = await pairedApplication();
     // Only the application items go, as when unregistering listed the SystemAuths before pairing wrote this one.
     const app = await applications.require(paired.tenant, paired.appId);
-    await new ApplicationRepository().delete(app);
+    await new ApplicationRepository(config().applicationsTable).delete(app);
     expect(await refused(paired.certificatePem)).toEqual({ code: 'GONE', message: 'The application of this client certificate no longer exists' });
     await expect(applications.get(paired.tenant, paired.appId)).resolves.toBeUndefined();
     const answer = await overMtls('/director/graphql', paired.certificatePem, VIEWER);

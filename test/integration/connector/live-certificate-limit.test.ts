@@ -14,14 +14,14 @@ import { ConnectorService, CERTIFICATE_LIMIT_REASON } from '../../../shared/conn
 import { LiveCertificateLimitError } from '../../../shared/errors';
 import { LIVE_CERTIFICATES_SORT_KEY, recordExpiresAt, UNEXPIRED_CERTIFICATES_SORT_KEY } from '../../../shared/system-auths/certificate-records';
 import { freshTenant } from '../../support/local-aws';
-import { certificateAuthentication, certificates, oneTimeTokens, systemAuths } from '../../support/stores';
+import { certificateAuthentication, certificates, oneTimeTokens, systemAuths, newAuditTrail } from '../../support/stores';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { adapter, callConnector, csrToken, mtlsEvent, pemOf, SIGN } from './pairing-fixture';
 
 beforeAll(() => ensureCertificateAuthority());
 
 const keys = rsaKeyPair(2048);
-const applications = new ApplicationService(new ApplicationRepository());
+const applications = new ApplicationService(new ApplicationRepository(config().applicationsTable));
 const LIMIT = 5;
 
 interface Paired {
@@ -99,7 +99,7 @@ describe('MAX_LIVE_CERTIFICATES: at most 5 unexpired, unrevoked certificates per
     expect(await counterOf(paired.systemAuthId, UNEXPIRED_CERTIFICATES_SORT_KEY)).toEqual(expect.objectContaining({ count: LIMIT }));
 
     // The refusal is in the audit trail like the other CSR refusals, with a reason of its own.
-    const trail = await new AuditRepository().query({ tenant: paired.tenant, actions: ['CSR_REFUSED'] }, 50);
+    const trail = await new AuditRepository(config().auditTable).query({ tenant: paired.tenant, actions: ['CSR_REFUSED'] }, 50);
     expect(trail.events).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
@@ -152,7 +152,7 @@ describe('MAX_LIVE_CERTIFICATES: at most 5 unexpired, unrevoked certificates per
     const paired = await pairedApplication();
     for (let i = 1; i < LIMIT; i++) expect((await renewal(paired)).json.errors).toBeUndefined();
     const caller = await certificateAuthentication.authenticate(clientCertificateData(new X509Certificate(paired.certificatePem)));
-    const service = new ConnectorService(oneTimeTokens, systemAuths, certificates);
+    const service = new ConnectorService(oneTimeTokens, systemAuths, certificates, newAuditTrail());
     const csr = base64Pem(goodCsrDer(keys, paired.systemAuthId));
 
     // Today the SystemAuth is full.

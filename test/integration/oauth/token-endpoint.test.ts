@@ -13,8 +13,9 @@ import { withEnvironment } from '../../support/environment';
 import { freshTenant } from '../../support/local-aws';
 import { BASE_URL, basicAuthorization, oauthEvent, tokenRequest } from './token-requests';
 import { oauthClients, systemAuths } from '../../support/stores';
+import { config } from '../../../shared/config';
 
-const applications = new ApplicationService(new ApplicationRepository());
+const applications = new ApplicationService(new ApplicationRepository(config().applicationsTable));
 
 const grant = (clientId: string, clientSecret: string, extra = '') =>
   handler(tokenRequest(`grant_type=client_credentials${extra}`, { Authorization: basicAuthorization(clientId, clientSecret) }));
@@ -90,7 +91,7 @@ describe('POST /oauth2/token', () => {
     const application = await applications.register(tenant, { name: `race-${randomUUID().slice(0, 8)}` });
     const app = await oauthClients.create({ tenant, kind: 'APPLICATION', appId: application.id, scopes: ['application:read'] });
     // Only the application items go, as when unregistering listed the SystemAuths before pairing wrote this client.
-    await new ApplicationRepository().delete(application);
+    await new ApplicationRepository(config().applicationsTable).delete(application);
     expectInvalidClient(await grant(app.clientId, app.clientSecret));
     await expect(applications.get(tenant, application.id)).resolves.toBeUndefined();
     await expect(systemAuths.get(app.clientId)).resolves.toBeUndefined();

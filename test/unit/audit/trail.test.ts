@@ -48,7 +48,7 @@ test('an event carries id, time, the request facts, the retention as TTL and cou
 test('50 refusals of one actor, action and reason within a minute are two writes whose counts add up to 50', async () => {
   const store = recordingStore();
   const time = clock();
-  const trail = new AuditTrail(store, time.now);
+  const trail = new AuditTrail(store, time.now, 400);
   for (let i = 0; i < 50; i++) {
     await trail.refused(wrongSecret);
     time.advance(100);
@@ -66,7 +66,7 @@ test('50 refusals of one actor, action and reason within a minute are two writes
 test('other actors and other reasons are aggregated apart; a new minute starts with a written first refusal again', async () => {
   const store = recordingStore();
   const time = clock();
-  const trail = new AuditTrail(store, time.now);
+  const trail = new AuditTrail(store, time.now, 400);
   await trail.refused(wrongSecret);
   await trail.refused({ ...wrongSecret, actor: { kind: 'UNAUTHENTICATED', id: 'client-2' } });
   await trail.refused({ ...wrongSecret, reason: 'client not active' });
@@ -83,14 +83,14 @@ test('other actors and other reasons are aggregated apart; a new minute starts w
 
 test(`a flood is written every ${MAX_UNWRITTEN_REPEATS} repeats even within its minute`, async () => {
   const store = recordingStore();
-  const trail = new AuditTrail(store, clock().now);
+  const trail = new AuditTrail(store, clock().now, 400);
   for (let i = 0; i <= MAX_UNWRITTEN_REPEATS; i++) await trail.refused(wrongSecret);
   expect(store.written.map(({ event }) => event.count)).toEqual([1, MAX_UNWRITTEN_REPEATS]);
 });
 
 test('a failed write does not throw: the whole event is logged at ERROR with the error name only', async () => {
   const failing = { ...recordingStore(), append: async () => Promise.reject(Object.assign(new Error('arn:aws:dynamodb:eu-central-1:123456789012:table/x throttled'), { name: 'ThrottlingException' })) };
-  const trail = new AuditTrail(failing, clock().now);
+  const trail = new AuditTrail(failing, clock().now, 400);
   const { result, records } = await captureLogs('INFO', () => trail.record({ tenant: 'acme', action: 'APPLICATION_UPDATED', outcome: 'SUCCESS', actor: { kind: 'CLI' } }));
   expect(records).toEqual([
     expect.objectContaining({ level: 'ERROR', message: 'audit event could not be written', error: 'ThrottlingException', auditEvent: JSON.parse(JSON.stringify(result)) }),
@@ -109,7 +109,7 @@ test('details never keep a secret-named key or a PEM- or JWT-shaped value', () =
 
 test('recordAuditEvent (for the admin CLI) records with the actor cli unless told otherwise', async () => {
   const store = recordingStore();
-  const trail = new AuditTrail(store, clock().now);
+  const trail = new AuditTrail(store, clock().now, 400);
   await recordAuditEvent({ tenant: 'acme', action: 'ADMINISTRATOR_CREATED', outcome: 'SUCCESS', target: { systemAuthId: 'admin-2' } }, trail);
   expect(store.written[0].event).toMatchObject({ actor: { kind: 'CLI' }, action: 'ADMINISTRATOR_CREATED', target: { systemAuthId: 'admin-2' } });
 });
@@ -122,7 +122,7 @@ test('recordAll writes the events of one change together, their times in the ord
     ...recordingStore(),
     append: (event: AuditEvent) => new Promise<void>((resolve) => pending.push(() => (written.push(event), resolve()))),
   };
-  const trail = new AuditTrail(slowStore, clock().now);
+  const trail = new AuditTrail(slowStore, clock().now, 400);
   const done = trail.recordAll([
     { tenant: 'acme', action: 'PAIRING_DATA_GENERATED', outcome: 'SUCCESS', actor: { kind: 'ADMINISTRATOR', id: 'a' } },
     { tenant: 'acme', action: 'CLIENT_CREDENTIALS_ISSUED', outcome: 'SUCCESS', actor: { kind: 'ADMINISTRATOR', id: 'a' } },

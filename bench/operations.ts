@@ -19,7 +19,7 @@ const BASE_URL = 'https://api.bench.test';
  * Counts the AWS calls of one operation: by service and command, how many rounds of calls ran one after another, and
  * the capacity units DynamoDB reports for them (ReturnConsumedCapacity, which the meter asks for on every call).
  */
-class CallMeter {
+export class CallMeter {
   private calls = new Map<string, number>();
   private inFlight = 0;
   private rounds = 0;
@@ -71,7 +71,7 @@ class CallMeter {
 }
 
 /** The middleware that reports every call of an SDK client to the meter (bench only: no production code path has it). */
-function meterClient(client: { middlewareStack: { add: (...args: never[]) => void } }, service: string, meter: CallMeter): void {
+export function meterClient(client: { middlewareStack: { add: (...args: never[]) => void } }, service: string, meter: CallMeter): void {
   const add = client.middlewareStack.add as unknown as (
     middleware: (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => Promise<unknown>,
     options: { step: string; name: string },
@@ -131,7 +131,7 @@ class LogMeter {
   }
 }
 
-function graphqlEvent(path: string, query: string, variables: Record<string, unknown>, headers: Record<string, string>): APIGatewayProxyEvent {
+export function graphqlEvent(path: string, query: string, variables: Record<string, unknown>, headers: Record<string, string>): APIGatewayProxyEvent {
   return {
     resource: path,
     path,

@@ -1,6 +1,7 @@
 // `npm run bench`: runs each benchmark section in turn in this one process and prints a one-line summary of all of them.
 import { caIssuanceBench } from './ca';
 import { coldStartBench } from './cold';
+import { graphqlAbuseBench } from './graphql-abuse';
 import { mtlsLoadBench } from './mtls-load';
 import { operationCostBench } from './operations';
 import { pairingLatencyBench } from './pairing';
@@ -13,7 +14,7 @@ export interface BenchSection {
 }
 
 // Another measurement is one more entry here.
-const sections: BenchSection[] = [caIssuanceBench, operationCostBench, pairingLatencyBench, mtlsLoadBench, tokenSigningBench, coldStartBench];
+const sections: BenchSection[] = [caIssuanceBench, operationCostBench, graphqlAbuseBench, pairingLatencyBench, mtlsLoadBench, tokenSigningBench, coldStartBench];
 
 async function main(): Promise<void> {
   const summaries: string[] = [];

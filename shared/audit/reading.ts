@@ -1,7 +1,7 @@
 // Reading the audit trail: a tenant's events (or one application's), newest first, filtered, in pages with opaque cursors.
 import { BadUserInputError } from '../errors';
 import { isServiceId, quotedId } from '../ids';
-import { AuditRepository, type AuditQuery } from './repository';
+import { AuditRepository, type AuditCount, type AuditQuery } from './repository';
 import { DEFAULT_AUDIT_PAGE_SIZE, MAX_AUDIT_PAGE_SIZE, type AuditEventFilter, type AuditEventPage } from './types';
 
 const SORT_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9a-f-]{36}$/;
@@ -56,7 +56,7 @@ export class AuditLog {
     const query: AuditQuery = { tenant };
     if (filter.applicationId !== undefined && filter.applicationId !== null) {
       // Application ids are UUIDs: anything else names no application, and its trail is empty.
-      if (!isServiceId(filter.applicationId)) return { data: [], totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null } };
+      if (!isServiceId(filter.applicationId)) return { data: [], totalCount: async () => 0, totalCountExact: async () => true, pageInfo: { hasNextPage: false, endCursor: null } };
       query.applicationId = filter.applicationId;
     }
     if (filter.from) query.fromKey = isoTime('from', filter.from);
@@ -67,12 +67,15 @@ export class AuditLog {
     if (filter.actions?.length) query.actions = filter.actions;
     if (filter.outcomes?.length) query.outcomes = filter.outcomes;
     const beforeKey = options.after == null ? undefined : decodeCursor(options.after);
-    const [page, totalCount] = await Promise.all([this.repository.query({ ...query, beforeKey }, first), this.repository.count(query)]);
-    const last = page.events.at(-1);
+    const page = await this.repository.query({ ...query, beforeKey }, first);
+    // Counted only when a client asks for totalCount or totalCountExact, once for both.
+    let counted: Promise<AuditCount> | undefined;
+    const count = () => (counted ??= this.repository.count(query));
     return {
       data: page.events,
-      totalCount,
-      pageInfo: { hasNextPage: page.hasNextPage, endCursor: last ? encodeCursor(`${last.time}#${last.id}`) : null },
+      totalCount: async () => (await count()).count,
+      totalCountExact: async () => (await count()).exact,
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endKey ? encodeCursor(page.endKey) : null },
     };
   }
 }

@@ -29,7 +29,27 @@ export interface AuditQuery {
 export interface AuditQueryPage {
   events: AuditEvent[];
   hasNextPage: boolean;
+  /** Where the next page starts (below this sort key): the last event given, or the last one read when the read budget ended first. */
+  endKey?: string;
 }
+
+export interface AuditCount {
+  count: number;
+  /** False when the read budget ended before the partition did: `count` is then a lower bound. */
+  exact: boolean;
+}
+
+/**
+ * DynamoDB Query calls one page of the trail may make. The action and outcome filters are applied by DynamoDB after
+ * the read, so a page of rare events can need many reads; past this budget the page is answered partly filled, with a
+ * cursor where the reading stopped and hasNextPage true. A request's DynamoDB calls are then bounded by its
+ * auditEvents fields, which the GraphQL cost limit bounds.
+ */
+export const MAX_AUDIT_READS_PER_PAGE = 4;
+/** Items one filtered read asks for (at least the page size + 1): a rare event is found in a few reads, not hundreds. */
+export const FILTERED_AUDIT_READ_SIZE = 100;
+/** DynamoDB COUNT calls (each reads up to 1 MB, thousands of events) of one totalCount. */
+export const MAX_AUDIT_COUNT_READS = 8;
 
 function toItem(event: AuditEvent, expiresAt: number): Item {
   const item: Item = { ...event, sk: sortKeyOf(event), expiresAt };
@@ -60,30 +80,42 @@ export class AuditRepository {
 
   /**
    * Up to `limit` events, newest first, of the tenant (or one of its applications), within the bounds, matching the
-   * filters. Reads page after page of DynamoDB until the page is full or the partition ends: the action and outcome
-   * filters are applied by DynamoDB after the read, so a page may take several reads (each at most `limit` + 1 items).
+   * filters, in at most MAX_AUDIT_READS_PER_PAGE reads: a page may come back partly filled with hasNextPage true.
    */
   async query(query: AuditQuery, limit: number): Promise<AuditQueryPage> {
+    const filtered = Boolean(query.actions?.length || query.outcomes?.length);
+    const readSize = filtered ? Math.max(limit + 1, FILTERED_AUDIT_READ_SIZE) : limit + 1;
     const events: AuditEvent[] = [];
     let startKey: Item | undefined;
+    let reads = 0;
     do {
-      const out = await dynamo().send(new QueryCommand({ ...this.queryInput(query), Limit: limit + 1, ExclusiveStartKey: startKey }));
+      const out = await dynamo().send(new QueryCommand({ ...this.queryInput(query), Limit: readSize, ExclusiveStartKey: startKey }));
+      reads += 1;
       for (const item of out.Items ?? []) if (item.sk !== query.beforeKey) events.push(fromItem(item));
       startKey = out.LastEvaluatedKey;
-    } while (events.length <= limit && startKey);
-    return { events: events.slice(0, limit), hasNextPage: events.length > limit };
+    } while (events.length <= limit && startKey && reads < MAX_AUDIT_READS_PER_PAGE);
+    if (events.length > limit) {
+      const page = events.slice(0, limit);
+      return { events: page, hasNextPage: true, endKey: sortKeyOf(page.at(-1)!) };
+    }
+    // The page is not full: either the partition ended, or the read budget did (continue below the last key read).
+    const last = events.at(-1);
+    if (startKey) return { events, hasNextPage: true, endKey: String(startKey.sk) };
+    return { events, hasNextPage: false, ...(last ? { endKey: sortKeyOf(last) } : {}) };
   }
 
-  /** How many events match (the same conditions, every page of them, counted by DynamoDB). */
-  async count(query: Omit<AuditQuery, 'beforeKey'>): Promise<number> {
-    let total = 0;
+  /** How many events match (the same conditions, counted by DynamoDB), in at most MAX_AUDIT_COUNT_READS reads. */
+  async count(query: Omit<AuditQuery, 'beforeKey'>): Promise<AuditCount> {
+    let count = 0;
     let startKey: Item | undefined;
+    let reads = 0;
     do {
       const out = await dynamo().send(new QueryCommand({ ...this.queryInput(query), Select: 'COUNT', ExclusiveStartKey: startKey }));
-      total += out.Count ?? 0;
+      reads += 1;
+      count += out.Count ?? 0;
       startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return total;
+    } while (startKey && reads < MAX_AUDIT_COUNT_READS);
+    return { count, exact: startKey === undefined };
   }
 
   private queryInput(query: AuditQuery) {

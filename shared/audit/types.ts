@@ -136,7 +136,10 @@ export interface AuditEventFilter {
 
 export interface AuditEventPage {
   data: AuditEvent[];
-  totalCount: number;
+  /** Resolved only when the client selects it: a COUNT read of bounded size (see totalCountExact). */
+  totalCount: () => Promise<number>;
+  /** False when the count's read budget ended first: totalCount is then a lower bound. */
+  totalCountExact: () => Promise<boolean>;
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
 }
 

@@ -203,9 +203,14 @@ enum ViewerType {
 
 # Extension. The audit trail: one event per state change and per refused credential. Never a secret, token,
 # private key, CSR or Authorization header.
+# A page reads at most a few hundred events: with a filter that matches rarely, it may come back with fewer events
+# than asked for (even none) and hasNextPage true; follow endCursor to read on.
 type AuditEventPage {
   data: [AuditEvent!]!
   totalCount: Int!
+  # Extension. False when counting stopped at its read budget (tens of thousands of events): totalCount is then a
+  # lower bound; narrow the filter (from/to, applicationId) for an exact count.
+  totalCountExact: Boolean!
   pageInfo: PageInfo!
 }
 

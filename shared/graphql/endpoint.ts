@@ -17,7 +17,7 @@ import { MAX_REQUEST_BYTES, bodyBytes, jsonResponse } from '../http';
 import { logger } from '../logger';
 import { noteOperation, noteOutcome } from '../observability/invocation';
 import { countOperation } from '../observability/metrics';
-import { ASSUMED_LIST_SIZE, fragmentsOf, MAX_MUTATION_FIELDS, MAX_QUERY_COST, queryCost, rootFieldCount } from './cost';
+import { ASSUMED_LIST_SIZE, fragmentsOf, MAX_MUTATION_FIELDS, MAX_QUERY_COST, queryCost, rootFieldCount, writtenFieldCount } from './cost';
 import { MAX_QUERY_DEPTH, queryDepth } from './depth';
 import { validatedDocumentsOf } from './documents';
 import { errorBody, executionErrorEntry, requestErrorsBody, type GraphQLErrorBody } from './errors';
@@ -42,7 +42,13 @@ interface GraphQLRequest {
   operationName: string | undefined;
 }
 
-/** A request refused before execution: HTTP status plus one error entry. */
+/**
+ * The largest answer a query may have: far above any real client's (an audit page of 200 events is about 200 KB),
+ * far below Lambda's 6 MB response limit.
+ */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** A request refused before execution (or, for an oversized answer, instead of it): HTTP status plus one error entry. */
 class RequestRefused extends Error {
   constructor(
     readonly statusCode: number,
@@ -105,13 +111,14 @@ function refuseCostly(schema: GraphQLSchema, document: DocumentNode, operation: 
       throw badRequest(`A mutation request may carry at most ${MAX_MUTATION_FIELDS} field, this one has ${fields}: send one request per change`);
     }
   }
-  if (queryCost(schema, operation, fragments, variables) > MAX_QUERY_COST) {
-    throw badRequest(
-      `The query costs more than the limit of ${MAX_QUERY_COST} (each field counts once per object it is resolved on; ` +
-        `a page multiplies by its size "first", other lists by ${ASSUMED_LIST_SIZE}): ask for fewer fields or smaller pages, or split it`,
-    );
-  }
+  if (queryCost(schema, operation, fragments, variables) > MAX_QUERY_COST) throw costlyRequest();
 }
+
+const costlyRequest = () =>
+  badRequest(
+    `The query costs more than the limit of ${MAX_QUERY_COST} (each field, __typename too, counts once per object it is resolved on, ` +
+      `fragments once per use; a page multiplies by its size "first", other lists by ${ASSUMED_LIST_SIZE}): ask for fewer fields or smaller pages, or split it`,
+  );
 
 /** "query applications", "mutation generateAuthForApplication": the root fields (names from the schema, never values). */
 function operationLabel(operation: OperationDefinitionNode): string {
@@ -119,12 +126,25 @@ function operationLabel(operation: OperationDefinitionNode): string {
   return `${operation.operation} ${[...new Set(fields)].join(',')}`;
 }
 
-/** The response, with its error entries counted by code and the first one (or SUCCESS) as the invocation's outcome. */
-function graphqlResponse(statusCode: number, body: { errors?: readonly { extensions: { code: string } }[]; data?: unknown }, errorMetric: string | undefined): APIGatewayProxyResult {
+/**
+ * The response, with its error entries counted by code and the first one (or SUCCESS) as the invocation's outcome; a
+ * body over `maxBytes` is answered with a refusal instead.
+ */
+function graphqlResponse(
+  statusCode: number,
+  body: { errors?: readonly { extensions: { code: string } }[]; data?: unknown },
+  errorMetric: string | undefined,
+  maxBytes?: number,
+): APIGatewayProxyResult {
+  const response = jsonResponse(statusCode, body);
+  if (maxBytes !== undefined && Buffer.byteLength(response.body) > maxBytes) {
+    const refused = badRequest(`The response would be larger than the limit of ${maxBytes} bytes: ask for fewer fields or smaller pages, or split the query`);
+    return graphqlResponse(refused.statusCode, refused.body, errorMetric);
+  }
   const codes = (body.errors ?? []).map((error) => error.extensions.code);
   noteOutcome(codes[0] ?? 'SUCCESS');
   if (errorMetric) for (const code of codes) countOperation(errorMetric, 1, { name: 'Code', value: code });
-  return jsonResponse(statusCode, body);
+  return response;
 }
 
 /** Serves one GraphQL-over-HTTP request (POST, application/json) against the endpoint's schema. */
@@ -156,6 +176,7 @@ export async function handleGraphQLRequest<Context>(
       throw badRequest(`The query nests deeper than the limit of ${MAX_QUERY_DEPTH} levels`);
     }
     if (!cached) {
+      if (writtenFieldCount(document) > MAX_QUERY_COST) throw costlyRequest();
       const validationErrors = validate(endpoint.schema, document);
       if (validationErrors.length > 0) {
         return graphqlResponse(400, requestErrorsBody(validationErrors), endpoint.errorMetric);
@@ -187,6 +208,8 @@ export async function handleGraphQLRequest<Context>(
       operationName: request.operationName,
       contextValue: context,
     });
+    // The cost limit bounds the fields, not their sizes. A query changed nothing, so an oversized answer is refused
+    // instead; a mutation's answer is one field and always goes out.
     return graphqlResponse(
       200,
       {
@@ -194,6 +217,7 @@ export async function handleGraphQLRequest<Context>(
         data: result.data ?? null,
       },
       endpoint.errorMetric,
+      operation.operation === 'query' ? MAX_RESPONSE_BYTES : undefined,
     );
   } catch (error) {
     if (error instanceof RequestRefused) return graphqlResponse(error.statusCode, error.body, endpoint.errorMetric);

@@ -2,7 +2,8 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { getIntrospectionQuery } from 'graphql';
 import { BadUserInputError, ConflictError, UnauthenticatedError } from '../../../shared/errors';
-import { handleGraphQLRequest, type GraphQLEndpoint } from '../../../shared/graphql/endpoint';
+import { MAX_QUERY_COST } from '../../../shared/graphql/cost';
+import { handleGraphQLRequest, MAX_RESPONSE_BYTES, type GraphQLEndpoint } from '../../../shared/graphql/endpoint';
 import { buildExecutableSchema } from '../../../shared/graphql/schema';
 import { JSONScalar } from '../../../shared/graphql/scalars';
 import { MAX_REQUEST_BYTES } from '../../../shared/http';
@@ -21,6 +22,7 @@ type Query {
   conflict: String
   notImplemented: String
   echo(value: JSON, count: Int): JSON
+  text(kilobytes: Int!): String!
 }
 type Mutation { rename(name: String!): String! }
 type Node { id: ID! child: Node }
@@ -38,6 +40,7 @@ const schema = buildExecutableSchema<TestContext>(sdl, {
       throw new ConflictError('an application named foo already exists');
     },
     echo: (_root: unknown, args: { value: unknown }) => args.value,
+    text: (_root: unknown, args: { kilobytes: number }) => 'x'.repeat(args.kilobytes * 1024),
   },
   Mutation: {
     rename: (_root: unknown, args: { name: string }) => {
@@ -249,6 +252,58 @@ describe('handleGraphQLRequest', () => {
       const response = await send({ query: getIntrospectionQuery() });
       expect(response.status).toBe(200);
       expect(response.json.data.__schema.queryType.name).toBe('Query');
+    });
+  });
+
+  describe('cost limit: every pre-execution walk visits a fragment once, introspection is priced', () => {
+    /** `count` fragments, each spreading the next twice: 2^count selections once expanded. */
+    const fanOut = (operation: 'query' | 'mutation', count: number) => {
+      const on = operation === 'query' ? 'Query' : 'Mutation';
+      const fragments = Array.from({ length: count }, (_, i) =>
+        i + 1 < count ? `fragment F${i + 1} on ${on} { __typename ...F${i + 2} ...F${i + 2} }` : `fragment F${i + 1} on ${on} { __typename }`);
+      return `${operation} { ...F1 }\n${fragments.join('\n')}`;
+    };
+    const refusedForCost = (response: Awaited<ReturnType<typeof send>>) => {
+      expect(response.status).toBe(400);
+      expect(code(response.json)).toBe('BAD_USER_INPUT');
+      expect(response.json.errors[0].message).toContain(`costs more than the limit of ${MAX_QUERY_COST}`);
+      expect(response.json.data).toBeUndefined();
+    };
+
+    // 2^40 selections: a walk that expanded them would never answer (the review's 27 fragments took 8 s).
+    it('refuses a query whose fragments fan out (each spreading the next twice)', async () => {
+      refusedForCost(await send({ query: fanOut('query', 40) }));
+    });
+
+    it('refuses the same shape as a mutation, before counting its root fields the long way', async () => {
+      refusedForCost(await send({ query: fanOut('mutation', 40) }));
+    });
+
+    it('accepts a small fan-out whose expansion fits the budget (__typename counts 1)', async () => {
+      const response = await send({ query: fanOut('query', 8) });
+      expect(response.status).toBe(200);
+      expect(response.json.data).toEqual({ __typename: 'Query' });
+    });
+
+    it('prices introspection: many aliases of a walk over every type are refused', async () => {
+      const aliases = Array.from({ length: 300 }, (_, i) => `s${i}: __schema { types { name fields { name type { name } } } }`).join(' ');
+      refusedForCost(await send({ query: `{ ${aliases} }` }));
+    });
+
+    it('refuses a document with more fields written than the budget before validating it', async () => {
+      // Invalid (no such field) and too large: the size is what is reported, so validation's work never started.
+      const response = await send({ query: `{ ${Array.from({ length: MAX_QUERY_COST + 1 }, (_, i) => `f${i}: nope`).join(' ')} }` });
+      refusedForCost(response);
+    });
+
+    it('refuses a query whose answer would be over the response limit, and answers one under it', async () => {
+      const over = await send({ query: `{ text(kilobytes: ${MAX_RESPONSE_BYTES / 1024 + 1}) }` });
+      expect(over.status).toBe(400);
+      expect(code(over.json)).toBe('BAD_USER_INPUT');
+      expect(over.json.errors[0].message).toContain(`larger than the limit of ${MAX_RESPONSE_BYTES} bytes`);
+      expect(over.text.length).toBeLessThan(1000);
+      const under = await send({ query: `{ text(kilobytes: ${MAX_RESPONSE_BYTES / 1024 - 1}) }` });
+      expect(under.status).toBe(200);
     });
   });
 

@@ -38,14 +38,15 @@ export const graphqlAbuseBench: BenchSection = {
     try {
       const { dynamo } = await import('../shared/aws/clients');
       const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
-      const { OAuthClients } = await import('../shared/oauth/clients');
+      const { OAuthClients, clientAuthenticationState, secretsManagerStore } = await import('../shared/oauth/clients');
+      const { config } = await import('../shared/config');
       const { SystemAuthRepository } = await import('../shared/system-auths/repository');
       const { AuditRepository } = await import('../shared/audit/repository');
       const { handler: director } = await import('../functions/director/handler');
       const { handler: oauth } = await import('../functions/oauth/handler');
       await ensureSigningKey();
       const tenant = 'bench';
-      const admin = await new OAuthClients(new SystemAuthRepository()).createAdmin(tenant);
+      const admin = await new OAuthClients(new SystemAuthRepository(config().systemAuthsTable), secretsManagerStore, clientAuthenticationState()).createAdmin(tenant);
       const basic = `Basic ${Buffer.from(`${admin.clientId}:${admin.clientSecret}`).toString('base64')}`;
       const granted = await oauth({
         resource: '/oauth2/token', path: '/oauth2/token', httpMethod: 'POST', isBase64Encoded: false,
@@ -54,7 +55,7 @@ export const graphqlAbuseBench: BenchSection = {
       } as unknown as APIGatewayProxyEvent);
       const bearer = { Authorization: `Bearer ${String((JSON.parse(granted.body) as { access_token: string }).access_token)}` };
       // 406 events of one tenant, none of which the audit filter below matches.
-      const audit = new AuditRepository();
+      const audit = new AuditRepository(config().auditTable);
       const start = Date.parse('2026-12-01T00:00:00.000Z');
       for (let i = 0; i < 406; i += 1) {
         await audit.append({

@@ -5,8 +5,9 @@ import { AuditRepository, MAX_AUDIT_READS_PER_PAGE } from '../../../shared/audit
 import type { AuditEvent } from '../../../shared/audit/types';
 import { dynamo } from '../../../shared/aws/clients';
 import { freshTenant } from '../../support/local-aws';
+import { config } from '../../../shared/config';
 
-const repository = new AuditRepository();
+const repository = new AuditRepository(config().auditTable);
 const auditLog = new AuditLog(repository);
 
 /** Counts the DynamoDB Query calls of the shared client, COUNT queries apart. */

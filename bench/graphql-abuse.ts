@@ -46,7 +46,7 @@ export const graphqlAbuseBench: BenchSection = {
       const { handler: oauth } = await import('../functions/oauth/handler');
       await ensureSigningKey();
       const tenant = 'bench';
-      const admin = await new OAuthClients(new SystemAuthRepository(config().systemAuthsTable), secretsManagerStore, clientAuthenticationState()).createAdmin(tenant);
+      const admin = await new OAuthClients(new SystemAuthRepository(config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState()).createAdmin(tenant);
       const basic = `Basic ${Buffer.from(`${admin.clientId}:${admin.clientSecret}`).toString('base64')}`;
       const granted = await oauth({
         resource: '/oauth2/token', path: '/oauth2/token', httpMethod: 'POST', isBase64Encoded: false,

@@ -214,10 +214,10 @@ async function measureOperations(logs: LogMeter, tables: Record<string, string>)
   const { handler: oauth } = await import('../functions/oauth/handler');
 
   await Promise.all([ensureSigningKey(), ensureCertificateAuthority()]);
-  const admin = await new OAuthClients(new SystemAuthRepository(config().systemAuthsTable), secretsManagerStore, clientAuthenticationState()).createAdmin('bench');
+  const admin = await new OAuthClients(new SystemAuthRepository(config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState()).createAdmin('bench');
 
   // The tokens function's own code in-process: its calls count with the Director's (deployed, one Lambda Invoke more).
-  const oneTimeTokens = new OneTimeTokenService(new OneTimeTokenRepository(config().tokensTable), new SystemAuthRepository(config().systemAuthsTable));
+  const oneTimeTokens = new OneTimeTokenService(new OneTimeTokenRepository(config().tokensTable), new SystemAuthRepository(config().systemAuthsTable, config), config);
   const directorApi = directorEndpoint(directorServices({ issue: (request) => issueTokenFor(oneTimeTokens, request) }));
   const director = (event: APIGatewayProxyEvent) => handleGraphQLRequest(event, directorApi);
 

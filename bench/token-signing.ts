@@ -55,7 +55,7 @@ export const tokenSigningBench: BenchSection = {
       // The oauth function's own composition, built now (the module's instance may belong to another section's stage).
       const endpoint = (await import('../functions/oauth/handler')).tokenEndpoint();
       await ensureSigningKey();
-      const admin = await new OAuthClients(new SystemAuthRepository(config().systemAuthsTable), secretsManagerStore, clientAuthenticationState()).createAdmin('bench');
+      const admin = await new OAuthClients(new SystemAuthRepository(config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState()).createAdmin('bench');
       const { keyArn } = await activeSigningKey();
 
       const message = Buffer.from('eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9');

@@ -167,7 +167,7 @@ async function runCa(options: Options): Promise<Record<string, unknown>> {
       return { ...activation, stage: process.env.STAGE };
     }
     if (options.command === 'retire-ca') {
-      const certificates = new CertificateRepository(config().systemAuthsTable);
+      const certificates = new CertificateRepository(config().systemAuthsTable, config);
       const retirement = await ca.retireCertificateAuthority(options.caId!, (caId, now) => certificates.countLiveOfCa(caId, FIRST_CA_ID, now), { force: options.force });
       if (retirement.forced && retirement.liveCertificates > 0) {
         process.stderr.write(`admin: retire-ca --force: ${retirement.liveCertificates} live certificate(s) of ${retirement.caId} stop working now\n`);
@@ -212,7 +212,7 @@ async function run(options: Options): Promise<Record<string, unknown>> {
   const { OAuthClients, clientAuthenticationState, secretsManagerStore } = await import('../shared/oauth/clients');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
   const { recordAuditEvent } = await import('../shared/audit/trail');
-  const systemAuths = new SystemAuthRepository(config().systemAuthsTable);
+  const systemAuths = new SystemAuthRepository(config().systemAuthsTable, config);
   const clients = new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState());
   // Audit events of the CLI have the actor `cli` (shared/audit/trail.ts recordAuditEvent); a failed write is logged, never fatal.
   if (options.command === 'create') {

@@ -249,7 +249,7 @@ async function start(): Promise<void> {
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
   const { ensureCertificateAuthority } = await import('../shared/certificates/ca');
   await Promise.all([ensureSigningKey(), ensureCertificateAuthority()]);
-  const admin = await new OAuthClients(new SystemAuthRepository(config().systemAuthsTable), secretsManagerStore, clientAuthenticationState()).createAdmin(ADMIN_TENANT);
+  const admin = await new OAuthClients(new SystemAuthRepository(config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState()).createAdmin(ADMIN_TENANT);
 
   progress('starting the endpoints and waiting until they answer');
   const servers = await supervisor.startTogether(frontends(ports).map((frontend) => frontend.start(process.env)));

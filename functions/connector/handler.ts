@@ -19,13 +19,13 @@ import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
 
 /** The composition of this function: its stores and services, built once per container. */
 export function connectorServices(): ConnectorServices {
-  const systemAuths = new SystemAuthRepository(config().systemAuthsTable);
-  const certificates = new CertificateRepository(config().systemAuthsTable);
+  const systemAuths = new SystemAuthRepository(config().systemAuthsTable, config);
+  const certificates = new CertificateRepository(config().systemAuthsTable, config);
   const oneTimeTokens = new OneTimeTokenRepository(config().tokensTable);
   const audit = new AuditTrail(new AuditRepository(config().auditTable), () => new Date(), config().auditRetentionDays);
   return {
-    connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit),
-    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, new ApplicationRepository(config().applicationsTable), loadTrustedCas),
+    connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit, config),
+    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, new ApplicationRepository(config().applicationsTable, config), loadTrustedCas),
     oneTimeTokens,
     audit,
     certificateRefusals: new CertificateRefusals(certificates, audit),

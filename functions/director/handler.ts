@@ -22,15 +22,16 @@ import { SystemAuthRepository } from '../../shared/system-auths/repository';
 import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
 import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
+import { lambda } from '../../shared/aws/clients';
 
 /**
  * The composition of this function: its stores and services, built once per container. One-time tokens come
  * from the `tokens` function (Lambda Invoke); tests may hand in another TokenIssuer.
  */
-export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssuer()): DirectorServices {
-  const systemAuths = new SystemAuthRepository(config().systemAuthsTable);
-  const certificates = new CertificateRepository(config().systemAuthsTable);
-  const applicationStore = new ApplicationRepository(config().applicationsTable);
+export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssuer(lambda(), config().tokensFunctionName)): DirectorServices {
+  const systemAuths = new SystemAuthRepository(config().systemAuthsTable, config);
+  const certificates = new CertificateRepository(config().systemAuthsTable, config);
+  const applicationStore = new ApplicationRepository(config().applicationsTable, config);
   const audit = new AuditTrail(new AuditRepository(config().auditTable), () => new Date(), config().auditRetentionDays);
   const { pairing, clientCertificates } = pairingOf({
     systemAuths,
@@ -51,6 +52,7 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
     audit,
     auditLog: new AuditLog(new AuditRepository(config().auditTable)),
     certificateRefusals: new CertificateRefusals(certificates, audit),
+    baseUrlSettings: config,
   };
 }
 

@@ -17,9 +17,9 @@ import { issueAccessToken } from '../../shared/oauth/access-tokens';
 
 /** The composition of this function: the token endpoint over its stores, built once per container. */
 export function tokenEndpoint(): TokenEndpoint {
-  const systemAuths = new SystemAuthRepository(config().systemAuthsTable);
+  const systemAuths = new SystemAuthRepository(config().systemAuthsTable, config);
   const audit = new AuditTrail(new AuditRepository(config().auditTable), () => new Date(), config().auditRetentionDays);
-  return new TokenEndpoint(new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState()), systemAuths, new ApplicationService(new ApplicationRepository(config().applicationsTable)), issueAccessToken, audit);
+  return new TokenEndpoint(new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState()), systemAuths, new ApplicationService(new ApplicationRepository(config().applicationsTable, config)), issueAccessToken, audit, config);
 }
 
 const tokens = tokenEndpoint();
@@ -30,7 +30,7 @@ export const handler = observedHandler('oauth', async (event: APIGatewayProxyEve
   if (route === TOKEN_PATH || route === METADATA_PATH) {
     // Issuer and token URL are the base URL's: a deployment without one refuses here, before a token request authenticates anyone.
     try {
-      publicBaseUrl(event);
+      publicBaseUrl(event, config());
     } catch (error) {
       logger.error('the OAuth server cannot answer: its public base URL is missing', { error });
       return serverErrorResponse();
@@ -42,7 +42,7 @@ export const handler = observedHandler('oauth', async (event: APIGatewayProxyEve
       return withAuditRequest(event, () => tokens.handle(event));
     case METADATA_PATH:
       noteOperation('metadata');
-      return handleMetadataRequest(event);
+      return handleMetadataRequest(event, config());
     case JWKS_PATH:
       noteOperation('jwks');
       return handleJwksRequest();

@@ -9,7 +9,7 @@ import { SystemAuthRepository } from '../../shared/system-auths/repository';
 import { config } from '../../shared/config';
 
 // The composition of this function: built once per container.
-const oneTimeTokens = new OneTimeTokenService(new OneTimeTokenRepository(config().tokensTable), new SystemAuthRepository(config().systemAuthsTable));
+const oneTimeTokens = new OneTimeTokenService(new OneTimeTokenRepository(config().tokensTable), new SystemAuthRepository(config().systemAuthsTable, config), config);
 
 /** A thrown error reaches the invoker as a FunctionError, which the Director reports as INTERNAL. */
 export const handler = observedHandler('tokens', async (event: unknown, context?: Context): Promise<TokenIssuance> => {

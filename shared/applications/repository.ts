@@ -4,7 +4,7 @@ import { dynamo } from '../aws/clients';
 import { transactWrite, TransactionCancelledError, type NamedTransactItems } from '../aws/transactions';
 import { ConflictError, NotFoundError } from '../errors';
 import { isServiceId, quotedId } from '../ids';
-import { APPLICATIONS_QUOTA, quotaExceeded, quotaSlotFreed, quotaSlotTaken, type QuotaCounter } from '../quotas';
+import { APPLICATIONS_QUOTA, quotaExceeded, quotaSlotFreed, quotaSlotTaken, type QuotaCounter, type QuotaLimits } from '../quotas';
 import type { ApplicationCursor } from './cursor';
 import type { Application, ApplicationStatus, ApplicationUpdateInput } from './types';
 
@@ -39,7 +39,10 @@ function toApplication(item: Record<string, unknown>): Application {
 const errorName = (error: unknown) => (error as { name?: string } | undefined)?.name;
 
 export class ApplicationRepository {
-  constructor(private readonly table: string) {}
+  constructor(
+    private readonly table: string,
+    private readonly limits: QuotaLimits<'maxApplicationsPerTenant'>,
+  ) {}
 
   private counterOf(tenant: string): QuotaCounter {
     return { table: this.table, key: { tenant, id: APPLICATIONS_COUNTER_ID } };
@@ -51,6 +54,7 @@ export class ApplicationRepository {
    */
   async create(app: Application, alongside: NamedTransactItems = {}): Promise<void> {
     const item: ApplicationItem = { ...app, createdKey: createdKeyOf(app) };
+    const limit = this.limits().maxApplicationsPerTenant;
     try {
       await transactWrite({
         application: { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(id)' } },
@@ -61,7 +65,7 @@ export class ApplicationRepository {
             ConditionExpression: 'attribute_not_exists(id)',
           },
         },
-        quota: quotaSlotTaken(APPLICATIONS_QUOTA, this.counterOf(app.tenant)),
+        quota: quotaSlotTaken(limit, this.counterOf(app.tenant)),
         // Items of other tables written with it (its audit event): they stand or fall with the application.
         ...alongside,
       });
@@ -70,7 +74,7 @@ export class ApplicationRepository {
       const nameConflict = (message: string) => new ConflictError(message, { violations: [{ field: 'name', message }] });
       // A taken name is reported before a full tenant: the name has to change whatever the count.
       if (error.conditionFailed('nameLock')) throw nameConflict(`an application named ${app.name} already exists`);
-      if (error.conditionFailed('quota')) throw quotaExceeded(APPLICATIONS_QUOTA, app.tenant);
+      if (error.conditionFailed('quota')) throw quotaExceeded(APPLICATIONS_QUOTA, limit, app.tenant);
       // Still conflicting after the retries: another registration of this name is being written right now.
       if (error.conflicted('nameLock')) throw nameConflict(`another request is registering an application named ${app.name}; try again`);
       // Every registration of the tenant updates its counter: many at once can still collide after the retries.

@@ -1,5 +1,5 @@
 // The certificate subject the Connector announces for a SystemAuth, as text and as the ordered RDN list a CSR must match exactly.
-import { config, type CsrSubjectDefaults } from '../config';
+import type { CsrSubjectDefaults } from '../config';
 
 /** Short names of the attributes of an announced subject, with their X.520 OIDs. */
 export const SUBJECT_ATTRIBUTE_OIDS = {
@@ -34,7 +34,7 @@ export function subjectRdn(oid: string, value: string): SubjectRdn {
 }
 
 /** The subject a CSR for this SystemAuth must carry: O, OU, L, ST, C from configuration, CN = the SystemAuth id. */
-export function announcedSubject(systemAuthId: string, defaults: CsrSubjectDefaults = config().csrSubject): CertificateSubject {
+export function announcedSubject(systemAuthId: string, defaults: CsrSubjectDefaults): CertificateSubject {
   const values: Record<SubjectAttributeName, string> = {
     O: defaults.organization,
     OU: defaults.organizationalUnit,

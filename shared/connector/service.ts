@@ -7,7 +7,7 @@ import { loadCaRegistry, loadCertificateAuthority, type IssuedCertificate } from
 import { currentCa } from '../certificates/ca-registry';
 import { CsrRefusedError, validateCsr, type ValidatedCsr } from '../certificates/csr';
 import { announcedSubject, formatSubject } from '../certificates/subject';
-import { config } from '../config';
+import type { Config, CsrSubjectDefaults } from '../config';
 import { BadUserInputError, ForbiddenError, ServiceError, UnauthenticatedError } from '../errors';
 import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
 import { certificateLimitReached } from '../quotas';
@@ -86,8 +86,7 @@ function issuedRecord(owner: { systemAuthId: string; tenant: string; appId: stri
   };
 }
 
-function managementPlaneInfo(): Configuration['managementPlaneInfo'] {
-  const mtls = config().mtlsBaseUrl;
+function managementPlaneInfo(mtls: string): Configuration['managementPlaneInfo'] {
   return {
     directorURL: mtls ? `${mtls}/director/graphql` : null,
     certificateSecuredConnectorURL: mtls ? `${mtls}/connector/graphql` : null,
@@ -95,10 +94,10 @@ function managementPlaneInfo(): Configuration['managementPlaneInfo'] {
 }
 
 /** What the CSR must say, and the current CA: the one that will sign it (public material from the registry's cache). */
-async function csrInfo(systemAuthId: string): Promise<Configuration['certificateSigningRequestInfo']> {
+async function csrInfo(systemAuthId: string, csrSubject: CsrSubjectDefaults): Promise<Configuration['certificateSigningRequestInfo']> {
   const current = currentCa(await loadCaRegistry());
   return {
-    subject: formatSubject(announcedSubject(systemAuthId)),
+    subject: formatSubject(announcedSubject(systemAuthId, csrSubject)),
     keyAlgorithm: ANNOUNCED_KEY_ALGORITHM,
     caId: current.id,
     caCertificate: base64(withNewline(current.certificatePem)),
@@ -135,12 +134,16 @@ const certificateDetails = (record: Pick<CertificateRecord, 'serialNumber' | 'sh
 });
 
 /** The Connector's rules over the token, SystemAuth and certificate stores. */
+/** What the Connector reads of the configuration, at each use. */
+export type ConnectorSettings = () => Pick<Config, 'mtlsBaseUrl' | 'oneTimeTokenTtlSeconds' | 'certificateValidityDays' | 'csrSubject'>;
+
 export class ConnectorService {
   constructor(
     private readonly tokens: OneTimeTokenRepository,
     private readonly systemAuths: SystemAuthRepository,
     private readonly certificates: CertificateRepository,
     private readonly audit: AuditTrail,
+    private readonly settings: ConnectorSettings,
   ) {}
 
   /** Records a refused one-time token (aggregated with its repeats) and returns the error to throw. */
@@ -162,7 +165,7 @@ export class ConnectorService {
       case 'ONE_TIME_TOKEN':
         return this.configurationWithToken(caller, now);
       case 'CLIENT_CERTIFICATE':
-        return configurationWithCertificate(caller);
+        return configurationWithCertificate(caller, this.settings());
     }
   }
 
@@ -258,12 +261,14 @@ export class ConnectorService {
         full = await this.certificates.certificateCountersReconciled(record.systemAuthId, counters, now);
         if (full.length === 0 && attempt <= 3) continue;
       }
-      const quota = CERTIFICATE_COUNTERS[full[0] ?? 'live'].quota;
+      const counter = full[0] ?? 'live';
+      const quota = CERTIFICATE_COUNTERS[counter].quota;
+      const limit = this.certificates.limitOf(counter);
       // In the trail like a CSR refused by a rule, with a short reason of its own so that its repeats aggregate.
       await this.audit.refused(
-        callerEvent(caller, { action: 'CSR_REFUSED', outcome: 'REFUSED', reason: CERTIFICATE_LIMIT_REASON, reasonCode: 'CERTIFICATE_LIMIT', details: { setting: quota.setting, limit: quota.limit() } }),
+        callerEvent(caller, { action: 'CSR_REFUSED', outcome: 'REFUSED', reason: CERTIFICATE_LIMIT_REASON, reasonCode: 'CERTIFICATE_LIMIT', details: { setting: quota.setting, limit } }),
       );
-      throw certificateLimitReached(record.systemAuthId, quota);
+      throw certificateLimitReached(record.systemAuthId, quota, limit);
     }
   }
 
@@ -278,9 +283,9 @@ export class ConnectorService {
         new ForbiddenError('This token is for signCertificateSigningRequest; configuration needs the token from generateAuthForApplication'),
       );
     }
-    const next = newOneTimeToken(presented, 'CSR', now, config().oneTimeTokenTtlSeconds);
+    const next = newOneTimeToken(presented, 'CSR', now, this.settings().oneTimeTokenTtlSeconds);
     // Read before the token is spent: a registry that cannot be read must not cost the caller its token.
-    const certificateSigningRequestInfo = await csrInfo(presented.systemAuthId);
+    const certificateSigningRequestInfo = await csrInfo(presented.systemAuthId, this.settings().csrSubject);
     try {
       await transactWrite({
         token: this.tokens.redemption(presented.tokenHash, 'CONFIGURATION', now),
@@ -302,7 +307,7 @@ export class ConnectorService {
     return {
       token: { token: next.token },
       certificateSigningRequestInfo,
-      managementPlaneInfo: managementPlaneInfo(),
+      managementPlaneInfo: managementPlaneInfo(this.settings().mtlsBaseUrl),
     };
   }
 
@@ -330,7 +335,7 @@ export class ConnectorService {
     }
     let csr: ValidatedCsr;
     try {
-      csr = validateCsr(csrInput, announcedSubject(presented.systemAuthId));
+      csr = validateCsr(csrInput, announcedSubject(presented.systemAuthId, this.settings().csrSubject));
     } catch (error) {
       // A spent token admits nothing but the retry of its own CSR: anything else is 401, not a CSR lesson.
       if (isRedeemed(presented) && error instanceof ServiceError) throw await this.tokenRefused(caller, 'SPENT', new CredentialsSpentError());
@@ -340,7 +345,7 @@ export class ConnectorService {
     if (isRedeemed(presented)) return this.sameCsrRetry(presented, csr);
 
     const authority = await loadCertificateAuthority();
-    const issued = await authority.issue(csr, { validityDays: config().certificateValidityDays, now });
+    const issued = await authority.issue(csr, { validityDays: this.settings().certificateValidityDays, now });
     const certificate: RedeemedCertificate = {
       clientCertificatePem: issued.certificatePem,
       caCertificatePem: authority.certificatePem,
@@ -381,13 +386,13 @@ export class ConnectorService {
     const { systemAuthId, tenant, appId, certificateFingerprint } = caller.application;
     let csr: ValidatedCsr;
     try {
-      csr = validateCsr(csrInput, announcedSubject(systemAuthId));
+      csr = validateCsr(csrInput, announcedSubject(systemAuthId, this.settings().csrSubject));
     } catch (error) {
       if (error instanceof ServiceError) throw await this.csrRefused(caller, error);
       throw error;
     }
     const authority = await loadCertificateAuthority();
-    const issued = await authority.issue(csr, { validityDays: config().certificateValidityDays, now });
+    const issued = await authority.issue(csr, { validityDays: this.settings().certificateValidityDays, now });
     try {
       // The lineage: revoking the presenting certificate later revokes this one too.
       const record: CertificateRecord = { ...issuedRecord({ systemAuthId, tenant, appId }, issued), renewedFrom: certificateFingerprint };
@@ -422,10 +427,10 @@ export class ConnectorService {
 }
 
 /** Certificate-secured `configuration`: the same CSR info for the certificate's SystemAuth; there is no token to trade. */
-async function configurationWithCertificate(caller: ClientCertificateCaller): Promise<Configuration> {
+async function configurationWithCertificate(caller: ClientCertificateCaller, settings: ReturnType<ConnectorSettings>): Promise<Configuration> {
   return {
     token: null,
-    certificateSigningRequestInfo: await csrInfo(caller.application.systemAuthId),
-    managementPlaneInfo: managementPlaneInfo(),
+    certificateSigningRequestInfo: await csrInfo(caller.application.systemAuthId, settings.csrSubject),
+    managementPlaneInfo: managementPlaneInfo(settings.mtlsBaseUrl),
   };
 }

@@ -8,7 +8,7 @@ import type { AuditEventInput } from '../audit/types';
 import type { Caller } from '../auth/caller';
 import type { ClientCertificateAuthenticator } from '../auth/client-certificate';
 import type { CertificateRefusals } from '../certificate-refusals';
-import { header, publicBaseUrl } from '../http';
+import { header, publicBaseUrl , type BaseUrlSettings } from '../http';
 import type { ClientCertificateAdapter } from '../pairing/client-certificate';
 import type { PairingService } from '../pairing/service';
 import type { CertificateRecord } from '../system-auths/certificate-records';
@@ -32,6 +32,8 @@ export interface DirectorServices {
   auditLog: AuditLog;
   /** Records refused client certificates (optional: compositions without an audit trail leave it out). */
   certificateRefusals?: CertificateRefusals;
+  /** Where the API's base URL comes from (publicBaseUrl), read at each request. */
+  baseUrlSettings: () => BaseUrlSettings;
 }
 
 export interface DirectorContext extends DirectorServices {
@@ -47,7 +49,7 @@ export interface DirectorContext extends DirectorServices {
  */
 export async function directorContext(event: APIGatewayProxyEvent, services: DirectorServices): Promise<DirectorContext> {
   // First: a deployment without its base URL fails every request here (ConfigurationError), before anyone is authenticated.
-  const baseUrl = publicBaseUrl(event);
+  const baseUrl = publicBaseUrl(event, services.baseUrlSettings());
   // Access tokens are this API's own: their issuer is its base URL.
   const caller: Caller =
     (await services.certificateAuthentication.authenticateRequest(event).catch(async (error: unknown) => {

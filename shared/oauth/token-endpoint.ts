@@ -3,7 +3,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ApplicationService } from '../applications/service';
 import { AuditTrail } from '../audit/trail';
 import { UNATTRIBUTED_TENANT, type AuditEventInput } from '../audit/types';
-import { bodyBytes, header, jsonResponse, MAX_REQUEST_BYTES, publicBaseUrl } from '../http';
+import { bodyBytes, header, jsonResponse, MAX_REQUEST_BYTES, publicBaseUrl , type BaseUrlSettings } from '../http';
 import { logger } from '../logger';
 import { noteOutcome } from '../observability/invocation';
 import { SCOPE_TOKEN } from '../scopes';
@@ -154,6 +154,8 @@ export class TokenEndpoint {
     private readonly applications: Pick<ApplicationService, 'markConnected'>,
     private readonly issue: typeof issueAccessToken,
     private readonly audit: Pick<AuditTrail, 'record' | 'refused'>,
+    /** Where the issuer comes from (publicBaseUrl), read at each request. */
+    private readonly settings: () => BaseUrlSettings,
   ) {}
 
   async handle(event: TokenEvent): Promise<APIGatewayProxyResult> {
@@ -162,7 +164,7 @@ export class TokenEndpoint {
       const client = await this.clients.authenticate(request.credentials.clientId, request.credentials.clientSecret);
       const scopes = grantedScopes(request.scopes, client.scopes);
       await this.onClientAuthenticated(client);
-      const issued = await this.issue(client, scopes, publicBaseUrl(event));
+      const issued = await this.issue(client, scopes, publicBaseUrl(event, this.settings()));
       logger.info('access token issued', { clientId: client.id, tenant: client.tenant, clientKind: client.kind, scope: scopes.join(' ') });
       // The grant, never the token.
       await this.audit.record({

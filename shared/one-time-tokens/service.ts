@@ -1,6 +1,6 @@
 // Issuing the one-time token that starts a certificate pairing: stored (as its hash) together with its link to a PENDING CLIENT_CERTIFICATE SystemAuth, or not at all.
 import { transactWrite, TransactionCancelledError } from '../aws/transactions';
-import { config } from '../config';
+import type { Config } from '../config';
 import { NotFoundError } from '../errors';
 import type { SystemAuthRepository } from '../system-auths/repository';
 import type { OneTimeTokenRepository } from './repository';
@@ -10,15 +10,16 @@ export class OneTimeTokenService {
   constructor(
     private readonly tokens: OneTimeTokenRepository,
     private readonly systemAuths: SystemAuthRepository,
+    private readonly settings: () => Pick<Config, 'oneTimeTokenTtlSeconds'>,
   ) {}
 
   /**
-   * Creates and stores a CONFIGURATION token for the SystemAuth, valid for config().oneTimeTokenTtlSeconds.
+   * Creates and stores a CONFIGURATION token for the SystemAuth, valid for the configured oneTimeTokenTtlSeconds.
    * NotFoundError when the tenant's application has no PENDING CLIENT_CERTIFICATE SystemAuth of that id: an
    * ACTIVE one already holds a certificate, and renews over mTLS, never with a token.
    */
   async issueConfigurationToken(owner: OneTimeTokenOwner, now: Date = new Date()): Promise<IssuedOneTimeToken> {
-    const issued = newOneTimeToken(owner, 'CONFIGURATION', now, config().oneTimeTokenTtlSeconds);
+    const issued = newOneTimeToken(owner, 'CONFIGURATION', now, this.settings().oneTimeTokenTtlSeconds);
     try {
       await transactWrite({
         token: this.tokens.newToken(issued.record),

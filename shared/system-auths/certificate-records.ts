@@ -4,7 +4,7 @@ import { GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/l
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients';
 import { transactWrite, TransactionCancelledError, type NamedTransactItems, type TransactItem } from '../aws/transactions';
-import { config } from '../config';
+import type { Config } from '../config';
 import {
   LIVE_CERTIFICATES_QUOTA,
   QUOTA_COUNT_ATTRIBUTE,
@@ -14,6 +14,7 @@ import {
   quotaSlotTaken,
   UNEXPIRED_CERTIFICATES_QUOTA,
   type QuotaCounter,
+  type QuotaLimits,
 } from '../quotas';
 import { DAY_SECONDS } from '../time';
 import { applicationKey, isConditionalFailure } from './repository';
@@ -68,7 +69,7 @@ export const EXPIRES_AT_ATTRIBUTE = 'expiresAt';
  * refuses a certificate without a record, and an expired one before looking), what revoking its lineage walks through,
  * and what retire-ca counts as live; after it, only the Director's listing shows it, for the retention period.
  */
-export function recordExpiresAt(notAfter: string, retentionDays: number = config().certificateRecordRetentionDays): number {
+export function recordExpiresAt(notAfter: string, retentionDays: number): number {
   return Math.ceil(Date.parse(notAfter) / 1000) + retentionDays * DAY_SECONDS;
 }
 
@@ -93,7 +94,7 @@ const COUNTER_NAMES = Object.keys(CERTIFICATE_COUNTERS) as CertificateCounter[];
 /** The transaction item name of a counter's slot (what a TransactionCancelledError reports). */
 export const certificateSlotItem = (counter: CertificateCounter): string => `${counter}CertificatesSlot`;
 
-function toItem(record: CertificateRecord): Item {
+function toItem(record: CertificateRecord, retentionDays: number): Item {
   const { systemAuthId, ...rest } = record;
   // appKey puts the certificate into the byApplication index too, beside its SystemAuth.
   return {
@@ -101,7 +102,7 @@ function toItem(record: CertificateRecord): Item {
     sk: certificateSortKey(record.sha256Fingerprint),
     appKey: applicationKey(record.tenant, record.appId),
     ...rest,
-    [EXPIRES_AT_ATTRIBUTE]: recordExpiresAt(record.notAfter),
+    [EXPIRES_AT_ATTRIBUTE]: recordExpiresAt(record.notAfter, retentionDays),
   };
 }
 
@@ -146,12 +147,28 @@ export function descendantsOf(root: string, records: readonly CertificateRecord[
   return found;
 }
 
+/** What certificate records read of the configuration, at each use (a changed configuration applies to the next one). */
+export type CertificateRecordSettings = () => Pick<Config, 'certificateRecordRetentionDays'> & ReturnType<QuotaLimits<'maxLiveCertificates' | 'maxUnexpiredCertificates'>>;
+
 export class CertificateRepository {
-  constructor(private readonly table: string) {}
+  constructor(
+    private readonly table: string,
+    private readonly settings: CertificateRecordSettings,
+  ) {}
+
+  /** When DynamoDB's TTL may remove a record (or counter) of a certificate expiring at `notAfter` (recordExpiresAt). */
+  private expiresAt(notAfter: string): number {
+    return recordExpiresAt(notAfter, this.settings().certificateRecordRetentionDays);
+  }
+
+  /** The limit of a certificate counter now. */
+  limitOf(counter: CertificateCounter): number {
+    return this.settings()[CERTIFICATE_COUNTERS[counter].quota.limitIn as 'maxLiveCertificates' | 'maxUnexpiredCertificates'];
+  }
 
   /** Transaction item of a newly issued certificate (beside the token's redemption or the renewal's checks). */
   newRecord(record: CertificateRecord): TransactItem {
-    return { Put: { TableName: this.table, Item: toItem(record), ConditionExpression: 'attribute_not_exists(sk)' } };
+    return { Put: { TableName: this.table, Item: toItem(record, this.settings().certificateRecordRetentionDays), ConditionExpression: 'attribute_not_exists(sk)' } };
   }
 
   private counterOf(systemAuthId: string, counter: CertificateCounter): QuotaCounter {
@@ -171,7 +188,7 @@ export class CertificateRepository {
    * items create the counters at 1 instead.
    */
   certificateSlots(record: CertificateRecord, options: { first?: boolean } = {}): NamedTransactItems {
-    const expiresAt = recordExpiresAt(record.notAfter);
+    const expiresAt = this.expiresAt(record.notAfter);
     return Object.fromEntries(
       COUNTER_NAMES.map((counter) => [
         certificateSlotItem(counter),
@@ -179,7 +196,7 @@ export class CertificateRepository {
         // fail like a full slot if the counters exist after all.
         options.first
           ? quotaCounterStarted(this.counterOf(record.systemAuthId, counter), expiresAt)
-          : quotaSlotTaken(CERTIFICATE_COUNTERS[counter].quota, this.counterOf(record.systemAuthId, counter), { counterMustExist: true, expiresAt }),
+          : quotaSlotTaken(this.limitOf(counter), this.counterOf(record.systemAuthId, counter), { counterMustExist: true, expiresAt }),
       ]),
     );
   }
@@ -211,11 +228,11 @@ export class CertificateRepository {
         if (before !== undefined && before <= counted) {
           // Exact: full if at the limit; below it, the slot failed on a counter that was absent then (a concurrent
           // first certificate created it meanwhile) and there is room now.
-          if (before >= CERTIFICATE_COUNTERS[counter].quota.limit()) full.push(counter);
+          if (before >= this.limitOf(counter)) full.push(counter);
           return;
         }
         try {
-          await dynamo().send(new UpdateCommand(quotaCounterReconciled(this.counterOf(systemAuthId, counter), counted, before, recordExpiresAt(newest)).Update!));
+          await dynamo().send(new UpdateCommand(quotaCounterReconciled(this.counterOf(systemAuthId, counter), counted, before, this.expiresAt(newest)).Update!));
         } catch (error) {
           // Another renewal or revocation changed the counter since it was read: its own change keeps the bound.
           if (!isConditionalFailure(error)) throw error;

@@ -3,7 +3,7 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } fr
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws/clients';
 import { transactWrite, TransactionCancelledError, type TransactItem } from '../aws/transactions';
-import { OAUTH_CLIENTS_QUOTA, quotaExceeded, quotaSlotFreed, quotaSlotTaken, type QuotaCounter } from '../quotas';
+import { OAUTH_CLIENTS_QUOTA, quotaExceeded, quotaSlotFreed, quotaSlotTaken, type QuotaCounter, type QuotaLimits } from '../quotas';
 import { isPast } from '../time';
 import { MAX_LIVE_CLIENT_SECRETS, type ClientSecretRecord, type SystemAuth, type SystemAuthStatus, type SystemAuthType } from './types';
 
@@ -131,7 +131,10 @@ export function fromSystemAuthItem(item: Item, now: Date = new Date()): SystemAu
 }
 
 export class SystemAuthRepository {
-  constructor(private readonly table: string) {}
+  constructor(
+    private readonly table: string,
+    private readonly limits: QuotaLimits<'maxOAuthClientsPerTenant'>,
+  ) {}
 
   private oauthClientsCounterOf(tenant: string): QuotaCounter {
     return { table: this.table, key: oauthClientsCounterKey(tenant) };
@@ -149,11 +152,12 @@ export class SystemAuthRepository {
       await dynamo().send(new PutCommand(put));
       return;
     }
+    const limit = this.limits().maxOAuthClientsPerTenant;
     try {
-      await transactWrite({ systemAuth: { Put: put }, quota: quotaSlotTaken(OAUTH_CLIENTS_QUOTA, this.oauthClientsCounterOf(auth.tenant)) });
+      await transactWrite({ systemAuth: { Put: put }, quota: quotaSlotTaken(limit, this.oauthClientsCounterOf(auth.tenant)) });
     } catch (error) {
       if (error instanceof TransactionCancelledError && error.conditionFailed('quota') && !error.conditionFailed('systemAuth')) {
-        throw quotaExceeded(OAUTH_CLIENTS_QUOTA, auth.tenant);
+        throw quotaExceeded(OAUTH_CLIENTS_QUOTA, limit, auth.tenant);
       }
       throw error;
     }

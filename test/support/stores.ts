@@ -18,12 +18,12 @@ import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
 /** An audit trail on the test stage's audit table, as the handlers build theirs. */
 export const newAuditTrail = (): AuditTrail => new AuditTrail(new AuditRepository(config().auditTable), () => new Date(), config().auditRetentionDays);
 
-export const systemAuths = new SystemAuthRepository(config().systemAuthsTable);
-export const certificates = new CertificateRepository(config().systemAuthsTable);
+export const systemAuths = new SystemAuthRepository(config().systemAuthsTable, config);
+export const certificates = new CertificateRepository(config().systemAuthsTable, config);
 export const oneTimeTokens = new OneTimeTokenRepository(config().tokensTable);
-export const applicationStore = new ApplicationRepository(config().applicationsTable);
+export const applicationStore = new ApplicationRepository(config().applicationsTable, config);
 export const oauthClients = new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState());
-export const oneTimeTokenService = new OneTimeTokenService(oneTimeTokens, systemAuths);
+export const oneTimeTokenService = new OneTimeTokenService(oneTimeTokens, systemAuths, config);
 export const bearerAuthentication = new BearerAuthenticator(systemAuths, applicationStore);
 export const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas);
 

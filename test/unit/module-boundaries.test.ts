@@ -80,7 +80,7 @@ describe('module boundaries under ./shared', () => {
   });
 
   it('finds a table handed to a repository of another module (the check itself works)', () => {
-    const planted = "const misplaced = new ApplicationRepository(config().systemAuthsTable);";
+    const planted = "const misplaced = new ApplicationRepository(config().systemAuthsTable, config);";
     expect(tableHandedTo([{ file: 'planted.ts', text: planted }], 'systemAuthsTable')).toEqual(['ApplicationRepository']);
   });
 });

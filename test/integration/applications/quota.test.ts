@@ -16,7 +16,7 @@ import { injectFailure } from '../pairing/aws-failures';
 const LIMIT = 3;
 withSettings({ MAX_APPLICATIONS_PER_TENANT: String(LIMIT) });
 
-const service = new ApplicationService(new ApplicationRepository(config().applicationsTable));
+const service = new ApplicationService(new ApplicationRepository(config().applicationsTable, config));
 const newName = () => `app-${randomUUID().slice(0, 8)}`;
 
 async function storedItem(tenant: string, id: string) {

@@ -9,7 +9,7 @@ import type { Application } from '../../../shared/applications/types';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../../shared/errors';
 import { freshTenant } from '../../support/local-aws';
 
-const service = new ApplicationService(new ApplicationRepository(config().applicationsTable));
+const service = new ApplicationService(new ApplicationRepository(config().applicationsTable, config));
 const newName = () => `app-${randomUUID().slice(0, 8)}`;
 
 async function storedItem(tenant: string, id: string) {
@@ -184,7 +184,7 @@ describe('ApplicationService (DynamoDB Local)', () => {
           expect(await storedItem(t, appId)).toBeDefined();
         },
       };
-      const withRevoker = new ApplicationService(new ApplicationRepository(config().applicationsTable), [revoker]);
+      const withRevoker = new ApplicationService(new ApplicationRepository(config().applicationsTable, config), [revoker]);
       const app = await withRevoker.register(tenant, { name: newName() });
       expect(await withRevoker.unregister(tenant, app.id)).toEqual(app);
       expect(calls).toEqual([`${tenant}/${app.id}`]);
@@ -196,7 +196,7 @@ describe('ApplicationService (DynamoDB Local)', () => {
 
     it('leaves the application in place when revoking fails, so a retry can finish', async () => {
       const tenant = freshTenant();
-      const failing = new ApplicationService(new ApplicationRepository(config().applicationsTable), [
+      const failing = new ApplicationService(new ApplicationRepository(config().applicationsTable, config), [
         { revokeApplicationCredentials: () => Promise.reject(new Error('secrets manager unavailable')) },
       ]);
       const app = await failing.register(tenant, { name: newName() });

@@ -41,7 +41,7 @@ beforeAll(() => ensureCertificateAuthority());
 const audit = newAuditTrail();
 const endpoint = directorEndpoint({ ...directorServices(inProcessTokenIssuer), audit });
 const connectorServices = {
-  connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit),
+  connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit, config),
   certificateAuthentication,
   oneTimeTokens,
   audit,
@@ -55,6 +55,7 @@ const tokens = new TokenEndpoint(
   new ApplicationService(applicationStore),
   issueAccessToken,
   audit,
+  config,
 );
 
 const SOURCE_IP = '203.0.113.7';

@@ -26,7 +26,7 @@ import { administrator, director } from '../pairing/director-calls';
 beforeAll(() => ensureCertificateAuthority());
 
 const keys = rsaKeyPair(2048);
-const applications = new ApplicationService(new ApplicationRepository(config().applicationsTable));
+const applications = new ApplicationService(new ApplicationRepository(config().applicationsTable, config));
 
 interface Paired extends PendingPairing {
   certificatePem: string;
@@ -184,7 +184,7 @@ describe('the Director and the Connector over mTLS', () => {
       },
     };
     await certificates.revoke(paired.systemAuthId, fingerprint);
-    const connector = new ConnectorService(oneTimeTokens, systemAuths, certificates, newAuditTrail());
+    const connector = new ConnectorService(oneTimeTokens, systemAuths, certificates, newAuditTrail(), config);
     await expect(connector.signCertificateSigningRequest(caller, base64Pem(goodCsrDer(keys, paired.systemAuthId))))
       .rejects.toThrow('The client certificate has been revoked');
     expect(await certificates.listOf(paired.systemAuthId)).toHaveLength(1);
@@ -323,7 +323,7 @@ describe('authenticateClientCertificate', () => {
   test('refuses a certificate of the pairing CA that the service never recorded', async () => {
     const paired = await pairedApplication();
     const authority = await loadCertificateAuthority();
-    const unrecorded = await authority.issue(validateCsr(base64Pem(goodCsrDer(keys, paired.systemAuthId)), announcedSubject(paired.systemAuthId)), { validityDays: 1 });
+    const unrecorded = await authority.issue(validateCsr(base64Pem(goodCsrDer(keys, paired.systemAuthId)), announcedSubject(paired.systemAuthId, config().csrSubject)), { validityDays: 1 });
     expect(await refused(unrecorded.certificatePem)).toEqual({ code: 'UNKNOWN_CERTIFICATE', message: expect.stringMatching(/not known/) });
   });
 
@@ -361,7 +361,7 @@ describe('authenticateClientCertificate', () => {
     const paired = await pairedApplication();
     // Only the application items go, as when unregistering listed the SystemAuths before pairing wrote this one.
     const app = await applications.require(paired.tenant, paired.appId);
-    await new ApplicationRepository(config().applicationsTable).delete(app);
+    await new ApplicationRepository(config().applicationsTable, config).delete(app);
     expect(await refused(paired.certificatePem)).toEqual({ code: 'GONE', message: 'The application of this client certificate no longer exists' });
     await expect(applications.get(paired.tenant, paired.appId)).resolves.toBeUndefined();
     const answer = await overMtls('/director/graphql', paired.certificatePem, VIEWER);

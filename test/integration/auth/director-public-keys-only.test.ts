@@ -63,7 +63,7 @@ test('the Director authenticates a client certificate and a bearer token with Ge
   // Credentials made the way the service makes them, before the refusal: the Connector signs, the oauth function signs.
   const tenant = freshTenant();
   const admin = await administrator(tenant);
-  const applications = new ApplicationService(new ApplicationRepository(config().applicationsTable));
+  const applications = new ApplicationService(new ApplicationRepository(config().applicationsTable, config));
   const app = await applications.register(tenant, { name: `public-only-${randomUUID().slice(0, 8)}` });
   const generated = await adapter.generate({ tenant, id: app.id, name: app.name }, {}, { publicBaseUrl: 'https://pairing.example.test' });
   const token = await csrToken({ tenant, appId: app.id, systemAuthId: generated.systemAuthID, token: String(generated.params.token), params: generated.params });
@@ -86,7 +86,7 @@ test('the Director authenticates a client certificate and a bearer token with Ge
     clearSecretCache();
     forgetSigningKeys();
     // The stand-in does refuse: signing with the CA's KMS key fails.
-    const csr = validateCsr(base64Pem(goodCsrDer(rsaKeyPair(2048), generated.systemAuthID)), announcedSubject(generated.systemAuthID));
+    const csr = validateCsr(base64Pem(goodCsrDer(rsaKeyPair(2048), generated.systemAuthID)), announcedSubject(generated.systemAuthID, config().csrSubject));
     await expect((await loadCertificateAuthority()).issue(csr)).rejects.toThrow(/AccessDeniedException/);
     signRefusal.seen.length = 0;
     refusal.seen.length = 0;

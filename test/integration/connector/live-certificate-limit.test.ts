@@ -21,7 +21,7 @@ import { adapter, callConnector, csrToken, mtlsEvent, pemOf, SIGN } from './pair
 beforeAll(() => ensureCertificateAuthority());
 
 const keys = rsaKeyPair(2048);
-const applications = new ApplicationService(new ApplicationRepository(config().applicationsTable));
+const applications = new ApplicationService(new ApplicationRepository(config().applicationsTable, config));
 const LIMIT = 5;
 
 interface Paired {
@@ -152,7 +152,7 @@ describe('MAX_LIVE_CERTIFICATES: at most 5 unexpired, unrevoked certificates per
     const paired = await pairedApplication();
     for (let i = 1; i < LIMIT; i++) expect((await renewal(paired)).json.errors).toBeUndefined();
     const caller = await certificateAuthentication.authenticate(clientCertificateData(new X509Certificate(paired.certificatePem)));
-    const service = new ConnectorService(oneTimeTokens, systemAuths, certificates, newAuditTrail());
+    const service = new ConnectorService(oneTimeTokens, systemAuths, certificates, newAuditTrail(), config);
     const csr = base64Pem(goodCsrDer(keys, paired.systemAuthId));
 
     // Today the SystemAuth is full.
@@ -197,7 +197,7 @@ describe('MAX_LIVE_CERTIFICATES: at most 5 unexpired, unrevoked certificates per
     const item = await dynamo().send(new GetCommand({ TableName: config().systemAuthsTable, Key: { id: paired.systemAuthId, sk: `CERT#${fingerprint}` } }));
     const expected = Math.ceil(Date.parse(record.notAfter) / 1000) + 30 * 86_400;
     expect(item.Item?.expiresAt).toBe(expected);
-    expect(recordExpiresAt(record.notAfter)).toBe(expected);
+    expect(recordExpiresAt(record.notAfter, config().certificateRecordRetentionDays)).toBe(expected);
     expect((await counterOf(paired.systemAuthId))?.expiresAt).toBe(expected);
     // The SystemAuth item itself never expires.
     const auth = await dynamo().send(new GetCommand({ TableName: config().systemAuthsTable, Key: { id: paired.systemAuthId, sk: 'AUTH' } }));

@@ -19,7 +19,7 @@ withSettings({ MAX_UNEXPIRED_CERTIFICATES: '3', MAX_LIVE_CERTIFICATES: '5' });
 beforeAll(() => ensureCertificateAuthority());
 
 const keys = rsaKeyPair(2048);
-const applications = new ApplicationService(new ApplicationRepository(config().applicationsTable));
+const applications = new ApplicationService(new ApplicationRepository(config().applicationsTable, config));
 
 // GraphQL answers are read like a client reads them.
 async function overMtls(certificatePem: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {
@@ -55,7 +55,7 @@ test('renew-and-retire in a loop is refused at MAX_UNEXPIRED_CERTIFICATES with o
 
   // Once they expired, the slots are free again (no write made them so: the refusal path counts the records).
   const caller = await certificateAuthentication.authenticate(clientCertificateData(new X509Certificate(current)));
-  const service = new ConnectorService(oneTimeTokens, systemAuths, certificates, newAuditTrail());
+  const service = new ConnectorService(oneTimeTokens, systemAuths, certificates, newAuditTrail(), config);
   await expect(service.signCertificateSigningRequest({ kind: 'CLIENT_CERTIFICATE', application: caller }, csr)).rejects.toBeInstanceOf(LiveCertificateLimitError);
   const later = new Date(Math.max(...records.map((record) => Date.parse(record.notAfter))) + 1000);
   await service.signCertificateSigningRequest({ kind: 'CLIENT_CERTIFICATE', application: caller }, csr, later);

@@ -16,7 +16,7 @@ async function accessToken(clientId: string, clientSecret: string): Promise<stri
   return JSON.parse(response.body).access_token;
 }
 
-const applications = new ApplicationService(new ApplicationRepository(config().applicationsTable));
+const applications = new ApplicationService(new ApplicationRepository(config().applicationsTable, config));
 
 /** A registered application of a fresh tenant and an OAuth client of it. */
 async function applicationClient(scopes = ['application:read']) {
@@ -69,7 +69,7 @@ describe('authenticateBearer with issued tokens', () => {
     const token = await accessToken(app.clientId, app.clientSecret);
     await bearerAuthentication.authenticate(`Bearer ${token}`, BASE_URL);
     // Only the application items go: the client stays ACTIVE, as when unregistering listed the SystemAuths before pairing wrote it.
-    await new ApplicationRepository(config().applicationsTable).delete(application);
+    await new ApplicationRepository(config().applicationsTable, config).delete(application);
     await pastBearerCache();
     await expect(bearerAuthentication.authenticate(`Bearer ${token}`, BASE_URL)).rejects.toThrow(new UnauthenticatedError('The application of this access token no longer exists'));
   });

@@ -104,7 +104,7 @@ describe('revokeOAuthClient', () => {
   it('leaves a REVOKED SystemAuth that gets no token when deleting the secret fails, and a retry removes both', async () => {
     const tenant = freshTenant();
     // A real application, so the only reason for a refusal below is the revocation.
-    const application = await new ApplicationService(new ApplicationRepository(config().applicationsTable)).register(tenant, { name: `revoke-${randomUUID().slice(0, 8)}` });
+    const application = await new ApplicationService(new ApplicationRepository(config().applicationsTable, config)).register(tenant, { name: `revoke-${randomUUID().slice(0, 8)}` });
     const client = await oauthClients.create({ tenant, kind: 'APPLICATION', appId: application.id, scopes: ['application:read'] });
     const grant = () => handler(tokenRequest('grant_type=client_credentials', { Authorization: basicAuthorization(client.clientId, client.clientSecret) }));
     expect((await grant()).statusCode).toBe(200);

@@ -15,7 +15,7 @@ import { BASE_URL, basicAuthorization, oauthEvent, tokenRequest } from './token-
 import { oauthClients, systemAuths } from '../../support/stores';
 import { config } from '../../../shared/config';
 
-const applications = new ApplicationService(new ApplicationRepository(config().applicationsTable));
+const applications = new ApplicationService(new ApplicationRepository(config().applicationsTable, config));
 
 const grant = (clientId: string, clientSecret: string, extra = '') =>
   handler(tokenRequest(`grant_type=client_credentials${extra}`, { Authorization: basicAuthorization(clientId, clientSecret) }));
@@ -91,7 +91,7 @@ describe('POST /oauth2/token', () => {
     const application = await applications.register(tenant, { name: `race-${randomUUID().slice(0, 8)}` });
     const app = await oauthClients.create({ tenant, kind: 'APPLICATION', appId: application.id, scopes: ['application:read'] });
     // Only the application items go, as when unregistering listed the SystemAuths before pairing wrote this client.
-    await new ApplicationRepository(config().applicationsTable).delete(application);
+    await new ApplicationRepository(config().applicationsTable, config).delete(application);
     expectInvalidClient(await grant(app.clientId, app.clientSecret));
     await expect(applications.get(tenant, application.id)).resolves.toBeUndefined();
     await expect(systemAuths.get(app.clientId)).resolves.toBeUndefined();

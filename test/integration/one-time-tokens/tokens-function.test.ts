@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handler as tokensHandler } from '../../../functions/tokens/handler';
-import { resetClients } from '../../../shared/aws/clients';
-import { resetConfig } from '../../../shared/config';
+import { resetClients, lambda } from '../../../shared/aws/clients';
+import { resetConfig, config } from '../../../shared/config';
 import { BadUserInputError, InternalError, NotFoundError } from '../../../shared/errors';
 import { LambdaTokenIssuer } from '../../../shared/one-time-tokens/issuer';
 import { hashOneTimeToken } from '../../../shared/one-time-tokens/token';
@@ -142,7 +142,7 @@ describe('the CLIENT_CERTIFICATE adapter', () => {
 
     test('is an INTERNAL error and leaves no SystemAuth behind', async () => {
       const application = { tenant: freshTenant(), id: randomUUID(), name: 'unreachable' };
-      const adapter = new ClientCertificateAdapter(new LambdaTokenIssuer(), systemAuths, certificates, oneTimeTokens);
+      const adapter = new ClientCertificateAdapter(new LambdaTokenIssuer(lambda(), config().tokensFunctionName), systemAuths, certificates, oneTimeTokens);
       await expect(adapter.generate(application, {}, { publicBaseUrl: PUBLIC_BASE_URL })).rejects.toBeInstanceOf(InternalError);
       expect(await systemAuths.listOfApplication(application.tenant, application.id)).toEqual([]);
     });
@@ -171,7 +171,7 @@ describe('the CLIENT_CERTIFICATE adapter', () => {
 
     test('is an INTERNAL error that says to try again, and leaves no SystemAuth behind', async () => {
       const application = { tenant: freshTenant(), id: randomUUID(), name: 'throttled' };
-      const adapter = new ClientCertificateAdapter(new LambdaTokenIssuer(), systemAuths, certificates, oneTimeTokens);
+      const adapter = new ClientCertificateAdapter(new LambdaTokenIssuer(lambda(), config().tokensFunctionName), systemAuths, certificates, oneTimeTokens);
       const failure = adapter.generate(application, {}, { publicBaseUrl: PUBLIC_BASE_URL });
       await expect(failure).rejects.toBeInstanceOf(InternalError);
       await expect(failure).rejects.toThrow('One-time token issuance is at its concurrency limit: nothing was created, try again in a few seconds');

@@ -40,6 +40,7 @@ const untouchedServices: Omit<DirectorServices, 'applications' | 'systemAuthsOf'
   certificateAuthentication: failingWhenTouched('certificateAuthentication'),
   audit: failingWhenTouched('audit'),
   auditLog: failingWhenTouched('auditLog'),
+  baseUrlSettings: () => ({ publicBaseUrl: 'https://api.example.com', stage: 'test' }),
 };
 
 function run(caller: Caller, source: string, variableValues?: Record<string, unknown>) {

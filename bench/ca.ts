@@ -88,6 +88,7 @@ export const caIssuanceBench: BenchSection = {
       const { resetClients } = await import('../shared/aws/clients');
       resetConfig();
       resetClients();
+      (await import('../functions/container')).aws.reset();
       const { ensureCertificateAuthority, loadCertificateAuthority, CA_SIGNING_ALGORITHM } = await import('../shared/certificates/ca');
       const { signWithKms } = await import('../shared/aws/kms');
       const { currentCa } = await import('../shared/certificates/ca-registry');

@@ -175,17 +175,17 @@ const csrFor = (subject: string): string => keyAndCsr(subject).csr;
 
 /** Every item of the table, with how many copies DynamoDB stores of it (the base table's and one per GSI whose keys it has). */
 async function storedBytes(tables: string[]): Promise<{ items: number; bytes: number }> {
-  const { dynamo } = await import('../shared/aws/clients');
+  const { aws: clients } = await import('../functions/container');
   const { DescribeTableCommand } = await import('@aws-sdk/client-dynamodb');
   const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
   let items = 0;
   let bytes = 0;
   for (const table of tables) {
-    const { Table } = await dynamo().send(new DescribeTableCommand({ TableName: table }));
+    const { Table } = await clients.dynamo.send(new DescribeTableCommand({ TableName: table }));
     const indexKeys = (Table?.GlobalSecondaryIndexes ?? []).map((index) => (index.KeySchema ?? []).map((key) => key.AttributeName!));
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await dynamo().send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
+      const page = await clients.dynamo.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
       for (const item of page.Items ?? []) {
         const copies = 1 + indexKeys.filter((keys) => keys.every((key) => item[key] !== undefined)).length;
         items += copies;
@@ -199,7 +199,8 @@ async function storedBytes(tables: string[]): Promise<{ items: number; bytes: nu
 
 async function measureOperations(logs: LogMeter, tables: Record<string, string>): Promise<{ results: Measured[]; stored: StoredPerApplication[] }> {
   // Imported only now: the domain modules read the environment set by the caller.
-  const { dynamo, kms, lambda, secretsManager } = await import('../shared/aws/clients');
+  const { kms, secretsManager } = await import('../shared/aws/clients');
+  const { aws: clients } = await import('../functions/container');
   const { ensureCertificateAuthority, loadCaRegistry } = await import('../shared/certificates/ca');
   const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
   const { OAuthClients, clientAuthenticationState, secretsManagerStore } = await import('../shared/oauth/clients');
@@ -214,17 +215,17 @@ async function measureOperations(logs: LogMeter, tables: Record<string, string>)
   const { handler: oauth } = await import('../functions/oauth/handler');
 
   await Promise.all([ensureSigningKey(), ensureCertificateAuthority()]);
-  const admin = await new OAuthClients(new SystemAuthRepository(config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState()).createAdmin('bench');
+  const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState()).createAdmin('bench');
 
   // The tokens function's own code in-process: its calls count with the Director's (deployed, one Lambda Invoke more).
-  const oneTimeTokens = new OneTimeTokenService(new OneTimeTokenRepository(config().tokensTable), new SystemAuthRepository(config().systemAuthsTable, config), config);
+  const oneTimeTokens = new OneTimeTokenService(new OneTimeTokenRepository(clients.dynamo, config().tokensTable), new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), config, clients.dynamo);
   const directorApi = directorEndpoint(directorServices({ issue: (request) => issueTokenFor(oneTimeTokens, request) }));
   const director = (event: APIGatewayProxyEvent) => handleGraphQLRequest(event, directorApi);
 
   const meter = new CallMeter();
-  meterClient(dynamo(), 'DynamoDB', meter);
+  meterClient(clients.dynamo, 'DynamoDB', meter);
   meterClient(secretsManager(), 'SecretsManager', meter);
-  meterClient(lambda(), 'Lambda', meter);
+  meterClient(clients.lambda, 'Lambda', meter);
   // The CA signs every certificate with kms:Sign (its key never leaves KMS).
   meterClient(kms(), 'KMS', meter);
 

@@ -39,6 +39,7 @@ export const tokenSigningBench: BenchSection = {
     try {
       // Another section of this run may have made clients, configuration and caches for its own local AWS.
       (await import('../shared/aws/clients')).resetClients();
+      (await import('../functions/container')).aws.reset();
       (await import('../shared/config')).resetConfig();
       (await import('../shared/aws/secrets')).clearSecretCache();
       (await import('../shared/oauth/signing-keys')).forgetSigningKeys();
@@ -52,10 +53,11 @@ export const tokenSigningBench: BenchSection = {
       const { signWithKms } = await import('../shared/aws/kms');
       const { OAuthClients, clientAuthenticationState, secretsManagerStore } = await import('../shared/oauth/clients');
       const { SystemAuthRepository } = await import('../shared/system-auths/repository');
+      const { aws: clients } = await import('../functions/container');
       // The oauth function's own composition, built now (the module's instance may belong to another section's stage).
       const endpoint = (await import('../functions/oauth/handler')).tokenEndpoint();
       await ensureSigningKey();
-      const admin = await new OAuthClients(new SystemAuthRepository(config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState()).createAdmin('bench');
+      const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState()).createAdmin('bench');
       const { keyArn } = await activeSigningKey();
 
       const message = Buffer.from('eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9');

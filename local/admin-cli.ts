@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { LocalStackError } from './processes';
 import { localStateDir, readRunningStack } from './stack-file';
 import { config } from '../shared/config';
+import { aws } from '../functions/container';
 
 const USAGE = `usage:
   npm run --silent admin -- create --tenant <name> [--stage <stage> [--region <region>] [--token-url <url>]]
@@ -167,7 +168,7 @@ async function runCa(options: Options): Promise<Record<string, unknown>> {
       return { ...activation, stage: process.env.STAGE };
     }
     if (options.command === 'retire-ca') {
-      const certificates = new CertificateRepository(config().systemAuthsTable, config);
+      const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config);
       const retirement = await ca.retireCertificateAuthority(options.caId!, (caId, now) => certificates.countLiveOfCa(caId, FIRST_CA_ID, now), { force: options.force });
       if (retirement.forced && retirement.liveCertificates > 0) {
         process.stderr.write(`admin: retire-ca --force: ${retirement.liveCertificates} live certificate(s) of ${retirement.caId} stop working now\n`);
@@ -189,7 +190,7 @@ async function runCa(options: Options): Promise<Record<string, unknown>> {
 async function cliAuditTrail() {
   const { AuditTrail } = await import('../shared/audit/trail');
   const { AuditRepository } = await import('../shared/audit/repository');
-  return new AuditTrail(new AuditRepository(config().auditTable), () => new Date(), config().auditRetentionDays);
+  return new AuditTrail(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
 }
 
 /** An event of the stage's keys (no tenant's): the `#platform` partition of the audit trail, actor `cli`. */
@@ -212,7 +213,7 @@ async function run(options: Options): Promise<Record<string, unknown>> {
   const { OAuthClients, clientAuthenticationState, secretsManagerStore } = await import('../shared/oauth/clients');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
   const { recordAuditEvent } = await import('../shared/audit/trail');
-  const systemAuths = new SystemAuthRepository(config().systemAuthsTable, config);
+  const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
   const clients = new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState());
   // Audit events of the CLI have the actor `cli` (shared/audit/trail.ts recordAuditEvent); a failed write is logged, never fatal.
   if (options.command === 'create') {

@@ -17,6 +17,7 @@ import { localStateDir, removeStackFiles, writeAdminFile, writeStackFile } from 
 import { createSupervisor, stopOnSignalsAndOrphaning, type Running } from './supervisor';
 import { createStageTables } from './tables';
 import { config } from '../shared/config';
+import { aws } from '../functions/container';
 
 const STAGE = 'local';
 const REGION = 'eu-central-1';
@@ -249,7 +250,7 @@ async function start(): Promise<void> {
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
   const { ensureCertificateAuthority } = await import('../shared/certificates/ca');
   await Promise.all([ensureSigningKey(), ensureCertificateAuthority()]);
-  const admin = await new OAuthClients(new SystemAuthRepository(config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState()).createAdmin(ADMIN_TENANT);
+  const admin = await new OAuthClients(new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState()).createAdmin(ADMIN_TENANT);
 
   progress('starting the endpoints and waiting until they answer');
   const servers = await supervisor.startTogether(frontends(ports).map((frontend) => frontend.start(process.env)));

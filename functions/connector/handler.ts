@@ -16,16 +16,17 @@ import { SystemAuthRepository } from '../../shared/system-auths/repository';
 import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
 import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
+import { aws } from '../container';
 
 /** The composition of this function: its stores and services, built once per container. */
 export function connectorServices(): ConnectorServices {
-  const systemAuths = new SystemAuthRepository(config().systemAuthsTable, config);
-  const certificates = new CertificateRepository(config().systemAuthsTable, config);
-  const oneTimeTokens = new OneTimeTokenRepository(config().tokensTable);
-  const audit = new AuditTrail(new AuditRepository(config().auditTable), () => new Date(), config().auditRetentionDays);
+  const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
+  const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config);
+  const oneTimeTokens = new OneTimeTokenRepository(aws.dynamo, config().tokensTable);
+  const audit = new AuditTrail(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   return {
-    connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit, config),
-    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, new ApplicationRepository(config().applicationsTable, config), loadTrustedCas),
+    connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit, config, aws.dynamo),
+    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, new ApplicationRepository(aws.dynamo, config().applicationsTable, config), loadTrustedCas),
     oneTimeTokens,
     audit,
     certificateRefusals: new CertificateRefusals(certificates, audit),

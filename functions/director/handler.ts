@@ -22,21 +22,21 @@ import { SystemAuthRepository } from '../../shared/system-auths/repository';
 import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
 import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
-import { lambda } from '../../shared/aws/clients';
+import { aws } from '../container';
 
 /**
  * The composition of this function: its stores and services, built once per container. One-time tokens come
  * from the `tokens` function (Lambda Invoke); tests may hand in another TokenIssuer.
  */
-export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssuer(lambda(), config().tokensFunctionName)): DirectorServices {
-  const systemAuths = new SystemAuthRepository(config().systemAuthsTable, config);
-  const certificates = new CertificateRepository(config().systemAuthsTable, config);
-  const applicationStore = new ApplicationRepository(config().applicationsTable, config);
-  const audit = new AuditTrail(new AuditRepository(config().auditTable), () => new Date(), config().auditRetentionDays);
+export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssuer(aws.lambda, config().tokensFunctionName)): DirectorServices {
+  const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
+  const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config);
+  const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
+  const audit = new AuditTrail(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   const { pairing, clientCertificates } = pairingOf({
     systemAuths,
     certificates,
-    oneTimeTokens: new OneTimeTokenRepository(config().tokensTable),
+    oneTimeTokens: new OneTimeTokenRepository(aws.dynamo, config().tokensTable),
     oauthClients: new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState()),
     tokenIssuer,
   });
@@ -50,7 +50,7 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
     bearerAuthentication: new BearerAuthenticator(systemAuths, applicationStore),
     certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas),
     audit,
-    auditLog: new AuditLog(new AuditRepository(config().auditTable)),
+    auditLog: new AuditLog(new AuditRepository(aws.dynamo, config().auditTable)),
     certificateRefusals: new CertificateRefusals(certificates, audit),
     baseUrlSettings: config,
   };

@@ -14,12 +14,13 @@ import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
 import { AuditTrail } from '../../shared/audit/trail';
 import { issueAccessToken } from '../../shared/oauth/access-tokens';
+import { aws } from '../container';
 
 /** The composition of this function: the token endpoint over its stores, built once per container. */
 export function tokenEndpoint(): TokenEndpoint {
-  const systemAuths = new SystemAuthRepository(config().systemAuthsTable, config);
-  const audit = new AuditTrail(new AuditRepository(config().auditTable), () => new Date(), config().auditRetentionDays);
-  return new TokenEndpoint(new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState()), systemAuths, new ApplicationService(new ApplicationRepository(config().applicationsTable, config)), issueAccessToken, audit, config);
+  const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
+  const audit = new AuditTrail(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
+  return new TokenEndpoint(new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState()), systemAuths, new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config)), issueAccessToken, audit, config);
 }
 
 const tokens = tokenEndpoint();

@@ -1,6 +1,5 @@
 // DynamoDB storage of applications: the application item, a `name#<name>` lock item per name and a quota counter per tenant (docs/design.md).
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../aws/clients';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { transactWrite, TransactionCancelledError, type NamedTransactItems } from '../aws/transactions';
 import { ConflictError, NotFoundError } from '../errors';
 import { isServiceId, quotedId } from '../ids';
@@ -40,6 +39,7 @@ const errorName = (error: unknown) => (error as { name?: string } | undefined)?.
 
 export class ApplicationRepository {
   constructor(
+    private readonly dynamo: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly limits: QuotaLimits<'maxApplicationsPerTenant'>,
   ) {}
@@ -56,7 +56,7 @@ export class ApplicationRepository {
     const item: ApplicationItem = { ...app, createdKey: createdKeyOf(app) };
     const limit = this.limits().maxApplicationsPerTenant;
     try {
-      await transactWrite({
+      await transactWrite(this.dynamo, {
         application: { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(id)' } },
         nameLock: {
           Put: {
@@ -85,7 +85,7 @@ export class ApplicationRepository {
 
   async get(tenant: string, id: string): Promise<Application | undefined> {
     if (!isApplicationId(id)) return undefined;
-    const out = await dynamo().send(new GetCommand({ TableName: this.table, Key: { tenant, id }, ConsistentRead: true }));
+    const out = await this.dynamo.send(new GetCommand({ TableName: this.table, Key: { tenant, id }, ConsistentRead: true }));
     return out.Item ? toApplication(out.Item) : undefined;
   }
 
@@ -123,7 +123,7 @@ export class ApplicationRepository {
   async markConnected(tenant: string, id: string, timestamp: string): Promise<boolean> {
     if (!isApplicationId(id)) return false;
     try {
-      await dynamo().send(
+      await this.dynamo.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { tenant, id },
@@ -145,7 +145,7 @@ export class ApplicationRepository {
   /** Deletes the application and its name lock and frees its slot of the tenant's quota, together; NotFoundError when it is already gone. */
   async delete(app: Application, alongside: NamedTransactItems = {}): Promise<void> {
     try {
-      await transactWrite({
+      await transactWrite(this.dynamo, {
         application: {
           Delete: { TableName: this.table, Key: { tenant: app.tenant, id: app.id }, ConditionExpression: 'attribute_exists(createdKey)' },
         },
@@ -183,7 +183,7 @@ export class ApplicationRepository {
 
   /** One page of the tenant's applications, newest first, after the given position. */
   async list(tenant: string, first: number, after?: ApplicationCursor): Promise<ApplicationListPage> {
-    const out = await dynamo().send(
+    const out = await this.dynamo.send(
       new QueryCommand({
         ...this.byCreated(tenant),
         ScanIndexForward: false,
@@ -201,7 +201,7 @@ export class ApplicationRepository {
     let total = 0;
     let start: Record<string, unknown> | undefined;
     do {
-      const out = await dynamo().send(
+      const out = await this.dynamo.send(
         new QueryCommand({
           ...this.byCreated(tenant),
           Select: 'COUNT',
@@ -222,7 +222,7 @@ export class ApplicationRepository {
     values: Record<string, unknown>,
   ): Promise<Application> {
     try {
-      const out = await dynamo().send(
+      const out = await this.dynamo.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { tenant, id },

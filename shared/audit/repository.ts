@@ -1,7 +1,6 @@
 // DynamoDB storage of audit events (the audit table): the only code that names it. Append-only: every write is a
 // PutItem (alone or inside a transaction) conditional on the key being new; nothing here updates or deletes.
-import { PutCommand, QueryCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../aws/clients';
+import { PutCommand, QueryCommand, type NativeAttributeValue, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TransactItem } from '../aws/transactions';
 import type { AuditEvent } from './types';
 
@@ -66,7 +65,10 @@ function fromItem(item: Item): AuditEvent {
 const UPPER = '\uffff';
 
 export class AuditRepository {
-  constructor(private readonly table: string) {}
+  constructor(
+    private readonly dynamo: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   /** The PutItem (for a transaction) of a new event; its key never exists before, so it never overwrites. */
   newEvent(event: AuditEvent, expiresAt: number): TransactItem {
@@ -75,7 +77,7 @@ export class AuditRepository {
 
   /** Appends one event. */
   async append(event: AuditEvent, expiresAt: number): Promise<void> {
-    await dynamo().send(new PutCommand({ TableName: this.table, Item: toItem(event, expiresAt), ConditionExpression: 'attribute_not_exists(sk)' }));
+    await this.dynamo.send(new PutCommand({ TableName: this.table, Item: toItem(event, expiresAt), ConditionExpression: 'attribute_not_exists(sk)' }));
   }
 
   /**
@@ -89,7 +91,7 @@ export class AuditRepository {
     let startKey: Item | undefined;
     let reads = 0;
     do {
-      const out = await dynamo().send(new QueryCommand({ ...this.queryInput(query), Limit: readSize, ExclusiveStartKey: startKey }));
+      const out = await this.dynamo.send(new QueryCommand({ ...this.queryInput(query), Limit: readSize, ExclusiveStartKey: startKey }));
       reads += 1;
       for (const item of out.Items ?? []) if (item.sk !== query.beforeKey) events.push(fromItem(item));
       startKey = out.LastEvaluatedKey;
@@ -110,7 +112,7 @@ export class AuditRepository {
     let startKey: Item | undefined;
     let reads = 0;
     do {
-      const out = await dynamo().send(new QueryCommand({ ...this.queryInput(query), Select: 'COUNT', ExclusiveStartKey: startKey }));
+      const out = await this.dynamo.send(new QueryCommand({ ...this.queryInput(query), Select: 'COUNT', ExclusiveStartKey: startKey }));
       reads += 1;
       count += out.Count ?? 0;
       startKey = out.LastEvaluatedKey;

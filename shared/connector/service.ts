@@ -2,7 +2,7 @@
 import { newlyRevoked } from '../audit/revocations';
 import { AuditTrail } from '../audit/trail';
 import type { AuditActor, AuditEventInput } from '../audit/types';
-import { transactWrite, TransactionCancelledError, type NamedTransactItems } from '../aws/transactions';
+import { transactWrite, TransactionCancelledError, type NamedTransactItems, type TransactionClient } from '../aws/transactions';
 import { loadCaRegistry, loadCertificateAuthority, type IssuedCertificate } from '../certificates/ca';
 import { currentCa } from '../certificates/ca-registry';
 import { CsrRefusedError, validateCsr, type ValidatedCsr } from '../certificates/csr';
@@ -144,6 +144,8 @@ export class ConnectorService {
     private readonly certificates: CertificateRepository,
     private readonly audit: AuditTrail,
     private readonly settings: ConnectorSettings,
+    /** The DynamoDB client the Connector's transactions go through (items of the token, SystemAuth and certificate stores). */
+    private readonly dynamo: TransactionClient,
   ) {}
 
   /** Records a refused one-time token (aggregated with its repeats) and returns the error to throw. */
@@ -251,7 +253,7 @@ export class ConnectorService {
       let full: CertificateCounter[];
       try {
         // A first certificate that finds counters (it never should) takes its slots the usual way from the second attempt on.
-        await transactWrite({ ...items, ...this.certificates.certificateSlots(record, { first: options.first === true && attempt === 1 }) });
+        await transactWrite(this.dynamo, { ...items, ...this.certificates.certificateSlots(record, { first: options.first === true && attempt === 1 }) });
         return;
       } catch (error) {
         if (!(error instanceof TransactionCancelledError)) throw error;
@@ -287,7 +289,7 @@ export class ConnectorService {
     // Read before the token is spent: a registry that cannot be read must not cost the caller its token.
     const certificateSigningRequestInfo = await csrInfo(presented.systemAuthId, this.settings().csrSubject);
     try {
-      await transactWrite({
+      await transactWrite(this.dynamo, {
         token: this.tokens.redemption(presented.tokenHash, 'CONFIGURATION', now),
         nextToken: this.tokens.newToken(next.record),
         systemAuth: this.systemAuths.oneTimeTokenLink(next.record),

@@ -1,5 +1,5 @@
 // Issuing the one-time token that starts a certificate pairing: stored (as its hash) together with its link to a PENDING CLIENT_CERTIFICATE SystemAuth, or not at all.
-import { transactWrite, TransactionCancelledError } from '../aws/transactions';
+import { transactWrite, TransactionCancelledError, type TransactionClient } from '../aws/transactions';
 import type { Config } from '../config';
 import { NotFoundError } from '../errors';
 import type { SystemAuthRepository } from '../system-auths/repository';
@@ -11,6 +11,8 @@ export class OneTimeTokenService {
     private readonly tokens: OneTimeTokenRepository,
     private readonly systemAuths: SystemAuthRepository,
     private readonly settings: () => Pick<Config, 'oneTimeTokenTtlSeconds'>,
+    /** The DynamoDB client the token and its SystemAuth link are written through, in one transaction. */
+    private readonly dynamo: TransactionClient,
   ) {}
 
   /**
@@ -21,7 +23,7 @@ export class OneTimeTokenService {
   async issueConfigurationToken(owner: OneTimeTokenOwner, now: Date = new Date()): Promise<IssuedOneTimeToken> {
     const issued = newOneTimeToken(owner, 'CONFIGURATION', now, this.settings().oneTimeTokenTtlSeconds);
     try {
-      await transactWrite({
+      await transactWrite(this.dynamo, {
         token: this.tokens.newToken(issued.record),
         systemAuth: this.systemAuths.oneTimeTokenLink(issued.record, ['PENDING']),
       });

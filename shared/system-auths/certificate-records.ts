@@ -1,8 +1,7 @@
 // The certificates issued to a SystemAuth: items "CERT#<sha256 fingerprint>" beside its auth item in the SystemAuths table,
 // and the SystemAuth's counters of live and of unexpired certificates that bound them.
-import { GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../aws/clients';
 import { transactWrite, TransactionCancelledError, type NamedTransactItems, type TransactItem } from '../aws/transactions';
 import type { Config } from '../config';
 import {
@@ -152,6 +151,7 @@ export type CertificateRecordSettings = () => Pick<Config, 'certificateRecordRet
 
 export class CertificateRepository {
   constructor(
+    private readonly dynamo: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly settings: CertificateRecordSettings,
   ) {}
@@ -212,7 +212,7 @@ export class CertificateRepository {
   async certificateCountersReconciled(systemAuthId: string, counters: readonly CertificateCounter[], now: Date): Promise<CertificateCounter[]> {
     const seen = await Promise.all(
       counters.map(async (counter) => {
-        const read = await dynamo().send(new GetCommand({ TableName: this.table, Key: this.counterOf(systemAuthId, counter).key, ConsistentRead: true }));
+        const read = await this.dynamo.send(new GetCommand({ TableName: this.table, Key: this.counterOf(systemAuthId, counter).key, ConsistentRead: true }));
         return read.Item?.[QUOTA_COUNT_ATTRIBUTE] as number | undefined;
       }),
     );
@@ -232,7 +232,7 @@ export class CertificateRepository {
           return;
         }
         try {
-          await dynamo().send(new UpdateCommand(quotaCounterReconciled(this.counterOf(systemAuthId, counter), counted, before, this.expiresAt(newest)).Update!));
+          await this.dynamo.send(new UpdateCommand(quotaCounterReconciled(this.counterOf(systemAuthId, counter), counted, before, this.expiresAt(newest)).Update!));
         } catch (error) {
           // Another renewal or revocation changed the counter since it was read: its own change keeps the bound.
           if (!isConditionalFailure(error)) throw error;
@@ -244,7 +244,7 @@ export class CertificateRepository {
 
   /** The certificate of the SystemAuth with this fingerprint, revoked or not. */
   async find(systemAuthId: string, sha256Fingerprint: string): Promise<CertificateRecord | undefined> {
-    const out = await dynamo().send(
+    const out = await this.dynamo.send(
       new GetCommand({ TableName: this.table, Key: { id: systemAuthId, sk: certificateSortKey(sha256Fingerprint) }, ConsistentRead: true }),
     );
     return out.Item ? fromItem(out.Item) : undefined;
@@ -255,7 +255,7 @@ export class CertificateRepository {
     const records: CertificateRecord[] = [];
     let startKey: Item | undefined;
     do {
-      const out = await dynamo().send(
+      const out = await this.dynamo.send(
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: 'id = :id AND begins_with(sk, :prefix)',
@@ -278,7 +278,7 @@ export class CertificateRepository {
    */
   async revoke(systemAuthId: string, sha256Fingerprint: string, now: Date = new Date()): Promise<boolean> {
     try {
-      await transactWrite({
+      await transactWrite(this.dynamo, {
         certificate: {
           Update: {
             TableName: this.table,
@@ -297,7 +297,7 @@ export class CertificateRepository {
       if (!(error instanceof TransactionCancelledError) || !(error.conditionFailed('certificate') || error.conditionFailed('counter'))) throw error;
     }
     try {
-      await dynamo().send(
+      await this.dynamo.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { id: systemAuthId, sk: certificateSortKey(sha256Fingerprint) },
@@ -366,7 +366,7 @@ export class CertificateRepository {
     let count = 0;
     let startKey: Item | undefined;
     do {
-      const out = await dynamo().send(
+      const out = await this.dynamo.send(
         new ScanCommand({
           TableName: this.table,
           // notAfter is RFC 3339 from toISOString: the string order is the time order.

@@ -1,7 +1,6 @@
 // DynamoDB storage of SystemAuths (the auth item, sk "AUTH", of the SystemAuths table) and of each tenant's count of live OAuth clients: the only writer of both.
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../aws/clients';
 import { transactWrite, TransactionCancelledError, type TransactItem } from '../aws/transactions';
 import { OAUTH_CLIENTS_QUOTA, quotaExceeded, quotaSlotFreed, quotaSlotTaken, type QuotaCounter, type QuotaLimits } from '../quotas';
 import { isPast } from '../time';
@@ -132,6 +131,7 @@ export function fromSystemAuthItem(item: Item, now: Date = new Date()): SystemAu
 
 export class SystemAuthRepository {
   constructor(
+    private readonly dynamo: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly limits: QuotaLimits<'maxOAuthClientsPerTenant'>,
   ) {}
@@ -149,12 +149,12 @@ export class SystemAuthRepository {
   async create(auth: SystemAuth): Promise<void> {
     const put = { TableName: this.table, Item: toSystemAuthItem(auth), ConditionExpression: 'attribute_not_exists(id)' };
     if (auth.type !== OAUTH_CLIENT || auth.status === 'REVOKED') {
-      await dynamo().send(new PutCommand(put));
+      await this.dynamo.send(new PutCommand(put));
       return;
     }
     const limit = this.limits().maxOAuthClientsPerTenant;
     try {
-      await transactWrite({ systemAuth: { Put: put }, quota: quotaSlotTaken(limit, this.oauthClientsCounterOf(auth.tenant)) });
+      await transactWrite(this.dynamo, { systemAuth: { Put: put }, quota: quotaSlotTaken(limit, this.oauthClientsCounterOf(auth.tenant)) });
     } catch (error) {
       if (error instanceof TransactionCancelledError && error.conditionFailed('quota') && !error.conditionFailed('systemAuth')) {
         throw quotaExceeded(OAUTH_CLIENTS_QUOTA, limit, auth.tenant);
@@ -170,7 +170,7 @@ export class SystemAuthRepository {
    */
   async revokeOAuthClient(tenant: string, id: string): Promise<boolean> {
     try {
-      await transactWrite({
+      await transactWrite(this.dynamo, {
         systemAuth: {
           Update: {
             TableName: this.table,
@@ -195,7 +195,7 @@ export class SystemAuthRepository {
    * (the token endpoint, bearer and certificate authentication). Everything else uses getOfTenant.
    */
   async get(id: string): Promise<SystemAuth | undefined> {
-    const out = await dynamo().send(new GetCommand({ TableName: this.table, Key: { id, sk: AUTH_SORT_KEY }, ConsistentRead: true }));
+    const out = await this.dynamo.send(new GetCommand({ TableName: this.table, Key: { id, sk: AUTH_SORT_KEY }, ConsistentRead: true }));
     return out.Item ? fromSystemAuthItem(out.Item) : undefined;
   }
 
@@ -210,7 +210,7 @@ export class SystemAuthRepository {
     const auths: SystemAuth[] = [];
     let startKey: Item | undefined;
     do {
-      const out = await dynamo().send(
+      const out = await this.dynamo.send(
         new QueryCommand({
           TableName: this.table,
           IndexName: 'byApplication',
@@ -278,7 +278,7 @@ export class SystemAuthRepository {
   /** Updates the auth item if the condition holds; false when it does not (the item is then unchanged). */
   private async updateIf(id: string, update: string, condition: string, names: Record<string, string>, values: Item): Promise<boolean> {
     try {
-      await dynamo().send(
+      await this.dynamo.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { id, sk: AUTH_SORT_KEY },
@@ -313,7 +313,7 @@ export class SystemAuthRepository {
 
   /** Drops a retired secret's id once its Secrets Manager secret is deleted. */
   async forgetRetiredClientSecret(id: string, secretId: string): Promise<void> {
-    await dynamo().send(
+    await this.dynamo.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { id, sk: AUTH_SORT_KEY },
@@ -329,7 +329,7 @@ export class SystemAuthRepository {
 
   /** Ids of every secret of the OAuth client that may still exist in Secrets Manager: live and retired ones (empty when the item is gone). */
   async clientSecretIdsOf(id: string): Promise<string[]> {
-    const out = await dynamo().send(
+    const out = await this.dynamo.send(
       new GetCommand({
         TableName: this.table,
         Key: { id, sk: AUTH_SORT_KEY },
@@ -349,7 +349,7 @@ export class SystemAuthRepository {
    */
   async updateStatus(tenant: string, id: string, status: SystemAuthStatus): Promise<SystemAuth | undefined> {
     try {
-      const out = await dynamo().send(
+      const out = await this.dynamo.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { id, sk: AUTH_SORT_KEY },
@@ -391,7 +391,7 @@ export class SystemAuthRepository {
           ...(only.type !== undefined ? { ExpressionAttributeNames: { '#type': 'type' } } : {}),
         };
     try {
-      const out = await dynamo().send(
+      const out = await this.dynamo.send(
         new DeleteCommand({ TableName: this.table, Key: { id, sk: AUTH_SORT_KEY }, ReturnValues: 'ALL_OLD', ...condition }),
       );
       return out.Attributes ? fromSystemAuthItem(out.Attributes) : undefined;
@@ -453,7 +453,7 @@ export class SystemAuthRepository {
 
   /** Hashes of every one-time token issued for the SystemAuth (empty when it has none or no longer exists). */
   async oneTimeTokenHashesOf(systemAuthId: string): Promise<string[]> {
-    const out = await dynamo().send(
+    const out = await this.dynamo.send(
       new GetCommand({
         TableName: this.table,
         Key: { id: systemAuthId, sk: AUTH_SORT_KEY },

@@ -14,16 +14,17 @@ import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
 import { AuditTrail } from '../../shared/audit/trail';
 import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
+import { aws } from '../../functions/container';
 
 /** An audit trail on the test stage's audit table, as the handlers build theirs. */
-export const newAuditTrail = (): AuditTrail => new AuditTrail(new AuditRepository(config().auditTable), () => new Date(), config().auditRetentionDays);
+export const newAuditTrail = (): AuditTrail => new AuditTrail(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
 
-export const systemAuths = new SystemAuthRepository(config().systemAuthsTable, config);
-export const certificates = new CertificateRepository(config().systemAuthsTable, config);
-export const oneTimeTokens = new OneTimeTokenRepository(config().tokensTable);
-export const applicationStore = new ApplicationRepository(config().applicationsTable, config);
+export const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
+export const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config);
+export const oneTimeTokens = new OneTimeTokenRepository(aws.dynamo, config().tokensTable);
+export const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
 export const oauthClients = new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState());
-export const oneTimeTokenService = new OneTimeTokenService(oneTimeTokens, systemAuths, config);
+export const oneTimeTokenService = new OneTimeTokenService(oneTimeTokens, systemAuths, config, aws.dynamo);
 export const bearerAuthentication = new BearerAuthenticator(systemAuths, applicationStore);
 export const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas);
 

@@ -80,7 +80,7 @@ describe('module boundaries under ./shared', () => {
   });
 
   it('finds a table handed to a repository of another module (the check itself works)', () => {
-    const planted = "const misplaced = new ApplicationRepository(config().systemAuthsTable, config);";
+    const planted = "const misplaced = new ApplicationRepository(aws.dynamo, config().systemAuthsTable, config);";
     expect(tableHandedTo([{ file: 'planted.ts', text: planted }], 'systemAuthsTable')).toEqual(['ApplicationRepository']);
   });
 });
@@ -93,9 +93,9 @@ function rootFiles(): { file: string; text: string }[] {
     .map((file) => ({ file, text: fs.readFileSync(file, 'utf8') }));
 }
 
-/** The class each `config().<setting>` is passed to (`new X(config().setting`), or `?` where it is used otherwise. */
+/** The class each `config().<setting>` is passed to (`new X(config().setting` or `new X(client, config().setting`), or `?` where it is used otherwise. */
 function tableHandedTo(files: { file: string; text: string }[], tableSetting: string): string[] {
   return files.flatMap(({ text }) =>
-    [...text.matchAll(new RegExp(`(new (\\w+)\\()?config\\(\\)\\.${tableSetting}\\b`, 'g'))].map((match) => match[2] ?? '?'),
+    [...text.matchAll(new RegExp(`(new (\\w+)\\((?:[\\w.]+, )?)?config\\(\\)\\.${tableSetting}\\b`, 'g'))].map((match) => match[2] ?? '?'),
   );
 }

@@ -3,17 +3,17 @@
 import { AuditLog } from '../../../shared/audit/reading';
 import { AuditRepository, MAX_AUDIT_READS_PER_PAGE } from '../../../shared/audit/repository';
 import type { AuditEvent } from '../../../shared/audit/types';
-import { dynamo } from '../../../shared/aws/clients';
 import { freshTenant } from '../../support/local-aws';
 import { config } from '../../../shared/config';
+import { aws } from '../../../functions/container';
 
-const repository = new AuditRepository(config().auditTable);
+const repository = new AuditRepository(aws.dynamo, config().auditTable);
 const auditLog = new AuditLog(repository);
 
 /** Counts the DynamoDB Query calls of the shared client, COUNT queries apart. */
 const calls = { queries: 0, counts: 0 };
 beforeAll(() => {
-  dynamo().middlewareStack.add(
+  aws.dynamo.middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName === 'QueryCommand') {
         if ((args.input as { Select?: string }).Select === 'COUNT') calls.counts += 1;
@@ -24,7 +24,7 @@ beforeAll(() => {
     { step: 'initialize', name: 'auditReadCounter' },
   );
 });
-afterAll(() => dynamo().middlewareStack.remove('auditReadCounter'));
+afterAll(() => aws.dynamo.middlewareStack.remove('auditReadCounter'));
 const resetCalls = () => Object.assign(calls, { queries: 0, counts: 0 });
 
 /** `total` events of a new tenant, one second apart; the oldest is CA_RETIRED, every other one APPLICATION_REGISTERED. */

@@ -14,7 +14,7 @@ import { ApplicationService } from '../../../shared/applications/service';
 import { AuditRepository } from '../../../shared/audit/repository';
 import { withAuditRequest } from '../../../shared/audit/request';
 import { UNATTRIBUTED_TENANT } from '../../../shared/audit/types';
-import { dynamo, secretsManager } from '../../../shared/aws/clients';
+import { secretsManager } from '../../../shared/aws/clients';
 import { CertificateRefusals } from '../../../shared/certificate-refusals';
 import { ensureCertificateAuthority } from '../../../shared/certificates/ca';
 import { config } from '../../../shared/config';
@@ -33,6 +33,7 @@ import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-b
 import { awsError, injectFailure } from '../pairing/aws-failures';
 import { basicAuthorization, tokenRequest } from '../oauth/token-requests';
 import { issueAccessToken } from '../../../shared/oauth/access-tokens';
+import { aws } from '../../../functions/container';
 
 beforeAll(() => ensureCertificateAuthority());
 
@@ -41,7 +42,7 @@ beforeAll(() => ensureCertificateAuthority());
 const audit = newAuditTrail();
 const endpoint = directorEndpoint({ ...directorServices(inProcessTokenIssuer), audit });
 const connectorServices = {
-  connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit, config),
+  connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit, config, aws.dynamo),
   certificateAuthentication,
   oneTimeTokens,
   audit,
@@ -425,7 +426,7 @@ test('an audit write that fails: the operation still answers as completed, and t
   const admin = walk.reader;
   const registered = await directorCall(admin, 'mutation { registerApplication(in: {name: "audit-write-fails"}) { id } }');
   const appId: string = registered.data.registerApplication.id;
-  const failure = injectFailure(dynamo(), { command: 'PutItemCommand', moment: 'before-sending', when: (input) => input.TableName === config().auditTable }, awsError('ProvisionedThroughputExceededException'));
+  const failure = injectFailure(aws.dynamo, { command: 'PutItemCommand', moment: 'before-sending', when: (input) => input.TableName === config().auditTable }, awsError('ProvisionedThroughputExceededException'));
   let captured;
   try {
     captured = await captureLogs('INFO', () => directorCall(admin, 'mutation($id: ID!) { updateApplication(id: $id, in: {description: "changed"}) { id description } }', { id: appId }));
@@ -491,7 +492,7 @@ test('an expired one-time token is refused as expired in its tenant; an unknown 
   expect(refused).toMatchObject([{ action: 'ONE_TIME_TOKEN_REFUSED', reason: 'expired', actor: { kind: 'APPLICATION', via: 'ONE_TIME_TOKEN' }, details: { purpose: 'CONFIGURATION' } }]);
 
   // The walk's unknown token: recorded apart from every tenant, as a refusal without an actor id.
-  const unattributed = await new AuditRepository(config().auditTable).query({ tenant: UNATTRIBUTED_TENANT, actions: ['ONE_TIME_TOKEN_REFUSED'] }, 200);
+  const unattributed = await new AuditRepository(aws.dynamo, config().auditTable).query({ tenant: UNATTRIBUTED_TENANT, actions: ['ONE_TIME_TOKEN_REFUSED'] }, 200);
   expect(unattributed.events.some((e) => e.reason === 'unknown' && e.reasonCode === 'UNKNOWN' && e.actor.kind === 'UNAUTHENTICATED' && e.sourceIp === SOURCE_IP)).toBe(true);
 });
 

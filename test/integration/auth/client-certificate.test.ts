@@ -14,7 +14,6 @@ import { UnauthenticatedError } from '../../../shared/errors';
 import { CertificateRefusedError, LAST_USED_RESOLUTION_MS } from '../../../shared/auth/client-certificate';
 import { PairingAdapterRegistry } from '../../../shared/pairing/registry';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../../../shared/aws/clients';
 import { config } from '../../../shared/config';
 import { freshTenant } from '../../support/local-aws';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
@@ -22,11 +21,12 @@ import { adapter, callConnector, csrToken, mtlsEvent, SIGN, pemOf, type PendingP
 import { certificateAuthentication, certificates, oneTimeTokens, systemAuths, newAuditTrail } from '../../support/stores';
 import { ConnectorService } from '../../../shared/connector/service';
 import { administrator, director } from '../pairing/director-calls';
+import { aws } from '../../../functions/container';
 
 beforeAll(() => ensureCertificateAuthority());
 
 const keys = rsaKeyPair(2048);
-const applications = new ApplicationService(new ApplicationRepository(config().applicationsTable, config));
+const applications = new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config));
 
 interface Paired extends PendingPairing {
   certificatePem: string;
@@ -184,7 +184,7 @@ describe('the Director and the Connector over mTLS', () => {
       },
     };
     await certificates.revoke(paired.systemAuthId, fingerprint);
-    const connector = new ConnectorService(oneTimeTokens, systemAuths, certificates, newAuditTrail(), config);
+    const connector = new ConnectorService(oneTimeTokens, systemAuths, certificates, newAuditTrail(), config, aws.dynamo);
     await expect(connector.signCertificateSigningRequest(caller, base64Pem(goodCsrDer(keys, paired.systemAuthId))))
       .rejects.toThrow('The client certificate has been revoked');
     expect(await certificates.listOf(paired.systemAuthId)).toHaveLength(1);
@@ -282,7 +282,7 @@ describe('authenticateClientCertificate', () => {
     expect((await applications.require(paired.tenant, paired.appId)).status.condition).toBe('CONNECTED');
     expect((await systemAuths.get(paired.systemAuthId))?.lastUsedAt).toBe(start.toISOString());
 
-    const send = jest.spyOn(dynamo(), 'send');
+    const send = jest.spyOn(aws.dynamo, 'send');
     try {
       for (let call = 1; call <= 5; call++) await certificateAuthentication.authenticate(presented, { now: new Date(start.getTime() + call * 1000) });
       const commands = send.mock.calls.map(([command]) => command.constructor.name);
@@ -337,7 +337,7 @@ describe('authenticateClientCertificate', () => {
 
   test('refuses a certificate whose SystemAuth is revoked between the checks and recording its use', async () => {
     const paired = await pairedApplication();
-    const client = dynamo();
+    const client = aws.dynamo;
     const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
     let revoked = false;
     const spy = jest.spyOn(client, 'send').mockImplementation((async (command: unknown) => {
@@ -361,7 +361,7 @@ describe('authenticateClientCertificate', () => {
     const paired = await pairedApplication();
     // Only the application items go, as when unregistering listed the SystemAuths before pairing wrote this one.
     const app = await applications.require(paired.tenant, paired.appId);
-    await new ApplicationRepository(config().applicationsTable, config).delete(app);
+    await new ApplicationRepository(aws.dynamo, config().applicationsTable, config).delete(app);
     expect(await refused(paired.certificatePem)).toEqual({ code: 'GONE', message: 'The application of this client certificate no longer exists' });
     await expect(applications.get(paired.tenant, paired.appId)).resolves.toBeUndefined();
     const answer = await overMtls('/director/graphql', paired.certificatePem, VIEWER);

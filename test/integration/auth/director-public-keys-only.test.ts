@@ -21,6 +21,7 @@ import { adapter, callConnector, csrToken, pemOf, SIGN } from '../connector/pair
 import { administrator } from '../pairing/director-calls';
 import { awsError, injectFailure } from '../pairing/aws-failures';
 import { config } from '../../../shared/config';
+import { aws } from '../../../functions/container';
 
 /** The secrets holding private keys: the Director's role may not read them (serverless.yml, VerifyCallerCredentials). The
  * pairing CA's key is in KMS (kms:Sign refused below); `pairing-ca` is the pre-KMS secret, which the bootstrap deletes. */
@@ -63,7 +64,7 @@ test('the Director authenticates a client certificate and a bearer token with Ge
   // Credentials made the way the service makes them, before the refusal: the Connector signs, the oauth function signs.
   const tenant = freshTenant();
   const admin = await administrator(tenant);
-  const applications = new ApplicationService(new ApplicationRepository(config().applicationsTable, config));
+  const applications = new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config));
   const app = await applications.register(tenant, { name: `public-only-${randomUUID().slice(0, 8)}` });
   const generated = await adapter.generate({ tenant, id: app.id, name: app.name }, {}, { publicBaseUrl: 'https://pairing.example.test' });
   const token = await csrToken({ tenant, appId: app.id, systemAuthId: generated.systemAuthID, token: String(generated.params.token), params: generated.params });

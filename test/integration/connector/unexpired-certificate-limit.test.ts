@@ -14,12 +14,13 @@ import { certificateAuthentication, certificates, oneTimeTokens, systemAuths, ne
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { adapter, callConnector, csrToken, mtlsEvent, pemOf, SIGN } from './pairing-fixture';
 import { config } from '../../../shared/config';
+import { aws } from '../../../functions/container';
 
 withSettings({ MAX_UNEXPIRED_CERTIFICATES: '3', MAX_LIVE_CERTIFICATES: '5' });
 beforeAll(() => ensureCertificateAuthority());
 
 const keys = rsaKeyPair(2048);
-const applications = new ApplicationService(new ApplicationRepository(config().applicationsTable, config));
+const applications = new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config));
 
 // GraphQL answers are read like a client reads them.
 async function overMtls(certificatePem: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {
@@ -55,7 +56,7 @@ test('renew-and-retire in a loop is refused at MAX_UNEXPIRED_CERTIFICATES with o
 
   // Once they expired, the slots are free again (no write made them so: the refusal path counts the records).
   const caller = await certificateAuthentication.authenticate(clientCertificateData(new X509Certificate(current)));
-  const service = new ConnectorService(oneTimeTokens, systemAuths, certificates, newAuditTrail(), config);
+  const service = new ConnectorService(oneTimeTokens, systemAuths, certificates, newAuditTrail(), config, aws.dynamo);
   await expect(service.signCertificateSigningRequest({ kind: 'CLIENT_CERTIFICATE', application: caller }, csr)).rejects.toBeInstanceOf(LiveCertificateLimitError);
   const later = new Date(Math.max(...records.map((record) => Date.parse(record.notAfter))) + 1000);
   await service.signCertificateSigningRequest({ kind: 'CLIENT_CERTIFICATE', application: caller }, csr, later);

@@ -14,8 +14,9 @@ import { freshTenant } from '../../support/local-aws';
 import { BASE_URL, basicAuthorization, oauthEvent, tokenRequest } from './token-requests';
 import { oauthClients, systemAuths } from '../../support/stores';
 import { config } from '../../../shared/config';
+import { aws } from '../../../functions/container';
 
-const applications = new ApplicationService(new ApplicationRepository(config().applicationsTable, config));
+const applications = new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config));
 
 const grant = (clientId: string, clientSecret: string, extra = '') =>
   handler(tokenRequest(`grant_type=client_credentials${extra}`, { Authorization: basicAuthorization(clientId, clientSecret) }));
@@ -91,7 +92,7 @@ describe('POST /oauth2/token', () => {
     const application = await applications.register(tenant, { name: `race-${randomUUID().slice(0, 8)}` });
     const app = await oauthClients.create({ tenant, kind: 'APPLICATION', appId: application.id, scopes: ['application:read'] });
     // Only the application items go, as when unregistering listed the SystemAuths before pairing wrote this client.
-    await new ApplicationRepository(config().applicationsTable, config).delete(application);
+    await new ApplicationRepository(aws.dynamo, config().applicationsTable, config).delete(application);
     expectInvalidClient(await grant(app.clientId, app.clientSecret));
     await expect(applications.get(tenant, application.id)).resolves.toBeUndefined();
     await expect(systemAuths.get(app.clientId)).resolves.toBeUndefined();

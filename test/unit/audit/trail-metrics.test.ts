@@ -1,10 +1,10 @@
 // The audit trail counts what it records as operational metrics: written events at once, refusals one by one even
 // when the trail aggregates them, and events of a transaction only once the transaction has committed.
-import { dynamo } from '../../../shared/aws/clients';
 import { transactWrite } from '../../../shared/aws/transactions';
 import { AuditTrail } from '../../../shared/audit/trail';
 import type { AuditEvent, AuditEventInput } from '../../../shared/audit/types';
 import { breakdownOf, METRIC_OF_ACTION, type CountedEvent } from '../../../shared/audit/metrics';
+import { aws } from '../../../functions/container';
 
 /** The metric calls the trail makes, as countAuditEvent would make them (metric, count, breakdown). */
 const counted = jest.fn<void, [string, number, ReturnType<typeof breakdownOf>]>();
@@ -26,7 +26,7 @@ const issued: AuditEventInput = { tenant: 'acme', action: 'CERTIFICATE_ISSUED', 
 let send: jest.SpyInstance;
 beforeEach(() => {
   counted.mockClear();
-  send = jest.spyOn(dynamo(), 'send');
+  send = jest.spyOn(aws.dynamo, 'send');
 });
 afterEach(() => send.mockRestore());
 
@@ -46,12 +46,12 @@ test('recorded events are counted, and actions without a metric are not', async 
 test('an event of a transaction is counted once the transaction commits, and never when it is cancelled', async () => {
   const trail = new AuditTrail(store, () => new Date(), 400, countEvent);
   send.mockRejectedValueOnce(Object.assign(new Error('cancelled'), { name: 'TransactionCanceledException', CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }] }));
-  await expect(transactWrite({ token: { Put: { TableName: 't', Item: {} } }, audit: trail.inTransaction(issued) })).rejects.toThrow('transaction cancelled');
+  await expect(transactWrite(aws.dynamo, { token: { Put: { TableName: 't', Item: {} } }, audit: trail.inTransaction(issued) })).rejects.toThrow('transaction cancelled');
   expect(counted).not.toHaveBeenCalled();
 
   send.mockResolvedValueOnce({});
   const item = trail.inTransaction(issued);
   expect(counted).not.toHaveBeenCalled();
-  await transactWrite({ token: { Put: { TableName: 't', Item: {} } }, audit: item });
+  await transactWrite(aws.dynamo, { token: { Put: { TableName: 't', Item: {} } }, audit: item });
   expect(counted.mock.calls).toEqual([['CertificatesIssued', 1, undefined]]);
 });

@@ -81,7 +81,7 @@ export const caIssuanceBench: BenchSection = {
       Object.assign(process.env, {
         AWS_REGION: 'eu-central-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench',
         AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.endpoint, AWS_ENDPOINT_URL_KMS: moto.endpoint,
-        SECRETS_PREFIX: `pairing-service/bench-ca-${process.pid}`, POWERTOOLS_LOG_LEVEL: 'ERROR', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        SECRETS_PREFIX: `pairing-service/bench-ca-${process.pid}`, POWERTOOLS_LOG_LEVEL: 'ERROR',
       });
       // Imported only now: the domain modules read the environment set above.
       const { resetConfig } = await import('../shared/config');

@@ -62,7 +62,6 @@ const LAMBDA_LIKE_ENV: NodeJS.ProcessEnv = {
   // (and aws-xray-sdk-core) is part of a deployed cold start.
   POWERTOOLS_TRACE_ENABLED: 'true',
   PUBLIC_BASE_URL: 'https://api.bench.test',
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 
 async function wallMs(args: string[]): Promise<{ wallMs: number; stdout: string }> {

@@ -28,7 +28,6 @@ export async function startBenchAws(options: { stage: string; baseUrl: string; l
       AWS_REGION: 'eu-central-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench',
       AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.endpoint, AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.endpoint, AWS_ENDPOINT_URL_KMS: moto.endpoint,
       STAGE: options.stage, PUBLIC_BASE_URL: options.baseUrl, POWERTOOLS_LOG_LEVEL: options.logLevel,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
     return { tables: await createStageTables(options.stage, dynamoDb.endpoint), stop };
   } catch (error) {

@@ -147,7 +147,6 @@ function describeCpu(split: CpuSplit): string {
 
 /** p50 of one KMS Sign round trip against the stack's KMS (moto), one at a time, with a throwaway key of the CA's spec and algorithm. */
 async function kmsSignP50(endpoint: string): Promise<number> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const kms = new KMSClient({ endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
   try {
     const key = await kms.send(new CreateKeyCommand({ KeySpec: CA_KEY_SPEC, KeyUsage: 'SIGN_VERIFY', Description: 'bench: Sign round trip' }));

@@ -2,6 +2,7 @@
 import { caIssuanceBench } from './ca';
 import { coldStartBench } from './cold';
 import { graphqlAbuseBench } from './graphql-abuse';
+import { describeRuntime, runtimeMismatch } from '../local/node-runtime';
 import { mtlsLoadBench } from './mtls-load';
 import { operationCostBench } from './operations';
 import { pairingLatencyBench } from './pairing';
@@ -17,6 +18,10 @@ export interface BenchSection {
 const sections: BenchSection[] = [caIssuanceBench, operationCostBench, graphqlAbuseBench, pairingLatencyBench, mtlsLoadBench, tokenSigningBench, coldStartBench];
 
 async function main(): Promise<void> {
+  // Measured on the Node.js major the functions deploy on, or not at all.
+  const mismatch = runtimeMismatch();
+  if (mismatch) throw new Error(mismatch);
+  console.log(`bench: on Node.js ${describeRuntime()}`);
   const summaries: string[] = [];
   // `npm run bench -- <words>` runs only the sections whose name contains one of the words.
   const wanted = process.argv.slice(2);

@@ -123,7 +123,6 @@ function pointAtTarget(options: Options): string | null {
   // Logs at WARN and above go to stderr; stdout carries only the result.
   process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
   delete process.env.AWS_LAMBDA_LOG_LEVEL;
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
   if (options.stage === undefined) {
     const stack = readRunningStack(localStateDir());

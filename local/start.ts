@@ -13,6 +13,7 @@ import {
   type LocalProcess,
 } from './processes';
 import { startMtlsGateway, waitForMtlsEndpoint } from './mtls-gateway';
+import { describeRuntime, runtimeMismatch } from './node-runtime';
 import { localStateDir, removeStackFiles, writeAdminFile, writeStackFile } from './stack-file';
 import { createSupervisor, stopOnSignalsAndOrphaning, type Running } from './supervisor';
 import { createStageTables } from './tables';
@@ -200,8 +201,10 @@ const asRunning = (service: LocalAwsService): LocalAwsService & Running => ({
 
 async function start(): Promise<void> {
   const startedAt = launchedAt;
-  // Node 20 is the local runtime (../shared/ARCHITECTURE.md); the SDK's notice about it is noise here.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  // The functions run here on the Node.js major they deploy on, or not at all.
+  const mismatch = runtimeMismatch();
+  if (mismatch) throw new LocalStackError(mismatch);
+  progress(`on Node.js ${describeRuntime()}`);
   const ports = readPorts(process.env);
   const mtlsPort = ports.MTLS_PORT;
   await requireLocalAwsTools();

@@ -125,7 +125,9 @@ export function Activity() {
       <h2 ref={heading} tabIndex={-1}>
         Activity
       </h2>
-      <p class="lead">Every change and every refused credential in your tenant, newest first. Repeated refusals within a minute are counted in one line.</p>
+      <p class="lead">Every change and every refused credential in your tenant, newest first. Repeated refusals (the same caller, action and reason within a minute) are grouped: the first gets a line at once,
+        the repeats a line with their count each time the minute's total doubles and when the minute ends, so the counts of a
+        burst's lines add up to its refusals (at least half of them while the burst is still going on).</p>
       <AuditTrail />
     </main>
   );

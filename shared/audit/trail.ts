@@ -27,13 +27,18 @@ export function safeDetails(details: AuditDetails | undefined): AuditDetails {
 
 /** The minute an aggregation bucket covers. */
 export const AGGREGATION_WINDOW_MS = 60_000;
-/** A bucket with this many unwritten repeats is written at once, so a container that dies loses at most this many. */
+/**
+ * A bucket with this many unwritten repeats is written at once, whatever its count: past 1,000 refusals in a minute
+ * a burst is written every 500 rather than at the next power of two.
+ */
 export const MAX_UNWRITTEN_REPEATS = 500;
 /** Buckets kept in memory at most; beyond, every pending one is written. */
 const MAX_PENDING_BUCKETS = 1000;
 
 interface PendingRefusals {
   window: number;
+  /** Refusals of the window so far, the first one included. */
+  total: number;
   /** Refusals after the first one of the window, not yet written. */
   repeats: number;
   first: AuditEvent;
@@ -119,9 +124,11 @@ export class AuditTrail {
 
   /**
    * A refusal, aggregated: the first refusal of the same tenant, actor, action and reason within a minute is written
-   * at once (count 1), so an attack is never invisible; the repeats of that minute are counted in memory and written
-   * as one event whose `count` is their number, once the minute is over (or MAX_UNWRITTEN_REPEATS are waiting). The
-   * refusals a flood made are the sum of the counts. Never throws.
+   * at once (count 1), so an attack is never invisible. The repeats of that minute are counted in memory and written
+   * as one event whose `count` is their number whenever the minute's total reaches a power of two (2, 4, 8, ...) or
+   * MAX_UNWRITTEN_REPEATS are waiting, and once the minute is over. So the trail holds at least half of any burst at
+   * every moment, without waiting for a later request (a frozen Lambda container runs no timer), in about log2(n)
+   * writes. The refusals a flood made are the sum of the counts. Never throws.
    */
   async refused(input: AuditEventInput): Promise<void> {
     // Every refusal is counted at once in the operational metrics, aggregated or not in the trail.
@@ -132,14 +139,15 @@ export class AuditTrail {
     const key = aggregationKey(input);
     const bucket = this.pending.get(key);
     if (bucket && bucket.window === window) {
+      bucket.total += 1;
       bucket.repeats += 1;
       bucket.last = this.event(input);
-      if (bucket.repeats >= MAX_UNWRITTEN_REPEATS) await this.writeRepeats(bucket);
+      if (isPowerOfTwo(bucket.total) || bucket.repeats >= MAX_UNWRITTEN_REPEATS) await this.writeRepeats(bucket);
       return;
     }
     const first = this.event(input);
     if (this.pending.size >= MAX_PENDING_BUCKETS) await this.flush();
-    this.pending.set(key, { window, repeats: 0, first, last: first });
+    this.pending.set(key, { window, total: 1, repeats: 0, first, last: first });
     this.scheduleFlush(at);
     await this.write(first);
   }
@@ -176,9 +184,9 @@ export class AuditTrail {
   }
 
   /**
-   * A Lambda container runs timers while it is thawed: the repeats of a minute are written at its end if the container
-   * is still handling requests, else with its next request (flushClosedWindows). A container that is never invoked
-   * again keeps its last minute's repeats unwritten; every refusal is still in the function's log.
+   * A Lambda container runs timers while it is thawed: the rest of a minute's repeats is written at its end if the
+   * container is still handling requests, else with its next request (flushClosedWindows). A container that is never
+   * invoked again keeps fewer unwritten repeats than it wrote (see refused()); every refusal is in the function's log.
    */
   private scheduleFlush(at: number): void {
     if (this.flushTimer) return;
@@ -205,6 +213,8 @@ export class AuditTrail {
     }
   }
 }
+
+const isPowerOfTwo = (n: number): boolean => n > 0 && (n & (n - 1)) === 0;
 
 function aggregationKey(input: AuditEventInput): string {
   const actorId = 'id' in input.actor ? (input.actor.id ?? '') : '';

@@ -8,7 +8,8 @@ import type { SystemAuth } from '../system-auths/types';
 import type { Caller } from './caller';
 
 /** How stale a SystemAuth looked up for a token may be: a revoked client is refused within this. */
-const SYSTEM_AUTH_CACHE_MS = 1000;
+/** How long one Director instance reuses a client's SystemAuth: the longest a revoked client's token still works there. */
+export const SYSTEM_AUTH_CACHE_MS = 1000;
 const SYSTEM_AUTH_CACHE_ENTRIES = 1000;
 
 interface TokenClient {

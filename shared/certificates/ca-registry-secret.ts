@@ -20,11 +20,15 @@ export async function readRegistry(maxAgeSeconds?: number): Promise<{ json: stri
   return parsed;
 }
 
+/** The longest a function instance keeps the CA registry: a retired CA's certificates work at most this long there. */
+export const MAX_CA_REGISTRY_AGE_SECONDS = 10;
+
 /**
- * How stale the Connector's and the verifiers' registry may be: at most 10 s (or secretCacheSeconds when lower), so a
- * rotation or retirement reaches every warm container within seconds for one GetSecretValue per container and 10 s.
+ * How stale the Connector's and the verifiers' registry may be: MAX_CA_REGISTRY_AGE_SECONDS (or secretCacheSeconds when
+ * lower), so a rotation or retirement reaches every warm container within seconds for one GetSecretValue per container
+ * and 10 s.
  */
-export const caRegistryMaxAgeSeconds = (): number => Math.min(config().secretCacheSeconds, 10);
+export const caRegistryMaxAgeSeconds = (): number => Math.min(config().secretCacheSeconds, MAX_CA_REGISTRY_AGE_SECONDS);
 
 /** The registry for verifiers and the Connector (readSecret's bounded cache; a cached "absent" is asked again). */
 export async function loadCaRegistry(): Promise<CaRegistry> {

@@ -321,6 +321,48 @@ export async function loadCertificateAuthority(): Promise<CertificateAuthority> 
   return loaded.authority;
 }
 
+/** Sid of the CA key policy's statement that lets the account's IAM administer the key (serverless.yml, PairingCaKey). */
+export const KEY_ADMINISTRATION_SID = 'KeyAdministration';
+
+/**
+ * What the account's administrators may do with a CA key, each action named: no wildcard, so neither kms:Sign nor
+ * kms:CreateGrant (which would let any principal with that IAM permission give itself a Sign grant) is among them.
+ * serverless.yml lists the same for the first CA's key; the template test pins both.
+ */
+export const CA_KEY_ADMINISTRATION_ACTIONS = [
+  'kms:CancelKeyDeletion',
+  'kms:CreateAlias',
+  'kms:DeleteAlias',
+  'kms:DescribeKey',
+  'kms:DisableKey',
+  'kms:EnableKey',
+  'kms:GetKeyPolicy',
+  'kms:GetPublicKey',
+  'kms:ListGrants',
+  'kms:ListKeyPolicies',
+  'kms:ListResourceTags',
+  'kms:PutKeyPolicy',
+  'kms:RevokeGrant',
+  'kms:ScheduleKeyDeletion',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:UpdateAlias',
+  'kms:UpdateKeyDescription',
+] as const;
+
+/**
+ * The key policy `policy` (JSON) with its administration statement's actions set to CA_KEY_ADMINISTRATION_ACTIONS:
+ * rotate-ca gives the new key the current key's policy, and a key made before the list was explicit must not pass
+ * its wildcards on.
+ */
+export function withExplicitKeyAdministration(policy: string): string {
+  const document = JSON.parse(policy) as { Statement?: Array<Record<string, unknown>> };
+  if (!document.Statement?.some((statement) => statement.Sid === KEY_ADMINISTRATION_SID)) return policy;
+  const Statement = document.Statement.map((statement) =>
+    statement.Sid === KEY_ADMINISTRATION_SID ? { ...statement, Action: [...CA_KEY_ADMINISTRATION_ACTIONS] } : statement);
+  return JSON.stringify({ ...document, Statement });
+}
+
 /** Sid of the key policy statement that lets the rotating administrator self-sign the new CA certificate. */
 export const ROTATION_SIGNER_SID = 'RotateCaSelfSignature';
 
@@ -362,7 +404,7 @@ export async function rotateCertificateAuthority(now: Date = new Date(), options
   if (waiting) throw new CaRegistryError(`CA ${waiting.id} is pending: activate it (activate-ca --id ${waiting.id}) before rotating again`);
   const previous = currentCa(stored.registry);
   const id = nextCaId(stored.registry);
-  const policy = await kmsKeyPolicy(previous.keyArn!);
+  const policy = withExplicitKeyAdministration(await kmsKeyPolicy(previous.keyArn!));
   // The copied policy lets only the signing roles sign: whoever rotates may sign the self-signature only while
   // the key has the temporary statement, which the copied policy then replaces.
   const next = await kmsCertificateAuthority(id, undefined, withRotationSigner(policy, previous.keyArn!));

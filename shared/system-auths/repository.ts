@@ -405,9 +405,14 @@ export class SystemAuthRepository {
    * Transaction item that records a new one-time token's hash and expiry on its SystemAuth (the expiry is
    * what turns a never-finished pairing EXPIRED). Its condition is what makes issuance safe: a token is
    * only ever issued for an existing CLIENT_CERTIFICATE SystemAuth of that application in one of `statuses`
-   * (never a revoked one).
+   * (never a revoked one). With `first`, only for one that has no token yet: a pairing's CONFIGURATION token is
+   * issued once, whoever invokes the tokens function and however often.
    */
-  oneTimeTokenLink(token: LinkedOneTimeToken, statuses: readonly ('PENDING' | 'ACTIVE')[] = ['PENDING', 'ACTIVE']): TransactItem {
+  oneTimeTokenLink(
+    token: LinkedOneTimeToken,
+    statuses: readonly ('PENDING' | 'ACTIVE')[] = ['PENDING', 'ACTIVE'],
+    options: { first?: boolean } = {},
+  ): TransactItem {
     const allowed = Object.fromEntries(statuses.map((status, index) => [`:allowed${index}`, status]));
     return {
       Update: {
@@ -415,7 +420,8 @@ export class SystemAuthRepository {
         Key: { id: token.systemAuthId, sk: AUTH_SORT_KEY },
         UpdateExpression: 'ADD #hashes :hash SET #latestExpiry = :expiresAt',
         ConditionExpression:
-          `attribute_exists(id) AND tenant = :tenant AND appId = :appId AND #type = :type AND #status IN (${Object.keys(allowed).join(', ')})`,
+          `attribute_exists(id) AND tenant = :tenant AND appId = :appId AND #type = :type AND #status IN (${Object.keys(allowed).join(', ')})` +
+          (options.first ? ' AND attribute_not_exists(#hashes)' : ''),
         ExpressionAttributeNames: {
           '#hashes': TOKEN_HASHES_ATTRIBUTE,
           '#latestExpiry': LATEST_TOKEN_EXPIRY_ATTRIBUTE,

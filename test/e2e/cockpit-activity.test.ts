@@ -67,6 +67,8 @@ describe('Cockpit activity in a browser (npm start)', () => {
     await page.getByTestId('nav-activity').click();
     await page.getByTestId('activity').waitFor();
     await expectText(page.getByTestId('audit-range'), /^1–20 of \d+$/);
+    // How a line's count is made, said where the counts are shown.
+    await expectText(page.locator('[data-testid="activity"] .lead'), /repeats a line with their count each time the minute's total doubles/);
     const rows = page.getByTestId('audit-row');
     expect(await rows.count()).toBe(20);
     // Newest first: this sign-in's grant, then the wrong secrets' refusal (the first recorded at once, the repeats

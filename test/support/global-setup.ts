@@ -2,11 +2,16 @@
 import fs from 'node:fs';
 import { startDynamoDbLocal, startMoto, type LocalAwsService } from '../../local/aws-services';
 import { freePort } from '../../local/processes';
+import { describeRuntime, runtimeMismatch } from '../../local/node-runtime';
 import { createStageTables } from '../../local/tables';
 import { LOCAL_AWS_HANDLES, testEnvironment } from './local-aws';
 import { LOG_RECORDS_DIR } from './log-records';
 
 export default async function globalSetup(): Promise<void> {
+  // The suite stands for the deployed functions only on the Node.js major they deploy on; the workers are this Node too.
+  const mismatch = runtimeMismatch();
+  if (mismatch) throw new Error(mismatch);
+  console.log(`tests run on Node.js ${describeRuntime()}`);
   // Each run's log records start afresh.
   fs.rmSync(LOG_RECORDS_DIR, { recursive: true, force: true });
   const started: LocalAwsService[] = [];

@@ -23,8 +23,6 @@ export function testEnvironment(dynamoEndpoint: string, motoEndpoint: string): R
     // the tests' API Gateway events name the same host.
     PUBLIC_BASE_URL: 'https://api.example.test',
     POWERTOOLS_LOG_LEVEL: testLogLevel(),
-    // Node 20 is this project's local runtime (see ../shared/ARCHITECTURE.md); the SDK's notice about it is noise here.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }
 

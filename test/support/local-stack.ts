@@ -36,7 +36,14 @@ export interface LocalStack {
 
 export async function freeStackPorts(): Promise<StackPorts> {
   const ports = {} as StackPorts;
-  for (const variable of PORT_VARIABLES) ports[variable] = await freePort();
+  const taken = new Set<number>();
+  for (const variable of PORT_VARIABLES) {
+    // A port is closed again before the next is asked for, so the kernel may hand the same one out twice.
+    let port = await freePort();
+    while (taken.has(port)) port = await freePort();
+    taken.add(port);
+    ports[variable] = port;
+  }
   return ports;
 }
 

@@ -5,13 +5,14 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeKeyCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, GetKeyPolicyCommand, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
 import { CreateSecretCommand, ListSecretVersionIdsCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { kms, secretsManager } from '../../../shared/aws/clients';
 import { kmsPublicKey } from '../../../shared/aws/kms';
 import { clearSecretCache, deleteSecret, readSecret, secretName } from '../../../shared/aws/secrets';
 import {
   activateCertificateAuthority,
+  CA_KEY_ADMINISTRATION_ACTIONS,
   CA_REGISTRY_SECRET,
   CaInUseError,
   checkCurrentCaKey,
@@ -174,6 +175,17 @@ test('rotate-ca: a new KMS key becomes current, the previous CA stays trusted, t
   expect(() => opensslVerify(rotation.certificatePem, oldIssued.certificatePem)).toThrow();
   expect(opensslVerify(before.certificatePem, oldIssued.certificatePem)).toMatch(/: OK\n$/);
   expect((await loadTrustedCas()).map((ca) => ca.id)).toEqual(['ca-2', 'ca-1']);
+});
+
+test('rotate-ca gives the new key the current key\'s policy with the administrators\' actions named, never kms:Create* (which includes CreateGrant)', async () => {
+  const before = currentCa(await ensureCertificateAuthority());
+  const connector = { Sid: 'ConnectorSignsClientCertificates', Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Sign', Resource: '*' };
+  const wildcards = { Sid: 'KeyAdministration', Effect: 'Allow', Principal: { AWS: '*' }, Action: ['kms:Create*', 'kms:Get*', 'kms:Put*'], Resource: '*' };
+  // The policy a CA key had when its administrators were given wildcards.
+  await kms().send(new PutKeyPolicyCommand({ KeyId: before.keyArn!, PolicyName: 'default', Policy: JSON.stringify({ Version: '2012-10-17', Statement: [wildcards, connector] }) }));
+  const rotation = await rotateCertificateAuthority();
+  const policy = JSON.parse((await kms().send(new GetKeyPolicyCommand({ KeyId: rotation.keyArn, PolicyName: 'default' }))).Policy!);
+  expect(policy.Statement).toEqual([{ ...wildcards, Action: [...CA_KEY_ADMINISTRATION_ACTIONS] }, connector]);
 });
 
 test('rotate-ca --pending: the new CA is trusted but the old one keeps issuing until activate-ca', async () => {

@@ -1,10 +1,11 @@
 // The token-secured Connector against DynamoDB Local + moto: single use under concurrency, CSR validation before spending, idempotent retry, 401s that change nothing.
-import { X509Certificate } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
 import { ensureCertificateAuthority, loadCertificateAuthority } from '../../../shared/certificates/ca';
 import { hashOneTimeToken } from '../../../shared/one-time-tokens/token';
 import { CONFIGURATION, SIGN, adapter, callConnector, connectorEvent, csrFor, csrToken, pemOf, pendingPairing } from './pairing-fixture';
 import { base64Pem, exponentOneKey, goodCsrDer, rawRsaCsrDer, rsaKeyOfPrimes, rsaKeyPair, rsaPrime } from '../../unit/certificates/csr-builder';
 import { handler as connectorHandler } from '../../../functions/connector/handler';
+import { freshTenant } from '../../support/local-aws';
 import { certificates, oneTimeTokenService, oneTimeTokens, systemAuths } from '../../support/stores';
 
 beforeAll(() => ensureCertificateAuthority());
@@ -81,11 +82,13 @@ describe('refused tokens get HTTP 401 before GraphQL runs and change nothing', (
   });
 
   test('an expired token, even before DynamoDB TTL removed it', async () => {
-    const pairing = await pendingPairing();
-    const { token } = await oneTimeTokenService.issueConfigurationToken(
-      { tenant: pairing.tenant, appId: pairing.appId, systemAuthId: pairing.systemAuthId },
-      new Date(Date.now() - 301_000),
-    );
+    // A pairing whose one CONFIGURATION token was issued 301 s ago.
+    const pairing = { tenant: freshTenant(), appId: randomUUID(), systemAuthId: randomUUID() };
+    await systemAuths.create({
+      id: pairing.systemAuthId, tenant: pairing.tenant, kind: 'APPLICATION', type: 'CLIENT_CERTIFICATE', appId: pairing.appId,
+      status: 'PENDING', scopes: ['application:read'], createdAt: new Date(Date.now() - 301_000).toISOString(),
+    });
+    const { token } = await oneTimeTokenService.issueConfigurationToken(pairing, new Date(Date.now() - 301_000));
     const response = await callConnector(CONFIGURATION, {}, token);
     expect(response.status).toBe(401);
     expect(codeOf(response)).toBe('UNAUTHENTICATED');

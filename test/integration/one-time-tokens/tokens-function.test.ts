@@ -4,14 +4,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handler as tokensHandler } from '../../../functions/tokens/handler';
 import { resetClients } from '../../../shared/aws/clients';
-import { resetConfig, config } from '../../../shared/config';
-import { BadUserInputError, InternalError, NotFoundError } from '../../../shared/errors';
+import { config, resetConfig } from '../../../shared/config';
+import { BadUserInputError, ConflictError, InternalError, NotFoundError } from '../../../shared/errors';
 import { LambdaTokenIssuer } from '../../../shared/one-time-tokens/issuer';
 import { hashOneTimeToken } from '../../../shared/one-time-tokens/token';
 import { ClientCertificateAdapter } from '../../../shared/pairing/client-certificate';
 import type { SystemAuth } from '../../../shared/system-auths/types';
 import { freePort } from '../../../local/processes';
-import { freshTenant } from '../../support/local-aws';
+import { freshTenant, scanAll } from '../../support/local-aws';
 import { PUBLIC_BASE_URL, adapter, pendingPairing } from '../connector/pairing-fixture';
 import { certificates, oneTimeTokens, systemAuths } from '../../support/stores';
 import { aws } from '../../../functions/container';
@@ -58,6 +58,26 @@ describe('the tokens function', () => {
     });
     expect(JSON.stringify(stored)).not.toContain(issued.token);
     expect(await systemAuths.oneTimeTokenHashesOf(auth.id)).toEqual([hashOneTimeToken(issued.token)]);
+  });
+
+  test('issues one CONFIGURATION token per SystemAuth, however often it is invoked: a second is CONFLICT and writes nothing', async () => {
+    const auth = await pendingCertificateAuth();
+    const first = await tokensHandler(requestFor(auth));
+    const again = await Promise.allSettled([tokensHandler(requestFor(auth)), tokensHandler(requestFor(auth)), tokensHandler(requestFor(auth))]);
+    for (const result of again) {
+      expect(result).toMatchObject({ status: 'rejected', reason: expect.any(ConflictError) });
+      expect((result as PromiseRejectedResult).reason.message).toMatch(/already has its one-time token/);
+    }
+    expect(await systemAuths.oneTimeTokenHashesOf(auth.id)).toEqual([hashOneTimeToken(first.token)]);
+    const stored = (await scanAll(config().tokensTable)) as Array<{ systemAuthId?: string }>;
+    expect(stored.filter((item) => item.systemAuthId === auth.id)).toHaveLength(1);
+  });
+
+  test('issues one CONFIGURATION token to concurrent invocations for a new SystemAuth', async () => {
+    const auth = await pendingCertificateAuth();
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => tokensHandler(requestFor(auth))));
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    expect(await systemAuths.oneTimeTokenHashesOf(auth.id)).toHaveLength(1);
   });
 
   test('refuses ill-formed requests naming the field', async () => {

@@ -45,22 +45,27 @@ test('an event carries id, time, the request facts, the retention as TTL and cou
   ]);
 });
 
-test('50 refusals of one actor, action and reason within a minute are two writes whose counts add up to 50', async () => {
+test('50 refusals within a minute are written at counts 1, 2, 4, ... 32 as they happen, the rest when the minute ends: the counts add up to 50', async () => {
   const store = recordingStore();
   const time = clock();
   const trail = new AuditTrail(store, time.now, 400);
-  for (let i = 0; i < 50; i++) {
+  for (let i = 1; i <= 50; i++) {
     await trail.refused(wrongSecret);
+    // At every moment, without a timer or a later request, the trail holds at least half of the burst so far.
+    const written = store.written.reduce((sum, { event }) => sum + event.count, 0);
+    expect(written * 2).toBeGreaterThanOrEqual(i);
     time.advance(100);
   }
-  // The first one at once, so that a flood is never invisible.
-  expect(store.written.map(({ event }) => event.count)).toEqual([1]);
-  // The minute ends: the next audited call writes the repeats as one event.
+  // The first one at once, so that a flood is never invisible; then the repeats whenever the total doubles.
+  expect(store.written.map(({ event }) => event.count)).toEqual([1, 1, 2, 4, 8, 16]);
+  // The minute ends: the next audited call writes the remaining repeats as one event.
   time.advance(AGGREGATION_WINDOW_MS);
   await trail.record({ tenant: 'acme', action: 'APPLICATION_UPDATED', outcome: 'SUCCESS', actor: { kind: 'ADMINISTRATOR', id: 'admin-1' } });
   const refusals = store.written.filter(({ event }) => event.action === 'CLIENT_AUTHENTICATION_REFUSED').map(({ event }) => event);
-  expect(refusals.map((event) => event.count)).toEqual([1, 49]);
-  expect(refusals[1]).toMatchObject({ reason: 'wrong secret', actor: { kind: 'UNAUTHENTICATED', id: 'client-1' }, details: { aggregated: true, firstEventId: refusals[0].id } });
+  expect(refusals.map((event) => event.count)).toEqual([1, 1, 2, 4, 8, 16, 18]);
+  for (const repeat of refusals.slice(1)) {
+    expect(repeat).toMatchObject({ reason: 'wrong secret', actor: { kind: 'UNAUTHENTICATED', id: 'client-1' }, details: { aggregated: true, firstEventId: refusals[0].id } });
+  }
 });
 
 test('other actors and other reasons are aggregated apart; a new minute starts with a written first refusal again', async () => {
@@ -71,21 +76,30 @@ test('other actors and other reasons are aggregated apart; a new minute starts w
   await trail.refused({ ...wrongSecret, actor: { kind: 'UNAUTHENTICATED', id: 'client-2' } });
   await trail.refused({ ...wrongSecret, reason: 'client not active' });
   await trail.refused(wrongSecret);
-  expect(store.written).toHaveLength(3);
+  await trail.refused(wrongSecret);
+  // client-1's second wrong secret was written (total 2, a power of two), its third waits.
+  expect(store.written.map(({ event }) => [event.actor, event.reason, event.count])).toEqual([
+    [{ kind: 'UNAUTHENTICATED', id: 'client-1' }, 'wrong secret', 1],
+    [{ kind: 'UNAUTHENTICATED', id: 'client-2' }, 'wrong secret', 1],
+    [{ kind: 'UNAUTHENTICATED', id: 'client-1' }, 'client not active', 1],
+    [{ kind: 'UNAUTHENTICATED', id: 'client-1' }, 'wrong secret', 1],
+  ]);
   time.advance(AGGREGATION_WINDOW_MS);
   await trail.refused(wrongSecret);
   // The closed minute's one repeat, then the new minute's first refusal.
-  expect(store.written.slice(3).map(({ event }) => [event.actor, event.count])).toEqual([
+  expect(store.written.slice(4).map(({ event }) => [event.actor, event.count])).toEqual([
     [{ kind: 'UNAUTHENTICATED', id: 'client-1' }, 1],
     [{ kind: 'UNAUTHENTICATED', id: 'client-1' }, 1],
   ]);
 });
 
-test(`a flood is written every ${MAX_UNWRITTEN_REPEATS} repeats even within its minute`, async () => {
+test(`past the powers of two a flood is written every ${MAX_UNWRITTEN_REPEATS} repeats within its minute`, async () => {
   const store = recordingStore();
   const trail = new AuditTrail(store, clock().now, 400);
-  for (let i = 0; i <= MAX_UNWRITTEN_REPEATS; i++) await trail.refused(wrongSecret);
-  expect(store.written.map(({ event }) => event.count)).toEqual([1, MAX_UNWRITTEN_REPEATS]);
+  for (let i = 0; i < 2048; i++) await trail.refused(wrongSecret);
+  // 1, 1, 2, ... 256 (total 512), then at most 500 unwritten: 1012, 1024 (a power of two), 1524, 2024, 2048.
+  expect(store.written.map(({ event }) => event.count)).toEqual([1, 1, 2, 4, 8, 16, 32, 64, 128, 256, MAX_UNWRITTEN_REPEATS, 12, 500, 500, 24]);
+  expect(store.written.reduce((sum, { event }) => sum + event.count, 0)).toBe(2048);
 });
 
 test('a failed write does not throw: the whole event is logged at ERROR with the error name only', async () => {

@@ -14,7 +14,7 @@ import {
   withRotation,
   type CaRegistry,
 } from '../../../shared/certificates/ca-registry';
-import { truststorePem, withRotationSigner, ROTATION_SIGNER_SID } from '../../../shared/certificates/ca';
+import { CA_KEY_ADMINISTRATION_ACTIONS, truststorePem, withExplicitKeyAdministration, withRotationSigner, ROTATION_SIGNER_SID } from '../../../shared/certificates/ca';
 import { testCertificateAuthority } from './key-object-signer';
 
 const NOW = new Date('2026-11-29T07:00:00.000Z');
@@ -125,6 +125,23 @@ describe('parseRegistry', () => {
   test('a private key never fits: an entry has no field for one and unknown fields are dropped', () => {
     const withKey = JSON.stringify({ version: 1, cas: [{ ...fresh().cas[0], privateKeyPem: '-----BEGIN PRIVATE KEY-----' }] });
     expect(serializeRegistry(parseRegistry(withKey))).not.toContain('PRIVATE KEY');
+  });
+});
+
+describe('withExplicitKeyAdministration', () => {
+  const connector = { Sid: 'ConnectorSignsClientCertificates', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:role/c' }, Action: 'kms:Sign', Resource: '*' };
+  const administration = { Sid: 'KeyAdministration', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: ['kms:Create*', 'kms:Get*', 'kms:Describe*'], Resource: '*' };
+
+  test('a copied policy with wildcards (kms:Create* includes kms:CreateGrant) gets the named actions; the signers stay as they are', () => {
+    const document = JSON.parse(withExplicitKeyAdministration(JSON.stringify({ Version: '2012-10-17', Statement: [administration, connector] })));
+    expect(document.Statement).toEqual([{ ...administration, Action: [...CA_KEY_ADMINISTRATION_ACTIONS] }, connector]);
+    expect(document.Statement[0].Action).not.toContain('kms:CreateGrant');
+    expect(document.Statement[0].Action.filter((action: string) => action.includes('*'))).toEqual([]);
+  });
+
+  test('a policy without an administration statement (moto\'s default) is left as it is', () => {
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [connector] });
+    expect(withExplicitKeyAdministration(policy)).toBe(policy);
   });
 });
 

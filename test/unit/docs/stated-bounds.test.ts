@@ -1,0 +1,17 @@
+// The README states how long a revoked or retired credential still works, with the numbers the code uses.
+import fs from 'node:fs';
+import path from 'node:path';
+import { SYSTEM_AUTH_CACHE_MS } from '../../../shared/auth/bearer';
+import { MAX_CA_REGISTRY_AGE_SECONDS } from '../../../shared/certificates/ca-registry-secret';
+
+const readme = fs.readFileSync(path.join(__dirname, '../../../README.md'), 'utf8').replace(/\s+/g, ' ');
+
+test('a revoked OAuth client\'s token: the Director may accept it for the time it reuses a client\'s status', () => {
+  expect(readme).toContain(`the token it holds is refused by every Director instance within ${SYSTEM_AUTH_CACHE_MS / 1000} s`);
+});
+
+test('retire-ca --force: the functions keep the registry for a bounded time and the truststore until the next deployment', () => {
+  expect(readme).toContain(`each function instance re-reads the CA registry at most every ${MAX_CA_REGISTRY_AGE_SECONDS} s`);
+  expect(readme).toContain('truststore keeps the CA until the deployment that publishes the smaller truststore');
+  expect(readme).not.toMatch(/--force`?,? which cuts them off at once/);
+});

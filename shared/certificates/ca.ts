@@ -491,17 +491,12 @@ export async function retireCertificateAuthority(id: string, countLive: LiveCert
   await putSecret(secretName(CA_REGISTRY_SECRET), serializeRegistry(registry));
   const keyArn = stored.registry.cas.find((ca) => ca.id === id)!.keyArn;
   const deletion = keyArn ? (await scheduleKmsKeyDeletion(keyArn, 30)).deletionDate : undefined;
-  // The audit trail records CA retirements (forced ones above all): this is the event it takes.
-  // A forced retirement cut live certificates off: a warning (stderr in the admin CLI), not just information.
-  const event = caRetiredEvent({ caId: id, forced, liveCertificates });
+  // A forced retirement cut live certificates off: a warning (stderr in the admin CLI), not just information. The
+  // admin CLI records CA_RETIRED in the #platform partition of the audit trail with these details.
+  const event = { action: 'CA_RETIRED', caId: id, forced, liveCertificates };
   if (forced) logger.warn('pairing CA retired by force', event);
   else logger.info('pairing CA retired', event);
   return { caId: id, forced, liveCertificates, keyDeletionDate: deletion?.toISOString() ?? null, trustedCaIds: trustedCas(registry).map((ca) => ca.id) };
-}
-
-/** The audit event of a CA retirement (the audit trail's call site; forced: true when live certificates were cut off). */
-export function caRetiredEvent(details: { caId: string; forced: boolean; liveCertificates: number }): Record<string, unknown> {
-  return { action: 'CA_RETIRED', ...details };
 }
 
 export type { CaEntry, CaRegistry };

@@ -62,11 +62,6 @@ export function formatSubject(subject: CertificateSubject): string {
   return subject.map((rdn) => `${rdn.name}=${escapeValue(rdn.value)}`).join(',');
 }
 
-/** True when both subjects have the same attributes with the same values in the same order. */
-export function sameSubject(a: CertificateSubject, b: CertificateSubject): boolean {
-  return a.length === b.length && a.every((rdn, i) => rdn.oid === b[i]!.oid && rdn.value === b[i]!.value);
-}
-
 // Values come from untrusted CSRs: keep error messages short.
 const shorten = (value: string) => (value.length > 80 ? `${value.slice(0, 80)}...` : value);
 

@@ -89,7 +89,8 @@ export const caIssuanceBench: BenchSection = {
       resetConfig();
       resetClients();
       (await import('../functions/container')).aws.reset();
-      const { ensureCertificateAuthority, loadCertificateAuthority, CA_SIGNING_ALGORITHM } = await import('../shared/certificates/ca');
+      const { loadCertificateAuthority, CA_SIGNING_ALGORITHM } = await import('../shared/certificates/ca');
+      const { ensureCertificateAuthority } = await import('../shared/certificates/ca-lifecycle');
       const { signWithKms } = await import('../shared/aws/kms');
       const { currentCa } = await import('../shared/certificates/ca-registry');
       const registry = await ensureCertificateAuthority();

@@ -201,7 +201,8 @@ async function measureOperations(logs: LogMeter, tables: Record<string, string>)
   // Imported only now: the domain modules read the environment set by the caller.
   const { kms, secretsManager } = await import('../shared/aws/clients');
   const { aws: clients } = await import('../functions/container');
-  const { ensureCertificateAuthority, loadCaRegistry } = await import('../shared/certificates/ca');
+  const { loadCaRegistry } = await import('../shared/certificates/ca');
+  const { ensureCertificateAuthority } = await import('../shared/certificates/ca-lifecycle');
   const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
   const { OAuthClients, clientAuthenticationState, secretsManagerStore } = await import('../shared/oauth/clients');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');

@@ -149,9 +149,10 @@ function pointAtTarget(options: Options): string | null {
   return null;
 }
 
-/** rotate-ca, activate-ca, retire-ca, list-cas: the domain is shared/certificates/ca.ts; this only composes and reports. */
+/** rotate-ca, activate-ca, retire-ca, list-cas: the domain is shared/certificates/ca-lifecycle.ts; this only composes and reports. */
 async function runCa(options: Options): Promise<Record<string, unknown>> {
-  const ca = await import('../shared/certificates/ca');
+  const ca = await import('../shared/certificates/ca-lifecycle');
+  const { loadCaRegistryFresh } = await import('../shared/certificates/ca-registry-secret');
   const { FIRST_CA_ID, CaRegistryError } = await import('../shared/certificates/ca-registry');
   const { CertificateRepository } = await import('../shared/system-auths/certificate-records');
   try {
@@ -176,7 +177,7 @@ async function runCa(options: Options): Promise<Record<string, unknown>> {
       await recordPlatformEvent('CA_RETIRED', { caId: retirement.caId, forced: retirement.forced, liveCertificates: retirement.liveCertificates });
       return { ...retirement, stage: process.env.STAGE };
     }
-    const registry = await ca.loadCaRegistryFresh();
+    const registry = await loadCaRegistryFresh();
     return { stage: process.env.STAGE, cas: registry.cas.map(({ id, keyArn, status, createdAt, retiredAt }) => ({ id, status, keyArn, createdAt, retiredAt: retiredAt ?? null })) };
   } catch (error) {
     // Refusals written for the administrator (unknown id, current CA, live certificates) are the answer.

@@ -251,7 +251,7 @@ async function start(): Promise<void> {
   const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
   const { OAuthClients, clientAuthenticationState, secretsManagerStore } = await import('../shared/oauth/clients');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
-  const { ensureCertificateAuthority } = await import('../shared/certificates/ca');
+  const { ensureCertificateAuthority } = await import('../shared/certificates/ca-lifecycle');
   await Promise.all([ensureSigningKey(), ensureCertificateAuthority()]);
   const admin = await new OAuthClients(new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState()).createAdmin(ADMIN_TENANT);
 

@@ -2,7 +2,7 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { config } from '../config';
-import { checkCurrentCaKey, ensureCertificateAuthority, truststorePem } from '../certificates/ca';
+import { checkCurrentCaKey, ensureCertificateAuthority, truststorePem } from '../certificates/ca-lifecycle';
 import { caGeneration, currentCa, pendingCa } from '../certificates/ca-registry';
 import { ensureSigningKey } from '../oauth/signing-keys';
 import type { CustomResourceOutcome } from './cfn-response';

@@ -16,7 +16,7 @@ import { withAuditRequest } from '../../../shared/audit/request';
 import { UNATTRIBUTED_TENANT } from '../../../shared/audit/types';
 import { secretsManager } from '../../../shared/aws/clients';
 import { CertificateRefusals } from '../../../shared/certificate-refusals';
-import { ensureCertificateAuthority } from '../../../shared/certificates/ca';
+import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { config } from '../../../shared/config';
 import { authenticateOneTimeToken } from '../../../shared/connector/authentication';
 import { handleConnectorRequest } from '../../../shared/connector/endpoint';

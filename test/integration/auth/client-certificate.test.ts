@@ -7,7 +7,8 @@ import { handler as directorHandler } from '../../../functions/director/handler'
 import { clientCertificateData } from '../../../local/api-gateway-event';
 import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
-import { ensureCertificateAuthority, loadCertificateAuthority } from '../../../shared/certificates/ca';
+import { loadCertificateAuthority } from '../../../shared/certificates/ca';
+import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { validateCsr } from '../../../shared/certificates/csr';
 import { announcedSubject } from '../../../shared/certificates/subject';
 import { UnauthenticatedError } from '../../../shared/errors';

@@ -7,7 +7,7 @@ import { clientCertificateData } from '../../../local/api-gateway-event';
 import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
 import { AuditRepository } from '../../../shared/audit/repository';
-import { ensureCertificateAuthority } from '../../../shared/certificates/ca';
+import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { config } from '../../../shared/config';
 import { ConnectorService, CERTIFICATE_LIMIT_REASON } from '../../../shared/connector/service';
 import { LiveCertificateLimitError } from '../../../shared/errors';

@@ -5,7 +5,7 @@ import { handler as connectorHandler } from '../../../functions/connector/handle
 import { clientCertificateData } from '../../../local/api-gateway-event';
 import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
-import { ensureCertificateAuthority } from '../../../shared/certificates/ca';
+import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { ConnectorService } from '../../../shared/connector/service';
 import { LiveCertificateLimitError } from '../../../shared/errors';
 import { freshTenant } from '../../support/local-aws';

@@ -16,7 +16,7 @@ import { resetClients, secretsManager } from '../../../shared/aws/clients';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { createKmsSigningKey } from '../../../shared/aws/kms';
 import { clearSecretCache, createSecret, readSecret, secretName } from '../../../shared/aws/secrets';
-import { ensureCertificateAuthority, rotateCertificateAuthority, truststorePem } from '../../../shared/certificates/ca';
+import { ensureCertificateAuthority, rotateCertificateAuthority, truststorePem } from '../../../shared/certificates/ca-lifecycle';
 import { currentCa, parseRegistry } from '../../../shared/certificates/ca-registry';
 import { testCertificateAuthority } from '../../unit/certificates/key-object-signer';
 import { ensureSigningKey, forgetSigningKeys } from '../../../shared/oauth/signing-keys';

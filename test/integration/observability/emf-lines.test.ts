@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { handler as connectorHandler } from '../../../functions/connector/handler';
 import { handler as directorHandler } from '../../../functions/director/handler';
-import { ensureCertificateAuthority } from '../../../shared/certificates/ca';
+import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { issueAccessToken } from '../../../shared/oauth/access-tokens';
 import { ADMIN_SCOPES } from '../../../shared/scopes';
 import { captureLogs } from '../../support/captured-logs';

@@ -1,6 +1,6 @@
 // A CLIENT_CERTIFICATE pairing that is never finished reads EXPIRED in the Director once its latest one-time token expired; one that got a certificate stays ACTIVE.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { ensureCertificateAuthority } from '../../../shared/certificates/ca';
+import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { config, resetConfig } from '../../../shared/config';
 import { AUTH_SORT_KEY } from '../../../shared/system-auths/repository';
 import { freshTenant } from '../../support/local-aws';

@@ -7,7 +7,7 @@ import { header } from '../http';
 import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
 import { hashOneTimeToken, isExpired, isRedeemed, looksLikeOneTimeToken, type OneTimeToken } from '../one-time-tokens/token';
 import type { OneTimeTokenCaller } from './caller';
-import { CredentialsSpentError } from './service';
+import { CredentialsSpentError } from './refusals';
 
 export const CONNECTOR_TOKEN_HEADER = 'Connector-Token';
 

@@ -6,7 +6,9 @@ import type { CertificateRefusals } from '../certificate-refusals';
 import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
 import { authenticateOneTimeToken } from './authentication';
 import type { ConnectorCaller } from './caller';
-import { CredentialsSpentError, type Configuration, type ConnectorService } from './service';
+import type { Configuration } from './answers';
+import { CredentialsSpentError } from './refusals';
+import type { ConnectorService } from './service';
 
 /** What a Connector process is built from (functions/connector/handler.ts composes it). */
 export interface ConnectorServices {

@@ -1,13 +1,11 @@
 // The Connector's rules: configuration trades a CONFIGURATION token for a CSR token, and a CSR token buys exactly one certificate.
 import { newlyRevoked } from '../audit/revocations';
 import { AuditTrail } from '../audit/trail';
-import type { AuditActor, AuditEventInput } from '../audit/types';
 import { transactWrite, TransactionCancelledError, type NamedTransactItems, type TransactionClient } from '../aws/transactions';
-import { loadCaRegistry, loadCertificateAuthority, type IssuedCertificate } from '../certificates/ca';
-import { currentCa } from '../certificates/ca-registry';
+import { loadCertificateAuthority, type IssuedCertificate } from '../certificates/ca';
 import { CsrRefusedError, validateCsr, type ValidatedCsr } from '../certificates/csr';
-import { announcedSubject, formatSubject } from '../certificates/subject';
-import type { Config, CsrSubjectDefaults } from '../config';
+import { announcedSubject } from '../certificates/subject';
+import type { Config } from '../config';
 import { BadUserInputError, ForbiddenError, ServiceError, UnauthenticatedError } from '../errors';
 import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
 import { certificateLimitReached } from '../quotas';
@@ -20,55 +18,15 @@ import {
   type CertificateRepository,
 } from '../system-auths/certificate-records';
 import type { SystemAuthRepository } from '../system-auths/repository';
+import { certificationResult, configurationWithCertificate, csrInfo, managementPlaneInfo, type CertificationResult, type Configuration } from './answers';
 import type { ClientCertificateCaller, ConnectorCaller, OneTimeTokenCaller } from './caller';
-
-/** Key algorithm the Connector announces (Compass's name); EC P-256 CSRs are accepted as well. */
-export const ANNOUNCED_KEY_ALGORITHM = 'rsa2048';
-
-export interface Configuration {
-  token: { token: string } | null;
-  certificateSigningRequestInfo: { subject: string; keyAlgorithm: string; caId: string; caCertificate: string };
-  managementPlaneInfo: { directorURL: string | null; certificateSecuredConnectorURL: string | null };
-}
-
-/** base64 of PEM, as the contract returns certificates. */
-export interface CertificationResult {
-  certificateChain: string;
-  caCertificate: string;
-  clientCertificate: string;
-  /** The registry id of the CA that signed clientCertificate (null for a retry of a redemption from before CA rotation). */
-  caId: string | null;
-}
-
-/**
- * The presented credentials turned out spent, expired or revoked while the request ran (e.g. a
- * concurrent request won the token): the Connector refuses the whole request with HTTP 401, as it
- * would have before GraphQL ran.
- */
-export class CredentialsSpentError extends UnauthenticatedError {
-  override readonly name: string = 'CredentialsSpentError';
-
-  constructor() {
-    super('The one-time token is unknown, expired or already used');
-  }
-}
-
-/** The audit trail's reason of a CSR refused because its SystemAuth is at MAX_LIVE_CERTIFICATES or MAX_UNEXPIRED_CERTIFICATES (details say which). */
-export const CERTIFICATE_LIMIT_REASON = 'certificate limit reached';
+import { callerEvent, certificateDetails, certificateTarget } from './events';
+import { CERTIFICATE_LIMIT_REASON, CredentialsSpentError } from './refusals';
 
 const COUNTER_NAMES = Object.keys(CERTIFICATE_COUNTERS) as CertificateCounter[];
 
 /** The presented token was spent by another request first, expired meanwhile, or is still being written by one. */
 const tokenLost = (cancelled: TransactionCancelledError): boolean => cancelled.conditionFailed('token') || cancelled.conflicted('token');
-
-const base64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
-const withNewline = (pem: string): string => (pem.endsWith('\n') ? pem : `${pem}\n`);
-
-export function certificationResult(certificate: RedeemedCertificate): CertificationResult {
-  const leaf = withNewline(certificate.clientCertificatePem);
-  const ca = withNewline(certificate.caCertificatePem);
-  return { certificateChain: base64(leaf + ca), caCertificate: base64(ca), clientCertificate: base64(leaf), caId: certificate.caId ?? null };
-}
 
 /** The certificate record of a freshly issued certificate of this SystemAuth. */
 function issuedRecord(owner: { systemAuthId: string; tenant: string; appId: string }, issued: IssuedCertificate): CertificateRecord {
@@ -86,56 +44,10 @@ function issuedRecord(owner: { systemAuthId: string; tenant: string; appId: stri
   };
 }
 
-function managementPlaneInfo(mtls: string): Configuration['managementPlaneInfo'] {
-  return {
-    directorURL: mtls ? `${mtls}/director/graphql` : null,
-    certificateSecuredConnectorURL: mtls ? `${mtls}/connector/graphql` : null,
-  };
-}
-
-/** What the CSR must say, and the current CA: the one that will sign it (public material from the registry's cache). */
-async function csrInfo(systemAuthId: string, csrSubject: CsrSubjectDefaults): Promise<Configuration['certificateSigningRequestInfo']> {
-  const current = currentCa(await loadCaRegistry());
-  return {
-    subject: formatSubject(announcedSubject(systemAuthId, csrSubject)),
-    keyAlgorithm: ANNOUNCED_KEY_ALGORITHM,
-    caId: current.id,
-    caCertificate: base64(withNewline(current.certificatePem)),
-  };
-}
-
-/** The caller as an audit event's actor: the SystemAuth, and the token or certificate it came with. */
-export function connectorActor(caller: ConnectorCaller): AuditActor {
-  if (caller.kind === 'ONE_TIME_TOKEN') return { kind: 'APPLICATION', id: caller.token.systemAuthId, via: 'ONE_TIME_TOKEN' };
-  const { systemAuthId, certificateFingerprint } = caller.application;
-  return { kind: 'APPLICATION', id: systemAuthId, via: 'CERTIFICATE', certificateFingerprint };
-}
-
-/** An audit event of the caller about its own application and SystemAuth. */
-function callerEvent(caller: ConnectorCaller, event: Omit<AuditEventInput, 'tenant' | 'actor'>): AuditEventInput {
-  const owner = caller.kind === 'ONE_TIME_TOKEN' ? caller.token : caller.application;
-  return {
-    tenant: owner.tenant,
-    actor: connectorActor(caller),
-    ...event,
-    target: { applicationId: owner.appId, systemAuthId: owner.systemAuthId, ...event.target },
-  };
-}
-
-/** The certificate facts an event keeps: serial, fingerprint, notAfter (never the certificate or its CSR). */
-const certificateTarget = (record: Pick<CertificateRecord, 'serialNumber' | 'sha256Fingerprint'>) => ({
-  certificateSerial: record.serialNumber,
-  certificateFingerprint: record.sha256Fingerprint,
-});
-const certificateDetails = (record: Pick<CertificateRecord, 'serialNumber' | 'sha256Fingerprint' | 'notAfter'>) => ({
-  serialNumber: record.serialNumber,
-  sha256Fingerprint: record.sha256Fingerprint,
-  notAfter: record.notAfter,
-});
-
-/** The Connector's rules over the token, SystemAuth and certificate stores. */
 /** What the Connector reads of the configuration, at each use. */
 export type ConnectorSettings = () => Pick<Config, 'mtlsBaseUrl' | 'oneTimeTokenTtlSeconds' | 'certificateValidityDays' | 'csrSubject'>;
+
+/** The Connector's rules over the token, SystemAuth and certificate stores. */
 
 export class ConnectorService {
   constructor(
@@ -428,11 +340,3 @@ export class ConnectorService {
   }
 }
 
-/** Certificate-secured `configuration`: the same CSR info for the certificate's SystemAuth; there is no token to trade. */
-async function configurationWithCertificate(caller: ClientCertificateCaller, settings: ReturnType<ConnectorSettings>): Promise<Configuration> {
-  return {
-    token: null,
-    certificateSigningRequestInfo: await csrInfo(caller.application.systemAuthId, settings.csrSubject),
-    managementPlaneInfo: managementPlaneInfo(settings.mtlsBaseUrl),
-  };
-}

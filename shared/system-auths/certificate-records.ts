@@ -16,7 +16,7 @@ import {
   type QuotaLimits,
 } from '../quotas';
 import { DAY_SECONDS } from '../time';
-import { applicationKey, isConditionalFailure } from './repository';
+import { applicationKey, isConditionalFailure } from './items';
 
 type Item = Record<string, NativeAttributeValue>;
 

@@ -5,7 +5,7 @@ import { secretsManager } from '../../../shared/aws/clients';
 import { config } from '../../../shared/config';
 import { InternalError, QuotaExceededError } from '../../../shared/errors';
 import { clientSecretName, type CreatedOAuthClient } from '../../../shared/oauth/clients';
-import { oauthClientsCounterKey } from '../../../shared/system-auths/repository';
+import { oauthClientsCounterKey } from '../../../shared/system-auths/items';
 import { freshTenant, secretExists } from '../../support/local-aws';
 import { rejection } from '../../support/promises';
 import { withSettings } from '../../support/settings';

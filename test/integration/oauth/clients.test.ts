@@ -11,7 +11,7 @@ import { InternalError } from '../../../shared/errors';
 import { logger } from '../../../shared/logger';
 import { clientSecretName } from '../../../shared/oauth/clients';
 import { OAuthError } from '../../../shared/oauth/errors';
-import { applicationKey } from '../../../shared/system-auths/repository';
+import { applicationKey } from '../../../shared/system-auths/items';
 import { MAX_LIVE_CLIENT_SECRETS } from '../../../shared/system-auths/types';
 import { freshTenant, secretExists } from '../../support/local-aws';
 import { basicAuthorization, tokenRequest } from './token-requests';

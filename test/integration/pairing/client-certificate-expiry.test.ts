@@ -2,7 +2,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { config, resetConfig } from '../../../shared/config';
-import { AUTH_SORT_KEY } from '../../../shared/system-auths/repository';
+import { AUTH_SORT_KEY } from '../../../shared/system-auths/items';
 import { freshTenant } from '../../support/local-aws';
 import { CONFIGURATION, SIGN, adapter, callConnector, csrFor, csrToken } from '../connector/pairing-fixture';
 import { administrator, director, sleep } from './director-calls';

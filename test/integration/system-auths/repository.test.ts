@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { TransactionCancelledError } from '../../../shared/aws/transactions';
 import { config } from '../../../shared/config';
-import { applicationKey, oauthClientsCounterKey } from '../../../shared/system-auths/repository';
+import { applicationKey, oauthClientsCounterKey } from '../../../shared/system-auths/items';
 import type { SystemAuth } from '../../../shared/system-auths/types';
 import { freshTenant } from '../../support/local-aws';
 import { rejection } from '../../support/promises';

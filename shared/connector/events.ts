@@ -1,7 +1,7 @@
 // The Connector's audit events: the caller as actor, its own application and SystemAuth as target, and the facts of a
 // certificate an event may keep (never the certificate or its CSR).
 import type { AuditActor, AuditEventInput } from '../audit/types';
-import type { CertificateRecord } from '../system-auths/certificate-records';
+import type { CertificateRecord } from '../system-auths/certificate-items';
 import type { ConnectorCaller } from './caller';
 
 /** The caller as an audit event's actor: the SystemAuth, and the token or certificate it came with. */

@@ -10,13 +10,8 @@ import { BadUserInputError, ForbiddenError, ServiceError, UnauthenticatedError }
 import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
 import { certificateLimitReached } from '../quotas';
 import { isRedeemed, newOneTimeToken, type OneTimeToken, type RedeemedCertificate } from '../one-time-tokens/token';
-import {
-  CERTIFICATE_COUNTERS,
-  certificateSlotItem,
-  type CertificateCounter,
-  type CertificateRecord,
-  type CertificateRepository,
-} from '../system-auths/certificate-records';
+import { CERTIFICATE_COUNTERS, certificateSlotItem, type CertificateCounter, type CertificateRecord } from '../system-auths/certificate-items';
+import { type CertificateRepository } from '../system-auths/certificate-records';
 import type { SystemAuthRepository } from '../system-auths/repository';
 import { certificationResult, configurationWithCertificate, csrInfo, managementPlaneInfo, type CertificationResult, type Configuration } from './answers';
 import type { ClientCertificateCaller, ConnectorCaller, OneTimeTokenCaller } from './caller';

@@ -11,7 +11,7 @@ import type { CertificateRefusals } from '../certificate-refusals';
 import { header, publicBaseUrl , type BaseUrlSettings } from '../http';
 import type { ClientCertificateAdapter } from '../pairing/client-certificate';
 import type { PairingService } from '../pairing/service';
-import type { CertificateRecord } from '../system-auths/certificate-records';
+import type { CertificateRecord } from '../system-auths/certificate-items';
 import type { SystemAuth } from '../system-auths/types';
 
 /** What a Director process is built from (functions/director/handler.ts composes it). */

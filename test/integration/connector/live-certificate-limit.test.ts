@@ -12,7 +12,7 @@ import { config } from '../../../shared/config';
 import { CERTIFICATE_LIMIT_REASON } from '../../../shared/connector/refusals';
 import { ConnectorService } from '../../../shared/connector/service';
 import { LiveCertificateLimitError } from '../../../shared/errors';
-import { LIVE_CERTIFICATES_SORT_KEY, recordExpiresAt, UNEXPIRED_CERTIFICATES_SORT_KEY } from '../../../shared/system-auths/certificate-records';
+import { LIVE_CERTIFICATES_SORT_KEY, recordExpiresAt, UNEXPIRED_CERTIFICATES_SORT_KEY } from '../../../shared/system-auths/certificate-items';
 import { freshTenant } from '../../support/local-aws';
 import { certificateAuthentication, certificates, oneTimeTokens, systemAuths, newAuditTrail } from '../../support/stores';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';

@@ -6,7 +6,8 @@ import { ClientCertificateAuthenticator } from '../../../shared/auth/client-cert
 import type { TrustedCa } from '../../../shared/certificates/ca-registry-secret';
 import { validateCsr } from '../../../shared/certificates/csr';
 import { UnauthenticatedError } from '../../../shared/errors';
-import type { CertificateRecord, CertificateRepository } from '../../../shared/system-auths/certificate-records';
+import type { CertificateRecord } from '../../../shared/system-auths/certificate-items';
+import type { CertificateRepository } from '../../../shared/system-auths/certificate-records';
 import type { SystemAuthRepository } from '../../../shared/system-auths/repository';
 import type { SystemAuth } from '../../../shared/system-auths/types';
 import { base64Pem, expectedSubject, goodCsrDer, rsaKeyPair } from '../certificates/csr-builder';

@@ -3,6 +3,7 @@ import { constants, createHash, createPublicKey, verify, type KeyObject, type Ve
 import { BadUserInputError } from '../errors';
 import type { CsrRule } from '../audit/types';
 import { children, decodeDer, encodeDer, isContext, isUniversal, oidOf, primitiveBytes, Type, type Asn1 } from './der';
+import { rsaKeyWeakness } from './rsa-key-strength';
 import { describeSubjectMismatch, formatSubject, subjectRdn, type CertificateSubject, type SubjectRdn } from './subject';
 
 /** Longest accepted input, in characters, checked before any decoding (an RSA-4096 CSR is about 2.3k as base64 of PEM). */
@@ -191,44 +192,6 @@ function publicKey(spkiDer: Buffer): { key: KeyObject; csrKey?: CsrKey; descript
   }
 }
 
-// ---- RSA key strength (CA/Browser Forum Baseline Requirements 6.1.6) ----
-
-// Every key generator uses 65537 by default. A smaller exponent invites low-exponent attacks, and with e = 1 the
-// "signature" is the encoded digest itself: the proof of possession would prove nothing.
-const RSA_PUBLIC_EXPONENT = 65537n;
-/** Baseline Requirements 6.1.6: the modulus has no factors smaller than 752. */
-const SMALL_FACTOR_BOUND = 752;
-
-/** The odd primes below SMALL_FACTOR_BOUND (sieve of Eratosthenes); 2 is the "must be odd" rule. */
-const SMALL_ODD_PRIMES: readonly bigint[] = (() => {
-  const composite = new Uint8Array(SMALL_FACTOR_BOUND);
-  const primes: bigint[] = [];
-  for (let candidate = 3; candidate < SMALL_FACTOR_BOUND; candidate += 2) {
-    if (composite[candidate]) continue;
-    primes.push(BigInt(candidate));
-    for (let multiple = candidate * candidate; multiple < SMALL_FACTOR_BOUND; multiple += 2 * candidate) composite[multiple] = 1;
-  }
-  return primes;
-})();
-
-/** A number from the CSR for a message: an exponent can be thousands of bits long. */
-const numberInMessage = (value: bigint) => (value < 2n ** 64n ? value.toString() : `a ${value.toString(2).length}-bit number`);
-
-/**
- * Refuses weak RSA keys before the signature check: for e = 1, or a modulus with a small factor (the private key
- * follows from it), anyone can make that signature, so its check proves nothing.
- * Not checked: that the modulus is not a prime or a prime power (BR 6.1.6 says "should"): a primality test alone
- * (crypto.checkPrime) costs several times a whole issuance per CSR.
- */
-function requireStrongRsaKey(key: KeyObject): void {
-  const exponent = key.asymmetricKeyDetails?.publicExponent ?? 0n;
-  if (exponent !== RSA_PUBLIC_EXPONENT) reject('KEY', `the RSA public exponent must be 65537, got ${numberInMessage(exponent)}`);
-  const modulus = BigInt(`0x${Buffer.from(key.export({ format: 'jwk' }).n ?? '', 'base64url').toString('hex') || '0'}`);
-  if (modulus % 2n === 0n) reject('KEY', 'the RSA modulus must be odd, it is even');
-  const factor = SMALL_ODD_PRIMES.find((prime) => modulus % prime === 0n);
-  if (factor !== undefined) reject('KEY', `the RSA modulus must have no prime factor below ${SMALL_FACTOR_BOUND}, it is divisible by ${factor}`);
-}
-
 // ---- signature algorithm ----
 
 interface SignatureCheck {
@@ -339,7 +302,8 @@ export function validateCsr(input: string, expected: CertificateSubject): Valida
   const subject = malformedAsInputError(() => subjectOf(parts.name));
   const { key, csrKey, description } = publicKey(parts.subjectPublicKeyInfoDer);
   if (!csrKey) reject('KEY', `the key must be RSA of 2048 to 4096 bits or EC P-256, got ${description}`);
-  if (csrKey.type === 'RSA') requireStrongRsaKey(key);
+  const weakness = csrKey.type === 'RSA' ? rsaKeyWeakness(key) : undefined;
+  if (weakness) reject('KEY', weakness);
   const check = malformedAsInputError(() => signatureCheck(parts.signatureAlgorithm));
   if (check.family !== csrKey.type) reject('SIGNATURE_ALGORITHM', `the signature algorithm ${check.name} does not fit the ${description} key`);
   if (!signatureVerifies(parts, check, key)) reject('PROOF_OF_POSSESSION', 'the signature does not verify with the CSR\'s own public key (proof of possession failed)');

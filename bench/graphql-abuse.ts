@@ -38,7 +38,8 @@ export const graphqlAbuseBench: BenchSection = {
     try {
       const { aws: clients } = await import('../functions/container');
       const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
-      const { OAuthClients, clientAuthenticationState, secretsManagerStore } = await import('../shared/oauth/clients');
+      const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
+      const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
       const { config } = await import('../shared/config');
       const { SystemAuthRepository } = await import('../shared/system-auths/repository');
       const { AuditRepository } = await import('../shared/audit/repository');

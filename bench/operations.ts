@@ -204,7 +204,8 @@ async function measureOperations(logs: LogMeter, tables: Record<string, string>)
   const { loadCaRegistry } = await import('../shared/certificates/ca');
   const { ensureCertificateAuthority } = await import('../shared/certificates/ca-lifecycle');
   const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
-  const { OAuthClients, clientAuthenticationState, secretsManagerStore } = await import('../shared/oauth/clients');
+  const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
+  const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
   const { OneTimeTokenRepository } = await import('../shared/one-time-tokens/repository');
   const { OneTimeTokenService } = await import('../shared/one-time-tokens/service');

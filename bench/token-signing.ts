@@ -51,7 +51,8 @@ export const tokenSigningBench: BenchSection = {
       // Imported only now: the domain modules read the environment set above.
       const { ensureSigningKey, activeSigningKey, KMS_SIGNING_ALGORITHM } = await import('../shared/oauth/signing-keys');
       const { signWithKms } = await import('../shared/aws/kms');
-      const { OAuthClients, clientAuthenticationState, secretsManagerStore } = await import('../shared/oauth/clients');
+      const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
+      const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
       const { SystemAuthRepository } = await import('../shared/system-auths/repository');
       const { aws: clients } = await import('../functions/container');
       // The oauth function's own composition, built now (the module's instance may belong to another section's stage).

@@ -210,7 +210,8 @@ async function run(options: Options): Promise<Record<string, unknown>> {
   }
   if (CA_COMMANDS.includes(options.command)) return runCa(options);
   // Imported only now: the domain modules read the environment set above.
-  const { OAuthClients, clientAuthenticationState, secretsManagerStore } = await import('../shared/oauth/clients');
+  const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
+  const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
   const { recordAuditEvent } = await import('../shared/audit/trail');
   const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);

@@ -249,7 +249,8 @@ async function start(): Promise<void> {
   progress('creating the token-signing key, the pairing CA and the default administrator');
   // Imported only now: the domain modules read the environment set above.
   const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
-  const { OAuthClients, clientAuthenticationState, secretsManagerStore } = await import('../shared/oauth/clients');
+  const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
+  const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
   const { ensureCertificateAuthority } = await import('../shared/certificates/ca-lifecycle');
   await Promise.all([ensureSigningKey(), ensureCertificateAuthority()]);

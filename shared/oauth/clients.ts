@@ -1,6 +1,5 @@
 // OAuth 2.0 clients: a SystemAuth in DynamoDB plus its secret, kept only in Secrets Manager.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createSecret, deleteSecret, readSecret, secretName } from '../aws/secrets';
 import { BadUserInputError, ConflictError, InternalError, NotFoundError, QuotaExceededError } from '../errors';
 import { quotedId } from '../ids';
 import { logger } from '../logger';
@@ -10,48 +9,18 @@ import {
   INITIAL_CLIENT_SECRET_ID,
   liveClientSecretsOf,
   MAX_LIVE_CLIENT_SECRETS,
-  type ClientSecretRecord,
   type SystemAuth,
   type SystemAuthKind,
 } from '../system-auths/types';
 import { ClientAuthenticationRefusedError, type RefusedClient } from './errors';
 import { FailedAuthentications } from './failed-authentications';
+import { CLIENT_SECRET_BYTES, clientSecretName, secretUseIsDue, type ClientSecretStore } from './client-secrets';
 import { SecretVerifiers } from './secret-verifiers';
-
-/** 32 bytes: 256 bits from the CSPRNG. */
-const CLIENT_SECRET_BYTES = 32;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Tenant names: short, and free of the separators used in keys (`#`) and secret names (`/`). */
 const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
-/**
- * Where one secret of a client lives: the initial one at `oauth-clients/<clientId>` (as before rotation existed,
- * so every client stored earlier keeps working), each rotated one at `oauth-clients/<clientId>/<secretId>`.
- * One Secrets Manager secret per client secret: a value is written once and never changed, so adding or
- * ending one never rewrites another (no read-modify-write of a shared value racing a second rotation).
- */
-export const clientSecretName = (clientId: string, secretId: string = INITIAL_CLIENT_SECRET_ID): string =>
-  secretId === INITIAL_CLIENT_SECRET_ID ? secretName('oauth-clients', clientId) : secretName('oauth-clients', clientId, secretId);
-
-/** A secret's lastUsedAt is written at most this often: it says "in use lately", and a grant adds no write for it. */
-export const SECRET_LAST_USED_RESOLUTION_MS = 60_000;
-
-/** Whether this use of the secret should be stamped on it. */
-function secretUseIsDue(secret: ClientSecretRecord, now: Date): boolean {
-  return secret.lastUsedAt === undefined || now.getTime() - Date.parse(secret.lastUsedAt) >= SECRET_LAST_USED_RESOLUTION_MS;
-}
-
-/** Where client secrets live: Secrets Manager (shared/aws/secrets.ts); unit tests hand in a stand-in. */
-export interface ClientSecretStore {
-  create(name: string, value: string, description: string): Promise<void>;
-  delete(name: string): Promise<void>;
-  /** The stored value, read at most `maxAgeSeconds` ago; undefined when there is none. */
-  read(name: string, maxAgeSeconds: number): Promise<string | undefined>;
-}
-
-export const secretsManagerStore: ClientSecretStore = { create: createSecret, delete: deleteSecret, read: readSecret };
 
 export interface NewOAuthClient {
   tenant: string;

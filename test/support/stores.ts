@@ -2,7 +2,8 @@
 import { ApplicationRepository } from '../../shared/applications/repository';
 import { BearerAuthenticator } from '../../shared/auth/bearer';
 import { ClientCertificateAuthenticator } from '../../shared/auth/client-certificate';
-import { OAuthClients, clientAuthenticationState, secretsManagerStore } from '../../shared/oauth/clients';
+import { OAuthClients, clientAuthenticationState } from '../../shared/oauth/clients';
+import { secretsManagerStore } from '../../shared/oauth/client-secrets';
 import { issueTokenFor } from '../../shared/one-time-tokens/issuance';
 import type { TokenIssuer } from '../../shared/one-time-tokens/issuer';
 import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';

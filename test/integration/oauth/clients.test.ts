@@ -9,7 +9,7 @@ import { readSecret } from '../../../shared/aws/secrets';
 import { config } from '../../../shared/config';
 import { InternalError } from '../../../shared/errors';
 import { logger } from '../../../shared/logger';
-import { clientSecretName } from '../../../shared/oauth/clients';
+import { clientSecretName } from '../../../shared/oauth/client-secrets';
 import { OAuthError } from '../../../shared/oauth/errors';
 import { applicationKey } from '../../../shared/system-auths/items';
 import { MAX_LIVE_CLIENT_SECRETS } from '../../../shared/system-auths/types';

@@ -7,7 +7,7 @@ import { ApplicationService } from '../../../shared/applications/service';
 import { ADMIN_SCOPES } from '../../../shared/scopes';
 import { readSecret } from '../../../shared/aws/secrets';
 import { accessTokenAudience, verifyAccessToken } from '../../../shared/oauth/access-tokens';
-import { clientSecretName } from '../../../shared/oauth/clients';
+import { clientSecretName } from '../../../shared/oauth/client-secrets';
 import { captureLogs } from '../../support/captured-logs';
 import { withEnvironment } from '../../support/environment';
 import { freshTenant } from '../../support/local-aws';

@@ -4,7 +4,7 @@ import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { secretsManager } from '../../../shared/aws/clients';
 import { readSecret } from '../../../shared/aws/secrets';
 import { config } from '../../../shared/config';
-import { clientSecretName } from '../../../shared/oauth/clients';
+import { clientSecretName } from '../../../shared/oauth/client-secrets';
 import { freshTenant } from '../../support/local-aws';
 import { systemAuths } from '../../support/stores';
 import { awsError, injectFailure } from './aws-failures';

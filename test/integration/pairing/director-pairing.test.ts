@@ -5,7 +5,7 @@ import { secretsManager } from '../../../shared/aws/clients';
 import { readSecret } from '../../../shared/aws/secrets';
 import { config } from '../../../shared/config';
 import { logger } from '../../../shared/logger';
-import { clientSecretName } from '../../../shared/oauth/clients';
+import { clientSecretName } from '../../../shared/oauth/client-secrets';
 import { freshTenant, scanAll } from '../../support/local-aws';
 import { awsError, injectFailure, itemPutInto } from './aws-failures';
 import { accessTokenOf, administrator, BEARER_CACHE_BOUND_MS, director, errorCode, grant, sleep } from './director-calls';

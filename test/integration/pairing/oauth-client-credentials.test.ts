@@ -6,7 +6,7 @@ import { readSecret } from '../../../shared/aws/secrets';
 import { config } from '../../../shared/config';
 import { InternalError, NotFoundError } from '../../../shared/errors';
 import { logger } from '../../../shared/logger';
-import { clientSecretName } from '../../../shared/oauth/clients';
+import { clientSecretName } from '../../../shared/oauth/client-secrets';
 import { OAuthError } from '../../../shared/oauth/errors';
 import type { PairingApplication } from '../../../shared/pairing/adapter';
 import { RevocationIncompleteError } from '../../../shared/pairing/service';

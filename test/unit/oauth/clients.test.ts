@@ -1,7 +1,8 @@
 // OAuth client rules that need no storage: input validation before anything is written, and checking secrets without a Secrets Manager read per attempt.
 import crypto, { randomUUID } from 'node:crypto';
 import { BadUserInputError } from '../../../shared/errors';
-import { OAuthClients, clientSecretName, type ClientSecretStore, clientAuthenticationState } from '../../../shared/oauth/clients';
+import { OAuthClients, clientAuthenticationState } from '../../../shared/oauth/clients';
+import { clientSecretName, type ClientSecretStore } from '../../../shared/oauth/client-secrets';
 import { OAuthError } from '../../../shared/oauth/errors';
 import { FailedAuthentications, MAX_FAILURE_DELAY_MS, type FailureClock } from '../../../shared/oauth/failed-authentications';
 import { SECRET_VERIFIER_TTL_MS, SecretVerifiers } from '../../../shared/oauth/secret-verifiers';

@@ -186,18 +186,18 @@ async function runCa(options: Options): Promise<Record<string, unknown>> {
   }
 }
 
-/** The CLI's audit trail on the stage's audit table (imported only now: the domain modules read the environment set above). */
-async function cliAuditTrail() {
-  const { AuditTrail } = await import('../shared/audit/trail');
+/** The CLI's audit recorder on the stage's audit table (imported only now: the domain modules read the environment set above). */
+async function cliAuditRecorder() {
+  const { AuditRecorder } = await import('../shared/audit/recorder');
   const { AuditRepository } = await import('../shared/audit/repository');
-  return new AuditTrail(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
+  return new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
 }
 
 /** An event of the stage's keys (no tenant's): the `#platform` partition of the audit trail, actor `cli`. */
 async function recordPlatformEvent(action: 'CA_ROTATED' | 'CA_ACTIVATED' | 'CA_RETIRED' | 'SIGNING_KEY_ROTATED', details: Record<string, string | number | boolean | null>): Promise<void> {
-  const { recordAuditEvent } = await import('../shared/audit/trail');
+  const { recordAuditEvent } = await import('../shared/audit/recorder');
   const { PLATFORM_TENANT } = await import('../shared/audit/types');
-  await recordAuditEvent({ tenant: PLATFORM_TENANT, action, outcome: 'SUCCESS', details }, await cliAuditTrail());
+  await recordAuditEvent({ tenant: PLATFORM_TENANT, action, outcome: 'SUCCESS', details }, await cliAuditRecorder());
 }
 
 async function run(options: Options): Promise<Record<string, unknown>> {
@@ -213,13 +213,13 @@ async function run(options: Options): Promise<Record<string, unknown>> {
   const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
   const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
-  const { recordAuditEvent } = await import('../shared/audit/trail');
+  const { recordAuditEvent } = await import('../shared/audit/recorder');
   const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
   const clients = new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState());
-  // Audit events of the CLI have the actor `cli` (shared/audit/trail.ts recordAuditEvent); a failed write is logged, never fatal.
+  // Audit events of the CLI have the actor `cli` (shared/audit/recorder.ts recordAuditEvent); a failed write is logged, never fatal.
   if (options.command === 'create') {
     const admin = await clients.createAdmin(options.tenant!);
-    await recordAuditEvent({ tenant: admin.tenant, action: 'ADMINISTRATOR_CREATED', outcome: 'SUCCESS', target: { systemAuthId: admin.clientId } }, await cliAuditTrail());
+    await recordAuditEvent({ tenant: admin.tenant, action: 'ADMINISTRATOR_CREATED', outcome: 'SUCCESS', target: { systemAuthId: admin.clientId } }, await cliAuditRecorder());
     return { clientId: admin.clientId, clientSecret: admin.clientSecret, tenant: admin.tenant, tokenUrl };
   }
   const clientId = options.clientId!;
@@ -232,7 +232,7 @@ async function run(options: Options): Promise<Record<string, unknown>> {
       action: client.kind === 'ADMIN' ? 'ADMINISTRATOR_REVOKED' : 'CLIENT_CREDENTIALS_REVOKED',
       outcome: 'SUCCESS',
       target: { systemAuthId: client.id, applicationId: client.appId },
-    }, await cliAuditTrail());
+    }, await cliAuditRecorder());
   }
   return { clientId, revoked: true };
 }

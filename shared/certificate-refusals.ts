@@ -1,7 +1,7 @@
 // Refused client certificates (mTLS) in the audit trail: in the tenant of the certificate's own record, so that
 // an administrator sees a revoked certificate still being tried. Kept beside, not inside, certificate authentication.
 import { createHash, X509Certificate } from 'node:crypto';
-import type { AuditTrail } from './audit/trail';
+import type { AuditRecorder } from './audit/recorder';
 import { UNATTRIBUTED_TENANT, type AuditEventInput } from './audit/types';
 import { CertificateRefusedError, clientCertificateOf, commonNameOf } from './auth/client-certificate';
 import { isServiceId } from './ids';
@@ -10,7 +10,7 @@ import type { CertificateRepository } from './system-auths/certificate-records';
 export class CertificateRefusals {
   constructor(
     private readonly certificates: Pick<CertificateRepository, 'find'>,
-    private readonly audit: Pick<AuditTrail, 'refused'>,
+    private readonly audit: Pick<AuditRecorder, 'refused'>,
   ) {}
 
   /**
@@ -23,7 +23,7 @@ export class CertificateRefusals {
     try {
       await this.audit.refused(await this.eventOf(event, error));
     } catch {
-      // The refusal stands whatever happens here; AuditTrail logs its own failed writes.
+      // The refusal stands whatever happens here; AuditRecorder logs its own failed writes.
     }
   }
 

@@ -2,7 +2,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ApplicationRepository } from '../../shared/applications/repository';
 import { withAuditRequest } from '../../shared/audit/request';
-import { AuditTrail } from '../../shared/audit/trail';
+import { AuditRecorder } from '../../shared/audit/recorder';
 import { ClientCertificateAuthenticator } from '../../shared/auth/client-certificate';
 import { CertificateRefusals } from '../../shared/certificate-refusals';
 import type { ConnectorServices } from '../../shared/connector/context';
@@ -23,7 +23,7 @@ export function connectorServices(): ConnectorServices {
   const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
   const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config);
   const oneTimeTokens = new OneTimeTokenRepository(aws.dynamo, config().tokensTable);
-  const audit = new AuditTrail(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
+  const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   return {
     connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit, config, aws.dynamo),
     certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, new ApplicationRepository(aws.dynamo, config().applicationsTable, config), loadTrustedCas),

@@ -3,8 +3,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { ApplicationRepository } from '../../shared/applications/repository';
 import { ApplicationService } from '../../shared/applications/service';
 import { withAuditRequest } from '../../shared/audit/request';
-import { AuditLog } from '../../shared/audit/reading';
-import { AuditTrail } from '../../shared/audit/trail';
+import { AuditReader } from '../../shared/audit/reading';
+import { AuditRecorder } from '../../shared/audit/recorder';
 import { BearerAuthenticator } from '../../shared/auth/bearer';
 import { ClientCertificateAuthenticator } from '../../shared/auth/client-certificate';
 import { CertificateRefusals } from '../../shared/certificate-refusals';
@@ -33,7 +33,7 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
   const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
   const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config);
   const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
-  const audit = new AuditTrail(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
+  const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   const { pairing, clientCertificates } = pairingOf({
     systemAuths,
     certificates,
@@ -51,7 +51,7 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
     bearerAuthentication: new BearerAuthenticator(systemAuths, applicationStore),
     certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas),
     audit,
-    auditLog: new AuditLog(new AuditRepository(aws.dynamo, config().auditTable)),
+    auditReader: new AuditReader(new AuditRepository(aws.dynamo, config().auditTable)),
     certificateRefusals: new CertificateRefusals(certificates, audit),
     baseUrlSettings: config,
   };

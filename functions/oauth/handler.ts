@@ -13,14 +13,14 @@ import { serverErrorResponse, TokenEndpoint } from '../../shared/oauth/token-end
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
 import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
-import { AuditTrail } from '../../shared/audit/trail';
+import { AuditRecorder } from '../../shared/audit/recorder';
 import { issueAccessToken } from '../../shared/oauth/access-tokens';
 import { aws } from '../container';
 
 /** The composition of this function: the token endpoint over its stores, built once per container. */
 export function tokenEndpoint(): TokenEndpoint {
   const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
-  const audit = new AuditTrail(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
+  const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   return new TokenEndpoint(new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState()), systemAuths, new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config)), issueAccessToken, audit, config);
 }
 

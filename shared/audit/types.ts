@@ -111,7 +111,7 @@ export interface AuditEvent extends Required<Pick<AuditEventInput, 'tenant' | 'a
   reason?: string;
   reasonCode?: RefusalCode;
   details: AuditDetails;
-  /** How many occurrences the event stands for: 1, or more for aggregated refusals (see AuditTrail.refused). */
+  /** How many occurrences the event stands for: 1, or more for aggregated refusals (see AuditRecorder.refused). */
   count: number;
 }
 

@@ -1,6 +1,6 @@
 // Token authentication of the Connector: the one-time token from the Connector-Token header or ?token=, checked before GraphQL runs.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { AuditTrail } from '../audit/trail';
+import type { AuditRecorder } from '../audit/recorder';
 import { UNATTRIBUTED_TENANT, type OneTimeTokenRefusal } from '../audit/types';
 import { UnauthenticatedError } from '../errors';
 import { header } from '../http';
@@ -27,7 +27,7 @@ export async function authenticateOneTimeToken(
   event: Pick<APIGatewayProxyEvent, 'headers' | 'queryStringParameters'>,
   tokens: Pick<OneTimeTokenRepository, 'findStored'>,
   now: Date = new Date(),
-  audit?: Pick<AuditTrail, 'refused'>,
+  audit?: Pick<AuditRecorder, 'refused'>,
 ): Promise<OneTimeTokenCaller> {
   const token = presentedToken(event);
   if (token === undefined) {

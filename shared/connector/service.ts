@@ -1,6 +1,6 @@
 // The Connector's rules: configuration trades a CONFIGURATION token for a CSR token, and a CSR token buys exactly one certificate.
 import { newlyRevoked } from '../audit/revocations';
-import { AuditTrail } from '../audit/trail';
+import { AuditRecorder } from '../audit/recorder';
 import { transactWrite, TransactionCancelledError, type NamedTransactItems, type TransactionClient } from '../aws/transactions';
 import { loadCertificateAuthority, type IssuedCertificate } from '../certificates/ca';
 import { CsrRefusedError, validateCsr, type ValidatedCsr } from '../certificates/csr';
@@ -49,7 +49,7 @@ export class ConnectorService {
     private readonly tokens: OneTimeTokenRepository,
     private readonly systemAuths: SystemAuthRepository,
     private readonly certificates: CertificateRepository,
-    private readonly audit: AuditTrail,
+    private readonly audit: AuditRecorder,
     private readonly settings: ConnectorSettings,
     /** The DynamoDB client the Connector's transactions go through (items of the token, SystemAuth and certificate stores). */
     private readonly dynamo: TransactionClient,

@@ -1,8 +1,8 @@
 // The Director's per-request context: who is calling, the services resolvers use, and request facts.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { ApplicationService } from '../applications/service';
-import type { AuditLog } from '../audit/reading';
-import type { AuditTrail } from '../audit/trail';
+import type { AuditReader } from '../audit/reading';
+import type { AuditRecorder } from '../audit/recorder';
 import { AccessTokenRefusedError, type BearerAuthenticator } from '../auth/bearer';
 import type { AuditEventInput } from '../audit/types';
 import type { Caller } from '../auth/caller';
@@ -27,9 +27,9 @@ export interface DirectorServices {
   bearerAuthentication: BearerAuthenticator;
   certificateAuthentication: ClientCertificateAuthenticator;
   /** Where the Director's changes are recorded (shared/audit). */
-  audit: AuditTrail;
+  audit: AuditRecorder;
   /** The tenant's audit trail, for auditEvents. */
-  auditLog: AuditLog;
+  auditReader: AuditReader;
   /** Records refused client certificates (optional: compositions without an audit trail leave it out). */
   certificateRefusals?: CertificateRefusals;
   /** Where the API's base URL comes from (publicBaseUrl), read at each request. */

@@ -1,7 +1,7 @@
 // POST /oauth2/token: the RFC 6749 4.4 client credentials grant, with RFC 6749 5.2 error responses.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ApplicationService } from '../applications/service';
-import { AuditTrail } from '../audit/trail';
+import { AuditRecorder } from '../audit/recorder';
 import { UNATTRIBUTED_TENANT, type AuditEventInput } from '../audit/types';
 import { bodyBytes, header, jsonResponse, MAX_REQUEST_BYTES, publicBaseUrl , type BaseUrlSettings } from '../http';
 import { logger } from '../logger';
@@ -153,7 +153,7 @@ export class TokenEndpoint {
     private readonly systemAuths: Pick<SystemAuthRepository, 'markUsed'>,
     private readonly applications: Pick<ApplicationService, 'markConnected'>,
     private readonly issue: typeof issueAccessToken,
-    private readonly audit: Pick<AuditTrail, 'record' | 'refused'>,
+    private readonly audit: Pick<AuditRecorder, 'record' | 'refused'>,
     /** Where the issuer comes from (publicBaseUrl), read at each request. */
     private readonly settings: () => BaseUrlSettings,
   ) {}

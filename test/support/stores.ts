@@ -13,12 +13,12 @@ import { CertificateRepository } from '../../shared/system-auths/certificate-rec
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
 import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
-import { AuditTrail } from '../../shared/audit/trail';
+import { AuditRecorder } from '../../shared/audit/recorder';
 import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
 import { aws } from '../../functions/container';
 
 /** An audit trail on the test stage's audit table, as the handlers build theirs. */
-export const newAuditTrail = (): AuditTrail => new AuditTrail(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
+export const newAuditRecorder = (): AuditRecorder => new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
 
 export const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
 export const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config);

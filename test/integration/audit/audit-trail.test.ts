@@ -29,7 +29,7 @@ import { FailedAuthentications } from '../../../shared/oauth/failed-authenticati
 import { TokenEndpoint } from '../../../shared/oauth/token-endpoint';
 import { captureLogs } from '../../support/captured-logs';
 import { freshTenant, localAwsEndpoints, scanAll } from '../../support/local-aws';
-import { applicationStore, certificateAuthentication, certificates, inProcessTokenIssuer, oauthClients, oneTimeTokens, systemAuths, newAuditTrail } from '../../support/stores';
+import { applicationStore, certificateAuthentication, certificates, inProcessTokenIssuer, oauthClients, oneTimeTokens, systemAuths, newAuditRecorder } from '../../support/stores';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { awsError, injectFailure } from '../pairing/aws-failures';
 import { basicAuthorization, tokenRequest } from '../oauth/token-requests';
@@ -40,7 +40,7 @@ beforeAll(() => ensureCertificateAuthority());
 
 // ---- the service as the handlers compose it, with one audit trail we can flush ----
 
-const audit = newAuditTrail();
+const audit = newAuditRecorder();
 const endpoint = directorEndpoint({ ...directorServices(inProcessTokenIssuer), audit });
 const connectorServices = {
   connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit, config, aws.dynamo),

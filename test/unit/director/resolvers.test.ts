@@ -39,7 +39,7 @@ const untouchedServices: Omit<DirectorServices, 'applications' | 'systemAuthsOf'
   bearerAuthentication: failingWhenTouched('bearerAuthentication'),
   certificateAuthentication: failingWhenTouched('certificateAuthentication'),
   audit: failingWhenTouched('audit'),
-  auditLog: failingWhenTouched('auditLog'),
+  auditReader: failingWhenTouched('auditReader'),
   baseUrlSettings: () => ({ publicBaseUrl: 'https://api.example.com', stage: 'test' }),
 };
 

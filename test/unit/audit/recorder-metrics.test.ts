@@ -1,7 +1,7 @@
 // The audit trail counts what it records as operational metrics: written events at once, refusals one by one even
 // when the trail aggregates them, and events of a transaction only once the transaction has committed.
 import { transactWrite } from '../../../shared/aws/transactions';
-import { AuditTrail } from '../../../shared/audit/trail';
+import { AuditRecorder } from '../../../shared/audit/recorder';
 import type { AuditEvent, AuditEventInput } from '../../../shared/audit/types';
 import { breakdownOf, METRIC_OF_ACTION, type CountedEvent } from '../../../shared/audit/metrics';
 import { aws } from '../../../functions/container';
@@ -31,20 +31,20 @@ beforeEach(() => {
 afterEach(() => send.mockRestore());
 
 test('every refusal is counted as it happens, though the trail writes repeats of a minute as one event', async () => {
-  const trail = new AuditTrail(store, () => new Date('2026-11-29T08:00:00Z'), 400, countEvent);
+  const trail = new AuditRecorder(store, () => new Date('2026-11-29T08:00:00Z'), 400, countEvent);
   for (let i = 0; i < 3; i++) await trail.refused(spent);
   expect(counted.mock.calls).toEqual(Array.from({ length: 3 }, () => ['OneTimeTokensRefused', 1, { name: 'Reason', value: 'SPENT' }]));
 });
 
 test('recorded events are counted, and actions without a metric are not', async () => {
-  const trail = new AuditTrail(store, () => new Date(), 400, countEvent);
+  const trail = new AuditRecorder(store, () => new Date(), 400, countEvent);
   await trail.recordAll([issued, { ...issued, action: 'APPLICATION_UPDATED' }]);
   await trail.record({ ...issued, action: 'CERTIFICATE_RENEWED' });
   expect(counted.mock.calls).toEqual([['CertificatesIssued', 1, undefined], ['CertificatesRenewed', 1, undefined]]);
 });
 
 test('an event of a transaction is counted once the transaction commits, and never when it is cancelled', async () => {
-  const trail = new AuditTrail(store, () => new Date(), 400, countEvent);
+  const trail = new AuditRecorder(store, () => new Date(), 400, countEvent);
   send.mockRejectedValueOnce(Object.assign(new Error('cancelled'), { name: 'TransactionCanceledException', CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }] }));
   await expect(transactWrite(aws.dynamo, { token: { Put: { TableName: 't', Item: {} } }, audit: trail.inTransaction(issued) })).rejects.toThrow('transaction cancelled');
   expect(counted).not.toHaveBeenCalled();

@@ -1,4 +1,4 @@
-// The audit trail's writer: builds complete events, appends them (or hands them to a transaction), aggregates
+// AuditRecorder, the audit trail's writer: builds complete events, appends them (or hands them to a transaction), aggregates
 // repeated refusals, counts each event in the operational metrics (./metrics.ts), and never lets a failed audit
 // write fail the operation it records.
 import { randomUUID } from 'node:crypto';
@@ -50,7 +50,7 @@ export interface AuditStore {
   newEvent(event: AuditEvent, expiresAt: number): TransactItem;
 }
 
-export class AuditTrail {
+export class AuditRecorder {
   private readonly pending = new Map<string, PendingRefusals>();
   private flushTimer: NodeJS.Timeout | undefined;
   /** The time of the last event built here: events of one process get strictly increasing times (see event()). */
@@ -224,7 +224,7 @@ function aggregationKey(input: AuditEventInput): string {
 /** For code outside a handler (the admin CLI, e.g. `retire-ca --force`): one event, actor `cli` unless given, written now. */
 export function recordAuditEvent(
   input: Omit<AuditEventInput, 'actor'> & { actor?: AuditEventInput['actor'] },
-  trail: AuditTrail,
+  trail: AuditRecorder,
 ): Promise<AuditEvent> {
   return trail.record({ ...input, actor: input.actor ?? { kind: 'CLI' } });
 }

@@ -40,7 +40,7 @@ export const OAUTH_CLIENTS_QUOTA: Quota = {
 };
 
 /**
- * Unexpired, unrevoked certificates one SystemAuth may hold at once (issue 15): every renewal and every
+ * Unexpired, unrevoked certificates one SystemAuth may hold at once: every renewal and every
  * redemption of a CSR token takes a slot. Unlike the tenant quotas its counter may be missing or too high
  * (certificates expire without a write): see certificateCountersReconciled in shared/system-auths/certificate-records.ts.
  */

@@ -1,6 +1,6 @@
 // The audit trail's words: what an event is, who acted, on what, with which outcome. Nothing secret fits in it.
 
-/** Every action the audit trail records (issue 13). */
+/** Every action the audit trail records. */
 export const AUDIT_ACTIONS = [
   'APPLICATION_REGISTERED',
   'APPLICATION_UPDATED',

@@ -22,12 +22,12 @@ import {
 } from './ca-registry';
 import { CA_REGISTRY_SECRET, readRegistry } from './ca-registry-secret';
 
-/** Before KMS: the CA's certificate and private key (JSON). The bootstrap deletes it once the registry exists. */
+/** A CA whose private key is kept in Secrets Manager: its certificate and key (JSON). The bootstrap deletes it once the registry exists. */
 export const LEGACY_CA_SECRET = 'pairing-ca';
-/** Before KMS: the legacy CA's certificate alone (PEM). The migration trusts it as CA ca-1 (previous); never deleted (public). */
+/** That CA's certificate alone (PEM): the migration trusts it as CA ca-1 (previous); never deleted (public). */
 export const LEGACY_CA_CERTIFICATE_SECRET = 'pairing-ca-certificate';
 
-/** The CA's common name: generation 1 keeps the name CAs had before rotation; later ones say which generation they are. */
+/** The CA's common name: ca-1 is "Pairing Service CA", the name a migrated CA has too; later ones say which generation they are. */
 const caCommonName = (id: string): string => (id === 'ca-1' ? 'Pairing Service CA' : `Pairing Service CA ${id}`);
 
 /**

@@ -165,5 +165,5 @@ export function withRetired(registry: CaRegistry, id: string, now: Date): CaRegi
   return validateRegistry({ version: 1, cas });
 }
 
-/** Whether a certificate record (its caId, absent on records from before rotation) belongs to CA `id`. */
+/** Whether a certificate record belongs to CA `id` (by its caId; a record without one belongs to the first CA). */
 export const recordBelongsTo = (recordCaId: string | undefined, id: string): boolean => (recordCaId ?? FIRST_CA_ID) === id;

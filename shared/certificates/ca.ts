@@ -48,7 +48,7 @@ export interface IssueOptions {
 
 /**
  * The CA keys' KMS key spec and signing algorithm. RSA-2048 with PKCS#1 v1.5 / SHA-256 keeps the chain clients know
- * (sha256WithRSAEncryption, as the CA before KMS, so a migrated stage trusts one algorithm), see docs/design.md "Certificates".
+ * (sha256WithRSAEncryption, the algorithm of a CA migrated from Secrets Manager, so a migrated stage trusts one algorithm), see docs/design.md "Certificates".
  */
 export const CA_KEY_SPEC = 'RSA_2048';
 export const CA_SIGNING_ALGORITHM = 'RSASSA_PKCS1_V1_5_SHA_256';

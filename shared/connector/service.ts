@@ -140,9 +140,9 @@ export class ConnectorService {
    * Writes the transaction that records a new certificate, with a slot of each of its SystemAuth's certificate counters
    * (MAX_LIVE_CERTIFICATES, MAX_UNEXPIRED_CERTIFICATES) as more items: all or nothing, so concurrent renewals never record
    * more than a limit. When only slots failed, those counters are reconciled with the records (certificates expire
-   * without a write, and a SystemAuth from before the limits has no counters yet) and the transaction tried again; when
+   * without a write, and a SystemAuth whose certificates were recorded without counters has none yet) and the transaction tried again; when
    * a counter has no room, the request is refused (LiveCertificateLimitError, FORBIDDEN) and nothing is written, not
-   * even a spent token. Any other failure is the caller's to read, as before. `first`: the certificate a one-time token
+   * even a spent token. Any other failure is thrown as it is. `first`: the certificate a one-time token
    * buys, which is always the first of its SystemAuth (the tokens function issues CONFIGURATION tokens for PENDING
    * SystemAuths only, each new, and its single-use redemption issues the one CSR token): its transaction creates the
    * counters at 1, saving every pairing a reconciliation.

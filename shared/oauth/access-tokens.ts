@@ -58,7 +58,7 @@ export async function issueAccessToken(
 ): Promise<IssuedAccessToken> {
   const key = await activeSigningKey();
   const now = Math.floor(Date.now() / 1000);
-  // The claims and their order as jose's SignJWT wrote them before KMS: private claims first, then the registered ones.
+  // The claims in the order jose's SignJWT writes them: private claims first, then the registered ones.
   const claims: Record<string, string | number> = { scope: scopes.join(' '), tenant: client.tenant, client_kind: client.kind };
   if (client.kind === 'APPLICATION' && client.appId !== undefined) claims.app_id = client.appId;
   Object.assign(claims, { iss: issuer, sub: client.id, aud: accessTokenAudience(), iat: now, exp: now + lifetimeSeconds, jti: randomUUID() });

@@ -40,7 +40,7 @@ export interface ClientSecretRecord {
   lastUsedAt?: string;
 }
 
-/** The id of an OAuth client's first secret, kept at `oauth-clients/<clientId>` as before rotation existed. */
+/** The id of an OAuth client's first secret, kept at `oauth-clients/<clientId>` (each later one adds its id to the name). */
 export const INITIAL_CLIENT_SECRET_ID = 'initial';
 
 /** Live secrets an OAuth client may hold at once: one to use and one to move to. */

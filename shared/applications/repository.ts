@@ -16,7 +16,7 @@ const NAME_LOCK_PREFIX = 'name#';
  */
 export const APPLICATIONS_COUNTER_ID = 'quota#applications';
 /** Application ids are UUIDs; anything else (a lock item's `name#...` id included) names no application. */
-export const isApplicationId = isServiceId;
+const isApplicationId = isServiceId;
 
 interface ApplicationItem extends Application {
   createdKey: string;

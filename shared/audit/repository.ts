@@ -7,10 +7,10 @@ import type { AuditEvent } from './types';
 type Item = Record<string, NativeAttributeValue>;
 
 /** The sort key of an event: time first, so a Query reads newest first; the id makes it unique. */
-export const sortKeyOf = (event: Pick<AuditEvent, 'time' | 'id'>): string => `${event.time}#${event.id}`;
+const sortKeyOf = (event: Pick<AuditEvent, 'time' | 'id'>): string => `${event.time}#${event.id}`;
 
 /** The byApplication partition of an application's events. */
-export const applicationKeyOf = (tenant: string, appId: string): string => `${tenant}#${appId}`;
+const applicationKeyOf = (tenant: string, appId: string): string => `${tenant}#${appId}`;
 
 export interface AuditQuery {
   tenant: string;
@@ -46,9 +46,9 @@ export interface AuditCount {
  */
 export const MAX_AUDIT_READS_PER_PAGE = 4;
 /** Items one filtered read asks for (at least the page size + 1): a rare event is found in a few reads, not hundreds. */
-export const FILTERED_AUDIT_READ_SIZE = 100;
+const FILTERED_AUDIT_READ_SIZE = 100;
 /** DynamoDB COUNT calls (each reads up to 1 MB, thousands of events) of one totalCount. */
-export const MAX_AUDIT_COUNT_READS = 8;
+const MAX_AUDIT_COUNT_READS = 8;
 
 function toItem(event: AuditEvent, expiresAt: number): Item {
   const item: Item = { ...event, sk: sortKeyOf(event), expiresAt };

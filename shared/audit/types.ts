@@ -1,7 +1,7 @@
 // The audit trail's words: what an event is, who acted, on what, with which outcome. Nothing secret fits in it.
 
 /** Every action the audit trail records. */
-export const AUDIT_ACTIONS = [
+const AUDIT_ACTIONS = [
   'APPLICATION_REGISTERED',
   'APPLICATION_UPDATED',
   'APPLICATION_UNREGISTERED',
@@ -30,7 +30,7 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_OUTCOMES = ['SUCCESS', 'REFUSED', 'FAILED'] as const;
+const AUDIT_OUTCOMES = ['SUCCESS', 'REFUSED', 'FAILED'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
 /**

@@ -74,7 +74,7 @@ export function commonNameOf(certificate: X509Certificate): string | undefined {
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** Whether lastUsedAt is old enough (or absent) that this use should be recorded. */
-export function lastUseIsStale(lastUsedAt: string | undefined, now: Date): boolean {
+function lastUseIsStale(lastUsedAt: string | undefined, now: Date): boolean {
   return lastUsedAt === undefined || now.getTime() - Date.parse(lastUsedAt) >= LAST_USED_RESOLUTION_MS;
 }
 
@@ -94,7 +94,7 @@ interface ParsedCertificate {
  * handler's own CPU of an mTLS read. Parsing is all that is kept: the CA signature, the validity period, the
  * certificate record, the SystemAuth and the application are checked on every request.
  */
-export const MAX_PARSED_CERTIFICATES = 500;
+const MAX_PARSED_CERTIFICATES = 500;
 
 /** Throws whatever X509Certificate throws on text that is no certificate. */
 function parseCertificate(pem: string): ParsedCertificate {

@@ -2,7 +2,7 @@
 import type { CsrSubjectDefaults } from '../config';
 
 /** Short names of the attributes of an announced subject, with their X.520 OIDs. */
-export const SUBJECT_ATTRIBUTE_OIDS = {
+const SUBJECT_ATTRIBUTE_OIDS = {
   O: '2.5.4.10',
   OU: '2.5.4.11',
   L: '2.5.4.7',

@@ -8,7 +8,7 @@ import type { RedeemedCertificate } from '../one-time-tokens/token';
 import type { ClientCertificateCaller } from './caller';
 
 /** Key algorithm the Connector announces (Compass's name); EC P-256 CSRs are accepted as well. */
-export const ANNOUNCED_KEY_ALGORITHM = 'rsa2048';
+const ANNOUNCED_KEY_ALGORITHM = 'rsa2048';
 
 export interface Configuration {
   token: { token: string } | null;

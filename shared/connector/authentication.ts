@@ -9,10 +9,10 @@ import { hashOneTimeToken, isExpired, isRedeemed, looksLikeOneTimeToken, type On
 import type { OneTimeTokenCaller } from './caller';
 import { CredentialsSpentError } from './refusals';
 
-export const CONNECTOR_TOKEN_HEADER = 'Connector-Token';
+const CONNECTOR_TOKEN_HEADER = 'Connector-Token';
 
 /** The presented token: the header wins over the query parameter. */
-export function presentedToken(event: Pick<APIGatewayProxyEvent, 'headers' | 'queryStringParameters'>): string | undefined {
+function presentedToken(event: Pick<APIGatewayProxyEvent, 'headers' | 'queryStringParameters'>): string | undefined {
   const value = header(event, CONNECTOR_TOKEN_HEADER) ?? event.queryStringParameters?.token ?? undefined;
   const trimmed = value?.trim();
   return trimmed ? trimmed : undefined;

@@ -5,7 +5,7 @@ import type { CertificateRecord } from '../system-auths/certificate-items';
 import type { ConnectorCaller } from './caller';
 
 /** The caller as an audit event's actor: the SystemAuth, and the token or certificate it came with. */
-export function connectorActor(caller: ConnectorCaller): AuditActor {
+function connectorActor(caller: ConnectorCaller): AuditActor {
   if (caller.kind === 'ONE_TIME_TOKEN') return { kind: 'APPLICATION', id: caller.token.systemAuthId, via: 'ONE_TIME_TOKEN' };
   const { systemAuthId, certificateFingerprint } = caller.application;
   return { kind: 'APPLICATION', id: systemAuthId, via: 'CERTIFICATE', certificateFingerprint };

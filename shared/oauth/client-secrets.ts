@@ -15,7 +15,7 @@ export const clientSecretName = (clientId: string, secretId: string = INITIAL_CL
   secretId === INITIAL_CLIENT_SECRET_ID ? secretName('oauth-clients', clientId) : secretName('oauth-clients', clientId, secretId);
 
 /** A secret's lastUsedAt is written at most this often: it says "in use lately", and a grant adds no write for it. */
-export const SECRET_LAST_USED_RESOLUTION_MS = 60_000;
+const SECRET_LAST_USED_RESOLUTION_MS = 60_000;
 
 /** Whether this use of the secret should be stamped on it. */
 export function secretUseIsDue(secret: ClientSecretRecord, now: Date): boolean {

@@ -10,7 +10,7 @@ export const TOKEN_PATH = '/oauth2/token';
 export const METADATA_PATH = '/.well-known/oauth-authorization-server';
 export const JWKS_PATH = '/.well-known/jwks.json';
 
-export function authorizationServerMetadata(baseUrl: string): Record<string, unknown> {
+function authorizationServerMetadata(baseUrl: string): Record<string, unknown> {
   return {
     issuer: baseUrl,
     token_endpoint: `${baseUrl}${TOKEN_PATH}`,

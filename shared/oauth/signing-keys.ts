@@ -13,7 +13,7 @@ export const SIGNING_ALGORITHMS = ['ES256'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
 /** The KMS key spec and signing algorithm behind ES256 (RFC 7518 3.4: ECDSA P-256 SHA-256). */
-export const KMS_KEY_SPEC = 'ECC_NIST_P256';
+const KMS_KEY_SPEC = 'ECC_NIST_P256';
 export const KMS_SIGNING_ALGORITHM = 'ECDSA_SHA_256';
 
 /**
@@ -75,7 +75,7 @@ const UNKNOWN_KID_RELOAD_MS = 5000;
 
 export const publicKeysSecretName = (): string => secretName('token-signing-public-keys');
 /** The secret of private JWKs of a stage that signed without KMS: only read and deleted by the migration in ensureSigningKey. */
-export const legacySigningKeysSecretName = (): string => secretName('token-signing-keys');
+const legacySigningKeysSecretName = (): string => secretName('token-signing-keys');
 
 /**
  * How long a retired key stays published and accepted: a signer may still sign with it for up to the key-set cache

@@ -58,7 +58,7 @@ export function parseBasicCredentials(authorization: string): ClientCredentials 
  * The form parameters of the body. Every parameter may appear once (RFC 6749 3.2); one sent
  * without a value counts as omitted (RFC 6749 3.1).
  */
-export function parseForm(event: TokenEvent): Map<string, string> {
+function parseForm(event: TokenEvent): Map<string, string> {
   const contentType = header(event, 'content-type');
   const mediaType = contentType?.split(';')[0].trim().toLowerCase();
   if (mediaType !== 'application/x-www-form-urlencoded') {
@@ -136,7 +136,7 @@ const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
  * that sent client_secret_post gets no challenge: strict client libraries read a challenge as "use
  * HTTP authentication" and would not report `invalid_client`.
  */
-export function oauthErrorResponse(error: OAuthError, usedAuthorizationHeader: boolean): APIGatewayProxyResult {
+function oauthErrorResponse(error: OAuthError, usedAuthorizationHeader: boolean): APIGatewayProxyResult {
   const challenge: Record<string, string> =
     error.error === 'invalid_client' && usedAuthorizationHeader ? { 'www-authenticate': `Basic realm="${OAUTH_REALM}"` } : {};
   return jsonResponse(error.httpStatus, { error: error.error, error_description: error.description }, { ...NO_STORE, ...challenge });

@@ -48,7 +48,7 @@ export const LIVE_CERTIFICATES_SORT_KEY = 'LIVE_CERTIFICATES';
 export const UNEXPIRED_CERTIFICATES_SORT_KEY = 'UNEXPIRED_CERTIFICATES';
 
 /** The SystemAuths table's DynamoDB TTL attribute (epoch seconds), on certificate records and counters. */
-export const EXPIRES_AT_ATTRIBUTE = 'expiresAt';
+const EXPIRES_AT_ATTRIBUTE = 'expiresAt';
 
 /**
  * When DynamoDB's TTL may remove the record of a certificate: CERTIFICATE_RECORD_RETENTION_DAYS after the certificate
@@ -61,10 +61,10 @@ export function recordExpiresAt(notAfter: string, retentionDays: number): number
 }
 
 /** Unexpired at `now`, revoked or not: what UNEXPIRED_CERTIFICATES_QUOTA counts. */
-export const isUnexpired = (record: CertificateRecord, now: Date): boolean => Date.parse(record.notAfter) > now.getTime();
+const isUnexpired = (record: CertificateRecord, now: Date): boolean => Date.parse(record.notAfter) > now.getTime();
 
 /** Unexpired at `now` and not revoked: what LIVE_CERTIFICATES_QUOTA counts. */
-export const isLive = (record: CertificateRecord, now: Date): boolean => !record.revoked && isUnexpired(record, now);
+const isLive = (record: CertificateRecord, now: Date): boolean => !record.revoked && isUnexpired(record, now);
 
 /**
  * The two bounds of one SystemAuth's certificates, each a counter item and the rule it counts. Live certificates bound

@@ -24,6 +24,7 @@ import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
 import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
 import { aws } from '../container';
+import { verifyAccessToken } from '../../shared/oauth/access-tokens';
 
 /**
  * The composition of this function: its stores and services, built once per container. One-time tokens come
@@ -48,7 +49,7 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
     clientCertificates,
     systemAuthsOf: (tenant, appId) => systemAuths.listOfApplication(tenant, appId),
     certificatesOf: (systemAuthId) => certificates.listOf(systemAuthId),
-    bearerAuthentication: new BearerAuthenticator(systemAuths, applicationStore),
+    bearerAuthentication: new BearerAuthenticator(systemAuths, applicationStore, (token, issuer) => verifyAccessToken(token, issuer, config())),
     certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas),
     audit,
     auditReader: new AuditReader(new AuditRepository(aws.dynamo, config().auditTable)),

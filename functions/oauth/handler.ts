@@ -21,7 +21,7 @@ import { aws } from '../container';
 export function tokenEndpoint(): TokenEndpoint {
   const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
-  return new TokenEndpoint(new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState()), systemAuths, new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config)), issueAccessToken, audit, config);
+  return new TokenEndpoint(new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState()), systemAuths, new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config)), (client, scopes, issuer) => issueAccessToken(client, scopes, issuer, config()), audit, config);
 }
 
 const tokens = tokenEndpoint();

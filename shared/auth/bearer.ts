@@ -2,7 +2,7 @@
 import type { ApplicationRepository } from '../applications/repository';
 import type { ClientAuthenticationRefusal } from '../audit/types';
 import { UnauthenticatedError } from '../errors';
-import { verifyAccessToken, type AccessTokenClaims } from '../oauth/access-tokens';
+import type { AccessTokenClaims } from '../oauth/access-tokens';
 import type { SystemAuthRepository } from '../system-auths/repository';
 import type { SystemAuth } from '../system-auths/types';
 import type { Caller } from './caller';
@@ -43,7 +43,8 @@ export class BearerAuthenticator {
   constructor(
     private readonly systemAuths: Pick<SystemAuthRepository, 'get'>,
     private readonly applications: Pick<ApplicationRepository, 'get'>,
-    private readonly verify: (token: string, issuer: string) => Promise<AccessTokenClaims> = verifyAccessToken,
+    /** Verifies an access token for an issuer (verifyAccessToken with the configuration's settings). */
+    private readonly verify: (token: string, issuer: string) => Promise<AccessTokenClaims>,
   ) {}
 
   /**

@@ -8,7 +8,8 @@ import { logger } from '../logger';
 import { noteOutcome } from '../observability/invocation';
 import { SCOPE_TOKEN } from '../scopes';
 import type { SystemAuthRepository } from '../system-auths/repository';
-import { issueAccessToken } from './access-tokens';
+import type { IssuedAccessToken } from './access-tokens';
+import type { SystemAuth } from '../system-auths/types';
 import type { AuthenticatedClient, OAuthClients } from './clients';
 import { ClientAuthenticationRefusedError, invalidClient, OAUTH_REALM, OAuthError, type RefusedClient } from './errors';
 
@@ -152,7 +153,8 @@ export class TokenEndpoint {
     private readonly clients: Pick<OAuthClients, 'authenticate' | 'revoke'>,
     private readonly systemAuths: Pick<SystemAuthRepository, 'markUsed'>,
     private readonly applications: Pick<ApplicationService, 'markConnected'>,
-    private readonly issue: typeof issueAccessToken,
+    /** Signs an access token (issueAccessToken with the configuration's settings). */
+    private readonly issue: (client: SystemAuth, scopes: string[], issuer: string) => Promise<IssuedAccessToken>,
     private readonly audit: Pick<AuditRecorder, 'record' | 'refused'>,
     /** Where the issuer comes from (publicBaseUrl), read at each request. */
     private readonly settings: () => BaseUrlSettings,

@@ -16,6 +16,7 @@ import { AuditRepository } from '../../shared/audit/repository';
 import { AuditRecorder } from '../../shared/audit/recorder';
 import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
 import { aws } from '../../functions/container';
+import { verifyAccessToken } from '../../shared/oauth/access-tokens';
 
 /** An audit trail on the test stage's audit table, as the handlers build theirs. */
 export const newAuditRecorder = (): AuditRecorder => new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
@@ -26,7 +27,7 @@ export const oneTimeTokens = new OneTimeTokenRepository(aws.dynamo, config().tok
 export const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
 export const oauthClients = new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState());
 export const oneTimeTokenService = new OneTimeTokenService(oneTimeTokens, systemAuths, config, aws.dynamo);
-export const bearerAuthentication = new BearerAuthenticator(systemAuths, applicationStore);
+export const bearerAuthentication = new BearerAuthenticator(systemAuths, applicationStore, (token, issuer) => verifyAccessToken(token, issuer, config()));
 export const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas);
 
 /** The tokens function's own code, called in-process instead of through the Lambda API. */

@@ -55,7 +55,7 @@ const tokens = new TokenEndpoint(
   new OAuthClients(systemAuths, secretsManagerStore, { ...clientAuthenticationState(), failures: noWait }),
   systemAuths,
   new ApplicationService(applicationStore),
-  issueAccessToken,
+  (client, scopes, issuer) => issueAccessToken(client, scopes, issuer, config()),
   audit,
   config,
 );

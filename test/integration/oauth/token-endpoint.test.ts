@@ -45,13 +45,13 @@ describe('POST /oauth2/token', () => {
 
     const payload = decodeJwt(body.access_token);
     expect(payload).toMatchObject({
-      iss: BASE_URL, sub: admin.clientId, aud: accessTokenAudience(), scope: ADMIN_SCOPES.join(' '), tenant, client_kind: 'ADMIN',
+      iss: BASE_URL, sub: admin.clientId, aud: accessTokenAudience(config().stage), scope: ADMIN_SCOPES.join(' '), tenant, client_kind: 'ADMIN',
     });
     expect(payload.exp! - payload.iat!).toBe(3600);
     expect(payload.jti).toEqual(expect.any(String));
     expect(payload).not.toHaveProperty('app_id');
     expect(decodeProtectedHeader(body.access_token)).toMatchObject({ alg: 'ES256', typ: 'at+jwt', kid: expect.any(String) });
-    await expect(verifyAccessToken(body.access_token, BASE_URL)).resolves.toMatchObject({ sub: admin.clientId, tenant, clientKind: 'ADMIN' });
+    await expect(verifyAccessToken(body.access_token, BASE_URL, config())).resolves.toMatchObject({ sub: admin.clientId, tenant, clientKind: 'ADMIN' });
   });
 
   it('accepts client_secret_post and grants a requested subset of scopes', async () => {

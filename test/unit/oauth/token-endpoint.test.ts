@@ -19,7 +19,7 @@ const authenticate = jest.fn<Promise<AuthenticatedClient>, [string, string]>();
 const revoke = jest.fn<Promise<void>, [Pick<SystemAuth, 'id' | 'tenant'>]>();
 const markUsed = jest.fn<Promise<boolean>, [string, Date?, ClientSecretUse?]>();
 const markConnected = jest.fn<Promise<boolean>, [string, string]>();
-const issue = jest.fn<ReturnType<typeof issueAccessToken>, Parameters<typeof issueAccessToken>>();
+const issue = jest.fn<ReturnType<typeof issueAccessToken>, [SystemAuth, string[], string]>();
 /** The audit trail is pinned by its own tests (and on DynamoDB Local in test/integration/audit): here it keeps nothing. */
 const audit = { record: jest.fn(async () => ({}) as AuditEvent), refused: jest.fn(async () => undefined) };
 const endpoint = new TokenEndpoint({ authenticate, revoke }, { markUsed }, { markConnected }, issue, audit, config);

@@ -7,6 +7,7 @@ import { startMoto, type LocalAwsService } from '../local/aws-services';
 import { freePort } from '../local/processes';
 import { validateCsr } from '../shared/certificates/csr';
 import { announcedSubject } from '../shared/certificates/subject';
+import { config } from '../shared/config';
 import type { BenchSection } from './run';
 
 const SEQUENTIAL = 100;
@@ -28,7 +29,7 @@ function applicationCsr(systemAuthId: string): string {
   const key = forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()) as forge.pki.rsa.PrivateKey;
   const csr = forge.pki.createCertificationRequest();
   csr.publicKey = forge.pki.rsa.setPublicKey(key.n, key.e);
-  csr.setSubject(announcedSubject(systemAuthId).map((rdn) => ({ type: rdn.oid, value: rdn.value })));
+  csr.setSubject(announcedSubject(systemAuthId, config().csrSubject).map((rdn) => ({ type: rdn.oid, value: rdn.value })));
   csr.sign(key, forge.md.sha256.create());
   return Buffer.from(forge.pki.certificationRequestToPem(csr)).toString('base64');
 }
@@ -87,14 +88,16 @@ export const caIssuanceBench: BenchSection = {
       const { resetClients } = await import('../shared/aws/clients');
       resetConfig();
       resetClients();
-      const { ensureCertificateAuthority, loadCertificateAuthority, CA_SIGNING_ALGORITHM } = await import('../shared/certificates/ca');
+      (await import('../functions/container')).aws.reset();
+      const { loadCertificateAuthority, CA_SIGNING_ALGORITHM } = await import('../shared/certificates/ca');
+      const { ensureCertificateAuthority } = await import('../shared/certificates/ca-lifecycle');
       const { signWithKms } = await import('../shared/aws/kms');
       const { currentCa } = await import('../shared/certificates/ca-registry');
       const registry = await ensureCertificateAuthority();
       const keyArn = currentCa(registry).keyArn!;
       const authority = await loadCertificateAuthority();
       const systemAuthId = 'bench-system-auth';
-      const csr = validateCsr(applicationCsr(systemAuthId), announcedSubject(systemAuthId));
+      const csr = validateCsr(applicationCsr(systemAuthId), announcedSubject(systemAuthId, config().csrSubject));
       const tbsSized = Buffer.alloc(700, 1);
 
       await latencies(10, () => authority.issue(csr)); // warm-up: connections, JIT

@@ -36,16 +36,18 @@ export const graphqlAbuseBench: BenchSection = {
   async run() {
     const aws = await startBenchAws({ stage: STAGE, baseUrl: 'https://api.bench.test', logLevel: 'ERROR' });
     try {
-      const { dynamo } = await import('../shared/aws/clients');
+      const { aws: clients } = await import('../functions/container');
       const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
-      const { OAuthClients } = await import('../shared/oauth/clients');
+      const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
+      const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
+      const { config } = await import('../shared/config');
       const { SystemAuthRepository } = await import('../shared/system-auths/repository');
       const { AuditRepository } = await import('../shared/audit/repository');
       const { handler: director } = await import('../functions/director/handler');
       const { handler: oauth } = await import('../functions/oauth/handler');
       await ensureSigningKey();
       const tenant = 'bench';
-      const admin = await new OAuthClients(new SystemAuthRepository()).createAdmin(tenant);
+      const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState()).createAdmin(tenant);
       const basic = `Basic ${Buffer.from(`${admin.clientId}:${admin.clientSecret}`).toString('base64')}`;
       const granted = await oauth({
         resource: '/oauth2/token', path: '/oauth2/token', httpMethod: 'POST', isBase64Encoded: false,
@@ -54,7 +56,7 @@ export const graphqlAbuseBench: BenchSection = {
       } as unknown as APIGatewayProxyEvent);
       const bearer = { Authorization: `Bearer ${String((JSON.parse(granted.body) as { access_token: string }).access_token)}` };
       // 406 events of one tenant, none of which the audit filter below matches.
-      const audit = new AuditRepository();
+      const audit = new AuditRepository(clients.dynamo, config().auditTable);
       const start = Date.parse('2026-12-01T00:00:00.000Z');
       for (let i = 0; i < 406; i += 1) {
         await audit.append({
@@ -63,7 +65,7 @@ export const graphqlAbuseBench: BenchSection = {
         }, Math.floor(start / 1000) + 86_400);
       }
       const meter = new CallMeter();
-      meterClient(dynamo(), 'DynamoDB', meter);
+      meterClient(clients.dynamo, 'DynamoDB', meter);
       const requests: Array<[string, string]> = [
         ['fragment fan-out, query, 24 fragments', fragmentFanOut('query', 24)],
         ['fragment fan-out, mutation, 20 fragments', fragmentFanOut('mutation', 20)],

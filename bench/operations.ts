@@ -10,6 +10,7 @@ import { keyAndCsr } from './application-keys';
 import { dynamoItemBytes, priceAtRest, priceMillion, printCostModel, US_EAST_1_PRICES, type OperationCost, type Scenario, type StackShape, type StoredPerApplication } from './cost-model';
 import { startBenchAws } from './local-aws';
 import type { BenchSection } from './run';
+import { config } from '../shared/config';
 
 const STAGE = 'bench';
 const BASE_URL = 'https://api.bench.test';
@@ -174,17 +175,17 @@ const csrFor = (subject: string): string => keyAndCsr(subject).csr;
 
 /** Every item of the table, with how many copies DynamoDB stores of it (the base table's and one per GSI whose keys it has). */
 async function storedBytes(tables: string[]): Promise<{ items: number; bytes: number }> {
-  const { dynamo } = await import('../shared/aws/clients');
+  const { aws: clients } = await import('../functions/container');
   const { DescribeTableCommand } = await import('@aws-sdk/client-dynamodb');
   const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
   let items = 0;
   let bytes = 0;
   for (const table of tables) {
-    const { Table } = await dynamo().send(new DescribeTableCommand({ TableName: table }));
+    const { Table } = await clients.dynamo.send(new DescribeTableCommand({ TableName: table }));
     const indexKeys = (Table?.GlobalSecondaryIndexes ?? []).map((index) => (index.KeySchema ?? []).map((key) => key.AttributeName!));
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await dynamo().send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
+      const page = await clients.dynamo.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
       for (const item of page.Items ?? []) {
         const copies = 1 + indexKeys.filter((keys) => keys.every((key) => item[key] !== undefined)).length;
         items += copies;
@@ -198,10 +199,13 @@ async function storedBytes(tables: string[]): Promise<{ items: number; bytes: nu
 
 async function measureOperations(logs: LogMeter, tables: Record<string, string>): Promise<{ results: Measured[]; stored: StoredPerApplication[] }> {
   // Imported only now: the domain modules read the environment set by the caller.
-  const { dynamo, kms, lambda, secretsManager } = await import('../shared/aws/clients');
-  const { ensureCertificateAuthority, loadCaRegistry } = await import('../shared/certificates/ca');
+  const { kms, secretsManager } = await import('../shared/aws/clients');
+  const { aws: clients } = await import('../functions/container');
+  const { loadCaRegistry } = await import('../shared/certificates/ca');
+  const { ensureCertificateAuthority } = await import('../shared/certificates/ca-lifecycle');
   const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
-  const { OAuthClients } = await import('../shared/oauth/clients');
+  const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
+  const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
   const { OneTimeTokenRepository } = await import('../shared/one-time-tokens/repository');
   const { OneTimeTokenService } = await import('../shared/one-time-tokens/service');
@@ -213,17 +217,17 @@ async function measureOperations(logs: LogMeter, tables: Record<string, string>)
   const { handler: oauth } = await import('../functions/oauth/handler');
 
   await Promise.all([ensureSigningKey(), ensureCertificateAuthority()]);
-  const admin = await new OAuthClients(new SystemAuthRepository()).createAdmin('bench');
+  const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState()).createAdmin('bench');
 
   // The tokens function's own code in-process: its calls count with the Director's (deployed, one Lambda Invoke more).
-  const oneTimeTokens = new OneTimeTokenService(new OneTimeTokenRepository(), new SystemAuthRepository());
+  const oneTimeTokens = new OneTimeTokenService(new OneTimeTokenRepository(clients.dynamo, config().tokensTable), new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), config, clients.dynamo);
   const directorApi = directorEndpoint(directorServices({ issue: (request) => issueTokenFor(oneTimeTokens, request) }));
   const director = (event: APIGatewayProxyEvent) => handleGraphQLRequest(event, directorApi);
 
   const meter = new CallMeter();
-  meterClient(dynamo(), 'DynamoDB', meter);
+  meterClient(clients.dynamo, 'DynamoDB', meter);
   meterClient(secretsManager(), 'SecretsManager', meter);
-  meterClient(lambda(), 'Lambda', meter);
+  meterClient(clients.lambda, 'Lambda', meter);
   // The CA signs every certificate with kms:Sign (its key never leaves KMS).
   meterClient(kms(), 'KMS', meter);
 

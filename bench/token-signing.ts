@@ -4,6 +4,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { startBenchAws } from './local-aws';
 import { US_EAST_1_PRICES } from './cost-model';
 import type { BenchSection } from './run';
+import { config } from '../shared/config';
 
 const STAGE = 'bench-tokens';
 /** Measured calls of each kind (BENCH_TOKEN_GRANTS), after a few unmeasured ones that warm caches and connections. */
@@ -38,6 +39,7 @@ export const tokenSigningBench: BenchSection = {
     try {
       // Another section of this run may have made clients, configuration and caches for its own local AWS.
       (await import('../shared/aws/clients')).resetClients();
+      (await import('../functions/container')).aws.reset();
       (await import('../shared/config')).resetConfig();
       (await import('../shared/aws/secrets')).clearSecretCache();
       (await import('../shared/oauth/signing-keys')).forgetSigningKeys();
@@ -49,12 +51,14 @@ export const tokenSigningBench: BenchSection = {
       // Imported only now: the domain modules read the environment set above.
       const { ensureSigningKey, activeSigningKey, KMS_SIGNING_ALGORITHM } = await import('../shared/oauth/signing-keys');
       const { signWithKms } = await import('../shared/aws/kms');
-      const { OAuthClients } = await import('../shared/oauth/clients');
+      const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
+      const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
       const { SystemAuthRepository } = await import('../shared/system-auths/repository');
+      const { aws: clients } = await import('../functions/container');
       // The oauth function's own composition, built now (the module's instance may belong to another section's stage).
       const endpoint = (await import('../functions/oauth/handler')).tokenEndpoint();
       await ensureSigningKey();
-      const admin = await new OAuthClients(new SystemAuthRepository()).createAdmin('bench');
+      const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState()).createAdmin('bench');
       const { keyArn } = await activeSigningKey();
 
       const message = Buffer.from('eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9');

@@ -4,6 +4,8 @@
 import { parseArgs } from 'node:util';
 import { LocalStackError } from './processes';
 import { localStateDir, readRunningStack } from './stack-file';
+import { config } from '../shared/config';
+import { aws } from '../functions/container';
 
 const USAGE = `usage:
   npm run --silent admin -- create --tenant <name> [--stage <stage> [--region <region>] [--token-url <url>]]
@@ -148,9 +150,10 @@ function pointAtTarget(options: Options): string | null {
   return null;
 }
 
-/** rotate-ca, activate-ca, retire-ca, list-cas: the domain is shared/certificates/ca.ts; this only composes and reports. */
+/** rotate-ca, activate-ca, retire-ca, list-cas: the domain is shared/certificates/ca-lifecycle.ts; this only composes and reports. */
 async function runCa(options: Options): Promise<Record<string, unknown>> {
-  const ca = await import('../shared/certificates/ca');
+  const ca = await import('../shared/certificates/ca-lifecycle');
+  const { loadCaRegistryFresh } = await import('../shared/certificates/ca-registry-secret');
   const { FIRST_CA_ID, CaRegistryError } = await import('../shared/certificates/ca-registry');
   const { CertificateRepository } = await import('../shared/system-auths/certificate-records');
   try {
@@ -166,7 +169,7 @@ async function runCa(options: Options): Promise<Record<string, unknown>> {
       return { ...activation, stage: process.env.STAGE };
     }
     if (options.command === 'retire-ca') {
-      const certificates = new CertificateRepository();
+      const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config);
       const retirement = await ca.retireCertificateAuthority(options.caId!, (caId, now) => certificates.countLiveOfCa(caId, FIRST_CA_ID, now), { force: options.force });
       if (retirement.forced && retirement.liveCertificates > 0) {
         process.stderr.write(`admin: retire-ca --force: ${retirement.liveCertificates} live certificate(s) of ${retirement.caId} stop working now\n`);
@@ -178,11 +181,9 @@ async function runCa(options: Options): Promise<Record<string, unknown>> {
     if (options.command === 'crl-backfill') {
       // Certificates revoked before CRLs existed: into the byCrl index as pending; the crl function lists them within a minute.
       const { backfillCrlEntries } = await import('../shared/crl/backfill');
-      const { dynamo } = await import('../shared/aws/clients');
-      const { config } = await import('../shared/config');
-      return { stage: process.env.STAGE, ...(await backfillCrlEntries(dynamo(), config().systemAuthsTable)) };
+      return { stage: process.env.STAGE, ...(await backfillCrlEntries(aws.dynamo, config().systemAuthsTable)) };
     }
-    const registry = await ca.loadCaRegistryFresh();
+    const registry = await loadCaRegistryFresh();
     return { stage: process.env.STAGE, cas: registry.cas.map(({ id, keyArn, status, createdAt, retiredAt }) => ({ id, status, keyArn, createdAt, retiredAt: retiredAt ?? null })) };
   } catch (error) {
     // Refusals written for the administrator (unknown id, current CA, live certificates) are the answer.
@@ -191,11 +192,18 @@ async function runCa(options: Options): Promise<Record<string, unknown>> {
   }
 }
 
+/** The CLI's audit recorder on the stage's audit table (imported only now: the domain modules read the environment set above). */
+async function cliAuditRecorder() {
+  const { AuditRecorder } = await import('../shared/audit/recorder');
+  const { AuditRepository } = await import('../shared/audit/repository');
+  return new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
+}
+
 /** An event of the stage's keys (no tenant's): the `#platform` partition of the audit trail, actor `cli`. */
 async function recordPlatformEvent(action: 'CA_ROTATED' | 'CA_ACTIVATED' | 'CA_RETIRED' | 'SIGNING_KEY_ROTATED', details: Record<string, string | number | boolean | null>): Promise<void> {
-  const { recordAuditEvent } = await import('../shared/audit/trail');
+  const { recordAuditEvent } = await import('../shared/audit/recorder');
   const { PLATFORM_TENANT } = await import('../shared/audit/types');
-  await recordAuditEvent({ tenant: PLATFORM_TENANT, action, outcome: 'SUCCESS', details });
+  await recordAuditEvent({ tenant: PLATFORM_TENANT, action, outcome: 'SUCCESS', details }, await cliAuditRecorder());
 }
 
 async function run(options: Options): Promise<Record<string, unknown>> {
@@ -208,15 +216,16 @@ async function run(options: Options): Promise<Record<string, unknown>> {
   }
   if (CA_COMMANDS.includes(options.command)) return runCa(options);
   // Imported only now: the domain modules read the environment set above.
-  const { OAuthClients } = await import('../shared/oauth/clients');
+  const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
+  const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
-  const { recordAuditEvent } = await import('../shared/audit/trail');
-  const systemAuths = new SystemAuthRepository();
-  const clients = new OAuthClients(systemAuths);
-  // Audit events of the CLI have the actor `cli` (shared/audit/trail.ts recordAuditEvent); a failed write is logged, never fatal.
+  const { recordAuditEvent } = await import('../shared/audit/recorder');
+  const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
+  const clients = new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState());
+  // Audit events of the CLI have the actor `cli` (shared/audit/recorder.ts recordAuditEvent); a failed write is logged, never fatal.
   if (options.command === 'create') {
     const admin = await clients.createAdmin(options.tenant!);
-    await recordAuditEvent({ tenant: admin.tenant, action: 'ADMINISTRATOR_CREATED', outcome: 'SUCCESS', target: { systemAuthId: admin.clientId } });
+    await recordAuditEvent({ tenant: admin.tenant, action: 'ADMINISTRATOR_CREATED', outcome: 'SUCCESS', target: { systemAuthId: admin.clientId } }, await cliAuditRecorder());
     return { clientId: admin.clientId, clientSecret: admin.clientSecret, tenant: admin.tenant, tokenUrl };
   }
   const clientId = options.clientId!;
@@ -229,7 +238,7 @@ async function run(options: Options): Promise<Record<string, unknown>> {
       action: client.kind === 'ADMIN' ? 'ADMINISTRATOR_REVOKED' : 'CLIENT_CREDENTIALS_REVOKED',
       outcome: 'SUCCESS',
       target: { systemAuthId: client.id, applicationId: client.appId },
-    });
+    }, await cliAuditRecorder());
   }
   return { clientId, revoked: true };
 }

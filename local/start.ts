@@ -18,6 +18,8 @@ import { describeRuntime, runtimeMismatch } from './node-runtime';
 import { localStateDir, removeStackFiles, writeAdminFile, writeStackFile } from './stack-file';
 import { createSupervisor, stopOnSignalsAndOrphaning, type Running } from './supervisor';
 import { createStageTables } from './tables';
+import { config } from '../shared/config';
+import { aws } from '../functions/container';
 
 const STAGE = 'local';
 const REGION = 'eu-central-1';
@@ -278,11 +280,12 @@ async function start(): Promise<void> {
   progress('creating the token-signing key, the pairing CA and the default administrator');
   // Imported only now: the domain modules read the environment set above.
   const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
-  const { OAuthClients } = await import('../shared/oauth/clients');
+  const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
+  const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
-  const { ensureCertificateAuthority } = await import('../shared/certificates/ca');
+  const { ensureCertificateAuthority } = await import('../shared/certificates/ca-lifecycle');
   await Promise.all([ensureSigningKey(), ensureCertificateAuthority(), createCrlBucket()]);
-  const admin = await new OAuthClients(new SystemAuthRepository()).createAdmin(ADMIN_TENANT);
+  const admin = await new OAuthClients(new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState()).createAdmin(ADMIN_TENANT);
 
   progress('starting the endpoints and waiting until they answer');
   const servers = await supervisor.startTogether(frontends(ports).map((frontend) => frontend.start(process.env)));

@@ -1,6 +1,7 @@
 // The local mTLS endpoint's truststore: every CA of the registry that is not retired, read again every second so that
 // rotate-ca and retire-ca take effect without a restart, and written to <state dir>/truststore.pem for openssl and tests.
-import { loadCaRegistryFresh, truststorePem } from '../shared/certificates/ca';
+import { loadCaRegistryFresh } from '../shared/certificates/ca';
+import { truststorePem } from '../shared/certificates/ca-lifecycle';
 import { writeTruststoreFile } from './stack-file';
 
 /** How often the registry is read again (one GetSecretValue on local moto). */

@@ -1,35 +1,37 @@
 // Refused client certificates (mTLS) in the audit trail: in the tenant of the certificate's own record, so that
 // an administrator sees a revoked certificate still being tried. Kept beside, not inside, certificate authentication.
 import { createHash, X509Certificate } from 'node:crypto';
-import type { AuditTrail } from './audit/trail';
+import type { AuditRecorder } from './audit/recorder';
 import { UNATTRIBUTED_TENANT, type AuditEventInput } from './audit/types';
-import { clientCertificateOf, commonNameOf } from './auth/client-certificate';
-import { UnauthenticatedError } from './errors';
+import { CertificateRefusedError, clientCertificateOf, commonNameOf } from './auth/client-certificate';
 import { isServiceId } from './ids';
 import type { CertificateRepository } from './system-auths/certificate-records';
 
 export class CertificateRefusals {
   constructor(
     private readonly certificates: Pick<CertificateRepository, 'find'>,
-    private readonly audit: Pick<AuditTrail, 'refused'>,
+    private readonly audit: Pick<AuditRecorder, 'refused'>,
   ) {}
 
   /**
-   * Records the refusal of the request's client certificate (an UnauthenticatedError of certificate authentication),
-   * aggregated like every refusal; the reason is the refusal's message (revoked, expired, not issued here, …). Never
-   * throws: the caller rethrows the refusal.
+   * Records the refusal of the request's client certificate (a CertificateRefusedError of certificate authentication),
+   * aggregated like every refusal; the reason is the refusal's message (revoked, expired, not issued here, …) and its
+   * code. Never throws: the caller rethrows the refusal.
    */
   async record(event: unknown, error: unknown): Promise<void> {
-    if (!(error instanceof UnauthenticatedError)) return;
+    if (!(error instanceof CertificateRefusedError)) return;
     try {
-      await this.audit.refused(await this.eventOf(event, error.message));
+      await this.audit.refused(await this.eventOf(event, error));
     } catch {
-      // The refusal stands whatever happens here; AuditTrail logs its own failed writes.
+      // The refusal stands whatever happens here; AuditRecorder logs its own failed writes.
     }
   }
 
-  private async eventOf(event: unknown, reason: string): Promise<AuditEventInput> {
-    const refusal: AuditEventInput = { tenant: UNATTRIBUTED_TENANT, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason, actor: { kind: 'UNAUTHENTICATED' } };
+  private async eventOf(event: unknown, error: CertificateRefusedError): Promise<AuditEventInput> {
+    const refusal: AuditEventInput = {
+      tenant: UNATTRIBUTED_TENANT, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason: error.message, reasonCode: error.refusal,
+      actor: { kind: 'UNAUTHENTICATED' },
+    };
     let certificate: X509Certificate;
     try {
       certificate = new X509Certificate(clientCertificateOf(event)?.clientCertPem ?? '');

@@ -77,7 +77,7 @@ export class QuotaExceededError extends ServiceError {
 
 /**
  * A SystemAuth holds MAX_LIVE_CERTIFICATES live certificates and asked for one more (renewal or CSR token,
- * shared/quotas.ts LIVE_CERTIFICATES_QUOTA). FORBIDDEN, as issue 15 asks, and unlike a tenant quota's CONFLICT:
+ * shared/quotas.ts LIVE_CERTIFICATES_QUOTA). FORBIDDEN, unlike a tenant quota's CONFLICT:
  * this caller is an application, not an administrator, and what it is refused is one more credential for
  * itself; a client in a renewal loop must stop, and only a revocation (which the message names) lets it go on.
  */

@@ -1,6 +1,6 @@
 // Helpers between API Gateway proxy events and the service: headers, bodies, base URLs, JSON responses.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { config, LOCAL_STAGE } from './config';
+import { LOCAL_STAGE, type Config } from './config';
 import { ConfigurationError } from './errors';
 
 /** Requests larger than this are refused before they are parsed. */
@@ -21,13 +21,16 @@ export function bodyBytes(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64En
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
 }
 
+/** What publicBaseUrl reads of the configuration. */
+export type BaseUrlSettings = Pick<Config, 'publicBaseUrl' | 'stage'>;
+
 /**
  * Base URL clients use to reach the HTTPS API: the configured one. Only the local stage may go without
  * and derive it from the request's Host and X-Forwarded-Proto; anywhere else those headers are the
  * client's to choose, so a missing PUBLIC_BASE_URL is a ConfigurationError, never a host-derived URL.
  */
-export function publicBaseUrl(event: Pick<APIGatewayProxyEvent, 'headers' | 'requestContext'>): string {
-  const { publicBaseUrl: configured, stage: serviceStage } = config();
+export function publicBaseUrl(event: Pick<APIGatewayProxyEvent, 'headers' | 'requestContext'>, settings: BaseUrlSettings): string {
+  const { publicBaseUrl: configured, stage: serviceStage } = settings;
   if (configured) return configured;
   if (serviceStage !== LOCAL_STAGE) {
     throw new ConfigurationError(`PUBLIC_BASE_URL is not set on stage "${serviceStage}": only the ${LOCAL_STAGE} stage derives it from the request`);

@@ -1,7 +1,16 @@
 // Quotas: what each limit in shared/config.ts counts (per tenant, or per SystemAuth), the counter updates that enforce it, and the refusal a client sees.
 import type { TransactItem } from './aws/transactions';
-import { config } from './config';
+import type { Config } from './config';
 import { LiveCertificateLimitError, QuotaExceededError } from './errors';
+
+/** The settings the limits come from (shared/config.ts). */
+export type QuotaSettings = Pick<Config, 'maxApplicationsPerTenant' | 'maxOAuthClientsPerTenant' | 'maxLiveCertificates' | 'maxUnexpiredCertificates'>;
+
+/**
+ * Where an owner of a counted item reads its limit: a source the composition root hands in, read at each creation, so a
+ * changed configuration applies to the next one.
+ */
+export type QuotaLimits<K extends keyof QuotaSettings = keyof QuotaSettings> = () => Pick<QuotaSettings, K>;
 
 /** One limit, counted per tenant or per SystemAuth. */
 export interface Quota {
@@ -11,15 +20,15 @@ export interface Quota {
   setting: string;
   /** How a caller frees a slot, as the refusal advises it. */
   freedBy: string;
-  /** The limit now: read at each creation, so a changed configuration (resetConfig()) applies to the next one. */
-  limit: () => number;
+  /** The setting of QuotaSettings that holds the limit. */
+  limitIn: keyof QuotaSettings;
 }
 
 export const APPLICATIONS_QUOTA: Quota = {
   counted: 'applications',
   setting: 'MAX_APPLICATIONS_PER_TENANT',
   freedBy: 'unregister one',
-  limit: () => config().maxApplicationsPerTenant,
+  limitIn: 'maxApplicationsPerTenant',
 };
 
 /** Live means not REVOKED; administrators' clients count as well as applications'. */
@@ -27,11 +36,11 @@ export const OAUTH_CLIENTS_QUOTA: Quota = {
   counted: 'live OAuth clients',
   setting: 'MAX_OAUTH_CLIENTS_PER_TENANT',
   freedBy: "revoke one (an application's client credentials or an administrator)",
-  limit: () => config().maxOAuthClientsPerTenant,
+  limitIn: 'maxOAuthClientsPerTenant',
 };
 
 /**
- * Unexpired, unrevoked certificates one SystemAuth may hold at once (issue 15): every renewal and every
+ * Unexpired, unrevoked certificates one SystemAuth may hold at once: every renewal and every
  * redemption of a CSR token takes a slot. Unlike the tenant quotas its counter may be missing or too high
  * (certificates expire without a write): see certificateCountersReconciled in shared/system-auths/certificate-records.ts.
  */
@@ -41,7 +50,7 @@ export const LIVE_CERTIFICATES_QUOTA: Quota = {
   freedBy:
     'revoke one first: revokeCertificate over mTLS with the certificate to end, retirePreviousCertificate over mTLS with a renewed ' +
     "certificate (ends the one it was renewed from), or the Director's revokeIssuedCertificate",
-  limit: () => config().maxLiveCertificates,
+  limitIn: 'maxLiveCertificates',
 };
 
 /**
@@ -56,7 +65,7 @@ export const UNEXPIRED_CERTIFICATES_QUOTA: Quota = {
   freedBy:
     'a revocation does not free these, each frees its slot when it expires (CERTIFICATE_VALIDITY_DAYS after issue); ' +
     'until then an administrator can pair the application again (generateAuthForApplication, a new SystemAuth)',
-  limit: () => config().maxUnexpiredCertificates,
+  limitIn: 'maxUnexpiredCertificates',
 };
 
 /** The attribute of a counter item that holds the number of slots taken. */
@@ -86,7 +95,7 @@ export interface QuotaCounter {
  * concurrent creations DynamoDB lets exactly as many through as the counter has room for, with no
  * count-then-create window. A tenant whose counter is above a lowered limit creates nothing until it is below.
  */
-export function quotaSlotTaken(quota: Quota, counter: QuotaCounter, options: CounterOptions = {}): TransactItem {
+export function quotaSlotTaken(limit: number, counter: QuotaCounter, options: CounterOptions = {}): TransactItem {
   const ttl = options.expiresAt === undefined ? {} : { names: { '#expiresAt': 'expiresAt' }, values: { ':expiresAt': options.expiresAt } };
   return {
     Update: {
@@ -95,7 +104,7 @@ export function quotaSlotTaken(quota: Quota, counter: QuotaCounter, options: Cou
       UpdateExpression: options.expiresAt === undefined ? 'ADD #count :one' : 'ADD #count :one SET #expiresAt = :expiresAt',
       ConditionExpression: options.counterMustExist ? 'attribute_exists(#count) AND #count < :max' : 'attribute_not_exists(#count) OR #count < :max',
       ExpressionAttributeNames: { '#count': QUOTA_COUNT_ATTRIBUTE, ...ttl.names },
-      ExpressionAttributeValues: { ':one': 1, ':max': quota.limit(), ...ttl.values },
+      ExpressionAttributeValues: { ':one': 1, ':max': limit, ...ttl.values },
     },
   };
 }
@@ -153,9 +162,9 @@ export function quotaCounterReconciled(counter: QuotaCounter, counted: number, s
 }
 
 /** The refusal when quotaSlotTaken's condition failed: names the limit, the setting and the way out. */
-export function quotaExceeded(quota: Quota, tenant: string): QuotaExceededError {
+export function quotaExceeded(quota: Quota, limit: number, tenant: string): QuotaExceededError {
   return new QuotaExceededError(
-    `tenant ${tenant} has reached its limit of ${quota.limit()} ${quota.counted} (${quota.setting}); ${quota.freedBy} first`,
+    `tenant ${tenant} has reached its limit of ${limit} ${quota.counted} (${quota.setting}); ${quota.freedBy} first`,
   );
 }
 
@@ -163,8 +172,8 @@ export function quotaExceeded(quota: Quota, tenant: string): QuotaExceededError 
  * The refusal of a certificate beyond LIVE_CERTIFICATES_QUOTA or UNEXPIRED_CERTIFICATES_QUOTA (`quota`): names the limit,
  * the setting and the ways to free a slot.
  */
-export function certificateLimitReached(systemAuthId: string, quota: Quota): LiveCertificateLimitError {
+export function certificateLimitReached(systemAuthId: string, quota: Quota, limit: number): LiveCertificateLimitError {
   return new LiveCertificateLimitError(
-    `SystemAuth ${systemAuthId} has reached its limit of ${quota.limit()} ${quota.counted} (${quota.setting}); ${quota.freedBy}`,
+    `SystemAuth ${systemAuthId} has reached its limit of ${limit} ${quota.counted} (${quota.setting}); ${quota.freedBy}`,
   );
 }

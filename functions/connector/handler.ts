@@ -2,7 +2,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ApplicationRepository } from '../../shared/applications/repository';
 import { withAuditRequest } from '../../shared/audit/request';
-import { AuditTrail } from '../../shared/audit/trail';
+import { AuditRecorder } from '../../shared/audit/recorder';
 import { ClientCertificateAuthenticator } from '../../shared/auth/client-certificate';
 import { CertificateRefusals } from '../../shared/certificate-refusals';
 import type { ConnectorServices } from '../../shared/connector/context';
@@ -13,21 +13,24 @@ import { schemaResponse } from '../../shared/graphql/endpoint';
 import { logger } from '../../shared/logger';
 import { observedHandler } from '../../shared/observability/invocation';
 import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
-import { lambda } from '../../shared/aws/clients';
 import { crlTriggerOf } from '../../shared/crl/trigger';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
+import { config } from '../../shared/config';
+import { AuditRepository } from '../../shared/audit/repository';
+import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
+import { aws } from '../container';
 
 /** The composition of this function: its stores and services, built once per container. */
 export function connectorServices(): ConnectorServices {
-  const systemAuths = new SystemAuthRepository();
+  const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
   // Revocations start their CA's CRL rebuild (shared/crl).
-  const certificates = new CertificateRepository(undefined, crlTriggerOf(lambda));
-  const oneTimeTokens = new OneTimeTokenRepository();
-  const audit = new AuditTrail();
+  const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config, crlTriggerOf(() => aws.lambda));
+  const oneTimeTokens = new OneTimeTokenRepository(aws.dynamo, config().tokensTable);
+  const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   return {
-    connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit),
-    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, new ApplicationRepository()),
+    connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit, config, aws.dynamo),
+    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, new ApplicationRepository(aws.dynamo, config().applicationsTable, config), loadTrustedCas),
     oneTimeTokens,
     audit,
     certificateRefusals: new CertificateRefusals(certificates, audit),

@@ -3,8 +3,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { ApplicationRepository } from '../../shared/applications/repository';
 import { ApplicationService } from '../../shared/applications/service';
 import { withAuditRequest } from '../../shared/audit/request';
-import { AuditLog } from '../../shared/audit/reading';
-import { AuditTrail } from '../../shared/audit/trail';
+import { AuditReader } from '../../shared/audit/reading';
+import { AuditRecorder } from '../../shared/audit/recorder';
 import { BearerAuthenticator } from '../../shared/auth/bearer';
 import { ClientCertificateAuthenticator } from '../../shared/auth/client-certificate';
 import { CertificateRefusals } from '../../shared/certificate-refusals';
@@ -14,30 +14,35 @@ import { directorSdl } from '../../shared/director/schema';
 import { handleGraphQLRequest, schemaResponse } from '../../shared/graphql/endpoint';
 import { logger } from '../../shared/logger';
 import { observedHandler } from '../../shared/observability/invocation';
-import { OAuthClients } from '../../shared/oauth/clients';
+import { OAuthClients, clientAuthenticationState } from '../../shared/oauth/clients';
+import { secretsManagerStore } from '../../shared/oauth/client-secrets';
 import { LambdaTokenIssuer, type TokenIssuer } from '../../shared/one-time-tokens/issuer';
 import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
 import { pairingOf } from '../../shared/pairing';
-import { lambda } from '../../shared/aws/clients';
 import { crlTriggerOf } from '../../shared/crl/trigger';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
+import { config } from '../../shared/config';
+import { AuditRepository } from '../../shared/audit/repository';
+import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
+import { aws } from '../container';
+import { verifyAccessToken } from '../../shared/oauth/access-tokens';
 
 /**
  * The composition of this function: its stores and services, built once per container. One-time tokens come
  * from the `tokens` function (Lambda Invoke); tests may hand in another TokenIssuer.
  */
-export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssuer()): DirectorServices {
-  const systemAuths = new SystemAuthRepository();
+export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssuer(aws.lambda, config().tokensFunctionName)): DirectorServices {
+  const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
   // Revocations start their CA's CRL rebuild (shared/crl).
-  const certificates = new CertificateRepository(undefined, crlTriggerOf(lambda));
-  const applicationStore = new ApplicationRepository();
-  const audit = new AuditTrail();
+  const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config, crlTriggerOf(() => aws.lambda));
+  const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
+  const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   const { pairing, clientCertificates } = pairingOf({
     systemAuths,
     certificates,
-    oneTimeTokens: new OneTimeTokenRepository(),
-    oauthClients: new OAuthClients(systemAuths),
+    oneTimeTokens: new OneTimeTokenRepository(aws.dynamo, config().tokensTable),
+    oauthClients: new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState()),
     tokenIssuer,
   });
   return {
@@ -47,11 +52,12 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
     clientCertificates,
     systemAuthsOf: (tenant, appId) => systemAuths.listOfApplication(tenant, appId),
     certificatesOf: (systemAuthId) => certificates.listOf(systemAuthId),
-    bearerAuthentication: new BearerAuthenticator(systemAuths, applicationStore),
-    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore),
+    bearerAuthentication: new BearerAuthenticator(systemAuths, applicationStore, (token, issuer) => verifyAccessToken(token, issuer, config())),
+    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas),
     audit,
-    auditLog: new AuditLog(),
+    auditReader: new AuditReader(new AuditRepository(aws.dynamo, config().auditTable)),
     certificateRefusals: new CertificateRefusals(certificates, audit),
+    baseUrlSettings: config,
   };
 }
 

@@ -6,25 +6,39 @@ import { withAuditRequest } from '../../shared/audit/request';
 import { jsonResponse, publicBaseUrl } from '../../shared/http';
 import { logger } from '../../shared/logger';
 import { noteOperation, observedHandler } from '../../shared/observability/invocation';
-import { OAuthClients } from '../../shared/oauth/clients';
+import { OAuthClients, clientAuthenticationState } from '../../shared/oauth/clients';
+import { secretsManagerStore } from '../../shared/oauth/client-secrets';
 import { handleJwksRequest, handleMetadataRequest, JWKS_PATH, METADATA_PATH, TOKEN_PATH } from '../../shared/oauth/metadata';
 import { serverErrorResponse, TokenEndpoint } from '../../shared/oauth/token-endpoint';
 import { INTROSPECTION_PATH, IntrospectionEndpoint } from '../../shared/oauth/introspection';
-import { AuditTrail } from '../../shared/audit/trail';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
+import { config } from '../../shared/config';
+import { AuditRepository } from '../../shared/audit/repository';
+import { AuditRecorder } from '../../shared/audit/recorder';
+import { issueAccessToken, verifyAccessToken } from '../../shared/oauth/access-tokens';
+import { aws } from '../container';
 
 /** The composition of this function: the token endpoint over its stores, built once per container. */
 export function tokenEndpoint(): TokenEndpoint {
-  const systemAuths = new SystemAuthRepository();
-  return new TokenEndpoint(new OAuthClients(systemAuths), systemAuths, new ApplicationService(new ApplicationRepository()));
+  const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
+  const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
+  return new TokenEndpoint(new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState()), systemAuths, new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config)), (client, scopes, issuer) => issueAccessToken(client, scopes, issuer, config()), audit, config);
 }
 
 const tokens = tokenEndpoint();
 
 /** RFC 7662 introspection: the caller is an OAuth client of the token's tenant; every read is fresh. */
 export function introspectionEndpoint(): IntrospectionEndpoint {
-  const systemAuths = new SystemAuthRepository();
-  return new IntrospectionEndpoint(new OAuthClients(systemAuths), systemAuths, new ApplicationRepository(), new AuditTrail());
+  const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
+  const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
+  return new IntrospectionEndpoint(
+    new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState()),
+    systemAuths,
+    new ApplicationRepository(aws.dynamo, config().applicationsTable, config),
+    audit,
+    (token, issuer) => verifyAccessToken(token, issuer, config()),
+    config,
+  );
 }
 
 const introspection = introspectionEndpoint();
@@ -35,7 +49,7 @@ export const handler = observedHandler('oauth', async (event: APIGatewayProxyEve
   if (route === TOKEN_PATH || route === METADATA_PATH || route === INTROSPECTION_PATH) {
     // Issuer and token URL are the base URL's: a deployment without one refuses here, before a token request authenticates anyone.
     try {
-      publicBaseUrl(event);
+      publicBaseUrl(event, config());
     } catch (error) {
       logger.error('the OAuth server cannot answer: its public base URL is missing', { error });
       return serverErrorResponse();
@@ -50,7 +64,7 @@ export const handler = observedHandler('oauth', async (event: APIGatewayProxyEve
       return withAuditRequest(event, () => introspection.handle(event));
     case METADATA_PATH:
       noteOperation('metadata');
-      return handleMetadataRequest(event);
+      return handleMetadataRequest(event, config());
     case JWKS_PATH:
       noteOperation('jwks');
       return handleJwksRequest();

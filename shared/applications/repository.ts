@@ -1,11 +1,9 @@
 // DynamoDB storage of applications: the application item, a `name#<name>` lock item per name and a quota counter per tenant (docs/design.md).
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../aws/clients';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { transactWrite, TransactionCancelledError, type NamedTransactItems } from '../aws/transactions';
-import { config } from '../config';
 import { ConflictError, NotFoundError } from '../errors';
 import { isServiceId, quotedId } from '../ids';
-import { APPLICATIONS_QUOTA, quotaExceeded, quotaSlotFreed, quotaSlotTaken, type QuotaCounter } from '../quotas';
+import { APPLICATIONS_QUOTA, quotaExceeded, quotaSlotFreed, quotaSlotTaken, type QuotaCounter, type QuotaLimits } from '../quotas';
 import type { ApplicationCursor } from './cursor';
 import type { Application, ApplicationStatus, ApplicationUpdateInput } from './types';
 
@@ -18,7 +16,7 @@ const NAME_LOCK_PREFIX = 'name#';
  */
 export const APPLICATIONS_COUNTER_ID = 'quota#applications';
 /** Application ids are UUIDs; anything else (a lock item's `name#...` id included) names no application. */
-export const isApplicationId = isServiceId;
+const isApplicationId = isServiceId;
 
 interface ApplicationItem extends Application {
   createdKey: string;
@@ -40,7 +38,11 @@ function toApplication(item: Record<string, unknown>): Application {
 const errorName = (error: unknown) => (error as { name?: string } | undefined)?.name;
 
 export class ApplicationRepository {
-  constructor(private readonly table = config().applicationsTable) {}
+  constructor(
+    private readonly dynamo: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly limits: QuotaLimits<'maxApplicationsPerTenant'>,
+  ) {}
 
   private counterOf(tenant: string): QuotaCounter {
     return { table: this.table, key: { tenant, id: APPLICATIONS_COUNTER_ID } };
@@ -52,8 +54,9 @@ export class ApplicationRepository {
    */
   async create(app: Application, alongside: NamedTransactItems = {}): Promise<void> {
     const item: ApplicationItem = { ...app, createdKey: createdKeyOf(app) };
+    const limit = this.limits().maxApplicationsPerTenant;
     try {
-      await transactWrite({
+      await transactWrite(this.dynamo, {
         application: { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(id)' } },
         nameLock: {
           Put: {
@@ -62,7 +65,7 @@ export class ApplicationRepository {
             ConditionExpression: 'attribute_not_exists(id)',
           },
         },
-        quota: quotaSlotTaken(APPLICATIONS_QUOTA, this.counterOf(app.tenant)),
+        quota: quotaSlotTaken(limit, this.counterOf(app.tenant)),
         // Items of other tables written with it (its audit event): they stand or fall with the application.
         ...alongside,
       });
@@ -71,7 +74,7 @@ export class ApplicationRepository {
       const nameConflict = (message: string) => new ConflictError(message, { violations: [{ field: 'name', message }] });
       // A taken name is reported before a full tenant: the name has to change whatever the count.
       if (error.conditionFailed('nameLock')) throw nameConflict(`an application named ${app.name} already exists`);
-      if (error.conditionFailed('quota')) throw quotaExceeded(APPLICATIONS_QUOTA, app.tenant);
+      if (error.conditionFailed('quota')) throw quotaExceeded(APPLICATIONS_QUOTA, limit, app.tenant);
       // Still conflicting after the retries: another registration of this name is being written right now.
       if (error.conflicted('nameLock')) throw nameConflict(`another request is registering an application named ${app.name}; try again`);
       // Every registration of the tenant updates its counter: many at once can still collide after the retries.
@@ -82,7 +85,7 @@ export class ApplicationRepository {
 
   async get(tenant: string, id: string): Promise<Application | undefined> {
     if (!isApplicationId(id)) return undefined;
-    const out = await dynamo().send(new GetCommand({ TableName: this.table, Key: { tenant, id }, ConsistentRead: true }));
+    const out = await this.dynamo.send(new GetCommand({ TableName: this.table, Key: { tenant, id }, ConsistentRead: true }));
     return out.Item ? toApplication(out.Item) : undefined;
   }
 
@@ -120,7 +123,7 @@ export class ApplicationRepository {
   async markConnected(tenant: string, id: string, timestamp: string): Promise<boolean> {
     if (!isApplicationId(id)) return false;
     try {
-      await dynamo().send(
+      await this.dynamo.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { tenant, id },
@@ -142,7 +145,7 @@ export class ApplicationRepository {
   /** Deletes the application and its name lock and frees its slot of the tenant's quota, together; NotFoundError when it is already gone. */
   async delete(app: Application, alongside: NamedTransactItems = {}): Promise<void> {
     try {
-      await transactWrite({
+      await transactWrite(this.dynamo, {
         application: {
           Delete: { TableName: this.table, Key: { tenant: app.tenant, id: app.id }, ConditionExpression: 'attribute_exists(createdKey)' },
         },
@@ -180,7 +183,7 @@ export class ApplicationRepository {
 
   /** One page of the tenant's applications, newest first, after the given position. */
   async list(tenant: string, first: number, after?: ApplicationCursor): Promise<ApplicationListPage> {
-    const out = await dynamo().send(
+    const out = await this.dynamo.send(
       new QueryCommand({
         ...this.byCreated(tenant),
         ScanIndexForward: false,
@@ -198,7 +201,7 @@ export class ApplicationRepository {
     let total = 0;
     let start: Record<string, unknown> | undefined;
     do {
-      const out = await dynamo().send(
+      const out = await this.dynamo.send(
         new QueryCommand({
           ...this.byCreated(tenant),
           Select: 'COUNT',
@@ -219,7 +222,7 @@ export class ApplicationRepository {
     values: Record<string, unknown>,
   ): Promise<Application> {
     try {
-      const out = await dynamo().send(
+      const out = await this.dynamo.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { tenant, id },

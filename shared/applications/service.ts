@@ -30,7 +30,7 @@ export interface ListOptions {
 
 export class ApplicationService {
   constructor(
-    private readonly repository = new ApplicationRepository(),
+    private readonly repository: ApplicationRepository,
     private readonly credentialRevokers: readonly CredentialRevoker[] = [],
     private readonly now: () => Date = () => new Date(),
   ) {}

@@ -1,4 +1,4 @@
-// Reading the audit trail: a tenant's events (or one application's), newest first, filtered, in pages with opaque cursors.
+// AuditReader, the audit trail's reader: a tenant's events (or one application's), newest first, filtered, in pages with opaque cursors.
 import { BadUserInputError } from '../errors';
 import { isServiceId, quotedId } from '../ids';
 import { AuditRepository, type AuditCount, type AuditQuery } from './repository';
@@ -47,8 +47,8 @@ export interface AuditListOptions {
 }
 
 /** The Director's reading of the trail. Every read is of the caller's tenant: the tenant is the partition key. */
-export class AuditLog {
-  constructor(private readonly repository: Pick<AuditRepository, 'query' | 'count'> = new AuditRepository()) {}
+export class AuditReader {
+  constructor(private readonly repository: Pick<AuditRepository, 'query' | 'count'>) {}
 
   async list(tenant: string, options: AuditListOptions = {}): Promise<AuditEventPage> {
     const first = pageSize(options.first);

@@ -1,18 +1,16 @@
 // DynamoDB storage of audit events (the audit table): the only code that names it. Append-only: every write is a
 // PutItem (alone or inside a transaction) conditional on the key being new; nothing here updates or deletes.
-import { PutCommand, QueryCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../aws/clients';
+import { PutCommand, QueryCommand, type NativeAttributeValue, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TransactItem } from '../aws/transactions';
-import { config } from '../config';
 import type { AuditEvent } from './types';
 
 type Item = Record<string, NativeAttributeValue>;
 
 /** The sort key of an event: time first, so a Query reads newest first; the id makes it unique. */
-export const sortKeyOf = (event: Pick<AuditEvent, 'time' | 'id'>): string => `${event.time}#${event.id}`;
+const sortKeyOf = (event: Pick<AuditEvent, 'time' | 'id'>): string => `${event.time}#${event.id}`;
 
 /** The byApplication partition of an application's events. */
-export const applicationKeyOf = (tenant: string, appId: string): string => `${tenant}#${appId}`;
+const applicationKeyOf = (tenant: string, appId: string): string => `${tenant}#${appId}`;
 
 export interface AuditQuery {
   tenant: string;
@@ -48,9 +46,9 @@ export interface AuditCount {
  */
 export const MAX_AUDIT_READS_PER_PAGE = 4;
 /** Items one filtered read asks for (at least the page size + 1): a rare event is found in a few reads, not hundreds. */
-export const FILTERED_AUDIT_READ_SIZE = 100;
+const FILTERED_AUDIT_READ_SIZE = 100;
 /** DynamoDB COUNT calls (each reads up to 1 MB, thousands of events) of one totalCount. */
-export const MAX_AUDIT_COUNT_READS = 8;
+const MAX_AUDIT_COUNT_READS = 8;
 
 function toItem(event: AuditEvent, expiresAt: number): Item {
   const item: Item = { ...event, sk: sortKeyOf(event), expiresAt };
@@ -67,7 +65,10 @@ function fromItem(item: Item): AuditEvent {
 const UPPER = '\uffff';
 
 export class AuditRepository {
-  constructor(private readonly table = config().auditTable) {}
+  constructor(
+    private readonly dynamo: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   /** The PutItem (for a transaction) of a new event; its key never exists before, so it never overwrites. */
   newEvent(event: AuditEvent, expiresAt: number): TransactItem {
@@ -76,7 +77,7 @@ export class AuditRepository {
 
   /** Appends one event. */
   async append(event: AuditEvent, expiresAt: number): Promise<void> {
-    await dynamo().send(new PutCommand({ TableName: this.table, Item: toItem(event, expiresAt), ConditionExpression: 'attribute_not_exists(sk)' }));
+    await this.dynamo.send(new PutCommand({ TableName: this.table, Item: toItem(event, expiresAt), ConditionExpression: 'attribute_not_exists(sk)' }));
   }
 
   /**
@@ -90,7 +91,7 @@ export class AuditRepository {
     let startKey: Item | undefined;
     let reads = 0;
     do {
-      const out = await dynamo().send(new QueryCommand({ ...this.queryInput(query), Limit: readSize, ExclusiveStartKey: startKey }));
+      const out = await this.dynamo.send(new QueryCommand({ ...this.queryInput(query), Limit: readSize, ExclusiveStartKey: startKey }));
       reads += 1;
       for (const item of out.Items ?? []) if (item.sk !== query.beforeKey) events.push(fromItem(item));
       startKey = out.LastEvaluatedKey;
@@ -111,7 +112,7 @@ export class AuditRepository {
     let startKey: Item | undefined;
     let reads = 0;
     do {
-      const out = await dynamo().send(new QueryCommand({ ...this.queryInput(query), Select: 'COUNT', ExclusiveStartKey: startKey }));
+      const out = await this.dynamo.send(new QueryCommand({ ...this.queryInput(query), Select: 'COUNT', ExclusiveStartKey: startKey }));
       reads += 1;
       count += out.Count ?? 0;
       startKey = out.LastEvaluatedKey;

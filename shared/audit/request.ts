@@ -15,7 +15,7 @@ const MAX_USER_AGENT_LENGTH = 256;
  * The facts API Gateway writes into the request context (never a client's X-Forwarded-For: anyone can send that;
  * API Gateway's `identity.sourceIp` is the address the connection came from).
  */
-export function requestFactsOf(event: unknown): AuditRequestFacts {
+function requestFactsOf(event: unknown): AuditRequestFacts {
   const context = (event as GatewayEventLike | undefined)?.requestContext ?? undefined;
   const facts: AuditRequestFacts = {};
   if (typeof context?.requestId === 'string' && context.requestId) facts.requestId = context.requestId;

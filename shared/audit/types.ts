@@ -1,7 +1,7 @@
 // The audit trail's words: what an event is, who acted, on what, with which outcome. Nothing secret fits in it.
 
-/** Every action the audit trail records (issue 13). */
-export const AUDIT_ACTIONS = [
+/** Every action the audit trail records. */
+const AUDIT_ACTIONS = [
   'APPLICATION_REGISTERED',
   'APPLICATION_UPDATED',
   'APPLICATION_UNREGISTERED',
@@ -30,7 +30,7 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_OUTCOMES = ['SUCCESS', 'REFUSED', 'FAILED'] as const;
+const AUDIT_OUTCOMES = ['SUCCESS', 'REFUSED', 'FAILED'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
 /**
@@ -51,6 +51,29 @@ export interface AuditTarget {
   certificateSerial?: string;
   certificateFingerprint?: string;
 }
+
+/** Why a one-time token was refused at the Connector. */
+export type OneTimeTokenRefusal = 'UNKNOWN' | 'EXPIRED' | 'SPENT' | 'WRONG_PURPOSE';
+
+/** Why a client's credentials were refused: an OAuth client secret, an access token of a changed client, or a client certificate. */
+export type ClientAuthenticationRefusal =
+  | 'MALFORMED_CLIENT_ID'
+  | 'UNKNOWN_CLIENT'
+  | 'WRONG_SECRET'
+  | 'NOT_ACTIVE'
+  | 'REVOKED'
+  | 'EXPIRED'
+  | 'NOT_YET_VALID'
+  | 'UNKNOWN_CERTIFICATE'
+  | 'GONE'
+  | 'MISMATCH'
+  | 'MALFORMED_CERTIFICATE';
+
+/** The rule a CSR broke (shared/certificates/csr.ts), or the SystemAuth's certificate limit. */
+export type CsrRule = 'CERTIFICATE_LIMIT' | 'NOT_PKCS10' | 'ENCODING' | 'PROOF_OF_POSSESSION' | 'SIGNATURE_ALGORITHM' | 'KEY' | 'SUBJECT';
+
+/** A refusal's code, set where the refusal is thrown: metrics break refusals down by it; the reason's words may change freely. */
+export type RefusalCode = OneTimeTokenRefusal | ClientAuthenticationRefusal | CsrRule;
 
 /** A small, flat object of facts: ids, types, reasons, dates. Never a secret, token, key, CSR or header. */
 export type AuditDetails = Readonly<Record<string, string | number | boolean | null | readonly string[]>>;
@@ -73,8 +96,10 @@ export interface AuditEventInput {
   outcome: AuditOutcome;
   actor: AuditActor;
   target?: AuditTarget;
-  /** For REFUSED and FAILED: why, as a short code (e.g. "wrong secret", "expired"). Repeats are aggregated by it. */
+  /** For REFUSED and FAILED: why, in a few words (e.g. "wrong secret", "expired"). Repeats are aggregated by it. */
   reason?: string;
+  /** For refusals: the reason's code, from the error that refused (metrics read it, never the words). */
+  reasonCode?: RefusalCode;
   details?: AuditDetails;
 }
 
@@ -84,8 +109,9 @@ export interface AuditEvent extends Required<Pick<AuditEventInput, 'tenant' | 'a
   time: string;
   target: AuditTarget;
   reason?: string;
+  reasonCode?: RefusalCode;
   details: AuditDetails;
-  /** How many occurrences the event stands for: 1, or more for aggregated refusals (see AuditTrail.refused). */
+  /** How many occurrences the event stands for: 1, or more for aggregated refusals (see AuditRecorder.refused). */
   count: number;
 }
 

@@ -1,7 +1,8 @@
 // Bearer-token authentication of Director calls: the access token must verify, its SystemAuth must still be ACTIVE and its application exist.
 import type { ApplicationRepository } from '../applications/repository';
+import type { ClientAuthenticationRefusal } from '../audit/types';
 import { UnauthenticatedError } from '../errors';
-import { verifyAccessToken, type AccessTokenClaims } from '../oauth/access-tokens';
+import type { AccessTokenClaims } from '../oauth/access-tokens';
 import type { SystemAuthRepository } from '../system-auths/repository';
 import type { SystemAuth } from '../system-auths/types';
 import type { Caller } from './caller';
@@ -25,6 +26,7 @@ export class AccessTokenRefusedError extends UnauthenticatedError {
   override readonly name: string = 'AccessTokenRefusedError';
 
   constructor(
+    readonly refusal: ClientAuthenticationRefusal,
     message: string,
     readonly claims: Pick<AccessTokenClaims, 'sub' | 'tenant' | 'appId' | 'clientKind'>,
   ) {
@@ -41,7 +43,8 @@ export class BearerAuthenticator {
   constructor(
     private readonly systemAuths: Pick<SystemAuthRepository, 'get'>,
     private readonly applications: Pick<ApplicationRepository, 'get'>,
-    private readonly verify: (token: string, issuer: string) => Promise<AccessTokenClaims> = verifyAccessToken,
+    /** Verifies an access token for an issuer (verifyAccessToken with the configuration's settings). */
+    private readonly verify: (token: string, issuer: string) => Promise<AccessTokenClaims>,
   ) {}
 
   /**
@@ -83,13 +86,13 @@ export class BearerAuthenticator {
 
 /** The caller a verified token stands for, given its client as it is now; UnauthenticatedError when that no longer holds. */
 function callerOf(claims: AccessTokenClaims, { auth, applicationExists }: TokenClient): Caller {
-  const refused = (message: string) => new AccessTokenRefusedError(message, claims);
-  if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS') throw refused('The OAuth client of this access token no longer exists');
-  if (auth.status !== 'ACTIVE') throw refused('The OAuth client of this access token is not active');
+  const refused = (refusal: ClientAuthenticationRefusal, message: string) => new AccessTokenRefusedError(refusal, message, claims);
+  if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS') throw refused('GONE', 'The OAuth client of this access token no longer exists');
+  if (auth.status !== 'ACTIVE') throw refused('NOT_ACTIVE', 'The OAuth client of this access token is not active');
   if (auth.tenant !== claims.tenant || auth.kind !== claims.clientKind || auth.appId !== claims.appId) {
-    throw refused('Access token does not match its OAuth client');
+    throw refused('MISMATCH', 'Access token does not match its OAuth client');
   }
-  if (!applicationExists) throw refused('The application of this access token no longer exists');
+  if (!applicationExists) throw refused('GONE', 'The application of this access token no longer exists');
   // Scopes taken away from the client since the token was issued are not honoured.
   const scopes = claims.scopes.filter((scope) => auth.scopes.includes(scope));
   if (auth.kind === 'ADMIN') return { kind: 'ADMIN', tenant: auth.tenant, clientId: auth.id, scopes };

@@ -3,14 +3,27 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { APIGatewayEventClientCertificate } from 'aws-lambda';
 import type { ApplicationRepository } from '../applications/repository';
+import type { ClientAuthenticationRefusal } from '../audit/types';
 import { RecentlyUsed } from '../bounded-map';
-import { loadTrustedCas } from '../certificates/ca-registry-secret';
+import type { TrustedCa } from '../certificates/ca-registry-secret';
 import { UnauthenticatedError } from '../errors';
 import type { CertificateRepository } from '../system-auths/certificate-records';
 import type { SystemAuthRepository } from '../system-auths/repository';
 import type { Caller } from './caller';
 
 export type ClientCertificateData = APIGatewayEventClientCertificate;
+
+/** A refused client certificate: 401 to the client; the code says why, for the audit trail and metrics. */
+export class CertificateRefusedError extends UnauthenticatedError {
+  override readonly name: string = 'CertificateRefusedError';
+
+  constructor(
+    readonly refusal: ClientAuthenticationRefusal,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 /** An application authenticated by client certificate; the fingerprint says which one (revokeCertificate revokes it). */
 export type CertificateCaller = Extract<Caller, { kind: 'APPLICATION' }> & { via: 'CERTIFICATE'; certificateFingerprint: string };
 
@@ -30,7 +43,7 @@ export function clientCertificateOf(event: unknown): ClientCertificateData | und
   const clientCert = fromRest ?? fromHttpApi;
   if (clientCert === undefined || clientCert === null) return undefined;
   if (!isObject(clientCert) || typeof clientCert.clientCertPem !== 'string' || clientCert.clientCertPem.trim() === '') {
-    throw new UnauthenticatedError('The client certificate of this request is missing from the mTLS data');
+    throw new CertificateRefusedError('MALFORMED_CERTIFICATE', 'The client certificate of this request is missing from the mTLS data');
   }
   const text = (value: unknown) => (typeof value === 'string' ? value : '');
   const validity = isObject(clientCert.validity) ? clientCert.validity : {};
@@ -61,7 +74,7 @@ export function commonNameOf(certificate: X509Certificate): string | undefined {
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** Whether lastUsedAt is old enough (or absent) that this use should be recorded. */
-export function lastUseIsStale(lastUsedAt: string | undefined, now: Date): boolean {
+function lastUseIsStale(lastUsedAt: string | undefined, now: Date): boolean {
   return lastUsedAt === undefined || now.getTime() - Date.parse(lastUsedAt) >= LAST_USED_RESOLUTION_MS;
 }
 
@@ -81,8 +94,7 @@ interface ParsedCertificate {
  * handler's own CPU of an mTLS read. Parsing is all that is kept: the CA signature, the validity period, the
  * certificate record, the SystemAuth and the application are checked on every request.
  */
-export const MAX_PARSED_CERTIFICATES = 500;
-const parsedCertificates = new RecentlyUsed<string, ParsedCertificate>(MAX_PARSED_CERTIFICATES);
+const MAX_PARSED_CERTIFICATES = 500;
 
 /** Throws whatever X509Certificate throws on text that is no certificate. */
 function parseCertificate(pem: string): ParsedCertificate {
@@ -96,10 +108,6 @@ function parseCertificate(pem: string): ParsedCertificate {
   };
 }
 
-/** How many parsed certificates this container holds (tests). */
-export function parsedCertificateCount(): number {
-  return parsedCertificates.size;
-}
 
 export interface CertificateAuthenticationOptions {
   /** The clock the certificate's validity is checked against (tests); default now. */
@@ -107,11 +115,21 @@ export interface CertificateAuthenticationOptions {
 }
 
 export class ClientCertificateAuthenticator {
+  /** Per container: the authenticator is built once by its function's handler. */
+  private readonly parsedCertificates = new RecentlyUsed<string, ParsedCertificate>(MAX_PARSED_CERTIFICATES);
+
   constructor(
     private readonly systemAuths: SystemAuthRepository,
     private readonly certificates: CertificateRepository,
     private readonly applications: ApplicationRepository,
+    /** The CAs whose certificates are accepted now (the CA registry's trusted CAs, with its bounded cache). */
+    private readonly trustedCas: () => Promise<readonly TrustedCa[]>,
   ) {}
+
+  /** How many parsed certificates this authenticator holds (tests). */
+  get parsedCertificateCount(): number {
+    return this.parsedCertificates.size;
+  }
 
   /**
    * The certificate caller of an mTLS request, or undefined when the event carries no client certificate
@@ -129,44 +147,44 @@ export class ClientCertificateAuthenticator {
    */
   async authenticate(presented: ClientCertificateData, options: CertificateAuthenticationOptions = {}): Promise<CertificateCaller> {
     const now = options.now ?? new Date();
-    const cached = parsedCertificates.get(presented.clientCertPem);
+    const cached = this.parsedCertificates.get(presented.clientCertPem);
     let parsed: ParsedCertificate;
     try {
       parsed = cached ?? parseCertificate(presented.clientCertPem);
     } catch {
-      throw new UnauthenticatedError('The client certificate is not a valid X.509 certificate');
+      throw new CertificateRefusedError('MALFORMED_CERTIFICATE', 'The client certificate is not a valid X.509 certificate');
     }
     const { certificate } = parsed;
     // API Gateway checked the chain against its truststore; checking the signature here as well means a
     // truststore holding other CAs, or a misrouted event, can never let a foreign certificate in. Trusted: every
     // CA of the registry that is not retired (after rotate-ca, the previous CA's certificates keep working).
     // Checked on every request, cached certificate or not: the trusted CAs change with rotation and retirement.
-    const trusted = await loadTrustedCas();
+    const trusted = await this.trustedCas();
     if (!trusted.some(({ certificate: ca }) => certificate.checkIssued(ca) && certificate.verify(ca.publicKey))) {
-      throw new UnauthenticatedError('The client certificate was not issued by this service');
+      throw new CertificateRefusedError('UNKNOWN_CERTIFICATE', 'The client certificate was not issued by this service');
     }
     // Only certificates of this service are kept: foreign ones cannot push them out.
-    if (!cached) parsedCertificates.set(presented.clientCertPem, parsed);
-    if (now.getTime() < parsed.validFromMs) throw new UnauthenticatedError('The client certificate is not valid yet');
-    if (now.getTime() > parsed.validToMs) throw new UnauthenticatedError('The client certificate has expired');
+    if (!cached) this.parsedCertificates.set(presented.clientCertPem, parsed);
+    if (now.getTime() < parsed.validFromMs) throw new CertificateRefusedError('NOT_YET_VALID', 'The client certificate is not valid yet');
+    if (now.getTime() > parsed.validToMs) throw new CertificateRefusedError('EXPIRED', 'The client certificate has expired');
 
     const { systemAuthId, fingerprint } = parsed;
-    if (!systemAuthId) throw new UnauthenticatedError('The client certificate has no single CN naming its SystemAuth');
+    if (!systemAuthId) throw new CertificateRefusedError('MALFORMED_CERTIFICATE', 'The client certificate has no single CN naming its SystemAuth');
     const [record, auth] = await Promise.all([this.certificates.find(systemAuthId, fingerprint), this.systemAuths.get(systemAuthId)]);
     // Read beside the others once the record names it; it decides whether anything needs writing.
     const application = record ? await this.applications.get(record.tenant, record.appId) : undefined;
-    if (!record) throw new UnauthenticatedError('The client certificate is not known to this service');
-    if (record.revoked) throw new UnauthenticatedError('The client certificate has been revoked');
+    if (!record) throw new CertificateRefusedError('UNKNOWN_CERTIFICATE', 'The client certificate is not known to this service');
+    if (record.revoked) throw new CertificateRefusedError('REVOKED', 'The client certificate has been revoked');
     if (!auth || auth.type !== 'CLIENT_CERTIFICATE' || auth.kind !== 'APPLICATION' || !auth.appId) {
-      throw new UnauthenticatedError('The SystemAuth of this client certificate no longer exists');
+      throw new CertificateRefusedError('GONE', 'The SystemAuth of this client certificate no longer exists');
     }
-    if (auth.status !== 'ACTIVE') throw new UnauthenticatedError('The SystemAuth of this client certificate is not active');
+    if (auth.status !== 'ACTIVE') throw new CertificateRefusedError('NOT_ACTIVE', 'The SystemAuth of this client certificate is not active');
     if (auth.tenant !== record.tenant || auth.appId !== record.appId) {
-      throw new UnauthenticatedError('The client certificate does not match its SystemAuth');
+      throw new CertificateRefusedError('MISMATCH', 'The client certificate does not match its SystemAuth');
     }
 
     // Pairing racing unregistering can leave a certificate of an application that is gone.
-    if (!application) throw new UnauthenticatedError('The application of this client certificate no longer exists');
+    if (!application) throw new CertificateRefusedError('GONE', 'The application of this client certificate no longer exists');
 
     // A steady-state call writes nothing: CONNECTED is written once, lastUsedAt at most once per
     // LAST_USED_RESOLUTION_MS. Concurrent calls of one application thus never contend for its items, nor with
@@ -176,9 +194,9 @@ export class ClientCertificateAuthenticator {
       application.status.condition === 'CONNECTED' || this.applications.markConnected(auth.tenant, auth.appId, now.toISOString()),
       !lastUseIsStale(auth.lastUsedAt, now) || this.systemAuths.markUsed(auth.id, now),
     ]);
-    if (!applicationExists) throw new UnauthenticatedError('The application of this client certificate no longer exists');
+    if (!applicationExists) throw new CertificateRefusedError('GONE', 'The application of this client certificate no longer exists');
     // A revocation between the reads above and a write here wins: the write is conditional on ACTIVE.
-    if (!systemAuthActive) throw new UnauthenticatedError('The client certificate has been revoked');
+    if (!systemAuthActive) throw new CertificateRefusedError('REVOKED', 'The client certificate has been revoked');
     return { kind: 'APPLICATION', tenant: auth.tenant, appId: auth.appId, systemAuthId: auth.id, scopes: [...auth.scopes], via: 'CERTIFICATE', certificateFingerprint: fingerprint };
   }
 }

@@ -6,59 +6,74 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { config } from '../config';
+import { config, type AwsCallLimits } from '../config';
 import { tracedClient } from '../observability/tracing';
 
-let documentClient: DynamoDBDocumentClient | undefined;
 let secretsClient: SecretsManagerClient | undefined;
-let lambdaClient: LambdaClient | undefined;
 let kmsClient: KMSClient | undefined;
 
 /**
  * Options of the SDK's Node HTTP handler. Without throwOnRequestTimeout a passed requestTimeout only
  * logs a warning (@smithy/node-http-handler 4.x) and the call keeps waiting.
  */
-function requestHandler(requestTimeoutMs: number) {
-  return { connectionTimeout: config().aws.connectionTimeoutMs, requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true };
+function requestHandler(limits: AwsCallLimits, requestTimeoutMs: number) {
+  return { connectionTimeout: limits.connectionTimeoutMs, requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true };
 }
 
 /** Client options of DynamoDB, Secrets Manager and KMS: short attempts, one retry (a timed-out attempt counts as transient). */
-function boundedCalls() {
-  const limits = config().aws;
-  return { requestHandler: requestHandler(limits.requestTimeoutMs), maxAttempts: limits.maxAttempts };
+function boundedCalls(limits: AwsCallLimits) {
+  return { requestHandler: requestHandler(limits, limits.requestTimeoutMs), maxAttempts: limits.maxAttempts };
 }
 
-export function dynamo(): DynamoDBDocumentClient {
-  documentClient ??= DynamoDBDocumentClient.from(tracedClient(new DynamoDBClient(boundedCalls())), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  return documentClient;
+/**
+ * The DynamoDB and Lambda clients of one composition root (one per container), each made on first use and then kept
+ * (an SDK client holds a connection pool). Repositories and the token issuer are handed the client they use.
+ */
+export class AwsClients {
+  #dynamo: DynamoDBDocumentClient | undefined;
+  #lambda: LambdaClient | undefined;
+
+  /** `limits` is read when a client is made: a composition may be built before its environment is complete. */
+  constructor(private readonly limits: () => AwsCallLimits) {}
+
+  get dynamo(): DynamoDBDocumentClient {
+    this.#dynamo ??= DynamoDBDocumentClient.from(tracedClient(new DynamoDBClient(boundedCalls(this.limits()))), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    return this.#dynamo;
+  }
+
+  get lambda(): LambdaClient {
+    this.#lambda ??= tracedClient(
+      new LambdaClient({
+        requestHandler: requestHandler(this.limits(), this.limits().tokensInvokeTimeoutMs),
+        // No retry: an invoke whose answer timed out or got lost may have run, and a second run would
+        // issue a second token the caller never sees; the caller gets an error and may ask again.
+        maxAttempts: 1,
+      }),
+    );
+    return this.#lambda;
+  }
+
+  /** Forgets the clients made so far (tests that point the SDK at other endpoints). */
+  reset(): void {
+    this.#dynamo = undefined;
+    this.#lambda = undefined;
+  }
 }
 
 export function secretsManager(): SecretsManagerClient {
-  secretsClient ??= tracedClient(new SecretsManagerClient(boundedCalls()));
+  secretsClient ??= tracedClient(new SecretsManagerClient(boundedCalls(config().aws)));
   return secretsClient;
 }
 
 export function kms(): KMSClient {
-  kmsClient ??= tracedClient(new KMSClient(boundedCalls()));
+  kmsClient ??= tracedClient(new KMSClient(boundedCalls(config().aws)));
   return kmsClient;
 }
 
-export function lambda(): LambdaClient {
-  lambdaClient ??= tracedClient(new LambdaClient({
-    requestHandler: requestHandler(config().aws.tokensInvokeTimeoutMs),
-    // No retry: an invoke whose answer timed out or got lost may have run, and a second run would
-    // issue a second token the caller never sees; the caller gets an error and may ask again.
-    maxAttempts: 1,
-  }));
-  return lambdaClient;
-}
-
-/** Forget the clients (tests that point the SDK at other endpoints). */
+/** Forget the Secrets Manager and KMS clients (tests that point the SDK at other endpoints). */
 export function resetClients(): void {
-  documentClient = undefined;
   secretsClient = undefined;
-  lambdaClient = undefined;
   kmsClient = undefined;
 }

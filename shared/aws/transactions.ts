@@ -1,7 +1,6 @@
 // DynamoDB TransactWriteItems with named items: a cancelled transaction says which named item failed and why,
 // and every transaction of the service follows one retry policy.
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from './clients';
+import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /** One element of a TransactWriteItems request, as lib-dynamodb's command takes it. */
 export type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
@@ -90,16 +89,19 @@ function committed(items: readonly TransactItem[]): void {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** What a transaction is sent through: the composition's DynamoDB document client (unit tests hand in a stand-in). */
+export type TransactionClient = Pick<DynamoDBDocumentClient, 'send'>;
+
 /**
  * Writes the named items in one transaction (all or nothing). A cancellation is thrown as
  * TransactionCancelledError naming each item's reason; see TRANSACTION_RETRY for what is retried.
  */
-export async function transactWrite(items: NamedTransactItems): Promise<void> {
+export async function transactWrite(dynamo: TransactionClient, items: NamedTransactItems): Promise<void> {
   const names = Object.keys(items);
   const command = new TransactWriteCommand({ TransactItems: names.map((name) => items[name]) });
   for (let attempt = 1; ; attempt++) {
     try {
-      await dynamo().send(command);
+      await dynamo.send(command);
       committed(names.map((name) => items[name]!));
       return;
     } catch (error) {

@@ -53,7 +53,7 @@ export function nextCaId(registry: CaRegistry): string {
 }
 
 /** Checks the registry's invariants: unique well-formed ids, exactly one current CA, which has a KMS key, certificates that are CA certificates. */
-export function validateRegistry(registry: CaRegistry): CaRegistry {
+function validateRegistry(registry: CaRegistry): CaRegistry {
   const ids = new Set<string>();
   for (const ca of registry.cas) {
     if (caGeneration(ca.id) === undefined) throw new CaRegistryError(`CA id "${ca.id}" is not of the form ca-<number>`);
@@ -117,7 +117,7 @@ export function trustedCas(registry: CaRegistry): CaEntry[] {
 }
 
 /** The CA with this id, or undefined. */
-export const findCa = (registry: CaRegistry, id: string): CaEntry | undefined => registry.cas.find((ca) => ca.id === id);
+const findCa = (registry: CaRegistry, id: string): CaEntry | undefined => registry.cas.find((ca) => ca.id === id);
 
 /** A new registry: the first KMS CA current, preceded by a migrated CA (no key, previous) when the stage had one. */
 export function initialRegistry(first: { keyArn: string; certificatePem: string }, now: Date, migrated?: { certificatePem: string }): CaRegistry {
@@ -165,5 +165,5 @@ export function withRetired(registry: CaRegistry, id: string, now: Date): CaRegi
   return validateRegistry({ version: 1, cas });
 }
 
-/** Whether a certificate record (its caId, absent on records from before rotation) belongs to CA `id`. */
+/** Whether a certificate record belongs to CA `id` (by its caId; a record without one belongs to the first CA). */
 export const recordBelongsTo = (recordCaId: string | undefined, id: string): boolean => (recordCaId ?? FIRST_CA_ID) === id;

@@ -1,7 +1,9 @@
 // Validation of an untrusted PKCS#10 certificate signing request: encoding, structure, key, proof of possession, exact subject.
 import { constants, createHash, createPublicKey, verify, type KeyObject, type VerifyKeyObjectInput, type VerifyPublicKeyInput } from 'node:crypto';
 import { BadUserInputError } from '../errors';
+import type { CsrRule } from '../audit/types';
 import { children, decodeDer, encodeDer, isContext, isUniversal, oidOf, primitiveBytes, Type, type Asn1 } from './der';
+import { rsaKeyWeakness } from './rsa-key-strength';
 import { describeSubjectMismatch, formatSubject, subjectRdn, type CertificateSubject, type SubjectRdn } from './subject';
 
 /** Longest accepted input, in characters, checked before any decoding (an RSA-4096 CSR is about 2.3k as base64 of PEM). */
@@ -24,9 +26,21 @@ export interface ValidatedCsr {
   readonly csrSha256: string;
 }
 
-/** Every rejection is a BadUserInputError whose message starts with the rule that failed. */
-function reject(rule: string): never {
-  throw new BadUserInputError(`Invalid CSR: ${rule}`);
+/** A CSR that broke a rule: BAD_USER_INPUT to the client, whose message says what is wrong; the rule is its code. */
+export class CsrRefusedError extends BadUserInputError {
+  override readonly name: string = 'CsrRefusedError';
+
+  constructor(
+    readonly rule: CsrRule,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Every rejection is a CsrRefusedError whose message starts with what failed. */
+function reject(rule: CsrRule, what: string): never {
+  throw new CsrRefusedError(rule, `Invalid CSR: ${what}`);
 }
 
 const NOT_PKCS10 = 'not a PKCS#10 certificate signing request';
@@ -45,12 +59,12 @@ function strictBase64(text: string): Buffer | undefined {
 
 function pemToDer(pem: string): Buffer {
   const match = PEM_BLOCK.exec(pem);
-  if (!match) reject('the PEM text is not a single well-formed "CERTIFICATE REQUEST" block');
+  if (!match) reject('ENCODING', 'the PEM text is not a single well-formed "CERTIFICATE REQUEST" block');
   const [, label, body, endLabel] = match as unknown as [string, string, string, string];
-  if (label !== endLabel) reject(`the PEM block begins with "${label}" but ends with "${endLabel}"`);
-  if (!CSR_LABELS.has(label)) reject(`${NOT_PKCS10} (the PEM block is a "${label}", expected "CERTIFICATE REQUEST")`);
+  if (label !== endLabel) reject('ENCODING', `the PEM block begins with "${label}" but ends with "${endLabel}"`);
+  if (!CSR_LABELS.has(label)) reject('NOT_PKCS10', `${NOT_PKCS10} (the PEM block is a "${label}", expected "CERTIFICATE REQUEST")`);
   const der = strictBase64(body);
-  if (!der) reject('the PEM body is not valid base64');
+  if (!der) reject('ENCODING', 'the PEM body is not valid base64');
   return der;
 }
 
@@ -59,9 +73,9 @@ function csrDer(input: string): Buffer {
   const text = input.trim();
   if (text.startsWith('-----BEGIN')) return pemToDer(text);
   const decoded = strictBase64(text);
-  if (!decoded) reject('the input must be base64 of a PEM certificate signing request (or the PEM itself)');
+  if (!decoded) reject('ENCODING', 'the input must be base64 of a PEM certificate signing request (or the PEM itself)');
   const pem = decoded.toString('latin1').trim();
-  if (!pem.startsWith('-----BEGIN')) reject('the base64 input does not decode to PEM text (a "BEGIN CERTIFICATE REQUEST" block)');
+  if (!pem.startsWith('-----BEGIN')) reject('ENCODING', 'the base64 input does not decode to PEM text (a "BEGIN CERTIFICATE REQUEST" block)');
   return pemToDer(pem);
 }
 
@@ -80,9 +94,9 @@ function structure(der: Buffer): CsrParts {
   try {
     root = decodeDer(der);
   } catch {
-    reject(`${NOT_PKCS10} (malformed or truncated DER)`);
+    reject('NOT_PKCS10', `${NOT_PKCS10} (malformed or truncated DER)`);
   }
-  const notCsr = (why: string): never => reject(`${NOT_PKCS10} (${why})`);
+  const notCsr = (why: string): never => reject('NOT_PKCS10', `${NOT_PKCS10} (${why})`);
   if (!isUniversal(root, Type.SEQUENCE)) notCsr('the outer element is not a SEQUENCE');
   const top = children(root);
   const [info, algorithm, signature] = top;
@@ -116,7 +130,7 @@ function attributeValue(node: Asn1, name: string): string {
   const bytes = primitiveBytes(node);
   const { value } = node;
   const ascii = () => {
-    if (!/^[\x20-\x7e]*$/.test(bytes.toString('latin1'))) reject(`subject attribute ${name} has characters its string type does not allow`);
+    if (!/^[\x20-\x7e]*$/.test(bytes.toString('latin1'))) reject('SUBJECT', `subject attribute ${name} has characters its string type does not allow`);
     return bytes.toString('latin1');
   };
   if (isUniversal(node, Type.PRINTABLESTRING) || isUniversal(node, Type.IA5STRING)) return ascii();
@@ -124,24 +138,24 @@ function attributeValue(node: Asn1, name: string): string {
     try {
       return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     } catch {
-      reject(`subject attribute ${name} is not valid UTF-8`);
+      reject('SUBJECT', `subject attribute ${name} is not valid UTF-8`);
     }
   }
   // forge has already decoded BMPString (UTF-16BE) into a JS string.
   if (isUniversal(node, Type.BMPSTRING) && typeof value === 'string') return value;
-  return reject(`subject attribute ${name} must be a PrintableString, UTF8String, IA5String or BMPString`);
+  return reject('SUBJECT', `subject attribute ${name} must be a PrintableString, UTF8String, IA5String or BMPString`);
 }
 
 function subjectOf(name: Asn1): CertificateSubject {
   const rdns: SubjectRdn[] = [];
   for (const [index, rdn] of children(name).entries()) {
-    if (!isUniversal(rdn, Type.SET)) reject(`${NOT_PKCS10} (subject RDN ${index + 1} is not a SET)`);
+    if (!isUniversal(rdn, Type.SET)) reject('NOT_PKCS10', `${NOT_PKCS10} (subject RDN ${index + 1} is not a SET)`);
     const attributes = children(rdn);
-    if (attributes.length !== 1) reject(`subject RDN ${index + 1} holds ${attributes.length} attributes; each RDN must hold exactly one`);
+    if (attributes.length !== 1) reject('SUBJECT', `subject RDN ${index + 1} holds ${attributes.length} attributes; each RDN must hold exactly one`);
     const attribute = attributes[0]!;
     const [type, value] = isUniversal(attribute, Type.SEQUENCE) ? children(attribute) : [];
     if (!type || !value || children(attribute).length !== 2 || !isUniversal(type, Type.OID)) {
-      reject(`${NOT_PKCS10} (subject RDN ${index + 1} is not an attribute type and value)`);
+      reject('NOT_PKCS10', `${NOT_PKCS10} (subject RDN ${index + 1} is not an attribute type and value)`);
     }
     const oid = oidOf(type);
     rdns.push(subjectRdn(oid, attributeValue(value, subjectRdn(oid, '').name)));
@@ -158,7 +172,7 @@ function publicKey(spkiDer: Buffer): { key: KeyObject; csrKey?: CsrKey; descript
   try {
     key = createPublicKey({ key: spkiDer, format: 'der', type: 'spki' });
   } catch {
-    reject(`${NOT_PKCS10} (its public key cannot be read)`);
+    reject('NOT_PKCS10', `${NOT_PKCS10} (its public key cannot be read)`);
   }
   const details = key.asymmetricKeyDetails ?? {};
   switch (key.asymmetricKeyType) {
@@ -176,44 +190,6 @@ function publicKey(spkiDer: Buffer): { key: KeyObject; csrKey?: CsrKey; descript
     default:
       return { key, description: KEY_TYPE_NAMES[key.asymmetricKeyType ?? ''] ?? `a ${key.asymmetricKeyType ?? 'unknown'} key` };
   }
-}
-
-// ---- RSA key strength (CA/Browser Forum Baseline Requirements 6.1.6) ----
-
-// Every key generator uses 65537 by default. A smaller exponent invites low-exponent attacks, and with e = 1 the
-// "signature" is the encoded digest itself: the proof of possession would prove nothing.
-const RSA_PUBLIC_EXPONENT = 65537n;
-/** Baseline Requirements 6.1.6: the modulus has no factors smaller than 752. */
-const SMALL_FACTOR_BOUND = 752;
-
-/** The odd primes below SMALL_FACTOR_BOUND (sieve of Eratosthenes); 2 is the "must be odd" rule. */
-const SMALL_ODD_PRIMES: readonly bigint[] = (() => {
-  const composite = new Uint8Array(SMALL_FACTOR_BOUND);
-  const primes: bigint[] = [];
-  for (let candidate = 3; candidate < SMALL_FACTOR_BOUND; candidate += 2) {
-    if (composite[candidate]) continue;
-    primes.push(BigInt(candidate));
-    for (let multiple = candidate * candidate; multiple < SMALL_FACTOR_BOUND; multiple += 2 * candidate) composite[multiple] = 1;
-  }
-  return primes;
-})();
-
-/** A number from the CSR for a message: an exponent can be thousands of bits long. */
-const numberInMessage = (value: bigint) => (value < 2n ** 64n ? value.toString() : `a ${value.toString(2).length}-bit number`);
-
-/**
- * Refuses weak RSA keys before the signature check: for e = 1, or a modulus with a small factor (the private key
- * follows from it), anyone can make that signature, so its check proves nothing.
- * Not checked: that the modulus is not a prime or a prime power (BR 6.1.6 says "should"): a primality test alone
- * (crypto.checkPrime) costs several times a whole issuance per CSR.
- */
-function requireStrongRsaKey(key: KeyObject): void {
-  const exponent = key.asymmetricKeyDetails?.publicExponent ?? 0n;
-  if (exponent !== RSA_PUBLIC_EXPONENT) reject(`the RSA public exponent must be 65537, got ${numberInMessage(exponent)}`);
-  const modulus = BigInt(`0x${Buffer.from(key.export({ format: 'jwk' }).n ?? '', 'base64url').toString('hex') || '0'}`);
-  if (modulus % 2n === 0n) reject('the RSA modulus must be odd, it is even');
-  const factor = SMALL_ODD_PRIMES.find((prime) => modulus % prime === 0n);
-  if (factor !== undefined) reject(`the RSA modulus must have no prime factor below ${SMALL_FACTOR_BOUND}, it is divisible by ${factor}`);
 }
 
 // ---- signature algorithm ----
@@ -252,7 +228,7 @@ function hashOf(algorithmIdentifier: Asn1 | undefined): SignatureCheck['hash'] |
 
 /** RSASSA-PSS-params (RFC 4055): the hash must be SHA-2 and MGF1 must use the same hash, as node:crypto does. */
 function pssCheck(parameters: Asn1 | undefined): SignatureCheck {
-  const unsupported = (why: string): never => reject(`unsupported signature algorithm RSASSA-PSS (${why}); use ${SUPPORTED_ALGORITHMS}`);
+  const unsupported = (why: string): never => reject('SIGNATURE_ALGORITHM', `unsupported signature algorithm RSASSA-PSS (${why}); use ${SUPPORTED_ALGORITHMS}`);
   if (!isUniversal(parameters, Type.SEQUENCE)) return unsupported('parameters missing');
   let hash: SignatureCheck['hash'] | undefined;
   let mgfHash: SignatureCheck['hash'] | undefined;
@@ -279,14 +255,14 @@ function pssCheck(parameters: Asn1 | undefined): SignatureCheck {
 
 function signatureCheck(algorithm: Asn1): SignatureCheck {
   const [id, parameters, ...rest] = children(algorithm);
-  if (!isUniversal(id, Type.OID) || rest.length > 0) reject(`${NOT_PKCS10} (malformed signature algorithm)`);
+  if (!isUniversal(id, Type.OID) || rest.length > 0) reject('NOT_PKCS10', `${NOT_PKCS10} (malformed signature algorithm)`);
   const algorithmOid = oidOf(id);
   if (algorithmOid === RSASSA_PSS) return pssCheck(parameters);
   const check = SIGNATURE_ALGORITHMS.get(algorithmOid);
-  if (!check) reject(`unsupported signature algorithm ${algorithmOid}; use ${SUPPORTED_ALGORITHMS}`);
+  if (!check) reject('SIGNATURE_ALGORITHM', `unsupported signature algorithm ${algorithmOid}; use ${SUPPORTED_ALGORITHMS}`);
   // RFC 4055 writes NULL parameters for RSA, RFC 5758 none for ECDSA.
   const parametersOk = check.family === 'RSA' ? !parameters || isUniversal(parameters, Type.NULL) : !parameters;
-  if (!parametersOk) reject(`${NOT_PKCS10} (unexpected parameters for ${check.name})`);
+  if (!parametersOk) reject('NOT_PKCS10', `${NOT_PKCS10} (unexpected parameters for ${check.name})`);
   return check;
 }
 
@@ -309,30 +285,31 @@ function malformedAsInputError<T>(step: () => T): T {
     return step();
   } catch (error) {
     if (error instanceof BadUserInputError) throw error;
-    return reject(`${NOT_PKCS10} (malformed structure)`);
+    return reject('NOT_PKCS10', `${NOT_PKCS10} (malformed structure)`);
   }
 }
 
 /**
  * Checks a CSR the way the Connector's contract states (API.md section 5), plus the RSA key rules of the Baseline
  * Requirements, and returns what issuance needs.
- * Never throws anything but BadUserInputError for bad input; sizes are bounded before any parsing.
+ * Never throws anything but CsrRefusedError (a BadUserInputError) for bad input; sizes are bounded before any parsing.
  */
 export function validateCsr(input: string, expected: CertificateSubject): ValidatedCsr {
-  if (typeof input !== 'string' || input.trim().length === 0) reject('the CSR is empty');
-  if (input.length > MAX_CSR_INPUT_LENGTH) reject(`the CSR is longer than ${MAX_CSR_INPUT_LENGTH} characters`);
+  if (typeof input !== 'string' || input.trim().length === 0) reject('ENCODING', 'the CSR is empty');
+  if (input.length > MAX_CSR_INPUT_LENGTH) reject('ENCODING', `the CSR is longer than ${MAX_CSR_INPUT_LENGTH} characters`);
   const der = csrDer(input);
   const parts = malformedAsInputError(() => structure(der));
   const subject = malformedAsInputError(() => subjectOf(parts.name));
   const { key, csrKey, description } = publicKey(parts.subjectPublicKeyInfoDer);
-  if (!csrKey) reject(`the key must be RSA of 2048 to 4096 bits or EC P-256, got ${description}`);
-  if (csrKey.type === 'RSA') requireStrongRsaKey(key);
+  if (!csrKey) reject('KEY', `the key must be RSA of 2048 to 4096 bits or EC P-256, got ${description}`);
+  const weakness = csrKey.type === 'RSA' ? rsaKeyWeakness(key) : undefined;
+  if (weakness) reject('KEY', weakness);
   const check = malformedAsInputError(() => signatureCheck(parts.signatureAlgorithm));
-  if (check.family !== csrKey.type) reject(`the signature algorithm ${check.name} does not fit the ${description} key`);
-  if (!signatureVerifies(parts, check, key)) reject('the signature does not verify with the CSR\'s own public key (proof of possession failed)');
+  if (check.family !== csrKey.type) reject('SIGNATURE_ALGORITHM', `the signature algorithm ${check.name} does not fit the ${description} key`);
+  if (!signatureVerifies(parts, check, key)) reject('PROOF_OF_POSSESSION', 'the signature does not verify with the CSR\'s own public key (proof of possession failed)');
 
   const mismatch = describeSubjectMismatch(subject, expected);
-  if (mismatch) reject(`the subject must be exactly "${formatSubject(expected)}": ${mismatch}`);
+  if (mismatch) reject('SUBJECT', `the subject must be exactly "${formatSubject(expected)}": ${mismatch}`);
 
   return {
     subjectPublicKeyInfoDer: parts.subjectPublicKeyInfoDer,

@@ -1,8 +1,8 @@
 // The certificate subject the Connector announces for a SystemAuth, as text and as the ordered RDN list a CSR must match exactly.
-import { config, type CsrSubjectDefaults } from '../config';
+import type { CsrSubjectDefaults } from '../config';
 
 /** Short names of the attributes of an announced subject, with their X.520 OIDs. */
-export const SUBJECT_ATTRIBUTE_OIDS = {
+const SUBJECT_ATTRIBUTE_OIDS = {
   O: '2.5.4.10',
   OU: '2.5.4.11',
   L: '2.5.4.7',
@@ -34,7 +34,7 @@ export function subjectRdn(oid: string, value: string): SubjectRdn {
 }
 
 /** The subject a CSR for this SystemAuth must carry: O, OU, L, ST, C from configuration, CN = the SystemAuth id. */
-export function announcedSubject(systemAuthId: string, defaults: CsrSubjectDefaults = config().csrSubject): CertificateSubject {
+export function announcedSubject(systemAuthId: string, defaults: CsrSubjectDefaults): CertificateSubject {
   const values: Record<SubjectAttributeName, string> = {
     O: defaults.organization,
     OU: defaults.organizationalUnit,
@@ -60,11 +60,6 @@ function escapeValue(value: string): string {
  */
 export function formatSubject(subject: CertificateSubject): string {
   return subject.map((rdn) => `${rdn.name}=${escapeValue(rdn.value)}`).join(',');
-}
-
-/** True when both subjects have the same attributes with the same values in the same order. */
-export function sameSubject(a: CertificateSubject, b: CertificateSubject): boolean {
-  return a.length === b.length && a.every((rdn, i) => rdn.oid === b[i]!.oid && rdn.value === b[i]!.value);
 }
 
 // Values come from untrusted CSRs: keep error messages short.

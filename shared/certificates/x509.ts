@@ -93,7 +93,7 @@ export async function signCertificate(tbs: TbsCertificate, signer: Signer): Prom
 }
 
 /** The subjectPublicKey bits of a SubjectPublicKeyInfo (without the unused-bits byte). */
-export function subjectPublicKeyBits(spkiDer: Buffer): Buffer {
+function subjectPublicKeyBits(spkiDer: Buffer): Buffer {
   const [, key] = children(decodeDer(spkiDer));
   if (!isUniversal(key, Type.BITSTRING) || typeof key.value !== 'string') throw new Error('SubjectPublicKeyInfo without a key');
   return Buffer.from(key.value, 'latin1').subarray(1);

@@ -71,14 +71,14 @@ export function renderIndexHtml(indexHtml: string, basePath: string, settings?: 
   return html.replace('</head>', `${metas.join('\n')}\n</head>`);
 }
 
-export const PAGE_PATH = '/cockpit';
-export const ASSET_RESOURCE = '/cockpit/{asset}';
+const PAGE_PATH = '/cockpit';
+const ASSET_RESOURCE = '/cockpit/{asset}';
 
 /**
  * No inline script or style, everything from this origin (the page calls the token endpoint and the Director
  * here), images also as data: URLs, no <base>, no form posts, never framed.
  */
-export const CONTENT_SECURITY_POLICY = [
+const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
@@ -90,7 +90,7 @@ export const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /** On every answer, the 404s included. */
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': CONTENT_SECURITY_POLICY,
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
@@ -101,9 +101,9 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /** The HTML names the current files, so it is fetched again every time. */
-export const HTML_CACHE_CONTROL = 'no-store';
+const HTML_CACHE_CONTROL = 'no-store';
 /** A file's name changes with its content: a browser may keep it for good. */
-export const ASSET_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+const ASSET_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
 /** Built file names are plain (cockpit/build.cjs); anything else cannot be one of them. */
 const ASSET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*\.[a-z0-9]+$/;

@@ -1,12 +1,14 @@
 // The Connector's per-request context: the authenticated caller, the service, and the note that the credentials were found spent while running.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { AuditTrail } from '../audit/trail';
+import type { AuditRecorder } from '../audit/recorder';
 import type { ClientCertificateAuthenticator } from '../auth/client-certificate';
 import type { CertificateRefusals } from '../certificate-refusals';
 import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
 import { authenticateOneTimeToken } from './authentication';
 import type { ConnectorCaller } from './caller';
-import { CredentialsSpentError, type Configuration, type ConnectorService } from './service';
+import type { Configuration } from './answers';
+import { CredentialsSpentError } from './refusals';
+import type { ConnectorService } from './service';
 
 /** What a Connector process is built from (functions/connector/handler.ts composes it). */
 export interface ConnectorServices {
@@ -14,7 +16,7 @@ export interface ConnectorServices {
   certificateAuthentication: ClientCertificateAuthenticator;
   oneTimeTokens: OneTimeTokenRepository;
   /** Records refused one-time tokens (the same trail the ConnectorService writes to). */
-  audit?: AuditTrail;
+  audit?: AuditRecorder;
   /** Records refused client certificates. */
   certificateRefusals?: CertificateRefusals;
 }

@@ -1,74 +1,27 @@
 // The Connector's rules: configuration trades a CONFIGURATION token for a CSR token, and a CSR token buys exactly one certificate.
 import { newlyRevoked } from '../audit/revocations';
-import { AuditTrail } from '../audit/trail';
-import type { AuditActor, AuditEventInput } from '../audit/types';
-import { transactWrite, TransactionCancelledError, type NamedTransactItems } from '../aws/transactions';
-import { loadCaRegistry, loadCertificateAuthority, type IssuedCertificate } from '../certificates/ca';
-import { currentCa } from '../certificates/ca-registry';
-import { validateCsr, type ValidatedCsr } from '../certificates/csr';
-import { announcedSubject, formatSubject } from '../certificates/subject';
-import { config } from '../config';
+import { AuditRecorder } from '../audit/recorder';
+import { transactWrite, TransactionCancelledError, type NamedTransactItems, type TransactionClient } from '../aws/transactions';
+import { loadCertificateAuthority, type IssuedCertificate } from '../certificates/ca';
+import { CsrRefusedError, validateCsr, type ValidatedCsr } from '../certificates/csr';
+import { announcedSubject } from '../certificates/subject';
+import type { Config } from '../config';
 import { BadUserInputError, ForbiddenError, ServiceError, UnauthenticatedError } from '../errors';
 import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
 import { certificateLimitReached } from '../quotas';
 import { isRedeemed, newOneTimeToken, type OneTimeToken, type RedeemedCertificate } from '../one-time-tokens/token';
-import {
-  CERTIFICATE_COUNTERS,
-  certificateSlotItem,
-  type CertificateCounter,
-  type CertificateRecord,
-  type CertificateRepository,
-} from '../system-auths/certificate-records';
+import { CERTIFICATE_COUNTERS, certificateSlotItem, type CertificateCounter, type CertificateRecord } from '../system-auths/certificate-items';
+import { type CertificateRepository } from '../system-auths/certificate-records';
 import type { SystemAuthRepository } from '../system-auths/repository';
+import { certificationResult, configurationWithCertificate, csrInfo, managementPlaneInfo, type CertificationResult, type Configuration } from './answers';
 import type { ClientCertificateCaller, ConnectorCaller, OneTimeTokenCaller } from './caller';
-
-/** Key algorithm the Connector announces (Compass's name); EC P-256 CSRs are accepted as well. */
-export const ANNOUNCED_KEY_ALGORITHM = 'rsa2048';
-
-export interface Configuration {
-  token: { token: string } | null;
-  certificateSigningRequestInfo: { subject: string; keyAlgorithm: string; caId: string; caCertificate: string };
-  managementPlaneInfo: { directorURL: string | null; certificateSecuredConnectorURL: string | null };
-}
-
-/** base64 of PEM, as the contract returns certificates. */
-export interface CertificationResult {
-  certificateChain: string;
-  caCertificate: string;
-  clientCertificate: string;
-  /** The registry id of the CA that signed clientCertificate (null for a retry of a redemption from before CA rotation). */
-  caId: string | null;
-}
-
-/**
- * The presented credentials turned out spent, expired or revoked while the request ran (e.g. a
- * concurrent request won the token): the Connector refuses the whole request with HTTP 401, as it
- * would have before GraphQL ran.
- */
-export class CredentialsSpentError extends UnauthenticatedError {
-  override readonly name: string = 'CredentialsSpentError';
-
-  constructor() {
-    super('The one-time token is unknown, expired or already used');
-  }
-}
-
-/** The audit trail's reason of a CSR refused because its SystemAuth is at MAX_LIVE_CERTIFICATES or MAX_UNEXPIRED_CERTIFICATES (details say which). */
-export const CERTIFICATE_LIMIT_REASON = 'certificate limit reached';
+import { callerEvent, certificateDetails, certificateTarget } from './events';
+import { CERTIFICATE_LIMIT_REASON, CredentialsSpentError } from './refusals';
 
 const COUNTER_NAMES = Object.keys(CERTIFICATE_COUNTERS) as CertificateCounter[];
 
 /** The presented token was spent by another request first, expired meanwhile, or is still being written by one. */
 const tokenLost = (cancelled: TransactionCancelledError): boolean => cancelled.conditionFailed('token') || cancelled.conflicted('token');
-
-const base64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
-const withNewline = (pem: string): string => (pem.endsWith('\n') ? pem : `${pem}\n`);
-
-export function certificationResult(certificate: RedeemedCertificate): CertificationResult {
-  const leaf = withNewline(certificate.clientCertificatePem);
-  const ca = withNewline(certificate.caCertificatePem);
-  return { certificateChain: base64(leaf + ca), caCertificate: base64(ca), clientCertificate: base64(leaf), caId: certificate.caId ?? null };
-}
 
 /** The certificate record of a freshly issued certificate of this SystemAuth. */
 function issuedRecord(owner: { systemAuthId: string; tenant: string; appId: string }, issued: IssuedCertificate): CertificateRecord {
@@ -86,72 +39,33 @@ function issuedRecord(owner: { systemAuthId: string; tenant: string; appId: stri
   };
 }
 
-function managementPlaneInfo(): Configuration['managementPlaneInfo'] {
-  const mtls = config().mtlsBaseUrl;
-  return {
-    directorURL: mtls ? `${mtls}/director/graphql` : null,
-    certificateSecuredConnectorURL: mtls ? `${mtls}/connector/graphql` : null,
-  };
-}
-
-/** What the CSR must say, and the current CA: the one that will sign it (public material from the registry's cache). */
-async function csrInfo(systemAuthId: string): Promise<Configuration['certificateSigningRequestInfo']> {
-  const current = currentCa(await loadCaRegistry());
-  return {
-    subject: formatSubject(announcedSubject(systemAuthId)),
-    keyAlgorithm: ANNOUNCED_KEY_ALGORITHM,
-    caId: current.id,
-    caCertificate: base64(withNewline(current.certificatePem)),
-  };
-}
-
-/** The caller as an audit event's actor: the SystemAuth, and the token or certificate it came with. */
-export function connectorActor(caller: ConnectorCaller): AuditActor {
-  if (caller.kind === 'ONE_TIME_TOKEN') return { kind: 'APPLICATION', id: caller.token.systemAuthId, via: 'ONE_TIME_TOKEN' };
-  const { systemAuthId, certificateFingerprint } = caller.application;
-  return { kind: 'APPLICATION', id: systemAuthId, via: 'CERTIFICATE', certificateFingerprint };
-}
-
-/** An audit event of the caller about its own application and SystemAuth. */
-function callerEvent(caller: ConnectorCaller, event: Omit<AuditEventInput, 'tenant' | 'actor'>): AuditEventInput {
-  const owner = caller.kind === 'ONE_TIME_TOKEN' ? caller.token : caller.application;
-  return {
-    tenant: owner.tenant,
-    actor: connectorActor(caller),
-    ...event,
-    target: { applicationId: owner.appId, systemAuthId: owner.systemAuthId, ...event.target },
-  };
-}
-
-/** The certificate facts an event keeps: serial, fingerprint, notAfter (never the certificate or its CSR). */
-const certificateTarget = (record: Pick<CertificateRecord, 'serialNumber' | 'sha256Fingerprint'>) => ({
-  certificateSerial: record.serialNumber,
-  certificateFingerprint: record.sha256Fingerprint,
-});
-const certificateDetails = (record: Pick<CertificateRecord, 'serialNumber' | 'sha256Fingerprint' | 'notAfter'>) => ({
-  serialNumber: record.serialNumber,
-  sha256Fingerprint: record.sha256Fingerprint,
-  notAfter: record.notAfter,
-});
+/** What the Connector reads of the configuration, at each use. */
+export type ConnectorSettings = () => Pick<Config, 'mtlsBaseUrl' | 'oneTimeTokenTtlSeconds' | 'certificateValidityDays' | 'csrSubject'>;
 
 /** The Connector's rules over the token, SystemAuth and certificate stores. */
+
 export class ConnectorService {
   constructor(
     private readonly tokens: OneTimeTokenRepository,
     private readonly systemAuths: SystemAuthRepository,
     private readonly certificates: CertificateRepository,
-    private readonly audit: AuditTrail = new AuditTrail(),
+    private readonly audit: AuditRecorder,
+    private readonly settings: ConnectorSettings,
+    /** The DynamoDB client the Connector's transactions go through (items of the token, SystemAuth and certificate stores). */
+    private readonly dynamo: TransactionClient,
   ) {}
 
   /** Records a refused one-time token (aggregated with its repeats) and returns the error to throw. */
-  private async tokenRefused<E extends Error>(caller: OneTimeTokenCaller, reason: string, error: E): Promise<E> {
-    await this.audit.refused(callerEvent(caller, { action: 'ONE_TIME_TOKEN_REFUSED', outcome: 'REFUSED', reason, details: { purpose: caller.token.purpose } }));
+  private async tokenRefused<E extends Error>(caller: OneTimeTokenCaller, reasonCode: 'SPENT' | 'WRONG_PURPOSE', error: E): Promise<E> {
+    const reason = reasonCode === 'SPENT' ? 'spent' : 'wrong purpose';
+    await this.audit.refused(callerEvent(caller, { action: 'ONE_TIME_TOKEN_REFUSED', outcome: 'REFUSED', reason, reasonCode, details: { purpose: caller.token.purpose } }));
     return error;
   }
 
   /** Records a CSR refused by a rule (the rule is the reason; never the CSR) and returns the error to throw. */
   private async csrRefused<E extends Error>(caller: ConnectorCaller, error: E): Promise<E> {
-    await this.audit.refused(callerEvent(caller, { action: 'CSR_REFUSED', outcome: 'REFUSED', reason: error.message.slice(0, 200) }));
+    const reasonCode = error instanceof CsrRefusedError ? error.rule : undefined;
+    await this.audit.refused(callerEvent(caller, { action: 'CSR_REFUSED', outcome: 'REFUSED', reason: error.message.slice(0, 200), reasonCode }));
     return error;
   }
 
@@ -160,7 +74,7 @@ export class ConnectorService {
       case 'ONE_TIME_TOKEN':
         return this.configurationWithToken(caller, now);
       case 'CLIENT_CERTIFICATE':
-        return configurationWithCertificate(caller);
+        return configurationWithCertificate(caller, this.settings());
     }
   }
 
@@ -176,7 +90,7 @@ export class ConnectorService {
   async revokeCertificate(caller: ConnectorCaller): Promise<boolean> {
     switch (caller.kind) {
       case 'ONE_TIME_TOKEN':
-        if (isRedeemed(caller.token)) throw await this.tokenRefused(caller, 'spent', new CredentialsSpentError());
+        if (isRedeemed(caller.token)) throw await this.tokenRefused(caller, 'SPENT', new CredentialsSpentError());
         throw new ForbiddenError('revokeCertificate revokes the calling client certificate: call it through the mTLS endpoint, not with a one-time token');
       case 'CLIENT_CERTIFICATE': {
         // The calling certificate and every certificate renewed from it: a thief holding it could have made them.
@@ -226,9 +140,9 @@ export class ConnectorService {
    * Writes the transaction that records a new certificate, with a slot of each of its SystemAuth's certificate counters
    * (MAX_LIVE_CERTIFICATES, MAX_UNEXPIRED_CERTIFICATES) as more items: all or nothing, so concurrent renewals never record
    * more than a limit. When only slots failed, those counters are reconciled with the records (certificates expire
-   * without a write, and a SystemAuth from before the limits has no counters yet) and the transaction tried again; when
+   * without a write, and a SystemAuth whose certificates were recorded without counters has none yet) and the transaction tried again; when
    * a counter has no room, the request is refused (LiveCertificateLimitError, FORBIDDEN) and nothing is written, not
-   * even a spent token. Any other failure is the caller's to read, as before. `first`: the certificate a one-time token
+   * even a spent token. Any other failure is thrown as it is. `first`: the certificate a one-time token
    * buys, which is always the first of its SystemAuth (the tokens function issues CONFIGURATION tokens for PENDING
    * SystemAuths only, each new, and its single-use redemption issues the one CSR token): its transaction creates the
    * counters at 1, saving every pairing a reconciliation.
@@ -246,7 +160,7 @@ export class ConnectorService {
       let full: CertificateCounter[];
       try {
         // A first certificate that finds counters (it never should) takes its slots the usual way from the second attempt on.
-        await transactWrite({ ...items, ...this.certificates.certificateSlots(record, { first: options.first === true && attempt === 1 }) });
+        await transactWrite(this.dynamo, { ...items, ...this.certificates.certificateSlots(record, { first: options.first === true && attempt === 1 }) });
         return;
       } catch (error) {
         if (!(error instanceof TransactionCancelledError)) throw error;
@@ -256,31 +170,33 @@ export class ConnectorService {
         full = await this.certificates.certificateCountersReconciled(record.systemAuthId, counters, now);
         if (full.length === 0 && attempt <= 3) continue;
       }
-      const quota = CERTIFICATE_COUNTERS[full[0] ?? 'live'].quota;
+      const counter = full[0] ?? 'live';
+      const quota = CERTIFICATE_COUNTERS[counter].quota;
+      const limit = this.certificates.limitOf(counter);
       // In the trail like a CSR refused by a rule, with a short reason of its own so that its repeats aggregate.
       await this.audit.refused(
-        callerEvent(caller, { action: 'CSR_REFUSED', outcome: 'REFUSED', reason: CERTIFICATE_LIMIT_REASON, details: { setting: quota.setting, limit: quota.limit() } }),
+        callerEvent(caller, { action: 'CSR_REFUSED', outcome: 'REFUSED', reason: CERTIFICATE_LIMIT_REASON, reasonCode: 'CERTIFICATE_LIMIT', details: { setting: quota.setting, limit } }),
       );
-      throw certificateLimitReached(record.systemAuthId, quota);
+      throw certificateLimitReached(record.systemAuthId, quota, limit);
     }
   }
 
   /** Token-secured `configuration`: spends the CONFIGURATION token and issues the CSR token in one transaction. */
   private async configurationWithToken(caller: OneTimeTokenCaller, now: Date): Promise<Configuration> {
     const presented = caller.token;
-    if (isRedeemed(presented)) throw await this.tokenRefused(caller, 'spent', new CredentialsSpentError());
+    if (isRedeemed(presented)) throw await this.tokenRefused(caller, 'SPENT', new CredentialsSpentError());
     if (presented.purpose !== 'CONFIGURATION') {
       throw await this.tokenRefused(
         caller,
-        'wrong purpose',
+        'WRONG_PURPOSE',
         new ForbiddenError('This token is for signCertificateSigningRequest; configuration needs the token from generateAuthForApplication'),
       );
     }
-    const next = newOneTimeToken(presented, 'CSR', now, config().oneTimeTokenTtlSeconds);
+    const next = newOneTimeToken(presented, 'CSR', now, this.settings().oneTimeTokenTtlSeconds);
     // Read before the token is spent: a registry that cannot be read must not cost the caller its token.
-    const certificateSigningRequestInfo = await csrInfo(presented.systemAuthId);
+    const certificateSigningRequestInfo = await csrInfo(presented.systemAuthId, this.settings().csrSubject);
     try {
-      await transactWrite({
+      await transactWrite(this.dynamo, {
         token: this.tokens.redemption(presented.tokenHash, 'CONFIGURATION', now),
         nextToken: this.tokens.newToken(next.record),
         systemAuth: this.systemAuths.oneTimeTokenLink(next.record),
@@ -293,14 +209,14 @@ export class ConnectorService {
     } catch (error) {
       // The token went to another request, or the SystemAuth was revoked: either way these credentials are spent.
       if (error instanceof TransactionCancelledError && (tokenLost(error) || error.conditionFailed('systemAuth'))) {
-        throw await this.tokenRefused(caller, 'spent', new CredentialsSpentError());
+        throw await this.tokenRefused(caller, 'SPENT', new CredentialsSpentError());
       }
       throw error;
     }
     return {
       token: { token: next.token },
       certificateSigningRequestInfo,
-      managementPlaneInfo: managementPlaneInfo(),
+      managementPlaneInfo: managementPlaneInfo(this.settings().mtlsBaseUrl),
     };
   }
 
@@ -309,7 +225,7 @@ export class ConnectorService {
    * is still good; otherwise the token is spent. A revoked (or vanished) certificate is never handed out again.
    */
   private async sameCsrRetry(token: OneTimeToken, csr: ValidatedCsr): Promise<CertificationResult> {
-    const spent = () => this.tokenRefused({ kind: 'ONE_TIME_TOKEN', token }, 'spent', new CredentialsSpentError());
+    const spent = () => this.tokenRefused({ kind: 'ONE_TIME_TOKEN', token }, 'SPENT', new CredentialsSpentError());
     if (token.csrHash !== csr.csrSha256 || !token.certificate) throw await spent();
     const record = await this.certificates.find(token.systemAuthId, token.certificate.sha256Fingerprint);
     if (!record || record.revoked) throw await spent();
@@ -322,23 +238,23 @@ export class ConnectorService {
     if (!isRedeemed(presented) && presented.purpose !== 'CSR') {
       throw await this.tokenRefused(
         caller,
-        'wrong purpose',
+        'WRONG_PURPOSE',
         new ForbiddenError('This token is for configuration: call configuration first, it returns the token for signCertificateSigningRequest'),
       );
     }
     let csr: ValidatedCsr;
     try {
-      csr = validateCsr(csrInput, announcedSubject(presented.systemAuthId));
+      csr = validateCsr(csrInput, announcedSubject(presented.systemAuthId, this.settings().csrSubject));
     } catch (error) {
       // A spent token admits nothing but the retry of its own CSR: anything else is 401, not a CSR lesson.
-      if (isRedeemed(presented) && error instanceof ServiceError) throw await this.tokenRefused(caller, 'spent', new CredentialsSpentError());
+      if (isRedeemed(presented) && error instanceof ServiceError) throw await this.tokenRefused(caller, 'SPENT', new CredentialsSpentError());
       if (error instanceof ServiceError) throw await this.csrRefused(caller, error);
       throw error;
     }
     if (isRedeemed(presented)) return this.sameCsrRetry(presented, csr);
 
     const authority = await loadCertificateAuthority();
-    const issued = await authority.issue(csr, { validityDays: config().certificateValidityDays, now });
+    const issued = await authority.issue(csr, { validityDays: this.settings().certificateValidityDays, now });
     const certificate: RedeemedCertificate = {
       clientCertificatePem: issued.certificatePem,
       caCertificatePem: authority.certificatePem,
@@ -358,12 +274,12 @@ export class ConnectorService {
       }, { first: true });
     } catch (error) {
       if (!(error instanceof TransactionCancelledError)) throw error;
-      if (error.conditionFailed('systemAuth')) throw await this.tokenRefused(caller, 'spent', new CredentialsSpentError());
+      if (error.conditionFailed('systemAuth')) throw await this.tokenRefused(caller, 'SPENT', new CredentialsSpentError());
       if (tokenLost(error)) {
         // A concurrent request spent the token: if it did so with this very CSR, its certificate is the answer.
         const winner = await this.tokens.find(presented.tokenHash, now);
         if (winner && isRedeemed(winner)) return this.sameCsrRetry(winner, csr);
-        throw await this.tokenRefused(caller, 'spent', new CredentialsSpentError());
+        throw await this.tokenRefused(caller, 'SPENT', new CredentialsSpentError());
       }
       throw error;
     }
@@ -379,13 +295,13 @@ export class ConnectorService {
     const { systemAuthId, tenant, appId, certificateFingerprint } = caller.application;
     let csr: ValidatedCsr;
     try {
-      csr = validateCsr(csrInput, announcedSubject(systemAuthId));
+      csr = validateCsr(csrInput, announcedSubject(systemAuthId, this.settings().csrSubject));
     } catch (error) {
       if (error instanceof ServiceError) throw await this.csrRefused(caller, error);
       throw error;
     }
     const authority = await loadCertificateAuthority();
-    const issued = await authority.issue(csr, { validityDays: config().certificateValidityDays, now });
+    const issued = await authority.issue(csr, { validityDays: this.settings().certificateValidityDays, now });
     try {
       // The lineage: revoking the presenting certificate later revokes this one too.
       const record: CertificateRecord = { ...issuedRecord({ systemAuthId, tenant, appId }, issued), renewedFrom: certificateFingerprint };
@@ -419,11 +335,3 @@ export class ConnectorService {
   }
 }
 
-/** Certificate-secured `configuration`: the same CSR info for the certificate's SystemAuth; there is no token to trade. */
-async function configurationWithCertificate(caller: ClientCertificateCaller): Promise<Configuration> {
-  return {
-    token: null,
-    certificateSigningRequestInfo: await csrInfo(caller.application.systemAuthId),
-    managementPlaneInfo: managementPlaneInfo(),
-  };
-}

@@ -2,7 +2,7 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { config } from '../config';
-import { checkCurrentCaKey, ensureCertificateAuthority, truststorePem } from '../certificates/ca';
+import { checkCurrentCaKey, ensureCertificateAuthority, truststorePem } from '../certificates/ca-lifecycle';
 import { caGeneration, currentCa, pendingCa } from '../certificates/ca-registry';
 import { ensureSigningKey } from '../oauth/signing-keys';
 import type { CustomResourceOutcome } from './cfn-response';
@@ -69,7 +69,7 @@ export interface BootstrapOptions {
  * Makes sure the stage's pairing CA (KMS key, registry) and signing key exist (never replacing existing ones: certificates
  * already issued and tokens already signed stay valid) and publishes every trusted CA certificate as the truststore.
  */
-export async function bootstrapPairing(location: TruststoreLocation, s3?: S3Client, options: BootstrapOptions = {}): Promise<PublishedTruststore & { currentCaId: string }> {
+async function bootstrapPairing(location: TruststoreLocation, s3?: S3Client, options: BootstrapOptions = {}): Promise<PublishedTruststore & { currentCaId: string }> {
   const registry = await step('create or find the pairing CA (KMS key and registry)', () => ensureCertificateAuthority({ keyArn: options.caKeyArn }));
   await step('set up the token signing key in KMS', () => ensureSigningKey({ keyArn: options.tokenSigningKeyArn }));
   // The current CA's certificate must belong to its KMS key: a damaged registry fails the deployment here.

@@ -17,7 +17,7 @@ export interface PublishedTruststore {
 let client: S3Client | undefined;
 
 /** The S3 client of this process; its endpoint comes from AWS_ENDPOINT_URL_S3 like every other client's. */
-export function truststoreS3(): S3Client {
+function truststoreS3(): S3Client {
   // S3 endpoints other than AWS's own (moto locally) serve buckets by path, not by host name.
   client ??= tracedClient(new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined }));
   return client;

@@ -1,7 +1,7 @@
 // The Director's side of the audit trail: who the caller is in an event, and the auditEvents resolvers.
 import type { Application } from '../applications/types';
 import type { Caller } from '../auth/caller';
-import type { AuditTrail } from '../audit/trail';
+import type { AuditRecorder } from '../audit/recorder';
 import type { AuditAction, AuditActor, AuditEventFilter } from '../audit/types';
 import { RevocationIncompleteError } from '../pairing/service';
 import type { Resolvers } from '../graphql/schema';
@@ -20,7 +20,7 @@ export function actorOf(caller: Caller): AuditActor {
  * revoked, the application is unchanged; a retry finishes). Success is recorded by the caller, as for every change.
  */
 export async function recordingIncompleteRevocation<T>(
-  audit: Pick<AuditTrail, 'record'>,
+  audit: Pick<AuditRecorder, 'record'>,
   caller: Caller,
   action: Extract<AuditAction, 'APPLICATION_UNPAIRED' | 'APPLICATION_UNREGISTERED'>,
   appId: string,
@@ -53,16 +53,16 @@ function requireAuditReader(caller: Caller): void {
 
 export const auditResolvers: Resolvers<DirectorContext> = {
   Query: {
-    auditEvents: (_root: unknown, args: AuditArgs, { caller, auditLog }: DirectorContext) => {
+    auditEvents: (_root: unknown, args: AuditArgs, { caller, auditReader }: DirectorContext) => {
       requireAuditReader(caller);
-      return auditLog.list(caller.tenant, args);
+      return auditReader.list(caller.tenant, args);
     },
   },
   Application: {
-    auditEvents: (app: Application, args: AuditArgs, { caller, auditLog }: DirectorContext) => {
+    auditEvents: (app: Application, args: AuditArgs, { caller, auditReader }: DirectorContext) => {
       requireAuditReader(caller);
       // Only reached for applications of the caller's tenant; the tenant is the caller's either way.
-      return auditLog.list(caller.tenant, { ...args, filter: { ...(args.filter ?? {}), applicationId: app.id } });
+      return auditReader.list(caller.tenant, { ...args, filter: { ...(args.filter ?? {}), applicationId: app.id } });
     },
   },
   AuditActor: {

@@ -3,7 +3,7 @@ import type { Caller } from '../auth/caller';
 import { ForbiddenError } from '../errors';
 
 export const SCOPE_READ = 'application:read';
-export const SCOPE_WRITE = 'application:write';
+const SCOPE_WRITE = 'application:write';
 export const SCOPE_AUTHS_READ = 'application.auths:read';
 
 /** FORBIDDEN unless the caller's credentials carry the scope. */

@@ -1,17 +1,17 @@
 // The Director's per-request context: who is calling, the services resolvers use, and request facts.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { ApplicationService } from '../applications/service';
-import type { AuditLog } from '../audit/reading';
-import type { AuditTrail } from '../audit/trail';
+import type { AuditReader } from '../audit/reading';
+import type { AuditRecorder } from '../audit/recorder';
 import { AccessTokenRefusedError, type BearerAuthenticator } from '../auth/bearer';
 import type { AuditEventInput } from '../audit/types';
 import type { Caller } from '../auth/caller';
 import type { ClientCertificateAuthenticator } from '../auth/client-certificate';
 import type { CertificateRefusals } from '../certificate-refusals';
-import { header, publicBaseUrl } from '../http';
+import { header, publicBaseUrl , type BaseUrlSettings } from '../http';
 import type { ClientCertificateAdapter } from '../pairing/client-certificate';
 import type { PairingService } from '../pairing/service';
-import type { CertificateRecord } from '../system-auths/certificate-records';
+import type { CertificateRecord } from '../system-auths/certificate-items';
 import type { SystemAuth } from '../system-auths/types';
 
 /** What a Director process is built from (functions/director/handler.ts composes it). */
@@ -27,11 +27,13 @@ export interface DirectorServices {
   bearerAuthentication: BearerAuthenticator;
   certificateAuthentication: ClientCertificateAuthenticator;
   /** Where the Director's changes are recorded (shared/audit). */
-  audit: AuditTrail;
+  audit: AuditRecorder;
   /** The tenant's audit trail, for auditEvents. */
-  auditLog: AuditLog;
+  auditReader: AuditReader;
   /** Records refused client certificates (optional: compositions without an audit trail leave it out). */
   certificateRefusals?: CertificateRefusals;
+  /** Where the API's base URL comes from (publicBaseUrl), read at each request. */
+  baseUrlSettings: () => BaseUrlSettings;
 }
 
 export interface DirectorContext extends DirectorServices {
@@ -47,7 +49,7 @@ export interface DirectorContext extends DirectorServices {
  */
 export async function directorContext(event: APIGatewayProxyEvent, services: DirectorServices): Promise<DirectorContext> {
   // First: a deployment without its base URL fails every request here (ConfigurationError), before anyone is authenticated.
-  const baseUrl = publicBaseUrl(event);
+  const baseUrl = publicBaseUrl(event, services.baseUrlSettings());
   // Access tokens are this API's own: their issuer is its base URL.
   const caller: Caller =
     (await services.certificateAuthentication.authenticateRequest(event).catch(async (error: unknown) => {
@@ -65,9 +67,9 @@ export async function directorContext(event: APIGatewayProxyEvent, services: Dir
  * A verified access token of a client that is gone or changed (a token outliving its revocation): in the client's
  * tenant, with the claimed client as actor. Tokens that fail verification name no one trustworthy and are not recorded.
  */
-function accessTokenRefusal({ message, claims }: AccessTokenRefusedError): AuditEventInput {
+function accessTokenRefusal({ message, refusal, claims }: AccessTokenRefusedError): AuditEventInput {
   return {
-    tenant: claims.tenant, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason: message,
+    tenant: claims.tenant, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason: message, reasonCode: refusal,
     actor: { kind: 'UNAUTHENTICATED', id: claims.sub },
     target: { applicationId: claims.appId, systemAuthId: claims.sub }, details: { via: 'ACCESS_TOKEN', clientKind: claims.clientKind },
   };

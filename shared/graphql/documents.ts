@@ -6,7 +6,7 @@ import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { RecentlyUsed } from '../bounded-map';
 
 /** Query texts kept per schema: a client's handful of operations, with room for many clients' variants. */
-export const MAX_CACHED_DOCUMENTS = 100;
+const MAX_CACHED_DOCUMENTS = 100;
 /** Longer query texts are never kept (parsed and validated every time). */
 export const MAX_CACHED_QUERY_LENGTH = 4096;
 /**

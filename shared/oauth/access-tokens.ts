@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { base64url, errors, jwtVerify } from 'jose';
 import type { JWTHeaderParameters } from 'jose';
 import { signWithKms } from '../aws/kms';
-import { config } from '../config';
+import { SERVICE_NAME, type Config } from '../config';
 import { UnauthenticatedError } from '../errors';
 import type { SystemAuth, SystemAuthKind } from '../system-auths/types';
 import { derToJoseSignature } from './ecdsa-signature';
@@ -15,7 +15,10 @@ export { CLOCK_TOLERANCE_SECONDS };
 const ACCESS_TOKEN_TYPE = 'at+jwt';
 
 /** The `aud` of every access token of this stage: tokens of another stage are refused. */
-export const accessTokenAudience = (): string => `pairing-service:${config().stage}`;
+export const accessTokenAudience = (stage: string): string => `${SERVICE_NAME}:${stage}`;
+
+/** What issuing and verifying access tokens read of the configuration. */
+export type AccessTokenSettings = Pick<Config, 'stage' | 'accessTokenTtlSeconds'>;
 
 export interface IssuedAccessToken {
   accessToken: string;
@@ -54,14 +57,15 @@ export async function issueAccessToken(
   client: SystemAuth,
   scopes: string[],
   issuer: string,
-  lifetimeSeconds: number = config().accessTokenTtlSeconds,
+  settings: AccessTokenSettings,
+  lifetimeSeconds: number = settings.accessTokenTtlSeconds,
 ): Promise<IssuedAccessToken> {
   const key = await activeSigningKey();
   const now = Math.floor(Date.now() / 1000);
-  // The claims and their order as jose's SignJWT wrote them before KMS: private claims first, then the registered ones.
+  // The claims in the order jose's SignJWT writes them: private claims first, then the registered ones.
   const claims: Record<string, string | number> = { scope: scopes.join(' '), tenant: client.tenant, client_kind: client.kind };
   if (client.kind === 'APPLICATION' && client.appId !== undefined) claims.app_id = client.appId;
-  Object.assign(claims, { iss: issuer, sub: client.id, aud: accessTokenAudience(), iat: now, exp: now + lifetimeSeconds, jti: randomUUID() });
+  Object.assign(claims, { iss: issuer, sub: client.id, aud: accessTokenAudience(settings.stage), iat: now, exp: now + lifetimeSeconds, jti: randomUUID() });
   const accessToken = await signJwsWithKms(key, claims, { typ: ACCESS_TOKEN_TYPE });
   return { accessToken, expiresIn: lifetimeSeconds, scopes };
 }
@@ -95,19 +99,19 @@ const isString = (value: unknown): value is string => typeof value === 'string';
  * what failed. `issuer` is the base URL of the API the token is presented to (shared/http.ts publicBaseUrl): the
  * configured one, or on the local stage the one the request reached. It is always checked.
  */
-export async function verifyAccessToken(jwt: string, issuer: string): Promise<AccessTokenClaims> {
+export async function verifyAccessToken(jwt: string, issuer: string, settings: AccessTokenSettings): Promise<AccessTokenClaims> {
   let payload;
   try {
     ({ payload } = await jwtVerify(jwt, keyFor, {
       algorithms: [...SIGNING_ALGORITHMS],
-      audience: accessTokenAudience(),
+      audience: accessTokenAudience(settings.stage),
       typ: ACCESS_TOKEN_TYPE,
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
       requiredClaims: ['iss', 'sub', 'exp', 'iat', 'jti'],
       issuer,
       // No token lives longer than the lifetime this service gives them (plus the tolerance), whatever its
       // exp says; jose then also refuses an iat beyond the tolerance in the future.
-      maxTokenAge: config().accessTokenTtlSeconds,
+      maxTokenAge: settings.accessTokenTtlSeconds,
     }));
   } catch (error) {
     if (error instanceof UnauthenticatedError) throw error;

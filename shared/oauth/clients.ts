@@ -1,6 +1,5 @@
 // OAuth 2.0 clients: a SystemAuth in DynamoDB plus its secret, kept only in Secrets Manager.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createSecret, deleteSecret, readSecret, secretName } from '../aws/secrets';
 import { BadUserInputError, ConflictError, InternalError, NotFoundError, QuotaExceededError } from '../errors';
 import { quotedId } from '../ids';
 import { logger } from '../logger';
@@ -10,48 +9,18 @@ import {
   INITIAL_CLIENT_SECRET_ID,
   liveClientSecretsOf,
   MAX_LIVE_CLIENT_SECRETS,
-  type ClientSecretRecord,
   type SystemAuth,
   type SystemAuthKind,
 } from '../system-auths/types';
 import { ClientAuthenticationRefusedError, type RefusedClient } from './errors';
 import { FailedAuthentications } from './failed-authentications';
+import { CLIENT_SECRET_BYTES, clientSecretName, secretUseIsDue, type ClientSecretStore } from './client-secrets';
 import { SecretVerifiers } from './secret-verifiers';
-
-/** 32 bytes: 256 bits from the CSPRNG. */
-const CLIENT_SECRET_BYTES = 32;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Tenant names: short, and free of the separators used in keys (`#`) and secret names (`/`). */
 const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
-/**
- * Where one secret of a client lives: the initial one at `oauth-clients/<clientId>` (as before rotation existed,
- * so every client stored earlier keeps working), each rotated one at `oauth-clients/<clientId>/<secretId>`.
- * One Secrets Manager secret per client secret: a value is written once and never changed, so adding or
- * ending one never rewrites another (no read-modify-write of a shared value racing a second rotation).
- */
-export const clientSecretName = (clientId: string, secretId: string = INITIAL_CLIENT_SECRET_ID): string =>
-  secretId === INITIAL_CLIENT_SECRET_ID ? secretName('oauth-clients', clientId) : secretName('oauth-clients', clientId, secretId);
-
-/** A secret's lastUsedAt is written at most this often: it says "in use lately", and a grant adds no write for it. */
-export const SECRET_LAST_USED_RESOLUTION_MS = 60_000;
-
-/** Whether this use of the secret should be stamped on it. */
-function secretUseIsDue(secret: ClientSecretRecord, now: Date): boolean {
-  return secret.lastUsedAt === undefined || now.getTime() - Date.parse(secret.lastUsedAt) >= SECRET_LAST_USED_RESOLUTION_MS;
-}
-
-/** Where client secrets live: Secrets Manager (shared/aws/secrets.ts); unit tests hand in a stand-in. */
-export interface ClientSecretStore {
-  create(name: string, value: string, description: string): Promise<void>;
-  delete(name: string): Promise<void>;
-  /** The stored value, read at most `maxAgeSeconds` ago; undefined when there is none. */
-  read(name: string, maxAgeSeconds: number): Promise<string | undefined>;
-}
-
-export const secretsManagerStore: ClientSecretStore = { create: createSecret, delete: deleteSecret, read: readSecret };
 
 export interface NewOAuthClient {
   tenant: string;
@@ -91,11 +60,14 @@ function validate(input: NewOAuthClient): void {
   if (bad !== undefined) throw new BadUserInputError(`scope "${bad}" is not a valid OAuth scope token`);
 }
 
-/** What client authentication keeps in memory (one per process, as the handlers build OAuthClients); tests hand in their own clocks. */
+/** What client authentication keeps in memory: one per container, built by the handler with its OAuthClients; tests hand in their own clocks. */
 export interface ClientAuthenticationState {
-  verifiers?: SecretVerifiers;
-  failures?: FailedAuthentications;
+  verifiers: SecretVerifiers;
+  failures: FailedAuthentications;
 }
+
+/** A new, empty client-authentication state on the system clock. */
+export const clientAuthenticationState = (): ClientAuthenticationState => ({ verifiers: new SecretVerifiers(), failures: new FailedAuthentications() });
 
 /** OAuth clients of administrators and applications: their SystemAuths and their secrets. */
 export class OAuthClients {
@@ -104,11 +76,11 @@ export class OAuthClients {
 
   constructor(
     private readonly systemAuths: SystemAuthRepository,
-    private readonly secrets: ClientSecretStore = secretsManagerStore,
-    state: ClientAuthenticationState = {},
+    private readonly secrets: ClientSecretStore,
+    state: ClientAuthenticationState,
   ) {
-    this.verifiers = state.verifiers ?? new SecretVerifiers();
-    this.failures = state.failures ?? new FailedAuthentications();
+    this.verifiers = state.verifiers;
+    this.failures = state.failures;
   }
 
   /**
@@ -306,7 +278,7 @@ export class OAuthClients {
    * answered later and later (FailedAuthentications).
    */
   async authenticate(clientId: string, clientSecret: string): Promise<AuthenticatedClient> {
-    if (!UUID.test(clientId)) throw new ClientAuthenticationRefusedError({ reason: 'malformed client id' });
+    if (!UUID.test(clientId)) throw new ClientAuthenticationRefusedError({ code: 'MALFORMED_CLIENT_ID', reason: 'malformed client id' });
     const outcome = await this.authenticated(clientId, clientSecret);
     if ('authenticated' in outcome) return outcome.authenticated;
     await this.failures.record(clientId);
@@ -317,16 +289,16 @@ export class OAuthClients {
     // Read on every attempt: a client revoked anywhere, or one of its secrets revoked anywhere, is refused at once,
     // whatever verifier this process holds (verifiers are consulted only for the secret ids this item lists).
     const auth = await this.systemAuths.get(clientId);
-    if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS') return { reason: 'unknown client' };
+    if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS') return { code: 'UNKNOWN_CLIENT', reason: 'unknown client' };
     const client = { id: auth.id, tenant: auth.tenant, kind: auth.kind, ...(auth.appId === undefined ? {} : { appId: auth.appId }) };
-    if (auth.status !== 'ACTIVE') return { reason: 'client not active', client };
+    if (auth.status !== 'ACTIVE') return { code: 'NOT_ACTIVE', reason: 'client not active', client };
     const live = liveClientSecretsOf(auth);
     // Each secret is read once per SECRET_VERIFIER_TTL_MS, not per attempt: guessing costs no Secrets Manager calls.
     const matched = await this.verifiers.matchingSecret(clientId, clientSecret, live.map((secret) => secret.id), (secretId) =>
       this.secrets.read(clientSecretName(clientId, secretId), 0),
     );
     const secret = live.find((candidate) => candidate.id === matched);
-    if (!secret) return { reason: 'wrong secret', client };
+    if (!secret) return { code: 'WRONG_SECRET', reason: 'wrong secret', client };
     // A client never rotated keeps no per-secret record: its lastUsedAt is the client's own.
     return { authenticated: { ...auth, usedSecret: { id: secret.id, recordUse: auth.clientSecrets !== undefined && secretUseIsDue(secret, new Date()) } } };
   }

@@ -25,13 +25,19 @@ export class OAuthError extends Error {
 /** The one answer to every failed client authentication, so the cause (unknown id, wrong secret, revoked) never leaks. */
 export const invalidClient = (): OAuthError => new OAuthError('invalid_client', 'Client authentication failed');
 
-/** Whose credentials a refused client authentication presented, as far as the service knows them (for the audit trail). */
-export interface RefusedClient {
-  /** Why, for the audit trail and logs only: the client always gets invalidClient's one answer. */
-  reason: 'malformed client id' | 'unknown client' | 'client not active' | 'wrong secret';
+/**
+ * Why a client authentication was refused (the code for metrics, the words for the audit trail; the client always gets
+ * invalidClient's one answer), and whose credentials it presented, as far as the service knows them.
+ */
+export type RefusedClient = (
+  | { code: 'MALFORMED_CLIENT_ID'; reason: 'malformed client id' }
+  | { code: 'UNKNOWN_CLIENT'; reason: 'unknown client' }
+  | { code: 'NOT_ACTIVE'; reason: 'client not active' }
+  | { code: 'WRONG_SECRET'; reason: 'wrong secret' }
+) & {
   /** The client's own record, when the presented id names an OAuth client. */
   client?: { id: string; tenant: string; kind: 'ADMIN' | 'APPLICATION'; appId?: string };
-}
+};
 
 /** invalid_client with the refusal's cause attached (never sent: the description is invalidClient's). */
 export class ClientAuthenticationRefusedError extends OAuthError {

@@ -2,21 +2,21 @@
 import { setBounded } from '../bounded-map';
 
 /** Failures of one client id are counted within this window, which starts at the first of them. */
-export const FAILURE_WINDOW_MS = 60_000;
+const FAILURE_WINDOW_MS = 60_000;
 /** Failures in a window answered at once: a client with a mistyped secret is not slowed down. */
-export const FREE_FAILURES = 3;
+const FREE_FAILURES = 3;
 /** The delay of the first failure past the free ones; each further one doubles it, up to MAX_FAILURE_DELAY_MS. */
-export const FIRST_FAILURE_DELAY_MS = 250;
+const FIRST_FAILURE_DELAY_MS = 250;
 export const MAX_FAILURE_DELAY_MS = 2_000;
 /** Client ids tracked at most, so that a caller trying many ids cannot grow this without bound. */
-export const MAX_TRACKED_CLIENT_IDS = 10_000;
+const MAX_TRACKED_CLIENT_IDS = 10_000;
 
 export interface FailureClock {
   now(): number;
   sleep(ms: number): Promise<void>;
 }
 
-export const systemClock: FailureClock = {
+const systemClock: FailureClock = {
   now: Date.now,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
@@ -59,7 +59,7 @@ export class FailedAuthentications {
 }
 
 /** The delay of the n-th failure within a window. */
-export function delayAfter(failures: number): number {
+function delayAfter(failures: number): number {
   if (failures <= FREE_FAILURES) return 0;
   return Math.min(MAX_FAILURE_DELAY_MS, FIRST_FAILURE_DELAY_MS * 2 ** (failures - FREE_FAILURES - 1));
 }

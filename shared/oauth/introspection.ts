@@ -1,13 +1,13 @@
 // POST /oauth2/introspect (RFC 7662): whether an access token is active now, asked by a client of the token's tenant.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ApplicationRepository } from '../applications/repository';
-import type { AuditTrail } from '../audit/trail';
+import type { AuditRecorder } from '../audit/recorder';
 import { UnauthenticatedError } from '../errors';
-import { header, jsonResponse, publicBaseUrl } from '../http';
+import { header, jsonResponse, publicBaseUrl, type BaseUrlSettings } from '../http';
 import { logger } from '../logger';
 import { noteOutcome } from '../observability/invocation';
 import type { SystemAuthRepository } from '../system-auths/repository';
-import { accessTokenAudience, verifyAccessToken, type AccessTokenClaims } from './access-tokens';
+import { accessTokenAudience, type AccessTokenClaims } from './access-tokens';
 import type { AuthenticatedClient, OAuthClients } from './clients';
 import { ClientAuthenticationRefusedError, OAuthError } from './errors';
 import { clientRefusal, oauthErrorResponse, parseBasicCredentials, parseForm, serverErrorResponse, type ClientCredentials } from './token-endpoint';
@@ -53,15 +53,18 @@ export class IntrospectionEndpoint {
     private readonly clients: Pick<OAuthClients, 'authenticate'>,
     private readonly systemAuths: Pick<SystemAuthRepository, 'get'>,
     private readonly applications: Pick<ApplicationRepository, 'get'>,
-    private readonly audit: Pick<AuditTrail, 'refused'>,
-    private readonly verify: (token: string, issuer: string) => Promise<AccessTokenClaims> = verifyAccessToken,
+    private readonly audit: Pick<AuditRecorder, 'refused'>,
+    /** Verifies an access token (verifyAccessToken with the configuration's settings). */
+    private readonly verify: (token: string, issuer: string) => Promise<AccessTokenClaims>,
+    /** Where the issuer comes from (publicBaseUrl) and the stage of the tokens' audience, read at each request. */
+    private readonly settings: () => BaseUrlSettings,
   ) {}
 
   async handle(event: IntrospectionEvent): Promise<APIGatewayProxyResult> {
     try {
       const request = parseIntrospectionRequest(event);
       const caller = await this.clients.authenticate(request.caller.clientId, request.caller.clientSecret);
-      const answer = await this.introspect(caller, request.token, publicBaseUrl(event));
+      const answer = await this.introspect(caller, request.token, publicBaseUrl(event, this.settings()));
       logger.info('token introspected', { callerId: caller.id, tenant: caller.tenant, active: answer.active });
       return jsonResponse(200, answer, NO_STORE);
     } catch (error) {
@@ -108,7 +111,7 @@ export class IntrospectionEndpoint {
       exp: claims.exp,
       iat: claims.iat,
       sub: claims.sub,
-      aud: accessTokenAudience(),
+      aud: accessTokenAudience(this.settings().stage),
       iss: claims.iss,
       jti: claims.jti,
       tenant: claims.tenant,

@@ -1,7 +1,6 @@
 // The public discovery documents: RFC 8414 authorization server metadata and the RFC 7517 JWK Set.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { config } from '../config';
-import { jsonResponse, publicBaseUrl } from '../http';
+import { jsonResponse, publicBaseUrl , type BaseUrlSettings } from '../http';
 import { logger } from '../logger';
 import { APPLICATION_SCOPES } from '../scopes';
 import { publicJwks } from './signing-keys';
@@ -13,7 +12,7 @@ export const JWKS_PATH = '/.well-known/jwks.json';
 /** RFC 7662 token introspection (shared/oauth/introspection.ts). */
 export const INTROSPECTION_PATH = '/oauth2/introspect';
 
-export function authorizationServerMetadata(baseUrl: string): Record<string, unknown> {
+function authorizationServerMetadata(baseUrl: string): Record<string, unknown> {
   return {
     issuer: baseUrl,
     token_endpoint: `${baseUrl}${TOKEN_PATH}`,
@@ -32,10 +31,10 @@ export function authorizationServerMetadata(baseUrl: string): Record<string, unk
   };
 }
 
-export function handleMetadataRequest(event: Pick<APIGatewayProxyEvent, 'headers' | 'requestContext'>): APIGatewayProxyResult {
+export function handleMetadataRequest(event: Pick<APIGatewayProxyEvent, 'headers' | 'requestContext'>, settings: BaseUrlSettings): APIGatewayProxyResult {
   // A document built from the request's Host (the local stage without PUBLIC_BASE_URL) is that request's alone: no cache may keep it.
-  const cacheControl = config().publicBaseUrl ? 'public, max-age=300' : 'no-store';
-  return jsonResponse(200, authorizationServerMetadata(publicBaseUrl(event)), { 'cache-control': cacheControl });
+  const cacheControl = settings.publicBaseUrl ? 'public, max-age=300' : 'no-store';
+  return jsonResponse(200, authorizationServerMetadata(publicBaseUrl(event, settings)), { 'cache-control': cacheControl });
 }
 
 export async function handleJwksRequest(): Promise<APIGatewayProxyResult> {

@@ -12,7 +12,7 @@ import { MAX_LIVE_CLIENT_SECRETS } from '../system-auths/types';
 export const SECRET_VERIFIER_TTL_MS = 60_000;
 
 /** Verifiers kept at most: only live secrets of ACTIVE clients get one, but memory stays bounded anyway. */
-export const MAX_SECRET_VERIFIERS = 10_000;
+const MAX_SECRET_VERIFIERS = 10_000;
 
 interface HeldVerifier {
   /** Undefined when the client has no secret; a pending read is shared by the attempts that arrive meanwhile. */

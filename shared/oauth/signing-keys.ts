@@ -13,7 +13,7 @@ export const SIGNING_ALGORITHMS = ['ES256'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
 /** The KMS key spec and signing algorithm behind ES256 (RFC 7518 3.4: ECDSA P-256 SHA-256). */
-export const KMS_KEY_SPEC = 'ECC_NIST_P256';
+const KMS_KEY_SPEC = 'ECC_NIST_P256';
 export const KMS_SIGNING_ALGORITHM = 'ECDSA_SHA_256';
 
 /**
@@ -27,7 +27,7 @@ export interface StoredSigningKey {
   /** RFC 7638 thumbprint of publicJwk: a kid that names the key itself. */
   kid: string;
   alg: SigningAlgorithm;
-  /** The KMS key; absent for a key from before KMS (it only verifies, until it drops out). */
+  /** The KMS key; absent for a key whose private half was kept in Secrets Manager (it only verifies, until it drops out). */
   keyArn?: string;
   publicJwk: JWK;
   createdAt?: string;
@@ -36,8 +36,9 @@ export interface StoredSigningKey {
 }
 
 /**
- * The JSON in the `token-signing-public-keys` secret. `activeKid` names the key that signs; a set without it is one
- * written before KMS ({keys: [{kid, alg, publicJwk}]}), which the bootstrap migrates (ensureSigningKey).
+ * The JSON in the `token-signing-public-keys` secret. `activeKid` names the key that signs; a set without it has
+ * the shape of a stage whose private keys were in Secrets Manager ({keys: [{kid, alg, publicJwk}]}), which the
+ * bootstrap migrates (ensureSigningKey).
  */
 export interface StoredKeySet {
   activeKid?: string;
@@ -73,8 +74,8 @@ interface LoadedKeySet {
 const UNKNOWN_KID_RELOAD_MS = 5000;
 
 export const publicKeysSecretName = (): string => secretName('token-signing-public-keys');
-/** The secret that held the private JWKs before KMS: only read and deleted by the migration in ensureSigningKey. */
-export const legacySigningKeysSecretName = (): string => secretName('token-signing-keys');
+/** The secret of private JWKs of a stage that signed without KMS: only read and deleted by the migration in ensureSigningKey. */
+const legacySigningKeysSecretName = (): string => secretName('token-signing-keys');
 
 /**
  * How long a retired key stays published and accepted: a signer may still sign with it for up to the key-set cache
@@ -185,7 +186,7 @@ export function forgetSigningKeys(): void {
   cached = undefined;
 }
 
-/** The public keys of the set written before KMS, or of the private secret older than that set; [] when neither exists. */
+/** The public keys of a set without activeKid, or else of the private-JWK secret; [] when neither exists. */
 async function legacyKeys(legacySet: StoredKeySet | undefined, retiredAt: string): Promise<StoredSigningKey[]> {
   let keys = legacySet?.keys;
   if (keys === undefined) {
@@ -214,7 +215,7 @@ export interface EnsureSigningKeyOptions {
 
 /**
  * Makes sure the stage signs with a KMS key (bootstrap, `npm start`). Never replaces a set that already has one. A set
- * from before KMS (its private twin in `token-signing-keys`) is migrated: the KMS key becomes active, the old public keys
+ * without a KMS key (its private twin in `token-signing-keys`) is migrated: the KMS key becomes active, the old public keys
  * stay published as retired until every token they signed has expired, and the private secret is deleted.
  * Safe when several processes race: one set wins, a loser's own new KMS key is scheduled for deletion.
  */
@@ -239,7 +240,7 @@ export async function ensureSigningKey(options: EnsureSigningKeyOptions = {}): P
       if (theirs === undefined || parseKeySet(theirs).activeKid === undefined) throw error;
     }
   }
-  // Whatever private key the stage had before KMS is no longer needed: its public half verifies what it signed.
+  // A private key kept in Secrets Manager has no use once KMS signs: its public half verifies what it signed.
   // Read first: a stage that never had one needs no DeleteSecret (nor the right to it). A run that failed between the
   // set's write and this delete finishes it the next time.
   if ((await readSecret(legacySigningKeysSecretName(), 0)) !== undefined) await deleteSecret(legacySigningKeysSecretName());

@@ -1,14 +1,15 @@
 // POST /oauth2/token: the RFC 6749 4.4 client credentials grant, with RFC 6749 5.2 error responses.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ApplicationService } from '../applications/service';
-import { AuditTrail } from '../audit/trail';
+import { AuditRecorder } from '../audit/recorder';
 import { UNATTRIBUTED_TENANT, type AuditEventInput } from '../audit/types';
-import { bodyBytes, header, jsonResponse, MAX_REQUEST_BYTES, publicBaseUrl } from '../http';
+import { bodyBytes, header, jsonResponse, MAX_REQUEST_BYTES, publicBaseUrl , type BaseUrlSettings } from '../http';
 import { logger } from '../logger';
 import { noteOutcome } from '../observability/invocation';
 import { SCOPE_TOKEN } from '../scopes';
 import type { SystemAuthRepository } from '../system-auths/repository';
-import { issueAccessToken } from './access-tokens';
+import type { IssuedAccessToken } from './access-tokens';
+import type { SystemAuth } from '../system-auths/types';
 import type { AuthenticatedClient, OAuthClients } from './clients';
 import { ClientAuthenticationRefusedError, invalidClient, OAUTH_REALM, OAuthError, type RefusedClient } from './errors';
 
@@ -152,8 +153,11 @@ export class TokenEndpoint {
     private readonly clients: Pick<OAuthClients, 'authenticate' | 'revoke'>,
     private readonly systemAuths: Pick<SystemAuthRepository, 'markUsed'>,
     private readonly applications: Pick<ApplicationService, 'markConnected'>,
-    private readonly issue: typeof issueAccessToken = issueAccessToken,
-    private readonly audit: Pick<AuditTrail, 'record' | 'refused'> = new AuditTrail(),
+    /** Signs an access token (issueAccessToken with the configuration's settings). */
+    private readonly issue: (client: SystemAuth, scopes: string[], issuer: string) => Promise<IssuedAccessToken>,
+    private readonly audit: Pick<AuditRecorder, 'record' | 'refused'>,
+    /** Where the issuer comes from (publicBaseUrl), read at each request. */
+    private readonly settings: () => BaseUrlSettings,
   ) {}
 
   async handle(event: TokenEvent): Promise<APIGatewayProxyResult> {
@@ -162,7 +166,7 @@ export class TokenEndpoint {
       const client = await this.clients.authenticate(request.credentials.clientId, request.credentials.clientSecret);
       const scopes = grantedScopes(request.scopes, client.scopes);
       await this.onClientAuthenticated(client);
-      const issued = await this.issue(client, scopes, publicBaseUrl(event));
+      const issued = await this.issue(client, scopes, publicBaseUrl(event, this.settings()));
       logger.info('access token issued', { clientId: client.id, tenant: client.tenant, clientKind: client.kind, scope: scopes.join(' ') });
       // The grant, never the token.
       await this.audit.record({
@@ -219,10 +223,12 @@ export class TokenEndpoint {
  * The audit event of a refused client authentication: in the client's tenant when the presented id names an OAuth
  * client (a wrong secret, a revoked client), else unattributed. The actor is the claimed client id, never the secret.
  */
-export function clientRefusal({ reason, client }: RefusedClient): AuditEventInput {
-  if (!client) return { tenant: UNATTRIBUTED_TENANT, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason, actor: { kind: 'UNAUTHENTICATED' } };
+export function clientRefusal({ code, reason, client }: RefusedClient): AuditEventInput {
+  if (!client) {
+    return { tenant: UNATTRIBUTED_TENANT, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason, reasonCode: code, actor: { kind: 'UNAUTHENTICATED' } };
+  }
   return {
-    tenant: client.tenant, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason,
+    tenant: client.tenant, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason, reasonCode: code,
     actor: { kind: 'UNAUTHENTICATED', id: client.id },
     target: { applicationId: client.appId, systemAuthId: client.id }, details: { clientKind: client.kind },
   };

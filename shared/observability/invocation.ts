@@ -18,11 +18,6 @@ export function noteOutcome(outcome: string): void {
   if (notes) notes.outcome = boundedValue(outcome);
 }
 
-/** The operation and outcome noted so far in this invocation (tests; empty outside one). */
-export function notedAnnotations(): Partial<TraceAnnotations> {
-  return { ...current.getStore() };
-}
-
 /**
  * Wraps a handler: with tracing on, a subsegment "## <function>" with the ColdStart, Service, operation and outcome
  * annotations (nothing else: no ids, no error text); always, the invocation's metrics and the container's ColdStart

@@ -7,7 +7,7 @@ import { SERVICE_NAME } from '../config';
  * The namespace of the stage (serverless.yml sets POWERTOOLS_METRICS_NAMESPACE to "PairingService/<stage>"), so that
  * two stages in one account never add up. Outside a deployment (tests, the admin CLI) a namespace of its own.
  */
-export const DEFAULT_METRICS_NAMESPACE = 'PairingService/unconfigured';
+const DEFAULT_METRICS_NAMESPACE = 'PairingService/unconfigured';
 
 /** The one dimension besides `service` that a breakdown adds (never an id: each value is a metric of its own in CloudWatch). */
 export interface Breakdown {
@@ -18,7 +18,7 @@ export interface Breakdown {
 
 /** Dimension values are codes: upper-case letters, digits and "_", short. Anything else becomes OTHER. */
 const BOUNDED_VALUE = /^[A-Z][A-Z0-9_]{0,39}$/;
-export const OTHER = 'OTHER';
+const OTHER = 'OTHER';
 
 export const boundedValue = (value: string | undefined): string => (value !== undefined && BOUNDED_VALUE.test(value) ? value : OTHER);
 

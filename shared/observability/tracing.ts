@@ -40,8 +40,3 @@ export function tracedClient<T>(client: T): T {
   const active = processTracer();
   return active ? active.captureAWSv3Client(client) : client;
 }
-
-/** Forget the tracer (tests that change the environment). */
-export function resetTracing(): void {
-  tracer = undefined;
-}

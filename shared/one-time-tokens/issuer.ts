@@ -1,7 +1,5 @@
 // The Director's side of token issuance: a TokenIssuer, and the one that invokes the `tokens` function through the Lambda API.
-import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { lambda } from '../aws/clients';
-import { config } from '../config';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { InternalError } from '../errors';
 import { logger } from '../logger';
 import type { TokenIssuance, TokenIssuanceRequest } from './issuance';
@@ -19,15 +17,21 @@ const isIssuance = (value: unknown): value is TokenIssuance => {
 };
 
 /**
- * Invokes config().tokensFunctionName synchronously. Locally the SDK reaches serverless-offline's Lambda
- * endpoint through AWS_ENDPOINT_URL_LAMBDA. Any failure is an InternalError: the caller did nothing wrong.
+ * Invokes the tokens function synchronously. Locally the SDK reaches serverless-offline's Lambda endpoint through
+ * AWS_ENDPOINT_URL_LAMBDA. Any failure is an InternalError: the caller did nothing wrong.
  */
 export class LambdaTokenIssuer implements TokenIssuer {
+  constructor(
+    /** A client without retries (shared/aws/clients.ts): an invoke whose answer got lost may have issued a token. */
+    private readonly lambda: LambdaClient,
+    private readonly functionName: string,
+  ) {}
+
   async issue(request: TokenIssuanceRequest): Promise<TokenIssuance> {
-    const functionName = config().tokensFunctionName;
+    const functionName = this.functionName;
     let payload: unknown;
     try {
-      const out = await lambda().send(
+      const out = await this.lambda.send(
         new InvokeCommand({
           FunctionName: functionName,
           InvocationType: 'RequestResponse',

@@ -1,9 +1,7 @@
 // DynamoDB storage of one-time tokens (the Tokens table, keyed by the token's hash): the only writer of token items.
-import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../aws/clients';
 import type { TransactItem } from '../aws/transactions';
-import { config } from '../config';
 import { epochSeconds } from '../time';
 import { isExpired, type OneTimeToken, type OneTimeTokenPurpose, type RedeemedCertificate } from './token';
 
@@ -26,7 +24,10 @@ function fromItem(item: Item): OneTimeToken {
 }
 
 export class OneTimeTokenRepository {
-  constructor(private readonly table = config().tokensTable) {}
+  constructor(
+    private readonly dynamo: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   /** Transaction item of a new token; a hash collision (never expected from 256 random bits) fails instead of overwriting. */
   newToken(token: OneTimeToken): TransactItem {
@@ -59,7 +60,7 @@ export class OneTimeTokenRepository {
 
   /** The stored token with this hash, expired or not (TTL removes items lazily); undefined when there is none. */
   async findStored(tokenHash: string): Promise<OneTimeToken | undefined> {
-    const out = await dynamo().send(new GetCommand({ TableName: this.table, Key: { tokenHash }, ConsistentRead: true }));
+    const out = await this.dynamo.send(new GetCommand({ TableName: this.table, Key: { tokenHash }, ConsistentRead: true }));
     return out.Item ? fromItem(out.Item) : undefined;
   }
 
@@ -71,6 +72,6 @@ export class OneTimeTokenRepository {
 
   /** Deletes the tokens with these hashes (spent ones too: their stored certificate must not be handed out again). */
   async delete(tokenHashes: readonly string[]): Promise<void> {
-    await Promise.all(tokenHashes.map((tokenHash) => dynamo().send(new DeleteCommand({ TableName: this.table, Key: { tokenHash } }))));
+    await Promise.all(tokenHashes.map((tokenHash) => this.dynamo.send(new DeleteCommand({ TableName: this.table, Key: { tokenHash } }))));
   }
 }

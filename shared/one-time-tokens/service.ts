@@ -1,6 +1,6 @@
 // Issuing the one-time token that starts a certificate pairing: stored (as its hash) together with its link to a PENDING CLIENT_CERTIFICATE SystemAuth, or not at all.
-import { transactWrite, TransactionCancelledError } from '../aws/transactions';
-import { config } from '../config';
+import { transactWrite, TransactionCancelledError, type TransactionClient } from '../aws/transactions';
+import type { Config } from '../config';
 import { ConflictError, NotFoundError } from '../errors';
 import type { SystemAuthRepository } from '../system-auths/repository';
 import type { OneTimeTokenRepository } from './repository';
@@ -10,19 +10,22 @@ export class OneTimeTokenService {
   constructor(
     private readonly tokens: OneTimeTokenRepository,
     private readonly systemAuths: SystemAuthRepository,
+    private readonly settings: () => Pick<Config, 'oneTimeTokenTtlSeconds'>,
+    /** The DynamoDB client the token and its SystemAuth link are written through, in one transaction. */
+    private readonly dynamo: TransactionClient,
   ) {}
 
   /**
-   * Creates and stores the CONFIGURATION token of the SystemAuth, valid for config().oneTimeTokenTtlSeconds: one per
+   * Creates and stores the CONFIGURATION token of the SystemAuth, valid for the configured oneTimeTokenTtlSeconds: one per
    * SystemAuth, ever (the pairing's redemption adds the one CSR token). NotFoundError when the tenant's application
    * has no PENDING CLIENT_CERTIFICATE SystemAuth of that id: an ACTIVE one already holds a certificate, and renews
    * over mTLS, never with a token. ConflictError when the SystemAuth already has its token: a new pairing (a new
    * SystemAuth) gets a new one.
    */
   async issueConfigurationToken(owner: OneTimeTokenOwner, now: Date = new Date()): Promise<IssuedOneTimeToken> {
-    const issued = newOneTimeToken(owner, 'CONFIGURATION', now, config().oneTimeTokenTtlSeconds);
+    const issued = newOneTimeToken(owner, 'CONFIGURATION', now, this.settings().oneTimeTokenTtlSeconds);
     try {
-      await transactWrite({
+      await transactWrite(this.dynamo, {
         token: this.tokens.newToken(issued.record),
         systemAuth: this.systemAuths.oneTimeTokenLink(issued.record, ['PENDING'], { first: true }),
       });

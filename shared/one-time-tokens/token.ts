@@ -2,12 +2,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { epochSeconds, isPast } from '../time';
 
-export const ONE_TIME_TOKEN_PURPOSES = ['CONFIGURATION', 'CSR'] as const;
+const ONE_TIME_TOKEN_PURPOSES = ['CONFIGURATION', 'CSR'] as const;
 /** CONFIGURATION: redeemed by the Connector's `configuration`; CSR: by `signCertificateSigningRequest`. */
 export type OneTimeTokenPurpose = (typeof ONE_TIME_TOKEN_PURPOSES)[number];
 
 /** 256 bits: the contract's minimum, and enough that guessing a live token is hopeless. */
-export const ONE_TIME_TOKEN_BYTES = 32;
+const ONE_TIME_TOKEN_BYTES = 32;
 
 /** The certificate a CSR token was redeemed for, kept so that the same CSR sent again gets the same answer. */
 export interface RedeemedCertificate {

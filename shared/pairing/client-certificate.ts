@@ -6,12 +6,13 @@ import type { TokenIssuer } from '../one-time-tokens/issuer';
 import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
 import { BadUserInputError, NotFoundError } from '../errors';
 import { isServiceId, quotedId } from '../ids';
-import type { CertificateRecord, CertificateRepository } from '../system-auths/certificate-records';
+import type { CertificateRecord } from '../system-auths/certificate-items';
+import type { CertificateRepository } from '../system-auths/certificate-records';
 import type { SystemAuthRepository } from '../system-auths/repository';
 import type { SystemAuth } from '../system-auths/types';
 import type { AuthTypeDescription, PairingAdapter, PairingApplication, PairingContext, PairingResult } from './adapter';
 
-export const CLIENT_CERTIFICATE = 'CLIENT_CERTIFICATE';
+const CLIENT_CERTIFICATE = 'CLIENT_CERTIFICATE';
 
 /** Hex as people write it (openssl prints `0A:1B`, others `0a1b`): without colons, lower case, no leading zeros. */
 const hexKey = (hex: string): string => hex.replace(/:/g, '').toLowerCase().replace(/^0+(?=.)/, '');
@@ -26,7 +27,7 @@ export interface ClientCertificateParams extends Record<string, unknown> {
   rawEncoded: string;
 }
 
-export function clientCertificateParams(issued: TokenIssuance, connectorURL: string): ClientCertificateParams {
+function clientCertificateParams(issued: TokenIssuance, connectorURL: string): ClientCertificateParams {
   const { token, expiresAt } = issued;
   const rawEncoded = Buffer.from(JSON.stringify({ token, connectorURL, expiresAt }), 'utf8').toString('base64');
   return { token, connectorURL, expiresAt, rawEncoded };

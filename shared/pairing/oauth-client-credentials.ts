@@ -4,7 +4,7 @@ import { APPLICATION_BASE_SCOPE, APPLICATION_SCOPES, applicationScopesFor } from
 import type { SystemAuth } from '../system-auths/types';
 import type { AuthTypeDescription, PairingAdapter, PairingApplication, PairingContext, PairingResult } from './adapter';
 
-export const OAUTH2_CLIENT_CREDENTIALS = 'OAUTH2_CLIENT_CREDENTIALS';
+const OAUTH2_CLIENT_CREDENTIALS = 'OAUTH2_CLIENT_CREDENTIALS';
 
 /** The absolute URL of the token endpoint as the caller reached the API. */
 export const tokenUrl = (publicBaseUrl: string): string => `${publicBaseUrl}/oauth2/token`;

@@ -1,152 +1,37 @@
-// The certificates issued to a SystemAuth: items "CERT#<sha256 fingerprint>" beside its auth item in the SystemAuths table,
-// and the SystemAuth's counters of live and of unexpired certificates that bound them.
-import { GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../aws/clients';
+// Storage of the certificates issued to a SystemAuth (certificate-items.ts says what an item holds) and of the
+// SystemAuth's counters of live and of unexpired certificates that bound them.
+import { GetCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { transactWrite, TransactionCancelledError, type NamedTransactItems, type TransactItem } from '../aws/transactions';
-import { config } from '../config';
+import type { Config } from '../config';
 import {
-  LIVE_CERTIFICATES_QUOTA,
   QUOTA_COUNT_ATTRIBUTE,
   quotaCounterReconciled,
   quotaCounterStarted,
   quotaSlotFreed,
   quotaSlotTaken,
-  UNEXPIRED_CERTIFICATES_QUOTA,
   type QuotaCounter,
+  type QuotaLimits,
 } from '../quotas';
-import { DAY_SECONDS } from '../time';
-import { applicationKey, isConditionalFailure } from './repository';
+import {
+  type Item,
+  CERTIFICATE_SORT_KEY_PREFIX,
+  type CertificateRecord,
+  certificateSortKey,
+  recordExpiresAt,
+  CERTIFICATE_COUNTERS,
+  type CertificateCounter,
+  COUNTER_NAMES,
+  certificateSlotItem,
+  toItem,
+  fromItem,
+  descendantsOf,
+} from './certificate-items';
+import { isConditionalFailure } from './items';
 import { FIRST_CA_ID } from '../certificates/ca-registry';
 import { crlPendingKey, type RevocationListener, type RevocationReason } from '../crl/revocations';
 
-type Item = Record<string, NativeAttributeValue>;
-
-const CERTIFICATE_SORT_KEY_PREFIX = 'CERT#';
-
-/** One issued client certificate, as the Director lists it under its SystemAuth. */
-export interface CertificateRecord {
-  /** The SystemAuth the certificate belongs to (= the certificate's CN). */
-  systemAuthId: string;
-  tenant: string;
-  appId: string;
-  /** Hex, as the CA assigned it. */
-  serialNumber: string;
-  /** Hex SHA-256 of the certificate DER. */
-  sha256Fingerprint: string;
-  /** "O=...,OU=...,L=...,ST=...,C=...,CN=<systemAuthId>". */
-  subject: string;
-  /** RFC 3339. */
-  notBefore: string;
-  /** RFC 3339. */
-  notAfter: string;
-  revoked: boolean;
-  /**
-   * The fingerprint of the certificate this one was renewed with (the client certificate that called
-   * signCertificateSigningRequest over mTLS); absent for the certificate bought with a one-time token.
-   */
-  renewedFrom?: string;
-  /** The registry id of the CA that issued it (shared/certificates/ca-registry.ts); absent on records from before CA rotation (ca-1's). */
-  caId?: string;
-}
-
-export const certificateSortKey = (sha256Fingerprint: string): string => `${CERTIFICATE_SORT_KEY_PREFIX}${sha256Fingerprint}`;
-
-/**
- * Sort keys of a SystemAuth's two certificate counters, `{id: <systemAuthId>, sk: <below>, count, expiresAt}`: its live
- * certificates (MAX_LIVE_CERTIFICATES) and its unexpired ones, revoked included (MAX_UNEXPIRED_CERTIFICATES). Not
- * "AUTH" and not "CERT#...": no read of a SystemAuth or of its certificates finds them; no appKey, so the byApplication
- * index never holds them.
- */
-export const LIVE_CERTIFICATES_SORT_KEY = 'LIVE_CERTIFICATES';
-export const UNEXPIRED_CERTIFICATES_SORT_KEY = 'UNEXPIRED_CERTIFICATES';
-
-/** The SystemAuths table's DynamoDB TTL attribute (epoch seconds), on certificate records and counters. */
-export const EXPIRES_AT_ATTRIBUTE = 'expiresAt';
-
-/**
- * When DynamoDB's TTL may remove the record of a certificate: CERTIFICATE_RECORD_RETENTION_DAYS after the certificate
- * expires, revoked or not. Until it expires the record is what says whether it is revoked (certificate authentication
- * refuses a certificate without a record, and an expired one before looking), what revoking its lineage walks through,
- * and what retire-ca counts as live; after it, only the Director's listing shows it, for the retention period.
- */
-export function recordExpiresAt(notAfter: string, retentionDays: number = config().certificateRecordRetentionDays): number {
-  return Math.ceil(Date.parse(notAfter) / 1000) + retentionDays * DAY_SECONDS;
-}
-
-/** Unexpired at `now`, revoked or not: what UNEXPIRED_CERTIFICATES_QUOTA counts. */
-export const isUnexpired = (record: CertificateRecord, now: Date): boolean => Date.parse(record.notAfter) > now.getTime();
-
-/** Unexpired at `now` and not revoked: what LIVE_CERTIFICATES_QUOTA counts. */
-export const isLive = (record: CertificateRecord, now: Date): boolean => !record.revoked && isUnexpired(record, now);
-
-/**
- * The two bounds of one SystemAuth's certificates, each a counter item and the rule it counts. Live certificates bound
- * what the application may use at once; unexpired ones bound the records a renew-and-revoke loop leaves behind
- * (revoked records stay until their certificate expires: see recordExpiresAt).
- */
-export const CERTIFICATE_COUNTERS = {
-  live: { sortKey: LIVE_CERTIFICATES_SORT_KEY, quota: LIVE_CERTIFICATES_QUOTA, counts: isLive },
-  unexpired: { sortKey: UNEXPIRED_CERTIFICATES_SORT_KEY, quota: UNEXPIRED_CERTIFICATES_QUOTA, counts: isUnexpired },
-} as const;
-export type CertificateCounter = keyof typeof CERTIFICATE_COUNTERS;
-const COUNTER_NAMES = Object.keys(CERTIFICATE_COUNTERS) as CertificateCounter[];
-
-/** The transaction item name of a counter's slot (what a TransactionCancelledError reports). */
-export const certificateSlotItem = (counter: CertificateCounter): string => `${counter}CertificatesSlot`;
-
-function toItem(record: CertificateRecord): Item {
-  const { systemAuthId, ...rest } = record;
-  // appKey puts the certificate into the byApplication index too, beside its SystemAuth.
-  return {
-    id: systemAuthId,
-    sk: certificateSortKey(record.sha256Fingerprint),
-    appKey: applicationKey(record.tenant, record.appId),
-    ...rest,
-    [EXPIRES_AT_ATTRIBUTE]: recordExpiresAt(record.notAfter),
-  };
-}
-
-function fromItem(item: Item): CertificateRecord {
-  return {
-    systemAuthId: item.id,
-    tenant: item.tenant,
-    appId: item.appId,
-    serialNumber: item.serialNumber,
-    sha256Fingerprint: item.sha256Fingerprint,
-    subject: item.subject,
-    notBefore: item.notBefore,
-    notAfter: item.notAfter,
-    revoked: item.revoked === true,
-    ...(typeof item.renewedFrom === 'string' ? { renewedFrom: item.renewedFrom } : {}),
-    ...(typeof item.caId === 'string' ? { caId: item.caId } : {}),
-  };
-}
-
-/**
- * The certificates renewed from `root`, directly or through others, found in `records` (all of one
- * SystemAuth): what revoking `root` must revoke too, since whoever held `root` could have made them.
- */
-export function descendantsOf(root: string, records: readonly CertificateRecord[], keep?: string): CertificateRecord[] {
-  const children = new Map<string, CertificateRecord[]>();
-  for (const record of records) {
-    if (record.renewedFrom === undefined) continue;
-    children.set(record.renewedFrom, [...(children.get(record.renewedFrom) ?? []), record]);
-  }
-  const found: CertificateRecord[] = [];
-  const seen = new Set([root]);
-  const pending = [root];
-  while (pending.length > 0) {
-    for (const child of children.get(pending.pop()!) ?? []) {
-      // `keep` and what was renewed from it stay out.
-      if (seen.has(child.sha256Fingerprint) || child.sha256Fingerprint === keep) continue;
-      seen.add(child.sha256Fingerprint);
-      found.push(child);
-      pending.push(child.sha256Fingerprint);
-    }
-  }
-  return found;
-}
+/** What certificate records read of the configuration, at each use (a changed configuration applies to the next one). */
+export type CertificateRecordSettings = () => Pick<Config, 'certificateRecordRetentionDays'> & ReturnType<QuotaLimits<'maxLiveCertificates' | 'maxUnexpiredCertificates'>>;
 
 /** What a revocation records for the CRL: the certificate's CA (absent: ca-1's record from before rotation) and why. */
 export interface Revocation {
@@ -157,13 +42,25 @@ export interface Revocation {
 export class CertificateRepository {
   /** `revocations` hears of each CA that got a revoked certificate (the CRL rebuild trigger), after the write. */
   constructor(
-    private readonly table = config().systemAuthsTable,
+    private readonly dynamo: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly settings: CertificateRecordSettings,
     private readonly revocations?: RevocationListener,
   ) {}
 
+  /** When DynamoDB's TTL may remove a record (or counter) of a certificate expiring at `notAfter` (recordExpiresAt). */
+  private expiresAt(notAfter: string): number {
+    return recordExpiresAt(notAfter, this.settings().certificateRecordRetentionDays);
+  }
+
+  /** The limit of a certificate counter now. */
+  limitOf(counter: CertificateCounter): number {
+    return this.settings()[CERTIFICATE_COUNTERS[counter].quota.limitIn as 'maxLiveCertificates' | 'maxUnexpiredCertificates'];
+  }
+
   /** Transaction item of a newly issued certificate (beside the token's redemption or the renewal's checks). */
   newRecord(record: CertificateRecord): TransactItem {
-    return { Put: { TableName: this.table, Item: toItem(record), ConditionExpression: 'attribute_not_exists(sk)' } };
+    return { Put: { TableName: this.table, Item: toItem(record, this.settings().certificateRecordRetentionDays), ConditionExpression: 'attribute_not_exists(sk)' } };
   }
 
   private counterOf(systemAuthId: string, counter: CertificateCounter): QuotaCounter {
@@ -183,7 +80,7 @@ export class CertificateRepository {
    * items create the counters at 1 instead.
    */
   certificateSlots(record: CertificateRecord, options: { first?: boolean } = {}): NamedTransactItems {
-    const expiresAt = recordExpiresAt(record.notAfter);
+    const expiresAt = this.expiresAt(record.notAfter);
     return Object.fromEntries(
       COUNTER_NAMES.map((counter) => [
         certificateSlotItem(counter),
@@ -191,7 +88,7 @@ export class CertificateRepository {
         // fail like a full slot if the counters exist after all.
         options.first
           ? quotaCounterStarted(this.counterOf(record.systemAuthId, counter), expiresAt)
-          : quotaSlotTaken(CERTIFICATE_COUNTERS[counter].quota, this.counterOf(record.systemAuthId, counter), { counterMustExist: true, expiresAt }),
+          : quotaSlotTaken(this.limitOf(counter), this.counterOf(record.systemAuthId, counter), { counterMustExist: true, expiresAt }),
       ]),
     );
   }
@@ -207,7 +104,7 @@ export class CertificateRepository {
   async certificateCountersReconciled(systemAuthId: string, counters: readonly CertificateCounter[], now: Date): Promise<CertificateCounter[]> {
     const seen = await Promise.all(
       counters.map(async (counter) => {
-        const read = await dynamo().send(new GetCommand({ TableName: this.table, Key: this.counterOf(systemAuthId, counter).key, ConsistentRead: true }));
+        const read = await this.dynamo.send(new GetCommand({ TableName: this.table, Key: this.counterOf(systemAuthId, counter).key, ConsistentRead: true }));
         return read.Item?.[QUOTA_COUNT_ATTRIBUTE] as number | undefined;
       }),
     );
@@ -223,11 +120,11 @@ export class CertificateRepository {
         if (before !== undefined && before <= counted) {
           // Exact: full if at the limit; below it, the slot failed on a counter that was absent then (a concurrent
           // first certificate created it meanwhile) and there is room now.
-          if (before >= CERTIFICATE_COUNTERS[counter].quota.limit()) full.push(counter);
+          if (before >= this.limitOf(counter)) full.push(counter);
           return;
         }
         try {
-          await dynamo().send(new UpdateCommand(quotaCounterReconciled(this.counterOf(systemAuthId, counter), counted, before, recordExpiresAt(newest)).Update!));
+          await this.dynamo.send(new UpdateCommand(quotaCounterReconciled(this.counterOf(systemAuthId, counter), counted, before, this.expiresAt(newest)).Update!));
         } catch (error) {
           // Another renewal or revocation changed the counter since it was read: its own change keeps the bound.
           if (!isConditionalFailure(error)) throw error;
@@ -239,7 +136,7 @@ export class CertificateRepository {
 
   /** The certificate of the SystemAuth with this fingerprint, revoked or not. */
   async find(systemAuthId: string, sha256Fingerprint: string): Promise<CertificateRecord | undefined> {
-    const out = await dynamo().send(
+    const out = await this.dynamo.send(
       new GetCommand({ TableName: this.table, Key: { id: systemAuthId, sk: certificateSortKey(sha256Fingerprint) }, ConsistentRead: true }),
     );
     return out.Item ? fromItem(out.Item) : undefined;
@@ -250,7 +147,7 @@ export class CertificateRepository {
     const records: CertificateRecord[] = [];
     let startKey: Item | undefined;
     do {
-      const out = await dynamo().send(
+      const out = await this.dynamo.send(
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: 'id = :id AND begins_with(sk, :prefix)',
@@ -285,7 +182,7 @@ export class CertificateRepository {
       values: { ':revokedAt': now.toISOString(), ':reason': revocation.reason ?? 'unspecified', ':crlKey': crlPendingKey(revocation.caId ?? FIRST_CA_ID) },
     };
     try {
-      await transactWrite({
+      await transactWrite(this.dynamo, {
         certificate: {
           Update: {
             TableName: this.table,
@@ -304,7 +201,7 @@ export class CertificateRepository {
       if (!(error instanceof TransactionCancelledError) || !(error.conditionFailed('certificate') || error.conditionFailed('counter'))) throw error;
     }
     try {
-      await dynamo().send(
+      await this.dynamo.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { id: systemAuthId, sk: certificateSortKey(sha256Fingerprint) },
@@ -378,7 +275,7 @@ export class CertificateRepository {
     let count = 0;
     let startKey: Item | undefined;
     do {
-      const out = await dynamo().send(
+      const out = await this.dynamo.send(
         new ScanCommand({
           TableName: this.table,
           // notAfter is RFC 3339 from toISOString: the string order is the time order.

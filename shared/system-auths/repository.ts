@@ -1,43 +1,25 @@
 // DynamoDB storage of SystemAuths (the auth item, sk "AUTH", of the SystemAuths table) and of each tenant's count of live OAuth clients: the only writer of both.
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../aws/clients';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { transactWrite, TransactionCancelledError, type TransactItem } from '../aws/transactions';
-import { config } from '../config';
-import { OAUTH_CLIENTS_QUOTA, quotaExceeded, quotaSlotFreed, quotaSlotTaken, type QuotaCounter } from '../quotas';
-import { isPast } from '../time';
+import { OAUTH_CLIENTS_QUOTA, quotaExceeded, quotaSlotFreed, quotaSlotTaken, type QuotaCounter, type QuotaLimits } from '../quotas';
 import { MAX_LIVE_CLIENT_SECRETS, type ClientSecretRecord, type SystemAuth, type SystemAuthStatus, type SystemAuthType } from './types';
+import {
+  AUTH_SORT_KEY,
+  CLIENT_SECRETS_ATTRIBUTE,
+  LATEST_TOKEN_EXPIRY_ATTRIBUTE,
+  OAUTH_CLIENT,
+  RETIRED_CLIENT_SECRETS_ATTRIBUTE,
+  TOKEN_HASHES_ATTRIBUTE,
+  applicationKey,
+  fromSystemAuthItem,
+  isConditionalFailure,
+  oauthClientsCounterKey,
+  secretEntry,
+  secretMap,
+  toSystemAuthItem,
+  type Item,
+} from './items';
 
-/** Sort key of the SystemAuth item itself (certificate items of the same id use "CERT#<sha256>"). */
-export const AUTH_SORT_KEY = 'AUTH';
-
-/**
- * Attribute of a CLIENT_CERTIFICATE SystemAuth item: the expiry (epoch seconds) of the one-time token
- * linked to it last, set in that token's own transaction. A PENDING auth past it reads as EXPIRED.
- */
-export const LATEST_TOKEN_EXPIRY_ATTRIBUTE = 'latestTokenExpiresAt';
-
-/**
- * Attribute of the SystemAuth item listing the hashes of every token issued for it: the Tokens table
- * is keyed by hash only, and revocation must find the tokens it has to delete.
- */
-export const TOKEN_HASHES_ATTRIBUTE = 'tokenHashes';
-
-/**
- * Attribute of an OAuth client's SystemAuth item once it was first rotated: its live secrets as a map
- * `{<secretId>: {createdAt, lastUsedAt?}}` (never a value). A map, so that a condition can count it
- * (`size`) and name one entry, and an update can add, remove or stamp one entry without a read.
- */
-export const CLIENT_SECRETS_ATTRIBUTE = 'clientSecrets';
-
-/**
- * Attribute (string set) of the ids of secrets revoked one by one whose Secrets Manager secret may not be
- * deleted yet: added with the removal from CLIENT_SECRETS_ATTRIBUTE, dropped once the secret is gone, so a
- * failed deletion is finished by revoking the client, never left where nothing finds it.
- */
-export const RETIRED_CLIENT_SECRETS_ATTRIBUTE = 'retiredClientSecrets';
-
-type Item = Record<string, NativeAttributeValue>;
 
 /** What a grant records of the secret it was made with (see markUsed). */
 export interface ClientSecretUse {
@@ -49,38 +31,6 @@ export interface ClientSecretUse {
 /** Outcome of removing one secret of an OAuth client. */
 export type ClientSecretRemoval = 'removed' | 'refused';
 
-const secretEntry = (secret: ClientSecretRecord): Item =>
-  secret.lastUsedAt === undefined ? { createdAt: secret.createdAt } : { createdAt: secret.createdAt, lastUsedAt: secret.lastUsedAt };
-
-const secretMap = (secrets: readonly ClientSecretRecord[]): Item => Object.fromEntries(secrets.map((secret) => [secret.id, secretEntry(secret)]));
-
-function fromSecretMap(map: unknown): ClientSecretRecord[] | undefined {
-  if (map === null || typeof map !== 'object') return undefined;
-  return Object.entries(map as Record<string, { createdAt: string; lastUsedAt?: string }>)
-    .map(([id, entry]) => {
-      const secret: ClientSecretRecord = { id, createdAt: entry.createdAt };
-      if (entry.lastUsedAt !== undefined) secret.lastUsedAt = entry.lastUsedAt;
-      return secret;
-    })
-    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-}
-
-/**
- * Key of a tenant's counter of live OAuth clients, `{id: "quota#<tenant>", sk: "OAUTH_CLIENTS", count}`.
- * SystemAuth ids are UUIDs and tenants have no "#", so the id is no SystemAuth's; its sort key is not
- * "AUTH", so no read of a SystemAuth by id finds it; it has no `appKey`, so the byApplication index never holds it.
- */
-export const oauthClientsCounterKey = (tenant: string): { id: string; sk: string } => ({ id: `quota#${tenant}`, sk: 'OAUTH_CLIENTS' });
-
-const OAUTH_CLIENT: SystemAuthType = 'OAUTH2_CLIENT_CREDENTIALS';
-
-/** Partition key of the `byApplication` index: all auths of one application in one Query. */
-export const applicationKey = (tenant: string, appId: string): string => `${tenant}#${appId}`;
-
-/** A conditional write whose condition did not hold (the item is unchanged). */
-export const isConditionalFailure = (error: unknown): boolean =>
-  (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
-
 /** A one-time token as its SystemAuth records it (the one-time-tokens module's OneTimeToken has these fields). */
 export interface LinkedOneTimeToken {
   tokenHash: string;
@@ -91,48 +41,12 @@ export interface LinkedOneTimeToken {
   systemAuthId: string;
 }
 
-/** The stored item of a SystemAuth. */
-export function toSystemAuthItem(auth: SystemAuth): Item {
-  const { clientSecrets, ...fields } = auth;
-  return {
-    ...fields,
-    sk: AUTH_SORT_KEY,
-    appKey: auth.appId === undefined ? undefined : applicationKey(auth.tenant, auth.appId),
-    ...(clientSecrets === undefined ? {} : { [CLIENT_SECRETS_ATTRIBUTE]: secretMap(clientSecrets) }),
-  };
-}
-
-/**
- * The status as every reader sees it. EXPIRED is derived, never stored: a pairing whose tokens all ran
- * out stays PENDING in the table, so nothing but time decides it, and an ACTIVE auth (it holds a
- * certificate) is unaffected by token expiry.
- */
-function effectiveStatus(item: Item, now: Date): SystemAuthStatus {
-  const latestTokenExpiry: unknown = item[LATEST_TOKEN_EXPIRY_ATTRIBUTE];
-  if (item.status === 'PENDING' && latestTokenExpiry !== undefined && isPast(Number(latestTokenExpiry), now)) return 'EXPIRED';
-  return item.status;
-}
-
-/** The SystemAuth of a stored item; `now` decides whether a PENDING pairing has EXPIRED. */
-export function fromSystemAuthItem(item: Item, now: Date = new Date()): SystemAuth {
-  const auth: SystemAuth = {
-    id: item.id,
-    tenant: item.tenant,
-    kind: item.kind,
-    type: item.type,
-    status: effectiveStatus(item, now),
-    scopes: Array.isArray(item.scopes) ? [...item.scopes] : [],
-    createdAt: item.createdAt,
-  };
-  if (item.appId !== undefined) auth.appId = item.appId;
-  if (item.lastUsedAt !== undefined) auth.lastUsedAt = item.lastUsedAt;
-  const clientSecrets = fromSecretMap(item[CLIENT_SECRETS_ATTRIBUTE]);
-  if (clientSecrets !== undefined) auth.clientSecrets = clientSecrets;
-  return auth;
-}
-
 export class SystemAuthRepository {
-  constructor(private readonly table = config().systemAuthsTable) {}
+  constructor(
+    private readonly dynamo: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly limits: QuotaLimits<'maxOAuthClientsPerTenant'>,
+  ) {}
 
   private oauthClientsCounterOf(tenant: string): QuotaCounter {
     return { table: this.table, key: oauthClientsCounterKey(tenant) };
@@ -147,14 +61,15 @@ export class SystemAuthRepository {
   async create(auth: SystemAuth): Promise<void> {
     const put = { TableName: this.table, Item: toSystemAuthItem(auth), ConditionExpression: 'attribute_not_exists(id)' };
     if (auth.type !== OAUTH_CLIENT || auth.status === 'REVOKED') {
-      await dynamo().send(new PutCommand(put));
+      await this.dynamo.send(new PutCommand(put));
       return;
     }
+    const limit = this.limits().maxOAuthClientsPerTenant;
     try {
-      await transactWrite({ systemAuth: { Put: put }, quota: quotaSlotTaken(OAUTH_CLIENTS_QUOTA, this.oauthClientsCounterOf(auth.tenant)) });
+      await transactWrite(this.dynamo, { systemAuth: { Put: put }, quota: quotaSlotTaken(limit, this.oauthClientsCounterOf(auth.tenant)) });
     } catch (error) {
       if (error instanceof TransactionCancelledError && error.conditionFailed('quota') && !error.conditionFailed('systemAuth')) {
-        throw quotaExceeded(OAUTH_CLIENTS_QUOTA, auth.tenant);
+        throw quotaExceeded(OAUTH_CLIENTS_QUOTA, limit, auth.tenant);
       }
       throw error;
     }
@@ -167,7 +82,7 @@ export class SystemAuthRepository {
    */
   async revokeOAuthClient(tenant: string, id: string): Promise<boolean> {
     try {
-      await transactWrite({
+      await transactWrite(this.dynamo, {
         systemAuth: {
           Update: {
             TableName: this.table,
@@ -192,7 +107,7 @@ export class SystemAuthRepository {
    * (the token endpoint, bearer and certificate authentication). Everything else uses getOfTenant.
    */
   async get(id: string): Promise<SystemAuth | undefined> {
-    const out = await dynamo().send(new GetCommand({ TableName: this.table, Key: { id, sk: AUTH_SORT_KEY }, ConsistentRead: true }));
+    const out = await this.dynamo.send(new GetCommand({ TableName: this.table, Key: { id, sk: AUTH_SORT_KEY }, ConsistentRead: true }));
     return out.Item ? fromSystemAuthItem(out.Item) : undefined;
   }
 
@@ -207,7 +122,7 @@ export class SystemAuthRepository {
     const auths: SystemAuth[] = [];
     let startKey: Item | undefined;
     do {
-      const out = await dynamo().send(
+      const out = await this.dynamo.send(
         new QueryCommand({
           TableName: this.table,
           IndexName: 'byApplication',
@@ -275,7 +190,7 @@ export class SystemAuthRepository {
   /** Updates the auth item if the condition holds; false when it does not (the item is then unchanged). */
   private async updateIf(id: string, update: string, condition: string, names: Record<string, string>, values: Item): Promise<boolean> {
     try {
-      await dynamo().send(
+      await this.dynamo.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { id, sk: AUTH_SORT_KEY },
@@ -310,7 +225,7 @@ export class SystemAuthRepository {
 
   /** Drops a retired secret's id once its Secrets Manager secret is deleted. */
   async forgetRetiredClientSecret(id: string, secretId: string): Promise<void> {
-    await dynamo().send(
+    await this.dynamo.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { id, sk: AUTH_SORT_KEY },
@@ -326,7 +241,7 @@ export class SystemAuthRepository {
 
   /** Ids of every secret of the OAuth client that may still exist in Secrets Manager: live and retired ones (empty when the item is gone). */
   async clientSecretIdsOf(id: string): Promise<string[]> {
-    const out = await dynamo().send(
+    const out = await this.dynamo.send(
       new GetCommand({
         TableName: this.table,
         Key: { id, sk: AUTH_SORT_KEY },
@@ -346,7 +261,7 @@ export class SystemAuthRepository {
    */
   async updateStatus(tenant: string, id: string, status: SystemAuthStatus): Promise<SystemAuth | undefined> {
     try {
-      const out = await dynamo().send(
+      const out = await this.dynamo.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { id, sk: AUTH_SORT_KEY },
@@ -388,7 +303,7 @@ export class SystemAuthRepository {
           ...(only.type !== undefined ? { ExpressionAttributeNames: { '#type': 'type' } } : {}),
         };
     try {
-      const out = await dynamo().send(
+      const out = await this.dynamo.send(
         new DeleteCommand({ TableName: this.table, Key: { id, sk: AUTH_SORT_KEY }, ReturnValues: 'ALL_OLD', ...condition }),
       );
       return out.Attributes ? fromSystemAuthItem(out.Attributes) : undefined;
@@ -456,7 +371,7 @@ export class SystemAuthRepository {
 
   /** Hashes of every one-time token issued for the SystemAuth (empty when it has none or no longer exists). */
   async oneTimeTokenHashesOf(systemAuthId: string): Promise<string[]> {
-    const out = await dynamo().send(
+    const out = await this.dynamo.send(
       new GetCommand({
         TableName: this.table,
         Key: { id: systemAuthId, sk: AUTH_SORT_KEY },

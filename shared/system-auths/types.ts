@@ -1,12 +1,12 @@
 // The SystemAuth: one credential (an OAuth client or a certificate lineage) of an administrator or an application.
 
-export const SYSTEM_AUTH_KINDS = ['ADMIN', 'APPLICATION'] as const;
+const SYSTEM_AUTH_KINDS = ['ADMIN', 'APPLICATION'] as const;
 export type SystemAuthKind = (typeof SYSTEM_AUTH_KINDS)[number];
 
 export const SYSTEM_AUTH_TYPES = ['OAUTH2_CLIENT_CREDENTIALS', 'CLIENT_CERTIFICATE'] as const;
 export type SystemAuthType = (typeof SYSTEM_AUTH_TYPES)[number];
 
-export const SYSTEM_AUTH_STATUSES = ['PENDING', 'ACTIVE', 'REVOKED', 'EXPIRED'] as const;
+const SYSTEM_AUTH_STATUSES = ['PENDING', 'ACTIVE', 'REVOKED', 'EXPIRED'] as const;
 export type SystemAuthStatus = (typeof SYSTEM_AUTH_STATUSES)[number];
 
 export interface SystemAuth {
@@ -40,7 +40,7 @@ export interface ClientSecretRecord {
   lastUsedAt?: string;
 }
 
-/** The id of an OAuth client's first secret, kept at `oauth-clients/<clientId>` as before rotation existed. */
+/** The id of an OAuth client's first secret, kept at `oauth-clients/<clientId>` (each later one adds its id to the name). */
 export const INITIAL_CLIENT_SECRET_ID = 'initial';
 
 /** Live secrets an OAuth client may hold at once: one to use and one to move to. */

@@ -5,7 +5,7 @@ import path from 'node:path';
 
 import { packageService as packageInto } from '../../local/packaging';
 import { METRIC_OF_ACTION } from '../../shared/audit/metrics';
-import { CA_KEY_ADMINISTRATION_ACTIONS } from '../../shared/certificates/ca';
+import { CA_KEY_ADMINISTRATION_ACTIONS } from '../../shared/certificates/ca-lifecycle';
 
 const DOMAIN = 'pairing.example.com';
 const CERTIFICATE_ARN = 'arn:aws:acm:eu-central-1:123456789012:certificate/abc';

@@ -14,6 +14,7 @@ import { validateCsr } from '../../shared/certificates/csr';
 import { announcedSubject } from '../../shared/certificates/subject';
 import { opensslSubject, postJson, type GraphQLAnswer } from '../support/clients';
 import { adminAccessToken, startLocalStack, START_TIMEOUT_MS, type LocalStack } from '../support/local-stack';
+import { config } from '../../shared/config';
 
 // Each step runs real processes (curl, openssl, the stack's functions): bounded generously, a loaded machine is slow.
 jest.setTimeout(120_000);
@@ -269,7 +270,7 @@ describe('the mTLS endpoint of npm start, with curl and openssl', () => {
     };
     const authority = CertificateAuthority.withSigner(ca.id, ca.certificatePem, signer);
     const { keyFile, csrPem } = newCsr(app.subject);
-    const expired = await authority.issue(validateCsr(csrPem, announcedSubject(app.systemAuthId)), { now: new Date(Date.now() - 10 * 86_400_000), validityDays: 1 });
+    const expired = await authority.issue(validateCsr(csrPem, announcedSubject(app.systemAuthId, config().csrSubject)), { now: new Date(Date.now() - 10 * 86_400_000), validityDays: 1 });
     const certFile = scratch('.pem');
     kms.destroy();
     fs.writeFileSync(certFile, expired.certificatePem);

@@ -2,8 +2,9 @@
 import crypto from 'node:crypto';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo, secretsManager } from '../../shared/aws/clients';
+import { secretsManager } from '../../shared/aws/clients';
 import { testLogLevel } from './log-records';
+import { aws } from '../../functions/container';
 
 /** Key on globalThis under which global setup leaves the started services for global teardown. */
 export const LOCAL_AWS_HANDLES = '__pairingServiceLocalAws';
@@ -43,7 +44,7 @@ export async function scanAll(tableName: string): Promise<unknown[]> {
   const items: unknown[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
-    const out = await dynamo().send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
+    const out = await aws.dynamo.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
     items.push(...(out.Items ?? []));
     startKey = out.LastEvaluatedKey;
   } while (startKey);

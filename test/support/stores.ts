@@ -2,7 +2,8 @@
 import { ApplicationRepository } from '../../shared/applications/repository';
 import { BearerAuthenticator } from '../../shared/auth/bearer';
 import { ClientCertificateAuthenticator } from '../../shared/auth/client-certificate';
-import { OAuthClients } from '../../shared/oauth/clients';
+import { OAuthClients, clientAuthenticationState } from '../../shared/oauth/clients';
+import { secretsManagerStore } from '../../shared/oauth/client-secrets';
 import { issueTokenFor } from '../../shared/one-time-tokens/issuance';
 import type { TokenIssuer } from '../../shared/one-time-tokens/issuer';
 import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
@@ -10,15 +11,24 @@ import { OneTimeTokenService } from '../../shared/one-time-tokens/service';
 import { pairingOf } from '../../shared/pairing';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
+import { config } from '../../shared/config';
+import { AuditRepository } from '../../shared/audit/repository';
+import { AuditRecorder } from '../../shared/audit/recorder';
+import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
+import { aws } from '../../functions/container';
+import { verifyAccessToken } from '../../shared/oauth/access-tokens';
 
-export const systemAuths = new SystemAuthRepository();
-export const certificates = new CertificateRepository();
-export const oneTimeTokens = new OneTimeTokenRepository();
-export const applicationStore = new ApplicationRepository();
-export const oauthClients = new OAuthClients(systemAuths);
-export const oneTimeTokenService = new OneTimeTokenService(oneTimeTokens, systemAuths);
-export const bearerAuthentication = new BearerAuthenticator(systemAuths, applicationStore);
-export const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore);
+/** An audit trail on the test stage's audit table, as the handlers build theirs. */
+export const newAuditRecorder = (): AuditRecorder => new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
+
+export const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
+export const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config);
+export const oneTimeTokens = new OneTimeTokenRepository(aws.dynamo, config().tokensTable);
+export const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
+export const oauthClients = new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState());
+export const oneTimeTokenService = new OneTimeTokenService(oneTimeTokens, systemAuths, config, aws.dynamo);
+export const bearerAuthentication = new BearerAuthenticator(systemAuths, applicationStore, (token, issuer) => verifyAccessToken(token, issuer, config()));
+export const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas);
 
 /** The tokens function's own code, called in-process instead of through the Lambda API. */
 export const inProcessTokenIssuer: TokenIssuer = { issue: (request) => issueTokenFor(oneTimeTokenService, request) };

@@ -1,5 +1,5 @@
 // Every client-visible error names itself (logs say NotFoundError, not Error) and maps to one code and status.
-import { CredentialsSpentError } from '../../shared/connector/service';
+import { CredentialsSpentError } from '../../shared/connector/refusals';
 import {
   BadUserInputError,
   ConflictError,

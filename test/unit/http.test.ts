@@ -4,6 +4,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { ConfigurationError } from '../../shared/errors';
 import { jsonResponse, publicBaseUrl } from '../../shared/http';
 import { withEnvironment } from '../support/environment';
+import { config } from '../../shared/config';
 
 type BaseUrlRequest = Pick<APIGatewayProxyEvent, 'headers' | 'requestContext'>;
 
@@ -15,15 +16,15 @@ describe('publicBaseUrl', () => {
   test('is the configured PUBLIC_BASE_URL whatever Host the request names, on every stage', async () => {
     for (const stage of ['prod', 'test', 'local']) {
       await withEnvironment({ STAGE: stage, PUBLIC_BASE_URL: 'https://api.example.com/prod/' }, () => {
-        expect({ stage, url: publicBaseUrl(request('evil.example', 'http')) }).toEqual({ stage, url: 'https://api.example.com/prod' });
+        expect({ stage, url: publicBaseUrl(request('evil.example', 'http'), config()) }).toEqual({ stage, url: 'https://api.example.com/prod' });
       });
     }
   });
 
   test('on the local stage without PUBLIC_BASE_URL, comes from Host and X-Forwarded-Proto (with the stage on an execute-api host)', async () => {
     await withEnvironment({ STAGE: 'local', PUBLIC_BASE_URL: undefined }, () => {
-      expect(publicBaseUrl(request('127.0.0.1:3000', 'http'))).toBe('http://127.0.0.1:3000');
-      expect(publicBaseUrl(request('abc123.execute-api.eu-central-1.amazonaws.com', 'https', 'dev'))).toBe(
+      expect(publicBaseUrl(request('127.0.0.1:3000', 'http'), config())).toBe('http://127.0.0.1:3000');
+      expect(publicBaseUrl(request('abc123.execute-api.eu-central-1.amazonaws.com', 'https', 'dev'), config())).toBe(
         'https://abc123.execute-api.eu-central-1.amazonaws.com/dev',
       );
     });
@@ -34,7 +35,7 @@ describe('publicBaseUrl', () => {
       await withEnvironment({ STAGE: stage, PUBLIC_BASE_URL: undefined }, () => {
         let thrown: unknown;
         try {
-          publicBaseUrl(request('evil.example'));
+          publicBaseUrl(request('evil.example'), config());
         } catch (error) {
           thrown = error;
         }

@@ -69,14 +69,33 @@ describe('module boundaries under ./shared', () => {
   });
 
   it.each([
-    ['applicationsTable', 'applications'],
-    ['systemAuthsTable', 'system-auths'],
-    ['tokensTable', 'one-time-tokens'],
-    ['auditTable', 'audit'],
-  ])('names config().%s only in the %s module, which owns the table', (tableSetting, owner) => {
-    const users = sourceFiles(SHARED)
-      .filter((file) => moduleOf(file) !== 'config' && fs.readFileSync(file, 'utf8').includes(tableSetting))
-      .map((file) => moduleOf(file));
-    expect([...new Set(users)]).toEqual([owner]);
+    ['applicationsTable', ['ApplicationRepository']],
+    ['systemAuthsTable', ['SystemAuthRepository', 'CertificateRepository']],
+    ['tokensTable', ['OneTimeTokenRepository']],
+    ['auditTable', ['AuditRepository']],
+  ])('hands config().%s only to the repositories of the module that owns the table (%s), and only from a composition root', (tableSetting, owners) => {
+    // Below the roots no module reads a table's name: it is handed in.
+    expect(sourceFiles(SHARED).filter((file) => moduleOf(file) !== 'config' && fs.readFileSync(file, 'utf8').includes(tableSetting))).toEqual([]);
+    expect(tableHandedTo(rootFiles(), tableSetting).filter((receiver) => !owners.includes(receiver))).toEqual([]);
+  });
+
+  it('finds a table handed to a repository of another module (the check itself works)', () => {
+    const planted = "const misplaced = new ApplicationRepository(aws.dynamo, config().systemAuthsTable, config);";
+    expect(tableHandedTo([{ file: 'planted.ts', text: planted }], 'systemAuthsTable')).toEqual(['ApplicationRepository']);
   });
 });
+
+/** The handlers, the local stack, the admin CLI, the bench and the tests' composition: where tables are named. */
+function rootFiles(): { file: string; text: string }[] {
+  const root = path.join(__dirname, '..', '..');
+  return ['functions', 'local', 'bench', path.join('test', 'support')]
+    .flatMap((dir) => sourceFiles(path.join(root, dir)))
+    .map((file) => ({ file, text: fs.readFileSync(file, 'utf8') }));
+}
+
+/** The class each `config().<setting>` is passed to (`new X(config().setting` or `new X(client, config().setting`), or `?` where it is used otherwise. */
+function tableHandedTo(files: { file: string; text: string }[], tableSetting: string): string[] {
+  return files.flatMap(({ text }) =>
+    [...text.matchAll(new RegExp(`(new (\\w+)\\((?:[\\w.]+, )?)?config\\(\\)\\.${tableSetting}\\b`, 'g'))].map((match) => match[2] ?? '?'),
+  );
+}

@@ -2,7 +2,7 @@
 import { FIRST_CA_ID } from '../../certificates/ca-registry';
 import type { Resolvers } from '../../graphql/schema';
 import type { AppSystemAuth } from '../../pairing/app-system-auth';
-import type { CertificateRecord } from '../../system-auths/certificate-records';
+import type { CertificateRecord } from '../../system-auths/certificate-items';
 import type { DirectorContext } from '../context';
 
 /** The GraphQL IssuedCertificate: a certificate record without its owner's keys. */

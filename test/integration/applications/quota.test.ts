@@ -4,7 +4,6 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ApplicationRepository, APPLICATIONS_COUNTER_ID } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
 import type { Application } from '../../../shared/applications/types';
-import { dynamo } from '../../../shared/aws/clients';
 import { TRANSACTION_RETRY } from '../../../shared/aws/transactions';
 import { config } from '../../../shared/config';
 import { ConflictError, QuotaExceededError } from '../../../shared/errors';
@@ -12,15 +11,16 @@ import { freshTenant } from '../../support/local-aws';
 import { rejection } from '../../support/promises';
 import { withSettings } from '../../support/settings';
 import { injectFailure } from '../pairing/aws-failures';
+import { aws } from '../../../functions/container';
 
 const LIMIT = 3;
 withSettings({ MAX_APPLICATIONS_PER_TENANT: String(LIMIT) });
 
-const service = new ApplicationService(new ApplicationRepository());
+const service = new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config));
 const newName = () => `app-${randomUUID().slice(0, 8)}`;
 
 async function storedItem(tenant: string, id: string) {
-  const out = await dynamo().send(new GetCommand({ TableName: config().applicationsTable, Key: { tenant, id }, ConsistentRead: true }));
+  const out = await aws.dynamo.send(new GetCommand({ TableName: config().applicationsTable, Key: { tenant, id }, ConsistentRead: true }));
   return out.Item;
 }
 
@@ -106,7 +106,7 @@ describe('applications per tenant (MAX_APPLICATIONS_PER_TENANT)', () => {
       name: 'TransactionCanceledException',
       CancellationReasons: [{ Code: 'None' }, { Code: 'None' }, { Code: 'TransactionConflict' }],
     });
-    const failure = injectFailure(dynamo(), { command: 'TransactWriteItemsCommand', moment: 'before-sending', times: TRANSACTION_RETRY.attempts }, contended);
+    const failure = injectFailure(aws.dynamo, { command: 'TransactWriteItemsCommand', moment: 'before-sending', times: TRANSACTION_RETRY.attempts }, contended);
     let refused: Error;
     try {
       refused = await rejection(service.register(tenant, { name: newName() }));

@@ -1,19 +1,19 @@
 // Applications against DynamoDB Local: register, update, get, list with cursors and totalCount, unregister, status, tenant isolation, the name race.
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../../../shared/aws/clients';
 import { config } from '../../../shared/config';
 import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService, type CredentialRevoker } from '../../../shared/applications/service';
 import type { Application } from '../../../shared/applications/types';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../../shared/errors';
 import { freshTenant } from '../../support/local-aws';
+import { aws } from '../../../functions/container';
 
-const service = new ApplicationService();
+const service = new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config));
 const newName = () => `app-${randomUUID().slice(0, 8)}`;
 
 async function storedItem(tenant: string, id: string) {
-  const out = await dynamo().send(new GetCommand({ TableName: config().applicationsTable, Key: { tenant, id }, ConsistentRead: true }));
+  const out = await aws.dynamo.send(new GetCommand({ TableName: config().applicationsTable, Key: { tenant, id }, ConsistentRead: true }));
   return out.Item;
 }
 
@@ -184,7 +184,7 @@ describe('ApplicationService (DynamoDB Local)', () => {
           expect(await storedItem(t, appId)).toBeDefined();
         },
       };
-      const withRevoker = new ApplicationService(new ApplicationRepository(), [revoker]);
+      const withRevoker = new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config), [revoker]);
       const app = await withRevoker.register(tenant, { name: newName() });
       expect(await withRevoker.unregister(tenant, app.id)).toEqual(app);
       expect(calls).toEqual([`${tenant}/${app.id}`]);
@@ -196,7 +196,7 @@ describe('ApplicationService (DynamoDB Local)', () => {
 
     it('leaves the application in place when revoking fails, so a retry can finish', async () => {
       const tenant = freshTenant();
-      const failing = new ApplicationService(new ApplicationRepository(), [
+      const failing = new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config), [
         { revokeApplicationCredentials: () => Promise.reject(new Error('secrets manager unavailable')) },
       ]);
       const app = await failing.register(tenant, { name: newName() });

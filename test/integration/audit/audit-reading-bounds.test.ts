@@ -1,18 +1,19 @@
 // Reading the audit trail costs a bounded number of DynamoDB calls per page, against DynamoDB Local: a filter that
 // matches rarely answers a partly filled page with a cursor instead of reading the whole partition in tiny pages.
-import { AuditLog } from '../../../shared/audit/reading';
+import { AuditReader } from '../../../shared/audit/reading';
 import { AuditRepository, MAX_AUDIT_READS_PER_PAGE } from '../../../shared/audit/repository';
 import type { AuditEvent } from '../../../shared/audit/types';
-import { dynamo } from '../../../shared/aws/clients';
 import { freshTenant } from '../../support/local-aws';
+import { config } from '../../../shared/config';
+import { aws } from '../../../functions/container';
 
-const repository = new AuditRepository();
-const auditLog = new AuditLog(repository);
+const repository = new AuditRepository(aws.dynamo, config().auditTable);
+const auditReader = new AuditReader(repository);
 
 /** Counts the DynamoDB Query calls of the shared client, COUNT queries apart. */
 const calls = { queries: 0, counts: 0 };
 beforeAll(() => {
-  dynamo().middlewareStack.add(
+  aws.dynamo.middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName === 'QueryCommand') {
         if ((args.input as { Select?: string }).Select === 'COUNT') calls.counts += 1;
@@ -23,7 +24,7 @@ beforeAll(() => {
     { step: 'initialize', name: 'auditReadCounter' },
   );
 });
-afterAll(() => dynamo().middlewareStack.remove('auditReadCounter'));
+afterAll(() => aws.dynamo.middlewareStack.remove('auditReadCounter'));
 const resetCalls = () => Object.assign(calls, { queries: 0, counts: 0 });
 
 /** `total` events of a new tenant, one second apart; the oldest is CA_RETIRED, every other one APPLICATION_REGISTERED. */
@@ -59,7 +60,7 @@ describe('auditEvents with a filter that matches rarely', () => {
     let after: string | null = null;
     do {
       resetCalls();
-      const page = await auditLog.list(trail.tenant, { first: 1, filter, after });
+      const page = await auditReader.list(trail.tenant, { first: 1, filter, after });
       pages.push({ ids: page.data.map((event) => event.id), hasNextPage: page.pageInfo.hasNextPage, queries: calls.queries });
       after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
       if (page.pageInfo.hasNextPage) expect(page.pageInfo.endCursor).toEqual(expect.any(String));
@@ -73,7 +74,7 @@ describe('auditEvents with a filter that matches rarely', () => {
 
   it('counts only when totalCount is asked for, once for both count fields, and exactly for a small trail', async () => {
     resetCalls();
-    const page = await auditLog.list(trail.tenant, { first: 5, filter: { actions: ['CA_RETIRED'] } });
+    const page = await auditReader.list(trail.tenant, { first: 5, filter: { actions: ['CA_RETIRED'] } });
     expect(calls.counts).toBe(0);
     expect(await Promise.all([page.totalCount(), page.totalCountExact()])).toEqual([1, true]);
     expect(calls.counts).toBe(1);
@@ -81,11 +82,11 @@ describe('auditEvents with a filter that matches rarely', () => {
 
   it('reads an unfiltered page in one call of the page size + 1', async () => {
     resetCalls();
-    const page = await auditLog.list(trail.tenant, { first: 50 });
+    const page = await auditReader.list(trail.tenant, { first: 50 });
     expect(page.data).toHaveLength(50);
     expect(page.pageInfo.hasNextPage).toBe(true);
     expect(calls.queries).toBe(1);
-    const next = await auditLog.list(trail.tenant, { first: 50, after: page.pageInfo.endCursor });
+    const next = await auditReader.list(trail.tenant, { first: 50, after: page.pageInfo.endCursor });
     expect(next.data[0]!.time < page.data.at(-1)!.time).toBe(true);
   });
 });

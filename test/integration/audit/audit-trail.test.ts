@@ -14,36 +14,36 @@ import { ApplicationService } from '../../../shared/applications/service';
 import { AuditRepository } from '../../../shared/audit/repository';
 import { withAuditRequest } from '../../../shared/audit/request';
 import { UNATTRIBUTED_TENANT } from '../../../shared/audit/types';
-import { AuditTrail } from '../../../shared/audit/trail';
-import { dynamo, secretsManager } from '../../../shared/aws/clients';
+import { secretsManager } from '../../../shared/aws/clients';
 import { CertificateRefusals } from '../../../shared/certificate-refusals';
-import { ensureCertificateAuthority } from '../../../shared/certificates/ca';
+import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { config } from '../../../shared/config';
 import { authenticateOneTimeToken } from '../../../shared/connector/authentication';
 import { handleConnectorRequest } from '../../../shared/connector/endpoint';
 import { ConnectorService } from '../../../shared/connector/service';
 import { directorEndpoint } from '../../../shared/director/endpoint';
 import { handleGraphQLRequest } from '../../../shared/graphql/endpoint';
-import { OAuthClients } from '../../../shared/oauth/clients';
+import { OAuthClients, clientAuthenticationState } from '../../../shared/oauth/clients';
+import { secretsManagerStore } from '../../../shared/oauth/client-secrets';
 import { FailedAuthentications } from '../../../shared/oauth/failed-authentications';
 import { TokenEndpoint } from '../../../shared/oauth/token-endpoint';
 import { captureLogs } from '../../support/captured-logs';
 import { freshTenant, localAwsEndpoints, scanAll } from '../../support/local-aws';
-import {
-  applicationStore, certificateAuthentication, certificates, inProcessTokenIssuer, oauthClients, oneTimeTokens, systemAuths,
-} from '../../support/stores';
+import { applicationStore, certificateAuthentication, certificates, inProcessTokenIssuer, oauthClients, oneTimeTokens, systemAuths, newAuditRecorder } from '../../support/stores';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { awsError, injectFailure } from '../pairing/aws-failures';
 import { basicAuthorization, tokenRequest } from '../oauth/token-requests';
+import { issueAccessToken } from '../../../shared/oauth/access-tokens';
+import { aws } from '../../../functions/container';
 
 beforeAll(() => ensureCertificateAuthority());
 
 // ---- the service as the handlers compose it, with one audit trail we can flush ----
 
-const audit = new AuditTrail();
+const audit = newAuditRecorder();
 const endpoint = directorEndpoint({ ...directorServices(inProcessTokenIssuer), audit });
 const connectorServices = {
-  connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit),
+  connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit, config, aws.dynamo),
   certificateAuthentication,
   oneTimeTokens,
   audit,
@@ -52,11 +52,12 @@ const connectorServices = {
 // Wrong secrets are answered at once here: the slow-down of repeated failures is pinned elsewhere and would take minutes.
 const noWait = new FailedAuthentications({ now: Date.now, sleep: async () => undefined });
 const tokens = new TokenEndpoint(
-  new OAuthClients(systemAuths, undefined, { failures: noWait }),
+  new OAuthClients(systemAuths, secretsManagerStore, { ...clientAuthenticationState(), failures: noWait }),
   systemAuths,
   new ApplicationService(applicationStore),
-  undefined,
+  (client, scopes, issuer) => issueAccessToken(client, scopes, issuer, config()),
   audit,
+  config,
 );
 
 const SOURCE_IP = '203.0.113.7';
@@ -427,7 +428,7 @@ test('an audit write that fails: the operation still answers as completed, and t
   const admin = walk.reader;
   const registered = await directorCall(admin, 'mutation { registerApplication(in: {name: "audit-write-fails"}) { id } }');
   const appId: string = registered.data.registerApplication.id;
-  const failure = injectFailure(dynamo(), { command: 'PutItemCommand', moment: 'before-sending', when: (input) => input.TableName === config().auditTable }, awsError('ProvisionedThroughputExceededException'));
+  const failure = injectFailure(aws.dynamo, { command: 'PutItemCommand', moment: 'before-sending', when: (input) => input.TableName === config().auditTable }, awsError('ProvisionedThroughputExceededException'));
   let captured;
   try {
     captured = await captureLogs('INFO', () => directorCall(admin, 'mutation($id: ID!) { updateApplication(id: $id, in: {description: "changed"}) { id description } }', { id: appId }));
@@ -493,8 +494,8 @@ test('an expired one-time token is refused as expired in its tenant; an unknown 
   expect(refused).toMatchObject([{ action: 'ONE_TIME_TOKEN_REFUSED', reason: 'expired', actor: { kind: 'APPLICATION', via: 'ONE_TIME_TOKEN' }, details: { purpose: 'CONFIGURATION' } }]);
 
   // The walk's unknown token: recorded apart from every tenant, as a refusal without an actor id.
-  const unattributed = await new AuditRepository().query({ tenant: UNATTRIBUTED_TENANT, actions: ['ONE_TIME_TOKEN_REFUSED'] }, 200);
-  expect(unattributed.events.some((e) => e.reason === 'unknown' && e.actor.kind === 'UNAUTHENTICATED' && e.sourceIp === SOURCE_IP)).toBe(true);
+  const unattributed = await new AuditRepository(aws.dynamo, config().auditTable).query({ tenant: UNATTRIBUTED_TENANT, actions: ['ONE_TIME_TOKEN_REFUSED'] }, 200);
+  expect(unattributed.events.some((e) => e.reason === 'unknown' && e.reasonCode === 'UNKNOWN' && e.actor.kind === 'UNAUTHENTICATED' && e.sourceIp === SOURCE_IP)).toBe(true);
 });
 
 test('a revoked client certificate presented over mTLS is recorded in its tenant as a refused client authentication', async () => {

@@ -7,26 +7,27 @@ import { handler as directorHandler } from '../../../functions/director/handler'
 import { clientCertificateData } from '../../../local/api-gateway-event';
 import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
-import { ensureCertificateAuthority, loadCertificateAuthority } from '../../../shared/certificates/ca';
+import { loadCertificateAuthority } from '../../../shared/certificates/ca';
+import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { validateCsr } from '../../../shared/certificates/csr';
 import { announcedSubject } from '../../../shared/certificates/subject';
 import { UnauthenticatedError } from '../../../shared/errors';
-import { LAST_USED_RESOLUTION_MS } from '../../../shared/auth/client-certificate';
+import { CertificateRefusedError, LAST_USED_RESOLUTION_MS } from '../../../shared/auth/client-certificate';
 import { PairingAdapterRegistry } from '../../../shared/pairing/registry';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../../../shared/aws/clients';
 import { config } from '../../../shared/config';
 import { freshTenant } from '../../support/local-aws';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { adapter, callConnector, csrToken, mtlsEvent, SIGN, pemOf, type PendingPairing } from '../connector/pairing-fixture';
-import { certificateAuthentication, certificates, oneTimeTokens, systemAuths } from '../../support/stores';
+import { certificateAuthentication, certificates, oneTimeTokens, systemAuths, newAuditRecorder } from '../../support/stores';
 import { ConnectorService } from '../../../shared/connector/service';
 import { administrator, director } from '../pairing/director-calls';
+import { aws } from '../../../functions/container';
 
 beforeAll(() => ensureCertificateAuthority());
 
 const keys = rsaKeyPair(2048);
-const applications = new ApplicationService(new ApplicationRepository());
+const applications = new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config));
 
 interface Paired extends PendingPairing {
   certificatePem: string;
@@ -184,7 +185,7 @@ describe('the Director and the Connector over mTLS', () => {
       },
     };
     await certificates.revoke(paired.systemAuthId, fingerprint);
-    const connector = new ConnectorService(oneTimeTokens, systemAuths, certificates);
+    const connector = new ConnectorService(oneTimeTokens, systemAuths, certificates, newAuditRecorder(), config, aws.dynamo);
     await expect(connector.signCertificateSigningRequest(caller, base64Pem(goodCsrDer(keys, paired.systemAuthId))))
       .rejects.toThrow('The client certificate has been revoked');
     expect(await certificates.listOf(paired.systemAuthId)).toHaveLength(1);
@@ -248,14 +249,17 @@ describe('the Director and the Connector over mTLS', () => {
 });
 
 describe('authenticateClientCertificate', () => {
-  const refusal = async (pem: string, now?: Date): Promise<string> => {
+  /** The refusal's code and message: a 401 to the client, the code for the audit trail's metrics. */
+  const refused = async (pem: string, now?: Date): Promise<{ code: string; message: string }> => {
     const error = await certificateAuthentication.authenticate(clientCertificateData(new X509Certificate(pem)), { now }).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(UnauthenticatedError);
-    return (error as Error).message;
+    expect(error).toBeInstanceOf(CertificateRefusedError);
+    return { code: (error as CertificateRefusedError).refusal, message: (error as Error).message };
   };
+  const refusal = async (pem: string, now?: Date): Promise<string> => (await refused(pem, now)).message;
 
   test('maps the certificate to its application caller', async () => {
     const paired = await pairedApplication();
@@ -279,7 +283,7 @@ describe('authenticateClientCertificate', () => {
     expect((await applications.require(paired.tenant, paired.appId)).status.condition).toBe('CONNECTED');
     expect((await systemAuths.get(paired.systemAuthId))?.lastUsedAt).toBe(start.toISOString());
 
-    const send = jest.spyOn(dynamo(), 'send');
+    const send = jest.spyOn(aws.dynamo, 'send');
     try {
       for (let call = 1; call <= 5; call++) await certificateAuthentication.authenticate(presented, { now: new Date(start.getTime() + call * 1000) });
       const commands = send.mock.calls.map(([command]) => command.constructor.name);
@@ -297,8 +301,8 @@ describe('authenticateClientCertificate', () => {
   test('refuses a certificate past its NotAfter or before its NotBefore, by the certificate\'s own dates', async () => {
     const paired = await pairedApplication();
     const certificate = new X509Certificate(paired.certificatePem);
-    expect(await refusal(paired.certificatePem, new Date(Date.parse(certificate.validTo) + 1000))).toMatch(/expired/);
-    expect(await refusal(paired.certificatePem, new Date(Date.parse(certificate.validFrom) - 1000))).toMatch(/not valid yet/);
+    expect(await refused(paired.certificatePem, new Date(Date.parse(certificate.validTo) + 1000))).toEqual({ code: 'EXPIRED', message: expect.stringMatching(/expired/) });
+    expect(await refused(paired.certificatePem, new Date(Date.parse(certificate.validFrom) - 1000))).toEqual({ code: 'NOT_YET_VALID', message: expect.stringMatching(/not valid yet/) });
   });
 
   test('refuses a self-signed certificate with the very same subject', async () => {
@@ -314,14 +318,14 @@ describe('authenticateClientCertificate', () => {
     forged.setSubject(original.subject.attributes);
     forged.setIssuer(original.issuer.attributes); // even the pairing CA's name as issuer
     forged.sign(key, forge.md.sha256.create());
-    expect(await refusal(forge.pki.certificateToPem(forged))).toMatch(/not issued by this service/);
+    expect(await refused(forge.pki.certificateToPem(forged))).toEqual({ code: 'UNKNOWN_CERTIFICATE', message: expect.stringMatching(/not issued by this service/) });
   });
 
   test('refuses a certificate of the pairing CA that the service never recorded', async () => {
     const paired = await pairedApplication();
     const authority = await loadCertificateAuthority();
-    const unrecorded = await authority.issue(validateCsr(base64Pem(goodCsrDer(keys, paired.systemAuthId)), announcedSubject(paired.systemAuthId)), { validityDays: 1 });
-    expect(await refusal(unrecorded.certificatePem)).toMatch(/not known/);
+    const unrecorded = await authority.issue(validateCsr(base64Pem(goodCsrDer(keys, paired.systemAuthId)), announcedSubject(paired.systemAuthId, config().csrSubject)), { validityDays: 1 });
+    expect(await refused(unrecorded.certificatePem)).toEqual({ code: 'UNKNOWN_CERTIFICATE', message: expect.stringMatching(/not known/) });
   });
 
   test('refuses a revoked certificate on the very next check (no cache)', async () => {
@@ -329,12 +333,12 @@ describe('authenticateClientCertificate', () => {
     const data = clientCertificateData(new X509Certificate(paired.certificatePem));
     await certificateAuthentication.authenticate(data);
     await certificates.revoke(paired.systemAuthId, new X509Certificate(paired.certificatePem).fingerprint256.replace(/:/g, '').toLowerCase());
-    expect(await refusal(paired.certificatePem)).toMatch(/revoked/);
+    expect(await refused(paired.certificatePem)).toEqual({ code: 'REVOKED', message: expect.stringMatching(/revoked/) });
   });
 
   test('refuses a certificate whose SystemAuth is revoked between the checks and recording its use', async () => {
     const paired = await pairedApplication();
-    const client = dynamo();
+    const client = aws.dynamo;
     const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
     let revoked = false;
     const spy = jest.spyOn(client, 'send').mockImplementation((async (command: unknown) => {
@@ -358,8 +362,8 @@ describe('authenticateClientCertificate', () => {
     const paired = await pairedApplication();
     // Only the application items go, as when unregistering listed the SystemAuths before pairing wrote this one.
     const app = await applications.require(paired.tenant, paired.appId);
-    await new ApplicationRepository().delete(app);
-    expect(await refusal(paired.certificatePem)).toBe('The application of this client certificate no longer exists');
+    await new ApplicationRepository(aws.dynamo, config().applicationsTable, config).delete(app);
+    expect(await refused(paired.certificatePem)).toEqual({ code: 'GONE', message: 'The application of this client certificate no longer exists' });
     await expect(applications.get(paired.tenant, paired.appId)).resolves.toBeUndefined();
     const answer = await overMtls('/director/graphql', paired.certificatePem, VIEWER);
     expect(answer.status).toBe(401);

@@ -8,7 +8,8 @@ import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
 import { kms, secretsManager } from '../../../shared/aws/clients';
 import { clearSecretCache } from '../../../shared/aws/secrets';
-import { ensureCertificateAuthority, loadCertificateAuthority } from '../../../shared/certificates/ca';
+import { loadCertificateAuthority } from '../../../shared/certificates/ca';
+import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { validateCsr } from '../../../shared/certificates/csr';
 import { announcedSubject } from '../../../shared/certificates/subject';
 import { directorEndpoint } from '../../../shared/director/endpoint';
@@ -20,6 +21,8 @@ import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-b
 import { adapter, callConnector, csrToken, pemOf, SIGN } from '../connector/pairing-fixture';
 import { administrator } from '../pairing/director-calls';
 import { awsError, injectFailure } from '../pairing/aws-failures';
+import { config } from '../../../shared/config';
+import { aws } from '../../../functions/container';
 
 /** The secrets holding private keys: the Director's role may not read them (serverless.yml, VerifyCallerCredentials). The
  * pairing CA's key is in KMS (kms:Sign refused below); `pairing-ca` is the pre-KMS secret, which the bootstrap deletes. */
@@ -62,7 +65,7 @@ test('the Director authenticates a client certificate and a bearer token with Ge
   // Credentials made the way the service makes them, before the refusal: the Connector signs, the oauth function signs.
   const tenant = freshTenant();
   const admin = await administrator(tenant);
-  const applications = new ApplicationService(new ApplicationRepository());
+  const applications = new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config));
   const app = await applications.register(tenant, { name: `public-only-${randomUUID().slice(0, 8)}` });
   const generated = await adapter.generate({ tenant, id: app.id, name: app.name }, {}, { publicBaseUrl: 'https://pairing.example.test' });
   const token = await csrToken({ tenant, appId: app.id, systemAuthId: generated.systemAuthID, token: String(generated.params.token), params: generated.params });
@@ -85,7 +88,7 @@ test('the Director authenticates a client certificate and a bearer token with Ge
     clearSecretCache();
     forgetSigningKeys();
     // The stand-in does refuse: signing with the CA's KMS key fails.
-    const csr = validateCsr(base64Pem(goodCsrDer(rsaKeyPair(2048), generated.systemAuthID)), announcedSubject(generated.systemAuthID));
+    const csr = validateCsr(base64Pem(goodCsrDer(rsaKeyPair(2048), generated.systemAuthID)), announcedSubject(generated.systemAuthID, config().csrSubject));
     await expect((await loadCertificateAuthority()).issue(csr)).rejects.toThrow(/AccessDeniedException/);
     signRefusal.seen.length = 0;
     refusal.seen.length = 0;

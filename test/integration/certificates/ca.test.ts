@@ -10,19 +10,8 @@ import { CreateSecretCommand, ListSecretVersionIdsCommand, PutSecretValueCommand
 import { kms, secretsManager } from '../../../shared/aws/clients';
 import { kmsPublicKey } from '../../../shared/aws/kms';
 import { clearSecretCache, deleteSecret, readSecret, secretName } from '../../../shared/aws/secrets';
-import {
-  activateCertificateAuthority,
-  CA_KEY_ADMINISTRATION_ACTIONS,
-  CA_REGISTRY_SECRET,
-  CaInUseError,
-  checkCurrentCaKey,
-  ensureCertificateAuthority,
-  loadCaRegistry,
-  loadCertificateAuthority,
-  loadTrustedCas,
-  retireCertificateAuthority,
-  rotateCertificateAuthority,
-} from '../../../shared/certificates/ca';
+import { CA_REGISTRY_SECRET, loadCaRegistry, loadCertificateAuthority, loadTrustedCas } from '../../../shared/certificates/ca';
+import { activateCertificateAuthority, CA_KEY_ADMINISTRATION_ACTIONS, CaInUseError, checkCurrentCaKey, ensureCertificateAuthority, retireCertificateAuthority, rotateCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { currentCa, parseRegistry } from '../../../shared/certificates/ca-registry';
 import { validateCsr } from '../../../shared/certificates/csr';
 import { config, resetConfig } from '../../../shared/config';

@@ -1,5 +1,6 @@
 // The Director lists the certificates the Connector issued under a CLIENT_CERTIFICATE SystemAuth, and shows them revoked after deleteSystemAuthForApplication.
-import { ensureCertificateAuthority, loadCertificateAuthority } from '../../../shared/certificates/ca';
+import { loadCertificateAuthority } from '../../../shared/certificates/ca';
+import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { freshTenant } from '../../support/local-aws';
 import { administrator, director } from '../pairing/director-calls';
 import { SIGN, adapter, callConnector, csrFor, csrToken, pemOf } from './pairing-fixture';

@@ -1,6 +1,7 @@
 // The token-secured Connector against DynamoDB Local + moto: single use under concurrency, CSR validation before spending, idempotent retry, 401s that change nothing.
 import { randomUUID, X509Certificate } from 'node:crypto';
-import { ensureCertificateAuthority, loadCertificateAuthority } from '../../../shared/certificates/ca';
+import { loadCertificateAuthority } from '../../../shared/certificates/ca';
+import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { hashOneTimeToken } from '../../../shared/one-time-tokens/token';
 import { CONFIGURATION, SIGN, adapter, callConnector, connectorEvent, csrFor, csrToken, pemOf, pendingPairing } from './pairing-fixture';
 import { base64Pem, exponentOneKey, goodCsrDer, rawRsaCsrDer, rsaKeyOfPrimes, rsaKeyPair, rsaPrime } from '../../unit/certificates/csr-builder';

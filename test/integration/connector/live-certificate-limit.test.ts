@@ -7,21 +7,22 @@ import { clientCertificateData } from '../../../local/api-gateway-event';
 import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
 import { AuditRepository } from '../../../shared/audit/repository';
-import { dynamo } from '../../../shared/aws/clients';
-import { ensureCertificateAuthority } from '../../../shared/certificates/ca';
+import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { config } from '../../../shared/config';
-import { ConnectorService, CERTIFICATE_LIMIT_REASON } from '../../../shared/connector/service';
+import { CERTIFICATE_LIMIT_REASON } from '../../../shared/connector/refusals';
+import { ConnectorService } from '../../../shared/connector/service';
 import { LiveCertificateLimitError } from '../../../shared/errors';
-import { LIVE_CERTIFICATES_SORT_KEY, recordExpiresAt, UNEXPIRED_CERTIFICATES_SORT_KEY } from '../../../shared/system-auths/certificate-records';
+import { LIVE_CERTIFICATES_SORT_KEY, recordExpiresAt, UNEXPIRED_CERTIFICATES_SORT_KEY } from '../../../shared/system-auths/certificate-items';
 import { freshTenant } from '../../support/local-aws';
-import { certificateAuthentication, certificates, oneTimeTokens, systemAuths } from '../../support/stores';
+import { certificateAuthentication, certificates, oneTimeTokens, systemAuths, newAuditRecorder } from '../../support/stores';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { adapter, callConnector, csrToken, mtlsEvent, pemOf, SIGN } from './pairing-fixture';
+import { aws } from '../../../functions/container';
 
 beforeAll(() => ensureCertificateAuthority());
 
 const keys = rsaKeyPair(2048);
-const applications = new ApplicationService(new ApplicationRepository());
+const applications = new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config));
 const LIMIT = 5;
 
 interface Paired {
@@ -66,7 +67,7 @@ async function liveCount(systemAuthId: string, now = new Date()): Promise<number
 }
 
 async function counterOf(systemAuthId: string, sk = LIVE_CERTIFICATES_SORT_KEY): Promise<Record<string, unknown> | undefined> {
-  const out = await dynamo().send(new GetCommand({ TableName: config().systemAuthsTable, Key: { id: systemAuthId, sk }, ConsistentRead: true }));
+  const out = await aws.dynamo.send(new GetCommand({ TableName: config().systemAuthsTable, Key: { id: systemAuthId, sk }, ConsistentRead: true }));
   return out.Item;
 }
 
@@ -99,11 +100,11 @@ describe('MAX_LIVE_CERTIFICATES: at most 5 unexpired, unrevoked certificates per
     expect(await counterOf(paired.systemAuthId, UNEXPIRED_CERTIFICATES_SORT_KEY)).toEqual(expect.objectContaining({ count: LIMIT }));
 
     // The refusal is in the audit trail like the other CSR refusals, with a reason of its own.
-    const trail = await new AuditRepository().query({ tenant: paired.tenant, actions: ['CSR_REFUSED'] }, 50);
+    const trail = await new AuditRepository(aws.dynamo, config().auditTable).query({ tenant: paired.tenant, actions: ['CSR_REFUSED'] }, 50);
     expect(trail.events).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
-          action: 'CSR_REFUSED', outcome: 'REFUSED', reason: CERTIFICATE_LIMIT_REASON, details: expect.objectContaining({ setting: 'MAX_LIVE_CERTIFICATES', limit: 5 }),
+          action: 'CSR_REFUSED', outcome: 'REFUSED', reason: CERTIFICATE_LIMIT_REASON, reasonCode: 'CERTIFICATE_LIMIT', details: expect.objectContaining({ setting: 'MAX_LIVE_CERTIFICATES', limit: 5 }),
           target: expect.objectContaining({ systemAuthId: paired.systemAuthId }),
         }),
       ]),
@@ -152,7 +153,7 @@ describe('MAX_LIVE_CERTIFICATES: at most 5 unexpired, unrevoked certificates per
     const paired = await pairedApplication();
     for (let i = 1; i < LIMIT; i++) expect((await renewal(paired)).json.errors).toBeUndefined();
     const caller = await certificateAuthentication.authenticate(clientCertificateData(new X509Certificate(paired.certificatePem)));
-    const service = new ConnectorService(oneTimeTokens, systemAuths, certificates);
+    const service = new ConnectorService(oneTimeTokens, systemAuths, certificates, newAuditRecorder(), config, aws.dynamo);
     const csr = base64Pem(goodCsrDer(keys, paired.systemAuthId));
 
     // Today the SystemAuth is full.
@@ -170,7 +171,7 @@ describe('MAX_LIVE_CERTIFICATES: at most 5 unexpired, unrevoked certificates per
     const paired = await pairedApplication();
     for (let i = 1; i < LIMIT; i++) expect((await renewal(paired)).json.errors).toBeUndefined();
     for (const sk of [LIVE_CERTIFICATES_SORT_KEY, UNEXPIRED_CERTIFICATES_SORT_KEY]) {
-      await dynamo().send(new DeleteCommand({ TableName: config().systemAuthsTable, Key: { id: paired.systemAuthId, sk } }));
+      await aws.dynamo.send(new DeleteCommand({ TableName: config().systemAuthsTable, Key: { id: paired.systemAuthId, sk } }));
     }
 
     expect((await renewal(paired)).json.errors?.[0]?.extensions.code).toBe('FORBIDDEN');
@@ -181,7 +182,7 @@ describe('MAX_LIVE_CERTIFICATES: at most 5 unexpired, unrevoked certificates per
   test('a 20-way burst on a SystemAuth without counters still records exactly the limit (the reconciliations race and one wins)', async () => {
     const paired = await pairedApplication();
     for (const sk of [LIVE_CERTIFICATES_SORT_KEY, UNEXPIRED_CERTIFICATES_SORT_KEY]) {
-      await dynamo().send(new DeleteCommand({ TableName: config().systemAuthsTable, Key: { id: paired.systemAuthId, sk } }));
+      await aws.dynamo.send(new DeleteCommand({ TableName: config().systemAuthsTable, Key: { id: paired.systemAuthId, sk } }));
     }
     const answers = await Promise.all(Array.from({ length: 20 }, () => renewal(paired)));
     expect(answers.filter((answer) => answer.json.errors === undefined)).toHaveLength(LIMIT - 1);
@@ -194,13 +195,13 @@ describe('MAX_LIVE_CERTIFICATES: at most 5 unexpired, unrevoked certificates per
     const paired = await pairedApplication();
     const [record] = await certificates.listOf(paired.systemAuthId);
     const fingerprint = record.sha256Fingerprint;
-    const item = await dynamo().send(new GetCommand({ TableName: config().systemAuthsTable, Key: { id: paired.systemAuthId, sk: `CERT#${fingerprint}` } }));
+    const item = await aws.dynamo.send(new GetCommand({ TableName: config().systemAuthsTable, Key: { id: paired.systemAuthId, sk: `CERT#${fingerprint}` } }));
     const expected = Math.ceil(Date.parse(record.notAfter) / 1000) + 30 * 86_400;
     expect(item.Item?.expiresAt).toBe(expected);
-    expect(recordExpiresAt(record.notAfter)).toBe(expected);
+    expect(recordExpiresAt(record.notAfter, config().certificateRecordRetentionDays)).toBe(expected);
     expect((await counterOf(paired.systemAuthId))?.expiresAt).toBe(expected);
     // The SystemAuth item itself never expires.
-    const auth = await dynamo().send(new GetCommand({ TableName: config().systemAuthsTable, Key: { id: paired.systemAuthId, sk: 'AUTH' } }));
+    const auth = await aws.dynamo.send(new GetCommand({ TableName: config().systemAuthsTable, Key: { id: paired.systemAuthId, sk: 'AUTH' } }));
     expect(auth.Item?.expiresAt).toBeUndefined();
   });
 });

@@ -5,6 +5,7 @@ import { handleConnectorRequest } from '../../../shared/connector/endpoint';
 import { OneTimeTokenRepository } from '../../../shared/one-time-tokens/repository';
 import { captureLogs } from '../../support/captured-logs';
 import { CONFIGURATION, connectorEvent, pendingPairing } from './pairing-fixture';
+import { aws } from '../../../functions/container';
 
 const configurationWith = (token: string, tokenVia: 'header' | 'query' = 'query') =>
   connectorHandler(connectorEvent({ query: CONFIGURATION }, { token, tokenVia }));
@@ -22,7 +23,7 @@ test('no log line carries a one-time token presented as ?token=, even at DEBUG a
     const header = await configurationWith(viaHeader.token, 'header');
     const refused = [await configurationWith(unknown), await configurationWith(malformed)];
     // The token lookup fails (no such table): the request's failure is logged, with the token still in the event.
-    const broken = { ...connectorServices(), oneTimeTokens: new OneTimeTokenRepository('pairing-service-test-no-such-table') };
+    const broken = { ...connectorServices(), oneTimeTokens: new OneTimeTokenRepository(aws.dynamo, 'pairing-service-test-no-such-table') };
     const failed = await handleConnectorRequest(connectorEvent({ query: CONFIGURATION }, { token: forFailure, tokenVia: 'query' }), broken);
     return { spent, again, header, refused, failed };
   });

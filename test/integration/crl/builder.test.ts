@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { dynamo } from '../../../shared/aws/clients';
+import { aws } from '../../../functions/container';
 import { transactWrite } from '../../../shared/aws/transactions';
 import { createKmsSigningKey } from '../../../shared/aws/kms';
 import { createCaCertificate, kmsCaSigner } from '../../../shared/certificates/ca';
@@ -16,11 +16,11 @@ import { CrlBuildError, CrlBuilder } from '../../../shared/crl/builder';
 import { CrlEntryRepository } from '../../../shared/crl/entries';
 import { backfillCrlEntries } from '../../../shared/crl/backfill';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { certificateSortKey } from '../../../shared/system-auths/certificate-records';
+import { certificateSortKey, type CertificateRecord } from '../../../shared/system-auths/certificate-items';
 import { kmsCrlSigner } from '../../../shared/crl/signer';
 import { CrlState } from '../../../shared/crl/state';
 import { CrlStore } from '../../../shared/crl/store';
-import { CertificateRepository, type CertificateRecord } from '../../../shared/system-auths/certificate-records';
+import { CertificateRepository } from '../../../shared/system-auths/certificate-records';
 
 const DAY_MS = 86_400_000;
 const BUCKET = `crl-test-${randomBytes(4).toString('hex')}`;
@@ -28,8 +28,8 @@ let s3: S3Client;
 let workDir: string;
 
 const table = () => config().systemAuthsTable;
-const entries = () => new CrlEntryRepository(dynamo(), table());
-const state = () => new CrlState(dynamo(), table());
+const entries = () => new CrlEntryRepository(aws.dynamo, table());
+const state = () => new CrlState(aws.dynamo, table());
 const store = () => new CrlStore(s3, BUCKET);
 
 /** A CA of its own per test (tests share one table): a fresh id, a moto KMS key and its self-signed certificate. */
@@ -44,7 +44,7 @@ function builderFor(ca: CaEntry, now?: () => Date): CrlBuilder {
 }
 
 const heard: string[] = [];
-const certificates = new CertificateRepository(undefined, { revoked: async (caId) => void heard.push(caId) });
+const certificates = new CertificateRepository(aws.dynamo, table(), config, { revoked: async (caId: string) => void heard.push(caId) });
 
 /** A certificate record of CA `caId` (as issuance writes it), expiring `days` from now. */
 async function recorded(caId: string, days = 30): Promise<CertificateRecord> {
@@ -60,7 +60,7 @@ async function recorded(caId: string, days = 30): Promise<CertificateRecord> {
     revoked: false,
     caId,
   };
-  await transactWrite({ record: certificates.newRecord(record) });
+  await transactWrite(aws.dynamo, { record: certificates.newRecord(record) });
   return record;
 }
 
@@ -179,7 +179,7 @@ test('crl-backfill puts certificates revoked before CRLs existed into the index,
   const ca = await newCa();
   // Revoked as before this version: `revoked` only, no time, reason or CRL key.
   const revokedTheOldWay = async (record: CertificateRecord) =>
-    dynamo().send(new UpdateCommand({ TableName: table(), Key: { id: record.systemAuthId, sk: certificateSortKey(record.sha256Fingerprint) }, UpdateExpression: 'SET revoked = :true', ExpressionAttributeValues: { ':true': true } }));
+    aws.dynamo.send(new UpdateCommand({ TableName: table(), Key: { id: record.systemAuthId, sk: certificateSortKey(record.sha256Fingerprint) }, UpdateExpression: 'SET revoked = :true', ExpressionAttributeValues: { ':true': true } }));
   const [old, expiredOld, live, current] = [await recorded(ca.id), await recorded(ca.id, -1), await recorded(ca.id), await recorded(ca.id)];
   await revokedTheOldWay(old);
   await revokedTheOldWay(expiredOld);
@@ -187,10 +187,10 @@ test('crl-backfill puts certificates revoked before CRLs existed into the index,
   await builderFor(ca).rebuild(ca.id);
   expect(crlText((await store().get(ca.id))!)).not.toContain(serialText(old));
 
-  const outcome = await backfillCrlEntries(dynamo(), table());
+  const outcome = await backfillCrlEntries(aws.dynamo, table());
   // Only this CA's old revocation (other tests' CAs have none revoked the old way; other data of the shared table may).
   expect(outcome.markedByCa[ca.id]).toBe(1);
-  expect((await backfillCrlEntries(dynamo(), table())).markedByCa[ca.id]).toBeUndefined();
+  expect((await backfillCrlEntries(aws.dynamo, table())).markedByCa[ca.id]).toBeUndefined();
   await builderFor(ca).rebuild(ca.id);
   const text = crlText((await store().get(ca.id))!);
   expect(text).toContain(serialText(old));

@@ -16,13 +16,14 @@ import { resetClients, secretsManager } from '../../../shared/aws/clients';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { createKmsSigningKey } from '../../../shared/aws/kms';
 import { clearSecretCache, createSecret, readSecret, secretName } from '../../../shared/aws/secrets';
-import { ensureCertificateAuthority, rotateCertificateAuthority, truststorePem } from '../../../shared/certificates/ca';
+import { ensureCertificateAuthority, rotateCertificateAuthority, truststorePem } from '../../../shared/certificates/ca-lifecycle';
 import { currentCa, parseRegistry } from '../../../shared/certificates/ca-registry';
 import { testCertificateAuthority } from '../../unit/certificates/key-object-signer';
 import { ensureSigningKey, forgetSigningKeys } from '../../../shared/oauth/signing-keys';
 import { resetTruststoreS3 } from '../../../shared/deployment/truststore';
 import { customResourceEvent, lambdaContext, ResponseUrlStandIn } from '../../deployment/cloudformation-stand-in';
 import { localAwsEndpoints } from '../../support/local-aws';
+import { aws } from '../../../functions/container';
 
 const motoEndpoint = localAwsEndpoints().secretsManager;
 const TRUSTSTORE_KEY = 'truststore/pairing-ca.pem';
@@ -94,6 +95,7 @@ const properties = () => ({ TruststoreBucket: bucket, TruststoreKey: TRUSTSTORE_
 beforeAll(async () => {
   process.env.AWS_ENDPOINT_URL_S3 = motoEndpoint;
   resetClients();
+  aws.reset();
   resetTruststoreS3();
   s3 = new S3Client({ endpoint: motoEndpoint, forcePathStyle: true });
   bucket = `truststore-${crypto.randomBytes(6).toString('hex')}`;

@@ -13,6 +13,7 @@ import { PLATFORM_TENANT } from '../../../shared/audit/types';
 import { withEnvironment } from '../../support/environment';
 import { freshTenant, localAwsEndpoints } from '../../support/local-aws';
 import { oauthClients, systemAuths } from '../../support/stores';
+import { aws } from '../../../functions/container';
 
 const root = path.resolve(__dirname, '../../..');
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'admin-cli-'));
@@ -143,7 +144,7 @@ describe('admin CLI rotate-signing-key', () => {
           publishedKids: [before.activeKid, rotated.activeKid],
         });
         // In the stage's own audit partition (no tenant's), by the CLI.
-        const trail = await new AuditRepository(tables.AuditTable).query({ tenant: PLATFORM_TENANT }, 10);
+        const trail = await new AuditRepository(aws.dynamo, tables.AuditTable).query({ tenant: PLATFORM_TENANT }, 10);
         expect(trail.events.map((event) => ({ action: event.action, actor: event.actor, details: event.details }))).toEqual([
           { action: 'SIGNING_KEY_ROTATED', actor: { kind: 'CLI' }, details: { activeKid: rotated.activeKid, retiredKid: before.activeKid } },
         ]);

@@ -34,7 +34,7 @@ const admin = (): SystemAuth => ({
 });
 
 async function refusal(jwt: string): Promise<string> {
-  const error = await verifyAccessToken(jwt, ISSUER).then(() => undefined, (e: unknown) => e);
+  const error = await verifyAccessToken(jwt, ISSUER, config()).then(() => undefined, (e: unknown) => e);
   expect(error).toBeInstanceOf(UnauthenticatedError);
   return (error as Error).message;
 }
@@ -43,7 +43,7 @@ async function refusal(jwt: string): Promise<string> {
 async function signedWithActiveKey(claims: Record<string, unknown>, header: Record<string, string> = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const payload = {
-    iss: ISSUER, sub: randomUUID(), aud: accessTokenAudience(), iat: now, exp: now + 60, jti: randomUUID(),
+    iss: ISSUER, sub: randomUUID(), aud: accessTokenAudience(config().stage), iat: now, exp: now + 60, jti: randomUUID(),
     tenant: 't', client_kind: 'ADMIN', scope: 'application:read',
     ...claims,
   };
@@ -86,13 +86,13 @@ describe('signing keys in KMS', () => {
       expect(await readSecret(`${prefix}/token-signing-keys`, 0)).toBeUndefined();
 
       const client = admin();
-      const { accessToken } = await issueAccessToken(client, ['application:read'], ISSUER);
+      const { accessToken } = await issueAccessToken(client, ['application:read'], ISSUER, config());
       expect(decodeProtectedHeader(accessToken)).toEqual({ alg: 'ES256', kid: stored.activeKid, typ: 'at+jwt' });
       // jose alone, with nothing but the published JWKS: the signature is the 64-byte r || s of ES256.
       expect(Buffer.from(accessToken.split('.')[2]!, 'base64url')).toHaveLength(64);
       const { payload } = await jwtVerify(accessToken, createLocalJWKSet(await publicJwks()), { algorithms: ['ES256'], typ: 'at+jwt' });
       expect(Object.keys(payload)).toEqual(['scope', 'tenant', 'client_kind', 'iss', 'sub', 'aud', 'iat', 'exp', 'jti']);
-      await expect(verifyAccessToken(accessToken, ISSUER)).resolves.toMatchObject({ sub: client.id, tenant: client.tenant });
+      await expect(verifyAccessToken(accessToken, ISSUER, config())).resolves.toMatchObject({ sub: client.id, tenant: client.tenant });
     });
   });
 
@@ -127,7 +127,7 @@ describe('signing keys in KMS', () => {
       const now = Math.floor(Date.now() / 1000);
       const oldToken = await new SignJWT({ scope: 'application:read', tenant: client.tenant, client_kind: 'ADMIN' })
         .setProtectedHeader({ alg: 'ES256', kid: oldKid, typ: 'at+jwt' })
-        .setIssuer(ISSUER).setSubject(client.id).setAudience(accessTokenAudience()).setIssuedAt(now).setExpirationTime(now + 600).setJti(randomUUID())
+        .setIssuer(ISSUER).setSubject(client.id).setAudience(accessTokenAudience(config().stage)).setIssuedAt(now).setExpirationTime(now + 600).setJti(randomUUID())
         .sign(privateKey);
 
       await ensureSigningKey();
@@ -138,8 +138,8 @@ describe('signing keys in KMS', () => {
       expect(stored.keys.map((key) => key.kid)).toEqual([oldKid, stored.activeKid]);
       expect(stored.keys[0]).toEqual({ kid: oldKid, alg: 'ES256', publicJwk: { kty: 'EC', crv: 'P-256', x: publicJwk.x, y: publicJwk.y }, retiredAt: expect.any(String) });
       expect(JSON.stringify(stored)).not.toContain('"d"');
-      await expect(verifyAccessToken(oldToken, ISSUER)).resolves.toMatchObject({ sub: client.id });
-      expect(decodeProtectedHeader((await issueAccessToken(client, ['application:read'], ISSUER)).accessToken).kid).toBe(stored.activeKid);
+      await expect(verifyAccessToken(oldToken, ISSUER, config())).resolves.toMatchObject({ sub: client.id });
+      expect(decodeProtectedHeader((await issueAccessToken(client, ['application:read'], ISSUER, config())).accessToken).kid).toBe(stored.activeKid);
       expect((await publicJwks()).keys.map((key) => key.kid)).toEqual([oldKid, stored.activeKid]);
       // A second run changes nothing.
       await ensureSigningKey();
@@ -163,12 +163,12 @@ describe('signing keys in KMS', () => {
       const first = await storedIn(`${prefix}/token-signing-public-keys`);
       const firstKid = first.activeKid!;
       const client = admin();
-      const before = (await issueAccessToken(client, ['application:read'], ISSUER)).accessToken;
+      const before = (await issueAccessToken(client, ['application:read'], ISSUER, config())).accessToken;
       let verifier!: typeof import('../../../shared/oauth/access-tokens');
       jest.isolateModules(() => {
         verifier = require('../../../shared/oauth/access-tokens');
       });
-      await expect(verifier.verifyAccessToken(before, ISSUER)).resolves.toMatchObject({ sub: client.id });
+      await expect(verifier.verifyAccessToken(before, ISSUER, config())).resolves.toMatchObject({ sub: client.id });
 
       const rotated = await rotateSigningKey();
       expect(rotated).toMatchObject({ retiredKid: firstKid, droppedKeys: [], publishedKids: [firstKid, rotated.activeKid] });
@@ -181,17 +181,17 @@ describe('signing keys in KMS', () => {
       const policyOf = async (keyArn: string) => (await kms().send(new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: 'default' }))).Policy;
       expect(await policyOf(rotated.keyArn)).toBe(await policyOf(first.keys[0]!.keyArn!));
 
-      const after = (await issueAccessToken(client, ['application:read'], ISSUER)).accessToken;
+      const after = (await issueAccessToken(client, ['application:read'], ISSUER, config())).accessToken;
       expect(decodeProtectedHeader(after).kid).toBe(rotated.activeKid);
       expect((await publicJwks()).keys.map((key) => key.kid)).toEqual([firstKid, rotated.activeKid]);
-      await expect(verifyAccessToken(before, ISSUER)).resolves.toMatchObject({ sub: client.id });
-      await expect(verifyAccessToken(after, ISSUER)).resolves.toMatchObject({ sub: client.id });
+      await expect(verifyAccessToken(before, ISSUER, config())).resolves.toMatchObject({ sub: client.id });
+      await expect(verifyAccessToken(after, ISSUER, config())).resolves.toMatchObject({ sub: client.id });
 
       const realNow = Date.now;
       // A verifier in another process with the set from before the rotation finds the new kid (re-read after 5 s).
       jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 6000);
       try {
-        await expect(verifier.verifyAccessToken(after, ISSUER)).resolves.toMatchObject({ sub: client.id });
+        await expect(verifier.verifyAccessToken(after, ISSUER, config())).resolves.toMatchObject({ sub: client.id });
       } finally {
         jest.restoreAllMocks();
       }
@@ -202,7 +202,7 @@ describe('signing keys in KMS', () => {
         expect((await publicJwks()).keys.map((key) => key.kid)).toEqual([rotated.activeKid]);
         // Refused for its key (before its exp would even be looked at), in both processes.
         expect(await refusal(before)).toBe('Access token was signed with an unknown key');
-        await expect(verifier.verifyAccessToken(before, ISSUER)).rejects.toThrow('Access token was signed with an unknown key');
+        await expect(verifier.verifyAccessToken(before, ISSUER, config())).rejects.toThrow('Access token was signed with an unknown key');
         // The next rotation removes it from the set and schedules its KMS key for deletion.
         const third = await rotateSigningKey();
         expect(third.droppedKeys).toEqual([{ kid: firstKid, keyArn: first.keys[0]!.keyArn, deletionDate: expect.any(String) }]);
@@ -243,13 +243,13 @@ describe('signing keys in KMS', () => {
       expect(scheduled).toHaveLength(1);
       expect(scheduled[0]).not.toBe(before.keys[0]!.keyArn);
       expect(await keyState(scheduled[0]!)).toMatchObject({ KeyState: 'PendingDeletion' });
-      expect(decodeProtectedHeader((await issueAccessToken(admin(), ['application:read'], ISSUER)).accessToken).kid).toBe(before.activeKid);
+      expect(decodeProtectedHeader((await issueAccessToken(admin(), ['application:read'], ISSUER, config())).accessToken).kid).toBe(before.activeKid);
     });
   });
 
   it('refuses to sign when the key set is missing, without creating anything', async () => {
     await withOwnPrefix(async (prefix) => {
-      await expect(issueAccessToken(admin(), ['application:read'], ISSUER)).rejects.toThrow(/not set up/);
+      await expect(issueAccessToken(admin(), ['application:read'], ISSUER, config())).rejects.toThrow(/not set up/);
       expect(await readSecret(`${prefix}/token-signing-public-keys`, 0)).toBeUndefined();
     });
   });
@@ -261,7 +261,7 @@ describe('signing keys in KMS', () => {
 
 describe('verifyAccessToken refuses', () => {
   it('an expired token', async () => {
-    const issued = await issueAccessToken(admin(), ['application:read'], ISSUER, -120);
+    const issued = await issueAccessToken(admin(), ['application:read'], ISSUER, config(), -120);
     expect(await refusal(issued.accessToken)).toBe('Access token has expired');
   });
 
@@ -283,7 +283,7 @@ describe('verifyAccessToken refuses', () => {
       expect({ ahead, message: await refusal(jwt) }).toEqual({ ahead, message: 'Access token was issued in the future' });
     }
     // Within the tolerance a clock running ahead is no reason to refuse.
-    await expect(verifyAccessToken(await signedWithActiveKey({ iat: now + 10, exp: now + 3610 }), ISSUER)).resolves.toMatchObject({ iat: now + 10 });
+    await expect(verifyAccessToken(await signedWithActiveKey({ iat: now + 10, exp: now + 3610 }), ISSUER, config())).resolves.toMatchObject({ iat: now + 10 });
   });
 
   it('a token older than the access-token lifetime, whatever its exp says', async () => {
@@ -292,7 +292,7 @@ describe('verifyAccessToken refuses', () => {
     const tooOld = await signedWithActiveKey({ iat: now - lifetime - CLOCK_TOLERANCE_SECONDS - 5, exp: now + 24 * 3600 });
     expect(await refusal(tooOld)).toBe('Access token has expired');
     const nearlyTooOld = await signedWithActiveKey({ iat: now - lifetime + 5, exp: now + 24 * 3600 });
-    await expect(verifyAccessToken(nearlyTooOld, ISSUER)).resolves.toMatchObject({ iat: now - lifetime + 5 });
+    await expect(verifyAccessToken(nearlyTooOld, ISSUER, config())).resolves.toMatchObject({ iat: now - lifetime + 5 });
   });
 
   it('a token for another audience', async () => {
@@ -300,7 +300,7 @@ describe('verifyAccessToken refuses', () => {
   });
 
   it('a token whose signature does not verify', async () => {
-    const { accessToken } = await issueAccessToken(admin(), ['application:read'], ISSUER);
+    const { accessToken } = await issueAccessToken(admin(), ['application:read'], ISSUER, config());
     const [header, payload, signature] = accessToken.split('.');
     const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), tenant: 'other' })).toString('base64url');
     expect(await refusal(`${header}.${forged}.${signature}`)).toBe('Access token signature is invalid');
@@ -310,13 +310,13 @@ describe('verifyAccessToken refuses', () => {
     const { privateKey } = await generateKeyPair('ES256');
     const jwt = await new SignJWT({ tenant: 't', client_kind: 'ADMIN', scope: 'application:read' })
       .setProtectedHeader({ alg: 'ES256', kid: 'someone-elses-key', typ: 'at+jwt' })
-      .setIssuer('x').setSubject(randomUUID()).setAudience(accessTokenAudience()).setIssuedAt().setExpirationTime('1h').setJti('j')
+      .setIssuer('x').setSubject(randomUUID()).setAudience(accessTokenAudience(config().stage)).setIssuedAt().setExpirationTime('1h').setJti('j')
       .sign(privateKey);
     expect(await refusal(jwt)).toBe('Access token was signed with an unknown key');
   });
 
   it('an unsigned token', async () => {
-    const jwt = new UnsecuredJWT({ tenant: 't', client_kind: 'ADMIN', scope: 'x', sub: 's' }).setAudience(accessTokenAudience()).encode();
+    const jwt = new UnsecuredJWT({ tenant: 't', client_kind: 'ADMIN', scope: 'x', sub: 's' }).setAudience(accessTokenAudience(config().stage)).encode();
     expect(await refusal(jwt)).toMatch(/algorithm|kid/);
   });
 

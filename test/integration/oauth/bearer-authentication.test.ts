@@ -8,6 +8,8 @@ import { UnauthenticatedError } from '../../../shared/errors';
 import { freshTenant } from '../../support/local-aws';
 import { BASE_URL, basicAuthorization, tokenRequest } from './token-requests';
 import { bearerAuthentication, oauthClients, systemAuths } from '../../support/stores';
+import { config } from '../../../shared/config';
+import { aws } from '../../../functions/container';
 
 async function accessToken(clientId: string, clientSecret: string): Promise<string> {
   const response = await handler(tokenRequest('grant_type=client_credentials', { Authorization: basicAuthorization(clientId, clientSecret) }));
@@ -15,7 +17,7 @@ async function accessToken(clientId: string, clientSecret: string): Promise<stri
   return JSON.parse(response.body).access_token;
 }
 
-const applications = new ApplicationService(new ApplicationRepository());
+const applications = new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config));
 
 /** A registered application of a fresh tenant and an OAuth client of it. */
 async function applicationClient(scopes = ['application:read']) {
@@ -68,7 +70,7 @@ describe('authenticateBearer with issued tokens', () => {
     const token = await accessToken(app.clientId, app.clientSecret);
     await bearerAuthentication.authenticate(`Bearer ${token}`, BASE_URL);
     // Only the application items go: the client stays ACTIVE, as when unregistering listed the SystemAuths before pairing wrote it.
-    await new ApplicationRepository().delete(application);
+    await new ApplicationRepository(aws.dynamo, config().applicationsTable, config).delete(application);
     await pastBearerCache();
     await expect(bearerAuthentication.authenticate(`Bearer ${token}`, BASE_URL)).rejects.toThrow(new UnauthenticatedError('The application of this access token no longer exists'));
   });

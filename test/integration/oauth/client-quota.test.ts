@@ -1,16 +1,18 @@
 // The per-tenant quota of live OAuth clients against DynamoDB Local + moto: refused past the limit with no SystemAuth and no secret left, never exceeded by concurrent creations, freed once by revoking.
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo, secretsManager } from '../../../shared/aws/clients';
+import { secretsManager } from '../../../shared/aws/clients';
 import { config } from '../../../shared/config';
 import { InternalError, QuotaExceededError } from '../../../shared/errors';
-import { clientSecretName, type CreatedOAuthClient } from '../../../shared/oauth/clients';
-import { oauthClientsCounterKey } from '../../../shared/system-auths/repository';
+import { type CreatedOAuthClient } from '../../../shared/oauth/clients';
+import { clientSecretName } from '../../../shared/oauth/client-secrets';
+import { oauthClientsCounterKey } from '../../../shared/system-auths/items';
 import { freshTenant, secretExists } from '../../support/local-aws';
 import { rejection } from '../../support/promises';
 import { withSettings } from '../../support/settings';
 import { oauthClients, systemAuths } from '../../support/stores';
 import { awsError, injectFailure, itemPutInto } from '../pairing/aws-failures';
+import { aws } from '../../../functions/container';
 
 const LIMIT = 3;
 withSettings({ MAX_OAUTH_CLIENTS_PER_TENANT: String(LIMIT) });
@@ -19,7 +21,7 @@ const applicationClient = (tenant: string, appId: string = randomUUID()) =>
   oauthClients.create({ tenant, kind: 'APPLICATION', appId, scopes: ['application:read'] });
 
 async function counterOf(tenant: string): Promise<number | undefined> {
-  const out = await dynamo().send(new GetCommand({ TableName: config().systemAuthsTable, Key: oauthClientsCounterKey(tenant), ConsistentRead: true }));
+  const out = await aws.dynamo.send(new GetCommand({ TableName: config().systemAuthsTable, Key: oauthClientsCounterKey(tenant), ConsistentRead: true }));
   return out.Item?.count;
 }
 
@@ -112,7 +114,7 @@ describe('live OAuth clients per tenant (MAX_OAUTH_CLIENTS_PER_TENANT)', () => {
     const tenant = freshTenant();
     await applicationClient(tenant);
     const failure = injectFailure(
-      dynamo(),
+      aws.dynamo,
       { command: 'TransactWriteItemsCommand', moment: 'after-taking-effect', when: (input) => itemPutInto(config().systemAuthsTable, input) !== undefined },
       awsError('InternalServerError'),
     );

@@ -4,25 +4,26 @@ import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws
 import { handler } from '../../../functions/oauth/handler';
 import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
-import { dynamo, secretsManager } from '../../../shared/aws/clients';
+import { secretsManager } from '../../../shared/aws/clients';
 import { readSecret } from '../../../shared/aws/secrets';
 import { config } from '../../../shared/config';
 import { InternalError } from '../../../shared/errors';
 import { logger } from '../../../shared/logger';
-import { clientSecretName } from '../../../shared/oauth/clients';
+import { clientSecretName } from '../../../shared/oauth/client-secrets';
 import { OAuthError } from '../../../shared/oauth/errors';
-import { applicationKey } from '../../../shared/system-auths/repository';
+import { applicationKey } from '../../../shared/system-auths/items';
 import { MAX_LIVE_CLIENT_SECRETS } from '../../../shared/system-auths/types';
 import { freshTenant, secretExists } from '../../support/local-aws';
 import { basicAuthorization, tokenRequest } from './token-requests';
 import { oauthClients, systemAuths } from '../../support/stores';
+import { aws } from '../../../functions/container';
 
 afterEach(() => jest.restoreAllMocks());
 
 /** Fails the next SystemAuth Put (in its transaction with the tenant's quota counter) and reports the client id it carried. */
 function failNextSystemAuthPut(): { clientId: () => string } {
   let clientId = '';
-  const client = dynamo();
+  const client = aws.dynamo;
   const send = client.send.bind(client);
   jest.spyOn(client, 'send').mockImplementation(((command: unknown) => {
     const put = command instanceof TransactWriteCommand
@@ -45,9 +46,9 @@ describe('createOAuthClient', () => {
     expect(created.clientId).toBe(created.systemAuth.id);
     await expect(readSecret(clientSecretName(created.clientId), 0)).resolves.toBe(created.clientSecret);
 
-    const item = (await dynamo().send(new GetCommand({ TableName: config().systemAuthsTable, Key: { id: created.clientId, sk: 'AUTH' } }))).Item;
+    const item = (await aws.dynamo.send(new GetCommand({ TableName: config().systemAuthsTable, Key: { id: created.clientId, sk: 'AUTH' } }))).Item;
     expect(item).toMatchObject({ id: created.clientId, tenant, kind: 'APPLICATION', type: 'OAUTH2_CLIENT_CREDENTIALS', status: 'ACTIVE', appId });
-    const indexed = await dynamo().send(new QueryCommand({
+    const indexed = await aws.dynamo.send(new QueryCommand({
       TableName: config().systemAuthsTable, IndexName: 'byApplication',
       KeyConditionExpression: 'appKey = :k', ExpressionAttributeValues: { ':k': applicationKey(tenant, appId) },
     }));
@@ -104,7 +105,7 @@ describe('revokeOAuthClient', () => {
   it('leaves a REVOKED SystemAuth that gets no token when deleting the secret fails, and a retry removes both', async () => {
     const tenant = freshTenant();
     // A real application, so the only reason for a refusal below is the revocation.
-    const application = await new ApplicationService(new ApplicationRepository()).register(tenant, { name: `revoke-${randomUUID().slice(0, 8)}` });
+    const application = await new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config)).register(tenant, { name: `revoke-${randomUUID().slice(0, 8)}` });
     const client = await oauthClients.create({ tenant, kind: 'APPLICATION', appId: application.id, scopes: ['application:read'] });
     const grant = () => handler(tokenRequest('grant_type=client_credentials', { Authorization: basicAuthorization(client.clientId, client.clientSecret) }));
     expect((await grant()).statusCode).toBe(200);
@@ -131,7 +132,7 @@ describe('revokeOAuthClient', () => {
 
   it('leaves a certificate SystemAuth with the same id alone', async () => {
     const id = randomUUID();
-    await dynamo().send(new PutCommand({
+    await aws.dynamo.send(new PutCommand({
       TableName: config().systemAuthsTable,
       Item: { id, sk: 'AUTH', tenant: freshTenant(), kind: 'APPLICATION', type: 'CLIENT_CERTIFICATE', appId: 'a', status: 'ACTIVE', scopes: [], createdAt: new Date().toISOString() },
     }));

@@ -1,11 +1,11 @@
 // A client revoked after its credentials were checked but before its grant is recorded gets no token (markSystemAuthUsed is conditional on ACTIVE).
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { handler } from '../../../functions/oauth/handler';
-import { dynamo } from '../../../shared/aws/clients';
 import { config } from '../../../shared/config';
 import { freshTenant } from '../../support/local-aws';
 import { basicAuthorization, tokenRequest } from './token-requests';
 import { oauthClients, systemAuths } from '../../support/stores';
+import { aws } from '../../../functions/container';
 
 afterEach(() => jest.restoreAllMocks());
 
@@ -24,7 +24,7 @@ describe('revocation racing a grant', () => {
     const tenant = freshTenant();
     const admin = await oauthClients.createAdmin(tenant);
     // Revokes the client just before the lastUsedAt write goes out, i.e. after authenticateClient read it as ACTIVE.
-    const client = dynamo();
+    const client = aws.dynamo;
     const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
     let revoked = false;
     jest.spyOn(client, 'send').mockImplementation((async (command: unknown) => {

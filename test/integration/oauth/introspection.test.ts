@@ -2,14 +2,14 @@
 // claims, and active: false for expired, revoked, deleted, foreign and garbage tokens; refused callers and bad requests.
 import { randomUUID } from 'node:crypto';
 import { handler } from '../../../functions/oauth/handler';
-import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
 import { accessTokenAudience, CLOCK_TOLERANCE_SECONDS, issueAccessToken } from '../../../shared/oauth/access-tokens';
 import { freshTenant } from '../../support/local-aws';
-import { oauthClients, systemAuths } from '../../support/stores';
+import { config } from '../../../shared/config';
+import { applicationStore, oauthClients, systemAuths } from '../../support/stores';
 import { BASE_URL, basicAuthorization, oauthEvent, tokenRequest } from './token-requests';
 
-const applications = new ApplicationService(new ApplicationRepository());
+const applications = new ApplicationService(applicationStore);
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 
 const introspect = (body: string, headers: Record<string, string> = {}) =>
@@ -41,7 +41,7 @@ test('an active token of the caller\'s tenant: active with its claims (Basic and
   const answer = await answerOf(appToken, admin);
   expect(answer).toEqual({
     active: true, scope: 'application:read', client_id: app.clientId, token_type: 'Bearer', exp: expect.any(Number), iat: expect.any(Number),
-    sub: app.clientId, aud: accessTokenAudience(), iss: BASE_URL, jti: expect.any(String), tenant, client_kind: 'APPLICATION', app_id: appId,
+    sub: app.clientId, aud: accessTokenAudience(config().stage), iss: BASE_URL, jti: expect.any(String), tenant, client_kind: 'APPLICATION', app_id: appId,
   });
   const posted = await introspect(`token=${appToken}&client_id=${admin.clientId}&client_secret=${encodeURIComponent(admin.clientSecret)}&token_type_hint=access_token`);
   expect(JSON.parse(posted.body)).toMatchObject({ active: true, sub: app.clientId });
@@ -57,17 +57,17 @@ test('active: false for an expired token, a revoked client\'s, a deleted applica
   expect(await answerOf(appToken, other.admin)).toEqual({ active: false });
   // Expired (beyond the verifiers' clock tolerance).
   const auth = (await systemAuths.get(app.clientId))!;
-  const expired = await issueAccessToken(auth, ['application:read'], BASE_URL, -(CLOCK_TOLERANCE_SECONDS + 60));
+  const expired = await issueAccessToken(auth, ['application:read'], BASE_URL, config(), -(CLOCK_TOLERANCE_SECONDS + 60));
   expect(await answerOf(expired.accessToken, admin)).toEqual({ active: false });
   // Garbage, and a token signed for another issuer.
   expect(await answerOf('not-a-token', admin)).toEqual({ active: false });
   expect(await answerOf(`${appToken.slice(0, -4)}AAAA`, admin)).toEqual({ active: false });
-  const elsewhere = await issueAccessToken(auth, ['application:read'], 'https://other.example.test');
+  const elsewhere = await issueAccessToken(auth, ['application:read'], 'https://other.example.test', config());
   expect(await answerOf(elsewhere.accessToken, admin)).toEqual({ active: false });
 
   // The application is deleted behind the client's back: its tokens are no longer active.
   const second = await tenantWithClients();
-  await new ApplicationRepository().delete((await applications.get(second.tenant, second.appId))!);
+  await applicationStore.delete((await applications.get(second.tenant, second.appId))!);
   expect(await answerOf(second.appToken, second.admin)).toEqual({ active: false });
 
   // The client is revoked: its token, valid a moment ago, is inactive from the next introspection on.

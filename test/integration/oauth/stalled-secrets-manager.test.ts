@@ -2,12 +2,13 @@
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { dynamo, resetClients, secretsManager } from '../../../shared/aws/clients';
+import { resetClients, secretsManager } from '../../../shared/aws/clients';
 import { readSecret } from '../../../shared/aws/secrets';
 import { config } from '../../../shared/config';
 import { freshTenant } from '../../support/local-aws';
 import { administrator, director, errorCode } from '../pairing/director-calls';
 import { systemAuths } from '../../support/stores';
+import { aws } from '../../../functions/container';
 
 /** A TCP server that reads requests and never answers; records what it was sent. */
 async function stalledServer(): Promise<{ endpoint: string; received: () => string; close: () => Promise<void> }> {
@@ -69,15 +70,17 @@ describe('client credentials while Secrets Manager stalls', () => {
     secretsManager().destroy();
     process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = realEndpoint;
     resetClients();
+    aws.reset();
     await stalled.close();
   });
 
   /** Points the Secrets Manager client at the stalled server (DynamoDB stays on DynamoDB Local). */
   function stallSecretsManager(): void {
     secretsManager().destroy();
-    dynamo().destroy();
+    aws.dynamo.destroy();
     process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = stalled.endpoint;
     resetClients();
+    aws.reset();
   }
 
   it.each([
@@ -113,6 +116,7 @@ describe('client credentials while Secrets Manager stalls', () => {
 
     process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = realEndpoint;
     resetClients();
+    aws.reset();
     expect(await systemAuths.listOfApplication(tenant, appId)).toEqual([]);
     expect(await readSecret(secretName!, 0)).toBeUndefined();
   }, 60_000);

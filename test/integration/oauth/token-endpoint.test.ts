@@ -7,14 +7,16 @@ import { ApplicationService } from '../../../shared/applications/service';
 import { ADMIN_SCOPES, APPLICATION_SCOPES } from '../../../shared/scopes';
 import { readSecret } from '../../../shared/aws/secrets';
 import { accessTokenAudience, verifyAccessToken } from '../../../shared/oauth/access-tokens';
-import { clientSecretName } from '../../../shared/oauth/clients';
+import { clientSecretName } from '../../../shared/oauth/client-secrets';
 import { captureLogs } from '../../support/captured-logs';
 import { withEnvironment } from '../../support/environment';
 import { freshTenant } from '../../support/local-aws';
 import { BASE_URL, basicAuthorization, oauthEvent, tokenRequest } from './token-requests';
 import { oauthClients, systemAuths } from '../../support/stores';
+import { config } from '../../../shared/config';
+import { aws } from '../../../functions/container';
 
-const applications = new ApplicationService(new ApplicationRepository());
+const applications = new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config));
 
 const grant = (clientId: string, clientSecret: string, extra = '') =>
   handler(tokenRequest(`grant_type=client_credentials${extra}`, { Authorization: basicAuthorization(clientId, clientSecret) }));
@@ -43,13 +45,13 @@ describe('POST /oauth2/token', () => {
 
     const payload = decodeJwt(body.access_token);
     expect(payload).toMatchObject({
-      iss: BASE_URL, sub: admin.clientId, aud: accessTokenAudience(), scope: ADMIN_SCOPES.join(' '), tenant, client_kind: 'ADMIN',
+      iss: BASE_URL, sub: admin.clientId, aud: accessTokenAudience(config().stage), scope: ADMIN_SCOPES.join(' '), tenant, client_kind: 'ADMIN',
     });
     expect(payload.exp! - payload.iat!).toBe(3600);
     expect(payload.jti).toEqual(expect.any(String));
     expect(payload).not.toHaveProperty('app_id');
     expect(decodeProtectedHeader(body.access_token)).toMatchObject({ alg: 'ES256', typ: 'at+jwt', kid: expect.any(String) });
-    await expect(verifyAccessToken(body.access_token, BASE_URL)).resolves.toMatchObject({ sub: admin.clientId, tenant, clientKind: 'ADMIN' });
+    await expect(verifyAccessToken(body.access_token, BASE_URL, config())).resolves.toMatchObject({ sub: admin.clientId, tenant, clientKind: 'ADMIN' });
   });
 
   it('accepts client_secret_post and grants a requested subset of scopes', async () => {
@@ -90,7 +92,7 @@ describe('POST /oauth2/token', () => {
     const application = await applications.register(tenant, { name: `race-${randomUUID().slice(0, 8)}` });
     const app = await oauthClients.create({ tenant, kind: 'APPLICATION', appId: application.id, scopes: ['application:read'] });
     // Only the application items go, as when unregistering listed the SystemAuths before pairing wrote this client.
-    await new ApplicationRepository().delete(application);
+    await new ApplicationRepository(aws.dynamo, config().applicationsTable, config).delete(application);
     expectInvalidClient(await grant(app.clientId, app.clientSecret));
     await expect(applications.get(tenant, application.id)).resolves.toBeUndefined();
     await expect(systemAuths.get(app.clientId)).resolves.toBeUndefined();

@@ -14,6 +14,7 @@ import { freePort } from '../../../local/processes';
 import { freshTenant, scanAll } from '../../support/local-aws';
 import { PUBLIC_BASE_URL, adapter, pendingPairing } from '../connector/pairing-fixture';
 import { certificates, oneTimeTokens, systemAuths } from '../../support/stores';
+import { aws } from '../../../functions/container';
 
 async function pendingCertificateAuth(overrides: Partial<SystemAuth> = {}): Promise<SystemAuth> {
   const auth: SystemAuth = {
@@ -152,17 +153,19 @@ describe('the CLIENT_CERTIFICATE adapter', () => {
       // A port nobody listens on: the real SDK call fails the way an unreachable function does.
       process.env.AWS_ENDPOINT_URL_LAMBDA = `http://127.0.0.1:${await freePort()}`;
       resetClients();
+      aws.reset();
       resetConfig();
     });
     afterAll(() => {
       if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_LAMBDA;
       else process.env.AWS_ENDPOINT_URL_LAMBDA = saved;
       resetClients();
+      aws.reset();
     });
 
     test('is an INTERNAL error and leaves no SystemAuth behind', async () => {
       const application = { tenant: freshTenant(), id: randomUUID(), name: 'unreachable' };
-      const adapter = new ClientCertificateAdapter(new LambdaTokenIssuer(), systemAuths, certificates, oneTimeTokens);
+      const adapter = new ClientCertificateAdapter(new LambdaTokenIssuer(aws.lambda, config().tokensFunctionName), systemAuths, certificates, oneTimeTokens);
       await expect(adapter.generate(application, {}, { publicBaseUrl: PUBLIC_BASE_URL })).rejects.toBeInstanceOf(InternalError);
       expect(await systemAuths.listOfApplication(application.tenant, application.id)).toEqual([]);
     });
@@ -180,18 +183,20 @@ describe('the CLIENT_CERTIFICATE adapter', () => {
       await new Promise<void>((resolve) => throttlingLambda.listen(0, '127.0.0.1', resolve));
       process.env.AWS_ENDPOINT_URL_LAMBDA = `http://127.0.0.1:${(throttlingLambda.address() as AddressInfo).port}`;
       resetClients();
+      aws.reset();
       resetConfig();
     });
     afterAll(async () => {
       if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_LAMBDA;
       else process.env.AWS_ENDPOINT_URL_LAMBDA = saved;
       resetClients();
+      aws.reset();
       await new Promise((resolve) => throttlingLambda.close(resolve));
     });
 
     test('is an INTERNAL error that says to try again, and leaves no SystemAuth behind', async () => {
       const application = { tenant: freshTenant(), id: randomUUID(), name: 'throttled' };
-      const adapter = new ClientCertificateAdapter(new LambdaTokenIssuer(), systemAuths, certificates, oneTimeTokens);
+      const adapter = new ClientCertificateAdapter(new LambdaTokenIssuer(aws.lambda, config().tokensFunctionName), systemAuths, certificates, oneTimeTokens);
       const failure = adapter.generate(application, {}, { publicBaseUrl: PUBLIC_BASE_URL });
       await expect(failure).rejects.toBeInstanceOf(InternalError);
       await expect(failure).rejects.toThrow('One-time token issuance is at its concurrency limit: nothing was created, try again in a few seconds');

@@ -1,12 +1,12 @@
 // A CLIENT_CERTIFICATE pairing that is never finished reads EXPIRED in the Director once its latest one-time token expired; one that got a certificate stays ACTIVE.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../../../shared/aws/clients';
-import { ensureCertificateAuthority } from '../../../shared/certificates/ca';
+import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { config, resetConfig } from '../../../shared/config';
-import { AUTH_SORT_KEY } from '../../../shared/system-auths/repository';
+import { AUTH_SORT_KEY } from '../../../shared/system-auths/items';
 import { freshTenant } from '../../support/local-aws';
 import { CONFIGURATION, SIGN, adapter, callConnector, csrFor, csrToken } from '../connector/pairing-fixture';
 import { administrator, director, sleep } from './director-calls';
+import { aws } from '../../../functions/container';
 
 // Short enough to wait out, long enough for the calls made before the expiry (expiries are whole seconds).
 const TTL_SECONDS = 3;
@@ -50,7 +50,7 @@ async function statusesOf(admin: string, appId: string): Promise<Record<string, 
 
 /** The status attribute as stored, bypassing every reader. */
 async function storedStatus(systemAuthId: string): Promise<unknown> {
-  const out = await dynamo().send(new GetCommand({ TableName: config().systemAuthsTable, Key: { id: systemAuthId, sk: AUTH_SORT_KEY }, ConsistentRead: true }));
+  const out = await aws.dynamo.send(new GetCommand({ TableName: config().systemAuthsTable, Key: { id: systemAuthId, sk: AUTH_SORT_KEY }, ConsistentRead: true }));
   return out.Item?.status;
 }
 

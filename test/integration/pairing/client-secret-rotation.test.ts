@@ -1,14 +1,15 @@
 // Two live secrets per OAuth client against DynamoDB Local + moto: rotating and revoking through the Director, tokens through the OAuth handler.
 import { randomUUID } from 'node:crypto';
 import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
-import { dynamo, secretsManager } from '../../../shared/aws/clients';
+import { secretsManager } from '../../../shared/aws/clients';
 import { readSecret } from '../../../shared/aws/secrets';
 import { config } from '../../../shared/config';
-import { clientSecretName } from '../../../shared/oauth/clients';
+import { clientSecretName } from '../../../shared/oauth/client-secrets';
 import { freshTenant } from '../../support/local-aws';
 import { systemAuths } from '../../support/stores';
 import { awsError, injectFailure } from './aws-failures';
 import { accessTokenOf, administrator, director, errorCode, grant, type GraphQLAnswer } from './director-calls';
+import { aws } from '../../../functions/container';
 
 const REGISTER = `mutation($name: String!) { registerApplication(in: {name: $name}) { id } }`;
 const REQUEST_CREDENTIALS = `mutation($id: ID!) { requestClientCredentialsForApplication(id: $id) { id clientId clientSecret secrets { id createdAt lastUsedAt } } }`;
@@ -222,7 +223,7 @@ describe('failures part-way through a rotation', () => {
   it('a lost answer of the SystemAuth write takes the entry out again and deletes the secret', async () => {
     const { admin, clientId, clientSecret } = await pairedClient();
     const failure = injectFailure(
-      dynamo(),
+      aws.dynamo,
       {
         command: 'UpdateItemCommand',
         moment: 'after-taking-effect',

@@ -1,15 +1,16 @@
 // The Director's pairing operations against DynamoDB Local + moto: administrators pair and revoke, applications call as themselves and are refused elsewhere.
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import { dynamo, secretsManager } from '../../../shared/aws/clients';
+import { secretsManager } from '../../../shared/aws/clients';
 import { readSecret } from '../../../shared/aws/secrets';
 import { config } from '../../../shared/config';
 import { logger } from '../../../shared/logger';
-import { clientSecretName } from '../../../shared/oauth/clients';
+import { clientSecretName } from '../../../shared/oauth/client-secrets';
 import { freshTenant, scanAll } from '../../support/local-aws';
 import { awsError, injectFailure, itemPutInto } from './aws-failures';
 import { accessTokenOf, administrator, BEARER_CACHE_BOUND_MS, director, errorCode, grant, sleep } from './director-calls';
 import { systemAuths } from '../../support/stores';
+import { aws } from '../../../functions/container';
 
 const REGISTER = `mutation($name: String!) { registerApplication(in: {name: $name}) { id name status { condition } } }`;
 const AUTH_TYPES = `query($id: ID!) { getAuthTypesForApplication(appId: $id) { type description inputParams } }`;
@@ -142,7 +143,7 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
     it('answers a clean INTERNAL error when the SystemAuth write is lost, and leaves no secret', async () => {
       const { admin, tenant, appId } = await adminWithApplication();
       const failure = injectFailure(
-        dynamo(),
+        aws.dynamo,
         // The SystemAuth of an OAuth client is written in one transaction with its tenant's quota counter.
         { command: 'TransactWriteItemsCommand', moment: 'before-sending', when: (input) => itemPutInto(config().systemAuthsTable, input) !== undefined },
         awsError('ConditionalCheckFailedException'),

@@ -1,12 +1,12 @@
 // The OAUTH2_CLIENT_CREDENTIALS adapter against DynamoDB Local + moto: what pairing stores, where the secret lives, revocation, and failures part-way.
 import { randomUUID } from 'node:crypto';
 import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
-import { dynamo, secretsManager } from '../../../shared/aws/clients';
+import { secretsManager } from '../../../shared/aws/clients';
 import { readSecret } from '../../../shared/aws/secrets';
 import { config } from '../../../shared/config';
 import { InternalError, NotFoundError } from '../../../shared/errors';
 import { logger } from '../../../shared/logger';
-import { clientSecretName } from '../../../shared/oauth/clients';
+import { clientSecretName } from '../../../shared/oauth/client-secrets';
 import { OAuthError } from '../../../shared/oauth/errors';
 import type { PairingApplication } from '../../../shared/pairing/adapter';
 import { RevocationIncompleteError } from '../../../shared/pairing/service';
@@ -14,6 +14,7 @@ import { freshTenant, scanAll } from '../../support/local-aws';
 import { awsError, injectFailure, itemPutInto } from './aws-failures';
 import { rejection } from '../../support/promises';
 import { oauthClients, pairing, pairingAdapters, systemAuths } from '../../support/stores';
+import { aws } from '../../../functions/container';
 
 const context = { publicBaseUrl: 'https://pairing.example.test' };
 
@@ -195,7 +196,7 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
       const application = newApplication();
       const failure = command === 'CreateSecretCommand'
         ? injectFailure(secretsManager(), { command, moment }, awsError(errorName))
-        : injectFailure(dynamo(), { command, moment, when: (input) => itemPutInto(config().systemAuthsTable, input) !== undefined }, awsError(errorName));
+        : injectFailure(aws.dynamo, { command, moment, when: (input) => itemPutInto(config().systemAuthsTable, input) !== undefined }, awsError(errorName));
       let error: Error;
       try {
         error = await rejection(pairing.generate(application, 'OAUTH2_CLIENT_CREDENTIALS', {}, context));

@@ -1,14 +1,14 @@
 // SystemAuth repository against DynamoDB Local: conditional create, tenant scoping, the byApplication index, updates and deletes.
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../../../shared/aws/clients';
 import { TransactionCancelledError } from '../../../shared/aws/transactions';
 import { config } from '../../../shared/config';
-import { applicationKey, oauthClientsCounterKey } from '../../../shared/system-auths/repository';
+import { applicationKey, oauthClientsCounterKey } from '../../../shared/system-auths/items';
 import type { SystemAuth } from '../../../shared/system-auths/types';
 import { freshTenant } from '../../support/local-aws';
 import { rejection } from '../../support/promises';
 import { systemAuths } from '../../support/stores';
+import { aws } from '../../../functions/container';
 
 function applicationAuth(tenant: string, appId: string, overrides: Partial<SystemAuth> = {}): SystemAuth {
   return {
@@ -25,7 +25,7 @@ function applicationAuth(tenant: string, appId: string, overrides: Partial<Syste
 }
 
 async function liveOAuthClientsOf(tenant: string): Promise<number | undefined> {
-  const out = await dynamo().send(new GetCommand({ TableName: config().systemAuthsTable, Key: oauthClientsCounterKey(tenant), ConsistentRead: true }));
+  const out = await aws.dynamo.send(new GetCommand({ TableName: config().systemAuthsTable, Key: oauthClientsCounterKey(tenant), ConsistentRead: true }));
   return out.Item?.count;
 }
 
@@ -68,7 +68,7 @@ describe('SystemAuth repository', () => {
     await systemAuths.create(applicationAuth(tenant, randomUUID()));
     await systemAuths.create(applicationAuth(freshTenant(), appId));
     // A certificate item shares the id and the index key of its SystemAuth.
-    await dynamo().send(new PutCommand({
+    await aws.dynamo.send(new PutCommand({
       TableName: config().systemAuthsTable,
       Item: { id: mine[1].id, sk: 'CERT#00ff', tenant, appId, appKey: applicationKey(tenant, appId), serialNumber: '01' },
     }));

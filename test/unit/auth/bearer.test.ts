@@ -1,6 +1,6 @@
 // BearerAuthenticator: header parsing, and the checks against the SystemAuth and application behind a verified token (verification and storage are stand-ins).
 import type { Application } from '../../../shared/applications/types';
-import { BearerAuthenticator } from '../../../shared/auth/bearer';
+import { AccessTokenRefusedError, BearerAuthenticator } from '../../../shared/auth/bearer';
 import { UnauthenticatedError } from '../../../shared/errors';
 import type { AccessTokenClaims } from '../../../shared/oauth/access-tokens';
 import type { SystemAuth } from '../../../shared/system-auths/types';
@@ -99,16 +99,19 @@ describe('BearerAuthenticator', () => {
   });
 
   it.each([
-    ['a deleted client', undefined, /no longer exists/],
-    ['a revoked client', { ...appAuth, status: 'REVOKED' as const }, /not active/],
-    ['a certificate SystemAuth', { ...appAuth, type: 'CLIENT_CERTIFICATE' as const }, /no longer exists/],
-    ['a client of another tenant', { ...appAuth, tenant: 'other' }, /does not match/],
-    ['a client of another application', { ...appAuth, appId: 'app-2' }, /does not match/],
-    ['a client of another kind', { ...appAuth, kind: 'ADMIN' as const, appId: undefined }, /does not match/],
-  ])('refuses the token of %s', async (_name, stored, message) => {
+    ['a deleted client', undefined, /no longer exists/, 'GONE'],
+    ['a revoked client', { ...appAuth, status: 'REVOKED' as const }, /not active/, 'NOT_ACTIVE'],
+    ['a certificate SystemAuth', { ...appAuth, type: 'CLIENT_CERTIFICATE' as const }, /no longer exists/, 'GONE'],
+    ['a client of another tenant', { ...appAuth, tenant: 'other' }, /does not match/, 'MISMATCH'],
+    ['a client of another application', { ...appAuth, appId: 'app-2' }, /does not match/, 'MISMATCH'],
+    ['a client of another kind', { ...appAuth, kind: 'ADMIN' as const, appId: undefined }, /does not match/, 'MISMATCH'],
+  ])('refuses the token of %s, with the code the audit trail counts it by', async (_name, stored, message, code) => {
     verify.mockResolvedValue(claimsOf(appAuth));
     lookup.mockResolvedValue(stored);
-    expect((await refusal('Bearer x.y.z')).message).toMatch(message);
+    const error = await refusal('Bearer x.y.z');
+    expect(error.message).toMatch(message);
+    expect(error).toBeInstanceOf(AccessTokenRefusedError);
+    expect((error as AccessTokenRefusedError).refusal).toBe(code);
   });
 
   it('looks the SystemAuth up again once its one-second cache entry is stale', async () => {

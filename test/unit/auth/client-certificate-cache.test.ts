@@ -2,18 +2,19 @@
 // signature, the validity period and the record, SystemAuth and application reads still decide every request.
 import { randomUUID, X509Certificate } from 'node:crypto';
 import type { ApplicationRepository } from '../../../shared/applications/repository';
-import { ClientCertificateAuthenticator, parsedCertificateCount } from '../../../shared/auth/client-certificate';
-import { loadTrustedCas, type TrustedCa } from '../../../shared/certificates/ca-registry-secret';
+import { ClientCertificateAuthenticator } from '../../../shared/auth/client-certificate';
+import type { TrustedCa } from '../../../shared/certificates/ca-registry-secret';
 import { validateCsr } from '../../../shared/certificates/csr';
 import { UnauthenticatedError } from '../../../shared/errors';
-import type { CertificateRecord, CertificateRepository } from '../../../shared/system-auths/certificate-records';
+import type { CertificateRecord } from '../../../shared/system-auths/certificate-items';
+import type { CertificateRepository } from '../../../shared/system-auths/certificate-records';
 import type { SystemAuthRepository } from '../../../shared/system-auths/repository';
 import type { SystemAuth } from '../../../shared/system-auths/types';
 import { base64Pem, expectedSubject, goodCsrDer, rsaKeyPair } from '../certificates/csr-builder';
 import { testCertificateAuthority, type TestCa } from '../certificates/key-object-signer';
 
-jest.mock('../../../shared/certificates/ca-registry-secret', () => ({ loadTrustedCas: jest.fn() }));
-const trustedCas = loadTrustedCas as jest.MockedFunction<typeof loadTrustedCas>;
+/** The CA registry's trusted CAs, as the authenticator is handed them: a stand-in each test points at a CA. */
+const trustedCas = jest.fn<Promise<TrustedCa[]>, []>();
 
 const keys = rsaKeyPair(2048);
 let ca: TestCa;
@@ -40,6 +41,7 @@ async function issued(material: TestCa = ca) {
     { get } as unknown as SystemAuthRepository,
     { find } as unknown as CertificateRepository,
     { get: async () => ({ status: { condition: 'CONNECTED' } }) } as unknown as ApplicationRepository,
+    trustedCas,
   );
   const presented = { clientCertPem: certificate.certificatePem, subjectDN: '', issuerDN: '', serialNumber: '', validity: { notBefore: '', notAfter: '' } };
   return { authenticator, presented, certificate, record, find, get };
@@ -53,11 +55,11 @@ const refusalOf = (promise: Promise<unknown>) => promise.then(() => undefined, (
 describe('the parsed-certificate cache of ClientCertificateAuthenticator', () => {
   it('keeps an accepted certificate once, and still reads the record and SystemAuth on every request', async () => {
     const { authenticator, presented, find, get, certificate } = await issued();
-    const before = parsedCertificateCount();
+    const before = authenticator.parsedCertificateCount;
     const first = await authenticator.authenticate(presented);
-    expect(parsedCertificateCount()).toBe(before + 1);
+    expect(authenticator.parsedCertificateCount).toBe(before + 1);
     const second = await authenticator.authenticate(presented);
-    expect(parsedCertificateCount()).toBe(before + 1);
+    expect(authenticator.parsedCertificateCount).toBe(before + 1);
     expect(second).toEqual(first);
     expect(second.certificateFingerprint).toBe(certificate.sha256Fingerprint);
     expect(find).toHaveBeenCalledTimes(2);
@@ -87,10 +89,10 @@ describe('the parsed-certificate cache of ClientCertificateAuthenticator', () =>
 
   it('keeps no certificate of another CA, nor text that is no certificate', async () => {
     const foreign = await issued(otherCa);
-    const before = parsedCertificateCount();
+    const before = foreign.authenticator.parsedCertificateCount;
     expect(await refusalOf(foreign.authenticator.authenticate(foreign.presented))).toBe('The client certificate was not issued by this service');
     expect(await refusalOf(foreign.authenticator.authenticate({ ...foreign.presented, clientCertPem: 'not a certificate' }))).toBe('The client certificate is not a valid X.509 certificate');
-    expect(parsedCertificateCount()).toBe(before);
+    expect(foreign.authenticator.parsedCertificateCount).toBe(before);
     expect(foreign.find).not.toHaveBeenCalled();
   });
 });

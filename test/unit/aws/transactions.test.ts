@@ -1,6 +1,6 @@
 // The one transaction helper: cancellation reasons by item name, and its retry policy (with a stand-in DynamoDB client).
-import { dynamo } from '../../../shared/aws/clients';
 import { afterCommit, cancellationOf, TRANSACTION_RETRY, transactWrite, TransactionCancelledError } from '../../../shared/aws/transactions';
+import { aws } from '../../../functions/container';
 
 const put = (id: string) => ({ Put: { TableName: 'table', Item: { id } } });
 
@@ -10,7 +10,7 @@ const cancelled = (...codes: string[]) =>
 
 let send: jest.SpyInstance;
 beforeEach(() => {
-  send = jest.spyOn(dynamo(), 'send');
+  send = jest.spyOn(aws.dynamo, 'send');
 });
 afterEach(() => send.mockRestore());
 
@@ -34,14 +34,14 @@ describe('cancellationOf', () => {
 describe('transactWrite', () => {
   it('sends the items in the order of their names', async () => {
     send.mockResolvedValue({});
-    await transactWrite({ first: put('1'), second: put('2') });
+    await transactWrite(aws.dynamo, { first: put('1'), second: put('2') });
     expect(send).toHaveBeenCalledTimes(1);
     expect(send.mock.calls[0][0].input).toEqual({ TransactItems: [put('1'), put('2')] });
   });
 
   it('throws a failed condition at once, naming the item', async () => {
     send.mockRejectedValue(cancelled('None', 'ConditionalCheckFailed'));
-    const error = await transactWrite({ application: put('1'), nameLock: put('2') }).catch((e: unknown) => e);
+    const error = await transactWrite(aws.dynamo, { application: put('1'), nameLock: put('2') }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransactionCancelledError);
     expect((error as TransactionCancelledError).conditionFailed('nameLock')).toBe(true);
     expect(send).toHaveBeenCalledTimes(1);
@@ -49,20 +49,20 @@ describe('transactWrite', () => {
 
   it('retries a conflict with no failed condition, and succeeds when the other transaction is done', async () => {
     send.mockRejectedValueOnce(cancelled('TransactionConflict', 'None')).mockResolvedValueOnce({});
-    await transactWrite({ token: put('1'), systemAuth: put('2') });
+    await transactWrite(aws.dynamo, { token: put('1'), systemAuth: put('2') });
     expect(send).toHaveBeenCalledTimes(2);
   });
 
   it(`gives up after ${TRANSACTION_RETRY.attempts} attempts of conflicts, naming the conflicted item`, async () => {
     send.mockRejectedValue(cancelled('None', 'TransactionConflict'));
-    const error = await transactWrite({ token: put('1'), systemAuth: put('2') }).catch((e: unknown) => e);
+    const error = await transactWrite(aws.dynamo, { token: put('1'), systemAuth: put('2') }).catch((e: unknown) => e);
     expect((error as TransactionCancelledError).conflicted('systemAuth')).toBe(true);
     expect(send).toHaveBeenCalledTimes(TRANSACTION_RETRY.attempts);
   });
 
   it('does not retry a conflict when a condition failed too: the failed condition is the answer', async () => {
     send.mockRejectedValue(cancelled('TransactionConflict', 'ConditionalCheckFailed'));
-    const error = await transactWrite({ token: put('1'), systemAuth: put('2') }).catch((e: unknown) => e);
+    const error = await transactWrite(aws.dynamo, { token: put('1'), systemAuth: put('2') }).catch((e: unknown) => e);
     expect((error as TransactionCancelledError).conditionFailed('systemAuth')).toBe(true);
     expect(send).toHaveBeenCalledTimes(1);
   });
@@ -70,7 +70,7 @@ describe('transactWrite', () => {
   it('passes any other error through unchanged', async () => {
     const throttled = Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
     send.mockRejectedValue(throttled);
-    await expect(transactWrite({ token: put('1') })).rejects.toBe(throttled);
+    await expect(transactWrite(aws.dynamo, { token: put('1') })).rejects.toBe(throttled);
   });
 });
 
@@ -78,7 +78,7 @@ describe('afterCommit', () => {
   it('runs the callback once the transaction holding the item commits, after retried conflicts too, and once only', async () => {
     const committed = jest.fn();
     send.mockRejectedValueOnce(cancelled('TransactionConflict', 'None')).mockResolvedValueOnce({});
-    await transactWrite({ first: afterCommit(put('1'), committed), second: put('2') });
+    await transactWrite(aws.dynamo, { first: afterCommit(put('1'), committed), second: put('2') });
     expect(send).toHaveBeenCalledTimes(2);
     expect(committed).toHaveBeenCalledTimes(1);
   });
@@ -86,14 +86,14 @@ describe('afterCommit', () => {
   it('never runs it when the transaction is cancelled or fails', async () => {
     const committed = jest.fn();
     send.mockRejectedValueOnce(cancelled('None', 'ConditionalCheckFailed'));
-    await expect(transactWrite({ first: afterCommit(put('1'), committed), second: put('2') })).rejects.toBeInstanceOf(TransactionCancelledError);
+    await expect(transactWrite(aws.dynamo, { first: afterCommit(put('1'), committed), second: put('2') })).rejects.toBeInstanceOf(TransactionCancelledError);
     send.mockRejectedValueOnce(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
-    await expect(transactWrite({ first: afterCommit(put('1'), committed) })).rejects.toThrow('slow down');
+    await expect(transactWrite(aws.dynamo, { first: afterCommit(put('1'), committed) })).rejects.toThrow('slow down');
     expect(committed).not.toHaveBeenCalled();
   });
 
   it('a callback that throws does not turn a committed transaction into a failure', async () => {
     send.mockResolvedValueOnce({});
-    await expect(transactWrite({ only: afterCommit(put('1'), () => { throw new Error('boom'); }) })).resolves.toBeUndefined();
+    await expect(transactWrite(aws.dynamo, { only: afterCommit(put('1'), () => { throw new Error('boom'); }) })).resolves.toBeUndefined();
   });
 });

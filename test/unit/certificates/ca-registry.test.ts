@@ -14,7 +14,7 @@ import {
   withRotation,
   type CaRegistry,
 } from '../../../shared/certificates/ca-registry';
-import { CA_KEY_ADMINISTRATION_ACTIONS, truststorePem, withExplicitKeyAdministration, withRotationSigner, ROTATION_SIGNER_SID } from '../../../shared/certificates/ca';
+import { CA_KEY_ADMINISTRATION_ACTIONS, truststorePem, withExplicitKeyAdministration, withRotationSigner, ROTATION_SIGNER_SID } from '../../../shared/certificates/ca-lifecycle';
 import { testCertificateAuthority } from './key-object-signer';
 
 const NOW = new Date('2026-11-29T07:00:00.000Z');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
 import { BadUserInputError } from '../../../shared/errors';
-import { validateCsr } from '../../../shared/certificates/csr';
+import { CsrRefusedError, validateCsr } from '../../../shared/certificates/csr';
 import { testCertificateAuthority } from './key-object-signer';
 import {
   base64Pem,
@@ -47,16 +47,20 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-/** The message of the BadUserInputError validateCsr throws for this input. */
-function rejection(input: string, expected = SUBJECT): string {
+/** The error validateCsr throws for this input: a BadUserInputError (BAD_USER_INPUT to the client) carrying its rule. */
+function refusal(input: string, expected = SUBJECT): CsrRefusedError {
   try {
     validateCsr(input, expected);
   } catch (error) {
     expect(error).toBeInstanceOf(BadUserInputError);
-    return (error as Error).message;
+    expect(error).toBeInstanceOf(CsrRefusedError);
+    return error as CsrRefusedError;
   }
   throw new Error('validateCsr accepted the input');
 }
+
+/** The message of the BadUserInputError validateCsr throws for this input. */
+const rejection = (input: string, expected = SUBJECT): string => refusal(input, expected).message;
 
 function opensslCsr(keyArgs: string[], extra: string[] = [], subject = OPENSSL_SUBJECT): string {
   const keyFile = join(workDir, `key-${Math.random()}.pem`);
@@ -337,5 +341,36 @@ describe('encoding and structure rules', () => {
   test('two PEM blocks', () => {
     const pem = toPem(goodCsrDer(rsa2048, ID));
     expect(rejection(pem + pem)).toMatch(/not a single well-formed/);
+  });
+});
+
+describe('rule codes (the metrics count refusals by them, whatever the words)', () => {
+  test('each rejection carries the code of the rule it broke', () => {
+    const tampered = goodCsrDer(rsa2048, ID);
+    tampered[tampered.length - 10]! ^= 0x01;
+    const truncated = goodCsrDer(rsa2048, ID);
+    const lying = buildCsrDer({ ...rsa2048, rdns: rdnsOf(SUBJECT), signature: { ...ECDSA_WITH_SHA256, hash: 'sha256' } });
+    const rules = {
+      empty: refusal('').rule,
+      tooLong: refusal('A'.repeat(1024 * 1024)).rule,
+      notBase64Pem: refusal('this is not a CSR!').rule,
+      truncated: refusal(base64Pem(truncated.subarray(0, truncated.length - 20))).rule,
+      smallExponent: refusal(base64Pem(goodCsrDer(rsaKeyPair(2048, 3), ID))).rule,
+      shortKey: refusal(base64Pem(goodCsrDer(rsaKeyPair(1024), ID))).rule,
+      algorithmNotFittingKey: refusal(base64Pem(lying)).rule,
+      tamperedSignature: refusal(base64Pem(tampered)).rule,
+      otherSubject: refusal(base64Pem(goodCsrDer(rsa2048, 'someone-else'))).rule,
+    };
+    expect(rules).toEqual({
+      empty: 'ENCODING',
+      tooLong: 'ENCODING',
+      notBase64Pem: 'ENCODING',
+      truncated: 'NOT_PKCS10',
+      smallExponent: 'KEY',
+      shortKey: 'KEY',
+      algorithmNotFittingKey: 'SIGNATURE_ALGORITHM',
+      tamperedSignature: 'PROOF_OF_POSSESSION',
+      otherSubject: 'SUBJECT',
+    });
   });
 });

@@ -39,7 +39,8 @@ const untouchedServices: Omit<DirectorServices, 'applications' | 'systemAuthsOf'
   bearerAuthentication: failingWhenTouched('bearerAuthentication'),
   certificateAuthentication: failingWhenTouched('certificateAuthentication'),
   audit: failingWhenTouched('audit'),
-  auditLog: failingWhenTouched('auditLog'),
+  auditReader: failingWhenTouched('auditReader'),
+  baseUrlSettings: () => ({ publicBaseUrl: 'https://api.example.com', stage: 'test' }),
 };
 
 function run(caller: Caller, source: string, variableValues?: Record<string, unknown>) {

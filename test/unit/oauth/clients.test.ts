@@ -1,7 +1,8 @@
 // OAuth client rules that need no storage: input validation before anything is written, and checking secrets without a Secrets Manager read per attempt.
 import crypto, { randomUUID } from 'node:crypto';
 import { BadUserInputError } from '../../../shared/errors';
-import { OAuthClients, clientSecretName, type ClientSecretStore } from '../../../shared/oauth/clients';
+import { OAuthClients, clientAuthenticationState } from '../../../shared/oauth/clients';
+import { clientSecretName, type ClientSecretStore } from '../../../shared/oauth/client-secrets';
 import { OAuthError } from '../../../shared/oauth/errors';
 import { FailedAuthentications, MAX_FAILURE_DELAY_MS, type FailureClock } from '../../../shared/oauth/failed-authentications';
 import { SECRET_VERIFIER_TTL_MS, SecretVerifiers } from '../../../shared/oauth/secret-verifiers';
@@ -12,7 +13,7 @@ import { rejection } from '../../support/promises';
 /** Stores that record every call: these rules must decide before any of them is made. */
 const secrets = { create: jest.fn(), delete: jest.fn(), read: jest.fn() } satisfies ClientSecretStore;
 const systemAuths = { create: jest.fn(), delete: jest.fn(), get: jest.fn(), revokeOAuthClient: jest.fn(), clientSecretIdsOf: jest.fn(async () => []) };
-const clients = new OAuthClients(systemAuths as unknown as SystemAuthRepository, secrets);
+const clients = new OAuthClients(systemAuths as unknown as SystemAuthRepository, secrets, clientAuthenticationState());
 
 beforeEach(() => jest.clearAllMocks());
 
@@ -160,6 +161,7 @@ describe('OAuthClients.authenticate: no Secrets Manager read per attempt', () =>
       const other = new OAuthClients(
         { get: async () => ({ id: clientId, type: 'OAUTH2_CLIENT_CREDENTIALS', status: 'ACTIVE' }) } as unknown as SystemAuthRepository,
         { create: jest.fn(), delete: jest.fn(), read: async () => secret },
+        clientAuthenticationState(),
       );
       await other.authenticate(clientId, secret);
       expect(Buffer.from(compare.mock.calls[0][1] as Uint8Array).equals(verifier)).toBe(false);

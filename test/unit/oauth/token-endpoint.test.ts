@@ -12,13 +12,17 @@ import {
 } from '../../../shared/oauth/token-endpoint';
 import type { ClientSecretUse } from '../../../shared/system-auths/repository';
 import type { SystemAuth } from '../../../shared/system-auths/types';
+import type { AuditEvent } from '../../../shared/audit/types';
+import { config } from '../../../shared/config';
 
 const authenticate = jest.fn<Promise<AuthenticatedClient>, [string, string]>();
 const revoke = jest.fn<Promise<void>, [Pick<SystemAuth, 'id' | 'tenant'>]>();
 const markUsed = jest.fn<Promise<boolean>, [string, Date?, ClientSecretUse?]>();
 const markConnected = jest.fn<Promise<boolean>, [string, string]>();
-const issue = jest.fn<ReturnType<typeof issueAccessToken>, Parameters<typeof issueAccessToken>>();
-const endpoint = new TokenEndpoint({ authenticate, revoke }, { markUsed }, { markConnected }, issue);
+const issue = jest.fn<ReturnType<typeof issueAccessToken>, [SystemAuth, string[], string]>();
+/** The audit trail is pinned by its own tests (and on DynamoDB Local in test/integration/audit): here it keeps nothing. */
+const audit = { record: jest.fn(async () => ({}) as AuditEvent), refused: jest.fn(async () => undefined) };
+const endpoint = new TokenEndpoint({ authenticate, revoke }, { markUsed }, { markConnected }, issue, audit, config);
 const handleTokenRequest = (event: APIGatewayProxyEvent) => endpoint.handle(event);
 
 const CLIENT_ID = '0b6e4c52-6d59-4a43-9d0e-4f0d3a1f8c11';

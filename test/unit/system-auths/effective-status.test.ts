@@ -1,5 +1,5 @@
 // fromSystemAuthItem derives EXPIRED for a PENDING SystemAuth whose latest one-time token expired, and for nothing else.
-import { AUTH_SORT_KEY, LATEST_TOKEN_EXPIRY_ATTRIBUTE, fromSystemAuthItem } from '../../../shared/system-auths/repository';
+import { AUTH_SORT_KEY, LATEST_TOKEN_EXPIRY_ATTRIBUTE, fromSystemAuthItem } from '../../../shared/system-auths/items';
 import type { SystemAuthStatus } from '../../../shared/system-auths/types';
 
 const NOW = new Date('2026-01-01T12:00:00.000Z');

@@ -1,6 +1,6 @@
-// AuditTrail with a stand-in store and clock: what an event holds, how repeated refusals are aggregated, and that a
+// AuditRecorder with a stand-in store and clock: what an event holds, how repeated refusals are aggregated, and that a
 // failed write never fails the caller but is logged whole.
-import { AuditTrail, AGGREGATION_WINDOW_MS, MAX_UNWRITTEN_REPEATS, safeDetails, recordAuditEvent } from '../../../shared/audit/trail';
+import { AuditRecorder, AGGREGATION_WINDOW_MS, MAX_UNWRITTEN_REPEATS, safeDetails, recordAuditEvent } from '../../../shared/audit/recorder';
 import { withAuditRequest } from '../../../shared/audit/request';
 import type { AuditEvent, AuditEventInput } from '../../../shared/audit/types';
 import { captureLogs } from '../../support/captured-logs';
@@ -29,7 +29,7 @@ const wrongSecret: AuditEventInput = {
 test('an event carries id, time, the request facts, the retention as TTL and count 1', async () => {
   const store = recordingStore();
   const time = clock();
-  const trail = new AuditTrail(store, time.now, 400);
+  const trail = new AuditRecorder(store, time.now, 400);
   const event = { requestContext: { requestId: 'req-1', identity: { sourceIp: '198.51.100.4', userAgent: 'curl/8.5.0' } }, headers: { 'X-Forwarded-For': '10.0.0.1' } };
   await withAuditRequest(event, () => trail.record({ tenant: 'acme', action: 'APPLICATION_UPDATED', outcome: 'SUCCESS', actor: { kind: 'ADMINISTRATOR', id: 'admin-1' } }));
   expect(store.written).toEqual([
@@ -48,7 +48,7 @@ test('an event carries id, time, the request facts, the retention as TTL and cou
 test('50 refusals within a minute are written at counts 1, 2, 4, ... 32 as they happen, the rest when the minute ends: the counts add up to 50', async () => {
   const store = recordingStore();
   const time = clock();
-  const trail = new AuditTrail(store, time.now);
+  const trail = new AuditRecorder(store, time.now, 400);
   for (let i = 1; i <= 50; i++) {
     await trail.refused(wrongSecret);
     // At every moment, without a timer or a later request, the trail holds at least half of the burst so far.
@@ -71,7 +71,7 @@ test('50 refusals within a minute are written at counts 1, 2, 4, ... 32 as they 
 test('other actors and other reasons are aggregated apart; a new minute starts with a written first refusal again', async () => {
   const store = recordingStore();
   const time = clock();
-  const trail = new AuditTrail(store, time.now);
+  const trail = new AuditRecorder(store, time.now, 400);
   await trail.refused(wrongSecret);
   await trail.refused({ ...wrongSecret, actor: { kind: 'UNAUTHENTICATED', id: 'client-2' } });
   await trail.refused({ ...wrongSecret, reason: 'client not active' });
@@ -95,7 +95,7 @@ test('other actors and other reasons are aggregated apart; a new minute starts w
 
 test(`past the powers of two a flood is written every ${MAX_UNWRITTEN_REPEATS} repeats within its minute`, async () => {
   const store = recordingStore();
-  const trail = new AuditTrail(store, clock().now);
+  const trail = new AuditRecorder(store, clock().now, 400);
   for (let i = 0; i < 2048; i++) await trail.refused(wrongSecret);
   // 1, 1, 2, ... 256 (total 512), then at most 500 unwritten: 1012, 1024 (a power of two), 1524, 2024, 2048.
   expect(store.written.map(({ event }) => event.count)).toEqual([1, 1, 2, 4, 8, 16, 32, 64, 128, 256, MAX_UNWRITTEN_REPEATS, 12, 500, 500, 24]);
@@ -104,7 +104,7 @@ test(`past the powers of two a flood is written every ${MAX_UNWRITTEN_REPEATS} r
 
 test('a failed write does not throw: the whole event is logged at ERROR with the error name only', async () => {
   const failing = { ...recordingStore(), append: async () => Promise.reject(Object.assign(new Error('arn:aws:dynamodb:eu-central-1:123456789012:table/x throttled'), { name: 'ThrottlingException' })) };
-  const trail = new AuditTrail(failing, clock().now);
+  const trail = new AuditRecorder(failing, clock().now, 400);
   const { result, records } = await captureLogs('INFO', () => trail.record({ tenant: 'acme', action: 'APPLICATION_UPDATED', outcome: 'SUCCESS', actor: { kind: 'CLI' } }));
   expect(records).toEqual([
     expect.objectContaining({ level: 'ERROR', message: 'audit event could not be written', error: 'ThrottlingException', auditEvent: JSON.parse(JSON.stringify(result)) }),
@@ -123,7 +123,7 @@ test('details never keep a secret-named key or a PEM- or JWT-shaped value', () =
 
 test('recordAuditEvent (for the admin CLI) records with the actor cli unless told otherwise', async () => {
   const store = recordingStore();
-  const trail = new AuditTrail(store, clock().now);
+  const trail = new AuditRecorder(store, clock().now, 400);
   await recordAuditEvent({ tenant: 'acme', action: 'ADMINISTRATOR_CREATED', outcome: 'SUCCESS', target: { systemAuthId: 'admin-2' } }, trail);
   expect(store.written[0].event).toMatchObject({ actor: { kind: 'CLI' }, action: 'ADMINISTRATOR_CREATED', target: { systemAuthId: 'admin-2' } });
 });
@@ -136,7 +136,7 @@ test('recordAll writes the events of one change together, their times in the ord
     ...recordingStore(),
     append: (event: AuditEvent) => new Promise<void>((resolve) => pending.push(() => (written.push(event), resolve()))),
   };
-  const trail = new AuditTrail(slowStore, clock().now);
+  const trail = new AuditRecorder(slowStore, clock().now, 400);
   const done = trail.recordAll([
     { tenant: 'acme', action: 'PAIRING_DATA_GENERATED', outcome: 'SUCCESS', actor: { kind: 'ADMINISTRATOR', id: 'a' } },
     { tenant: 'acme', action: 'CLIENT_CREDENTIALS_ISSUED', outcome: 'SUCCESS', actor: { kind: 'ADMINISTRATOR', id: 'a' } },

@@ -1,13 +1,11 @@
-// The audit trail's writer: builds complete events, appends them (or hands them to a transaction), aggregates
+// AuditRecorder, the audit trail's writer: builds complete events, appends them (or hands them to a transaction), aggregates
 // repeated refusals, counts each event in the operational metrics (./metrics.ts), and never lets a failed audit
 // write fail the operation it records.
 import { randomUUID } from 'node:crypto';
 import { afterCommit, type TransactItem } from '../aws/transactions';
-import { config } from '../config';
 import { logger } from '../logger';
 import { countAuditEvent } from './metrics';
 import { DAY_MS, epochSeconds } from '../time';
-import { AuditRepository } from './repository';
 import { currentAuditRequest } from './request';
 import type { AuditDetails, AuditEvent, AuditEventInput } from './types';
 
@@ -52,16 +50,19 @@ export interface AuditStore {
   newEvent(event: AuditEvent, expiresAt: number): TransactItem;
 }
 
-export class AuditTrail {
+export class AuditRecorder {
   private readonly pending = new Map<string, PendingRefusals>();
   private flushTimer: NodeJS.Timeout | undefined;
   /** The time of the last event built here: events of one process get strictly increasing times (see event()). */
   private lastTime = 0;
 
   constructor(
-    private readonly store: AuditStore = new AuditRepository(),
-    private readonly now: () => Date = () => new Date(),
-    private readonly retentionDays: number = config().auditRetentionDays,
+    private readonly store: AuditStore,
+    private readonly now: () => Date,
+    /** Days an event is kept before DynamoDB's TTL removes it. */
+    private readonly retentionDays: number,
+    /** Counts an event in the operational metrics (./metrics.ts); unit tests hand in a recorder. */
+    private readonly count: typeof countAuditEvent = countAuditEvent,
   ) {}
 
   /** The complete event: a new id, the time, the request's facts, and details without anything secret-shaped. */
@@ -83,6 +84,7 @@ export class AuditTrail {
       ...currentAuditRequest(),
     };
     if (input.reason !== undefined) event.reason = input.reason;
+    if (input.reasonCode !== undefined) event.reasonCode = input.reasonCode;
     return event;
   }
 
@@ -93,7 +95,7 @@ export class AuditTrail {
   inTransaction(input: AuditEventInput): TransactItem {
     const event = this.event(input);
     // Counted in the operational metrics only once the transaction has written it.
-    return afterCommit(this.store.newEvent(event, this.expiresAt(event)), () => countAuditEvent(input));
+    return afterCommit(this.store.newEvent(event, this.expiresAt(event)), () => this.count(input));
   }
 
   /**
@@ -103,7 +105,7 @@ export class AuditTrail {
   async record(input: AuditEventInput): Promise<AuditEvent> {
     await this.flushClosedWindows();
     const event = this.event(input);
-    countAuditEvent(input);
+    this.count(input);
     await this.write(event);
     return event;
   }
@@ -115,7 +117,7 @@ export class AuditTrail {
   async recordAll(inputs: readonly AuditEventInput[]): Promise<AuditEvent[]> {
     await this.flushClosedWindows();
     const events = inputs.map((input) => this.event(input));
-    for (const input of inputs) countAuditEvent(input);
+    for (const input of inputs) this.count(input);
     await Promise.all(events.map((event) => this.write(event)));
     return events;
   }
@@ -130,7 +132,7 @@ export class AuditTrail {
    */
   async refused(input: AuditEventInput): Promise<void> {
     // Every refusal is counted at once in the operational metrics, aggregated or not in the trail.
-    countAuditEvent(input);
+    this.count(input);
     await this.flushClosedWindows();
     const at = this.now().getTime();
     const window = Math.floor(at / AGGREGATION_WINDOW_MS);
@@ -222,7 +224,7 @@ function aggregationKey(input: AuditEventInput): string {
 /** For code outside a handler (the admin CLI, e.g. `retire-ca --force`): one event, actor `cli` unless given, written now. */
 export function recordAuditEvent(
   input: Omit<AuditEventInput, 'actor'> & { actor?: AuditEventInput['actor'] },
-  trail: AuditTrail = new AuditTrail(),
+  trail: AuditRecorder,
 ): Promise<AuditEvent> {
   return trail.record({ ...input, actor: input.actor ?? { kind: 'CLI' } });
 }

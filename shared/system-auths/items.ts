@@ -1,0 +1,109 @@
+// The SystemAuth item of the SystemAuths table (sk "AUTH") and its keys: how a SystemAuth is written and read back, its
+// attributes' names, and the keys other items of the table share with it (application index, OAuth clients' counter).
+import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { isPast } from '../time';
+import type { ClientSecretRecord, SystemAuth, SystemAuthStatus, SystemAuthType } from './types';
+
+/** Sort key of the SystemAuth item itself (certificate items of the same id use "CERT#<sha256>"). */
+export const AUTH_SORT_KEY = 'AUTH';
+
+/**
+ * Attribute of a CLIENT_CERTIFICATE SystemAuth item: the expiry (epoch seconds) of the one-time token
+ * linked to it last, set in that token's own transaction. A PENDING auth past it reads as EXPIRED.
+ */
+export const LATEST_TOKEN_EXPIRY_ATTRIBUTE = 'latestTokenExpiresAt';
+
+/**
+ * Attribute of the SystemAuth item listing the hashes of every token issued for it: the Tokens table
+ * is keyed by hash only, and revocation must find the tokens it has to delete.
+ */
+export const TOKEN_HASHES_ATTRIBUTE = 'tokenHashes';
+
+/**
+ * Attribute of an OAuth client's SystemAuth item once it was first rotated: its live secrets as a map
+ * `{<secretId>: {createdAt, lastUsedAt?}}` (never a value). A map, so that a condition can count it
+ * (`size`) and name one entry, and an update can add, remove or stamp one entry without a read.
+ */
+export const CLIENT_SECRETS_ATTRIBUTE = 'clientSecrets';
+
+/**
+ * Attribute (string set) of the ids of secrets revoked one by one whose Secrets Manager secret may not be
+ * deleted yet: added with the removal from CLIENT_SECRETS_ATTRIBUTE, dropped once the secret is gone, so a
+ * failed deletion is finished by revoking the client, never left where nothing finds it.
+ */
+export const RETIRED_CLIENT_SECRETS_ATTRIBUTE = 'retiredClientSecrets';
+
+/** A SystemAuths-table item as the document client reads and writes it. */
+export type Item = Record<string, NativeAttributeValue>;
+
+export const secretEntry = (secret: ClientSecretRecord): Item =>
+  secret.lastUsedAt === undefined ? { createdAt: secret.createdAt } : { createdAt: secret.createdAt, lastUsedAt: secret.lastUsedAt };
+
+export const secretMap = (secrets: readonly ClientSecretRecord[]): Item => Object.fromEntries(secrets.map((secret) => [secret.id, secretEntry(secret)]));
+
+function fromSecretMap(map: unknown): ClientSecretRecord[] | undefined {
+  if (map === null || typeof map !== 'object') return undefined;
+  return Object.entries(map as Record<string, { createdAt: string; lastUsedAt?: string }>)
+    .map(([id, entry]) => {
+      const secret: ClientSecretRecord = { id, createdAt: entry.createdAt };
+      if (entry.lastUsedAt !== undefined) secret.lastUsedAt = entry.lastUsedAt;
+      return secret;
+    })
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+}
+
+/**
+ * Key of a tenant's counter of live OAuth clients, `{id: "quota#<tenant>", sk: "OAUTH_CLIENTS", count}`.
+ * SystemAuth ids are UUIDs and tenants have no "#", so the id is no SystemAuth's; its sort key is not
+ * "AUTH", so no read of a SystemAuth by id finds it; it has no `appKey`, so the byApplication index never holds it.
+ */
+export const oauthClientsCounterKey = (tenant: string): { id: string; sk: string } => ({ id: `quota#${tenant}`, sk: 'OAUTH_CLIENTS' });
+
+export const OAUTH_CLIENT: SystemAuthType = 'OAUTH2_CLIENT_CREDENTIALS';
+
+/** Partition key of the `byApplication` index: all auths of one application in one Query. */
+export const applicationKey = (tenant: string, appId: string): string => `${tenant}#${appId}`;
+
+/** A conditional write whose condition did not hold (the item is unchanged). */
+export const isConditionalFailure = (error: unknown): boolean =>
+  (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
+
+/** The stored item of a SystemAuth. */
+export function toSystemAuthItem(auth: SystemAuth): Item {
+  const { clientSecrets, ...fields } = auth;
+  return {
+    ...fields,
+    sk: AUTH_SORT_KEY,
+    appKey: auth.appId === undefined ? undefined : applicationKey(auth.tenant, auth.appId),
+    ...(clientSecrets === undefined ? {} : { [CLIENT_SECRETS_ATTRIBUTE]: secretMap(clientSecrets) }),
+  };
+}
+
+/**
+ * The status as every reader sees it. EXPIRED is derived, never stored: a pairing whose tokens all ran
+ * out stays PENDING in the table, so nothing but time decides it, and an ACTIVE auth (it holds a
+ * certificate) is unaffected by token expiry.
+ */
+function effectiveStatus(item: Item, now: Date): SystemAuthStatus {
+  const latestTokenExpiry: unknown = item[LATEST_TOKEN_EXPIRY_ATTRIBUTE];
+  if (item.status === 'PENDING' && latestTokenExpiry !== undefined && isPast(Number(latestTokenExpiry), now)) return 'EXPIRED';
+  return item.status;
+}
+
+/** The SystemAuth of a stored item; `now` decides whether a PENDING pairing has EXPIRED. */
+export function fromSystemAuthItem(item: Item, now: Date = new Date()): SystemAuth {
+  const auth: SystemAuth = {
+    id: item.id,
+    tenant: item.tenant,
+    kind: item.kind,
+    type: item.type,
+    status: effectiveStatus(item, now),
+    scopes: Array.isArray(item.scopes) ? [...item.scopes] : [],
+    createdAt: item.createdAt,
+  };
+  if (item.appId !== undefined) auth.appId = item.appId;
+  if (item.lastUsedAt !== undefined) auth.lastUsedAt = item.lastUsedAt;
+  const clientSecrets = fromSecretMap(item[CLIENT_SECRETS_ATTRIBUTE]);
+  if (clientSecrets !== undefined) auth.clientSecrets = clientSecrets;
+  return auth;
+}

@@ -180,8 +180,8 @@ async function runCa(options: Options): Promise<Record<string, unknown>> {
     }
     if (options.command === 'crl-backfill') {
       // Certificates revoked before CRLs existed: into the byCrl index as pending; the crl function lists them within a minute.
-      const { backfillCrlEntries } = await import('../shared/crl/backfill');
-      return { stage: process.env.STAGE, ...(await backfillCrlEntries(aws.dynamo, config().systemAuthsTable)) };
+      const { CrlEntryRepository } = await import('../shared/system-auths/crl-entries');
+      return { stage: process.env.STAGE, ...(await new CrlEntryRepository(aws.dynamo, config().systemAuthsTable).backfill()) };
     }
     const registry = await loadCaRegistryFresh();
     return { stage: process.env.STAGE, cas: registry.cas.map(({ id, keyArn, status, createdAt, retiredAt }) => ({ id, status, keyArn, createdAt, retiredAt: retiredAt ?? null })) };

@@ -243,7 +243,11 @@ function exit(code: number, stdout?: string): void {
   process.stdout.write(stdout, () => process.exit(code));
 }
 
+/** `--help`, `-h` or `help` anywhere before other arguments are checked: the usage on stdout, exit code 0. */
+const HELP = new Set(['--help', '-h', 'help']);
+
 async function main(): Promise<void> {
+  if (process.argv.slice(2).some((argument) => HELP.has(argument))) return exit(0, `${USAGE}\n`);
   let options: Options;
   try {
     options = parse(process.argv.slice(2));

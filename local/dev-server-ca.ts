@@ -146,6 +146,12 @@ function ensureCa(stateDir: string, now: Date): { certificatePem: string; privat
   return stored;
 }
 
+/** The development CA's certificate (created once, kept in `stateDir`): what clients of the local mTLS endpoint trust. */
+export function developmentCaCertificatePem(stateDir: string, now = new Date()): string {
+  fs.mkdirSync(stateDir, { recursive: true });
+  return ensureCa(stateDir, now).certificatePem;
+}
+
 /**
  * The mTLS endpoint's server credentials for `stateDir`: the development CA (created once, kept) and a
  * fresh server certificate signed by it. Writes the CA certificate to <stateDir>/mtls-server-ca.pem.

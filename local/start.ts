@@ -12,6 +12,7 @@ import {
   waitForHttp,
   type LocalProcess,
 } from './processes';
+import { developmentCaCertificatePem } from './dev-server-ca';
 import { startMtlsGateway, waitForMtlsEndpoint } from './mtls-gateway';
 import { describeRuntime, runtimeMismatch } from './node-runtime';
 import { localStateDir, removeStackFiles, writeAdminFile, writeStackFile } from './stack-file';
@@ -239,6 +240,8 @@ async function start(): Promise<void> {
     STAGE,
     PUBLIC_BASE_URL: publicBaseUrl,
     MTLS_BASE_URL: mtlsBaseUrl,
+    // Cockpit hands it to applications with their pairing data: the CA the local mTLS endpoint's server certificate chains to.
+    MTLS_SERVER_CA: developmentCaCertificatePem(stateDir),
     PORT: String(ports.PORT),
     OFFLINE_LAMBDA_PORT: String(ports.OFFLINE_LAMBDA_PORT),
     MTLS_PORT: String(mtlsPort),

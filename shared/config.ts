@@ -1,4 +1,5 @@
 // Typed configuration of the service, read once from the environment (serverless.yml sets it in AWS, `npm start` locally).
+import { DAY_SECONDS } from './time';
 
 export interface CsrSubjectDefaults {
   organization: string;
@@ -41,6 +42,10 @@ export interface Config {
   mtlsBaseUrl: string;
   accessTokenTtlSeconds: number;
   oneTimeTokenTtlSeconds: number;
+  /**
+   * Validity of issued client certificates in days; fractional when CERTIFICATE_VALIDITY_SECONDS sets it, which only
+   * the local stage accepts (so renewal can be watched in seconds; a deployed stage keeps whole days).
+   */
   certificateValidityDays: number;
   csrSubject: CsrSubjectDefaults;
   /** How long secrets read from Secrets Manager may be served from memory. */
@@ -103,6 +108,16 @@ function awsCallLimits(stage: string): AwsCallLimits {
   };
 }
 
+/** CERTIFICATE_VALIDITY_SECONDS (local stage only, refused elsewhere) or CERTIFICATE_VALIDITY_DAYS, in days. */
+function certificateValidityDays(env: NodeJS.ProcessEnv, stage: string): number {
+  const seconds = env.CERTIFICATE_VALIDITY_SECONDS;
+  if (seconds === undefined || seconds === '') return positiveNumber(env, 'CERTIFICATE_VALIDITY_DAYS', 90);
+  if (stage !== LOCAL_STAGE) {
+    throw new Error(`configuration: CERTIFICATE_VALIDITY_SECONDS is for the ${LOCAL_STAGE} stage only (stage "${stage}" uses CERTIFICATE_VALIDITY_DAYS)`);
+  }
+  return positiveInteger(env, 'CERTIFICATE_VALIDITY_SECONDS', 1) / DAY_SECONDS;
+}
+
 /** The service's name: its resources' prefix, and the `service` of its logs, traces and metrics. */
 export const SERVICE_NAME = 'pairing-service';
 
@@ -122,7 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mtlsBaseUrl: stripSlash(text(env, 'MTLS_BASE_URL', '')),
     accessTokenTtlSeconds: positiveNumber(env, 'ACCESS_TOKEN_TTL_SECONDS', 3600),
     oneTimeTokenTtlSeconds: positiveNumber(env, 'ONE_TIME_TOKEN_TTL_SECONDS', 300),
-    certificateValidityDays: positiveNumber(env, 'CERTIFICATE_VALIDITY_DAYS', 90),
+    certificateValidityDays: certificateValidityDays(env, stage),
     csrSubject: {
       organization: text(env, 'CSR_SUBJECT_O', 'Pairing Service'),
       organizationalUnit: text(env, 'CSR_SUBJECT_OU', 'Applications'),

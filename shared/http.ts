@@ -49,6 +49,20 @@ export function publicBaseUrl(event: Pick<APIGatewayProxyEvent, 'headers' | 'req
  */
 export const STRICT_TRANSPORT_SECURITY = 'max-age=63072000; includeSubDomains';
 
+/** A plain-text answer (e.g. a GraphQL SDL), never sniffed as another type, HTTPS only. */
+export function textResponse(statusCode: number, body: string, contentType: string, cacheControl: string): APIGatewayProxyResult {
+  return {
+    statusCode,
+    headers: {
+      'content-type': contentType,
+      'cache-control': cacheControl,
+      'x-content-type-options': 'nosniff',
+      'strict-transport-security': STRICT_TRANSPORT_SECURITY,
+    },
+    body,
+  };
+}
+
 /** Every JSON answer: never cached (answers carry tokens, secrets and tenant data), never sniffed as another type, HTTPS only. */
 export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
   return {

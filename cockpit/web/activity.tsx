@@ -1,9 +1,9 @@
 // The audit trail on the page: the tenant's Activity view, and the same list on an application's page.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ErrorText } from './controls';
-import { actionName, actorName, outcomeDetail, targetName } from './audit-labels';
+import { actionName, actorName, eventIds, outcomeDetail, targetName, type AuditNames } from './audit-labels';
 import { formatTime } from './format';
-import { LIST_AUDIT_EVENTS, type AuditEventPage, type AuditOutcome } from './queries';
+import { AUDIT_NAMES, LIST_AUDIT_EVENTS, type AuditEventPage, type AuditNamesAnswer, type AuditOutcome } from './queries';
 import { useDirectorQuery } from './session';
 
 export const AUDIT_PAGE_SIZE = 20;
@@ -26,6 +26,18 @@ export function AuditTrail({ appId, refresh }: AuditTrailProps) {
   if (outcome) filter.outcomes = [outcome];
   const list = useDirectorQuery<AuditEventPage>(LIST_AUDIT_EVENTS, { first: AUDIT_PAGE_SIZE, after: cursors[cursors.length - 1], filter });
   const reload = list.reload;
+  // Names instead of ids; until they are read (or if reading fails) the rows show short ids.
+  const known = useDirectorQuery<AuditNamesAnswer>(AUDIT_NAMES, {});
+  const reloadNames = known.reload;
+  const names = useMemo<AuditNames>(() => {
+    const applications = new Map<string, string>();
+    const credentials = new Map<string, { application: string; type: string }>();
+    for (const app of known.loaded?.data.applications.data ?? []) {
+      applications.set(app.id, app.name);
+      for (const auth of app.auths) credentials.set(auth.id, { application: app.name, type: auth.type });
+    }
+    return { applications, credentials };
+  }, [known.loaded]);
   const firstRender = useRef(true);
   useEffect(() => {
     if (firstRender.current) {
@@ -34,6 +46,7 @@ export function AuditTrail({ appId, refresh }: AuditTrailProps) {
     }
     if (cursors.length === 1) void reload();
     else setCursors([null]);
+    void reloadNames();
   }, [refresh]);
 
   const pageIndex = list.loaded ? cursors.indexOf(list.loaded.variables.after as string | null) : -1;
@@ -70,6 +83,13 @@ export function AuditTrail({ appId, refresh }: AuditTrailProps) {
       {page && page.data.length > 0 && (
         <div class="table-scroll">
           <table class="audit">
+            <colgroup>
+              <col class="audit-time" />
+              <col class="audit-actor" />
+              <col class="audit-action" />
+              <col class="audit-outcome" />
+              <col class="audit-target" />
+            </colgroup>
             <thead>
               <tr>
                 <th scope="col">Time</th>
@@ -83,13 +103,15 @@ export function AuditTrail({ appId, refresh }: AuditTrailProps) {
               {page.data.map((event) => (
                 <tr key={event.id} data-testid="audit-row" data-action={event.action} data-outcome={event.outcome} class={event.outcome === 'SUCCESS' ? undefined : 'refused'}>
                   <td>{formatTime(event.time)}</td>
-                  <td>{actorName(event.actor)}</td>
-                  <td>{actionName(event.action)}</td>
+                  <td title={event.actor.id ?? undefined} data-id={event.actor.id ?? undefined}>
+                    {actorName(event.actor, names)}
+                  </td>
+                  <td>{actionName(event.action, event.details)}</td>
                   <td>
                     <span class={`badge ${event.outcome.toLowerCase()}`}>{event.outcome}</span>
                     {outcomeDetail(event) && <span class="audit-reason"> {outcomeDetail(event)}</span>}
                   </td>
-                  <td>{targetName(event.target)}</td>
+                  <td title={eventIds({ actor: { ...event.actor, id: null }, target: event.target }) || undefined}>{targetName(event.target, names)}</td>
                 </tr>
               ))}
             </tbody>

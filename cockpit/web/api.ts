@@ -5,7 +5,8 @@
 // URL looks like (/cockpit or /cockpit/).
 const apiUrl = (path: string) => new URL(`../${path}`, import.meta.url).href;
 const TOKEN_PATH = apiUrl('oauth2/token');
-const DIRECTOR_PATH = apiUrl('director/graphql');
+/** The Director's absolute URL: where the page sends its queries, and where an application sends its access token. */
+export const DIRECTOR_PATH = apiUrl('director/graphql');
 /** The scope only administrators hold; an application's credentials do not sign in to Cockpit. */
 const ADMIN_SCOPE = 'application:write';
 

@@ -2,10 +2,11 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { AuditTrail } from './activity';
 import { ConfirmDialog, CopyableValue, ErrorText, messageOf, type ConfirmRequest } from './controls';
-import { authTypeName, certificateRevocationNotice, formatTime, renewedFromName } from './format';
+import { authTypeName, certificateRevocationNotice, credentialUse, formatTime, renewedFromName } from './format';
 import { PairForm, PairingParams } from './pairing';
 import {
   DELETE_SYSTEM_AUTH,
+  GENERATE_AUTH,
   GET_APPLICATION,
   REVOKE_CLIENT_SECRET,
   REVOKE_ISSUED_CERTIFICATE,
@@ -93,7 +94,7 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
           <code>{auth.id}</code> stop working at once. This cannot be undone.
         </p>
       ),
-      action: 'Revoke',
+      action: 'Revoke credential',
       run: async () => {
         await call(DELETE_SYSTEM_AUTH, { id: auth.id });
         setRevoked((ids) => new Set(ids).add(auth.id));
@@ -124,6 +125,19 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
         await load();
       },
     });
+  // A certificate credential that can no longer call: a new one-time token (a new credential) is the way back.
+  const pairAgain = async (auth: SystemAuth) => {
+    setRotateError(null);
+    try {
+      const answer = await call<{ generateAuthForApplication: PairingAuthResult }>(GENERATE_AUTH, { id: app.id, type: auth.type, inputParams: {} });
+      setPairing(answer.generateAuthForApplication);
+      setRereads(0);
+      setNotice(`New one-time token for ${app.name}: hand over the pairing data above; then revoke ${auth.id}, which can no longer call.`);
+      await load();
+    } catch (failure) {
+      setRotateError(messageOf(failure));
+    }
+  };
   const rotateSecret = async (auth: SystemAuth) => {
     setRotateError(null);
     try {
@@ -176,6 +190,9 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
 
   const labels = Object.entries(app.labels ?? {});
   const auths = app.auths.filter((auth) => !revoked.has(auth.id));
+  const now = Date.now();
+  // CONNECTED says the application has called once; whether it still can is its credentials' matter.
+  const nothingWorks = app.status.condition === 'CONNECTED' && !auths.some((auth) => ['usable', 'waiting'].includes(credentialUse(auth, now)));
   return (
     <main data-testid="application-detail" data-app-id={app.id}>
       <p>
@@ -197,6 +214,12 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
             {app.status.condition}
           </span>{' '}
           since {formatTime(app.status.timestamp)}
+          {nothingWorks && (
+            <p class="warning" data-testid="app-liveness">
+              It has called before, but none of its credentials works now (every certificate revoked or expired, or every credential
+              revoked): pair it again to give it a new one.
+            </p>
+          )}
         </dd>
         <dt>Id</dt>
         <dd>
@@ -273,6 +296,8 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
             onRevokeCertificate={revokeCertificate}
             onRotateSecret={(auth) => void rotateSecret(auth)}
             onRevokeSecret={revokeSecret}
+            onPairAgain={(auth) => void pairAgain(auth)}
+            now={now}
           />
         )}
       </section>
@@ -303,12 +328,14 @@ interface SystemAuthTableProps {
   onRevokeCertificate: (auth: SystemAuth, certificate: IssuedCertificate) => void;
   onRotateSecret: (auth: SystemAuth) => void;
   onRevokeSecret: (auth: SystemAuth, secret: ClientSecretInfo) => void;
+  onPairAgain: (auth: SystemAuth) => void;
+  now: number;
 }
 
 /** A client has at most this many live secrets (the Director refuses a third). */
 const MAX_LIVE_CLIENT_SECRETS = 2;
 
-function SystemAuthTable({ auths, onRevoke, onRevokeCertificate, onRotateSecret, onRevokeSecret }: SystemAuthTableProps) {
+function SystemAuthTable({ auths, onRevoke, onRevokeCertificate, onRotateSecret, onRevokeSecret, onPairAgain, now }: SystemAuthTableProps) {
   return (
     <div class="table-scroll">
       <table class="auths">
@@ -326,8 +353,10 @@ function SystemAuthTable({ auths, onRevoke, onRevokeCertificate, onRotateSecret,
           </tr>
         </thead>
         <tbody>
-          {auths.map((auth) => (
-            <tr key={auth.id} data-testid="auth-row" data-auth-id={auth.id} data-status={auth.status} data-type={auth.type}>
+          {auths.map((auth) => {
+            const use = credentialUse(auth, now);
+            return (
+            <tr key={auth.id} data-testid="auth-row" data-auth-id={auth.id} data-status={auth.status} data-type={auth.type} data-use={use}>
               <td>{authTypeName(auth.type)}</td>
               <td>
                 <code>{auth.id}</code>
@@ -336,6 +365,16 @@ function SystemAuthTable({ auths, onRevoke, onRevokeCertificate, onRotateSecret,
                 <span class={`badge ${auth.status.toLowerCase()}`} data-testid="auth-status">
                   {auth.status}
                 </span>
+                {use === 'no-live-certificate' && (
+                  <div data-testid="auth-liveness">
+                    <span class="badge failed">NO LIVE CERTIFICATE</span>
+                    <p class="hint">Every certificate is revoked or expired: it cannot call. Pair again for a new one-time token (a new credential), then revoke this one.</p>
+                    <button type="button" data-testid="pair-again" onClick={() => onPairAgain(auth)} aria-label={`Pair again instead of ${auth.id}`}>
+                      Pair again
+                    </button>
+                  </div>
+                )}
+                {use === 'waiting' && auth.type === 'CLIENT_CERTIFICATE' && <p class="hint">Waiting for the application to redeem its one-time token.</p>}
               </td>
               <td>{formatTime(auth.createdAt)}</td>
               <td>{formatTime(auth.lastUsedAt)}</td>
@@ -357,7 +396,7 @@ function SystemAuthTable({ auths, onRevoke, onRevokeCertificate, onRotateSecret,
                                 onClick={() => onRevokeSecret(auth, secret)}
                                 aria-label={`Revoke secret ${secret.id}`}
                               >
-                                Revoke
+                                Revoke secret
                               </button>
                             </>
                           )}
@@ -399,7 +438,7 @@ function SystemAuthTable({ auths, onRevoke, onRevokeCertificate, onRotateSecret,
                               onClick={() => onRevokeCertificate(auth, certificate)}
                               aria-label={`Revoke certificate ${certificate.serialNumber}`}
                             >
-                              Revoke
+                              Revoke certificate
                             </button>
                           )}
                         </li>
@@ -410,13 +449,14 @@ function SystemAuthTable({ auths, onRevoke, onRevokeCertificate, onRotateSecret,
               </td>
               <td>
                 {auth.status !== 'REVOKED' && (
-                  <button type="button" class="danger" data-testid="revoke" onClick={() => onRevoke(auth)} aria-label={`Revoke ${auth.id}`}>
-                    Revoke
+                  <button type="button" class="danger" data-testid="revoke" onClick={() => onRevoke(auth)} aria-label={`Revoke credential ${auth.id}`}>
+                    Revoke credential
                   </button>
                 )}
               </td>
             </tr>
-          ))}
+            );
+          })}
         </tbody>
       </table>
     </div>

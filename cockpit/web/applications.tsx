@@ -100,7 +100,8 @@ export function Applications({ notice }: { notice: string | null }) {
             </nav>
           )}
         </section>
-        <RegisterForm onRegistered={() => (cursors.length === 1 ? list.reload() : setCursors([null]))} />
+        {/* The next step after registering is pairing: the new application's page. */}
+        <RegisterForm onRegistered={(id) => (location.hash = `#/applications/${encodeURIComponent(id)}`)} />
       </div>
     </main>
   );
@@ -110,7 +111,7 @@ const FIELDS = ['name', 'description', 'baseUrl', 'labels'] as const;
 type Field = (typeof FIELDS)[number];
 const fieldId = (name: Field) => `register-${name === 'baseUrl' ? 'base-url' : name}`;
 
-function RegisterForm({ onRegistered }: { onRegistered: () => void }) {
+function RegisterForm({ onRegistered }: { onRegistered: (id: string) => void }) {
   const call = useDirector();
   const [values, setValues] = useState<Record<Field, string>>({ name: '', description: '', baseUrl: '', labels: '' });
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<Field, string>>>({});
@@ -159,7 +160,7 @@ function RegisterForm({ onRegistered }: { onRegistered: () => void }) {
       const answer = await call<{ registerApplication: { id: string; name: string } }>(REGISTER_APPLICATION, { in: input });
       setValues({ name: '', description: '', baseUrl: '', labels: '' });
       setRegistered(answer.registerApplication.name);
-      onRegistered();
+      onRegistered(answer.registerApplication.id);
     } catch (failure) {
       if (failure instanceof SessionExpiredError) return;
       if (!(failure instanceof ApiError && showViolations(failure.violations))) setFormError(messageOf(failure));

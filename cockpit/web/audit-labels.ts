@@ -25,33 +25,83 @@ const ACTION_NAMES: Record<string, string> = {
   ADMINISTRATOR_REVOKED: 'Administrator revoked',
 };
 
-/** The action in words; an action added later reads as its API name. */
-export function actionName(action: string): string {
-  return ACTION_NAMES[action] ?? action;
+/** A certificate pairing spends two one-time tokens: the pairing data's (for configuration), then the one for the CSR. */
+const TOKEN_PURPOSES: Record<string, string> = { CONFIGURATION: 'pairing token', CSR: 'CSR token' };
+
+/** The action in words (one-time token events say which token); an action added later reads as its API name. */
+export function actionName(action: string, details?: unknown): string {
+  const name = ACTION_NAMES[action] ?? action;
+  const purpose = action.startsWith('ONE_TIME_TOKEN_') && details && typeof details === 'object' ? (details as { purpose?: unknown }).purpose : undefined;
+  return typeof purpose === 'string' && TOKEN_PURPOSES[purpose] ? `${name} (${TOKEN_PURPOSES[purpose]})` : name;
+}
+
+/**
+ * Names for the ids events carry, as far as the page knows them (the tenant's applications and their live
+ * credentials): an id it does not know (an unregistered application, a deleted credential) reads as its first characters.
+ */
+export interface AuditNames {
+  applications: ReadonlyMap<string, string>;
+  /** SystemAuth id -> its application's name and its type. */
+  credentials: ReadonlyMap<string, { application: string; type: string }>;
+}
+
+export const NO_NAMES: AuditNames = { applications: new Map(), credentials: new Map() };
+
+const CREDENTIAL_TYPES: Record<string, string> = { OAUTH2_CLIENT_CREDENTIALS: 'OAuth client', CLIENT_CERTIFICATE: 'client certificate' };
+
+/** An id the page has no name for: short enough for a table cell (the whole id is on hover). */
+export function shortId(id: string): string {
+  return id.length > 13 ? `${id.slice(0, 8)}…` : id;
+}
+
+function credentialName(id: string, names: AuditNames): string {
+  const known = names.credentials.get(id);
+  return known ? `${CREDENTIAL_TYPES[known.type] ?? known.type} of ${known.application}` : `credential ${shortId(id)}`;
+}
+
+/** The ids behind a row's names, for its hover text and for copying. */
+export function eventIds(event: Pick<AuditEvent, 'actor' | 'target'>): string {
+  const ids = [
+    event.actor.id && `actor ${event.actor.id}`,
+    event.target.applicationId && `application ${event.target.applicationId}`,
+    event.target.systemAuthId && `credential ${event.target.systemAuthId}`,
+    event.target.certificateSerial && `certificate serial ${event.target.certificateSerial}`,
+  ];
+  return ids.filter(Boolean).join('\n');
 }
 
 const VIA_NAMES: Record<string, string> = { ONE_TIME_TOKEN: 'one-time token', OAUTH: 'OAuth client', CERTIFICATE: 'certificate' };
 
-/** Who acted, e.g. "administrator 1f2e…", "application 7a3c… (certificate)", "admin CLI". */
-export function actorName(actor: AuditEvent['actor']): string {
+/** Who acted, e.g. "administrator 1f2e3d4c…", "invoices (certificate)", "admin CLI". An application acts through a credential (its id). */
+export function actorName(actor: AuditEvent['actor'], names: AuditNames = NO_NAMES): string {
   switch (actor.kind) {
     case 'ADMINISTRATOR':
-      return `administrator ${actor.id ?? ''}`.trim();
-    case 'APPLICATION':
-      return `application ${actor.id ?? ''}${actor.via ? ` (${VIA_NAMES[actor.via] ?? actor.via})` : ''}`;
+      return `administrator ${actor.id ? shortId(actor.id) : ''}`.trim();
+    case 'APPLICATION': {
+      const known = actor.id ? names.credentials.get(actor.id) : undefined;
+      const who = known ? known.application : `application ${actor.id ? shortId(actor.id) : ''}`.trim();
+      return `${who}${actor.via ? ` (${VIA_NAMES[actor.via] ?? actor.via})` : ''}`;
+    }
     case 'CLI':
       return 'admin CLI';
-    case 'UNAUTHENTICATED':
-      return actor.id ? `unauthenticated, claimed ${actor.id}` : 'unauthenticated';
+    case 'UNAUTHENTICATED': {
+      if (!actor.id) return 'unauthenticated';
+      const known = names.credentials.get(actor.id);
+      return `unauthenticated, claimed ${known ? credentialName(actor.id, names) : shortId(actor.id)}`;
+    }
   }
 }
 
-/** What was acted on: the certificate's serial, else the credential, else the application. */
-export function targetName(target: AuditEvent['target']): string {
+/** What was acted on: the certificate's serial, else the credential, else the application, by name where known. */
+export function targetName(target: AuditEvent['target'], names: AuditNames = NO_NAMES): string {
   const parts: string[] = [];
-  if (target.certificateSerial) parts.push(`certificate ${target.certificateSerial}`);
-  if (target.systemAuthId) parts.push(`credential ${target.systemAuthId}`);
-  if (target.applicationId) parts.push(`application ${target.applicationId}`);
+  if (target.certificateSerial) parts.push(`certificate ${shortId(target.certificateSerial)}`);
+  if (target.systemAuthId) parts.push(credentialName(target.systemAuthId, names));
+  const application = target.applicationId ? names.applications.get(target.applicationId) : undefined;
+  // A known credential already names its application.
+  if (target.applicationId && !(target.systemAuthId && names.credentials.has(target.systemAuthId))) {
+    parts.push(application ?? `application ${shortId(target.applicationId)}`);
+  }
   return parts.length ? parts.join(', ') : '—';
 }
 

@@ -47,7 +47,14 @@ export function CopyableValue({ label, value, testId, multiline }: { label: stri
     <div class="copyable">
       <dt>{label}</dt>
       <dd>
-        {multiline ? <pre data-testid={testId}>{value}</pre> : <code data-testid={testId}>{value}</code>}
+        {/* A long value scrolls inside its box: focusable, so a keyboard can scroll it too. */}
+        {multiline ? (
+          <pre data-testid={testId} tabIndex={0}>
+            {value}
+          </pre>
+        ) : (
+          <code data-testid={testId}>{value}</code>
+        )}
         <CopyButton value={value} label={label} />
       </dd>
     </div>

@@ -52,3 +52,18 @@ export function certificateRevocationNotice(serialNumber: string, revokedCount: 
   if (revokedCount === 1) return `Revoked 1 certificate: ${serialNumber} no longer works (none was renewed from it). The credential itself stays.`;
   return `Revoked ${revokedCount} certificates: ${serialNumber} and the ${revokedCount - 1} renewed from it no longer work. The credential itself stays.`;
 }
+
+/** What a credential can do now, beyond its status: a certificate credential whose every certificate is revoked or expired cannot call. */
+export type CredentialUse = 'usable' | 'waiting' | 'no-live-certificate' | 'revoked';
+
+export function credentialUse(
+  auth: { type: string; status: string; certificates: readonly { revoked: boolean; notAfter: string }[] | null },
+  now: number,
+): CredentialUse {
+  if (auth.status === 'REVOKED' || auth.status === 'EXPIRED') return 'revoked';
+  if (auth.status === 'PENDING') return 'waiting';
+  if (auth.type !== 'CLIENT_CERTIFICATE') return 'usable';
+  const certificates = auth.certificates ?? [];
+  if (certificates.length === 0) return 'waiting';
+  return certificates.some((certificate) => !certificate.revoked && Date.parse(certificate.notAfter) > now) ? 'usable' : 'no-live-certificate';
+}

@@ -1,11 +1,18 @@
 // Pairing: choose a type from getAuthTypesForApplication, generate the data, and show it to hand over.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { SessionExpiredError } from './api';
-import { clientCertificateCommands, clientCredentialsCommands } from './commands';
+import { DIRECTOR_PATH, SessionExpiredError } from './api';
+import { clientCredentialsCommands } from './commands';
+import { handoffBundle, pageHandoffSettings } from './handoff';
 import { CopyableValue, ErrorText, messageOf, useNow } from './controls';
 import { authTypeName, formatCountdown, formatTime } from './format';
 import { GENERATE_AUTH, GET_AUTH_TYPES, type AuthType, type JsonSchema, type PairingAuthResult } from './queries';
 import { useDirector, useDirectorQuery } from './session';
+
+/**
+ * Choices the Director grants whatever is asked (the contract: every application client has application:read):
+ * shown checked and fixed, so the form says what the credential will hold.
+ */
+const ALWAYS_GRANTED: Readonly<Record<string, readonly string[]>> = { scopes: ['application:read'] };
 
 /** The inputParams a form can offer: properties that are lists of fixed choices (e.g. OAuth scopes). */
 function choiceParams(schema: JsonSchema): [string, JsonSchema, string[]][] {
@@ -68,12 +75,22 @@ export function PairForm({ appId, onPaired }: PairFormProps) {
         choiceParams(type.inputParams).map(([name, property, values]) => (
           <fieldset key={`${type.type}-${name}`}>
             <legend>{property.description ?? name}</legend>
-            {values.map((value) => (
-              <label key={value} class="choice">
-                <input type="checkbox" checked={choices[name]?.includes(value) ?? false} onChange={(event) => toggle(name, value, event.currentTarget.checked)} />{' '}
-                <code>{value}</code>
-              </label>
-            ))}
+            {values.map((value) => {
+              const always = ALWAYS_GRANTED[name]?.includes(value) ?? false;
+              return (
+                <label key={value} class="choice">
+                  <input
+                    type="checkbox"
+                    data-testid={`choice-${value}`}
+                    checked={always || (choices[name]?.includes(value) ?? false)}
+                    disabled={always}
+                    onChange={(event) => toggle(name, value, event.currentTarget.checked)}
+                  />{' '}
+                  <code>{value}</code>
+                  {always && <span class="hint"> (always granted)</span>}
+                </label>
+              );
+            })}
           </fieldset>
         ))}
       <ErrorText testId="pair-error" message={error ?? authTypes.error} />
@@ -105,7 +122,7 @@ export function PairingParams({ result, onDone }: { result: PairingAuthResult; o
       {result.type === 'OAUTH2_CLIENT_CREDENTIALS' ? (
         <ClientCredentials params={params} />
       ) : result.type === 'CLIENT_CERTIFICATE' ? (
-        <OneTimeToken params={params} expiresAt={result.expiresAt} />
+        <OneTimeToken result={result} />
       ) : (
         <dl>
           {Object.entries(params).map(([name, value]) => (
@@ -135,18 +152,26 @@ function ClientCredentials({ params }: { params: Record<string, unknown> }) {
         <CopyableValue label="Client secret" value={clientSecret} testId="param-clientSecret" />
         <CopyableValue label="Token URL" value={tokenUrl} testId="param-tokenUrl" />
         <CopyableValue label="Scopes" value={Array.isArray(params.scopes) ? params.scopes.join(' ') : ''} testId="param-scopes" />
-        <CopyableValue label="Application side (curl)" value={clientCredentialsCommands({ clientId, tokenUrl })} testId="param-commands" multiline />
+        <CopyableValue label="Director URL (send the access token as Authorization: Bearer)" value={DIRECTOR_PATH} testId="param-directorUrl" />
+        <CopyableValue
+          label="Application side (bash, curl, jq): a token, then a Director call with it"
+          value={clientCredentialsCommands({ clientId, tokenUrl, directorUrl: DIRECTOR_PATH })}
+          testId="param-commands"
+          multiline
+        />
       </dl>
     </>
   );
 }
 
-function OneTimeToken({ params, expiresAt }: { params: Record<string, unknown>; expiresAt: string | null }) {
+function OneTimeToken({ result }: { result: PairingAuthResult }) {
   const now = useNow();
+  const { params } = result;
   const token = text(params.token);
   const connectorURL = text(params.connectorURL);
-  const deadline = Date.parse(expiresAt ?? text(params.expiresAt));
+  const deadline = Date.parse(result.expiresAt ?? text(params.expiresAt));
   const countdown = formatCountdown(deadline, now);
+  const bundle = handoffBundle(result, pageHandoffSettings());
   return (
     <>
       {Number.isNaN(deadline) ? null : (
@@ -158,11 +183,31 @@ function OneTimeToken({ params, expiresAt }: { params: Record<string, unknown>; 
           .
         </p>
       )}
+      <p class="hint">
+        Hand the application the bundle below (it holds everything else on this card). With it, the application redeems the token at the
+        Connector, has its own key's CSR signed, and from then on calls over mTLS with that certificate: with the pairing agent, or by hand
+        with the script.
+      </p>
       <dl>
+        <CopyableValue label="Handoff bundle (save as pairing.json)" value={JSON.stringify(bundle, null, 2)} testId="param-bundle" multiline />
+        <CopyableValue label="With the pairing agent (on the application's machine)" value={bundle.agent} testId="param-agent" multiline />
+        <CopyableValue label="By hand, step by step (bash, curl, openssl, jq): from the token to a call over mTLS" value={bundle.script} testId="param-commands" multiline />
         <CopyableValue label="One-time token" value={token} testId="param-token" />
-        <CopyableValue label="Connector URL" value={connectorURL} testId="param-connectorURL" />
-        <CopyableValue label="rawEncoded (token, URL and expiry in one string)" value={text(params.rawEncoded)} testId="param-rawEncoded" />
-        <CopyableValue label="Application side (bash, curl, openssl, jq)" value={clientCertificateCommands({ token, connectorURL })} testId="param-commands" multiline />
+        <CopyableValue label="Connector URL (where the token is redeemed)" value={connectorURL} testId="param-connectorURL" />
+        <CopyableValue label="mTLS endpoint (the calls with the certificate)" value={bundle.mtlsURL ?? 'none: this stage has no mTLS domain'} testId="param-mtlsURL" />
+        {bundle.serverCA ? (
+          <CopyableValue label="Server CA of the mTLS endpoint (trust it for the mTLS calls)" value={bundle.serverCA} testId="param-serverCA" multiline />
+        ) : (
+          <div class="copyable">
+            <dt>Server CA of the mTLS endpoint</dt>
+            <dd data-testid="param-serverCA">publicly trusted: nothing to hand over</dd>
+          </div>
+        )}
+        <CopyableValue
+          label="rawEncoded (token, Connector URL and expiry in one base64 string, for Compass-style clients; the pairing agent takes it too)"
+          value={text(params.rawEncoded)}
+          testId="param-rawEncoded"
+        />
       </dl>
     </>
   );

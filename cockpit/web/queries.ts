@@ -165,6 +165,8 @@ export interface AuditEvent {
   actor: { kind: 'ADMINISTRATOR' | 'APPLICATION' | 'CLI' | 'UNAUTHENTICATED'; id: string | null; via: string | null; certificateFingerprint: string | null };
   target: { applicationId: string | null; systemAuthId: string | null; certificateSerial: string | null; certificateFingerprint: string | null };
   sourceIp: string | null;
+  /** Per action, e.g. a one-time token's purpose (CONFIGURATION or CSR). */
+  details: Record<string, unknown> | null;
 }
 
 export interface AuditEventPage {
@@ -181,9 +183,18 @@ export const LIST_AUDIT_EVENTS = `query AuditEvents($first: Int!, $after: String
     totalCount
     pageInfo { hasNextPage endCursor }
     data {
-      id time action outcome reason count sourceIp
+      id time action outcome reason count sourceIp details
       actor { kind id via certificateFingerprint }
       target { applicationId systemAuthId certificateSerial certificateFingerprint }
     }
   }
 }`;
+
+/** The names the audit trail shows instead of ids: the tenant's applications (the first 100) and their credentials. */
+export const AUDIT_NAMES = `query AuditNames {
+  applications(first: 100) { data { id name auths { id type } } }
+}`;
+
+export interface AuditNamesAnswer {
+  applications: { data: { id: string; name: string; auths: { id: string; type: string }[] }[] };
+}

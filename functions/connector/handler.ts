@@ -1,4 +1,4 @@
-// The `connector` Lambda: POST /connector/graphql (token-secured pairing, and certificate-secured over mTLS).
+// The `connector` Lambda: POST /connector/graphql (token-secured pairing, and certificate-secured over mTLS), and GET /connector/schema.graphql: its SDL.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ApplicationRepository } from '../../shared/applications/repository';
 import { withAuditRequest } from '../../shared/audit/request';
@@ -7,7 +7,9 @@ import { ClientCertificateAuthenticator } from '../../shared/auth/client-certifi
 import { CertificateRefusals } from '../../shared/certificate-refusals';
 import type { ConnectorServices } from '../../shared/connector/context';
 import { handleConnectorRequest } from '../../shared/connector/endpoint';
+import { connectorSdl } from '../../shared/connector/schema';
 import { ConnectorService } from '../../shared/connector/service';
+import { schemaResponse } from '../../shared/graphql/endpoint';
 import { logger } from '../../shared/logger';
 import { observedHandler } from '../../shared/observability/invocation';
 import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
@@ -39,5 +41,7 @@ const services = connectorServices();
 export const handler = observedHandler('connector', (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
   // Every log line of this invocation carries the Lambda request id.
   if (context) logger.addContext(context);
+  // The only GET route of this function (serverless.yml) is the schema.
+  if (event.httpMethod === 'GET') return Promise.resolve(schemaResponse(connectorSdl));
   return withAuditRequest(event, () => handleConnectorRequest(event, services));
 });

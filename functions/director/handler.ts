@@ -1,4 +1,4 @@
-// Lambda handler of POST /director/graphql (HTTPS and mTLS): the Director GraphQL API.
+// Lambda handler of POST /director/graphql (HTTPS and mTLS): the Director GraphQL API, and GET /director/schema.graphql: its SDL.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { ApplicationRepository } from '../../shared/applications/repository';
 import { ApplicationService } from '../../shared/applications/service';
@@ -10,7 +10,8 @@ import { ClientCertificateAuthenticator } from '../../shared/auth/client-certifi
 import { CertificateRefusals } from '../../shared/certificate-refusals';
 import type { DirectorServices } from '../../shared/director/context';
 import { directorEndpoint } from '../../shared/director/endpoint';
-import { handleGraphQLRequest } from '../../shared/graphql/endpoint';
+import { directorSdl } from '../../shared/director/schema';
+import { handleGraphQLRequest, schemaResponse } from '../../shared/graphql/endpoint';
 import { logger } from '../../shared/logger';
 import { observedHandler } from '../../shared/observability/invocation';
 import { OAuthClients, clientAuthenticationState } from '../../shared/oauth/clients';
@@ -64,6 +65,8 @@ const endpoint = directorEndpoint(directorServices());
 export const handler = observedHandler('director', (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
   // Every log line of this invocation carries the Lambda request id.
   if (context) logger.addContext(context);
+  // The only GET route of this function (serverless.yml) is the schema.
+  if (event.httpMethod === 'GET') return Promise.resolve(schemaResponse(directorSdl));
   // The audit trail takes the request id, source IP and user agent from the event.
   return withAuditRequest(event, () => handleGraphQLRequest(event, endpoint));
 });

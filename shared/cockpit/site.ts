@@ -38,9 +38,37 @@ export function basePathOf(event: CockpitRequest): string {
   return base !== asked && BASE_PATH.test(base) ? base : '';
 }
 
-/** The index HTML for one request: its files as absolute paths below that request's base path. */
-export function renderIndexHtml(indexHtml: string, basePath: string): string {
-  return indexHtml.replaceAll(BASE_PATH_PLACEHOLDER, basePath);
+/**
+ * What the page hands an application besides the Director's pairing data: the mTLS endpoint's base URL, and the CA
+ * its server certificate chains to (empty: a publicly trusted certificate, nothing to hand over). Both public.
+ */
+export interface HandoffSettings {
+  mtlsBaseUrl: string;
+  mtlsServerCa: string;
+}
+
+/** From the function's environment: MTLS_BASE_URL and MTLS_SERVER_CA (serverless.yml). */
+export function handoffSettings(env: NodeJS.ProcessEnv = process.env): HandoffSettings {
+  // Lines end in \n, as a browser reads an attribute anyway (a PEM written by node-forge ends them in \r\n).
+  return { mtlsBaseUrl: (env.MTLS_BASE_URL ?? '').replace(/\/+$/, ''), mtlsServerCa: (env.MTLS_SERVER_CA ?? '').replace(/\r\n/g, '\n') };
+}
+
+/** The names of the <meta> elements that carry HandoffSettings to the page (cockpit/web reads them). */
+export const HANDOFF_META = { mtlsBaseUrl: 'pairing-mtls-url', mtlsServerCa: 'pairing-mtls-server-ca' } as const;
+
+const escapeAttribute = (value: string) => value.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+
+/**
+ * The index HTML for one request: its files as absolute paths below that request's base path, and the handoff
+ * settings as <meta> elements (the CSP allows no inline script, and data in the page needs no second request).
+ */
+export function renderIndexHtml(indexHtml: string, basePath: string, settings?: HandoffSettings): string {
+  const html = indexHtml.replaceAll(BASE_PATH_PLACEHOLDER, basePath);
+  if (!settings) return html;
+  const metas = (Object.keys(HANDOFF_META) as (keyof HandoffSettings)[]).map(
+    (key) => `<meta name="${HANDOFF_META[key]}" content="${escapeAttribute(settings[key])}">`,
+  );
+  return html.replace('</head>', `${metas.join('\n')}\n</head>`);
 }
 
 const PAGE_PATH = '/cockpit';
@@ -112,12 +140,12 @@ function lookUp(files: CockpitAssets['files'], name: string): CockpitFile | unde
   return undefined;
 }
 
-function route(event: CockpitRequest, assets: CockpitAssets): APIGatewayProxyResult {
+function route(event: CockpitRequest, assets: CockpitAssets, settings?: HandoffSettings): APIGatewayProxyResult {
   if (event.httpMethod !== 'GET') return notFound();
   const resource = typeof event.resource === 'string' && event.resource ? event.resource : undefined;
   const path = typeof event.path === 'string' ? event.path : undefined;
   const isPage = resource ? resource === PAGE_PATH : path === PAGE_PATH || path === `${PAGE_PATH}/`;
-  if (isPage) return respond(200, 'text/html; charset=utf-8', HTML_CACHE_CONTROL, renderIndexHtml(assets.indexHtml, basePathOf(event)));
+  if (isPage) return respond(200, 'text/html; charset=utf-8', HTML_CACHE_CONTROL, renderIndexHtml(assets.indexHtml, basePathOf(event), settings));
   if (resource && resource !== ASSET_RESOURCE) return notFound();
   const name = requestedName(event);
   const file = name === undefined ? undefined : lookUp(assets.files, name);
@@ -125,9 +153,9 @@ function route(event: CockpitRequest, assets: CockpitAssets): APIGatewayProxyRes
 }
 
 /** Never throws: a request that is not for the page or one of its files is a 404. */
-export function serveCockpit(event: CockpitRequest, assets: CockpitAssets): APIGatewayProxyResult {
+export function serveCockpit(event: CockpitRequest, assets: CockpitAssets, settings?: HandoffSettings): APIGatewayProxyResult {
   try {
-    return route(event ?? {}, assets);
+    return route(event ?? {}, assets, settings);
   } catch {
     return respond(500, 'text/plain; charset=utf-8', 'no-store', 'Internal error\n');
   }

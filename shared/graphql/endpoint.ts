@@ -13,7 +13,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { ServiceError, toClientError } from '../errors';
-import { MAX_REQUEST_BYTES, bodyBytes, jsonResponse } from '../http';
+import { MAX_REQUEST_BYTES, bodyBytes, jsonResponse, textResponse } from '../http';
 import { logger } from '../logger';
 import { noteOperation, noteOutcome } from '../observability/invocation';
 import { countOperation } from '../observability/metrics';
@@ -21,6 +21,15 @@ import { ASSUMED_LIST_SIZE, fragmentsOf, MAX_MUTATION_FIELDS, MAX_QUERY_COST, qu
 import { MAX_QUERY_DEPTH, queryDepth } from './depth';
 import { validatedDocumentsOf } from './documents';
 import { errorBody, executionErrorEntry, requestErrorsBody, type GraphQLErrorBody } from './errors';
+
+/**
+ * GET <api>/schema.graphql: the SDL the endpoint executes, for clients and code generators. Public (it is the
+ * contract, no data), so caches may keep it for five minutes.
+ */
+export function schemaResponse(sdl: string): APIGatewayProxyResult {
+  noteOperation('schema');
+  return textResponse(200, sdl, 'text/plain; charset=utf-8', 'public, max-age=300');
+}
 
 export interface GraphQLEndpoint<Context> {
   schema: GraphQLSchema;

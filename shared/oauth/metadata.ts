@@ -2,7 +2,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { jsonResponse, publicBaseUrl , type BaseUrlSettings } from '../http';
 import { logger } from '../logger';
-import { ADMIN_SCOPES } from '../scopes';
+import { APPLICATION_SCOPES } from '../scopes';
 import { publicJwks } from './signing-keys';
 import { serverErrorResponse } from './token-endpoint';
 
@@ -17,7 +17,10 @@ function authorizationServerMetadata(baseUrl: string): Record<string, unknown> {
     jwks_uri: `${baseUrl}${JWKS_PATH}`,
     grant_types_supported: ['client_credentials'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    scopes_supported: [...ADMIN_SCOPES],
+    // What pairing may grant an application (inputParams.scopes). Administrators' scopes are not requested by anyone (an
+    // administrator's token always carries them), and application:write would only be refused: RFC 8414 lets a
+    // server leave out scopes it supports.
+    scopes_supported: [...APPLICATION_SCOPES],
     // Only the token endpoint exists: no authorization endpoint, hence no response types.
     response_types_supported: [],
   };

@@ -358,8 +358,8 @@ const EXPECTED_SIZING: Record<FunctionName, { memorySize: number; timeout: numbe
 
 const ENVIRONMENT_NAMES = [
   'STAGE', 'APPLICATIONS_TABLE', 'SYSTEM_AUTHS_TABLE', 'TOKENS_TABLE', 'AUDIT_TABLE', 'AUDIT_RETENTION_DAYS', 'SECRETS_PREFIX', 'TOKENS_FUNCTION_NAME',
-  'PUBLIC_BASE_URL', 'MTLS_BASE_URL', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED', 'LOG_LEVEL',
-  'ACCESS_TOKEN_TTL_SECONDS', 'SECRET_CACHE_SECONDS', 'ONE_TIME_TOKEN_TTL_SECONDS', 'CERTIFICATE_VALIDITY_DAYS',
+  'PUBLIC_BASE_URL', 'MTLS_BASE_URL', 'MTLS_SERVER_CA', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED', 'LOG_LEVEL',
+  'ACCESS_TOKEN_TTL_SECONDS', 'SECRET_CACHE_SECONDS', 'ONE_TIME_TOKEN_TTL_SECONDS', 'CERTIFICATE_VALIDITY_DAYS', 'CERTIFICATE_VALIDITY_SECONDS',
   'MAX_APPLICATIONS_PER_TENANT', 'MAX_OAUTH_CLIENTS_PER_TENANT', 'MAX_LIVE_CERTIFICATES', 'MAX_UNEXPIRED_CERTIFICATES',
   'CERTIFICATE_RECORD_RETENTION_DAYS',
   'CSR_SUBJECT_O', 'CSR_SUBJECT_OU', 'CSR_SUBJECT_L', 'CSR_SUBJECT_ST', 'CSR_SUBJECT_C',
@@ -769,8 +769,8 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     });
   });
 
-  test('cockpit answers GET /cockpit and GET /cockpit/{asset}, and no other function answers below /cockpit', () => {
-    expect(routesOf(withDomain.template, 'cockpit')).toEqual(['GET /cockpit', 'GET /cockpit/{asset}']);
+  test('cockpit answers GET /cockpit, GET /cockpit/{asset} and GET /health, and no other function answers below /cockpit', () => {
+    expect(routesOf(withDomain.template, 'cockpit')).toEqual(['GET /cockpit', 'GET /cockpit/{asset}', 'GET /health']);
     const others = FUNCTIONS.filter((fn) => fn !== 'cockpit').flatMap((fn) => routesOf(withDomain.template, fn));
     expect(others.filter((route) => / \/cockpit(\/|$)/.test(route))).toEqual([]);
   });
@@ -782,6 +782,11 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     expect(methods).not.toContain('OPTIONS');
     expect(Object.values(resources()).filter((r) => r.Type === 'AWS::ApiGateway::GatewayResponse')).toEqual([]);
     expect(withDomain.text).not.toMatch(/access-control-/i);
+  });
+
+  test('the Director and the Connector serve their SDL at GET /<api>/schema.graphql beside POST /<api>/graphql', () => {
+    expect(routesOf(withDomain.template, 'director')).toEqual(['GET /director/schema.graphql', 'POST /director/graphql']);
+    expect(routesOf(withDomain.template, 'connector')).toEqual(['GET /connector/schema.graphql', 'POST /connector/graphql']);
   });
 
   test('the cockpit role allows nothing but writing its own log group and its traces', () => {
@@ -1030,5 +1035,63 @@ describe('serverless package --stage prod: metrics, traces, alarms and the dashb
     }
     for (const fn of SERVING_FUNCTIONS) expect(body).toContain(`\${${logicalId(fn)}}`);
     expect(body).toContain(METRICS_NAMESPACE);
+  });
+});
+
+describe('docs/deployer-policy.json (the IAM policy README "Deployment" gives a deployer)', () => {
+  const policy = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'deployer-policy.json'), 'utf8')) as {
+    Version: string;
+    Statement: Array<{ Sid: string; Effect: string; Action: string[]; Resource: string | string[] }>;
+  };
+  /** What CloudFormation calls, with the deployer's credentials, to create, update and delete each resource type. */
+  const NEEDED: Record<string, string[]> = {
+    'AWS::ApiGateway::BasePathMapping': ['apigateway:POST', 'apigateway:DELETE'],
+    'AWS::ApiGateway::Deployment': ['apigateway:POST', 'apigateway:PATCH'],
+    'AWS::ApiGateway::DomainName': ['apigateway:POST', 'apigateway:PATCH', 'acm:DescribeCertificate', 's3:GetObject', 's3:GetObjectVersion'],
+    'AWS::ApiGateway::Method': ['apigateway:PUT', 'apigateway:DELETE'],
+    'AWS::ApiGateway::Resource': ['apigateway:POST', 'apigateway:DELETE'],
+    'AWS::ApiGateway::RestApi': ['apigateway:POST', 'apigateway:GET', 'apigateway:PATCH', 'apigateway:DELETE'],
+    'AWS::CloudWatch::Alarm': ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms', 'cloudwatch:DescribeAlarms'],
+    'AWS::CloudWatch::Dashboard': ['cloudwatch:PutDashboard', 'cloudwatch:DeleteDashboards'],
+    'AWS::DynamoDB::Table': ['dynamodb:CreateTable', 'dynamodb:DescribeTable', 'dynamodb:UpdateTable', 'dynamodb:UpdateContinuousBackups', 'dynamodb:UpdateTimeToLive'],
+    'AWS::IAM::Role': ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:DeleteRole', 'iam:GetRole', 'iam:PassRole'],
+    'AWS::KMS::Key': ['kms:CreateKey', 'kms:DescribeKey', 'kms:PutKeyPolicy', 'kms:TagResource', 'kms:ScheduleKeyDeletion'],
+    'AWS::Lambda::Function': ['lambda:CreateFunction', 'lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration', 'lambda:GetFunction', 'lambda:DeleteFunction', 'lambda:PutFunctionConcurrency'],
+    'AWS::Lambda::Permission': ['lambda:AddPermission', 'lambda:RemovePermission'],
+    'AWS::Lambda::Version': ['lambda:PublishVersion', 'lambda:ListVersionsByFunction'],
+    'AWS::Logs::LogGroup': ['logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:DeleteLogGroup', 'logs:DescribeLogGroups'],
+    'AWS::S3::Bucket': ['s3:CreateBucket', 's3:PutBucketVersioning', 's3:PutEncryptionConfiguration', 's3:PutBucketPublicAccessBlock', 's3:DeleteBucket'],
+    'AWS::S3::BucketPolicy': ['s3:PutBucketPolicy', 's3:DeleteBucketPolicy'],
+    'AWS::SNS::Subscription': ['sns:Subscribe', 'sns:Unsubscribe'],
+    'AWS::SNS::Topic': ['sns:CreateTopic', 'sns:DeleteTopic', 'sns:GetTopicAttributes'],
+    'AWS::WAFv2::WebACLAssociation': ['wafv2:AssociateWebACL', 'wafv2:DisassociateWebACL', 'wafv2:GetWebACLForResource', 'apigateway:SetWebACL'],
+    // CloudFormation invokes a custom resource's function with the caller's credentials.
+    'Custom::PairingBootstrap': ['lambda:InvokeFunction'],
+  };
+  /** serverless deploy itself: the stack, and the deployment bucket's objects. */
+  const FRAMEWORK = ['cloudformation:CreateStack', 'cloudformation:UpdateStack', 'cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents', 'cloudformation:ValidateTemplate', 'cloudformation:DeleteStack', 's3:PutObject', 's3:ListBucket', 's3:DeleteObject'];
+  const allowed = (action: string) =>
+    policy.Statement.some((statement) => statement.Effect === 'Allow' && statement.Action.some((pattern) => new RegExp(`^${pattern.replaceAll('*', '.*')}$`, 'i').test(action)));
+
+  test('is an IAM policy document: every statement an Allow with a Sid, actions and resources', () => {
+    expect(policy.Version).toBe('2012-10-17');
+    for (const statement of policy.Statement) {
+      expect({ sid: statement.Sid, effect: statement.Effect, actions: statement.Action.length > 0, resource: statement.Resource.length > 0 }).toEqual({
+        sid: expect.stringMatching(/^[A-Za-z0-9]+$/),
+        effect: 'Allow',
+        actions: true,
+        resource: true,
+      });
+      for (const action of statement.Action) expect(action).toMatch(/^[a-z0-9-]+:[A-Za-z*]+$/);
+    }
+    expect(new Set(policy.Statement.map((statement) => statement.Sid)).size).toBe(policy.Statement.length);
+  });
+
+  test('allows what serverless deploy and every resource type of the packaged template need', () => {
+    const types = [...new Set(Object.values(withDomain.template.Resources).map((resource) => resource.Type))].sort();
+    // A new resource type: add what creating it needs to docs/deployer-policy.json, and to NEEDED here.
+    expect(types.filter((type) => !(type in NEEDED))).toEqual([]);
+    const missing = [...FRAMEWORK, ...types.flatMap((type) => NEEDED[type]!)].filter((action) => !allowed(action));
+    expect(missing).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // Cockpit's audit trail in a real browser against `npm start`: the tenant's Activity view (newest first, paging, the
 // outcome filter, refused events marked) and the Activity section of an application's page.
+import { execFileSync } from 'node:child_process';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { axeAudit } from '../support/accessibility';
 import { browserExecutable } from '../support/chromium';
@@ -29,6 +30,8 @@ describe('Cockpit activity in a browser (npm start)', () => {
   const pageProblems: string[] = [];
   let appId = '';
   let clientId = '';
+  let appName = '';
+  let certificateAppName = '';
 
   beforeAll(async () => {
     stack = await startLocalStack({ name: 'cockpit-activity-e2e' });
@@ -38,7 +41,23 @@ describe('Cockpit activity in a browser (npm start)', () => {
       postJson(stack.admin.directorUrl, { Authorization: `Bearer ${token}` }, { query, variables });
     const stamp = Date.now().toString(36);
     for (let i = 0; i < 22; i++) await director(`mutation { registerApplication(in: {name: "activity-${stamp}-${i}"}) { id } }`);
-    const registered = await director(`mutation { registerApplication(in: {name: "audited-${stamp}"}) { id } }`);
+    // A certificate pairing whose configuration spends the pairing token and issues the CSR token, and a CSR with the
+    // wrong subject, refused with a long reason (the subject it must have).
+    certificateAppName = `certified-${stamp}`;
+    const certificateApp = await director(`mutation { registerApplication(in: {name: "${certificateAppName}"}) { id } }`);
+    const certificatePairing = await director('mutation($id: ID!) { generateAuthForApplication(id: $id, type: {type: "CLIENT_CERTIFICATE"}, inputParams: {}) { params } }', {
+      id: certificateApp.data.registerApplication.id,
+    });
+    const { token: pairingToken, connectorURL } = certificatePairing.data.generateAuthForApplication.params;
+    const configuration = await postJson(connectorURL, { 'Connector-Token': pairingToken }, { query: '{ configuration { token { token } } }' });
+    const csr = execFileSync('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', '/dev/null', '-subj', '/CN=wrong-subject'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const refusedCsr = await postJson(connectorURL, { 'Connector-Token': configuration.data.configuration.token.token }, {
+      query: 'mutation($csr: String!) { signCertificateSigningRequest(csr: $csr) { clientCertificate } }',
+      variables: { csr: Buffer.from(csr).toString('base64') },
+    });
+    expect(refusedCsr.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    appName = `audited-${stamp}`;
+    const registered = await director(`mutation { registerApplication(in: {name: "${appName}"}) { id } }`);
     appId = registered.data.registerApplication.id;
     const paired = await director('mutation($id: ID!) { generateAuthForApplication(id: $id, type: {type: "OAUTH2_CLIENT_CREDENTIALS"}, inputParams: {}) { params } }', { id: appId });
     clientId = paired.data.generateAuthForApplication.params.clientId;
@@ -79,10 +98,24 @@ describe('Cockpit activity in a browser (npm start)', () => {
     await expectText(refused, /Client authentication refused/);
     await expectText(refused, /REFUSED/);
     await expectText(refused, /wrong secret/);
-    await expectText(refused, new RegExp(`claimed ${clientId}`));
+    // Names, not ids: the credential by its type and application; the ids are on hover.
+    await expectText(refused, new RegExp(`claimed OAuth client of ${appName}`));
+    expect(await refused.locator('td').nth(1).getAttribute('title')).toBe(clientId);
     const successes = page.locator('[data-testid="audit-row"][data-outcome="SUCCESS"]').first();
     expect(await successes.getAttribute('class')).toBeNull();
-    await expectText(page.locator('[data-testid="audit-row"][data-action="PAIRING_DATA_GENERATED"]'), /administrator .*Pairing data generated.*SUCCESS.*credential .*application/s);
+    const pairingRow = page.locator('[data-testid="audit-row"][data-action="PAIRING_DATA_GENERATED"]').first();
+    await expectText(pairingRow, new RegExp(`administrator .*Pairing data generated.*SUCCESS.*OAuth client of ${appName}`, 's'));
+    expect(await pairingRow.locator('td').nth(4).getAttribute('title')).toMatch(new RegExp(`^application ${appId}\ncredential ${clientId}$`));
+    // The certificate pairing's two one-time tokens read apart.
+    await expectText(page.locator('[data-testid="audit-row"][data-action="ONE_TIME_TOKEN_REDEEMED"]'), new RegExp(`One-time token redeemed \\(pairing token\\).*client certificate of ${certificateAppName}`, 's'));
+    const tokenActions = await page.locator('[data-testid="audit-row"][data-action^="ONE_TIME_TOKEN_"] td:nth-child(3)').allInnerTexts();
+    expect(tokenActions).toEqual(['One-time token issued (CSR token)', 'One-time token redeemed (pairing token)', 'One-time token issued (pairing token)']);
+    // The CSR refusal's long reason wraps inside its cell: at 1,280 px neither the page nor the table scrolls sideways.
+    await expectText(page.locator('[data-testid="audit-row"][data-action="CSR_REFUSED"]'), /the subject must be exactly/);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1280);
+    const table = await page.getByTestId('activity').locator('.table-scroll').evaluate((element) => ({ scrollWidth: element.scrollWidth, clientWidth: element.clientWidth }));
+    expect(table.scrollWidth).toBeLessThanOrEqual(table.clientWidth);
+    await page.screenshot({ path: 'test-results/cockpit/activity-names.png', fullPage: true }).catch(() => undefined);
 
     const [total] = (await page.getByTestId('audit-range').innerText()).match(/\d+$/)!;
     await page.getByTestId('audit-next').click();

@@ -3,7 +3,7 @@
 // application, pairs it both ways, hands the shown data to real clients (fetch, curl, openssl), revokes a
 // certificate and a credential, unpairs and unregisters, all by clicking.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -134,10 +134,17 @@ describe('Cockpit in a browser (npm start)', () => {
     await page.getByLabel('Description').fill('Orders, registered from Cockpit');
     await page.getByLabel('Labels').fill('team=billing\nenv=test');
     await testId('register-submit').click();
+    // Registering opens the new application: pairing it is the next step.
+    const detail = testId('application-detail');
+    await detail.waitFor();
+    appId = (await detail.getAttribute('data-app-id'))!;
+    expect(appId).toMatch(/^[0-9a-f-]{36}$/);
+    await expectText(page.locator('h2'), new RegExp(appName));
+    await expectText(testId('app-status'), /INITIAL/);
+    await page.getByRole('link', { name: 'Cockpit', exact: true }).click();
     const row = page.locator('[data-testid="app-row"]', { hasText: appName });
     await row.waitFor();
-    appId = (await row.getAttribute('data-app-id'))!;
-    expect(appId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await row.getAttribute('data-app-id')).toBe(appId);
     await expectText(row, /INITIAL/);
     await expect(testId('register-name-error').count()).resolves.toBe(0);
 
@@ -153,6 +160,11 @@ describe('Cockpit in a browser (npm start)', () => {
     await expectText(testId('app-status'), /INITIAL/);
     await expectText(page.locator('.facts'), /team=billing/);
 
+    // application:read is always granted: the form shows it checked, and it cannot be unchecked.
+    await testId('pair-type').selectOption('OAUTH2_CLIENT_CREDENTIALS');
+    const baseScope = testId('choice-application:read');
+    expect({ checked: await baseScope.isChecked(), disabled: await baseScope.isDisabled() }).toEqual({ checked: true, disabled: true });
+    expect(await testId('choice-application.auths:read').isChecked()).toBe(false);
     const params = await pairAs('OAUTH2_CLIENT_CREDENTIALS');
     const clientId = await testId('param-clientId').innerText();
     const clientSecret = await testId('param-clientSecret').innerText();
@@ -171,10 +183,11 @@ describe('Cockpit in a browser (npm start)', () => {
     await expectText(copySecret, /^Copied$/);
     expect(await page.evaluate('navigator.clipboard.readText()')).toBe(clientSecret);
 
-    // The application side, as shown: bash reads the pasted secret, curl makes the grant.
+    // The application side, as shown: bash reads the pasted secret, curl makes the grant and calls the shown Director URL with the token.
+    expect(await testId('param-directorUrl').innerText()).toBe(stack.admin.directorUrl);
     const commands = await testId('param-commands').innerText();
     const answer = execFileSync('bash', ['-euo', 'pipefail', '-c', commands], { input: `${clientSecret}\n`, encoding: 'utf8' });
-    expect(JSON.parse(answer.trim())).toMatchObject({ token_type: 'Bearer', scope: 'application:read', access_token: expect.any(String) });
+    expect(JSON.parse(answer.trim())).toEqual({ data: { viewer: { id: appId, type: 'APPLICATION' } } });
     expect(commands).not.toContain(clientSecret);
 
     const grant = await tokenGrant(tokenUrl, clientId, clientSecret);
@@ -229,6 +242,24 @@ describe('Cockpit in a browser (npm start)', () => {
     expect(decoded).toMatchObject({ token, connectorURL });
     const shown = await params.innerText();
     for (const value of [token, connectorURL, rawEncoded]) expect(shown).toContain(value);
+    // The handoff bundle: the Director's answer plus where the mTLS endpoint is, the CA to trust for it, the agent's
+    // commands and the script, which is the one shown below it.
+    const bundle = JSON.parse(await testId('param-bundle').innerText());
+    const serverCa = readFileSync(stack.serverCaFile, 'utf8');
+    expect(bundle).toMatchObject({
+      type: 'CLIENT_CERTIFICATE',
+      systemAuthID: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      params: { token, connectorURL, rawEncoded },
+      expiresAt: expect.any(String),
+      mtlsURL: stack.mtlsUrl,
+      // As a PEM file would hold it (the file itself is forge's \r\n; the page's HTML makes every line end \n).
+      serverCA: `${serverCa.replace(/\r\n/g, '\n').trim()}\n`,
+    });
+    expect(bundle.agent).toContain('npx pairing-agent pair --dir ./my-app --server-ca mtls-server-ca.pem < pairing.json');
+    expect(bundle.agent).toContain('npx pairing-agent run --dir ./my-app');
+    expect(bundle.script).toBe(await testId('param-commands').innerText());
+    expect(await testId('param-mtlsURL').innerText()).toBe(stack.mtlsUrl);
+    expect((await testId('param-serverCA').innerText()).trim()).toBe(serverCa.replace(/\r\n/g, '\n').trim());
 
     // The countdown is live: it ticks down by itself.
     const first = await testId('token-countdown').innerText();
@@ -242,6 +273,8 @@ describe('Cockpit in a browser (npm start)', () => {
     certificateFolder = mkdtempSync(path.join(os.tmpdir(), 'cockpit-app-'));
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', commands], { cwd: certificateFolder });
     expect(stdout).toContain('app.pem: OK');
+    // …and it ends with a working call over mTLS, trusting the server CA the bundle carries.
+    expect(stdout.trim().split('\n').pop()).toBe(JSON.stringify({ data: { viewer: { id: appId, type: 'APPLICATION' } } }));
     const serialNumber = await serialOf(path.join(certificateFolder, 'app.pem'));
 
     await testId('pairing-done').click();
@@ -313,6 +346,11 @@ describe('Cockpit in a browser (npm start)', () => {
     expect(await viewerOverMtls('app')).toBe('401');
     expect(await viewerOverMtls('app-renewed')).toBe('401');
     await expectText(authRow(systemAuthId), /ACTIVE/);
+    // ACTIVE, but every certificate is revoked: the row says it cannot call, and offers pairing again.
+    expect(await authRow(systemAuthId).getAttribute('data-use')).toBe('no-live-certificate');
+    await expectText(authRow(systemAuthId).getByTestId('auth-liveness'), /NO LIVE CERTIFICATE/);
+    // Two buttons that revoke different things say which.
+    await expectText(authRow(systemAuthId).getByTestId('revoke'), /^Revoke credential$/);
     const token = await adminAccessToken(stack);
     const detail = await postJson(stack.admin.directorUrl, { Authorization: `Bearer ${token}` }, {
       query: `{ application(id: "${appId}") { auths { id status certificates { revoked } } } }`,
@@ -344,6 +382,21 @@ describe('Cockpit in a browser (npm start)', () => {
     const token = await adminAccessToken(stack);
     const detail = await postJson(stack.admin.directorUrl, { Authorization: `Bearer ${token}` }, { query: `{ application(id: "${appId}") { auths { id status } } }` });
     expect(detail.data.application.auths.filter((auth: { id: string; status: string }) => auth.id === clientId && auth.status !== 'REVOKED')).toEqual([]);
+
+    // Left: the certificate credential without a live certificate. CONNECTED is history: the page says nothing works now.
+    await expectText(testId('app-status'), /CONNECTED/);
+    await expectText(testId('app-liveness'), /none of its credentials works now/);
+    await screenshot('7b-no-live-credential');
+    // The next step it offers: a new one-time token, with its handoff bundle.
+    const dead = page.locator('[data-testid="auth-row"][data-use="no-live-certificate"]');
+    const deadId = (await dead.getAttribute('data-auth-id'))!;
+    await dead.getByTestId('pair-again').click();
+    await expectText(testId('pairing-params'), /Client certificate/);
+    const again = JSON.parse(await testId('param-bundle').innerText());
+    expect(again.systemAuthID).not.toBe(deadId);
+    expect(again.params.token).toEqual(expect.any(String));
+    await expectText(testId('detail-notice'), new RegExp(`then revoke ${deadId}`));
+    await testId('pairing-done').click();
   });
 
   it('unpairs (every credential revoked, status INITIAL) and unregisters (back to the list, gone)', async () => {
@@ -452,11 +505,9 @@ describe('Cockpit in a browser (npm start)', () => {
     await tabTo('[data-testid="register-name"]');
     await page.keyboard.type(name);
     await page.keyboard.press('Enter');
-    const row = page.locator('[data-testid="app-row"]', { hasText: name });
-    await row.waitFor();
-    const id = await row.getAttribute('data-app-id');
-    await tabTo(`[data-testid="app-row"][data-app-id="${id}"] a`);
-    await page.keyboard.press('Enter');
+    // Registering opens the new application, its name focused.
+    await page.getByRole('heading', { name }).waitFor();
+    await waitUntil(async () => (await page.evaluate('document.activeElement && document.activeElement.tagName')) === 'H2');
     await testId('pair-type').waitFor();
 
     await waitUntil(async () => await testId('pair-type').isEnabled()); // once the types have loaded
@@ -511,7 +562,9 @@ describe('Cockpit in a browser (npm start)', () => {
       const name = `${appName}-audit`;
       await audited.getByTestId('register-name').fill(name);
       await audited.getByTestId('register-submit').click();
-      await audited.locator('[data-testid="app-row"]', { hasText: name }).getByRole('link').click();
+      // Registering opens the new application.
+      await audited.getByTestId('application-detail').waitFor();
+      await audited.getByRole('heading', { name }).waitFor();
       await audited.getByTestId('pair-type').selectOption('CLIENT_CERTIFICATE');
       await audited.getByTestId('pair-submit').click();
       await audited.getByTestId('pairing-params').waitFor();

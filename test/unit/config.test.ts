@@ -35,3 +35,26 @@ describe('certificate limits per SystemAuth and the retention of certificate rec
     }
   });
 });
+
+describe('the validity of issued certificates', () => {
+  it('defaults to 90 days and is read from CERTIFICATE_VALIDITY_DAYS', () => {
+    expect(loadConfig({}).certificateValidityDays).toBe(90);
+    expect(loadConfig({ CERTIFICATE_VALIDITY_DAYS: '30' }).certificateValidityDays).toBe(30);
+  });
+
+  it('is CERTIFICATE_VALIDITY_SECONDS on the local stage, in days', () => {
+    expect(loadConfig({ CERTIFICATE_VALIDITY_SECONDS: '30', CERTIFICATE_VALIDITY_DAYS: '90' }).certificateValidityDays * 86_400).toBeCloseTo(30);
+    expect(loadConfig({ STAGE: 'local', CERTIFICATE_VALIDITY_SECONDS: '864' }).certificateValidityDays).toBeCloseTo(0.01);
+  });
+
+  it('refuses CERTIFICATE_VALIDITY_SECONDS on any other stage, naming the setting and the stage', () => {
+    for (const stage of ['prod', 'dev', 'test']) {
+      expect(() => loadConfig({ STAGE: stage, CERTIFICATE_VALIDITY_SECONDS: '30' })).toThrow(`CERTIFICATE_VALIDITY_SECONDS is for the local stage only (stage "${stage}"`);
+    }
+    expect(loadConfig({ STAGE: 'prod', CERTIFICATE_VALIDITY_SECONDS: '' }).certificateValidityDays).toBe(90);
+  });
+
+  it.each(['0', '-1', '2.5', 'soon'])('refuses CERTIFICATE_VALIDITY_SECONDS=%s', (value) => {
+    expect(() => loadConfig({ CERTIFICATE_VALIDITY_SECONDS: value })).toThrow(/CERTIFICATE_VALIDITY_SECONDS/);
+  });
+});

@@ -108,6 +108,12 @@ describe('admin CLI on the local stack', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/^admin: .+\nusage:/);
   });
+
+  test.each([[['--help']], [['-h']], [['help']], [['create', '--help']]])('%j prints the usage on stdout, exit code 0, no complaint', async (args) => {
+    const run = await admin(args);
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(/^usage:\n  npm run --silent admin -- create/);
+  });
 });
 
 describe('admin CLI rotate-signing-key', () => {

@@ -4,7 +4,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { handler } from '../../../functions/oauth/handler';
 import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
-import { ADMIN_SCOPES } from '../../../shared/scopes';
+import { ADMIN_SCOPES, APPLICATION_SCOPES } from '../../../shared/scopes';
 import { readSecret } from '../../../shared/aws/secrets';
 import { accessTokenAudience, verifyAccessToken } from '../../../shared/oauth/access-tokens';
 import { clientSecretName } from '../../../shared/oauth/client-secrets';
@@ -141,8 +141,10 @@ describe('discovery documents', () => {
       jwks_uri: `${BASE_URL}/.well-known/jwks.json`,
       grant_types_supported: ['client_credentials'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-      scopes_supported: expect.arrayContaining([...ADMIN_SCOPES]),
     });
+    // Exactly what pairing grants: application:write is an administrator's, and pairing refuses it.
+    expect(JSON.parse(response.body).scopes_supported).toEqual(['application:read', 'application.auths:read']);
+    expect(JSON.parse(response.body).scopes_supported).toEqual([...APPLICATION_SCOPES]);
   });
 
   it('may be cached when the base URL is configured; built from the Host (local stage only), it is for that request alone', async () => {

@@ -1,7 +1,10 @@
 // The page's pure logic: shell commands it shows survive bash quoting, countdowns read right, labels parse,
 // certificates are named and counted right.
-import { execFileSync } from 'node:child_process';
-import { clientCertificateCommands, clientCredentialsCommands, shellQuote } from '../../../cockpit/web/commands';
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { clientCertificateCommands, clientCredentialsCommands, pairingAgentCommands, shellQuote } from '../../../cockpit/web/commands';
 import { certificateRevocationNotice, formatCountdown, renewedFromName, shortFingerprint } from '../../../cockpit/web/format';
 import { parseLabels } from '../../../cockpit/web/labels';
 
@@ -14,23 +17,40 @@ describe('shellQuote', () => {
 });
 
 describe('commands shown for the application side', () => {
-  it('client credentials: the secret is read from the terminal, the id and token URL are quoted into a curl grant', () => {
-    const commands = clientCredentialsCommands({ clientId: "id'1", tokenUrl: 'http://127.0.0.1:3000/oauth2/token' });
+  it('client credentials: the secret is read from the terminal, the id and token URL are quoted into a curl grant, the token goes to the Director', () => {
+    const commands = clientCredentialsCommands({ clientId: "id'1", tokenUrl: 'http://127.0.0.1:3000/oauth2/token', directorUrl: 'http://127.0.0.1:3000/director/graphql' });
     expect(() => execFileSync('bash', ['-n', '-c', commands])).not.toThrow();
     expect(commands).toContain(`CLIENT_ID='id'\\''1'`);
     expect(commands).toContain("read -rsp 'Client secret: ' CLIENT_SECRET");
-    expect(commands).toContain(`curl -s -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials 'http://127.0.0.1:3000/oauth2/token'`);
-    // What curl is given: bash with a stand-in curl that prints its arguments, the secret typed on stdin.
-    const argv = execFileSync('bash', ['-c', `curl() { printf '%s\\n' "$@"; }\n${commands}`], { input: "s3cr'et\n", encoding: 'utf8' });
-    expect(argv.split('\n')).toEqual(expect.arrayContaining(["id'1:s3cr'et", 'http://127.0.0.1:3000/oauth2/token']));
+    expect(commands).toContain(`curl -sS -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials 'http://127.0.0.1:3000/oauth2/token'`);
+    // What curl is given: bash with a stand-in curl that prints its arguments (and answers a token), the secret typed on stdin.
+    const run = spawnSync('bash', ['-c', `curl() { printf '%s\\n' "$@" >&2; echo '{"access_token":"at-1"}'; }\n${commands}`], { input: "s3cr'et\n", encoding: 'utf8' });
+    expect(run.stderr.split('\n')).toEqual(
+      expect.arrayContaining(["id'1:s3cr'et", 'http://127.0.0.1:3000/oauth2/token', 'Authorization: Bearer at-1', 'http://127.0.0.1:3000/director/graphql']),
+    );
   });
 
-  it('client certificate: bash parses the script and it uses the token and connector URL given', () => {
-    const commands = clientCertificateCommands({ token: 'tok_en-1', connectorURL: 'http://127.0.0.1:3000/connector/graphql' });
+  it('client certificate: bash parses the script; it uses the token and connector URL given, writes the server CA and ends with a call over mTLS', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\'x\n-----END CERTIFICATE-----';
+    const commands = clientCertificateCommands({ token: 'tok_en-1', connectorURL: 'http://127.0.0.1:3000/connector/graphql', serverCa: pem });
     expect(() => execFileSync('bash', ['-n', '-c', commands])).not.toThrow();
     expect(commands).toContain("TOKEN='tok_en-1'");
     expect(commands).toContain("CONNECTOR='http://127.0.0.1:3000/connector/graphql'");
     expect(commands).toContain('openssl verify -CAfile ca.pem app.pem');
+    expect(commands).toMatch(/curl -sS --cacert mtls-server-ca\.pem --cert app\.pem --key app\.key .*\n.*"\$DIRECTOR_MTLS"$/);
+    // Run with stand-ins for the tools, it writes the server CA exactly.
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'cockpit-commands-'));
+    try {
+      execFileSync('bash', ['-c', `curl() { :; }; openssl() { :; }; jq() { :; }; base64() { :; }\n${commands}`], { cwd: folder });
+      expect(fs.readFileSync(path.join(folder, 'mtls-server-ca.pem'), 'utf8')).toBe(`${pem}\n`);
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
+    // Without a server CA (a publicly trusted server certificate): no file, no --cacert.
+    const publicCa = clientCertificateCommands({ token: 't', connectorURL: 'http://c' });
+    expect(publicCa).not.toContain('mtls-server-ca.pem');
+    expect(pairingAgentCommands({})).toBe('# pairing.json: the handoff bundle above.\nnpx pairing-agent pair --dir ./my-app < pairing.json\nnpx pairing-agent run --dir ./my-app');
+    expect(pairingAgentCommands({ serverCa: pem })).toContain('npx pairing-agent pair --dir ./my-app --server-ca mtls-server-ca.pem < pairing.json');
   });
 });
 

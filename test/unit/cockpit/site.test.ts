@@ -2,7 +2,7 @@
 import * as esbuild from 'esbuild';
 import path from 'node:path';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { BASE_PATH_PLACEHOLDER, basePathOf, renderIndexHtml, serveCockpit, type CockpitAssets, type CockpitRequest } from '../../../shared/cockpit/site';
+import { BASE_PATH_PLACEHOLDER, basePathOf, handoffSettings, renderIndexHtml, serveCockpit, type CockpitAssets, type CockpitRequest } from '../../../shared/cockpit/site';
 
 const cockpitDir = path.resolve(__dirname, '../../../cockpit');
 // Plain CommonJS loaded by node inside the serverless CLI (no TypeScript), hence require.
@@ -59,6 +59,17 @@ describe('GET /cockpit', () => {
     expect(response.body).not.toContain(BASE_PATH_PLACEHOLDER);
     expect(response.headers).toMatchObject({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     expectSecurityHeaders(response);
+  });
+
+  test('carries the handoff settings (mTLS URL, server CA) as <meta> elements, attribute-escaped', () => {
+    const settings = handoffSettings({ MTLS_BASE_URL: 'https://mtls.example/', MTLS_SERVER_CA: '-----BEGIN CERTIFICATE-----\nAB"<>&\n-----END CERTIFICATE-----\n' });
+    expect(settings.mtlsBaseUrl).toBe('https://mtls.example');
+    const html = serveCockpit({ httpMethod: 'GET', resource: '/cockpit', path: '/cockpit' }, assets, settings).body;
+    expect(html).toContain('<meta name="pairing-mtls-url" content="https://mtls.example">');
+    expect(html).toContain('<meta name="pairing-mtls-server-ca" content="-----BEGIN CERTIFICATE-----\nAB&quot;&lt;&gt;&amp;\n-----END CERTIFICATE-----\n">');
+    expect(html.indexOf('pairing-mtls-server-ca')).toBeLessThan(html.indexOf('</head>'));
+    // Without them (a publicly trusted server certificate), the elements are there and empty.
+    expect(serveCockpit({ httpMethod: 'GET', resource: '/cockpit', path: '/cockpit' }, assets, handoffSettings({})).body).toContain('<meta name="pairing-mtls-server-ca" content="">');
   });
 
   test('the HTML is a complete page that mounts into #root', () => {

@@ -41,6 +41,7 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
     expect(await systemAuths.get(result.systemAuthID)).toEqual({
       id: result.systemAuthID, tenant: application.tenant, kind: 'APPLICATION', type: 'OAUTH2_CLIENT_CREDENTIALS',
       appId: application.id, status: 'ACTIVE', scopes: ['application:read'], createdAt: expect.any(String),
+      ...(keepsVerifiers() ? { secretVerifiers: { initial: expect.any(Uint8Array) } } : {}),
     });
     expect(await keepsSecret(result.systemAuthID, 'initial', result.params.clientSecret as string)).toBe(true);
     await expect(oauthClients.authenticate(result.systemAuthID, String(result.params.clientSecret))).resolves.toMatchObject({ appId: application.id });

@@ -16,6 +16,7 @@ import { logger } from '../../shared/logger';
 import { observedHandler } from '../../shared/observability/invocation';
 import { OAuthClients, clientAuthenticationState } from '../../shared/oauth/clients';
 import { secretsManagerStore } from '../../shared/oauth/client-secrets';
+import { storedVerifiersOf } from '../../shared/oauth/stored-verifiers';
 import { LambdaTokenIssuer, type TokenIssuer } from '../../shared/one-time-tokens/issuer';
 import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
 import { pairingOf } from '../../shared/pairing';
@@ -42,7 +43,7 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
     systemAuths,
     certificates,
     oneTimeTokens: new OneTimeTokenRepository(aws.dynamo, config().tokensTable),
-    oauthClients: new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState()),
+    oauthClients: new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config())),
     tokenIssuer,
   });
   return {

@@ -8,6 +8,7 @@ import { logger } from '../../shared/logger';
 import { noteOperation, observedHandler } from '../../shared/observability/invocation';
 import { OAuthClients, clientAuthenticationState } from '../../shared/oauth/clients';
 import { secretsManagerStore } from '../../shared/oauth/client-secrets';
+import { storedVerifiersOf } from '../../shared/oauth/stored-verifiers';
 import { handleJwksRequest, handleMetadataRequest, JWKS_PATH, METADATA_PATH, TOKEN_PATH } from '../../shared/oauth/metadata';
 import { serverErrorResponse, TokenEndpoint } from '../../shared/oauth/token-endpoint';
 import { INTROSPECTION_PATH, IntrospectionEndpoint } from '../../shared/oauth/introspection';
@@ -22,7 +23,7 @@ import { aws } from '../container';
 export function tokenEndpoint(): TokenEndpoint {
   const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
-  return new TokenEndpoint(new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState()), systemAuths, new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config)), (client, scopes, issuer) => issueAccessToken(client, scopes, issuer, config()), audit, config);
+  return new TokenEndpoint(new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config())), systemAuths, new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config)), (client, scopes, issuer) => issueAccessToken(client, scopes, issuer, config()), audit, config);
 }
 
 const tokens = tokenEndpoint();
@@ -32,7 +33,7 @@ export function introspectionEndpoint(): IntrospectionEndpoint {
   const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   return new IntrospectionEndpoint(
-    new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState()),
+    new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config())),
     systemAuths,
     new ApplicationRepository(aws.dynamo, config().applicationsTable, config),
     audit,

@@ -261,6 +261,8 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'dynamodb:GetItem GetAtt:SystemAuthsTable.Arn',
     // Audit events of grants and refused client authentications.
     'dynamodb:PutItem GetAtt:AuditTable.Arn',
+    // tls_client_auth (RFC 8705): the certificate's application is read as the Director's mTLS calls read it.
+    'dynamodb:GetItem GetAtt:ApplicationsTable.Arn',
     'dynamodb:UpdateItem GetAtt:ApplicationsTable.Arn',
     'dynamodb:UpdateItem GetAtt:SystemAuthsTable.Arn',
     'logs:CreateLogGroup Sub:log-group:pairing-service-prod-oauth:*:*',
@@ -268,6 +270,8 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'logs:PutLogEvents Sub:log-group:pairing-service-prod-oauth:*:*',
     'secretsmanager:DeleteSecret Sub:secret:oauth-clients/*',
     'secretsmanager:GetSecretValue Sub:secret:oauth-clients/*',
+    // tls_client_auth checks client certificates against the trusted CAs (public material).
+    'secretsmanager:GetSecretValue Sub:secret:pairing-ca-registry-??????',
     // The signing key set (public); kms:Sign on the signing keys comes from their key policies (TokenSigningKey).
     'secretsmanager:GetSecretValue Sub:secret:token-signing-public-keys-??????',
     // Active tracing (provider.tracing.lambda): X-Ray authorizes these only on "*" (RESOURCE_STAR_REQUIRED).
@@ -535,7 +539,7 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     // The pre-KMS private signing key: only the bootstrap, which migrates and deletes it.
     expect(readers('token-signing-keys')).toEqual(['bootstrap']);
     // Public material: the CA registry (verifiers and the signer), the pre-KMS CA certificate (the migration).
-    expect(readers('pairing-ca-registry')).toEqual(['director', 'connector', 'bootstrap']);
+    expect(readers('pairing-ca-registry')).toEqual(['director', 'oauth', 'connector', 'bootstrap']);
     expect(readers('pairing-ca-certificate')).toEqual(['bootstrap']);
     // The token-signing key set (public): the signer (oauth) finds its KMS key there, verifiers the public keys.
     expect(readers('token-signing-public-keys')).toEqual(['director', 'oauth', 'bootstrap']);

@@ -1,6 +1,6 @@
 // Token endpoint request parsing, scope handling and RFC 6749 5.2 response shapes, with stand-ins for storage and signing.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { issueAccessToken } from '../../../shared/oauth/access-tokens';
+import type { issueAccessToken, TokenConfirmation } from '../../../shared/oauth/access-tokens';
 import type { AuthenticatedClient } from '../../../shared/oauth/clients';
 import { invalidClient, OAuthError } from '../../../shared/oauth/errors';
 import {
@@ -9,7 +9,9 @@ import {
   parseScope,
   parseTokenRequest,
   TokenEndpoint,
+  type IssuedTo,
 } from '../../../shared/oauth/token-endpoint';
+import type { CertificateCaller, ClientCertificateData } from '../../../shared/auth/client-certificate';
 import type { ClientSecretUse } from '../../../shared/system-auths/repository';
 import type { SystemAuth } from '../../../shared/system-auths/types';
 import type { AuditEvent } from '../../../shared/audit/types';
@@ -19,10 +21,12 @@ const authenticate = jest.fn<Promise<AuthenticatedClient>, [string, string]>();
 const revoke = jest.fn<Promise<void>, [Pick<SystemAuth, 'id' | 'tenant'>]>();
 const markUsed = jest.fn<Promise<boolean>, [string, Date?, ClientSecretUse?]>();
 const markConnected = jest.fn<Promise<boolean>, [string, string]>();
-const issue = jest.fn<ReturnType<typeof issueAccessToken>, [SystemAuth, string[], string]>();
+const issue = jest.fn<ReturnType<typeof issueAccessToken>, [IssuedTo, string[], string, TokenConfirmation?]>();
 /** The audit trail is pinned by its own tests (and on DynamoDB Local in test/integration/audit): here it keeps nothing. */
 const audit = { record: jest.fn(async () => ({}) as AuditEvent), refused: jest.fn(async () => undefined) };
-const endpoint = new TokenEndpoint({ authenticate, revoke }, { markUsed }, { markConnected }, issue, audit, config);
+const certificateAuthentication = { authenticate: jest.fn<Promise<CertificateCaller>, [ClientCertificateData]>() };
+const certificateRefusals = { record: jest.fn<Promise<void>, [unknown, unknown]>(async () => undefined) };
+const endpoint = new TokenEndpoint({ authenticate, revoke }, { markUsed }, { markConnected }, issue, audit, config, certificateAuthentication, certificateRefusals);
 const handleTokenRequest = (event: APIGatewayProxyEvent) => endpoint.handle(event);
 
 const CLIENT_ID = '0b6e4c52-6d59-4a43-9d0e-4f0d3a1f8c11';

@@ -2,7 +2,7 @@
 import type { ApplicationRepository } from '../applications/repository';
 import type { ClientAuthenticationRefusal } from '../audit/types';
 import { UnauthenticatedError } from '../errors';
-import type { AccessTokenClaims } from '../oauth/access-tokens';
+import type { AccessTokenClaims } from './token-claims';
 import type { SystemAuthRepository } from '../system-auths/repository';
 import type { SystemAuth } from '../system-auths/types';
 import type { Caller } from './caller';

@@ -4,12 +4,14 @@ import { base64url, errors, jwtVerify } from 'jose';
 import type { JWTHeaderParameters } from 'jose';
 import { signWithKms } from '../aws/kms';
 import { SERVICE_NAME, type Config } from '../config';
+import type { AccessTokenClaims } from '../auth/token-claims';
 import { UnauthenticatedError } from '../errors';
-import type { SystemAuth, SystemAuthKind } from '../system-auths/types';
+import type { SystemAuth } from '../system-auths/types';
 import { derToJoseSignature } from './ecdsa-signature';
 import { activeSigningKey, CLOCK_TOLERANCE_SECONDS, KMS_SIGNING_ALGORITHM, SIGNING_ALGORITHMS, verificationKey, type ActiveSigningKey } from './signing-keys';
 
 export { CLOCK_TOLERANCE_SECONDS };
+export type { AccessTokenClaims };
 
 /** RFC 9068 media type of JWT access tokens, so an ID token or other JWT signed elsewhere is never taken for one. */
 const ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -24,24 +26,6 @@ export interface IssuedAccessToken {
   accessToken: string;
   expiresIn: number;
   scopes: string[];
-}
-
-export interface AccessTokenClaims {
-  iss: string;
-  /** The OAuth client id (= SystemAuth id). */
-  sub: string;
-  jti: string;
-  iat: number;
-  exp: number;
-  tenant: string;
-  clientKind: SystemAuthKind;
-  appId?: string;
-  scopes: string[];
-  /**
-   * RFC 8705 3.1: the SHA-256 thumbprint (`cnf.x5t#S256`, base64url) of the client certificate the token is bound to;
-   * undefined for a bearer token. A bound token is only accepted together with that certificate.
-   */
-  certificateThumbprint?: string;
 }
 
 /** What a token is bound to when issued (RFC 7800 `cnf`): the certificate's x5t#S256 thumbprint. */

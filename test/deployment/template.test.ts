@@ -258,11 +258,11 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
   OauthIamRoleLambdaExecution: [
     // Revoking a client whose application is gone (the token endpoint refuses it and cleans up).
     'dynamodb:DeleteItem GetAtt:SystemAuthsTable.Arn',
+    // tls_client_auth (RFC 8705): the certificate's application is read as the Director's mTLS calls read it.
+    'dynamodb:GetItem GetAtt:ApplicationsTable.Arn',
     'dynamodb:GetItem GetAtt:SystemAuthsTable.Arn',
     // Audit events of grants and refused client authentications.
     'dynamodb:PutItem GetAtt:AuditTable.Arn',
-    // tls_client_auth (RFC 8705): the certificate's application is read as the Director's mTLS calls read it.
-    'dynamodb:GetItem GetAtt:ApplicationsTable.Arn',
     'dynamodb:UpdateItem GetAtt:ApplicationsTable.Arn',
     'dynamodb:UpdateItem GetAtt:SystemAuthsTable.Arn',
     'logs:CreateLogGroup Sub:log-group:pairing-service-prod-oauth:*:*',
@@ -768,6 +768,8 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
       MtlsEndpoint: `https://${DOMAIN}`,
       MtlsDirectorUrl: `https://${DOMAIN}/director/graphql`,
       MtlsConnectorUrl: `https://${DOMAIN}/connector/graphql`,
+      // The same path as on the default endpoint: the domain maps the whole API (empty base path).
+      MtlsTokenEndpoint: `https://${DOMAIN}/oauth2/token`,
       MtlsDnsTarget: { 'Fn::GetAtt': ['MtlsDomain', 'RegionalDomainName'] },
       TruststoreUri: { 'Fn::GetAtt': ['PairingBootstrap', 'TruststoreUri'] },
     });
@@ -845,6 +847,7 @@ describe('serverless package --stage prod without the mTLS domain params', () =>
     expect(outputs.MtlsEndpoint).toBe('not configured: pass --param="domainName=..." --param="certificateArn=..." to serverless deploy');
     expect(Object.keys(outputs)).not.toContain('MtlsDirectorUrl');
     expect(Object.keys(outputs)).not.toContain('MtlsConnectorUrl');
+    expect(Object.keys(outputs)).not.toContain('MtlsTokenEndpoint');
     expect(outputs).toHaveProperty('DirectorUrl');
   });
 

@@ -24,6 +24,7 @@ let work: string;
 let adminToken: string;
 
 interface Paired {
+  dir: string;
   appId: string;
   systemAuthId: string;
   cert: string;
@@ -35,6 +36,19 @@ interface Paired {
 const director = (query: string, variables: Record<string, unknown> = {}) =>
   postJson(`${stack.baseUrl}/director/graphql`, { Authorization: `Bearer ${adminToken}` }, { query, variables });
 
+/** The agent's command line, as `npx pairing-agent` runs it. */
+function agent(args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: work });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
 /** An application paired with a certificate by the pairing agent (`pairing-agent pair`), as its operator would. */
 async function paired(name: string): Promise<Paired> {
   const registered = await director('mutation($name: String!) { registerApplication(in: {name: $name}) { id } }', { name });
@@ -44,18 +58,10 @@ async function paired(name: string): Promise<Paired> {
     { id: appId },
   );
   const dir = path.join(work, name);
-  const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'pair', '--dir', dir, '--server-ca', stack.serverCaFile], { cwd: work });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(JSON.stringify(answer));
-  });
+  const result = await agent(['pair', '--dir', dir, '--server-ca', stack.serverCaFile], JSON.stringify(answer));
   expect(result).toMatchObject({ code: 0 });
   const read = (file: string) => fs.readFileSync(path.join(dir, file), 'utf8');
-  return { appId, systemAuthId: JSON.parse(result.stdout).systemAuthId, cert: read('cert.pem'), key: read('key.pem'), ca: read('ca.pem') };
+  return { dir, appId, systemAuthId: JSON.parse(result.stdout).systemAuthId, cert: read('cert.pem'), key: read('key.pem'), ca: read('ca.pem') };
 }
 
 /**
@@ -208,6 +214,24 @@ describe('certificate-bound access tokens (RFC 8705) against npm start', () => {
     } finally {
       rs.close();
     }
+  });
+
+  it('pairing-agent token --mtls prints a token bound to the live certificate, cached until a renewal', async () => {
+    const app = await paired('bound-agent');
+    const first = await agent(['token', '--mtls', '--dir', app.dir]);
+    expect(first).toMatchObject({ code: 0 });
+    const token = JSON.parse(first.stdout);
+    const serial = new X509Certificate(app.cert).serialNumber.toLowerCase();
+    expect(token).toMatchObject({ token_type: 'Bearer', scope: 'application:read', certificate_serial: serial, access_token: expect.any(String) });
+    const thumbprint = createHash('sha256').update(new X509Certificate(app.cert).raw).digest('base64url');
+    expect(JSON.parse(Buffer.from(token.access_token.split('.')[1], 'base64url').toString('utf8')).cnf).toEqual({ 'x5t#S256': thumbprint });
+    expect(JSON.parse((await agent(['token', '--mtls', '--dir', app.dir])).stdout).access_token).toBe(token.access_token);
+    expect(await graphql(`${stack.mtlsUrl}/director/graphql`, token.access_token, agentOf(app))).toMatchObject({ status: 200, body: { data: { viewer: { id: app.appId } } } });
+
+    expect(await agent(['renew', '--force', '--dir', app.dir, '--retire-after', '0'])).toMatchObject({ code: 0 });
+    const renewed = JSON.parse((await agent(['token', '--mtls', '--dir', app.dir])).stdout);
+    expect(renewed.certificate_serial).not.toBe(serial);
+    expect(renewed.access_token).not.toBe(token.access_token);
   });
 
   it('refuses an OAuth client\'s id with a certificate (invalid_client), and the token once its certificate is revoked (invalid_token)', async () => {

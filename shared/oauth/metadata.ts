@@ -10,6 +10,8 @@ import { serverErrorResponse } from './token-endpoint';
 export const TOKEN_PATH = '/oauth2/token';
 export const METADATA_PATH = '/.well-known/oauth-authorization-server';
 export const JWKS_PATH = '/.well-known/jwks.json';
+/** RFC 7662 token introspection (shared/oauth/introspection.ts). */
+export const INTROSPECTION_PATH = '/oauth2/introspect';
 
 /** What the metadata reads of the configuration: where the base URL comes from, and the mTLS endpoint's base URL ('' for none). */
 export type MetadataSettings = BaseUrlSettings & Pick<Config, 'mtlsBaseUrl'>;
@@ -26,6 +28,9 @@ function authorizationServerMetadata(baseUrl: string, mtlsBaseUrl: string): Reco
     jwks_uri: `${baseUrl}${JWKS_PATH}`,
     grant_types_supported: ['client_credentials'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', ...(mtlsBaseUrl ? ['tls_client_auth'] : [])],
+    // RFC 7662: a client of the token's tenant asks whether a token is active now (shared/oauth/introspection.ts).
+    introspection_endpoint: `${baseUrl}${INTROSPECTION_PATH}`,
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     // What pairing may grant an application (inputParams.scopes). Administrators' scopes are not requested by anyone (an
     // administrator's token always carries them), and application:write would only be refused: RFC 8414 lets a
     // server leave out scopes it supports.

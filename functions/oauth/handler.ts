@@ -54,6 +54,7 @@ export function introspectionEndpoint(): IntrospectionEndpoint {
     audit,
     (token, issuer) => verifyAccessToken(token, issuer, config()),
     config,
+    new CertificateRepository(aws.dynamo, config().systemAuthsTable, config),
   );
 }
 

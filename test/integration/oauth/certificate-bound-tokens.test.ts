@@ -18,7 +18,7 @@ import { freshTenant } from '../../support/local-aws';
 import { oauthClients, systemAuths, certificates } from '../../support/stores';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { adapter, callConnector, csrToken, mtlsEvent, pemOf, SIGN } from '../connector/pairing-fixture';
-import { BASE_URL, basicAuthorization, tokenRequest } from './token-requests';
+import { BASE_URL, basicAuthorization, oauthEvent, tokenRequest } from './token-requests';
 
 beforeAll(() => ensureCertificateAuthority());
 
@@ -153,6 +153,29 @@ describe('tls_client_auth (RFC 8705 2.1) at POST /oauth2/token on the mTLS endpo
     const revoked = await connectorHandler(mtlsEvent('/connector/graphql', other.certificatePem, 'mutation { revokeCertificate }'));
     expect(revoked.statusCode).toBe(200);
     expectInvalidClient(await grant(other.certificatePem, other.systemAuthId));
+  });
+});
+
+describe('introspection of a certificate-bound token (RFC 7662 with RFC 8705 3.2)', () => {
+  const introspect = async (token: string, caller: { clientId: string; clientSecret: string }) => {
+    const response = await oauthHandler(oauthEvent('POST', '/oauth2/introspect', {
+      body: `token=${encodeURIComponent(token)}`,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: basicAuthorization(caller.clientId, caller.clientSecret) },
+    }));
+    expect(response.statusCode).toBe(200);
+    return JSON.parse(response.body) as Record<string, unknown>;
+  };
+
+  it('is active with its cnf while its certificate lives, and inactive once the certificate is revoked', async () => {
+    const paired = await pairedApplication();
+    const admin = await oauthClients.createAdmin(paired.tenant);
+    const token = await boundToken(paired);
+    expect(await introspect(token, admin)).toMatchObject({
+      active: true, sub: paired.systemAuthId, client_id: paired.systemAuthId, app_id: paired.appId, scope: 'application:read',
+      cnf: { 'x5t#S256': thumbprintOf(paired.certificatePem) },
+    });
+    expect((await connectorHandler(mtlsEvent('/connector/graphql', paired.certificatePem, 'mutation { revokeCertificate }'))).statusCode).toBe(200);
+    expect(await introspect(token, admin)).toEqual({ active: false });
   });
 });
 

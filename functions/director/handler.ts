@@ -39,6 +39,8 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
   const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config, crlTriggerOf(() => aws.lambda));
   const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
+  // One authenticator for mTLS calls and for the certificate a bound access token names (RFC 8705).
+  const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas);
   const { pairing, clientCertificates } = pairingOf({
     systemAuths,
     certificates,
@@ -53,8 +55,8 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
     clientCertificates,
     systemAuthsOf: (tenant, appId) => systemAuths.listOfApplication(tenant, appId),
     certificatesOf: (systemAuthId) => certificates.listOf(systemAuthId),
-    bearerAuthentication: new BearerAuthenticator(systemAuths, applicationStore, (token, issuer) => verifyAccessToken(token, issuer, config())),
-    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas),
+    bearerAuthentication: new BearerAuthenticator(systemAuths, applicationStore, (token, issuer) => verifyAccessToken(token, issuer, config()), certificateAuthentication),
+    certificateAuthentication,
     audit,
     auditReader: new AuditReader(new AuditRepository(aws.dynamo, config().auditTable)),
     certificateRefusals: new CertificateRefusals(certificates, audit),

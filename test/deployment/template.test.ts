@@ -263,7 +263,7 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
   OauthIamRoleLambdaExecution: [
     // Revoking a client whose application is gone (the token endpoint refuses it and cleans up).
     'dynamodb:DeleteItem GetAtt:SystemAuthsTable.Arn',
-    // Introspection: whether an application's token still has its application.
+    // Introspection: whether an application's token still has its application; tls_client_auth (RFC 8705) reads the certificate's.
     'dynamodb:GetItem GetAtt:ApplicationsTable.Arn',
     'dynamodb:GetItem GetAtt:SystemAuthsTable.Arn',
     // Audit events of grants and refused client authentications.
@@ -275,6 +275,8 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'logs:PutLogEvents Sub:log-group:pairing-service-prod-oauth:*:*',
     'secretsmanager:DeleteSecret Sub:secret:oauth-clients/*',
     'secretsmanager:GetSecretValue Sub:secret:oauth-clients/*',
+    // tls_client_auth checks client certificates against the trusted CAs (public material).
+    'secretsmanager:GetSecretValue Sub:secret:pairing-ca-registry-??????',
     // The signing key set (public); kms:Sign on the signing keys comes from their key policies (TokenSigningKey).
     'secretsmanager:GetSecretValue Sub:secret:token-signing-public-keys-??????',
     // Active tracing (provider.tracing.lambda): X-Ray authorizes these only on "*" (RESOURCE_STAR_REQUIRED).
@@ -582,7 +584,7 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     // The pre-KMS private signing key: only the bootstrap, which migrates and deletes it.
     expect(readers('token-signing-keys')).toEqual(['bootstrap']);
     // Public material: the CA registry (verifiers and the signer), the pre-KMS CA certificate (the migration).
-    expect(readers('pairing-ca-registry')).toEqual(['director', 'connector', 'bootstrap', 'crl']);
+    expect(readers('pairing-ca-registry')).toEqual(['director', 'oauth', 'connector', 'bootstrap', 'crl']);
     expect(readers('pairing-ca-certificate')).toEqual(['bootstrap']);
     // The token-signing key set (public): the signer (oauth) finds its KMS key there, verifiers the public keys.
     expect(readers('token-signing-public-keys')).toEqual(['director', 'oauth', 'bootstrap']);
@@ -859,6 +861,8 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
       MtlsEndpoint: `https://${DOMAIN}`,
       MtlsDirectorUrl: `https://${DOMAIN}/director/graphql`,
       MtlsConnectorUrl: `https://${DOMAIN}/connector/graphql`,
+      // The same path as on the default endpoint: the domain maps the whole API (empty base path).
+      MtlsTokenEndpoint: `https://${DOMAIN}/oauth2/token`,
       MtlsDnsTarget: { 'Fn::GetAtt': ['MtlsDomain', 'RegionalDomainName'] },
       TruststoreUri: { 'Fn::GetAtt': ['PairingBootstrap', 'TruststoreUri'] },
     });
@@ -936,6 +940,7 @@ describe('serverless package --stage prod without the mTLS domain params', () =>
     expect(outputs.MtlsEndpoint).toBe('not configured: pass --param="domainName=..." --param="certificateArn=..." to serverless deploy');
     expect(Object.keys(outputs)).not.toContain('MtlsDirectorUrl');
     expect(Object.keys(outputs)).not.toContain('MtlsConnectorUrl');
+    expect(Object.keys(outputs)).not.toContain('MtlsTokenEndpoint');
     expect(outputs).toHaveProperty('DirectorUrl');
   });
 

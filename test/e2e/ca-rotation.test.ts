@@ -1,17 +1,16 @@
 // End to end against `npm start` with the admin CLI, curl and openssl: the CA key lives in KMS (no private key in any
 // secret or item), rotate-ca keeps old-CA certificates working over mTLS, renewals get the new CA, the local truststore
 // holds both, and retire-ca refuses while an old certificate is live and succeeds once it is revoked.
-import { execFile, execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { opensslSubject, postJson } from '../support/clients';
+import { postJson } from '../support/clients';
+import { base64, fromBase64, stackShell } from '../support/stack-shell';
 import { adminAccessToken, startLocalStack, START_TIMEOUT_MS, storedState, type LocalStack } from '../support/local-stack';
 
 jest.setTimeout(180_000);
 
-const root = path.resolve(__dirname, '../..');
 let stack: LocalStack;
 let work: string;
 let adminToken: string;
@@ -24,19 +23,7 @@ interface Credential {
 /** What private key material looks like in PEM, JWK (JSON) or a DynamoDB item. */
 const PRIVATE_KEY_MATERIAL = /PRIVATE KEY|"(d|p|q|dp|dq|qi)"\s*:/;
 
-const openssl = (...args: string[]): string => execFileSync('openssl', args, { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-let fileCount = 0;
-const scratch = (suffix: string) => path.join(work, `f${++fileCount}${suffix}`);
-const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
-const fromBase64 = (text: string) => Buffer.from(text, 'base64').toString('utf8');
-
-function run(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(command, args, { cwd: root, env: { ...process.env, LOCAL_STATE_DIR: stack.stateDir }, encoding: 'utf8', timeout: 90_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const { openssl, scratch, run, newCsr } = stackShell(() => ({ stack, work }));
 
 const admin = (...args: string[]) => run('npm', ['run', '--silent', 'admin', '--', ...args]);
 
@@ -52,13 +39,6 @@ async function curlMtls(pathname: string, credential: Credential, body: unknown)
     // no HTTP answer
   }
   return { ...json, status, exitCode: out.code };
-}
-
-function newCsr(subject: string): { keyFile: string; csrPem: string } {
-  const keyFile = scratch('.key');
-  const csrFile = scratch('.csr');
-  openssl('req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-subj', opensslSubject(subject), '-out', csrFile);
-  return { keyFile, csrPem: fs.readFileSync(csrFile, 'utf8') };
 }
 
 const CONFIGURATION = { query: '{ configuration { token { token } certificateSigningRequestInfo { subject caId caCertificate } } }' };

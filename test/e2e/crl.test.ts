@@ -1,35 +1,23 @@
 // End to end against `npm start` with curl and openssl: each CA's CRL at GET /crl/<caId>.crl, rebuilt after a revocation
 // (openssl verify -crl_check then refuses the revoked certificate and accepts a live one), one CRL per CA after rotate-ca,
 // a growing CRL number, the reason of each kind of revocation, and 404 for an unknown CA.
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { opensslSubject, postJson } from '../support/clients';
+import { postJson } from '../support/clients';
+import { base64, fromBase64, stackShell } from '../support/stack-shell';
 import { adminAccessToken, startLocalStack, START_TIMEOUT_MS, type LocalStack } from '../support/local-stack';
 
 jest.setTimeout(240_000);
 
-const root = path.resolve(__dirname, '../..');
 /** The bound the issue states: a CRL lists a revocation within 60 s. */
 const CRL_FRESHNESS_MS = 60_000;
 let stack: LocalStack;
 let work: string;
 let adminToken: string;
 
-const openssl = (...args: string[]): string => execFileSync('openssl', args, { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-let fileCount = 0;
-const scratch = (suffix: string) => path.join(work, `f${++fileCount}${suffix}`);
-const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
-const fromBase64 = (text: string) => Buffer.from(text, 'base64').toString('utf8');
-
-function run(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(command, args, { cwd: root, env: { ...process.env, LOCAL_STATE_DIR: stack.stateDir }, encoding: 'utf8', timeout: 90_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const { openssl, scratch, run, newCsr } = stackShell(() => ({ stack, work }));
 
 interface Credential {
   certFile: string;
@@ -49,13 +37,6 @@ async function mtls(credential: Credential, query: string, variables?: Record<st
 }
 
 const SIGN = 'mutation($csr: String!) { signCertificateSigningRequest(csr: $csr) { caId caCertificate clientCertificate } }';
-
-function newCsr(subject: string): { keyFile: string; csrPem: string } {
-  const keyFile = scratch('.key');
-  const csrFile = scratch('.csr');
-  openssl('req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-subj', opensslSubject(subject), '-out', csrFile);
-  return { keyFile, csrPem: fs.readFileSync(csrFile, 'utf8') };
-}
 
 function credentialOf(result: { caId: string; caCertificate: string; clientCertificate: string }, keyFile: string, appId: string, subject: string): Credential {
   const certFile = scratch('.pem');

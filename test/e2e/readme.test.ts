@@ -47,7 +47,7 @@ function secondTerminal(stateDir: string): NodeJS.ProcessEnv {
 }
 
 /** Each fragment, found after the previous one; else an error that shows where the transcript stopped matching. */
-function expectInOrder(transcript: string, fragments: (string | RegExp)[]): void {
+function expectInOrder(transcript: string, stderr: string, fragments: (string | RegExp)[]): void {
   let from = 0;
   for (const fragment of fragments) {
     const rest = transcript.slice(from);
@@ -55,7 +55,7 @@ function expectInOrder(transcript: string, fragments: (string | RegExp)[]): void
       const found = fragment.exec(rest);
       return { index: found ? found.index : -1, length: found ? found[0].length : 0 };
     })();
-    if (match.index < 0) throw new Error(`expected ${String(fragment)} after offset ${from}; the transcript from there:\n${rest.slice(0, 3000)}`);
+    if (match.index < 0) throw new Error(`expected ${String(fragment)} after offset ${from}; the transcript from there:\n${rest.slice(0, 3000)}\n--- the walk's stderr:\n${stderr.slice(-4000)}`);
     from += match.index + match.length;
   }
 }
@@ -91,13 +91,14 @@ describe('the README examples, verbatim, on non-default ports', () => {
   });
 
   test('every call got an HTTP answer and every file a command needed was there', () => {
-    expect(result.stdout).not.toMatch(/HTTP 000/);
-    expect(result.stderr).not.toMatch(/curl: \(\d+\)|jq: error|command not found|No such file|parse error|unbound variable/);
+    const failed = /HTTP 000/.test(result.stdout) || /curl: \(\d+\)|jq: error|command not found|No such file|parse error|unbound variable/.test(result.stderr);
+    // What a failure needs to be understood from a CI log alone: the script's stderr and the end of the stack's output.
+    if (failed) throw new Error(`the walk (exit code ${result.code}) failed a call or missed a file.\n--- its stderr:\n${result.stderr.slice(-6000)}\n--- the stack's last output:\n${stack.output().slice(-6000)}\n--- its stdout, last part:\n${result.stdout.slice(-3000)}`);
   });
 
   test('each section printed what the README says it prints', () => {
     const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
-    expectInOrder(result.stdout, [
+    expectInOrder(result.stdout, result.stderr, [
       // Administrators of other tenants
       '"tenant":"acme"',
       '"revoked":true',

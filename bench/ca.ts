@@ -85,23 +85,21 @@ export const caIssuanceBench: BenchSection = {
       });
       // Imported only now: the domain modules read the environment set above.
       const { resetConfig } = await import('../shared/config');
-      const { resetClients } = await import('../shared/aws/clients');
       resetConfig();
-      resetClients();
-      (await import('../functions/container')).aws.reset();
-      const { loadCertificateAuthority, CA_SIGNING_ALGORITHM } = await import('../shared/certificates/ca');
-      const { ensureCertificateAuthority } = await import('../shared/certificates/ca-lifecycle');
-      const { signWithKms } = await import('../shared/aws/kms');
+      const { aws, caRegistry, kms, secrets } = await import('../functions/container');
+      aws.reset();
+      const { CurrentCertificateAuthority, CA_SIGNING_ALGORITHM } = await import('../shared/certificates/ca');
+      const { CaLifecycle } = await import('../shared/certificates/ca-lifecycle');
       const { currentCa } = await import('../shared/certificates/ca-registry');
-      const registry = await ensureCertificateAuthority();
+      const registry = await new CaLifecycle(secrets, caRegistry, kms, config).ensure();
       const keyArn = currentCa(registry).keyArn!;
-      const authority = await loadCertificateAuthority();
+      const authority = await new CurrentCertificateAuthority(caRegistry, kms, config).load();
       const systemAuthId = 'bench-system-auth';
       const csr = validateCsr(applicationCsr(systemAuthId), announcedSubject(systemAuthId, config().csrSubject));
       const tbsSized = Buffer.alloc(700, 1);
 
       await latencies(10, () => authority.issue(csr)); // warm-up: connections, JIT
-      const signMs = await latencies(SEQUENTIAL, () => signWithKms(keyArn, tbsSized, CA_SIGNING_ALGORITHM));
+      const signMs = await latencies(SEQUENTIAL, () => kms.sign(keyArn, tbsSized, CA_SIGNING_ALGORITHM));
       const issueMs = await latencies(SEQUENTIAL, () => authority.issue(csr));
       const issuePerSecond = await throughput(CONCURRENT_TOTAL, CONCURRENCY, () => authority.issue(csr));
       const rawPerSecond = rawSignsPerSecond();

@@ -68,18 +68,18 @@ export const crlBench: BenchSection = {
       const saved = { ...process.env };
       Object.assign(process.env, { AWS_REGION: 'eu-central-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_ENDPOINT_URL_KMS: moto.endpoint });
       try {
-        (await import('../shared/aws/clients')).resetClients();
-        const { createKmsSigningKey, signDigestWithKms } = await import('../shared/aws/kms');
-        const key = await createKmsSigningKey({ keySpec: 'RSA_2048', description: 'bench CRL CA' });
+        const { aws, kms } = await import('../functions/container');
+        aws.reset();
+        const key = await kms.createSigningKey({ keySpec: 'RSA_2048', description: 'bench CRL CA' });
         const tbs = tbsCertList({ ...contents(entriesOf(ENTRIES)), issuerDer }, sha256WithRsa());
         const digest = createHash('sha256').update(tbs).digest();
-        await signDigestWithKms(key.keyArn, digest, 'RSASSA_PKCS1_V1_5_SHA_256');
+        await kms.signDigest(key.keyArn, digest, 'RSASSA_PKCS1_V1_5_SHA_256');
         const started = process.hrtime.bigint();
-        await signDigestWithKms(key.keyArn, digest, 'RSASSA_PKCS1_V1_5_SHA_256');
+        await kms.signDigest(key.keyArn, digest, 'RSASSA_PKCS1_V1_5_SHA_256');
         signMs = Number(process.hrtime.bigint() - started) / 1e6;
       } finally {
         process.env = saved;
-        (await import('../shared/aws/clients')).resetClients();
+        (await import('../functions/container')).aws.reset();
       }
     } finally {
       await moto.stop();

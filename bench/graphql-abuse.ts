@@ -36,19 +36,17 @@ export const graphqlAbuseBench: BenchSection = {
   async run() {
     const aws = await startBenchAws({ stage: STAGE, baseUrl: 'https://api.bench.test', logLevel: 'ERROR' });
     try {
-      const { aws: clients } = await import('../functions/container');
-      const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
+      const { aws: clients, kms, secrets, signingKeys } = await import('../functions/container');
       const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
-      const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
       const { storedVerifiersOf } = await import('../shared/oauth/stored-verifiers');
       const { config } = await import('../shared/config');
       const { SystemAuthRepository } = await import('../shared/system-auths/repository');
       const { AuditRepository } = await import('../shared/audit/repository');
       const { handler: director } = await import('../functions/director/handler');
       const { handler: oauth } = await import('../functions/oauth/handler');
-      await ensureSigningKey();
+      await signingKeys.ensure();
       const tenant = 'bench';
-      const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config())).createAdmin(tenant);
+      const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())).createAdmin(tenant);
       const basic = `Basic ${Buffer.from(`${admin.clientId}:${admin.clientSecret}`).toString('base64')}`;
       const granted = await oauth({
         resource: '/oauth2/token', path: '/oauth2/token', httpMethod: 'POST', isBase64Encoded: false,

@@ -199,13 +199,9 @@ async function storedBytes(tables: string[]): Promise<{ items: number; bytes: nu
 
 async function measureOperations(logs: LogMeter, tables: Record<string, string>): Promise<{ results: Measured[]; stored: StoredPerApplication[] }> {
   // Imported only now: the domain modules read the environment set by the caller.
-  const { kms, secretsManager } = await import('../shared/aws/clients');
-  const { aws: clients } = await import('../functions/container');
-  const { loadCaRegistry } = await import('../shared/certificates/ca');
-  const { ensureCertificateAuthority } = await import('../shared/certificates/ca-lifecycle');
-  const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
+  const { aws: clients, caRegistry, kms, secrets, signingKeys } = await import('../functions/container');
+  const { CaLifecycle } = await import('../shared/certificates/ca-lifecycle');
   const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
-  const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
   const { storedVerifiersOf } = await import('../shared/oauth/stored-verifiers');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
   const { OneTimeTokenRepository } = await import('../shared/one-time-tokens/repository');
@@ -217,8 +213,8 @@ async function measureOperations(logs: LogMeter, tables: Record<string, string>)
   const { handler: connector } = await import('../functions/connector/handler');
   const { handler: oauth } = await import('../functions/oauth/handler');
 
-  await Promise.all([ensureSigningKey(), ensureCertificateAuthority()]);
-  const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config())).createAdmin('bench');
+  await Promise.all([signingKeys.ensure(), new CaLifecycle(secrets, caRegistry, kms, config).ensure()]);
+  const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())).createAdmin('bench');
 
   // The tokens function's own code in-process: its calls count with the Director's (deployed, one Lambda Invoke more).
   const oneTimeTokens = new OneTimeTokenService(new OneTimeTokenRepository(clients.dynamo, config().tokensTable), new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), config, clients.dynamo);
@@ -227,10 +223,10 @@ async function measureOperations(logs: LogMeter, tables: Record<string, string>)
 
   const meter = new CallMeter();
   meterClient(clients.dynamo, 'DynamoDB', meter);
-  meterClient(secretsManager(), 'SecretsManager', meter);
+  meterClient(clients.secretsManager, 'SecretsManager', meter);
   meterClient(clients.lambda, 'Lambda', meter);
   // The CA signs every certificate with kms:Sign (its key never leaves KMS).
-  meterClient(kms(), 'KMS', meter);
+  meterClient(clients.kms, 'KMS', meter);
 
   const results: Measured[] = [];
   /** Runs the call once unmeasured when `warm` (caches, first-use writes), then once measured. */
@@ -277,7 +273,7 @@ async function measureOperations(logs: LogMeter, tables: Record<string, string>)
   const connectorCall = (query: string, variables: Record<string, unknown>, connectorToken: string) =>
     connector(graphqlEvent('/connector/graphql', query, variables, { 'Connector-Token': connectorToken }));
   // Steady state: a warm container has the CA registry cached (re-read at most every 10 s), as the other caches here.
-  await loadCaRegistry();
+  await caRegistry.load();
   const configured = answer('configuration', await measure('configuration (token)', () =>
     connectorCall('{ configuration { token { token } certificateSigningRequestInfo { subject } } }', {}, configurationToken)));
   const { token: csrToken } = configured.data.configuration.token as { token: string };

@@ -38,32 +38,29 @@ export const tokenSigningBench: BenchSection = {
     let restoreLogLevel = () => {};
     try {
       // Another section of this run may have made clients, configuration and caches for its own local AWS.
-      (await import('../shared/aws/clients')).resetClients();
-      (await import('../functions/container')).aws.reset();
+      const { aws: clients, kms, secrets, signingKeys } = await import('../functions/container');
+      clients.reset();
       (await import('../shared/config')).resetConfig();
-      (await import('../shared/aws/secrets')).clearSecretCache();
-      (await import('../shared/oauth/signing-keys')).forgetSigningKeys();
+      secrets.clearCache();
+      signingKeys.forget();
       // The service logs one INFO record per grant; another section may have left the shared logger at INFO.
       const { logger } = await import('../shared/logger');
       const savedLevel = logger.getLevelName();
       logger.setLogLevel('ERROR');
       restoreLogLevel = () => logger.setLogLevel(savedLevel);
       // Imported only now: the domain modules read the environment set above.
-      const { ensureSigningKey, activeSigningKey, KMS_SIGNING_ALGORITHM } = await import('../shared/oauth/signing-keys');
-      const { signWithKms } = await import('../shared/aws/kms');
+      const { KMS_SIGNING_ALGORITHM } = await import('../shared/oauth/signing-keys');
       const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
-      const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
       const { storedVerifiersOf } = await import('../shared/oauth/stored-verifiers');
       const { SystemAuthRepository } = await import('../shared/system-auths/repository');
-      const { aws: clients } = await import('../functions/container');
       // The oauth function's own composition, built now (the module's instance may belong to another section's stage).
       const endpoint = (await import('../functions/oauth/handler')).tokenEndpoint();
-      await ensureSigningKey();
-      const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config())).createAdmin('bench');
-      const { keyArn } = await activeSigningKey();
+      await signingKeys.ensure();
+      const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())).createAdmin('bench');
+      const { keyArn } = await signingKeys.active();
 
       const message = Buffer.from('eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9');
-      const sign = await timed(COUNT, () => signWithKms(keyArn, message, KMS_SIGNING_ALGORITHM));
+      const sign = await timed(COUNT, () => kms.sign(keyArn, message, KMS_SIGNING_ALGORITHM));
       const basic = `Basic ${Buffer.from(`${admin.clientId}:${admin.clientSecret}`).toString('base64')}`;
       const grant = await timed(COUNT, async () => {
         const response = await endpoint.handle({

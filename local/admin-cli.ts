@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { LocalStackError } from './processes';
 import { localStateDir, readRunningStack } from './stack-file';
 import { config } from '../shared/config';
-import { aws } from '../functions/container';
+import { aws, caRegistry, kms, secrets, signingKeys } from '../functions/container';
 
 const USAGE = `usage:
   npm run --silent admin -- create --tenant <name> [--stage <stage> [--region <region>] [--token-url <url>]]
@@ -171,24 +171,24 @@ function pointAtTarget(options: Options): string | null {
 /** rotate-ca, activate-ca, retire-ca, list-cas: the domain is shared/certificates/ca-lifecycle.ts; this only composes and reports. */
 async function runCa(options: Options): Promise<Record<string, unknown>> {
   const ca = await import('../shared/certificates/ca-lifecycle');
-  const { loadCaRegistryFresh } = await import('../shared/certificates/ca-registry-secret');
+  const cas = new ca.CaLifecycle(secrets, caRegistry, kms, config);
   const { FIRST_CA_ID, CaRegistryError } = await import('../shared/certificates/ca-registry');
   const { CertificateRepository } = await import('../shared/system-auths/certificate-records');
   try {
     if (options.command === 'rotate-ca') {
-      const rotation = await ca.rotateCertificateAuthority(new Date(), { pending: options.pending });
+      const rotation = await cas.rotate(new Date(), { pending: options.pending });
       const newCaId = options.pending ? rotation.pendingCaId : rotation.currentCaId;
       await recordPlatformEvent('CA_ROTATED', { caId: newCaId ?? null, pending: options.pending === true, previousCaId: rotation.previousCaId ?? null });
       return { ...rotation, stage: process.env.STAGE };
     }
     if (options.command === 'activate-ca') {
-      const activation = await ca.activateCertificateAuthority(options.caId!);
+      const activation = await cas.activate(options.caId!);
       await recordPlatformEvent('CA_ACTIVATED', { caId: options.caId! });
       return { ...activation, stage: process.env.STAGE };
     }
     if (options.command === 'retire-ca') {
       const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config);
-      const retirement = await ca.retireCertificateAuthority(options.caId!, (caId, now) => certificates.countLiveOfCa(caId, FIRST_CA_ID, now), { force: options.force });
+      const retirement = await cas.retire(options.caId!, (caId, now) => certificates.countLiveOfCa(caId, FIRST_CA_ID, now), { force: options.force });
       if (retirement.forced && retirement.liveCertificates > 0) {
         process.stderr.write(`admin: retire-ca --force: ${retirement.liveCertificates} live certificate(s) of ${retirement.caId} stop working now\n`);
       }
@@ -201,7 +201,7 @@ async function runCa(options: Options): Promise<Record<string, unknown>> {
       const { CrlEntryRepository } = await import('../shared/system-auths/crl-entries');
       return { stage: process.env.STAGE, ...(await new CrlEntryRepository(aws.dynamo, config().systemAuthsTable).backfill()) };
     }
-    const registry = await loadCaRegistryFresh();
+    const registry = await caRegistry.loadFresh();
     return { stage: process.env.STAGE, cas: registry.cas.map(({ id, keyArn, status, createdAt, retiredAt }) => ({ id, status, keyArn, createdAt, retiredAt: retiredAt ?? null })) };
   } catch (error) {
     // Refusals written for the administrator (unknown id, current CA, live certificates) are the answer.
@@ -216,9 +216,8 @@ async function runCa(options: Options): Promise<Record<string, unknown>> {
  */
 async function learnClientSecretStore(): Promise<void> {
   const { clientSecretMacKeyAlias, resetConfig } = await import('../shared/config');
-  const { kmsKeyExists } = await import('../shared/aws/kms');
   delete process.env.CLIENT_SECRET_MAC_KEY;
-  process.env.CLIENT_SECRET_STORE = (await kmsKeyExists(clientSecretMacKeyAlias(process.env.STAGE!))) ? 'verifier' : 'secrets-manager';
+  process.env.CLIENT_SECRET_STORE = (await kms.keyExists(clientSecretMacKeyAlias(process.env.STAGE!))) ? 'verifier' : 'secrets-manager';
   resetConfig();
 }
 
@@ -231,15 +230,14 @@ async function migrateClientSecrets(): Promise<Record<string, unknown>> {
     );
   }
   const { migrateClientSecretsToVerifiers } = await import('../shared/oauth/client-secret-migration');
-  const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
   const { storedVerifiersOf } = await import('../shared/oauth/stored-verifiers');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
   const { recordAuditEvent } = await import('../shared/audit/recorder');
   const trail = await cliAuditRecorder();
   const report = await migrateClientSecretsToVerifiers({
     systemAuths: new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config),
-    secrets: secretsManagerStore,
-    verifiers: storedVerifiersOf(config())!,
+    secrets,
+    verifiers: storedVerifiersOf(kms, config())!,
     audit: (event) => recordAuditEvent(event, trail),
     now: () => new Date(),
   });
@@ -273,8 +271,7 @@ async function run(options: Options): Promise<Record<string, unknown>> {
   if (options.command === 'migrate-client-secrets' && options.to === 'secrets-manager') throw new LocalStackError(NO_WAY_BACK);
   const tokenUrl = pointAtTarget(options);
   if (options.command === 'rotate-signing-key') {
-    const { rotateSigningKey } = await import('../shared/oauth/signing-keys');
-    const rotation = await rotateSigningKey();
+    const rotation = await signingKeys.rotate();
     await recordPlatformEvent('SIGNING_KEY_ROTATED', { activeKid: rotation.activeKid, retiredKid: rotation.retiredKid ?? null });
     return { ...rotation };
   }
@@ -283,12 +280,11 @@ async function run(options: Options): Promise<Record<string, unknown>> {
   if (options.command === 'migrate-client-secrets') return migrateClientSecrets();
   // Imported only now: the domain modules read the environment set above.
   const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
-  const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
   const { storedVerifiersOf } = await import('../shared/oauth/stored-verifiers');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
   const { recordAuditEvent } = await import('../shared/audit/recorder');
   const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
-  const clients = new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config()));
+  const clients = new OAuthClients(systemAuths, secrets, clientAuthenticationState(), storedVerifiersOf(kms, config()));
   // Audit events of the CLI have the actor `cli` (shared/audit/recorder.ts recordAuditEvent); a failed write is logged, never fatal.
   if (options.command === 'create') {
     const admin = await clients.createAdmin(options.tenant!);

@@ -19,7 +19,7 @@ import { localStateDir, removeStackFiles, writeAdminFile, writeStackFile } from 
 import { createSupervisor, stopOnSignalsAndOrphaning, type Running } from './supervisor';
 import { createStageTables } from './tables';
 import { clientSecretMacKeyAlias, config } from '../shared/config';
-import { aws } from '../functions/container';
+import { aws, caRegistry, kms, secrets, signingKeys } from '../functions/container';
 
 const STAGE = 'local';
 const REGION = 'eu-central-1';
@@ -178,7 +178,7 @@ function mtlsEndpoint(ports: Ports): Frontend {
     async start() {
       // Imported only now: the CA module reads the environment the bootstrap set.
       const { followTruststore } = await import('./truststore-file');
-      const trust = await followTruststore(stateDir, progress);
+      const trust = await followTruststore(caRegistry, stateDir, progress);
       const gateway = await startMtlsGateway({
         port: ports.MTLS_PORT,
         host: '127.0.0.1',
@@ -279,20 +279,18 @@ async function start(): Promise<void> {
 
   progress('creating the token-signing key, the pairing CA and the default administrator');
   // Imported only now: the domain modules read the environment set above.
-  const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
   const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
-  const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
   const { storedVerifiersOf } = await import('../shared/oauth/stored-verifiers');
-  const { ensureKmsMacKey } = await import('../shared/aws/kms');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
-  const { ensureCertificateAuthority } = await import('../shared/certificates/ca-lifecycle');
+  const { CaLifecycle } = await import('../shared/certificates/ca-lifecycle');
+  const cas = new CaLifecycle(secrets, caRegistry, kms, config);
   // The client-secret verifier key (serverless.yml ClientSecretMacKey in AWS), made in either mode: cheap in moto.
-  await Promise.all([ensureSigningKey(), ensureCertificateAuthority(), ensureKmsMacKey(clientSecretMacKeyAlias(STAGE), 'client-secret verifiers of the local stage'), createCrlBucket()]);
+  await Promise.all([signingKeys.ensure(), cas.ensure(), kms.ensureMacKey(clientSecretMacKeyAlias(STAGE), 'client-secret verifiers of the local stage'), createCrlBucket()]);
   const admin = await new OAuthClients(
     new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config),
-    secretsManagerStore,
+    secrets,
     clientAuthenticationState(),
-    storedVerifiersOf(config()),
+    storedVerifiersOf(kms, config()),
   ).createAdmin(ADMIN_TENANT);
 
   progress('starting the endpoints and waiting until they answer');

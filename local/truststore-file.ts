@@ -1,7 +1,7 @@
 // The local mTLS endpoint's truststore: every CA of the registry that is not retired, read again every second so that
 // rotate-ca and retire-ca take effect without a restart, and written to <state dir>/truststore.pem for openssl and tests.
-import { loadCaRegistryFresh } from '../shared/certificates/ca';
 import { truststorePem } from '../shared/certificates/ca-lifecycle';
+import type { CaRegistryStore } from '../shared/certificates/ca-registry-secret';
 import { writeTruststoreFile } from './stack-file';
 
 /** How often the registry is read again (one GetSecretValue on local moto). */
@@ -16,8 +16,13 @@ export interface FollowedTruststore {
 }
 
 /** Reads the truststore now, writes truststore.pem, and follows the registry until stop(). */
-export async function followTruststore(stateDir: string, log: (line: string) => void, pollMs = TRUSTSTORE_POLL_MS): Promise<FollowedTruststore> {
-  let pem = truststorePem(await loadCaRegistryFresh());
+export async function followTruststore(
+  registry: Pick<CaRegistryStore, 'loadFresh'>,
+  stateDir: string,
+  log: (line: string) => void,
+  pollMs = TRUSTSTORE_POLL_MS,
+): Promise<FollowedTruststore> {
+  let pem = truststorePem(await registry.loadFresh());
   writeTruststoreFile(stateDir, pem);
   const listeners: Array<(pem: string) => void> = [];
   let failing = false;
@@ -25,7 +30,7 @@ export async function followTruststore(stateDir: string, log: (line: string) => 
   const timer = setInterval(() => {
     if (polling) return;
     polling = true;
-    loadCaRegistryFresh()
+    registry.loadFresh()
       .then((registry) => {
         failing = false;
         const next = truststorePem(registry);

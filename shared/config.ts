@@ -9,6 +9,18 @@ export interface CsrSubjectDefaults {
   country: string;
 }
 
+/** The subject fields certificates carry when CSR_SUBJECT_* set none. */
+export const DEFAULT_CSR_SUBJECT: Readonly<CsrSubjectDefaults> = {
+  organization: 'Pairing Service',
+  organizationalUnit: 'Applications',
+  locality: 'Berlin',
+  province: 'Berlin',
+  country: 'DE',
+};
+
+/** Days a client certificate is valid when CERTIFICATE_VALIDITY_DAYS says nothing. */
+export const DEFAULT_CERTIFICATE_VALIDITY_DAYS = 90;
+
 /** Bounds of every AWS SDK call (shared/aws/clients.ts), so a stalled AWS service fails a call instead of outliving the function. */
 export interface AwsCallLimits {
   /** Time to open the TCP/TLS connection. */
@@ -132,7 +144,7 @@ function awsCallLimits(stage: string): AwsCallLimits {
 /** CERTIFICATE_VALIDITY_SECONDS (local stage only, refused elsewhere) or CERTIFICATE_VALIDITY_DAYS, in days. */
 function certificateValidityDays(env: NodeJS.ProcessEnv, stage: string): number {
   const seconds = env.CERTIFICATE_VALIDITY_SECONDS;
-  if (seconds === undefined || seconds === '') return positiveNumber(env, 'CERTIFICATE_VALIDITY_DAYS', 90);
+  if (seconds === undefined || seconds === '') return positiveNumber(env, 'CERTIFICATE_VALIDITY_DAYS', DEFAULT_CERTIFICATE_VALIDITY_DAYS);
   if (stage !== LOCAL_STAGE) {
     throw new Error(`configuration: CERTIFICATE_VALIDITY_SECONDS is for the ${LOCAL_STAGE} stage only (stage "${stage}" uses CERTIFICATE_VALIDITY_DAYS)`);
   }
@@ -160,11 +172,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oneTimeTokenTtlSeconds: positiveNumber(env, 'ONE_TIME_TOKEN_TTL_SECONDS', 300),
     certificateValidityDays: certificateValidityDays(env, stage),
     csrSubject: {
-      organization: text(env, 'CSR_SUBJECT_O', 'Pairing Service'),
-      organizationalUnit: text(env, 'CSR_SUBJECT_OU', 'Applications'),
-      locality: text(env, 'CSR_SUBJECT_L', 'Berlin'),
-      province: text(env, 'CSR_SUBJECT_ST', 'Berlin'),
-      country: text(env, 'CSR_SUBJECT_C', 'DE'),
+      organization: text(env, 'CSR_SUBJECT_O', DEFAULT_CSR_SUBJECT.organization),
+      organizationalUnit: text(env, 'CSR_SUBJECT_OU', DEFAULT_CSR_SUBJECT.organizationalUnit),
+      locality: text(env, 'CSR_SUBJECT_L', DEFAULT_CSR_SUBJECT.locality),
+      province: text(env, 'CSR_SUBJECT_ST', DEFAULT_CSR_SUBJECT.province),
+      country: text(env, 'CSR_SUBJECT_C', DEFAULT_CSR_SUBJECT.country),
     },
     secretCacheSeconds: positiveNumber(env, 'SECRET_CACHE_SECONDS', 60),
     maxApplicationsPerTenant: positiveInteger(env, 'MAX_APPLICATIONS_PER_TENANT', 1000),

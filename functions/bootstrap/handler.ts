@@ -1,10 +1,20 @@
 // The `bootstrap` Lambda behind the PairingBootstrap custom resource (CloudFormation only; no HTTP route).
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
+import { CaLifecycle } from '../../shared/certificates/ca-lifecycle';
+import { config } from '../../shared/config';
 import { answerCloudFormation } from '../../shared/deployment/custom-resource';
-import { pairingBootstrapId, pairingBootstrapOutcome } from '../../shared/deployment/pairing-bootstrap';
+import { pairingBootstrapId, pairingBootstrapOutcome, type PairingBootstrapParts } from '../../shared/deployment/pairing-bootstrap';
 import { observedHandler } from '../../shared/observability/invocation';
+import { aws, caRegistry, kms, secrets, signingKeys } from '../container';
+
+/** The composition of this function: built once per container. */
+export function bootstrapParts(): PairingBootstrapParts {
+  return { cas: new CaLifecycle(secrets, caRegistry, kms, config), signingKeys, s3: () => aws.s3, settings: config };
+}
+
+const parts = bootstrapParts();
 
 /** Always answers CloudFormation itself (the ResponseURL), so it never throws. */
 export const handler = observedHandler('bootstrap', async (event: CloudFormationCustomResourceEvent, context: Context): Promise<void> => {
-  await answerCloudFormation(event, context, pairingBootstrapId, (request) => pairingBootstrapOutcome(request));
+  await answerCloudFormation(event, context, () => pairingBootstrapId(config()), (request) => pairingBootstrapOutcome(request, parts));
 });

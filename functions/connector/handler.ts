@@ -18,8 +18,8 @@ import { CertificateRepository } from '../../shared/system-auths/certificate-rec
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
 import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
-import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
-import { aws } from '../container';
+import { CurrentCertificateAuthority } from '../../shared/certificates/ca';
+import { aws, caRegistry, kms } from '../container';
 
 /** The composition of this function: its stores and services, built once per container. */
 export function connectorServices(): ConnectorServices {
@@ -29,8 +29,11 @@ export function connectorServices(): ConnectorServices {
   const oneTimeTokens = new OneTimeTokenRepository(aws.dynamo, config().tokensTable);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   return {
-    connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit, config, aws.dynamo),
-    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, new ApplicationRepository(aws.dynamo, config().applicationsTable, config), loadTrustedCas),
+    connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit, config, aws.dynamo, {
+      registry: caRegistry,
+      authority: new CurrentCertificateAuthority(caRegistry, kms, config),
+    }),
+    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, new ApplicationRepository(aws.dynamo, config().applicationsTable, config), () => caRegistry.trustedCas()),
     oneTimeTokens,
     audit,
     certificateRefusals: new CertificateRefusals(certificates, audit),

@@ -15,7 +15,6 @@ import { handleGraphQLRequest, schemaResponse } from '../../shared/graphql/endpo
 import { logger } from '../../shared/logger';
 import { observedHandler } from '../../shared/observability/invocation';
 import { OAuthClients, clientAuthenticationState } from '../../shared/oauth/clients';
-import { secretsManagerStore } from '../../shared/oauth/client-secrets';
 import { storedVerifiersOf } from '../../shared/oauth/stored-verifiers';
 import { LambdaTokenIssuer, type TokenIssuer } from '../../shared/one-time-tokens/issuer';
 import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
@@ -25,8 +24,7 @@ import { CertificateRepository } from '../../shared/system-auths/certificate-rec
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
 import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
-import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
-import { aws } from '../container';
+import { aws, caRegistry, kms, secrets, signingKeys } from '../container';
 import { verifyAccessToken } from '../../shared/oauth/access-tokens';
 
 /**
@@ -40,12 +38,12 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
   const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   // One authenticator for mTLS calls and for the certificate a bound access token names (RFC 8705).
-  const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas);
+  const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, () => caRegistry.trustedCas());
   const { pairing, clientCertificates } = pairingOf({
     systemAuths,
     certificates,
     oneTimeTokens: new OneTimeTokenRepository(aws.dynamo, config().tokensTable),
-    oauthClients: new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config())),
+    oauthClients: new OAuthClients(systemAuths, secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())),
     tokenIssuer,
   });
   return {
@@ -55,7 +53,7 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
     clientCertificates,
     systemAuthsOf: (tenant, appId) => systemAuths.listOfApplication(tenant, appId),
     certificatesOf: (systemAuthId) => certificates.listOf(systemAuthId),
-    bearerAuthentication: new BearerAuthenticator(systemAuths, applicationStore, (token, issuer) => verifyAccessToken(token, issuer, config()), certificateAuthentication),
+    bearerAuthentication: new BearerAuthenticator(systemAuths, applicationStore, (token, issuer) => verifyAccessToken(signingKeys, token, issuer, config()), certificateAuthentication),
     certificateAuthentication,
     audit,
     auditReader: new AuditReader(new AuditRepository(aws.dynamo, config().auditTable)),

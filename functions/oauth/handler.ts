@@ -7,7 +7,6 @@ import { jsonResponse, publicBaseUrl } from '../../shared/http';
 import { logger } from '../../shared/logger';
 import { noteOperation, observedHandler } from '../../shared/observability/invocation';
 import { OAuthClients, clientAuthenticationState } from '../../shared/oauth/clients';
-import { secretsManagerStore } from '../../shared/oauth/client-secrets';
 import { storedVerifiersOf } from '../../shared/oauth/stored-verifiers';
 import { handleJwksRequest, handleMetadataRequest, JWKS_PATH, METADATA_PATH, TOKEN_PATH } from '../../shared/oauth/metadata';
 import { serverErrorResponse, TokenEndpoint } from '../../shared/oauth/token-endpoint';
@@ -19,9 +18,8 @@ import { AuditRecorder } from '../../shared/audit/recorder';
 import { issueAccessToken, verifyAccessToken } from '../../shared/oauth/access-tokens';
 import { ClientCertificateAuthenticator } from '../../shared/auth/client-certificate';
 import { CertificateRefusals } from '../../shared/certificate-refusals';
-import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
-import { aws } from '../container';
+import { accessTokenSigner, aws, caRegistry, kms, secrets, signingKeys } from '../container';
 
 /** The composition of this function: the token endpoint over its stores, built once per container. */
 export function tokenEndpoint(): TokenEndpoint {
@@ -30,14 +28,14 @@ export function tokenEndpoint(): TokenEndpoint {
   const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   return new TokenEndpoint(
-    new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config())),
+    new OAuthClients(systemAuths, secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())),
     systemAuths,
     new ApplicationService(applicationStore),
-    (client, scopes, issuer, confirmation) => issueAccessToken(client, scopes, issuer, config(), undefined, confirmation),
+    (client, scopes, issuer, confirmation) => issueAccessToken(accessTokenSigner, client, scopes, issuer, config(), undefined, confirmation),
     audit,
     config,
     // tls_client_auth (RFC 8705) on the mTLS endpoint: the very authenticator the Director's mTLS calls go through.
-    new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas),
+    new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, () => caRegistry.trustedCas()),
     new CertificateRefusals(certificates, audit),
   );
 }
@@ -49,11 +47,11 @@ export function introspectionEndpoint(): IntrospectionEndpoint {
   const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   return new IntrospectionEndpoint(
-    new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config())),
+    new OAuthClients(systemAuths, secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())),
     systemAuths,
     new ApplicationRepository(aws.dynamo, config().applicationsTable, config),
     audit,
-    (token, issuer) => verifyAccessToken(token, issuer, config()),
+    (token, issuer) => verifyAccessToken(signingKeys, token, issuer, config()),
     config,
     new CertificateRepository(aws.dynamo, config().systemAuthsTable, config),
   );
@@ -85,7 +83,7 @@ export const handler = observedHandler('oauth', async (event: APIGatewayProxyEve
       return handleMetadataRequest(event, config());
     case JWKS_PATH:
       noteOperation('jwks');
-      return handleJwksRequest();
+      return handleJwksRequest(signingKeys);
     default:
       return jsonResponse(404, { error: 'not_found' });
   }

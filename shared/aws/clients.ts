@@ -1,16 +1,14 @@
-// AWS SDK clients, created once per process, every call bounded in time (config().aws). Endpoints come from
+// AWS SDK clients of one composition root, every call bounded in time (Config.aws). Endpoints come from
 // the SDK's standard AWS_ENDPOINT_URL_* variables, so local AWS needs no code path of its own. With tracing on, every
 // call is an X-Ray subsegment (shared/observability/tracing.ts).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { config, type AwsCallLimits } from '../config';
+import type { AwsCallLimits } from '../config';
 import { tracedClient } from '../observability/tracing';
-
-let secretsClient: SecretsManagerClient | undefined;
-let kmsClient: KMSClient | undefined;
 
 /**
  * Options of the SDK's Node HTTP handler. Without throwOnRequestTimeout a passed requestTimeout only
@@ -26,12 +24,16 @@ function boundedCalls(limits: AwsCallLimits) {
 }
 
 /**
- * The DynamoDB and Lambda clients of one composition root (one per container), each made on first use and then kept
- * (an SDK client holds a connection pool). Repositories and the token issuer are handed the client they use.
+ * The AWS clients of one composition root (one per container), each made on first use and then kept (an SDK client
+ * holds a connection pool). Repositories, stores and signers are handed the client they use, or this object when they
+ * must see a client made anew after reset().
  */
 export class AwsClients {
   #dynamo: DynamoDBDocumentClient | undefined;
   #lambda: LambdaClient | undefined;
+  #secretsManager: SecretsManagerClient | undefined;
+  #kms: KMSClient | undefined;
+  #s3: S3Client | undefined;
 
   /** `limits` is read when a client is made: a composition may be built before its environment is complete. */
   constructor(private readonly limits: () => AwsCallLimits) {}
@@ -55,25 +57,33 @@ export class AwsClients {
     return this.#lambda;
   }
 
+  get secretsManager(): SecretsManagerClient {
+    this.#secretsManager ??= tracedClient(new SecretsManagerClient(boundedCalls(this.limits())));
+    return this.#secretsManager;
+  }
+
+  get kms(): KMSClient {
+    this.#kms ??= tracedClient(new KMSClient(boundedCalls(this.limits())));
+    return this.#kms;
+  }
+
+  /** The truststore's and the CRLs' bucket client. S3 endpoints other than AWS's own (moto locally) serve buckets by path. */
+  get s3(): S3Client {
+    this.#s3 ??= tracedClient(new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined }));
+    return this.#s3;
+  }
+
   /** Forgets the clients made so far (tests that point the SDK at other endpoints). */
   reset(): void {
     this.#dynamo = undefined;
     this.#lambda = undefined;
+    this.#secretsManager = undefined;
+    this.#kms = undefined;
+    this.#s3 = undefined;
   }
 }
 
-export function secretsManager(): SecretsManagerClient {
-  secretsClient ??= tracedClient(new SecretsManagerClient(boundedCalls(config().aws)));
-  return secretsClient;
-}
-
-export function kms(): KMSClient {
-  kmsClient ??= tracedClient(new KMSClient(boundedCalls(config().aws)));
-  return kmsClient;
-}
-
-/** Forget the Secrets Manager and KMS clients (tests that point the SDK at other endpoints). */
-export function resetClients(): void {
-  secretsClient = undefined;
-  kmsClient = undefined;
-}
+/** What a consumer of Secrets Manager holds: read per call, so a reset() reaches it. */
+export type SecretsManagerClients = Pick<AwsClients, 'secretsManager'>;
+/** What a consumer of KMS holds: read per call, so a reset() reaches it. */
+export type KmsClients = Pick<AwsClients, 'kms'>;

@@ -1,14 +1,14 @@
-// Secrets Manager access: named secrets under the stage's prefix, with a short, bounded in-memory cache.
+// Secrets Manager access: named secrets under the stage's prefix, with a short, bounded in-memory cache per store.
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { config } from '../config';
-import { secretsManager } from './clients';
+import type { Config } from '../config';
+import type { SecretsManagerClients } from './clients';
 
-/** Thrown by createSecret when a secret of that name already exists. */
+/** Thrown by SecretStore.create when a secret of that name already exists. */
 export class SecretExistsError extends Error {
   override readonly name: string = 'SecretExistsError';
 
@@ -17,62 +17,78 @@ export class SecretExistsError extends Error {
   }
 }
 
-/** The full Secrets Manager name of a secret of this stage, e.g. secretName('oauth-clients', id). */
-export function secretName(...parts: string[]): string {
-  return [config().secretsPrefix, ...parts].join('/');
-}
-
-const cache = new Map<string, { value: string | undefined; readAt: number }>();
+/** What a SecretStore reads of the configuration: the stage's name prefix and how long a read value may be served. */
+export type SecretStoreSettings = () => Pick<Config, 'secretsPrefix' | 'secretCacheSeconds'>;
 
 const errorName = (error: unknown) => (error as { name?: string } | undefined)?.name;
 
 /**
- * The secret's string value, or undefined when there is no such secret.
- * `maxAgeSeconds` bounds how stale a cached value may be (0: always read).
+ * The stage's secrets. Every method takes the name below the stage's prefix (e.g. 'pairing-ca-registry');
+ * fullName says what Secrets Manager calls it. One store per composition root: its cache is that container's.
  */
-export async function readSecret(name: string, maxAgeSeconds = config().secretCacheSeconds): Promise<string | undefined> {
-  const hit = cache.get(name);
-  if (hit && maxAgeSeconds > 0 && Date.now() - hit.readAt < maxAgeSeconds * 1000) return hit.value;
-  let value: string | undefined;
-  try {
-    const out = await secretsManager().send(new GetSecretValueCommand({ SecretId: name }));
-    value = out.SecretString;
-  } catch (error) {
-    if (errorName(error) !== 'ResourceNotFoundException') throw error;
-    value = undefined;
+export class SecretStore {
+  /** By full name. */
+  readonly #cache = new Map<string, { value: string | undefined; readAt: number }>();
+
+  constructor(
+    private readonly clients: SecretsManagerClients,
+    private readonly settings: SecretStoreSettings,
+  ) {}
+
+  /** The full Secrets Manager name of a secret of this stage, e.g. fullName('oauth-clients', id). */
+  fullName(...parts: string[]): string {
+    return [this.settings().secretsPrefix, ...parts].join('/');
   }
-  cache.set(name, { value, readAt: Date.now() });
-  return value;
-}
 
-/** Creates the secret; SecretExistsError when the name is taken (so "create if absent" has no race). */
-export async function createSecret(name: string, value: string, description?: string): Promise<void> {
-  try {
-    await secretsManager().send(new CreateSecretCommand({ Name: name, SecretString: value, Description: description }));
-  } catch (error) {
-    if (errorName(error) === 'ResourceExistsException') throw new SecretExistsError(name);
-    throw error;
+  /**
+   * The secret's string value, or undefined when there is no such secret.
+   * `maxAgeSeconds` bounds how stale a cached value may be (0: always read; default: secretCacheSeconds).
+   */
+  async read(name: string, maxAgeSeconds: number = this.settings().secretCacheSeconds): Promise<string | undefined> {
+    const fullName = this.fullName(name);
+    const hit = this.#cache.get(fullName);
+    if (hit && maxAgeSeconds > 0 && Date.now() - hit.readAt < maxAgeSeconds * 1000) return hit.value;
+    let value: string | undefined;
+    try {
+      const out = await this.clients.secretsManager.send(new GetSecretValueCommand({ SecretId: fullName }));
+      value = out.SecretString;
+    } catch (error) {
+      if (errorName(error) !== 'ResourceNotFoundException') throw error;
+      value = undefined;
+    }
+    this.#cache.set(fullName, { value, readAt: Date.now() });
+    return value;
   }
-  cache.delete(name);
-}
 
-/** Stores a new value of an existing secret. */
-export async function putSecret(name: string, value: string): Promise<void> {
-  await secretsManager().send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
-  cache.delete(name);
-}
-
-/** Deletes the secret at once (no recovery window); deleting a missing secret is not an error. */
-export async function deleteSecret(name: string): Promise<void> {
-  cache.delete(name);
-  try {
-    await secretsManager().send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
-  } catch (error) {
-    if (errorName(error) !== 'ResourceNotFoundException') throw error;
+  /** Creates the secret; SecretExistsError when the name is taken (so "create if absent" has no race). */
+  async create(name: string, value: string, description?: string): Promise<void> {
+    try {
+      await this.clients.secretsManager.send(new CreateSecretCommand({ Name: this.fullName(name), SecretString: value, Description: description }));
+    } catch (error) {
+      if (errorName(error) === 'ResourceExistsException') throw new SecretExistsError(this.fullName(name));
+      throw error;
+    }
+    this.#cache.delete(this.fullName(name));
   }
-}
 
-/** Drops every cached value (tests). */
-export function clearSecretCache(): void {
-  cache.clear();
+  /** Stores a new value of an existing secret. */
+  async put(name: string, value: string): Promise<void> {
+    await this.clients.secretsManager.send(new PutSecretValueCommand({ SecretId: this.fullName(name), SecretString: value }));
+    this.#cache.delete(this.fullName(name));
+  }
+
+  /** Deletes the secret at once (no recovery window); deleting a missing secret is not an error. */
+  async delete(name: string): Promise<void> {
+    this.#cache.delete(this.fullName(name));
+    try {
+      await this.clients.secretsManager.send(new DeleteSecretCommand({ SecretId: this.fullName(name), ForceDeleteWithoutRecovery: true }));
+    } catch (error) {
+      if (errorName(error) !== 'ResourceNotFoundException') throw error;
+    }
+  }
+
+  /** Drops every cached value (tests that change secrets behind the store's back). */
+  clearCache(): void {
+    this.#cache.clear();
+  }
 }

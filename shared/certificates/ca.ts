@@ -2,16 +2,16 @@
 // it never leaves KMS), CA certificates, and the current CA loaded from the registry's bounded cache. Making, migrating,
 // rotating, activating and retiring CAs is ca-lifecycle.ts.
 import { createHash, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
-import { config } from '../config';
+import { DEFAULT_CERTIFICATE_VALIDITY_DAYS, DEFAULT_CSR_SUBJECT, type Config, type CsrSubjectDefaults } from '../config';
 import { InternalError } from '../errors';
-import { signWithKms } from '../aws/kms';
+import type { KmsKeys } from '../aws/kms';
 import { currentCa, type CaEntry, type CaRegistry } from './ca-registry';
 import { DAY_MS } from '../time';
 import { children, decodeDer, encodeDer, isContext, isUniversal, oidOf, primitiveBytes, sequence, set, oid, printableString, utf8String, toPem, timeToDate, Type, type Asn1 } from './der';
 import { formatSubject } from './subject';
 import { crlUrl } from './crl';
 import type { CsrKey, ValidatedCsr } from './csr';
-import { loadCaRegistry } from './ca-registry-secret';
+import type { CaRegistryStore } from './ca-registry-secret';
 import {
   authorityKeyIdentifier,
   basicConstraints,
@@ -43,7 +43,7 @@ export interface IssuedCertificate {
 }
 
 export interface IssueOptions {
-  /** Days from now until NotAfter; default config().certificateValidityDays. Never beyond the CA's own NotAfter. */
+  /** Days from now until NotAfter; default the CA's validityDays. Never beyond the CA's own NotAfter. */
   validityDays?: number;
   now?: Date;
 }
@@ -103,8 +103,15 @@ export function caCertificateFields(certificate: X509Certificate): CaCertificate
 }
 
 /** The CA's signer: every signature is one KMS Sign call with the key; nothing but its ARN is held here. */
-export function kmsCaSigner(keyArn: string): Signer {
-  return { algorithmIdentifier: sha256WithRsa(), sign: (tbsDer) => signWithKms(keyArn, tbsDer, CA_SIGNING_ALGORITHM) };
+export function kmsCaSigner(kms: Pick<KmsKeys, 'sign'>, keyArn: string): Signer {
+  return { algorithmIdentifier: sha256WithRsa(), sign: (tbsDer) => kms.sign(keyArn, tbsDer, CA_SIGNING_ALGORITHM) };
+}
+
+/** What a CA adds to the certificates it issues: where its CRL is, and how long they live unless the caller says. */
+export interface IssuingOptions {
+  crlUrl?: string;
+  /** Default DEFAULT_CERTIFICATE_VALIDITY_DAYS. */
+  validityDays?: number;
 }
 
 export class CertificateAuthority {
@@ -117,9 +124,11 @@ export class CertificateAuthority {
   readonly #issuerDer: Buffer;
   /** The extensions every client certificate for a key of this type carries (all but its subject key identifier). */
   readonly #commonExtensions: Readonly<Record<CsrKey['type'], Extension[]>>;
+  readonly #validityDays: number;
 
-  private constructor(id: string, certificatePem: string, signer: Signer, fields: CaCertificateFields, crlUrl?: string) {
+  private constructor(id: string, certificatePem: string, signer: Signer, fields: CaCertificateFields, { crlUrl, validityDays }: IssuingOptions) {
     this.id = id;
+    this.#validityDays = validityDays ?? DEFAULT_CERTIFICATE_VALIDITY_DAYS;
     this.certificatePem = certificatePem;
     this.notAfter = fields.notAfter;
     this.#signer = signer;
@@ -131,16 +140,16 @@ export class CertificateAuthority {
   }
 
   /** The CA of this certificate, signing with `signer` (the CA's KMS key: kmsCaSigner). */
-  static withSigner(id: string, certificatePem: string, signer: Signer, options: { crlUrl?: string } = {}): CertificateAuthority {
+  static withSigner(id: string, certificatePem: string, signer: Signer, options: IssuingOptions = {}): CertificateAuthority {
     const certificate = new X509Certificate(certificatePem);
     if (!certificate.ca) throw new Error('the pairing CA certificate is not a CA certificate');
     if (certificate.publicKey.asymmetricKeyType !== 'rsa') throw new Error('the pairing CA key must be an RSA key (certificates are signed sha256WithRSAEncryption)');
-    return new CertificateAuthority(id, certificate.toString(), signer, caCertificateFields(certificate), options.crlUrl);
+    return new CertificateAuthority(id, certificate.toString(), signer, caCertificateFields(certificate), options);
   }
 
   /** Issues a client certificate (API.md section 5; keyUsage by key type, see KEY_USAGE) for a CSR that validateCsr accepted. */
   async issue(csr: ValidatedCsr, options: IssueOptions = {}): Promise<IssuedCertificate> {
-    const validityDays = options.validityDays ?? config().certificateValidityDays;
+    const validityDays = options.validityDays ?? this.#validityDays;
     if (!Number.isFinite(validityDays) || validityDays <= 0) throw new RangeError(`validityDays must be a positive number, got ${validityDays}`);
     const now = (options.now ?? new Date()).getTime();
     const notBefore = wholeSeconds(now - MINUTE_MS);
@@ -172,6 +181,8 @@ export class CertificateAuthority {
 
 export interface CertificateAuthorityOptions {
   commonName?: string;
+  /** Country and organization of the CA's subject; default DEFAULT_CSR_SUBJECT's. */
+  subject?: Pick<CsrSubjectDefaults, 'country' | 'organization'>;
   validityYears?: number;
   now?: Date;
 }
@@ -181,7 +192,7 @@ export interface CertificateAuthorityOptions {
  * service, so the bootstrap and rotate-ca make it through KMS). 10 years by default.
  */
 export async function createCaCertificate(publicKey: KeyObject, signer: Signer, options: CertificateAuthorityOptions = {}): Promise<string> {
-  const { commonName = 'Pairing Service CA', validityYears = 10 } = options;
+  const { commonName = 'Pairing Service CA', subject = DEFAULT_CSR_SUBJECT, validityYears = 10 } = options;
   if (!Number.isInteger(validityYears) || validityYears <= 0) throw new RangeError(`validityYears must be a positive integer, got ${validityYears}`);
   const now = (options.now ?? new Date()).getTime();
   const notAfter = wholeSeconds(now);
@@ -189,8 +200,8 @@ export async function createCaCertificate(publicKey: KeyObject, signer: Signer, 
   const attribute = (type: string, value: Asn1) => set(sequence(oid(type), value));
   const subjectDer = encodeDer(
     sequence(
-      attribute('2.5.4.6', printableString(config().csrSubject.country)),
-      attribute('2.5.4.10', utf8String(config().csrSubject.organization)),
+      attribute('2.5.4.6', printableString(subject.country)),
+      attribute('2.5.4.10', utf8String(subject.organization)),
       attribute('2.5.4.3', utf8String(commonName)),
     ),
   );
@@ -215,27 +226,42 @@ export async function createCaCertificate(publicKey: KeyObject, signer: Signer, 
   return pem;
 }
 
-let loaded: { registry: CaRegistry; authority: CertificateAuthority } | undefined;
+/** What issuing reads of the configuration: the base URL its CRL URLs start with, and the certificates' validity. */
+export type CertificateAuthoritySettings = () => Pick<Config, 'publicBaseUrl' | 'certificateValidityDays'>;
 
 /**
- * The current pairing CA, signing through KMS. What is cached (per registry value, re-read at most every
- * caRegistryMaxAgeSeconds()) is public: the certificate and the key ARN. Every signature is a kms:Sign call.
+ * The current pairing CA, signing through KMS: one per composition root. What is cached (per registry value, re-read at
+ * most every caRegistryMaxAgeSeconds) is public: the certificate and the key ARN. Every signature is a kms:Sign call.
  */
-export async function loadCertificateAuthority(): Promise<CertificateAuthority> {
-  const registry = await loadCaRegistry();
-  if (loaded?.registry !== registry) {
-    const current = currentCa(registry);
-    try {
-      // The CRL URL needs an absolute base URL (every deployed stage and `npm start` have one).
-      const base = config().publicBaseUrl;
-      loaded = { registry, authority: CertificateAuthority.withSigner(current.id, current.certificatePem, kmsCaSigner(current.keyArn!), { crlUrl: base ? crlUrl(base, current.id) : undefined }) };
-    } catch (cause) {
-      throw new InternalError('The pairing certificate authority is unusable', { cause });
+export class CurrentCertificateAuthority {
+  #loaded: { registry: CaRegistry; authority: CertificateAuthority } | undefined;
+
+  constructor(
+    private readonly registry: Pick<CaRegistryStore, 'load'>,
+    private readonly kms: Pick<KmsKeys, 'sign'>,
+    private readonly settings: CertificateAuthoritySettings,
+  ) {}
+
+  async load(): Promise<CertificateAuthority> {
+    const registry = await this.registry.load();
+    if (this.#loaded?.registry !== registry) {
+      const current = currentCa(registry);
+      try {
+        // The CRL URL needs an absolute base URL (every deployed stage and `npm start` have one).
+        const { publicBaseUrl: base, certificateValidityDays: validityDays } = this.settings();
+        const authority = CertificateAuthority.withSigner(current.id, current.certificatePem, kmsCaSigner(this.kms, current.keyArn!), {
+          crlUrl: base ? crlUrl(base, current.id) : undefined,
+          validityDays,
+        });
+        this.#loaded = { registry, authority };
+      } catch (cause) {
+        throw new InternalError('The pairing certificate authority is unusable', { cause });
+      }
     }
+    return this.#loaded.authority;
   }
-  return loaded.authority;
 }
 
 export type { CaEntry, CaRegistry };
 // The registry's reading side lives in ca-registry-secret.ts (no ASN.1 there); its importers may keep importing it from here.
-export { CA_REGISTRY_SECRET, caRegistryMaxAgeSeconds, loadCaRegistry, loadCaRegistryFresh, loadTrustedCas, type TrustedCa } from './ca-registry-secret';
+export { CA_REGISTRY_SECRET, caRegistryMaxAgeSeconds, CaRegistryStore, type TrustedCa } from './ca-registry-secret';

@@ -1,7 +1,6 @@
 // What the Connector answers: the configuration an application pairs with (CSR subject, current CA, mTLS URLs) and the
 // certificates it gets, in the contract's shapes (base64 of PEM).
-import { loadCaRegistry } from '../certificates/ca';
-import { currentCa } from '../certificates/ca-registry';
+import { currentCa, type CaRegistry } from '../certificates/ca-registry';
 import { announcedSubject, formatSubject } from '../certificates/subject';
 import type { Config, CsrSubjectDefaults } from '../config';
 import type { RedeemedCertificate } from '../one-time-tokens/token';
@@ -42,9 +41,9 @@ export function managementPlaneInfo(mtls: string): Configuration['managementPlan
   };
 }
 
-/** What the CSR must say, and the current CA: the one that will sign it (public material from the registry's cache). */
-export async function csrInfo(systemAuthId: string, csrSubject: CsrSubjectDefaults): Promise<Configuration['certificateSigningRequestInfo']> {
-  const current = currentCa(await loadCaRegistry());
+/** What the CSR must say, and the current CA of `registry`: the one that will sign it (public material). */
+export function csrInfo(systemAuthId: string, csrSubject: CsrSubjectDefaults, registry: CaRegistry): Configuration['certificateSigningRequestInfo'] {
+  const current = currentCa(registry);
   return {
     subject: formatSubject(announcedSubject(systemAuthId, csrSubject)),
     keyAlgorithm: ANNOUNCED_KEY_ALGORITHM,
@@ -54,10 +53,10 @@ export async function csrInfo(systemAuthId: string, csrSubject: CsrSubjectDefaul
 }
 
 /** Certificate-secured `configuration`: the same CSR info for the certificate's SystemAuth; there is no token to trade. */
-export async function configurationWithCertificate(caller: ClientCertificateCaller, settings: Pick<Config, 'mtlsBaseUrl' | 'csrSubject'>): Promise<Configuration> {
+export function configurationWithCertificate(caller: ClientCertificateCaller, settings: Pick<Config, 'mtlsBaseUrl' | 'csrSubject'>, registry: CaRegistry): Configuration {
   return {
     token: null,
-    certificateSigningRequestInfo: await csrInfo(caller.application.systemAuthId, settings.csrSubject),
+    certificateSigningRequestInfo: csrInfo(caller.application.systemAuthId, settings.csrSubject, registry),
     managementPlaneInfo: managementPlaneInfo(settings.mtlsBaseUrl),
   };
 }

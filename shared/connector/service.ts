@@ -2,7 +2,8 @@
 import { newlyRevoked } from '../audit/revocations';
 import { AuditRecorder } from '../audit/recorder';
 import { transactWrite, TransactionCancelledError, type NamedTransactItems, type TransactionClient } from '../aws/transactions';
-import { loadCertificateAuthority, type IssuedCertificate } from '../certificates/ca';
+import type { CurrentCertificateAuthority, IssuedCertificate } from '../certificates/ca';
+import type { CaRegistryStore } from '../certificates/ca-registry-secret';
 import { CsrRefusedError, validateCsr, type ValidatedCsr } from '../certificates/csr';
 import { announcedSubject } from '../certificates/subject';
 import type { Config } from '../config';
@@ -42,6 +43,12 @@ function issuedRecord(owner: { systemAuthId: string; tenant: string; appId: stri
 /** What the Connector reads of the configuration, at each use. */
 export type ConnectorSettings = () => Pick<Config, 'mtlsBaseUrl' | 'oneTimeTokenTtlSeconds' | 'certificateValidityDays' | 'csrSubject'>;
 
+/** Where the Connector finds its CA: the registry (what configuration announces) and the current CA (which signs). */
+export interface ConnectorCa {
+  registry: Pick<CaRegistryStore, 'load'>;
+  authority: Pick<CurrentCertificateAuthority, 'load'>;
+}
+
 /** The Connector's rules over the token, SystemAuth and certificate stores. */
 
 export class ConnectorService {
@@ -53,6 +60,7 @@ export class ConnectorService {
     private readonly settings: ConnectorSettings,
     /** The DynamoDB client the Connector's transactions go through (items of the token, SystemAuth and certificate stores). */
     private readonly dynamo: TransactionClient,
+    private readonly ca: ConnectorCa,
   ) {}
 
   /** Records a refused one-time token (aggregated with its repeats) and returns the error to throw. */
@@ -74,7 +82,7 @@ export class ConnectorService {
       case 'ONE_TIME_TOKEN':
         return this.configurationWithToken(caller, now);
       case 'CLIENT_CERTIFICATE':
-        return configurationWithCertificate(caller, this.settings());
+        return configurationWithCertificate(caller, this.settings(), await this.ca.registry.load());
     }
   }
 
@@ -194,7 +202,7 @@ export class ConnectorService {
     }
     const next = newOneTimeToken(presented, 'CSR', now, this.settings().oneTimeTokenTtlSeconds);
     // Read before the token is spent: a registry that cannot be read must not cost the caller its token.
-    const certificateSigningRequestInfo = await csrInfo(presented.systemAuthId, this.settings().csrSubject);
+    const certificateSigningRequestInfo = csrInfo(presented.systemAuthId, this.settings().csrSubject, await this.ca.registry.load());
     try {
       await transactWrite(this.dynamo, {
         token: this.tokens.redemption(presented.tokenHash, 'CONFIGURATION', now),
@@ -253,7 +261,7 @@ export class ConnectorService {
     }
     if (isRedeemed(presented)) return this.sameCsrRetry(presented, csr);
 
-    const authority = await loadCertificateAuthority();
+    const authority = await this.ca.authority.load();
     const issued = await authority.issue(csr, { validityDays: this.settings().certificateValidityDays, now });
     const certificate: RedeemedCertificate = {
       clientCertificatePem: issued.certificatePem,
@@ -300,7 +308,7 @@ export class ConnectorService {
       if (error instanceof ServiceError) throw await this.csrRefused(caller, error);
       throw error;
     }
-    const authority = await loadCertificateAuthority();
+    const authority = await this.ca.authority.load();
     const issued = await authority.issue(csr, { validityDays: this.settings().certificateValidityDays, now });
     try {
       // The lineage: revoking the presenting certificate later revokes this one too.

@@ -1,10 +1,10 @@
 // The PairingBootstrap custom resource: creates the pairing CA and the token signing key when absent, and publishes the trusted CA certificates as the mTLS truststore.
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { config } from '../config';
-import { checkCurrentCaKey, ensureCertificateAuthority, truststorePem } from '../certificates/ca-lifecycle';
+import type { Config } from '../config';
+import { truststorePem, type CaLifecycle } from '../certificates/ca-lifecycle';
 import { caGeneration, currentCa, pendingCa } from '../certificates/ca-registry';
-import { ensureSigningKey } from '../oauth/signing-keys';
+import type { SigningKeys } from '../oauth/signing-keys';
 import type { CustomResourceOutcome } from './cfn-response';
 import { CustomResourceFailure, physicalResourceIdOf } from './custom-resource';
 import { publishTruststore, type PublishedTruststore, type TruststoreLocation } from './truststore';
@@ -35,7 +35,16 @@ export interface PairingBootstrapData {
 }
 
 /** One per stage: the secrets it guards are named by the stage's prefix. */
-export const pairingBootstrapId = (): string => `pairing-bootstrap:${config().secretsPrefix}`;
+export const pairingBootstrapId = (settings: Pick<Config, 'secretsPrefix'>): string => `pairing-bootstrap:${settings.secretsPrefix}`;
+
+/** What the bootstrap works with, built by its composition root. */
+export interface PairingBootstrapParts {
+  cas: Pick<CaLifecycle, 'ensure' | 'checkCurrentKey'>;
+  signingKeys: Pick<SigningKeys, 'ensure'>;
+  /** Writes the truststore object: asked for per deployment, so a client made anew (tests) is the one used. */
+  s3: () => Pick<S3Client, 'send'>;
+  settings: () => Pick<Config, 'secretsPrefix'>;
+}
 
 function truststoreLocation(properties: Record<string, unknown>): TruststoreLocation {
   const text = (name: keyof PairingBootstrapProperties): string => {
@@ -69,17 +78,17 @@ export interface BootstrapOptions {
  * Makes sure the stage's pairing CA (KMS key, registry) and signing key exist (never replacing existing ones: certificates
  * already issued and tokens already signed stay valid) and publishes every trusted CA certificate as the truststore.
  */
-async function bootstrapPairing(location: TruststoreLocation, s3?: S3Client, options: BootstrapOptions = {}): Promise<PublishedTruststore & { currentCaId: string }> {
-  const registry = await step('create or find the pairing CA (KMS key and registry)', () => ensureCertificateAuthority({ keyArn: options.caKeyArn }));
-  await step('set up the token signing key in KMS', () => ensureSigningKey({ keyArn: options.tokenSigningKeyArn }));
+async function bootstrapPairing(location: TruststoreLocation, parts: PairingBootstrapParts, options: BootstrapOptions = {}): Promise<PublishedTruststore & { currentCaId: string }> {
+  const registry = await step('create or find the pairing CA (KMS key and registry)', () => parts.cas.ensure({ keyArn: options.caKeyArn }));
+  await step('set up the token signing key in KMS', () => parts.signingKeys.ensure({ keyArn: options.tokenSigningKeyArn }));
   // The current CA's certificate must belong to its KMS key: a damaged registry fails the deployment here.
-  await step('check the current pairing CA against its KMS key', () => checkCurrentCaKey(registry));
+  await step('check the current pairing CA against its KMS key', () => parts.cas.checkCurrentKey(registry));
   const current = currentCa(registry);
   const newest = pendingCa(registry) ?? current;
   if (options.caGeneration !== undefined && options.caGeneration > (caGeneration(newest.id) ?? 0)) {
     throw new CustomResourceFailure(`caGeneration is ${options.caGeneration} but the newest pairing CA is ${newest.id}: run rotate-ca for this stage first`);
   }
-  const published = await step(`write the truststore to s3://${location.bucket}/${location.key}`, () => publishTruststore(location, truststorePem(registry), s3));
+  const published = await step(`write the truststore to s3://${location.bucket}/${location.key}`, () => publishTruststore(location, truststorePem(registry), parts.s3()));
   return { ...published, currentCaId: current.id };
 }
 
@@ -105,10 +114,10 @@ function bootstrapOptions(properties: Record<string, unknown>): BootstrapOptions
  * The resource's answer to one CloudFormation request. Delete keeps everything: the secrets outlive
  * the stack (like the Retain tables), so a re-created stack trusts the certificates issued before.
  */
-export async function pairingBootstrapOutcome(event: CloudFormationCustomResourceEvent, s3?: S3Client): Promise<CustomResourceOutcome> {
-  const physicalResourceId = physicalResourceIdOf(event, pairingBootstrapId());
+export async function pairingBootstrapOutcome(event: CloudFormationCustomResourceEvent, parts: PairingBootstrapParts): Promise<CustomResourceOutcome> {
+  const physicalResourceId = physicalResourceIdOf(event, pairingBootstrapId(parts.settings()));
   if (event.RequestType === 'Delete') return { status: 'SUCCESS', physicalResourceId };
-  const published = await bootstrapPairing(truststoreLocation(event.ResourceProperties), s3, bootstrapOptions(event.ResourceProperties));
+  const published = await bootstrapPairing(truststoreLocation(event.ResourceProperties), parts, bootstrapOptions(event.ResourceProperties));
   const data: PairingBootstrapData = { TruststoreUri: published.uri, TruststoreVersion: published.version, CurrentCaId: published.currentCaId };
   return { status: 'SUCCESS', physicalResourceId, data };
 }

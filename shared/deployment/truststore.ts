@@ -1,6 +1,5 @@
 // The mutual-TLS truststore: the pairing CA certificate as a versioned S3 object that the API Gateway custom domain trusts.
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { tracedClient } from '../observability/tracing';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
 export interface TruststoreLocation {
   bucket: string;
@@ -14,24 +13,10 @@ export interface PublishedTruststore {
   version: string;
 }
 
-let client: S3Client | undefined;
-
-/** The S3 client of this process; its endpoint comes from AWS_ENDPOINT_URL_S3 like every other client's. */
-function truststoreS3(): S3Client {
-  // S3 endpoints other than AWS's own (moto locally) serve buckets by path, not by host name.
-  client ??= tracedClient(new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined }));
-  return client;
-}
-
-/** Forgets the client (tests that point the SDK at another endpoint). */
-export function resetTruststoreS3(): void {
-  client = undefined;
-}
-
 const PEM_CERTIFICATES = /^(-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\r?\n?)+$/;
 
-/** Writes the certificate(s) as the truststore object and returns where API Gateway finds it. */
-export async function publishTruststore(location: TruststoreLocation, certificatesPem: string, s3: S3Client = truststoreS3()): Promise<PublishedTruststore> {
+/** Writes the certificate(s) as the truststore object with the composition root's S3 client and returns where API Gateway finds it. */
+export async function publishTruststore(location: TruststoreLocation, certificatesPem: string, s3: Pick<S3Client, 'send'>): Promise<PublishedTruststore> {
   // The bucket is the stack's, but the object must never hold anything but public certificates.
   if (!PEM_CERTIFICATES.test(certificatesPem.trim() + '\n')) throw new Error('the truststore must be PEM certificates only');
   const out = await s3.send(

@@ -2,13 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import { base64url, errors, jwtVerify } from 'jose';
 import type { JWTHeaderParameters } from 'jose';
-import { signWithKms } from '../aws/kms';
+import type { KmsKeys } from '../aws/kms';
 import { SERVICE_NAME, type Config } from '../config';
 import type { AccessTokenClaims } from '../auth/token-claims';
 import { UnauthenticatedError } from '../errors';
 import type { SystemAuth } from '../system-auths/types';
 import { derToJoseSignature } from './ecdsa-signature';
-import { activeSigningKey, CLOCK_TOLERANCE_SECONDS, KMS_SIGNING_ALGORITHM, SIGNING_ALGORITHMS, verificationKey, type ActiveSigningKey } from './signing-keys';
+import { CLOCK_TOLERANCE_SECONDS, KMS_SIGNING_ALGORITHM, SIGNING_ALGORITHMS, type ActiveSigningKey, type SigningKeys } from './signing-keys';
 
 export { CLOCK_TOLERANCE_SECONDS };
 export type { AccessTokenClaims };
@@ -18,6 +18,15 @@ const ACCESS_TOKEN_TYPE = 'at+jwt';
 
 /** The `aud` of every access token of this stage: tokens of another stage are refused. */
 export const accessTokenAudience = (stage: string): string => `${SERVICE_NAME}:${stage}`;
+
+/** What signing an access token needs: the active key, and KMS, which signs with it. */
+export interface AccessTokenSigner {
+  keys: Pick<SigningKeys, 'active'>;
+  kms: Pick<KmsKeys, 'sign'>;
+}
+
+/** What verifying an access token needs: the published keys. */
+export type AccessTokenKeys = Pick<SigningKeys, 'verificationKey'>;
 
 /** What issuing and verifying access tokens read of the configuration. */
 export type AccessTokenSettings = Pick<Config, 'stage' | 'accessTokenTtlSeconds'>;
@@ -43,14 +52,15 @@ const encodeJson = (value: unknown): string => base64url.encode(JSON.stringify(v
  * (ECDSA_SHA_256 over the RAW message) and its DER signature becomes the 64-byte r || s that ES256 prescribes.
  * `header` adds to (and may, for tests of refusals, override) the protected header {alg, kid}.
  */
-export async function signJwsWithKms(key: ActiveSigningKey, payload: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
+export async function signJwsWithKms(kms: Pick<KmsKeys, 'sign'>, key: ActiveSigningKey, payload: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
   const signingInput = `${encodeJson({ alg: key.alg, kid: key.kid, ...header })}.${encodeJson(payload)}`;
-  const der = await signWithKms(key.keyArn, Buffer.from(signingInput, 'ascii'), KMS_SIGNING_ALGORITHM);
+  const der = await kms.sign(key.keyArn, Buffer.from(signingInput, 'ascii'), KMS_SIGNING_ALGORITHM);
   return `${signingInput}.${base64url.encode(derToJoseSignature(der, 32))}`;
 }
 
 /** Signs an access token for the client with the given (already checked) scopes. */
 export async function issueAccessToken(
+  signer: AccessTokenSigner,
   client: Pick<SystemAuth, 'id' | 'tenant' | 'kind' | 'appId'>,
   scopes: string[],
   issuer: string,
@@ -58,20 +68,20 @@ export async function issueAccessToken(
   lifetimeSeconds: number = settings.accessTokenTtlSeconds,
   confirmation?: TokenConfirmation,
 ): Promise<IssuedAccessToken> {
-  const key = await activeSigningKey();
+  const key = await signer.keys.active();
   const now = Math.floor(Date.now() / 1000);
   // The claims in the order jose's SignJWT writes them: private claims first, then the registered ones.
   const claims: Record<string, unknown> = { scope: scopes.join(' '), tenant: client.tenant, client_kind: client.kind };
   if (client.kind === 'APPLICATION' && client.appId !== undefined) claims.app_id = client.appId;
   if (confirmation) claims.cnf = { 'x5t#S256': confirmation.certificateThumbprint };
   Object.assign(claims, { iss: issuer, sub: client.id, aud: accessTokenAudience(settings.stage), iat: now, exp: now + lifetimeSeconds, jti: randomUUID() });
-  const accessToken = await signJwsWithKms(key, claims, { typ: ACCESS_TOKEN_TYPE });
+  const accessToken = await signJwsWithKms(signer.kms, key, claims, { typ: ACCESS_TOKEN_TYPE });
   return { accessToken, expiresIn: lifetimeSeconds, scopes };
 }
 
-async function keyFor(header: JWTHeaderParameters) {
+async function keyFor(keys: AccessTokenKeys, header: JWTHeaderParameters) {
   if (typeof header.kid !== 'string') throw new UnauthenticatedError('Access token header has no kid');
-  const key = await verificationKey(header.kid);
+  const key = await keys.verificationKey(header.kid);
   if (!key) throw new UnauthenticatedError('Access token was signed with an unknown key');
   if (key.alg !== header.alg) throw new UnauthenticatedError('Access token algorithm does not match its key');
   return key.key;
@@ -98,10 +108,10 @@ const isString = (value: unknown): value is string => typeof value === 'string';
  * what failed. `issuer` is the base URL of the API the token is presented to (shared/http.ts publicBaseUrl): the
  * configured one, or on the local stage the one the request reached. It is always checked.
  */
-export async function verifyAccessToken(jwt: string, issuer: string, settings: AccessTokenSettings): Promise<AccessTokenClaims> {
+export async function verifyAccessToken(keys: AccessTokenKeys, jwt: string, issuer: string, settings: AccessTokenSettings): Promise<AccessTokenClaims> {
   let payload;
   try {
-    ({ payload } = await jwtVerify(jwt, keyFor, {
+    ({ payload } = await jwtVerify(jwt, (header) => keyFor(keys, header), {
       algorithms: [...SIGNING_ALGORITHMS],
       audience: accessTokenAudience(settings.stage),
       typ: ACCESS_TOKEN_TYPE,

@@ -124,7 +124,7 @@ export class OAuthClients {
         logger.error('computing the verifier of a new OAuth client secret failed', { systemAuthId: clientId, error: errorSummary(cause) });
         throw new InternalError('Could not create the OAuth client', { cause });
       }
-      logger.error('creating the OAuth client secret failed; deleting it in case it was created', { secretName: name, error: errorSummary(cause) });
+      logger.error('creating the OAuth client secret failed; deleting it in case it was created', { secretName: this.secrets.fullName(name), error: errorSummary(cause) });
       // The call may have failed after Secrets Manager stored the secret (a lost response); the name is
       // this call's fresh client id, so whatever is stored under it is ours to delete.
       await this.deleteOrphanedSecret(name);
@@ -134,7 +134,7 @@ export class OAuthClients {
       await this.systemAuths.create(systemAuth);
     } catch (cause) {
       if (cause instanceof QuotaExceededError) {
-        logger.warn('OAuth client refused by the tenant quota; deleting its secret', { tenant: input.tenant, secretName: name });
+        logger.warn('OAuth client refused by the tenant quota; deleting its secret', { tenant: input.tenant, secretName: this.secrets.fullName(name) });
         if (!this.stored) await this.deleteOrphanedSecret(name);
         throw cause;
       }
@@ -205,7 +205,7 @@ export class OAuthClients {
       if (this.stored) verifier = await this.stored.verifierOf(auth.id, secret.clientSecret);
       else await this.secrets.create(name, secret.clientSecret, `OAuth client secret ${secret.id} of SystemAuth ${auth.id}`);
     } catch (cause) {
-      logger.error('keeping a rotated OAuth client secret failed', { secretName: name, error: errorSummary(cause) });
+      logger.error('keeping a rotated OAuth client secret failed', { secretName: this.secrets.fullName(name), error: errorSummary(cause) });
       if (!this.stored) await this.deleteOrphanedSecret(name);
       throw new InternalError('Could not rotate the client secret', { cause });
     }
@@ -269,7 +269,7 @@ export class OAuthClients {
       await this.systemAuths.forgetRetiredClientSecret(auth.id, secretId);
     } catch (error) {
       // The secret no longer authenticates (the SystemAuth says so); its id stays retired, so revoking the client deletes it.
-      logger.error('could not delete a revoked OAuth client secret; revoking the client deletes it', { secretName: name, error: errorSummary(error) });
+      logger.error('could not delete a revoked OAuth client secret; revoking the client deletes it', { secretName: this.secrets.fullName(name), error: errorSummary(error) });
     }
     logger.info('OAuth client secret revoked', { tenant: auth.tenant, systemAuthId: auth.id, secretId });
     const after = await this.systemAuths.getOfTenant(auth.tenant, auth.id);
@@ -339,7 +339,7 @@ export class OAuthClients {
       await this.secrets.delete(name);
     } catch (compensationError) {
       logger.error('could not delete the secret of an OAuth client that was not created: delete it by hand', {
-        secretName: name,
+        secretName: this.secrets.fullName(name),
         error: errorSummary(compensationError),
       });
     }

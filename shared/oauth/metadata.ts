@@ -4,7 +4,7 @@ import { jsonResponse, publicBaseUrl , type BaseUrlSettings } from '../http';
 import { logger } from '../logger';
 import type { Config } from '../config';
 import { APPLICATION_SCOPES } from '../scopes';
-import { publicJwks } from './signing-keys';
+import type { SigningKeys } from './signing-keys';
 import { serverErrorResponse } from './token-endpoint';
 
 export const TOKEN_PATH = '/oauth2/token';
@@ -47,10 +47,10 @@ export function handleMetadataRequest(event: Pick<APIGatewayProxyEvent, 'headers
   return jsonResponse(200, authorizationServerMetadata(publicBaseUrl(event, settings), settings.mtlsBaseUrl), { 'cache-control': cacheControl });
 }
 
-export async function handleJwksRequest(): Promise<APIGatewayProxyResult> {
+export async function handleJwksRequest(keys: Pick<SigningKeys, 'publicJwks'>): Promise<APIGatewayProxyResult> {
   try {
     // Short caching: verifiers see a rotated key soon, and refetch on an unknown kid anyway.
-    return jsonResponse(200, await publicJwks(), { 'cache-control': 'public, max-age=60' });
+    return jsonResponse(200, await keys.publicJwks(), { 'cache-control': 'public, max-age=60' });
   } catch (error) {
     logger.error('reading the signing keys failed', { error: error instanceof Error ? { name: error.name, message: error.message } : 'unknown' });
     return serverErrorResponse();

@@ -1,12 +1,12 @@
 // Client secrets kept as verifiers in their SystemAuth item (CLIENT_SECRET_STORE=verifier): a KMS HMAC of each, never the secret.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { generateMacWithKms } from '../aws/kms';
+import type { KmsKeys } from '../aws/kms';
 import { setBounded } from '../bounded-map';
 import type { Config } from '../config';
 import { MAX_LIVE_CLIENT_SECRETS } from '../system-auths/types';
 import type { VerifierComparison } from './secret-verifiers';
 
-/** KMS's HMAC-SHA-256 under the stage's HMAC_256 key (shared/aws/kms.ts generateMacWithKms); unit tests hand in their own. */
+/** KMS's HMAC-SHA-256 under the stage's HMAC_256 key (shared/aws/kms.ts KmsKeys.generateMac); unit tests hand in their own. */
 export type KeyedMac = (message: Buffer) => Promise<Buffer>;
 
 /** How long the KMS MAC of a presented secret is kept in memory: a wrong secret repeated within it costs no KMS call. */
@@ -96,8 +96,8 @@ export class StoredSecretVerifiers {
 }
 
 /** The stored verifiers of a stage that keeps them (CLIENT_SECRET_STORE=verifier), under its KMS key; undefined for one that does not. */
-export function storedVerifiersOf(settings: Pick<Config, 'clientSecretStore' | 'clientSecretMacKey'>): StoredSecretVerifiers | undefined {
+export function storedVerifiersOf(kms: Pick<KmsKeys, 'generateMac'>, settings: Pick<Config, 'clientSecretStore' | 'clientSecretMacKey'>): StoredSecretVerifiers | undefined {
   if (settings.clientSecretStore !== 'verifier') return undefined;
   const keyId = settings.clientSecretMacKey;
-  return new StoredSecretVerifiers((message) => generateMacWithKms(keyId, message));
+  return new StoredSecretVerifiers((message) => kms.generateMac(keyId, message));
 }

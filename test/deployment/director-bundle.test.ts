@@ -13,7 +13,7 @@ import { extractBundle, packageService } from '../../local/packaging';
 import { freshTenant, secretExists } from '../support/local-aws';
 import { oauthClients, systemAuths } from '../support/stores';
 import { config } from '../../shared/config';
-import { aws } from '../../functions/container';
+import { aws, accessTokenSigner } from '../../functions/container';
 
 /** Marks the response on stdout, after any log lines of the service (LOG_LEVEL=INFO prints them there). */
 const RESPONSE_MARK = '\nbundle-test-response:';
@@ -58,7 +58,7 @@ describe('the packaged Director bundle', () => {
   it('serves its first request in a fresh process: an OAuth pairing, with the schema check, DynamoDB and Secrets Manager', async () => {
     const tenant = freshTenant('bundle');
     const admin = await oauthClients.create({ tenant, kind: 'ADMIN', scopes: ADMIN_SCOPES });
-    const token = (await issueAccessToken(admin.systemAuth, [...ADMIN_SCOPES], 'https://api.example.test', config())).accessToken;
+    const token = (await issueAccessToken(accessTokenSigner, admin.systemAuth, [...ADMIN_SCOPES], 'https://api.example.test', config())).accessToken;
     const application = await new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config)).register(tenant, { name: `bundle-${randomUUID().slice(0, 8)}` });
     const query = `mutation($id: ID!, $params: JSON!) {
       generateAuthForApplication(id: $id, type: { type: "OAUTH2_CLIENT_CREDENTIALS" }, inputParams: $params) { type systemAuthID params } }`;
@@ -86,7 +86,7 @@ describe('the packaged Director bundle', () => {
   it('checks inputParams against the adapter schema on its first request too (a validator generated at build time)', async () => {
     const tenant = freshTenant('bundle');
     const admin = await oauthClients.create({ tenant, kind: 'ADMIN', scopes: ADMIN_SCOPES });
-    const token = (await issueAccessToken(admin.systemAuth, [...ADMIN_SCOPES], 'https://api.example.test', config())).accessToken;
+    const token = (await issueAccessToken(accessTokenSigner, admin.systemAuth, [...ADMIN_SCOPES], 'https://api.example.test', config())).accessToken;
     const application = await new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config)).register(tenant, { name: `bundle-${randomUUID().slice(0, 8)}` });
     const response = await serveInFreshProcess(bundle.handlerFile, {
       httpMethod: 'POST',

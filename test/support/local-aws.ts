@@ -2,7 +2,6 @@
 import crypto from 'node:crypto';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { secretsManager } from '../../shared/aws/clients';
 import { testLogLevel } from './log-records';
 import { aws } from '../../functions/container';
 
@@ -53,7 +52,7 @@ export async function scanAll(tableName: string): Promise<unknown[]> {
 
 /** Whether Secrets Manager (moto) holds a secret of this name (tests that prove none is left behind). */
 export async function secretExists(name: string): Promise<boolean> {
-  return secretsManager().send(new GetSecretValueCommand({ SecretId: name })).then(
+  return aws.secretsManager.send(new GetSecretValueCommand({ SecretId: name })).then(
     () => true,
     (error: { name?: string }) => {
       if (error.name === 'ResourceNotFoundException') return false;

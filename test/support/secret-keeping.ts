@@ -1,8 +1,7 @@
 // Where a test finds an OAuth client's secrets in either store (CLIENT_SECRET_STORE): Secrets Manager secrets, or verifiers in the SystemAuth item.
 import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { timingSafeEqual } from 'node:crypto';
-import { kms, secretsManager } from '../../shared/aws/clients';
-import { readSecret } from '../../shared/aws/secrets';
+import { aws, kms, secrets } from '../../functions/container';
 import { config } from '../../shared/config';
 import { clientSecretName } from '../../shared/oauth/client-secrets';
 import { storedVerifiersOf } from '../../shared/oauth/stored-verifiers';
@@ -14,10 +13,15 @@ export const keepsVerifiers = (): boolean => config().clientSecretStore === 'ver
 /** `test` in the Secrets Manager project, skipped in the verifier one: for tests of Secrets Manager's own failures. */
 export const secretsManagerOnly = (): jest.It => (keepsVerifiers() ? test.skip : test);
 
-/** Names of the client's Secrets Manager secrets (the initial one and the rotated ones beneath it). */
+/** Names of the client's Secrets Manager secrets below the stage's prefix (the initial one and the rotated ones beneath it). */
 export async function secretsManagerSecretsOf(clientId: string): Promise<string[]> {
-  const out = await secretsManager().send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [clientSecretName(clientId)] }] }));
-  return (out.SecretList ?? []).map((secret) => secret.Name!).filter((name) => name.startsWith(clientSecretName(clientId))).sort();
+  const prefix = `${secrets.fullName()}/`;
+  const out = await aws.secretsManager.send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [secrets.fullName(clientSecretName(clientId))] }] }));
+  return (out.SecretList ?? [])
+    .map((secret) => secret.Name!)
+    .filter((name) => name.startsWith(secrets.fullName(clientSecretName(clientId))))
+    .map((name) => name.slice(prefix.length))
+    .sort();
 }
 
 /**
@@ -32,14 +36,14 @@ export async function keptSecretsOf(clientId: string): Promise<string[]> {
 
 /** Whether the service keeps exactly `value` as the client's secret `secretId` (its value, or a verifier of it). */
 export async function keepsSecret(clientId: string, secretId: string, value: string): Promise<boolean> {
-  if (!keepsVerifiers()) return (await readSecret(clientSecretName(clientId, secretId), 0)) === value;
+  if (!keepsVerifiers()) return (await secrets.read(clientSecretName(clientId, secretId), 0)) === value;
   const stored = (await systemAuths.get(clientId))?.secretVerifiers?.[secretId];
   if (stored === undefined) return false;
-  const expected = await storedVerifiersOf(config())!.verifierOf(clientId, value);
+  const expected = await storedVerifiersOf(kms, config())!.verifierOf(clientId, value);
   return stored.length === expected.length && timingSafeEqual(Buffer.from(stored), expected);
 }
 
 /** The SDK client and command that keep a new secret in this project's store: where a test makes keeping it fail. */
 export function secretKeepingCall(): { client: Parameters<typeof import('../integration/pairing/aws-failures').injectFailure>[0]; command: string } {
-  return keepsVerifiers() ? { client: kms(), command: 'GenerateMacCommand' } : { client: secretsManager(), command: 'CreateSecretCommand' };
+  return keepsVerifiers() ? { client: aws.kms, command: 'GenerateMacCommand' } : { client: aws.secretsManager, command: 'CreateSecretCommand' };
 }

@@ -3,7 +3,6 @@ import { ApplicationRepository } from '../../shared/applications/repository';
 import { BearerAuthenticator } from '../../shared/auth/bearer';
 import { ClientCertificateAuthenticator } from '../../shared/auth/client-certificate';
 import { OAuthClients, clientAuthenticationState } from '../../shared/oauth/clients';
-import { secretsManagerStore } from '../../shared/oauth/client-secrets';
 import { storedVerifiersOf } from '../../shared/oauth/stored-verifiers';
 import { issueTokenFor } from '../../shared/one-time-tokens/issuance';
 import type { TokenIssuer } from '../../shared/one-time-tokens/issuer';
@@ -15,8 +14,10 @@ import { SystemAuthRepository } from '../../shared/system-auths/repository';
 import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
 import { AuditRecorder } from '../../shared/audit/recorder';
-import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
-import { aws } from '../../functions/container';
+import { CurrentCertificateAuthority } from '../../shared/certificates/ca';
+import { CaLifecycle } from '../../shared/certificates/ca-lifecycle';
+import type { ConnectorCa } from '../../shared/connector/service';
+import { aws, caRegistry, kms, secrets, signingKeys } from '../../functions/container';
 import { verifyAccessToken } from '../../shared/oauth/access-tokens';
 
 /** An audit trail on the test stage's audit table, as the handlers build theirs. */
@@ -26,10 +27,17 @@ export const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemA
 export const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config);
 export const oneTimeTokens = new OneTimeTokenRepository(aws.dynamo, config().tokensTable);
 export const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
-export const oauthClients = new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config()));
+export const oauthClients = new OAuthClients(systemAuths, secrets, clientAuthenticationState(), storedVerifiersOf(kms, config()));
 export const oneTimeTokenService = new OneTimeTokenService(oneTimeTokens, systemAuths, config, aws.dynamo);
-export const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas);
-export const bearerAuthentication = new BearerAuthenticator(systemAuths, applicationStore, (token, issuer) => verifyAccessToken(token, issuer, config()), certificateAuthentication);
+export const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, () => caRegistry.trustedCas());
+export const bearerAuthentication = new BearerAuthenticator(systemAuths, applicationStore, (token, issuer) => verifyAccessToken(signingKeys, token, issuer, config()), certificateAuthentication);
+
+/** The pairing CA's lifecycle (bootstrap, admin CLI) over the container's secrets, registry and KMS. */
+export const caLifecycle = new CaLifecycle(secrets, caRegistry, kms, config);
+/** The CA that issues, as the connector function composes it. */
+export const certificateAuthority = new CurrentCertificateAuthority(caRegistry, kms, config);
+/** What a ConnectorService is handed to find its CA. */
+export const connectorCa: ConnectorCa = { registry: caRegistry, authority: certificateAuthority };
 
 /** The tokens function's own code, called in-process instead of through the Lambda API. */
 export const inProcessTokenIssuer: TokenIssuer = { issue: (request) => issueTokenFor(oneTimeTokenService, request) };

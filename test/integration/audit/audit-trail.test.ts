@@ -14,9 +14,7 @@ import { ApplicationService } from '../../../shared/applications/service';
 import { AuditRepository } from '../../../shared/audit/repository';
 import { withAuditRequest } from '../../../shared/audit/request';
 import { UNATTRIBUTED_TENANT } from '../../../shared/audit/types';
-import { secretsManager } from '../../../shared/aws/clients';
 import { CertificateRefusals } from '../../../shared/certificate-refusals';
-import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { config } from '../../../shared/config';
 import { authenticateOneTimeToken } from '../../../shared/connector/authentication';
 import { handleConnectorRequest } from '../../../shared/connector/endpoint';
@@ -24,26 +22,25 @@ import { ConnectorService } from '../../../shared/connector/service';
 import { directorEndpoint } from '../../../shared/director/endpoint';
 import { handleGraphQLRequest } from '../../../shared/graphql/endpoint';
 import { OAuthClients, clientAuthenticationState } from '../../../shared/oauth/clients';
-import { secretsManagerStore } from '../../../shared/oauth/client-secrets';
 import { FailedAuthentications } from '../../../shared/oauth/failed-authentications';
 import { TokenEndpoint } from '../../../shared/oauth/token-endpoint';
 import { captureLogs } from '../../support/captured-logs';
 import { freshTenant, localAwsEndpoints, scanAll } from '../../support/local-aws';
-import { applicationStore, certificateAuthentication, certificates, inProcessTokenIssuer, oauthClients, oneTimeTokens, systemAuths, newAuditRecorder } from '../../support/stores';
+import { applicationStore, certificateAuthentication, certificates, inProcessTokenIssuer, oauthClients, oneTimeTokens, systemAuths, newAuditRecorder, caLifecycle, connectorCa } from '../../support/stores';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { awsError, injectFailure } from '../pairing/aws-failures';
 import { basicAuthorization, tokenRequest } from '../oauth/token-requests';
 import { issueAccessToken } from '../../../shared/oauth/access-tokens';
-import { aws } from '../../../functions/container';
+import { aws, accessTokenSigner, secrets } from '../../../functions/container';
 
-beforeAll(() => ensureCertificateAuthority());
+beforeAll(() => caLifecycle.ensure());
 
 // ---- the service as the handlers compose it, with one audit trail we can flush ----
 
 const audit = newAuditRecorder();
 const endpoint = directorEndpoint({ ...directorServices(inProcessTokenIssuer), audit });
 const connectorServices = {
-  connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit, config, aws.dynamo),
+  connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit, config, aws.dynamo, connectorCa),
   certificateAuthentication,
   oneTimeTokens,
   audit,
@@ -52,10 +49,10 @@ const connectorServices = {
 // Wrong secrets are answered at once here: the slow-down of repeated failures is pinned elsewhere and would take minutes.
 const noWait = new FailedAuthentications({ now: Date.now, sleep: async () => undefined });
 const tokens = new TokenEndpoint(
-  new OAuthClients(systemAuths, secretsManagerStore, { ...clientAuthenticationState(), failures: noWait }),
+  new OAuthClients(systemAuths, secrets, { ...clientAuthenticationState(), failures: noWait }),
   systemAuths,
   new ApplicationService(applicationStore),
-  (client, scopes, issuer) => issueAccessToken(client, scopes, issuer, config()),
+  (client, scopes, issuer) => issueAccessToken(accessTokenSigner, client, scopes, issuer, config()),
   audit,
   config,
   certificateAuthentication,
@@ -468,7 +465,7 @@ test('an unpair whose revocations are cut short is recorded FAILED with the cred
   const appId: string = registered.data.registerApplication.id;
   const paired = await directorCall(admin, `mutation($id: ID!) { generateAuthForApplication(id: $id, type: {type: "OAUTH2_CLIENT_CREDENTIALS"}, inputParams: {}) { systemAuthID } }`, { id: appId });
   const systemAuthId: string = paired.data.generateAuthForApplication.systemAuthID;
-  const failure = injectFailure(secretsManager(), { command: 'DeleteSecretCommand', moment: 'before-sending' }, awsError('ServiceUnavailable'));
+  const failure = injectFailure(aws.secretsManager, { command: 'DeleteSecretCommand', moment: 'before-sending' }, awsError('ServiceUnavailable'));
   let cutShort: Answer;
   try {
     cutShort = await directorCall(admin, 'mutation($id: ID!) { unpairApplication(id: $id) { id } }', { id: appId });

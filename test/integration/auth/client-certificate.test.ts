@@ -7,8 +7,6 @@ import { handler as directorHandler } from '../../../functions/director/handler'
 import { clientCertificateData } from '../../../local/api-gateway-event';
 import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
-import { loadCertificateAuthority } from '../../../shared/certificates/ca';
-import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { validateCsr } from '../../../shared/certificates/csr';
 import { announcedSubject } from '../../../shared/certificates/subject';
 import { UnauthenticatedError } from '../../../shared/errors';
@@ -19,12 +17,12 @@ import { config } from '../../../shared/config';
 import { freshTenant } from '../../support/local-aws';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { adapter, callConnector, csrToken, mtlsEvent, SIGN, pemOf, type PendingPairing } from '../connector/pairing-fixture';
-import { certificateAuthentication, certificates, oneTimeTokens, systemAuths, newAuditRecorder } from '../../support/stores';
+import { certificateAuthentication, certificates, oneTimeTokens, systemAuths, newAuditRecorder, caLifecycle, certificateAuthority, connectorCa } from '../../support/stores';
 import { ConnectorService } from '../../../shared/connector/service';
 import { administrator, director } from '../pairing/director-calls';
 import { aws } from '../../../functions/container';
 
-beforeAll(() => ensureCertificateAuthority());
+beforeAll(() => caLifecycle.ensure());
 
 const keys = rsaKeyPair(2048);
 const applications = new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config));
@@ -107,7 +105,7 @@ describe('the Director and the Connector over mTLS', () => {
     const old = new X509Certificate(paired.certificatePem);
     expect(renewed.serialNumber).not.toBe(old.serialNumber);
     expect(renewed.subject).toBe(old.subject);
-    expect(renewed.verify(new X509Certificate((await loadCertificateAuthority()).certificatePem).publicKey)).toBe(true);
+    expect(renewed.verify(new X509Certificate((await certificateAuthority.load()).certificatePem).publicKey)).toBe(true);
     expect(await certificates.listOf(paired.systemAuthId)).toHaveLength(2);
     expect((await overMtls('/director/graphql', paired.certificatePem, VIEWER)).status).toBe(200);
     expect((await overMtls('/director/graphql', renewedPem, VIEWER)).status).toBe(200);
@@ -185,7 +183,7 @@ describe('the Director and the Connector over mTLS', () => {
       },
     };
     await certificates.revoke(paired.systemAuthId, fingerprint);
-    const connector = new ConnectorService(oneTimeTokens, systemAuths, certificates, newAuditRecorder(), config, aws.dynamo);
+    const connector = new ConnectorService(oneTimeTokens, systemAuths, certificates, newAuditRecorder(), config, aws.dynamo, connectorCa);
     await expect(connector.signCertificateSigningRequest(caller, base64Pem(goodCsrDer(keys, paired.systemAuthId))))
       .rejects.toThrow('The client certificate has been revoked');
     expect(await certificates.listOf(paired.systemAuthId)).toHaveLength(1);
@@ -323,7 +321,7 @@ describe('authenticateClientCertificate', () => {
 
   test('refuses a certificate of the pairing CA that the service never recorded', async () => {
     const paired = await pairedApplication();
-    const authority = await loadCertificateAuthority();
+    const authority = await certificateAuthority.load();
     const unrecorded = await authority.issue(validateCsr(base64Pem(goodCsrDer(keys, paired.systemAuthId)), announcedSubject(paired.systemAuthId, config().csrSubject)), { validityDays: 1 });
     expect(await refused(unrecorded.certificatePem)).toEqual({ code: 'UNKNOWN_CERTIFICATE', message: expect.stringMatching(/not known/) });
   });

@@ -6,23 +6,18 @@ import { directorServices } from '../../../functions/director/handler';
 import { clientCertificateData } from '../../../local/api-gateway-event';
 import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
-import { kms, secretsManager } from '../../../shared/aws/clients';
-import { clearSecretCache } from '../../../shared/aws/secrets';
-import { loadCertificateAuthority } from '../../../shared/certificates/ca';
-import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { validateCsr } from '../../../shared/certificates/csr';
 import { announcedSubject } from '../../../shared/certificates/subject';
 import { directorEndpoint } from '../../../shared/director/endpoint';
 import { handleGraphQLRequest } from '../../../shared/graphql/endpoint';
-import { ensureSigningKey, forgetSigningKeys } from '../../../shared/oauth/signing-keys';
 import { freshTenant } from '../../support/local-aws';
-import { inProcessTokenIssuer } from '../../support/stores';
+import { inProcessTokenIssuer, caLifecycle, certificateAuthority } from '../../support/stores';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { adapter, callConnector, csrToken, pemOf, SIGN } from '../connector/pairing-fixture';
 import { administrator } from '../pairing/director-calls';
 import { awsError, injectFailure } from '../pairing/aws-failures';
 import { config } from '../../../shared/config';
-import { aws } from '../../../functions/container';
+import { aws, secrets, signingKeys } from '../../../functions/container';
 
 /** The secrets holding private keys: the Director's role may not read them (serverless.yml, VerifyCallerCredentials). The
  * pairing CA's key is in KMS (kms:Sign refused below); `pairing-ca` is the pre-KMS secret, which the bootstrap deletes. */
@@ -57,8 +52,8 @@ function directorEvent(query: string, auth: { accessToken: string } | { certific
 }
 
 beforeAll(async () => {
-  await ensureCertificateAuthority();
-  await ensureSigningKey();
+  await caLifecycle.ensure();
+  await signingKeys.ensure();
 });
 
 test('the Director authenticates a client certificate and a bearer token with GetSecretValue refused on private keys and kms:Sign refused', async () => {
@@ -74,22 +69,22 @@ test('the Director authenticates a client certificate and a bearer token with Ge
   const certificatePem = pemOf(signed.json.data.result.clientCertificate);
 
   const refusal = injectFailure(
-    secretsManager(),
+    aws.secretsManager,
     { command: 'GetSecretValueCommand', moment: 'before-sending', when: (input) => PRIVATE_SECRET.test(String(input.SecretId)), times: Number.POSITIVE_INFINITY },
     awsError('AccessDeniedException'),
   );
   const signRefusal = injectFailure(
-    kms(),
+    aws.kms,
     { command: 'SignCommand', moment: 'before-sending', when: () => true, times: Number.POSITIVE_INFINITY },
     awsError('AccessDeniedException'),
   );
   try {
     // Nothing read before may stand in for a read now: a fresh container, as far as the secrets go.
-    clearSecretCache();
-    forgetSigningKeys();
+    secrets.clearCache();
+    signingKeys.forget();
     // The stand-in does refuse: signing with the CA's KMS key fails.
     const csr = validateCsr(base64Pem(goodCsrDer(rsaKeyPair(2048), generated.systemAuthID)), announcedSubject(generated.systemAuthID, config().csrSubject));
-    await expect((await loadCertificateAuthority()).issue(csr)).rejects.toThrow(/AccessDeniedException/);
+    await expect((await certificateAuthority.load()).issue(csr)).rejects.toThrow(/AccessDeniedException/);
     signRefusal.seen.length = 0;
     refusal.seen.length = 0;
 

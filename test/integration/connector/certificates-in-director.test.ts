@@ -1,12 +1,11 @@
 // The Director lists the certificates the Connector issued under a CLIENT_CERTIFICATE SystemAuth, and shows them revoked after deleteSystemAuthForApplication.
-import { loadCertificateAuthority } from '../../../shared/certificates/ca';
-import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { freshTenant } from '../../support/local-aws';
 import { administrator, director } from '../pairing/director-calls';
 import { SIGN, adapter, callConnector, csrFor, csrToken, pemOf } from './pairing-fixture';
 import { X509Certificate } from 'node:crypto';
+import { caLifecycle, certificateAuthority } from '../../support/stores';
 
-beforeAll(() => ensureCertificateAuthority());
+beforeAll(() => caLifecycle.ensure());
 
 const AUTHS = `query($id: ID!) { application(id: $id) { status { condition } auths { id type status certificates { serialNumber sha256Fingerprint subject notBefore notAfter revoked caId } } } }`;
 
@@ -43,7 +42,7 @@ test('Application.auths shows the issued certificate, the OAuth client has none,
         notAfter: new Date(leaf.validTo).toISOString(),
         revoked: false,
         // The issuing CA (the test stage's current one).
-        caId: (await loadCertificateAuthority()).id,
+        caId: (await certificateAuthority.load()).id,
       },
     ],
   });

@@ -1,15 +1,13 @@
 // The token-secured Connector against DynamoDB Local + moto: single use under concurrency, CSR validation before spending, idempotent retry, 401s that change nothing.
 import { randomUUID, X509Certificate } from 'node:crypto';
-import { loadCertificateAuthority } from '../../../shared/certificates/ca';
-import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { hashOneTimeToken } from '../../../shared/one-time-tokens/token';
 import { CONFIGURATION, SIGN, adapter, callConnector, connectorEvent, csrFor, csrToken, pemOf, pendingPairing } from './pairing-fixture';
 import { base64Pem, exponentOneKey, goodCsrDer, rawRsaCsrDer, rsaKeyOfPrimes, rsaKeyPair, rsaPrime } from '../../unit/certificates/csr-builder';
 import { handler as connectorHandler } from '../../../functions/connector/handler';
 import { freshTenant } from '../../support/local-aws';
-import { certificates, oneTimeTokenService, oneTimeTokens, systemAuths } from '../../support/stores';
+import { certificates, oneTimeTokenService, oneTimeTokens, systemAuths, caLifecycle, certificateAuthority } from '../../support/stores';
 
-beforeAll(() => ensureCertificateAuthority());
+beforeAll(() => caLifecycle.ensure());
 
 const codeOf = (response: { json: { errors?: Array<{ extensions: { code: string } }> } }) => response.json.errors?.[0]?.extensions.code;
 
@@ -117,7 +115,7 @@ describe('signCertificateSigningRequest with the CSR token', () => {
     expect(response.status).toBe(200);
     const { certificateChain, caCertificate, clientCertificate } = response.json.data.result;
 
-    const authority = await loadCertificateAuthority();
+    const authority = await certificateAuthority.load();
     expect(pemOf(caCertificate)).toBe(authority.certificatePem.endsWith('\n') ? authority.certificatePem : `${authority.certificatePem}\n`);
     expect(pemOf(certificateChain)).toBe(pemOf(clientCertificate) + pemOf(caCertificate));
     const leaf = new X509Certificate(pemOf(clientCertificate));
@@ -148,7 +146,7 @@ describe('signCertificateSigningRequest with the CSR token', () => {
     const pairing = await pendingPairing();
     const configured = await callConnector('query { result: configuration { token { token } certificateSigningRequestInfo { caId caCertificate } } }', {}, pairing.token);
     expect(configured.status).toBe(200);
-    const authority = await loadCertificateAuthority();
+    const authority = await certificateAuthority.load();
     const info = configured.json.data.result.certificateSigningRequestInfo;
     expect(info.caId).toBe(authority.id);
     expect(new X509Certificate(pemOf(info.caCertificate)).toString()).toBe(new X509Certificate(authority.certificatePem).toString());

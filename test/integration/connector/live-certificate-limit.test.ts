@@ -7,19 +7,18 @@ import { clientCertificateData } from '../../../local/api-gateway-event';
 import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
 import { AuditRepository } from '../../../shared/audit/repository';
-import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { config } from '../../../shared/config';
 import { CERTIFICATE_LIMIT_REASON } from '../../../shared/connector/refusals';
 import { ConnectorService } from '../../../shared/connector/service';
 import { LiveCertificateLimitError } from '../../../shared/errors';
 import { LIVE_CERTIFICATES_SORT_KEY, recordExpiresAt, UNEXPIRED_CERTIFICATES_SORT_KEY } from '../../../shared/system-auths/certificate-items';
 import { freshTenant } from '../../support/local-aws';
-import { certificateAuthentication, certificates, oneTimeTokens, systemAuths, newAuditRecorder } from '../../support/stores';
+import { certificateAuthentication, certificates, oneTimeTokens, systemAuths, newAuditRecorder, caLifecycle, connectorCa } from '../../support/stores';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { adapter, callConnector, csrToken, mtlsEvent, pemOf, SIGN } from './pairing-fixture';
 import { aws } from '../../../functions/container';
 
-beforeAll(() => ensureCertificateAuthority());
+beforeAll(() => caLifecycle.ensure());
 
 const keys = rsaKeyPair(2048);
 const applications = new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config));
@@ -153,7 +152,7 @@ describe('MAX_LIVE_CERTIFICATES: at most 5 unexpired, unrevoked certificates per
     const paired = await pairedApplication();
     for (let i = 1; i < LIMIT; i++) expect((await renewal(paired)).json.errors).toBeUndefined();
     const caller = await certificateAuthentication.authenticate(clientCertificateData(new X509Certificate(paired.certificatePem)));
-    const service = new ConnectorService(oneTimeTokens, systemAuths, certificates, newAuditRecorder(), config, aws.dynamo);
+    const service = new ConnectorService(oneTimeTokens, systemAuths, certificates, newAuditRecorder(), config, aws.dynamo, connectorCa);
     const csr = base64Pem(goodCsrDer(keys, paired.systemAuthId));
 
     // Today the SystemAuth is full.

@@ -5,19 +5,18 @@ import { handler as connectorHandler } from '../../../functions/connector/handle
 import { clientCertificateData } from '../../../local/api-gateway-event';
 import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
-import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { ConnectorService } from '../../../shared/connector/service';
 import { LiveCertificateLimitError } from '../../../shared/errors';
 import { freshTenant } from '../../support/local-aws';
 import { withSettings } from '../../support/settings';
-import { certificateAuthentication, certificates, oneTimeTokens, systemAuths, newAuditRecorder } from '../../support/stores';
+import { certificateAuthentication, certificates, oneTimeTokens, systemAuths, newAuditRecorder, caLifecycle, connectorCa } from '../../support/stores';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { adapter, callConnector, csrToken, mtlsEvent, pemOf, SIGN } from './pairing-fixture';
 import { config } from '../../../shared/config';
 import { aws } from '../../../functions/container';
 
 withSettings({ MAX_UNEXPIRED_CERTIFICATES: '3', MAX_LIVE_CERTIFICATES: '5' });
-beforeAll(() => ensureCertificateAuthority());
+beforeAll(() => caLifecycle.ensure());
 
 const keys = rsaKeyPair(2048);
 const applications = new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config));
@@ -56,7 +55,7 @@ test('renew-and-retire in a loop is refused at MAX_UNEXPIRED_CERTIFICATES with o
 
   // Once they expired, the slots are free again (no write made them so: the refusal path counts the records).
   const caller = await certificateAuthentication.authenticate(clientCertificateData(new X509Certificate(current)));
-  const service = new ConnectorService(oneTimeTokens, systemAuths, certificates, newAuditRecorder(), config, aws.dynamo);
+  const service = new ConnectorService(oneTimeTokens, systemAuths, certificates, newAuditRecorder(), config, aws.dynamo, connectorCa);
   await expect(service.signCertificateSigningRequest({ kind: 'CLIENT_CERTIFICATE', application: caller }, csr)).rejects.toBeInstanceOf(LiveCertificateLimitError);
   const later = new Date(Math.max(...records.map((record) => Date.parse(record.notAfter))) + 1000);
   await service.signCertificateSigningRequest({ kind: 'CLIENT_CERTIFICATE', application: caller }, csr, later);

@@ -6,9 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { aws } from '../../../functions/container';
+import { aws, kms } from '../../../functions/container';
 import { transactWrite } from '../../../shared/aws/transactions';
-import { createKmsSigningKey } from '../../../shared/aws/kms';
 import { createCaCertificate, kmsCaSigner } from '../../../shared/certificates/ca';
 import type { CaEntry } from '../../../shared/certificates/ca-registry';
 import { config } from '../../../shared/config';
@@ -33,13 +32,13 @@ const store = () => new CrlStore(s3, BUCKET);
 
 /** A CA of its own per test (tests share one table): a fresh id, a moto KMS key and its self-signed certificate. */
 async function newCa(): Promise<CaEntry> {
-  const key = await createKmsSigningKey({ keySpec: 'RSA_2048', description: 'CRL test CA' });
-  const certificatePem = await createCaCertificate(key.publicKey, kmsCaSigner(key.keyArn), { commonName: 'CRL Test CA' });
+  const key = await kms.createSigningKey({ keySpec: 'RSA_2048', description: 'CRL test CA' });
+  const certificatePem = await createCaCertificate(key.publicKey, kmsCaSigner(kms, key.keyArn), { commonName: 'CRL Test CA' });
   return { id: `ca-${randomInt(100_000, 999_999)}`, keyArn: key.keyArn, certificatePem, createdAt: new Date().toISOString(), status: 'current' };
 }
 
 function builderFor(ca: CaEntry, now?: () => Date): CrlBuilder {
-  return new CrlBuilder({ entries: entries(), state: state(), store: store(), cas: async () => [ca], signerOf: kmsCrlSigner, settings: { nextUpdateMs: DAY_MS, leaseMs: 20_000 }, now });
+  return new CrlBuilder({ entries: entries(), state: state(), store: store(), cas: async () => [ca], signerOf: (keyArn) => kmsCrlSigner(kms, keyArn), settings: { nextUpdateMs: DAY_MS, leaseMs: 20_000 }, now });
 }
 
 const heard: string[] = [];

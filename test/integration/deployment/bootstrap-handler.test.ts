@@ -2,28 +2,18 @@
 import crypto from 'node:crypto';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  ListObjectVersionsCommand,
-  PutBucketVersioningCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { handler } from '../../../functions/bootstrap/handler';
 import { resetConfig } from '../../../shared/config';
-import { resetClients, secretsManager } from '../../../shared/aws/clients';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
-import { createKmsSigningKey } from '../../../shared/aws/kms';
-import { clearSecretCache, createSecret, readSecret, secretName } from '../../../shared/aws/secrets';
-import { ensureCertificateAuthority, rotateCertificateAuthority, truststorePem } from '../../../shared/certificates/ca-lifecycle';
+import { truststorePem } from '../../../shared/certificates/ca-lifecycle';
 import { currentCa, parseRegistry } from '../../../shared/certificates/ca-registry';
 import { testCertificateAuthority } from '../../unit/certificates/key-object-signer';
-import { ensureSigningKey, forgetSigningKeys } from '../../../shared/oauth/signing-keys';
-import { resetTruststoreS3 } from '../../../shared/deployment/truststore';
 import { customResourceEvent, lambdaContext, ResponseUrlStandIn } from '../../deployment/cloudformation-stand-in';
 import { localAwsEndpoints } from '../../support/local-aws';
-import { aws } from '../../../functions/container';
+import { aws, kms, signingKeys, secrets } from '../../../functions/container';
+import { caLifecycle } from '../../support/stores';
 
 const motoEndpoint = localAwsEndpoints().secretsManager;
 const TRUSTSTORE_KEY = 'truststore/pairing-ca.pem';
@@ -37,18 +27,18 @@ function useFreshPrefix(): string {
   const prefix = `pairing-service/bootstrap-${crypto.randomBytes(5).toString('hex')}`;
   process.env.SECRETS_PREFIX = prefix;
   resetConfig();
-  clearSecretCache();
-  forgetSigningKeys();
+  secrets.clearCache();
+  signingKeys.forget();
   return prefix;
 }
 
 async function secretValue(name: string): Promise<string | undefined> {
-  return readSecret(secretName(name), 0);
+  return secrets.read(name, 0);
 }
 
 /** The secret's version ids: a rewrite of the same value would still add one. */
 async function secretVersions(name: string): Promise<string[]> {
-  const out = await secretsManager().send(new DescribeSecretCommand({ SecretId: secretName(name) }));
+  const out = await aws.secretsManager.send(new DescribeSecretCommand({ SecretId: secrets.fullName(name) }));
   return Object.keys(out.VersionIdsToStages ?? {}).sort();
 }
 
@@ -94,9 +84,7 @@ const properties = () => ({ TruststoreBucket: bucket, TruststoreKey: TRUSTSTORE_
 
 beforeAll(async () => {
   process.env.AWS_ENDPOINT_URL_S3 = motoEndpoint;
-  resetClients();
   aws.reset();
-  resetTruststoreS3();
   s3 = new S3Client({ endpoint: motoEndpoint, forcePathStyle: true });
   bucket = `truststore-${crypto.randomBytes(6).toString('hex')}`;
   await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-central-1' } }));
@@ -142,7 +130,7 @@ describe('PairingBootstrap custom resource', () => {
 
   test('Create starts with the template\'s KMS key (TokenSigningKeyArn), and refuses a value that is no ARN', async () => {
     useFreshPrefix();
-    const { keyArn } = await createKmsSigningKey({ keySpec: 'ECC_NIST_P256', description: 'bootstrap test' });
+    const { keyArn } = await kms.createSigningKey({ keySpec: 'ECC_NIST_P256', description: 'bootstrap test' });
     const created = await invoke('Create', { ...properties(), TokenSigningKeyArn: keyArn });
     expect(created.Status).toBe('SUCCESS');
     const signingKeys = JSON.parse((await secretValue('token-signing-public-keys'))!) as { activeKid: string; keys: Array<{ keyArn: string }> };
@@ -158,7 +146,7 @@ describe('PairingBootstrap custom resource', () => {
   test('Create on a stack whose CA predates KMS migrates it: old CA trusted as ca-1, ca-2 in KMS current, private key deleted', async () => {
     useFreshPrefix();
     const legacy = await testCertificateAuthority({ commonName: 'Legacy Pairing CA' });
-    const create = (Name: string, SecretString: string) => secretsManager().send(new CreateSecretCommand({ Name: secretName(Name), SecretString }));
+    const create = (Name: string, SecretString: string) => aws.secretsManager.send(new CreateSecretCommand({ Name: secrets.fullName(Name), SecretString }));
     await create('pairing-ca', JSON.stringify({ certificatePem: legacy.certificatePem, privateKeyPem: legacy.privateKeyPem }));
     await create('pairing-ca-certificate', legacy.certificatePem);
 
@@ -181,8 +169,8 @@ describe('PairingBootstrap custom resource', () => {
     expect(ahead.Status).toBe('FAILED');
     expect(ahead.Reason).toMatch(/^caGeneration is 2 but the newest pairing CA is ca-1: run rotate-ca for this stage first/);
 
-    const rotation = await rotateCertificateAuthority();
-    clearSecretCache();
+    const rotation = await caLifecycle.rotate();
+    secrets.clearCache();
     const updated = await invoke('Update', { ...properties(), CaGeneration: '2' }, physicalId);
     expect(updated).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: physicalId });
     const truststore = await readObject((updated.Data as Record<string, string>).TruststoreVersion!);
@@ -200,13 +188,13 @@ describe('PairingBootstrap custom resource', () => {
   test('Create on a stack whose signing key predates KMS moves token signing to KMS, changing no CA secret', async () => {
     useFreshPrefix();
     // What a stack deployed before KMS token signing holds: token-signing-keys (a private JWK) alone (and its CA registry).
-    await ensureCertificateAuthority();
+    await caLifecycle.ensure();
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     const publicJwk = await exportJWK(publicKey);
     const oldKid = await calculateJwkThumbprint(publicJwk);
     const createdAt = new Date().toISOString();
-    await createSecret(secretName('token-signing-keys'), JSON.stringify({ activeKid: oldKid, keys: [{ kid: oldKid, alg: 'ES256', privateJwk: await exportJWK(privateKey), publicJwk, createdAt }] }));
-    forgetSigningKeys();
+    await secrets.create('token-signing-keys', JSON.stringify({ activeKid: oldKid, keys: [{ kid: oldKid, alg: 'ES256', privateJwk: await exportJWK(privateKey), publicJwk, createdAt }] }));
+    signingKeys.forget();
     const caBefore = await secretValue(REGISTRY);
     const caVersions = await secretVersions(REGISTRY);
 
@@ -227,7 +215,7 @@ describe('PairingBootstrap custom resource', () => {
 
   test('Create keeps a CA that already exists and publishes its certificate; a repeated Create changes no secret (idempotent)', async () => {
     useFreshPrefix();
-    await ensureCertificateAuthority();
+    await caLifecycle.ensure();
     const caBefore = await secretValue(REGISTRY);
     const caVersionsBefore = await secretVersions(REGISTRY);
 
@@ -317,15 +305,15 @@ describe('PairingBootstrap custom resource', () => {
   test('answers FAILED before the Lambda times out when a step hangs', async () => {
     useFreshPrefix();
     // The secrets exist, so the time goes to the hanging S3 write.
-    await ensureCertificateAuthority();
-    await ensureSigningKey();
+    await caLifecycle.ensure();
+    await signingKeys.ensure();
     // An "S3" that accepts connections and never answers.
     const sockets = new Set<net.Socket>();
     const blackHole = net.createServer((socket) => sockets.add(socket));
     await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
     process.env.AWS_ENDPOINT_URL_S3 = `http://127.0.0.1:${(blackHole.address() as AddressInfo).port}`;
-    resetTruststoreS3();
-    try {
+    aws.reset();
+      try {
       const started = Date.now();
       // 10 s is the handler's response margin: 1.5 s are left for the work.
       const failed = await invoke('Create', properties(), undefined, 11_500);
@@ -335,8 +323,8 @@ describe('PairingBootstrap custom resource', () => {
       expect(Date.now() - started).toBeLessThan(8000);
     } finally {
       process.env.AWS_ENDPOINT_URL_S3 = motoEndpoint;
-      resetTruststoreS3();
-      for (const socket of sockets) socket.destroy();
+      aws.reset();
+          for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => blackHole.close(() => resolve()));
     }
   });

@@ -4,12 +4,12 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { handler } from '../../../functions/director/handler';
 import { ADMIN_SCOPES } from '../../../shared/scopes';
 import { accessTokenAudience, issueAccessToken, signJwsWithKms } from '../../../shared/oauth/access-tokens';
-import { activeSigningKey } from '../../../shared/oauth/signing-keys';
 import { captureLogs } from '../../support/captured-logs';
 import { withEnvironment } from '../../support/environment';
 import { freshTenant } from '../../support/local-aws';
 import { oauthClients } from '../../support/stores';
 import { config } from '../../../shared/config';
+import { accessTokenSigner, kms, signingKeys } from '../../../functions/container';
 
 interface Answer {
   status: number;
@@ -36,7 +36,7 @@ async function director(token: string | undefined, query: string, variables: Rec
 const code = (answer: Answer) => answer.errors?.[0]?.extensions.code;
 
 async function tokenFor(client: Awaited<ReturnType<typeof oauthClients.create>>): Promise<string> {
-  return (await issueAccessToken(client.systemAuth, client.systemAuth.scopes, 'https://api.example.test', config())).accessToken;
+  return (await issueAccessToken(accessTokenSigner, client.systemAuth, client.systemAuth.scopes, 'https://api.example.test', config())).accessToken;
 }
 
 const adminToken = async (tenant: string, scopes: readonly string[] = ADMIN_SCOPES) =>
@@ -83,7 +83,7 @@ describe('Director (in-process handler, local AWS)', () => {
 
   it('refuses an expired access token with 401 before any GraphQL runs', async () => {
     const client = await oauthClients.create({ tenant, kind: 'ADMIN', scopes: ADMIN_SCOPES });
-    const expired = (await issueAccessToken(client.systemAuth, [...ADMIN_SCOPES], 'https://api.example.test', config(), -120)).accessToken;
+    const expired = (await issueAccessToken(accessTokenSigner, client.systemAuth, [...ADMIN_SCOPES], 'https://api.example.test', config(), -120)).accessToken;
     const answer = await director(expired, REGISTER, { in: { name: newName() } });
     expect(answer.status).toBe(401);
     expect(code(answer)).toBe('UNAUTHENTICATED');
@@ -94,7 +94,7 @@ describe('Director (in-process handler, local AWS)', () => {
   it('refuses with 401 an access token whose issuer is not the configured PUBLIC_BASE_URL', async () => {
     const client = await oauthClients.create({ tenant, kind: 'ADMIN', scopes: ADMIN_SCOPES });
     for (const issuer of ['https://evil.example', 'https://api.example.test/prod', 'http://api.example.test']) {
-      const foreign = (await issueAccessToken(client.systemAuth, [...ADMIN_SCOPES], issuer, config())).accessToken;
+      const foreign = (await issueAccessToken(accessTokenSigner, client.systemAuth, [...ADMIN_SCOPES], issuer, config())).accessToken;
       const answer = await director(foreign, REGISTER, { in: { name: newName() } });
       expect({ issuer, status: answer.status, message: answer.errors?.[0]?.message }).toEqual({
         issuer, status: 401, message: 'Access token was issued by another issuer',
@@ -114,7 +114,7 @@ describe('Director (in-process handler, local AWS)', () => {
     };
     await withEnvironment(localStage, async () => {
       const client = await oauthClients.create({ tenant, kind: 'ADMIN', scopes: ADMIN_SCOPES });
-      const tokenOf = async (issuer: string) => (await issueAccessToken(client.systemAuth, [...ADMIN_SCOPES], issuer, config())).accessToken;
+      const tokenOf = async (issuer: string) => (await issueAccessToken(accessTokenSigner, client.systemAuth, [...ADMIN_SCOPES], issuer, config())).accessToken;
       // director() sends Host api.example.test over https.
       expect((await director(await tokenOf('https://api.example.test'), LIST)).status).toBe(200);
       for (const issuer of ['https://other.example.test', 'http://api.example.test']) {
@@ -142,7 +142,7 @@ describe('Director (in-process handler, local AWS)', () => {
   it('refuses with 401 an access token signed with the service\'s key but issued a day in the future', async () => {
     const client = await oauthClients.create({ tenant, kind: 'ADMIN', scopes: ADMIN_SCOPES });
     const tomorrow = Math.floor(Date.now() / 1000) + 24 * 3600;
-    const future = await signJwsWithKms(await activeSigningKey(), {
+    const future = await signJwsWithKms(kms, await signingKeys.active(), {
       scope: ADMIN_SCOPES.join(' '), tenant, client_kind: 'ADMIN',
       iss: 'https://api.example.test', sub: client.clientId, aud: accessTokenAudience(config().stage), iat: tomorrow, exp: tomorrow + 3600, jti: randomUUID(),
     }, { typ: 'at+jwt' });

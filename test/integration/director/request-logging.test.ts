@@ -8,6 +8,7 @@ import { issueAccessToken } from '../../../shared/oauth/access-tokens';
 import { freshTenant } from '../../support/local-aws';
 import { oauthClients } from '../../support/stores';
 import { config } from '../../../shared/config';
+import { accessTokenSigner } from '../../../functions/container';
 
 function lambdaContext(awsRequestId: string): Context {
   return {
@@ -41,7 +42,7 @@ async function call(token: string, query: string, variables: Record<string, unkn
 test('log lines of a Director invocation carry its Lambda request id and no secret', async () => {
   const tenant = freshTenant();
   const admin = await oauthClients.create({ tenant, kind: 'ADMIN', scopes: [...ADMIN_SCOPES] });
-  const token = (await issueAccessToken(admin.systemAuth, admin.systemAuth.scopes, 'https://api.example.test', config())).accessToken;
+  const token = (await issueAccessToken(accessTokenSigner, admin.systemAuth, admin.systemAuth.scopes, 'https://api.example.test', config())).accessToken;
   const registered = await call(token, 'mutation($in: ApplicationRegisterInput!) { registerApplication(in: $in) { id } }', { in: { name: `log-${randomUUID().slice(0, 8)}` } }, randomUUID());
   const appId = registered.data.registerApplication.id as string;
 

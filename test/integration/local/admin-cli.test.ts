@@ -5,15 +5,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { StackFile } from '../../../local/stack-file';
 import crypto from 'node:crypto';
-import { deleteSecret, readSecret } from '../../../shared/aws/secrets';
-import { activeSigningKey, ensureSigningKey, forgetSigningKeys, publicJwks, publicKeysSecretName } from '../../../shared/oauth/signing-keys';
+import { PUBLIC_KEYS_SECRET } from '../../../shared/oauth/signing-keys';
 import { createStageTables } from '../../../local/tables';
 import { AuditRepository } from '../../../shared/audit/repository';
 import { PLATFORM_TENANT } from '../../../shared/audit/types';
 import { withEnvironment } from '../../support/environment';
 import { freshTenant, localAwsEndpoints } from '../../support/local-aws';
 import { oauthClients, systemAuths } from '../../support/stores';
-import { aws } from '../../../functions/container';
+import { aws, signingKeys, secrets } from '../../../functions/container';
 
 const root = path.resolve(__dirname, '../../..');
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'admin-cli-'));
@@ -125,10 +124,10 @@ describe('admin CLI rotate-signing-key', () => {
     // The stage's tables: the rotation is recorded in its audit trail.
     const tables = await createStageTables(stage, localAwsEndpoints().dynamodb);
     await withEnvironment({ SECRETS_PREFIX: `pairing-service/${stage}` }, async () => {
-      forgetSigningKeys();
+      signingKeys.forget();
       try {
-        await ensureSigningKey();
-        const before = JSON.parse((await readSecret(publicKeysSecretName(), 0))!) as { activeKid: string };
+        await signingKeys.ensure();
+        const before = JSON.parse((await secrets.read(PUBLIC_KEYS_SECRET, 0))!) as { activeKid: string };
 
         const run = await admin(['rotate-signing-key'], dir);
         expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
@@ -148,12 +147,12 @@ describe('admin CLI rotate-signing-key', () => {
         expect(trail.events.map((event) => ({ action: event.action, actor: event.actor, details: event.details }))).toEqual([
           { action: 'SIGNING_KEY_ROTATED', actor: { kind: 'CLI' }, details: { activeKid: rotated.activeKid, retiredKid: before.activeKid } },
         ]);
-        forgetSigningKeys();
-        expect((await activeSigningKey()).kid).toBe(rotated.activeKid);
-        expect((await publicJwks()).keys.map((key) => key.kid)).toEqual([before.activeKid, rotated.activeKid]);
+        signingKeys.forget();
+        expect((await signingKeys.active()).kid).toBe(rotated.activeKid);
+        expect((await signingKeys.publicJwks()).keys.map((key) => key.kid)).toEqual([before.activeKid, rotated.activeKid]);
       } finally {
-        await deleteSecret(publicKeysSecretName());
-        forgetSigningKeys();
+        await secrets.delete(PUBLIC_KEYS_SECRET);
+        signingKeys.forget();
       }
     });
   });

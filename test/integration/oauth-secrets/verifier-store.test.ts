@@ -3,12 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { aws } from '../../../functions/container';
-import { kms, secretsManager } from '../../../shared/aws/clients';
-import { ensureKmsMacKey, generateMacWithKms } from '../../../shared/aws/kms';
+import { aws, kms, secrets } from '../../../functions/container';
 import { clientSecretMacKeyAlias, config } from '../../../shared/config';
 import { migrateClientSecretsToVerifiers } from '../../../shared/oauth/client-secret-migration';
-import { clientSecretName, secretsManagerStore } from '../../../shared/oauth/client-secrets';
+import { clientSecretName } from '../../../shared/oauth/client-secrets';
 import { OAuthClients, clientAuthenticationState } from '../../../shared/oauth/clients';
 import { ClientAuthenticationRefusedError } from '../../../shared/oauth/errors';
 import { FailedAuthentications } from '../../../shared/oauth/failed-authentications';
@@ -26,20 +24,20 @@ const verifierSettings = { clientSecretStore: 'verifier' as const, clientSecretM
 
 /** OAuth clients as a stage of either store builds them, with a fresh process state. */
 const clientsKeeping = (store: 'secrets-manager' | 'verifier') =>
-  new OAuthClients(systemAuths, secretsManagerStore, { ...clientAuthenticationState(), failures: noWait }, store === 'verifier' ? storedVerifiersOf(verifierSettings) : undefined);
+  new OAuthClients(systemAuths, secrets, { ...clientAuthenticationState(), failures: noWait }, store === 'verifier' ? storedVerifiersOf(kms, verifierSettings) : undefined);
 
 /** Counts the KMS GenerateMac calls made while `run` runs. */
 async function generateMacCallsDuring(run: () => Promise<unknown>): Promise<number> {
   let calls = 0;
   const name = `countGenerateMac${randomUUID()}`;
-  kms().middlewareStack.add((next, context) => async (args) => {
+  aws.kms.middlewareStack.add((next, context) => async (args) => {
     if (context.commandName === 'GenerateMacCommand') calls += 1;
     return next(args);
   }, { step: 'initialize', name });
   try {
     await run();
   } finally {
-    kms().middlewareStack.remove(name);
+    aws.kms.middlewareStack.remove(name);
   }
   return calls;
 }
@@ -53,7 +51,7 @@ beforeAll(async () => {
     AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
     KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
   }));
-  await ensureKmsMacKey(clientSecretMacKeyAlias('test'), 'client-secret verifiers of the test stage');
+  await kms.ensureMacKey(clientSecretMacKeyAlias('test'), 'client-secret verifiers of the test stage');
 });
 
 afterAll(async () => {
@@ -78,8 +76,8 @@ describe('a client made in verifier mode', () => {
       await expect(refusalOf(clients.authenticate(created.clientId, presented))).resolves.toBe('WRONG_SECRET');
     }
     // Another HMAC key (as someone holding the table but not this stage's key would use) makes other verifiers.
-    const otherKey = await ensureKmsMacKey(`alias/verifier-test-other-${randomUUID().slice(0, 8)}`, 'not the stage key');
-    const elsewhere = new StoredSecretVerifiers((message) => generateMacWithKms(otherKey, message));
+    const otherKey = await kms.ensureMacKey(`alias/verifier-test-other-${randomUUID().slice(0, 8)}`, 'not the stage key');
+    const elsewhere = new StoredSecretVerifiers((message) => kms.generateMac(otherKey, message));
     await expect(elsewhere.matchingSecret(created.clientId, created.clientSecret, [{ id: 'initial', verifier }])).resolves.toBeUndefined();
     await expect(clients.authenticate(created.clientId, created.clientSecret)).resolves.toMatchObject({ id: created.clientId });
   });
@@ -114,7 +112,7 @@ describe('a client made in verifier mode', () => {
   });
 
   it('a KMS failure while making a client stores nothing and says only "Could not create the OAuth client"', async () => {
-    const failure = injectFailure(kms(), { command: 'GenerateMacCommand', moment: 'before-sending' }, awsError('KMSInternalException'));
+    const failure = injectFailure(aws.kms, { command: 'GenerateMacCommand', moment: 'before-sending' }, awsError('KMSInternalException'));
     try {
       await expect(clientsKeeping('verifier').create({ tenant: freshTenant(), kind: 'ADMIN', scopes: ['applications:read'] })).rejects.toThrow(/^Could not create the OAuth client$/);
     } finally {
@@ -127,7 +125,7 @@ describe('a client made in verifier mode', () => {
 describe('a stage switched to verifiers, before and after migrate-client-secrets --to verifier', () => {
   const audit: Array<Record<string, unknown>> = [];
   const migrate = () => migrateClientSecretsToVerifiers({
-    systemAuths, secrets: secretsManagerStore, verifiers: storedVerifiersOf(verifierSettings)!, audit: async (event) => audit.push(event), now: () => new Date(),
+    systemAuths, secrets, verifiers: storedVerifiersOf(kms, verifierSettings)!, audit: async (event) => audit.push(event), now: () => new Date(),
   });
 
   it('authenticates clients still in Secrets Manager; the migration moves them, deletes their secrets, is audited, and a second run changes nothing', async () => {
@@ -168,7 +166,7 @@ describe('a stage switched to verifiers, before and after migrate-client-secrets
   it('a run stopped part-way (a Secrets Manager failure) leaves every client working, and running it again finishes', async () => {
     const before = clientsKeeping('secrets-manager');
     const created = await before.create({ tenant: freshTenant(), kind: 'ADMIN', scopes: ['applications:read'] });
-    const failure = injectFailure(secretsManager(), { command: 'DeleteSecretCommand', moment: 'before-sending' }, awsError('ServiceUnavailable'));
+    const failure = injectFailure(aws.secretsManager, { command: 'DeleteSecretCommand', moment: 'before-sending' }, awsError('ServiceUnavailable'));
     try {
       await expect(migrate()).rejects.toThrow(/ServiceUnavailable/);
     } finally {
@@ -188,7 +186,7 @@ describe('a stage switched to verifiers, before and after migrate-client-secrets
 
   it('leaves a client whose live secret is missing from Secrets Manager as it is, and says why', async () => {
     const created = await clientsKeeping('secrets-manager').create({ tenant: freshTenant(), kind: 'ADMIN', scopes: ['applications:read'] });
-    await secretsManagerStore.delete(clientSecretName(created.clientId));
+    await secrets.delete(clientSecretName(created.clientId));
     const report = await migrate();
     expect(report.failed).toEqual([{ systemAuthId: created.clientId, reason: expect.stringMatching(/live secret initial is not in Secrets Manager/) }]);
     expect((await systemAuths.get(created.clientId))!.secretVerifiers).toBeUndefined();

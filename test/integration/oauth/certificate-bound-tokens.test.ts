@@ -10,17 +10,16 @@ import { handler as oauthHandler } from '../../../functions/oauth/handler';
 import { clientCertificateData } from '../../../local/api-gateway-event';
 import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
-import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { config } from '../../../shared/config';
 import { verifyAccessToken } from '../../../shared/oauth/access-tokens';
-import { aws } from '../../../functions/container';
+import { aws, signingKeys } from '../../../functions/container';
 import { freshTenant } from '../../support/local-aws';
-import { oauthClients, systemAuths, certificates } from '../../support/stores';
+import { oauthClients, systemAuths, certificates, caLifecycle } from '../../support/stores';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { adapter, callConnector, csrToken, mtlsEvent, pemOf, SIGN } from '../connector/pairing-fixture';
 import { BASE_URL, basicAuthorization, oauthEvent, tokenRequest } from './token-requests';
 
-beforeAll(() => ensureCertificateAuthority());
+beforeAll(() => caLifecycle.ensure());
 
 const keys = rsaKeyPair(2048);
 const applications = new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config));
@@ -118,7 +117,7 @@ describe('tls_client_auth (RFC 8705 2.1) at POST /oauth2/token on the mTLS endpo
       iss: BASE_URL, sub: paired.systemAuthId, tenant: paired.tenant, client_kind: 'APPLICATION', app_id: paired.appId,
       scope: 'application:read', cnf: { 'x5t#S256': thumbprintOf(paired.certificatePem) },
     });
-    await expect(verifyAccessToken(token, BASE_URL, config())).resolves.toMatchObject({ certificateThumbprint: thumbprintOf(paired.certificatePem) });
+    await expect(verifyAccessToken(signingKeys, token, BASE_URL, config())).resolves.toMatchObject({ certificateThumbprint: thumbprintOf(paired.certificatePem) });
     expect((await systemAuths.get(paired.systemAuthId))?.lastUsedAt).toEqual(expect.any(String));
   });
 

@@ -1,7 +1,6 @@
 // The per-tenant quota of live OAuth clients against DynamoDB Local + moto: refused past the limit with no SystemAuth and no secret left, never exceeded by concurrent creations, freed once by revoking.
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { secretsManager } from '../../../shared/aws/clients';
 import { config } from '../../../shared/config';
 import { InternalError, QuotaExceededError } from '../../../shared/errors';
 import { type CreatedOAuthClient } from '../../../shared/oauth/clients';
@@ -13,7 +12,7 @@ import { rejection } from '../../support/promises';
 import { withSettings } from '../../support/settings';
 import { oauthClients, systemAuths } from '../../support/stores';
 import { awsError, injectFailure, itemPutInto } from '../pairing/aws-failures';
-import { aws } from '../../../functions/container';
+import { aws, secrets } from '../../../functions/container';
 
 const LIMIT = 3;
 withSettings({ MAX_OAUTH_CLIENTS_PER_TENANT: String(LIMIT) });
@@ -29,7 +28,7 @@ async function counterOf(tenant: string): Promise<number | undefined> {
 /** Records the name of every secret created while `run` runs (moto then says which of them still exist). */
 async function secretsCreatedDuring<T>(run: () => Promise<T>): Promise<{ result: T; names: string[] }> {
   const names: string[] = [];
-  const client = secretsManager();
+  const client = aws.secretsManager;
   const send = client.send.bind(client);
   const spy = jest.spyOn(client, 'send').mockImplementation(((command: { constructor: { name: string }; input: { Name?: string } }) => {
     if (command.constructor.name === 'CreateSecretCommand') names.push(command.input.Name!);
@@ -79,7 +78,7 @@ describe('live OAuth clients per tenant (MAX_OAUTH_CLIENTS_PER_TENANT)', () => {
     for (const reason of lost) expect(reason).toBeInstanceOf(QuotaExceededError);
     expect((await systemAuths.listOfApplication(tenant, appId)).map((a) => a.id).sort()).toEqual(won.map((c) => c.clientId).sort());
     expect(names).toHaveLength(10);
-    const kept = new Set(won.map((c) => clientSecretName(c.clientId)));
+    const kept = new Set(won.map((c) => secrets.fullName(clientSecretName(c.clientId))));
     for (const name of names) await expect(secretExists(name)).resolves.toBe(kept.has(name));
     expect(await counterOf(tenant)).toBe(LIMIT);
   });
@@ -99,7 +98,7 @@ describe('live OAuth clients per tenant (MAX_OAUTH_CLIENTS_PER_TENANT)', () => {
   it('a client left REVOKED by a revocation cut short no longer counts', async () => {
     const tenant = freshTenant();
     const clients = [await applicationClient(tenant), await applicationClient(tenant), await applicationClient(tenant)];
-    const failure = injectFailure(secretsManager(), { command: 'DeleteSecretCommand', moment: 'before-sending' }, awsError('ServiceUnavailable'));
+    const failure = injectFailure(aws.secretsManager, { command: 'DeleteSecretCommand', moment: 'before-sending' }, awsError('ServiceUnavailable'));
     try {
       await expect(oauthClients.revoke(clients[1].systemAuth)).rejects.toMatchObject({ name: 'ServiceUnavailable' });
     } finally {
@@ -127,7 +126,7 @@ describe('live OAuth clients per tenant (MAX_OAUTH_CLIENTS_PER_TENANT)', () => {
     }
     const lostId = String(itemPutInto(config().systemAuthsTable, failure.seen[0])?.id);
     await expect(systemAuths.get(lostId)).resolves.toBeUndefined();
-    await expect(secretExists(clientSecretName(lostId))).resolves.toBe(false);
+    await expect(secretExists(secrets.fullName(clientSecretName(lostId)))).resolves.toBe(false);
     expect(await counterOf(tenant)).toBe(1);
   });
 

@@ -4,7 +4,6 @@ import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws
 import { handler } from '../../../functions/oauth/handler';
 import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
-import { secretsManager } from '../../../shared/aws/clients';
 import { config } from '../../../shared/config';
 import { InternalError } from '../../../shared/errors';
 import { logger } from '../../../shared/logger';
@@ -16,7 +15,7 @@ import { freshTenant, secretExists } from '../../support/local-aws';
 import { basicAuthorization, tokenRequest } from './token-requests';
 import { oauthClients, systemAuths } from '../../support/stores';
 import { keepsSecret, keepsVerifiers, secretsManagerOnly, secretsManagerSecretsOf } from '../../support/secret-keeping';
-import { aws } from '../../../functions/container';
+import { aws, secrets } from '../../../functions/container';
 
 afterEach(() => jest.restoreAllMocks());
 
@@ -66,13 +65,13 @@ describe('createOAuthClient', () => {
     jest.restoreAllMocks();
     expect(failed.clientId()).not.toBe('');
     await expect(systemAuths.get(failed.clientId())).resolves.toBeUndefined();
-    await expect(secretExists(clientSecretName(failed.clientId()))).resolves.toBe(false);
+    await expect(secretExists(secrets.fullName(clientSecretName(failed.clientId())))).resolves.toBe(false);
   });
 
   secretsManagerOnly()('logs the name, never the value, of a secret it could not clean up', async () => {
     const failed = failNextSystemAuthPut();
     let secretValue = '';
-    const sm = secretsManager();
+    const sm = aws.secretsManager;
     const smSend = sm.send.bind(sm);
     jest.spyOn(sm, 'send').mockImplementation(((command: { constructor: { name: string }; input: { SecretString?: string } }) => {
       if (command.constructor.name === 'CreateSecretCommand') secretValue = command.input.SecretString!;
@@ -82,7 +81,7 @@ describe('createOAuthClient', () => {
     const logged = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
 
     await expect(oauthClients.createAdmin(freshTenant())).rejects.toBeInstanceOf(InternalError);
-    const name = clientSecretName(failed.clientId());
+    const name = secrets.fullName(clientSecretName(failed.clientId()));
     expect(logged).toHaveBeenCalledWith(expect.stringContaining('delete it by hand'), expect.objectContaining({ secretName: name }));
     expect(secretValue).not.toBe('');
     expect(JSON.stringify(logged.mock.calls)).not.toContain(secretValue);
@@ -100,7 +99,7 @@ describe('revokeOAuthClient', () => {
     const admin = await oauthClients.createAdmin(freshTenant());
     await expect(oauthClients.revokeById(admin.clientId)).resolves.toBe(true);
     await expect(systemAuths.get(admin.clientId)).resolves.toBeUndefined();
-    await expect(secretExists(clientSecretName(admin.clientId))).resolves.toBe(false);
+    await expect(secretExists(secrets.fullName(clientSecretName(admin.clientId)))).resolves.toBe(false);
     await expect(oauthClients.revokeById(admin.clientId)).resolves.toBe(false);
     await expect(oauthClients.revokeById(randomUUID())).resolves.toBe(false);
   });
@@ -113,7 +112,7 @@ describe('revokeOAuthClient', () => {
     const grant = () => handler(tokenRequest('grant_type=client_credentials', { Authorization: basicAuthorization(client.clientId, client.clientSecret) }));
     expect((await grant()).statusCode).toBe(200);
 
-    const sm = secretsManager();
+    const sm = aws.secretsManager;
     const smSend = sm.send.bind(sm);
     jest.spyOn(sm, 'send').mockImplementation(((command: { constructor: { name: string } }) => {
       if (command.constructor.name === 'DeleteSecretCommand') return Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
@@ -123,14 +122,14 @@ describe('revokeOAuthClient', () => {
     jest.restoreAllMocks();
 
     await expect(systemAuths.get(client.clientId)).resolves.toMatchObject({ id: client.clientId, status: 'REVOKED' });
-    await expect(secretExists(clientSecretName(client.clientId))).resolves.toBe(true);
+    await expect(secretExists(secrets.fullName(clientSecretName(client.clientId)))).resolves.toBe(true);
     const refused = await grant();
     expect(refused.statusCode).toBe(401);
     expect(JSON.parse(refused.body)).toMatchObject({ error: 'invalid_client' });
 
     await expect(oauthClients.revokeById(client.clientId)).resolves.toBe(true);
     await expect(systemAuths.get(client.clientId)).resolves.toBeUndefined();
-    await expect(secretExists(clientSecretName(client.clientId))).resolves.toBe(false);
+    await expect(secretExists(secrets.fullName(clientSecretName(client.clientId)))).resolves.toBe(false);
   });
 
   it('leaves a certificate SystemAuth with the same id alone', async () => {

@@ -8,6 +8,7 @@ import { freshTenant } from '../../support/local-aws';
 import { config } from '../../../shared/config';
 import { applicationStore, oauthClients, systemAuths } from '../../support/stores';
 import { BASE_URL, basicAuthorization, oauthEvent, tokenRequest } from './token-requests';
+import { accessTokenSigner } from '../../../functions/container';
 
 const applications = new ApplicationService(applicationStore);
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
@@ -57,12 +58,12 @@ test('active: false for an expired token, a revoked client\'s, a deleted applica
   expect(await answerOf(appToken, other.admin)).toEqual({ active: false });
   // Expired (beyond the verifiers' clock tolerance).
   const auth = (await systemAuths.get(app.clientId))!;
-  const expired = await issueAccessToken(auth, ['application:read'], BASE_URL, config(), -(CLOCK_TOLERANCE_SECONDS + 60));
+  const expired = await issueAccessToken(accessTokenSigner, auth, ['application:read'], BASE_URL, config(), -(CLOCK_TOLERANCE_SECONDS + 60));
   expect(await answerOf(expired.accessToken, admin)).toEqual({ active: false });
   // Garbage, and a token signed for another issuer.
   expect(await answerOf('not-a-token', admin)).toEqual({ active: false });
   expect(await answerOf(`${appToken.slice(0, -4)}AAAA`, admin)).toEqual({ active: false });
-  const elsewhere = await issueAccessToken(auth, ['application:read'], 'https://other.example.test', config());
+  const elsewhere = await issueAccessToken(accessTokenSigner, auth, ['application:read'], 'https://other.example.test', config());
   expect(await answerOf(elsewhere.accessToken, admin)).toEqual({ active: false });
 
   // The application is deleted behind the client's back: its tokens are no longer active.

@@ -2,10 +2,8 @@
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { resetClients, secretsManager } from '../../../shared/aws/clients';
-import { readSecret } from '../../../shared/aws/secrets';
 import { config } from '../../../shared/config';
-import { freshTenant } from '../../support/local-aws';
+import { freshTenant, secretExists } from '../../support/local-aws';
 import { administrator, director, errorCode } from '../pairing/director-calls';
 import { systemAuths } from '../../support/stores';
 import { aws } from '../../../functions/container';
@@ -67,19 +65,17 @@ describe('client credentials while Secrets Manager stalls', () => {
   });
 
   afterEach(async () => {
-    secretsManager().destroy();
+    aws.secretsManager.destroy();
     process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = realEndpoint;
-    resetClients();
     aws.reset();
     await stalled.close();
   });
 
   /** Points the Secrets Manager client at the stalled server (DynamoDB stays on DynamoDB Local). */
   function stallSecretsManager(): void {
-    secretsManager().destroy();
+    aws.secretsManager.destroy();
     aws.dynamo.destroy();
     process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = stalled.endpoint;
-    resetClients();
     aws.reset();
   }
 
@@ -115,9 +111,8 @@ describe('client credentials while Secrets Manager stalls', () => {
     expect(text).not.toContain(secretValue!);
 
     process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = realEndpoint;
-    resetClients();
     aws.reset();
     expect(await systemAuths.listOfApplication(tenant, appId)).toEqual([]);
-    expect(await readSecret(secretName!, 0)).toBeUndefined();
+    expect(await secretExists(secretName!)).toBe(false);
   }, 60_000);
 });

@@ -5,7 +5,6 @@ import { handler } from '../../../functions/oauth/handler';
 import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
 import { ADMIN_SCOPES, APPLICATION_SCOPES } from '../../../shared/scopes';
-import { readSecret } from '../../../shared/aws/secrets';
 import { accessTokenAudience, verifyAccessToken } from '../../../shared/oauth/access-tokens';
 import { clientSecretName } from '../../../shared/oauth/client-secrets';
 import { captureLogs } from '../../support/captured-logs';
@@ -14,7 +13,7 @@ import { freshTenant } from '../../support/local-aws';
 import { BASE_URL, basicAuthorization, oauthEvent, tokenRequest } from './token-requests';
 import { oauthClients, systemAuths } from '../../support/stores';
 import { config } from '../../../shared/config';
-import { aws } from '../../../functions/container';
+import { aws, signingKeys, secrets } from '../../../functions/container';
 
 const applications = new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config));
 
@@ -51,7 +50,7 @@ describe('POST /oauth2/token', () => {
     expect(payload.jti).toEqual(expect.any(String));
     expect(payload).not.toHaveProperty('app_id');
     expect(decodeProtectedHeader(body.access_token)).toMatchObject({ alg: 'ES256', typ: 'at+jwt', kid: expect.any(String) });
-    await expect(verifyAccessToken(body.access_token, BASE_URL, config())).resolves.toMatchObject({ sub: admin.clientId, tenant, clientKind: 'ADMIN' });
+    await expect(verifyAccessToken(signingKeys, body.access_token, BASE_URL, config())).resolves.toMatchObject({ sub: admin.clientId, tenant, clientKind: 'ADMIN' });
   });
 
   it('accepts client_secret_post and grants a requested subset of scopes', async () => {
@@ -96,7 +95,7 @@ describe('POST /oauth2/token', () => {
     expectInvalidClient(await grant(app.clientId, app.clientSecret));
     await expect(applications.get(tenant, application.id)).resolves.toBeUndefined();
     await expect(systemAuths.get(app.clientId)).resolves.toBeUndefined();
-    await expect(readSecret(clientSecretName(app.clientId), 0)).resolves.toBeUndefined();
+    await expect(secrets.read(clientSecretName(app.clientId), 0)).resolves.toBeUndefined();
   });
 
   it('refuses a client of an application that never existed, which no grant can CONNECT into being', async () => {
@@ -212,9 +211,8 @@ describe('a deployed stage without PUBLIC_BASE_URL', () => {
 describe('a KMS failure while signing', () => {
   it('answers 500 server_error with no AWS text, logs the failure, and the JWKS still answers', async () => {
     const { awsError, injectFailure } = await import('../pairing/aws-failures');
-    const { kms } = await import('../../../shared/aws/clients');
     const admin = await oauthClients.createAdmin(freshTenant());
-    const refusal = injectFailure(kms(), { command: 'SignCommand', moment: 'before-sending' }, awsError('AccessDeniedException'));
+    const refusal = injectFailure(aws.kms, { command: 'SignCommand', moment: 'before-sending' }, awsError('AccessDeniedException'));
     let result;
     try {
       result = await captureLogs('INFO', async () => [await grant(admin.clientId, admin.clientSecret), await handler(oauthEvent('GET', '/.well-known/jwks.json'))]);

@@ -4,20 +4,20 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { handler as connectorHandler } from '../../../functions/connector/handler';
 import { handler as directorHandler } from '../../../functions/director/handler';
-import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { issueAccessToken } from '../../../shared/oauth/access-tokens';
 import { ADMIN_SCOPES } from '../../../shared/scopes';
 import { captureLogs } from '../../support/captured-logs';
 import { freshTenant } from '../../support/local-aws';
 import { withSettings } from '../../support/settings';
-import { oauthClients } from '../../support/stores';
+import { oauthClients, caLifecycle } from '../../support/stores';
 import { CONFIGURATION, connectorEvent, pendingPairing } from '../connector/pairing-fixture';
 import { config } from '../../../shared/config';
+import { accessTokenSigner } from '../../../functions/container';
 
 const NAMESPACE = 'PairingService/test';
 withSettings({ POWERTOOLS_METRICS_NAMESPACE: NAMESPACE, POWERTOOLS_SERVICE_NAME: 'pairing-service' });
 // configuration announces the CSR subject from the CA registry.
-beforeAll(() => ensureCertificateAuthority());
+beforeAll(() => caLifecycle.ensure());
 
 interface EmfRecord {
   _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
@@ -75,7 +75,7 @@ function directorEvent(token: string, query: string, variables: Record<string, u
 test('a Director pairing writes the pairing by type and the credentials issued; an error is counted by its code', async () => {
   const tenant = freshTenant();
   const admin = await oauthClients.create({ tenant, kind: 'ADMIN', scopes: [...ADMIN_SCOPES] });
-  const token = (await issueAccessToken(admin.systemAuth, admin.systemAuth.scopes, 'https://api.example.test', config())).accessToken;
+  const token = (await issueAccessToken(accessTokenSigner, admin.systemAuth, admin.systemAuth.scopes, 'https://api.example.test', config())).accessToken;
   const registered = await directorHandler(directorEvent(token, 'mutation($in: ApplicationRegisterInput!) { registerApplication(in: $in) { id } }', { in: { name: `emf-${randomUUID().slice(0, 8)}` } }));
   const appId = JSON.parse(registered.body).data.registerApplication.id as string;
   const generate = 'mutation($id: ID!) { generateAuthForApplication(id: $id, type: {type: "OAUTH2_CLIENT_CREDENTIALS"}, inputParams: {}) { type } }';

@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handler as tokensHandler } from '../../../functions/tokens/handler';
-import { resetClients } from '../../../shared/aws/clients';
 import { config, resetConfig } from '../../../shared/config';
 import { BadUserInputError, ConflictError, InternalError, NotFoundError } from '../../../shared/errors';
 import { LambdaTokenIssuer } from '../../../shared/one-time-tokens/issuer';
@@ -152,14 +151,12 @@ describe('the CLIENT_CERTIFICATE adapter', () => {
     beforeAll(async () => {
       // A port nobody listens on: the real SDK call fails the way an unreachable function does.
       process.env.AWS_ENDPOINT_URL_LAMBDA = `http://127.0.0.1:${await freePort()}`;
-      resetClients();
       aws.reset();
       resetConfig();
     });
     afterAll(() => {
       if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_LAMBDA;
       else process.env.AWS_ENDPOINT_URL_LAMBDA = saved;
-      resetClients();
       aws.reset();
     });
 
@@ -182,14 +179,12 @@ describe('the CLIENT_CERTIFICATE adapter', () => {
     beforeAll(async () => {
       await new Promise<void>((resolve) => throttlingLambda.listen(0, '127.0.0.1', resolve));
       process.env.AWS_ENDPOINT_URL_LAMBDA = `http://127.0.0.1:${(throttlingLambda.address() as AddressInfo).port}`;
-      resetClients();
       aws.reset();
       resetConfig();
     });
     afterAll(async () => {
       if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_LAMBDA;
       else process.env.AWS_ENDPOINT_URL_LAMBDA = saved;
-      resetClients();
       aws.reset();
       await new Promise((resolve) => throttlingLambda.close(resolve));
     });

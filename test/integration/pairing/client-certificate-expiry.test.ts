@@ -1,12 +1,12 @@
 // A CLIENT_CERTIFICATE pairing that is never finished reads EXPIRED in the Director once its latest one-time token expired; one that got a certificate stays ACTIVE.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { ensureCertificateAuthority } from '../../../shared/certificates/ca-lifecycle';
 import { config, resetConfig } from '../../../shared/config';
 import { AUTH_SORT_KEY } from '../../../shared/system-auths/items';
 import { freshTenant } from '../../support/local-aws';
 import { CONFIGURATION, SIGN, adapter, callConnector, csrFor, csrToken } from '../connector/pairing-fixture';
 import { administrator, director, sleep } from './director-calls';
 import { aws } from '../../../functions/container';
+import { caLifecycle } from '../../support/stores';
 
 // Short enough to wait out, long enough for the calls made before the expiry (expiries are whole seconds).
 const TTL_SECONDS = 3;
@@ -15,7 +15,7 @@ const previousTtl = process.env.ONE_TIME_TOKEN_TTL_SECONDS;
 beforeAll(async () => {
   process.env.ONE_TIME_TOKEN_TTL_SECONDS = String(TTL_SECONDS);
   resetConfig();
-  await ensureCertificateAuthority();
+  await caLifecycle.ensure();
 });
 
 afterAll(() => {

@@ -1,6 +1,5 @@
 // Two live secrets per OAuth client against DynamoDB Local + moto: rotating and revoking through the Director, tokens through the OAuth handler.
 import { randomUUID } from 'node:crypto';
-import { secretsManager } from '../../../shared/aws/clients';
 import { config } from '../../../shared/config';
 import { clientSecretName } from '../../../shared/oauth/client-secrets';
 import { freshTenant } from '../../support/local-aws';
@@ -143,7 +142,7 @@ describe('revoking one OAuth client secret', () => {
   secretsManagerOnly()('a failed deletion of the revoked secret still refuses it, and deleting the client deletes it later', async () => {
     const { admin, clientId } = await pairedClient();
     const second = await rotate(admin, clientId);
-    const failure = injectFailure(secretsManager(), { command: 'DeleteSecretCommand', moment: 'before-sending' }, awsError('ServiceUnavailable'));
+    const failure = injectFailure(aws.secretsManager, { command: 'DeleteSecretCommand', moment: 'before-sending' }, awsError('ServiceUnavailable'));
     let answer: GraphQLAnswer;
     try {
       answer = await director(admin, REVOKE, { id: clientId, secretId: second.id });

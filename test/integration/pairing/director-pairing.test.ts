@@ -1,8 +1,6 @@
 // The Director's pairing operations against DynamoDB Local + moto: administrators pair and revoke, applications call as themselves and are refused elsewhere.
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import { secretsManager } from '../../../shared/aws/clients';
-import { readSecret } from '../../../shared/aws/secrets';
 import { config } from '../../../shared/config';
 import { logger } from '../../../shared/logger';
 import { clientSecretName } from '../../../shared/oauth/client-secrets';
@@ -10,7 +8,7 @@ import { freshTenant, scanAll } from '../../support/local-aws';
 import { awsError, injectFailure, itemPutInto } from './aws-failures';
 import { accessTokenOf, administrator, BEARER_CACHE_BOUND_MS, director, errorCode, grant, sleep } from './director-calls';
 import { systemAuths } from '../../support/stores';
-import { aws } from '../../../functions/container';
+import { aws, secrets } from '../../../functions/container';
 
 const REGISTER = `mutation($name: String!) { registerApplication(in: {name: $name}) { id name status { condition } } }`;
 const AUTH_TYPES = `query($id: ID!) { getAuthTypesForApplication(appId: $id) { type description inputParams } }`;
@@ -114,7 +112,7 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
         id: created.clientId, type: 'OAUTH2_CLIENT_CREDENTIALS', status: 'ACTIVE', createdAt: expect.any(String), lastUsedAt: null,
         clientId: expect.any(String), clientSecret: expect.any(String), tokenUrl: 'https://api.example.test/oauth2/token', scopes: ['application:read'],
       });
-      expect(await readSecret(clientSecretName(created.id), 0)).toBe(created.clientSecret);
+      expect(await secrets.read(clientSecretName(created.id), 0)).toBe(created.clientSecret);
       const read = await director(admin, APPLICATION, { id: appId });
       expect(read.data!.application.auths).toEqual([{ ...created, clientSecret: null }]);
       await expect(accessTokenOf(created.clientId, created.clientSecret)).resolves.toEqual(expect.any(String));
@@ -123,7 +121,7 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
     it('answers a clean INTERNAL error without AWS text when Secrets Manager fails, and leaves nothing behind', async () => {
       const { admin, tenant, appId } = await adminWithApplication();
       for (const moment of ['before-sending', 'after-taking-effect'] as const) {
-        const failure = injectFailure(secretsManager(), { command: 'CreateSecretCommand', moment }, awsError('ThrottlingException'));
+        const failure = injectFailure(aws.secretsManager, { command: 'CreateSecretCommand', moment }, awsError('ThrottlingException'));
         let answer;
         try {
           answer = await director(admin, GENERATE, { id: appId, type: 'OAUTH2_CLIENT_CREDENTIALS', params: {} });
@@ -135,7 +133,7 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
         expect(answer.errors).toEqual([{ message: 'Could not create the OAuth client', locations: expect.any(Array), path: ['generateAuthForApplication'], extensions: { code: 'INTERNAL' } }]);
         expect(answer.raw).not.toMatch(/arn:aws|Throttling|Rate exceeded|Request ID|stack/i);
         const clientId = String(failure.seen[0].Name).split('/').pop()!;
-        expect(await readSecret(clientSecretName(clientId), 0)).toBeUndefined();
+        expect(await secrets.read(clientSecretName(clientId), 0)).toBeUndefined();
       }
       expect(await systemAuths.listOfApplication(tenant, appId)).toEqual([]);
     });
@@ -157,7 +155,7 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
       expect(errorCode(answer)).toBe('INTERNAL');
       expect(answer.raw).not.toMatch(/arn:aws|ConditionalCheck|Rate exceeded/);
       const clientId = String(itemPutInto(config().systemAuthsTable, failure.seen[0])?.id);
-      expect(await readSecret(clientSecretName(clientId), 0)).toBeUndefined();
+      expect(await secrets.read(clientSecretName(clientId), 0)).toBeUndefined();
       expect(await systemAuths.listOfApplication(tenant, appId)).toEqual([]);
     });
   });
@@ -245,7 +243,7 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
         id: params.clientId, type: 'OAUTH2_CLIENT_CREDENTIALS', status: 'REVOKED', clientId: params.clientId, clientSecret: null, scopes: ['application:read'],
       });
       expect(await systemAuths.get(params.clientId)).toBeUndefined();
-      expect(await readSecret(clientSecretName(params.clientId), 0)).toBeUndefined();
+      expect(await secrets.read(clientSecretName(params.clientId), 0)).toBeUndefined();
 
       expect(await grant(params.clientId, params.clientSecret)).toMatchObject({ statusCode: 401, body: { error: 'invalid_client' } });
       await sleep(BEARER_CACHE_BOUND_MS);
@@ -282,7 +280,7 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
       }
       for (const { clientId, clientSecret } of [first, second]) {
         expect((await grant(clientId, clientSecret)).statusCode).toBe(401);
-        expect(await readSecret(clientSecretName(clientId), 0)).toBeUndefined();
+        expect(await secrets.read(clientSecretName(clientId), 0)).toBeUndefined();
       }
       expect(await systemAuths.listOfApplication(tenant, appId)).toEqual([]);
       await sleep(BEARER_CACHE_BOUND_MS);
@@ -294,7 +292,7 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
       const { admin, tenant, appId } = await adminWithApplication();
       const params = await pairOAuth(admin, appId);
       await accessTokenOf(params.clientId, params.clientSecret);
-      const failure = injectFailure(secretsManager(), { command: 'DeleteSecretCommand', moment: 'before-sending' }, awsError('ServiceUnavailable'));
+      const failure = injectFailure(aws.secretsManager, { command: 'DeleteSecretCommand', moment: 'before-sending' }, awsError('ServiceUnavailable'));
       let answer;
       try {
         answer = await director(admin, UNPAIR, { id: appId });
@@ -308,14 +306,14 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
 
       const retried = await director(admin, UNPAIR, { id: appId });
       expect(retried.data!.unpairApplication).toEqual({ id: appId, status: { condition: 'INITIAL' }, auths: [] });
-      expect(await readSecret(clientSecretName(params.clientId), 0)).toBeUndefined();
+      expect(await secrets.read(clientSecretName(params.clientId), 0)).toBeUndefined();
     });
 
     it('unregisterApplication revokes every credential before deleting; after a failure the retry finishes', async () => {
       const { admin, tenant, appId } = await adminWithApplication();
       const params = await pairOAuth(admin, appId);
       const token = await accessTokenOf(params.clientId, params.clientSecret);
-      const failure = injectFailure(secretsManager(), { command: 'DeleteSecretCommand', moment: 'before-sending' }, awsError('ThrottlingException'));
+      const failure = injectFailure(aws.secretsManager, { command: 'DeleteSecretCommand', moment: 'before-sending' }, awsError('ThrottlingException'));
       let answer;
       try {
         answer = await director(admin, UNREGISTER, { id: appId });
@@ -331,7 +329,7 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
       expect(retried.data!.unregisterApplication.id).toBe(appId);
       expect((await director(admin, APPLICATION, { id: appId })).data!.application).toBeNull();
       expect(await systemAuths.listOfApplication(tenant, appId)).toEqual([]);
-      expect(await readSecret(clientSecretName(params.clientId), 0)).toBeUndefined();
+      expect(await secrets.read(clientSecretName(params.clientId), 0)).toBeUndefined();
       await sleep(BEARER_CACHE_BOUND_MS);
       expect((await director(token, VIEWER)).statusCode).toBe(401);
       // Once it is gone, unregistering again is NOT_FOUND.

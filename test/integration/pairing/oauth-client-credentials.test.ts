@@ -1,6 +1,5 @@
 // The OAUTH2_CLIENT_CREDENTIALS adapter against DynamoDB Local + moto: what pairing stores, where the secret lives, revocation, and failures part-way.
 import { randomUUID } from 'node:crypto';
-import { secretsManager } from '../../../shared/aws/clients';
 import { config } from '../../../shared/config';
 import { InternalError, NotFoundError } from '../../../shared/errors';
 import { logger } from '../../../shared/logger';
@@ -153,7 +152,7 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
     secretsManagerOnly()('a revocation cut short by Secrets Manager leaves the client REVOKED (refused) and listed, and a retry finishes it', async () => {
       const application = newApplication();
       const { params, systemAuthID } = await pairing.generate(application, 'OAUTH2_CLIENT_CREDENTIALS', {}, context);
-      const failure = injectFailure(secretsManager(), { command: 'DeleteSecretCommand', moment: 'before-sending' }, awsError('ServiceUnavailable'));
+      const failure = injectFailure(aws.secretsManager, { command: 'DeleteSecretCommand', moment: 'before-sending' }, awsError('ServiceUnavailable'));
       try {
         const error = await rejection(pairing.revokeEveryCredentialOf(application.tenant, application.id));
         expect(error).toBeInstanceOf(RevocationIncompleteError);

@@ -11,7 +11,7 @@ import { MAX_LIVE_CLIENT_SECRETS, type SystemAuth } from '../../../shared/system
 import { rejection } from '../../support/promises';
 
 /** Stores that record every call: these rules must decide before any of them is made. */
-const secrets = { create: jest.fn(), delete: jest.fn(), read: jest.fn() } satisfies ClientSecretStore;
+const secrets = { create: jest.fn(), delete: jest.fn(), read: jest.fn(), fullName: (name: string) => `pairing-service/unit/${name}` } satisfies ClientSecretStore;
 const systemAuths = { create: jest.fn(), delete: jest.fn(), get: jest.fn(), revokeOAuthClient: jest.fn(), clientSecretIdsOf: jest.fn(async () => []) };
 const clients = new OAuthClients(systemAuths as unknown as SystemAuthRepository, secrets, clientAuthenticationState());
 
@@ -65,7 +65,7 @@ function oneClient() {
     id: clientId, tenant: 'acme', kind: 'APPLICATION', type: 'OAUTH2_CLIENT_CREDENTIALS', appId: randomUUID(),
     status: 'ACTIVE', scopes: ['application:read'], createdAt: new Date().toISOString(),
   };
-  const store = { create: jest.fn(), delete: jest.fn(), read: jest.fn(async (name: string) => (name === clientSecretName(clientId) ? secret : undefined)) };
+  const store = { create: jest.fn(), delete: jest.fn(), fullName: (name: string) => name, read: jest.fn(async (name: string) => (name === clientSecretName(clientId) ? secret : undefined)) };
   const auths = {
     create: jest.fn(), delete: jest.fn(), get: jest.fn(async (id: string) => (id === clientId ? auth : undefined)), revokeOAuthClient: jest.fn(),
     clientSecretIdsOf: jest.fn(async () => []),
@@ -160,7 +160,7 @@ describe('OAuthClients.authenticate: no Secrets Manager read per attempt', () =>
       compare.mockClear();
       const other = new OAuthClients(
         { get: async () => ({ id: clientId, type: 'OAUTH2_CLIENT_CREDENTIALS', status: 'ACTIVE' }) } as unknown as SystemAuthRepository,
-        { create: jest.fn(), delete: jest.fn(), read: async () => secret },
+        { create: jest.fn(), delete: jest.fn(), read: async () => secret, fullName: (name: string) => name },
         clientAuthenticationState(),
       );
       await other.authenticate(clientId, secret);
@@ -218,7 +218,7 @@ describe('OAuthClients.authenticate: two live secrets', () => {
       status: 'ACTIVE', scopes: ['application:read'], createdAt,
       clientSecrets: [{ id: 'initial', createdAt }, { id: secondId, createdAt }],
     };
-    const store = { create: jest.fn(), delete: jest.fn(), read: jest.fn(async (name: string) => values[name]) };
+    const store = { create: jest.fn(), delete: jest.fn(), fullName: (name: string) => name, read: jest.fn(async (name: string) => values[name]) };
     const auths = { get: jest.fn(async () => auth) };
     const compare = jest.fn((a: Buffer, b: Buffer) => crypto.timingSafeEqual(a, b));
     const oauth = new OAuthClients(auths as unknown as SystemAuthRepository, store, {

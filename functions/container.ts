@@ -11,9 +11,11 @@ import { config } from '../shared/config';
 import type { AccessTokenSigner } from '../shared/oauth/access-tokens';
 import { SigningKeys } from '../shared/oauth/signing-keys';
 
-export const aws = new AwsClients(() => config().aws);
-export const secrets = new SecretStore(aws, config);
-export const kms = new KmsKeys(aws);
-export const caRegistry = new CaRegistryStore(secrets, config);
-export const signingKeys = new SigningKeys(secrets, kms, config);
+// Each is made once and does nothing until used; marked pure so that a function's bundle leaves out what it never uses
+// (the tokens function needs no signing keys).
+export const aws = /* @__PURE__ */ new AwsClients(() => config().aws);
+export const secrets = /* @__PURE__ */ new SecretStore(aws, config);
+export const kms = /* @__PURE__ */ new KmsKeys(aws);
+export const caRegistry = /* @__PURE__ */ new CaRegistryStore(secrets, config);
+export const signingKeys = /* @__PURE__ */ new SigningKeys(secrets, kms, config);
 export const accessTokenSigner: AccessTokenSigner = { keys: signingKeys, kms };

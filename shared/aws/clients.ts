@@ -5,7 +5,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AwsCallLimits } from '../config';
 import { tracedClient } from '../observability/tracing';
@@ -25,7 +24,7 @@ function boundedCalls(limits: AwsCallLimits) {
 
 /**
  * The AWS clients of one composition root (one per container), each made on first use and then kept (an SDK client
- * holds a connection pool). Repositories, stores and signers are handed the client they use, or this object when they
+ * holds a connection pool). S3 is apart (s3.ts): only the functions that touch a bucket bundle its SDK. Repositories, stores and signers are handed the client they use, or this object when they
  * must see a client made anew after reset().
  */
 export class AwsClients {
@@ -33,7 +32,6 @@ export class AwsClients {
   #lambda: LambdaClient | undefined;
   #secretsManager: SecretsManagerClient | undefined;
   #kms: KMSClient | undefined;
-  #s3: S3Client | undefined;
 
   /** `limits` is read when a client is made: a composition may be built before its environment is complete. */
   constructor(private readonly limits: () => AwsCallLimits) {}
@@ -67,19 +65,12 @@ export class AwsClients {
     return this.#kms;
   }
 
-  /** The truststore's and the CRLs' bucket client. S3 endpoints other than AWS's own (moto locally) serve buckets by path. */
-  get s3(): S3Client {
-    this.#s3 ??= tracedClient(new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined }));
-    return this.#s3;
-  }
-
   /** Forgets the clients made so far (tests that point the SDK at other endpoints). */
   reset(): void {
     this.#dynamo = undefined;
     this.#lambda = undefined;
     this.#secretsManager = undefined;
     this.#kms = undefined;
-    this.#s3 = undefined;
   }
 }
 

@@ -4,7 +4,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { CreateBucketCommand, GetObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { handler } from '../../../functions/bootstrap/handler';
+import { bucketClients, handler } from '../../../functions/bootstrap/handler';
 import { resetConfig } from '../../../shared/config';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import { truststorePem } from '../../../shared/certificates/ca-lifecycle';
@@ -85,6 +85,7 @@ const properties = () => ({ TruststoreBucket: bucket, TruststoreKey: TRUSTSTORE_
 beforeAll(async () => {
   process.env.AWS_ENDPOINT_URL_S3 = motoEndpoint;
   aws.reset();
+  bucketClients.reset();
   s3 = new S3Client({ endpoint: motoEndpoint, forcePathStyle: true });
   bucket = `truststore-${crypto.randomBytes(6).toString('hex')}`;
   await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-central-1' } }));
@@ -312,8 +313,8 @@ describe('PairingBootstrap custom resource', () => {
     const blackHole = net.createServer((socket) => sockets.add(socket));
     await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
     process.env.AWS_ENDPOINT_URL_S3 = `http://127.0.0.1:${(blackHole.address() as AddressInfo).port}`;
-    aws.reset();
-      try {
+    bucketClients.reset();
+    try {
       const started = Date.now();
       // 10 s is the handler's response margin: 1.5 s are left for the work.
       const failed = await invoke('Create', properties(), undefined, 11_500);
@@ -323,8 +324,8 @@ describe('PairingBootstrap custom resource', () => {
       expect(Date.now() - started).toBeLessThan(8000);
     } finally {
       process.env.AWS_ENDPOINT_URL_S3 = motoEndpoint;
-      aws.reset();
-          for (const socket of sockets) socket.destroy();
+      bucketClients.reset();
+      for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => blackHole.close(() => resolve()));
     }
   });

@@ -38,7 +38,7 @@ export interface StoredSigningKey {
 /**
  * The JSON in the `token-signing-public-keys` secret. `activeKid` names the key that signs; a set without it has
  * the shape of a stage whose private keys were in Secrets Manager ({keys: [{kid, alg, publicJwk}]}), which the
- * bootstrap migrates (ensureSigningKey).
+ * bootstrap migrates (SigningKeys.ensure).
  */
 export interface StoredKeySet {
   activeKid?: string;

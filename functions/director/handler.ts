@@ -6,6 +6,7 @@ import { withAuditRequest } from '../../shared/audit/request';
 import { AuditReader } from '../../shared/audit/reading';
 import { AuditRecorder } from '../../shared/audit/recorder';
 import { BearerAuthenticator } from '../../shared/auth/bearer';
+import { getTogether } from '../../shared/aws/batch-get';
 import { ClientCertificateAuthenticator } from '../../shared/auth/client-certificate';
 import { CertificateRefusals } from '../../shared/certificate-refusals';
 import type { DirectorServices } from '../../shared/director/context';
@@ -51,7 +52,7 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
     systemAuthsOf: (tenant, appId) => systemAuths.listOfApplication(tenant, appId),
     certificatesOf: (systemAuthId) => certificates.listOf(systemAuthId),
     bearerAuthentication: new BearerAuthenticator(systemAuths, applicationStore, (token, issuer) => verifyAccessToken(token, issuer, config())),
-    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas),
+    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas, (reads) => getTogether(aws.dynamo, reads)),
     audit,
     auditReader: new AuditReader(new AuditRepository(aws.dynamo, config().auditTable)),
     certificateRefusals: new CertificateRefusals(certificates, audit),

@@ -80,6 +80,32 @@ describe('the Director and the Connector over mTLS', () => {
     expect((await systemAuths.get(paired.systemAuthId))?.lastUsedAt).toEqual(expect.any(String));
   });
 
+  test('a steady-state mTLS read makes one DynamoDB call, a BatchGetItem of the record, SystemAuth and application, and still sees a revocation at once', async () => {
+    const paired = await pairedApplication();
+    // The first request of a certificate in this container learns which application its record names.
+    expect((await overMtls('/director/graphql', paired.certificatePem, VIEWER)).status).toBe(200);
+    const commands: string[] = [];
+    aws.dynamo.middlewareStack.add(
+      (next, context) => async (args) => {
+        commands.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize', name: 'mtlsReadCounter' },
+    );
+    try {
+      const answer = await overMtls('/director/graphql', paired.certificatePem, VIEWER);
+      expect(answer.json.data).toEqual({ viewer: { id: paired.appId, type: 'APPLICATION' } });
+      expect(commands).toEqual(['BatchGetItemCommand']);
+      await certificates.revoke(paired.systemAuthId, fingerprintOf(paired.certificatePem));
+      commands.length = 0;
+      const refused = await overMtls('/director/graphql', paired.certificatePem, VIEWER);
+      expect(refused.status).toBe(401);
+      expect(commands[0]).toBe('BatchGetItemCommand');
+    } finally {
+      aws.dynamo.middlewareStack.remove('mtlsReadCounter');
+    }
+  });
+
   test('an application caller reads itself only and may not administer', async () => {
     const paired = await pairedApplication();
     const own = await overMtls('/director/graphql', paired.certificatePem, 'query($id: ID!) { application(id: $id) { id } }', { id: paired.appId });

@@ -86,16 +86,22 @@ async function load(clients: number, send: () => Promise<number>): Promise<LoadF
   return { perSecond: latencies.length / SECONDS, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), failed, requests: latencies.length };
 }
 
-/** Issue 12's targets for these figures (benchmark figures, not timed tests). */
+/**
+ * Issue 27's targets for these figures (benchmark figures, not timed tests). Issue 12 asked 8 clients for 3x the
+ * throughput of 1, which a machine of 2 shared cores cannot show: the target is now relative to the ceiling this
+ * bench computes for the machine in the same run (throughputCeiling).
+ */
 export const TARGETS = {
-  /** 8 clients give at least this many times the throughput of 1. */
-  minThroughputRatio: 3,
+  /** 8 clients reach at least this share of the ceiling. */
+  minShareOfCeiling: 0.9,
   /** p99 at most this many times p50, in every run. */
   maxP99OverP50: 4,
-  /** Single-client p50 of the mTLS Director read, ms. */
-  readP50Ms: 20,
+  /** Single-client p50 of the mTLS Director read, ms (quiet machine). */
+  readP50Ms: 3,
   /** Single-client p50 of renewal, ms, plus one KMS Sign round trip (measured in the same run). */
-  renewalP50Ms: 25,
+  renewalP50Ms: 10,
+  /** Renewals at 8 clients, over bare KMS Sign calls at the same concurrency against the same KMS. */
+  minRenewalsPerSign: 0.5,
 } as const;
 
 export type OperationName = 'mTLS Director read' | 'renewal';
@@ -106,13 +112,21 @@ export interface TargetCheck {
   met: boolean;
 }
 
-/** Each target against the figures of one operation; `signP50Ms` is the KMS Sign round trip renewal may add. */
-export function checkTargets(operation: OperationName, one: LoadFigures, eight: LoadFigures, signP50Ms: number): TargetCheck[] {
-  const ratio = eight.perSecond / one.perSecond;
+/**
+ * Each target against the figures of one operation: `signP50Ms` is the KMS Sign round trip renewal may add,
+ * `ceilingPerSecond` the most this machine could serve at the operation's CPU cost (throughputCeiling).
+ */
+export function checkTargets(operation: OperationName, one: LoadFigures, eight: LoadFigures, measured: { signP50Ms: number; ceilingPerSecond: number }): TargetCheck[] {
+  const { signP50Ms, ceilingPerSecond } = measured;
   const latencyBudget = operation === 'renewal' ? TARGETS.renewalP50Ms + signP50Ms : TARGETS.readP50Ms;
   const budgetText = operation === 'renewal' ? `${TARGETS.renewalP50Ms} ms + Sign ${signP50Ms.toFixed(1)} ms` : `${TARGETS.readP50Ms} ms`;
+  const share = eight.perSecond / ceilingPerSecond;
   return [
-    { target: `8 clients >= ${TARGETS.minThroughputRatio}x the throughput of 1`, figure: `${ratio.toFixed(2)}x`, met: ratio >= TARGETS.minThroughputRatio },
+    {
+      target: `8 clients >= ${TARGETS.minShareOfCeiling * 100}% of the ceiling (${ceilingPerSecond.toFixed(0)}/s)`,
+      figure: `${eight.perSecond.toFixed(1)}/s, ${(share * 100).toFixed(0)}%`,
+      met: share >= TARGETS.minShareOfCeiling,
+    },
     ...[
       [1, one],
       [8, eight],
@@ -126,6 +140,16 @@ export function checkTargets(operation: OperationName, one: LoadFigures, eight: 
     }),
     { target: `1-client p50 <= ${budgetText}`, figure: `${one.p50.toFixed(1)} ms`, met: one.p50 <= latencyBudget },
   ];
+}
+
+/** The design's own limit: renewals through the whole stack against bare KMS Sign calls, both at 8 concurrent callers. */
+export function renewalsPerSignTarget(renewalsPerSecond: number, signsPerSecond: number): TargetCheck {
+  const ratio = renewalsPerSecond / signsPerSecond;
+  return {
+    target: `renewals at 8 clients >= ${TARGETS.minRenewalsPerSign}x bare KMS Sign calls at 8`,
+    figure: `${renewalsPerSecond.toFixed(1)}/s against ${signsPerSecond.toFixed(1)}/s, ${ratio.toFixed(2)}x`,
+    met: ratio >= TARGETS.minRenewalsPerSign,
+  };
 }
 
 /**
@@ -145,8 +169,11 @@ function describeCpu(split: CpuSplit): string {
   );
 }
 
-/** p50 of one KMS Sign round trip against the stack's KMS (moto), one at a time, with a throwaway key of the CA's spec and algorithm. */
-async function kmsSignP50(endpoint: string): Promise<number> {
+/**
+ * Bare KMS Sign calls against the stack's KMS (moto) with a throwaway key of the CA's spec and algorithm: the p50 of
+ * one at a time, and the rate of 8 concurrent callers for a run as long as the load's.
+ */
+async function kmsSignFigures(endpoint: string): Promise<{ p50: number; eightPerSecond: number }> {
   const kms = new KMSClient({ endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
   try {
     const key = await kms.send(new CreateKeyCommand({ KeySpec: CA_KEY_SPEC, KeyUsage: 'SIGN_VERIFY', Description: 'bench: Sign round trip' }));
@@ -158,7 +185,8 @@ async function kmsSignP50(endpoint: string): Promise<number> {
       await sign();
       times.push(Number(process.hrtime.bigint() - start) / 1e6);
     }
-    return quantile(times.sort((a, b) => a - b), 0.5);
+    const eight = await load(8, () => sign().then(() => 200));
+    return { p50: quantile(times.sort((a, b) => a - b), 0.5), eightPerSecond: eight.perSecond };
   } finally {
     kms.destroy();
   }
@@ -201,9 +229,9 @@ export const mtlsLoadBench: BenchSection = {
           console.log(`  ${operation.name}, ${clients} client(s): ${f.perSecond.toFixed(1)}/s, p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms${f.failed ? `, ${f.failed} failed` : ''}`);
           console.log(describeCpu(cpu[clients]!));
         }
-        // The KMS Sign round trip renewal's latency budget allows, measured now, in the same conditions.
-        const signP50 = operation.name === 'renewal' ? await kmsSignP50(stack.stackFile.endpoints.kms) : 0;
-        if (operation.name === 'renewal') console.log(`  one KMS Sign round trip (moto, one at a time): p50 ${signP50.toFixed(1)} ms`);
+        // The KMS Sign round trip renewal's latency budget allows, and bare Signs at 8, measured now, in the same conditions.
+        const sign = operation.name === 'renewal' ? await kmsSignFigures(stack.stackFile.endpoints.kms) : undefined;
+        if (sign) console.log(`  bare KMS Sign (moto): p50 ${sign.p50.toFixed(1)} ms one at a time, ${sign.eightPerSecond.toFixed(1)}/s with 8 concurrent callers`);
         const ratio = figures[8]!.perSecond / figures[1]!.perSecond;
         console.log(`  ${operation.name}: 8 clients give ${ratio.toFixed(2)}x the throughput of 1`);
         const eight = cpu[8]!;
@@ -214,7 +242,9 @@ export const mtlsLoadBench: BenchSection = {
           `  ${operation.name}: at ${costMs.toFixed(1)} ms of CPU per request and ${freeCores.toFixed(2)} free cores this machine serves at most ` +
             `${ceiling.toFixed(0)}/s at any concurrency, i.e. at most ${(ceiling / figures[1]!.perSecond).toFixed(2)}x the 1-client throughput`,
         );
-        for (const check of checkTargets(operation.name, figures[1]!, figures[8]!, signP50)) {
+        const checks = checkTargets(operation.name, figures[1]!, figures[8]!, { signP50Ms: sign?.p50 ?? 0, ceilingPerSecond: ceiling });
+        if (sign) checks.push(renewalsPerSignTarget(figures[8]!.perSecond, sign.eightPerSecond));
+        for (const check of checks) {
           console.log(`  target ${operation.name}: ${check.target}: ${check.figure} ${check.met ? 'met' : 'NOT MET'}`);
           if (!check.met) verdicts.push(`${operation.name}: ${check.target}`);
         }

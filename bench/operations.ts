@@ -287,6 +287,8 @@ async function measureOperations(logs: LogMeter, tables: Record<string, string>)
   const certificatePem = Buffer.from(String(signed.data.signCertificateSigningRequest.clientCertificate), 'base64').toString('utf8');
 
   await measure('Director read, mTLS { viewer { id } } (steady state)', () => director(mtlsEvent('/director/graphql', certificatePem, '{ viewer { id } }')), { warm: true });
+  // Steady state for the Connector too: its container has seen this certificate (a configuration call over mTLS).
+  answer('configuration over mTLS', await connector(mtlsEvent('/connector/graphql', certificatePem, '{ configuration { certificateSigningRequestInfo { subject } } }')));
   const renewalCsr = csrFor(subject);
   answer('renewal', await measure('renewal over mTLS', () => connector(mtlsEvent('/connector/graphql', certificatePem, SIGN, { csr: renewalCsr }))));
   await measure('revokeCertificate over mTLS (with its 1 renewal)', () => connector(mtlsEvent('/connector/graphql', certificatePem, 'mutation { revokeCertificate }')));

@@ -1,6 +1,7 @@
 // `npm run bench`: runs each benchmark section in turn in this one process and prints a one-line summary of all of them.
 import { caIssuanceBench } from './ca';
 import { coldStartBench } from './cold';
+import { crlBench } from './crl';
 import { graphqlAbuseBench } from './graphql-abuse';
 import { describeRuntime, runtimeMismatch } from '../local/node-runtime';
 import { mtlsLoadBench } from './mtls-load';
@@ -15,7 +16,7 @@ export interface BenchSection {
 }
 
 // Another measurement is one more entry here.
-const sections: BenchSection[] = [caIssuanceBench, operationCostBench, graphqlAbuseBench, pairingLatencyBench, mtlsLoadBench, tokenSigningBench, coldStartBench];
+const sections: BenchSection[] = [caIssuanceBench, operationCostBench, graphqlAbuseBench, pairingLatencyBench, mtlsLoadBench, tokenSigningBench, crlBench, coldStartBench];
 
 async function main(): Promise<void> {
   // Measured on the Node.js major the functions deploy on, or not at all.

@@ -15,6 +15,7 @@ const USAGE = `usage:
   npm run --silent admin -- activate-ca --id <ca-id> [--stage <stage> [--region <region>]]
   npm run --silent admin -- retire-ca --id <ca-id> [--force] [--stage <stage> [--region <region>]]
   npm run --silent admin -- list-cas [--stage <stage> [--region <region>]]
+  npm run --silent admin -- crl-backfill [--stage <stage> [--region <region>]]
 Without --stage it works on the running local stack (npm start); with --stage, on that deployed stage
 using the usual AWS credentials (region: --region, default eu-central-1 as in serverless.yml).`;
 
@@ -27,8 +28,8 @@ const TENANT = /^[a-z0-9-]{1,63}$/;
 const STAGE = /^[A-Za-z0-9-]{1,32}$/;
 const DEFAULT_REGION = 'eu-central-1';
 
-const COMMANDS = ['create', 'revoke', 'rotate-signing-key', 'rotate-ca', 'activate-ca', 'retire-ca', 'list-cas'] as const;
-const CA_COMMANDS: readonly Command[] = ['rotate-ca', 'activate-ca', 'retire-ca', 'list-cas'];
+const COMMANDS = ['create', 'revoke', 'rotate-signing-key', 'rotate-ca', 'activate-ca', 'retire-ca', 'list-cas', 'crl-backfill'] as const;
+const CA_COMMANDS: readonly Command[] = ['rotate-ca', 'activate-ca', 'retire-ca', 'list-cas', 'crl-backfill'];
 type Command = (typeof COMMANDS)[number];
 const CA_ID = /^ca-[1-9][0-9]{0,5}$/;
 
@@ -176,6 +177,11 @@ async function runCa(options: Options): Promise<Record<string, unknown>> {
       // A forced retirement that cut live certificates off is in the trail with how many.
       await recordPlatformEvent('CA_RETIRED', { caId: retirement.caId, forced: retirement.forced, liveCertificates: retirement.liveCertificates });
       return { ...retirement, stage: process.env.STAGE };
+    }
+    if (options.command === 'crl-backfill') {
+      // Certificates revoked before CRLs existed: into the byCrl index as pending; the crl function lists them within a minute.
+      const { backfillCrlEntries } = await import('../shared/crl/backfill');
+      return { stage: process.env.STAGE, ...(await backfillCrlEntries(aws.dynamo, config().systemAuthsTable)) };
     }
     const registry = await loadCaRegistryFresh();
     return { stage: process.env.STAGE, cas: registry.cas.map(({ id, keyArn, status, createdAt, retiredAt }) => ({ id, status, keyArn, createdAt, retiredAt: retiredAt ?? null })) };

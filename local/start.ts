@@ -117,6 +117,7 @@ function serverlessOffline(ports: Ports): Frontend {
               }),
             ),
             loadTokensFunction(ports),
+            buildFirstCrls(ports),
             // Cockpit's page is part of the stack: ready once it is served (its function built and loaded).
             waitForHttp(`${url}/cockpit`, { process: child, what, timeoutMs: 120000, requestTimeoutMs: 60000, isReady: (r) => r.status === 200 }),
           ]);
@@ -124,6 +125,32 @@ function serverlessOffline(ports: Ports): Frontend {
       };
     },
   };
+}
+
+/** The bucket of the CRLs (serverless.yml custom.crl, CRL_BUCKET), in moto's S3. */
+async function createCrlBucket(): Promise<void> {
+  const { CreateBucketCommand, S3Client } = await import('@aws-sdk/client-s3');
+  const client = new S3Client({ forcePathStyle: true });
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: process.env.CRL_BUCKET ?? 'pairing-service-local-crl', CreateBucketConfiguration: { LocationConstraint: REGION } }));
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Builds each CA's first CRL now rather than at the schedule's next minute (the crl function, through the Lambda
+ * endpoint, as the schedule runs it), so GET /crl/ca-1.crl answers once the stack is ready.
+ */
+async function buildFirstCrls(ports: Ports): Promise<void> {
+  const { InvokeCommand, LambdaClient } = await import('@aws-sdk/client-lambda');
+  const client = new LambdaClient({ endpoint: `http://127.0.0.1:${ports.OFFLINE_LAMBDA_PORT}` });
+  try {
+    const out = await client.send(new InvokeCommand({ FunctionName: `pairing-service-${STAGE}-crl`, Payload: Buffer.from('{}') }));
+    if (out.FunctionError) throw new LocalStackError(`the first CRL build failed: ${Buffer.from(out.Payload ?? []).toString('utf8').slice(0, 500)}`);
+  } finally {
+    client.destroy();
+  }
 }
 
 /**
@@ -236,6 +263,7 @@ async function start(): Promise<void> {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: moto,
     AWS_ENDPOINT_URL_KMS: moto,
+    AWS_ENDPOINT_URL_S3: moto,
     AWS_ENDPOINT_URL_LAMBDA: lambdaEndpoint,
     STAGE,
     PUBLIC_BASE_URL: publicBaseUrl,
@@ -256,7 +284,7 @@ async function start(): Promise<void> {
   const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
   const { ensureCertificateAuthority } = await import('../shared/certificates/ca-lifecycle');
-  await Promise.all([ensureSigningKey(), ensureCertificateAuthority()]);
+  await Promise.all([ensureSigningKey(), ensureCertificateAuthority(), createCrlBucket()]);
   const admin = await new OAuthClients(new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState()).createAdmin(ADMIN_TENANT);
 
   progress('starting the endpoints and waiting until they answer');

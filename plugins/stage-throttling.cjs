@@ -1,5 +1,5 @@
 // serverless plugin: API Gateway throttling of the REST API's stage (rate and burst), with lower limits on POST /oauth2/token
-// and POST /connector/graphql, from serverless.yml `custom.throttling` (params with defaults; README "Throttling").
+// (and POST /oauth2/introspect, with the same limits) and POST /connector/graphql, from serverless.yml `custom.throttling` (params with defaults; README "Throttling").
 'use strict';
 
 // Why a plugin: serverless (osls 4) creates the stage itself, through the `AWS::ApiGateway::Deployment` it names
@@ -13,6 +13,8 @@
 const METHODS = {
   token: { ResourcePath: '/~1oauth2~1token', HttpMethod: 'POST' },
   connector: { ResourcePath: '/~1connector~1graphql', HttpMethod: 'POST' },
+  // Introspection authenticates a client secret like the token endpoint: the same limits.
+  introspect: { ResourcePath: '/~1oauth2~1introspect', HttpMethod: 'POST' },
 };
 
 function limit(settings, name, kind, ServerlessError) {
@@ -53,6 +55,7 @@ class StageThrottling {
       MethodSettings: [
         { ...METHODS.token, ThrottlingRateLimit: rateOf('tokenRateLimit'), ThrottlingBurstLimit: burstOf('tokenBurstLimit') },
         { ...METHODS.connector, ThrottlingRateLimit: rateOf('connectorRateLimit'), ThrottlingBurstLimit: burstOf('connectorBurstLimit') },
+        { ...METHODS.introspect, ThrottlingRateLimit: rateOf('tokenRateLimit'), ThrottlingBurstLimit: burstOf('tokenBurstLimit') },
       ],
     };
   }

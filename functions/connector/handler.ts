@@ -14,6 +14,7 @@ import { schemaResponse } from '../../shared/graphql/endpoint';
 import { logger } from '../../shared/logger';
 import { observedHandler } from '../../shared/observability/invocation';
 import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
+import { crlTriggerOf } from '../../shared/crl/trigger';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
 import { config } from '../../shared/config';
@@ -24,7 +25,8 @@ import { aws } from '../container';
 /** The composition of this function: its stores and services, built once per container. */
 export function connectorServices(): ConnectorServices {
   const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
-  const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config);
+  // Revocations start their CA's CRL rebuild (shared/crl).
+  const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config, crlTriggerOf(() => aws.lambda));
   const oneTimeTokens = new OneTimeTokenRepository(aws.dynamo, config().tokensTable);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   return {

@@ -20,6 +20,7 @@ import { secretsManagerStore } from '../../shared/oauth/client-secrets';
 import { LambdaTokenIssuer, type TokenIssuer } from '../../shared/one-time-tokens/issuer';
 import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
 import { pairingOf } from '../../shared/pairing';
+import { crlTriggerOf } from '../../shared/crl/trigger';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
 import { config } from '../../shared/config';
@@ -34,7 +35,8 @@ import { verifyAccessToken } from '../../shared/oauth/access-tokens';
  */
 export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssuer(aws.lambda, config().tokensFunctionName)): DirectorServices {
   const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
-  const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config);
+  // Revocations start their CA's CRL rebuild (shared/crl).
+  const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config, crlTriggerOf(() => aws.lambda));
   const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   const { pairing, clientCertificates } = pairingOf({

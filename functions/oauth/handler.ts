@@ -10,11 +10,12 @@ import { OAuthClients, clientAuthenticationState } from '../../shared/oauth/clie
 import { secretsManagerStore } from '../../shared/oauth/client-secrets';
 import { handleJwksRequest, handleMetadataRequest, JWKS_PATH, METADATA_PATH, TOKEN_PATH } from '../../shared/oauth/metadata';
 import { serverErrorResponse, TokenEndpoint } from '../../shared/oauth/token-endpoint';
+import { INTROSPECTION_PATH, IntrospectionEndpoint } from '../../shared/oauth/introspection';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
 import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
 import { AuditRecorder } from '../../shared/audit/recorder';
-import { issueAccessToken } from '../../shared/oauth/access-tokens';
+import { issueAccessToken, verifyAccessToken } from '../../shared/oauth/access-tokens';
 import { aws } from '../container';
 
 /** The composition of this function: the token endpoint over its stores, built once per container. */
@@ -26,10 +27,26 @@ export function tokenEndpoint(): TokenEndpoint {
 
 const tokens = tokenEndpoint();
 
+/** RFC 7662 introspection: the caller is an OAuth client of the token's tenant; every read is fresh. */
+export function introspectionEndpoint(): IntrospectionEndpoint {
+  const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
+  const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
+  return new IntrospectionEndpoint(
+    new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState()),
+    systemAuths,
+    new ApplicationRepository(aws.dynamo, config().applicationsTable, config),
+    audit,
+    (token, issuer) => verifyAccessToken(token, issuer, config()),
+    config,
+  );
+}
+
+const introspection = introspectionEndpoint();
+
 export const handler = observedHandler('oauth', async (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
   if (context) logger.addContext(context);
   const route = event.resource || event.path;
-  if (route === TOKEN_PATH || route === METADATA_PATH) {
+  if (route === TOKEN_PATH || route === METADATA_PATH || route === INTROSPECTION_PATH) {
     // Issuer and token URL are the base URL's: a deployment without one refuses here, before a token request authenticates anyone.
     try {
       publicBaseUrl(event, config());
@@ -42,6 +59,9 @@ export const handler = observedHandler('oauth', async (event: APIGatewayProxyEve
     case TOKEN_PATH:
       noteOperation('token');
       return withAuditRequest(event, () => tokens.handle(event));
+    case INTROSPECTION_PATH:
+      noteOperation('introspect');
+      return withAuditRequest(event, () => introspection.handle(event));
     case METADATA_PATH:
       noteOperation('metadata');
       return handleMetadataRequest(event, config());

@@ -101,3 +101,15 @@ export async function scheduleKmsKeyDeletion(keyId: string, pendingDays = KMS_MI
 export async function putKmsKeyPolicy(keyId: string, policy: string): Promise<void> {
   await kms().send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: policy }));
 }
+
+/**
+ * KMS signs the SHA-256 `digest` of a message too large for a RAW Sign (above KMS_MAX_RAW_MESSAGE_BYTES): one Sign call
+ * with MessageType DIGEST. moto 5.2.1 hashes a DIGEST message again, so locally the signature is over the wrong bytes:
+ * callers check it (e.g. crlSignatureVerifies) before using it.
+ */
+export async function signDigestWithKms(keyId: string, digest: Buffer, algorithm: SigningAlgorithmSpec): Promise<Buffer> {
+  if (digest.length !== 32) throw new RangeError(`a SHA-256 digest has 32 bytes, got ${digest.length}`);
+  const out = await kms().send(new SignCommand({ KeyId: keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: algorithm }));
+  if (!out.Signature) throw new Error(`KMS Sign answered without a signature for ${keyId}`);
+  return Buffer.from(out.Signature);
+}

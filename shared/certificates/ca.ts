@@ -9,11 +9,13 @@ import { currentCa, type CaEntry, type CaRegistry } from './ca-registry';
 import { DAY_MS } from '../time';
 import { children, decodeDer, encodeDer, isContext, isUniversal, oidOf, primitiveBytes, sequence, set, oid, printableString, utf8String, toPem, timeToDate, Type, type Asn1 } from './der';
 import { formatSubject } from './subject';
+import { crlUrl } from './crl';
 import type { CsrKey, ValidatedCsr } from './csr';
 import { loadCaRegistry } from './ca-registry-secret';
 import {
   authorityKeyIdentifier,
   basicConstraints,
+  crlDistributionPoints,
   extendedKeyUsage,
   keyIdentifier,
   KeyUsage,
@@ -54,9 +56,13 @@ export const CA_KEY_SPEC = 'RSA_2048';
 export const CA_SIGNING_ALGORITHM = 'RSASSA_PKCS1_V1_5_SHA_256';
 const MINUTE_MS = 60_000;
 
-/** 16 random bytes, the first in 01..7f: positive, fixed length and 120+ random bits (forge/Node reject a leading 00 byte). */
-function randomSerial(): Buffer {
-  const serial = randomBytes(16);
+/**
+ * A certificate's serial: 9 random bytes, the first in 01..7f, so positive, of fixed length and with 71 random bits
+ * (the CA/Browser Forum asks for at least 64; forge/Node reject a leading 00 byte). Not longer: each revoked
+ * certificate's entry in its CA's CRL carries the serial (docs/design.md "Revocation").
+ */
+export function randomSerial(): Buffer {
+  const serial = randomBytes(9);
   serial[0] = serial[0]! & 0x7f || 0x01;
   return serial;
 }
@@ -71,7 +77,7 @@ const KEY_USAGE: Readonly<Record<CsrKey['type'], Extension>> = {
 /** Whole seconds, because X.509 times carry no fractions: the returned dates equal what the certificate says. */
 const wholeSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000);
 
-interface CaCertificateFields {
+export interface CaCertificateFields {
   subjectDer: Buffer;
   notAfter: Date;
   keyIdentifier: Buffer;
@@ -79,7 +85,7 @@ interface CaCertificateFields {
 
 // The issuer Name and key identifier are copied from the CA certificate itself, so that chain building
 // (issuer = CA subject byte for byte, AKI = CA's SKI) holds even for a CA made by another tool.
-function caCertificateFields(certificate: X509Certificate): CaCertificateFields {
+export function caCertificateFields(certificate: X509Certificate): CaCertificateFields {
   const tbs = children(children(decodeDer(certificate.raw))[0]!);
   const offset = isContext(tbs[0], 0) ? 1 : 0;
   const validity = children(tbs[offset + 3]!);
@@ -112,22 +118,24 @@ export class CertificateAuthority {
   /** The extensions every client certificate for a key of this type carries (all but its subject key identifier). */
   readonly #commonExtensions: Readonly<Record<CsrKey['type'], Extension[]>>;
 
-  private constructor(id: string, certificatePem: string, signer: Signer, fields: CaCertificateFields) {
+  private constructor(id: string, certificatePem: string, signer: Signer, fields: CaCertificateFields, crlUrl?: string) {
     this.id = id;
     this.certificatePem = certificatePem;
     this.notAfter = fields.notAfter;
     this.#signer = signer;
     this.#issuerDer = fields.subjectDer;
-    const extensionsWith = (usage: Extension) => [basicConstraints(false), usage, extendedKeyUsage([OID.clientAuth]), authorityKeyIdentifier(fields.keyIdentifier)];
+    // With crlUrl, certificates name where this CA's CRL is (certificates issued before simply have no such extension).
+    const crl = crlUrl ? [crlDistributionPoints(crlUrl)] : [];
+    const extensionsWith = (usage: Extension) => [basicConstraints(false), usage, extendedKeyUsage([OID.clientAuth]), authorityKeyIdentifier(fields.keyIdentifier), ...crl];
     this.#commonExtensions = { RSA: extensionsWith(KEY_USAGE.RSA), EC: extensionsWith(KEY_USAGE.EC) };
   }
 
   /** The CA of this certificate, signing with `signer` (the CA's KMS key: kmsCaSigner). */
-  static withSigner(id: string, certificatePem: string, signer: Signer): CertificateAuthority {
+  static withSigner(id: string, certificatePem: string, signer: Signer, options: { crlUrl?: string } = {}): CertificateAuthority {
     const certificate = new X509Certificate(certificatePem);
     if (!certificate.ca) throw new Error('the pairing CA certificate is not a CA certificate');
     if (certificate.publicKey.asymmetricKeyType !== 'rsa') throw new Error('the pairing CA key must be an RSA key (certificates are signed sha256WithRSAEncryption)');
-    return new CertificateAuthority(id, certificate.toString(), signer, caCertificateFields(certificate));
+    return new CertificateAuthority(id, certificate.toString(), signer, caCertificateFields(certificate), options.crlUrl);
   }
 
   /** Issues a client certificate (API.md section 5; keyUsage by key type, see KEY_USAGE) for a CSR that validateCsr accepted. */
@@ -218,7 +226,9 @@ export async function loadCertificateAuthority(): Promise<CertificateAuthority> 
   if (loaded?.registry !== registry) {
     const current = currentCa(registry);
     try {
-      loaded = { registry, authority: CertificateAuthority.withSigner(current.id, current.certificatePem, kmsCaSigner(current.keyArn!)) };
+      // The CRL URL needs an absolute base URL (every deployed stage and `npm start` have one).
+      const base = config().publicBaseUrl;
+      loaded = { registry, authority: CertificateAuthority.withSigner(current.id, current.certificatePem, kmsCaSigner(current.keyArn!), { crlUrl: base ? crlUrl(base, current.id) : undefined }) };
     } catch (cause) {
       throw new InternalError('The pairing certificate authority is unusable', { cause });
     }

@@ -28,6 +28,7 @@ export const OID = {
   extendedKeyUsage: '2.5.29.37',
   subjectKeyIdentifier: '2.5.29.14',
   authorityKeyIdentifier: '2.5.29.35',
+  cRLDistributionPoints: '2.5.29.31',
   clientAuth: '1.3.6.1.5.5.7.3.2',
 } as const;
 
@@ -129,3 +130,14 @@ export const authorityKeyIdentifier = (id: Buffer): Extension => ({
   critical: false,
   value: sequence(implicitPrimitive(0, id)),
 });
+
+/**
+ * CRL Distribution Points with one distribution point, the URL of the issuing CA's CRL (RFC 5280 4.2.1.13):
+ * SEQUENCE { DistributionPoint { distributionPoint [0] { fullName [0] { uniformResourceIdentifier [6] url } } } }.
+ */
+export function crlDistributionPoints(url: string): Extension {
+  if (!/^https?:\/\/[\x21-\x7e]+$/.test(url)) throw new RangeError(`a CRL distribution point is an http(s) URL in ASCII, got ${JSON.stringify(url)}`);
+  // Both [0] tags are constructed around one element: distributionPoint wraps the CHOICE, fullName is GeneralNames (IMPLICIT).
+  const uri = implicitPrimitive(6, Buffer.from(url, 'latin1'));
+  return { oid: OID.cRLDistributionPoints, critical: false, value: sequence(sequence(explicit(0, explicit(0, uri)))) };
+}

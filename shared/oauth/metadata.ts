@@ -9,6 +9,8 @@ import { serverErrorResponse } from './token-endpoint';
 export const TOKEN_PATH = '/oauth2/token';
 export const METADATA_PATH = '/.well-known/oauth-authorization-server';
 export const JWKS_PATH = '/.well-known/jwks.json';
+/** RFC 7662 token introspection (shared/oauth/introspection.ts). */
+export const INTROSPECTION_PATH = '/oauth2/introspect';
 
 function authorizationServerMetadata(baseUrl: string): Record<string, unknown> {
   return {
@@ -17,6 +19,9 @@ function authorizationServerMetadata(baseUrl: string): Record<string, unknown> {
     jwks_uri: `${baseUrl}${JWKS_PATH}`,
     grant_types_supported: ['client_credentials'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    // RFC 7662: a client of the token's tenant asks whether a token is active now (shared/oauth/introspection.ts).
+    introspection_endpoint: `${baseUrl}${INTROSPECTION_PATH}`,
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     // What pairing may grant an application (inputParams.scopes). Administrators' scopes are not requested by anyone (an
     // administrator's token always carries them), and application:write would only be refused: RFC 8414 lets a
     // server leave out scopes it supports.

@@ -59,7 +59,7 @@ export function parseBasicCredentials(authorization: string): ClientCredentials 
  * The form parameters of the body. Every parameter may appear once (RFC 6749 3.2); one sent
  * without a value counts as omitted (RFC 6749 3.1).
  */
-function parseForm(event: TokenEvent): Map<string, string> {
+export function parseForm(event: TokenEvent): Map<string, string> {
   const contentType = header(event, 'content-type');
   const mediaType = contentType?.split(';')[0].trim().toLowerCase();
   if (mediaType !== 'application/x-www-form-urlencoded') {
@@ -137,7 +137,7 @@ const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
  * that sent client_secret_post gets no challenge: strict client libraries read a challenge as "use
  * HTTP authentication" and would not report `invalid_client`.
  */
-function oauthErrorResponse(error: OAuthError, usedAuthorizationHeader: boolean): APIGatewayProxyResult {
+export function oauthErrorResponse(error: OAuthError, usedAuthorizationHeader: boolean): APIGatewayProxyResult {
   const challenge: Record<string, string> =
     error.error === 'invalid_client' && usedAuthorizationHeader ? { 'www-authenticate': `Basic realm="${OAUTH_REALM}"` } : {};
   return jsonResponse(error.httpStatus, { error: error.error, error_description: error.description }, { ...NO_STORE, ...challenge });
@@ -223,7 +223,7 @@ export class TokenEndpoint {
  * The audit event of a refused client authentication: in the client's tenant when the presented id names an OAuth
  * client (a wrong secret, a revoked client), else unattributed. The actor is the claimed client id, never the secret.
  */
-function clientRefusal({ code, reason, client }: RefusedClient): AuditEventInput {
+export function clientRefusal({ code, reason, client }: RefusedClient): AuditEventInput {
   if (!client) {
     return { tenant: UNATTRIBUTED_TENANT, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason, reasonCode: code, actor: { kind: 'UNAUTHENTICATED' } };
   }

@@ -28,15 +28,25 @@ import {
   descendantsOf,
 } from './certificate-items';
 import { isConditionalFailure } from './items';
+import { FIRST_CA_ID } from '../certificates/ca-registry';
+import { crlPendingKey, type RevocationListener, type RevocationReason } from '../crl/revocations';
 
 /** What certificate records read of the configuration, at each use (a changed configuration applies to the next one). */
 export type CertificateRecordSettings = () => Pick<Config, 'certificateRecordRetentionDays'> & ReturnType<QuotaLimits<'maxLiveCertificates' | 'maxUnexpiredCertificates'>>;
 
+/** What a revocation records for the CRL: the certificate's CA (absent: ca-1's record from before rotation) and why. */
+export interface Revocation {
+  caId?: string;
+  reason?: RevocationReason;
+}
+
 export class CertificateRepository {
+  /** `revocations` hears of each CA that got a revoked certificate (the CRL rebuild trigger), after the write. */
   constructor(
     private readonly dynamo: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly settings: CertificateRecordSettings,
+    private readonly revocations?: RevocationListener,
   ) {}
 
   /** When DynamoDB's TTL may remove a record (or counter) of a certificate expiring at `notAfter` (recordExpiresAt). */
@@ -164,17 +174,29 @@ export class CertificateRepository {
    * "not revoked yet, not expired" holds for one revocation only); an expired or already revoked one, or one of a
    * SystemAuth without a counter (reconciliation counts from the records), is marked without touching the counter.
    */
-  async revoke(systemAuthId: string, sha256Fingerprint: string, now: Date = new Date()): Promise<boolean> {
+  async revoke(systemAuthId: string, sha256Fingerprint: string, now: Date = new Date(), revocation: Revocation = {}): Promise<boolean> {
+    const revoked = await this.markRevoked(systemAuthId, sha256Fingerprint, now, revocation);
+    if (revoked) await this.revocations?.revoked(revocation.caId ?? FIRST_CA_ID);
+    return revoked;
+  }
+
+  private async markRevoked(systemAuthId: string, sha256Fingerprint: string, now: Date, revocation: Revocation): Promise<boolean> {
+    // In the same write as `revoked`: the revocation time and reason the CRL lists, and the CRL key (shared/crl/revocations.ts)
+    // that puts the record into the byCrl index as pending, so no CRL build can miss it.
+    const crl = {
+      expression: 'revokedAt = if_not_exists(revokedAt, :revokedAt), revocationReason = if_not_exists(revocationReason, :reason), crlKey = :crlKey',
+      values: { ':revokedAt': now.toISOString(), ':reason': revocation.reason ?? 'unspecified', ':crlKey': crlPendingKey(revocation.caId ?? FIRST_CA_ID) },
+    };
     try {
       await transactWrite(this.dynamo, {
         certificate: {
           Update: {
             TableName: this.table,
             Key: { id: systemAuthId, sk: certificateSortKey(sha256Fingerprint) },
-            UpdateExpression: 'SET revoked = :true',
+            UpdateExpression: `SET revoked = :true, ${crl.expression}`,
             // notAfter is RFC 3339 from toISOString: the string order is the time order.
             ConditionExpression: 'attribute_exists(sk) AND revoked <> :true AND notAfter > :now',
-            ExpressionAttributeValues: { ':true': true, ':now': now.toISOString() },
+            ExpressionAttributeValues: { ':true': true, ':now': now.toISOString(), ...crl.values },
           },
         },
         // Only the live counter: a revoked record stays until it expires, and the unexpired counter counts it until then.
@@ -189,9 +211,9 @@ export class CertificateRepository {
         new UpdateCommand({
           TableName: this.table,
           Key: { id: systemAuthId, sk: certificateSortKey(sha256Fingerprint) },
-          UpdateExpression: 'SET revoked = :true',
+          UpdateExpression: `SET revoked = :true, ${crl.expression}`,
           ConditionExpression: 'attribute_exists(sk)',
-          ExpressionAttributeValues: { ':true': true },
+          ExpressionAttributeValues: { ':true': true, ...crl.values },
         }),
       );
       return true;
@@ -235,14 +257,19 @@ export class CertificateRepository {
       if (live.length === 0) return lineage;
       // One after another: each revocation of a live certificate updates the SystemAuth's one counter, and parallel
       // transactions on one item would only cancel each other (TransactionConflict) and retry.
-      for (const record of live) await this.revoke(systemAuthId, record.sha256Fingerprint);
+      // With `keep` this is retirePreviousCertificate: the lineage was superseded by the renewal.
+      const reason: RevocationReason = options.keep === undefined ? 'unspecified' : 'superseded';
+      for (const record of live) await this.revoke(systemAuthId, record.sha256Fingerprint, new Date(), { caId: record.caId, reason });
     }
   }
 
   /** Marks every certificate of the SystemAuth revoked (idempotent). */
   async revokeAllOf(systemAuthId: string): Promise<void> {
     const records = await this.listOf(systemAuthId);
-    for (const record of records.filter((r) => !r.revoked)) await this.revoke(systemAuthId, record.sha256Fingerprint);
+    // Unpair, unregister or delete: the credential ends.
+    for (const record of records.filter((r) => !r.revoked)) {
+      await this.revoke(systemAuthId, record.sha256Fingerprint, new Date(), { caId: record.caId, reason: 'cessationOfOperation' });
+    }
   }
 
   /**

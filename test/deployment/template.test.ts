@@ -16,7 +16,7 @@ const ALARM_EMAIL = 'oncall@example.com';
 const DUMMY_ACCESS_KEY = 'template-test-access-key';
 const DUMMY_SECRET_KEY = 'template-test-secret-key';
 
-const FUNCTIONS = ['director', 'oauth', 'tokens', 'connector', 'cockpit', 'bootstrap'] as const;
+const FUNCTIONS = ['director', 'oauth', 'tokens', 'connector', 'cockpit', 'bootstrap', 'crl', 'crlServe'] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
 const logicalId = (fn: FunctionName) => `${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`;
 
@@ -245,6 +245,8 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'dynamodb:Query Sub:${SystemAuthsTable.Arn}/index/byApplication',
     'dynamodb:UpdateItem GetAtt:ApplicationsTable.Arn',
     'dynamodb:UpdateItem GetAtt:SystemAuthsTable.Arn',
+    // Revoking certificates (unpair, unregister, revokeIssuedCertificate) starts their CA's CRL rebuild.
+    'lambda:InvokeFunction GetAtt:CrlLambdaFunction.Arn',
     'lambda:InvokeFunction GetAtt:TokensLambdaFunction.Arn',
     'logs:CreateLogGroup Sub:log-group:pairing-service-prod-director:*:*',
     'logs:CreateLogStream Sub:log-group:pairing-service-prod-director:*:*',
@@ -261,6 +263,8 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
   OauthIamRoleLambdaExecution: [
     // Revoking a client whose application is gone (the token endpoint refuses it and cleans up).
     'dynamodb:DeleteItem GetAtt:SystemAuthsTable.Arn',
+    // Introspection: whether an application's token still has its application.
+    'dynamodb:GetItem GetAtt:ApplicationsTable.Arn',
     'dynamodb:GetItem GetAtt:SystemAuthsTable.Arn',
     // Audit events of grants and refused client authentications.
     'dynamodb:PutItem GetAtt:AuditTable.Arn',
@@ -304,6 +308,8 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'dynamodb:UpdateItem GetAtt:ApplicationsTable.Arn',
     'dynamodb:UpdateItem GetAtt:SystemAuthsTable.Arn',
     'dynamodb:UpdateItem GetAtt:TokensTable.Arn',
+    // revokeCertificate and retirePreviousCertificate start their CA's CRL rebuild.
+    'lambda:InvokeFunction GetAtt:CrlLambdaFunction.Arn',
     'logs:CreateLogGroup Sub:log-group:pairing-service-prod-connector:*:*',
     'logs:CreateLogStream Sub:log-group:pairing-service-prod-connector:*:*',
     'logs:PutLogEvents Sub:log-group:pairing-service-prod-connector:*:*',
@@ -320,6 +326,31 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'logs:CreateLogStream Sub:log-group:pairing-service-prod-cockpit:*:*',
     'logs:PutLogEvents Sub:log-group:pairing-service-prod-cockpit:*:*',
     // Active tracing (provider.tracing.lambda): X-Ray authorizes these only on "*" (RESOURCE_STAR_REQUIRED).
+    'xray:PutTelemetryRecords *',
+    'xray:PutTraceSegments *',
+  ],
+  // The CRL builder reads only what a build needs: the byCrl index, its own counter/lease items (GetItem/UpdateItem with
+  // dynamodb:LeadingKeys CRL, CRL#*), crlKey of revoked records (UpdateItem limited to the attributes id, sk, crlKey),
+  // the CA registry; it writes crl/* only. kms:Sign with the CA keys comes from their key policies.
+  CrlIamRoleLambdaExecution: [
+    'dynamodb:GetItem GetAtt:SystemAuthsTable.Arn',
+    'dynamodb:Query Sub:${SystemAuthsTable.Arn}/index/byCrl',
+    'dynamodb:UpdateItem GetAtt:SystemAuthsTable.Arn',
+    'dynamodb:UpdateItem GetAtt:SystemAuthsTable.Arn',
+    'logs:CreateLogGroup Sub:log-group:pairing-service-prod-crl:*:*',
+    'logs:CreateLogStream Sub:log-group:pairing-service-prod-crl:*:*',
+    'logs:PutLogEvents Sub:log-group:pairing-service-prod-crl:*:*',
+    's3:PutObject Sub:${TruststoreBucket.Arn}/crl/*',
+    'secretsmanager:GetSecretValue Sub:secret:pairing-ca-registry-??????',
+    'xray:PutTelemetryRecords *',
+    'xray:PutTraceSegments *',
+  ],
+  // Serves the published CRLs: reads crl/* and nothing else.
+  CrlServeIamRoleLambdaExecution: [
+    'logs:CreateLogGroup Sub:log-group:pairing-service-prod-crlServe:*:*',
+    'logs:CreateLogStream Sub:log-group:pairing-service-prod-crlServe:*:*',
+    'logs:PutLogEvents Sub:log-group:pairing-service-prod-crlServe:*:*',
+    's3:GetObject Sub:${TruststoreBucket.Arn}/crl/*',
     'xray:PutTelemetryRecords *',
     'xray:PutTraceSegments *',
   ],
@@ -360,6 +391,9 @@ const EXPECTED_SIZING: Record<FunctionName, { memorySize: number; timeout: numbe
   connector: { memorySize: 1024, timeout: 15 },
   cockpit: { memorySize: 256, timeout: 5 },
   bootstrap: { memorySize: 1769, timeout: 120 },
+  // Encoding a CRL of 100,000 entries is CPU-bound (bench "crl"); triggered asynchronously and by the schedule, not behind API Gateway.
+  crl: { memorySize: 1769, timeout: 60 },
+  crlServe: { memorySize: 256, timeout: 5 },
 };
 
 const ENVIRONMENT_NAMES = [
@@ -367,9 +401,11 @@ const ENVIRONMENT_NAMES = [
   'PUBLIC_BASE_URL', 'MTLS_BASE_URL', 'MTLS_SERVER_CA', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_TRACE_ENABLED', 'LOG_LEVEL',
   'ACCESS_TOKEN_TTL_SECONDS', 'SECRET_CACHE_SECONDS', 'ONE_TIME_TOKEN_TTL_SECONDS', 'CERTIFICATE_VALIDITY_DAYS', 'CERTIFICATE_VALIDITY_SECONDS',
   'MAX_APPLICATIONS_PER_TENANT', 'MAX_OAUTH_CLIENTS_PER_TENANT', 'MAX_LIVE_CERTIFICATES', 'MAX_UNEXPIRED_CERTIFICATES',
-  'CERTIFICATE_RECORD_RETENTION_DAYS',
+  'CERTIFICATE_RECORD_RETENTION_DAYS', 'CRL_FUNCTION_NAME',
   'CSR_SUBJECT_O', 'CSR_SUBJECT_OU', 'CSR_SUBJECT_L', 'CSR_SUBJECT_ST', 'CSR_SUBJECT_C',
 ].sort();
+/** What the two CRL functions get besides: the bucket of the CRLs, and (the builder) their nextUpdate. */
+const CRL_ENVIRONMENT: Partial<Record<FunctionName, string[]>> = { crl: ['CRL_BUCKET', 'CRL_NEXT_UPDATE_HOURS'], crlServe: ['CRL_BUCKET'] };
 
 const cfnLint = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' }).status === 0;
 const lintTest = cfnLint ? test : test.skip;
@@ -458,6 +494,8 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
       MethodSettings: [
         { ResourcePath: '/~1oauth2~1token', HttpMethod: 'POST', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
         { ResourcePath: '/~1connector~1graphql', HttpMethod: 'POST', ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+        // Introspection authenticates a client secret: bounded like the token endpoint.
+        { ResourcePath: '/~1oauth2~1introspect', HttpMethod: 'POST', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
       ],
     });
     // Each setting names a method the API has (a mistyped path would throttle nothing), and is below the stage's limits.
@@ -469,9 +507,10 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     }
   });
 
-  test('the tokens function alone has reserved concurrency (10): the Director\'s issuance never starves, nor starves the others', () => {
+  test('the tokens function has reserved concurrency (10): the Director\'s issuance never starves, nor starves the others; the crl builder 2', () => {
     const reserved = Object.fromEntries(FUNCTIONS.map((fn) => [fn, resources()[logicalId(fn)]!.Properties!.ReservedConcurrentExecutions]));
-    expect(reserved).toEqual({ director: undefined, oauth: undefined, tokens: 10, connector: undefined, cockpit: undefined, bootstrap: undefined });
+    // crl too (2): a burst of revocation triggers runs a few builders at most; Lambda keeps throttled asynchronous events.
+    expect(reserved).toEqual({ director: undefined, oauth: undefined, tokens: 10, connector: undefined, cockpit: undefined, bootstrap: undefined, crl: 2, crlServe: undefined });
   });
 
   test('certificate records leave the SystemAuths table by DynamoDB TTL on expiresAt (as tokens and audit events do)', () => {
@@ -487,7 +526,7 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
   test('the functions get the stage configuration, with the mTLS base URL of the domain', () => {
     for (const fn of FUNCTIONS) {
       const variables = (resources()[logicalId(fn)]!.Properties!.Environment as { Variables: Record<string, string> }).Variables;
-      expect(Object.keys(variables).sort()).toEqual(ENVIRONMENT_NAMES);
+      expect({ fn, names: Object.keys(variables).sort() }).toEqual({ fn, names: [...ENVIRONMENT_NAMES, ...(CRL_ENVIRONMENT[fn] ?? [])].sort() });
       expect(variables).toMatchObject({
         STAGE: 'prod',
         APPLICATIONS_TABLE: 'pairing-service-prod-applications',
@@ -495,9 +534,14 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
         TOKENS_TABLE: 'pairing-service-prod-tokens',
         SECRETS_PREFIX: 'pairing-service/prod',
         TOKENS_FUNCTION_NAME: 'pairing-service-prod-tokens',
+        CRL_FUNCTION_NAME: 'pairing-service-prod-crl',
         MTLS_BASE_URL: `https://${DOMAIN}`,
       });
     }
+    // The CRLs are objects of the stack's bucket (crl/<caId>.crl); each CRL is valid 24 h by default.
+    const crlVariables = (fn: FunctionName) => (resources()[logicalId(fn)]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(crlVariables('crl')).toMatchObject({ CRL_BUCKET: { Ref: 'TruststoreBucket' }, CRL_NEXT_UPDATE_HOURS: '24' });
+    expect(crlVariables('crlServe')).toMatchObject({ CRL_BUCKET: { Ref: 'TruststoreBucket' } });
   });
 
   test('the functions take the stack\'s own execute-api URL as their public base URL, not the mTLS domain', () => {
@@ -541,7 +585,7 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     // The pre-KMS private signing key: only the bootstrap, which migrates and deletes it.
     expect(readers('token-signing-keys')).toEqual(['bootstrap']);
     // Public material: the CA registry (verifiers and the signer), the pre-KMS CA certificate (the migration).
-    expect(readers('pairing-ca-registry')).toEqual(['director', 'connector', 'bootstrap']);
+    expect(readers('pairing-ca-registry')).toEqual(['director', 'connector', 'bootstrap', 'crl']);
     expect(readers('pairing-ca-certificate')).toEqual(['bootstrap']);
     // The token-signing key set (public): the signer (oauth) finds its KMS key there, verifiers the public keys.
     expect(readers('token-signing-public-keys')).toEqual(['director', 'oauth', 'bootstrap']);
@@ -575,10 +619,15 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     for (const fn of FUNCTIONS) expect({ fn, kms: grantsOf(withDomain.template, fn).filter((grant) => grant.startsWith('kms:')) }).toEqual({ fn, kms: [] });
   });
 
-  test('the tokens function cannot touch any secret, and the director can invoke only tokens', () => {
+  test('the tokens function cannot touch any secret; the director can invoke only tokens and crl, the connector only crl', () => {
     expect(grantsOf(withDomain.template, 'tokens').filter((grant) => grant.startsWith('secretsmanager:'))).toEqual([]);
     const invokes = FUNCTIONS.flatMap((fn) => grantsOf(withDomain.template, fn).filter((g) => g.startsWith('lambda:')).map((g) => `${fn}: ${g}`));
-    expect(invokes).toEqual(['director: lambda:InvokeFunction GetAtt:TokensLambdaFunction.Arn']);
+    expect(invokes).toEqual([
+      // Revocations start their CA's CRL rebuild (an asynchronous invoke).
+      'director: lambda:InvokeFunction GetAtt:CrlLambdaFunction.Arn',
+      'director: lambda:InvokeFunction GetAtt:TokensLambdaFunction.Arn',
+      'connector: lambda:InvokeFunction GetAtt:CrlLambdaFunction.Arn',
+    ]);
   });
 
   test('the tables keep their keys and indexes, bill on demand, have PITR, encryption, deletion protection and Retain; tokens expire by TTL', () => {
@@ -602,7 +651,15 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     expect(table('SystemAuthsTable')).toMatchObject({
       TableName: 'pairing-service-prod-system-auths',
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-      GlobalSecondaryIndexes: [{ IndexName: 'byApplication' }],
+      GlobalSecondaryIndexes: [
+        { IndexName: 'byApplication' },
+        // Sparse (revoked certificate records only), notAfter as the range key: a CRL build reads one CA's unexpired revocations.
+        {
+          IndexName: 'byCrl',
+          KeySchema: [{ AttributeName: 'crlKey', KeyType: 'HASH' }, { AttributeName: 'notAfter', KeyType: 'RANGE' }],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['serialNumber', 'revokedAt', 'revocationReason'] },
+        },
+      ],
     });
     expect(table('TokensTable')).toMatchObject({
       TableName: 'pairing-service-prod-tokens',
@@ -670,11 +727,11 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     });
     const invokers = Object.values(resources()).filter((r) => r.Type === 'AWS::Lambda::Permission').map((r) => JSON.stringify(r.Properties!.FunctionName));
     expect(invokers.some((name) => name.includes('BootstrapLambdaFunction'))).toBe(false);
-    // API Gateway invokes director, oauth, connector and cockpit.
-    expect(invokers).toHaveLength(4);
+    // API Gateway invokes director, oauth, connector, cockpit and crlServe; EventBridge (the schedule) invokes crl.
+    expect(invokers).toHaveLength(6);
   });
 
-  test('the pairing CA key is an asymmetric SIGN_VERIFY KMS key (RSA_2048), retained, whose policy lets only the connector and the bootstrap sign', () => {
+  test('the pairing CA key is an asymmetric SIGN_VERIFY KMS key (RSA_2048), retained, whose policy lets only the connector, the crl builder and the bootstrap sign', () => {
     const keys = Object.entries(resources()).filter(([, r]) => r.Type === 'AWS::KMS::Key');
     expect(keys.map(([id]) => id)).toContain('PairingCaKey');
     const key = resources().PairingCaKey!;
@@ -691,6 +748,7 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
         actions: [...CA_KEY_ADMINISTRATION_ACTIONS].sort(),
       },
       { sid: 'ConnectorSignsClientCertificates', principal: 'GetAtt:ConnectorIamRoleLambdaExecution.Arn', actions: ['kms:Sign'] },
+      { sid: 'CrlSignsRevocationLists', principal: 'GetAtt:CrlIamRoleLambdaExecution.Arn', actions: ['kms:Sign'] },
       { sid: 'BootstrapSelfSignsCaCertificate', principal: 'GetAtt:BootstrapIamRoleLambdaExecution.Arn', actions: ['kms:Sign'] },
       { sid: 'BootstrapChecksCaCertificate', principal: 'GetAtt:BootstrapIamRoleLambdaExecution.Arn', actions: ['kms:GetPublicKey'] },
     ]);
@@ -707,7 +765,7 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     for (const statement of statements) expect({ sid: statement.Sid, createGrant: allows(asList(statement.Action), 'kms:CreateGrant') }).toEqual({ sid: statement.Sid, createGrant: false });
   });
 
-  test('no IAM role names KMS: kms:Sign on a KMS key comes from its key policy alone, for the CA key\'s connector and bootstrap and the token key\'s oauth', () => {
+  test('no IAM role names KMS: kms:Sign on a KMS key comes from its key policy alone, for the CA key\'s connector, crl and bootstrap and the token key\'s oauth', () => {
     const kmsGrants = Object.entries(permissionsByRole(withDomain.template)).flatMap(([role, grants]) => grants.filter((g) => g.startsWith('kms:')).map((g) => `${role}: ${g}`));
     expect(kmsGrants).toEqual([]);
     const signersOf = (keyId: string) =>
@@ -717,13 +775,16 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
         .sort();
     const keys = Object.entries(resources()).filter(([, r]) => r.Type === 'AWS::KMS::Key').map(([id]) => id).sort();
     expect(keys).toEqual(['PairingCaKey', 'TokenSigningKey']);
-    expect(signersOf('PairingCaKey')).toEqual(['GetAtt:BootstrapIamRoleLambdaExecution.Arn', 'GetAtt:ConnectorIamRoleLambdaExecution.Arn']);
+    expect(signersOf('PairingCaKey')).toEqual(['GetAtt:BootstrapIamRoleLambdaExecution.Arn', 'GetAtt:ConnectorIamRoleLambdaExecution.Arn', 'GetAtt:CrlIamRoleLambdaExecution.Arn']);
     expect(signersOf('TokenSigningKey')).toEqual(['GetAtt:OauthIamRoleLambdaExecution.Arn']);
   });
 
   test('only this stack\'s API may invoke the HTTP functions, and nothing but the Director\'s role may invoke tokens', () => {
     const permissions = Object.values(resources()).filter((r) => r.Type === 'AWS::Lambda::Permission').map((r) => r.Properties!);
-    for (const permission of permissions) {
+    // The crl function's schedule: EventBridge may invoke it, for its own rule only.
+    const scheduled = permissions.filter((permission) => permission.Principal === 'events.amazonaws.com');
+    expect(scheduled.map((permission) => JSON.stringify(permission.FunctionName))).toEqual([expect.stringContaining('CrlLambdaFunction')]);
+    for (const permission of permissions.filter((p) => p.Principal !== 'events.amazonaws.com')) {
       expect(permission.Principal).toBe('apigateway.amazonaws.com');
       // Scoped to this stack's REST API, not to any API Gateway of the account.
       expect(JSON.stringify(permission.SourceArn)).toContain('ApiGatewayRestApi');
@@ -866,6 +927,7 @@ describe('serverless package --stage prod without the mTLS domain params', () =>
       MethodSettings: [
         { ResourcePath: '/~1oauth2~1token', HttpMethod: 'POST', ThrottlingRateLimit: 12.5, ThrottlingBurstLimit: 25 },
         { ResourcePath: '/~1connector~1graphql', HttpMethod: 'POST', ThrottlingRateLimit: 4, ThrottlingBurstLimit: 8 },
+        { ResourcePath: '/~1oauth2~1introspect', HttpMethod: 'POST', ThrottlingRateLimit: 12.5, ThrottlingBurstLimit: 25 },
       ],
     });
     expect(withoutDomain.template.Resources[logicalId('tokens')]!.Properties!.ReservedConcurrentExecutions).toBe(3);
@@ -1006,7 +1068,8 @@ describe('serverless package --stage prod: metrics, traces, alarms and the dashb
 
   test('every alarm notifies the alarm topic when it fires and when it recovers, and treats no data as fine', () => {
     const alarms = alarmsOf(withDomain.template);
-    expect(Object.keys(alarms).length).toBe(SERVING_FUNCTIONS.length * 3 + 2 + 2 + 2 + 1);
+    // ... + 1: a failed CRL build (crl-errors).
+    expect(Object.keys(alarms).length).toBe(SERVING_FUNCTIONS.length * 3 + 2 + 2 + 2 + 1 + 1);
     for (const [id, alarm] of Object.entries(alarms)) {
       expect({ id, AlarmActions: alarm.AlarmActions, OKActions: alarm.OKActions, TreatMissingData: alarm.TreatMissingData }).toEqual({
         id, AlarmActions: [{ Ref: 'AlarmTopic' }], OKActions: [{ Ref: 'AlarmTopic' }], TreatMissingData: 'notBreaching',
@@ -1059,6 +1122,8 @@ describe('docs/deployer-policy.json (the IAM policy README "Deployment" gives a 
     'AWS::ApiGateway::RestApi': ['apigateway:POST', 'apigateway:GET', 'apigateway:PATCH', 'apigateway:DELETE'],
     'AWS::CloudWatch::Alarm': ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms', 'cloudwatch:DescribeAlarms'],
     'AWS::CloudWatch::Dashboard': ['cloudwatch:PutDashboard', 'cloudwatch:DeleteDashboards'],
+    // The crl function's schedule (rate(1 minute)).
+    'AWS::Events::Rule': ['events:PutRule', 'events:DescribeRule', 'events:DeleteRule', 'events:PutTargets', 'events:RemoveTargets'],
     'AWS::DynamoDB::Table': ['dynamodb:CreateTable', 'dynamodb:DescribeTable', 'dynamodb:UpdateTable', 'dynamodb:UpdateContinuousBackups', 'dynamodb:UpdateTimeToLive'],
     'AWS::IAM::Role': ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:DeleteRole', 'iam:GetRole', 'iam:PassRole'],
     'AWS::KMS::Key': ['kms:CreateKey', 'kms:DescribeKey', 'kms:PutKeyPolicy', 'kms:TagResource', 'kms:ScheduleKeyDeletion'],

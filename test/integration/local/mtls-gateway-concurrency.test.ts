@@ -20,8 +20,9 @@ const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: ['
  * A Lambda endpoint that holds each invocation until `hold` of them are in flight (or `maxWaitMs` passed, so that a
  * gateway which sends one at a time still gets answers, only late), and counts connections and invocations.
  */
-function startHoldingLambda(maxWaitMs: number) {
+function startHoldingLambda(defaultMaxWaitMs: number) {
   let hold = 1;
+  let maxWaitMs = defaultMaxWaitMs;
   let inFlight = 0;
   let maxInFlight = 0;
   let connections = 0;
@@ -58,19 +59,31 @@ function startHoldingLambda(maxWaitMs: number) {
   server.on('connection', () => connections++);
   return new Promise<{
     endpoint: string;
-    holdUntil(n: number): void;
-    stats(): { maxInFlight: number; connections: number; invocations: number };
+    /** Holds invocations until `n` are in flight, each at most `waitMs` (the default given at start unless told). */
+    holdUntil(n: number, waitMs?: number): void;
+    /** Answers every held invocation now, and every later one at once. */
+    releaseAll(): void;
+    stats(): { maxInFlight: number; inFlight: number; connections: number; invocations: number };
     reset(): void;
     stop(): Promise<void>;
   }>((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       resolve({
         endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        holdUntil: (n) => (hold = n),
-        stats: () => ({ maxInFlight, connections, invocations }),
+        holdUntil: (n, waitMs = defaultMaxWaitMs) => {
+          hold = n;
+          maxWaitMs = waitMs;
+        },
+        releaseAll: () => {
+          hold = 1;
+          releaseAll();
+        },
+        stats: () => ({ maxInFlight, inFlight, connections, invocations }),
         reset: () => {
           maxInFlight = 0;
           invocations = 0;
+          hold = 1;
+          maxWaitMs = defaultMaxWaitMs;
         },
         stop: () => {
           server.closeAllConnections();
@@ -148,11 +161,12 @@ describe('the mTLS endpoint with concurrent keep-alive clients', () => {
 
   test(`bounds the invocations in flight at ${MAX_CONCURRENT_INVOCATIONS}; the requests beyond wait for a connection and are answered`, async () => {
     const many = MAX_CONCURRENT_INVOCATIONS + 8;
-    lambda.holdUntil(many); // never reached: the stand-in answers after its 1 s wait
+    // Never reached: every invocation is held (up to 30 s) until the endpoint has as many in flight as it will send.
+    lambda.holdUntil(many, 30_000);
     const wide = new https.Agent({ keepAlive: true, maxSockets: many, ca: gateway.serverCaPem, cert: fs.readFileSync(file('app.pem')), key: fs.readFileSync(file('app.key')) });
     try {
       const body = '{"query":"{ viewer { id } }"}';
-      const statuses = await Promise.all(
+      const answered = Promise.all(
         Array.from(
           { length: many },
           () =>
@@ -166,7 +180,14 @@ describe('the mTLS endpoint with concurrent keep-alive clients', () => {
             }),
         ),
       );
+      // Wait (on a loaded machine too) for the bound to fill, then a moment longer for any invocation beyond it.
+      for (let waited = 0; lambda.stats().inFlight < MAX_CONCURRENT_INVOCATIONS && waited < 25_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 500));
+      const heldAtOnce = lambda.stats().maxInFlight;
+      lambda.releaseAll();
+      const statuses = await answered;
       expect(statuses).toEqual(Array(many).fill(200));
+      expect(heldAtOnce).toBe(MAX_CONCURRENT_INVOCATIONS);
       expect(lambda.stats().maxInFlight).toBe(MAX_CONCURRENT_INVOCATIONS);
       expect(lambda.stats().invocations).toBe(many);
     } finally {

@@ -15,3 +15,11 @@ test('retire-ca --force: the functions keep the registry for a bounded time and 
   expect(readme).toContain('truststore keeps the CA until the deployment that publishes the smaller truststore');
   expect(readme).not.toMatch(/--force`?,? which cuts them off at once/);
 });
+
+test('the CRL bounds: the max-age the CRL is served with and the default nextUpdate are the code\'s', async () => {
+  const { CRL_MAX_AGE_SECONDS } = await import('../../../shared/crl/serving');
+  const { crlEnvironment } = await import('../../../shared/crl/settings');
+  expect(readme).toContain(`+ ${CRL_MAX_AGE_SECONDS} s of \`max-age\``);
+  expect(readme).toContain(`cache-control: public, max-age=${CRL_MAX_AGE_SECONDS}`);
+  expect(readme).toContain(`\`CRL_NEXT_UPDATE_HOURS\` (${crlEnvironment({}).nextUpdateMs / 3_600_000} h)`);
+});

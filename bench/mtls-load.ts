@@ -28,10 +28,10 @@ async function postJson(url: string, headers: Record<string, string>, body: unkn
 }
 
 /** Pairs one application with a certificate through the token-secured Connector, as an application does. */
-async function pairedCertificate(baseUrl: string, accessToken: string): Promise<Credentials> {
+async function pairedCertificate(baseUrl: string, accessToken: string, index: number): Promise<Credentials> {
   const director = `${baseUrl}/director/graphql`;
   const bearer = { Authorization: `Bearer ${accessToken}` };
-  const app = await postJson(director, bearer, { query: 'mutation($n: String!) { registerApplication(in: {name: $n}) { id } }', variables: { n: `load-${Date.now()}` } });
+  const app = await postJson(director, bearer, { query: 'mutation($n: String!) { registerApplication(in: {name: $n}) { id } }', variables: { n: `load-${Date.now()}-${index}` } });
   const paired = await postJson(director, bearer, {
     query: 'mutation($id: ID!) { generateAuthForApplication(id: $id, type: {type: "CLIENT_CERTIFICATE"}, inputParams: {}) { params } }',
     variables: { id: app.data.registerApplication.id },
@@ -70,14 +70,15 @@ export interface LoadFigures {
   requests: number;
 }
 
-async function load(clients: number, send: () => Promise<number>): Promise<LoadFigures> {
+/** `send(client)` is called by client number 0 .. clients-1. */
+async function load(clients: number, send: (client: number) => Promise<number>): Promise<LoadFigures> {
   const latencies: number[] = [];
   let failed = 0;
   const deadline = Date.now() + SECONDS * 1000;
-  await Promise.all(Array.from({ length: clients }, async () => {
+  await Promise.all(Array.from({ length: clients }, async (_, client) => {
     while (Date.now() < deadline) {
       const start = process.hrtime.bigint();
-      const status = await send().catch(() => 0);
+      const status = await send(client).catch(() => 0);
       latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
       if (status !== 200) failed++;
     }
@@ -185,7 +186,7 @@ async function kmsSignFigures(endpoint: string): Promise<{ p50: number; eightPer
       await sign();
       times.push(Number(process.hrtime.bigint() - start) / 1e6);
     }
-    const eight = await load(8, () => sign().then(() => 200));
+    const eight = await load(8, async () => (await sign(), 200));
     return { p50: quantile(times.sort((a, b) => a - b), 0.5), eightPerSecond: eight.perSecond };
   } finally {
     kms.destroy();
@@ -201,13 +202,18 @@ export const mtlsLoadBench: BenchSection = {
     const stack = await startLocalStack({ name: 'mtls-load-bench', env: { MAX_LIVE_CERTIFICATES: '1000000000', MAX_UNEXPIRED_CERTIFICATES: '1000000000' } });
     try {
       const grant = await tokenGrant(stack.admin.tokenUrl, stack.admin.clientId, stack.admin.clientSecret);
-      const credentials = await pairedCertificate(stack.baseUrl, String(grant.body.access_token));
+      // One application per client, as issue 27 asks: each client reads and renews its own, so concurrent renewals never
+      // contend for one SystemAuth's items (its counters, its activation) as they would with one shared certificate.
+      const credentials: Credentials[] = [];
+      for (let index = 0; index < Math.max(...CLIENTS); index++) credentials.push(await pairedCertificate(stack.baseUrl, String(grant.body.access_token), index));
       const ca = fs.readFileSync(stack.serverCaFile);
-      // Renewals all use one CSR: key generation is the application's work, not the service's.
-      const { csr } = keyAndCsr(credentials.subject);
-      const operations: Array<{ name: OperationName; path: string; body: string }> = [
-        { name: 'mTLS Director read', path: '/director/graphql', body: JSON.stringify({ query: '{ viewer { id } }' }) },
-        { name: 'renewal', path: '/connector/graphql', body: JSON.stringify({ query: 'mutation($csr: String!) { signCertificateSigningRequest(csr: $csr) { clientCertificate } }', variables: { csr } }) },
+      // Each application renews with one CSR: key generation is the application's work, not the service's.
+      const renewalBodies = credentials.map(({ subject }) =>
+        JSON.stringify({ query: 'mutation($csr: String!) { signCertificateSigningRequest(csr: $csr) { clientCertificate } }', variables: { csr: keyAndCsr(subject).csr } }),
+      );
+      const operations: Array<{ name: OperationName; path: string; bodies: string[] }> = [
+        { name: 'mTLS Director read', path: '/director/graphql', bodies: credentials.map(() => JSON.stringify({ query: '{ viewer { id } }' })) },
+        { name: 'renewal', path: '/connector/graphql', bodies: renewalBodies },
       ];
       const summary: string[] = [];
       const verdicts: string[] = [];
@@ -215,15 +221,16 @@ export const mtlsLoadBench: BenchSection = {
         const figures: Record<number, LoadFigures> = {};
         const cpu: Record<number, CpuSplit> = {};
         for (const clients of CLIENTS) {
-          const agent = new https.Agent({ keepAlive: true, maxSockets: clients, ca, cert: credentials.certificatePem, key: credentials.keyPem });
+          const agents = credentials.slice(0, clients).map((own) => new https.Agent({ keepAlive: true, maxSockets: 1, ca, cert: own.certificatePem, key: own.keyPem }));
+          const send = (client: number) => mtlsPost(agents[client]!, `${stack.mtlsUrl}${operation.path}`, operation.bodies[client]!);
           try {
-            await load(clients, () => mtlsPost(agent, `${stack.mtlsUrl}${operation.path}`, operation.body)); // warm-up run, not reported
+            await load(clients, send); // warm-up run, not reported
             const before = cpuSnapshot(stack.stackFile.pid);
             const startedAt = Date.now();
-            figures[clients] = await load(clients, () => mtlsPost(agent, `${stack.mtlsUrl}${operation.path}`, operation.body));
+            figures[clients] = await load(clients, send);
             cpu[clients] = cpuSplit(before, cpuSnapshot(stack.stackFile.pid), figures[clients]!.requests, Date.now() - startedAt);
           } finally {
-            agent.destroy();
+            for (const agent of agents) agent.destroy();
           }
           const f = figures[clients]!;
           console.log(`  ${operation.name}, ${clients} client(s): ${f.perSecond.toFixed(1)}/s, p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms${f.failed ? `, ${f.failed} failed` : ''}`);

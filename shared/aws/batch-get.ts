@@ -15,6 +15,10 @@ type Results<R extends readonly KeyedRead<unknown>[]> = { [I in keyof R]: R[I] e
 
 /** How often unprocessed keys (DynamoDB's partial answer under throttling) are asked again before giving up. */
 const MAX_ATTEMPTS = 4;
+/** The wait before the second call; doubled before each further one (AWS's advice for unprocessed keys: back off). */
+const FIRST_BACKOFF_MS = 20;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const keyString = (table: string, key: Item): string => JSON.stringify([table, Object.keys(key).sort().map((name) => [name, key[name]])]);
 
@@ -34,6 +38,7 @@ export async function getTogether<R extends readonly KeyedRead<unknown>[]>(dynam
   }
   for (let attempt = 1; Object.keys(pending).length > 0; attempt++) {
     if (attempt > MAX_ATTEMPTS) throw new Error(`BatchGetItem left keys unprocessed ${MAX_ATTEMPTS} times`);
+    if (attempt > 1) await sleep(FIRST_BACKOFF_MS * 2 ** (attempt - 2));
     const out = await dynamo.send(new BatchGetCommand({ RequestItems: pending }));
     for (const [table, items] of Object.entries(out.Responses ?? {})) {
       for (const item of items) {

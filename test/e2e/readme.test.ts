@@ -137,6 +137,13 @@ describe('the README examples, verbatim, on non-default ports', () => {
       'HTTP 401',
       /"type":"APPLICATION"\}\}\} HTTP 200/,
       '{"data":{"revokeCertificate":true}} HTTP 200',
+      // The same pairing with the agent
+      '{"caId":"ca-1"}',
+      '{"condition":"valid","accepted":true}',
+      '{"caId":"ca-1"}',
+      '{"data":{"revokeCertificate":true}} HTTP 200',
+      '{"condition":"revoked","accepted":false}',
+      'exit code 5',
       '"revokeIssuedCertificate":',
       // The audit trail
       '"action":"CERTIFICATE_REVOKED"',

@@ -40,6 +40,7 @@ export const graphqlAbuseBench: BenchSection = {
       const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
       const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
       const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
+      const { storedVerifiersOf } = await import('../shared/oauth/stored-verifiers');
       const { config } = await import('../shared/config');
       const { SystemAuthRepository } = await import('../shared/system-auths/repository');
       const { AuditRepository } = await import('../shared/audit/repository');
@@ -47,7 +48,7 @@ export const graphqlAbuseBench: BenchSection = {
       const { handler: oauth } = await import('../functions/oauth/handler');
       await ensureSigningKey();
       const tenant = 'bench';
-      const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState()).createAdmin(tenant);
+      const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config())).createAdmin(tenant);
       const basic = `Basic ${Buffer.from(`${admin.clientId}:${admin.clientSecret}`).toString('base64')}`;
       const granted = await oauth({
         resource: '/oauth2/token', path: '/oauth2/token', httpMethod: 'POST', isBase64Encoded: false,

@@ -206,6 +206,7 @@ async function measureOperations(logs: LogMeter, tables: Record<string, string>)
   const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
   const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
   const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
+  const { storedVerifiersOf } = await import('../shared/oauth/stored-verifiers');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
   const { OneTimeTokenRepository } = await import('../shared/one-time-tokens/repository');
   const { OneTimeTokenService } = await import('../shared/one-time-tokens/service');
@@ -217,7 +218,7 @@ async function measureOperations(logs: LogMeter, tables: Record<string, string>)
   const { handler: oauth } = await import('../functions/oauth/handler');
 
   await Promise.all([ensureSigningKey(), ensureCertificateAuthority()]);
-  const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState()).createAdmin('bench');
+  const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config())).createAdmin('bench');
 
   // The tokens function's own code in-process: its calls count with the Director's (deployed, one Lambda Invoke more).
   const oneTimeTokens = new OneTimeTokenService(new OneTimeTokenRepository(clients.dynamo, config().tokensTable), new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), config, clients.dynamo);

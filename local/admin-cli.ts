@@ -15,6 +15,7 @@ const USAGE = `usage:
   npm run --silent admin -- activate-ca --id <ca-id> [--stage <stage> [--region <region>]]
   npm run --silent admin -- retire-ca --id <ca-id> [--force] [--stage <stage> [--region <region>]]
   npm run --silent admin -- list-cas [--stage <stage> [--region <region>]]
+  npm run --silent admin -- migrate-client-secrets --to verifier [--stage <stage> [--region <region>]]
   npm run --silent admin -- crl-backfill [--stage <stage> [--region <region>]]
 Without --stage it works on the running local stack (npm start); with --stage, on that deployed stage
 using the usual AWS credentials (region: --region, default eu-central-1 as in serverless.yml).`;
@@ -28,7 +29,7 @@ const TENANT = /^[a-z0-9-]{1,63}$/;
 const STAGE = /^[A-Za-z0-9-]{1,32}$/;
 const DEFAULT_REGION = 'eu-central-1';
 
-const COMMANDS = ['create', 'revoke', 'rotate-signing-key', 'rotate-ca', 'activate-ca', 'retire-ca', 'list-cas', 'crl-backfill'] as const;
+const COMMANDS = ['create', 'revoke', 'rotate-signing-key', 'rotate-ca', 'activate-ca', 'retire-ca', 'list-cas', 'crl-backfill', 'migrate-client-secrets'] as const;
 const CA_COMMANDS: readonly Command[] = ['rotate-ca', 'activate-ca', 'retire-ca', 'list-cas', 'crl-backfill'];
 type Command = (typeof COMMANDS)[number];
 const CA_ID = /^ca-[1-9][0-9]{0,5}$/;
@@ -43,7 +44,13 @@ interface Options {
   stage?: string;
   region?: string;
   tokenUrl?: string;
+  to?: string;
 }
+
+/** Why migrate-client-secrets cannot go back: what the refusal says. */
+const NO_WAY_BACK =
+  'migrate-client-secrets --to secrets-manager is impossible: a client whose secret was moved to a verifier has no secret left anywhere ' +
+  '(the verifier is a keyed MAC of it, from which nothing can recover it); to leave verifiers, rotate each client\'s secret and hand the new one out';
 
 function parse(argv: string[]): Options {
   let parsed;
@@ -61,6 +68,7 @@ function parse(argv: string[]): Options {
         id: { type: 'string' },
         force: { type: 'boolean' },
         pending: { type: 'boolean' },
+        to: { type: 'string' },
       },
     });
   } catch (error) {
@@ -80,11 +88,18 @@ function parse(argv: string[]): Options {
     stage: values.stage,
     region: values.region,
     tokenUrl: values['token-url'],
+    to: values.to,
   };
+  if (options.to !== undefined && options.command !== 'migrate-client-secrets') throw new UsageError('--to goes with migrate-client-secrets');
   if (options.force !== undefined && options.command !== 'retire-ca') throw new UsageError('--force goes with retire-ca');
   if (options.pending !== undefined && options.command !== 'rotate-ca') throw new UsageError('--pending goes with rotate-ca');
   if (options.caId !== undefined && options.command !== 'retire-ca' && options.command !== 'activate-ca') throw new UsageError('--id goes with retire-ca and activate-ca');
-  if (CA_COMMANDS.includes(options.command)) {
+  if (options.command === 'migrate-client-secrets') {
+    if (options.tenant !== undefined || options.clientId !== undefined || options.tokenUrl !== undefined) {
+      throw new UsageError('migrate-client-secrets takes no --tenant, --client-id or --token-url');
+    }
+    if (options.to !== 'verifier' && options.to !== 'secrets-manager') throw new UsageError(options.to === undefined ? 'migrate-client-secrets needs --to verifier' : `--to "${options.to}" is not a client secret store (verifier)`);
+  } else if (CA_COMMANDS.includes(options.command)) {
     if (options.tenant !== undefined || options.clientId !== undefined || options.tokenUrl !== undefined) {
       throw new UsageError(`${options.command} takes no --tenant, --client-id or --token-url`);
     }
@@ -137,7 +152,10 @@ function pointAtTarget(options: Options): string | null {
       AWS_ENDPOINT_URL_DYNAMODB: stack.endpoints.dynamodb,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: stack.endpoints.secretsManager,
       AWS_ENDPOINT_URL_KMS: stack.endpoints.kms,
+      // Clients are made the way the running stack keeps them (a stack file from before the setting: Secrets Manager).
+      CLIENT_SECRET_STORE: stack.clientSecretStore ?? 'secrets-manager',
     });
+    delete process.env.CLIENT_SECRET_MAC_KEY;
     return stack.endpoints.tokenUrl;
   }
   // A deployed stage: the normal credential chain, and the real service endpoints.
@@ -145,7 +163,7 @@ function pointAtTarget(options: Options): string | null {
   process.env.STAGE = options.stage;
   process.env.AWS_REGION = options.region ?? DEFAULT_REGION;
   if (options.tokenUrl) return options.tokenUrl;
-  if (options.command === 'rotate-signing-key' || CA_COMMANDS.includes(options.command)) return null;
+  if (options.command === 'rotate-signing-key' || options.command === 'migrate-client-secrets' || CA_COMMANDS.includes(options.command)) return null;
   process.stderr.write('admin: the token URL of a deployed stage is unknown here; pass --token-url to include it\n');
   return null;
 }
@@ -180,8 +198,8 @@ async function runCa(options: Options): Promise<Record<string, unknown>> {
     }
     if (options.command === 'crl-backfill') {
       // Certificates revoked before CRLs existed: into the byCrl index as pending; the crl function lists them within a minute.
-      const { backfillCrlEntries } = await import('../shared/crl/backfill');
-      return { stage: process.env.STAGE, ...(await backfillCrlEntries(aws.dynamo, config().systemAuthsTable)) };
+      const { CrlEntryRepository } = await import('../shared/system-auths/crl-entries');
+      return { stage: process.env.STAGE, ...(await new CrlEntryRepository(aws.dynamo, config().systemAuthsTable).backfill()) };
     }
     const registry = await loadCaRegistryFresh();
     return { stage: process.env.STAGE, cas: registry.cas.map(({ id, keyArn, status, createdAt, retiredAt }) => ({ id, status, keyArn, createdAt, retiredAt: retiredAt ?? null })) };
@@ -190,6 +208,50 @@ async function runCa(options: Options): Promise<Record<string, unknown>> {
     if (error instanceof CaRegistryError || error instanceof ca.CaInUseError) throw new LocalStackError(`${options.command}: ${error.message}`);
     throw error;
   }
+}
+
+/**
+ * A deployed stage keeps verifiers exactly when its verifier key exists (serverless.yml makes ClientSecretMacKeyAlias
+ * only with clientSecretStore=verifier): the CLI then keeps new secrets the same way.
+ */
+async function learnClientSecretStore(): Promise<void> {
+  const { clientSecretMacKeyAlias, resetConfig } = await import('../shared/config');
+  const { kmsKeyExists } = await import('../shared/aws/kms');
+  delete process.env.CLIENT_SECRET_MAC_KEY;
+  process.env.CLIENT_SECRET_STORE = (await kmsKeyExists(clientSecretMacKeyAlias(process.env.STAGE!))) ? 'verifier' : 'secrets-manager';
+  resetConfig();
+}
+
+/** migrate-client-secrets --to verifier: the domain is shared/oauth/client-secret-migration.ts; this checks the stage, composes and reports. */
+async function migrateClientSecrets(): Promise<Record<string, unknown>> {
+  if (config().clientSecretStore !== 'verifier') {
+    throw new LocalStackError(
+      `migrate-client-secrets: stage ${config().stage} keeps client secrets in Secrets Manager, so its functions would not find moved ones: ` +
+        'run it with CLIENT_SECRET_STORE=verifier (npm start) or deploy it with --param="clientSecretStore=verifier" first, then migrate',
+    );
+  }
+  const { migrateClientSecretsToVerifiers } = await import('../shared/oauth/client-secret-migration');
+  const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
+  const { storedVerifiersOf } = await import('../shared/oauth/stored-verifiers');
+  const { SystemAuthRepository } = await import('../shared/system-auths/repository');
+  const { recordAuditEvent } = await import('../shared/audit/recorder');
+  const trail = await cliAuditRecorder();
+  const report = await migrateClientSecretsToVerifiers({
+    systemAuths: new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config),
+    secrets: secretsManagerStore,
+    verifiers: storedVerifiersOf(config())!,
+    audit: (event) => recordAuditEvent(event, trail),
+    now: () => new Date(),
+  });
+  const { PLATFORM_TENANT } = await import('../shared/audit/types');
+  await recordAuditEvent({
+    tenant: PLATFORM_TENANT,
+    action: 'CLIENT_SECRETS_MIGRATED',
+    outcome: report.failed.length === 0 ? 'SUCCESS' : 'FAILED',
+    details: { to: 'verifier', clients: report.clients, migrated: report.migrated, alreadyMigrated: report.alreadyMigrated, revoked: report.revoked, failed: report.failed.length },
+  }, trail);
+  for (const failure of report.failed) process.stderr.write(`admin: migrate-client-secrets: client ${failure.systemAuthId} left as it was: ${failure.reason}\n`);
+  return { stage: config().stage, to: 'verifier', ...report };
 }
 
 /** The CLI's audit recorder on the stage's audit table (imported only now: the domain modules read the environment set above). */
@@ -207,6 +269,8 @@ async function recordPlatformEvent(action: 'CA_ROTATED' | 'CA_ACTIVATED' | 'CA_R
 }
 
 async function run(options: Options): Promise<Record<string, unknown>> {
+  // Refused before anything is touched: there is no such migration.
+  if (options.command === 'migrate-client-secrets' && options.to === 'secrets-manager') throw new LocalStackError(NO_WAY_BACK);
   const tokenUrl = pointAtTarget(options);
   if (options.command === 'rotate-signing-key') {
     const { rotateSigningKey } = await import('../shared/oauth/signing-keys');
@@ -215,13 +279,16 @@ async function run(options: Options): Promise<Record<string, unknown>> {
     return { ...rotation };
   }
   if (CA_COMMANDS.includes(options.command)) return runCa(options);
+  if (options.stage !== undefined) await learnClientSecretStore();
+  if (options.command === 'migrate-client-secrets') return migrateClientSecrets();
   // Imported only now: the domain modules read the environment set above.
   const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
   const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
+  const { storedVerifiersOf } = await import('../shared/oauth/stored-verifiers');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
   const { recordAuditEvent } = await import('../shared/audit/recorder');
   const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
-  const clients = new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState());
+  const clients = new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config()));
   // Audit events of the CLI have the actor `cli` (shared/audit/recorder.ts recordAuditEvent); a failed write is logged, never fatal.
   if (options.command === 'create') {
     const admin = await clients.createAdmin(options.tenant!);

@@ -15,8 +15,10 @@ import { developmentServerCredentials } from './dev-server-ca';
 export const MTLS_ROUTES: Readonly<Record<string, MtlsFunction>> = {
   '/director/graphql': 'director',
   '/connector/graphql': 'connector',
+  // RFC 8705 tls_client_auth: certificate-bound access tokens (the metadata's mtls_endpoint_aliases.token_endpoint).
+  '/oauth2/token': 'oauth',
 };
-export type MtlsFunction = 'director' | 'connector';
+export type MtlsFunction = 'director' | 'connector' | 'oauth';
 
 export interface MtlsGatewayOptions {
   port: number;

@@ -20,6 +20,8 @@ export interface StackFile {
   startedAt: string;
   stage: string;
   region: string;
+  /** How the stack keeps client secrets (CLIENT_SECRET_STORE when it started): the admin CLI keeps them the same way. */
+  clientSecretStore?: 'secrets-manager' | 'verifier';
   ports: Record<string, number>;
   endpoints: {
     publicBaseUrl: string;

@@ -18,7 +18,7 @@ import { describeRuntime, runtimeMismatch } from './node-runtime';
 import { localStateDir, removeStackFiles, writeAdminFile, writeStackFile } from './stack-file';
 import { createSupervisor, stopOnSignalsAndOrphaning, type Running } from './supervisor';
 import { createStageTables } from './tables';
-import { config } from '../shared/config';
+import { clientSecretMacKeyAlias, config } from '../shared/config';
 import { aws } from '../functions/container';
 
 const STAGE = 'local';
@@ -282,10 +282,18 @@ async function start(): Promise<void> {
   const { ensureSigningKey } = await import('../shared/oauth/signing-keys');
   const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
   const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
+  const { storedVerifiersOf } = await import('../shared/oauth/stored-verifiers');
+  const { ensureKmsMacKey } = await import('../shared/aws/kms');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
   const { ensureCertificateAuthority } = await import('../shared/certificates/ca-lifecycle');
-  await Promise.all([ensureSigningKey(), ensureCertificateAuthority(), createCrlBucket()]);
-  const admin = await new OAuthClients(new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState()).createAdmin(ADMIN_TENANT);
+  // The client-secret verifier key (serverless.yml ClientSecretMacKey in AWS), made in either mode: cheap in moto.
+  await Promise.all([ensureSigningKey(), ensureCertificateAuthority(), ensureKmsMacKey(clientSecretMacKeyAlias(STAGE), 'client-secret verifiers of the local stage'), createCrlBucket()]);
+  const admin = await new OAuthClients(
+    new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config),
+    secretsManagerStore,
+    clientAuthenticationState(),
+    storedVerifiersOf(config()),
+  ).createAdmin(ADMIN_TENANT);
 
   progress('starting the endpoints and waiting until they answer');
   const servers = await supervisor.startTogether(frontends(ports).map((frontend) => frontend.start(process.env)));
@@ -306,6 +314,7 @@ async function start(): Promise<void> {
     startedAt: new Date(startedAt).toISOString(),
     stage: STAGE,
     region: REGION,
+    clientSecretStore: config().clientSecretStore,
     ports: { ...ports, MTLS_PORT: mtlsPort },
     endpoints: { publicBaseUrl, mtlsBaseUrl, tokenUrl, directorUrl, dynamodb: dynamo, secretsManager: moto, kms: moto, lambda: lambdaEndpoint },
     tables,

@@ -60,7 +60,28 @@ export interface Config {
   maxUnexpiredCertificates: number;
   /** Days a certificate record stays after its certificate expired, revoked or not, before DynamoDB's TTL removes it. */
   certificateRecordRetentionDays: number;
+  /**
+   * Where client secrets are kept (CLIENT_SECRET_STORE): `secrets-manager`, one secret each, or `verifier`, a KMS HMAC of
+   * each in its SystemAuth item (shared/oauth/stored-verifiers.ts).
+   */
+  clientSecretStore: ClientSecretStoreKind;
+  /** The stage's KMS HMAC key of client-secret verifiers (CLIENT_SECRET_MAC_KEY: id, ARN or alias). */
+  clientSecretMacKey: string;
   aws: AwsCallLimits;
+}
+
+export const CLIENT_SECRET_STORES = ['secrets-manager', 'verifier'] as const;
+export type ClientSecretStoreKind = (typeof CLIENT_SECRET_STORES)[number];
+
+/** The alias of a stage's client-secret MAC key (serverless.yml ClientSecretMacKeyAlias; `npm start` and the tests make it in moto). */
+export const clientSecretMacKeyAlias = (stage: string): string => `alias/${SERVICE_NAME}-${stage}-client-secrets`;
+
+function clientSecretStore(env: NodeJS.ProcessEnv): ClientSecretStoreKind {
+  const value = text(env, 'CLIENT_SECRET_STORE', 'secrets-manager');
+  if (!(CLIENT_SECRET_STORES as readonly string[]).includes(value)) {
+    throw new Error(`configuration: CLIENT_SECRET_STORE must be ${CLIENT_SECRET_STORES.join(' or ')}, got "${value}"`);
+  }
+  return value as ClientSecretStoreKind;
 }
 
 function text(env: NodeJS.ProcessEnv, name: string, fallback?: string): string {
@@ -151,6 +172,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxLiveCertificates: positiveInteger(env, 'MAX_LIVE_CERTIFICATES', 5),
     maxUnexpiredCertificates: positiveInteger(env, 'MAX_UNEXPIRED_CERTIFICATES', 100),
     certificateRecordRetentionDays: positiveInteger(env, 'CERTIFICATE_RECORD_RETENTION_DAYS', 30),
+    clientSecretStore: clientSecretStore(env),
+    clientSecretMacKey: text(env, 'CLIENT_SECRET_MAC_KEY', clientSecretMacKeyAlias(stage)),
     aws: awsCallLimits(stage),
   };
 }

@@ -30,6 +30,8 @@ export class UnauthenticatedError extends ServiceError {
   override readonly name: string = 'UnauthenticatedError';
   readonly code = 'UNAUTHENTICATED';
   override readonly httpStatus = 401;
+  /** The `WWW-Authenticate` challenge of the 401, when the refusal has one (RFC 6750 3: a refused bearer token). */
+  readonly challenge?: string;
   constructor(message = 'Missing, invalid or expired credentials') {
     super(message);
   }

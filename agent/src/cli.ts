@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CONDITION_EXIT_CODES, DEFAULT_RENEW_AFTER, liveCertificate, pairWithOneTimeToken, renew, status, describeGeneration, type EventLog } from './certificate-pairing';
+import { boundAccessToken } from './bound-token';
 import { accessToken, storeClientCredentials } from './client-credentials';
 import { keyType } from './csr';
 import { AgentError, BadInputError, EXIT_CODES } from './errors';
@@ -61,13 +62,17 @@ Prints subject, serial, CA id, notAfter, the renewal point and whether the servi
 
 Example:
   npx pairing-agent status --dir ./my-app`,
-  token: `pairing-agent token --dir DIR [--refresh]
+  token: `pairing-agent token --dir DIR [--mtls] [--refresh]
 
 For a client-credentials pairing: prints {"access_token", "token_type", "expires_at", "scope"}, cached in DIR
 (0600) while it has more than a minute left; --refresh gets a new one.
+--mtls, for a certificate pairing: a certificate-bound token (RFC 8705) from the mTLS endpoint's token endpoint, the
+live certificate authenticating (tls_client_auth); it works only together with that certificate, over mTLS. Also
+cached (with "certificate_serial"), and fetched again after a renewal.
 
 Example:
-  curl -H "Authorization: Bearer $(npx pairing-agent token --dir ./my-app | jq -r .access_token)" …`,
+  curl -H "Authorization: Bearer $(npx pairing-agent token --dir ./my-app | jq -r .access_token)" …
+  curl --cert ./my-app/cert.pem --key ./my-app/key.pem -H "Authorization: Bearer $(npx pairing-agent token --mtls --dir ./my-app | jq -r .access_token)" …`,
 };
 
 const USAGE = `pairing-agent: pair an Application with the pairing service and keep its client certificate renewed.
@@ -88,6 +93,7 @@ const OPTIONS = {
   'key-type': { type: 'string' },
   force: { type: 'boolean' },
   refresh: { type: 'boolean' },
+  mtls: { type: 'boolean' },
   'renew-after': { type: 'string' },
   'retire-after': { type: 'string' },
   'check-interval': { type: 'string' },
@@ -103,7 +109,7 @@ const ALLOWED: Record<string, string[]> = {
   renew: ['dir', 'force', 'renew-after', 'retire-after', 'exec'],
   run: ['dir', 'check-interval', 'renew-after', 'retire-after', 'max-backoff', 'exec', 'signal', 'pid-file'],
   status: ['dir', 'renew-after'],
-  token: ['dir', 'refresh'],
+  token: ['dir', 'refresh', 'mtls'],
 };
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
@@ -238,7 +244,7 @@ async function execute(verb: string, values: Values): Promise<number> {
       });
     }
     case 'token':
-      print(await accessToken(absolute, { refresh: values.refresh }));
+      print(values.mtls ? await boundAccessToken(absolute, { refresh: values.refresh }) : await accessToken(absolute, { refresh: values.refresh }));
       return EXIT_CODES.ok;
   }
   throw new BadInputError(`unknown command "${verb}"`);

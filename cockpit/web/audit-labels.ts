@@ -23,6 +23,7 @@ const ACTION_NAMES: Record<string, string> = {
   CLIENT_AUTHENTICATION_REFUSED: 'Client authentication refused',
   ADMINISTRATOR_CREATED: 'Administrator created',
   ADMINISTRATOR_REVOKED: 'Administrator revoked',
+  CLIENT_SECRETS_MIGRATED: 'Client secrets moved to verifiers',
 };
 
 /** A certificate pairing spends two one-time tokens: the pairing data's (for configuration), then the one for the CSR. */

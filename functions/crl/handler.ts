@@ -5,10 +5,10 @@ import { loadCaRegistryFresh } from '../../shared/certificates/ca-registry-secre
 import { trustedCas } from '../../shared/certificates/ca-registry';
 import { config } from '../../shared/config';
 import { CrlBuilder, type BuildOutcome } from '../../shared/crl/builder';
-import { CrlEntryRepository } from '../../shared/crl/entries';
+import { CrlEntryRepository } from '../../shared/system-auths/crl-entries';
 import { crlEnvironment } from '../../shared/crl/settings';
 import { kmsCrlSigner } from '../../shared/crl/signer';
-import { CrlState } from '../../shared/crl/state';
+import { CrlState } from '../../shared/system-auths/crl-state';
 import { CrlStore } from '../../shared/crl/store';
 import { isCrlRebuildRequest } from '../../shared/crl/trigger';
 import { logger } from '../../shared/logger';

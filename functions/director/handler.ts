@@ -17,6 +17,7 @@ import { logger } from '../../shared/logger';
 import { observedHandler } from '../../shared/observability/invocation';
 import { OAuthClients, clientAuthenticationState } from '../../shared/oauth/clients';
 import { secretsManagerStore } from '../../shared/oauth/client-secrets';
+import { storedVerifiersOf } from '../../shared/oauth/stored-verifiers';
 import { LambdaTokenIssuer, type TokenIssuer } from '../../shared/one-time-tokens/issuer';
 import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
 import { pairingOf } from '../../shared/pairing';
@@ -39,11 +40,13 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
   const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config, crlTriggerOf(() => aws.lambda));
   const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
+  // One authenticator for mTLS calls and for the certificate a bound access token names (RFC 8705).
+  const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas, (reads) => getTogether(aws.dynamo, reads));
   const { pairing, clientCertificates } = pairingOf({
     systemAuths,
     certificates,
     oneTimeTokens: new OneTimeTokenRepository(aws.dynamo, config().tokensTable),
-    oauthClients: new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState()),
+    oauthClients: new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config())),
     tokenIssuer,
   });
   return {
@@ -53,8 +56,8 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
     clientCertificates,
     systemAuthsOf: (tenant, appId) => systemAuths.listOfApplication(tenant, appId),
     certificatesOf: (systemAuthId) => certificates.listOf(systemAuthId),
-    bearerAuthentication: new BearerAuthenticator(systemAuths, applicationStore, (token, issuer) => verifyAccessToken(token, issuer, config())),
-    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas, (reads) => getTogether(aws.dynamo, reads)),
+    bearerAuthentication: new BearerAuthenticator(systemAuths, applicationStore, (token, issuer) => verifyAccessToken(token, issuer, config()), certificateAuthentication),
+    certificateAuthentication,
     audit,
     auditReader: new AuditReader(new AuditRepository(aws.dynamo, config().auditTable)),
     certificateRefusals: new CertificateRefusals(certificates, audit),

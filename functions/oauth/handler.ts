@@ -8,6 +8,7 @@ import { logger } from '../../shared/logger';
 import { noteOperation, observedHandler } from '../../shared/observability/invocation';
 import { OAuthClients, clientAuthenticationState } from '../../shared/oauth/clients';
 import { secretsManagerStore } from '../../shared/oauth/client-secrets';
+import { storedVerifiersOf } from '../../shared/oauth/stored-verifiers';
 import { handleJwksRequest, handleMetadataRequest, JWKS_PATH, METADATA_PATH, TOKEN_PATH } from '../../shared/oauth/metadata';
 import { serverErrorResponse, TokenEndpoint } from '../../shared/oauth/token-endpoint';
 import { INTROSPECTION_PATH, IntrospectionEndpoint } from '../../shared/oauth/introspection';
@@ -16,13 +17,29 @@ import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
 import { AuditRecorder } from '../../shared/audit/recorder';
 import { issueAccessToken, verifyAccessToken } from '../../shared/oauth/access-tokens';
+import { ClientCertificateAuthenticator } from '../../shared/auth/client-certificate';
+import { CertificateRefusals } from '../../shared/certificate-refusals';
+import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
+import { CertificateRepository } from '../../shared/system-auths/certificate-records';
 import { aws } from '../container';
 
 /** The composition of this function: the token endpoint over its stores, built once per container. */
 export function tokenEndpoint(): TokenEndpoint {
   const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
+  const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config);
+  const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
-  return new TokenEndpoint(new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState()), systemAuths, new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config)), (client, scopes, issuer) => issueAccessToken(client, scopes, issuer, config()), audit, config);
+  return new TokenEndpoint(
+    new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config())),
+    systemAuths,
+    new ApplicationService(applicationStore),
+    (client, scopes, issuer, confirmation) => issueAccessToken(client, scopes, issuer, config(), undefined, confirmation),
+    audit,
+    config,
+    // tls_client_auth (RFC 8705) on the mTLS endpoint: the very authenticator the Director's mTLS calls go through.
+    new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas),
+    new CertificateRefusals(certificates, audit),
+  );
 }
 
 const tokens = tokenEndpoint();
@@ -32,12 +49,13 @@ export function introspectionEndpoint(): IntrospectionEndpoint {
   const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   return new IntrospectionEndpoint(
-    new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState()),
+    new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config())),
     systemAuths,
     new ApplicationRepository(aws.dynamo, config().applicationsTable, config),
     audit,
     (token, issuer) => verifyAccessToken(token, issuer, config()),
     config,
+    new CertificateRepository(aws.dynamo, config().systemAuthsTable, config),
   );
 }
 

@@ -27,6 +27,7 @@ const AUDIT_ACTIONS = [
   'CA_ACTIVATED',
   'CA_RETIRED',
   'SIGNING_KEY_ROTATED',
+  'CLIENT_SECRETS_MIGRATED',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

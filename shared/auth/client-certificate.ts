@@ -65,6 +65,17 @@ export function certificateFingerprint(certificate: X509Certificate): string {
   return createHash('sha256').update(certificate.raw).digest('hex');
 }
 
+/**
+ * RFC 8705 3.1: the `x5t#S256` confirmation of a certificate-bound access token, base64url (no padding) of SHA-256 over
+ * the certificate DER. The same hash as certificateFingerprint, in the encoding JWT claims use.
+ */
+export function certificateThumbprint(certificate: X509Certificate): string {
+  return createHash('sha256').update(certificate.raw).digest('base64url');
+}
+
+/** The x5t#S256 thumbprint of a certificate fingerprint (lowercase hex SHA-256 of the DER, as certificate records key it). */
+export const thumbprintOfFingerprint = (fingerprint: string): string => Buffer.from(fingerprint, 'hex').toString('base64url');
+
 /** The one CN of the certificate's subject (the SystemAuth id); undefined when there is none or several. */
 export function commonNameOf(certificate: X509Certificate): string | undefined {
   const names = certificate.subject

@@ -1,8 +1,11 @@
-// AWS KMS asymmetric signing keys (KeyUsage SIGN_VERIFY): the only place a private key of this service lives.
-// The key never leaves KMS; callers hold its id and its public key, and ask KMS for each signature.
+// AWS KMS keys: asymmetric signing keys (KeyUsage SIGN_VERIFY), the only place a private key of this service lives, and
+// the HMAC key of client-secret verifiers (GENERATE_VERIFY_MAC). No key leaves KMS; callers ask KMS for each signature or MAC.
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import {
+  CreateAliasCommand,
   CreateKeyCommand,
+  DescribeKeyCommand,
+  GenerateMacCommand,
   GetKeyPolicyCommand,
   GetPublicKeyCommand,
   PutKeyPolicyCommand,
@@ -112,4 +115,44 @@ export async function signDigestWithKms(keyId: string, digest: Buffer, algorithm
   const out = await kms().send(new SignCommand({ KeyId: keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: algorithm }));
   if (!out.Signature) throw new Error(`KMS Sign answered without a signature for ${keyId}`);
   return Buffer.from(out.Signature);
+}
+
+/** KMS computes a MAC of at most this many bytes of message. */
+export const KMS_MAX_MAC_MESSAGE_BYTES = 4096;
+
+/** KMS's HMAC-SHA-256 of `message` under the HMAC_256 key: one GenerateMac call. */
+export async function generateMacWithKms(keyId: string, message: Buffer): Promise<Buffer> {
+  if (message.length > KMS_MAX_MAC_MESSAGE_BYTES) throw new RangeError(`KMS MACs at most ${KMS_MAX_MAC_MESSAGE_BYTES} bytes, got ${message.length}`);
+  const out = await kms().send(new GenerateMacCommand({ KeyId: keyId, Message: message, MacAlgorithm: 'HMAC_SHA_256' }));
+  if (!out.Mac) throw new Error(`KMS GenerateMac answered without a MAC for ${keyId}`);
+  return Buffer.from(out.Mac);
+}
+
+/** Whether the key (id, ARN or alias) exists; false when KMS says it does not. */
+export async function kmsKeyExists(keyId: string): Promise<boolean> {
+  try {
+    await kms().send(new DescribeKeyCommand({ KeyId: keyId }));
+    return true;
+  } catch (error) {
+    if ((error as Error | undefined)?.name === 'NotFoundException') return false;
+    throw error;
+  }
+}
+
+/**
+ * The HMAC_256 key under `alias` (e.g. alias/pairing-service-local-client-secrets), created with it when the alias names
+ * none: what `npm start` and the tests do in moto (in AWS, serverless.yml's ClientSecretMacKey is it). Returns its ARN.
+ */
+export async function ensureKmsMacKey(alias: string, description: string): Promise<string> {
+  try {
+    const existing = await kms().send(new DescribeKeyCommand({ KeyId: alias }));
+    if (existing.KeyMetadata?.Arn) return existing.KeyMetadata.Arn;
+  } catch (error) {
+    if ((error as Error | undefined)?.name !== 'NotFoundException') throw error;
+  }
+  const out = await kms().send(new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Description: description }));
+  const keyArn = out.KeyMetadata?.Arn;
+  if (!keyArn || !out.KeyMetadata?.KeyId) throw new Error('KMS CreateKey answered without a key ARN');
+  await kms().send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: out.KeyMetadata.KeyId }));
+  return keyArn;
 }

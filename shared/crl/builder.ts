@@ -4,8 +4,8 @@ import { caCertificateFields } from '../certificates/ca';
 import type { CaEntry } from '../certificates/ca-registry';
 import { crlSignatureVerifies, signCrl } from '../certificates/crl';
 import type { Signer } from '../certificates/x509';
-import type { CrlEntryRepository } from './entries';
-import type { CrlState } from './state';
+import type { CrlEntryRepository } from '../system-auths/crl-entries';
+import type { CrlState } from '../system-auths/crl-state';
 import type { CrlStore } from './store';
 
 export interface CrlSettings {

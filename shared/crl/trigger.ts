@@ -1,7 +1,7 @@
 // Starts a CRL rebuild right after a revocation: an asynchronous invoke of the crl function (no waiting for the build).
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { logger } from '../logger';
-import type { RevocationListener } from './revocations';
+import type { RevocationListener } from '../system-auths/crl-keys';
 
 /** The event the crl function takes from a revocation: rebuild this CA's CRL if a revocation is pending. */
 export interface CrlRebuildRequest {

@@ -6,7 +6,7 @@ import type { AuditRecorder } from '../audit/recorder';
 import { AccessTokenRefusedError, type BearerAuthenticator } from '../auth/bearer';
 import type { AuditEventInput } from '../audit/types';
 import type { Caller } from '../auth/caller';
-import type { ClientCertificateAuthenticator } from '../auth/client-certificate';
+import { clientCertificateOf, type ClientCertificateAuthenticator } from '../auth/client-certificate';
 import type { CertificateRefusals } from '../certificate-refusals';
 import { header, publicBaseUrl , type BaseUrlSettings } from '../http';
 import type { ClientCertificateAdapter } from '../pairing/client-certificate';
@@ -51,17 +51,34 @@ export async function directorContext(event: APIGatewayProxyEvent, services: Dir
   // First: a deployment without its base URL fails every request here (ConfigurationError), before anyone is authenticated.
   const baseUrl = publicBaseUrl(event, services.baseUrlSettings());
   // Access tokens are this API's own: their issuer is its base URL.
+  const authorization = header(event, 'authorization');
+  const presented = () =>
+    Promise.resolve()
+      .then(() => clientCertificateOf(event))
+      .catch(async (error: unknown) => {
+        await services.certificateRefusals?.record(event, error);
+        throw error;
+      });
+  const byToken = async () =>
+    services.bearerAuthentication.authenticate(authorization, baseUrl, await presented()).catch(async (error: unknown) => {
+      if (error instanceof AccessTokenRefusedError) await services.audit.refused(accessTokenRefusal(error));
+      throw error;
+    });
+  // A request with a bearer token is the token's, over either endpoint: on the mTLS endpoint that is how a
+  // certificate-bound token (RFC 8705) is used, and the token then names the certificate it needs. Without one,
+  // an mTLS request is its certificate's.
   const caller: Caller =
+    (isBearer(authorization) ? await byToken() : undefined) ??
     (await services.certificateAuthentication.authenticateRequest(event).catch(async (error: unknown) => {
       await services.certificateRefusals?.record(event, error);
       throw error;
     })) ??
-    (await services.bearerAuthentication.authenticate(header(event, 'authorization'), baseUrl).catch(async (error: unknown) => {
-      if (error instanceof AccessTokenRefusedError) await services.audit.refused(accessTokenRefusal(error));
-      throw error;
-    }));
+    (await byToken());
   return { ...services, caller, publicBaseUrl: baseUrl, requestId: event.requestContext?.requestId };
 }
+
+/** Whether an Authorization header offers a bearer token (whatever its validity: authentication judges that). */
+const isBearer = (authorization: string | undefined): boolean => authorization !== undefined && /^bearer\s/i.test(authorization.trim());
 
 /**
  * A verified access token of a client that is gone or changed (a token outliving its revocation): in the client's

@@ -293,6 +293,7 @@ enum AuditAction {
   CA_ACTIVATED
   CA_RETIRED
   SIGNING_KEY_ROTATED
+  CLIENT_SECRETS_MIGRATED
 }
 
 input AuditEventFilter {

@@ -12,7 +12,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import { ServiceError, toClientError } from '../errors';
+import { ServiceError, toClientError, UnauthenticatedError } from '../errors';
 import { MAX_REQUEST_BYTES, bodyBytes, jsonResponse, textResponse } from '../http';
 import { logger } from '../logger';
 import { noteOperation, noteOutcome } from '../observability/invocation';
@@ -62,6 +62,8 @@ class RequestRefused extends Error {
   constructor(
     readonly statusCode: number,
     readonly body: GraphQLErrorBody,
+    /** Extra response headers (a 401's WWW-Authenticate). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(body.errors[0]?.message);
   }
@@ -108,7 +110,8 @@ function refusedByContext(error: unknown, requestId: string | undefined): Reques
   const client = toClientError(error);
   if (client.code === 'INTERNAL') logger.error('GraphQL request authentication failed', { requestId, error });
   const status = error instanceof ServiceError ? error.httpStatus : 500;
-  return new RequestRefused(status, errorBody(client.code, client.message));
+  const challenge = error instanceof UnauthenticatedError ? error.challenge : undefined;
+  return new RequestRefused(status, errorBody(client.code, client.message), challenge ? { 'www-authenticate': challenge } : {});
 }
 
 /** Refuses, before anything runs, a request above the limits of shared/graphql/cost.ts. */
@@ -144,8 +147,9 @@ function graphqlResponse(
   body: { errors?: readonly { extensions: { code: string } }[]; data?: unknown },
   errorMetric: string | undefined,
   maxBytes?: number,
+  headers: Record<string, string> = {},
 ): APIGatewayProxyResult {
-  const response = jsonResponse(statusCode, body);
+  const response = jsonResponse(statusCode, body, headers);
   if (maxBytes !== undefined && Buffer.byteLength(response.body) > maxBytes) {
     const refused = badRequest(`The response would be larger than the limit of ${maxBytes} bytes: ask for fewer fields or smaller pages, or split the query`);
     return graphqlResponse(refused.statusCode, refused.body, errorMetric);
@@ -229,7 +233,7 @@ export async function handleGraphQLRequest<Context>(
       operation.operation === 'query' ? MAX_RESPONSE_BYTES : undefined,
     );
   } catch (error) {
-    if (error instanceof RequestRefused) return graphqlResponse(error.statusCode, error.body, endpoint.errorMetric);
+    if (error instanceof RequestRefused) return graphqlResponse(error.statusCode, error.body, endpoint.errorMetric, undefined, error.headers);
     logger.error('GraphQL request failed', { requestId, error });
     return graphqlResponse(500, errorBody('INTERNAL', 'Internal error'), endpoint.errorMetric);
   }

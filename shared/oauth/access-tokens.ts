@@ -4,12 +4,14 @@ import { base64url, errors, jwtVerify } from 'jose';
 import type { JWTHeaderParameters } from 'jose';
 import { signWithKms } from '../aws/kms';
 import { SERVICE_NAME, type Config } from '../config';
+import type { AccessTokenClaims } from '../auth/token-claims';
 import { UnauthenticatedError } from '../errors';
-import type { SystemAuth, SystemAuthKind } from '../system-auths/types';
+import type { SystemAuth } from '../system-auths/types';
 import { derToJoseSignature } from './ecdsa-signature';
 import { activeSigningKey, CLOCK_TOLERANCE_SECONDS, KMS_SIGNING_ALGORITHM, SIGNING_ALGORITHMS, verificationKey, type ActiveSigningKey } from './signing-keys';
 
 export { CLOCK_TOLERANCE_SECONDS };
+export type { AccessTokenClaims };
 
 /** RFC 9068 media type of JWT access tokens, so an ID token or other JWT signed elsewhere is never taken for one. */
 const ACCESS_TOKEN_TYPE = 'at+jwt';
@@ -26,18 +28,13 @@ export interface IssuedAccessToken {
   scopes: string[];
 }
 
-export interface AccessTokenClaims {
-  iss: string;
-  /** The OAuth client id (= SystemAuth id). */
-  sub: string;
-  jti: string;
-  iat: number;
-  exp: number;
-  tenant: string;
-  clientKind: SystemAuthKind;
-  appId?: string;
-  scopes: string[];
+/** What a token is bound to when issued (RFC 7800 `cnf`): the certificate's x5t#S256 thumbprint. */
+export interface TokenConfirmation {
+  certificateThumbprint: string;
 }
+
+/** base64url of 32 bytes (a SHA-256), no padding. */
+const SHA256_BASE64URL = /^[A-Za-z0-9_-]{43}$/;
 
 const encodeJson = (value: unknown): string => base64url.encode(JSON.stringify(value));
 
@@ -54,17 +51,19 @@ export async function signJwsWithKms(key: ActiveSigningKey, payload: Record<stri
 
 /** Signs an access token for the client with the given (already checked) scopes. */
 export async function issueAccessToken(
-  client: SystemAuth,
+  client: Pick<SystemAuth, 'id' | 'tenant' | 'kind' | 'appId'>,
   scopes: string[],
   issuer: string,
   settings: AccessTokenSettings,
   lifetimeSeconds: number = settings.accessTokenTtlSeconds,
+  confirmation?: TokenConfirmation,
 ): Promise<IssuedAccessToken> {
   const key = await activeSigningKey();
   const now = Math.floor(Date.now() / 1000);
   // The claims in the order jose's SignJWT writes them: private claims first, then the registered ones.
-  const claims: Record<string, string | number> = { scope: scopes.join(' '), tenant: client.tenant, client_kind: client.kind };
+  const claims: Record<string, unknown> = { scope: scopes.join(' '), tenant: client.tenant, client_kind: client.kind };
   if (client.kind === 'APPLICATION' && client.appId !== undefined) claims.app_id = client.appId;
+  if (confirmation) claims.cnf = { 'x5t#S256': confirmation.certificateThumbprint };
   Object.assign(claims, { iss: issuer, sub: client.id, aud: accessTokenAudience(settings.stage), iat: now, exp: now + lifetimeSeconds, jti: randomUUID() });
   const accessToken = await signJwsWithKms(key, claims, { typ: ACCESS_TOKEN_TYPE });
   return { accessToken, expiresIn: lifetimeSeconds, scopes };
@@ -118,11 +117,12 @@ export async function verifyAccessToken(jwt: string, issuer: string, settings: A
     if (error instanceof errors.JOSEError) throw new UnauthenticatedError(describeJoseFailure(error));
     throw error;
   }
-  const { tenant, client_kind: clientKind, app_id: appId, scope } = payload;
+  const { tenant, client_kind: clientKind, app_id: appId, scope, cnf } = payload;
   if (!isString(tenant) || tenant === '') throw new UnauthenticatedError('Access token has no tenant');
   if (clientKind !== 'ADMIN' && clientKind !== 'APPLICATION') throw new UnauthenticatedError('Access token has no valid client_kind');
   if (clientKind === 'APPLICATION' && !isString(appId)) throw new UnauthenticatedError('Access token of an application has no app_id');
   if (!isString(scope)) throw new UnauthenticatedError('Access token has no scope');
+  const certificateThumbprint = confirmationOf(cnf);
   const claims: AccessTokenClaims = {
     iss: payload.iss!,
     sub: payload.sub!,
@@ -134,5 +134,19 @@ export async function verifyAccessToken(jwt: string, issuer: string, settings: A
     scopes: scope.split(' ').filter((s) => s !== ''),
   };
   if (clientKind === 'APPLICATION') claims.appId = appId as string;
+  if (certificateThumbprint !== undefined) claims.certificateThumbprint = certificateThumbprint;
   return claims;
+}
+
+/**
+ * The certificate thumbprint of a `cnf` claim; undefined without one. A `cnf` this service cannot check (another
+ * confirmation method, a malformed thumbprint) refuses the token: ignoring it would make a bound token a bearer one.
+ */
+function confirmationOf(cnf: unknown): string | undefined {
+  if (cnf === undefined) return undefined;
+  const thumbprint = typeof cnf === 'object' && cnf !== null && !Array.isArray(cnf) ? (cnf as Record<string, unknown>)['x5t#S256'] : undefined;
+  if (!isString(thumbprint) || !SHA256_BASE64URL.test(thumbprint) || Object.keys(cnf as object).length !== 1) {
+    throw new UnauthenticatedError('Access token has a cnf claim other than one x5t#S256 certificate thumbprint');
+  }
+  return thumbprint;
 }

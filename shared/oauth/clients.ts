@@ -1,4 +1,4 @@
-// OAuth 2.0 clients: a SystemAuth in DynamoDB plus its secret, kept only in Secrets Manager.
+// OAuth 2.0 clients: a SystemAuth in DynamoDB plus its secret, kept in Secrets Manager or as a KMS-keyed verifier in the SystemAuth.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { BadUserInputError, ConflictError, InternalError, NotFoundError, QuotaExceededError } from '../errors';
 import { quotedId } from '../ids';
@@ -16,6 +16,7 @@ import { ClientAuthenticationRefusedError, type RefusedClient } from './errors';
 import { FailedAuthentications } from './failed-authentications';
 import { CLIENT_SECRET_BYTES, clientSecretName, secretUseIsDue, type ClientSecretStore } from './client-secrets';
 import { SecretVerifiers } from './secret-verifiers';
+import type { StoredSecretVerifiers } from './stored-verifiers';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -44,7 +45,7 @@ export interface RotatedClientSecret {
 
 export interface CreatedOAuthClient {
   clientId: string;
-  /** Shown to the caller once; only Secrets Manager keeps it. */
+  /** Shown to the caller once; Secrets Manager keeps it, or nobody (only its verifier is kept). */
   clientSecret: string;
   systemAuth: SystemAuth;
 }
@@ -74,10 +75,16 @@ export class OAuthClients {
   private readonly verifiers: SecretVerifiers;
   private readonly failures: FailedAuthentications;
 
+  /**
+   * `stored`: keep new secrets as verifiers in their SystemAuth (CLIENT_SECRET_STORE=verifier, storedVerifiersOf);
+   * without it each secret is a Secrets Manager secret. Either way a secret without a verifier is read from Secrets
+   * Manager, so a stage switched to verifiers keeps authenticating its clients until migrate-client-secrets moved them.
+   */
   constructor(
     private readonly systemAuths: SystemAuthRepository,
     private readonly secrets: ClientSecretStore,
     state: ClientAuthenticationState,
+    private readonly stored?: StoredSecretVerifiers,
   ) {
     this.verifiers = state.verifiers;
     this.failures = state.failures;
@@ -106,8 +113,17 @@ export class OAuthClients {
     if (input.kind === 'APPLICATION') systemAuth.appId = input.appId;
     const name = clientSecretName(clientId);
     try {
-      await this.secrets.create(name, clientSecret, `OAuth client secret of SystemAuth ${clientId}`);
+      if (this.stored) {
+        // Nothing is written before the SystemAuth, which carries the verifier: a failure here leaves nothing behind.
+        systemAuth.secretVerifiers = { [INITIAL_CLIENT_SECRET_ID]: await this.stored.verifierOf(clientId, clientSecret) };
+      } else {
+        await this.secrets.create(name, clientSecret, `OAuth client secret of SystemAuth ${clientId}`);
+      }
     } catch (cause) {
+      if (this.stored) {
+        logger.error('computing the verifier of a new OAuth client secret failed', { systemAuthId: clientId, error: errorSummary(cause) });
+        throw new InternalError('Could not create the OAuth client', { cause });
+      }
       logger.error('creating the OAuth client secret failed; deleting it in case it was created', { secretName: name, error: errorSummary(cause) });
       // The call may have failed after Secrets Manager stored the secret (a lost response); the name is
       // this call's fresh client id, so whatever is stored under it is ours to delete.
@@ -119,7 +135,7 @@ export class OAuthClients {
     } catch (cause) {
       if (cause instanceof QuotaExceededError) {
         logger.warn('OAuth client refused by the tenant quota; deleting its secret', { tenant: input.tenant, secretName: name });
-        await this.deleteOrphanedSecret(name);
+        if (!this.stored) await this.deleteOrphanedSecret(name);
         throw cause;
       }
       logger.error('storing the SystemAuth of a new OAuth client failed; deleting it and its secret', {
@@ -139,7 +155,7 @@ export class OAuthClients {
         });
         throw new InternalError('Could not create the OAuth client', { cause });
       }
-      await this.deleteOrphanedSecret(name);
+      if (!this.stored) await this.deleteOrphanedSecret(name);
       throw new InternalError('Could not create the OAuth client', { cause });
     }
     return { clientId, clientSecret, systemAuth };
@@ -184,16 +200,18 @@ export class OAuthClients {
       createdAt: new Date().toISOString(),
     };
     const name = clientSecretName(auth.id, secret.id);
+    let verifier: Buffer | undefined;
     try {
-      await this.secrets.create(name, secret.clientSecret, `OAuth client secret ${secret.id} of SystemAuth ${auth.id}`);
+      if (this.stored) verifier = await this.stored.verifierOf(auth.id, secret.clientSecret);
+      else await this.secrets.create(name, secret.clientSecret, `OAuth client secret ${secret.id} of SystemAuth ${auth.id}`);
     } catch (cause) {
-      logger.error('creating a rotated OAuth client secret failed; deleting it in case it was created', { secretName: name, error: errorSummary(cause) });
-      await this.deleteOrphanedSecret(name);
+      logger.error('keeping a rotated OAuth client secret failed', { secretName: name, error: errorSummary(cause) });
+      if (!this.stored) await this.deleteOrphanedSecret(name);
       throw new InternalError('Could not rotate the client secret', { cause });
     }
     let added: boolean;
     try {
-      added = await this.systemAuths.addClientSecret(auth, { id: secret.id, createdAt: secret.createdAt }, live[0]);
+      added = await this.systemAuths.addClientSecret(auth, { id: secret.id, createdAt: secret.createdAt }, live[0], verifier);
     } catch (cause) {
       logger.error('recording a rotated OAuth client secret failed; removing it and its secret', { systemAuthId: auth.id, secretId: secret.id, error: errorSummary(cause) });
       try {
@@ -206,11 +224,11 @@ export class OAuthClients {
         });
         throw new InternalError('Could not rotate the client secret', { cause });
       }
-      await this.deleteOrphanedSecret(name);
+      if (!this.stored) await this.deleteOrphanedSecret(name);
       throw new InternalError('Could not rotate the client secret', { cause });
     }
     if (!added) {
-      await this.deleteOrphanedSecret(name);
+      if (!this.stored) await this.deleteOrphanedSecret(name);
       // Changed since it was read: a concurrent rotation (then it holds two), a revocation, or a deletion.
       const now = await this.systemAuths.getOfTenant(auth.tenant, auth.id);
       if (!now) throw new NotFoundError(`No SystemAuth with id ${quotedId(auth.id)}`);
@@ -293,10 +311,22 @@ export class OAuthClients {
     const client = { id: auth.id, tenant: auth.tenant, kind: auth.kind, ...(auth.appId === undefined ? {} : { appId: auth.appId }) };
     if (auth.status !== 'ACTIVE') return { code: 'NOT_ACTIVE', reason: 'client not active', client };
     const live = liveClientSecretsOf(auth);
-    // Each secret is read once per SECRET_VERIFIER_TTL_MS, not per attempt: guessing costs no Secrets Manager calls.
-    const matched = await this.verifiers.matchingSecret(clientId, clientSecret, live.map((secret) => secret.id), (secretId) =>
-      this.secrets.read(clientSecretName(clientId, secretId), 0),
-    );
+    const verifiers = auth.secretVerifiers ?? {};
+    // Secrets with a stored verifier (CLIENT_SECRET_STORE=verifier) are checked against it: one KMS GenerateMac per
+    // presented secret and minute. Any other is in Secrets Manager: each is read once per SECRET_VERIFIER_TTL_MS, not
+    // per attempt. Either way guessing costs no AWS call for a secret seen in the last minute.
+    const inSecretsManager = live.filter((secret) => verifiers[secret.id] === undefined).map((secret) => secret.id);
+    let matched: string | undefined;
+    if (inSecretsManager.length < live.length) {
+      if (!this.stored) throw new InternalError(`OAuth client ${clientId} has secret verifiers, but this stage keeps no verifier key (CLIENT_SECRET_STORE)`);
+      matched = await this.stored.matchingSecret(clientId, clientSecret, live.map((secret) => ({ id: secret.id, verifier: verifiers[secret.id] })));
+    }
+    if (inSecretsManager.length > 0) {
+      const fromSecretsManager = await this.verifiers.matchingSecret(clientId, clientSecret, inSecretsManager, (secretId) =>
+        this.secrets.read(clientSecretName(clientId, secretId), 0),
+      );
+      matched ??= fromSecretsManager;
+    }
     const secret = live.find((candidate) => candidate.id === matched);
     if (!secret) return { code: 'WRONG_SECRET', reason: 'wrong secret', client };
     // A client never rotated keeps no per-secret record: its lastUsedAt is the client's own.

@@ -6,7 +6,9 @@ import { UnauthenticatedError } from '../errors';
 import { header, jsonResponse, publicBaseUrl, type BaseUrlSettings } from '../http';
 import { logger } from '../logger';
 import { noteOutcome } from '../observability/invocation';
+import type { CertificateRepository } from '../system-auths/certificate-records';
 import type { SystemAuthRepository } from '../system-auths/repository';
+import type { SystemAuth } from '../system-auths/types';
 import { accessTokenAudience, type AccessTokenClaims } from './access-tokens';
 import type { AuthenticatedClient, OAuthClients } from './clients';
 import { ClientAuthenticationRefusedError, OAuthError } from './errors';
@@ -58,6 +60,8 @@ export class IntrospectionEndpoint {
     private readonly verify: (token: string, issuer: string) => Promise<AccessTokenClaims>,
     /** Where the issuer comes from (publicBaseUrl) and the stage of the tokens' audience, read at each request. */
     private readonly settings: () => BaseUrlSettings,
+    /** The certificate records a certificate-bound token (RFC 8705) depends on. */
+    private readonly certificates: Pick<CertificateRepository, 'find'>,
   ) {}
 
   async handle(event: IntrospectionEvent): Promise<APIGatewayProxyResult> {
@@ -82,8 +86,9 @@ export class IntrospectionEndpoint {
 
   /**
    * active: true only for a token that verifies (signature, issuer, audience, not expired) whose tenant is the caller's,
-   * whose client is still an ACTIVE OAuth client matching the token and whose application still exists; its scope is
-   * what the client still holds. Read now, without the Director's 1 s reuse.
+   * whose client is still an ACTIVE OAuth client matching the token (for a certificate-bound token: its ACTIVE certificate
+   * pairing, and the certificate still live) and whose application still exists; its scope is what the client still
+   * holds. Read now, without the Director's 1 s reuse.
    */
   async introspect(caller: AuthenticatedClient, token: string, issuer: string): Promise<Record<string, unknown>> {
     let claims: AccessTokenClaims;
@@ -99,9 +104,10 @@ export class IntrospectionEndpoint {
       this.systemAuths.get(claims.sub),
       claims.appId === undefined ? undefined : this.applications.get(claims.tenant, claims.appId),
     ]);
-    if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS' || auth.status !== 'ACTIVE') return INACTIVE;
+    if (!auth || auth.type !== expectedType(claims) || auth.status !== 'ACTIVE') return INACTIVE;
     if (auth.tenant !== claims.tenant || auth.kind !== claims.clientKind || auth.appId !== claims.appId) return INACTIVE;
     if (claims.appId !== undefined && application === undefined) return INACTIVE;
+    if (claims.certificateThumbprint !== undefined && !(await this.certificateIsLive(claims.sub, claims.certificateThumbprint))) return INACTIVE;
     const scopes = claims.scopes.filter((scope) => auth.scopes.includes(scope));
     return {
       active: true,
@@ -117,6 +123,21 @@ export class IntrospectionEndpoint {
       tenant: claims.tenant,
       client_kind: claims.clientKind,
       ...(claims.appId === undefined ? {} : { app_id: claims.appId }),
+      // RFC 8705 3.2: the resource server compares it with the certificate its client presented.
+      ...(claims.certificateThumbprint === undefined ? {} : { cnf: { 'x5t#S256': claims.certificateThumbprint } }),
     };
   }
+
+  /**
+   * A bound token lives as long as its certificate: recorded under the token's SystemAuth, not revoked (nor retired by
+   * a renewal), not expired. The record's key is the hex of the same SHA-256 the thumbprint encodes.
+   */
+  private async certificateIsLive(systemAuthId: string, thumbprint: string): Promise<boolean> {
+    const record = await this.certificates.find(systemAuthId, Buffer.from(thumbprint, 'base64url').toString('hex'));
+    return record !== undefined && !record.revoked && Date.parse(record.notAfter) > Date.now();
+  }
 }
+
+/** A bound token (cnf) is a certificate pairing's (tls_client_auth); any other is an OAuth client's. */
+const expectedType = (claims: AccessTokenClaims): SystemAuth['type'] =>
+  claims.certificateThumbprint === undefined ? 'OAUTH2_CLIENT_CREDENTIALS' : 'CLIENT_CERTIFICATE';

@@ -2,6 +2,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { jsonResponse, publicBaseUrl , type BaseUrlSettings } from '../http';
 import { logger } from '../logger';
+import type { Config } from '../config';
 import { APPLICATION_SCOPES } from '../scopes';
 import { publicJwks } from './signing-keys';
 import { serverErrorResponse } from './token-endpoint';
@@ -12,13 +13,21 @@ export const JWKS_PATH = '/.well-known/jwks.json';
 /** RFC 7662 token introspection (shared/oauth/introspection.ts). */
 export const INTROSPECTION_PATH = '/oauth2/introspect';
 
-function authorizationServerMetadata(baseUrl: string): Record<string, unknown> {
+/** What the metadata reads of the configuration: where the base URL comes from, and the mTLS endpoint's base URL ('' for none). */
+export type MetadataSettings = BaseUrlSettings & Pick<Config, 'mtlsBaseUrl'>;
+
+function authorizationServerMetadata(baseUrl: string, mtlsBaseUrl: string): Record<string, unknown> {
+  // RFC 8705: with an mTLS endpoint, a paired certificate authenticates at its token endpoint (tls_client_auth) and
+  // gets tokens bound to it; clients find that endpoint under mtls_endpoint_aliases (RFC 8705 5).
+  const mtls = mtlsBaseUrl
+    ? { tls_client_certificate_bound_access_tokens: true, mtls_endpoint_aliases: { token_endpoint: `${mtlsBaseUrl}${TOKEN_PATH}` } }
+    : {};
   return {
     issuer: baseUrl,
     token_endpoint: `${baseUrl}${TOKEN_PATH}`,
     jwks_uri: `${baseUrl}${JWKS_PATH}`,
     grant_types_supported: ['client_credentials'],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', ...(mtlsBaseUrl ? ['tls_client_auth'] : [])],
     // RFC 7662: a client of the token's tenant asks whether a token is active now (shared/oauth/introspection.ts).
     introspection_endpoint: `${baseUrl}${INTROSPECTION_PATH}`,
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
@@ -28,13 +37,14 @@ function authorizationServerMetadata(baseUrl: string): Record<string, unknown> {
     scopes_supported: [...APPLICATION_SCOPES],
     // Only the token endpoint exists: no authorization endpoint, hence no response types.
     response_types_supported: [],
+    ...mtls,
   };
 }
 
-export function handleMetadataRequest(event: Pick<APIGatewayProxyEvent, 'headers' | 'requestContext'>, settings: BaseUrlSettings): APIGatewayProxyResult {
+export function handleMetadataRequest(event: Pick<APIGatewayProxyEvent, 'headers' | 'requestContext'>, settings: MetadataSettings): APIGatewayProxyResult {
   // A document built from the request's Host (the local stage without PUBLIC_BASE_URL) is that request's alone: no cache may keep it.
   const cacheControl = settings.publicBaseUrl ? 'public, max-age=300' : 'no-store';
-  return jsonResponse(200, authorizationServerMetadata(publicBaseUrl(event, settings)), { 'cache-control': cacheControl });
+  return jsonResponse(200, authorizationServerMetadata(publicBaseUrl(event, settings), settings.mtlsBaseUrl), { 'cache-control': cacheControl });
 }
 
 export async function handleJwksRequest(): Promise<APIGatewayProxyResult> {

@@ -1,4 +1,6 @@
-// POST /oauth2/token: the RFC 6749 4.4 client credentials grant, with RFC 6749 5.2 error responses.
+// POST /oauth2/token: the RFC 6749 4.4 client credentials grant, with RFC 6749 5.2 error responses; on the mTLS endpoint
+// also RFC 8705 tls_client_auth, whose tokens are bound to the client certificate.
+import { X509Certificate } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ApplicationService } from '../applications/service';
 import { AuditRecorder } from '../audit/recorder';
@@ -8,7 +10,8 @@ import { logger } from '../logger';
 import { noteOutcome } from '../observability/invocation';
 import { SCOPE_TOKEN } from '../scopes';
 import type { SystemAuthRepository } from '../system-auths/repository';
-import type { IssuedAccessToken } from './access-tokens';
+import { CertificateRefusedError, clientCertificateOf, commonNameOf, thumbprintOfFingerprint, type CertificateCaller, type ClientCertificateData } from '../auth/client-certificate';
+import type { IssuedAccessToken, TokenConfirmation } from './access-tokens';
 import type { SystemAuth } from '../system-auths/types';
 import type { AuthenticatedClient, OAuthClients } from './clients';
 import { ClientAuthenticationRefusedError, invalidClient, OAUTH_REALM, OAuthError, type RefusedClient } from './errors';
@@ -22,6 +25,17 @@ export interface TokenRequest {
   credentials: ClientCredentials;
   /** Undefined when the client asked for no particular scope (it then gets all of its own). */
   scopes?: string[];
+}
+
+/** RFC 8705 2.1 tls_client_auth: the client id, authenticated by the certificate of the TLS handshake. */
+export interface CertificateTokenRequest {
+  clientId: string;
+  scopes?: string[];
+}
+
+/** The token endpoint's way to the client certificate authentication the Director uses (ClientCertificateAuthenticator). */
+export interface CertificateClientAuthentication {
+  authenticate(presented: ClientCertificateData): Promise<CertificateCaller>;
 }
 
 type TokenEvent = Pick<APIGatewayProxyEvent, 'headers' | 'body' | 'isBase64Encoded' | 'queryStringParameters' | 'requestContext'>;
@@ -94,8 +108,8 @@ export function grantedScopes(requested: string[] | undefined, clientScopes: rea
   return requested;
 }
 
-/** Reads and checks everything in the request that needs no storage. */
-export function parseTokenRequest(event: TokenEvent): TokenRequest {
+/** The form of a client credentials grant: parameters in the body, grant_type client_credentials. */
+function parseGrant(event: TokenEvent): Map<string, string> {
   const query = event.queryStringParameters ?? {};
   if (Object.keys(query).length > 0) {
     // Credentials in a URL end up in access logs.
@@ -107,6 +121,27 @@ export function parseTokenRequest(event: TokenEvent): TokenRequest {
   if (grantType !== 'client_credentials') {
     throw new OAuthError('unsupported_grant_type', 'Only grant_type=client_credentials is supported');
   }
+  return form;
+}
+
+/**
+ * A token request that came with a client certificate (the mTLS endpoint): RFC 8705 2.1 tls_client_auth, the client
+ * id in the body and nothing else to authenticate it. A secret or an assertion beside the certificate is refused
+ * rather than one of the two chosen: RFC 6749 2.3 allows one authentication method per request.
+ */
+export function parseCertificateTokenRequest(event: TokenEvent): CertificateTokenRequest {
+  const form = parseGrant(event);
+  if (header(event, 'authorization') !== undefined || form.has('client_secret') || form.has('client_assertion') || form.has('client_assertion_type')) {
+    throw new OAuthError('invalid_request', 'A request with a client certificate authenticates by it alone (tls_client_auth): send no client secret, Authorization header or client assertion');
+  }
+  const clientId = form.get('client_id');
+  if (clientId === undefined) throw new OAuthError('invalid_request', 'client_id is missing: tls_client_auth names the client in the body');
+  return { clientId, scopes: parseScope(form.get('scope')) };
+}
+
+/** Reads and checks everything in the request that needs no storage. */
+export function parseTokenRequest(event: TokenEvent): TokenRequest {
+  const form = parseGrant(event);
   const authorization = header(event, 'authorization');
   const formId = form.get('client_id');
   const formSecret = form.get('client_secret');
@@ -127,6 +162,9 @@ export function parseTokenRequest(event: TokenEvent): TokenRequest {
   }
   return { credentials, scopes: parseScope(form.get('scope')) };
 }
+
+/** Whom a token is issued to. */
+export type IssuedTo = Pick<SystemAuth, 'id' | 'tenant' | 'kind' | 'appId'>;
 
 /** Headers every token endpoint response carries (RFC 6749 5.1). */
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
@@ -154,14 +192,27 @@ export class TokenEndpoint {
     private readonly systemAuths: Pick<SystemAuthRepository, 'markUsed'>,
     private readonly applications: Pick<ApplicationService, 'markConnected'>,
     /** Signs an access token (issueAccessToken with the configuration's settings). */
-    private readonly issue: (client: SystemAuth, scopes: string[], issuer: string) => Promise<IssuedAccessToken>,
+    private readonly issue: (client: IssuedTo, scopes: string[], issuer: string, confirmation?: TokenConfirmation) => Promise<IssuedAccessToken>,
     private readonly audit: Pick<AuditRecorder, 'record' | 'refused'>,
     /** Where the issuer comes from (publicBaseUrl), read at each request. */
     private readonly settings: () => BaseUrlSettings,
+    /** tls_client_auth: exactly the Director's certificate authentication. */
+    private readonly certificates: CertificateClientAuthentication,
+    /** Records refused client certificates as the Director does. */
+    private readonly certificateRefusals: { record(event: unknown, error: unknown): Promise<void> },
   ) {}
 
   async handle(event: TokenEvent): Promise<APIGatewayProxyResult> {
     try {
+      // Only API Gateway's mTLS custom domain (locally the mTLS endpoint) puts a certificate into the request context.
+      let presented: ClientCertificateData | undefined;
+      try {
+        presented = clientCertificateOf(event);
+      } catch (error) {
+        await this.certificateRefusals.record(event, error);
+        throw invalidClient();
+      }
+      if (presented) return await this.grantBound(event, presented);
       const request = parseTokenRequest(event);
       const client = await this.clients.authenticate(request.credentials.clientId, request.credentials.clientSecret);
       const scopes = grantedScopes(request.scopes, client.scopes);
@@ -190,6 +241,53 @@ export class TokenEndpoint {
       logger.error('token request failed', { error: error instanceof Error ? { name: error.name, message: error.message } : 'unknown' });
       return serverErrorResponse();
     }
+  }
+
+  /**
+   * RFC 8705: a client certificate pairing's token, bound to the certificate it authenticated with. The client id must
+   * be the certificate's own SystemAuth (its CN), compared before authentication so that a refused request writes
+   * nothing; authentication then checks everything the Director checks and records the use as a Director call does.
+   */
+  private async grantBound(event: TokenEvent, presented: ClientCertificateData): Promise<APIGatewayProxyResult> {
+    const request = parseCertificateTokenRequest(event);
+    let claimedId: string | undefined;
+    try {
+      claimedId = commonNameOf(new X509Certificate(presented.clientCertPem));
+    } catch {
+      claimedId = undefined;
+    }
+    if (claimedId !== request.clientId) {
+      await this.audit.refused({
+        tenant: UNATTRIBUTED_TENANT, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reasonCode: 'MISMATCH',
+        reason: 'client_id is not the SystemAuth of the client certificate', actor: { kind: 'UNAUTHENTICATED', id: request.clientId },
+        details: { via: 'CERTIFICATE' },
+      });
+      throw invalidClient();
+    }
+    let caller: CertificateCaller;
+    try {
+      caller = await this.certificates.authenticate(presented);
+    } catch (error) {
+      if (!(error instanceof CertificateRefusedError)) throw error;
+      await this.certificateRefusals.record(event, error);
+      throw invalidClient();
+    }
+    const scopes = grantedScopes(request.scopes, caller.scopes);
+    const confirmation: TokenConfirmation = { certificateThumbprint: thumbprintOfFingerprint(caller.certificateFingerprint) };
+    const client = { id: caller.systemAuthId, tenant: caller.tenant, kind: 'APPLICATION' as const, appId: caller.appId };
+    const issued = await this.issue(client, scopes, publicBaseUrl(event, this.settings()), confirmation);
+    logger.info('certificate-bound access token issued', { clientId: client.id, tenant: client.tenant, scope: scopes.join(' ') });
+    await this.audit.record({
+      tenant: client.tenant, action: 'ACCESS_TOKEN_GRANTED', outcome: 'SUCCESS',
+      actor: { kind: 'APPLICATION', id: client.id, via: 'CERTIFICATE', certificateFingerprint: caller.certificateFingerprint },
+      target: { applicationId: client.appId, systemAuthId: client.id, certificateFingerprint: caller.certificateFingerprint },
+      details: { scope: scopes.join(' '), expiresIn: issued.expiresIn, boundToCertificate: true },
+    });
+    return jsonResponse(
+      200,
+      { access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scopes.join(' ') },
+      NO_STORE,
+    );
   }
 
   /**

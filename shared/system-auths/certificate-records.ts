@@ -29,7 +29,7 @@ import {
 } from './certificate-items';
 import { isConditionalFailure } from './items';
 import { FIRST_CA_ID } from '../certificates/ca-registry';
-import { crlPendingKey, type RevocationListener, type RevocationReason } from '../crl/revocations';
+import { crlPendingKey, type RevocationListener, type RevocationReason } from './crl-keys';
 
 /** What certificate records read of the configuration, at each use (a changed configuration applies to the next one). */
 export type CertificateRecordSettings = () => Pick<Config, 'certificateRecordRetentionDays'> & ReturnType<QuotaLimits<'maxLiveCertificates' | 'maxUnexpiredCertificates'>>;
@@ -181,7 +181,7 @@ export class CertificateRepository {
   }
 
   private async markRevoked(systemAuthId: string, sha256Fingerprint: string, now: Date, revocation: Revocation): Promise<boolean> {
-    // In the same write as `revoked`: the revocation time and reason the CRL lists, and the CRL key (shared/crl/revocations.ts)
+    // In the same write as `revoked`: the revocation time and reason the CRL lists, and the CRL key (crl-keys.ts)
     // that puts the record into the byCrl index as pending, so no CRL build can miss it.
     const crl = {
       expression: 'revokedAt = if_not_exists(revokedAt, :revokedAt), revocationReason = if_not_exists(revocationReason, :reason), crlKey = :crlKey',

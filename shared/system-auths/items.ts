@@ -33,6 +33,17 @@ export const CLIENT_SECRETS_ATTRIBUTE = 'clientSecrets';
  */
 export const RETIRED_CLIENT_SECRETS_ATTRIBUTE = 'retiredClientSecrets';
 
+/**
+ * Attribute of an OAuth client's SystemAuth item holding the verifier of one secret (CLIENT_SECRET_STORE=verifier):
+ * one top-level attribute per secret id, so that adding, migrating or removing one is a SET or REMOVE of its own
+ * (a map would need to exist before an entry could be set, and a client made before verifiers has none).
+ */
+export const secretVerifierAttribute = (secretId: string): string => `${SECRET_VERIFIER_PREFIX}${secretId}`;
+const SECRET_VERIFIER_PREFIX = 'secretVerifier:';
+
+/** Attribute set once `migrate-client-secrets` moved every secret of the client out of Secrets Manager (RFC 3339). */
+export const CLIENT_SECRETS_MIGRATED_ATTRIBUTE = 'clientSecretsMigratedAt';
+
 /** A SystemAuths-table item as the document client reads and writes it. */
 export type Item = Record<string, NativeAttributeValue>;
 
@@ -70,12 +81,13 @@ export const isConditionalFailure = (error: unknown): boolean =>
 
 /** The stored item of a SystemAuth. */
 export function toSystemAuthItem(auth: SystemAuth): Item {
-  const { clientSecrets, ...fields } = auth;
+  const { clientSecrets, secretVerifiers, ...fields } = auth;
   return {
     ...fields,
     sk: AUTH_SORT_KEY,
     appKey: auth.appId === undefined ? undefined : applicationKey(auth.tenant, auth.appId),
     ...(clientSecrets === undefined ? {} : { [CLIENT_SECRETS_ATTRIBUTE]: secretMap(clientSecrets) }),
+    ...Object.fromEntries(Object.entries(secretVerifiers ?? {}).map(([secretId, verifier]) => [secretVerifierAttribute(secretId), verifier])),
   };
 }
 
@@ -105,5 +117,9 @@ export function fromSystemAuthItem(item: Item, now: Date = new Date()): SystemAu
   if (item.lastUsedAt !== undefined) auth.lastUsedAt = item.lastUsedAt;
   const clientSecrets = fromSecretMap(item[CLIENT_SECRETS_ATTRIBUTE]);
   if (clientSecrets !== undefined) auth.clientSecrets = clientSecrets;
+  const verifiers = Object.entries(item)
+    .filter(([name, value]) => name.startsWith(SECRET_VERIFIER_PREFIX) && value instanceof Uint8Array)
+    .map(([name, value]) => [name.slice(SECRET_VERIFIER_PREFIX.length), value as Uint8Array] as const);
+  if (verifiers.length > 0) auth.secretVerifiers = Object.fromEntries(verifiers);
   return auth;
 }

@@ -1,12 +1,13 @@
 // DynamoDB storage of SystemAuths (the auth item, sk "AUTH", of the SystemAuths table) and of each tenant's count of live OAuth clients: the only writer of both.
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KeyedRead } from '../aws/batch-get';
 import { transactWrite, TransactionCancelledError, type TransactItem } from '../aws/transactions';
 import { OAUTH_CLIENTS_QUOTA, quotaExceeded, quotaSlotFreed, quotaSlotTaken, type QuotaCounter, type QuotaLimits } from '../quotas';
-import { MAX_LIVE_CLIENT_SECRETS, type ClientSecretRecord, type SystemAuth, type SystemAuthStatus, type SystemAuthType } from './types';
+import { INITIAL_CLIENT_SECRET_ID, MAX_LIVE_CLIENT_SECRETS, type ClientSecretRecord, type SystemAuth, type SystemAuthStatus, type SystemAuthType } from './types';
 import {
   AUTH_SORT_KEY,
   CLIENT_SECRETS_ATTRIBUTE,
+  CLIENT_SECRETS_MIGRATED_ATTRIBUTE,
   LATEST_TOKEN_EXPIRY_ATTRIBUTE,
   OAUTH_CLIENT,
   RETIRED_CLIENT_SECRETS_ATTRIBUTE,
@@ -17,6 +18,7 @@ import {
   oauthClientsCounterKey,
   secretEntry,
   secretMap,
+  secretVerifierAttribute,
   toSystemAuthItem,
   type Item,
 } from './items';
@@ -174,7 +176,7 @@ export class SystemAuthRepository {
    * A client never rotated gets its list here, its initial secret and the new one, on the condition that it
    * still has none (two first rotations racing: one wins, the other fails and reads two live secrets).
    */
-  async addClientSecret(auth: SystemAuth, secret: ClientSecretRecord, initial: ClientSecretRecord): Promise<boolean> {
+  async addClientSecret(auth: SystemAuth, secret: ClientSecretRecord, initial: ClientSecretRecord, verifier?: Uint8Array): Promise<boolean> {
     const names: Record<string, string> = { '#secrets': CLIENT_SECRETS_ATTRIBUTE, '#status': 'status', '#type': 'type', '#kind': 'kind' };
     const values: Item = { ':tenant': auth.tenant, ':type': OAUTH_CLIENT, ':active': 'ACTIVE' satisfies SystemAuthStatus, ':application': 'APPLICATION' };
     let update: string;
@@ -189,6 +191,12 @@ export class SystemAuthRepository {
       condition += 'size(#secrets) < :max AND attribute_not_exists(#secrets.#new)';
       values[':secret'] = secretEntry(secret);
       values[':max'] = MAX_LIVE_CLIENT_SECRETS;
+    }
+    if (verifier !== undefined) {
+      // The new secret's verifier (CLIENT_SECRET_STORE=verifier) is written with the entry that makes it live.
+      names['#verifier'] = secretVerifierAttribute(secret.id);
+      values[':verifier'] = verifier;
+      update += ', #verifier = :verifier';
     }
     return this.updateIf(auth.id, update, condition, names, values);
   }
@@ -221,12 +229,51 @@ export class SystemAuthRepository {
   async removeClientSecret(tenant: string, id: string, secretId: string): Promise<ClientSecretRemoval> {
     const removed = await this.updateIf(
       id,
-      'REMOVE #secrets.#secretId ADD #retired :retired',
+      'REMOVE #secrets.#secretId, #verifier ADD #retired :retired',
       'attribute_exists(id) AND tenant = :tenant AND #type = :type AND attribute_exists(#secrets.#secretId) AND size(#secrets) > :one',
-      { '#secrets': CLIENT_SECRETS_ATTRIBUTE, '#secretId': secretId, '#retired': RETIRED_CLIENT_SECRETS_ATTRIBUTE, '#type': 'type' },
+      { '#secrets': CLIENT_SECRETS_ATTRIBUTE, '#secretId': secretId, '#retired': RETIRED_CLIENT_SECRETS_ATTRIBUTE, '#type': 'type', '#verifier': secretVerifierAttribute(secretId) },
       { ':tenant': tenant, ':type': OAUTH_CLIENT, ':one': 1, ':retired': new Set([secretId]) },
     );
     return removed ? 'removed' : 'refused';
+  }
+
+  /**
+   * Stores the verifier of a live secret of an ACTIVE OAuth client that has none yet (migrate-client-secrets); false when
+   * the secret is no longer live, the client no longer ACTIVE, or a verifier is there already (nothing is overwritten).
+   */
+  async setClientSecretVerifier(id: string, secretId: string, verifier: Uint8Array): Promise<boolean> {
+    return this.updateIf(
+      id,
+      'SET #verifier = :verifier',
+      'attribute_exists(id) AND #type = :type AND #status = :active AND attribute_not_exists(#verifier) AND ' +
+        (secretId === INITIAL_CLIENT_SECRET_ID ? '(attribute_not_exists(#secrets) OR attribute_exists(#secrets.#secretId))' : 'attribute_exists(#secrets.#secretId)'),
+      { '#verifier': secretVerifierAttribute(secretId), '#type': 'type', '#status': 'status', '#secrets': CLIENT_SECRETS_ATTRIBUTE, '#secretId': secretId },
+      { ':verifier': verifier, ':type': OAUTH_CLIENT, ':active': 'ACTIVE' satisfies SystemAuthStatus },
+    );
+  }
+
+  /** Records that no secret of the OAuth client is left in Secrets Manager (migrate-client-secrets skips it from then on). */
+  async markClientSecretsMigrated(id: string, at: Date): Promise<boolean> {
+    return this.updateIf(id, 'SET #migrated = :at', 'attribute_exists(id)', { '#migrated': CLIENT_SECRETS_MIGRATED_ATTRIBUTE }, { ':at': at.toISOString() });
+  }
+
+  /**
+   * One page of the table's OAuth clients, each with whether migrate-client-secrets finished it, and where the next
+   * page starts (undefined after the last). A Scan: only the migration, run once per stage, reads the whole table.
+   */
+  async oauthClientsPage(startKey?: Item): Promise<{ clients: { auth: SystemAuth; migrated: boolean }[]; next?: Item }> {
+    const out = await this.dynamo.send(
+      new ScanCommand({
+        TableName: this.table,
+        FilterExpression: 'sk = :sk AND #type = :type',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: { ':sk': AUTH_SORT_KEY, ':type': OAUTH_CLIENT },
+        ExclusiveStartKey: startKey,
+        ConsistentRead: true,
+      }),
+    );
+    const clients = (out.Items ?? []).map((item) => ({ auth: fromSystemAuthItem(item), migrated: item[CLIENT_SECRETS_MIGRATED_ATTRIBUTE] !== undefined }));
+    return { clients, next: out.LastEvaluatedKey };
   }
 
   /** Drops a retired secret's id once its Secrets Manager secret is deleted. */

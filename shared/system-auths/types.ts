@@ -28,9 +28,14 @@ export interface SystemAuth {
    * was (its one secret is the initial one): read it through liveClientSecretsOf.
    */
   clientSecrets?: ClientSecretRecord[];
+  /**
+   * OAuth clients whose secrets are kept as verifiers (CLIENT_SECRET_STORE=verifier): per live secret id, the KMS HMAC
+   * its secret is checked against (shared/oauth/stored-verifiers.ts). A secret without one is in Secrets Manager.
+   */
+  secretVerifiers?: Record<string, Uint8Array>;
 }
 
-/** One live secret of an OAuth client as its SystemAuth records it: never the value, which only Secrets Manager keeps. */
+/** One live secret of an OAuth client as its SystemAuth records it: never the value (Secrets Manager keeps it, or only its verifier is kept). */
 export interface ClientSecretRecord {
   /** "initial" for the secret the client was created with; a UUID for each one added by rotation. */
   id: string;

@@ -10,6 +10,9 @@ import { CA_KEY_ADMINISTRATION_ACTIONS } from '../../shared/certificates/ca-life
 const DOMAIN = 'pairing.example.com';
 const CERTIFICATE_ARN = 'arn:aws:acm:eu-central-1:123456789012:certificate/abc';
 const DOMAIN_PARAMS = [`--param=domainName=${DOMAIN}`, `--param=certificateArn=${CERTIFICATE_ARN}`];
+/** The packaging with the domain also keeps client secrets as verifiers, computed by the functions and this operator too. */
+const SECRET_OPERATOR_ARN = 'arn:aws:iam::123456789012:role/pairing-operator';
+const VERIFIER_PARAMS = ['--param=clientSecretStore=verifier', `--param=clientSecretOperatorArn=${SECRET_OPERATOR_ARN}`];
 /** The packaging with the domain also subscribes an address to the alarm topic; the one without the domain does not. */
 const ALARM_EMAIL = 'oncall@example.com';
 // Packaging needs credentials to exist, never to work; these must not end up in the template.
@@ -263,7 +266,7 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
   OauthIamRoleLambdaExecution: [
     // Revoking a client whose application is gone (the token endpoint refuses it and cleans up).
     'dynamodb:DeleteItem GetAtt:SystemAuthsTable.Arn',
-    // Introspection: whether an application's token still has its application.
+    // Introspection: whether an application's token still has its application; tls_client_auth (RFC 8705) reads the certificate's.
     'dynamodb:GetItem GetAtt:ApplicationsTable.Arn',
     'dynamodb:GetItem GetAtt:SystemAuthsTable.Arn',
     // Audit events of grants and refused client authentications.
@@ -275,6 +278,8 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'logs:PutLogEvents Sub:log-group:pairing-service-prod-oauth:*:*',
     'secretsmanager:DeleteSecret Sub:secret:oauth-clients/*',
     'secretsmanager:GetSecretValue Sub:secret:oauth-clients/*',
+    // tls_client_auth checks client certificates against the trusted CAs (public material).
+    'secretsmanager:GetSecretValue Sub:secret:pairing-ca-registry-??????',
     // The signing key set (public); kms:Sign on the signing keys comes from their key policies (TokenSigningKey).
     'secretsmanager:GetSecretValue Sub:secret:token-signing-public-keys-??????',
     // Active tracing (provider.tracing.lambda): X-Ray authorizes these only on "*" (RESOURCE_STAR_REQUIRED).
@@ -402,7 +407,7 @@ const ENVIRONMENT_NAMES = [
   'ACCESS_TOKEN_TTL_SECONDS', 'SECRET_CACHE_SECONDS', 'ONE_TIME_TOKEN_TTL_SECONDS', 'CERTIFICATE_VALIDITY_DAYS', 'CERTIFICATE_VALIDITY_SECONDS',
   'MAX_APPLICATIONS_PER_TENANT', 'MAX_OAUTH_CLIENTS_PER_TENANT', 'MAX_LIVE_CERTIFICATES', 'MAX_UNEXPIRED_CERTIFICATES',
   'CERTIFICATE_RECORD_RETENTION_DAYS', 'CRL_FUNCTION_NAME',
-  'CSR_SUBJECT_O', 'CSR_SUBJECT_OU', 'CSR_SUBJECT_L', 'CSR_SUBJECT_ST', 'CSR_SUBJECT_C',
+  'CSR_SUBJECT_O', 'CSR_SUBJECT_OU', 'CSR_SUBJECT_L', 'CSR_SUBJECT_ST', 'CSR_SUBJECT_C', 'CLIENT_SECRET_STORE',
 ].sort();
 /** What the two CRL functions get besides: the bucket of the CRLs, and (the builder) their nextUpdate. */
 const CRL_ENVIRONMENT: Partial<Record<FunctionName, string[]>> = { crl: ['CRL_BUCKET', 'CRL_NEXT_UPDATE_HOURS'], crlServe: ['CRL_BUCKET'] };
@@ -457,7 +462,7 @@ const settingPath = (resourcePath: string): string => resourcePath.replace(/~1/g
 
 beforeAll(async () => {
   // One after the other (local/packaging.ts would make them take turns anyway).
-  withDomain = await packageService([...DOMAIN_PARAMS, `--param=alarmTopicEmail=${ALARM_EMAIL}`]);
+  withDomain = await packageService([...DOMAIN_PARAMS, `--param=alarmTopicEmail=${ALARM_EMAIL}`, ...VERIFIER_PARAMS]);
   withoutDomain = await packageService(
     Object.entries(THROTTLING_PARAMS).map(([name, value]) => `--param=${name}=${value}`),
     { PUBLIC_BASE_URL: SHELL_PUBLIC_BASE_URL },
@@ -585,7 +590,7 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     // The pre-KMS private signing key: only the bootstrap, which migrates and deletes it.
     expect(readers('token-signing-keys')).toEqual(['bootstrap']);
     // Public material: the CA registry (verifiers and the signer), the pre-KMS CA certificate (the migration).
-    expect(readers('pairing-ca-registry')).toEqual(['director', 'connector', 'bootstrap', 'crl']);
+    expect(readers('pairing-ca-registry')).toEqual(['director', 'oauth', 'connector', 'bootstrap', 'crl']);
     expect(readers('pairing-ca-certificate')).toEqual(['bootstrap']);
     // The token-signing key set (public): the signer (oauth) finds its KMS key there, verifiers the public keys.
     expect(readers('token-signing-public-keys')).toEqual(['director', 'oauth', 'bootstrap']);
@@ -617,6 +622,36 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     expect(statements.filter((st) => st.Effect !== 'Allow')).toEqual([]);
     // No role of the stack gets any kms action from IAM: what a key allows is in its key policy alone.
     for (const fn of FUNCTIONS) expect({ fn, kms: grantsOf(withDomain.template, fn).filter((grant) => grant.startsWith('kms:')) }).toEqual({ fn, kms: [] });
+  });
+
+  test('clientSecretStore=verifier: an HMAC_256 key, retained, whose policy lets only the oauth and director roles and the named operator GenerateMac, and nobody VerifyMac', () => {
+    const created = createdResources(withDomain.template);
+    const key = created.ClientSecretMacKey!;
+    expect(key).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(key.Properties).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Enabled: true });
+    expect(created.ClientSecretMacKeyAlias?.Properties).toEqual({ AliasName: 'alias/pairing-service-prod-client-secrets', TargetKeyId: { Ref: 'ClientSecretMacKey' } });
+    interface KeyStatement { Sid: string; Effect: string; Principal: { AWS: unknown }; Action: string | string[]; Condition?: unknown }
+    const statements = (evaluate(withDomain.template, (key.Properties!.KeyPolicy as { Statement: unknown[] }).Statement) as unknown[])
+      .map((statement) => evaluate(withDomain.template, statement) as KeyStatement)
+      .map((statement) => ({ ...statement, Principal: { AWS: evaluate(withDomain.template, statement.Principal.AWS) } }));
+    const allowing = (action: string) => statements.filter((st) => st.Effect === 'Allow' && asList(st.Action).some((a) => a === action || a === 'kms:*' || a === '*'));
+    expect(allowing('kms:GenerateMac').map(({ Sid, Principal, Condition }) => ({ Sid, Principal, Condition }))).toEqual([
+      {
+        Sid: 'ComputeClientSecretVerifiers',
+        Principal: { AWS: [{ 'Fn::GetAtt': ['OauthIamRoleLambdaExecution', 'Arn'] }, { 'Fn::GetAtt': ['DirectorIamRoleLambdaExecution', 'Arn'] }] },
+        Condition: { StringEquals: { 'kms:MacAlgorithm': 'HMAC_SHA_256' } },
+      },
+      { Sid: 'OperatorComputesClientSecretVerifiers', Principal: { AWS: SECRET_OPERATOR_ARN }, Condition: { StringEqualsIfExists: { 'kms:MacAlgorithm': 'HMAC_SHA_256' } } },
+    ]);
+    expect(allowing('kms:VerifyMac')).toEqual([]);
+    expect(asList(allowing('kms:GenerateMac')[1]!.Action).sort()).toEqual(['kms:DescribeKey', 'kms:GenerateMac']);
+    const administration = statements.find((st) => st.Sid === 'KeyAdministration')!;
+    expect(asList(administration.Action).filter((action) => /^kms:(Sign|Verify|Encrypt|Decrypt|GenerateMac|VerifyMac|CreateGrant|\*)/.test(action))).toEqual([]);
+    expect(statements.map((st) => st.Sid)).toEqual(['KeyAdministration', 'ComputeClientSecretVerifiers', 'OperatorComputesClientSecretVerifiers']);
+    for (const fn of FUNCTIONS) {
+      const variables = (created[logicalId(fn)]!.Properties!.Environment as { Variables: Record<string, string> }).Variables;
+      expect({ fn, store: variables.CLIENT_SECRET_STORE }).toEqual({ fn, store: 'verifier' });
+    }
   });
 
   test('the tokens function cannot touch any secret; the director can invoke only tokens and crl, the connector only crl', () => {
@@ -774,7 +809,8 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
         .map((statement) => resourceText(statement.Principal.AWS))
         .sort();
     const keys = Object.entries(resources()).filter(([, r]) => r.Type === 'AWS::KMS::Key').map(([id]) => id).sort();
-    expect(keys).toEqual(['PairingCaKey', 'TokenSigningKey']);
+    expect(keys).toEqual(['ClientSecretMacKey', 'PairingCaKey', 'TokenSigningKey']);
+    expect(signersOf('ClientSecretMacKey')).toEqual([]);
     expect(signersOf('PairingCaKey')).toEqual(['GetAtt:BootstrapIamRoleLambdaExecution.Arn', 'GetAtt:ConnectorIamRoleLambdaExecution.Arn', 'GetAtt:CrlIamRoleLambdaExecution.Arn']);
     expect(signersOf('TokenSigningKey')).toEqual(['GetAtt:OauthIamRoleLambdaExecution.Arn']);
   });
@@ -831,6 +867,8 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
       MtlsEndpoint: `https://${DOMAIN}`,
       MtlsDirectorUrl: `https://${DOMAIN}/director/graphql`,
       MtlsConnectorUrl: `https://${DOMAIN}/connector/graphql`,
+      // The same path as on the default endpoint: the domain maps the whole API (empty base path).
+      MtlsTokenEndpoint: `https://${DOMAIN}/oauth2/token`,
       MtlsDnsTarget: { 'Fn::GetAtt': ['MtlsDomain', 'RegionalDomainName'] },
       TruststoreUri: { 'Fn::GetAtt': ['PairingBootstrap', 'TruststoreUri'] },
     });
@@ -908,6 +946,7 @@ describe('serverless package --stage prod without the mTLS domain params', () =>
     expect(outputs.MtlsEndpoint).toBe('not configured: pass --param="domainName=..." --param="certificateArn=..." to serverless deploy');
     expect(Object.keys(outputs)).not.toContain('MtlsDirectorUrl');
     expect(Object.keys(outputs)).not.toContain('MtlsConnectorUrl');
+    expect(Object.keys(outputs)).not.toContain('MtlsTokenEndpoint');
     expect(outputs).toHaveProperty('DirectorUrl');
   });
 
@@ -931,6 +970,16 @@ describe('serverless package --stage prod without the mTLS domain params', () =>
       ],
     });
     expect(withoutDomain.template.Resources[logicalId('tokens')]!.Properties!.ReservedConcurrentExecutions).toBe(3);
+  });
+
+  test('clientSecretStore defaults to secrets-manager: no verifier key is created', () => {
+    const created = createdResources(withoutDomain.template);
+    expect(created.ClientSecretMacKey).toBeUndefined();
+    expect(created.ClientSecretMacKeyAlias).toBeUndefined();
+    for (const fn of FUNCTIONS) {
+      const variables = (created[logicalId(fn)]!.Properties!.Environment as { Variables: Record<string, string> }).Variables;
+      expect({ fn, store: variables.CLIENT_SECRET_STORE }).toEqual({ fn, store: 'secrets-manager' });
+    }
   });
 
   test('still bootstraps the CA and signing key, and gives the functions no mTLS base URL', () => {
@@ -1126,6 +1175,7 @@ describe('docs/deployer-policy.json (the IAM policy README "Deployment" gives a 
     'AWS::Events::Rule': ['events:PutRule', 'events:DescribeRule', 'events:DeleteRule', 'events:PutTargets', 'events:RemoveTargets'],
     'AWS::DynamoDB::Table': ['dynamodb:CreateTable', 'dynamodb:DescribeTable', 'dynamodb:UpdateTable', 'dynamodb:UpdateContinuousBackups', 'dynamodb:UpdateTimeToLive'],
     'AWS::IAM::Role': ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:DeleteRole', 'iam:GetRole', 'iam:PassRole'],
+    'AWS::KMS::Alias': ['kms:CreateAlias', 'kms:UpdateAlias', 'kms:DeleteAlias'],
     'AWS::KMS::Key': ['kms:CreateKey', 'kms:DescribeKey', 'kms:PutKeyPolicy', 'kms:TagResource', 'kms:ScheduleKeyDeletion'],
     'AWS::Lambda::Function': ['lambda:CreateFunction', 'lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration', 'lambda:GetFunction', 'lambda:DeleteFunction', 'lambda:PutFunctionConcurrency'],
     'AWS::Lambda::Permission': ['lambda:AddPermission', 'lambda:RemovePermission'],

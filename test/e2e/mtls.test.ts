@@ -300,7 +300,8 @@ describe('the mTLS endpoint of npm start, with curl and openssl', () => {
 
   test('paths the mTLS endpoint does not serve get API Gateway\'s 403, even with a valid certificate', async () => {
     const app = await pairWithCertificate('e2e-mtls-paths');
-    const answer = await curlMtls('/oauth2/token', app, {});
+    // POST /oauth2/token is served there (RFC 8705 tls_client_auth: test/e2e/certificate-bound-tokens.test.ts).
+    const answer = await curlMtls('/oauth2/introspect', app, {});
     expect(answer.status).toBe(403);
     expect(answer).toMatchObject({ exitCode: 0, message: 'Missing Authentication Token' });
   });

@@ -1,6 +1,8 @@
 // End to end over HTTP against `npm start`: an administrator pairs an application with client credentials, the application calls as itself, is refused elsewhere, and is revoked;
 // a strict OAuth client library (openid-client) uses the pairing data as an application's own code would.
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import * as oauthClient from 'openid-client';
 import { startLocalStack, START_TIMEOUT_MS, tokenGrant, type LocalStack } from '../support/local-stack';
 
@@ -20,6 +22,16 @@ async function graphql(directorUrl: string, accessToken: string, query: string, 
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How this run's stacks keep client secrets: the `verifier` jest project sets CLIENT_SECRET_STORE, which `npm start` inherits. */
+const SECRET_STORE = process.env.CLIENT_SECRET_STORE === 'verifier' ? 'verifier' : 'secrets-manager';
+
+/** npm run --silent admin -- <args> against the stack: exit code, stdout and stderr. */
+const adminCli = (stateDir: string, args: string[]) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'local/admin-cli.ts', ...args], { cwd: path.resolve(__dirname, '../..'), env: { ...process.env, LOCAL_STATE_DIR: stateDir }, timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
 
 describe('OAuth client-credentials pairing over HTTP (npm start)', () => {
   let stack: LocalStack | undefined;
@@ -109,6 +121,60 @@ describe('OAuth client-credentials pairing over HTTP (npm start)', () => {
     expect(oldToken.errors?.[0].extensions.code).toBe('UNAUTHENTICATED');
     expect(await tokenGrant(params.tokenUrl, params.clientId, params.clientSecret)).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
   }, 120_000);
+  it(`client secrets kept in ${SECRET_STORE}: rotation and revocation over HTTP, migrate-client-secrets, and a strict client library's grants before and after`, async () => {
+    const { admin } = stack!;
+    expect(stack!.stackFile.clientSecretStore).toBe(SECRET_STORE);
+    const adminToken = String((await tokenGrant(admin.tokenUrl, admin.clientId, admin.clientSecret)).body.access_token);
+    const registered = await graphql(admin.directorUrl, adminToken,
+      'mutation($name: String!) { registerApplication(in: {name: $name}) { id } }', { name: `store-${Date.now().toString(36)}` });
+    const appId: string = registered.data.registerApplication.id;
+    const generated = await graphql(admin.directorUrl, adminToken,
+      'mutation($id: ID!) { generateAuthForApplication(id: $id, type: {type: "OAUTH2_CLIENT_CREDENTIALS"}, inputParams: {}) { params } }', { id: appId });
+    const { clientId, clientSecret } = generated.data.generateAuthForApplication.params as { clientId: string; clientSecret: string };
+    const strictGrant = async (secret: string) =>
+      oauthClient.clientCredentialsGrant(await oauthClient.discovery(new URL(stack!.baseUrl), clientId, undefined, oauthClient.ClientSecretBasic(secret), {
+        algorithm: 'oauth2', execute: [oauthClient.allowInsecureRequests],
+      })).then((granted) => granted.token_type, (error: unknown) => (error as { status?: number }).status);
+
+    const rotated = await graphql(admin.directorUrl, adminToken, 'mutation($id: ID!) { rotateClientSecret(authID: $id) { id clientSecret } }', { id: clientId });
+    expect(rotated.errors).toBeUndefined();
+    const second = rotated.data.rotateClientSecret as { id: string; clientSecret: string };
+    expect(await strictGrant(clientSecret)).toBe('bearer');
+    expect(await strictGrant(second.clientSecret)).toBe('bearer');
+
+    // Going back is refused, whatever the stack keeps, and changes nothing.
+    const back = await adminCli(stack!.stateDir, ['migrate-client-secrets', '--to', 'secrets-manager']);
+    expect(back).toMatchObject({ code: 1, stdout: '' });
+    expect(back.stderr).toMatch(/--to secrets-manager is impossible: .*no secret left anywhere/);
+
+    const migration = await adminCli(stack!.stateDir, ['migrate-client-secrets', '--to', 'verifier']);
+    if (SECRET_STORE === 'secrets-manager') {
+      // The stack's functions read Secrets Manager only: moving secrets out of it would lock every client out.
+      expect(migration.code).toBe(1);
+      expect(migration.stderr).toMatch(/keeps client secrets in Secrets Manager.*CLIENT_SECRET_STORE=verifier/);
+    } else {
+      expect(migration.code).toBe(0);
+      const report = JSON.parse(migration.stdout) as Record<string, unknown>;
+      expect(report).toMatchObject({ stage: 'local', to: 'verifier', alreadyMigrated: 0, failed: [] });
+      expect(report.migrated).toBe(report.clients);
+      // Idempotent: a second run finds every client done.
+      const again = JSON.parse((await adminCli(stack!.stateDir, ['migrate-client-secrets', '--to', 'verifier'])).stdout) as Record<string, unknown>;
+      expect(again).toMatchObject({ migrated: 0, alreadyMigrated: report.clients, failed: [] });
+      const events = await graphql(admin.directorUrl, adminToken,
+        'query { auditEvents(filter: {actions: [CLIENT_SECRETS_MIGRATED]}) { data { action outcome actor { kind } target { systemAuthId } } } }');
+      expect(events.errors).toBeUndefined();
+      expect(events.data.auditEvents.data).toContainEqual({ action: 'CLIENT_SECRETS_MIGRATED', outcome: 'SUCCESS', actor: { kind: 'CLI' }, target: { systemAuthId: clientId } });
+    }
+    expect(await strictGrant(clientSecret)).toBe('bearer');
+    expect(await strictGrant(second.clientSecret)).toBe('bearer');
+
+    // Revoking one secret refuses it from the next request on; the other keeps working.
+    const revoked = await graphql(admin.directorUrl, adminToken, 'mutation($id: ID!) { revokeClientSecret(authID: $id, secretId: "initial") { id } }', { id: clientId });
+    expect(revoked.errors).toBeUndefined();
+    expect(await strictGrant(clientSecret)).toBe(401);
+    expect(await strictGrant(second.clientSecret)).toBe('bearer');
+  });
+
   it('a strict OAuth client library gets tokens with client_secret_post and client_secret_basic and reports a wrong secret as invalid_client', async () => {
     const { admin } = stack!;
     const adminToken = String((await tokenGrant(admin.tokenUrl, admin.clientId, admin.clientSecret)).body.access_token);

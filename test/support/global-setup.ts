@@ -29,7 +29,10 @@ export default async function globalSetup(): Promise<void> {
     await createStageTables('test', dynamo.endpoint);
     // The test stage's access-token signing key in moto's KMS (what the bootstrap does in AWS, and npm start locally).
     const { ensureSigningKey } = await import('../../shared/oauth/signing-keys');
-    await ensureSigningKey();
+    const { ensureKmsMacKey } = await import('../../shared/aws/kms');
+    const { clientSecretMacKeyAlias } = await import('../../shared/config');
+    // And its client-secret verifier key (serverless.yml ClientSecretMacKey), used by the `verifier` jest project.
+    await Promise.all([ensureSigningKey(), ensureKmsMacKey(clientSecretMacKeyAlias('test'), 'client-secret verifiers of the test stage')]);
   } catch (error) {
     await Promise.all(started.map((s) => s.stop()));
     throw error;

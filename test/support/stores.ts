@@ -4,6 +4,7 @@ import { BearerAuthenticator } from '../../shared/auth/bearer';
 import { ClientCertificateAuthenticator } from '../../shared/auth/client-certificate';
 import { OAuthClients, clientAuthenticationState } from '../../shared/oauth/clients';
 import { secretsManagerStore } from '../../shared/oauth/client-secrets';
+import { storedVerifiersOf } from '../../shared/oauth/stored-verifiers';
 import { issueTokenFor } from '../../shared/one-time-tokens/issuance';
 import type { TokenIssuer } from '../../shared/one-time-tokens/issuer';
 import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
@@ -25,10 +26,10 @@ export const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemA
 export const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config);
 export const oneTimeTokens = new OneTimeTokenRepository(aws.dynamo, config().tokensTable);
 export const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
-export const oauthClients = new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState());
+export const oauthClients = new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config()));
 export const oneTimeTokenService = new OneTimeTokenService(oneTimeTokens, systemAuths, config, aws.dynamo);
-export const bearerAuthentication = new BearerAuthenticator(systemAuths, applicationStore, (token, issuer) => verifyAccessToken(token, issuer, config()));
 export const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas);
+export const bearerAuthentication = new BearerAuthenticator(systemAuths, applicationStore, (token, issuer) => verifyAccessToken(token, issuer, config()), certificateAuthentication);
 
 /** The tokens function's own code, called in-process instead of through the Lambda API. */
 export const inProcessTokenIssuer: TokenIssuer = { issue: (request) => issueTokenFor(oneTimeTokenService, request) };

@@ -58,3 +58,14 @@ describe('the validity of issued certificates', () => {
     expect(() => loadConfig({ CERTIFICATE_VALIDITY_SECONDS: value })).toThrow(/CERTIFICATE_VALIDITY_SECONDS/);
   });
 });
+
+describe('CLIENT_SECRET_STORE', () => {
+  it('defaults to secrets-manager, takes verifier, and names the stage key by its alias', () => {
+    expect(loadConfig({})).toMatchObject({ clientSecretStore: 'secrets-manager', clientSecretMacKey: 'alias/pairing-service-local-client-secrets' });
+    expect(loadConfig({ CLIENT_SECRET_STORE: 'verifier', STAGE: 'prod' })).toMatchObject({ clientSecretStore: 'verifier', clientSecretMacKey: 'alias/pairing-service-prod-client-secrets' });
+  });
+
+  it('refuses anything else, naming the variable and both values', () => {
+    expect(() => loadConfig({ CLIENT_SECRET_STORE: 'dynamodb' })).toThrow(/CLIENT_SECRET_STORE must be secrets-manager or verifier, got "dynamodb"/);
+  });
+});

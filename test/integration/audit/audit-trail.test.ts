@@ -58,6 +58,8 @@ const tokens = new TokenEndpoint(
   (client, scopes, issuer) => issueAccessToken(client, scopes, issuer, config()),
   audit,
   config,
+  certificateAuthentication,
+  new CertificateRefusals(certificates, audit),
 );
 
 const SOURCE_IP = '203.0.113.7';

@@ -13,12 +13,11 @@ import { createCaCertificate, kmsCaSigner } from '../../../shared/certificates/c
 import type { CaEntry } from '../../../shared/certificates/ca-registry';
 import { config } from '../../../shared/config';
 import { CrlBuildError, CrlBuilder } from '../../../shared/crl/builder';
-import { CrlEntryRepository } from '../../../shared/crl/entries';
-import { backfillCrlEntries } from '../../../shared/crl/backfill';
+import { CrlEntryRepository } from '../../../shared/system-auths/crl-entries';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { certificateSortKey, type CertificateRecord } from '../../../shared/system-auths/certificate-items';
 import { kmsCrlSigner } from '../../../shared/crl/signer';
-import { CrlState } from '../../../shared/crl/state';
+import { CrlState } from '../../../shared/system-auths/crl-state';
 import { CrlStore } from '../../../shared/crl/store';
 import { CertificateRepository } from '../../../shared/system-auths/certificate-records';
 
@@ -187,10 +186,10 @@ test('crl-backfill puts certificates revoked before CRLs existed into the index,
   await builderFor(ca).rebuild(ca.id);
   expect(crlText((await store().get(ca.id))!)).not.toContain(serialText(old));
 
-  const outcome = await backfillCrlEntries(aws.dynamo, table());
+  const outcome = await entries().backfill();
   // Only this CA's old revocation (other tests' CAs have none revoked the old way; other data of the shared table may).
   expect(outcome.markedByCa[ca.id]).toBe(1);
-  expect((await backfillCrlEntries(aws.dynamo, table())).markedByCa[ca.id]).toBeUndefined();
+  expect((await entries().backfill()).markedByCa[ca.id]).toBeUndefined();
   await builderFor(ca).rebuild(ca.id);
   const text = crlText((await store().get(ca.id))!);
   expect(text).toContain(serialText(old));

@@ -8,6 +8,7 @@ import { type CreatedOAuthClient } from '../../../shared/oauth/clients';
 import { clientSecretName } from '../../../shared/oauth/client-secrets';
 import { oauthClientsCounterKey } from '../../../shared/system-auths/items';
 import { freshTenant, secretExists } from '../../support/local-aws';
+import { secretsManagerOnly } from '../../support/secret-keeping';
 import { rejection } from '../../support/promises';
 import { withSettings } from '../../support/settings';
 import { oauthClients, systemAuths } from '../../support/stores';
@@ -42,7 +43,8 @@ async function secretsCreatedDuring<T>(run: () => Promise<T>): Promise<{ result:
 }
 
 describe('live OAuth clients per tenant (MAX_OAUTH_CLIENTS_PER_TENANT)', () => {
-  it("counts administrators' and applications' clients, refuses one more with a clear message, and leaves no SystemAuth and no secret", async () => {
+  // Counts the Secrets Manager secrets each creation wrote; the verifier project checks the quota through the other tests here.
+  secretsManagerOnly()("counts administrators' and applications' clients, refuses one more with a clear message, and leaves no SystemAuth and no secret", async () => {
     const tenant = freshTenant();
     await oauthClients.createAdmin(tenant);
     await applicationClient(tenant);
@@ -67,7 +69,7 @@ describe('live OAuth clients per tenant (MAX_OAUTH_CLIENTS_PER_TENANT)', () => {
     await expect(oauthClients.createAdmin(freshTenant())).resolves.toMatchObject({ clientId: expect.any(String) });
   });
 
-  it('10 concurrent creations with room for 3: exactly 3 clients exist, and the refused ones left no secret', async () => {
+  secretsManagerOnly()('10 concurrent creations with room for 3: exactly 3 clients exist, and the refused ones left no secret', async () => {
     const tenant = freshTenant();
     const appId = randomUUID();
     const { result: outcomes, names } = await secretsCreatedDuring(() => Promise.allSettled(Array.from({ length: 10 }, () => applicationClient(tenant, appId))));

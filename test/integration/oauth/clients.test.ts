@@ -5,7 +5,6 @@ import { handler } from '../../../functions/oauth/handler';
 import { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
 import { secretsManager } from '../../../shared/aws/clients';
-import { readSecret } from '../../../shared/aws/secrets';
 import { config } from '../../../shared/config';
 import { InternalError } from '../../../shared/errors';
 import { logger } from '../../../shared/logger';
@@ -16,6 +15,7 @@ import { MAX_LIVE_CLIENT_SECRETS } from '../../../shared/system-auths/types';
 import { freshTenant, secretExists } from '../../support/local-aws';
 import { basicAuthorization, tokenRequest } from './token-requests';
 import { oauthClients, systemAuths } from '../../support/stores';
+import { keepsSecret, keepsVerifiers, secretsManagerOnly, secretsManagerSecretsOf } from '../../support/secret-keeping';
 import { aws } from '../../../functions/container';
 
 afterEach(() => jest.restoreAllMocks());
@@ -39,12 +39,15 @@ function failNextSystemAuthPut(): { clientId: () => string } {
 }
 
 describe('createOAuthClient', () => {
-  it('keeps the secret in Secrets Manager only: no DynamoDB item holds it', async () => {
+  it('keeps the secret in Secrets Manager only, or only a verifier of it in the SystemAuth (CLIENT_SECRET_STORE=verifier): no DynamoDB item holds it', async () => {
     const tenant = freshTenant();
     const appId = randomUUID();
     const created = await oauthClients.create({ tenant, kind: 'APPLICATION', appId, scopes: ['application:read'] });
     expect(created.clientId).toBe(created.systemAuth.id);
-    await expect(readSecret(clientSecretName(created.clientId), 0)).resolves.toBe(created.clientSecret);
+    await expect(keepsSecret(created.clientId, 'initial', created.clientSecret)).resolves.toBe(true);
+    // A verifier stage puts nothing in Secrets Manager; a Secrets Manager stage puts no verifier in the item.
+    if (keepsVerifiers()) await expect(secretsManagerSecretsOf(created.clientId)).resolves.toEqual([]);
+    else expect((await systemAuths.get(created.clientId))!.secretVerifiers).toBeUndefined();
 
     const item = (await aws.dynamo.send(new GetCommand({ TableName: config().systemAuthsTable, Key: { id: created.clientId, sk: 'AUTH' } }))).Item;
     expect(item).toMatchObject({ id: created.clientId, tenant, kind: 'APPLICATION', type: 'OAUTH2_CLIENT_CREDENTIALS', status: 'ACTIVE', appId });
@@ -66,7 +69,7 @@ describe('createOAuthClient', () => {
     await expect(secretExists(clientSecretName(failed.clientId()))).resolves.toBe(false);
   });
 
-  it('logs the name, never the value, of a secret it could not clean up', async () => {
+  secretsManagerOnly()('logs the name, never the value, of a secret it could not clean up', async () => {
     const failed = failNextSystemAuthPut();
     let secretValue = '';
     const sm = secretsManager();
@@ -102,7 +105,7 @@ describe('revokeOAuthClient', () => {
     await expect(oauthClients.revokeById(randomUUID())).resolves.toBe(false);
   });
 
-  it('leaves a REVOKED SystemAuth that gets no token when deleting the secret fails, and a retry removes both', async () => {
+  secretsManagerOnly()('leaves a REVOKED SystemAuth that gets no token when deleting the secret fails, and a retry removes both', async () => {
     const tenant = freshTenant();
     // A real application, so the only reason for a refusal below is the revocation.
     const application = await new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config)).register(tenant, { name: `revoke-${randomUUID().slice(0, 8)}` });

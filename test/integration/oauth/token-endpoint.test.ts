@@ -147,6 +147,17 @@ describe('discovery documents', () => {
     expect(JSON.parse(response.body).scopes_supported).toEqual([...APPLICATION_SCOPES]);
   });
 
+  it('announces RFC 8705 (tls_client_auth, bound tokens, the mTLS token endpoint) only when the stage has an mTLS endpoint', async () => {
+    expect(JSON.parse((await handler(oauthEvent('GET', '/.well-known/oauth-authorization-server'))).body)).not.toHaveProperty('mtls_endpoint_aliases');
+    const withMtls = await withEnvironment({ MTLS_BASE_URL: 'https://mtls.example.test' }, () => handler(oauthEvent('GET', '/.well-known/oauth-authorization-server')));
+    expect(JSON.parse(withMtls.body)).toMatchObject({
+      token_endpoint: `${BASE_URL}/oauth2/token`,
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'tls_client_auth'],
+      tls_client_certificate_bound_access_tokens: true,
+      mtls_endpoint_aliases: { token_endpoint: 'https://mtls.example.test/oauth2/token' },
+    });
+  });
+
   it('may be cached when the base URL is configured; built from the Host (local stage only), it is for that request alone', async () => {
     const configured = await handler(oauthEvent('GET', '/.well-known/oauth-authorization-server', { headers: { Host: 'other.example' } }));
     expect(JSON.parse(configured.body).issuer).toBe(BASE_URL);

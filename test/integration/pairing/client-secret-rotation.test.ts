@@ -1,12 +1,11 @@
 // Two live secrets per OAuth client against DynamoDB Local + moto: rotating and revoking through the Director, tokens through the OAuth handler.
 import { randomUUID } from 'node:crypto';
-import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { secretsManager } from '../../../shared/aws/clients';
-import { readSecret } from '../../../shared/aws/secrets';
 import { config } from '../../../shared/config';
 import { clientSecretName } from '../../../shared/oauth/client-secrets';
 import { freshTenant } from '../../support/local-aws';
 import { systemAuths } from '../../support/stores';
+import { keepsSecret, keptSecretsOf, secretKeepingCall, secretsManagerOnly } from '../../support/secret-keeping';
 import { awsError, injectFailure } from './aws-failures';
 import { accessTokenOf, administrator, director, errorCode, grant, type GraphQLAnswer } from './director-calls';
 import { aws } from '../../../functions/container';
@@ -36,11 +35,8 @@ async function rotate(admin: string, clientId: string): Promise<{ id: string; cl
   return answer.data!.rotateClientSecret;
 }
 
-/** Names of every Secrets Manager secret of the client (the initial one and the rotated ones beneath it). */
-async function secretsOfClient(clientId: string): Promise<string[]> {
-  const out = await secretsManager().send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [clientSecretName(clientId)] }] }));
-  return (out.SecretList ?? []).map((secret) => secret.Name!).filter((name) => name.startsWith(clientSecretName(clientId))).sort();
-}
+/** Every secret kept of the client, in Secrets Manager or as a verifier, by its Secrets Manager name. */
+const secretsOfClient = keptSecretsOf;
 
 const messageOf = (answer: GraphQLAnswer): string | undefined => answer.errors?.[0]?.message;
 
@@ -52,7 +48,7 @@ describe('rotating an OAuth client secret', () => {
 
     const second = await rotate(admin, clientId);
     expect(second).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), clientSecret: expect.stringMatching(/^[A-Za-z0-9_-]{43,}$/), createdAt: expect.any(String) });
-    expect(await readSecret(clientSecretName(clientId, second.id), 0)).toBe(second.clientSecret);
+    expect(await keepsSecret(clientId, second.id, second.clientSecret)).toBe(true);
 
     await expect(accessTokenOf(clientId, second.clientSecret)).resolves.toEqual(expect.any(String));
     await expect(accessTokenOf(clientId, clientSecret)).resolves.toEqual(expect.any(String));
@@ -143,7 +139,8 @@ describe('revoking one OAuth client secret', () => {
     expect((await grant(clientId, second.clientSecret)).body.error).toBe('invalid_client');
   });
 
-  it('a failed deletion of the revoked secret still refuses it, and deleting the client deletes it later', async () => {
+  // Verifier mode deletes no Secrets Manager secret of a client made with a verifier (its verifier goes with the entry).
+  secretsManagerOnly()('a failed deletion of the revoked secret still refuses it, and deleting the client deletes it later', async () => {
     const { admin, clientId } = await pairedClient();
     const second = await rotate(admin, clientId);
     const failure = injectFailure(secretsManager(), { command: 'DeleteSecretCommand', moment: 'before-sending' }, awsError('ServiceUnavailable'));
@@ -202,10 +199,11 @@ describe('who may rotate and revoke client secrets', () => {
 
 describe('failures part-way through a rotation', () => {
   it.each(['before-sending', 'after-taking-effect'] as const)(
-    'a Secrets Manager failure %s answers a clean INTERNAL and leaves no secret and no entry behind',
+    'a failure %s of keeping the new secret (Secrets Manager CreateSecret, or KMS GenerateMac) answers a clean INTERNAL and leaves no secret and no entry behind',
     async (moment) => {
       const { admin, clientId, clientSecret } = await pairedClient();
-      const failure = injectFailure(secretsManager(), { command: 'CreateSecretCommand', moment }, awsError('ThrottlingException'));
+      const { client, command } = secretKeepingCall();
+      const failure = injectFailure(client, { command, moment }, awsError('ThrottlingException'));
       let answer: GraphQLAnswer;
       try {
         answer = await director(admin, ROTATE, { id: clientId });

@@ -1,12 +1,9 @@
 // The OAUTH2_CLIENT_CREDENTIALS adapter against DynamoDB Local + moto: what pairing stores, where the secret lives, revocation, and failures part-way.
 import { randomUUID } from 'node:crypto';
-import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { secretsManager } from '../../../shared/aws/clients';
-import { readSecret } from '../../../shared/aws/secrets';
 import { config } from '../../../shared/config';
 import { InternalError, NotFoundError } from '../../../shared/errors';
 import { logger } from '../../../shared/logger';
-import { clientSecretName } from '../../../shared/oauth/client-secrets';
 import { OAuthError } from '../../../shared/oauth/errors';
 import type { PairingApplication } from '../../../shared/pairing/adapter';
 import { RevocationIncompleteError } from '../../../shared/pairing/service';
@@ -14,20 +11,19 @@ import { freshTenant, scanAll } from '../../support/local-aws';
 import { awsError, injectFailure, itemPutInto } from './aws-failures';
 import { rejection } from '../../support/promises';
 import { oauthClients, pairing, pairingAdapters, systemAuths } from '../../support/stores';
+import { keepsSecret, keepsVerifiers, keptSecretsOf, secretKeepingCall, secretsManagerOnly } from '../../support/secret-keeping';
 import { aws } from '../../../functions/container';
 
 const context = { publicBaseUrl: 'https://pairing.example.test' };
 
 const newApplication = (): PairingApplication => ({ tenant: freshTenant(), id: randomUUID(), name: 'orders' });
 
-/** Every secret whose name starts with the client's secret name (ListSecrets filters by name prefix). */
-async function secretsOfClient(clientId: string): Promise<string[]> {
-  const out = await secretsManager().send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [clientSecretName(clientId)] }] }));
-  return (out.SecretList ?? []).map((secret) => secret.Name!).filter((name) => name.startsWith(clientSecretName(clientId)));
-}
+/** Every secret kept of the client, in Secrets Manager or as a verifier, by its Secrets Manager name. */
+const secretsOfClient = keptSecretsOf;
 
-/** The client id of the secret a CreateSecret call named. */
-const clientIdOf = (input: Record<string, unknown>): string => String(input.Name).split('/').pop()!;
+/** The client id of the secret a CreateSecret call named, or whose verifier a GenerateMac call computed. */
+const clientIdOf = (input: Record<string, unknown>): string =>
+  input.Name !== undefined ? String(input.Name).split('/').pop()! : /:v1:([0-9a-f-]{36}):/.exec(Buffer.from(input.Message as Uint8Array).toString('utf8'))![1];
 
 describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
   it('creates an ACTIVE APPLICATION SystemAuth whose id is the client id and returns exactly clientId, clientSecret, tokenUrl, scopes', async () => {
@@ -45,8 +41,9 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
     expect(await systemAuths.get(result.systemAuthID)).toEqual({
       id: result.systemAuthID, tenant: application.tenant, kind: 'APPLICATION', type: 'OAUTH2_CLIENT_CREDENTIALS',
       appId: application.id, status: 'ACTIVE', scopes: ['application:read'], createdAt: expect.any(String),
+      ...(keepsVerifiers() ? { secretVerifiers: { initial: expect.any(Uint8Array) } } : {}),
     });
-    expect(await readSecret(clientSecretName(result.systemAuthID), 0)).toBe(result.params.clientSecret);
+    expect(await keepsSecret(result.systemAuthID, 'initial', result.params.clientSecret as string)).toBe(true);
     await expect(oauthClients.authenticate(result.systemAuthID, String(result.params.clientSecret))).resolves.toMatchObject({ appId: application.id });
   });
 
@@ -67,7 +64,7 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
     const application = newApplication();
     const { systemAuth, clientSecret } = await pairing.requestClientCredentials(application, context);
     expect(await systemAuths.get(systemAuth.id)).toEqual(systemAuth);
-    expect(await readSecret(clientSecretName(systemAuth.id), 0)).toBe(clientSecret);
+    expect(await keepsSecret(systemAuth.id, 'initial', clientSecret)).toBe(true);
   });
 
   it('keeps the secret out of every DynamoDB item and every log line', async () => {
@@ -152,7 +149,8 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
       await expect(pairing.revokeEveryCredentialOf(application.tenant, application.id)).resolves.toEqual([]);
     });
 
-    it('a revocation cut short by Secrets Manager leaves the client REVOKED (refused) and listed, and a retry finishes it', async () => {
+    // Verifier mode: a client made with a verifier has no Secrets Manager secret to delete.
+    secretsManagerOnly()('a revocation cut short by Secrets Manager leaves the client REVOKED (refused) and listed, and a retry finishes it', async () => {
       const application = newApplication();
       const { params, systemAuthID } = await pairing.generate(application, 'OAUTH2_CLIENT_CREDENTIALS', {}, context);
       const failure = injectFailure(secretsManager(), { command: 'DeleteSecretCommand', moment: 'before-sending' }, awsError('ServiceUnavailable'));
@@ -182,10 +180,18 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
   });
 
   describe('a failure part-way through pairing leaves neither an orphaned secret nor a SystemAuth without one', () => {
+    const keeping = keepsVerifiers()
+      ? ([
+        ['KMS throttles GenerateMac', 'GenerateMacCommand', 'before-sending', 'ThrottlingException'],
+        ['KMS is down for GenerateMac', 'GenerateMacCommand', 'before-sending', 'KMSInternalException'],
+      ] as const)
+      : ([
+        ['Secrets Manager throttles CreateSecret', 'CreateSecretCommand', 'before-sending', 'ThrottlingException'],
+        ['Secrets Manager is down for CreateSecret', 'CreateSecretCommand', 'before-sending', 'ServiceUnavailable'],
+        ['the CreateSecret response is lost after the secret was created', 'CreateSecretCommand', 'after-taking-effect', 'InternalServiceError'],
+      ] as const);
     const cases = [
-      ['Secrets Manager throttles CreateSecret', 'CreateSecretCommand', 'before-sending', 'ThrottlingException'],
-      ['Secrets Manager is down for CreateSecret', 'CreateSecretCommand', 'before-sending', 'ServiceUnavailable'],
-      ['the CreateSecret response is lost after the secret was created', 'CreateSecretCommand', 'after-taking-effect', 'InternalServiceError'],
+      ...keeping,
       // The SystemAuth of an OAuth client is written in one transaction with its tenant's quota counter.
       ['the SystemAuth conditional write is lost', 'TransactWriteItemsCommand', 'before-sending', 'ConditionalCheckFailedException'],
       ['DynamoDB throttles the SystemAuth write', 'TransactWriteItemsCommand', 'before-sending', 'ProvisionedThroughputExceededException'],
@@ -194,8 +200,9 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
 
     it.each(cases)('%s: INTERNAL, no secret, no SystemAuth', async (_, command, moment, errorName) => {
       const application = newApplication();
-      const failure = command === 'CreateSecretCommand'
-        ? injectFailure(secretsManager(), { command, moment }, awsError(errorName))
+      const keepsSecretNow = command === 'CreateSecretCommand' || command === 'GenerateMacCommand';
+      const failure = keepsSecretNow
+        ? injectFailure(secretKeepingCall().client, { command, moment }, awsError(errorName))
         : injectFailure(aws.dynamo, { command, moment, when: (input) => itemPutInto(config().systemAuthsTable, input) !== undefined }, awsError(errorName));
       let error: Error;
       try {
@@ -207,7 +214,7 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
       expect(error).toBeInstanceOf(InternalError);
       expect(error.message).toBe('Could not create the OAuth client');
 
-      const clientId = command === 'CreateSecretCommand' ? clientIdOf(failure.seen[0]) : String(itemPutInto(config().systemAuthsTable, failure.seen[0])?.id);
+      const clientId = keepsSecretNow ? clientIdOf(failure.seen[0]) : String(itemPutInto(config().systemAuthsTable, failure.seen[0])?.id);
       expect(clientId).toMatch(/^[0-9a-f-]{36}$/);
       expect(await secretsOfClient(clientId)).toEqual([]);
       expect(await systemAuths.get(clientId)).toBeUndefined();

@@ -2,12 +2,14 @@
 import type { Application } from '../../../shared/applications/types';
 import { AccessTokenRefusedError, BearerAuthenticator } from '../../../shared/auth/bearer';
 import { UnauthenticatedError } from '../../../shared/errors';
+import type { CertificateCaller, ClientCertificateData } from '../../../shared/auth/client-certificate';
 import type { AccessTokenClaims } from '../../../shared/oauth/access-tokens';
 import type { SystemAuth } from '../../../shared/system-auths/types';
 
 const verify = jest.fn<Promise<AccessTokenClaims>, [string, string]>();
 const lookup = jest.fn<Promise<SystemAuth | undefined>, [string]>();
 const applicationLookup = jest.fn<Promise<Application | undefined>, [string, string]>();
+const certificateLookup = jest.fn<Promise<CertificateCaller>, [ClientCertificateData]>();
 let bearer: BearerAuthenticator;
 const authenticateBearer = (authorization: string | undefined, issuer: string) => bearer.authenticate(authorization, issuer);
 const application = { tenant: 'acme', id: 'app-1', name: 'app' } as Application;
@@ -44,7 +46,7 @@ async function refusal(authorization: string | undefined): Promise<Unauthenticat
 
 beforeEach(() => {
   jest.resetAllMocks();
-  bearer = new BearerAuthenticator({ get: lookup }, { get: applicationLookup }, verify);
+  bearer = new BearerAuthenticator({ get: lookup }, { get: applicationLookup }, verify, { authenticate: certificateLookup });
   applicationLookup.mockResolvedValue(application);
 });
 

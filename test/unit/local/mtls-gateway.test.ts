@@ -220,8 +220,18 @@ describe('the mTLS endpoint', () => {
     }
   });
 
+  it('routes POST /oauth2/token to the oauth function with the client certificate (RFC 8705 tls_client_auth)', async () => {
+    const result = await curl(`${gateway.url}/oauth2/token`, { cert: 'app', body: 'grant_type=client_credentials&client_id=app' });
+    expect(result.status).toBe(200);
+    expect(result.headers).toMatch(/^x-function: pairing-service-local-oauth\r?$/im);
+    const { functionName, event } = lambda.invocations[0]!;
+    expect(functionName).toBe('pairing-service-local-oauth');
+    expect(event).toMatchObject({ httpMethod: 'POST', path: '/oauth2/token', resource: '/oauth2/token', body: 'grant_type=client_credentials&client_id=app' });
+    expect(new X509Certificate(event.requestContext.identity.clientCert!.clientCertPem).fingerprint256).toBe(new X509Certificate(fs.readFileSync(file('app.pem'))).fingerprint256);
+  });
+
   it('answers paths and methods it does not route with API Gateway\'s 403 {"message":"Missing Authentication Token"}', async () => {
-    for (const [url, method] of [[`${gateway.url}/oauth2/token`, 'POST'], [`${gateway.url}/`, 'GET'], [`${gateway.url}/director/graphql`, 'GET']] as const) {
+    for (const [url, method] of [[`${gateway.url}/.well-known/jwks.json`, 'POST'], [`${gateway.url}/`, 'GET'], [`${gateway.url}/oauth2/token`, 'GET']] as const) {
       const result = await curl(url, { cert: 'app', method, ...(method === 'POST' ? { body: '{}' } : {}) });
       expect(result.status).toBe(403);
       expect(JSON.parse(result.body)).toEqual({ message: 'Missing Authentication Token' });

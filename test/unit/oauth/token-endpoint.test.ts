@@ -1,6 +1,6 @@
 // Token endpoint request parsing, scope handling and RFC 6749 5.2 response shapes, with stand-ins for storage and signing.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { issueAccessToken } from '../../../shared/oauth/access-tokens';
+import type { issueAccessToken, TokenConfirmation } from '../../../shared/oauth/access-tokens';
 import type { AuthenticatedClient } from '../../../shared/oauth/clients';
 import { invalidClient, OAuthError } from '../../../shared/oauth/errors';
 import {
@@ -9,7 +9,11 @@ import {
   parseScope,
   parseTokenRequest,
   TokenEndpoint,
+  type IssuedTo,
 } from '../../../shared/oauth/token-endpoint';
+import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import forge from 'node-forge';
+import { CertificateRefusedError, type CertificateCaller, type ClientCertificateData } from '../../../shared/auth/client-certificate';
 import type { ClientSecretUse } from '../../../shared/system-auths/repository';
 import type { SystemAuth } from '../../../shared/system-auths/types';
 import type { AuditEvent } from '../../../shared/audit/types';
@@ -19,10 +23,12 @@ const authenticate = jest.fn<Promise<AuthenticatedClient>, [string, string]>();
 const revoke = jest.fn<Promise<void>, [Pick<SystemAuth, 'id' | 'tenant'>]>();
 const markUsed = jest.fn<Promise<boolean>, [string, Date?, ClientSecretUse?]>();
 const markConnected = jest.fn<Promise<boolean>, [string, string]>();
-const issue = jest.fn<ReturnType<typeof issueAccessToken>, [SystemAuth, string[], string]>();
+const issue = jest.fn<ReturnType<typeof issueAccessToken>, [IssuedTo, string[], string, TokenConfirmation?]>();
 /** The audit trail is pinned by its own tests (and on DynamoDB Local in test/integration/audit): here it keeps nothing. */
 const audit = { record: jest.fn(async () => ({}) as AuditEvent), refused: jest.fn(async () => undefined) };
-const endpoint = new TokenEndpoint({ authenticate, revoke }, { markUsed }, { markConnected }, issue, audit, config);
+const certificateAuthentication = { authenticate: jest.fn<Promise<CertificateCaller>, [ClientCertificateData]>() };
+const certificateRefusals = { record: jest.fn<Promise<void>, [unknown, unknown]>(async () => undefined) };
+const endpoint = new TokenEndpoint({ authenticate, revoke }, { markUsed }, { markConnected }, issue, audit, config, certificateAuthentication, certificateRefusals);
 const handleTokenRequest = (event: APIGatewayProxyEvent) => endpoint.handle(event);
 
 const CLIENT_ID = '0b6e4c52-6d59-4a43-9d0e-4f0d3a1f8c11';
@@ -275,5 +281,55 @@ describe('handleTokenRequest responses', () => {
     expect(response.statusCode).toBe(500);
     expect(response.headers).toMatchObject(noStore);
     expect(JSON.parse(response.body)).toEqual({ error: 'server_error' });
+  });
+});
+
+describe('tls_client_auth (a request with a client certificate in its context)', () => {
+  const SYSTEM_AUTH_ID = '5b1d0c1e-3f7a-4d9e-8a41-0c2b6f9e7d21';
+  /** A certificate whose CN names the SystemAuth (the authenticator, a stand-in here, judges everything else). */
+  const certificatePem = (() => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const certificate = forge.pki.createCertificate();
+    certificate.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    certificate.serialNumber = '01';
+    certificate.validity.notBefore = new Date();
+    certificate.validity.notAfter = new Date(Date.now() + 3600_000);
+    certificate.setSubject([{ name: 'commonName', value: SYSTEM_AUTH_ID }]);
+    certificate.setIssuer([{ name: 'commonName', value: 'test CA' }]);
+    certificate.sign(forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()) as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
+    return forge.pki.certificateToPem(certificate);
+  })();
+  const fingerprint = createHash('sha256').update(new X509Certificate(certificatePem).raw).digest('hex');
+  const mtlsEvent = (body: string) =>
+    tokenEvent(body, {}, { requestContext: { stage: 'test', identity: { clientCert: { clientCertPem: certificatePem } } } } as unknown as Partial<APIGatewayProxyEvent>);
+  const caller: CertificateCaller = {
+    kind: 'APPLICATION', tenant: 'acme', appId: 'app-1', systemAuthId: SYSTEM_AUTH_ID, scopes: ['application:read'], via: 'CERTIFICATE', certificateFingerprint: fingerprint,
+  };
+
+  it('issues the token bound to the certificate: x5t#S256 is the base64url SHA-256 of its DER', async () => {
+    certificateAuthentication.authenticate.mockResolvedValue(caller);
+    const response = await handleTokenRequest(mtlsEvent(`grant_type=client_credentials&client_id=${SYSTEM_AUTH_ID}`));
+    expect(response.statusCode).toBe(200);
+    expect(issue).toHaveBeenCalledWith(
+      { id: SYSTEM_AUTH_ID, tenant: 'acme', kind: 'APPLICATION', appId: 'app-1' }, ['application:read'], 'https://api.example.test',
+      { certificateThumbprint: createHash('sha256').update(new X509Certificate(certificatePem).raw).digest('base64url') },
+    );
+    expect(authenticate).not.toHaveBeenCalled();
+  });
+
+  it('answers a certificate the authenticator refuses (here: expired) with invalid_client, records it, and issues nothing', async () => {
+    certificateAuthentication.authenticate.mockRejectedValue(new CertificateRefusedError('EXPIRED', 'The client certificate has expired'));
+    const response = await handleTokenRequest(mtlsEvent(`grant_type=client_credentials&client_id=${SYSTEM_AUTH_ID}`));
+    expect(response.statusCode).toBe(401);
+    expect(JSON.parse(response.body)).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed' });
+    expect(certificateRefusals.record).toHaveBeenCalledTimes(1);
+    expect(issue).not.toHaveBeenCalled();
+  });
+
+  it('refuses a client_id other than the certificate\'s CN before authenticating (which would record a use)', async () => {
+    const response = await handleTokenRequest(mtlsEvent(`grant_type=client_credentials&client_id=${CLIENT_ID}`));
+    expect(response.statusCode).toBe(401);
+    expect(certificateAuthentication.authenticate).not.toHaveBeenCalled();
+    expect(issue).not.toHaveBeenCalled();
   });
 });

@@ -3,7 +3,6 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { ApplicationRepository } from '../../shared/applications/repository';
 import { withAuditRequest } from '../../shared/audit/request';
 import { AuditRecorder } from '../../shared/audit/recorder';
-import { getTogether } from '../../shared/aws/batch-get';
 import { ClientCertificateAuthenticator } from '../../shared/auth/client-certificate';
 import { CertificateRefusals } from '../../shared/certificate-refusals';
 import type { ConnectorServices } from '../../shared/connector/context';
@@ -31,7 +30,7 @@ export function connectorServices(): ConnectorServices {
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   return {
     connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit, config, aws.dynamo),
-    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, new ApplicationRepository(aws.dynamo, config().applicationsTable, config), loadTrustedCas, (reads) => getTogether(aws.dynamo, reads)),
+    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, new ApplicationRepository(aws.dynamo, config().applicationsTable, config), loadTrustedCas),
     oneTimeTokens,
     audit,
     certificateRefusals: new CertificateRefusals(certificates, audit),

@@ -6,7 +6,6 @@ import { withAuditRequest } from '../../shared/audit/request';
 import { AuditReader } from '../../shared/audit/reading';
 import { AuditRecorder } from '../../shared/audit/recorder';
 import { BearerAuthenticator } from '../../shared/auth/bearer';
-import { getTogether } from '../../shared/aws/batch-get';
 import { ClientCertificateAuthenticator } from '../../shared/auth/client-certificate';
 import { CertificateRefusals } from '../../shared/certificate-refusals';
 import type { DirectorServices } from '../../shared/director/context';
@@ -41,7 +40,7 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
   const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   // One authenticator for mTLS calls and for the certificate a bound access token names (RFC 8705).
-  const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas, (reads) => getTogether(aws.dynamo, reads));
+  const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas);
   const { pairing, clientCertificates } = pairingOf({
     systemAuths,
     certificates,

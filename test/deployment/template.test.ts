@@ -228,9 +228,6 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'xray:PutTraceSegments *',
   ],
   DirectorIamRoleLambdaExecution: [
-    // Certificate authentication of a known certificate: record, SystemAuth and application in one round trip.
-    'dynamodb:BatchGetItem GetAtt:ApplicationsTable.Arn',
-    'dynamodb:BatchGetItem GetAtt:SystemAuthsTable.Arn',
     'dynamodb:DeleteItem GetAtt:ApplicationsTable.Arn',
     'dynamodb:DeleteItem GetAtt:SystemAuthsTable.Arn',
     // Revoking a certificate SystemAuth deletes its one-time tokens; it never writes one (the tokens function does).
@@ -298,9 +295,6 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'xray:PutTraceSegments *',
   ],
   ConnectorIamRoleLambdaExecution: [
-    // Certificate authentication of a known certificate: record, SystemAuth and application in one round trip.
-    'dynamodb:BatchGetItem GetAtt:ApplicationsTable.Arn',
-    'dynamodb:BatchGetItem GetAtt:SystemAuthsTable.Arn',
     'dynamodb:ConditionCheckItem GetAtt:SystemAuthsTable.Arn',
     'dynamodb:GetItem GetAtt:ApplicationsTable.Arn',
     'dynamodb:GetItem GetAtt:SystemAuthsTable.Arn',

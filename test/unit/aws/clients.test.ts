@@ -1,16 +1,17 @@
-// Every client AwsClients makes is bounded in time: against an endpoint that accepts and never answers, a call fails
+// Every AWS client a composition root makes (AwsClients, S3Clients) is bounded in time: against an endpoint that accepts and never answers, a call fails
 // instead of holding its caller (a CRL build, a revocation's rebuild trigger) until the function's own timeout.
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { AwsClients } from '../../../shared/aws/clients';
+import { S3Clients } from '../../../shared/aws/s3';
 import { LambdaCrlTrigger } from '../../../shared/crl/trigger';
 
 const LIMITS = { connectionTimeoutMs: 500, requestTimeoutMs: 300, maxAttempts: 1, tokensInvokeTimeoutMs: 60 * 60_000 };
 const ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_LAMBDA', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
 
-describe('AwsClients against a stalled endpoint', () => {
+describe('AWS clients against a stalled endpoint', () => {
   let server: net.Server;
   const sockets = new Set<net.Socket>();
   let requests = 0;
@@ -36,7 +37,7 @@ describe('AwsClients against a stalled endpoint', () => {
   });
 
   test('an S3 read fails after the request bound, and addresses the bucket by path', async () => {
-    const clients = new AwsClients(() => LIMITS);
+    const clients = new S3Clients(() => LIMITS);
     const before = requests;
     await expect(clients.s3.send(new GetObjectCommand({ Bucket: 'crls', Key: 'crl/ca-1.crl' }))).rejects.toThrow();
     expect(requests).toBe(before + 1);

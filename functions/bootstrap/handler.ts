@@ -9,7 +9,7 @@ import { observedHandler } from '../../shared/observability/invocation';
 import { caRegistry, kms, secrets, signingKeys } from '../container';
 
 /** The truststore bucket's client of this container (tests point it at another endpoint with reset()). */
-export const bucketClients = new S3Clients();
+export const bucketClients = new S3Clients(() => config().aws);
 
 /** The composition of this function: built once per container. */
 export function bootstrapParts(): PairingBootstrapParts {

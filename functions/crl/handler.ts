@@ -8,10 +8,10 @@ import { crlEnvironment } from '../../shared/crl/settings';
 import { kmsCrlSigner } from '../../shared/crl/signer';
 import { CrlState } from '../../shared/system-auths/crl-state';
 import { CrlStore } from '../../shared/crl/store';
+import { S3Clients } from '../../shared/aws/s3';
 import { isCrlRebuildRequest } from '../../shared/crl/trigger';
 import { logger } from '../../shared/logger';
 import { noteOperation, observedHandler } from '../../shared/observability/invocation';
-import { S3Clients } from '../../shared/aws/s3';
 import { aws, caRegistry, kms } from '../container';
 
 // The composition of this function: built once per container.
@@ -19,7 +19,7 @@ const settings = crlEnvironment();
 const builder = new CrlBuilder({
   entries: new CrlEntryRepository(aws.dynamo, config().systemAuthsTable),
   state: new CrlState(aws.dynamo, config().systemAuthsTable),
-  store: new CrlStore(new S3Clients().s3, settings.bucket),
+  store: new CrlStore(new S3Clients(() => config().aws).s3, settings.bucket),
   cas: async () => trustedCas(await caRegistry.loadFresh()),
   signerOf: (keyArn) => kmsCrlSigner(kms, keyArn),
   // A build takes seconds; a builder that died frees the CA for the next trigger or the schedule after 20 s.

@@ -1,5 +1,6 @@
 // The `crlServe` Lambda: GET /crl/{file}, each CA's CRL from the bucket (reads only crl/*; signs nothing).
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { config } from '../../shared/config';
 import { logger } from '../../shared/logger';
 import { observedHandler } from '../../shared/observability/invocation';
 import { serveCrl } from '../../shared/crl/serving';
@@ -9,7 +10,7 @@ import { S3Clients } from '../../shared/aws/s3';
 
 // The composition of this function: built once per container.
 const settings = crlEnvironment();
-const store = new CrlStore(new S3Clients().s3, settings.bucket);
+const store = new CrlStore(new S3Clients(() => config().aws).s3, settings.bucket);
 
 export const handler = observedHandler('crlServe', (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
   if (context) logger.addContext(context);

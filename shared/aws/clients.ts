@@ -18,7 +18,7 @@ function requestHandler(limits: AwsCallLimits, requestTimeoutMs: number) {
 }
 
 /** Client options of DynamoDB, Secrets Manager and KMS: short attempts, one retry (a timed-out attempt counts as transient). */
-function boundedCalls(limits: AwsCallLimits) {
+export function boundedCalls(limits: AwsCallLimits) {
   return { requestHandler: requestHandler(limits, limits.requestTimeoutMs), maxAttempts: limits.maxAttempts };
 }
 
@@ -30,6 +30,7 @@ function boundedCalls(limits: AwsCallLimits) {
 export class AwsClients {
   #dynamo: DynamoDBDocumentClient | undefined;
   #lambda: LambdaClient | undefined;
+  #eventLambda: LambdaClient | undefined;
   #secretsManager: SecretsManagerClient | undefined;
   #kms: KMSClient | undefined;
 
@@ -55,6 +56,16 @@ export class AwsClients {
     return this.#lambda;
   }
 
+  /**
+   * For asynchronous invokes (InvocationType Event): Lambda only queues the event, so the call is bounded like any
+   * other AWS call, never by the synchronous invoke's long timeout. Without the bound a stalled queueing call would
+   * hold the caller (a revocation) past its own timeout.
+   */
+  get eventLambda(): LambdaClient {
+    this.#eventLambda ??= tracedClient(new LambdaClient(boundedCalls(this.limits())));
+    return this.#eventLambda;
+  }
+
   get secretsManager(): SecretsManagerClient {
     this.#secretsManager ??= tracedClient(new SecretsManagerClient(boundedCalls(this.limits())));
     return this.#secretsManager;
@@ -69,6 +80,7 @@ export class AwsClients {
   reset(): void {
     this.#dynamo = undefined;
     this.#lambda = undefined;
+    this.#eventLambda = undefined;
     this.#secretsManager = undefined;
     this.#kms = undefined;
   }

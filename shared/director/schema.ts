@@ -109,6 +109,24 @@ type AuthType {
   type: String!          # "OAUTH2_CLIENT_CREDENTIALS" or "CLIENT_CERTIFICATE" (more may be added)
   description: String!
   inputParams: JSON!     # JSON Schema of the inputParams that generateAuthForApplication accepts for this type
+  # Extension. The type in words, for a user interface that shows any type without knowing its name.
+  presentation: PairingPresentation!
+}
+
+# Extension. The words a user interface shows for a pairing type.
+type PairingPresentation {
+  label: String!                 # the type in words, e.g. "OAuth 2.0 client credentials"
+  credentialNoun: String!        # one credential of the type in a sentence, e.g. "OAuth client" (of an application)
+  revocationEffect: String!      # what stops working when one is revoked, e.g. "client and its access tokens"
+  pendingHint: String            # said beside a credential waiting for the application to finish pairing; null if none waits
+  handoverWarning: String        # said above the pairing data before it is handed over; null for nothing
+  params: [PairingParamLabel!]!  # the params of generateAuthForApplication's answer in words, in the order to show them
+}
+
+# Extension. One param of the pairing data and its label.
+type PairingParamLabel {
+  name: String!
+  label: String!
 }
 
 input PairingAdapterAuthTypeInput {
@@ -139,6 +157,8 @@ type AppSystemAuth {
   certificates: [IssuedCertificate!]
   # Extension. OAuth only: the client's live secrets (at most two), oldest first, never their values; null for certificates.
   secrets: [ClientSecretInfo!]
+  # Extension. Its type in words (as AuthType.presentation).
+  presentation: PairingPresentation!
 }
 
 # Extension. One live secret of an OAuth client: which one and when it was used, never its value.

@@ -7,7 +7,7 @@ import { applicationKey, oauthClientsCounterKey } from '../../../shared/system-a
 import type { SystemAuth } from '../../../shared/system-auths/types';
 import { freshTenant } from '../../support/local-aws';
 import { rejection } from '../../support/promises';
-import { systemAuths } from '../../support/stores';
+import { oauthClientRecords, systemAuths } from '../../support/stores';
 import { aws } from '../../../functions/container';
 
 function applicationAuth(tenant: string, appId: string, overrides: Partial<SystemAuth> = {}): SystemAuth {
@@ -112,13 +112,13 @@ describe('SystemAuth repository', () => {
     await systemAuths.create(certificate);
     expect(await liveOAuthClientsOf(tenant)).toBe(1);
 
-    await expect(systemAuths.revokeOAuthClient(freshTenant(), auth.id)).resolves.toBe(false);
-    await expect(systemAuths.revokeOAuthClient(tenant, certificate.id)).resolves.toBe(false);
-    await expect(systemAuths.revokeOAuthClient(tenant, randomUUID())).resolves.toBe(false);
+    await expect(oauthClientRecords.revoke(freshTenant(), auth.id)).resolves.toBe(false);
+    await expect(oauthClientRecords.revoke(tenant, certificate.id)).resolves.toBe(false);
+    await expect(oauthClientRecords.revoke(tenant, randomUUID())).resolves.toBe(false);
     expect(await liveOAuthClientsOf(tenant)).toBe(1);
     expect((await systemAuths.get(certificate.id))?.status).toBe('ACTIVE');
 
-    const outcomes = await Promise.all(Array.from({ length: 5 }, () => systemAuths.revokeOAuthClient(tenant, auth.id)));
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => oauthClientRecords.revoke(tenant, auth.id)));
     expect(outcomes.filter(Boolean)).toHaveLength(1);
     expect((await systemAuths.get(auth.id))?.status).toBe('REVOKED');
     expect(await liveOAuthClientsOf(tenant)).toBe(0);

@@ -31,10 +31,10 @@ export function AuditTrail({ appId, refresh }: AuditTrailProps) {
   const reloadNames = known.reload;
   const names = useMemo<AuditNames>(() => {
     const applications = new Map<string, string>();
-    const credentials = new Map<string, { application: string; type: string }>();
+    const credentials = new Map<string, { application: string; credentialNoun: string }>();
     for (const app of known.loaded?.data.applications.data ?? []) {
       applications.set(app.id, app.name);
-      for (const auth of app.auths) credentials.set(auth.id, { application: app.name, type: auth.type });
+      for (const auth of app.auths) credentials.set(auth.id, { application: app.name, credentialNoun: auth.presentation.credentialNoun });
     }
     return { applications, credentials };
   }, [known.loaded]);

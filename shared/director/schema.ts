@@ -1,5 +1,8 @@
 // The Director's GraphQL SDL: the contract (../shared/spec/director.graphql) with this service's additive
-// extensions (marked "Extension."), kept as a TypeScript string so that esbuild, jest and tsx all load it.
+// extensions (marked "Extension."), kept as a TypeScript string so that esbuild, jest and tsx all load it. The values of
+// enum SystemAuthType are the registry's list of SystemAuth types.
+import { SYSTEM_AUTH_TYPES } from '../system-auths/types';
+
 export const directorSdl = `# Director API — the contract served at POST /director/graphql.
 # Names follow the Compass Director where Compass has them, and the pairing-adapter
 # API from the seed (getAuthTypesForApplication / generateAuthForApplication).
@@ -176,8 +179,7 @@ type ClientSecret {
 }
 
 enum SystemAuthType {
-  OAUTH2_CLIENT_CREDENTIALS
-  CLIENT_CERTIFICATE
+${SYSTEM_AUTH_TYPES.map((type) => `  ${type}`).join('\n')}
 }
 
 enum SystemAuthStatus {

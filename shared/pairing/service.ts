@@ -130,8 +130,9 @@ export class PairingService {
   private capability(auth: SystemAuth, adapter: PairingAdapter, name: 'secrets'): NonNullable<PairingAdapter['secrets']> {
     const capability = adapter[name];
     if (capability) return capability;
-    const types = this.registry.typesWith(name).join(', ');
-    throw new BadUserInputError(`SystemAuth ${auth.id} is a ${auth.type} credential: only ${types} credentials have secrets`, {
+    const types = this.registry.typesWith(name);
+    const which = types.length > 0 ? `only ${types.join(', ')} credentials have secrets` : 'no pairing type has secrets';
+    throw new BadUserInputError(`SystemAuth ${auth.id} is a ${auth.type} credential: ${which}`, {
       violations: [{ field: 'authID', message: 'has no secrets' }],
     });
   }

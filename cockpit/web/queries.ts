@@ -204,11 +204,14 @@ export const LIST_AUDIT_EVENTS = `query AuditEvents($first: Int!, $after: String
   }
 }`;
 
-/** The names the audit trail shows instead of ids: the tenant's applications (the first 100) and their credentials. */
+/** The names the audit trail shows instead of ids: the tenant's applications (the first 100), their credentials and what each type's are called. */
 export const AUDIT_NAMES = `query AuditNames {
-  applications(first: 100) { data { id name auths { id presentation { credentialNoun } } } }
+  applications(first: 100) { data { id name auths { id type } } }
+  authTypes { type presentation { credentialNoun } }
 }`;
 
 export interface AuditNamesAnswer {
-  applications: { data: { id: string; name: string; auths: { id: string; presentation: Pick<Presentation, 'credentialNoun'> }[] }[] };
+  applications: { data: { id: string; name: string; auths: { id: string; type: string }[] }[] };
+  /** What one credential of each type is called. */
+  authTypes: { type: string; presentation: Pick<Presentation, 'credentialNoun'> }[];
 }

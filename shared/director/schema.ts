@@ -18,6 +18,8 @@ type Query {
   application(id: ID!): Application
   # Every pairing type this application can use right now (see "Auth types" in API.md).
   getAuthTypesForApplication(appId: ID!): [AuthType!]!
+  # Extension. Every pairing type of this service, for naming credentials of any application (administrators only).
+  authTypes: [AuthType!]!
   # Who is calling: an administrator client or a paired application.
   viewer: Viewer!
   # Extension. The tenant's audit trail, newest first: administrators only (an application is FORBIDDEN).

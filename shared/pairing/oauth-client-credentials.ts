@@ -1,4 +1,5 @@
 // The OAUTH2_CLIENT_CREDENTIALS pairing adapter: an OAuth client of kind APPLICATION whose secret only Secrets Manager keeps.
+import { logger } from '../logger';
 import type { OAuthClients } from '../oauth/clients';
 import { APPLICATION_BASE_SCOPE, APPLICATION_SCOPES, applicationScopesFor } from '../scopes';
 import { OAUTH_CLIENT_TYPE } from '../system-auths/oauth-client-records';
@@ -98,6 +99,13 @@ export class OAuthClientCredentialsAdapter implements PairingAdapter, SecretRota
       tokenUrl: tokenUrl(context.publicBaseUrl),
       secrets: liveClientSecretsOf(auth).map((secret) => ({ id: secret.id, createdAt: secret.createdAt, lastUsedAt: secret.lastUsedAt ?? null })),
     };
+  }
+
+  /** Compass's requestClientCredentialsForApplication: a new OAuth client with the default scopes, and its secret. */
+  async requestClientCredentials(application: PairingApplication, context: PairingContext): Promise<{ systemAuth: SystemAuth; clientSecret: string }> {
+    const { systemAuth, params } = await this.createClient(application, undefined, context);
+    logger.info('application paired', { tenant: application.tenant, appId: application.id, type: systemAuth.type, systemAuthId: systemAuth.id });
+    return { systemAuth, clientSecret: params.clientSecret };
   }
 
   /** The revocation every OAuth client goes through (see OAuthClients.revoke for the order and why). */

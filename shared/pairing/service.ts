@@ -7,7 +7,6 @@ import type { SystemAuthRepository } from '../system-auths/repository';
 import type { SystemAuth } from '../system-auths/types';
 import type { AuthTypeDescription, PairingAdapter, PairingApplication, PairingAuditEvent, PairingContext, PairingResult, RotatedSecret } from './adapter';
 import { toAppSystemAuth, type AppSystemAuth } from './app-system-auth';
-import type { OAuthClientCredentialsAdapter } from './oauth-client-credentials';
 import type { PairingAdapterRegistry } from './registry';
 
 /** Raised when one or more credentials of an application could not be revoked; the rest were. A retry finishes the job. */
@@ -41,17 +40,6 @@ export class PairingService {
     const result = await this.registry.generate(application, type, inputParams, context);
     logger.info('application paired', { tenant: application.tenant, appId: application.id, type, systemAuthId: result.systemAuthID });
     return result;
-  }
-
-  /** Compass's requestClientCredentialsForApplication: a new OAuth client with the default scopes, and its secret. */
-  async requestClientCredentials(
-    oauthClients: OAuthClientCredentialsAdapter,
-    application: PairingApplication,
-    context: PairingContext,
-  ): Promise<{ systemAuth: SystemAuth; clientSecret: string }> {
-    const { systemAuth, params } = await oauthClients.createClient(application, undefined, context);
-    logger.info('application paired', { tenant: application.tenant, appId: application.id, type: systemAuth.type, systemAuthId: systemAuth.id });
-    return { systemAuth, clientSecret: params.clientSecret };
   }
 
   /** The audit events of a pairing of this type besides PAIRING_DATA_GENERATED (the type's adapter says which). */

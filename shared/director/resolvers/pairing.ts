@@ -45,6 +45,10 @@ export const pairingResolvers: Resolvers<DirectorContext> = {
       await applications.require(caller.tenant, appId);
       return pairing.authTypes();
     },
+    authTypes: async (_root: unknown, _args: unknown, { caller, pairing }: DirectorContext): Promise<AuthTypeDescription[]> => {
+      requireAdministratorReading(caller);
+      return pairing.authTypes();
+    },
   },
   Mutation: {
     generateAuthForApplication: async (_root: unknown, args: GenerateArgs, { caller, applications, pairing, publicBaseUrl, audit }: DirectorContext): Promise<PairingResult> => {
@@ -69,7 +73,7 @@ export const pairingResolvers: Resolvers<DirectorContext> = {
     ): Promise<AppSystemAuth> => {
       requireAdministrator(caller);
       const app = await applications.require(caller.tenant, id);
-      const { systemAuth, clientSecret } = await pairing.requestClientCredentials(oauthClientCredentials, app, { publicBaseUrl });
+      const { systemAuth, clientSecret } = await oauthClientCredentials.requestClientCredentials(app, { publicBaseUrl });
       await audit.recordAll(pairingEvents(caller, app.id, systemAuth.id, systemAuth.type, oauthClientCredentials.pairedEvents()));
       // The one response that carries the secret: it exists nowhere but Secrets Manager afterwards.
       return pairing.toAppSystemAuth(systemAuth, { publicBaseUrl }, clientSecret);

@@ -151,37 +151,67 @@ export interface StoredPerApplication {
 }
 
 export interface AtRest {
+  /** The client-secret mode (ClientSecretMode.name). */
+  mode: string;
   applications: number;
   storageGb: number;
   total: number;
   parts: Record<string, number>;
 }
 
+/**
+ * How the stage keeps OAuth client secrets (the deployment parameter clientSecretStore): `secrets-manager` stores a
+ * secret per client, as the bench measured; `verifier` stores a keyed verifier in the SystemAuth item, so no secret per
+ * client (`secretsPerOAuthClient` 0) and one key for the whole stage.
+ */
+export interface ClientSecretMode {
+  name: string;
+  /** Undefined: what the bench measured (CreateSecret calls of a pairing). */
+  secretsPerOAuthClient?: number;
+  /** Keys the mode adds once per stage, priced as KMS keys (a KMS HMAC key; a Secrets Manager secret would be $0.40). */
+  stageKeys: number;
+}
+
+export const CLIENT_SECRET_MODES: readonly ClientSecretMode[] = [
+  { name: 'secrets-manager', stageKeys: 0 },
+  { name: 'verifier', secretsPerOAuthClient: 0, stageKeys: 1 },
+];
+
 /** The monthly bill with nothing running, for `applications` paired applications split evenly over the kinds. */
-export function priceAtRest(applications: number, perApplication: StoredPerApplication[], stack: StackShape, prices: PriceList): AtRest {
+export function priceAtRest(applications: number, perApplication: StoredPerApplication[], stack: StackShape, prices: PriceList, mode: ClientSecretMode = CLIENT_SECRET_MODES[0]!): AtRest {
   const each = applications / perApplication.length;
   let bytes = 0;
   let secrets = 0;
   for (const kind of perApplication) {
     bytes += each * (kind.bytes + kind.items * DYNAMO_ITEM_OVERHEAD_BYTES);
-    secrets += each * kind.secrets;
+    // Only OAuth clients hold secrets: a mode's figure replaces the measured one for the kinds that have any.
+    secrets += each * (kind.secrets > 0 && mode.secretsPerOAuthClient !== undefined ? mode.secretsPerOAuthClient : kind.secrets);
   }
   const storageGb = bytes / 1024 ** 3;
   const parts = {
     'DynamoDB storage': storageGb * prices.dynamoStorageGbMonth,
     'point-in-time recovery': storageGb * prices.dynamoPitrGbMonth,
     'Secrets Manager secrets': secrets * prices.secretMonth,
-    'KMS keys': stack.kmsKeys * prices.kmsKeyMonth,
+    'KMS keys': (stack.kmsKeys + mode.stageKeys) * prices.kmsKeyMonth,
   };
-  return { applications, storageGb, total: Object.values(parts).reduce((sum, part) => sum + part, 0), parts };
+  return { mode: mode.name, applications, storageGb, total: Object.values(parts).reduce((sum, part) => sum + part, 0), parts };
 }
+
+/** What docs/cost-model.md measured for 1 million requests on 2026-11-29, before issue 27: printed beside each new figure. */
+export const BEFORE_ISSUE_27: Readonly<Record<string, { total: number; readUnits: number; writeUnits: number }>> = {
+  '1M mTLS Director reads': { total: 4.37, readUnits: 3, writeUnits: 0 },
+  '1M token grants': { total: 20.67, readUnits: 1, writeUnits: 2 },
+  '1M certificate pairings': { total: 64.67, readUnits: 3, writeUnits: 74 },
+};
 
 /** Prints both tables the way docs/cost-model.md quotes them. */
 export function printCostModel(millions: MillionRequests[], atRest: AtRest[], prices: PriceList): void {
   console.log(`  cost of 1 million requests (${prices.source}):`);
   for (const bill of millions) {
     const parts = Object.entries(bill.parts).filter(([, value]) => value > 0).map(([name, value]) => `${name} ${usd(value)}`).join(', ');
-    console.log(`    ${bill.scenario}: ${usd(bill.total)} — ${parts}`);
+    const before = BEFORE_ISSUE_27[bill.scenario];
+    const was = before ? ` (before issue 27: ${usd(before.total)}, ${before.readUnits} RRU and ${before.writeUnits} WRU each)` : '';
+    console.log(`    ${bill.scenario}: ${usd(bill.total)}${was} — ${parts}`);
     console.log(
       `      ${bill.lambdaRequests / 1e6}M Lambda requests, ${Math.round(bill.gbSeconds).toLocaleString('en')} GB-s, ` +
         `${(bill.readUnits / 1e6).toFixed(1)}M RRU, ${(bill.writeUnits / 1e6).toFixed(1)}M WRU, ` +
@@ -189,10 +219,10 @@ export function printCostModel(millions: MillionRequests[], atRest: AtRest[], pr
         `${bill.apiRequests / 1e6}M API Gateway requests, ${bill.logGb.toFixed(2)} GB of logs`,
     );
   }
-  console.log('  cost a month at rest (half OAuth clients, half certificates):');
+  console.log('  cost a month at rest (half OAuth clients, half certificates), by client-secret mode:');
   for (const rest of atRest) {
     const parts = Object.entries(rest.parts).map(([name, value]) => `${name} ${usd(value)}`).join(', ');
-    console.log(`    ${rest.applications.toLocaleString('en')} applications: ${usd(rest.total)} — ${parts} (${rest.storageGb.toFixed(3)} GB stored)`);
+    console.log(`    ${rest.mode}, ${rest.applications.toLocaleString('en')} applications: ${usd(rest.total)} — ${parts} (${rest.storageGb.toFixed(3)} GB stored)`);
   }
 }
 

@@ -28,10 +28,10 @@ async function postJson(url: string, headers: Record<string, string>, body: unkn
 }
 
 /** Pairs one application with a certificate through the token-secured Connector, as an application does. */
-async function pairedCertificate(baseUrl: string, accessToken: string): Promise<Credentials> {
+async function pairedCertificate(baseUrl: string, accessToken: string, index: number): Promise<Credentials> {
   const director = `${baseUrl}/director/graphql`;
   const bearer = { Authorization: `Bearer ${accessToken}` };
-  const app = await postJson(director, bearer, { query: 'mutation($n: String!) { registerApplication(in: {name: $n}) { id } }', variables: { n: `load-${Date.now()}` } });
+  const app = await postJson(director, bearer, { query: 'mutation($n: String!) { registerApplication(in: {name: $n}) { id } }', variables: { n: `load-${Date.now()}-${index}` } });
   const paired = await postJson(director, bearer, {
     query: 'mutation($id: ID!) { generateAuthForApplication(id: $id, type: {type: "CLIENT_CERTIFICATE"}, inputParams: {}) { params } }',
     variables: { id: app.data.registerApplication.id },
@@ -70,14 +70,15 @@ export interface LoadFigures {
   requests: number;
 }
 
-async function load(clients: number, send: () => Promise<number>): Promise<LoadFigures> {
+/** `send(client)` is called by client number 0 .. clients-1. */
+async function load(clients: number, send: (client: number) => Promise<number>): Promise<LoadFigures> {
   const latencies: number[] = [];
   let failed = 0;
   const deadline = Date.now() + SECONDS * 1000;
-  await Promise.all(Array.from({ length: clients }, async () => {
+  await Promise.all(Array.from({ length: clients }, async (_, client) => {
     while (Date.now() < deadline) {
       const start = process.hrtime.bigint();
-      const status = await send().catch(() => 0);
+      const status = await send(client).catch(() => 0);
       latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
       if (status !== 200) failed++;
     }
@@ -86,16 +87,22 @@ async function load(clients: number, send: () => Promise<number>): Promise<LoadF
   return { perSecond: latencies.length / SECONDS, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), failed, requests: latencies.length };
 }
 
-/** Issue 12's targets for these figures (benchmark figures, not timed tests). */
+/**
+ * Issue 27's targets for these figures (benchmark figures, not timed tests). Issue 12 asked 8 clients for 3x the
+ * throughput of 1, which a machine of 2 shared cores cannot show: the target is now relative to the ceiling this
+ * bench computes for the machine in the same run (throughputCeiling).
+ */
 export const TARGETS = {
-  /** 8 clients give at least this many times the throughput of 1. */
-  minThroughputRatio: 3,
+  /** 8 clients reach at least this share of the ceiling. */
+  minShareOfCeiling: 0.9,
   /** p99 at most this many times p50, in every run. */
   maxP99OverP50: 4,
-  /** Single-client p50 of the mTLS Director read, ms. */
-  readP50Ms: 20,
+  /** Single-client p50 of the mTLS Director read, ms (quiet machine). */
+  readP50Ms: 3,
   /** Single-client p50 of renewal, ms, plus one KMS Sign round trip (measured in the same run). */
-  renewalP50Ms: 25,
+  renewalP50Ms: 10,
+  /** Renewals at 8 clients, over bare KMS Sign calls at the same concurrency against the same KMS. */
+  minRenewalsPerSign: 0.5,
 } as const;
 
 export type OperationName = 'mTLS Director read' | 'renewal';
@@ -106,13 +113,21 @@ export interface TargetCheck {
   met: boolean;
 }
 
-/** Each target against the figures of one operation; `signP50Ms` is the KMS Sign round trip renewal may add. */
-export function checkTargets(operation: OperationName, one: LoadFigures, eight: LoadFigures, signP50Ms: number): TargetCheck[] {
-  const ratio = eight.perSecond / one.perSecond;
+/**
+ * Each target against the figures of one operation: `signP50Ms` is the KMS Sign round trip renewal may add,
+ * `ceilingPerSecond` the most this machine could serve at the operation's CPU cost (throughputCeiling).
+ */
+export function checkTargets(operation: OperationName, one: LoadFigures, eight: LoadFigures, measured: { signP50Ms: number; ceilingPerSecond: number }): TargetCheck[] {
+  const { signP50Ms, ceilingPerSecond } = measured;
   const latencyBudget = operation === 'renewal' ? TARGETS.renewalP50Ms + signP50Ms : TARGETS.readP50Ms;
   const budgetText = operation === 'renewal' ? `${TARGETS.renewalP50Ms} ms + Sign ${signP50Ms.toFixed(1)} ms` : `${TARGETS.readP50Ms} ms`;
+  const share = eight.perSecond / ceilingPerSecond;
   return [
-    { target: `8 clients >= ${TARGETS.minThroughputRatio}x the throughput of 1`, figure: `${ratio.toFixed(2)}x`, met: ratio >= TARGETS.minThroughputRatio },
+    {
+      target: `8 clients >= ${TARGETS.minShareOfCeiling * 100}% of the ceiling (${ceilingPerSecond.toFixed(0)}/s)`,
+      figure: `${eight.perSecond.toFixed(1)}/s, ${(share * 100).toFixed(0)}%`,
+      met: share >= TARGETS.minShareOfCeiling,
+    },
     ...[
       [1, one],
       [8, eight],
@@ -126,6 +141,16 @@ export function checkTargets(operation: OperationName, one: LoadFigures, eight: 
     }),
     { target: `1-client p50 <= ${budgetText}`, figure: `${one.p50.toFixed(1)} ms`, met: one.p50 <= latencyBudget },
   ];
+}
+
+/** The design's own limit: renewals through the whole stack against bare KMS Sign calls, both at 8 concurrent callers. */
+export function renewalsPerSignTarget(renewalsPerSecond: number, signsPerSecond: number): TargetCheck {
+  const ratio = renewalsPerSecond / signsPerSecond;
+  return {
+    target: `renewals at 8 clients >= ${TARGETS.minRenewalsPerSign}x bare KMS Sign calls at 8`,
+    figure: `${renewalsPerSecond.toFixed(1)}/s against ${signsPerSecond.toFixed(1)}/s, ${ratio.toFixed(2)}x`,
+    met: ratio >= TARGETS.minRenewalsPerSign,
+  };
 }
 
 /**
@@ -145,8 +170,11 @@ function describeCpu(split: CpuSplit): string {
   );
 }
 
-/** p50 of one KMS Sign round trip against the stack's KMS (moto), one at a time, with a throwaway key of the CA's spec and algorithm. */
-async function kmsSignP50(endpoint: string): Promise<number> {
+/**
+ * Bare KMS Sign calls against the stack's KMS (moto) with a throwaway key of the CA's spec and algorithm: the p50 of
+ * one at a time, and the rate of 8 concurrent callers for a run as long as the load's.
+ */
+async function kmsSignFigures(endpoint: string): Promise<{ p50: number; eightPerSecond: number }> {
   const kms = new KMSClient({ endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
   try {
     const key = await kms.send(new CreateKeyCommand({ KeySpec: CA_KEY_SPEC, KeyUsage: 'SIGN_VERIFY', Description: 'bench: Sign round trip' }));
@@ -158,7 +186,8 @@ async function kmsSignP50(endpoint: string): Promise<number> {
       await sign();
       times.push(Number(process.hrtime.bigint() - start) / 1e6);
     }
-    return quantile(times.sort((a, b) => a - b), 0.5);
+    const eight = await load(8, async () => (await sign(), 200));
+    return { p50: quantile(times.sort((a, b) => a - b), 0.5), eightPerSecond: eight.perSecond };
   } finally {
     kms.destroy();
   }
@@ -173,13 +202,18 @@ export const mtlsLoadBench: BenchSection = {
     const stack = await startLocalStack({ name: 'mtls-load-bench', env: { MAX_LIVE_CERTIFICATES: '1000000000', MAX_UNEXPIRED_CERTIFICATES: '1000000000' } });
     try {
       const grant = await tokenGrant(stack.admin.tokenUrl, stack.admin.clientId, stack.admin.clientSecret);
-      const credentials = await pairedCertificate(stack.baseUrl, String(grant.body.access_token));
+      // One application per client, as issue 27 asks: each client reads and renews its own, so concurrent renewals never
+      // contend for one SystemAuth's items (its counters, its activation) as they would with one shared certificate.
+      const credentials: Credentials[] = [];
+      for (let index = 0; index < Math.max(...CLIENTS); index++) credentials.push(await pairedCertificate(stack.baseUrl, String(grant.body.access_token), index));
       const ca = fs.readFileSync(stack.serverCaFile);
-      // Renewals all use one CSR: key generation is the application's work, not the service's.
-      const { csr } = keyAndCsr(credentials.subject);
-      const operations: Array<{ name: OperationName; path: string; body: string }> = [
-        { name: 'mTLS Director read', path: '/director/graphql', body: JSON.stringify({ query: '{ viewer { id } }' }) },
-        { name: 'renewal', path: '/connector/graphql', body: JSON.stringify({ query: 'mutation($csr: String!) { signCertificateSigningRequest(csr: $csr) { clientCertificate } }', variables: { csr } }) },
+      // Each application renews with one CSR: key generation is the application's work, not the service's.
+      const renewalBodies = credentials.map(({ subject }) =>
+        JSON.stringify({ query: 'mutation($csr: String!) { signCertificateSigningRequest(csr: $csr) { clientCertificate } }', variables: { csr: keyAndCsr(subject).csr } }),
+      );
+      const operations: Array<{ name: OperationName; path: string; bodies: string[] }> = [
+        { name: 'mTLS Director read', path: '/director/graphql', bodies: credentials.map(() => JSON.stringify({ query: '{ viewer { id } }' })) },
+        { name: 'renewal', path: '/connector/graphql', bodies: renewalBodies },
       ];
       const summary: string[] = [];
       const verdicts: string[] = [];
@@ -187,23 +221,24 @@ export const mtlsLoadBench: BenchSection = {
         const figures: Record<number, LoadFigures> = {};
         const cpu: Record<number, CpuSplit> = {};
         for (const clients of CLIENTS) {
-          const agent = new https.Agent({ keepAlive: true, maxSockets: clients, ca, cert: credentials.certificatePem, key: credentials.keyPem });
+          const agents = credentials.slice(0, clients).map((own) => new https.Agent({ keepAlive: true, maxSockets: 1, ca, cert: own.certificatePem, key: own.keyPem }));
+          const send = (client: number) => mtlsPost(agents[client]!, `${stack.mtlsUrl}${operation.path}`, operation.bodies[client]!);
           try {
-            await load(clients, () => mtlsPost(agent, `${stack.mtlsUrl}${operation.path}`, operation.body)); // warm-up run, not reported
+            await load(clients, send); // warm-up run, not reported
             const before = cpuSnapshot(stack.stackFile.pid);
             const startedAt = Date.now();
-            figures[clients] = await load(clients, () => mtlsPost(agent, `${stack.mtlsUrl}${operation.path}`, operation.body));
+            figures[clients] = await load(clients, send);
             cpu[clients] = cpuSplit(before, cpuSnapshot(stack.stackFile.pid), figures[clients]!.requests, Date.now() - startedAt);
           } finally {
-            agent.destroy();
+            for (const agent of agents) agent.destroy();
           }
           const f = figures[clients]!;
           console.log(`  ${operation.name}, ${clients} client(s): ${f.perSecond.toFixed(1)}/s, p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms${f.failed ? `, ${f.failed} failed` : ''}`);
           console.log(describeCpu(cpu[clients]!));
         }
-        // The KMS Sign round trip renewal's latency budget allows, measured now, in the same conditions.
-        const signP50 = operation.name === 'renewal' ? await kmsSignP50(stack.stackFile.endpoints.kms) : 0;
-        if (operation.name === 'renewal') console.log(`  one KMS Sign round trip (moto, one at a time): p50 ${signP50.toFixed(1)} ms`);
+        // The KMS Sign round trip renewal's latency budget allows, and bare Signs at 8, measured now, in the same conditions.
+        const sign = operation.name === 'renewal' ? await kmsSignFigures(stack.stackFile.endpoints.kms) : undefined;
+        if (sign) console.log(`  bare KMS Sign (moto): p50 ${sign.p50.toFixed(1)} ms one at a time, ${sign.eightPerSecond.toFixed(1)}/s with 8 concurrent callers`);
         const ratio = figures[8]!.perSecond / figures[1]!.perSecond;
         console.log(`  ${operation.name}: 8 clients give ${ratio.toFixed(2)}x the throughput of 1`);
         const eight = cpu[8]!;
@@ -214,7 +249,9 @@ export const mtlsLoadBench: BenchSection = {
           `  ${operation.name}: at ${costMs.toFixed(1)} ms of CPU per request and ${freeCores.toFixed(2)} free cores this machine serves at most ` +
             `${ceiling.toFixed(0)}/s at any concurrency, i.e. at most ${(ceiling / figures[1]!.perSecond).toFixed(2)}x the 1-client throughput`,
         );
-        for (const check of checkTargets(operation.name, figures[1]!, figures[8]!, signP50)) {
+        const checks = checkTargets(operation.name, figures[1]!, figures[8]!, { signP50Ms: sign?.p50 ?? 0, ceilingPerSecond: ceiling });
+        if (sign) checks.push(renewalsPerSignTarget(figures[8]!.perSecond, sign.eightPerSecond));
+        for (const check of checks) {
           console.log(`  target ${operation.name}: ${check.target}: ${check.figure} ${check.met ? 'met' : 'NOT MET'}`);
           if (!check.met) verdicts.push(`${operation.name}: ${check.target}`);
         }

@@ -4,12 +4,16 @@ import { CLIENT_CERTIFICATE_TYPE } from '../system-auths/certificate-auths';
 import { createHash, X509Certificate } from 'node:crypto';
 import type { APIGatewayEventClientCertificate } from 'aws-lambda';
 import type { ApplicationRepository } from '../applications/repository';
+import type { Application } from '../applications/types';
+import type { getTogether } from '../aws/batch-get';
 import type { ClientAuthenticationRefusal } from '../audit/types';
 import { RecentlyUsed } from '../bounded-map';
 import type { TrustedCa } from '../certificates/ca-registry-secret';
 import { UnauthenticatedError } from '../errors';
+import type { CertificateRecord } from '../system-auths/certificate-items';
 import type { CertificateRepository } from '../system-auths/certificate-records';
 import type { SystemAuthRepository } from '../system-auths/repository';
+import type { SystemAuth } from '../system-auths/types';
 import type { Caller } from './caller';
 
 export type ClientCertificateData = APIGatewayEventClientCertificate;
@@ -98,13 +102,19 @@ interface ParsedCertificate {
   systemAuthId: string | undefined;
   validFromMs: number;
   validToMs: number;
+  /**
+   * The application the certificate's record names, once a request with it was accepted: a record's tenant and
+   * application never change, so from then on the record, the SystemAuth and the application are read together in
+   * one round trip. Only the key is kept: whether they exist, are revoked or active is read on every request.
+   */
+  owner?: { tenant: string; appId: string };
 }
 
 /**
  * Certificates parsed per container, at most this many, keyed by their PEM text: an application presents the same
  * certificate on every call, and parsing it (OpenSSL's PEM and X.509 decoding, the fingerprint) was about 5% of the
- * handler's own CPU of an mTLS read. Parsing is all that is kept: the CA signature, the validity period, the
- * certificate record, the SystemAuth and the application are checked on every request.
+ * handler's own CPU of an mTLS read. Parsing and the owner's key (ParsedCertificate.owner) are all that is kept: the
+ * CA signature, the validity period, the certificate record, the SystemAuth and the application are checked on every request.
  */
 const MAX_PARSED_CERTIFICATES = 500;
 
@@ -126,17 +136,56 @@ export interface CertificateAuthenticationOptions {
   now?: Date;
 }
 
+/** Reads items of several tables in one round trip (getTogether bound to the function's DynamoDB client). */
+export type ReadTogether = (reads: Parameters<typeof getTogether>[1]) => Promise<readonly unknown[]>;
+
+/** What authentication reads of the current state: the record, the SystemAuth and the application. */
+interface CurrentState {
+  record: CertificateRecord | undefined;
+  auth: SystemAuth | undefined;
+  application: Application | undefined;
+}
+
 export class ClientCertificateAuthenticator {
   /** Per container: the authenticator is built once by its function's handler. */
   private readonly parsedCertificates = new RecentlyUsed<string, ParsedCertificate>(MAX_PARSED_CERTIFICATES);
 
   constructor(
-    private readonly systemAuths: SystemAuthRepository,
-    private readonly certificates: CertificateRepository,
-    private readonly applications: ApplicationRepository,
+    private readonly systemAuths: Pick<SystemAuthRepository, 'get' | 'authRead' | 'markUsed'>,
+    private readonly certificates: Pick<CertificateRepository, 'find' | 'recordRead'>,
+    private readonly applications: Pick<ApplicationRepository, 'get' | 'applicationRead' | 'markConnected'>,
     /** The CAs whose certificates are accepted now (the CA registry's trusted CAs, with its bounded cache). */
     private readonly trustedCas: () => Promise<readonly TrustedCa[]>,
+    /**
+     * One round trip for the three reads of a certificate whose application is known (BatchGetItem); without it they
+     * go as three parallel GetItems, still one round trip.
+     */
+    private readonly readTogether?: ReadTogether,
   ) {}
+
+  /**
+   * The record, SystemAuth and application as they are now. With the owner known (a certificate accepted before by
+   * this container), one round trip; otherwise the record names the application, read in a second round trip.
+   */
+  private async currentState(parsed: ParsedCertificate & { systemAuthId: string }): Promise<CurrentState> {
+    const { systemAuthId, fingerprint, owner } = parsed;
+    if (owner) {
+      const [record, auth, application] = this.readTogether
+        ? ((await this.readTogether([
+            this.certificates.recordRead(systemAuthId, fingerprint),
+            this.systemAuths.authRead(systemAuthId),
+            this.applications.applicationRead(owner.tenant, owner.appId),
+          ])) as [CertificateRecord | undefined, SystemAuth | undefined, Application | undefined])
+        : await Promise.all([this.certificates.find(systemAuthId, fingerprint), this.systemAuths.get(systemAuthId), this.applications.get(owner.tenant, owner.appId)]);
+      // A record's owner never changes; should it ever differ, the application it names is the one to read.
+      if (!record || (record.tenant === owner.tenant && record.appId === owner.appId)) return { record, auth, application };
+      return { record, auth, application: await this.applications.get(record.tenant, record.appId) };
+    }
+    const [record, auth] = await Promise.all([this.certificates.find(systemAuthId, fingerprint), this.systemAuths.get(systemAuthId)]);
+    // Read beside the others once the record names it; it decides whether anything needs writing.
+    const application = record ? await this.applications.get(record.tenant, record.appId) : undefined;
+    return { record, auth, application };
+  }
 
   /** How many parsed certificates this authenticator holds (tests). */
   get parsedCertificateCount(): number {
@@ -182,9 +231,7 @@ export class ClientCertificateAuthenticator {
 
     const { systemAuthId, fingerprint } = parsed;
     if (!systemAuthId) throw new CertificateRefusedError('MALFORMED_CERTIFICATE', 'The client certificate has no single CN naming its SystemAuth');
-    const [record, auth] = await Promise.all([this.certificates.find(systemAuthId, fingerprint), this.systemAuths.get(systemAuthId)]);
-    // Read beside the others once the record names it; it decides whether anything needs writing.
-    const application = record ? await this.applications.get(record.tenant, record.appId) : undefined;
+    const { record, auth, application } = await this.currentState({ ...parsed, systemAuthId });
     if (!record) throw new CertificateRefusedError('UNKNOWN_CERTIFICATE', 'The client certificate is not known to this service');
     if (record.revoked) throw new CertificateRefusedError('REVOKED', 'The client certificate has been revoked');
     if (!auth || auth.type !== CLIENT_CERTIFICATE_TYPE || auth.kind !== 'APPLICATION' || !auth.appId) {
@@ -209,6 +256,7 @@ export class ClientCertificateAuthenticator {
     if (!applicationExists) throw new CertificateRefusedError('GONE', 'The application of this client certificate no longer exists');
     // A revocation between the reads above and a write here wins: the write is conditional on ACTIVE.
     if (!systemAuthActive) throw new CertificateRefusedError('REVOKED', 'The client certificate has been revoked');
+    parsed.owner ??= { tenant: record.tenant, appId: record.appId };
     return { kind: 'APPLICATION', tenant: auth.tenant, appId: auth.appId, systemAuthId: auth.id, scopes: [...auth.scopes], via: 'CERTIFICATE', certificateFingerprint: fingerprint };
   }
 }

@@ -1,7 +1,8 @@
 // What the Connector answers: the configuration an application pairs with (CSR subject, current CA, mTLS URLs) and the
 // certificates it gets, in the contract's shapes (base64 of PEM).
 import { loadCaRegistry } from '../certificates/ca';
-import { currentCa } from '../certificates/ca-registry';
+import { currentCa, recordBelongsTo } from '../certificates/ca-registry';
+import { toPem } from '../certificates/der';
 import { announcedSubject, formatSubject } from '../certificates/subject';
 import type { Config, CsrSubjectDefaults } from '../config';
 import type { RedeemedCertificate } from '../one-time-tokens/token';
@@ -28,10 +29,28 @@ export interface CertificationResult {
 const base64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 const withNewline = (pem: string): string => (pem.endsWith('\n') ? pem : `${pem}\n`);
 
-export function certificationResult(certificate: RedeemedCertificate): CertificationResult {
+/** An issued certificate and its CA's, as PEM. */
+export interface IssuedPems {
+  clientCertificatePem: string;
+  caCertificatePem: string;
+  /** Null for a retry of a redemption from before CA rotation. */
+  caId: string | null;
+}
+
+export function certificationResult(certificate: IssuedPems): CertificationResult {
   const leaf = withNewline(certificate.clientCertificatePem);
   const ca = withNewline(certificate.caCertificatePem);
-  return { certificateChain: base64(leaf + ca), caCertificate: base64(ca), clientCertificate: base64(leaf), caId: certificate.caId ?? null };
+  return { certificateChain: base64(leaf + ca), caCertificate: base64(ca), clientCertificate: base64(leaf), caId: certificate.caId };
+}
+
+/**
+ * The answer a spent CSR token gives again: its certificate, with the certificate of the CA that signed it from the
+ * registry; undefined when that CA is no longer in the registry.
+ */
+export async function redeemedCertificationResult(certificate: RedeemedCertificate): Promise<CertificationResult | undefined> {
+  const ca = (await loadCaRegistry()).cas.find((entry) => recordBelongsTo(certificate.caId, entry.id));
+  if (!ca) return undefined;
+  return certificationResult({ clientCertificatePem: toPem(Buffer.from(certificate.clientCertificateDer), 'CERTIFICATE'), caCertificatePem: ca.certificatePem, caId: certificate.caId ?? null });
 }
 
 /** Where an application calls over mTLS once it holds a certificate (none when the stage has no mTLS endpoint). */

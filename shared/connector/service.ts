@@ -1,4 +1,5 @@
 // The Connector's rules: configuration trades a CONFIGURATION token for a CSR token, and a CSR token buys exactly one certificate.
+import { X509Certificate } from 'node:crypto';
 import { newlyRevoked } from '../audit/revocations';
 import { AuditRecorder } from '../audit/recorder';
 import { transactWrite, TransactionCancelledError, type NamedTransactItems, type TransactionClient } from '../aws/transactions';
@@ -13,10 +14,13 @@ import { isRedeemed, newOneTimeToken, type OneTimeToken, type RedeemedCertificat
 import { CERTIFICATE_COUNTERS, certificateSlotItem, type CertificateCounter, type CertificateRecord } from '../system-auths/certificate-items';
 import { type CertificateRepository } from '../system-auths/certificate-records';
 import type { CertificateSystemAuths } from '../system-auths/certificate-auths';
-import { certificationResult, configurationWithCertificate, csrInfo, managementPlaneInfo, type CertificationResult, type Configuration } from './answers';
+import { certificationResult, configurationWithCertificate, csrInfo, managementPlaneInfo, redeemedCertificationResult, type CertificationResult, type Configuration } from './answers';
 import type { ClientCertificateCaller, ConnectorCaller, OneTimeTokenCaller } from './caller';
 import { callerEvent, certificateDetails, certificateTarget } from './events';
 import { CERTIFICATE_LIMIT_REASON, CredentialsSpentError } from './refusals';
+
+/** The DER of a certificate's PEM. */
+const derOfPem = (pem: string): Uint8Array => new X509Certificate(pem).raw;
 
 const COUNTER_NAMES = Object.keys(CERTIFICATE_COUNTERS) as CertificateCounter[];
 
@@ -229,7 +233,9 @@ export class ConnectorService {
     if (token.csrHash !== csr.csrSha256 || !token.certificate) throw await spent();
     const record = await this.certificates.find(token.systemAuthId, token.certificate.sha256Fingerprint);
     if (!record || record.revoked) throw await spent();
-    return certificationResult(token.certificate);
+    const answer = await redeemedCertificationResult(token.certificate);
+    if (!answer) throw await spent();
+    return answer;
   }
 
   /** Token-secured `signCertificateSigningRequest`: validate everything, then spend, record and activate in one transaction. */
@@ -255,12 +261,8 @@ export class ConnectorService {
 
     const authority = await loadCertificateAuthority();
     const issued = await authority.issue(csr, { validityDays: this.settings().certificateValidityDays, now });
-    const certificate: RedeemedCertificate = {
-      clientCertificatePem: issued.certificatePem,
-      caCertificatePem: authority.certificatePem,
-      sha256Fingerprint: issued.sha256Fingerprint,
-      caId: issued.caId,
-    };
+    // The token keeps the certificate's DER for a retry of the same CSR; the answer carries the PEMs.
+    const certificate: RedeemedCertificate = { clientCertificateDer: derOfPem(issued.certificatePem), sha256Fingerprint: issued.sha256Fingerprint, caId: issued.caId };
     const record = issuedRecord(presented, issued);
     try {
       await this.recordWithinLimit(caller, record, now, {
@@ -283,7 +285,7 @@ export class ConnectorService {
       }
       throw error;
     }
-    return certificationResult(certificate);
+    return certificationResult({ clientCertificatePem: issued.certificatePem, caCertificatePem: authority.certificatePem, caId: issued.caId });
   }
 
   /**
@@ -326,12 +328,7 @@ export class ConnectorService {
       }
       throw error;
     }
-    return certificationResult({
-      clientCertificatePem: issued.certificatePem,
-      caCertificatePem: authority.certificatePem,
-      sha256Fingerprint: issued.sha256Fingerprint,
-      caId: issued.caId,
-    });
+    return certificationResult({ clientCertificatePem: issued.certificatePem, caCertificatePem: authority.certificatePem, caId: issued.caId });
   }
 }
 

@@ -1,4 +1,5 @@
 // DynamoDB storage of one-time tokens (the Tokens table, keyed by the token's hash): the only writer of token items.
+import { X509Certificate } from 'node:crypto';
 import { DeleteCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import type { TransactItem } from '../aws/transactions';
@@ -6,6 +7,17 @@ import { epochSeconds } from '../time';
 import { isExpired, type OneTimeToken, type OneTimeTokenPurpose, type RedeemedCertificate } from './token';
 
 type Item = Record<string, NativeAttributeValue>;
+
+/**
+ * The stored certificate of a spent CSR token. Tokens spent before the DER form kept both PEMs: the leaf's DER is read
+ * from its PEM, and the CA's certificate comes from the registry like any other's.
+ */
+function redeemedCertificateOf(stored: Item): RedeemedCertificate {
+  const der = stored.clientCertificateDer instanceof Uint8Array ? stored.clientCertificateDer : new X509Certificate(String(stored.clientCertificatePem)).raw;
+  const certificate: RedeemedCertificate = { clientCertificateDer: der, sha256Fingerprint: stored.sha256Fingerprint };
+  if (typeof stored.caId === 'string') certificate.caId = stored.caId;
+  return certificate;
+}
 
 function fromItem(item: Item): OneTimeToken {
   const token: OneTimeToken = {
@@ -19,7 +31,7 @@ function fromItem(item: Item): OneTimeToken {
   };
   if (item.redeemedAt !== undefined) token.redeemedAt = item.redeemedAt;
   if (item.csrHash !== undefined) token.csrHash = item.csrHash;
-  if (item.certificate !== undefined) token.certificate = item.certificate as RedeemedCertificate;
+  if (item.certificate !== undefined) token.certificate = redeemedCertificateOf(item.certificate as Item);
   return token;
 }
 

@@ -9,12 +9,15 @@ export type OneTimeTokenPurpose = (typeof ONE_TIME_TOKEN_PURPOSES)[number];
 /** 256 bits: the contract's minimum, and enough that guessing a live token is hopeless. */
 const ONE_TIME_TOKEN_BYTES = 32;
 
-/** The certificate a CSR token was redeemed for, kept so that the same CSR sent again gets the same answer. */
+/**
+ * The certificate a CSR token was redeemed for, kept so that the same CSR sent again gets the same answer: its DER
+ * (about 1 KB, where its PEM and the CA's PEM were 3 KB, each KB costing two write units in the redemption's
+ * transaction) and which CA signed it, whose certificate the CA registry holds.
+ */
 export interface RedeemedCertificate {
-  clientCertificatePem: string;
-  caCertificatePem: string;
+  clientCertificateDer: Uint8Array;
   sha256Fingerprint: string;
-  /** The registry id of the CA that signed it; absent on tokens redeemed before CA rotation existed. */
+  /** The registry id of the CA that signed it; absent on tokens redeemed before CA rotation existed (the first CA's). */
   caId?: string;
 }
 

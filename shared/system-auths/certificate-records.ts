@@ -1,6 +1,7 @@
 // Storage of the certificates issued to a SystemAuth (certificate-items.ts says what an item holds) and of the
 // SystemAuth's counters of live and of unexpired certificates that bound them.
 import { GetCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { KeyedRead } from '../aws/batch-get';
 import { transactWrite, TransactionCancelledError, type NamedTransactItems, type TransactItem } from '../aws/transactions';
 import type { Config } from '../config';
 import {
@@ -132,6 +133,11 @@ export class CertificateRepository {
       }),
     );
     return COUNTER_NAMES.filter((counter) => full.includes(counter));
+  }
+
+  /** The certificate record as one read of getTogether (the read of `find`, to go beside others in one round trip). */
+  recordRead(systemAuthId: string, sha256Fingerprint: string): KeyedRead<CertificateRecord> {
+    return { table: this.table, key: { id: systemAuthId, sk: certificateSortKey(sha256Fingerprint) }, decode: fromItem };
   }
 
   /** The certificate of the SystemAuth with this fingerprint, revoked or not. */

@@ -1,6 +1,7 @@
 // DynamoDB storage of SystemAuths (the auth item, sk "AUTH", of the SystemAuths table): what every type's item has. A type's
 // own attributes have their own writers (oauth-client-records.ts, certificate-auths.ts).
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { KeyedRead } from '../aws/batch-get';
 import type { SystemAuth, SystemAuthStatus, SystemAuthType } from './types';
 import { AUTH_SORT_KEY, CLIENT_SECRETS_ATTRIBUTE, applicationKey, fromSystemAuthItem, isConditionalFailure, toSystemAuthItem, type Item } from './items';
 
@@ -23,6 +24,11 @@ export class SystemAuthRepository {
    */
   async create(auth: SystemAuth): Promise<void> {
     await this.dynamo.send(new PutCommand({ TableName: this.table, Item: toSystemAuthItem(auth), ConditionExpression: 'attribute_not_exists(id)' }));
+  }
+
+  /** The SystemAuth as one read of getTogether (the read of `get`, to go beside others in one round trip). */
+  authRead(id: string): KeyedRead<SystemAuth> {
+    return { table: this.table, key: { id, sk: AUTH_SORT_KEY }, decode: (item) => fromSystemAuthItem(item) };
   }
 
   /**

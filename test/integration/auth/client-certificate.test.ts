@@ -80,6 +80,41 @@ describe('the Director and the Connector over mTLS', () => {
     expect((await systemAuths.get(paired.systemAuthId))?.lastUsedAt).toEqual(expect.any(String));
   });
 
+  test('a steady-state mTLS read reads the record, SystemAuth and application in one round trip (three GetItems started together), and still sees a revocation at once', async () => {
+    const paired = await pairedApplication();
+    // The first request of a certificate in this container learns which application its record names.
+    expect((await overMtls('/director/graphql', paired.certificatePem, VIEWER)).status).toBe(200);
+    // Each call's name, and how many calls were in flight when it started: one round trip = all started before any ended.
+    const commands: string[] = [];
+    let inFlight = 0;
+    let rounds = 0;
+    aws.dynamo.middlewareStack.add(
+      (next, context) => async (args) => {
+        commands.push(String(context.commandName));
+        if (inFlight++ === 0) rounds++;
+        try {
+          return await next(args);
+        } finally {
+          inFlight--;
+        }
+      },
+      { step: 'initialize', name: 'mtlsReadCounter' },
+    );
+    try {
+      const answer = await overMtls('/director/graphql', paired.certificatePem, VIEWER);
+      expect(answer.json.data).toEqual({ viewer: { id: paired.appId, type: 'APPLICATION' } });
+      expect(commands).toEqual(['GetItemCommand', 'GetItemCommand', 'GetItemCommand']);
+      expect(rounds).toBe(1);
+      await certificates.revoke(paired.systemAuthId, fingerprintOf(paired.certificatePem));
+      commands.length = 0;
+      const refused = await overMtls('/director/graphql', paired.certificatePem, VIEWER);
+      expect(refused.status).toBe(401);
+      expect(commands.slice(0, 3)).toEqual(['GetItemCommand', 'GetItemCommand', 'GetItemCommand']);
+    } finally {
+      aws.dynamo.middlewareStack.remove('mtlsReadCounter');
+    }
+  });
+
   test('an application caller reads itself only and may not administer', async () => {
     const paired = await pairedApplication();
     const own = await overMtls('/director/graphql', paired.certificatePem, 'query($id: ID!) { application(id: $id) { id } }', { id: paired.appId });

@@ -8,6 +8,9 @@ import { base64Pem, exponentOneKey, goodCsrDer, rawRsaCsrDer, rsaKeyOfPrimes, rs
 import { handler as connectorHandler } from '../../../functions/connector/handler';
 import { freshTenant } from '../../support/local-aws';
 import { certificateAuths, certificates, oneTimeTokenService, oneTimeTokens, systemAuths } from '../../support/stores';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { aws } from '../../../functions/container';
+import { config } from '../../../shared/config';
 
 beforeAll(() => ensureCertificateAuthority());
 
@@ -239,6 +242,44 @@ describe('signCertificateSigningRequest with the CSR token', () => {
     expect(retry.status).toBe(200);
     expect(retry.json.data.result).toEqual(first.json.data.result);
     expect(await certificates.listOf(pairing.systemAuthId)).toHaveLength(1);
+  });
+
+  test('the spent token keeps its certificate as DER alone, no PEM, and the retry is answered from it', async () => {
+    const pairing = await pendingPairing();
+    const token = await csrToken(pairing);
+    const csr = csrFor(pairing.systemAuthId);
+    const first = await callConnector(SIGN, { csr }, token);
+    expect(first.status).toBe(200);
+    const { Item: item } = await aws.dynamo.send(new GetCommand({ TableName: config().tokensTable, Key: { tokenHash: hashOneTimeToken(token) }, ConsistentRead: true }));
+    const leaf = new X509Certificate(pemOf(first.json.data.result.clientCertificate));
+    expect(Object.keys(item!.certificate).sort()).toEqual(['caId', 'clientCertificateDer', 'sha256Fingerprint']);
+    expect(Buffer.from(item!.certificate.clientCertificateDer).equals(leaf.raw)).toBe(true);
+    expect(JSON.stringify(item)).not.toContain('BEGIN CERTIFICATE');
+    const retry = await callConnector(SIGN, { csr }, token);
+    expect(retry.json.data.result).toEqual(first.json.data.result);
+  });
+
+  test('a token spent with both PEMs stored (the earlier form) still answers the same CSR with the same certificate', async () => {
+    const pairing = await pendingPairing();
+    const token = await csrToken(pairing);
+    const csr = csrFor(pairing.systemAuthId);
+    const first = await callConnector(SIGN, { csr }, token);
+    const result = first.json.data.result;
+    await aws.dynamo.send(
+      new UpdateCommand({
+        TableName: config().tokensTable,
+        Key: { tokenHash: hashOneTimeToken(token) },
+        UpdateExpression: 'SET certificate = :certificate',
+        ExpressionAttributeValues: {
+          ':certificate': {
+            clientCertificatePem: pemOf(result.clientCertificate), caCertificatePem: pemOf(result.caCertificate),
+            sha256Fingerprint: new X509Certificate(pemOf(result.clientCertificate)).fingerprint256.replace(/:/g, '').toLowerCase(), caId: result.caId,
+          },
+        },
+      }),
+    );
+    const retry = await callConnector(SIGN, { csr }, token);
+    expect(retry.json.data.result).toEqual(result);
   });
 
   test('after the certificate is revoked, the same CSR with the spent token is 401 and changes nothing', async () => {

@@ -1,5 +1,5 @@
 // The bench's cost model: DynamoDB's item-size rules and the arithmetic of a million requests and of a stack at rest.
-import { dynamoItemBytes, priceAtRest, priceMillion, US_EAST_1_PRICES, type OperationCost, type StackShape } from '../../../bench/cost-model';
+import { CLIENT_SECRET_MODES, dynamoItemBytes, priceAtRest, priceMillion, US_EAST_1_PRICES, type OperationCost, type StackShape } from '../../../bench/cost-model';
 
 const stack: StackShape = { memoryMb: { director: 512, tokens: 256 }, kmsKeys: 2, kmsSignKeySpec: (operation) => (operation === 'sign' ? 'RSA_2048' : 'ECC_NIST_P256') };
 
@@ -42,4 +42,15 @@ test('at rest: per-secret and per-key prices, storage with 100 bytes of overhead
   expect(rest.parts['Secrets Manager secrets']).toBeCloseTo(5_000 * 0.4);
   expect(rest.parts['KMS keys']).toBe(2);
   expect(rest.storageGb).toBeCloseTo((5_000 * (900 + 200) + 5_000 * (400 + 100)) / 1024 ** 3);
+});
+
+test('at rest in verifier mode: no secret per OAuth client, one more key for the stage', () => {
+  const kinds = [{ kind: 'oauth', items: 2, bytes: 900, secrets: 1 }, { kind: 'cert', items: 1, bytes: 400, secrets: 0 }];
+  const verifier = CLIENT_SECRET_MODES.find((mode) => mode.name === 'verifier')!;
+  const rest = priceAtRest(100_000, kinds, stack, US_EAST_1_PRICES, verifier);
+  expect(rest.mode).toBe('verifier');
+  expect(rest.parts['Secrets Manager secrets']).toBe(0);
+  expect(rest.parts['KMS keys']).toBe(3);
+  expect(rest.total).toBeLessThan(5);
+  expect(priceAtRest(100_000, kinds, stack, US_EAST_1_PRICES).parts['Secrets Manager secrets']).toBeCloseTo(50_000 * 0.4);
 });

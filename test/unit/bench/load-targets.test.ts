@@ -1,29 +1,34 @@
-// The load bench's verdicts on issue 12's targets and its CPU accounting, from given figures (no stack runs here).
-import { checkTargets, throughputCeiling, type LoadFigures } from '../../../bench/mtls-load';
+// The load bench's verdicts on issue 27's targets and its CPU accounting, from given figures (no stack runs here).
+import { checkTargets, renewalsPerSignTarget, throughputCeiling, type LoadFigures } from '../../../bench/mtls-load';
 import { cpuMsOfStat, cpuSplit, machineCpuMs, OTHER_STACK_PART, partOf, type CpuSnapshot } from '../../../bench/process-cpu';
 
 const figures = (perSecond: number, p50: number, p99: number): LoadFigures => ({ perSecond, p50, p99, failed: 0, requests: perSecond * 5 });
 const verdicts = (checks: ReturnType<typeof checkTargets>) => Object.fromEntries(checks.map((c) => [c.target, c.met]));
 
 describe("the load bench's targets", () => {
-  test('all met: 3x throughput, tails within 4x, the read within 20 ms', () => {
-    expect(Object.values(verdicts(checkTargets('mTLS Director read', figures(50, 18, 40), figures(150, 50, 190), 0)))).toEqual([true, true, true, true]);
+  test('all met: 8 clients at 90% of the ceiling, tails within 4x, the read within 3 ms', () => {
+    expect(Object.values(verdicts(checkTargets('mTLS Director read', figures(300, 2.5, 6), figures(460, 15, 50), { signP50Ms: 0, ceilingPerSecond: 500 })))).toEqual([true, true, true, true]);
   });
 
   test('each target fails on its own figure', () => {
-    const checks = verdicts(checkTargets('mTLS Director read', figures(50, 21, 90), figures(140, 50, 210), 0));
+    const checks = verdicts(checkTargets('mTLS Director read', figures(300, 3.5, 15), figures(440, 15, 61), { signP50Ms: 0, ceilingPerSecond: 500 }));
     expect(checks).toEqual({
-      '8 clients >= 3x the throughput of 1': false,
+      '8 clients >= 90% of the ceiling (500/s)': false,
       'p99 <= 4x p50 with 1 client(s)': false,
       'p99 <= 4x p50 with 8 client(s)': false,
-      '1-client p50 <= 20 ms': false,
+      '1-client p50 <= 3 ms': false,
     });
   });
 
-  test("renewal's latency budget is 25 ms plus the Sign round trip measured in the same run", () => {
-    const within = checkTargets('renewal', figures(20, 36, 80), figures(60, 100, 200), 12);
-    expect(within.at(-1)).toEqual({ target: '1-client p50 <= 25 ms + Sign 12.0 ms', figure: '36.0 ms', met: true });
-    expect(checkTargets('renewal', figures(20, 38, 80), figures(60, 100, 200), 12).at(-1)?.met).toBe(false);
+  test("renewal's latency budget is 10 ms plus the Sign round trip measured in the same run", () => {
+    const within = checkTargets('renewal', figures(50, 19, 40), figures(100, 60, 200), { signP50Ms: 9, ceilingPerSecond: 100 });
+    expect(within.at(-1)).toEqual({ target: '1-client p50 <= 10 ms + Sign 9.0 ms', figure: '19.0 ms', met: true });
+    expect(checkTargets('renewal', figures(50, 19.5, 40), figures(100, 60, 200), { signP50Ms: 9, ceilingPerSecond: 100 }).at(-1)?.met).toBe(false);
+  });
+
+  test('renewals through the stack against bare KMS Sign calls, both at 8: at least half', () => {
+    expect(renewalsPerSignTarget(211, 422)).toEqual({ target: 'renewals at 8 clients >= 0.5x bare KMS Sign calls at 8', figure: '211.0/s against 422.0/s, 0.50x', met: true });
+    expect(renewalsPerSignTarget(101, 422).met).toBe(false);
   });
 
   test('the ceiling: free cores over CPU per request', () => {

@@ -26,7 +26,7 @@ import { aws } from '../container';
 export function connectorServices(): ConnectorServices {
   const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable);
   // Revocations start their CA's CRL rebuild (shared/crl).
-  const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config, crlTriggerOf(() => aws.lambda));
+  const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config, crlTriggerOf(() => aws.eventLambda));
   const oneTimeTokens = new OneTimeTokenRepository(aws.dynamo, config().tokensTable);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   return {

@@ -1,6 +1,5 @@
 // The `crl` Lambda: builds and publishes each CA's CRL, on a revocation ({caId}, invoked asynchronously) and every minute.
 import type { Context } from 'aws-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
 import { loadCaRegistryFresh } from '../../shared/certificates/ca-registry-secret';
 import { trustedCas } from '../../shared/certificates/ca-registry';
 import { config } from '../../shared/config';
@@ -13,7 +12,6 @@ import { CrlStore } from '../../shared/crl/store';
 import { isCrlRebuildRequest } from '../../shared/crl/trigger';
 import { logger } from '../../shared/logger';
 import { noteOperation, observedHandler } from '../../shared/observability/invocation';
-import { tracedClient } from '../../shared/observability/tracing';
 import { aws } from '../container';
 
 // The composition of this function: built once per container.
@@ -21,7 +19,7 @@ const settings = crlEnvironment();
 const builder = new CrlBuilder({
   entries: new CrlEntryRepository(aws.dynamo, config().systemAuthsTable),
   state: new CrlState(aws.dynamo, config().systemAuthsTable),
-  store: new CrlStore(tracedClient(new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined })), settings.bucket),
+  store: new CrlStore(aws.s3, settings.bucket),
   cas: async () => trustedCas(await loadCaRegistryFresh()),
   signerOf: kmsCrlSigner,
   // A build takes seconds; a builder that died frees the CA for the next trigger or the schedule after 20 s.

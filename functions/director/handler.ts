@@ -38,7 +38,7 @@ import { verifyAccessToken } from '../../shared/oauth/access-tokens';
 export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssuer(aws.lambda, config().tokensFunctionName)): DirectorServices {
   const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable);
   // Revocations start their CA's CRL rebuild (shared/crl).
-  const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config, crlTriggerOf(() => aws.lambda));
+  const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config, crlTriggerOf(() => aws.eventLambda));
   const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   // One authenticator for mTLS calls and for the certificate a bound access token names (RFC 8705).

@@ -5,6 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { config, type AwsCallLimits } from '../config';
 import { tracedClient } from '../observability/tracing';
@@ -32,6 +33,8 @@ function boundedCalls(limits: AwsCallLimits) {
 export class AwsClients {
   #dynamo: DynamoDBDocumentClient | undefined;
   #lambda: LambdaClient | undefined;
+  #eventLambda: LambdaClient | undefined;
+  #s3: S3Client | undefined;
 
   /** `limits` is read when a client is made: a composition may be built before its environment is complete. */
   constructor(private readonly limits: () => AwsCallLimits) {}
@@ -55,10 +58,28 @@ export class AwsClients {
     return this.#lambda;
   }
 
+  /**
+   * For asynchronous invokes (InvocationType Event): Lambda only queues the event, so the call is bounded like any
+   * other AWS call, never by the synchronous invoke's long timeout. Without the bound a stalled queueing call would
+   * hold the caller (a revocation) past its own timeout.
+   */
+  get eventLambda(): LambdaClient {
+    this.#eventLambda ??= tracedClient(new LambdaClient(boundedCalls(this.limits())));
+    return this.#eventLambda;
+  }
+
+  /** S3, bounded like the others. Endpoints other than AWS's own (moto locally) serve buckets by path, not by host name. */
+  get s3(): S3Client {
+    this.#s3 ??= tracedClient(new S3Client({ ...boundedCalls(this.limits()), forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined }));
+    return this.#s3;
+  }
+
   /** Forgets the clients made so far (tests that point the SDK at other endpoints). */
   reset(): void {
     this.#dynamo = undefined;
     this.#lambda = undefined;
+    this.#eventLambda = undefined;
+    this.#s3 = undefined;
   }
 }
 

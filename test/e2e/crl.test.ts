@@ -182,3 +182,21 @@ test('after rotate-ca each CA has its own CRL: superseded and cessationOfOperati
   expect(verifyWithCrl(renewed, ca2).ok).toBe(true);
   expect((await fetchCrl('ca-1')).text).not.toContain(fresh.serial);
 });
+
+test('a CRL rebuild (or any asynchronous invocation) that fails is logged, and the local stack keeps answering', async () => {
+  // The revocations above start rebuilds with InvocationType Event; one that throws must not end serverless-offline.
+  // The tokens function throws on an event it cannot parse: invoked asynchronously, the failure has no caller.
+  const invocation = await fetch(`http://127.0.0.1:${stack.ports.OFFLINE_LAMBDA_PORT}/2015-03-31/functions/pairing-service-local-tokens/invocations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-amz-invocation-type': 'Event' },
+    body: '{}',
+  });
+  expect(invocation.status).toBe(202);
+  const deadline = Date.now() + 30_000;
+  while (!stack.output().includes('[offline] an asynchronous invocation (or other background work) failed')) {
+    if (Date.now() > deadline) throw new Error(`no failure logged within 30 s:\n${stack.output().slice(-3000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  expect((await fetch(`${stack.baseUrl}/health`)).status).toBe(200);
+  expect((await fetchCrl('ca-1')).status).toBe(200);
+});

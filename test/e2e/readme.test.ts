@@ -47,7 +47,7 @@ function secondTerminal(stateDir: string): NodeJS.ProcessEnv {
 }
 
 /** Each fragment, found after the previous one; else an error that shows where the transcript stopped matching. */
-function expectInOrder(transcript: string, stderr: string, fragments: (string | RegExp)[]): void {
+function expectInOrder(transcript: string, stderr: string, stackOutput: string, fragments: (string | RegExp)[]): void {
   let from = 0;
   for (const fragment of fragments) {
     const rest = transcript.slice(from);
@@ -55,7 +55,7 @@ function expectInOrder(transcript: string, stderr: string, fragments: (string | 
       const found = fragment.exec(rest);
       return { index: found ? found.index : -1, length: found ? found[0].length : 0 };
     })();
-    if (match.index < 0) throw new Error(`expected ${String(fragment)} after offset ${from}; the transcript from there:\n${rest.slice(0, 3000)}\n--- the walk's stderr:\n${stderr.slice(-4000)}`);
+    if (match.index < 0) throw new Error(`expected ${String(fragment)} after offset ${from}; the transcript from there:\n${rest.slice(0, 3000)}\n--- the walk's stderr:\n${stderr.slice(-4000)}\n--- the stack's last output:\n${stackOutput.slice(-8000)}`);
     from += match.index + match.length;
   }
 }
@@ -98,7 +98,7 @@ describe('the README examples, verbatim, on non-default ports', () => {
 
   test('each section printed what the README says it prints', () => {
     const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
-    expectInOrder(result.stdout, result.stderr, [
+    expectInOrder(result.stdout, result.stderr, stack.output(), [
       // Administrators of other tenants
       '"tenant":"acme"',
       '"revoked":true',

@@ -55,11 +55,12 @@ export const tokenSigningBench: BenchSection = {
       const { secretsManagerStore } = await import('../shared/oauth/client-secrets');
       const { storedVerifiersOf } = await import('../shared/oauth/stored-verifiers');
       const { SystemAuthRepository } = await import('../shared/system-auths/repository');
+      const { OAuthClientRecords } = await import('../shared/system-auths/oauth-client-records');
       const { aws: clients } = await import('../functions/container');
       // The oauth function's own composition, built now (the module's instance may belong to another section's stage).
       const endpoint = (await import('../functions/oauth/handler')).tokenEndpoint();
       await ensureSigningKey();
-      const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config())).createAdmin('bench');
+      const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable), new OAuthClientRecords(clients.dynamo, config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config())).createAdmin('bench');
       const { keyArn } = await activeSigningKey();
 
       const message = Buffer.from('eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9');

@@ -285,11 +285,13 @@ async function start(): Promise<void> {
   const { storedVerifiersOf } = await import('../shared/oauth/stored-verifiers');
   const { ensureKmsMacKey } = await import('../shared/aws/kms');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
+  const { OAuthClientRecords } = await import('../shared/system-auths/oauth-client-records');
   const { ensureCertificateAuthority } = await import('../shared/certificates/ca-lifecycle');
   // The client-secret verifier key (serverless.yml ClientSecretMacKey in AWS), made in either mode: cheap in moto.
   await Promise.all([ensureSigningKey(), ensureCertificateAuthority(), ensureKmsMacKey(clientSecretMacKeyAlias(STAGE), 'client-secret verifiers of the local stage'), createCrlBucket()]);
   const admin = await new OAuthClients(
-    new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config),
+    new SystemAuthRepository(aws.dynamo, config().systemAuthsTable),
+    new OAuthClientRecords(aws.dynamo, config().systemAuthsTable, config),
     secretsManagerStore,
     clientAuthenticationState(),
     storedVerifiersOf(config()),

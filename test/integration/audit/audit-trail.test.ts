@@ -29,7 +29,7 @@ import { FailedAuthentications } from '../../../shared/oauth/failed-authenticati
 import { TokenEndpoint } from '../../../shared/oauth/token-endpoint';
 import { captureLogs } from '../../support/captured-logs';
 import { freshTenant, localAwsEndpoints, scanAll } from '../../support/local-aws';
-import { applicationStore, certificateAuthentication, certificates, inProcessTokenIssuer, oauthClients, oneTimeTokens, systemAuths, newAuditRecorder } from '../../support/stores';
+import { applicationStore, certificateAuthentication, certificates, inProcessTokenIssuer, oauthClients, oneTimeTokens, systemAuths, certificateAuths, oauthClientRecords, newAuditRecorder } from '../../support/stores';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { awsError, injectFailure } from '../pairing/aws-failures';
 import { basicAuthorization, tokenRequest } from '../oauth/token-requests';
@@ -43,7 +43,7 @@ beforeAll(() => ensureCertificateAuthority());
 const audit = newAuditRecorder();
 const endpoint = directorEndpoint({ ...directorServices(inProcessTokenIssuer), audit });
 const connectorServices = {
-  connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit, config, aws.dynamo),
+  connector: new ConnectorService(oneTimeTokens, certificateAuths, certificates, audit, config, aws.dynamo),
   certificateAuthentication,
   oneTimeTokens,
   audit,
@@ -52,7 +52,7 @@ const connectorServices = {
 // Wrong secrets are answered at once here: the slow-down of repeated failures is pinned elsewhere and would take minutes.
 const noWait = new FailedAuthentications({ now: Date.now, sleep: async () => undefined });
 const tokens = new TokenEndpoint(
-  new OAuthClients(systemAuths, secretsManagerStore, { ...clientAuthenticationState(), failures: noWait }),
+  new OAuthClients(systemAuths, oauthClientRecords, secretsManagerStore, { ...clientAuthenticationState(), failures: noWait }),
   systemAuths,
   new ApplicationService(applicationStore),
   (client, scopes, issuer) => issueAccessToken(client, scopes, issuer, config()),

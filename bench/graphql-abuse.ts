@@ -41,12 +41,13 @@ export const graphqlAbuseBench: BenchSection = {
       const { storedVerifiersOf } = await import('../shared/oauth/stored-verifiers');
       const { config } = await import('../shared/config');
       const { SystemAuthRepository } = await import('../shared/system-auths/repository');
+      const { OAuthClientRecords } = await import('../shared/system-auths/oauth-client-records');
       const { AuditRepository } = await import('../shared/audit/repository');
       const { handler: director } = await import('../functions/director/handler');
       const { handler: oauth } = await import('../functions/oauth/handler');
       await signingKeys.ensure();
       const tenant = 'bench';
-      const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())).createAdmin(tenant);
+      const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable), new OAuthClientRecords(clients.dynamo, config().systemAuthsTable, config), secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())).createAdmin(tenant);
       const basic = `Basic ${Buffer.from(`${admin.clientId}:${admin.clientSecret}`).toString('base64')}`;
       const granted = await oauth({
         resource: '/oauth2/token', path: '/oauth2/token', httpMethod: 'POST', isBase64Encoded: false,

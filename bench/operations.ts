@@ -204,6 +204,8 @@ async function measureOperations(logs: LogMeter, tables: Record<string, string>)
   const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
   const { storedVerifiersOf } = await import('../shared/oauth/stored-verifiers');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
+  const { OAuthClientRecords } = await import('../shared/system-auths/oauth-client-records');
+  const { CertificateSystemAuths } = await import('../shared/system-auths/certificate-auths');
   const { OneTimeTokenRepository } = await import('../shared/one-time-tokens/repository');
   const { OneTimeTokenService } = await import('../shared/one-time-tokens/service');
   const { issueTokenFor } = await import('../shared/one-time-tokens/issuance');
@@ -214,10 +216,10 @@ async function measureOperations(logs: LogMeter, tables: Record<string, string>)
   const { handler: oauth } = await import('../functions/oauth/handler');
 
   await Promise.all([signingKeys.ensure(), new CaLifecycle(secrets, caRegistry, kms, config).ensure()]);
-  const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())).createAdmin('bench');
+  const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable), new OAuthClientRecords(clients.dynamo, config().systemAuthsTable, config), secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())).createAdmin('bench');
 
   // The tokens function's own code in-process: its calls count with the Director's (deployed, one Lambda Invoke more).
-  const oneTimeTokens = new OneTimeTokenService(new OneTimeTokenRepository(clients.dynamo, config().tokensTable), new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), config, clients.dynamo);
+  const oneTimeTokens = new OneTimeTokenService(new OneTimeTokenRepository(clients.dynamo, config().tokensTable), new SystemAuthRepository(clients.dynamo, config().systemAuthsTable), new CertificateSystemAuths(clients.dynamo, config().systemAuthsTable), config, clients.dynamo);
   const directorApi = directorEndpoint(directorServices({ issue: (request) => issueTokenFor(oneTimeTokens, request) }));
   const director = (event: APIGatewayProxyEvent) => handleGraphQLRequest(event, directorApi);
 

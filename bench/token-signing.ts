@@ -53,10 +53,11 @@ export const tokenSigningBench: BenchSection = {
       const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
       const { storedVerifiersOf } = await import('../shared/oauth/stored-verifiers');
       const { SystemAuthRepository } = await import('../shared/system-auths/repository');
+      const { OAuthClientRecords } = await import('../shared/system-auths/oauth-client-records');
       // The oauth function's own composition, built now (the module's instance may belong to another section's stage).
       const endpoint = (await import('../functions/oauth/handler')).tokenEndpoint();
       await signingKeys.ensure();
-      const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable, config), secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())).createAdmin('bench');
+      const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable), new OAuthClientRecords(clients.dynamo, config().systemAuthsTable, config), secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())).createAdmin('bench');
       const { keyArn } = await signingKeys.active();
 
       const message = Buffer.from('eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9');

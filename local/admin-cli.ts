@@ -232,10 +232,12 @@ async function migrateClientSecrets(): Promise<Record<string, unknown>> {
   const { migrateClientSecretsToVerifiers } = await import('../shared/oauth/client-secret-migration');
   const { storedVerifiersOf } = await import('../shared/oauth/stored-verifiers');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
+  const { OAuthClientRecords } = await import('../shared/system-auths/oauth-client-records');
   const { recordAuditEvent } = await import('../shared/audit/recorder');
   const trail = await cliAuditRecorder();
   const report = await migrateClientSecretsToVerifiers({
-    systemAuths: new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config),
+    systemAuths: new SystemAuthRepository(aws.dynamo, config().systemAuthsTable),
+    oauthClients: new OAuthClientRecords(aws.dynamo, config().systemAuthsTable, config),
     secrets,
     verifiers: storedVerifiersOf(kms, config())!,
     audit: (event) => recordAuditEvent(event, trail),
@@ -282,9 +284,10 @@ async function run(options: Options): Promise<Record<string, unknown>> {
   const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
   const { storedVerifiersOf } = await import('../shared/oauth/stored-verifiers');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
+  const { OAuthClientRecords } = await import('../shared/system-auths/oauth-client-records');
   const { recordAuditEvent } = await import('../shared/audit/recorder');
-  const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
-  const clients = new OAuthClients(systemAuths, secrets, clientAuthenticationState(), storedVerifiersOf(kms, config()));
+  const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable);
+  const clients = new OAuthClients(systemAuths, new OAuthClientRecords(aws.dynamo, config().systemAuthsTable, config), secrets, clientAuthenticationState(), storedVerifiersOf(kms, config()));
   // Audit events of the CLI have the actor `cli` (shared/audit/recorder.ts recordAuditEvent); a failed write is logged, never fatal.
   if (options.command === 'create') {
     const admin = await clients.createAdmin(options.tenant!);

@@ -282,12 +282,14 @@ async function start(): Promise<void> {
   const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
   const { storedVerifiersOf } = await import('../shared/oauth/stored-verifiers');
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
+  const { OAuthClientRecords } = await import('../shared/system-auths/oauth-client-records');
   const { CaLifecycle } = await import('../shared/certificates/ca-lifecycle');
   const cas = new CaLifecycle(secrets, caRegistry, kms, config);
   // The client-secret verifier key (serverless.yml ClientSecretMacKey in AWS), made in either mode: cheap in moto.
   await Promise.all([signingKeys.ensure(), cas.ensure(), kms.ensureMacKey(clientSecretMacKeyAlias(STAGE), 'client-secret verifiers of the local stage'), createCrlBucket()]);
   const admin = await new OAuthClients(
-    new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config),
+    new SystemAuthRepository(aws.dynamo, config().systemAuthsTable),
+    new OAuthClientRecords(aws.dynamo, config().systemAuthsTable, config),
     secrets,
     clientAuthenticationState(),
     storedVerifiersOf(kms, config()),

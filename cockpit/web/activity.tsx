@@ -31,10 +31,12 @@ export function AuditTrail({ appId, refresh }: AuditTrailProps) {
   const reloadNames = known.reload;
   const names = useMemo<AuditNames>(() => {
     const applications = new Map<string, string>();
-    const credentials = new Map<string, { application: string; type: string }>();
+    const credentials = new Map<string, { application: string; credentialNoun: string }>();
+    const nouns = new Map((known.loaded?.data.authTypes ?? []).map((type) => [type.type, type.presentation.credentialNoun]));
     for (const app of known.loaded?.data.applications.data ?? []) {
       applications.set(app.id, app.name);
-      for (const auth of app.auths) credentials.set(auth.id, { application: app.name, type: auth.type });
+      // A type the Director no longer offers reads as its API name.
+      for (const auth of app.auths) credentials.set(auth.id, { application: app.name, credentialNoun: nouns.get(auth.type) ?? auth.type });
     }
     return { applications, credentials };
   }, [known.loaded]);

@@ -2,8 +2,8 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { AuditTrail } from './activity';
 import { ConfirmDialog, CopyableValue, ErrorText, messageOf, type ConfirmRequest } from './controls';
-import { authTypeName, certificateRevocationNotice, credentialUse, formatTime, renewedFromName } from './format';
-import { PairForm, PairingParams } from './pairing';
+import { certificateRevocationNotice, credentialUse, formatTime, renewedFromName } from './format';
+import { PairForm, PairingParams, type Paired } from './pairing';
 import {
   DELETE_SYSTEM_AUTH,
   GENERATE_AUTH,
@@ -34,7 +34,8 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
   const app = application.loaded?.data.application;
   const error = application.error;
   const load = application.reload;
-  const [pairing, setPairing] = useState<PairingAuthResult | null>(null);
+  const [paired, setPairing] = useState<Paired | null>(null);
+  const pairing = paired?.result ?? null;
   const [confirmation, setConfirmation] = useState<ConfirmRequest | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   // A rotated secret's value, shown once until the administrator says it was handed over.
@@ -90,7 +91,7 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
       title: 'Revoke this credential?',
       body: (
         <p>
-          The {auth.type === 'CLIENT_CERTIFICATE' ? 'certificates (and any pending one-time token)' : 'client and its access tokens'} of{' '}
+          The {auth.presentation.revocationEffect} of{' '}
           <code>{auth.id}</code> stop working at once. This cannot be undone.
         </p>
       ),
@@ -130,7 +131,7 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
     setRotateError(null);
     try {
       const answer = await call<{ generateAuthForApplication: PairingAuthResult }>(GENERATE_AUTH, { id: app.id, type: auth.type, inputParams: {} });
-      setPairing(answer.generateAuthForApplication);
+      setPairing({ result: answer.generateAuthForApplication, presentation: auth.presentation });
       setRereads(0);
       setNotice(`New one-time token for ${app.name}: hand over the pairing data above; then revoke ${auth.id}, which can no longer call.`);
       await load();
@@ -249,9 +250,9 @@ export function ApplicationDetail({ appId, onUnregistered }: ApplicationDetailPr
 
       <section class="card" aria-labelledby="pair-title">
         <h3 id="pair-title">Pair</h3>
-        {pairing ? (
+        {paired ? (
           <PairingParams
-            result={pairing}
+            paired={paired}
             onDone={() => {
               setPairing(null);
               focusHeading();
@@ -357,7 +358,7 @@ function SystemAuthTable({ auths, onRevoke, onRevokeCertificate, onRotateSecret,
             const use = credentialUse(auth, now);
             return (
             <tr key={auth.id} data-testid="auth-row" data-auth-id={auth.id} data-status={auth.status} data-type={auth.type} data-use={use}>
-              <td>{authTypeName(auth.type)}</td>
+              <td>{auth.presentation.label}</td>
               <td>
                 <code>{auth.id}</code>
               </td>
@@ -374,7 +375,7 @@ function SystemAuthTable({ auths, onRevoke, onRevokeCertificate, onRotateSecret,
                     </button>
                   </div>
                 )}
-                {use === 'waiting' && auth.type === 'CLIENT_CERTIFICATE' && <p class="hint">Waiting for the application to redeem its one-time token.</p>}
+                {use === 'waiting' && auth.presentation.pendingHint && <p class="hint">{auth.presentation.pendingHint}</p>}
               </td>
               <td>{formatTime(auth.createdAt)}</td>
               <td>{formatTime(auth.lastUsedAt)}</td>

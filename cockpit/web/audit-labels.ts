@@ -42,13 +42,11 @@ export function actionName(action: string, details?: unknown): string {
  */
 export interface AuditNames {
   applications: ReadonlyMap<string, string>;
-  /** SystemAuth id -> its application's name and its type. */
-  credentials: ReadonlyMap<string, { application: string; type: string }>;
+  /** SystemAuth id -> its application's name and what one credential of its type is called (served by the Director). */
+  credentials: ReadonlyMap<string, { application: string; credentialNoun: string }>;
 }
 
 export const NO_NAMES: AuditNames = { applications: new Map(), credentials: new Map() };
-
-const CREDENTIAL_TYPES: Record<string, string> = { OAUTH2_CLIENT_CREDENTIALS: 'OAuth client', CLIENT_CERTIFICATE: 'client certificate' };
 
 /** An id the page has no name for: short enough for a table cell (the whole id is on hover). */
 export function shortId(id: string): string {
@@ -57,7 +55,7 @@ export function shortId(id: string): string {
 
 function credentialName(id: string, names: AuditNames): string {
   const known = names.credentials.get(id);
-  return known ? `${CREDENTIAL_TYPES[known.type] ?? known.type} of ${known.application}` : `credential ${shortId(id)}`;
+  return known ? `${known.credentialNoun} of ${known.application}` : `credential ${shortId(id)}`;
 }
 
 /** The ids behind a row's names, for its hover text and for copying. */

@@ -1,4 +1,4 @@
-// How times, durations, pairing types and certificates read on the page.
+// How times, durations, credentials and certificates read on the page.
 
 /** A timestamp in the reader's locale, or a dash when there is none. */
 export function formatTime(iso: string | null | undefined): string {
@@ -15,16 +15,6 @@ export function formatCountdown(deadline: number, now: number): string {
   const minutes = Math.floor((left % 3600) / 60);
   const seconds = String(left % 60).padStart(2, '0');
   return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
-}
-
-const AUTH_TYPE_NAMES: Record<string, string> = {
-  OAUTH2_CLIENT_CREDENTIALS: 'OAuth 2.0 client credentials',
-  CLIENT_CERTIFICATE: 'Client certificate',
-};
-
-/** A pairing (auth) type in words; a type added later reads as its API name. */
-export function authTypeName(type: string): string {
-  return AUTH_TYPE_NAMES[type] ?? type;
 }
 
 /** A SHA-256 fingerprint as `openssl x509 -fingerprint -sha256` prints it (AB:CD:…), cut to its first six bytes. */
@@ -53,17 +43,20 @@ export function certificateRevocationNotice(serialNumber: string, revokedCount: 
   return `Revoked ${revokedCount} certificates: ${serialNumber} and the ${revokedCount - 1} renewed from it no longer work. The credential itself stays.`;
 }
 
-/** What a credential can do now, beyond its status: a certificate credential whose every certificate is revoked or expired cannot call. */
+/**
+ * What a credential can do now, beyond its status: a credential that holds certificates (its type has them: `certificates`
+ * is a list, else null) cannot call once every certificate is revoked or expired.
+ */
 export type CredentialUse = 'usable' | 'waiting' | 'no-live-certificate' | 'revoked';
 
 export function credentialUse(
-  auth: { type: string; status: string; certificates: readonly { revoked: boolean; notAfter: string }[] | null },
+  auth: { status: string; certificates: readonly { revoked: boolean; notAfter: string }[] | null },
   now: number,
 ): CredentialUse {
   if (auth.status === 'REVOKED' || auth.status === 'EXPIRED') return 'revoked';
   if (auth.status === 'PENDING') return 'waiting';
-  if (auth.type !== 'CLIENT_CERTIFICATE') return 'usable';
-  const certificates = auth.certificates ?? [];
+  const { certificates } = auth;
+  if (certificates === null) return 'usable';
   if (certificates.length === 0) return 'waiting';
   return certificates.some((certificate) => !certificate.revoked && Date.parse(certificate.notAfter) > now) ? 'usable' : 'no-live-certificate';
 }

@@ -1,11 +1,12 @@
-// Pairing: choose a type from getAuthTypesForApplication, generate the data, and show it to hand over.
+// Pairing: choose a type from getAuthTypesForApplication, generate the data, and show it to hand over. Every word about a
+// type comes from the Director (its presentation); what the page adds follows the params' shape (API.md section 4), never a type's name.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { DIRECTOR_PATH, SessionExpiredError } from './api';
 import { clientCredentialsCommands } from './commands';
 import { handoffBundle, pageHandoffSettings } from './handoff';
 import { CopyableValue, ErrorText, messageOf, useNow } from './controls';
-import { authTypeName, formatCountdown, formatTime } from './format';
-import { GENERATE_AUTH, GET_AUTH_TYPES, type AuthType, type JsonSchema, type PairingAuthResult } from './queries';
+import { formatCountdown, formatTime } from './format';
+import { GENERATE_AUTH, GET_AUTH_TYPES, type AuthType, type JsonSchema, type PairingAuthResult, type Presentation } from './queries';
 import { useDirector, useDirectorQuery } from './session';
 
 /**
@@ -21,9 +22,15 @@ function choiceParams(schema: JsonSchema): [string, JsonSchema, string[]][] {
   );
 }
 
+/** Pairing data just generated, with the words of its type. */
+export interface Paired {
+  result: PairingAuthResult;
+  presentation: Presentation;
+}
+
 interface PairFormProps {
   appId: string;
-  onPaired: (result: PairingAuthResult) => void;
+  onPaired: (paired: Paired) => void;
 }
 
 export function PairForm({ appId, onPaired }: PairFormProps) {
@@ -52,7 +59,7 @@ export function PairForm({ appId, onPaired }: PairFormProps) {
     try {
       const answer = await call<{ generateAuthForApplication: PairingAuthResult }>(GENERATE_AUTH, { id: appId, type: type.type, inputParams });
       setChoices({});
-      onPaired(answer.generateAuthForApplication);
+      onPaired({ result: answer.generateAuthForApplication, presentation: type.presentation });
     } catch (failure) {
       if (!(failure instanceof SessionExpiredError)) setError(messageOf(failure));
     } finally {
@@ -66,7 +73,7 @@ export function PairForm({ appId, onPaired }: PairFormProps) {
       <select id="pair-type" data-testid="pair-type" value={selected} onChange={(event) => setChosen(event.currentTarget.value)} disabled={!types}>
         {(types ?? []).map((option) => (
           <option key={option.type} value={option.type}>
-            {authTypeName(option.type)}
+            {option.presentation.label}
           </option>
         ))}
       </select>
@@ -106,10 +113,32 @@ export function PairForm({ appId, onPaired }: PairFormProps) {
   );
 }
 
-const text = (value: unknown): string => (typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value));
+/** A param as one line of text: a list of words (scopes) space-separated, anything else not a string as JSON. */
+const text = (value: unknown): string =>
+  typeof value === 'string'
+    ? value
+    : value === undefined || value === null
+      ? ''
+      : Array.isArray(value) && value.every((item) => typeof item === 'string')
+        ? value.join(' ')
+        : JSON.stringify(value);
+
+/** The params in the order and words the type's presentation gives, then any it does not name, by name. */
+function labelledParams(params: Record<string, unknown>, presentation: Presentation): { name: string; label: string; value: unknown }[] {
+  const named = presentation.params.filter(({ name }) => name in params).map(({ name, label }) => ({ name, label, value: params[name] }));
+  const rest = Object.keys(params).filter((name) => !presentation.params.some((param) => param.name === name));
+  return [...named, ...rest.map((name) => ({ name, label: name, value: params[name] }))];
+}
+
+/** Client credentials (a secret and a token URL): the application's commands, a token and then a Director call with it. */
+const hasClientCredentials = (params: Record<string, unknown>): boolean => typeof params.clientSecret === 'string' && typeof params.tokenUrl === 'string';
+
+/** A one-time token for the Connector: its countdown and the handoff bundle for the pairing agent or the script. */
+const hasConnectorToken = (params: Record<string, unknown>): boolean => typeof params.token === 'string' && typeof params.connectorURL === 'string';
 
 /** The pairing data to hand to the application, with copy buttons and the commands it runs. */
-export function PairingParams({ result, onDone }: { result: PairingAuthResult; onDone: () => void }) {
+export function PairingParams({ paired, onDone }: { paired: Paired; onDone: () => void }) {
+  const { result, presentation } = paired;
   const { params } = result;
   // The form that had the focus is gone: the data that replaced it takes it.
   const heading = useRef<HTMLHeadingElement>(null);
@@ -117,19 +146,21 @@ export function PairingParams({ result, onDone }: { result: PairingAuthResult; o
   return (
     <section class="card pairing-params" aria-labelledby="pairing-params-title" data-testid="pairing-params" data-type={result.type}>
       <h3 id="pairing-params-title" ref={heading} tabIndex={-1}>
-        Pairing data: {authTypeName(result.type)}
+        Pairing data: {presentation.label}
       </h3>
-      {result.type === 'OAUTH2_CLIENT_CREDENTIALS' ? (
-        <ClientCredentials params={params} />
-      ) : result.type === 'CLIENT_CERTIFICATE' ? (
-        <OneTimeToken result={result} />
-      ) : (
-        <dl>
-          {Object.entries(params).map(([name, value]) => (
-            <CopyableValue key={name} label={name} value={text(value)} testId={`param-${name}`} />
-          ))}
-        </dl>
+      {presentation.handoverWarning && (
+        <p class="warning" role="alert">
+          {presentation.handoverWarning}
+        </p>
       )}
+      {hasConnectorToken(params) && <OneTimeToken result={result} />}
+      <dl>
+        {labelledParams(params, presentation).map(({ name, label, value }) => (
+          <CopyableValue key={name} label={label} value={text(value)} testId={`param-${name}`} />
+        ))}
+        {hasClientCredentials(params) && <ClientCredentials params={params} />}
+        {hasConnectorToken(params) && <MtlsEndpoint result={result} />}
+      </dl>
       <button type="button" onClick={onDone} data-testid="pairing-done">
         Done, I have handed it over
       </button>
@@ -139,36 +170,24 @@ export function PairingParams({ result, onDone }: { result: PairingAuthResult; o
 
 function ClientCredentials({ params }: { params: Record<string, unknown> }) {
   const clientId = text(params.clientId);
-  const clientSecret = text(params.clientSecret);
   const tokenUrl = text(params.tokenUrl);
   return (
     <>
-      <p class="warning" role="alert">
-        The client secret is shown once, now. Copy it and hand it to the application over a secure channel: nobody can read it again, and a
-        lost secret means pairing again.
-      </p>
-      <dl>
-        <CopyableValue label="Client id" value={clientId} testId="param-clientId" />
-        <CopyableValue label="Client secret" value={clientSecret} testId="param-clientSecret" />
-        <CopyableValue label="Token URL" value={tokenUrl} testId="param-tokenUrl" />
-        <CopyableValue label="Scopes" value={Array.isArray(params.scopes) ? params.scopes.join(' ') : ''} testId="param-scopes" />
-        <CopyableValue label="Director URL (send the access token as Authorization: Bearer)" value={DIRECTOR_PATH} testId="param-directorUrl" />
-        <CopyableValue
-          label="Application side (bash, curl, jq): a token, then a Director call with it"
-          value={clientCredentialsCommands({ clientId, tokenUrl, directorUrl: DIRECTOR_PATH })}
-          testId="param-commands"
-          multiline
-        />
-      </dl>
+      <CopyableValue label="Director URL (send the access token as Authorization: Bearer)" value={DIRECTOR_PATH} testId="param-directorUrl" />
+      <CopyableValue
+        label="Application side (bash, curl, jq): a token, then a Director call with it"
+        value={clientCredentialsCommands({ clientId, tokenUrl, directorUrl: DIRECTOR_PATH })}
+        testId="param-commands"
+        multiline
+      />
     </>
   );
 }
 
+/** The token's countdown and the handoff bundle (the params follow it on the card). */
 function OneTimeToken({ result }: { result: PairingAuthResult }) {
   const now = useNow();
   const { params } = result;
-  const token = text(params.token);
-  const connectorURL = text(params.connectorURL);
   const deadline = Date.parse(result.expiresAt ?? text(params.expiresAt));
   const countdown = formatCountdown(deadline, now);
   const bundle = handoffBundle(result, pageHandoffSettings());
@@ -192,23 +211,25 @@ function OneTimeToken({ result }: { result: PairingAuthResult }) {
         <CopyableValue label="Handoff bundle (save as pairing.json)" value={JSON.stringify(bundle, null, 2)} testId="param-bundle" multiline />
         <CopyableValue label="With the pairing agent (on the application's machine)" value={bundle.agent} testId="param-agent" multiline />
         <CopyableValue label="By hand, step by step (bash, curl, openssl, jq): from the token to a call over mTLS" value={bundle.script} testId="param-commands" multiline />
-        <CopyableValue label="One-time token" value={token} testId="param-token" />
-        <CopyableValue label="Connector URL (where the token is redeemed)" value={connectorURL} testId="param-connectorURL" />
-        <CopyableValue label="mTLS endpoint (the calls with the certificate)" value={bundle.mtlsURL ?? 'none: this stage has no mTLS domain'} testId="param-mtlsURL" />
-        {bundle.serverCA ? (
-          <CopyableValue label="Server CA of the mTLS endpoint (trust it for the mTLS calls)" value={bundle.serverCA} testId="param-serverCA" multiline />
-        ) : (
-          <div class="copyable">
-            <dt>Server CA of the mTLS endpoint</dt>
-            <dd data-testid="param-serverCA">publicly trusted: nothing to hand over</dd>
-          </div>
-        )}
-        <CopyableValue
-          label="rawEncoded (token, Connector URL and expiry in one base64 string, for Compass-style clients; the pairing agent takes it too)"
-          value={text(params.rawEncoded)}
-          testId="param-rawEncoded"
-        />
       </dl>
+    </>
+  );
+}
+
+/** Where the certificate a Connector token leads to is used: the mTLS endpoint and the CA its server certificate chains to. */
+function MtlsEndpoint({ result }: { result: PairingAuthResult }) {
+  const bundle = handoffBundle(result, pageHandoffSettings());
+  return (
+    <>
+      <CopyableValue label="mTLS endpoint (the calls with the certificate)" value={bundle.mtlsURL ?? 'none: this stage has no mTLS domain'} testId="param-mtlsURL" />
+      {bundle.serverCA ? (
+        <CopyableValue label="Server CA of the mTLS endpoint (trust it for the mTLS calls)" value={bundle.serverCA} testId="param-serverCA" multiline />
+      ) : (
+        <div class="copyable">
+          <dt>Server CA of the mTLS endpoint</dt>
+          <dd data-testid="param-serverCA">publicly trusted: nothing to hand over</dd>
+        </div>
+      )}
     </>
   );
 }

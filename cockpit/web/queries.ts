@@ -38,9 +38,22 @@ export interface IssuedCertificate {
   renewedFrom: string | null;
 }
 
+/** The words the Director serves for a pairing type (AuthType.presentation, AppSystemAuth.presentation): the page names no type itself. */
+export interface Presentation {
+  label: string;
+  credentialNoun: string;
+  revocationEffect: string;
+  pendingHint: string | null;
+  handoverWarning: string | null;
+  params: { name: string; label: string }[];
+}
+
+const PRESENTATION = 'presentation { label credentialNoun revocationEffect pendingHint handoverWarning params { name label } }';
+
 export interface SystemAuth {
   id: string;
   type: string;
+  presentation: Presentation;
   status: SystemAuthStatus;
   createdAt: string;
   lastUsedAt: string | null;
@@ -84,7 +97,7 @@ export const GET_APPLICATION = `query Application($id: ID!) {
     status { condition timestamp }
     createdAt updatedAt
     auths {
-      id type status createdAt lastUsedAt clientId tokenUrl scopes
+      id type status createdAt lastUsedAt clientId tokenUrl scopes ${PRESENTATION}
       certificates { serialNumber sha256Fingerprint subject notBefore notAfter revoked renewedFrom }
       secrets { id createdAt lastUsedAt }
     }
@@ -108,6 +121,7 @@ export interface AuthType {
   description: string;
   /** JSON Schema of the inputParams generateAuthForApplication accepts for this type. */
   inputParams: JsonSchema;
+  presentation: Presentation;
 }
 
 export interface JsonSchema {
@@ -119,7 +133,7 @@ export interface JsonSchema {
 }
 
 export const GET_AUTH_TYPES = `query AuthTypes($id: ID!) {
-  getAuthTypesForApplication(appId: $id) { type description inputParams }
+  getAuthTypesForApplication(appId: $id) { type description inputParams ${PRESENTATION} }
 }`;
 
 export interface PairingAuthResult {
@@ -190,11 +204,14 @@ export const LIST_AUDIT_EVENTS = `query AuditEvents($first: Int!, $after: String
   }
 }`;
 
-/** The names the audit trail shows instead of ids: the tenant's applications (the first 100) and their credentials. */
+/** The names the audit trail shows instead of ids: the tenant's applications (the first 100), their credentials and what each type's are called. */
 export const AUDIT_NAMES = `query AuditNames {
   applications(first: 100) { data { id name auths { id type } } }
+  authTypes { type presentation { credentialNoun } }
 }`;
 
 export interface AuditNamesAnswer {
   applications: { data: { id: string; name: string; auths: { id: string; type: string }[] }[] };
+  /** What one credential of each type is called. */
+  authTypes: { type: string; presentation: Pick<Presentation, 'credentialNoun'> }[];
 }

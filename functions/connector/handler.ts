@@ -16,6 +16,7 @@ import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository'
 import { crlTriggerOf } from '../../shared/crl/trigger';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
+import { CertificateSystemAuths } from '../../shared/system-auths/certificate-auths';
 import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
 import { CurrentCertificateAuthority } from '../../shared/certificates/ca';
@@ -23,13 +24,13 @@ import { aws, caRegistry, kms } from '../container';
 
 /** The composition of this function: its stores and services, built once per container. */
 export function connectorServices(): ConnectorServices {
-  const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
+  const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable);
   // Revocations start their CA's CRL rebuild (shared/crl).
   const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config, crlTriggerOf(() => aws.eventLambda));
   const oneTimeTokens = new OneTimeTokenRepository(aws.dynamo, config().tokensTable);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   return {
-    connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit, config, aws.dynamo, {
+    connector: new ConnectorService(oneTimeTokens, new CertificateSystemAuths(aws.dynamo, config().systemAuthsTable), certificates, audit, config, aws.dynamo, {
       registry: caRegistry,
       authority: new CurrentCertificateAuthority(caRegistry, kms, config),
     }),

@@ -22,6 +22,8 @@ import { pairingOf } from '../../shared/pairing';
 import { crlTriggerOf } from '../../shared/crl/trigger';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
+import { CertificateSystemAuths } from '../../shared/system-auths/certificate-auths';
+import { OAuthClientRecords } from '../../shared/system-auths/oauth-client-records';
 import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
 import { aws, caRegistry, kms, secrets, signingKeys } from '../container';
@@ -32,18 +34,19 @@ import { verifyAccessToken } from '../../shared/oauth/access-tokens';
  * from the `tokens` function (Lambda Invoke); tests may hand in another TokenIssuer.
  */
 export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssuer(aws.lambda, config().tokensFunctionName)): DirectorServices {
-  const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
+  const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable);
   // Revocations start their CA's CRL rebuild (shared/crl).
   const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config, crlTriggerOf(() => aws.eventLambda));
   const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   // One authenticator for mTLS calls and for the certificate a bound access token names (RFC 8705).
   const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, () => caRegistry.trustedCas());
-  const { pairing, clientCertificates } = pairingOf({
+  const { pairing, clientCertificates, oauthClientCredentials } = pairingOf({
     systemAuths,
+    certificateAuths: new CertificateSystemAuths(aws.dynamo, config().systemAuthsTable),
     certificates,
     oneTimeTokens: new OneTimeTokenRepository(aws.dynamo, config().tokensTable),
-    oauthClients: new OAuthClients(systemAuths, secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())),
+    oauthClients: new OAuthClients(systemAuths, new OAuthClientRecords(aws.dynamo, config().systemAuthsTable, config), secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())),
     tokenIssuer,
   });
   return {
@@ -51,6 +54,7 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
     applications: new ApplicationService(applicationStore, [pairing]),
     pairing,
     clientCertificates,
+    oauthClientCredentials,
     systemAuthsOf: (tenant, appId) => systemAuths.listOfApplication(tenant, appId),
     certificatesOf: (systemAuthId) => certificates.listOf(systemAuthId),
     bearerAuthentication: new BearerAuthenticator(systemAuths, applicationStore, (token, issuer) => verifyAccessToken(signingKeys, token, issuer, config()), certificateAuthentication),

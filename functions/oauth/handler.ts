@@ -12,6 +12,7 @@ import { handleJwksRequest, handleMetadataRequest, JWKS_PATH, METADATA_PATH, TOK
 import { serverErrorResponse, TokenEndpoint } from '../../shared/oauth/token-endpoint';
 import { INTROSPECTION_PATH, IntrospectionEndpoint } from '../../shared/oauth/introspection';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
+import { OAuthClientRecords } from '../../shared/system-auths/oauth-client-records';
 import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
 import { AuditRecorder } from '../../shared/audit/recorder';
@@ -23,12 +24,12 @@ import { accessTokenSigner, aws, caRegistry, kms, secrets, signingKeys } from '.
 
 /** The composition of this function: the token endpoint over its stores, built once per container. */
 export function tokenEndpoint(): TokenEndpoint {
-  const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
+  const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable);
   const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config);
   const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   return new TokenEndpoint(
-    new OAuthClients(systemAuths, secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())),
+    new OAuthClients(systemAuths, new OAuthClientRecords(aws.dynamo, config().systemAuthsTable, config), secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())),
     systemAuths,
     new ApplicationService(applicationStore),
     (client, scopes, issuer, confirmation) => issueAccessToken(accessTokenSigner, client, scopes, issuer, config(), undefined, confirmation),
@@ -44,10 +45,10 @@ const tokens = tokenEndpoint();
 
 /** RFC 7662 introspection: the caller is an OAuth client of the token's tenant; every read is fresh. */
 export function introspectionEndpoint(): IntrospectionEndpoint {
-  const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
+  const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   return new IntrospectionEndpoint(
-    new OAuthClients(systemAuths, secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())),
+    new OAuthClients(systemAuths, new OAuthClientRecords(aws.dynamo, config().systemAuthsTable, config), secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())),
     systemAuths,
     new ApplicationRepository(aws.dynamo, config().applicationsTable, config),
     audit,

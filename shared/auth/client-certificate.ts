@@ -1,5 +1,6 @@
 // Client-certificate authentication of mTLS calls: the certificate API Gateway's mutual TLS put into the
 // event must be one this service issued, unexpired, known and not revoked, of an ACTIVE SystemAuth of an existing application.
+import { CLIENT_CERTIFICATE_TYPE } from '../system-auths/certificate-auths';
 import { createHash, X509Certificate } from 'node:crypto';
 import type { APIGatewayEventClientCertificate } from 'aws-lambda';
 import type { ApplicationRepository } from '../applications/repository';
@@ -233,7 +234,7 @@ export class ClientCertificateAuthenticator {
     const { record, auth, application } = await this.currentState({ ...parsed, systemAuthId });
     if (!record) throw new CertificateRefusedError('UNKNOWN_CERTIFICATE', 'The client certificate is not known to this service');
     if (record.revoked) throw new CertificateRefusedError('REVOKED', 'The client certificate has been revoked');
-    if (!auth || auth.type !== 'CLIENT_CERTIFICATE' || auth.kind !== 'APPLICATION' || !auth.appId) {
+    if (!auth || auth.type !== CLIENT_CERTIFICATE_TYPE || auth.kind !== 'APPLICATION' || !auth.appId) {
       throw new CertificateRefusedError('GONE', 'The SystemAuth of this client certificate no longer exists');
     }
     if (auth.status !== 'ACTIVE') throw new CertificateRefusedError('NOT_ACTIVE', 'The SystemAuth of this client certificate is not active');

@@ -10,7 +10,7 @@ export interface OneTimeTokenCaller {
 
 /** Certificate-secured (the mTLS endpoint): the application behind a valid, unrevoked client certificate. */
 export interface ClientCertificateCaller {
-  kind: 'CLIENT_CERTIFICATE';
+  kind: 'CERTIFICATE';
   application: CertificateCaller;
 }
 

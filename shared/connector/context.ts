@@ -39,7 +39,7 @@ export async function connectorContext(event: APIGatewayProxyEvent, services: Co
     throw error;
   });
   const caller: ConnectorCaller = application
-    ? { kind: 'CLIENT_CERTIFICATE', application }
+    ? { kind: 'CERTIFICATE', application }
     : await authenticateOneTimeToken(event, services.oneTimeTokens, now, services.audit);
   const context: ConnectorContext = {
     caller,

@@ -14,7 +14,7 @@ import { certificateLimitReached } from '../quotas';
 import { isRedeemed, newOneTimeToken, type OneTimeToken, type RedeemedCertificate } from '../one-time-tokens/token';
 import { CERTIFICATE_COUNTERS, certificateSlotItem, type CertificateCounter, type CertificateRecord } from '../system-auths/certificate-items';
 import { type CertificateRepository } from '../system-auths/certificate-records';
-import type { SystemAuthRepository } from '../system-auths/repository';
+import type { CertificateSystemAuths } from '../system-auths/certificate-auths';
 import { certificationResult, configurationWithCertificate, csrInfo, managementPlaneInfo, redeemedCertificationResult, type CertificationResult, type Configuration } from './answers';
 import type { ClientCertificateCaller, ConnectorCaller, OneTimeTokenCaller } from './caller';
 import { callerEvent, certificateDetails, certificateTarget } from './events';
@@ -58,7 +58,7 @@ export interface ConnectorCa {
 export class ConnectorService {
   constructor(
     private readonly tokens: OneTimeTokenRepository,
-    private readonly systemAuths: SystemAuthRepository,
+    private readonly certificateAuths: CertificateSystemAuths,
     private readonly certificates: CertificateRepository,
     private readonly audit: AuditRecorder,
     private readonly settings: ConnectorSettings,
@@ -85,7 +85,7 @@ export class ConnectorService {
     switch (caller.kind) {
       case 'ONE_TIME_TOKEN':
         return this.configurationWithToken(caller, now);
-      case 'CLIENT_CERTIFICATE':
+      case 'CERTIFICATE':
         return configurationWithCertificate(caller, this.settings(), await this.ca.registry.load());
     }
   }
@@ -94,7 +94,7 @@ export class ConnectorService {
     switch (caller.kind) {
       case 'ONE_TIME_TOKEN':
         return this.signWithToken(caller, csr, now);
-      case 'CLIENT_CERTIFICATE':
+      case 'CERTIFICATE':
         return this.renewWithCertificate(caller, csr, now);
     }
   }
@@ -104,7 +104,7 @@ export class ConnectorService {
       case 'ONE_TIME_TOKEN':
         if (isRedeemed(caller.token)) throw await this.tokenRefused(caller, 'SPENT', new CredentialsSpentError());
         throw new ForbiddenError('revokeCertificate revokes the calling client certificate: call it through the mTLS endpoint, not with a one-time token');
-      case 'CLIENT_CERTIFICATE': {
+      case 'CERTIFICATE': {
         // The calling certificate and every certificate renewed from it: a thief holding it could have made them.
         // A predecessor it was renewed from keeps working.
         const { systemAuthId, certificateFingerprint } = caller.application;
@@ -211,7 +211,7 @@ export class ConnectorService {
       await transactWrite(this.dynamo, {
         token: this.tokens.redemption(presented.tokenHash, 'CONFIGURATION', now),
         nextToken: this.tokens.newToken(next.record),
-        systemAuth: this.systemAuths.oneTimeTokenLink(next.record),
+        systemAuth: this.certificateAuths.oneTimeTokenLink(next.record),
         // The events are part of the change: a token spent is a token recorded as spent.
         auditRedeemed: this.audit.inTransaction(callerEvent(caller, { action: 'ONE_TIME_TOKEN_REDEEMED', outcome: 'SUCCESS', details: { purpose: 'CONFIGURATION' } })),
         auditIssued: this.audit.inTransaction(
@@ -276,7 +276,7 @@ export class ConnectorService {
       await this.recordWithinLimit(caller, record, now, {
         token: this.tokens.redemption(presented.tokenHash, 'CSR', now, { csrHash: csr.csrSha256, certificate }),
         certificate: this.certificates.newRecord(record),
-        systemAuth: this.systemAuths.activation(presented.systemAuthId, presented.tenant),
+        systemAuth: this.certificateAuths.activation(presented.systemAuthId, presented.tenant),
         auditRedeemed: this.audit.inTransaction(callerEvent(caller, { action: 'ONE_TIME_TOKEN_REDEEMED', outcome: 'SUCCESS', details: { purpose: 'CSR' } })),
         auditIssued: this.audit.inTransaction(
           callerEvent(caller, { action: 'CERTIFICATE_ISSUED', outcome: 'SUCCESS', target: certificateTarget(record), details: certificateDetails(record) }),
@@ -325,7 +325,7 @@ export class ConnectorService {
         ),
         // A revocation racing this renewal wins, of the presenting certificate or of the SystemAuth, and nothing is recorded.
         presented: this.certificates.unrevokedCheck(systemAuthId, certificateFingerprint),
-        systemAuth: this.systemAuths.activation(systemAuthId, tenant),
+        systemAuth: this.certificateAuths.activation(systemAuthId, tenant),
       });
     } catch (error) {
       if (error instanceof TransactionCancelledError && error.conditionFailed('presented')) {

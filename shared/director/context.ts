@@ -10,6 +10,7 @@ import { clientCertificateOf, type ClientCertificateAuthenticator } from '../aut
 import type { CertificateRefusals } from '../certificate-refusals';
 import { header, publicBaseUrl , type BaseUrlSettings } from '../http';
 import type { ClientCertificateAdapter } from '../pairing/client-certificate';
+import type { OAuthClientCredentialsAdapter } from '../pairing/oauth-client-credentials';
 import type { PairingService } from '../pairing/service';
 import type { CertificateRecord } from '../system-auths/certificate-items';
 import type { SystemAuth } from '../system-auths/types';
@@ -20,6 +21,8 @@ export interface DirectorServices {
   pairing: PairingService;
   /** The certificate pairing adapter, for Compass's requestOneTimeTokenForApplication. */
   clientCertificates: ClientCertificateAdapter;
+  /** The OAuth adapter, for Compass's requestClientCredentialsForApplication. */
+  oauthClientCredentials: OAuthClientCredentialsAdapter;
   /** Every SystemAuth of one application of the tenant. */
   systemAuthsOf(tenant: string, appId: string): Promise<SystemAuth[]>;
   /** Every certificate issued under one SystemAuth (the caller has checked the SystemAuth is its tenant's). */

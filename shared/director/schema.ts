@@ -1,5 +1,8 @@
 // The Director's GraphQL SDL: the contract (../shared/spec/director.graphql) with this service's additive
-// extensions (marked "Extension."), kept as a TypeScript string so that esbuild, jest and tsx all load it.
+// extensions (marked "Extension."), kept as a TypeScript string so that esbuild, jest and tsx all load it. The values of
+// enum SystemAuthType are the registry's list of SystemAuth types.
+import { SYSTEM_AUTH_TYPES } from '../system-auths/types';
+
 export const directorSdl = `# Director API — the contract served at POST /director/graphql.
 # Names follow the Compass Director where Compass has them, and the pairing-adapter
 # API from the seed (getAuthTypesForApplication / generateAuthForApplication).
@@ -15,6 +18,8 @@ type Query {
   application(id: ID!): Application
   # Every pairing type this application can use right now (see "Auth types" in API.md).
   getAuthTypesForApplication(appId: ID!): [AuthType!]!
+  # Extension. Every pairing type of this service, for naming credentials of any application (administrators only).
+  authTypes: [AuthType!]!
   # Who is calling: an administrator client or a paired application.
   viewer: Viewer!
   # Extension. The tenant's audit trail, newest first: administrators only (an application is FORBIDDEN).
@@ -109,6 +114,24 @@ type AuthType {
   type: String!          # "OAUTH2_CLIENT_CREDENTIALS" or "CLIENT_CERTIFICATE" (more may be added)
   description: String!
   inputParams: JSON!     # JSON Schema of the inputParams that generateAuthForApplication accepts for this type
+  # Extension. The type in words, for a user interface that shows any type without knowing its name.
+  presentation: PairingPresentation!
+}
+
+# Extension. The words a user interface shows for a pairing type.
+type PairingPresentation {
+  label: String!                 # the type in words, e.g. "OAuth 2.0 client credentials"
+  credentialNoun: String!        # one credential of the type in a sentence, e.g. "OAuth client" (of an application)
+  revocationEffect: String!      # what stops working when one is revoked, e.g. "client and its access tokens"
+  pendingHint: String            # said beside a credential waiting for the application to finish pairing; null if none waits
+  handoverWarning: String        # said above the pairing data before it is handed over; null for nothing
+  params: [PairingParamLabel!]!  # the params of generateAuthForApplication's answer in words, in the order to show them
+}
+
+# Extension. One param of the pairing data and its label.
+type PairingParamLabel {
+  name: String!
+  label: String!
 }
 
 input PairingAdapterAuthTypeInput {
@@ -139,6 +162,8 @@ type AppSystemAuth {
   certificates: [IssuedCertificate!]
   # Extension. OAuth only: the client's live secrets (at most two), oldest first, never their values; null for certificates.
   secrets: [ClientSecretInfo!]
+  # Extension. Its type in words (as AuthType.presentation).
+  presentation: PairingPresentation!
 }
 
 # Extension. One live secret of an OAuth client: which one and when it was used, never its value.
@@ -156,8 +181,7 @@ type ClientSecret {
 }
 
 enum SystemAuthType {
-  OAUTH2_CLIENT_CREDENTIALS
-  CLIENT_CERTIFICATE
+${SYSTEM_AUTH_TYPES.map((type) => `  ${type}`).join('\n')}
 }
 
 enum SystemAuthStatus {

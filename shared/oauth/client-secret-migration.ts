@@ -1,5 +1,6 @@
 // migrate-client-secrets --to verifier: moves a stage's OAuth client secrets out of Secrets Manager into KMS-keyed verifiers.
 import type { AuditEventInput } from '../audit/types';
+import type { OAuthClientRecords } from '../system-auths/oauth-client-records';
 import type { SystemAuthRepository } from '../system-auths/repository';
 import { INITIAL_CLIENT_SECRET_ID, liveClientSecretsOf, type SystemAuth } from '../system-auths/types';
 import { clientSecretName, type ClientSecretStore } from './client-secrets';
@@ -20,7 +21,8 @@ export interface ClientSecretMigrationReport {
 }
 
 export interface ClientSecretMigration {
-  systemAuths: Pick<SystemAuthRepository, 'oauthClientsPage' | 'get' | 'setClientSecretVerifier' | 'markClientSecretsMigrated' | 'clientSecretIdsOf' | 'forgetRetiredClientSecret'>;
+  systemAuths: Pick<SystemAuthRepository, 'get'>;
+  oauthClients: Pick<OAuthClientRecords, 'oauthClientsPage' | 'setClientSecretVerifier' | 'markClientSecretsMigrated' | 'clientSecretIdsOf' | 'forgetRetiredClientSecret'>;
   secrets: ClientSecretStore;
   verifiers: Pick<StoredSecretVerifiers, 'verifierOf'>;
   /** Appends one audit event (actor: the CLI). */
@@ -40,7 +42,7 @@ export async function migrateClientSecretsToVerifiers(migration: ClientSecretMig
   const report: ClientSecretMigrationReport = { clients: 0, migrated: 0, alreadyMigrated: 0, revoked: 0, failed: [] };
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page = await migration.systemAuths.oauthClientsPage(startKey);
+    const page = await migration.oauthClients.oauthClientsPage(startKey);
     for (const { auth, migrated } of page.clients) {
       report.clients += 1;
       if (auth.status !== 'ACTIVE') report.revoked += 1;
@@ -58,26 +60,26 @@ export async function migrateClientSecretsToVerifiers(migration: ClientSecretMig
 
 /** Moves one client; undefined when done, else why it was left as it is. */
 async function migrateClient(migration: ClientSecretMigration, auth: SystemAuth): Promise<string | undefined> {
-  const { systemAuths, secrets, verifiers } = migration;
+  const { systemAuths, oauthClients, secrets, verifiers } = migration;
   let moved = 0;
   for (const secret of liveClientSecretsOf(auth)) {
     if (auth.secretVerifiers?.[secret.id] !== undefined) continue;
     const value = await secrets.read(clientSecretName(auth.id, secret.id), 0);
     if (value === undefined) return `its live secret ${secret.id} is not in Secrets Manager: rotate it, then revoke that secret`;
     // False when the secret stopped being live or got its verifier meanwhile: the check below decides.
-    if (await systemAuths.setClientSecretVerifier(auth.id, secret.id, await verifiers.verifierOf(auth.id, value))) moved += 1;
+    if (await oauthClients.setClientSecretVerifier(auth.id, secret.id, await verifiers.verifierOf(auth.id, value))) moved += 1;
   }
   const now = await systemAuths.get(auth.id);
   if (!now || now.status !== 'ACTIVE') return 'it was revoked while it was migrated';
   if (liveClientSecretsOf(now).some((secret) => now.secretVerifiers?.[secret.id] === undefined)) return 'it was rotated while it was migrated: run again';
   // Every live secret authenticates by its verifier now: what Secrets Manager holds of the client can go.
-  const ids = new Set([INITIAL_CLIENT_SECRET_ID, ...(await systemAuths.clientSecretIdsOf(auth.id))]);
+  const ids = new Set([INITIAL_CLIENT_SECRET_ID, ...(await oauthClients.clientSecretIdsOf(auth.id))]);
   const live = new Set(liveClientSecretsOf(now).map((secret) => secret.id));
   for (const secretId of ids) {
     await secrets.delete(clientSecretName(auth.id, secretId));
-    if (!live.has(secretId)) await systemAuths.forgetRetiredClientSecret(auth.id, secretId);
+    if (!live.has(secretId)) await oauthClients.forgetRetiredClientSecret(auth.id, secretId);
   }
-  await systemAuths.markClientSecretsMigrated(auth.id, migration.now());
+  await oauthClients.markClientSecretsMigrated(auth.id, migration.now());
   await migration.audit({
     tenant: now.tenant,
     action: 'CLIENT_SECRETS_MIGRATED',

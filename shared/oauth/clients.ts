@@ -1,35 +1,25 @@
 // OAuth 2.0 clients: a SystemAuth in DynamoDB plus its secret, kept in Secrets Manager or as a KMS-keyed verifier in the SystemAuth.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { BadUserInputError, ConflictError, InternalError, NotFoundError, QuotaExceededError } from '../errors';
+import { ConflictError, InternalError, NotFoundError, QuotaExceededError } from '../errors';
 import { quotedId } from '../ids';
 import { logger } from '../logger';
-import { ADMIN_SCOPES, SCOPE_TOKEN } from '../scopes';
+import { ADMIN_SCOPES } from '../scopes';
+import { OAUTH_CLIENT_TYPE, type OAuthClientRecords } from '../system-auths/oauth-client-records';
 import type { ClientSecretUse, SystemAuthRepository } from '../system-auths/repository';
 import {
   INITIAL_CLIENT_SECRET_ID,
   liveClientSecretsOf,
   MAX_LIVE_CLIENT_SECRETS,
   type SystemAuth,
-  type SystemAuthKind,
 } from '../system-auths/types';
 import { ClientAuthenticationRefusedError, type RefusedClient } from './errors';
+import { validateNewClient, type NewOAuthClient } from './new-client';
 import { FailedAuthentications } from './failed-authentications';
 import { CLIENT_SECRET_BYTES, clientSecretName, secretUseIsDue, type ClientSecretStore } from './client-secrets';
 import { SecretVerifiers } from './secret-verifiers';
 import type { StoredSecretVerifiers } from './stored-verifiers';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** Tenant names: short, and free of the separators used in keys (`#`) and secret names (`/`). */
-const TENANT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
-export interface NewOAuthClient {
-  tenant: string;
-  kind: SystemAuthKind;
-  /** Required for APPLICATION clients, not allowed for ADMIN ones. */
-  appId?: string;
-  scopes: readonly string[];
-}
 
 /** An authenticated client, and what its grant records of the secret it presented (SystemAuthRepository.markUsed). */
 export interface AuthenticatedClient extends SystemAuth {
@@ -48,17 +38,6 @@ export interface CreatedOAuthClient {
   /** Shown to the caller once; Secrets Manager keeps it, or nobody (only its verifier is kept). */
   clientSecret: string;
   systemAuth: SystemAuth;
-}
-
-function validate(input: NewOAuthClient): void {
-  if (!TENANT.test(input.tenant)) {
-    throw new BadUserInputError('tenant must be 1-64 characters of letters, digits, ".", "_" or "-", starting with a letter or digit');
-  }
-  if (input.kind === 'APPLICATION' && !input.appId) throw new BadUserInputError('an APPLICATION client needs an appId');
-  if (input.kind === 'ADMIN' && input.appId !== undefined) throw new BadUserInputError('an ADMIN client has no appId');
-  if (input.scopes.length === 0) throw new BadUserInputError('an OAuth client needs at least one scope');
-  const bad = input.scopes.find((scope) => !SCOPE_TOKEN.test(scope));
-  if (bad !== undefined) throw new BadUserInputError(`scope "${bad}" is not a valid OAuth scope token`);
 }
 
 /** What client authentication keeps in memory: one per container, built by the handler with its OAuthClients; tests hand in their own clocks. */
@@ -82,6 +61,7 @@ export class OAuthClients {
    */
   constructor(
     private readonly systemAuths: SystemAuthRepository,
+    private readonly records: OAuthClientRecords,
     private readonly secrets: ClientSecretStore,
     state: ClientAuthenticationState,
     private readonly stored?: StoredSecretVerifiers,
@@ -98,14 +78,14 @@ export class OAuthClients {
    * write is refused as a whole, so only the secret is deleted again.
    */
   async create(input: NewOAuthClient): Promise<CreatedOAuthClient> {
-    validate(input);
+    validateNewClient(input);
     const clientId = randomUUID();
     const clientSecret = randomBytes(CLIENT_SECRET_BYTES).toString('base64url');
     const systemAuth: SystemAuth = {
       id: clientId,
       tenant: input.tenant,
       kind: input.kind,
-      type: 'OAUTH2_CLIENT_CREDENTIALS',
+      type: OAUTH_CLIENT_TYPE,
       status: 'ACTIVE',
       scopes: [...new Set(input.scopes)],
       createdAt: new Date().toISOString(),
@@ -131,7 +111,7 @@ export class OAuthClients {
       throw new InternalError('Could not create the OAuth client', { cause });
     }
     try {
-      await this.systemAuths.create(systemAuth);
+      await this.records.create(systemAuth);
     } catch (cause) {
       if (cause instanceof QuotaExceededError) {
         logger.warn('OAuth client refused by the tenant quota; deleting its secret', { tenant: input.tenant, secretName: this.secrets.fullName(name) });
@@ -146,7 +126,7 @@ export class OAuthClients {
       // which gives its quota slot back if it took one), and the secret only once that worked, so a
       // failure here never leaves a SystemAuth without its secret.
       try {
-        await this.systemAuths.revokeOAuthClient(input.tenant, clientId);
+        await this.records.revoke(input.tenant, clientId);
         await this.systemAuths.delete(clientId);
       } catch (compensationError) {
         logger.error('could not delete the SystemAuth of an OAuth client that was not created: revoke it by hand', {
@@ -176,12 +156,12 @@ export class OAuthClients {
    */
   async revoke(systemAuth: Pick<SystemAuth, 'id' | 'tenant'>): Promise<void> {
     this.verifiers.forget(systemAuth.id);
-    await this.systemAuths.revokeOAuthClient(systemAuth.tenant, systemAuth.id);
+    await this.records.revoke(systemAuth.tenant, systemAuth.id);
     // Read after REVOKED: no rotation adds a secret to a revoked client, so this is every secret it can have
     // (live ones, and retired ones whose deletion failed), plus the initial one, whatever the item says.
-    const secretIds = new Set([INITIAL_CLIENT_SECRET_ID, ...(await this.systemAuths.clientSecretIdsOf(systemAuth.id))]);
+    const secretIds = new Set([INITIAL_CLIENT_SECRET_ID, ...(await this.records.clientSecretIdsOf(systemAuth.id))]);
     for (const secretId of secretIds) await this.secrets.delete(clientSecretName(systemAuth.id, secretId));
-    await this.systemAuths.delete(systemAuth.id, { tenant: systemAuth.tenant, type: 'OAUTH2_CLIENT_CREDENTIALS' });
+    await this.systemAuths.delete(systemAuth.id, { tenant: systemAuth.tenant, type: OAUTH_CLIENT_TYPE });
   }
 
   /**
@@ -211,13 +191,13 @@ export class OAuthClients {
     }
     let added: boolean;
     try {
-      added = await this.systemAuths.addClientSecret(auth, { id: secret.id, createdAt: secret.createdAt }, live[0], verifier);
+      added = await this.records.addClientSecret(auth, { id: secret.id, createdAt: secret.createdAt }, live[0], verifier);
     } catch (cause) {
       logger.error('recording a rotated OAuth client secret failed; removing it and its secret', { systemAuthId: auth.id, secretId: secret.id, error: errorSummary(cause) });
       try {
         // Only an entry this call may have added is removed: its id is fresh. Never the client's last one (the condition).
-        await this.systemAuths.removeClientSecret(auth.tenant, auth.id, secret.id);
-        await this.systemAuths.forgetRetiredClientSecret(auth.id, secret.id);
+        await this.records.removeClientSecret(auth.tenant, auth.id, secret.id);
+        await this.records.forgetRetiredClientSecret(auth.id, secret.id);
       } catch (compensationError) {
         logger.error('could not remove a rotated secret that was not recorded: revoke it by hand', {
           systemAuthId: auth.id, secretId: secret.id, error: errorSummary(compensationError),
@@ -254,7 +234,7 @@ export class OAuthClients {
     };
     const early = refusal();
     if (early) throw early;
-    if ((await this.systemAuths.removeClientSecret(auth.tenant, auth.id, secretId)) === 'refused') {
+    if ((await this.records.removeClientSecret(auth.tenant, auth.id, secretId)) === 'refused') {
       // A concurrent revocation or rotation: answer from what the item says now.
       const current = await this.systemAuths.getOfTenant(auth.tenant, auth.id);
       if (!current) throw new NotFoundError(`No SystemAuth with id ${quotedId(auth.id)}`);
@@ -266,7 +246,7 @@ export class OAuthClients {
     const name = clientSecretName(auth.id, secretId);
     try {
       await this.secrets.delete(name);
-      await this.systemAuths.forgetRetiredClientSecret(auth.id, secretId);
+      await this.records.forgetRetiredClientSecret(auth.id, secretId);
     } catch (error) {
       // The secret no longer authenticates (the SystemAuth says so); its id stays retired, so revoking the client deletes it.
       logger.error('could not delete a revoked OAuth client secret; revoking the client deletes it', { secretName: this.secrets.fullName(name), error: errorSummary(error) });
@@ -285,7 +265,7 @@ export class OAuthClients {
       await this.secrets.delete(clientSecretName(clientId));
       return false;
     }
-    if (auth.type !== 'OAUTH2_CLIENT_CREDENTIALS') return false;
+    if (auth.type !== OAUTH_CLIENT_TYPE) return false;
     await this.revoke(auth);
     return true;
   }
@@ -307,7 +287,7 @@ export class OAuthClients {
     // Read on every attempt: a client revoked anywhere, or one of its secrets revoked anywhere, is refused at once,
     // whatever verifier this process holds (verifiers are consulted only for the secret ids this item lists).
     const auth = await this.systemAuths.get(clientId);
-    if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS') return { code: 'UNKNOWN_CLIENT', reason: 'unknown client' };
+    if (!auth || auth.type !== OAUTH_CLIENT_TYPE) return { code: 'UNKNOWN_CLIENT', reason: 'unknown client' };
     const client = { id: auth.id, tenant: auth.tenant, kind: auth.kind, ...(auth.appId === undefined ? {} : { appId: auth.appId }) };
     if (auth.status !== 'ACTIVE') return { code: 'NOT_ACTIVE', reason: 'client not active', client };
     const live = liveClientSecretsOf(auth);

@@ -1,4 +1,6 @@
 // POST /oauth2/introspect (RFC 7662): whether an access token is active now, asked by a client of the token's tenant.
+import { CLIENT_CERTIFICATE_TYPE } from '../system-auths/certificate-auths';
+import { OAUTH_CLIENT_TYPE } from '../system-auths/oauth-client-records';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ApplicationRepository } from '../applications/repository';
 import type { AuditRecorder } from '../audit/recorder';
@@ -140,4 +142,4 @@ export class IntrospectionEndpoint {
 
 /** A bound token (cnf) is a certificate pairing's (tls_client_auth); any other is an OAuth client's. */
 const expectedType = (claims: AccessTokenClaims): SystemAuth['type'] =>
-  claims.certificateThumbprint === undefined ? 'OAUTH2_CLIENT_CREDENTIALS' : 'CLIENT_CERTIFICATE';
+  claims.certificateThumbprint === undefined ? OAUTH_CLIENT_TYPE : CLIENT_CERTIFICATE_TYPE;

@@ -2,6 +2,7 @@
 import { transactWrite, TransactionCancelledError, type TransactionClient } from '../aws/transactions';
 import type { Config } from '../config';
 import { ConflictError, NotFoundError } from '../errors';
+import { CLIENT_CERTIFICATE_TYPE, type CertificateSystemAuths } from '../system-auths/certificate-auths';
 import type { SystemAuthRepository } from '../system-auths/repository';
 import type { OneTimeTokenRepository } from './repository';
 import { newOneTimeToken, type IssuedOneTimeToken, type OneTimeTokenOwner } from './token';
@@ -10,6 +11,7 @@ export class OneTimeTokenService {
   constructor(
     private readonly tokens: OneTimeTokenRepository,
     private readonly systemAuths: SystemAuthRepository,
+    private readonly certificateAuths: CertificateSystemAuths,
     private readonly settings: () => Pick<Config, 'oneTimeTokenTtlSeconds'>,
     /** The DynamoDB client the token and its SystemAuth link are written through, in one transaction. */
     private readonly dynamo: TransactionClient,
@@ -27,7 +29,7 @@ export class OneTimeTokenService {
     try {
       await transactWrite(this.dynamo, {
         token: this.tokens.newToken(issued.record),
-        systemAuth: this.systemAuths.oneTimeTokenLink(issued.record, ['PENDING'], { first: true }),
+        systemAuth: this.certificateAuths.oneTimeTokenLink(issued.record, ['PENDING'], { first: true }),
       });
     } catch (error) {
       if (error instanceof TransactionCancelledError && error.conditionFailed('systemAuth')) throw await this.refusal(owner);
@@ -39,10 +41,10 @@ export class OneTimeTokenService {
   /** Why the link's condition failed, read after the fact (the refusal's message only; nothing was written). */
   private async refusal(owner: OneTimeTokenOwner): Promise<Error> {
     const auth = await this.systemAuths.getOfTenant(owner.tenant, owner.systemAuthId);
-    const pending = auth?.appId === owner.appId && auth.type === 'CLIENT_CERTIFICATE' && auth.status === 'PENDING';
-    if (pending && (await this.systemAuths.oneTimeTokenHashesOf(owner.systemAuthId)).length > 0) {
+    const pending = auth?.appId === owner.appId && auth.type === CLIENT_CERTIFICATE_TYPE && auth.status === 'PENDING';
+    if (pending && (await this.certificateAuths.oneTimeTokenHashesOf(owner.systemAuthId)).length > 0) {
       return new ConflictError(`SystemAuth ${owner.systemAuthId} already has its one-time token: each pairing gets one; generate new pairing data for another`);
     }
-    return new NotFoundError(`application ${owner.appId} has no pending CLIENT_CERTIFICATE SystemAuth ${owner.systemAuthId}`);
+    return new NotFoundError(`application ${owner.appId} has no pending ${CLIENT_CERTIFICATE_TYPE} SystemAuth ${owner.systemAuthId}`);
   }
 }

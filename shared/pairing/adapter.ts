@@ -1,14 +1,42 @@
-// The PairingAdapter interface: one way of pairing an application (OAuth client credentials, client certificates, ...).
-import type { SystemAuth } from '../system-auths/types';
+// The PairingAdapter interface: one way of pairing an application (OAuth client credentials, client certificates, ...),
+// and everything about it that differs from one way to the next.
+import type { AuditAction, AuditEventInput } from '../audit/types';
+import type { CertificateRecord } from '../system-auths/certificate-items';
+import type { SystemAuth, SystemAuthType } from '../system-auths/types';
 
 /** A JSON Schema (draft 2020-12 subset understood by Ajv) describing an adapter's inputParams. */
 export type JsonSchema = Record<string, unknown>;
+
+/**
+ * The words a user interface shows for a pairing type, served by the Director (AuthType.presentation,
+ * AppSystemAuth.presentation), so that Cockpit renders any type without knowing its name.
+ */
+export interface PairingPresentation {
+  /** The type in words, e.g. "OAuth 2.0 client credentials". */
+  label: string;
+  /** One credential of the type, as a sentence names it: "OAuth client" ("OAuth client of invoices"). */
+  credentialNoun: string;
+  /** What stops working when a credential of the type is revoked, completing "The … of <id> stop working at once". */
+  revocationEffect: string;
+  /** Said beside a credential that waits for the application to finish pairing; null when the type never waits. */
+  pendingHint: string | null;
+  /** Said above the pairing data before it is handed over (e.g. that a secret is shown once); null for nothing. */
+  handoverWarning: string | null;
+  /** The params of generateAuthForApplication's answer in words, in the order to show them. */
+  params: PairingParamLabel[];
+}
+
+export interface PairingParamLabel {
+  name: string;
+  label: string;
+}
 
 /** What getAuthTypesForApplication shows for one adapter. */
 export interface AuthTypeDescription {
   type: string;
   description: string;
   inputParams: JsonSchema;
+  presentation: PairingPresentation;
 }
 
 /** The application being paired, as much of it as an adapter may rely on. */
@@ -33,19 +61,67 @@ export interface PairingResult {
   expiresAt?: string;
 }
 
+/** The fields of the Director's AppSystemAuth that belong to one type; the fields of other types answer null. */
+export interface AppSystemAuthFields {
+  clientId?: string;
+  clientSecret?: string;
+  tokenUrl?: string;
+  secrets?: { id: string; createdAt: string; lastUsedAt: string | null }[];
+}
+
+/** An audit event a pairing of the type records beside PAIRING_DATA_GENERATED (the Director adds who, when and on what). */
+export interface PairingAuditEvent {
+  action: AuditAction;
+  details?: AuditEventInput['details'];
+}
+
+/** The answer of a secret rotation: the new secret, its value shown once. */
+export interface RotatedSecret {
+  id: string;
+  clientSecret: string;
+  createdAt: string;
+}
+
+/** Optional capability: a type whose credentials hold secrets that rotate one by one. */
+export interface SecretRotation {
+  /** A further live secret for the credential, its value shown once. */
+  rotateSecret(auth: SystemAuth): Promise<RotatedSecret>;
+  /** Ends one live secret of the credential, never its last; returns the SystemAuth with the secrets left. */
+  revokeSecret(auth: SystemAuth, secretId: string): Promise<SystemAuth>;
+}
+
+/** Optional capability: a type whose credentials hold certificates that can be revoked one by one (with their renewals). */
+export interface CertificateRevocation {
+  /** Revokes one certificate of the SystemAuth (named by exactly one of serial or fingerprint) and every one renewed from it. */
+  revokeIssuedCertificate(auth: SystemAuth, named: { serialNumber?: string | null; sha256Fingerprint?: string | null }): Promise<CertificateRecord[]>;
+}
+
 export interface PairingAdapter {
-  /** The auth type this adapter implements, with the JSON Schema of its inputParams. */
+  /** The auth type this adapter implements, with the JSON Schema of its inputParams and its words. */
   readonly authType: AuthTypeDescription;
-  /** The SystemAuth type this adapter creates; revocation of such SystemAuths is routed back to it. */
-  readonly systemAuthType: SystemAuth['type'];
+  /** The SystemAuth type this adapter creates; everything about such SystemAuths is routed back to it. */
+  readonly systemAuthType: SystemAuthType;
+  /** The audit action of revoking one of its credentials (deleteSystemAuthForApplication). */
+  readonly revokedAction: AuditAction;
   /**
    * Creates the credential. `inputParams` has already been validated against `authType.inputParams`.
    * Must leave nothing behind when it fails (no SystemAuth, secret or token).
    */
   generate(application: PairingApplication, inputParams: Record<string, unknown>, context: PairingContext): Promise<PairingResult>;
+  /** The audit events of a pairing it made, besides PAIRING_DATA_GENERATED: never a secret or token. */
+  pairedEvents(result: Pick<PairingResult, 'expiresAt'>): PairingAuditEvent[];
+  /**
+   * The type's own public fields of the AppSystemAuth. `clientSecret` is only passed by the mutation that created
+   * the credential: every other path omits it, so a secret cannot leak through a later response.
+   */
+  publicFields(auth: SystemAuth, context: PairingContext, clientSecret?: string): AppSystemAuthFields;
   /**
    * Revokes everything the SystemAuth grants (secret, pending tokens, certificates) and deletes it.
    * Safe to call again after a partial failure.
    */
   revoke(systemAuth: SystemAuth): Promise<void>;
+  /** Present when the type's credentials hold rotating secrets (rotateClientSecret, revokeClientSecret). */
+  readonly secrets?: SecretRotation;
+  /** Present when the type's credentials hold certificates (AppSystemAuth.certificates, revokeIssuedCertificate). */
+  readonly certificates?: CertificateRevocation;
 }

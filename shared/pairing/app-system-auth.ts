@@ -1,6 +1,6 @@
 // Converts a SystemAuth into the Director's AppSystemAuth: public facts only, the secret solely where it was just created.
-import { liveClientSecretsOf, type SystemAuth } from '../system-auths/types';
-import { tokenUrl } from './oauth-client-credentials';
+import type { SystemAuth } from '../system-auths/types';
+import type { PairingAdapter, PairingContext, PairingPresentation } from './adapter';
 
 /** The GraphQL AppSystemAuth (certificate details are resolved per field by the certificate module). */
 export interface AppSystemAuth {
@@ -14,6 +14,10 @@ export interface AppSystemAuth {
   tokenUrl: string | null;
   scopes: string[] | null;
   secrets: ClientSecretInfo[] | null;
+  /** The words a user interface shows for its type. */
+  presentation: PairingPresentation;
+  /** Whether its type holds certificates (AppSystemAuth.certificates is null otherwise); not a GraphQL field. */
+  holdsCertificates: boolean;
 }
 
 /** The GraphQL ClientSecretInfo: one live secret of an OAuth client, never its value. */
@@ -24,21 +28,24 @@ export interface ClientSecretInfo {
 }
 
 /**
- * `clientSecret` is only ever passed by the mutation that created the client: every other path
- * (listing, deletion) calls this without one, so a secret cannot leak through a later response.
+ * The common fields, and the type's own from its adapter (null where the type has none). `clientSecret` is only ever
+ * passed by the mutation that created the credential: every other path (listing, deletion) calls this without one,
+ * so a secret cannot leak through a later response.
  */
-export function toAppSystemAuth(auth: SystemAuth, publicBaseUrl: string, clientSecret?: string): AppSystemAuth {
-  const oauth = auth.type === 'OAUTH2_CLIENT_CREDENTIALS';
+export function toAppSystemAuth(auth: SystemAuth, adapter: PairingAdapter, context: PairingContext, clientSecret?: string): AppSystemAuth {
+  const own = adapter.publicFields(auth, context, clientSecret);
   return {
     id: auth.id,
     type: auth.type,
     status: auth.status,
     createdAt: auth.createdAt,
     lastUsedAt: auth.lastUsedAt ?? null,
-    clientId: oauth ? auth.id : null,
-    clientSecret: oauth && clientSecret !== undefined ? clientSecret : null,
-    tokenUrl: oauth ? tokenUrl(publicBaseUrl) : null,
+    clientId: own.clientId ?? null,
+    clientSecret: own.clientSecret ?? null,
+    tokenUrl: own.tokenUrl ?? null,
     scopes: [...auth.scopes],
-    secrets: oauth ? liveClientSecretsOf(auth).map((secret) => ({ id: secret.id, createdAt: secret.createdAt, lastUsedAt: secret.lastUsedAt ?? null })) : null,
+    secrets: own.secrets ?? null,
+    presentation: adapter.authType.presentation,
+    holdsCertificates: adapter.certificates !== undefined,
   };
 }

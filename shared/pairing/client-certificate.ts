@@ -5,14 +5,15 @@ import { applicationScopesFor } from '../scopes';
 import type { TokenIssuer } from '../one-time-tokens/issuer';
 import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
 import { BadUserInputError, NotFoundError } from '../errors';
-import { isServiceId, quotedId } from '../ids';
+import { quotedId } from '../ids';
+import { CLIENT_CERTIFICATE_TYPE as CLIENT_CERTIFICATE, type CertificateSystemAuths } from '../system-auths/certificate-auths';
 import type { CertificateRecord } from '../system-auths/certificate-items';
 import type { CertificateRepository } from '../system-auths/certificate-records';
 import type { SystemAuthRepository } from '../system-auths/repository';
 import type { SystemAuth } from '../system-auths/types';
-import type { AuthTypeDescription, PairingAdapter, PairingApplication, PairingContext, PairingResult } from './adapter';
-
-const CLIENT_CERTIFICATE = 'CLIENT_CERTIFICATE';
+import type {
+  AppSystemAuthFields, AuthTypeDescription, CertificateRevocation, PairingAdapter, PairingApplication, PairingAuditEvent, PairingContext, PairingResult,
+} from './adapter';
 
 /** Hex as people write it (openssl prints `0A:1B`, others `0a1b`): without colons, lower case, no leading zeros. */
 const hexKey = (hex: string): string => hex.replace(/:/g, '').toLowerCase().replace(/^0+(?=.)/, '');
@@ -45,27 +46,58 @@ export interface OneTimeTokenForApplication {
   systemAuthID: string;
 }
 
-export class ClientCertificateAdapter implements PairingAdapter {
+export class ClientCertificateAdapter implements PairingAdapter, CertificateRevocation {
   readonly authType: AuthTypeDescription = {
     type: CLIENT_CERTIFICATE,
     description:
       'Client certificate: a one-time token for the Connector, where the application sends a CSR and gets a certificate ' +
       'signed by the pairing CA for the mTLS endpoint.',
     inputParams: { type: 'object', additionalProperties: false },
+    presentation: {
+      label: 'Client certificate',
+      credentialNoun: 'client certificate',
+      revocationEffect: 'certificates (and any pending one-time token)',
+      pendingHint: 'Waiting for the application to redeem its one-time token.',
+      handoverWarning: null,
+      params: [
+        { name: 'token', label: 'One-time token' },
+        { name: 'connectorURL', label: 'Connector URL (where the token is redeemed)' },
+        { name: 'expiresAt', label: 'Expires at' },
+        {
+          name: 'rawEncoded',
+          label: 'rawEncoded (token, Connector URL and expiry in one base64 string, for Compass-style clients; the pairing agent takes it too)',
+        },
+      ],
+    },
   };
 
   readonly systemAuthType = CLIENT_CERTIFICATE;
 
+  readonly revokedAction = 'SYSTEM_AUTH_REVOKED';
+
+  readonly certificates: CertificateRevocation = this;
+
   constructor(
     private readonly tokenIssuer: TokenIssuer,
     private readonly systemAuths: SystemAuthRepository,
-    private readonly certificates: CertificateRepository,
+    private readonly certificateAuths: CertificateSystemAuths,
+    private readonly certificateRecords: CertificateRepository,
     private readonly oneTimeTokens: OneTimeTokenRepository,
   ) {}
 
   async generate(application: PairingApplication, _inputParams: Record<string, unknown>, context: PairingContext): Promise<PairingResult> {
     const { systemAuth, params } = await this.createToken(application, context);
     return { type: CLIENT_CERTIFICATE, systemAuthID: systemAuth.id, params, expiresAt: params.expiresAt };
+  }
+
+  /** Certificate pairing hands out a CONFIGURATION one-time token (the tokens function stored it). */
+  pairedEvents(result: Pick<PairingResult, 'expiresAt'>): PairingAuditEvent[] {
+    return [{ action: 'ONE_TIME_TOKEN_ISSUED', details: { purpose: 'CONFIGURATION', expiresAt: result.expiresAt ?? null } }];
+  }
+
+  /** Nothing beyond what every SystemAuth shows: its certificates are resolved per field (AppSystemAuth.certificates). */
+  publicFields(): AppSystemAuthFields {
+    return {};
   }
 
   /**
@@ -109,12 +141,11 @@ export class ClientCertificateAdapter implements PairingAdapter {
   }
 
   /**
-   * Revokes one certificate of the tenant's CLIENT_CERTIFICATE SystemAuth, named by exactly one of its serial
-   * number or fingerprint, with every certificate renewed from it; returns them all, revoked.
+   * Revokes one certificate of the SystemAuth (the caller has checked it is the tenant's and of this type), named by
+   * exactly one of its serial number or fingerprint, with every certificate renewed from it; returns them all, revoked.
    */
   async revokeIssuedCertificate(
-    tenant: string,
-    systemAuthId: string,
+    auth: SystemAuth,
     named: { serialNumber?: string | null; sha256Fingerprint?: string | null },
   ): Promise<CertificateRecord[]> {
     const { serialNumber, sha256Fingerprint } = named;
@@ -122,17 +153,13 @@ export class ClientCertificateAdapter implements PairingAdapter {
       const message = 'name the certificate by exactly one of serialNumber or sha256Fingerprint';
       throw new BadUserInputError(message, { violations: [{ field: serialNumber == null ? 'serialNumber' : 'sha256Fingerprint', message }] });
     }
-    const auth = isServiceId(systemAuthId) ? await this.systemAuths.getOfTenant(tenant, systemAuthId) : undefined;
-    if (!auth || auth.type !== CLIENT_CERTIFICATE || auth.kind !== 'APPLICATION') {
-      throw new NotFoundError(`No CLIENT_CERTIFICATE SystemAuth with id ${quotedId(systemAuthId)}`);
-    }
     const wanted = hexKey(serialNumber ?? sha256Fingerprint!);
-    const records = await this.certificates.listOf(auth.id);
+    const records = await this.certificateRecords.listOf(auth.id);
     const match = records.find((record) => hexKey(serialNumber == null ? record.sha256Fingerprint : record.serialNumber) === wanted);
     if (!match) {
       throw new NotFoundError(`SystemAuth ${auth.id} has no certificate with ${serialNumber == null ? 'fingerprint' : 'serial number'} ${quotedId(serialNumber ?? sha256Fingerprint!)}`);
     }
-    return (await this.certificates.revokeLineage(auth.id, match.sha256Fingerprint)) ?? [];
+    return (await this.certificateRecords.revokeLineage(auth.id, match.sha256Fingerprint)) ?? [];
   }
 
   /**
@@ -144,8 +171,8 @@ export class ClientCertificateAdapter implements PairingAdapter {
   async revoke(systemAuth: SystemAuth): Promise<void> {
     // Undefined: the tenant has no such SystemAuth (any more); never touch what another tenant's id might hold.
     if (!(await this.systemAuths.updateStatus(systemAuth.tenant, systemAuth.id, 'REVOKED'))) return;
-    await this.certificates.revokeAllOf(systemAuth.id);
-    await this.oneTimeTokens.delete(await this.systemAuths.oneTimeTokenHashesOf(systemAuth.id));
+    await this.certificateRecords.revokeAllOf(systemAuth.id);
+    await this.oneTimeTokens.delete(await this.certificateAuths.oneTimeTokenHashesOf(systemAuth.id));
     await this.systemAuths.delete(systemAuth.id, { tenant: systemAuth.tenant, type: CLIENT_CERTIFICATE });
   }
 }

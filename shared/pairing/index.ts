@@ -3,6 +3,7 @@
 import type { OAuthClients } from '../oauth/clients';
 import type { TokenIssuer } from '../one-time-tokens/issuer';
 import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
+import type { CertificateSystemAuths } from '../system-auths/certificate-auths';
 import type { CertificateRepository } from '../system-auths/certificate-records';
 import type { SystemAuthRepository } from '../system-auths/repository';
 import type { PairingAdapter } from './adapter';
@@ -14,6 +15,7 @@ import { PairingService } from './service';
 /** What the pairing adapters are built from. */
 export interface PairingStores {
   systemAuths: SystemAuthRepository;
+  certificateAuths: CertificateSystemAuths;
   certificates: CertificateRepository;
   oneTimeTokens: OneTimeTokenRepository;
   oauthClients: OAuthClients;
@@ -26,12 +28,14 @@ export interface Pairing {
   registry: PairingAdapterRegistry;
   /** The certificate adapter itself, for Compass's requestOneTimeTokenForApplication. */
   clientCertificates: ClientCertificateAdapter;
+  /** The OAuth adapter itself, for Compass's requestClientCredentialsForApplication. */
+  oauthClientCredentials: OAuthClientCredentialsAdapter;
 }
 
 /** Every configured adapter, in registration order (also what local/json-schema-validators.ts precompiles the schemas of). */
 export function pairingAdaptersOf(stores: PairingStores) {
   const oauthClientCredentials = new OAuthClientCredentialsAdapter(stores.oauthClients);
-  const clientCertificates = new ClientCertificateAdapter(stores.tokenIssuer, stores.systemAuths, stores.certificates, stores.oneTimeTokens);
+  const clientCertificates = new ClientCertificateAdapter(stores.tokenIssuer, stores.systemAuths, stores.certificateAuths, stores.certificates, stores.oneTimeTokens);
   const all: PairingAdapter[] = [
     oauthClientCredentials,
     clientCertificates,
@@ -42,5 +46,5 @@ export function pairingAdaptersOf(stores: PairingStores) {
 export function pairingOf(stores: PairingStores): Pairing {
   const { oauthClientCredentials, clientCertificates, all } = pairingAdaptersOf(stores);
   const registry = new PairingAdapterRegistry(all);
-  return { pairing: new PairingService(registry, oauthClientCredentials, stores.systemAuths), registry, clientCertificates };
+  return { pairing: new PairingService(registry, stores.systemAuths), registry, clientCertificates, oauthClientCredentials };
 }

@@ -46,9 +46,19 @@ export class PairingAdapterRegistry {
 
   /** Revokes a SystemAuth through the adapter that created its type. */
   async revoke(systemAuth: SystemAuth): Promise<void> {
-    const adapter = this.bySystemAuthType.get(systemAuth.type);
-    if (!adapter) throw new InternalError(`no pairing adapter revokes SystemAuths of type ${systemAuth.type}`);
-    await adapter.revoke(systemAuth);
+    await this.adapterOf(systemAuth.type).revoke(systemAuth);
+  }
+
+  /** The adapter that creates SystemAuths of this type: everything type-specific about one is asked of it. */
+  adapterOf(systemAuthType: string): PairingAdapter {
+    const adapter = this.bySystemAuthType.get(systemAuthType);
+    if (!adapter) throw new InternalError(`no pairing adapter handles SystemAuths of type ${systemAuthType}`);
+    return adapter;
+  }
+
+  /** The SystemAuth types whose adapter has the capability, for messages that say which types do. */
+  typesWith(capability: 'secrets' | 'certificates'): string[] {
+    return [...this.bySystemAuthType.values()].filter((adapter) => adapter[capability] !== undefined).map((adapter) => adapter.systemAuthType);
   }
 }
 

@@ -2,11 +2,11 @@
 import { BadUserInputError, InternalError, NotFoundError } from '../errors';
 import { isServiceId, quotedId } from '../ids';
 import { logger } from '../logger';
-import type { RotatedClientSecret } from '../oauth/clients';
+import type { CertificateRecord } from '../system-auths/certificate-items';
 import type { SystemAuthRepository } from '../system-auths/repository';
 import type { SystemAuth } from '../system-auths/types';
-import type { AuthTypeDescription, PairingApplication, PairingContext, PairingResult } from './adapter';
-import type { OAuthClientCredentialsAdapter } from './oauth-client-credentials';
+import type { AuthTypeDescription, PairingAdapter, PairingApplication, PairingAuditEvent, PairingContext, PairingResult, RotatedSecret } from './adapter';
+import { toAppSystemAuth, type AppSystemAuth } from './app-system-auth';
 import type { PairingAdapterRegistry } from './registry';
 
 /** Raised when one or more credentials of an application could not be revoked; the rest were. A retry finishes the job. */
@@ -27,7 +27,6 @@ export class RevocationIncompleteError extends InternalError {
 export class PairingService {
   constructor(
     private readonly registry: PairingAdapterRegistry,
-    private readonly oauthClients: OAuthClientCredentialsAdapter,
     private readonly systemAuths: SystemAuthRepository,
   ) {}
 
@@ -43,13 +42,19 @@ export class PairingService {
     return result;
   }
 
-  /** Compass's requestClientCredentialsForApplication: a new OAuth client with the default scopes, and its secret. */
-  async requestClientCredentials(application: PairingApplication, context: PairingContext): Promise<{ systemAuth: SystemAuth; clientSecret: string }> {
-    const { systemAuth, params } = await this.oauthClients.createClient(application, undefined, context);
-    logger.info('application paired', {
-      tenant: application.tenant, appId: application.id, type: systemAuth.type, systemAuthId: systemAuth.id,
-    });
-    return { systemAuth, clientSecret: params.clientSecret };
+  /** The audit events of a pairing of this type besides PAIRING_DATA_GENERATED (the type's adapter says which). */
+  pairedEvents(result: Pick<PairingResult, 'type' | 'expiresAt'>): PairingAuditEvent[] {
+    return this.registry.adapterOf(result.type).pairedEvents(result);
+  }
+
+  /** The Director's AppSystemAuth of a SystemAuth: its type's adapter adds its own fields and words. */
+  toAppSystemAuth(auth: SystemAuth, context: PairingContext, clientSecret?: string): AppSystemAuth {
+    return toAppSystemAuth(auth, this.registry.adapterOf(auth.type), context, clientSecret);
+  }
+
+  /** The audit action of revoking a credential of this type. */
+  revokedActionOf(auth: Pick<SystemAuth, 'type'>): PairingAdapter['revokedAction'] {
+    return this.registry.adapterOf(auth.type).revokedAction;
   }
 
   /**
@@ -66,30 +71,58 @@ export class PairingService {
   }
 
   /**
-   * A second live secret for an OAuth client of an application of the tenant, its value to be shown once.
-   * NOT_FOUND as revokeSystemAuth; BAD_USER_INPUT for a certificate SystemAuth; CONFLICT when the client has two.
+   * A further live secret for a credential of an application of the tenant, its value to be shown once. NOT_FOUND as
+   * revokeSystemAuth; BAD_USER_INPUT for a type without secrets; CONFLICT when the adapter refuses (e.g. two live).
    */
-  async rotateClientSecret(tenant: string, id: string): Promise<RotatedClientSecret> {
-    const auth = await this.oauthClientOf(tenant, id);
-    return this.oauthClients.rotateSecret(auth);
+  async rotateClientSecret(tenant: string, id: string): Promise<RotatedSecret> {
+    const { auth, adapter } = await this.applicationAuthOf(tenant, id);
+    return this.capability(auth, adapter, 'secrets').rotateSecret(auth);
   }
 
-  /** Ends one live secret of an OAuth client of the tenant, never its last; returns the SystemAuth with the secrets left. */
+  /** Ends one live secret of a credential of the tenant, never its last; returns the SystemAuth with the secrets left. */
   async revokeClientSecret(tenant: string, id: string, secretId: string): Promise<SystemAuth> {
-    const auth = await this.oauthClientOf(tenant, id);
-    return this.oauthClients.revokeSecret(auth, secretId);
+    const { auth, adapter } = await this.applicationAuthOf(tenant, id);
+    return this.capability(auth, adapter, 'secrets').revokeSecret(auth, secretId);
   }
 
-  /** The tenant's SystemAuth of an application that is an OAuth client: what has secrets to rotate. */
-  private async oauthClientOf(tenant: string, id: string): Promise<SystemAuth> {
+  /**
+   * Revokes one certificate of a credential of the tenant and every certificate renewed from it; returns them, revoked.
+   * NOT_FOUND for an unknown id, another tenant's, or a credential whose type holds no certificates.
+   */
+  async revokeIssuedCertificate(
+    tenant: string,
+    id: string,
+    named: { serialNumber?: string | null; sha256Fingerprint?: string | null },
+  ): Promise<CertificateRecord[]> {
+    const found = isServiceId(id) ? await this.systemAuths.getOfTenant(tenant, id) : undefined;
+    const certificates = found?.kind === 'APPLICATION' ? this.registry.adapterOf(found.type).certificates : undefined;
+    if (!found || !certificates) {
+      throw new NotFoundError(`No SystemAuth holding certificates (${this.registry.typesWith('certificates').join(', ')}) with id ${quotedId(id)}`);
+    }
+    return certificates.revokeIssuedCertificate(found, named);
+  }
+
+  /** Whether credentials of this type hold certificates (AppSystemAuth.certificates). */
+  holdsCertificates(auth: Pick<SystemAuth, 'type'>): boolean {
+    return this.registry.adapterOf(auth.type).certificates !== undefined;
+  }
+
+  /** The tenant's SystemAuth of an application with this id, and its type's adapter; NOT_FOUND otherwise. */
+  private async applicationAuthOf(tenant: string, id: string): Promise<{ auth: SystemAuth; adapter: PairingAdapter }> {
     const auth = isServiceId(id) ? await this.systemAuths.getOfTenant(tenant, id) : undefined;
     if (!auth || auth.kind !== 'APPLICATION') throw new NotFoundError(`No SystemAuth with id ${quotedId(id)}`);
-    if (auth.type !== 'OAUTH2_CLIENT_CREDENTIALS') {
-      throw new BadUserInputError(`SystemAuth ${auth.id} is a ${auth.type} credential: only OAuth clients (OAUTH2_CLIENT_CREDENTIALS) have secrets`, {
-        violations: [{ field: 'authID', message: 'not an OAuth client' }],
-      });
-    }
-    return auth;
+    return { auth, adapter: this.registry.adapterOf(auth.type) };
+  }
+
+  /** The adapter's capability, or BAD_USER_INPUT naming the types that have it. */
+  private capability(auth: SystemAuth, adapter: PairingAdapter, name: 'secrets'): NonNullable<PairingAdapter['secrets']> {
+    const capability = adapter[name];
+    if (capability) return capability;
+    const types = this.registry.typesWith(name);
+    const which = types.length > 0 ? `only ${types.join(', ')} credentials have secrets` : 'no pairing type has secrets';
+    throw new BadUserInputError(`SystemAuth ${auth.id} is a ${auth.type} credential: ${which}`, {
+      violations: [{ field: 'authID', message: 'has no secrets' }],
+    });
   }
 
   /** The Director's CredentialRevoker: what unpairing and unregistering an application run first. */

@@ -2,7 +2,7 @@
 // attributes' names, and the keys other items of the table share with it (application index, OAuth clients' counter).
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { isPast } from '../time';
-import type { ClientSecretRecord, SystemAuth, SystemAuthStatus, SystemAuthType } from './types';
+import type { ClientSecretRecord, SystemAuth, SystemAuthStatus } from './types';
 
 /** Sort key of the SystemAuth item itself (certificate items of the same id use "CERT#<sha256>"). */
 export const AUTH_SORT_KEY = 'AUTH';
@@ -70,7 +70,6 @@ function fromSecretMap(map: unknown): ClientSecretRecord[] | undefined {
  */
 export const oauthClientsCounterKey = (tenant: string): { id: string; sk: string } => ({ id: `quota#${tenant}`, sk: 'OAUTH_CLIENTS' });
 
-export const OAUTH_CLIENT: SystemAuthType = 'OAUTH2_CLIENT_CREDENTIALS';
 
 /** Partition key of the `byApplication` index: all auths of one application in one Query. */
 export const applicationKey = (tenant: string, appId: string): string => `${tenant}#${appId}`;

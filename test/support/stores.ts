@@ -11,6 +11,8 @@ import { OneTimeTokenService } from '../../shared/one-time-tokens/service';
 import { pairingOf } from '../../shared/pairing';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
+import { OAuthClientRecords } from '../../shared/system-auths/oauth-client-records';
+import { CertificateSystemAuths } from '../../shared/system-auths/certificate-auths';
 import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
 import { AuditRecorder } from '../../shared/audit/recorder';
@@ -23,12 +25,14 @@ import { verifyAccessToken } from '../../shared/oauth/access-tokens';
 /** An audit trail on the test stage's audit table, as the handlers build theirs. */
 export const newAuditRecorder = (): AuditRecorder => new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
 
-export const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable, config);
+export const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemAuthsTable);
+export const oauthClientRecords = new OAuthClientRecords(aws.dynamo, config().systemAuthsTable, config);
+export const certificateAuths = new CertificateSystemAuths(aws.dynamo, config().systemAuthsTable);
 export const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config);
 export const oneTimeTokens = new OneTimeTokenRepository(aws.dynamo, config().tokensTable);
 export const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
-export const oauthClients = new OAuthClients(systemAuths, secrets, clientAuthenticationState(), storedVerifiersOf(kms, config()));
-export const oneTimeTokenService = new OneTimeTokenService(oneTimeTokens, systemAuths, config, aws.dynamo);
+export const oauthClients = new OAuthClients(systemAuths, oauthClientRecords, secrets, clientAuthenticationState(), storedVerifiersOf(kms, config()));
+export const oneTimeTokenService = new OneTimeTokenService(oneTimeTokens, systemAuths, certificateAuths, config, aws.dynamo);
 export const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, () => caRegistry.trustedCas());
 export const bearerAuthentication = new BearerAuthenticator(systemAuths, applicationStore, (token, issuer) => verifyAccessToken(signingKeys, token, issuer, config()), certificateAuthentication);
 
@@ -43,8 +47,9 @@ export const connectorCa: ConnectorCa = { registry: caRegistry, authority: certi
 export const inProcessTokenIssuer: TokenIssuer = { issue: (request) => issueTokenFor(oneTimeTokenService, request) };
 
 /** Pairing as the Director composes it, with tokens issued in-process. */
-export const { pairing, registry: pairingAdapters, clientCertificates } = pairingOf({
+export const { pairing, registry: pairingAdapters, clientCertificates, oauthClientCredentials } = pairingOf({
   systemAuths,
+  certificateAuths,
   certificates,
   oneTimeTokens,
   oauthClients,

@@ -6,7 +6,7 @@ import type { RawApplicationInput } from '../../applications/validation';
 import type { Caller } from '../../auth/caller';
 import { NotFoundError } from '../../errors';
 import type { Resolvers } from '../../graphql/schema';
-import { toAppSystemAuth, type AppSystemAuth } from '../../pairing/app-system-auth';
+import type { AppSystemAuth } from '../../pairing/app-system-auth';
 import { actorOf, recordingIncompleteRevocation } from '../audit';
 import { SCOPE_AUTHS_READ, SCOPE_READ, canSeeApplication, requireAdministrator, requireScope } from '../authorization';
 import type { DirectorContext } from '../context';
@@ -86,13 +86,13 @@ export const applicationResolvers: Resolvers<DirectorContext> = {
     },
   },
   Application: {
-    auths: async (app: Application, _args: unknown, { caller, systemAuthsOf, publicBaseUrl }: DirectorContext): Promise<AppSystemAuth[]> => {
+    auths: async (app: Application, _args: unknown, { caller, systemAuthsOf, pairing, publicBaseUrl }: DirectorContext): Promise<AppSystemAuth[]> => {
       requireScope(caller, SCOPE_AUTHS_READ);
       // Resolvers above only hand out applications the caller may see; this guards any future path that does not.
       if (app.tenant !== caller.tenant || !canSeeApplication(caller, app.id)) throw new NotFoundError(`application ${app.id} not found`);
       const auths = await systemAuthsOf(caller.tenant, app.id);
       // Never a secret here: toAppSystemAuth without one answers clientSecret null.
-      return auths.map((auth) => toAppSystemAuth(auth, publicBaseUrl));
+      return auths.map((auth) => pairing.toAppSystemAuth(auth, { publicBaseUrl }));
     },
   },
 };

@@ -1,4 +1,4 @@
-// Resolver of AppSystemAuth.certificates: the certificates issued under a CLIENT_CERTIFICATE SystemAuth (null for other types).
+// Resolver of AppSystemAuth.certificates: the certificates issued under a SystemAuth whose type holds certificates (null for other types).
 import { FIRST_CA_ID } from '../../certificates/ca-registry';
 import type { Resolvers } from '../../graphql/schema';
 import type { AppSystemAuth } from '../../pairing/app-system-auth';
@@ -16,7 +16,7 @@ export const certificateResolvers: Resolvers<DirectorContext> = {
   AppSystemAuth: {
     // The AppSystemAuth comes from the caller's own tenant (auths of an application it may see), so its id is safe to look up.
     certificates: async (auth: AppSystemAuth, _args: unknown, { certificatesOf }: DirectorContext): Promise<IssuedCertificate[] | null> => {
-      if (auth.type !== 'CLIENT_CERTIFICATE') return null;
+      if (!auth.holdsCertificates) return null;
       const records = await certificatesOf(auth.id);
       return records.map(toIssuedCertificate).sort((a, b) => a.notBefore.localeCompare(b.notBefore));
     },

@@ -4,9 +4,9 @@ import { ForbiddenError } from '../../errors';
 import type { Resolvers } from '../../graphql/schema';
 import type { Application } from '../../applications/types';
 import type { AuthTypeDescription, PairingResult } from '../../pairing/adapter';
-import { toAppSystemAuth, type AppSystemAuth } from '../../pairing/app-system-auth';
+import type { AppSystemAuth } from '../../pairing/app-system-auth';
 import type { OneTimeTokenForApplication } from '../../pairing/client-certificate';
-import type { RotatedClientSecret } from '../../oauth/clients';
+import type { PairingAuditEvent, RotatedSecret } from '../../pairing/adapter';
 import type { AuditEventInput } from '../../audit/types';
 import { newlyRevoked } from '../../audit/revocations';
 import { isServiceId } from '../../ids';
@@ -26,11 +26,11 @@ const byCaller = (caller: Caller, event: Omit<AuditEventInput, 'tenant' | 'actor
   tenant: caller.tenant, actor: actorOf(caller), outcome: 'SUCCESS', ...event,
 });
 
-/** Certificate pairing hands out a CONFIGURATION one-time token (the tokens function stored it): its event. */
-const configurationTokenIssued = (caller: Caller, appId: string, systemAuthId: string, expiresAt: string | undefined): AuditEventInput =>
-  byCaller(caller, {
-    action: 'ONE_TIME_TOKEN_ISSUED', target: { applicationId: appId, systemAuthId }, details: { purpose: 'CONFIGURATION', expiresAt: expiresAt ?? null },
-  });
+/** A pairing's events: PAIRING_DATA_GENERATED with its type (never the params: they hold the secret or the token), then its type's own. */
+const pairingEvents = (caller: Caller, appId: string, systemAuthId: string, type: string, own: PairingAuditEvent[]): AuditEventInput[] => [
+  byCaller(caller, { action: 'PAIRING_DATA_GENERATED', target: { applicationId: appId, systemAuthId }, details: { type } }),
+  ...own.map((event) => byCaller(caller, { ...event, target: { applicationId: appId, systemAuthId } })),
+];
 
 /** Reading pairing options is for administrators only: an application does not pair itself. */
 function requireAdministratorReading(caller: Caller): void {
@@ -45,62 +45,57 @@ export const pairingResolvers: Resolvers<DirectorContext> = {
       await applications.require(caller.tenant, appId);
       return pairing.authTypes();
     },
+    authTypes: async (_root: unknown, _args: unknown, { caller, pairing }: DirectorContext): Promise<AuthTypeDescription[]> => {
+      requireAdministratorReading(caller);
+      return pairing.authTypes();
+    },
   },
   Mutation: {
     generateAuthForApplication: async (_root: unknown, args: GenerateArgs, { caller, applications, pairing, publicBaseUrl, audit }: DirectorContext): Promise<PairingResult> => {
       requireAdministrator(caller);
       const app = await applications.require(caller.tenant, args.id);
       const result = await pairing.generate(app, args.type.type, args.inputParams, { publicBaseUrl });
-      // The type and the SystemAuth, never the params: they hold the secret or the token.
-      const events = [
-        byCaller(caller, { action: 'PAIRING_DATA_GENERATED', target: { applicationId: app.id, systemAuthId: result.systemAuthID }, details: { type: result.type } }),
-      ];
-      if (result.type === 'CLIENT_CERTIFICATE') events.push(configurationTokenIssued(caller, app.id, result.systemAuthID, result.expiresAt));
-      if (result.type === 'OAUTH2_CLIENT_CREDENTIALS') {
-        events.push(byCaller(caller, { action: 'CLIENT_CREDENTIALS_ISSUED', target: { applicationId: app.id, systemAuthId: result.systemAuthID } }));
-      }
-      await audit.recordAll(events);
+      await audit.recordAll(pairingEvents(caller, app.id, result.systemAuthID, result.type, pairing.pairedEvents(result)));
       return result;
     },
     requestOneTimeTokenForApplication: async (_root: unknown, { id }: { id: string }, { caller, applications, clientCertificates, publicBaseUrl, audit }: DirectorContext): Promise<OneTimeTokenForApplication> => {
       requireAdministrator(caller);
       const app = await applications.require(caller.tenant, id);
       const token = await clientCertificates.requestOneTimeToken(app, { publicBaseUrl });
-      await audit.recordAll([
-        byCaller(caller, { action: 'PAIRING_DATA_GENERATED', target: { applicationId: app.id, systemAuthId: token.systemAuthID }, details: { type: 'CLIENT_CERTIFICATE' } }),
-        configurationTokenIssued(caller, app.id, token.systemAuthID, token.expiresAt),
-      ]);
+      const { systemAuthType } = clientCertificates;
+      await audit.recordAll(pairingEvents(caller, app.id, token.systemAuthID, systemAuthType, clientCertificates.pairedEvents(token)));
       return token;
     },
-    requestClientCredentialsForApplication: async (_root: unknown, { id }: { id: string }, { caller, applications, pairing, publicBaseUrl, audit }: DirectorContext): Promise<AppSystemAuth> => {
+    requestClientCredentialsForApplication: async (
+      _root: unknown,
+      { id }: { id: string },
+      { caller, applications, pairing, oauthClientCredentials, publicBaseUrl, audit }: DirectorContext,
+    ): Promise<AppSystemAuth> => {
       requireAdministrator(caller);
       const app = await applications.require(caller.tenant, id);
-      const { systemAuth, clientSecret } = await pairing.requestClientCredentials(app, { publicBaseUrl });
-      await audit.recordAll([
-        byCaller(caller, { action: 'PAIRING_DATA_GENERATED', target: { applicationId: app.id, systemAuthId: systemAuth.id }, details: { type: systemAuth.type } }),
-        byCaller(caller, { action: 'CLIENT_CREDENTIALS_ISSUED', target: { applicationId: app.id, systemAuthId: systemAuth.id } }),
-      ]);
+      const { systemAuth, clientSecret } = await oauthClientCredentials.requestClientCredentials(app, { publicBaseUrl });
+      await audit.recordAll(pairingEvents(caller, app.id, systemAuth.id, systemAuth.type, oauthClientCredentials.pairedEvents()));
       // The one response that carries the secret: it exists nowhere but Secrets Manager afterwards.
-      return toAppSystemAuth(systemAuth, publicBaseUrl, clientSecret);
+      return pairing.toAppSystemAuth(systemAuth, { publicBaseUrl }, clientSecret);
     },
     deleteSystemAuthForApplication: async (_root: unknown, { authID }: { authID: string }, { caller, pairing, publicBaseUrl, audit }: DirectorContext): Promise<AppSystemAuth> => {
       requireAdministrator(caller);
       const revoked = await pairing.revokeSystemAuth(caller.tenant, authID);
       await audit.record(byCaller(caller, {
-        action: revoked.type === 'OAUTH2_CLIENT_CREDENTIALS' ? 'CLIENT_CREDENTIALS_REVOKED' : 'SYSTEM_AUTH_REVOKED',
+        action: pairing.revokedActionOf(revoked),
         target: { applicationId: revoked.appId, systemAuthId: revoked.id }, details: { type: revoked.type },
       }));
-      return toAppSystemAuth(revoked, publicBaseUrl);
+      return pairing.toAppSystemAuth(revoked, { publicBaseUrl });
     },
     revokeIssuedCertificate: async (
       _root: unknown,
       { authID, serialNumber, sha256Fingerprint }: { authID: string; serialNumber?: string | null; sha256Fingerprint?: string | null },
-      { caller, clientCertificates, certificatesOf, audit }: DirectorContext,
+      { caller, pairing, certificatesOf, audit }: DirectorContext,
     ): Promise<IssuedCertificate[]> => {
       requireAdministrator(caller);
       // What was live before, for the audit trail only (never answered: revoking checks the tenant and refuses another's).
       const before = isServiceId(authID) ? await certificatesOf(authID) : [];
-      const revoked = await clientCertificates.revokeIssuedCertificate(caller.tenant, authID, { serialNumber, sha256Fingerprint });
+      const revoked = await pairing.revokeIssuedCertificate(caller.tenant, authID, { serialNumber, sha256Fingerprint });
       await audit.recordAll(
         newlyRevoked(before, revoked).map((certificate) =>
           byCaller(caller, {
@@ -112,7 +107,7 @@ export const pairingResolvers: Resolvers<DirectorContext> = {
       );
       return revoked.map(toIssuedCertificate);
     },
-    rotateClientSecret: async (_root: unknown, { authID }: { authID: string }, { caller, pairing, audit }: DirectorContext): Promise<RotatedClientSecret> => {
+    rotateClientSecret: async (_root: unknown, { authID }: { authID: string }, { caller, pairing, audit }: DirectorContext): Promise<RotatedSecret> => {
       requireAdministrator(caller);
       const rotated = await pairing.rotateClientSecret(caller.tenant, authID);
       // The new secret's id, never its value.
@@ -128,7 +123,7 @@ export const pairingResolvers: Resolvers<DirectorContext> = {
       requireAdministrator(caller);
       const auth = await pairing.revokeClientSecret(caller.tenant, authID, secretId);
       await audit.record(byCaller(caller, { action: 'CLIENT_SECRET_REVOKED', target: { applicationId: auth.appId, systemAuthId: auth.id }, details: { secretId } }));
-      return toAppSystemAuth(auth, publicBaseUrl);
+      return pairing.toAppSystemAuth(auth, { publicBaseUrl });
     },
     unpairApplication: async (_root: unknown, { id }: { id: string }, { caller, applications, audit }: DirectorContext): Promise<Application> => {
       requireAdministrator(caller);

@@ -26,7 +26,7 @@ import { FailedAuthentications } from '../../../shared/oauth/failed-authenticati
 import { TokenEndpoint } from '../../../shared/oauth/token-endpoint';
 import { captureLogs } from '../../support/captured-logs';
 import { freshTenant, localAwsEndpoints, scanAll } from '../../support/local-aws';
-import { applicationStore, certificateAuthentication, certificates, inProcessTokenIssuer, oauthClients, oneTimeTokens, systemAuths, newAuditRecorder, caLifecycle, connectorCa } from '../../support/stores';
+import { applicationStore, certificateAuthentication, certificates, inProcessTokenIssuer, oauthClients, oneTimeTokens, systemAuths, certificateAuths, oauthClientRecords, newAuditRecorder, caLifecycle, connectorCa } from '../../support/stores';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { awsError, injectFailure } from '../pairing/aws-failures';
 import { basicAuthorization, tokenRequest } from '../oauth/token-requests';
@@ -40,7 +40,7 @@ beforeAll(() => caLifecycle.ensure());
 const audit = newAuditRecorder();
 const endpoint = directorEndpoint({ ...directorServices(inProcessTokenIssuer), audit });
 const connectorServices = {
-  connector: new ConnectorService(oneTimeTokens, systemAuths, certificates, audit, config, aws.dynamo, connectorCa),
+  connector: new ConnectorService(oneTimeTokens, certificateAuths, certificates, audit, config, aws.dynamo, connectorCa),
   certificateAuthentication,
   oneTimeTokens,
   audit,
@@ -49,7 +49,7 @@ const connectorServices = {
 // Wrong secrets are answered at once here: the slow-down of repeated failures is pinned elsewhere and would take minutes.
 const noWait = new FailedAuthentications({ now: Date.now, sleep: async () => undefined });
 const tokens = new TokenEndpoint(
-  new OAuthClients(systemAuths, secrets, { ...clientAuthenticationState(), failures: noWait }),
+  new OAuthClients(systemAuths, oauthClientRecords, secrets, { ...clientAuthenticationState(), failures: noWait }),
   systemAuths,
   new ApplicationService(applicationStore),
   (client, scopes, issuer) => issueAccessToken(accessTokenSigner, client, scopes, issuer, config()),

@@ -17,7 +17,7 @@ import { config } from '../../../shared/config';
 import { freshTenant } from '../../support/local-aws';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { adapter, callConnector, csrToken, mtlsEvent, SIGN, pemOf, type PendingPairing } from '../connector/pairing-fixture';
-import { certificateAuthentication, certificates, oneTimeTokens, systemAuths, newAuditRecorder, caLifecycle, certificateAuthority, connectorCa } from '../../support/stores';
+import { certificateAuthentication, certificates, oneTimeTokens, systemAuths, certificateAuths, newAuditRecorder, caLifecycle, certificateAuthority, connectorCa } from '../../support/stores';
 import { ConnectorService } from '../../../shared/connector/service';
 import { administrator, director } from '../pairing/director-calls';
 import { aws } from '../../../functions/container';
@@ -211,14 +211,14 @@ describe('the Director and the Connector over mTLS', () => {
     const fingerprint = fingerprintOf(paired.certificatePem);
     // The caller as authentication saw it a moment before the revocation landed.
     const caller = {
-      kind: 'CLIENT_CERTIFICATE' as const,
+      kind: 'CERTIFICATE' as const,
       application: {
         kind: 'APPLICATION' as const, tenant: paired.tenant, appId: paired.appId, systemAuthId: paired.systemAuthId,
         scopes: ['application:read'], via: 'CERTIFICATE' as const, certificateFingerprint: fingerprint,
       },
     };
     await certificates.revoke(paired.systemAuthId, fingerprint);
-    const connector = new ConnectorService(oneTimeTokens, systemAuths, certificates, newAuditRecorder(), config, aws.dynamo, connectorCa);
+    const connector = new ConnectorService(oneTimeTokens, certificateAuths, certificates, newAuditRecorder(), config, aws.dynamo, connectorCa);
     await expect(connector.signCertificateSigningRequest(caller, base64Pem(goodCsrDer(keys, paired.systemAuthId))))
       .rejects.toThrow('The client certificate has been revoked');
     expect(await certificates.listOf(paired.systemAuthId)).toHaveLength(1);

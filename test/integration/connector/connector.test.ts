@@ -5,7 +5,7 @@ import { CONFIGURATION, SIGN, adapter, callConnector, connectorEvent, csrFor, cs
 import { base64Pem, exponentOneKey, goodCsrDer, rawRsaCsrDer, rsaKeyOfPrimes, rsaKeyPair, rsaPrime } from '../../unit/certificates/csr-builder';
 import { handler as connectorHandler } from '../../../functions/connector/handler';
 import { freshTenant } from '../../support/local-aws';
-import { certificates, oneTimeTokenService, oneTimeTokens, systemAuths, caLifecycle, certificateAuthority } from '../../support/stores';
+import { certificateAuths, certificates, oneTimeTokenService, oneTimeTokens, systemAuths, caLifecycle, certificateAuthority } from '../../support/stores';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { aws } from '../../../functions/container';
 import { config } from '../../../shared/config';
@@ -56,7 +56,7 @@ describe('configuration with the CONFIGURATION token', () => {
       expect(codeOf(refused)).toBe('UNAUTHENTICATED');
     }
     // The CONFIGURATION token and the winner's CSR token: the losers issued nothing.
-    expect(await systemAuths.oneTimeTokenHashesOf(pairing.systemAuthId)).toHaveLength(2);
+    expect(await certificateAuths.oneTimeTokenHashesOf(pairing.systemAuthId)).toHaveLength(2);
   });
 
   test('a query naming configuration twice spends the token once and answers both with the same token', async () => {

@@ -13,7 +13,7 @@ import { ConnectorService } from '../../../shared/connector/service';
 import { LiveCertificateLimitError } from '../../../shared/errors';
 import { LIVE_CERTIFICATES_SORT_KEY, recordExpiresAt, UNEXPIRED_CERTIFICATES_SORT_KEY } from '../../../shared/system-auths/certificate-items';
 import { freshTenant } from '../../support/local-aws';
-import { certificateAuthentication, certificates, oneTimeTokens, systemAuths, newAuditRecorder, caLifecycle, connectorCa } from '../../support/stores';
+import { certificateAuthentication, certificates, oneTimeTokens, certificateAuths, newAuditRecorder, caLifecycle, connectorCa } from '../../support/stores';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { adapter, callConnector, csrToken, mtlsEvent, pemOf, SIGN } from './pairing-fixture';
 import { aws } from '../../../functions/container';
@@ -152,14 +152,14 @@ describe('MAX_LIVE_CERTIFICATES: at most 5 unexpired, unrevoked certificates per
     const paired = await pairedApplication();
     for (let i = 1; i < LIMIT; i++) expect((await renewal(paired)).json.errors).toBeUndefined();
     const caller = await certificateAuthentication.authenticate(clientCertificateData(new X509Certificate(paired.certificatePem)));
-    const service = new ConnectorService(oneTimeTokens, systemAuths, certificates, newAuditRecorder(), config, aws.dynamo, connectorCa);
+    const service = new ConnectorService(oneTimeTokens, certificateAuths, certificates, newAuditRecorder(), config, aws.dynamo, connectorCa);
     const csr = base64Pem(goodCsrDer(keys, paired.systemAuthId));
 
     // Today the SystemAuth is full.
-    await expect(service.signCertificateSigningRequest({ kind: 'CLIENT_CERTIFICATE', application: caller }, csr)).rejects.toBeInstanceOf(LiveCertificateLimitError);
+    await expect(service.signCertificateSigningRequest({ kind: 'CERTIFICATE', application: caller }, csr)).rejects.toBeInstanceOf(LiveCertificateLimitError);
     // A day after every one of them expired, none is live: the counter (still 5) is brought down to the records and the renewal goes through.
     const later = new Date(Date.parse((await certificates.listOf(paired.systemAuthId))[0].notAfter) + 86_400_000);
-    await service.signCertificateSigningRequest({ kind: 'CLIENT_CERTIFICATE', application: caller }, csr, later);
+    await service.signCertificateSigningRequest({ kind: 'CERTIFICATE', application: caller }, csr, later);
     expect(await liveCount(paired.systemAuthId, later)).toBe(1);
     expect(await counterOf(paired.systemAuthId)).toEqual(expect.objectContaining({ count: 1 }));
     // Only the counter that refused is reconciled: the unexpired one stays an upper bound (6) until it refuses in turn.

@@ -9,7 +9,7 @@ import { ConnectorService } from '../../../shared/connector/service';
 import { LiveCertificateLimitError } from '../../../shared/errors';
 import { freshTenant } from '../../support/local-aws';
 import { withSettings } from '../../support/settings';
-import { certificateAuthentication, certificates, oneTimeTokens, systemAuths, newAuditRecorder, caLifecycle, connectorCa } from '../../support/stores';
+import { certificateAuthentication, certificates, oneTimeTokens, certificateAuths, newAuditRecorder, caLifecycle, connectorCa } from '../../support/stores';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { adapter, callConnector, csrToken, mtlsEvent, pemOf, SIGN } from './pairing-fixture';
 import { config } from '../../../shared/config';
@@ -55,9 +55,9 @@ test('renew-and-retire in a loop is refused at MAX_UNEXPIRED_CERTIFICATES with o
 
   // Once they expired, the slots are free again (no write made them so: the refusal path counts the records).
   const caller = await certificateAuthentication.authenticate(clientCertificateData(new X509Certificate(current)));
-  const service = new ConnectorService(oneTimeTokens, systemAuths, certificates, newAuditRecorder(), config, aws.dynamo, connectorCa);
-  await expect(service.signCertificateSigningRequest({ kind: 'CLIENT_CERTIFICATE', application: caller }, csr)).rejects.toBeInstanceOf(LiveCertificateLimitError);
+  const service = new ConnectorService(oneTimeTokens, certificateAuths, certificates, newAuditRecorder(), config, aws.dynamo, connectorCa);
+  await expect(service.signCertificateSigningRequest({ kind: 'CERTIFICATE', application: caller }, csr)).rejects.toBeInstanceOf(LiveCertificateLimitError);
   const later = new Date(Math.max(...records.map((record) => Date.parse(record.notAfter))) + 1000);
-  await service.signCertificateSigningRequest({ kind: 'CLIENT_CERTIFICATE', application: caller }, csr, later);
+  await service.signCertificateSigningRequest({ kind: 'CERTIFICATE', application: caller }, csr, later);
   expect(await certificates.listOf(systemAuthId)).toHaveLength(4);
 });

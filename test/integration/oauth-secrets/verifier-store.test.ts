@@ -12,19 +12,21 @@ import { ClientAuthenticationRefusedError } from '../../../shared/oauth/errors';
 import { FailedAuthentications } from '../../../shared/oauth/failed-authentications';
 import { StoredSecretVerifiers, storedVerifiersOf } from '../../../shared/oauth/stored-verifiers';
 import { SystemAuthRepository } from '../../../shared/system-auths/repository';
+import { OAuthClientRecords } from '../../../shared/system-auths/oauth-client-records';
 import { freshTenant } from '../../support/local-aws';
 import { awsError, injectFailure } from '../pairing/aws-failures';
 import { secretsManagerSecretsOf } from '../../support/secret-keeping';
 
 // A SystemAuths table of its own: the migration scans the whole table, and other test files use the stage's at the same time.
 const TABLE = `pairing-service-verifier-test-${randomUUID().slice(0, 8)}-system-auths`;
-const systemAuths = new SystemAuthRepository(aws.dynamo, TABLE, () => ({ maxOAuthClientsPerTenant: 1000 }));
+const systemAuths = new SystemAuthRepository(aws.dynamo, TABLE);
+const records = new OAuthClientRecords(aws.dynamo, TABLE, () => ({ maxOAuthClientsPerTenant: 1000 }));
 const noWait = new FailedAuthentications({ now: Date.now, sleep: async () => {} });
 const verifierSettings = { clientSecretStore: 'verifier' as const, clientSecretMacKey: clientSecretMacKeyAlias('test') };
 
 /** OAuth clients as a stage of either store builds them, with a fresh process state. */
 const clientsKeeping = (store: 'secrets-manager' | 'verifier') =>
-  new OAuthClients(systemAuths, secrets, { ...clientAuthenticationState(), failures: noWait }, store === 'verifier' ? storedVerifiersOf(kms, verifierSettings) : undefined);
+  new OAuthClients(systemAuths, records, secrets, { ...clientAuthenticationState(), failures: noWait }, store === 'verifier' ? storedVerifiersOf(kms, verifierSettings) : undefined);
 
 /** Counts the KMS GenerateMac calls made while `run` runs. */
 async function generateMacCallsDuring(run: () => Promise<unknown>): Promise<number> {
@@ -125,7 +127,7 @@ describe('a client made in verifier mode', () => {
 describe('a stage switched to verifiers, before and after migrate-client-secrets --to verifier', () => {
   const audit: Array<Record<string, unknown>> = [];
   const migrate = () => migrateClientSecretsToVerifiers({
-    systemAuths, secrets, verifiers: storedVerifiersOf(kms, verifierSettings)!, audit: async (event) => audit.push(event), now: () => new Date(),
+    systemAuths, oauthClients: records, secrets, verifiers: storedVerifiersOf(kms, verifierSettings)!, audit: async (event) => audit.push(event), now: () => new Date(),
   });
 
   it('authenticates clients still in Secrets Manager; the migration moves them, deletes their secrets, is audited, and a second run changes nothing', async () => {
@@ -135,7 +137,7 @@ describe('a stage switched to verifiers, before and after migrate-client-secrets
     const rotated = await before.create({ tenant, kind: 'APPLICATION', appId: randomUUID(), scopes: ['application:read'] });
     const second = await before.rotateSecret((await systemAuths.get(rotated.clientId))!);
     const revoked = await before.create({ tenant, kind: 'ADMIN', scopes: ['applications:read'] });
-    await systemAuths.revokeOAuthClient(tenant, revoked.clientId);
+    await records.revoke(tenant, revoked.clientId);
 
     const after = clientsKeeping('verifier');
     await expect(after.authenticate(plain.clientId, plain.clientSecret)).resolves.toMatchObject({ id: plain.clientId });
@@ -191,7 +193,7 @@ describe('a stage switched to verifiers, before and after migrate-client-secrets
     expect(report.failed).toEqual([{ systemAuthId: created.clientId, reason: expect.stringMatching(/live secret initial is not in Secrets Manager/) }]);
     expect((await systemAuths.get(created.clientId))!.secretVerifiers).toBeUndefined();
     // Not this test's concern any more: out of the next tests' way.
-    await systemAuths.revokeOAuthClient((await systemAuths.get(created.clientId))!.tenant, created.clientId);
+    await records.revoke((await systemAuths.get(created.clientId))!.tenant, created.clientId);
   });
 });
 

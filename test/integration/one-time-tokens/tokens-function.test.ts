@@ -12,7 +12,7 @@ import type { SystemAuth } from '../../../shared/system-auths/types';
 import { freePort } from '../../../local/processes';
 import { freshTenant, scanAll } from '../../support/local-aws';
 import { PUBLIC_BASE_URL, adapter, pendingPairing } from '../connector/pairing-fixture';
-import { certificates, oneTimeTokens, systemAuths } from '../../support/stores';
+import { certificateAuths, certificates, oneTimeTokens, systemAuths } from '../../support/stores';
 import { aws } from '../../../functions/container';
 
 async function pendingCertificateAuth(overrides: Partial<SystemAuth> = {}): Promise<SystemAuth> {
@@ -56,7 +56,7 @@ describe('the tokens function', () => {
       createdAt: expect.any(String),
     });
     expect(JSON.stringify(stored)).not.toContain(issued.token);
-    expect(await systemAuths.oneTimeTokenHashesOf(auth.id)).toEqual([hashOneTimeToken(issued.token)]);
+    expect(await certificateAuths.oneTimeTokenHashesOf(auth.id)).toEqual([hashOneTimeToken(issued.token)]);
   });
 
   test('issues one CONFIGURATION token per SystemAuth, however often it is invoked: a second is CONFLICT and writes nothing', async () => {
@@ -67,7 +67,7 @@ describe('the tokens function', () => {
       expect(result).toMatchObject({ status: 'rejected', reason: expect.any(ConflictError) });
       expect((result as PromiseRejectedResult).reason.message).toMatch(/already has its one-time token/);
     }
-    expect(await systemAuths.oneTimeTokenHashesOf(auth.id)).toEqual([hashOneTimeToken(first.token)]);
+    expect(await certificateAuths.oneTimeTokenHashesOf(auth.id)).toEqual([hashOneTimeToken(first.token)]);
     const stored = (await scanAll(config().tokensTable)) as Array<{ systemAuthId?: string }>;
     expect(stored.filter((item) => item.systemAuthId === auth.id)).toHaveLength(1);
   });
@@ -76,7 +76,7 @@ describe('the tokens function', () => {
     const auth = await pendingCertificateAuth();
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => tokensHandler(requestFor(auth))));
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
-    expect(await systemAuths.oneTimeTokenHashesOf(auth.id)).toHaveLength(1);
+    expect(await certificateAuths.oneTimeTokenHashesOf(auth.id)).toHaveLength(1);
   });
 
   test('refuses ill-formed requests naming the field', async () => {
@@ -89,7 +89,7 @@ describe('the tokens function', () => {
     const { tenant: _omitted, ...withoutTenant } = requestFor(auth);
     await expect(tokensHandler(withoutTenant)).rejects.toBeInstanceOf(BadUserInputError);
     await expect(tokensHandler('nonsense')).rejects.toBeInstanceOf(BadUserInputError);
-    expect(await systemAuths.oneTimeTokenHashesOf(auth.id)).toEqual([]);
+    expect(await certificateAuths.oneTimeTokenHashesOf(auth.id)).toEqual([]);
   });
 
   test('issues no token for a missing, foreign, OAuth, revoked or ACTIVE SystemAuth (an ACTIVE one holds a certificate and renews over mTLS)', async () => {
@@ -103,8 +103,8 @@ describe('the tokens function', () => {
     await expect(tokensHandler(requestFor(revoked))).rejects.toBeInstanceOf(NotFoundError);
     const active = await pendingCertificateAuth({ status: 'ACTIVE' });
     await expect(tokensHandler(requestFor(active))).rejects.toBeInstanceOf(NotFoundError);
-    expect(await systemAuths.oneTimeTokenHashesOf(active.id)).toEqual([]);
-    expect(await systemAuths.oneTimeTokenHashesOf(auth.id)).toEqual([]);
+    expect(await certificateAuths.oneTimeTokenHashesOf(active.id)).toEqual([]);
+    expect(await certificateAuths.oneTimeTokenHashesOf(auth.id)).toEqual([]);
   });
 });
 
@@ -162,7 +162,7 @@ describe('the CLIENT_CERTIFICATE adapter', () => {
 
     test('is an INTERNAL error and leaves no SystemAuth behind', async () => {
       const application = { tenant: freshTenant(), id: randomUUID(), name: 'unreachable' };
-      const adapter = new ClientCertificateAdapter(new LambdaTokenIssuer(aws.lambda, config().tokensFunctionName), systemAuths, certificates, oneTimeTokens);
+      const adapter = new ClientCertificateAdapter(new LambdaTokenIssuer(aws.lambda, config().tokensFunctionName), systemAuths, certificateAuths, certificates, oneTimeTokens);
       await expect(adapter.generate(application, {}, { publicBaseUrl: PUBLIC_BASE_URL })).rejects.toBeInstanceOf(InternalError);
       expect(await systemAuths.listOfApplication(application.tenant, application.id)).toEqual([]);
     });
@@ -191,7 +191,7 @@ describe('the CLIENT_CERTIFICATE adapter', () => {
 
     test('is an INTERNAL error that says to try again, and leaves no SystemAuth behind', async () => {
       const application = { tenant: freshTenant(), id: randomUUID(), name: 'throttled' };
-      const adapter = new ClientCertificateAdapter(new LambdaTokenIssuer(aws.lambda, config().tokensFunctionName), systemAuths, certificates, oneTimeTokens);
+      const adapter = new ClientCertificateAdapter(new LambdaTokenIssuer(aws.lambda, config().tokensFunctionName), systemAuths, certificateAuths, certificates, oneTimeTokens);
       const failure = adapter.generate(application, {}, { publicBaseUrl: PUBLIC_BASE_URL });
       await expect(failure).rejects.toBeInstanceOf(InternalError);
       await expect(failure).rejects.toThrow('One-time token issuance is at its concurrency limit: nothing was created, try again in a few seconds');

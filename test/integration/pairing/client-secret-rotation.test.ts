@@ -190,7 +190,7 @@ describe('who may rotate and revoke client secrets', () => {
     });
     const answer = await director(admin, ROTATE, { id: certificateAuth });
     expect(errorCode(answer)).toBe('BAD_USER_INPUT');
-    expect(messageOf(answer)).toMatch(/only OAuth clients/);
+    expect(messageOf(answer)).toMatch(/is a CLIENT_CERTIFICATE credential: only OAUTH2_CLIENT_CREDENTIALS credentials have secrets/);
     const listed = await director(admin, AUTHS, { id: appId });
     expect(listed.data!.application.auths.find((auth: { id: string }) => auth.id === certificateAuth).secrets).toBeNull();
   });

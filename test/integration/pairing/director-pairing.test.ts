@@ -12,6 +12,8 @@ import { aws, secrets } from '../../../functions/container';
 
 const REGISTER = `mutation($name: String!) { registerApplication(in: {name: $name}) { id name status { condition } } }`;
 const AUTH_TYPES = `query($id: ID!) { getAuthTypesForApplication(appId: $id) { type description inputParams } }`;
+const PRESENTATION = 'presentation { label credentialNoun revocationEffect pendingHint handoverWarning params { name label } }';
+const ALL_AUTH_TYPES = `{ authTypes { type ${PRESENTATION} } }`;
 const GENERATE = `mutation($id: ID!, $type: String!, $params: JSON!) {
   generateAuthForApplication(id: $id, type: {type: $type}, inputParams: $params) { type systemAuthID params expiresAt } }`;
 const REQUEST_CREDENTIALS = `mutation($id: ID!) { requestClientCredentialsForApplication(id: $id) {
@@ -49,6 +51,23 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
       expect(answer.errors).toBeUndefined();
       const oauth = answer.data!.getAuthTypesForApplication.find((t: { type: string }) => t.type === 'OAUTH2_CLIENT_CREDENTIALS');
       expect(oauth.inputParams).toMatchObject({ type: 'object', additionalProperties: false, properties: { scopes: { type: 'array' } } });
+    });
+
+    it('reads the words of every type (authTypes, and each listed credential), for a page that names no type itself', async () => {
+      const { admin, appId } = await adminWithApplication();
+      const { clientId } = await pairOAuth(admin, appId);
+      const answer = await director(admin, `query($id: ID!) { ${ALL_AUTH_TYPES.slice(2, -2)} application(id: $id) { auths { id ${PRESENTATION} } } }`, { id: appId });
+      expect(answer.errors).toBeUndefined();
+      const oauthWords = {
+        label: 'OAuth 2.0 client credentials', credentialNoun: 'OAuth client', revocationEffect: 'client and its access tokens', pendingHint: null,
+        handoverWarning: expect.stringContaining('shown once'),
+        params: ['clientId', 'clientSecret', 'tokenUrl', 'scopes'].map((name) => ({ name, label: expect.any(String) })),
+      };
+      expect(answer.data!.authTypes).toEqual([
+        { type: 'OAUTH2_CLIENT_CREDENTIALS', presentation: oauthWords },
+        { type: 'CLIENT_CERTIFICATE', presentation: expect.objectContaining({ label: 'Client certificate', pendingHint: expect.any(String) }) },
+      ]);
+      expect(answer.data!.application.auths).toEqual([{ id: clientId, presentation: oauthWords }]);
     });
 
     it('answers NOT_FOUND for the auth types or pairing of an unknown application or one of another tenant', async () => {
@@ -220,6 +239,7 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
         [REQUEST_CREDENTIALS, { id: appId }],
         [DELETE_AUTH, { id: params.clientId }],
         [AUTH_TYPES, { id: appId }],
+        [ALL_AUTH_TYPES, {}],
       ];
       for (const [query, variables] of operations) {
         const answer = await director(token, query, variables);

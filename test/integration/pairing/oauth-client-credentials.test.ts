@@ -9,7 +9,7 @@ import { RevocationIncompleteError } from '../../../shared/pairing/service';
 import { freshTenant, scanAll } from '../../support/local-aws';
 import { awsError, injectFailure, itemPutInto } from './aws-failures';
 import { rejection } from '../../support/promises';
-import { oauthClients, pairing, pairingAdapters, systemAuths } from '../../support/stores';
+import { oauthClientCredentials, oauthClients, pairing, pairingAdapters, systemAuths } from '../../support/stores';
 import { keepsSecret, keepsVerifiers, keptSecretsOf, secretKeepingCall, secretsManagerOnly } from '../../support/secret-keeping';
 import { aws } from '../../../functions/container';
 
@@ -61,7 +61,7 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
 
   it('requestClientCredentials returns the stored SystemAuth and the secret once', async () => {
     const application = newApplication();
-    const { systemAuth, clientSecret } = await pairing.requestClientCredentials(application, context);
+    const { systemAuth, clientSecret } = await oauthClientCredentials.requestClientCredentials(application, context);
     expect(await systemAuths.get(systemAuth.id)).toEqual(systemAuth);
     expect(await keepsSecret(systemAuth.id, 'initial', clientSecret)).toBe(true);
   });
@@ -82,7 +82,7 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
     try {
       const application = newApplication();
       const first = await pairing.generate(application, 'OAUTH2_CLIENT_CREDENTIALS', { scopes: ['application.auths:read'] }, context);
-      const second = await pairing.requestClientCredentials(application, context);
+      const second = await oauthClientCredentials.requestClientCredentials(application, context);
       secrets = [String(first.params.clientSecret), second.clientSecret];
       await oauthClients.authenticate(first.systemAuthID, secrets[0]);
       await pairing.revokeSystemAuth(application.tenant, first.systemAuthID);
@@ -97,7 +97,7 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
 
     const { applicationsTable, systemAuthsTable, tokensTable } = config();
     const application = newApplication();
-    const kept = await pairing.requestClientCredentials(application, context);
+    const kept = await oauthClientCredentials.requestClientCredentials(application, context);
     for (const table of [applicationsTable, systemAuthsTable, tokensTable]) {
       expect(JSON.stringify(await scanAll(table))).not.toContain(kept.clientSecret);
     }
@@ -134,7 +134,7 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
       const other = { ...newApplication(), tenant: application.tenant };
       const ids = [
         (await pairing.generate(application, 'OAUTH2_CLIENT_CREDENTIALS', {}, context)).systemAuthID,
-        (await pairing.requestClientCredentials(application, context)).systemAuth.id,
+        (await oauthClientCredentials.requestClientCredentials(application, context)).systemAuth.id,
       ];
       const kept = (await pairing.generate(other, 'OAUTH2_CLIENT_CREDENTIALS', {}, context)).systemAuthID;
 

@@ -1,4 +1,4 @@
-// SystemAuth repository against DynamoDB Local: conditional create, tenant scoping, the byApplication index, updates and deletes.
+// SystemAuth repository (and the OAuth clients' quota of OAuthClientRecords) against DynamoDB Local: conditional create, tenant scoping, the byApplication index, updates and deletes.
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { TransactionCancelledError } from '../../../shared/aws/transactions';
@@ -7,7 +7,7 @@ import { applicationKey, oauthClientsCounterKey } from '../../../shared/system-a
 import type { SystemAuth } from '../../../shared/system-auths/types';
 import { freshTenant } from '../../support/local-aws';
 import { rejection } from '../../support/promises';
-import { systemAuths } from '../../support/stores';
+import { oauthClientRecords, systemAuths } from '../../support/stores';
 import { aws } from '../../../functions/container';
 
 function applicationAuth(tenant: string, appId: string, overrides: Partial<SystemAuth> = {}): SystemAuth {
@@ -45,8 +45,8 @@ describe('SystemAuth repository', () => {
 
   it('refuses to overwrite an existing id with an OAuth client, whose write is a transaction with its quota counter', async () => {
     const auth = applicationAuth(freshTenant(), randomUUID());
-    await systemAuths.create(auth);
-    const refused = await rejection(systemAuths.create({ ...auth, tenant: freshTenant() }));
+    await oauthClientRecords.create(auth);
+    const refused = await rejection(oauthClientRecords.create({ ...auth, tenant: freshTenant() }));
     expect(refused).toBeInstanceOf(TransactionCancelledError);
     expect((refused as TransactionCancelledError).failedItems).toEqual(['systemAuth']);
     expect((await systemAuths.get(auth.id))?.tenant).toBe(auth.tenant);
@@ -98,27 +98,29 @@ describe('SystemAuth repository', () => {
 
   it('counts live OAuth clients per tenant: creating one takes a slot, certificate SystemAuths take none', async () => {
     const tenant = freshTenant();
-    await systemAuths.create(applicationAuth(tenant, randomUUID()));
-    await systemAuths.create(applicationAuth(tenant, randomUUID(), { kind: 'ADMIN', appId: undefined }));
+    await oauthClientRecords.create(applicationAuth(tenant, randomUUID()));
+    await oauthClientRecords.create(applicationAuth(tenant, randomUUID(), { kind: 'ADMIN', appId: undefined }));
     await systemAuths.create(applicationAuth(tenant, randomUUID(), { type: 'CLIENT_CERTIFICATE', status: 'PENDING' }));
     expect(await liveOAuthClientsOf(tenant)).toBe(2);
+    // Through the table's common writer an OAuth client is not counted: OAuthClientRecords is its type's writer.
+    await expect(oauthClientRecords.create(applicationAuth(tenant, randomUUID(), { type: 'CLIENT_CERTIFICATE' }))).rejects.toThrow(/not an OAuth client/);
   });
 
-  it('revokeOAuthClient sets REVOKED and gives the slot back once; another tenant, a certificate SystemAuth or an unknown id change nothing', async () => {
+  it('OAuthClientRecords.revoke sets REVOKED and gives the slot back once; another tenant, a certificate SystemAuth or an unknown id change nothing', async () => {
     const tenant = freshTenant();
     const auth = applicationAuth(tenant, randomUUID());
     const certificate = applicationAuth(tenant, randomUUID(), { type: 'CLIENT_CERTIFICATE', status: 'ACTIVE' });
-    await systemAuths.create(auth);
+    await oauthClientRecords.create(auth);
     await systemAuths.create(certificate);
     expect(await liveOAuthClientsOf(tenant)).toBe(1);
 
-    await expect(systemAuths.revokeOAuthClient(freshTenant(), auth.id)).resolves.toBe(false);
-    await expect(systemAuths.revokeOAuthClient(tenant, certificate.id)).resolves.toBe(false);
-    await expect(systemAuths.revokeOAuthClient(tenant, randomUUID())).resolves.toBe(false);
+    await expect(oauthClientRecords.revoke(freshTenant(), auth.id)).resolves.toBe(false);
+    await expect(oauthClientRecords.revoke(tenant, certificate.id)).resolves.toBe(false);
+    await expect(oauthClientRecords.revoke(tenant, randomUUID())).resolves.toBe(false);
     expect(await liveOAuthClientsOf(tenant)).toBe(1);
     expect((await systemAuths.get(certificate.id))?.status).toBe('ACTIVE');
 
-    const outcomes = await Promise.all(Array.from({ length: 5 }, () => systemAuths.revokeOAuthClient(tenant, auth.id)));
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => oauthClientRecords.revoke(tenant, auth.id)));
     expect(outcomes.filter(Boolean)).toHaveLength(1);
     expect((await systemAuths.get(auth.id))?.status).toBe('REVOKED');
     expect(await liveOAuthClientsOf(tenant)).toBe(0);

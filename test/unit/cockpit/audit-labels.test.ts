@@ -17,7 +17,7 @@ test("a certificate pairing's two one-time tokens read apart, by purpose", () =>
 
 const APP = '9f05a601-1111-4222-8333-444455556666';
 const AUTH = '5ddea6fc-1111-4222-8333-444455556666';
-const names: AuditNames = { applications: new Map([[APP, 'invoices']]), credentials: new Map([[AUTH, { application: 'invoices', type: 'CLIENT_CERTIFICATE' }]]) };
+const names: AuditNames = { applications: new Map([[APP, 'invoices']]), credentials: new Map([[AUTH, { application: 'invoices', credentialNoun: 'client certificate' }]]) };
 
 test('applications and credentials read by name where the page knows them, else by a short id; the ids stay on hover', () => {
   expect(actorName({ ...none, kind: 'APPLICATION', id: AUTH, via: 'CERTIFICATE' }, names)).toBe('invoices (certificate)');

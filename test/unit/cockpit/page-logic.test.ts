@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { clientCertificateCommands, clientCredentialsCommands, pairingAgentCommands, shellQuote } from '../../../cockpit/web/commands';
-import { certificateRevocationNotice, formatCountdown, renewedFromName, shortFingerprint } from '../../../cockpit/web/format';
+import { certificateRevocationNotice, credentialUse, formatCountdown, renewedFromName, shortFingerprint } from '../../../cockpit/web/format';
 import { parseLabels } from '../../../cockpit/web/labels';
 
 const echoed = (word: string) => execFileSync('bash', ['-c', `printf %s ${word}`], { encoding: 'utf8' });
@@ -110,5 +110,19 @@ describe('certificates', () => {
     expect(certificateRevocationNotice('4f1a', 1)).toBe('Revoked 1 certificate: 4f1a no longer works (none was renewed from it). The credential itself stays.');
     expect(certificateRevocationNotice('4f1a', 3)).toBe('Revoked 3 certificates: 4f1a and the 2 renewed from it no longer work. The credential itself stays.');
     expect(certificateRevocationNotice('4f1a', 0)).toMatch(/^No certificate was revoked/);
+  });
+});
+
+describe('credentialUse', () => {
+  const now = Date.parse('2026-06-01T00:00:00Z');
+  const certificate = (revoked: boolean, notAfter: string) => ({ revoked, notAfter });
+
+  it('judges by the certificates a credential holds, whatever its type is called; one without certificates (null) is usable while ACTIVE', () => {
+    expect(credentialUse({ status: 'ACTIVE', certificates: null }, now)).toBe('usable');
+    expect(credentialUse({ status: 'PENDING', certificates: null }, now)).toBe('waiting');
+    expect(credentialUse({ status: 'REVOKED', certificates: null }, now)).toBe('revoked');
+    expect(credentialUse({ status: 'ACTIVE', certificates: [] }, now)).toBe('waiting');
+    expect(credentialUse({ status: 'ACTIVE', certificates: [certificate(true, '2027-01-01T00:00:00Z'), certificate(false, '2027-01-01T00:00:00Z')] }, now)).toBe('usable');
+    expect(credentialUse({ status: 'ACTIVE', certificates: [certificate(true, '2027-01-01T00:00:00Z'), certificate(false, '2026-01-01T00:00:00Z')] }, now)).toBe('no-live-certificate');
   });
 });

@@ -10,6 +10,7 @@ import type { DirectorContext, DirectorServices } from '../../../shared/director
 import { directorSchema } from '../../../shared/director/endpoint';
 import type { ApplicationRepository } from '../../../shared/applications/repository';
 import { ApplicationService } from '../../../shared/applications/service';
+import { pairingOf, type PairingStores } from '../../../shared/pairing';
 
 const APP_ID = '0b6e3c1e-6a0f-4c57-9a43-2a8f9a3b7c11';
 const OTHER_ID = '11111111-6a0f-4c57-9a43-2a8f9a3b7c11';
@@ -35,6 +36,7 @@ const untouchable = new ApplicationService(failingWhenTouched<ApplicationReposit
 const untouchedServices: Omit<DirectorServices, 'applications' | 'systemAuthsOf'> = {
   pairing: failingWhenTouched('pairing'),
   clientCertificates: failingWhenTouched('clientCertificates'),
+  oauthClientCredentials: failingWhenTouched('oauthClientCredentials'),
   certificatesOf: () => Promise.reject(new Error('storage touched: certificatesOf')),
   bearerAuthentication: failingWhenTouched('bearerAuthentication'),
   certificateAuthentication: failingWhenTouched('certificateAuthentication'),
@@ -129,6 +131,8 @@ describe('Director authorization', () => {
         ...untouchedServices,
         caller,
         applications: untouchable,
+        // The Director's pairing service: turning a SystemAuth into an AppSystemAuth touches no store.
+        pairing: pairingOf({} as PairingStores).pairing,
         systemAuthsOf: async (tenant, appId) => (tenant === 'acme' && appId === APP_ID ? [oauthAuth] : []),
         publicBaseUrl: 'https://api.example.com',
         requestId: 'test',
@@ -147,6 +151,7 @@ describe('Director authorization', () => {
           id: 'client-1', type: 'OAUTH2_CLIENT_CREDENTIALS', status: 'ACTIVE', createdAt: '2026-11-28T15:04:05.000Z', lastUsedAt: null,
           clientId: 'client-1', clientSecret: null, tokenUrl: 'https://api.example.com/oauth2/token', scopes: ['application:read'],
           secrets: [{ id: 'initial', createdAt: '2026-11-28T15:04:05.000Z', lastUsedAt: null }],
+          presentation: expect.objectContaining({ label: 'OAuth 2.0 client credentials', credentialNoun: 'OAuth client' }), holdsCertificates: false,
         },
       ]);
     });

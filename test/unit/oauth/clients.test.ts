@@ -7,13 +7,14 @@ import { OAuthError } from '../../../shared/oauth/errors';
 import { FailedAuthentications, MAX_FAILURE_DELAY_MS, type FailureClock } from '../../../shared/oauth/failed-authentications';
 import { SECRET_VERIFIER_TTL_MS, SecretVerifiers } from '../../../shared/oauth/secret-verifiers';
 import type { SystemAuthRepository } from '../../../shared/system-auths/repository';
+import type { OAuthClientRecords } from '../../../shared/system-auths/oauth-client-records';
 import { MAX_LIVE_CLIENT_SECRETS, type SystemAuth } from '../../../shared/system-auths/types';
 import { rejection } from '../../support/promises';
 
 /** Stores that record every call: these rules must decide before any of them is made. */
 const secrets = { create: jest.fn(), delete: jest.fn(), read: jest.fn(), fullName: (name: string) => `pairing-service/unit/${name}` } satisfies ClientSecretStore;
-const systemAuths = { create: jest.fn(), delete: jest.fn(), get: jest.fn(), revokeOAuthClient: jest.fn(), clientSecretIdsOf: jest.fn(async () => []) };
-const clients = new OAuthClients(systemAuths as unknown as SystemAuthRepository, secrets, clientAuthenticationState());
+const systemAuths = { create: jest.fn(), delete: jest.fn(), get: jest.fn(), revoke: jest.fn(), clientSecretIdsOf: jest.fn(async () => []) };
+const clients = new OAuthClients(systemAuths as unknown as SystemAuthRepository, systemAuths as unknown as OAuthClientRecords, secrets, clientAuthenticationState());
 
 beforeEach(() => jest.clearAllMocks());
 
@@ -67,10 +68,10 @@ function oneClient() {
   };
   const store = { create: jest.fn(), delete: jest.fn(), fullName: (name: string) => name, read: jest.fn(async (name: string) => (name === clientSecretName(clientId) ? secret : undefined)) };
   const auths = {
-    create: jest.fn(), delete: jest.fn(), get: jest.fn(async (id: string) => (id === clientId ? auth : undefined)), revokeOAuthClient: jest.fn(),
+    create: jest.fn(), delete: jest.fn(), get: jest.fn(async (id: string) => (id === clientId ? auth : undefined)), revoke: jest.fn(),
     clientSecretIdsOf: jest.fn(async () => []),
   };
-  const oauth = new OAuthClients(auths as unknown as SystemAuthRepository, store, {
+  const oauth = new OAuthClients(auths as unknown as SystemAuthRepository, auths as unknown as OAuthClientRecords, store, {
     verifiers: new SecretVerifiers(clock.now),
     failures: new FailedAuthentications(clock),
   });
@@ -160,6 +161,7 @@ describe('OAuthClients.authenticate: no Secrets Manager read per attempt', () =>
       compare.mockClear();
       const other = new OAuthClients(
         { get: async () => ({ id: clientId, type: 'OAUTH2_CLIENT_CREDENTIALS', status: 'ACTIVE' }) } as unknown as SystemAuthRepository,
+        {} as OAuthClientRecords,
         { create: jest.fn(), delete: jest.fn(), read: async () => secret, fullName: (name: string) => name },
         clientAuthenticationState(),
       );
@@ -221,7 +223,7 @@ describe('OAuthClients.authenticate: two live secrets', () => {
     const store = { create: jest.fn(), delete: jest.fn(), fullName: (name: string) => name, read: jest.fn(async (name: string) => values[name]) };
     const auths = { get: jest.fn(async () => auth) };
     const compare = jest.fn((a: Buffer, b: Buffer) => crypto.timingSafeEqual(a, b));
-    const oauth = new OAuthClients(auths as unknown as SystemAuthRepository, store, {
+    const oauth = new OAuthClients(auths as unknown as SystemAuthRepository, auths as unknown as OAuthClientRecords, store, {
       verifiers: new SecretVerifiers(Date.now, compare),
       failures: new FailedAuthentications(manualClock()),
     });
@@ -253,7 +255,7 @@ describe('OAuthClients.authenticate: two live secrets', () => {
     await count(rotated.compare, rotated.oauth.authenticate(rotated.clientId, rotated.second));
     await count(rotated.compare, rotated.oauth.authenticate(rotated.clientId, 'wrong'));
     const compareOne = jest.fn((a: Buffer, b: Buffer) => crypto.timingSafeEqual(a, b));
-    const oneSecret = new OAuthClients(single.auths as unknown as SystemAuthRepository, single.store, {
+    const oneSecret = new OAuthClients(single.auths as unknown as SystemAuthRepository, single.auths as unknown as OAuthClientRecords, single.store, {
       verifiers: new SecretVerifiers(Date.now, compareOne),
       failures: new FailedAuthentications(manualClock()),
     });

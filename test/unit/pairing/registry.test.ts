@@ -1,6 +1,6 @@
 // The pairing adapter registry: listing auth types, validating inputParams before any adapter runs, routing revocation.
 import { BadUserInputError, InternalError } from '../../../shared/errors';
-import type { PairingAdapter, PairingApplication, PairingContext, PairingResult } from '../../../shared/pairing/adapter';
+import type { AppSystemAuthFields, PairingAdapter, PairingApplication, PairingAuditEvent, PairingContext, PairingResult } from '../../../shared/pairing/adapter';
 import { buildSchema, GraphQLEnumType } from 'graphql';
 import { directorSdl } from '../../../shared/director/schema';
 import { pairingOf, type PairingStores } from '../../../shared/pairing';
@@ -14,6 +14,7 @@ import { rejection } from '../../support/promises';
 class RecordingAdapter implements PairingAdapter {
   readonly generated: Array<{ application: PairingApplication; inputParams: Record<string, unknown>; context: PairingContext }> = [];
   readonly revoked: SystemAuth[] = [];
+  readonly revokedAction = 'SYSTEM_AUTH_REVOKED';
   constructor(
     readonly authType: PairingAdapter['authType'],
     readonly systemAuthType: PairingAdapter['systemAuthType'],
@@ -22,10 +23,18 @@ class RecordingAdapter implements PairingAdapter {
     this.generated.push({ application, inputParams, context });
     return { type: this.authType.type, systemAuthID: 'auth-1', params: { echoed: inputParams } };
   }
+  pairedEvents(): PairingAuditEvent[] {
+    return [];
+  }
+  publicFields(): AppSystemAuthFields {
+    return {};
+  }
   async revoke(systemAuth: SystemAuth): Promise<void> {
     this.revoked.push(systemAuth);
   }
 }
+
+const presentation = { label: 'Certificates', credentialNoun: 'certificate', revocationEffect: 'certificates', pendingHint: null, handoverWarning: null, params: [] };
 
 /** The registry as the Director configures it; building it touches no store, so stand-ins do. */
 const pairingAdapters = pairingOf({} as PairingStores).registry;
@@ -36,7 +45,7 @@ const context: PairingContext = { publicBaseUrl: 'https://pairing.example.com' }
 function oauthLike() {
   const adapter = new RecordingAdapter(new OAuthClientCredentialsAdapter({} as OAuthClients).authType, 'OAUTH2_CLIENT_CREDENTIALS');
   const certificates = new RecordingAdapter(
-    { type: 'CLIENT_CERTIFICATE', description: 'certificates', inputParams: { type: 'object', additionalProperties: false } },
+    { type: 'CLIENT_CERTIFICATE', description: 'certificates', inputParams: { type: 'object', additionalProperties: false }, presentation },
     'CLIENT_CERTIFICATE',
   );
   return { adapter, certificates, registry: new PairingAdapterRegistry([adapter, certificates]) };

@@ -86,12 +86,12 @@ export const caIssuanceBench: BenchSection = {
       // Imported only now: the domain modules read the environment set above.
       const { resetConfig } = await import('../shared/config');
       resetConfig();
-      const { aws, caRegistry, kms, secrets } = await import('../functions/container');
+      const { aws, caRegistry, kms, secrets, kmsAdmin } = await import('../functions/container');
       aws.reset();
       const { CurrentCertificateAuthority, CA_SIGNING_ALGORITHM } = await import('../shared/certificates/ca');
       const { CaLifecycle } = await import('../shared/certificates/ca-lifecycle');
       const { currentCa } = await import('../shared/certificates/ca-registry');
-      const registry = await new CaLifecycle(secrets, caRegistry, kms, config).ensure();
+      const registry = await new CaLifecycle(secrets, caRegistry, kms, kmsAdmin, config).ensure();
       const keyArn = currentCa(registry).keyArn!;
       const authority = await new CurrentCertificateAuthority(caRegistry, kms, config).load();
       const systemAuthId = 'bench-system-auth';

@@ -68,9 +68,9 @@ export const crlBench: BenchSection = {
       const saved = { ...process.env };
       Object.assign(process.env, { AWS_REGION: 'eu-central-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_ENDPOINT_URL_KMS: moto.endpoint });
       try {
-        const { aws, kms } = await import('../functions/container');
+        const { aws, kms, kmsAdmin } = await import('../functions/container');
         aws.reset();
-        const key = await kms.createSigningKey({ keySpec: 'RSA_2048', description: 'bench CRL CA' });
+        const key = await kmsAdmin.createSigningKey({ keySpec: 'RSA_2048', description: 'bench CRL CA' });
         const tbs = tbsCertList({ ...contents(entriesOf(ENTRIES)), issuerDer }, sha256WithRsa());
         const digest = createHash('sha256').update(tbs).digest();
         await kms.signDigest(key.keyArn, digest, 'RSASSA_PKCS1_V1_5_SHA_256');

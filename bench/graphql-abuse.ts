@@ -36,7 +36,7 @@ export const graphqlAbuseBench: BenchSection = {
   async run() {
     const aws = await startBenchAws({ stage: STAGE, baseUrl: 'https://api.bench.test', logLevel: 'ERROR' });
     try {
-      const { aws: clients, kms, secrets, signingKeys } = await import('../functions/container');
+      const { aws: clients, kms, secrets, signingKeyLifecycle } = await import('../functions/container');
       const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
       const { storedVerifiersOf } = await import('../shared/oauth/stored-verifiers');
       const { config } = await import('../shared/config');
@@ -45,7 +45,7 @@ export const graphqlAbuseBench: BenchSection = {
       const { AuditRepository } = await import('../shared/audit/repository');
       const { handler: director } = await import('../functions/director/handler');
       const { handler: oauth } = await import('../functions/oauth/handler');
-      await signingKeys.ensure();
+      await signingKeyLifecycle.ensure();
       const tenant = 'bench';
       const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable), new OAuthClientRecords(clients.dynamo, config().systemAuthsTable, config), secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())).createAdmin(tenant);
       const basic = `Basic ${Buffer.from(`${admin.clientId}:${admin.clientSecret}`).toString('base64')}`;

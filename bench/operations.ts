@@ -199,7 +199,7 @@ async function storedBytes(tables: string[]): Promise<{ items: number; bytes: nu
 
 async function measureOperations(logs: LogMeter, tables: Record<string, string>): Promise<{ results: Measured[]; stored: StoredPerApplication[] }> {
   // Imported only now: the domain modules read the environment set by the caller.
-  const { aws: clients, caRegistry, kms, secrets, signingKeys } = await import('../functions/container');
+  const { aws: clients, caRegistry, kms, kmsAdmin, secrets, signingKeyLifecycle } = await import('../functions/container');
   const { CaLifecycle } = await import('../shared/certificates/ca-lifecycle');
   const { OAuthClients, clientAuthenticationState } = await import('../shared/oauth/clients');
   const { storedVerifiersOf } = await import('../shared/oauth/stored-verifiers');
@@ -215,7 +215,7 @@ async function measureOperations(logs: LogMeter, tables: Record<string, string>)
   const { handler: connector } = await import('../functions/connector/handler');
   const { handler: oauth } = await import('../functions/oauth/handler');
 
-  await Promise.all([signingKeys.ensure(), new CaLifecycle(secrets, caRegistry, kms, config).ensure()]);
+  await Promise.all([signingKeyLifecycle.ensure(), new CaLifecycle(secrets, caRegistry, kms, kmsAdmin, config).ensure()]);
   const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable), new OAuthClientRecords(clients.dynamo, config().systemAuthsTable, config), secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())).createAdmin('bench');
 
   // The tokens function's own code in-process: its calls count with the Director's (deployed, one Lambda Invoke more).

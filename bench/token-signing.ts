@@ -38,7 +38,7 @@ export const tokenSigningBench: BenchSection = {
     let restoreLogLevel = () => {};
     try {
       // Another section of this run may have made clients, configuration and caches for its own local AWS.
-      const { aws: clients, kms, secrets, signingKeys } = await import('../functions/container');
+      const { aws: clients, kms, secrets, signingKeys, signingKeyLifecycle } = await import('../functions/container');
       clients.reset();
       (await import('../shared/config')).resetConfig();
       secrets.clearCache();
@@ -56,7 +56,7 @@ export const tokenSigningBench: BenchSection = {
       const { OAuthClientRecords } = await import('../shared/system-auths/oauth-client-records');
       // The oauth function's own composition, built now (the module's instance may belong to another section's stage).
       const endpoint = (await import('../functions/oauth/handler')).tokenEndpoint();
-      await signingKeys.ensure();
+      await signingKeyLifecycle.ensure();
       const admin = await new OAuthClients(new SystemAuthRepository(clients.dynamo, config().systemAuthsTable), new OAuthClientRecords(clients.dynamo, config().systemAuthsTable, config), secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())).createAdmin('bench');
       const { keyArn } = await signingKeys.active();
 

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { LocalStackError } from './processes';
 import { localStateDir, readRunningStack } from './stack-file';
 import { config } from '../shared/config';
-import { aws, caRegistry, kms, secrets, signingKeys } from '../functions/container';
+import { aws, caRegistry, kms, secrets, kmsAdmin, signingKeyLifecycle } from '../functions/container';
 
 const USAGE = `usage:
   npm run --silent admin -- create --tenant <name> [--stage <stage> [--region <region>] [--token-url <url>]]
@@ -171,7 +171,7 @@ function pointAtTarget(options: Options): string | null {
 /** rotate-ca, activate-ca, retire-ca, list-cas: the domain is shared/certificates/ca-lifecycle.ts; this only composes and reports. */
 async function runCa(options: Options): Promise<Record<string, unknown>> {
   const ca = await import('../shared/certificates/ca-lifecycle');
-  const cas = new ca.CaLifecycle(secrets, caRegistry, kms, config);
+  const cas = new ca.CaLifecycle(secrets, caRegistry, kms, kmsAdmin, config);
   const { FIRST_CA_ID, CaRegistryError } = await import('../shared/certificates/ca-registry');
   const { CertificateRepository } = await import('../shared/system-auths/certificate-records');
   try {
@@ -217,7 +217,7 @@ async function runCa(options: Options): Promise<Record<string, unknown>> {
 async function learnClientSecretStore(): Promise<void> {
   const { clientSecretMacKeyAlias, resetConfig } = await import('../shared/config');
   delete process.env.CLIENT_SECRET_MAC_KEY;
-  process.env.CLIENT_SECRET_STORE = (await kms.keyExists(clientSecretMacKeyAlias(process.env.STAGE!))) ? 'verifier' : 'secrets-manager';
+  process.env.CLIENT_SECRET_STORE = (await kmsAdmin.keyExists(clientSecretMacKeyAlias(process.env.STAGE!))) ? 'verifier' : 'secrets-manager';
   resetConfig();
 }
 
@@ -273,7 +273,7 @@ async function run(options: Options): Promise<Record<string, unknown>> {
   if (options.command === 'migrate-client-secrets' && options.to === 'secrets-manager') throw new LocalStackError(NO_WAY_BACK);
   const tokenUrl = pointAtTarget(options);
   if (options.command === 'rotate-signing-key') {
-    const rotation = await signingKeys.rotate();
+    const rotation = await signingKeyLifecycle.rotate();
     await recordPlatformEvent('SIGNING_KEY_ROTATED', { activeKid: rotation.activeKid, retiredKid: rotation.retiredKid ?? null });
     return { ...rotation };
   }

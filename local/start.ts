@@ -19,7 +19,7 @@ import { localStateDir, removeStackFiles, writeAdminFile, writeStackFile } from 
 import { createSupervisor, stopOnSignalsAndOrphaning, type Running } from './supervisor';
 import { createStageTables } from './tables';
 import { clientSecretMacKeyAlias, config } from '../shared/config';
-import { aws, caRegistry, kms, secrets, signingKeys } from '../functions/container';
+import { aws, caRegistry, kms, secrets, kmsAdmin, signingKeyLifecycle } from '../functions/container';
 
 const STAGE = 'local';
 const REGION = 'eu-central-1';
@@ -284,9 +284,9 @@ async function start(): Promise<void> {
   const { SystemAuthRepository } = await import('../shared/system-auths/repository');
   const { OAuthClientRecords } = await import('../shared/system-auths/oauth-client-records');
   const { CaLifecycle } = await import('../shared/certificates/ca-lifecycle');
-  const cas = new CaLifecycle(secrets, caRegistry, kms, config);
+  const cas = new CaLifecycle(secrets, caRegistry, kms, kmsAdmin, config);
   // The client-secret verifier key (serverless.yml ClientSecretMacKey in AWS), made in either mode: cheap in moto.
-  await Promise.all([signingKeys.ensure(), cas.ensure(), kms.ensureMacKey(clientSecretMacKeyAlias(STAGE), 'client-secret verifiers of the local stage'), createCrlBucket()]);
+  await Promise.all([signingKeyLifecycle.ensure(), cas.ensure(), kmsAdmin.ensureMacKey(clientSecretMacKeyAlias(STAGE), 'client-secret verifiers of the local stage'), createCrlBucket()]);
   const admin = await new OAuthClients(
     new SystemAuthRepository(aws.dynamo, config().systemAuthsTable),
     new OAuthClientRecords(aws.dynamo, config().systemAuthsTable, config),

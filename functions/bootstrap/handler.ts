@@ -6,14 +6,14 @@ import { S3Clients } from '../../shared/aws/s3';
 import { answerCloudFormation } from '../../shared/deployment/custom-resource';
 import { pairingBootstrapId, pairingBootstrapOutcome, type PairingBootstrapParts } from '../../shared/deployment/pairing-bootstrap';
 import { observedHandler } from '../../shared/observability/invocation';
-import { caRegistry, kms, secrets, signingKeys } from '../container';
+import { caRegistry, kms, kmsAdmin, secrets, signingKeyLifecycle } from '../container';
 
 /** The truststore bucket's client of this container (tests point it at another endpoint with reset()). */
 export const bucketClients = new S3Clients(() => config().aws);
 
 /** The composition of this function: built once per container. */
 export function bootstrapParts(): PairingBootstrapParts {
-  return { cas: new CaLifecycle(secrets, caRegistry, kms, config), signingKeys, s3: () => bucketClients.s3, settings: config };
+  return { cas: new CaLifecycle(secrets, caRegistry, kms, kmsAdmin, config), signingKeys: signingKeyLifecycle, s3: () => bucketClients.s3, settings: config };
 }
 
 const parts = bootstrapParts();

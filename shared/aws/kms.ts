@@ -14,6 +14,7 @@ import {
   type KeySpec,
   type SigningAlgorithmSpec,
   type Tag,
+  type KMSClient,
 } from '@aws-sdk/client-kms';
 import type { KmsClients } from './clients';
 
@@ -40,12 +41,69 @@ export const KMS_MIN_DELETION_DAYS = 7;
 /** KMS computes a MAC of at most this many bytes of message. */
 export const KMS_MAX_MAC_MESSAGE_BYTES = 4096;
 
+/** The key's public half (SubjectPublicKeyInfo from GetPublicKey). */
+async function publicKeyOf(kms: KMSClient, keyId: string): Promise<KeyObject> {
+  const out = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
+  if (!out.PublicKey) throw new Error(`KMS GetPublicKey answered without a public key for ${keyId}`);
+  return createPublicKey({ key: Buffer.from(out.PublicKey), format: 'der', type: 'spki' });
+}
+
 /**
- * The KMS operations of this service over one composition root's KMS client. Consumers declare the methods they use
+ * The KMS calls of a running function: signatures, MACs and public keys. Consumers declare the methods they use
  * (e.g. Pick<KmsKeys, 'sign'>).
  */
 export class KmsKeys {
   constructor(private readonly clients: KmsClients) {}
+
+  /** The key's public half (SubjectPublicKeyInfo from GetPublicKey). Public material: callers may cache it. */
+  publicKey(keyId: string): Promise<KeyObject> {
+    return publicKeyOf(this.clients.kms, keyId);
+  }
+
+  /**
+   * KMS signs `message` with the key: one Sign call per signature. The message goes as RAW (KMS hashes it with the
+   * algorithm's hash), which every KMS implementation treats alike; moto 5.2.1 hashes a DIGEST message again.
+   * The signature is in KMS's format: PKCS#1 v1.5 bytes for RSA, a DER ECDSA-Sig-Value for ECDSA.
+   */
+  async sign(keyId: string, message: Buffer, algorithm: SigningAlgorithmSpec): Promise<Buffer> {
+    if (message.length > KMS_MAX_RAW_MESSAGE_BYTES) throw new RangeError(`KMS signs at most ${KMS_MAX_RAW_MESSAGE_BYTES} bytes, got ${message.length}`);
+    const out = await this.clients.kms.send(new SignCommand({ KeyId: keyId, Message: message, MessageType: 'RAW', SigningAlgorithm: algorithm }));
+    if (!out.Signature) throw new Error(`KMS Sign answered without a signature for ${keyId}`);
+    return Buffer.from(out.Signature);
+  }
+
+  /**
+   * KMS signs the SHA-256 `digest` of a message too large for a RAW Sign (above KMS_MAX_RAW_MESSAGE_BYTES): one Sign call
+   * with MessageType DIGEST. moto 5.2.1 hashes a DIGEST message again, so locally the signature is over the wrong bytes:
+   * callers check it (e.g. crlSignatureVerifies) before using it.
+   */
+  async signDigest(keyId: string, digest: Buffer, algorithm: SigningAlgorithmSpec): Promise<Buffer> {
+    if (digest.length !== 32) throw new RangeError(`a SHA-256 digest has 32 bytes, got ${digest.length}`);
+    const out = await this.clients.kms.send(new SignCommand({ KeyId: keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: algorithm }));
+    if (!out.Signature) throw new Error(`KMS Sign answered without a signature for ${keyId}`);
+    return Buffer.from(out.Signature);
+  }
+
+  /** KMS's HMAC-SHA-256 of `message` under the HMAC_256 key: one GenerateMac call. */
+  async generateMac(keyId: string, message: Buffer): Promise<Buffer> {
+    if (message.length > KMS_MAX_MAC_MESSAGE_BYTES) throw new RangeError(`KMS MACs at most ${KMS_MAX_MAC_MESSAGE_BYTES} bytes, got ${message.length}`);
+    const out = await this.clients.kms.send(new GenerateMacCommand({ KeyId: keyId, Message: message, MacAlgorithm: 'HMAC_SHA_256' }));
+    if (!out.Mac) throw new Error(`KMS GenerateMac answered without a MAC for ${keyId}`);
+    return Buffer.from(out.Mac);
+  }
+}
+
+/**
+ * The KMS calls that make, look up and retire keys: the bootstrap, `npm start` and the admin CLI. Apart from KmsKeys so
+ * that the functions that only sign or verify bundle none of it.
+ */
+export class KmsKeyAdmin {
+  constructor(private readonly clients: KmsClients) {}
+
+  /** The key's public half (SubjectPublicKeyInfo from GetPublicKey). Public material: callers may cache it. */
+  publicKey(keyId: string): Promise<KeyObject> {
+    return publicKeyOf(this.clients.kms, keyId);
+  }
 
   /** Creates an asymmetric SIGN_VERIFY key and returns its ARN and public key. */
   async createSigningKey(request: KmsSigningKeyRequest): Promise<KmsSigningKey> {
@@ -62,25 +120,6 @@ export class KmsKeys {
     const keyArn = out.KeyMetadata?.Arn;
     if (!keyArn) throw new Error('KMS CreateKey answered without a key ARN');
     return { keyArn, publicKey: await this.publicKey(keyArn) };
-  }
-
-  /** The key's public half (SubjectPublicKeyInfo from GetPublicKey). Public material: callers may cache it. */
-  async publicKey(keyId: string): Promise<KeyObject> {
-    const out = await this.clients.kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
-    if (!out.PublicKey) throw new Error(`KMS GetPublicKey answered without a public key for ${keyId}`);
-    return createPublicKey({ key: Buffer.from(out.PublicKey), format: 'der', type: 'spki' });
-  }
-
-  /**
-   * KMS signs `message` with the key: one Sign call per signature. The message goes as RAW (KMS hashes it with the
-   * algorithm's hash), which every KMS implementation treats alike; moto 5.2.1 hashes a DIGEST message again.
-   * The signature is in KMS's format: PKCS#1 v1.5 bytes for RSA, a DER ECDSA-Sig-Value for ECDSA.
-   */
-  async sign(keyId: string, message: Buffer, algorithm: SigningAlgorithmSpec): Promise<Buffer> {
-    if (message.length > KMS_MAX_RAW_MESSAGE_BYTES) throw new RangeError(`KMS signs at most ${KMS_MAX_RAW_MESSAGE_BYTES} bytes, got ${message.length}`);
-    const out = await this.clients.kms.send(new SignCommand({ KeyId: keyId, Message: message, MessageType: 'RAW', SigningAlgorithm: algorithm }));
-    if (!out.Signature) throw new Error(`KMS Sign answered without a signature for ${keyId}`);
-    return Buffer.from(out.Signature);
   }
 
   /** The key's policy (JSON text): e.g. to give a successor key exactly the same grants. */
@@ -113,26 +152,6 @@ export class KmsKeys {
   /** Replaces the key's policy (JSON). */
   async putKeyPolicy(keyId: string, policy: string): Promise<void> {
     await this.clients.kms.send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: policy }));
-  }
-
-  /**
-   * KMS signs the SHA-256 `digest` of a message too large for a RAW Sign (above KMS_MAX_RAW_MESSAGE_BYTES): one Sign call
-   * with MessageType DIGEST. moto 5.2.1 hashes a DIGEST message again, so locally the signature is over the wrong bytes:
-   * callers check it (e.g. crlSignatureVerifies) before using it.
-   */
-  async signDigest(keyId: string, digest: Buffer, algorithm: SigningAlgorithmSpec): Promise<Buffer> {
-    if (digest.length !== 32) throw new RangeError(`a SHA-256 digest has 32 bytes, got ${digest.length}`);
-    const out = await this.clients.kms.send(new SignCommand({ KeyId: keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: algorithm }));
-    if (!out.Signature) throw new Error(`KMS Sign answered without a signature for ${keyId}`);
-    return Buffer.from(out.Signature);
-  }
-
-  /** KMS's HMAC-SHA-256 of `message` under the HMAC_256 key: one GenerateMac call. */
-  async generateMac(keyId: string, message: Buffer): Promise<Buffer> {
-    if (message.length > KMS_MAX_MAC_MESSAGE_BYTES) throw new RangeError(`KMS MACs at most ${KMS_MAX_MAC_MESSAGE_BYTES} bytes, got ${message.length}`);
-    const out = await this.clients.kms.send(new GenerateMacCommand({ KeyId: keyId, Message: message, MacAlgorithm: 'HMAC_SHA_256' }));
-    if (!out.Mac) throw new Error(`KMS GenerateMac answered without a MAC for ${keyId}`);
-    return Buffer.from(out.Mac);
   }
 
   /** Whether the key (id, ARN or alias) exists; false when KMS says it does not. */

@@ -3,7 +3,7 @@
 // the truststore of every CA not retired.
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { SERVICE_NAME, type Config } from '../config';
-import type { KmsKeys } from '../aws/kms';
+import type { KmsKeyAdmin, KmsKeys } from '../aws/kms';
 import { SecretExistsError, type SecretStore } from '../aws/secrets';
 import { logger } from '../logger';
 import { CA_KEY_SPEC, createCaCertificate, kmsCaSigner } from './ca';
@@ -144,7 +144,9 @@ export class CaLifecycle {
   constructor(
     private readonly secrets: Pick<SecretStore, 'read' | 'create' | 'put' | 'delete'>,
     private readonly registry: Pick<CaRegistryStore, 'read'>,
-    private readonly kms: Pick<KmsKeys, 'publicKey' | 'createSigningKey' | 'sign' | 'keyPolicy' | 'putKeyPolicy' | 'scheduleDeletion'>,
+    /** Signs the CA certificates. */
+    private readonly kms: Pick<KmsKeys, 'sign'>,
+    private readonly keyAdmin: Pick<KmsKeyAdmin, 'publicKey' | 'createSigningKey' | 'keyPolicy' | 'putKeyPolicy' | 'scheduleDeletion'>,
     private readonly settings: CaLifecycleSettings,
   ) {}
 
@@ -155,8 +157,8 @@ export class CaLifecycle {
   private async kmsCertificateAuthority(id: string, keyArn: string | undefined, policy?: string): Promise<{ keyArn: string; certificatePem: string; created: boolean }> {
     const settings = this.settings();
     const key = keyArn
-      ? { keyArn, publicKey: await this.kms.publicKey(keyArn) }
-      : await this.kms.createSigningKey({
+      ? { keyArn, publicKey: await this.keyAdmin.publicKey(keyArn) }
+      : await this.keyAdmin.createSigningKey({
           keySpec: CA_KEY_SPEC,
           description: `Pairing CA ${id} (${settings.secretsPrefix}): signs client certificates`,
           policy,
@@ -186,7 +188,7 @@ export class CaLifecycle {
         if (legacyPem !== undefined) logger.info('pairing CA migrated to KMS', { previousCa: 'ca-1', currentCa: firstId });
       } catch (error) {
         if (!(error instanceof SecretExistsError)) throw error;
-        if (fresh.created) await this.kms.scheduleDeletion(fresh.keyArn, 7);
+        if (fresh.created) await this.keyAdmin.scheduleDeletion(fresh.keyArn, 7);
         stored = await this.registry.read(0);
         if (!stored) throw error;
       }
@@ -204,7 +206,7 @@ export class CaLifecycle {
    */
   async checkCurrentKey(registry: CaRegistry): Promise<void> {
     const current = currentCa(registry);
-    const kmsKey = await this.kms.publicKey(current.keyArn!);
+    const kmsKey = await this.keyAdmin.publicKey(current.keyArn!);
     const certificateKey = new X509Certificate(current.certificatePem).publicKey;
     const der = (key: KeyObject) => key.export({ type: 'spki', format: 'der' });
     if (!der(kmsKey).equals(der(certificateKey))) throw new Error(`the certificate of CA ${current.id} does not belong to its KMS key`);
@@ -224,18 +226,18 @@ export class CaLifecycle {
     if (waiting) throw new CaRegistryError(`CA ${waiting.id} is pending: activate it (activate-ca --id ${waiting.id}) before rotating again`);
     const previous = currentCa(stored.registry);
     const id = nextCaId(stored.registry);
-    const policy = withExplicitKeyAdministration(await this.kms.keyPolicy(previous.keyArn!));
+    const policy = withExplicitKeyAdministration(await this.keyAdmin.keyPolicy(previous.keyArn!));
     // The copied policy lets only the signing roles sign: whoever rotates may sign the self-signature only while
     // the key has the temporary statement, which the copied policy then replaces.
     const next = await this.kmsCertificateAuthority(id, undefined, withRotationSigner(policy, previous.keyArn!));
     let registry: CaRegistry;
     try {
-      await this.kms.putKeyPolicy(next.keyArn, policy);
+      await this.keyAdmin.putKeyPolicy(next.keyArn, policy);
       registry = withRotation(stored.registry, { id, keyArn: next.keyArn, certificatePem: next.certificatePem }, now, options);
       await this.secrets.put(CA_REGISTRY_SECRET, serializeRegistry(registry));
     } catch (error) {
       // Nothing refers to the new key: do not leave it behind.
-      await this.kms.scheduleDeletion(next.keyArn, 7).catch(() => undefined);
+      await this.keyAdmin.scheduleDeletion(next.keyArn, 7).catch(() => undefined);
       throw error;
     }
     const currentCaId = currentCa(registry).id;
@@ -285,7 +287,7 @@ export class CaLifecycle {
     registry = withRetired(latest!.registry, id, now);
     await this.secrets.put(CA_REGISTRY_SECRET, serializeRegistry(registry));
     const keyArn = stored.registry.cas.find((ca) => ca.id === id)!.keyArn;
-    const deletion = keyArn ? (await this.kms.scheduleDeletion(keyArn, 30)).deletionDate : undefined;
+    const deletion = keyArn ? (await this.keyAdmin.scheduleDeletion(keyArn, 30)).deletionDate : undefined;
     // A forced retirement cut live certificates off: a warning (stderr in the admin CLI), not just information. The
     // admin CLI records CA_RETIRED in the #platform partition of the audit trail with these details.
     const event = { action: 'CA_RETIRED', caId: id, forced, liveCertificates };

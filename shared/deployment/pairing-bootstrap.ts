@@ -4,7 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config';
 import { truststorePem, type CaLifecycle } from '../certificates/ca-lifecycle';
 import { caGeneration, currentCa, pendingCa } from '../certificates/ca-registry';
-import type { SigningKeys } from '../oauth/signing-keys';
+import type { SigningKeyLifecycle } from '../oauth/signing-key-lifecycle';
 import type { CustomResourceOutcome } from './cfn-response';
 import { CustomResourceFailure, physicalResourceIdOf } from './custom-resource';
 import { publishTruststore, type PublishedTruststore, type TruststoreLocation } from './truststore';
@@ -40,7 +40,7 @@ export const pairingBootstrapId = (settings: Pick<Config, 'secretsPrefix'>): str
 /** What the bootstrap works with, built by its composition root. */
 export interface PairingBootstrapParts {
   cas: Pick<CaLifecycle, 'ensure' | 'checkCurrentKey'>;
-  signingKeys: Pick<SigningKeys, 'ensure'>;
+  signingKeys: Pick<SigningKeyLifecycle, 'ensure'>;
   /** Writes the truststore object: asked for per deployment, so a client made anew (tests) is the one used. */
   s3: () => Pick<S3Client, 'send'>;
   settings: () => Pick<Config, 'secretsPrefix'>;

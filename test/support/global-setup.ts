@@ -28,10 +28,10 @@ export default async function globalSetup(): Promise<void> {
     delete process.env.AWS_PROFILE;
     await createStageTables('test', dynamo.endpoint);
     // The test stage's access-token signing key in moto's KMS (what the bootstrap does in AWS, and npm start locally).
-    const { kms, signingKeys } = await import('../../functions/container');
+    const { kmsAdmin, signingKeyLifecycle } = await import('../../functions/container');
     const { clientSecretMacKeyAlias } = await import('../../shared/config');
     // And its client-secret verifier key (serverless.yml ClientSecretMacKey), used by the `verifier` jest project.
-    await Promise.all([signingKeys.ensure(), kms.ensureMacKey(clientSecretMacKeyAlias('test'), 'client-secret verifiers of the test stage')]);
+    await Promise.all([signingKeyLifecycle.ensure(), kmsAdmin.ensureMacKey(clientSecretMacKeyAlias('test'), 'client-secret verifiers of the test stage')]);
   } catch (error) {
     await Promise.all(started.map((s) => s.stop()));
     throw error;

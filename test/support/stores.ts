@@ -19,7 +19,7 @@ import { AuditRecorder } from '../../shared/audit/recorder';
 import { CurrentCertificateAuthority } from '../../shared/certificates/ca';
 import { CaLifecycle } from '../../shared/certificates/ca-lifecycle';
 import type { ConnectorCa } from '../../shared/connector/service';
-import { aws, caRegistry, kms, secrets, signingKeys } from '../../functions/container';
+import { aws, caRegistry, kms, secrets, signingKeys, kmsAdmin } from '../../functions/container';
 import { verifyAccessToken } from '../../shared/oauth/access-tokens';
 
 /** An audit trail on the test stage's audit table, as the handlers build theirs. */
@@ -37,7 +37,7 @@ export const certificateAuthentication = new ClientCertificateAuthenticator(syst
 export const bearerAuthentication = new BearerAuthenticator(systemAuths, applicationStore, (token, issuer) => verifyAccessToken(signingKeys, token, issuer, config()), certificateAuthentication);
 
 /** The pairing CA's lifecycle (bootstrap, admin CLI) over the container's secrets, registry and KMS. */
-export const caLifecycle = new CaLifecycle(secrets, caRegistry, kms, config);
+export const caLifecycle = new CaLifecycle(secrets, caRegistry, kms, kmsAdmin, config);
 /** The CA that issues, as the connector function composes it. */
 export const certificateAuthority = new CurrentCertificateAuthority(caRegistry, kms, config);
 /** What a ConnectorService is handed to find its CA. */

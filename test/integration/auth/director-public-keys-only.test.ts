@@ -17,7 +17,7 @@ import { adapter, callConnector, csrToken, pemOf, SIGN } from '../connector/pair
 import { administrator } from '../pairing/director-calls';
 import { awsError, injectFailure } from '../pairing/aws-failures';
 import { config } from '../../../shared/config';
-import { aws, secrets, signingKeys } from '../../../functions/container';
+import { aws, secrets, signingKeys, signingKeyLifecycle } from '../../../functions/container';
 
 /** The secrets holding private keys: the Director's role may not read them (serverless.yml, VerifyCallerCredentials). The
  * pairing CA's key is in KMS (kms:Sign refused below); `pairing-ca` is the pre-KMS secret, which the bootstrap deletes. */
@@ -53,7 +53,7 @@ function directorEvent(query: string, auth: { accessToken: string } | { certific
 
 beforeAll(async () => {
   await caLifecycle.ensure();
-  await signingKeys.ensure();
+  await signingKeyLifecycle.ensure();
 });
 
 test('the Director authenticates a client certificate and a bearer token with GetSecretValue refused on private keys and kms:Sign refused', async () => {

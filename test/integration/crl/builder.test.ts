@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { aws, kms } from '../../../functions/container';
+import { aws, kms, kmsAdmin } from '../../../functions/container';
 import { transactWrite } from '../../../shared/aws/transactions';
 import { createCaCertificate, kmsCaSigner } from '../../../shared/certificates/ca';
 import type { CaEntry } from '../../../shared/certificates/ca-registry';
@@ -32,7 +32,7 @@ const store = () => new CrlStore(s3, BUCKET);
 
 /** A CA of its own per test (tests share one table): a fresh id, a moto KMS key and its self-signed certificate. */
 async function newCa(): Promise<CaEntry> {
-  const key = await kms.createSigningKey({ keySpec: 'RSA_2048', description: 'CRL test CA' });
+  const key = await kmsAdmin.createSigningKey({ keySpec: 'RSA_2048', description: 'CRL test CA' });
   const certificatePem = await createCaCertificate(key.publicKey, kmsCaSigner(kms, key.keyArn), { commonName: 'CRL Test CA' });
   return { id: `ca-${randomInt(100_000, 999_999)}`, keyArn: key.keyArn, certificatePem, createdAt: new Date().toISOString(), status: 'current' };
 }

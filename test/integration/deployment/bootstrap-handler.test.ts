@@ -12,7 +12,7 @@ import { currentCa, parseRegistry } from '../../../shared/certificates/ca-regist
 import { testCertificateAuthority } from '../../unit/certificates/key-object-signer';
 import { customResourceEvent, lambdaContext, ResponseUrlStandIn } from '../../deployment/cloudformation-stand-in';
 import { localAwsEndpoints } from '../../support/local-aws';
-import { aws, kms, signingKeys, secrets } from '../../../functions/container';
+import { aws, signingKeys, secrets, kmsAdmin, signingKeyLifecycle } from '../../../functions/container';
 import { caLifecycle } from '../../support/stores';
 
 const motoEndpoint = localAwsEndpoints().secretsManager;
@@ -131,7 +131,7 @@ describe('PairingBootstrap custom resource', () => {
 
   test('Create starts with the template\'s KMS key (TokenSigningKeyArn), and refuses a value that is no ARN', async () => {
     useFreshPrefix();
-    const { keyArn } = await kms.createSigningKey({ keySpec: 'ECC_NIST_P256', description: 'bootstrap test' });
+    const { keyArn } = await kmsAdmin.createSigningKey({ keySpec: 'ECC_NIST_P256', description: 'bootstrap test' });
     const created = await invoke('Create', { ...properties(), TokenSigningKeyArn: keyArn });
     expect(created.Status).toBe('SUCCESS');
     const signingKeys = JSON.parse((await secretValue('token-signing-public-keys'))!) as { activeKid: string; keys: Array<{ keyArn: string }> };
@@ -307,7 +307,7 @@ describe('PairingBootstrap custom resource', () => {
     useFreshPrefix();
     // The secrets exist, so the time goes to the hanging S3 write.
     await caLifecycle.ensure();
-    await signingKeys.ensure();
+    await signingKeyLifecycle.ensure();
     // An "S3" that accepts connections and never answers.
     const sockets = new Set<net.Socket>();
     const blackHole = net.createServer((socket) => sockets.add(socket));

@@ -12,7 +12,7 @@ import { PLATFORM_TENANT } from '../../../shared/audit/types';
 import { withEnvironment } from '../../support/environment';
 import { freshTenant, localAwsEndpoints } from '../../support/local-aws';
 import { oauthClients, systemAuths } from '../../support/stores';
-import { aws, signingKeys, secrets } from '../../../functions/container';
+import { aws, signingKeys, secrets, signingKeyLifecycle } from '../../../functions/container';
 
 const root = path.resolve(__dirname, '../../..');
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'admin-cli-'));
@@ -126,7 +126,7 @@ describe('admin CLI rotate-signing-key', () => {
     await withEnvironment({ SECRETS_PREFIX: `pairing-service/${stage}` }, async () => {
       signingKeys.forget();
       try {
-        await signingKeys.ensure();
+        await signingKeyLifecycle.ensure();
         const before = JSON.parse((await secrets.read(PUBLIC_KEYS_SECRET, 0))!) as { activeKid: string };
 
         const run = await admin(['rotate-signing-key'], dir);

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { aws, kms, secrets } from '../../../functions/container';
+import { aws, kms, secrets, kmsAdmin } from '../../../functions/container';
 import { clientSecretMacKeyAlias, config } from '../../../shared/config';
 import { migrateClientSecretsToVerifiers } from '../../../shared/oauth/client-secret-migration';
 import { clientSecretName } from '../../../shared/oauth/client-secrets';
@@ -53,7 +53,7 @@ beforeAll(async () => {
     AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
     KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
   }));
-  await kms.ensureMacKey(clientSecretMacKeyAlias('test'), 'client-secret verifiers of the test stage');
+  await kmsAdmin.ensureMacKey(clientSecretMacKeyAlias('test'), 'client-secret verifiers of the test stage');
 });
 
 afterAll(async () => {
@@ -78,7 +78,7 @@ describe('a client made in verifier mode', () => {
       await expect(refusalOf(clients.authenticate(created.clientId, presented))).resolves.toBe('WRONG_SECRET');
     }
     // Another HMAC key (as someone holding the table but not this stage's key would use) makes other verifiers.
-    const otherKey = await kms.ensureMacKey(`alias/verifier-test-other-${randomUUID().slice(0, 8)}`, 'not the stage key');
+    const otherKey = await kmsAdmin.ensureMacKey(`alias/verifier-test-other-${randomUUID().slice(0, 8)}`, 'not the stage key');
     const elsewhere = new StoredSecretVerifiers((message) => kms.generateMac(otherKey, message));
     await expect(elsewhere.matchingSecret(created.clientId, created.clientSecret, [{ id: 'initial', verifier }])).resolves.toBeUndefined();
     await expect(clients.authenticate(created.clientId, created.clientSecret)).resolves.toMatchObject({ id: created.clientId });

@@ -10,8 +10,9 @@ import { awsError, injectFailure } from '../pairing/aws-failures';
 import type { SystemAuth } from '../../../shared/system-auths/types';
 import { withEnvironment } from '../../support/environment';
 import { freshTenant } from '../../support/local-aws';
-import { signingKeys, aws, accessTokenSigner, kms, secrets } from '../../../functions/container';
+import { signingKeys, aws, accessTokenSigner, kms, secrets, signingKeyLifecycle, kmsAdmin } from '../../../functions/container';
 import { SigningKeys } from '../../../shared/oauth/signing-keys';
+import { SigningKeyLifecycle } from '../../../shared/oauth/signing-key-lifecycle';
 
 /** The issuer of the tokens these tests sign, and the one verifyAccessToken is asked to expect. */
 const ISSUER = 'https://api.example.test';
@@ -66,13 +67,17 @@ interface StoredSet {
 /** The secret (below the current prefix) as stored. */
 const storedIn = async (name: string) => JSON.parse((await secrets.read(name, 0))!) as StoredSet;
 /** The signing keys as another process (container) holds them: its own secret cache and key set. */
-const anotherProcess = () => new SigningKeys(new SecretStore(aws, config), kms, config);
+function anotherProcess() {
+  const ownSecrets = new SecretStore(aws, config);
+  const keys = new SigningKeys(ownSecrets, config);
+  return { keys, lifecycle: new SigningKeyLifecycle(keys, ownSecrets, kmsAdmin) };
+}
 const keyState = async (keyArn: string) => (await aws.kms.send(new DescribeKeyCommand({ KeyId: keyArn }))).KeyMetadata!;
 
 describe('signing keys in KMS', () => {
   it('the key set names a SIGN_VERIFY ECC_NIST_P256 KMS key and holds public JWKs only; tokens verify with the JWKS', async () => {
     await withOwnPrefix(async () => {
-      await signingKeys.ensure();
+      await signingKeyLifecycle.ensure();
       const stored = await storedIn('token-signing-public-keys');
       expect(stored.keys).toHaveLength(1);
       const [key] = stored.keys;
@@ -95,10 +100,10 @@ describe('signing keys in KMS', () => {
   it('creates one key set when several processes race to create the first one', async () => {
     await withOwnPrefix(async () => {
       const processes = Array.from({ length: 4 }, anotherProcess);
-      await Promise.all(processes.map((p) => p.ensure()));
+      await Promise.all(processes.map((p) => p.lifecycle.ensure()));
       const stored = await storedIn('token-signing-public-keys');
       expect(stored.keys.map((key) => key.kid)).toEqual([stored.activeKid]);
-      const actives = await Promise.all(processes.map(async (p) => (await p.active()).kid));
+      const actives = await Promise.all(processes.map(async (p) => (await p.keys.active()).kid));
       expect(new Set(actives)).toEqual(new Set([stored.activeKid]));
       expect(await keyState(stored.keys[0]!.keyArn!)).toMatchObject({ KeyState: 'Enabled' });
     });
@@ -121,7 +126,7 @@ describe('signing keys in KMS', () => {
         .setIssuer(ISSUER).setSubject(client.id).setAudience(accessTokenAudience(config().stage)).setIssuedAt(now).setExpirationTime(now + 600).setJti(randomUUID())
         .sign(privateKey);
 
-      await signingKeys.ensure();
+      await signingKeyLifecycle.ensure();
 
       expect(await secrets.read('token-signing-keys', 0)).toBeUndefined();
       const stored = await storedIn('token-signing-public-keys');
@@ -133,7 +138,7 @@ describe('signing keys in KMS', () => {
       expect(decodeProtectedHeader((await issueAccessToken(accessTokenSigner, client, ['application:read'], ISSUER, config())).accessToken).kid).toBe(stored.activeKid);
       expect((await signingKeys.publicJwks()).keys.map((key) => key.kid)).toEqual([oldKid, stored.activeKid]);
       // A second run changes nothing.
-      await signingKeys.ensure();
+      await signingKeyLifecycle.ensure();
       expect(await storedIn('token-signing-public-keys')).toEqual(stored);
       // Once the retention has passed, the old key is gone from the JWKS and refused.
       const realNow = Date.now;
@@ -150,15 +155,15 @@ describe('signing keys in KMS', () => {
   it('rotation: old tokens verify until their key drops out, new tokens carry the new kid, the JWKS lists both, then drops the old key and its KMS key is scheduled for deletion', async () => {
     // Short lifetimes, so that the window is 1 + 2 + 30 s (cache + TTL + clock tolerance); the clock is moved past it.
     await withOwnPrefix(async () => {
-      await signingKeys.ensure();
+      await signingKeyLifecycle.ensure();
       const first = await storedIn('token-signing-public-keys');
       const firstKid = first.activeKid!;
       const client = admin();
       const before = (await issueAccessToken(accessTokenSigner, client, ['application:read'], ISSUER, config())).accessToken;
-      const verifier = anotherProcess();
+      const verifier = anotherProcess().keys;
       await expect(verifyAccessToken(verifier, before, ISSUER, config())).resolves.toMatchObject({ sub: client.id });
 
-      const rotated = await signingKeys.rotate();
+      const rotated = await signingKeyLifecycle.rotate();
       expect(rotated).toMatchObject({ retiredKid: firstKid, droppedKeys: [], publishedKids: [firstKid, rotated.activeKid] });
       expect(signingKeys.retentionMs()).toBe((1 + 2 + CLOCK_TOLERANCE_SECONDS) * 1000);
       const second = await storedIn('token-signing-public-keys');
@@ -192,7 +197,7 @@ describe('signing keys in KMS', () => {
         expect(await refusal(before)).toBe('Access token was signed with an unknown key');
         await expect(verifyAccessToken(verifier, before, ISSUER, config())).rejects.toThrow('Access token was signed with an unknown key');
         // The next rotation removes it from the set and schedules its KMS key for deletion.
-        const third = await signingKeys.rotate();
+        const third = await signingKeyLifecycle.rotate();
         expect(third.droppedKeys).toEqual([{ kid: firstKid, keyArn: first.keys[0]!.keyArn, deletionDate: expect.any(String) }]);
         expect(third.publishedKids).toEqual([rotated.activeKid, third.activeKid]);
       } finally {
@@ -205,7 +210,7 @@ describe('signing keys in KMS', () => {
 
   it('a rotation whose write fails keeps the old key signing and schedules the new KMS key for deletion', async () => {
     await withOwnPrefix(async (prefix) => {
-      await signingKeys.ensure();
+      await signingKeyLifecycle.ensure();
       const before = await storedIn('token-signing-public-keys');
       const failure = injectFailure(
         aws.secretsManager,
@@ -222,7 +227,7 @@ describe('signing keys in KMS', () => {
         { step: 'initialize', name: 'recordScheduledDeletions' },
       );
       try {
-        await expect(signingKeys.rotate()).rejects.toThrow(/ServiceUnavailable/);
+        await expect(signingKeyLifecycle.rotate()).rejects.toThrow(/ServiceUnavailable/);
       } finally {
         failure.remove();
         aws.kms.middlewareStack.remove('recordScheduledDeletions');

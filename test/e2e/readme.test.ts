@@ -81,6 +81,14 @@ describe('the README examples, verbatim, on non-default ports', () => {
   }, START_TIMEOUT_MS + SCRIPT_TIMEOUT_MS);
 
   afterAll(async () => {
+    // The whole transcript and the stack's whole output, for a failure the messages' excerpts do not explain.
+    if (stack && result) {
+      const artifacts = path.join(root, 'test-results', 'readme');
+      fs.mkdirSync(artifacts, { recursive: true });
+      fs.writeFileSync(path.join(artifacts, 'walk-stdout.txt'), result.stdout);
+      fs.writeFileSync(path.join(artifacts, 'walk-stderr.txt'), result.stderr);
+      fs.writeFileSync(path.join(artifacts, 'stack-output.txt'), stack.output());
+    }
     await stack?.stop();
     if (createdWalk) fs.rmSync(walkDir, { recursive: true, force: true });
   });

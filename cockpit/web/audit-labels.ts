@@ -24,6 +24,8 @@ const ACTION_NAMES: Record<string, string> = {
   ADMINISTRATOR_CREATED: 'Administrator created',
   ADMINISTRATOR_REVOKED: 'Administrator revoked',
   CLIENT_SECRETS_MIGRATED: 'Client secrets moved to verifiers',
+  PUBLIC_KEY_ADDED: 'Public key added',
+  PUBLIC_KEY_REMOVED: 'Public key removed',
 };
 
 /** A certificate pairing spends two one-time tokens: the pairing data's (for configuration), then the one for the CSR. */
@@ -48,7 +50,9 @@ export interface AuditNames {
 
 export const NO_NAMES: AuditNames = { applications: new Map(), credentials: new Map() };
 
-const CREDENTIAL_TYPES: Record<string, string> = { OAUTH2_CLIENT_CREDENTIALS: 'OAuth client', CLIENT_CERTIFICATE: 'client certificate' };
+const CREDENTIAL_TYPES: Record<string, string> = {
+  OAUTH2_CLIENT_CREDENTIALS: 'OAuth client', CLIENT_CERTIFICATE: 'client certificate', PRIVATE_KEY_JWT: 'OAuth client (private key JWT)',
+};
 
 /** An id the page has no name for: short enough for a table cell (the whole id is on hover). */
 export function shortId(id: string): string {

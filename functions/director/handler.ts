@@ -23,6 +23,7 @@ import { pairingOf } from '../../shared/pairing';
 import { crlTriggerOf } from '../../shared/crl/trigger';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
+import { PublicKeyClientRepository } from '../../shared/system-auths/public-key-clients';
 import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
 import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
@@ -47,6 +48,7 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
     oneTimeTokens: new OneTimeTokenRepository(aws.dynamo, config().tokensTable),
     oauthClients: new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config())),
     tokenIssuer,
+    publicKeyClients: new PublicKeyClientRepository(aws.dynamo, config().systemAuthsTable, config),
   });
   return {
     // Unpairing and unregistering first revoke every credential through the pairing service.

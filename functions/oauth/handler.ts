@@ -21,6 +21,8 @@ import { ClientCertificateAuthenticator } from '../../shared/auth/client-certifi
 import { CertificateRefusals } from '../../shared/certificate-refusals';
 import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
+import { PublicKeyClientRepository } from '../../shared/system-auths/public-key-clients';
+import { ClientAssertionAuthenticator } from '../../shared/oauth/client-assertion';
 import { aws } from '../container';
 
 /** The composition of this function: the token endpoint over its stores, built once per container. */
@@ -29,8 +31,9 @@ export function tokenEndpoint(): TokenEndpoint {
   const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config);
   const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
+  const state = clientAuthenticationState();
   return new TokenEndpoint(
-    new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config())),
+    new OAuthClients(systemAuths, secretsManagerStore, state, storedVerifiersOf(config())),
     systemAuths,
     new ApplicationService(applicationStore),
     (client, scopes, issuer, confirmation) => issueAccessToken(client, scopes, issuer, config(), undefined, confirmation),
@@ -39,6 +42,8 @@ export function tokenEndpoint(): TokenEndpoint {
     // tls_client_auth (RFC 8705) on the mTLS endpoint: the very authenticator the Director's mTLS calls go through.
     new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas),
     new CertificateRefusals(certificates, audit),
+    // private_key_jwt: assertions checked against PRIVATE_KEY_JWT clients' public keys, with the same slow-down of failures.
+    new ClientAssertionAuthenticator(new PublicKeyClientRepository(aws.dynamo, config().systemAuthsTable, config), state.failures),
   );
 }
 

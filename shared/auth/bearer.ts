@@ -4,7 +4,7 @@ import type { ClientAuthenticationRefusal } from '../audit/types';
 import { UnauthenticatedError } from '../errors';
 import type { AccessTokenClaims } from './token-claims';
 import type { SystemAuthRepository } from '../system-auths/repository';
-import type { SystemAuth } from '../system-auths/types';
+import { UNBOUND_OAUTH_CLIENT_TYPES, type SystemAuth } from '../system-auths/types';
 import type { Caller } from './caller';
 import { CertificateRefusedError, thumbprintOfFingerprint, type ClientCertificateAuthenticator, type ClientCertificateData } from './client-certificate';
 
@@ -136,7 +136,7 @@ export class BearerAuthenticator {
 /** The caller a verified token stands for, given its client as it is now; UnauthenticatedError when that no longer holds. */
 function callerOf(claims: AccessTokenClaims, { auth, applicationExists }: TokenClient): Caller {
   const refused = (refusal: ClientAuthenticationRefusal, message: string) => new AccessTokenRefusedError(refusal, message, claims);
-  if (!auth || auth.type !== 'OAUTH2_CLIENT_CREDENTIALS') throw refused('GONE', 'The OAuth client of this access token no longer exists');
+  if (!auth || !UNBOUND_OAUTH_CLIENT_TYPES.includes(auth.type)) throw refused('GONE', 'The OAuth client of this access token no longer exists');
   if (auth.status !== 'ACTIVE') throw refused('NOT_ACTIVE', 'The OAuth client of this access token is not active');
   if (auth.tenant !== claims.tenant || auth.kind !== claims.clientKind || auth.appId !== claims.appId) {
     throw refused('MISMATCH', 'Access token does not match its OAuth client');

@@ -8,7 +8,7 @@ import { logger } from '../logger';
 import { noteOutcome } from '../observability/invocation';
 import type { CertificateRepository } from '../system-auths/certificate-records';
 import type { SystemAuthRepository } from '../system-auths/repository';
-import type { SystemAuth } from '../system-auths/types';
+import { UNBOUND_OAUTH_CLIENT_TYPES, type SystemAuth } from '../system-auths/types';
 import { accessTokenAudience, type AccessTokenClaims } from './access-tokens';
 import type { AuthenticatedClient, OAuthClients } from './clients';
 import { ClientAuthenticationRefusedError, OAuthError } from './errors';
@@ -104,7 +104,7 @@ export class IntrospectionEndpoint {
       this.systemAuths.get(claims.sub),
       claims.appId === undefined ? undefined : this.applications.get(claims.tenant, claims.appId),
     ]);
-    if (!auth || auth.type !== expectedType(claims) || auth.status !== 'ACTIVE') return INACTIVE;
+    if (!auth || !expectedTypes(claims).includes(auth.type) || auth.status !== 'ACTIVE') return INACTIVE;
     if (auth.tenant !== claims.tenant || auth.kind !== claims.clientKind || auth.appId !== claims.appId) return INACTIVE;
     if (claims.appId !== undefined && application === undefined) return INACTIVE;
     if (claims.certificateThumbprint !== undefined && !(await this.certificateIsLive(claims.sub, claims.certificateThumbprint))) return INACTIVE;
@@ -138,6 +138,6 @@ export class IntrospectionEndpoint {
   }
 }
 
-/** A bound token (cnf) is a certificate pairing's (tls_client_auth); any other is an OAuth client's. */
-const expectedType = (claims: AccessTokenClaims): SystemAuth['type'] =>
-  claims.certificateThumbprint === undefined ? 'OAUTH2_CLIENT_CREDENTIALS' : 'CLIENT_CERTIFICATE';
+/** A bound token (cnf) is a certificate pairing's (tls_client_auth); any other is an OAuth client's (a secret or private_key_jwt). */
+const expectedTypes = (claims: AccessTokenClaims): readonly SystemAuth['type'][] =>
+  claims.certificateThumbprint === undefined ? UNBOUND_OAUTH_CLIENT_TYPES : ['CLIENT_CERTIFICATE'];

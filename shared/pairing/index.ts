@@ -4,10 +4,12 @@ import type { OAuthClients } from '../oauth/clients';
 import type { TokenIssuer } from '../one-time-tokens/issuer';
 import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
 import type { CertificateRepository } from '../system-auths/certificate-records';
+import type { PublicKeyClientRepository } from '../system-auths/public-key-clients';
 import type { SystemAuthRepository } from '../system-auths/repository';
 import type { PairingAdapter } from './adapter';
 import { ClientCertificateAdapter } from './client-certificate';
 import { OAuthClientCredentialsAdapter } from './oauth-client-credentials';
+import { PrivateKeyJwtAdapter } from './private-key-jwt';
 import { PairingAdapterRegistry } from './registry';
 import { PairingService } from './service';
 
@@ -18,6 +20,7 @@ export interface PairingStores {
   oneTimeTokens: OneTimeTokenRepository;
   oauthClients: OAuthClients;
   tokenIssuer: TokenIssuer;
+  publicKeyClients: PublicKeyClientRepository;
 }
 
 export interface Pairing {
@@ -32,15 +35,17 @@ export interface Pairing {
 export function pairingAdaptersOf(stores: PairingStores) {
   const oauthClientCredentials = new OAuthClientCredentialsAdapter(stores.oauthClients);
   const clientCertificates = new ClientCertificateAdapter(stores.tokenIssuer, stores.systemAuths, stores.certificates, stores.oneTimeTokens);
+  const privateKeyJwt = new PrivateKeyJwtAdapter(stores.publicKeyClients);
   const all: PairingAdapter[] = [
     oauthClientCredentials,
     clientCertificates,
+    privateKeyJwt,
   ];
-  return { oauthClientCredentials, clientCertificates, all };
+  return { oauthClientCredentials, clientCertificates, privateKeyJwt, all };
 }
 
 export function pairingOf(stores: PairingStores): Pairing {
-  const { oauthClientCredentials, clientCertificates, all } = pairingAdaptersOf(stores);
+  const { oauthClientCredentials, clientCertificates, privateKeyJwt, all } = pairingAdaptersOf(stores);
   const registry = new PairingAdapterRegistry(all);
-  return { pairing: new PairingService(registry, oauthClientCredentials, stores.systemAuths), registry, clientCertificates };
+  return { pairing: new PairingService(registry, oauthClientCredentials, stores.systemAuths, privateKeyJwt), registry, clientCertificates };
 }

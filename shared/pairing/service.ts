@@ -7,6 +7,7 @@ import type { SystemAuthRepository } from '../system-auths/repository';
 import type { SystemAuth } from '../system-auths/types';
 import type { AuthTypeDescription, PairingApplication, PairingContext, PairingResult } from './adapter';
 import type { OAuthClientCredentialsAdapter } from './oauth-client-credentials';
+import type { PrivateKeyJwtAdapter } from './private-key-jwt';
 import type { PairingAdapterRegistry } from './registry';
 
 /** Raised when one or more credentials of an application could not be revoked; the rest were. A retry finishes the job. */
@@ -29,6 +30,7 @@ export class PairingService {
     private readonly registry: PairingAdapterRegistry,
     private readonly oauthClients: OAuthClientCredentialsAdapter,
     private readonly systemAuths: SystemAuthRepository,
+    private readonly privateKeyJwt: PrivateKeyJwtAdapter,
   ) {}
 
   /** The pairing types the application can use (the caller has checked the application exists). */
@@ -78,6 +80,27 @@ export class PairingService {
   async revokeClientSecret(tenant: string, id: string, secretId: string): Promise<SystemAuth> {
     const auth = await this.oauthClientOf(tenant, id);
     return this.oauthClients.revokeSecret(auth, secretId);
+  }
+
+  /** A second live public key for a PRIVATE_KEY_JWT client of the tenant (rotation); returns the client after and the key's id. */
+  async addPublicKey(tenant: string, id: string, publicKey: unknown): Promise<{ systemAuth: SystemAuth; kid: string }> {
+    return this.privateKeyJwt.addPublicKey(await this.publicKeyClientOf(tenant, id), publicKey);
+  }
+
+  /** Ends one live public key of a PRIVATE_KEY_JWT client of the tenant, never its last; returns the client after. */
+  async removePublicKey(tenant: string, id: string, keyId: string): Promise<SystemAuth> {
+    return this.privateKeyJwt.removePublicKey(await this.publicKeyClientOf(tenant, id), keyId);
+  }
+
+  private async publicKeyClientOf(tenant: string, id: string): Promise<SystemAuth> {
+    const auth = isServiceId(id) ? await this.systemAuths.getOfTenant(tenant, id) : undefined;
+    if (!auth || auth.kind !== 'APPLICATION') throw new NotFoundError(`No SystemAuth with id ${quotedId(id)}`);
+    if (auth.type !== this.privateKeyJwt.systemAuthType) {
+      throw new BadUserInputError(`SystemAuth ${auth.id} is a ${auth.type} credential: only PRIVATE_KEY_JWT clients have public keys`, {
+        violations: [{ field: 'authID', message: 'not a PRIVATE_KEY_JWT client' }],
+      });
+    }
+    return auth;
   }
 
   /** The tenant's SystemAuth of an application that is an OAuth client: what has secrets to rotate. */

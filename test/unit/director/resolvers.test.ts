@@ -146,7 +146,7 @@ describe('Director authorization', () => {
         {
           id: 'client-1', type: 'OAUTH2_CLIENT_CREDENTIALS', status: 'ACTIVE', createdAt: '2026-11-28T15:04:05.000Z', lastUsedAt: null,
           clientId: 'client-1', clientSecret: null, tokenUrl: 'https://api.example.com/oauth2/token', scopes: ['application:read'],
-          secrets: [{ id: 'initial', createdAt: '2026-11-28T15:04:05.000Z', lastUsedAt: null }],
+          secrets: [{ id: 'initial', createdAt: '2026-11-28T15:04:05.000Z', lastUsedAt: null }], publicKeys: null,
         },
       ]);
     });

@@ -94,19 +94,18 @@ export class ClientAssertionAuthenticator {
     // Before any parsing: a size bound on what an unauthenticated caller makes us decode.
     if (assertion.length > MAX_CLIENT_ASSERTION_LENGTH) throw refused(invalidAssertion(`longer than ${MAX_CLIENT_ASSERTION_LENGTH} characters`));
     let claimedId: unknown;
+    let claimedIssuer: unknown;
     let alg: unknown;
     let kid: unknown;
     try {
       ({ alg, kid } = decodeProtectedHeader(assertion));
-      const claims = decodeJwt(assertion);
-      claimedId = claims.sub;
-      if (claims.iss !== claims.sub) throw refused(invalidAssertion('iss and sub differ'));
-    } catch (error) {
-      if (error instanceof ClientAuthenticationRefusedError) throw error;
+      ({ sub: claimedId, iss: claimedIssuer } = decodeJwt(assertion));
+    } catch {
       throw refused(invalidAssertion('not a signed JWT'));
     }
     if (typeof claimedId !== 'string' || !UUID.test(claimedId)) throw refused({ code: 'MALFORMED_CLIENT_ID', reason: 'malformed client id' });
     const clientId = claimedId;
+    if (claimedIssuer !== clientId) return this.refuse(clientId, invalidAssertion('iss and sub differ'));
     if (request.clientId !== undefined && request.clientId !== clientId) {
       return this.refuse(clientId, { ...invalidAssertion('client_id differs from the assertion\'s sub') });
     }

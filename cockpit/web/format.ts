@@ -20,7 +20,7 @@ export function formatCountdown(deadline: number, now: number): string {
 const AUTH_TYPE_NAMES: Record<string, string> = {
   OAUTH2_CLIENT_CREDENTIALS: 'OAuth 2.0 client credentials',
   CLIENT_CERTIFICATE: 'Client certificate',
-  PRIVATE_KEY_JWT: 'Private key JWT (OAuth 2.0, no secret)',
+  PRIVATE_KEY_JWT: 'Private key JWT (OAuth 2.0, public key)',
 };
 
 /** A pairing (auth) type in words; a type added later reads as its API name. */

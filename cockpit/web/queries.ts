@@ -116,6 +116,7 @@ export interface JsonSchema {
   properties?: Record<string, JsonSchema>;
   items?: JsonSchema;
   enum?: unknown[];
+  required?: string[];
 }
 
 export const GET_AUTH_TYPES = `query AuthTypes($id: ID!) {

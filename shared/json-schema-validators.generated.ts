@@ -96,8 +96,7 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
   return errors === 0;
 }
 const validate2 = validate12;
-const schema13 = { "type": "object", "additionalProperties": false, "required": ["publicKey"], "properties": { "publicKey": { "type": "string", "minLength": 1, "maxLength": 8192, "description": `The application's public key: PEM ("-----BEGIN PUBLIC KEY-----") or a JWK as JSON text. Never the private key.` }, "scopes": { "type": "array", "items": { "type": "string", "enum": ["application:read", "application.auths:read"] }, "uniqueItems": true, "description": "Scopes to grant besides application:read, which is always granted." } } };
-const func2 = require("ajv/dist/runtime/ucs2length").default;
+const schema13 = { "type": "object", "additionalProperties": false, "required": ["publicKey"], "properties": { "publicKey": { "type": "string", "description": `The application's public key: PEM ("BEGIN PUBLIC KEY") or a JWK as JSON text. Never the private key.` }, "scopes": { "type": "array", "items": { "type": "string", "enum": ["application:read", "application.auths:read"] }, "uniqueItems": true, "description": "Scopes to grant besides application:read, which is always granted." } } };
 function validate12(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
@@ -118,23 +117,10 @@ function validate12(data, { instancePath = "", parentData, parentDataProperty, r
         }
         if (_errs1 === errors) {
           if (data.publicKey !== void 0) {
-            let data0 = data.publicKey;
             const _errs2 = errors;
-            if (errors === _errs2) {
-              if (typeof data0 === "string") {
-                if (func2(data0) > 8192) {
-                  validate12.errors = [{ instancePath: instancePath + "/publicKey", schemaPath: "#/properties/publicKey/maxLength", keyword: "maxLength", params: { limit: 8192 }, message: "must NOT have more than 8192 characters" }];
-                  return false;
-                } else {
-                  if (func2(data0) < 1) {
-                    validate12.errors = [{ instancePath: instancePath + "/publicKey", schemaPath: "#/properties/publicKey/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" }];
-                    return false;
-                  }
-                }
-              } else {
-                validate12.errors = [{ instancePath: instancePath + "/publicKey", schemaPath: "#/properties/publicKey/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                return false;
-              }
+            if (typeof data.publicKey !== "string") {
+              validate12.errors = [{ instancePath: instancePath + "/publicKey", schemaPath: "#/properties/publicKey/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+              return false;
             }
             var valid0 = _errs2 === errors;
           } else {
@@ -206,6 +192,7 @@ function validate12(data, { instancePath = "", parentData, parentDataProperty, r
 }
 const validate3 = validate13;
 const schema14 = { "type": "object", "additionalProperties": false, "required": ["tenant", "appId", "systemAuthId"], "properties": { "tenant": { "type": "string", "minLength": 1, "maxLength": 256 }, "appId": { "type": "string", "minLength": 1, "maxLength": 256 }, "systemAuthId": { "type": "string", "minLength": 1, "maxLength": 256 } } };
+const func2 = require("ajv/dist/runtime/ucs2length").default;
 function validate13(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
@@ -319,6 +306,6 @@ export {
 export const precompiled: Map<string, (data: unknown) => boolean> = new Map([
   ["{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"scopes\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"enum\":[\"application:read\",\"application.auths:read\"]},\"uniqueItems\":true,\"description\":\"Scopes to grant besides application:read, which is always granted.\"}}}", validate0],
   ["{\"type\":\"object\",\"additionalProperties\":false}", validate1],
-  ["{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"publicKey\"],\"properties\":{\"publicKey\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":8192,\"description\":\"The application's public key: PEM (\\\"-----BEGIN PUBLIC KEY-----\\\") or a JWK as JSON text. Never the private key.\"},\"scopes\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"enum\":[\"application:read\",\"application.auths:read\"]},\"uniqueItems\":true,\"description\":\"Scopes to grant besides application:read, which is always granted.\"}}}", validate2],
+  ["{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"publicKey\"],\"properties\":{\"publicKey\":{\"type\":\"string\",\"description\":\"The application's public key: PEM (\\\"BEGIN PUBLIC KEY\\\") or a JWK as JSON text. Never the private key.\"},\"scopes\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"enum\":[\"application:read\",\"application.auths:read\"]},\"uniqueItems\":true,\"description\":\"Scopes to grant besides application:read, which is always granted.\"}}}", validate2],
   ["{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"tenant\",\"appId\",\"systemAuthId\"],\"properties\":{\"tenant\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256},\"appId\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256},\"systemAuthId\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256}}}", validate3],
 ]);

@@ -21,7 +21,7 @@ import { ClientCertificateAuthenticator } from '../../shared/auth/client-certifi
 import { CertificateRefusals } from '../../shared/certificate-refusals';
 import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
-import { PublicKeyClientRepository } from '../../shared/system-auths/public-key-clients';
+import { PublicKeyClientGrants } from '../../shared/system-auths/public-key-client-grants';
 import { ClientAssertionAuthenticator } from '../../shared/oauth/client-assertion';
 import { aws } from '../container';
 
@@ -43,7 +43,7 @@ export function tokenEndpoint(): TokenEndpoint {
     new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas),
     new CertificateRefusals(certificates, audit),
     // private_key_jwt: assertions checked against PRIVATE_KEY_JWT clients' public keys, with the same slow-down of failures.
-    new ClientAssertionAuthenticator(new PublicKeyClientRepository(aws.dynamo, config().systemAuthsTable, config), state.failures),
+    new ClientAssertionAuthenticator(new PublicKeyClientGrants(aws.dynamo, config().systemAuthsTable, config), state.failures),
   );
 }
 

@@ -50,12 +50,9 @@ type Mutation {
   # Extension. Ends one live secret of an OAuth client: the token endpoint refuses it (invalid_client) from the next
   # request on. The last live secret is not revoked (CONFLICT): deleteSystemAuthForApplication ends the client itself.
   revokeClientSecret(authID: ID!, secretId: ID!): AppSystemAuth!
-  # Extension. Adds a second live public key to a PRIVATE_KEY_JWT client of an application of the tenant (JWK as JSON text, or
-  # PEM), for rotation: assertions signed by either key are accepted until one is removed. A client has at most two live keys:
-  # a third is CONFLICT (remove one first); a key that is not accepted is BAD_USER_INPUT naming what is wrong.
+  # Extension. Adds a second live public key (PEM or JWK text) to a PRIVATE_KEY_JWT client, for rotation; at most two (CONFLICT).
   addPublicKey(authID: ID!, publicKey: String!): AppSystemAuth!
-  # Extension. Ends one live public key of a PRIVATE_KEY_JWT client (keyId: its kid, the RFC 7638 thumbprint): assertions it
-  # signs are refused (invalid_client) from the next request on. The last key is not removed (CONFLICT).
+  # Extension. Ends one live public key (keyId: its kid) of a PRIVATE_KEY_JWT client; never the last (CONFLICT).
   removePublicKey(authID: ID!, keyId: ID!): AppSystemAuth!
 }
 
@@ -146,15 +143,15 @@ type AppSystemAuth {
   certificates: [IssuedCertificate!]
   # Extension. OAuth only: the client's live secrets (at most two), oldest first, never their values; null for certificates.
   secrets: [ClientSecretInfo!]
-  # Extension. PRIVATE_KEY_JWT only: the client's live public keys (at most two), oldest first; null for other types.
+  # Extension. PRIVATE_KEY_JWT only: its live public keys, oldest first.
   publicKeys: [ClientPublicKeyInfo!]
 }
 
-# Extension. One live public key of a PRIVATE_KEY_JWT client.
+# Extension. A live public key of a PRIVATE_KEY_JWT client.
 type ClientPublicKeyInfo {
-  kid: ID!                     # the RFC 7638 JWK thumbprint (SHA-256, base64url)
+  kid: ID!                     # RFC 7638 thumbprint
   createdAt: Timestamp!
-  lastUsedAt: Timestamp        # the last token grant with this key, to the minute
+  lastUsedAt: Timestamp
 }
 
 # Extension. One live secret of an OAuth client: which one and when it was used, never its value.
@@ -174,8 +171,7 @@ type ClientSecret {
 enum SystemAuthType {
   OAUTH2_CLIENT_CREDENTIALS
   CLIENT_CERTIFICATE
-  # Extension. An OAuth client authenticated by assertions signed with the application's own key (private_key_jwt).
-  PRIVATE_KEY_JWT
+  PRIVATE_KEY_JWT              # Extension. An OAuth client authenticated by private_key_jwt
 }
 
 enum SystemAuthStatus {

@@ -2,7 +2,8 @@
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { header } from '../http';
-import { PRIVATE_KEY_JWT, type PublicKeyClientRepository } from '../system-auths/public-key-clients';
+import type { PublicKeyClientGrants } from '../system-auths/public-key-client-grants';
+import { PRIVATE_KEY_JWT } from '../system-auths/public-key-clients';
 import type { ClientPublicKeyRecord, SystemAuth } from '../system-auths/types';
 import { epochSeconds } from '../time';
 import { storedClientPublicKey } from './client-public-keys';
@@ -78,7 +79,7 @@ const invalidAssertion = (detail: string): AssertionRefusal => ({ code: 'INVALID
 /** Checks client assertions against the public keys of PRIVATE_KEY_JWT clients, and spends their jti. */
 export class ClientAssertionAuthenticator {
   constructor(
-    private readonly clients: Pick<PublicKeyClientRepository, 'get' | 'spendAssertionId' | 'markUsed' | 'revoke' | 'delete'>,
+    private readonly clients: Pick<PublicKeyClientGrants, 'get' | 'spendAssertionId' | 'markUsed' | 'revoke' | 'delete'>,
     /** The same slow-down of repeated failures per client id as secrets get (one per container). */
     private readonly failures: Pick<FailedAuthentications, 'record'>,
     private readonly now: () => Date = () => new Date(),

@@ -1,6 +1,6 @@
 // The public keys PRIVATE_KEY_JWT clients sign their assertions with: what is accepted (JWK or PEM), the checks, and the algorithms each key allows.
-import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import type { JWK } from 'jose';
 
 /** Longest pasted key accepted (an RSA-8192 SPKI in PEM is under 1,500 characters; a JWK of it under 1,600). */
 export const MAX_PUBLIC_KEY_LENGTH = 8192;
@@ -91,7 +91,7 @@ export async function parseClientPublicKey(input: unknown): Promise<ClientPublic
     refuse(`the JWK's "alg" ${JSON.stringify(declaredAlg)} does not fit a ${description} key (allowed: ${algorithms.join(', ')})`);
   }
   const jwk = publicMembers(key.export({ format: 'jwk' }) as JWK);
-  return { kid: await calculateJwkThumbprint(jwk, 'sha256'), jwk, algorithms, description };
+  return { kid: thumbprint(jwk), jwk, algorithms, description };
 }
 
 /** The kinds of key accepted, with the algorithms each may sign with. */
@@ -127,6 +127,15 @@ function publicMembers(jwk: JWK): JWK {
     default:
       return { kty: jwk.kty, crv: jwk.crv, x: jwk.x };
   }
+}
+
+/**
+ * RFC 7638 JWK thumbprint (SHA-256): the required members in lexicographic order, no whitespace. Written here rather
+ * than jose's calculateJwkThumbprint, which would add its digest plumbing to the Director's bundle for one hash.
+ */
+function thumbprint(jwk: JWK): string {
+  const members = jwk.kty === 'RSA' ? { e: jwk.e, kty: jwk.kty, n: jwk.n } : jwk.kty === 'EC' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x };
+  return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
 }
 
 /** A stored key again (it was checked when stored). */

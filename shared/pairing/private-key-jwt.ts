@@ -4,7 +4,7 @@ import { BadUserInputError, ConflictError, NotFoundError } from '../errors';
 import { quotedId } from '../ids';
 import { logger } from '../logger';
 import { CLIENT_ASSERTION_TYPE, MAX_ASSERTION_LIFETIME_SECONDS } from '../oauth/client-assertion';
-import { MAX_PUBLIC_KEY_LENGTH, parseClientPublicKey, PublicKeyRefusedError, type ClientPublicKey } from '../oauth/client-public-keys';
+import { parseClientPublicKey, PublicKeyRefusedError, type ClientPublicKey } from '../oauth/client-public-keys';
 import { CLOCK_TOLERANCE_SECONDS } from '../oauth/signing-keys';
 import { APPLICATION_BASE_SCOPE, APPLICATION_SCOPES, applicationScopesFor } from '../scopes';
 import { PRIVATE_KEY_JWT, type PublicKeyClientRepository } from '../system-auths/public-key-clients';
@@ -44,20 +44,15 @@ export class PrivateKeyJwtAdapter implements PairingAdapter {
   readonly authType: AuthTypeDescription = {
     type: PRIVATE_KEY_JWT,
     description:
-      'OAuth 2.0 client credentials with private_key_jwt client authentication (RFC 7523 2.2): register the application\'s public key ' +
-      '(JWK or PEM: RSA of 2048 bits or more with e = 65537, EC P-256 or P-384, or Ed25519); it signs a short-lived assertion for ' +
-      `each token request. Nothing secret is created. Scope ${APPLICATION_BASE_SCOPE} is always granted.`,
+      'OAuth 2.0 client credentials with private_key_jwt (RFC 7523): the application\'s public key (PEM or JWK: RSA ≥ 2048 bits, ' +
+      `EC P-256/P-384 or Ed25519) verifies the assertion it signs per token request; nothing secret is created. ${APPLICATION_BASE_SCOPE} is always granted.`,
     inputParams: {
       type: 'object',
       additionalProperties: false,
       required: ['publicKey'],
       properties: {
-        publicKey: {
-          type: 'string',
-          minLength: 1,
-          maxLength: MAX_PUBLIC_KEY_LENGTH,
-          description: 'The application\'s public key: PEM ("-----BEGIN PUBLIC KEY-----") or a JWK as JSON text. Never the private key.',
-        },
+        // Its length and content are checked by parseClientPublicKey, with messages that say what is wrong.
+        publicKey: { type: 'string', description: 'The application\'s public key: PEM ("BEGIN PUBLIC KEY") or a JWK as JSON text. Never the private key.' },
         scopes: {
           type: 'array',
           items: { type: 'string', enum: [...APPLICATION_SCOPES] },

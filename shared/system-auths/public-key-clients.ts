@@ -1,9 +1,7 @@
-// DynamoDB storage of PRIVATE_KEY_JWT clients (SystemAuths authenticated by a signed assertion): their public keys, and the assertion ids they spent.
-import { createHash } from 'node:crypto';
+// DynamoDB storage of PRIVATE_KEY_JWT clients (SystemAuths authenticated by a signed assertion) and their public keys; grants are public-key-client-grants.ts.
 import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { transactWrite, TransactionCancelledError } from '../aws/transactions';
 import { OAUTH_CLIENTS_QUOTA, quotaExceeded, quotaSlotFreed, quotaSlotTaken, type QuotaCounter, type QuotaLimits } from '../quotas';
-import { epochSeconds } from '../time';
 import {
   AUTH_SORT_KEY,
   PUBLIC_KEYS_ATTRIBUTE,
@@ -18,17 +16,10 @@ import { MAX_LIVE_PUBLIC_KEYS, type ClientPublicKeyRecord, type SystemAuth, type
 
 export const PRIVATE_KEY_JWT: SystemAuthType = 'PRIVATE_KEY_JWT';
 
-/**
- * Sort key of a spent assertion id (`jti`) under its client's id: `{id: <clientId>, sk: "JTI#<sha256 hex of jti>",
- * expiresAt}`. Not "AUTH" and not "CERT#", so no read of a SystemAuth or of its certificates finds it; no `appKey`, so
- * not in byApplication. It leaves by the table's TTL (`expiresAt`) once the assertion could no longer be accepted.
- */
-const assertionIdSortKey = (jti: string): string => `JTI#${createHash('sha256').update(jti, 'utf8').digest('hex')}`;
-
 export class PublicKeyClientRepository {
   constructor(
-    private readonly dynamo: DynamoDBDocumentClient,
-    private readonly table: string,
+    protected readonly dynamo: DynamoDBDocumentClient,
+    protected readonly table: string,
     private readonly limits: QuotaLimits<'maxOAuthClientsPerTenant'>,
   ) {}
 
@@ -93,44 +84,6 @@ export class PublicKeyClientRepository {
   }
 
   /**
-   * Records a grant made with key `kid`: false when the client is no longer ACTIVE or the key no longer live (a
-   * revocation or removal between authentication and this write still stops the grant). Stamps the key's own
-   * lastUsedAt in the same write when `stampKey` says it is due.
-   */
-  async markUsed(id: string, kid: string, at: Date, stampKey: boolean): Promise<boolean> {
-    return this.updateIf(
-      id,
-      stampKey ? 'SET lastUsedAt = :at, #keys.#kid.lastUsedAt = :at' : 'SET lastUsedAt = :at',
-      'attribute_exists(id) AND #type = :type AND #status = :active AND attribute_exists(#keys.#kid)',
-      { '#keys': PUBLIC_KEYS_ATTRIBUTE, '#kid': kid, '#type': 'type', '#status': 'status' },
-      { ':at': at.toISOString(), ':type': PRIVATE_KEY_JWT, ':active': 'ACTIVE' satisfies SystemAuthStatus },
-    );
-  }
-
-  /**
-   * Spends an assertion id of the client: true the first time, false while an unexpired record of it exists (a replay).
-   * One conditional write, so of two concurrent requests with the same assertion exactly one passes. `expiresAt` (epoch
-   * seconds) is when the assertion can no longer be accepted anyway; a record past it (TTL deletes lazily) is overwritten.
-   */
-  async spendAssertionId(clientId: string, jti: string, expiresAt: number, now: Date): Promise<boolean> {
-    try {
-      await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { id: clientId, sk: assertionIdSortKey(jti) },
-          UpdateExpression: 'SET expiresAt = :expiresAt',
-          ConditionExpression: 'attribute_not_exists(id) OR expiresAt <= :now',
-          ExpressionAttributeValues: { ':expiresAt': expiresAt, ':now': epochSeconds(now) },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalFailure(error)) return false;
-      throw error;
-    }
-  }
-
-  /**
    * Sets the tenant's client REVOKED and gives its quota slot back, once however often this runs (the condition: not
    * REVOKED yet); false when there was nothing to change. Refused by the token endpoint from this moment on.
    */
@@ -174,7 +127,7 @@ export class PublicKeyClientRepository {
     }
   }
 
-  private async updateIf(id: string, update: string, condition: string, names: Record<string, string>, values: Item): Promise<boolean> {
+  protected async updateIf(id: string, update: string, condition: string, names: Record<string, string>, values: Item): Promise<boolean> {
     try {
       await this.dynamo.send(
         new UpdateCommand({

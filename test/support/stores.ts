@@ -12,7 +12,7 @@ import { OneTimeTokenService } from '../../shared/one-time-tokens/service';
 import { pairingOf } from '../../shared/pairing';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
-import { PublicKeyClientRepository } from '../../shared/system-auths/public-key-clients';
+import { PublicKeyClientGrants } from '../../shared/system-auths/public-key-client-grants';
 import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
 import { AuditRecorder } from '../../shared/audit/recorder';
@@ -27,7 +27,7 @@ export const systemAuths = new SystemAuthRepository(aws.dynamo, config().systemA
 export const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config);
 export const oneTimeTokens = new OneTimeTokenRepository(aws.dynamo, config().tokensTable);
 export const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
-export const publicKeyClients = new PublicKeyClientRepository(aws.dynamo, config().systemAuthsTable, config);
+export const publicKeyClients = new PublicKeyClientGrants(aws.dynamo, config().systemAuthsTable, config);
 export const oauthClients = new OAuthClients(systemAuths, secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config()));
 export const oneTimeTokenService = new OneTimeTokenService(oneTimeTokens, systemAuths, config, aws.dynamo);
 export const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas);

@@ -70,7 +70,7 @@ describe('module boundaries under ./shared', () => {
 
   it.each([
     ['applicationsTable', ['ApplicationRepository']],
-    ['systemAuthsTable', ['SystemAuthRepository', 'CertificateRepository', 'CrlEntryRepository', 'CrlState', 'PublicKeyClientRepository']],
+    ['systemAuthsTable', ['SystemAuthRepository', 'CertificateRepository', 'CrlEntryRepository', 'CrlState', 'PublicKeyClientRepository', 'PublicKeyClientGrants']],
     ['tokensTable', ['OneTimeTokenRepository']],
     ['auditTable', ['AuditRepository']],
   ])('hands config().%s only to the repositories of the module that owns the table (%s), and only from a composition root', (tableSetting, owners) => {

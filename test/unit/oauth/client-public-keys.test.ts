@@ -68,3 +68,11 @@ describe('parseClientPublicKey', () => {
     expect(await refusal(input())).toContain(message);
   });
 });
+
+test('the key id is the RFC 7638 thumbprint, as jose computes it', async () => {
+  const { calculateJwkThumbprint } = await import('jose');
+  for (const pair of [generateKeyPairSync('rsa', { modulusLength: 2048 }), generateKeyPairSync('ec', { namedCurve: 'P-384' }), generateKeyPairSync('ed25519')]) {
+    const key = await parseClientPublicKey(pair.publicKey.export({ format: 'jwk' }));
+    expect(key.kid).toBe(await calculateJwkThumbprint(key.jwk, 'sha256'));
+  }
+});

@@ -22,6 +22,8 @@ import { ClientCertificateAuthenticator } from '../../shared/auth/client-certifi
 import { CertificateRefusals } from '../../shared/certificate-refusals';
 import { loadTrustedCas } from '../../shared/certificates/ca-registry-secret';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
+import { PublicKeyClientGrants } from '../../shared/system-auths/private-key-jwt-grants';
+import { ClientAssertionAuthenticator } from '../../shared/oauth/client-assertion';
 import { aws } from '../container';
 
 /** The composition of this function: the token endpoint over its stores, built once per container. */
@@ -30,8 +32,9 @@ export function tokenEndpoint(): TokenEndpoint {
   const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config);
   const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
+  const state = clientAuthenticationState();
   return new TokenEndpoint(
-    new OAuthClients(systemAuths, new OAuthClientRecords(aws.dynamo, config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config())),
+    new OAuthClients(systemAuths, new OAuthClientRecords(aws.dynamo, config().systemAuthsTable, config), secretsManagerStore, state, storedVerifiersOf(config())),
     systemAuths,
     new ApplicationService(applicationStore),
     (client, scopes, issuer, confirmation) => issueAccessToken(client, scopes, issuer, config(), undefined, confirmation),
@@ -40,6 +43,8 @@ export function tokenEndpoint(): TokenEndpoint {
     // tls_client_auth (RFC 8705) on the mTLS endpoint: the very authenticator the Director's mTLS calls go through.
     new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, loadTrustedCas),
     new CertificateRefusals(certificates, audit),
+    // private_key_jwt: assertions checked against the public keys of clients paired with one, with the same slow-down of failures.
+    new ClientAssertionAuthenticator(new PublicKeyClientGrants(aws.dynamo, config().systemAuthsTable, config), state.failures),
   );
 }
 

@@ -116,7 +116,7 @@ describe('the README examples, verbatim, on non-default ports', () => {
       `{"status":"ok","version":"${version}"}`,
       'type Query {',
       '{"data":{"applications":{"totalCount":1,',
-      '{"data":{"getAuthTypesForApplication":[{"type":"OAUTH2_CLIENT_CREDENTIALS"},{"type":"CLIENT_CERTIFICATE"}]}}',
+      '{"data":{"getAuthTypesForApplication":[{"type":"OAUTH2_CLIENT_CREDENTIALS"},{"type":"CLIENT_CERTIFICATE"},{"type":"PRIVATE_KEY_JWT"}]}}',
       // Pairing with OAuth 2.0 client credentials
       '"scopes":["application:read"]',
       '"type":"APPLICATION","tenant":"default"},"application":{',
@@ -132,6 +132,12 @@ describe('the README examples, verbatim, on non-default ports', () => {
       'HTTP 401',
       '"error":"invalid_client"',
       'HTTP 401',
+      // Pairing with a private key JWT: no shared secret
+      '"tokenEndpointAuthMethod":"private_key_jwt"',
+      '{"token_type":"Bearer","expires_in":3600,"scope":"application:read"} HTTP 200',
+      '{"error":"invalid_client","error_description":"Client authentication failed"} HTTP 401',
+      '"status":"REVOKED"',
+      '{"error":"invalid_client","error_description":"Client authentication failed"} HTTP 401',
       // Pairing with a client certificate
       '"connectorURL":',
       '"subject":',

@@ -96,22 +96,117 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
   return errors === 0;
 }
 const validate2 = validate12;
-const schema13 = { "type": "object", "additionalProperties": false, "required": ["tenant", "appId", "systemAuthId"], "properties": { "tenant": { "type": "string", "minLength": 1, "maxLength": 256 }, "appId": { "type": "string", "minLength": 1, "maxLength": 256 }, "systemAuthId": { "type": "string", "minLength": 1, "maxLength": 256 } } };
-const func2 = require("ajv/dist/runtime/ucs2length").default;
+const schema13 = { "type": "object", "additionalProperties": false, "required": ["publicKey"], "properties": { "publicKey": { "type": "string", "description": `The application's public key: PEM ("BEGIN PUBLIC KEY") or a JWK as JSON text. Never the private key.` }, "scopes": { "type": "array", "items": { "type": "string", "enum": ["application:read", "application.auths:read"] }, "uniqueItems": true, "description": "Scopes to grant besides application:read, which is always granted." } } };
 function validate12(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (errors === 0) {
     if (data && typeof data == "object" && !Array.isArray(data)) {
       let missing0;
-      if (data.tenant === void 0 && (missing0 = "tenant") || data.appId === void 0 && (missing0 = "appId") || data.systemAuthId === void 0 && (missing0 = "systemAuthId")) {
+      if (data.publicKey === void 0 && (missing0 = "publicKey")) {
         validate12.errors = [{ instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: missing0 }, message: "must have required property '" + missing0 + "'" }];
         return false;
       } else {
         const _errs1 = errors;
         for (const key0 in data) {
-          if (!(key0 === "tenant" || key0 === "appId" || key0 === "systemAuthId")) {
+          if (!(key0 === "publicKey" || key0 === "scopes")) {
             validate12.errors = [{ instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties" }];
+            return false;
+            break;
+          }
+        }
+        if (_errs1 === errors) {
+          if (data.publicKey !== void 0) {
+            const _errs2 = errors;
+            if (typeof data.publicKey !== "string") {
+              validate12.errors = [{ instancePath: instancePath + "/publicKey", schemaPath: "#/properties/publicKey/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+              return false;
+            }
+            var valid0 = _errs2 === errors;
+          } else {
+            var valid0 = true;
+          }
+          if (valid0) {
+            if (data.scopes !== void 0) {
+              let data1 = data.scopes;
+              const _errs4 = errors;
+              if (errors === _errs4) {
+                if (Array.isArray(data1)) {
+                  var valid1 = true;
+                  const len0 = data1.length;
+                  for (let i0 = 0; i0 < len0; i0++) {
+                    let data2 = data1[i0];
+                    const _errs6 = errors;
+                    if (typeof data2 !== "string") {
+                      validate12.errors = [{ instancePath: instancePath + "/scopes/" + i0, schemaPath: "#/properties/scopes/items/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                      return false;
+                    }
+                    if (!(data2 === "application:read" || data2 === "application.auths:read")) {
+                      validate12.errors = [{ instancePath: instancePath + "/scopes/" + i0, schemaPath: "#/properties/scopes/items/enum", keyword: "enum", params: { allowedValues: schema13.properties.scopes.items.enum }, message: "must be equal to one of the allowed values" }];
+                      return false;
+                    }
+                    var valid1 = _errs6 === errors;
+                    if (!valid1) {
+                      break;
+                    }
+                  }
+                  if (valid1) {
+                    let i1 = data1.length;
+                    let j0;
+                    if (i1 > 1) {
+                      const indices0 = {};
+                      for (; i1--; ) {
+                        let item0 = data1[i1];
+                        if (typeof item0 !== "string") {
+                          continue;
+                        }
+                        if (typeof indices0[item0] == "number") {
+                          j0 = indices0[item0];
+                          validate12.errors = [{ instancePath: instancePath + "/scopes", schemaPath: "#/properties/scopes/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)" }];
+                          return false;
+                          break;
+                        }
+                        indices0[item0] = i1;
+                      }
+                    }
+                  }
+                } else {
+                  validate12.errors = [{ instancePath: instancePath + "/scopes", schemaPath: "#/properties/scopes/type", keyword: "type", params: { type: "array" }, message: "must be array" }];
+                  return false;
+                }
+              }
+              var valid0 = _errs4 === errors;
+            } else {
+              var valid0 = true;
+            }
+          }
+        }
+      }
+    } else {
+      validate12.errors = [{ instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+      return false;
+    }
+  }
+  validate12.errors = vErrors;
+  return errors === 0;
+}
+const validate3 = validate13;
+const schema14 = { "type": "object", "additionalProperties": false, "required": ["tenant", "appId", "systemAuthId"], "properties": { "tenant": { "type": "string", "minLength": 1, "maxLength": 256 }, "appId": { "type": "string", "minLength": 1, "maxLength": 256 }, "systemAuthId": { "type": "string", "minLength": 1, "maxLength": 256 } } };
+const func2 = require("ajv/dist/runtime/ucs2length").default;
+function validate13(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (errors === 0) {
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      let missing0;
+      if (data.tenant === void 0 && (missing0 = "tenant") || data.appId === void 0 && (missing0 = "appId") || data.systemAuthId === void 0 && (missing0 = "systemAuthId")) {
+        validate13.errors = [{ instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: missing0 }, message: "must have required property '" + missing0 + "'" }];
+        return false;
+      } else {
+        const _errs1 = errors;
+        for (const key0 in data) {
+          if (!(key0 === "tenant" || key0 === "appId" || key0 === "systemAuthId")) {
+            validate13.errors = [{ instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties" }];
             return false;
             break;
           }
@@ -123,16 +218,16 @@ function validate12(data, { instancePath = "", parentData, parentDataProperty, r
             if (errors === _errs2) {
               if (typeof data0 === "string") {
                 if (func2(data0) > 256) {
-                  validate12.errors = [{ instancePath: instancePath + "/tenant", schemaPath: "#/properties/tenant/maxLength", keyword: "maxLength", params: { limit: 256 }, message: "must NOT have more than 256 characters" }];
+                  validate13.errors = [{ instancePath: instancePath + "/tenant", schemaPath: "#/properties/tenant/maxLength", keyword: "maxLength", params: { limit: 256 }, message: "must NOT have more than 256 characters" }];
                   return false;
                 } else {
                   if (func2(data0) < 1) {
-                    validate12.errors = [{ instancePath: instancePath + "/tenant", schemaPath: "#/properties/tenant/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" }];
+                    validate13.errors = [{ instancePath: instancePath + "/tenant", schemaPath: "#/properties/tenant/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" }];
                     return false;
                   }
                 }
               } else {
-                validate12.errors = [{ instancePath: instancePath + "/tenant", schemaPath: "#/properties/tenant/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                validate13.errors = [{ instancePath: instancePath + "/tenant", schemaPath: "#/properties/tenant/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                 return false;
               }
             }
@@ -147,16 +242,16 @@ function validate12(data, { instancePath = "", parentData, parentDataProperty, r
               if (errors === _errs4) {
                 if (typeof data1 === "string") {
                   if (func2(data1) > 256) {
-                    validate12.errors = [{ instancePath: instancePath + "/appId", schemaPath: "#/properties/appId/maxLength", keyword: "maxLength", params: { limit: 256 }, message: "must NOT have more than 256 characters" }];
+                    validate13.errors = [{ instancePath: instancePath + "/appId", schemaPath: "#/properties/appId/maxLength", keyword: "maxLength", params: { limit: 256 }, message: "must NOT have more than 256 characters" }];
                     return false;
                   } else {
                     if (func2(data1) < 1) {
-                      validate12.errors = [{ instancePath: instancePath + "/appId", schemaPath: "#/properties/appId/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" }];
+                      validate13.errors = [{ instancePath: instancePath + "/appId", schemaPath: "#/properties/appId/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" }];
                       return false;
                     }
                   }
                 } else {
-                  validate12.errors = [{ instancePath: instancePath + "/appId", schemaPath: "#/properties/appId/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                  validate13.errors = [{ instancePath: instancePath + "/appId", schemaPath: "#/properties/appId/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                   return false;
                 }
               }
@@ -171,16 +266,16 @@ function validate12(data, { instancePath = "", parentData, parentDataProperty, r
                 if (errors === _errs6) {
                   if (typeof data2 === "string") {
                     if (func2(data2) > 256) {
-                      validate12.errors = [{ instancePath: instancePath + "/systemAuthId", schemaPath: "#/properties/systemAuthId/maxLength", keyword: "maxLength", params: { limit: 256 }, message: "must NOT have more than 256 characters" }];
+                      validate13.errors = [{ instancePath: instancePath + "/systemAuthId", schemaPath: "#/properties/systemAuthId/maxLength", keyword: "maxLength", params: { limit: 256 }, message: "must NOT have more than 256 characters" }];
                       return false;
                     } else {
                       if (func2(data2) < 1) {
-                        validate12.errors = [{ instancePath: instancePath + "/systemAuthId", schemaPath: "#/properties/systemAuthId/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" }];
+                        validate13.errors = [{ instancePath: instancePath + "/systemAuthId", schemaPath: "#/properties/systemAuthId/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" }];
                         return false;
                       }
                     }
                   } else {
-                    validate12.errors = [{ instancePath: instancePath + "/systemAuthId", schemaPath: "#/properties/systemAuthId/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                    validate13.errors = [{ instancePath: instancePath + "/systemAuthId", schemaPath: "#/properties/systemAuthId/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                     return false;
                   }
                 }
@@ -193,22 +288,24 @@ function validate12(data, { instancePath = "", parentData, parentDataProperty, r
         }
       }
     } else {
-      validate12.errors = [{ instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+      validate13.errors = [{ instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
       return false;
     }
   }
-  validate12.errors = vErrors;
+  validate13.errors = vErrors;
   return errors === 0;
 }
 export {
   validate0,
   validate1,
-  validate2
+  validate2,
+  validate3
 };
 
 /** schemaKey(schema) -> its validator. */
 export const precompiled: Map<string, (data: unknown) => boolean> = new Map([
   ["{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"scopes\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"enum\":[\"application:read\",\"application.auths:read\"]},\"uniqueItems\":true,\"description\":\"Scopes to grant besides application:read, which is always granted.\"}}}", validate0],
   ["{\"type\":\"object\",\"additionalProperties\":false}", validate1],
-  ["{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"tenant\",\"appId\",\"systemAuthId\"],\"properties\":{\"tenant\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256},\"appId\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256},\"systemAuthId\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256}}}", validate2],
+  ["{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"publicKey\"],\"properties\":{\"publicKey\":{\"type\":\"string\",\"description\":\"The application's public key: PEM (\\\"BEGIN PUBLIC KEY\\\") or a JWK as JSON text. Never the private key.\"},\"scopes\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"enum\":[\"application:read\",\"application.auths:read\"]},\"uniqueItems\":true,\"description\":\"Scopes to grant besides application:read, which is always granted.\"}}}", validate2],
+  ["{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"tenant\",\"appId\",\"systemAuthId\"],\"properties\":{\"tenant\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256},\"appId\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256},\"systemAuthId\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256}}}", validate3],
 ]);

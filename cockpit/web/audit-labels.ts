@@ -24,6 +24,8 @@ const ACTION_NAMES: Record<string, string> = {
   ADMINISTRATOR_CREATED: 'Administrator created',
   ADMINISTRATOR_REVOKED: 'Administrator revoked',
   CLIENT_SECRETS_MIGRATED: 'Client secrets moved to verifiers',
+  PUBLIC_KEY_ADDED: 'Public key added',
+  PUBLIC_KEY_REMOVED: 'Public key removed',
 };
 
 /** A certificate pairing spends two one-time tokens: the pairing data's (for configuration), then the one for the CSR. */

@@ -22,6 +22,15 @@ function choiceParams(schema: JsonSchema): [string, JsonSchema, string[]][] {
   );
 }
 
+/** The inputParams a form takes as pasted text (e.g. a public key). */
+function textParams(schema: JsonSchema): [string, JsonSchema][] {
+  return Object.entries(schema.properties ?? {}).filter(([, property]) => property.type === 'string');
+}
+
+/** An inputParam in the words of its type's presentation, if it names it. */
+const inputLabel = (presentation: Presentation, name: string): string | undefined =>
+  presentation.inputParams.find((param) => param.name === name)?.label;
+
 /** Pairing data just generated, with the words of its type. */
 export interface Paired {
   result: PairingAuthResult;
@@ -40,6 +49,7 @@ export function PairForm({ appId, onPaired }: PairFormProps) {
   const [chosen, setChosen] = useState<string | null>(null);
   const selected = chosen ?? types?.[0]?.type ?? '';
   const [choices, setChoices] = useState<Record<string, string[]>>({});
+  const [texts, setTexts] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -54,11 +64,13 @@ export function PairForm({ appId, onPaired }: PairFormProps) {
     if (!type || busy) return;
     setBusy(true);
     setError(null);
-    const inputParams: Record<string, string[]> = {};
+    const inputParams: Record<string, string[] | string> = {};
     for (const [name] of choiceParams(type.inputParams)) if (choices[name]?.length) inputParams[name] = choices[name];
+    for (const [name] of textParams(type.inputParams)) if (texts[name]?.trim()) inputParams[name] = texts[name];
     try {
       const answer = await call<{ generateAuthForApplication: PairingAuthResult }>(GENERATE_AUTH, { id: appId, type: type.type, inputParams });
       setChoices({});
+      setTexts({});
       onPaired({ result: answer.generateAuthForApplication, presentation: type.presentation });
     } catch (failure) {
       if (!(failure instanceof SessionExpiredError)) setError(messageOf(failure));
@@ -99,6 +111,22 @@ export function PairForm({ appId, onPaired }: PairFormProps) {
               );
             })}
           </fieldset>
+        ))}
+      {type &&
+        textParams(type.inputParams).map(([name, property]) => (
+          <div key={`${type.type}-${name}`} class="field">
+            <label for={`pair-param-${name}`}>{inputLabel(type.presentation, name) ?? property.description ?? name}</label>
+            <textarea
+              id={`pair-param-${name}`}
+              data-testid={`param-input-${name}`}
+              rows={6}
+              spellcheck={false}
+              autocomplete="off"
+              required={type.inputParams.required?.includes(name) ?? false}
+              value={texts[name] ?? ''}
+              onInput={(event) => setTexts({ ...texts, [name]: event.currentTarget.value })}
+            />
+          </div>
         ))}
       <ErrorText testId="pair-error" message={error ?? authTypes.error} />
       {!types && authTypes.error && (

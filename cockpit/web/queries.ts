@@ -46,9 +46,10 @@ export interface Presentation {
   pendingHint: string | null;
   handoverWarning: string | null;
   params: { name: string; label: string }[];
+  inputParams: { name: string; label: string }[];
 }
 
-const PRESENTATION = 'presentation { label credentialNoun revocationEffect pendingHint handoverWarning params { name label } }';
+const PRESENTATION = 'presentation { label credentialNoun revocationEffect pendingHint handoverWarning params { name label } inputParams { name label } }';
 
 export interface SystemAuth {
   id: string;
@@ -130,6 +131,7 @@ export interface JsonSchema {
   properties?: Record<string, JsonSchema>;
   items?: JsonSchema;
   enum?: unknown[];
+  required?: string[];
 }
 
 export const GET_AUTH_TYPES = `query AuthTypes($id: ID!) {

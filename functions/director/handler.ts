@@ -24,6 +24,7 @@ import { CertificateRepository } from '../../shared/system-auths/certificate-rec
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
 import { CertificateSystemAuths } from '../../shared/system-auths/certificate-auths';
 import { OAuthClientRecords } from '../../shared/system-auths/oauth-client-records';
+import { PublicKeyClientRepository } from '../../shared/system-auths/private-key-jwt-clients';
 import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
 import { aws, caRegistry, kms, secrets, signingKeys } from '../container';
@@ -48,6 +49,7 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
     oneTimeTokens: new OneTimeTokenRepository(aws.dynamo, config().tokensTable),
     oauthClients: new OAuthClients(systemAuths, new OAuthClientRecords(aws.dynamo, config().systemAuthsTable, config), secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())),
     tokenIssuer,
+    publicKeyClients: new PublicKeyClientRepository(aws.dynamo, config().systemAuthsTable, config),
   });
   return {
     // Unpairing and unregistering first revoke every credential through the pairing service.

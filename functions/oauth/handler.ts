@@ -20,6 +20,8 @@ import { issueAccessToken, verifyAccessToken } from '../../shared/oauth/access-t
 import { ClientCertificateAuthenticator } from '../../shared/auth/client-certificate';
 import { CertificateRefusals } from '../../shared/certificate-refusals';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
+import { PublicKeyClientGrants } from '../../shared/system-auths/private-key-jwt-grants';
+import { ClientAssertionAuthenticator } from '../../shared/oauth/client-assertion';
 import { accessTokenSigner, aws, caRegistry, kms, secrets, signingKeys } from '../container';
 
 /** The composition of this function: the token endpoint over its stores, built once per container. */
@@ -28,8 +30,9 @@ export function tokenEndpoint(): TokenEndpoint {
   const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config);
   const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
+  const state = clientAuthenticationState();
   return new TokenEndpoint(
-    new OAuthClients(systemAuths, new OAuthClientRecords(aws.dynamo, config().systemAuthsTable, config), secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())),
+    new OAuthClients(systemAuths, new OAuthClientRecords(aws.dynamo, config().systemAuthsTable, config), secrets, state, storedVerifiersOf(kms, config())),
     systemAuths,
     new ApplicationService(applicationStore),
     (client, scopes, issuer, confirmation) => issueAccessToken(accessTokenSigner, client, scopes, issuer, config(), undefined, confirmation),
@@ -38,6 +41,8 @@ export function tokenEndpoint(): TokenEndpoint {
     // tls_client_auth (RFC 8705) on the mTLS endpoint: the very authenticator the Director's mTLS calls go through.
     new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, () => caRegistry.trustedCas()),
     new CertificateRefusals(certificates, audit),
+    // private_key_jwt: assertions checked against the public keys of clients paired with one, with the same slow-down of failures.
+    new ClientAssertionAuthenticator(new PublicKeyClientGrants(aws.dynamo, config().systemAuthsTable, config), state.failures),
   );
 }
 

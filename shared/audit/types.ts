@@ -28,6 +28,8 @@ const AUDIT_ACTIONS = [
   'CA_RETIRED',
   'SIGNING_KEY_ROTATED',
   'CLIENT_SECRETS_MIGRATED',
+  'PUBLIC_KEY_ADDED',
+  'PUBLIC_KEY_REMOVED',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -61,6 +63,8 @@ export type ClientAuthenticationRefusal =
   | 'MALFORMED_CLIENT_ID'
   | 'UNKNOWN_CLIENT'
   | 'WRONG_SECRET'
+  | 'INVALID_ASSERTION'
+  | 'REPLAYED_ASSERTION'
   | 'NOT_ACTIVE'
   | 'REVOKED'
   | 'EXPIRED'

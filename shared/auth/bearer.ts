@@ -1,5 +1,6 @@
 // Bearer-token authentication of Director calls: the access token must verify, its SystemAuth must still be ACTIVE and its application exist.
 import { OAUTH_CLIENT_TYPE } from '../system-auths/oauth-client-records';
+import { PUBLIC_KEY_CLIENT_TYPE } from '../system-auths/private-key-jwt-clients';
 import type { ApplicationRepository } from '../applications/repository';
 import type { ClientAuthenticationRefusal } from '../audit/types';
 import { UnauthenticatedError } from '../errors';
@@ -137,7 +138,7 @@ export class BearerAuthenticator {
 /** The caller a verified token stands for, given its client as it is now; UnauthenticatedError when that no longer holds. */
 function callerOf(claims: AccessTokenClaims, { auth, applicationExists }: TokenClient): Caller {
   const refused = (refusal: ClientAuthenticationRefusal, message: string) => new AccessTokenRefusedError(refusal, message, claims);
-  if (!auth || auth.type !== OAUTH_CLIENT_TYPE) throw refused('GONE', 'The OAuth client of this access token no longer exists');
+  if (!auth || (auth.type !== OAUTH_CLIENT_TYPE && auth.type !== PUBLIC_KEY_CLIENT_TYPE)) throw refused('GONE', 'The OAuth client of this access token no longer exists');
   if (auth.status !== 'ACTIVE') throw refused('NOT_ACTIVE', 'The OAuth client of this access token is not active');
   if (auth.tenant !== claims.tenant || auth.kind !== claims.clientKind || auth.appId !== claims.appId) {
     throw refused('MISMATCH', 'Access token does not match its OAuth client');

@@ -55,6 +55,10 @@ type Mutation {
   # Extension. Ends one live secret of an OAuth client: the token endpoint refuses it (invalid_client) from the next
   # request on. The last live secret is not revoked (CONFLICT): deleteSystemAuthForApplication ends the client itself.
   revokeClientSecret(authID: ID!, secretId: ID!): AppSystemAuth!
+  # Extension. Adds a second live public key (PEM or JWK text) to a PRIVATE_KEY_JWT client, for rotation; at most two (CONFLICT).
+  addPublicKey(authID: ID!, publicKey: String!): AppSystemAuth!
+  # Extension. Ends one live public key (keyId: its kid) of a PRIVATE_KEY_JWT client; never the last (CONFLICT).
+  removePublicKey(authID: ID!, keyId: ID!): AppSystemAuth!
 }
 
 type ApplicationPage {
@@ -126,6 +130,7 @@ type PairingPresentation {
   pendingHint: String            # said beside a credential waiting for the application to finish pairing; null if none waits
   handoverWarning: String        # said above the pairing data before it is handed over; null for nothing
   params: [PairingParamLabel!]!  # the params of generateAuthForApplication's answer in words, in the order to show them
+  inputParams: [PairingParamLabel!]! # its inputParams in words (a form's labels)
 }
 
 # Extension. One param of the pairing data and its label.
@@ -164,6 +169,15 @@ type AppSystemAuth {
   secrets: [ClientSecretInfo!]
   # Extension. Its type in words (as AuthType.presentation).
   presentation: PairingPresentation!
+  # Extension. Its live public keys, oldest first; null for types without.
+  publicKeys: [ClientPublicKeyInfo!]
+}
+
+# Extension. A live public key of a credential.
+type ClientPublicKeyInfo {
+  kid: ID!                     # RFC 7638 thumbprint
+  createdAt: Timestamp!
+  lastUsedAt: Timestamp
 }
 
 # Extension. One live secret of an OAuth client: which one and when it was used, never its value.
@@ -318,6 +332,8 @@ enum AuditAction {
   CA_RETIRED
   SIGNING_KEY_ROTATED
   CLIENT_SECRETS_MIGRATED
+  PUBLIC_KEY_ADDED
+  PUBLIC_KEY_REMOVED
 }
 
 input AuditEventFilter {

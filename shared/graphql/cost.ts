@@ -1,6 +1,7 @@
 // What one GraphQL request may cost, decided before it runs: at most one state-changing root field, and a
 // field budget in which every list multiplies what it holds. Every walk here visits each fragment once.
 import {
+  getArgumentValues,
   getNamedType,
   getNullableType,
   isInterfaceType,
@@ -21,7 +22,6 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { getArgumentValues } from 'graphql/execution/values';
 
 /**
  * Root fields one mutation request may carry. Each state-changing field costs storage writes, secrets or

@@ -34,6 +34,8 @@ export type RefusedClient = (
   | { code: 'UNKNOWN_CLIENT'; reason: 'unknown client' }
   | { code: 'NOT_ACTIVE'; reason: 'client not active' }
   | { code: 'WRONG_SECRET'; reason: 'wrong secret' }
+  | { code: 'INVALID_ASSERTION'; reason: 'invalid client assertion'; /** Which check failed (private_key_jwt). */ detail: string }
+  | { code: 'REPLAYED_ASSERTION'; reason: 'client assertion replayed' }
 ) & {
   /** The client's own record, when the presented id names an OAuth client. */
   client?: { id: string; tenant: string; kind: 'ADMIN' | 'APPLICATION'; appId?: string };

@@ -1,6 +1,7 @@
 // POST /oauth2/introspect (RFC 7662): whether an access token is active now, asked by a client of the token's tenant.
 import { CLIENT_CERTIFICATE_TYPE } from '../system-auths/certificate-auths';
 import { OAUTH_CLIENT_TYPE } from '../system-auths/oauth-client-records';
+import { PUBLIC_KEY_CLIENT_TYPE } from '../system-auths/private-key-jwt-clients';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ApplicationRepository } from '../applications/repository';
 import type { AuditRecorder } from '../audit/recorder';
@@ -106,7 +107,7 @@ export class IntrospectionEndpoint {
       this.systemAuths.get(claims.sub),
       claims.appId === undefined ? undefined : this.applications.get(claims.tenant, claims.appId),
     ]);
-    if (!auth || auth.type !== expectedType(claims) || auth.status !== 'ACTIVE') return INACTIVE;
+    if (!auth || !expectedTypes(claims).includes(auth.type) || auth.status !== 'ACTIVE') return INACTIVE;
     if (auth.tenant !== claims.tenant || auth.kind !== claims.clientKind || auth.appId !== claims.appId) return INACTIVE;
     if (claims.appId !== undefined && application === undefined) return INACTIVE;
     if (claims.certificateThumbprint !== undefined && !(await this.certificateIsLive(claims.sub, claims.certificateThumbprint))) return INACTIVE;
@@ -140,6 +141,6 @@ export class IntrospectionEndpoint {
   }
 }
 
-/** A bound token (cnf) is a certificate pairing's (tls_client_auth); any other is an OAuth client's. */
-const expectedType = (claims: AccessTokenClaims): SystemAuth['type'] =>
-  claims.certificateThumbprint === undefined ? OAUTH_CLIENT_TYPE : CLIENT_CERTIFICATE_TYPE;
+/** A bound token (cnf) is a certificate pairing's (tls_client_auth); any other is an OAuth client's (a secret or private_key_jwt). */
+const expectedTypes = (claims: AccessTokenClaims): readonly SystemAuth['type'][] =>
+  claims.certificateThumbprint === undefined ? [OAUTH_CLIENT_TYPE, PUBLIC_KEY_CLIENT_TYPE] : [CLIENT_CERTIFICATE_TYPE];

@@ -5,9 +5,10 @@ import { logger } from '../logger';
 import type { Config } from '../config';
 import { APPLICATION_SCOPES } from '../scopes';
 import type { SigningKeys } from './signing-keys';
-import { serverErrorResponse } from './token-endpoint';
+import { CLIENT_ASSERTION_ALGORITHMS } from './client-public-keys';
+import { serverErrorResponse, TOKEN_PATH } from './token-endpoint';
 
-export const TOKEN_PATH = '/oauth2/token';
+export { TOKEN_PATH };
 export const METADATA_PATH = '/.well-known/oauth-authorization-server';
 export const JWKS_PATH = '/.well-known/jwks.json';
 /** RFC 7662 token introspection (shared/oauth/introspection.ts). */
@@ -27,7 +28,9 @@ function authorizationServerMetadata(baseUrl: string, mtlsBaseUrl: string): Reco
     token_endpoint: `${baseUrl}${TOKEN_PATH}`,
     jwks_uri: `${baseUrl}${JWKS_PATH}`,
     grant_types_supported: ['client_credentials'],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', ...(mtlsBaseUrl ? ['tls_client_auth'] : [])],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', ...(mtlsBaseUrl ? ['tls_client_auth'] : [])],
+    // private_key_jwt (PRIVATE_KEY_JWT pairings): what an assertion may be signed with, each only with a key of its kind.
+    token_endpoint_auth_signing_alg_values_supported: [...CLIENT_ASSERTION_ALGORITHMS],
     // RFC 7662: a client of the token's tenant asks whether a token is active now (shared/oauth/introspection.ts).
     introspection_endpoint: `${baseUrl}${INTROSPECTION_PATH}`,
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],

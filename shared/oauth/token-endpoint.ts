@@ -15,6 +15,10 @@ import type { IssuedAccessToken, TokenConfirmation } from './access-tokens';
 import type { SystemAuth } from '../system-auths/types';
 import type { AuthenticatedClient, OAuthClients } from './clients';
 import { ClientAuthenticationRefusedError, invalidClient, OAUTH_REALM, OAuthError, type RefusedClient } from './errors';
+import { parseAssertionTokenRequest, usesClientAssertion, type ClientAssertionAuthenticator } from './client-assertion';
+
+/** The token endpoint's path under the API's base URL (RFC 8414 token_endpoint; an assertion's `aud` may be its URL). */
+export const TOKEN_PATH = '/oauth2/token';
 
 export interface ClientCredentials {
   clientId: string;
@@ -200,6 +204,8 @@ export class TokenEndpoint {
     private readonly certificates: CertificateClientAuthentication,
     /** Records refused client certificates as the Director does. */
     private readonly certificateRefusals: { record(event: unknown, error: unknown): Promise<void> },
+    /** private_key_jwt (RFC 7523 2.2): PRIVATE_KEY_JWT clients' assertions. */
+    private readonly assertions: Pick<ClientAssertionAuthenticator, 'authenticate' | 'recordGrant' | 'revokeOrphaned'>,
   ) {}
 
   async handle(event: TokenEvent): Promise<APIGatewayProxyResult> {
@@ -213,6 +219,8 @@ export class TokenEndpoint {
         throw invalidClient();
       }
       if (presented) return await this.grantBound(event, presented);
+      const form = parseGrant(event);
+      if (usesClientAssertion(form)) return await this.grantAsserted(event, form);
       const request = parseTokenRequest(event);
       const client = await this.clients.authenticate(request.credentials.clientId, request.credentials.clientSecret);
       const scopes = grantedScopes(request.scopes, client.scopes);
@@ -291,6 +299,43 @@ export class TokenEndpoint {
   }
 
   /**
+   * private_key_jwt: the client proved itself with an assertion signed by one of its registered public keys. The
+   * same grant as a secret's (scopes, CONNECTED, the orphan check, audit), with the key's use recorded.
+   */
+  private async grantAsserted(event: TokenEvent, form: ReadonlyMap<string, string>): Promise<APIGatewayProxyResult> {
+    const request = parseAssertionTokenRequest(event, form);
+    const issuer = publicBaseUrl(event, this.settings());
+    const asserted = await this.assertions.authenticate(request, { issuer, tokenEndpoint: `${issuer}${TOKEN_PATH}` });
+    const { client } = asserted;
+    const scopes = grantedScopes(parseScope(form.get('scope')), client.scopes);
+    if (!(await this.assertions.recordGrant(asserted))) throw invalidClient();
+    if (client.appId === undefined || !(await this.applications.markConnected(client.tenant, client.appId))) {
+      try {
+        await this.assertions.revokeOrphaned(client);
+        logger.warn('revoked a private_key_jwt client whose application no longer exists', { clientId: client.id, tenant: client.tenant });
+      } catch (error) {
+        logger.error('could not revoke a private_key_jwt client whose application no longer exists', {
+          clientId: client.id, error: (error as { name?: string } | undefined)?.name ?? 'unknown error',
+        });
+      }
+      throw invalidClient();
+    }
+    const issued = await this.issue(client, scopes, issuer);
+    logger.info('access token issued', { clientId: client.id, tenant: client.tenant, clientKind: client.kind, scope: scopes.join(' '), clientAuthentication: 'private_key_jwt' });
+    await this.audit.record({
+      tenant: client.tenant, action: 'ACCESS_TOKEN_GRANTED', outcome: 'SUCCESS',
+      actor: { kind: 'APPLICATION', id: client.id, via: 'OAUTH' },
+      target: { applicationId: client.appId, systemAuthId: client.id },
+      details: { scope: scopes.join(' '), expiresIn: issued.expiresIn, clientAuthentication: 'private_key_jwt', kid: asserted.kid },
+    });
+    return jsonResponse(
+      200,
+      { access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scopes.join(' ') },
+      NO_STORE,
+    );
+  }
+
+  /**
    * Runs after a client proved its credentials, before its token is issued: records the use, and an
    * application's first grant sets it CONNECTED (API.md section 2). A client whose application is gone
    * gets no token: pairing racing unregistering can leave one behind, and it is revoked here.
@@ -321,13 +366,19 @@ export class TokenEndpoint {
  * The audit event of a refused client authentication: in the client's tenant when the presented id names an OAuth
  * client (a wrong secret, a revoked client), else unattributed. The actor is the claimed client id, never the secret.
  */
-export function clientRefusal({ code, reason, client }: RefusedClient): AuditEventInput {
+export function clientRefusal(refusal: RefusedClient): AuditEventInput {
+  const { code, reason, client } = refusal;
+  // Which check an assertion failed (never the assertion): a fixed reason keeps repeats aggregated, the detail says more.
+  const problem: Record<string, string> = 'detail' in refusal ? { problem: refusal.detail } : {};
   if (!client) {
-    return { tenant: UNATTRIBUTED_TENANT, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason, reasonCode: code, actor: { kind: 'UNAUTHENTICATED' } };
+    return {
+      tenant: UNATTRIBUTED_TENANT, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason, reasonCode: code, actor: { kind: 'UNAUTHENTICATED' },
+      ...('detail' in refusal ? { details: problem } : {}),
+    };
   }
   return {
     tenant: client.tenant, action: 'CLIENT_AUTHENTICATION_REFUSED', outcome: 'REFUSED', reason, reasonCode: code,
     actor: { kind: 'UNAUTHENTICATED', id: client.id },
-    target: { applicationId: client.appId, systemAuthId: client.id }, details: { clientKind: client.kind },
+    target: { applicationId: client.appId, systemAuthId: client.id }, details: { clientKind: client.kind, ...problem },
   };
 }

@@ -24,6 +24,8 @@ export interface PairingPresentation {
   handoverWarning: string | null;
   /** The params of generateAuthForApplication's answer in words, in the order to show them. */
   params: PairingParamLabel[];
+  /** Its inputParams in words (a form's labels), in the order to ask for them; empty when it takes none worth a label. */
+  inputParams: PairingParamLabel[];
 }
 
 export interface PairingParamLabel {
@@ -67,6 +69,7 @@ export interface AppSystemAuthFields {
   clientSecret?: string;
   tokenUrl?: string;
   secrets?: { id: string; createdAt: string; lastUsedAt: string | null }[];
+  publicKeys?: { kid: string; createdAt: string; lastUsedAt: string | null }[];
 }
 
 /** An audit event a pairing of the type records beside PAIRING_DATA_GENERATED (the Director adds who, when and on what). */
@@ -94,6 +97,14 @@ export interface SecretRotation {
 export interface CertificateRevocation {
   /** Revokes one certificate of the SystemAuth (named by exactly one of serial or fingerprint) and every one renewed from it. */
   revokeIssuedCertificate(auth: SystemAuth, named: { serialNumber?: string | null; sha256Fingerprint?: string | null }): Promise<CertificateRecord[]>;
+}
+
+/** Optional capability: a type whose credentials hold public keys (the application keeps the private ones) that rotate one by one. */
+export interface PublicKeyRotation {
+  /** A further live key for the credential (`publicKey` as the administrator pasted it); the credential after and the key's id. */
+  addPublicKey(auth: SystemAuth, publicKey: unknown): Promise<{ systemAuth: SystemAuth; kid: string }>;
+  /** Ends one live key of the credential, never its last; returns the SystemAuth with the keys left. */
+  removePublicKey(auth: SystemAuth, kid: string): Promise<SystemAuth>;
 }
 
 export interface PairingAdapter {
@@ -124,4 +135,6 @@ export interface PairingAdapter {
   readonly secrets?: SecretRotation;
   /** Present when the type's credentials hold certificates (AppSystemAuth.certificates, revokeIssuedCertificate). */
   readonly certificates?: CertificateRevocation;
+  /** Present when the type's credentials hold public keys (AppSystemAuth.publicKeys, addPublicKey, removePublicKey). */
+  readonly publicKeys?: PublicKeyRotation;
 }

@@ -1,6 +1,6 @@
 // Converts a SystemAuth into the Director's AppSystemAuth: public facts only, the secret solely where it was just created.
 import type { SystemAuth } from '../system-auths/types';
-import type { PairingAdapter, PairingContext, PairingPresentation } from './adapter';
+import type { AppSystemAuthFields, PairingAdapter, PairingContext, PairingPresentation } from './adapter';
 
 /** The GraphQL AppSystemAuth (certificate details are resolved per field by the certificate module). */
 export interface AppSystemAuth {
@@ -14,6 +14,7 @@ export interface AppSystemAuth {
   tokenUrl: string | null;
   scopes: string[] | null;
   secrets: ClientSecretInfo[] | null;
+  publicKeys: ClientPublicKeyInfo[] | null;
   /** The words a user interface shows for its type. */
   presentation: PairingPresentation;
   /** Whether its type holds certificates (AppSystemAuth.certificates is null otherwise); not a GraphQL field. */
@@ -26,6 +27,9 @@ export interface ClientSecretInfo {
   createdAt: string;
   lastUsedAt: string | null;
 }
+
+/** The GraphQL ClientPublicKeyInfo: one live public key of a credential, by its id. */
+export type ClientPublicKeyInfo = NonNullable<AppSystemAuthFields['publicKeys']>[number];
 
 /**
  * The common fields, and the type's own from its adapter (null where the type has none). `clientSecret` is only ever
@@ -45,6 +49,7 @@ export function toAppSystemAuth(auth: SystemAuth, adapter: PairingAdapter, conte
     tokenUrl: own.tokenUrl ?? null,
     scopes: [...auth.scopes],
     secrets: own.secrets ?? null,
+    publicKeys: own.publicKeys ?? null,
     presentation: adapter.authType.presentation,
     holdsCertificates: adapter.certificates !== undefined,
   };

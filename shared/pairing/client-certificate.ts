@@ -68,6 +68,7 @@ export class ClientCertificateAdapter implements PairingAdapter, CertificateRevo
           label: 'rawEncoded (token, Connector URL and expiry in one base64 string, for Compass-style clients; the pairing agent takes it too)',
         },
       ],
+      inputParams: [],
     },
   };
 

@@ -5,10 +5,12 @@ import type { TokenIssuer } from '../one-time-tokens/issuer';
 import type { OneTimeTokenRepository } from '../one-time-tokens/repository';
 import type { CertificateSystemAuths } from '../system-auths/certificate-auths';
 import type { CertificateRepository } from '../system-auths/certificate-records';
+import type { PublicKeyClientRepository } from '../system-auths/private-key-jwt-clients';
 import type { SystemAuthRepository } from '../system-auths/repository';
 import type { PairingAdapter } from './adapter';
 import { ClientCertificateAdapter } from './client-certificate';
 import { OAuthClientCredentialsAdapter } from './oauth-client-credentials';
+import { PrivateKeyJwtAdapter } from './private-key-jwt';
 import { PairingAdapterRegistry } from './registry';
 import { PairingService } from './service';
 
@@ -20,6 +22,7 @@ export interface PairingStores {
   oneTimeTokens: OneTimeTokenRepository;
   oauthClients: OAuthClients;
   tokenIssuer: TokenIssuer;
+  publicKeyClients: PublicKeyClientRepository;
 }
 
 export interface Pairing {
@@ -36,11 +39,13 @@ export interface Pairing {
 export function pairingAdaptersOf(stores: PairingStores) {
   const oauthClientCredentials = new OAuthClientCredentialsAdapter(stores.oauthClients);
   const clientCertificates = new ClientCertificateAdapter(stores.tokenIssuer, stores.systemAuths, stores.certificateAuths, stores.certificates, stores.oneTimeTokens);
+  const privateKeyJwt = new PrivateKeyJwtAdapter(stores.publicKeyClients);
   const all: PairingAdapter[] = [
     oauthClientCredentials,
     clientCertificates,
+    privateKeyJwt,
   ];
-  return { oauthClientCredentials, clientCertificates, all };
+  return { oauthClientCredentials, clientCertificates, privateKeyJwt, all };
 }
 
 export function pairingOf(stores: PairingStores): Pairing {

@@ -51,6 +51,7 @@ export class OAuthClientCredentialsAdapter implements PairingAdapter, SecretRota
         { name: 'tokenUrl', label: 'Token URL' },
         { name: 'scopes', label: 'Scopes' },
       ],
+      inputParams: [{ name: 'scopes', label: 'Scopes' }],
     },
   };
 

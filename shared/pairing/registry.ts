@@ -57,7 +57,7 @@ export class PairingAdapterRegistry {
   }
 
   /** The SystemAuth types whose adapter has the capability, for messages that say which types do. */
-  typesWith(capability: 'secrets' | 'certificates'): string[] {
+  typesWith(capability: 'secrets' | 'certificates' | 'publicKeys'): string[] {
     return [...this.bySystemAuthType.values()].filter((adapter) => adapter[capability] !== undefined).map((adapter) => adapter.systemAuthType);
   }
 }

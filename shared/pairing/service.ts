@@ -24,6 +24,9 @@ export class RevocationIncompleteError extends InternalError {
   }
 }
 
+/** What a capability's credentials hold, in the words of a refusal. */
+const CAPABILITY_WORDS = { secrets: 'secrets', publicKeys: 'public keys' } as const;
+
 export class PairingService {
   constructor(
     private readonly registry: PairingAdapterRegistry,
@@ -85,6 +88,18 @@ export class PairingService {
     return this.capability(auth, adapter, 'secrets').revokeSecret(auth, secretId);
   }
 
+  /** A further live public key for a credential of the tenant (rotation); returns the credential after and the key's id. */
+  async addPublicKey(tenant: string, id: string, publicKey: unknown): Promise<{ systemAuth: SystemAuth; kid: string }> {
+    const { auth, adapter } = await this.applicationAuthOf(tenant, id);
+    return this.capability(auth, adapter, 'publicKeys').addPublicKey(auth, publicKey);
+  }
+
+  /** Ends one live public key of a credential of the tenant, never its last; returns the credential after. */
+  async removePublicKey(tenant: string, id: string, keyId: string): Promise<SystemAuth> {
+    const { auth, adapter } = await this.applicationAuthOf(tenant, id);
+    return this.capability(auth, adapter, 'publicKeys').removePublicKey(auth, keyId);
+  }
+
   /**
    * Revokes one certificate of a credential of the tenant and every certificate renewed from it; returns them, revoked.
    * NOT_FOUND for an unknown id, another tenant's, or a credential whose type holds no certificates.
@@ -115,13 +130,14 @@ export class PairingService {
   }
 
   /** The adapter's capability, or BAD_USER_INPUT naming the types that have it. */
-  private capability(auth: SystemAuth, adapter: PairingAdapter, name: 'secrets'): NonNullable<PairingAdapter['secrets']> {
+  private capability<Name extends 'secrets' | 'publicKeys'>(auth: SystemAuth, adapter: PairingAdapter, name: Name): NonNullable<PairingAdapter[Name]> {
     const capability = adapter[name];
-    if (capability) return capability;
+    if (capability) return capability as NonNullable<PairingAdapter[Name]>;
+    const held = CAPABILITY_WORDS[name];
     const types = this.registry.typesWith(name);
-    const which = types.length > 0 ? `only ${types.join(', ')} credentials have secrets` : 'no pairing type has secrets';
+    const which = types.length > 0 ? `only ${types.join(', ')} credentials have ${held}` : `no pairing type has ${held}`;
     throw new BadUserInputError(`SystemAuth ${auth.id} is a ${auth.type} credential: ${which}`, {
-      violations: [{ field: 'authID', message: 'has no secrets' }],
+      violations: [{ field: 'authID', message: `has no ${held}` }],
     });
   }
 

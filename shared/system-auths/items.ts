@@ -2,7 +2,7 @@
 // attributes' names, and the keys other items of the table share with it (application index, OAuth clients' counter).
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { isPast } from '../time';
-import type { ClientSecretRecord, SystemAuth, SystemAuthStatus } from './types';
+import type { ClientPublicKeyRecord, ClientSecretRecord, SystemAuth, SystemAuthStatus } from './types';
 
 /** Sort key of the SystemAuth item itself (certificate items of the same id use "CERT#<sha256>"). */
 export const AUTH_SORT_KEY = 'AUTH';
@@ -40,6 +40,26 @@ export const RETIRED_CLIENT_SECRETS_ATTRIBUTE = 'retiredClientSecrets';
  */
 export const secretVerifierAttribute = (secretId: string): string => `${SECRET_VERIFIER_PREFIX}${secretId}`;
 const SECRET_VERIFIER_PREFIX = 'secretVerifier:';
+
+/**
+ * Attribute of a PRIVATE_KEY_JWT client's SystemAuth item: its live public keys as a map `{<kid>: {jwk, createdAt,
+ * lastUsedAt?}}`, a map for the same reasons as CLIENT_SECRETS_ATTRIBUTE (a condition counts it, an update names one key).
+ */
+export const PUBLIC_KEYS_ATTRIBUTE = 'publicKeys';
+
+export const publicKeyEntry = (key: ClientPublicKeyRecord): Item =>
+  key.lastUsedAt === undefined ? { jwk: key.jwk, createdAt: key.createdAt } : { jwk: key.jwk, createdAt: key.createdAt, lastUsedAt: key.lastUsedAt };
+
+function fromPublicKeyMap(map: unknown): ClientPublicKeyRecord[] | undefined {
+  if (map === null || typeof map !== 'object') return undefined;
+  return Object.entries(map as Record<string, { jwk: string; createdAt: string; lastUsedAt?: string }>)
+    .map(([kid, entry]) => {
+      const key: ClientPublicKeyRecord = { kid, jwk: entry.jwk, createdAt: entry.createdAt };
+      if (entry.lastUsedAt !== undefined) key.lastUsedAt = entry.lastUsedAt;
+      return key;
+    })
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.kid.localeCompare(b.kid));
+}
 
 /** Attribute set once `migrate-client-secrets` moved every secret of the client out of Secrets Manager (RFC 3339). */
 export const CLIENT_SECRETS_MIGRATED_ATTRIBUTE = 'clientSecretsMigratedAt';
@@ -80,12 +100,13 @@ export const isConditionalFailure = (error: unknown): boolean =>
 
 /** The stored item of a SystemAuth. */
 export function toSystemAuthItem(auth: SystemAuth): Item {
-  const { clientSecrets, secretVerifiers, ...fields } = auth;
+  const { clientSecrets, secretVerifiers, publicKeys, ...fields } = auth;
   return {
     ...fields,
     sk: AUTH_SORT_KEY,
     appKey: auth.appId === undefined ? undefined : applicationKey(auth.tenant, auth.appId),
     ...(clientSecrets === undefined ? {} : { [CLIENT_SECRETS_ATTRIBUTE]: secretMap(clientSecrets) }),
+    ...(publicKeys === undefined ? {} : { [PUBLIC_KEYS_ATTRIBUTE]: Object.fromEntries(publicKeys.map((key) => [key.kid, publicKeyEntry(key)])) }),
     ...Object.fromEntries(Object.entries(secretVerifiers ?? {}).map(([secretId, verifier]) => [secretVerifierAttribute(secretId), verifier])),
   };
 }
@@ -116,6 +137,8 @@ export function fromSystemAuthItem(item: Item, now: Date = new Date()): SystemAu
   if (item.lastUsedAt !== undefined) auth.lastUsedAt = item.lastUsedAt;
   const clientSecrets = fromSecretMap(item[CLIENT_SECRETS_ATTRIBUTE]);
   if (clientSecrets !== undefined) auth.clientSecrets = clientSecrets;
+  const publicKeys = fromPublicKeyMap(item[PUBLIC_KEYS_ATTRIBUTE]);
+  if (publicKeys !== undefined) auth.publicKeys = publicKeys;
   const verifiers = Object.entries(item)
     .filter(([name, value]) => name.startsWith(SECRET_VERIFIER_PREFIX) && value instanceof Uint8Array)
     .map(([name, value]) => [name.slice(SECRET_VERIFIER_PREFIX.length), value as Uint8Array] as const);

@@ -3,7 +3,7 @@
 const SYSTEM_AUTH_KINDS = ['ADMIN', 'APPLICATION'] as const;
 export type SystemAuthKind = (typeof SYSTEM_AUTH_KINDS)[number];
 
-export const SYSTEM_AUTH_TYPES = ['OAUTH2_CLIENT_CREDENTIALS', 'CLIENT_CERTIFICATE'] as const;
+export const SYSTEM_AUTH_TYPES = ['OAUTH2_CLIENT_CREDENTIALS', 'CLIENT_CERTIFICATE', 'PRIVATE_KEY_JWT'] as const;
 export type SystemAuthType = (typeof SYSTEM_AUTH_TYPES)[number];
 
 const SYSTEM_AUTH_STATUSES = ['PENDING', 'ACTIVE', 'REVOKED', 'EXPIRED'] as const;
@@ -33,7 +33,24 @@ export interface SystemAuth {
    * its secret is checked against (shared/oauth/stored-verifiers.ts). A secret without one is in Secrets Manager.
    */
   secretVerifiers?: Record<string, Uint8Array>;
+  /** PRIVATE_KEY_JWT clients: their live public keys (at most two), oldest first. */
+  publicKeys?: ClientPublicKeyRecord[];
 }
+
+/** One live public key of a PRIVATE_KEY_JWT client: public material only, checked by shared/oauth/client-public-keys.ts before it is stored. */
+export interface ClientPublicKeyRecord {
+  /** The RFC 7638 JWK thumbprint (SHA-256, base64url): the key's id. */
+  kid: string;
+  /** The public JWK as JSON text (kty and its public members only). */
+  jwk: string;
+  /** RFC 3339. */
+  createdAt: string;
+  /** RFC 3339; written at most once a minute, with the grant's own write. */
+  lastUsedAt?: string;
+}
+
+/** Live public keys a PRIVATE_KEY_JWT client may hold at once: one to use and one to move to. */
+export const MAX_LIVE_PUBLIC_KEYS = 2;
 
 /** One live secret of an OAuth client as its SystemAuth records it: never the value (Secrets Manager keeps it, or only its verifier is kept). */
 export interface ClientSecretRecord {

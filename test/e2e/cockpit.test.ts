@@ -3,6 +3,8 @@
 // application, pairs it both ways, hands the shown data to real clients (fetch, curl, openssl), revokes a
 // certificate and a credential, unpairs and unregisters, all by clicking.
 import { execFile, execFileSync } from 'node:child_process';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -397,6 +399,28 @@ describe('Cockpit in a browser (npm start)', () => {
     expect(again.params.token).toEqual(expect.any(String));
     await expectText(testId('detail-notice'), new RegExp(`then revoke ${deadId}`));
     await testId('pairing-done').click();
+  });
+
+  it('pairs with a pasted public key (PRIVATE_KEY_JWT): the shown client id and token URL get a token for an assertion signed by the private key', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    await testId('pair-type').selectOption('PRIVATE_KEY_JWT');
+    // The textarea is labelled with the words the Director serves for the input (its type's presentation).
+    await page.getByLabel("The application's public key (PEM or JWK; never the private key)").fill(publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    const params = await pairAs('PRIVATE_KEY_JWT');
+    const clientId = await testId('param-clientId').innerText();
+    const tokenUrl = await testId('param-tokenUrl').innerText();
+    expect(tokenUrl).toBe(stack.admin.tokenUrl);
+    expect(await params.innerText()).not.toMatch(/secret/i);
+    await screenshot('7c-pairing-private-key-jwt');
+    const assertion = await new SignJWT({ jti: randomUUID() }).setProtectedHeader({ alg: 'ES256' }).setIssuer(clientId).setSubject(clientId)
+      .setAudience(tokenUrl).setIssuedAt().setExpirationTime('60s').sign(privateKey);
+    const grant = await fetch(tokenUrl, {
+      method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }),
+    });
+    expect(grant.status).toBe(200);
+    await testId('pairing-done').click();
+    await expectText(authRow(clientId), /ACTIVE/);
   });
 
   it('unpairs (every credential revoked, status INITIAL) and unregisters (back to the list, gone)', async () => {

@@ -81,6 +81,14 @@ describe('the README examples, verbatim, on non-default ports', () => {
   }, START_TIMEOUT_MS + SCRIPT_TIMEOUT_MS);
 
   afterAll(async () => {
+    // The whole transcript and the stack's whole output, for a failure the messages' excerpts do not explain.
+    if (stack && result) {
+      const artifacts = path.join(root, 'test-results', 'readme');
+      fs.mkdirSync(artifacts, { recursive: true });
+      fs.writeFileSync(path.join(artifacts, 'walk-stdout.txt'), result.stdout);
+      fs.writeFileSync(path.join(artifacts, 'walk-stderr.txt'), result.stderr);
+      fs.writeFileSync(path.join(artifacts, 'stack-output.txt'), stack.output());
+    }
     await stack?.stop();
     if (createdWalk) fs.rmSync(walkDir, { recursive: true, force: true });
   });
@@ -108,7 +116,7 @@ describe('the README examples, verbatim, on non-default ports', () => {
       `{"status":"ok","version":"${version}"}`,
       'type Query {',
       '{"data":{"applications":{"totalCount":1,',
-      '{"data":{"getAuthTypesForApplication":[{"type":"OAUTH2_CLIENT_CREDENTIALS"},{"type":"CLIENT_CERTIFICATE"}]}}',
+      '{"data":{"getAuthTypesForApplication":[{"type":"OAUTH2_CLIENT_CREDENTIALS"},{"type":"CLIENT_CERTIFICATE"},{"type":"PRIVATE_KEY_JWT"}]}}',
       // Pairing with OAuth 2.0 client credentials
       '"scopes":["application:read"]',
       '"type":"APPLICATION","tenant":"default"},"application":{',
@@ -124,6 +132,12 @@ describe('the README examples, verbatim, on non-default ports', () => {
       'HTTP 401',
       '"error":"invalid_client"',
       'HTTP 401',
+      // Pairing with a private key JWT: no shared secret
+      '"tokenEndpointAuthMethod":"private_key_jwt"',
+      '{"token_type":"Bearer","expires_in":3600,"scope":"application:read"} HTTP 200',
+      '{"error":"invalid_client","error_description":"Client authentication failed"} HTTP 401',
+      '"status":"REVOKED"',
+      '{"error":"invalid_client","error_description":"Client authentication failed"} HTTP 401',
       // Pairing with a client certificate
       '"connectorURL":',
       '"subject":',

@@ -13,6 +13,7 @@ import { CertificateRepository } from '../../shared/system-auths/certificate-rec
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
 import { OAuthClientRecords } from '../../shared/system-auths/oauth-client-records';
 import { CertificateSystemAuths } from '../../shared/system-auths/certificate-auths';
+import { PublicKeyClientGrants } from '../../shared/system-auths/private-key-jwt-grants';
 import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
 import { AuditRecorder } from '../../shared/audit/recorder';
@@ -31,6 +32,7 @@ export const certificateAuths = new CertificateSystemAuths(aws.dynamo, config().
 export const certificates = new CertificateRepository(aws.dynamo, config().systemAuthsTable, config);
 export const oneTimeTokens = new OneTimeTokenRepository(aws.dynamo, config().tokensTable);
 export const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
+export const publicKeyClients = new PublicKeyClientGrants(aws.dynamo, config().systemAuthsTable, config);
 export const oauthClients = new OAuthClients(systemAuths, oauthClientRecords, secrets, clientAuthenticationState(), storedVerifiersOf(kms, config()));
 export const oneTimeTokenService = new OneTimeTokenService(oneTimeTokens, systemAuths, certificateAuths, config, aws.dynamo);
 export const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, () => caRegistry.trustedCas());
@@ -54,4 +56,5 @@ export const { pairing, registry: pairingAdapters, clientCertificates, oauthClie
   oneTimeTokens,
   oauthClients,
   tokenIssuer: inProcessTokenIssuer,
+  publicKeyClients,
 });

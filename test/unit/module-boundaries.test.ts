@@ -70,7 +70,7 @@ describe('module boundaries under ./shared', () => {
 
   it.each([
     ['applicationsTable', ['ApplicationRepository']],
-    ['systemAuthsTable', ['SystemAuthRepository', 'OAuthClientRecords', 'CertificateSystemAuths', 'CertificateRepository', 'CrlEntryRepository', 'CrlState']],
+    ['systemAuthsTable', ['SystemAuthRepository', 'OAuthClientRecords', 'CertificateSystemAuths', 'CertificateRepository', 'CrlEntryRepository', 'CrlState', 'PublicKeyClientRepository', 'PublicKeyClientGrants']],
     ['tokensTable', ['OneTimeTokenRepository']],
     ['auditTable', ['AuditRepository']],
   ])('hands config().%s only to the repositories of the module that owns the table (%s), and only from a composition root', (tableSetting, owners) => {
@@ -82,6 +82,15 @@ describe('module boundaries under ./shared', () => {
   it('finds a table handed to a repository of another module (the check itself works)', () => {
     const planted = "const misplaced = new ApplicationRepository(aws.dynamo, config().systemAuthsTable, config);";
     expect(tableHandedTo([{ file: 'planted.ts', text: planted }], 'systemAuthsTable')).toEqual(['ApplicationRepository']);
+  });
+
+  it('imports graphql-js from its package entry only: a deep path (graphql/execution/values) bundles its CommonJS copy beside the ES one', () => {
+    const deep = [SHARED, path.join(SHARED, '..', 'functions')].flatMap(sourceFiles).flatMap((file) =>
+      ts.preProcessFile(fs.readFileSync(file, 'utf8'), true, true).importedFiles
+        .filter((imported) => imported.fileName.startsWith('graphql/'))
+        .map((imported) => `${path.relative(SHARED, file)}: ${imported.fileName}`),
+    );
+    expect(deep).toEqual([]);
   });
 });
 

@@ -125,6 +125,27 @@ export const pairingResolvers: Resolvers<DirectorContext> = {
       await audit.record(byCaller(caller, { action: 'CLIENT_SECRET_REVOKED', target: { applicationId: auth.appId, systemAuthId: auth.id }, details: { secretId } }));
       return pairing.toAppSystemAuth(auth, { publicBaseUrl });
     },
+    addPublicKey: async (
+      _root: unknown,
+      { authID, publicKey }: { authID: string; publicKey: string },
+      { caller, pairing, publicBaseUrl, audit }: DirectorContext,
+    ): Promise<AppSystemAuth> => {
+      requireAdministrator(caller);
+      const { systemAuth, kid } = await pairing.addPublicKey(caller.tenant, authID, publicKey);
+      // The key's id (its thumbprint), never the key: public, but it has no place in the trail.
+      await audit.record(byCaller(caller, { action: 'PUBLIC_KEY_ADDED', target: { applicationId: systemAuth.appId, systemAuthId: systemAuth.id }, details: { kid } }));
+      return pairing.toAppSystemAuth(systemAuth, { publicBaseUrl });
+    },
+    removePublicKey: async (
+      _root: unknown,
+      { authID, keyId }: { authID: string; keyId: string },
+      { caller, pairing, publicBaseUrl, audit }: DirectorContext,
+    ): Promise<AppSystemAuth> => {
+      requireAdministrator(caller);
+      const auth = await pairing.removePublicKey(caller.tenant, authID, keyId);
+      await audit.record(byCaller(caller, { action: 'PUBLIC_KEY_REMOVED', target: { applicationId: auth.appId, systemAuthId: auth.id }, details: { kid: keyId } }));
+      return pairing.toAppSystemAuth(auth, { publicBaseUrl });
+    },
     unpairApplication: async (_root: unknown, { id }: { id: string }, { caller, applications, audit }: DirectorContext): Promise<Application> => {
       requireAdministrator(caller);
       await applications.require(caller.tenant, id);

@@ -26,7 +26,8 @@ import { FailedAuthentications } from '../../../shared/oauth/failed-authenticati
 import { TokenEndpoint } from '../../../shared/oauth/token-endpoint';
 import { captureLogs } from '../../support/captured-logs';
 import { freshTenant, localAwsEndpoints, scanAll } from '../../support/local-aws';
-import { applicationStore, certificateAuthentication, certificates, inProcessTokenIssuer, oauthClients, oneTimeTokens, systemAuths, certificateAuths, oauthClientRecords, newAuditRecorder, caLifecycle, connectorCa } from '../../support/stores';
+import { applicationStore, certificateAuthentication, certificates, inProcessTokenIssuer, oauthClients, oneTimeTokens, publicKeyClients, systemAuths, certificateAuths, oauthClientRecords, newAuditRecorder, caLifecycle, connectorCa } from '../../support/stores';
+import { ClientAssertionAuthenticator } from '../../../shared/oauth/client-assertion';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { awsError, injectFailure } from '../pairing/aws-failures';
 import { basicAuthorization, tokenRequest } from '../oauth/token-requests';
@@ -57,6 +58,7 @@ const tokens = new TokenEndpoint(
   config,
   certificateAuthentication,
   new CertificateRefusals(certificates, audit),
+  new ClientAssertionAuthenticator(publicKeyClients, noWait),
 );
 
 const SOURCE_IP = '203.0.113.7';

@@ -139,7 +139,8 @@ describe('discovery documents', () => {
       token_endpoint: `${BASE_URL}/oauth2/token`,
       jwks_uri: `${BASE_URL}/.well-known/jwks.json`,
       grant_types_supported: ['client_credentials'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      token_endpoint_auth_signing_alg_values_supported: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA', 'Ed25519'],
     });
     // Exactly what pairing grants: application:write is an administrator's, and pairing refuses it.
     expect(JSON.parse(response.body).scopes_supported).toEqual(['application:read', 'application.auths:read']);
@@ -151,7 +152,7 @@ describe('discovery documents', () => {
     const withMtls = await withEnvironment({ MTLS_BASE_URL: 'https://mtls.example.test' }, () => handler(oauthEvent('GET', '/.well-known/oauth-authorization-server')));
     expect(JSON.parse(withMtls.body)).toMatchObject({
       token_endpoint: `${BASE_URL}/oauth2/token`,
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'tls_client_auth'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth'],
       tls_client_certificate_bound_access_tokens: true,
       mtls_endpoint_aliases: { token_endpoint: 'https://mtls.example.test/oauth2/token' },
     });

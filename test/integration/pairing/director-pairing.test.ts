@@ -12,7 +12,7 @@ import { aws, secrets } from '../../../functions/container';
 
 const REGISTER = `mutation($name: String!) { registerApplication(in: {name: $name}) { id name status { condition } } }`;
 const AUTH_TYPES = `query($id: ID!) { getAuthTypesForApplication(appId: $id) { type description inputParams } }`;
-const PRESENTATION = 'presentation { label credentialNoun revocationEffect pendingHint handoverWarning params { name label } }';
+const PRESENTATION = 'presentation { label credentialNoun revocationEffect pendingHint handoverWarning params { name label } inputParams { name label } }';
 const ALL_AUTH_TYPES = `{ authTypes { type ${PRESENTATION} } }`;
 const GENERATE = `mutation($id: ID!, $type: String!, $params: JSON!) {
   generateAuthForApplication(id: $id, type: {type: $type}, inputParams: $params) { type systemAuthID params expiresAt } }`;
@@ -62,10 +62,15 @@ describe('Director pairing with OAuth 2.0 client credentials', () => {
         label: 'OAuth 2.0 client credentials', credentialNoun: 'OAuth client', revocationEffect: 'client and its access tokens', pendingHint: null,
         handoverWarning: expect.stringContaining('shown once'),
         params: ['clientId', 'clientSecret', 'tokenUrl', 'scopes'].map((name) => ({ name, label: expect.any(String) })),
+        inputParams: [{ name: 'scopes', label: 'Scopes' }],
       };
       expect(answer.data!.authTypes).toEqual([
         { type: 'OAUTH2_CLIENT_CREDENTIALS', presentation: oauthWords },
-        { type: 'CLIENT_CERTIFICATE', presentation: expect.objectContaining({ label: 'Client certificate', pendingHint: expect.any(String) }) },
+        { type: 'CLIENT_CERTIFICATE', presentation: expect.objectContaining({ label: 'Client certificate', pendingHint: expect.any(String), inputParams: [] }) },
+        {
+          type: 'PRIVATE_KEY_JWT',
+          presentation: expect.objectContaining({ pendingHint: null, handoverWarning: null, inputParams: [{ name: 'publicKey', label: expect.stringContaining('public key') }, { name: 'scopes', label: 'Scopes' }] }),
+        },
       ]);
       expect(answer.data!.application.auths).toEqual([{ id: clientId, presentation: oauthWords }]);
     });

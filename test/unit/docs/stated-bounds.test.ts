@@ -23,3 +23,9 @@ test('the CRL bounds: the max-age the CRL is served with and the default nextUpd
   expect(readme).toContain(`cache-control: public, max-age=${CRL_MAX_AGE_SECONDS}`);
   expect(readme).toContain(`\`CRL_NEXT_UPDATE_HOURS\` (${crlEnvironment({}).nextUpdateMs / 3_600_000} h)`);
 });
+
+test('private_key_jwt: the README states the assertion lifetime and clock tolerance the token endpoint checks', async () => {
+  const { MAX_ASSERTION_LIFETIME_SECONDS } = await import('../../../shared/oauth/client-assertion');
+  const { CLOCK_TOLERANCE_SECONDS } = await import('../../../shared/oauth/signing-keys');
+  expect(readme).toContain(`\`exp\` at most ${MAX_ASSERTION_LIFETIME_SECONDS / 60} minutes ahead (${CLOCK_TOLERANCE_SECONDS} s clock tolerance)`);
+});

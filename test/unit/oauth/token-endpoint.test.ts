@@ -28,7 +28,13 @@ const issue = jest.fn<ReturnType<typeof issueAccessToken>, [IssuedTo, string[], 
 const audit = { record: jest.fn(async () => ({}) as AuditEvent), refused: jest.fn(async () => undefined) };
 const certificateAuthentication = { authenticate: jest.fn<Promise<CertificateCaller>, [ClientCertificateData]>() };
 const certificateRefusals = { record: jest.fn<Promise<void>, [unknown, unknown]>(async () => undefined) };
-const endpoint = new TokenEndpoint({ authenticate, revoke }, { markUsed }, { markConnected }, issue, audit, config, certificateAuthentication, certificateRefusals);
+/** private_key_jwt has tests of its own (client-assertion.test.ts, and over HTTP): here every assertion is refused. */
+const assertions = {
+  authenticate: jest.fn(async () => { throw invalidClient(); }),
+  recordGrant: jest.fn(async () => false),
+  revokeOrphaned: jest.fn(async () => undefined),
+};
+const endpoint = new TokenEndpoint({ authenticate, revoke }, { markUsed }, { markConnected }, issue, audit, config, certificateAuthentication, certificateRefusals, assertions);
 const handleTokenRequest = (event: APIGatewayProxyEvent) => endpoint.handle(event);
 
 const CLIENT_ID = '0b6e4c52-6d59-4a43-9d0e-4f0d3a1f8c11';

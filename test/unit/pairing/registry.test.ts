@@ -34,7 +34,7 @@ class RecordingAdapter implements PairingAdapter {
   }
 }
 
-const presentation = { label: 'Certificates', credentialNoun: 'certificate', revocationEffect: 'certificates', pendingHint: null, handoverWarning: null, params: [] };
+const presentation = { label: 'Certificates', credentialNoun: 'certificate', revocationEffect: 'certificates', pendingHint: null, handoverWarning: null, params: [], inputParams: [] };
 
 /** The registry as the Director configures it; building it touches no store, so stand-ins do. */
 const pairingAdapters = pairingOf({} as PairingStores).registry;

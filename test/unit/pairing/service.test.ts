@@ -1,7 +1,7 @@
 // PairingService asks the adapter of a SystemAuth's type for everything about it: a type it has never heard of works
 // through its adapter alone (fields, words, audit events, revocation action, capabilities it has or lacks).
 import { BadUserInputError, NotFoundError } from '../../../shared/errors';
-import type { AppSystemAuthFields, PairingAdapter, PairingApplication, PairingContext, PairingResult, SecretRotation } from '../../../shared/pairing/adapter';
+import type { AppSystemAuthFields, PairingAdapter, PairingApplication, PairingContext, PairingResult, PublicKeyRotation, SecretRotation } from '../../../shared/pairing/adapter';
 import { PairingAdapterRegistry } from '../../../shared/pairing/registry';
 import { PairingService } from '../../../shared/pairing/service';
 import type { SystemAuthRepository } from '../../../shared/system-auths/repository';
@@ -19,12 +19,12 @@ class NewTypeAdapter implements PairingAdapter {
     description: 'a type added later',
     // A schema the generated validators already hold (the client certificate's): this test generates none.
     inputParams: { type: 'object', additionalProperties: false },
-    presentation: { label: 'Something new', credentialNoun: 'new credential', revocationEffect: 'new things', pendingHint: null, handoverWarning: null, params: [] },
+    presentation: { label: 'Something new', credentialNoun: 'new credential', revocationEffect: 'new things', pendingHint: null, handoverWarning: null, params: [], inputParams: [] },
   };
   readonly systemAuthType = NEW_TYPE;
   readonly revokedAction = 'SYSTEM_AUTH_REVOKED';
   readonly revoked: SystemAuth[] = [];
-  constructor(readonly secrets?: SecretRotation) {}
+  constructor(readonly secrets?: SecretRotation, readonly publicKeys?: PublicKeyRotation) {}
   async generate(application: PairingApplication): Promise<PairingResult> {
     return { type: NEW_TYPE, systemAuthID: ID, params: { for: application.id } };
   }
@@ -51,7 +51,7 @@ describe('PairingService with a type it was not written for', () => {
     const service = serviceWith(new NewTypeAdapter());
     expect(service.toAppSystemAuth(stored, context)).toEqual({
       id: ID, type: NEW_TYPE, status: 'ACTIVE', createdAt: stored.createdAt, lastUsedAt: null, scopes: ['application:read'],
-      clientId: `new-${ID}`, clientSecret: null, tokenUrl: null, secrets: null,
+      clientId: `new-${ID}`, clientSecret: null, tokenUrl: null, secrets: null, publicKeys: null,
       presentation: expect.objectContaining({ label: 'Something new' }), holdsCertificates: false,
     });
     expect(service.toAppSystemAuth(stored, context, 's3cret').clientSecret).toBe('s3cret');
@@ -72,6 +72,10 @@ describe('PairingService with a type it was not written for', () => {
     const rotation = await rejection(service.rotateClientSecret('acme', ID));
     expect(rotation).toBeInstanceOf(BadUserInputError);
     expect(rotation.message).toBe(`SystemAuth ${ID} is a SOME_NEW_TYPE credential: no pairing type has secrets`);
+    const key = await rejection(service.addPublicKey('acme', ID, 'a key'));
+    expect(key).toBeInstanceOf(BadUserInputError);
+    expect(key.message).toBe(`SystemAuth ${ID} is a SOME_NEW_TYPE credential: no pairing type has public keys`);
+    expect(await rejection(service.removePublicKey('acme', ID, 'kid-1'))).toBeInstanceOf(BadUserInputError);
     const certificate = await rejection(service.revokeIssuedCertificate('acme', ID, { serialNumber: '01' }));
     expect(certificate).toBeInstanceOf(NotFoundError);
   });
@@ -87,6 +91,15 @@ describe('PairingService with a type it was not written for', () => {
     await expect(service.rotateClientSecret('acme', ID)).resolves.toBe(rotated);
     await expect(service.revokeClientSecret('acme', ID, 'initial')).resolves.toBe(stored);
     expect(calls).toEqual([`rotate ${ID}`, `revoke ${ID} initial`]);
+    const keys: PublicKeyRotation = {
+      addPublicKey: async (auth, publicKey) => (calls.push(`add ${auth.id} ${String(publicKey)}`), { systemAuth: auth, kid: 'kid-2' }),
+      removePublicKey: async (auth, kid) => (calls.push(`remove ${auth.id} ${kid}`), auth),
+    };
+    const keyed = serviceWith(new NewTypeAdapter(undefined, keys));
+    await expect(keyed.addPublicKey('acme', ID, 'a key')).resolves.toEqual({ systemAuth: stored, kid: 'kid-2' });
+    await expect(keyed.removePublicKey('acme', ID, 'kid-1')).resolves.toBe(stored);
+    expect(calls.slice(2)).toEqual([`add ${ID} a key`, `remove ${ID} kid-1`]);
+    expect((await rejection(keyed.rotateClientSecret('acme', ID))).message).toBe(`SystemAuth ${ID} is a SOME_NEW_TYPE credential: no pairing type has secrets`);
     // Another tenant's SystemAuth is NOT_FOUND, whatever its type can do.
     expect(await rejection(service.rotateClientSecret('other', ID))).toBeInstanceOf(NotFoundError);
   });

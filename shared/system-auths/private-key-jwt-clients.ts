@@ -1,0 +1,149 @@
+// DynamoDB storage of PRIVATE_KEY_JWT clients (SystemAuths authenticated by a signed assertion) and their public keys; grants are private-key-jwt-grants.ts.
+import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { transactWrite, TransactionCancelledError } from '../aws/transactions';
+import { OAUTH_CLIENTS_QUOTA, quotaExceeded, quotaSlotFreed, quotaSlotTaken, type QuotaCounter, type QuotaLimits } from '../quotas';
+import {
+  AUTH_SORT_KEY,
+  PUBLIC_KEYS_ATTRIBUTE,
+  fromSystemAuthItem,
+  isConditionalFailure,
+  oauthClientsCounterKey,
+  publicKeyEntry,
+  toSystemAuthItem,
+  type Item,
+} from './items';
+import { MAX_LIVE_PUBLIC_KEYS, type ClientPublicKeyRecord, type SystemAuth, type SystemAuthStatus, type SystemAuthType } from './types';
+
+/** The SystemAuth type of an OAuth client that proves itself with assertions signed by its own key (the PRIVATE_KEY_JWT adapter's). */
+export const PUBLIC_KEY_CLIENT_TYPE = 'PRIVATE_KEY_JWT' satisfies SystemAuthType;
+
+export class PublicKeyClientRepository {
+  constructor(
+    protected readonly dynamo: DynamoDBDocumentClient,
+    protected readonly table: string,
+    private readonly limits: QuotaLimits<'maxOAuthClientsPerTenant'>,
+  ) {}
+
+  private counterOf(tenant: string): QuotaCounter {
+    return { table: this.table, key: oauthClientsCounterKey(tenant) };
+  }
+
+  /**
+   * Stores a new ACTIVE PRIVATE_KEY_JWT client with its first key. It is an OAuth client: it takes a slot of the tenant's
+   * MAX_OAUTH_CLIENTS_PER_TENANT in the same transaction (QuotaExceededError, nothing written, when none is free).
+   */
+  async create(auth: SystemAuth): Promise<void> {
+    if (auth.type !== PUBLIC_KEY_CLIENT_TYPE || auth.status !== 'ACTIVE') throw new Error('PublicKeyClientRepository.create stores ACTIVE PRIVATE_KEY_JWT clients only');
+    const limit = this.limits().maxOAuthClientsPerTenant;
+    try {
+      await transactWrite(this.dynamo, {
+        systemAuth: { Put: { TableName: this.table, Item: toSystemAuthItem(auth), ConditionExpression: 'attribute_not_exists(id)' } },
+        quota: quotaSlotTaken(limit, this.counterOf(auth.tenant)),
+      });
+    } catch (error) {
+      if (error instanceof TransactionCancelledError && error.conditionFailed('quota') && !error.conditionFailed('systemAuth')) {
+        throw quotaExceeded(OAUTH_CLIENTS_QUOTA, limit, auth.tenant);
+      }
+      throw error;
+    }
+  }
+
+  /** The PRIVATE_KEY_JWT client with this id, whatever its tenant (the token endpoint holds none yet), read consistently. */
+  async get(id: string): Promise<SystemAuth | undefined> {
+    const out = await this.dynamo.send(new GetCommand({ TableName: this.table, Key: { id, sk: AUTH_SORT_KEY }, ConsistentRead: true }));
+    if (!out.Item || out.Item.type !== PUBLIC_KEY_CLIENT_TYPE) return undefined;
+    return fromSystemAuthItem(out.Item);
+  }
+
+  /**
+   * Adds a live key to the tenant's ACTIVE client; false when the condition failed (it holds MAX_LIVE_PUBLIC_KEYS keys,
+   * already has this one, changed status or is gone): the caller reads again to say why. The limit is the write's
+   * condition, so concurrent additions never make a third.
+   */
+  async addKey(tenant: string, id: string, key: ClientPublicKeyRecord): Promise<boolean> {
+    return this.updateIf(
+      id,
+      'SET #keys.#kid = :key',
+      'attribute_exists(id) AND tenant = :tenant AND #type = :type AND #status = :active AND size(#keys) < :max AND attribute_not_exists(#keys.#kid)',
+      { '#keys': PUBLIC_KEYS_ATTRIBUTE, '#kid': key.kid, '#type': 'type', '#status': 'status' },
+      { ':key': publicKeyEntry(key), ':tenant': tenant, ':type': PUBLIC_KEY_CLIENT_TYPE, ':active': 'ACTIVE' satisfies SystemAuthStatus, ':max': MAX_LIVE_PUBLIC_KEYS },
+    );
+  }
+
+  /**
+   * Ends one live key of the tenant's client: assertions it signs are refused from the next request on. False when it is
+   * not a live key of the client or is its last: the condition counts the keys, so two removals racing never leave none.
+   */
+  async removeKey(tenant: string, id: string, kid: string): Promise<boolean> {
+    return this.updateIf(
+      id,
+      'REMOVE #keys.#kid',
+      'attribute_exists(id) AND tenant = :tenant AND #type = :type AND attribute_exists(#keys.#kid) AND size(#keys) > :one',
+      { '#keys': PUBLIC_KEYS_ATTRIBUTE, '#kid': kid, '#type': 'type' },
+      { ':tenant': tenant, ':type': PUBLIC_KEY_CLIENT_TYPE, ':one': 1 },
+    );
+  }
+
+  /**
+   * Sets the tenant's client REVOKED and gives its quota slot back, once however often this runs (the condition: not
+   * REVOKED yet); false when there was nothing to change. Refused by the token endpoint from this moment on.
+   */
+  async revoke(tenant: string, id: string): Promise<boolean> {
+    try {
+      await transactWrite(this.dynamo, {
+        systemAuth: {
+          Update: {
+            TableName: this.table,
+            Key: { id, sk: AUTH_SORT_KEY },
+            UpdateExpression: 'SET #status = :revoked',
+            ConditionExpression: 'attribute_exists(id) AND tenant = :tenant AND #type = :type AND #status <> :revoked',
+            ExpressionAttributeNames: { '#status': 'status', '#type': 'type' },
+            ExpressionAttributeValues: { ':revoked': 'REVOKED' satisfies SystemAuthStatus, ':tenant': tenant, ':type': PUBLIC_KEY_CLIENT_TYPE },
+          },
+        },
+        quota: quotaSlotFreed(this.counterOf(tenant)),
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCancelledError && error.conditionFailed('systemAuth')) return false;
+      throw error;
+    }
+  }
+
+  /** Deletes the tenant's REVOKED client item (revoke first: a live one would keep its quota slot). */
+  async delete(tenant: string, id: string): Promise<void> {
+    try {
+      await this.dynamo.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { id, sk: AUTH_SORT_KEY },
+          ConditionExpression: 'tenant = :tenant AND #type = :type AND #status = :revoked',
+          ExpressionAttributeNames: { '#type': 'type', '#status': 'status' },
+          ExpressionAttributeValues: { ':tenant': tenant, ':type': PUBLIC_KEY_CLIENT_TYPE, ':revoked': 'REVOKED' satisfies SystemAuthStatus },
+        }),
+      );
+    } catch (error) {
+      // Gone already (a retry), or not this tenant's REVOKED client: nothing of ours to delete.
+      if (!isConditionalFailure(error)) throw error;
+    }
+  }
+
+  protected async updateIf(id: string, update: string, condition: string, names: Record<string, string>, values: Item): Promise<boolean> {
+    try {
+      await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { id, sk: AUTH_SORT_KEY },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalFailure(error)) return false;
+      throw error;
+    }
+  }
+}

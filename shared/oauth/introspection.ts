@@ -15,7 +15,8 @@ import type { SystemAuth } from '../system-auths/types';
 import { accessTokenAudience, type AccessTokenClaims } from './access-tokens';
 import type { AuthenticatedClient, OAuthClients } from './clients';
 import { ClientAuthenticationRefusedError, OAuthError } from './errors';
-import { clientRefusal, oauthErrorResponse, parseBasicCredentials, parseForm, serverErrorResponse, type ClientCredentials } from './token-endpoint';
+import { clientRefusal, oauthErrorResponse, serverErrorResponse } from './token-endpoint';
+import { parseBasicCredentials, parseForm, type ClientCredentials } from './token-request';
 
 export { INTROSPECTION_PATH } from './metadata';
 

@@ -6,7 +6,8 @@ import type { Config } from '../config';
 import { APPLICATION_SCOPES } from '../scopes';
 import type { SigningKeys } from './signing-keys';
 import { CLIENT_ASSERTION_ALGORITHMS } from './client-public-keys';
-import { serverErrorResponse, TOKEN_PATH } from './token-endpoint';
+import { serverErrorResponse } from './token-endpoint';
+import { TOKEN_PATH } from './token-request';
 
 export { TOKEN_PATH };
 export const METADATA_PATH = '/.well-known/oauth-authorization-server';

@@ -3,14 +3,8 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { issueAccessToken, TokenConfirmation } from '../../../shared/oauth/access-tokens';
 import type { AuthenticatedClient } from '../../../shared/oauth/clients';
 import { invalidClient, OAuthError } from '../../../shared/oauth/errors';
-import {
-  grantedScopes,
-  parseBasicCredentials,
-  parseScope,
-  parseTokenRequest,
-  TokenEndpoint,
-  type IssuedTo,
-} from '../../../shared/oauth/token-endpoint';
+import { TokenEndpoint, type IssuedTo } from '../../../shared/oauth/token-endpoint';
+import { grantedScopes, parseBasicCredentials, parseScope, parseTokenRequest } from '../../../shared/oauth/token-request';
 import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
 import { CertificateRefusedError, type CertificateCaller, type ClientCertificateData } from '../../../shared/auth/client-certificate';

@@ -20,6 +20,7 @@ import { storedVerifiersOf } from '../../shared/oauth/stored-verifiers';
 import { LambdaTokenIssuer, type TokenIssuer } from '../../shared/one-time-tokens/issuer';
 import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
 import { pairingOf } from '../../shared/pairing';
+import { EXTERNAL_ADAPTERS_VARIABLE, parseExternalAdapters } from '../../shared/pairing/external-config';
 import { crlTriggerOf } from '../../shared/crl/trigger';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
@@ -50,6 +51,8 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
     oneTimeTokens: new OneTimeTokenRepository(aws.dynamo, config().tokensTable),
     oauthClients: new OAuthClients(systemAuths, new OAuthClientRecords(aws.dynamo, config().systemAuthsTable, config), secretsManagerStore, clientAuthenticationState(), storedVerifiersOf(config())),
     tokenIssuer,
+    // Checked here, at load: a wrong list stops the Director from starting, with a message naming the field.
+    external: { adapters: parseExternalAdapters(process.env[EXTERNAL_ADAPTERS_VARIABLE], config().stage), stage: config().stage },
   });
   return {
     // Unpairing and unregistering first revoke every credential through the pairing service.

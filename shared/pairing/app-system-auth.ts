@@ -14,6 +14,10 @@ export interface AppSystemAuth {
   tokenUrl: string | null;
   scopes: string[] | null;
   secrets: ClientSecretInfo[] | null;
+  /** Credentials of an outside pairing adapter: which adapter, the auth type, the adapter's reference. */
+  pairingAdapter: string | null;
+  authType: string | null;
+  adapterReference: string | null;
   /** The words a user interface shows for its type. */
   presentation: PairingPresentation;
   /** Whether its type holds certificates (AppSystemAuth.certificates is null otherwise); not a GraphQL field. */
@@ -45,6 +49,9 @@ export function toAppSystemAuth(auth: SystemAuth, adapter: PairingAdapter, conte
     tokenUrl: own.tokenUrl ?? null,
     scopes: [...auth.scopes],
     secrets: own.secrets ?? null,
+    pairingAdapter: own.pairingAdapter ?? null,
+    authType: own.authType ?? null,
+    adapterReference: own.adapterReference ?? null,
     presentation: adapter.authType.presentation,
     holdsCertificates: adapter.certificates !== undefined,
   };

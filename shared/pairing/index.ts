@@ -8,6 +8,8 @@ import type { CertificateRepository } from '../system-auths/certificate-records'
 import type { SystemAuthRepository } from '../system-auths/repository';
 import type { PairingAdapter } from './adapter';
 import { ClientCertificateAdapter } from './client-certificate';
+import { externalPairingAdapters, type ExternalAdapterDeps } from './external-adapter';
+import type { ExternalAdapterConfig } from './external-config';
 import { OAuthClientCredentialsAdapter } from './oauth-client-credentials';
 import { PairingAdapterRegistry } from './registry';
 import { PairingService } from './service';
@@ -20,6 +22,8 @@ export interface PairingStores {
   oneTimeTokens: OneTimeTokenRepository;
   oauthClients: OAuthClients;
   tokenIssuer: TokenIssuer;
+  /** The operator's pairing adapters outside the service (EXTERNAL_PAIRING_ADAPTERS); none when absent. */
+  external?: { adapters: readonly ExternalAdapterConfig[] } & Omit<ExternalAdapterDeps, 'systemAuths'>;
 }
 
 export interface Pairing {
@@ -39,6 +43,7 @@ export function pairingAdaptersOf(stores: PairingStores) {
   const all: PairingAdapter[] = [
     oauthClientCredentials,
     clientCertificates,
+    ...externalPairingAdapters(stores.external?.adapters ?? [], { ...stores.external!, systemAuths: stores.systemAuths }),
   ];
   return { oauthClientCredentials, clientCertificates, all };
 }

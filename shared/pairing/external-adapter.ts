@@ -1,7 +1,6 @@
 // Pairing adapters outside the service (as Compass's): each configured auth type is a PairingAdapter that asks the
 // operator's adapter over HTTPS for the pairing data, and records only which adapter made it and its non-secret reference.
 import { randomUUID } from 'node:crypto';
-import Ajv from 'ajv';
 import type { Validator } from '../json-schema';
 import { logger } from '../logger';
 import type { SystemAuthRepository } from '../system-auths/repository';
@@ -9,6 +8,7 @@ import { EXTERNAL_TYPE } from '../system-auths/external-auths';
 import type { SystemAuth } from '../system-auths/types';
 import type { AppSystemAuthFields, AuthTypeDescription, PairingAdapter, PairingApplication, PairingAuditEvent, PairingResult } from './adapter';
 import type { ExternalAdapterConfig, ExternalAuthTypeConfig } from './external-config';
+import { inputSchemaValidator } from './external-input-schema';
 import { ExternalAdapterClient, PairingAdapterError, type AdapterRequestSigner } from './external-client';
 
 /** Attempts of the DELETE that tells an adapter a credential is gone; it never blocks the deletion itself. */
@@ -55,7 +55,6 @@ export class ExternalPairingAdapter implements PairingAdapter {
     /** Every outside adapter's client by name: a SystemAuth is revoked through the adapter that made it. */
     private readonly clients: ReadonlyMap<string, ExternalAdapterClient>,
     private readonly deps: ExternalAdapterDeps,
-    ajv: Ajv,
   ) {
     this.authType = {
       type: offered.type,
@@ -70,8 +69,8 @@ export class ExternalPairingAdapter implements PairingAdapter {
         params: [],
       },
     };
-    // The schema is configuration, known only at start: compiled once here (config parsing has checked it compiles).
-    this.validateInput = ajv.compile(offered.inputParams) as Validator<Record<string, unknown>>;
+    // The schema is configuration, known only at start (config parsing has checked it is within the supported subset).
+    this.validateInput = inputSchemaValidator(offered.inputParams);
   }
 
   async generate(application: PairingApplication, inputParams: Record<string, unknown>): Promise<PairingResult> {
@@ -139,8 +138,7 @@ export class ExternalPairingAdapter implements PairingAdapter {
 /** The adapters of every configured outside auth type, in configuration order. */
 export function externalPairingAdapters(configs: readonly ExternalAdapterConfig[], deps: ExternalAdapterDeps): ExternalPairingAdapter[] {
   if (configs.length === 0) return [];
-  const ajv = new Ajv({ allErrors: false, strict: true });
   const clients = new Map(configs.map((config) => [config.name, new ExternalAdapterClient(config, deps.stage, deps.sign)]));
-  return configs.flatMap((config) => config.authTypes.map((offered) => new ExternalPairingAdapter(config, offered, clients.get(config.name)!, clients, deps, ajv)));
+  return configs.flatMap((config) => config.authTypes.map((offered) => new ExternalPairingAdapter(config, offered, clients.get(config.name)!, clients, deps)));
 }
 

@@ -1,7 +1,7 @@
 // The operator's list of pairing adapters outside the service (EXTERNAL_PAIRING_ADAPTERS): parsed and checked once, at start.
-import Ajv from 'ajv';
 import { LOCAL_STAGE } from '../config';
 import type { JsonSchema } from './adapter';
+import { checkSupportedSchema } from './external-input-schema';
 
 /** The environment variable (serverless.yml: the deployment parameter `externalPairingAdapters`). */
 export const EXTERNAL_ADAPTERS_VARIABLE = 'EXTERNAL_PAIRING_ADAPTERS';
@@ -60,7 +60,7 @@ function adapterUrl(value: unknown, field: string, stage: string): string {
   fail(field, `must be https (plain http://127.0.0.1 or localhost only on the ${LOCAL_STAGE} stage)`);
 }
 
-function authTypeOf(value: unknown, field: string, ajv: Ajv): ExternalAuthTypeConfig {
+function authTypeOf(value: unknown, field: string): ExternalAuthTypeConfig {
   if (!isObject(value)) fail(field, 'must be an object {type, description, inputParams, label?}');
   const { type, description, inputParams, label } = value;
   if (typeof type !== 'string' || !TYPE.test(type)) fail(`${field}.type`, 'must be upper snake case, e.g. VAULT_TOKEN');
@@ -68,9 +68,9 @@ function authTypeOf(value: unknown, field: string, ajv: Ajv): ExternalAuthTypeCo
   if (label !== undefined && (typeof label !== 'string' || label.trim() === '')) fail(`${field}.label`, 'must be a non-empty string');
   if (!isObject(inputParams) || inputParams.type !== 'object') fail(`${field}.inputParams`, 'must be a JSON Schema of type "object"');
   try {
-    ajv.compile(inputParams);
+    checkSupportedSchema(inputParams);
   } catch (error) {
-    fail(`${field}.inputParams`, `is not a valid JSON Schema: ${(error as Error).message}`);
+    fail(`${field}.inputParams`, `is not a supported JSON Schema: ${(error as Error).message}`);
   }
   return { type, description: description ?? `Pairing by the ${type} adapter`, inputParams, label: label ?? type };
 }
@@ -96,7 +96,6 @@ export function parseExternalAdapters(raw: string | undefined, stage: string): E
     fail('', 'is not JSON');
   }
   if (!Array.isArray(value)) fail('', 'must be a JSON list of adapters');
-  const ajv = new Ajv({ allErrors: false, strict: true });
   const names = new Set<string>();
   const types = new Set<string>();
   return value.map((entry: unknown, index): ExternalAdapterConfig => {
@@ -110,7 +109,7 @@ export function parseExternalAdapters(raw: string | undefined, stage: string): E
     if (names.has(name)) fail(`${at}.name`, `"${name}" is configured twice`);
     names.add(name);
     if (!Array.isArray(authTypes) || authTypes.length === 0) fail(`${at}.authTypes`, 'must be a non-empty list');
-    const offered = authTypes.map((authType: unknown, i) => authTypeOf(authType, `${at}.authTypes[${i}]`, ajv));
+    const offered = authTypes.map((authType: unknown, i) => authTypeOf(authType, `${at}.authTypes[${i}]`));
     offered.forEach((authType, i) => {
       if (types.has(authType.type)) fail(`${at}.authTypes[${i}].type`, `"${authType.type}" is offered twice`);
       types.add(authType.type);

@@ -105,8 +105,9 @@ describe('the packaged Director bundle', () => {
     expect(await systemAuths.listOfApplication(tenant, application.id)).toEqual([]);
   });
 
-  it('holds one JavaScript file under 1 MiB, none of node-forge (client certificates are checked with node:crypto) and no Ajv compiler', () => {
-    expect(bundle.javaScriptBytes).toBeLessThan(1024 * 1024);
+  it('holds one JavaScript file under 1.1 MiB, none of node-forge (client certificates are checked with node:crypto) and no Ajv compiler', () => {
+    // 1 MiB until the outside pairing adapters' HTTP client and inputParams check (about 5 KB more) came in.
+    expect(bundle.javaScriptBytes).toBeLessThan(1.1 * 1024 * 1024);
     // A message of forge's ASN.1 codec: the Director's bundle has none of forge, the Connector's has its codec only.
     const code = fs.readFileSync(bundle.handlerFile, 'utf8');
     expect(code).not.toContain('Too few bytes to read ASN.1 value.');

@@ -43,7 +43,8 @@ describe('parseExternalAdapters', () => {
     ['no auth types', JSON.stringify([{ ...vault, authTypes: [] }]), 'EXTERNAL_PAIRING_ADAPTERS[0].authTypes must be a non-empty list'],
     ['a lower-case type', JSON.stringify([{ ...vault, authTypes: [{ ...vault.authTypes[0], type: 'vault' }] }]), 'EXTERNAL_PAIRING_ADAPTERS[0].authTypes[0].type must be upper snake case'],
     ['a schema that is not an object schema', JSON.stringify([{ ...vault, authTypes: [{ ...vault.authTypes[0], inputParams: { type: 'string' } }] }]), 'EXTERNAL_PAIRING_ADAPTERS[0].authTypes[0].inputParams must be a JSON Schema of type "object"'],
-    ['an invalid schema', JSON.stringify([{ ...vault, authTypes: [{ ...vault.authTypes[0], inputParams: { type: 'object', properties: { a: { type: 'nonsense' } } } }] }]), 'EXTERNAL_PAIRING_ADAPTERS[0].authTypes[0].inputParams is not a valid JSON Schema'],
+    ['an invalid schema', JSON.stringify([{ ...vault, authTypes: [{ ...vault.authTypes[0], inputParams: { type: 'object', properties: { a: { type: 'nonsense' } } } }] }]), 'EXTERNAL_PAIRING_ADAPTERS[0].authTypes[0].inputParams is not a supported JSON Schema: type "nonsense" at /properties/a is not a JSON type'],
+    ['a keyword outside the subset', JSON.stringify([{ ...vault, authTypes: [{ ...vault.authTypes[0], inputParams: { type: 'object', oneOf: [] } }] }]), 'EXTERNAL_PAIRING_ADAPTERS[0].authTypes[0].inputParams is not a supported JSON Schema: keyword "oneOf" is not supported'],
     ['an unknown setting', JSON.stringify([{ ...vault, timeout: 3 }]), 'EXTERNAL_PAIRING_ADAPTERS[0].timeout is not a setting'],
   ])('refuses %s, naming the field', (_what, raw, message) => {
     expect(() => parseExternalAdapters(raw, 'prod')).toThrow(message);

@@ -138,6 +138,18 @@ async function auditOf(tenant: string): Promise<Array<Record<string, any>>> {
 }
 
 describe('pairing adapters outside the service', () => {
+  it('a wrong list keeps the Director from starting, with a message naming the field', () => {
+    const saved = process.env.EXTERNAL_PAIRING_ADAPTERS;
+    process.env.EXTERNAL_PAIRING_ADAPTERS = JSON.stringify([{ name: 'vault', url: 'https://vault.example.com/', authTypes: [], timeoutSeconds: 5 }]);
+    try {
+      // A fresh load of the handler module, as a new Lambda container would do it.
+      expect(() => jest.isolateModules(() => require('../../../functions/director/handler'))).toThrow('EXTERNAL_PAIRING_ADAPTERS[0].authTypes must be a non-empty list');
+    } finally {
+      if (saved === undefined) delete process.env.EXTERNAL_PAIRING_ADAPTERS;
+      else process.env.EXTERNAL_PAIRING_ADAPTERS = saved;
+    }
+  });
+
   it('lists the outside types beside the built-in ones, with their schema and words', async () => {
     const { admin, appId } = await adminWithApplication();
     const answer = await director(admin, `query($id: ID!) { getAuthTypesForApplication(appId: $id) { type inputParams presentation { label } } }`, { id: appId });

@@ -66,7 +66,7 @@ export class ExternalPairingAdapter implements PairingAdapter {
         revocationEffect: `credential made by the pairing adapter ${config.name}`,
         pendingHint: null,
         handoverWarning: `The pairing data comes from the pairing adapter ${config.name}: this service does not keep it. Hand it to the application now.`,
-        params: [],
+        params: offered.params,
       },
     };
     // The schema is configuration, known only at start (config parsing has checked it is within the supported subset).

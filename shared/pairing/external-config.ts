@@ -17,6 +17,8 @@ export interface ExternalAuthTypeConfig {
   inputParams: JsonSchema;
   /** The type in words for Cockpit; the type's name when not given. */
   label: string;
+  /** Labels of the answer's params, in the order to show them (Cockpit shows any other param after these, by its name). */
+  params: { name: string; label: string }[];
 }
 
 export interface ExternalAdapterConfig {
@@ -61,8 +63,13 @@ function adapterUrl(value: unknown, field: string, stage: string): string {
 }
 
 function authTypeOf(value: unknown, field: string): ExternalAuthTypeConfig {
-  if (!isObject(value)) fail(field, 'must be an object {type, description, inputParams, label?}');
-  const { type, description, inputParams, label } = value;
+  if (!isObject(value)) fail(field, 'must be an object {type, description?, inputParams, label?, params?}');
+  const known = new Set(['type', 'description', 'inputParams', 'label', 'params']);
+  const unknown = Object.keys(value).find((key) => !known.has(key));
+  if (unknown !== undefined) fail(`${field}.${unknown}`, 'is not a setting (type, description, inputParams, label, params)');
+  const { type, description, inputParams, label, params } = value;
+  const isLabel = (param: unknown) => isObject(param) && typeof param.name === 'string' && typeof param.label === 'string' && Object.keys(param).length === 2;
+  if (params !== undefined && !(Array.isArray(params) && params.every(isLabel))) fail(`${field}.params`, 'must be a list of {name, label}');
   if (typeof type !== 'string' || !TYPE.test(type)) fail(`${field}.type`, 'must be upper snake case, e.g. VAULT_TOKEN');
   if (description !== undefined && typeof description !== 'string') fail(`${field}.description`, 'must be a string');
   if (label !== undefined && (typeof label !== 'string' || label.trim() === '')) fail(`${field}.label`, 'must be a non-empty string');
@@ -72,7 +79,10 @@ function authTypeOf(value: unknown, field: string): ExternalAuthTypeConfig {
   } catch (error) {
     fail(`${field}.inputParams`, `is not a supported JSON Schema: ${(error as Error).message}`);
   }
-  return { type, description: description ?? `Pairing by the ${type} adapter`, inputParams, label: label ?? type };
+  return {
+    type, description: description ?? `Pairing by the ${type} adapter`, inputParams, label: label ?? type,
+    params: ((params ?? []) as { name: string; label: string }[]).map(({ name, label: text }) => ({ name, label: text })),
+  };
 }
 
 function timeoutOf(value: unknown, field: string): number {

@@ -18,9 +18,11 @@ describe('parseExternalAdapters', () => {
   it('reads an adapter, with a timeout of 5 s and the type as its label by default', () => {
     expect(parse([vault])).toEqual([{
       name: 'vault', url: 'https://vault.example.com/pairing', timeoutMs: 5000,
-      authTypes: [{ type: 'VAULT_TOKEN', description: 'A Vault token', label: 'VAULT_TOKEN', inputParams: vault.authTypes[0]!.inputParams }],
+      authTypes: [{ type: 'VAULT_TOKEN', description: 'A Vault token', label: 'VAULT_TOKEN', inputParams: vault.authTypes[0]!.inputParams, params: [] }],
     }]);
     expect(parse([{ ...vault, timeoutSeconds: 10 }])[0]!.timeoutMs).toBe(10000);
+    const labelled = { ...vault.authTypes[0], label: 'Vault token', params: [{ name: 'token', label: 'Token' }] };
+    expect(parse([{ ...vault, authTypes: [labelled] }])[0]!.authTypes[0]).toMatchObject({ label: 'Vault token', params: [{ name: 'token', label: 'Token' }] });
   });
 
   it('allows plain http to the loopback address on the local stage only', () => {
@@ -45,6 +47,8 @@ describe('parseExternalAdapters', () => {
     ['a schema that is not an object schema', JSON.stringify([{ ...vault, authTypes: [{ ...vault.authTypes[0], inputParams: { type: 'string' } }] }]), 'EXTERNAL_PAIRING_ADAPTERS[0].authTypes[0].inputParams must be a JSON Schema of type "object"'],
     ['an invalid schema', JSON.stringify([{ ...vault, authTypes: [{ ...vault.authTypes[0], inputParams: { type: 'object', properties: { a: { type: 'nonsense' } } } }] }]), 'EXTERNAL_PAIRING_ADAPTERS[0].authTypes[0].inputParams is not a supported JSON Schema: type "nonsense" at /properties/a is not a JSON type'],
     ['a keyword outside the subset', JSON.stringify([{ ...vault, authTypes: [{ ...vault.authTypes[0], inputParams: { type: 'object', oneOf: [] } }] }]), 'EXTERNAL_PAIRING_ADAPTERS[0].authTypes[0].inputParams is not a supported JSON Schema: keyword "oneOf" is not supported'],
+    ['params that are not labels', JSON.stringify([{ ...vault, authTypes: [{ ...vault.authTypes[0], params: ['token'] }] }]), 'EXTERNAL_PAIRING_ADAPTERS[0].authTypes[0].params must be a list of {name, label}'],
+    ['an unknown setting of a type', JSON.stringify([{ ...vault, authTypes: [{ ...vault.authTypes[0], schema: {} }] }]), 'EXTERNAL_PAIRING_ADAPTERS[0].authTypes[0].schema is not a setting'],
     ['an unknown setting', JSON.stringify([{ ...vault, timeout: 3 }]), 'EXTERNAL_PAIRING_ADAPTERS[0].timeout is not a setting'],
   ])('refuses %s, naming the field', (_what, raw, message) => {
     expect(() => parseExternalAdapters(raw, 'prod')).toThrow(message);

@@ -94,7 +94,15 @@ export class ExternalPairingAdapter implements PairingAdapter {
       createdAt: new Date().toISOString(),
       external: { adapter: this.config.name, authType: this.authType.type, ...(reference === undefined ? {} : { reference }) },
     };
-    await this.deps.systemAuths.create(auth);
+    try {
+      await this.deps.systemAuths.create(auth);
+    } catch (error) {
+      // Nothing of ours refers to what the adapter made: tell it so (once, best effort), and fail the pairing.
+      await this.client.call('DELETE', application.tenant, {
+        requestId, tenant: application.tenant, applicationId: application.id, systemAuthId: auth.id, type: this.authType.type, reference: reference ?? null,
+      }).catch(() => logger.warn('an outside pairing adapter was not told of a pairing that could not be stored', { adapter: this.config.name, requestId, reference }));
+      throw error;
+    }
     // Never the params: they may hold what the adapter handed out.
     logger.info('outside pairing adapter paired', { adapter: this.config.name, requestId, systemAuthId: auth.id, reference });
     return { type: this.authType.type, systemAuthID: auth.id, params };

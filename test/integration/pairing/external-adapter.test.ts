@@ -20,6 +20,8 @@ import {
   applicationStore, certificateAuths, certificates, inProcessTokenIssuer, oauthClients, oneTimeTokens, systemAuths,
 } from '../../support/stores';
 import { administrator } from './director-calls';
+import { awsError, injectFailure, itemPutInto } from './aws-failures';
+import { aws } from '../../../functions/container';
 
 /** What the adapter received: method, body, verified JWT claims (or the verification failure). */
 interface Received {
@@ -213,6 +215,20 @@ describe('pairing adapters outside the service', () => {
     expect((await auditOf(tenant)).filter((event) => event.action === 'PAIRING_DATA_GENERATED')).toEqual([
       expect.objectContaining({ outcome: 'REFUSED', reason, details: { type, adapter: name } }),
     ]);
+  });
+
+  it('a pairing that cannot be stored fails as INTERNAL without the AWS error, and the adapter is told to drop what it made', async () => {
+    const { admin, appId } = await adminWithApplication();
+    const failure = injectFailure(aws.dynamo, { command: 'PutItemCommand', moment: 'before-sending', when: (input) => itemPutInto(config().systemAuthsTable, input) !== undefined }, awsError('ProvisionedThroughputExceededException'));
+    try {
+      const answer = await director(admin, GENERATE, { id: appId, type: 'VAULT_TOKEN', params: { ttl: 5 } });
+      expect(answer.errors?.[0]).toMatchObject({ message: 'Internal error', extensions: { code: 'INTERNAL' } });
+    } finally {
+      failure.remove();
+    }
+    expect(received.map((call) => call.method)).toEqual(['POST', 'DELETE']);
+    expect(received[1]!.body).toMatchObject({ requestId: received[0]!.body.requestId, applicationId: appId, reference: `lease-${appId}` });
+    expect((await director(admin, AUTHS, { id: appId })).data.application.auths).toEqual([]);
   });
 
   it('deleting the SystemAuth, unpairing and unregistering tell the adapter with DELETE and the same kind of JWT', async () => {

@@ -19,6 +19,7 @@ import { storedVerifiersOf } from '../../shared/oauth/stored-verifiers';
 import { LambdaTokenIssuer, type TokenIssuer } from '../../shared/one-time-tokens/issuer';
 import { OneTimeTokenRepository } from '../../shared/one-time-tokens/repository';
 import { pairingOf } from '../../shared/pairing';
+import { EXTERNAL_ADAPTERS_VARIABLE, parseExternalAdapters } from '../../shared/pairing/external-config';
 import { crlTriggerOf } from '../../shared/crl/trigger';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
 import { SystemAuthRepository } from '../../shared/system-auths/repository';
@@ -27,6 +28,7 @@ import { OAuthClientRecords } from '../../shared/system-auths/oauth-client-recor
 import { PublicKeyClientRepository } from '../../shared/system-auths/private-key-jwt-clients';
 import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
+import { kmsAdapterSigner } from '../../shared/pairing/external-client';
 import { aws, caRegistry, kms, secrets, signingKeys } from '../container';
 import { verifyAccessToken } from '../../shared/oauth/access-tokens';
 
@@ -50,6 +52,8 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
     oauthClients: new OAuthClients(systemAuths, new OAuthClientRecords(aws.dynamo, config().systemAuthsTable, config), secrets, clientAuthenticationState(), storedVerifiersOf(kms, config())),
     tokenIssuer,
     publicKeyClients: new PublicKeyClientRepository(aws.dynamo, config().systemAuthsTable, config),
+    // Checked here, at load: a wrong list stops the Director from starting, with a message naming the field.
+    external: { adapters: parseExternalAdapters(process.env[EXTERNAL_ADAPTERS_VARIABLE], config().stage), stage: config().stage, sign: kmsAdapterSigner(kms, signingKeys) },
   });
   return {
     // Unpairing and unregistering first revoke every credential through the pairing service.

@@ -167,6 +167,11 @@ type AppSystemAuth {
   certificates: [IssuedCertificate!]
   # Extension. OAuth only: the client's live secrets (at most two), oldest first, never their values; null for certificates.
   secrets: [ClientSecretInfo!]
+  # Extension. Credentials of a pairing adapter outside the service (type EXTERNAL): the adapter's configured name,
+  # the auth type it was generated with, and the adapter's own non-secret reference (null when it gave none).
+  pairingAdapter: String
+  authType: String
+  adapterReference: String
   # Extension. Its type in words (as AuthType.presentation).
   presentation: PairingPresentation!
   # Extension. Its live public keys, oldest first; null for types without.

@@ -2,6 +2,7 @@
 // and everything about it that differs from one way to the next.
 import type { AuditAction, AuditEventInput } from '../audit/types';
 import type { CertificateRecord } from '../system-auths/certificate-items';
+import type { Validator } from '../json-schema';
 import type { SystemAuth, SystemAuthType } from '../system-auths/types';
 
 /** A JSON Schema (draft 2020-12 subset understood by Ajv) describing an adapter's inputParams. */
@@ -70,6 +71,10 @@ export interface AppSystemAuthFields {
   tokenUrl?: string;
   secrets?: { id: string; createdAt: string; lastUsedAt: string | null }[];
   publicKeys?: { kid: string; createdAt: string; lastUsedAt: string | null }[];
+  /** Credentials of an outside pairing adapter: its configured name, the auth type and the reference it returned. */
+  pairingAdapter?: string;
+  authType?: string;
+  adapterReference?: string;
 }
 
 /** An audit event a pairing of the type records beside PAIRING_DATA_GENERATED (the Director adds who, when and on what). */
@@ -131,6 +136,13 @@ export interface PairingAdapter {
    * Safe to call again after a partial failure.
    */
   revoke(systemAuth: SystemAuth): Promise<void>;
+  /**
+   * True when several adapters create SystemAuths of this one type (the outside adapters): each must then handle
+   * every such SystemAuth, routing by what the SystemAuth records (revoke, publicFields).
+   */
+  readonly sharesSystemAuthType?: boolean;
+  /** The inputParams check of a schema known only at run time (configuration); the build-time validator otherwise. */
+  readonly validateInput?: Validator<Record<string, unknown>>;
   /** Present when the type's credentials hold rotating secrets (rotateClientSecret, revokeClientSecret). */
   readonly secrets?: SecretRotation;
   /** Present when the type's credentials hold certificates (AppSystemAuth.certificates, revokeIssuedCertificate). */

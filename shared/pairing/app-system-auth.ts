@@ -15,6 +15,10 @@ export interface AppSystemAuth {
   scopes: string[] | null;
   secrets: ClientSecretInfo[] | null;
   publicKeys: ClientPublicKeyInfo[] | null;
+  /** Credentials of an outside pairing adapter: which adapter, the auth type, the adapter's reference. */
+  pairingAdapter: string | null;
+  authType: string | null;
+  adapterReference: string | null;
   /** The words a user interface shows for its type. */
   presentation: PairingPresentation;
   /** Whether its type holds certificates (AppSystemAuth.certificates is null otherwise); not a GraphQL field. */
@@ -50,6 +54,9 @@ export function toAppSystemAuth(auth: SystemAuth, adapter: PairingAdapter, conte
     scopes: [...auth.scopes],
     secrets: own.secrets ?? null,
     publicKeys: own.publicKeys ?? null,
+    pairingAdapter: own.pairingAdapter ?? null,
+    authType: own.authType ?? null,
+    adapterReference: own.adapterReference ?? null,
     presentation: adapter.authType.presentation,
     holdsCertificates: adapter.certificates !== undefined,
   };

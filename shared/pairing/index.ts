@@ -9,6 +9,8 @@ import type { PublicKeyClientRepository } from '../system-auths/private-key-jwt-
 import type { SystemAuthRepository } from '../system-auths/repository';
 import type { PairingAdapter } from './adapter';
 import { ClientCertificateAdapter } from './client-certificate';
+import { externalPairingAdapters, type ExternalAdapterDeps } from './external-adapter';
+import type { ExternalAdapterConfig } from './external-config';
 import { OAuthClientCredentialsAdapter } from './oauth-client-credentials';
 import { PrivateKeyJwtAdapter } from './private-key-jwt';
 import { PairingAdapterRegistry } from './registry';
@@ -23,6 +25,8 @@ export interface PairingStores {
   oauthClients: OAuthClients;
   tokenIssuer: TokenIssuer;
   publicKeyClients: PublicKeyClientRepository;
+  /** The operator's pairing adapters outside the service (EXTERNAL_PAIRING_ADAPTERS); none when absent. */
+  external?: { adapters: readonly ExternalAdapterConfig[] } & Omit<ExternalAdapterDeps, 'systemAuths'>;
 }
 
 export interface Pairing {
@@ -44,6 +48,7 @@ export function pairingAdaptersOf(stores: PairingStores) {
     oauthClientCredentials,
     clientCertificates,
     privateKeyJwt,
+    ...externalPairingAdapters(stores.external?.adapters ?? [], { ...stores.external!, systemAuths: stores.systemAuths }),
   ];
   return { oauthClientCredentials, clientCertificates, privateKeyJwt, all };
 }

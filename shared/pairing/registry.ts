@@ -18,11 +18,13 @@ export class PairingAdapterRegistry {
       const { type } = adapter.authType;
       if (this.byAuthType.has(type)) throw new Error(`pairing adapter ${type} is registered twice`);
       // Revocation is routed by SystemAuth type: two adapters creating one type would make it ambiguous.
-      if (this.bySystemAuthType.has(adapter.systemAuthType)) {
+      // (unless every one of them handles all of that type's SystemAuths: sharesSystemAuthType).
+      const sharing = this.bySystemAuthType.get(adapter.systemAuthType);
+      if (sharing && !(sharing.sharesSystemAuthType && adapter.sharesSystemAuthType)) {
         throw new Error(`two pairing adapters create SystemAuths of type ${adapter.systemAuthType}`);
       }
-      this.byAuthType.set(type, { adapter, validateInput: precompiledValidator(adapter.authType.inputParams) });
-      this.bySystemAuthType.set(adapter.systemAuthType, adapter);
+      this.byAuthType.set(type, { adapter, validateInput: adapter.validateInput ?? precompiledValidator(adapter.authType.inputParams) });
+      if (!sharing) this.bySystemAuthType.set(adapter.systemAuthType, adapter);
     }
   }
 
@@ -49,9 +51,12 @@ export class PairingAdapterRegistry {
     await this.adapterOf(systemAuth.type).revoke(systemAuth);
   }
 
-  /** The adapter that creates SystemAuths of this type: everything type-specific about one is asked of it. */
+  /**
+   * The adapter that creates SystemAuths of this type (or, for a pairing result, of this auth type): everything
+   * type-specific about one is asked of it.
+   */
   adapterOf(systemAuthType: string): PairingAdapter {
-    const adapter = this.bySystemAuthType.get(systemAuthType);
+    const adapter = this.bySystemAuthType.get(systemAuthType) ?? this.byAuthType.get(systemAuthType)?.adapter;
     if (!adapter) throw new InternalError(`no pairing adapter handles SystemAuths of type ${systemAuthType}`);
     return adapter;
   }

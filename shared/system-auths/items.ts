@@ -143,5 +143,6 @@ export function fromSystemAuthItem(item: Item, now: Date = new Date()): SystemAu
     .filter(([name, value]) => name.startsWith(SECRET_VERIFIER_PREFIX) && value instanceof Uint8Array)
     .map(([name, value]) => [name.slice(SECRET_VERIFIER_PREFIX.length), value as Uint8Array] as const);
   if (verifiers.length > 0) auth.secretVerifiers = Object.fromEntries(verifiers);
+  if (item.external !== undefined) auth.external = item.external as SystemAuth['external'];
   return auth;
 }

@@ -3,7 +3,7 @@
 const SYSTEM_AUTH_KINDS = ['ADMIN', 'APPLICATION'] as const;
 export type SystemAuthKind = (typeof SYSTEM_AUTH_KINDS)[number];
 
-export const SYSTEM_AUTH_TYPES = ['OAUTH2_CLIENT_CREDENTIALS', 'CLIENT_CERTIFICATE', 'PRIVATE_KEY_JWT'] as const;
+export const SYSTEM_AUTH_TYPES = ['OAUTH2_CLIENT_CREDENTIALS', 'CLIENT_CERTIFICATE', 'PRIVATE_KEY_JWT', 'EXTERNAL'] as const;
 export type SystemAuthType = (typeof SYSTEM_AUTH_TYPES)[number];
 
 const SYSTEM_AUTH_STATUSES = ['PENDING', 'ACTIVE', 'REVOKED', 'EXPIRED'] as const;
@@ -35,6 +35,18 @@ export interface SystemAuth {
   secretVerifiers?: Record<string, Uint8Array>;
   /** PRIVATE_KEY_JWT clients: their live public keys (at most two), oldest first. */
   publicKeys?: ClientPublicKeyRecord[];
+  /** Credentials made by a pairing adapter outside the service: which one, and its non-secret reference (never a secret). */
+  external?: ExternalPairingRecord;
+}
+
+/** What a SystemAuth records of an outside pairing adapter's credential: enough to tell the adapter when it is deleted. */
+export interface ExternalPairingRecord {
+  /** The adapter's configured name. */
+  adapter: string;
+  /** The auth type the credential was generated with. */
+  authType: string;
+  /** The adapter's own id of what it made, when it returned one. */
+  reference?: string;
 }
 
 /** One live public key of a PRIVATE_KEY_JWT client: public material only, checked by shared/oauth/client-public-keys.ts before it is stored. */

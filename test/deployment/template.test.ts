@@ -404,7 +404,11 @@ const ENVIRONMENT_NAMES = [
   'CSR_SUBJECT_O', 'CSR_SUBJECT_OU', 'CSR_SUBJECT_L', 'CSR_SUBJECT_ST', 'CSR_SUBJECT_C', 'CLIENT_SECRET_STORE',
 ].sort();
 /** What the two CRL functions get besides: the bucket of the CRLs, and (the builder) their nextUpdate. */
-const CRL_ENVIRONMENT: Partial<Record<FunctionName, string[]>> = { crl: ['CRL_BUCKET', 'CRL_NEXT_UPDATE_HOURS'], crlServe: ['CRL_BUCKET'] };
+const CRL_ENVIRONMENT: Partial<Record<FunctionName, string[]>> = {
+  crl: ['CRL_BUCKET', 'CRL_NEXT_UPDATE_HOURS'], crlServe: ['CRL_BUCKET'],
+  // The operator's pairing adapters outside the service: only the Director calls them.
+  director: ['EXTERNAL_PAIRING_ADAPTERS'],
+};
 
 const cfnLint = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' }).status === 0;
 const lintTest = cfnLint ? test : test.skip;
@@ -599,9 +603,12 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     interface KeyStatement { Sid: string; Effect: string; Principal: { AWS: unknown }; Action: string | string[]; Resource: string; Condition?: unknown }
     const statements = (tokenKey.Properties!.KeyPolicy as { Statement: KeyStatement[] }).Statement;
     const byAction = (action: string) => statements.filter((st) => st.Effect === 'Allow' && asList(st.Action).some((a) => a === action || a === 'kms:*' || a === '*'));
-    // Signing: the oauth role alone, ES256 over the RAW message only.
+    // Signing: the oauth role (access tokens) and the director role (its calls to outside pairing adapters), ES256 over the RAW message only.
     expect(byAction('kms:Sign')).toEqual([{
       Sid: 'SignAccessTokens', Effect: 'Allow', Principal: { AWS: { 'Fn::GetAtt': ['OauthIamRoleLambdaExecution', 'Arn'] } }, Action: 'kms:Sign', Resource: '*',
+      Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'RAW' } },
+    }, {
+      Sid: 'SignPairingAdapterRequests', Effect: 'Allow', Principal: { AWS: { 'Fn::GetAtt': ['DirectorIamRoleLambdaExecution', 'Arn'] } }, Action: 'kms:Sign', Resource: '*',
       Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'RAW' } },
     }]);
     // The public key: the bootstrap (which publishes it), and the account's administrators.
@@ -794,7 +801,7 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     for (const statement of statements) expect({ sid: statement.Sid, createGrant: allows(asList(statement.Action), 'kms:CreateGrant') }).toEqual({ sid: statement.Sid, createGrant: false });
   });
 
-  test('no IAM role names KMS: kms:Sign on a KMS key comes from its key policy alone, for the CA key\'s connector, crl and bootstrap and the token key\'s oauth', () => {
+  test('no IAM role names KMS: kms:Sign on a KMS key comes from its key policy alone, for the CA key\'s connector, crl and bootstrap and the token key\'s oauth and director', () => {
     const kmsGrants = Object.entries(permissionsByRole(withDomain.template)).flatMap(([role, grants]) => grants.filter((g) => g.startsWith('kms:')).map((g) => `${role}: ${g}`));
     expect(kmsGrants).toEqual([]);
     const signersOf = (keyId: string) =>
@@ -806,7 +813,8 @@ describe('serverless package --stage prod with the mTLS domain params', () => {
     expect(keys).toEqual(['ClientSecretMacKey', 'PairingCaKey', 'TokenSigningKey']);
     expect(signersOf('ClientSecretMacKey')).toEqual([]);
     expect(signersOf('PairingCaKey')).toEqual(['GetAtt:BootstrapIamRoleLambdaExecution.Arn', 'GetAtt:ConnectorIamRoleLambdaExecution.Arn', 'GetAtt:CrlIamRoleLambdaExecution.Arn']);
-    expect(signersOf('TokenSigningKey')).toEqual(['GetAtt:OauthIamRoleLambdaExecution.Arn']);
+    // The Director signs the JWT of its calls to outside pairing adapters with the token key too.
+    expect(signersOf('TokenSigningKey')).toEqual(['GetAtt:DirectorIamRoleLambdaExecution.Arn', 'GetAtt:OauthIamRoleLambdaExecution.Arn']);
   });
 
   test('only this stack\'s API may invoke the HTTP functions, and nothing but the Director\'s role may invoke tokens', () => {

@@ -10,6 +10,7 @@ import type { PairingAuditEvent, RotatedSecret } from '../../pairing/adapter';
 import type { AuditEventInput } from '../../audit/types';
 import { newlyRevoked } from '../../audit/revocations';
 import { isServiceId } from '../../ids';
+import { PairingAdapterError } from '../../pairing/external-client';
 import { actorOf, recordingIncompleteRevocation } from '../audit';
 import { SCOPE_READ, requireAdministrator, requireScope } from '../authorization';
 import type { DirectorContext } from '../context';
@@ -54,7 +55,19 @@ export const pairingResolvers: Resolvers<DirectorContext> = {
     generateAuthForApplication: async (_root: unknown, args: GenerateArgs, { caller, applications, pairing, publicBaseUrl, audit }: DirectorContext): Promise<PairingResult> => {
       requireAdministrator(caller);
       const app = await applications.require(caller.tenant, args.id);
-      const result = await pairing.generate(app, args.type.type, args.inputParams, { publicBaseUrl });
+      let result: PairingResult;
+      try {
+        result = await pairing.generate(app, args.type.type, args.inputParams, { publicBaseUrl });
+      } catch (error) {
+        // An outside adapter that failed: the refusal is on the record, with its reason (never the adapter's answer).
+        if (error instanceof PairingAdapterError) {
+          await audit.record({
+            tenant: caller.tenant, actor: actorOf(caller), outcome: 'REFUSED', action: 'PAIRING_DATA_GENERATED',
+            target: { applicationId: app.id }, details: { type: args.type.type, adapter: error.adapter }, reason: error.reason,
+          });
+        }
+        throw error;
+      }
       await audit.recordAll(pairingEvents(caller, app.id, result.systemAuthID, result.type, pairing.pairedEvents(result)));
       return result;
     },

@@ -150,7 +150,7 @@ describe('Director authorization', () => {
         {
           id: 'client-1', type: 'OAUTH2_CLIENT_CREDENTIALS', status: 'ACTIVE', createdAt: '2026-11-28T15:04:05.000Z', lastUsedAt: null,
           clientId: 'client-1', clientSecret: null, tokenUrl: 'https://api.example.com/oauth2/token', scopes: ['application:read'],
-          secrets: [{ id: 'initial', createdAt: '2026-11-28T15:04:05.000Z', lastUsedAt: null }], publicKeys: null,
+          secrets: [{ id: 'initial', createdAt: '2026-11-28T15:04:05.000Z', lastUsedAt: null }], publicKeys: null, pairingAdapter: null, authType: null, adapterReference: null,
           presentation: expect.objectContaining({ label: 'OAuth 2.0 client credentials', credentialNoun: 'OAuth client' }), holdsCertificates: false,
         },
       ]);

@@ -8,6 +8,7 @@ import { OAuthClientCredentialsAdapter } from '../../../shared/pairing/oauth-cli
 import { PairingAdapterRegistry } from '../../../shared/pairing/registry';
 import type { OAuthClients } from '../../../shared/oauth/clients';
 import { SYSTEM_AUTH_TYPES, type SystemAuth } from '../../../shared/system-auths/types';
+import { EXTERNAL_TYPE } from '../../../shared/system-auths/external-auths';
 import { rejection } from '../../support/promises';
 
 /** An adapter that records what reaches it, with the schema of the real OAuth adapter or its own. */
@@ -85,11 +86,31 @@ describe('PairingAdapterRegistry', () => {
     expect(() => new PairingAdapterRegistry([adapter, twin])).toThrow(/two pairing adapters create SystemAuths of type OAUTH2_CLIENT_CREDENTIALS/);
   });
 
+  it('lets adapters that each handle all SystemAuths of one type share it, checking input with their own validator', async () => {
+    const schema = { type: 'object', additionalProperties: false, properties: { ttl: { type: 'integer' } } };
+    const ownValidator = Object.assign((data: unknown): data is Record<string, unknown> => typeof (data as { ttl?: unknown }).ttl === 'number', { errors: null });
+    const shared = (type: string) => Object.assign(new RecordingAdapter({ type, description: type, inputParams: schema, presentation }, 'EXTERNAL'), {
+      sharesSystemAuthType: true, validateInput: ownValidator,
+    });
+    const first = shared('FIRST_TYPE');
+    const second = shared('SECOND_TYPE');
+    const registry = new PairingAdapterRegistry([first, second]);
+    expect(registry.adapterOf('EXTERNAL')).toBe(first);
+    expect(registry.adapterOf('SECOND_TYPE')).toBe(second);
+    await registry.generate(application, 'SECOND_TYPE', { ttl: 5 }, context);
+    expect(second.generated).toHaveLength(1);
+    await expect(registry.generate(application, 'SECOND_TYPE', { ttl: 'x' }, context)).rejects.toThrow(BadUserInputError);
+    expect(second.generated).toHaveLength(1);
+    // One sharing and one not is still ambiguous.
+    expect(() => new PairingAdapterRegistry([first, new RecordingAdapter({ ...first.authType, type: 'THIRD' }, 'EXTERNAL')])).toThrow(/two pairing adapters/);
+  });
+
   it("the configured registry's types, the SystemAuth types and the Director's SystemAuthType enum are the same set", () => {
     const sdlEnum = buildSchema(directorSdl).getType('SystemAuthType');
     expect(sdlEnum).toBeInstanceOf(GraphQLEnumType);
     const sdlTypes = (sdlEnum as GraphQLEnumType).getValues().map((value) => value.name);
-    const registryTypes = pairingAdapters.authTypes().map((authType) => authType.type);
+    // The built-in types, and the one type every outside adapter's credentials have (none is configured here).
+    const registryTypes = [...pairingAdapters.authTypes().map((authType) => authType.type), EXTERNAL_TYPE];
     expect(new Set(registryTypes)).toEqual(new Set(SYSTEM_AUTH_TYPES));
     expect(new Set(sdlTypes)).toEqual(new Set(SYSTEM_AUTH_TYPES));
   });

@@ -51,7 +51,7 @@ describe('PairingService with a type it was not written for', () => {
     const service = serviceWith(new NewTypeAdapter());
     expect(service.toAppSystemAuth(stored, context)).toEqual({
       id: ID, type: NEW_TYPE, status: 'ACTIVE', createdAt: stored.createdAt, lastUsedAt: null, scopes: ['application:read'],
-      clientId: `new-${ID}`, clientSecret: null, tokenUrl: null, secrets: null, publicKeys: null,
+      clientId: `new-${ID}`, clientSecret: null, tokenUrl: null, secrets: null, publicKeys: null, pairingAdapter: null, authType: null, adapterReference: null,
       presentation: expect.objectContaining({ label: 'Something new' }), holdsCertificates: false,
     });
     expect(service.toAppSystemAuth(stored, context, 's3cret').clientSecret).toBe('s3cret');

@@ -13,6 +13,11 @@ import { ExternalAdapterClient, PairingAdapterError, type AdapterRequestSigner }
 
 /** Attempts of the DELETE that tells an adapter a credential is gone; it never blocks the deletion itself. */
 export const UNPAIR_ATTEMPTS = 3;
+/**
+ * Time the DELETEs of one deletion may take together: a retry starts only if it can end within it, so telling a slow
+ * adapter adds at most this to the administrator's request (the Director's deployed timeout is 15 s).
+ */
+export const UNPAIR_BUDGET_MS = 12_000;
 /** The adapter's reference is an id, not a secret: short and printable. */
 const MAX_REFERENCE_LENGTH = 256;
 
@@ -24,6 +29,8 @@ export interface ExternalAdapterDeps {
   sign: AdapterRequestSigner;
   /** Pause between DELETE attempts (ms); tests shorten it. */
   retryDelayMs?: number;
+  /** The DELETEs' time budget (ms), UNPAIR_BUDGET_MS; tests shorten it. */
+  unpairBudgetMs?: number;
 }
 
 /** The answer an adapter must give to a pairing request: `{params: {...}, reference?: "..."}`. */
@@ -130,6 +137,7 @@ export class ExternalPairingAdapter implements PairingAdapter {
       return;
     }
     const body = { requestId: randomUUID(), tenant: systemAuth.tenant, applicationId: systemAuth.appId, systemAuthId: systemAuth.id, type: external.authType, reference: external.reference ?? null };
+    const started = Date.now();
     for (let attempt = 1; attempt <= UNPAIR_ATTEMPTS; attempt += 1) {
       try {
         await client.call('DELETE', systemAuth.tenant, body);
@@ -138,7 +146,9 @@ export class ExternalPairingAdapter implements PairingAdapter {
       } catch (error) {
         const reason = error instanceof PairingAdapterError ? error.reason : 'request could not be signed';
         logger.warn('telling an outside pairing adapter of a deletion failed', { adapter: external.adapter, systemAuthId: systemAuth.id, attempt, reason });
-        if (attempt < UNPAIR_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, (this.deps.retryDelayMs ?? 200) * attempt));
+        const pause = (this.deps.retryDelayMs ?? 200) * attempt;
+        if (attempt === UNPAIR_ATTEMPTS || Date.now() - started + pause + client.endpoint.timeoutMs > (this.deps.unpairBudgetMs ?? UNPAIR_BUDGET_MS)) break;
+        await new Promise((resolve) => setTimeout(resolve, pause));
       }
     }
     logger.error('an outside pairing adapter was not told of a deletion', { adapter: external.adapter, systemAuthId: systemAuth.id, reference: external.reference });

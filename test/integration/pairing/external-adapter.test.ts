@@ -32,7 +32,7 @@ interface Received {
   jwtError?: string;
 }
 
-type Behaviour = 'good' | 'status500' | 'redirect' | 'notJson' | 'tooBig' | 'wrongShape' | 'slow' | 'deleteFails';
+type Behaviour = 'good' | 'status500' | 'redirect' | 'notJson' | 'tooBig' | 'wrongShape' | 'slow' | 'deleteFails' | 'deleteStalls';
 
 const received: Received[] = [];
 let behaviour: Behaviour = 'good';
@@ -61,12 +61,14 @@ async function adapter(request: http.IncomingMessage, response: http.ServerRespo
   const json = (status: number, value: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
   if (request.method === 'DELETE') {
     if (behaviour === 'deleteFails') json(503, { error: 'down' });
+    else if (behaviour === 'deleteStalls') return; // never answers: the client's timeout ends each attempt
     else response.writeHead(204).end();
     return;
   }
   switch (behaviour) {
     case 'good': return void json(200, { params: { token: `s3cret-${entry.body.requestId}`, vaultUrl: 'https://vault.example' }, reference: `lease-${entry.body.application.id}` });
-    case 'deleteFails': return void json(200, { params: { token: 's3cret' }, reference: 'lease-x' });
+    case 'deleteFails':
+    case 'deleteStalls': return void json(200, { params: { token: 's3cret' }, reference: 'lease-x' });
     case 'status500': return void json(500, { error: 'database password is hunter2' });
     case 'redirect': return void response.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' }).end();
     case 'notJson': return void response.writeHead(200, { 'content-type': 'text/html' }).end('<html>s3cret stack trace</html>');
@@ -96,7 +98,7 @@ beforeAll(async () => {
   ]), 'local');
   const { pairing } = pairingOf({
     systemAuths, certificateAuths, certificates, oneTimeTokens, oauthClients, tokenIssuer: inProcessTokenIssuer, publicKeyClients,
-    external: { adapters, stage: config().stage, retryDelayMs: 10, sign: kmsAdapterSigner(kms, signingKeys) },
+    external: { adapters, stage: config().stage, retryDelayMs: 10, unpairBudgetMs: 1500, sign: kmsAdapterSigner(kms, signingKeys) },
   });
   // The Director's composition, with these adapters configured.
   endpoint = directorEndpoint({ ...directorServices(inProcessTokenIssuer), pairing, applications: new ApplicationService(applicationStore, [pairing]) });
@@ -157,8 +159,8 @@ describe('pairing adapters outside the service', () => {
     const answer = await director(admin, `query($id: ID!) { getAuthTypesForApplication(appId: $id) { type inputParams presentation { label } } }`, { id: appId });
     expect(answer.errors).toBeUndefined();
     const types = answer.data.getAuthTypesForApplication as Array<{ type: string; inputParams: unknown; presentation: { label: string } }>;
-    expect(types.map((t) => t.type)).toEqual(['OAUTH2_CLIENT_CREDENTIALS', 'CLIENT_CERTIFICATE', 'VAULT_TOKEN', 'NOWHERE_TOKEN']);
-    expect(types[2]).toEqual({ type: 'VAULT_TOKEN', inputParams: GOOD_SCHEMA, presentation: { label: 'Vault token' } });
+    expect(types.map((t) => t.type)).toEqual(['OAUTH2_CLIENT_CREDENTIALS', 'CLIENT_CERTIFICATE', 'PRIVATE_KEY_JWT', 'VAULT_TOKEN', 'NOWHERE_TOKEN']);
+    expect(types[3]).toEqual({ type: 'VAULT_TOKEN', inputParams: GOOD_SCHEMA, presentation: { label: 'Vault token' } });
   });
 
   it('pairs through the adapter with a JWT of the service (aud = its URL, at most 60 s, kid in the JWKS) and keeps no secret', async () => {
@@ -260,6 +262,17 @@ describe('pairing adapters outside the service', () => {
     expect(unpaired.errors).toBeUndefined();
     expect(unpaired.data.unpairApplication.auths).toEqual([]);
     expect(received.map((call) => call.method)).toEqual(Array(UNPAIR_ATTEMPTS).fill('DELETE'));
+    expect(await systemAuths.get(id)).toBeUndefined();
+  });
+
+  it('an adapter that does not answer the DELETE gets no retry that would end past the budget (the timeout is 1 s, the budget 1.5 s)', async () => {
+    behaviour = 'deleteStalls';
+    const { admin, appId } = await adminWithApplication();
+    const id = (await director(admin, GENERATE, { id: appId, type: 'VAULT_TOKEN', params: { ttl: 1 } })).data.generateAuthForApplication.systemAuthID;
+    received.length = 0;
+    const unpaired = await director(admin, `mutation($id: ID!) { unpairApplication(id: $id) { id auths { id } } }`, { id: appId });
+    expect(unpaired.errors).toBeUndefined();
+    expect(received.map((call) => call.method)).toEqual(['DELETE']);
     expect(await systemAuths.get(id)).toBeUndefined();
   });
 });

@@ -1,8 +1,8 @@
 // The OAuth client credentials type's own storage in the SystemAuths table: its clients' creation and revocation with
 // the tenant's count of live OAuth clients, and its secrets' entries (ids, verifiers, retired ids), never a secret's value.
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { transactWrite, TransactionCancelledError } from '../aws/transactions';
-import { OAUTH_CLIENTS_QUOTA, quotaExceeded, quotaSlotFreed, quotaSlotTaken, type QuotaCounter, type QuotaLimits } from '../quotas';
+import type { QuotaLimits } from '../quotas';
+import { createCountedClient, revokeCountedClient } from './oauth-client-quota';
 import { INITIAL_CLIENT_SECRET_ID, MAX_LIVE_CLIENT_SECRETS, type ClientSecretRecord, type SystemAuth, type SystemAuthStatus, type SystemAuthType } from './types';
 import {
   AUTH_SORT_KEY,
@@ -11,7 +11,6 @@ import {
   RETIRED_CLIENT_SECRETS_ATTRIBUTE,
   fromSystemAuthItem,
   isConditionalFailure,
-  oauthClientsCounterKey,
   secretEntry,
   secretMap,
   secretVerifierAttribute,
@@ -33,10 +32,6 @@ export class OAuthClientRecords {
     private readonly limits: QuotaLimits<'maxOAuthClientsPerTenant'>,
   ) {}
 
-  private oauthClientsCounterOf(tenant: string): QuotaCounter {
-    return { table: this.table, key: oauthClientsCounterKey(tenant) };
-  }
-
   /**
    * Stores a new SystemAuth; fails (ConditionalCheckFailedException, or a TransactionCancelledError naming
    * `systemAuth`) if the id is taken. An OAuth client that is not REVOKED takes a slot of its tenant's
@@ -44,21 +39,12 @@ export class OAuthClientRecords {
    * MAX_OAUTH_CLIENTS_PER_TENANT live clients. It gives the slot back only through revoke.
    */
   async create(auth: SystemAuth): Promise<void> {
-    const put = { TableName: this.table, Item: toSystemAuthItem(auth), ConditionExpression: 'attribute_not_exists(id)' };
     if (auth.type !== OAUTH_CLIENT_TYPE) throw new Error(`not an OAuth client: ${auth.type}`);
     if (auth.status === 'REVOKED') {
-      await this.dynamo.send(new PutCommand(put));
+      await this.dynamo.send(new PutCommand({ TableName: this.table, Item: toSystemAuthItem(auth), ConditionExpression: 'attribute_not_exists(id)' }));
       return;
     }
-    const limit = this.limits().maxOAuthClientsPerTenant;
-    try {
-      await transactWrite(this.dynamo, { systemAuth: { Put: put }, quota: quotaSlotTaken(limit, this.oauthClientsCounterOf(auth.tenant)) });
-    } catch (error) {
-      if (error instanceof TransactionCancelledError && error.conditionFailed('quota') && !error.conditionFailed('systemAuth')) {
-        throw quotaExceeded(OAUTH_CLIENTS_QUOTA, limit, auth.tenant);
-      }
-      throw error;
-    }
+    await createCountedClient(this.dynamo, this.table, this.limits().maxOAuthClientsPerTenant, auth);
   }
 
   /**
@@ -66,26 +52,8 @@ export class OAuthClientRecords {
    * condition (not REVOKED yet) makes the slot come back exactly once, however often or concurrently this
    * runs. False when there was nothing to change: no such client of the tenant, or already REVOKED.
    */
-  async revoke(tenant: string, id: string): Promise<boolean> {
-    try {
-      await transactWrite(this.dynamo, {
-        systemAuth: {
-          Update: {
-            TableName: this.table,
-            Key: { id, sk: AUTH_SORT_KEY },
-            UpdateExpression: 'SET #status = :revoked',
-            ConditionExpression: 'attribute_exists(id) AND tenant = :tenant AND #type = :type AND #status <> :revoked',
-            ExpressionAttributeNames: { '#status': 'status', '#type': 'type' },
-            ExpressionAttributeValues: { ':revoked': 'REVOKED' satisfies SystemAuthStatus, ':tenant': tenant, ':type': OAUTH_CLIENT_TYPE },
-          },
-        },
-        quota: quotaSlotFreed(this.oauthClientsCounterOf(tenant)),
-      });
-      return true;
-    } catch (error) {
-      if (error instanceof TransactionCancelledError && error.conditionFailed('systemAuth')) return false;
-      throw error;
-    }
+  revoke(tenant: string, id: string): Promise<boolean> {
+    return revokeCountedClient(this.dynamo, this.table, tenant, id, OAUTH_CLIENT_TYPE);
   }
 
   /**

@@ -1,15 +1,13 @@
 // DynamoDB storage of PRIVATE_KEY_JWT clients (SystemAuths authenticated by a signed assertion) and their public keys; grants are private-key-jwt-grants.ts.
 import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { transactWrite, TransactionCancelledError } from '../aws/transactions';
-import { OAUTH_CLIENTS_QUOTA, quotaExceeded, quotaSlotFreed, quotaSlotTaken, type QuotaCounter, type QuotaLimits } from '../quotas';
+import type { QuotaLimits } from '../quotas';
+import { createCountedClient, revokeCountedClient } from './oauth-client-quota';
 import {
   AUTH_SORT_KEY,
   PUBLIC_KEYS_ATTRIBUTE,
   fromSystemAuthItem,
   isConditionalFailure,
-  oauthClientsCounterKey,
   publicKeyEntry,
-  toSystemAuthItem,
   type Item,
 } from './items';
 import { MAX_LIVE_PUBLIC_KEYS, type ClientPublicKeyRecord, type SystemAuth, type SystemAuthStatus, type SystemAuthType } from './types';
@@ -24,28 +22,13 @@ export class PublicKeyClientRepository {
     private readonly limits: QuotaLimits<'maxOAuthClientsPerTenant'>,
   ) {}
 
-  private counterOf(tenant: string): QuotaCounter {
-    return { table: this.table, key: oauthClientsCounterKey(tenant) };
-  }
-
   /**
    * Stores a new ACTIVE PRIVATE_KEY_JWT client with its first key. It is an OAuth client: it takes a slot of the tenant's
    * MAX_OAUTH_CLIENTS_PER_TENANT in the same transaction (QuotaExceededError, nothing written, when none is free).
    */
   async create(auth: SystemAuth): Promise<void> {
     if (auth.type !== PUBLIC_KEY_CLIENT_TYPE || auth.status !== 'ACTIVE') throw new Error('PublicKeyClientRepository.create stores ACTIVE PRIVATE_KEY_JWT clients only');
-    const limit = this.limits().maxOAuthClientsPerTenant;
-    try {
-      await transactWrite(this.dynamo, {
-        systemAuth: { Put: { TableName: this.table, Item: toSystemAuthItem(auth), ConditionExpression: 'attribute_not_exists(id)' } },
-        quota: quotaSlotTaken(limit, this.counterOf(auth.tenant)),
-      });
-    } catch (error) {
-      if (error instanceof TransactionCancelledError && error.conditionFailed('quota') && !error.conditionFailed('systemAuth')) {
-        throw quotaExceeded(OAUTH_CLIENTS_QUOTA, limit, auth.tenant);
-      }
-      throw error;
-    }
+    await createCountedClient(this.dynamo, this.table, this.limits().maxOAuthClientsPerTenant, auth);
   }
 
   /** The PRIVATE_KEY_JWT client with this id, whatever its tenant (the token endpoint holds none yet), read consistently. */
@@ -88,26 +71,8 @@ export class PublicKeyClientRepository {
    * Sets the tenant's client REVOKED and gives its quota slot back, once however often this runs (the condition: not
    * REVOKED yet); false when there was nothing to change. Refused by the token endpoint from this moment on.
    */
-  async revoke(tenant: string, id: string): Promise<boolean> {
-    try {
-      await transactWrite(this.dynamo, {
-        systemAuth: {
-          Update: {
-            TableName: this.table,
-            Key: { id, sk: AUTH_SORT_KEY },
-            UpdateExpression: 'SET #status = :revoked',
-            ConditionExpression: 'attribute_exists(id) AND tenant = :tenant AND #type = :type AND #status <> :revoked',
-            ExpressionAttributeNames: { '#status': 'status', '#type': 'type' },
-            ExpressionAttributeValues: { ':revoked': 'REVOKED' satisfies SystemAuthStatus, ':tenant': tenant, ':type': PUBLIC_KEY_CLIENT_TYPE },
-          },
-        },
-        quota: quotaSlotFreed(this.counterOf(tenant)),
-      });
-      return true;
-    } catch (error) {
-      if (error instanceof TransactionCancelledError && error.conditionFailed('systemAuth')) return false;
-      throw error;
-    }
+  revoke(tenant: string, id: string): Promise<boolean> {
+    return revokeCountedClient(this.dynamo, this.table, tenant, id, PUBLIC_KEY_CLIENT_TYPE);
   }
 
   /** Deletes the tenant's REVOKED client item (revoke first: a live one would keep its quota slot). */

@@ -1,6 +1,6 @@
 // The SystemAuth item of the SystemAuths table (sk "AUTH") and its keys: how a SystemAuth is written and read back, its
 // attributes' names, and the keys other items of the table share with it (application index, OAuth clients' counter).
-import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { isPast } from '../time';
 import type { ClientPublicKeyRecord, ClientSecretRecord, SystemAuth, SystemAuthStatus } from './types';
 
@@ -97,6 +97,31 @@ export const applicationKey = (tenant: string, appId: string): string => `${tena
 /** A conditional write whose condition did not hold (the item is unchanged). */
 export const isConditionalFailure = (error: unknown): boolean =>
   (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
+
+/** Updates the SystemAuth item `id` if the condition holds; false when it does not (the item is then unchanged). */
+export async function updateAuthItemIf(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  id: string,
+  update: { expression: string; condition: string; names: Record<string, string>; values: Item },
+): Promise<boolean> {
+  try {
+    await dynamo.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { id, sk: AUTH_SORT_KEY },
+        UpdateExpression: update.expression,
+        ConditionExpression: update.condition,
+        ExpressionAttributeNames: update.names,
+        ExpressionAttributeValues: update.values,
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalFailure(error)) return false;
+    throw error;
+  }
+}
 
 /** The stored item of a SystemAuth. */
 export function toSystemAuthItem(auth: SystemAuth): Item {

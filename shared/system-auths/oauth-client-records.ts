@@ -6,6 +6,7 @@ import { createCountedClient, revokeCountedClient } from './oauth-client-quota';
 import { INITIAL_CLIENT_SECRET_ID, MAX_LIVE_CLIENT_SECRETS, type ClientSecretRecord, type SystemAuth, type SystemAuthStatus, type SystemAuthType } from './types';
 import {
   AUTH_SORT_KEY,
+  updateAuthItemIf,
   CLIENT_SECRETS_ATTRIBUTE,
   CLIENT_SECRETS_MIGRATED_ATTRIBUTE,
   RETIRED_CLIENT_SECRETS_ATTRIBUTE,
@@ -176,22 +177,7 @@ export class OAuthClientRecords {
   }
 
   /** Updates the auth item if the condition holds; false when it does not (the item is then unchanged). */
-  private async updateIf(id: string, update: string, condition: string, names: Record<string, string>, values: Item): Promise<boolean> {
-    try {
-      await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { id, sk: AUTH_SORT_KEY },
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalFailure(error)) return false;
-      throw error;
-    }
+  private updateIf(id: string, expression: string, condition: string, names: Record<string, string>, values: Item): Promise<boolean> {
+    return updateAuthItemIf(this.dynamo, this.table, id, { expression, condition, names, values });
   }
 }

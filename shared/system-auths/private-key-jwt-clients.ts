@@ -1,9 +1,10 @@
 // DynamoDB storage of PRIVATE_KEY_JWT clients (SystemAuths authenticated by a signed assertion) and their public keys; grants are private-key-jwt-grants.ts.
-import { DeleteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { QuotaLimits } from '../quotas';
 import { createCountedClient, revokeCountedClient } from './oauth-client-quota';
 import {
   AUTH_SORT_KEY,
+  updateAuthItemIf,
   PUBLIC_KEYS_ATTRIBUTE,
   fromSystemAuthItem,
   isConditionalFailure,
@@ -93,22 +94,7 @@ export class PublicKeyClientRepository {
     }
   }
 
-  protected async updateIf(id: string, update: string, condition: string, names: Record<string, string>, values: Item): Promise<boolean> {
-    try {
-      await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { id, sk: AUTH_SORT_KEY },
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalFailure(error)) return false;
-      throw error;
-    }
+  protected updateIf(id: string, expression: string, condition: string, names: Record<string, string>, values: Item): Promise<boolean> {
+    return updateAuthItemIf(this.dynamo, this.table, id, { expression, condition, names, values });
   }
 }

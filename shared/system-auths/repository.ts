@@ -3,7 +3,7 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KeyedRead } from '../aws/batch-get';
 import type { SystemAuth, SystemAuthStatus, SystemAuthType } from './types';
-import { AUTH_SORT_KEY, CLIENT_SECRETS_ATTRIBUTE, applicationKey, fromSystemAuthItem, isConditionalFailure, toSystemAuthItem, type Item } from './items';
+import { AUTH_SORT_KEY, CLIENT_SECRETS_ATTRIBUTE, applicationKey, fromSystemAuthItem, isConditionalFailure, toSystemAuthItem, updateAuthItemIf, type Item } from './items';
 
 /** What a grant records of the secret it was made with (see markUsed). */
 export interface ClientSecretUse {
@@ -91,23 +91,8 @@ export class SystemAuthRepository {
   }
 
   /** Updates the auth item if the condition holds; false when it does not (the item is then unchanged). */
-  private async updateIf(id: string, update: string, condition: string, names: Record<string, string>, values: Item): Promise<boolean> {
-    try {
-      await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { id, sk: AUTH_SORT_KEY },
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalFailure(error)) return false;
-      throw error;
-    }
+  private updateIf(id: string, expression: string, condition: string, names: Record<string, string>, values: Item): Promise<boolean> {
+    return updateAuthItemIf(this.dynamo, this.table, id, { expression, condition, names, values });
   }
 
   /**

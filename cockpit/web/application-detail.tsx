@@ -380,7 +380,17 @@ function SystemAuthTable({ auths, onRevoke, onRevokeCertificate, onRotateSecret,
               <td>{formatTime(auth.createdAt)}</td>
               <td>{formatTime(auth.lastUsedAt)}</td>
               <td>
-                {auth.scopes && <div>Scopes: {auth.scopes.join(' ')}</div>}
+                {auth.scopes && auth.scopes.length > 0 && <div>Scopes: {auth.scopes.join(' ')}</div>}
+                {auth.pairingAdapter && (
+                  <div data-testid="pairing-adapter">
+                    Held by the pairing adapter {auth.pairingAdapter}
+                    {auth.adapterReference && (
+                      <>
+                        , reference <code>{auth.adapterReference}</code>
+                      </>
+                    )}
+                  </div>
+                )}
                 {auth.secrets && auth.status === 'ACTIVE' && (
                   <>
                     <ul class="secrets">

@@ -26,6 +26,7 @@ const ACTION_NAMES: Record<string, string> = {
   CLIENT_SECRETS_MIGRATED: 'Client secrets moved to verifiers',
   PUBLIC_KEY_ADDED: 'Public key added',
   PUBLIC_KEY_REMOVED: 'Public key removed',
+  PAIRING_ADAPTER_NOTIFIED: 'Pairing adapter told of a deletion',
 };
 
 /** A certificate pairing spends two one-time tokens: the pairing data's (for configuration), then the one for the CSR. */

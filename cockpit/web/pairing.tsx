@@ -27,6 +27,11 @@ function textParams(schema: JsonSchema): [string, JsonSchema][] {
   return Object.entries(schema.properties ?? {}).filter(([, property]) => property.type === 'string');
 }
 
+/** The inputParams a form takes as a number (e.g. an outside adapter's lifetime in seconds). */
+function numberParams(schema: JsonSchema): [string, JsonSchema][] {
+  return Object.entries(schema.properties ?? {}).filter(([, property]) => property.type === 'integer' || property.type === 'number');
+}
+
 /** An inputParam in the words of its type's presentation, if it names it. */
 const inputLabel = (presentation: Presentation, name: string): string | undefined =>
   presentation.inputParams.find((param) => param.name === name)?.label;
@@ -64,9 +69,11 @@ export function PairForm({ appId, onPaired }: PairFormProps) {
     if (!type || busy) return;
     setBusy(true);
     setError(null);
-    const inputParams: Record<string, string[] | string> = {};
+    const inputParams: Record<string, string[] | string | number> = {};
     for (const [name] of choiceParams(type.inputParams)) if (choices[name]?.length) inputParams[name] = choices[name];
     for (const [name] of textParams(type.inputParams)) if (texts[name]?.trim()) inputParams[name] = texts[name];
+    // As typed: the Director checks the value against the schema and names what is wrong.
+    for (const [name] of numberParams(type.inputParams)) if (texts[name]?.trim()) inputParams[name] = Number(texts[name]);
     try {
       const answer = await call<{ generateAuthForApplication: PairingAuthResult }>(GENERATE_AUTH, { id: appId, type: type.type, inputParams });
       setChoices({});
@@ -122,6 +129,23 @@ export function PairForm({ appId, onPaired }: PairFormProps) {
               rows={6}
               spellcheck={false}
               autocomplete="off"
+              required={type.inputParams.required?.includes(name) ?? false}
+              value={texts[name] ?? ''}
+              onInput={(event) => setTexts({ ...texts, [name]: event.currentTarget.value })}
+            />
+          </div>
+        ))}
+      {type &&
+        numberParams(type.inputParams).map(([name, property]) => (
+          <div key={`${type.type}-${name}`} class="field">
+            <label for={`pair-param-${name}`}>{inputLabel(type.presentation, name) ?? property.description ?? name}</label>
+            <input
+              id={`pair-param-${name}`}
+              data-testid={`param-input-${name}`}
+              type="number"
+              step={property.type === 'integer' ? 1 : 'any'}
+              min={property.minimum}
+              max={property.maximum}
               required={type.inputParams.required?.includes(name) ?? false}
               value={texts[name] ?? ''}
               onInput={(event) => setTexts({ ...texts, [name]: event.currentTarget.value })}

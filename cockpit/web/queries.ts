@@ -61,6 +61,9 @@ export interface SystemAuth {
   clientId: string | null;
   tokenUrl: string | null;
   scopes: string[] | null;
+  /** Credentials of a pairing adapter outside the service: the adapter that made it and its own (non-secret) reference. */
+  pairingAdapter: string | null;
+  adapterReference: string | null;
   certificates: IssuedCertificate[] | null;
   /** OAuth clients only: their live secrets (at most two), never a value. */
   secrets: ClientSecretInfo[] | null;
@@ -98,7 +101,7 @@ export const GET_APPLICATION = `query Application($id: ID!) {
     status { condition timestamp }
     createdAt updatedAt
     auths {
-      id type status createdAt lastUsedAt clientId tokenUrl scopes ${PRESENTATION}
+      id type status createdAt lastUsedAt clientId tokenUrl scopes pairingAdapter adapterReference ${PRESENTATION}
       certificates { serialNumber sha256Fingerprint subject notBefore notAfter revoked renewedFrom }
       secrets { id createdAt lastUsedAt }
     }
@@ -132,6 +135,8 @@ export interface JsonSchema {
   items?: JsonSchema;
   enum?: unknown[];
   required?: string[];
+  minimum?: number;
+  maximum?: number;
 }
 
 export const GET_AUTH_TYPES = `query AuthTypes($id: ID!) {

@@ -1,5 +1,6 @@
 // The application rules: register, update, read, list and unregister within the caller's tenant, and status changes.
 import { randomUUID } from 'node:crypto';
+import type { CallerTrail } from '../audit/types';
 import type { NamedTransactItems } from '../aws/transactions';
 import { BadUserInputError, NotFoundError } from '../errors';
 import { quotedId } from '../ids';
@@ -17,10 +18,11 @@ import { validateRegisterInput, validateUpdateInput, type RawApplicationInput } 
 /**
  * Revokes every credential one kind of credential store holds for an application (OAuth clients and
  * their secrets, pending one-time tokens, certificates). Unregistering and unpairing run every revoker
- * before they change the application, so a failed revocation leaves the application in place to retry.
+ * before they change the application, so a failed revocation leaves the application in place to retry. `trail`: the
+ * audit trail of whoever asked, for what follows from a revocation (PairingAdapter.revoke).
  */
 export interface CredentialRevoker {
-  revokeApplicationCredentials(tenant: string, appId: string): Promise<void>;
+  revokeApplicationCredentials(tenant: string, appId: string, trail: CallerTrail): Promise<void>;
 }
 
 export interface ListOptions {
@@ -82,16 +84,16 @@ export class ApplicationService {
   }
 
   /** Revokes every credential of the application, then deletes it; returns it as it was. */
-  async unregister(tenant: string, id: string, alongside?: (app: Application) => NamedTransactItems): Promise<Application> {
+  async unregister(tenant: string, id: string, trail: CallerTrail, alongside?: (app: Application) => NamedTransactItems): Promise<Application> {
     const app = await this.require(tenant, id);
-    await this.revokeCredentials(tenant, app.id);
+    await this.revokeCredentials(tenant, app.id, trail);
     await this.repository.delete(app, alongside?.(app));
     return app;
   }
 
   /** Runs every credential revoker for the application (unregister, and unpairing). */
-  async revokeCredentials(tenant: string, appId: string): Promise<void> {
-    for (const revoker of this.credentialRevokers) await revoker.revokeApplicationCredentials(tenant, appId);
+  async revokeCredentials(tenant: string, appId: string, trail: CallerTrail): Promise<void> {
+    for (const revoker of this.credentialRevokers) await revoker.revokeApplicationCredentials(tenant, appId, trail);
   }
 
   /**

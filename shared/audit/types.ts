@@ -30,6 +30,7 @@ const AUDIT_ACTIONS = [
   'CLIENT_SECRETS_MIGRATED',
   'PUBLIC_KEY_ADDED',
   'PUBLIC_KEY_REMOVED',
+  'PAIRING_ADAPTER_NOTIFIED',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -88,6 +89,14 @@ export interface AuditRequestFacts {
   requestId?: string;
   sourceIp?: string;
   userAgent?: string;
+}
+
+/**
+ * The audit trail of one request, recording on behalf of its caller in the caller's tenant: what follows from a change
+ * the caller asked for (an outside pairing adapter that could not be told of a deletion) names that caller as actor.
+ */
+export interface CallerTrail {
+  record(event: Omit<AuditEventInput, 'tenant' | 'actor'>): Promise<void>;
 }
 
 /** What a caller states about an event; the trail adds id, time, request facts and the retention. */

@@ -95,6 +95,9 @@ enum AuditAction {
   CLIENT_SECRETS_MIGRATED
   PUBLIC_KEY_ADDED
   PUBLIC_KEY_REMOVED
+  # Extension. An outside pairing adapter could not be told of a deletion (FAILED, after its retries): details name
+  # the adapter, its reference and why.
+  PAIRING_ADAPTER_NOTIFIED
 }
 
 input AuditEventFilter {

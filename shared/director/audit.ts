@@ -2,7 +2,7 @@
 import type { Application } from '../applications/types';
 import type { Caller } from '../auth/caller';
 import type { AuditRecorder } from '../audit/recorder';
-import type { AuditAction, AuditActor, AuditEventFilter } from '../audit/types';
+import type { AuditAction, AuditActor, AuditEventFilter, CallerTrail } from '../audit/types';
 import { RevocationIncompleteError } from '../pairing/service';
 import type { Resolvers } from '../graphql/schema';
 import { requireScope, SCOPE_READ } from './authorization';
@@ -13,6 +13,15 @@ import { ForbiddenError } from '../errors';
 export function actorOf(caller: Caller): AuditActor {
   if (caller.kind === 'ADMIN') return { kind: 'ADMINISTRATOR', id: caller.clientId };
   return { kind: 'APPLICATION', id: caller.systemAuthId, via: caller.via };
+}
+
+/** The request's audit trail on behalf of the caller, for what a change it asked for leads to (CallerTrail). */
+export function callerTrail(audit: Pick<AuditRecorder, 'record'>, caller: Caller): CallerTrail {
+  return {
+    record: async (event) => {
+      await audit.record({ ...event, tenant: caller.tenant, actor: actorOf(caller) });
+    },
+  };
 }
 
 /**

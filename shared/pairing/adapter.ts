@@ -1,6 +1,6 @@
 // The PairingAdapter interface: one way of pairing an application (OAuth client credentials, client certificates, ...),
 // and everything about it that differs from one way to the next.
-import type { AuditAction, AuditEventInput } from '../audit/types';
+import type { AuditAction, AuditEventInput, CallerTrail } from '../audit/types';
 import type { CertificateRecord } from '../system-auths/certificate-items';
 import type { Validator } from '../json-schema';
 import type { SystemAuth, SystemAuthType } from '../system-auths/types';
@@ -133,9 +133,10 @@ export interface PairingAdapter {
   publicFields(auth: SystemAuth, context: PairingContext, clientSecret?: string): AppSystemAuthFields;
   /**
    * Revokes everything the SystemAuth grants (secret, pending tokens, certificates) and deletes it.
-   * Safe to call again after a partial failure.
+   * Safe to call again after a partial failure. `trail` records, on behalf of whoever asked, what follows from it
+   * outside the revocation itself (an outside adapter that could not be told).
    */
-  revoke(systemAuth: SystemAuth): Promise<void>;
+  revoke(systemAuth: SystemAuth, trail: CallerTrail): Promise<void>;
   /**
    * True when several adapters create SystemAuths of this one type (the outside adapters): each must then handle
    * every such SystemAuth, routing by what the SystemAuth records (revoke, publicFields).

@@ -1,6 +1,7 @@
 // Pairing adapters outside the service (as Compass's): each configured auth type is a PairingAdapter that asks the
 // operator's adapter over HTTPS for the pairing data, and records only which adapter made it and its non-secret reference.
 import { randomUUID } from 'node:crypto';
+import type { CallerTrail } from '../audit/types';
 import type { Validator } from '../json-schema';
 import { logger } from '../logger';
 import type { SystemAuthRepository } from '../system-auths/repository';
@@ -125,33 +126,48 @@ export class ExternalPairingAdapter implements PairingAdapter {
     return { pairingAdapter: auth.external?.adapter, adapterReference: auth.external?.reference, authType: auth.external?.authType };
   }
 
-  /** Deletes the SystemAuth, then tells its adapter (bounded retries); a failed call is logged, never thrown. */
-  async revoke(systemAuth: SystemAuth): Promise<void> {
+  /**
+   * Deletes the SystemAuth, then tells its adapter (bounded retries). A call that still fails is logged and recorded
+   * in the trail (PAIRING_ADAPTER_NOTIFIED, FAILED), never thrown: the deletion stands.
+   */
+  async revoke(systemAuth: SystemAuth, trail: CallerTrail): Promise<void> {
     await this.deps.systemAuths.delete(systemAuth.id, { tenant: systemAuth.tenant, type: EXTERNAL_TYPE });
     const external = systemAuth.external;
     const client = external ? this.clients.get(external.adapter) : undefined;
+    const notTold = (reason: string, details: Record<string, string | number | null>) =>
+      trail.record({
+        action: 'PAIRING_ADAPTER_NOTIFIED', outcome: 'FAILED', reason,
+        target: { applicationId: systemAuth.appId, systemAuthId: systemAuth.id },
+        details: { adapter: external?.adapter ?? null, authType: external?.authType ?? null, reference: external?.reference ?? null, ...details },
+      });
     if (!external || !client) {
       logger.warn('credential of an outside pairing adapter deleted without telling it: the adapter is no longer configured', {
         systemAuthId: systemAuth.id, adapter: external?.adapter,
       });
+      await notTold('the pairing adapter is no longer configured', { attempts: 0 });
       return;
     }
     const body = { requestId: randomUUID(), tenant: systemAuth.tenant, applicationId: systemAuth.appId, systemAuthId: systemAuth.id, type: external.authType, reference: external.reference ?? null };
     const started = Date.now();
-    for (let attempt = 1; attempt <= UNPAIR_ATTEMPTS; attempt += 1) {
+    let attempts = 0;
+    let lastFailure = '';
+    while (attempts < UNPAIR_ATTEMPTS) {
+      attempts += 1;
       try {
         await client.call('DELETE', systemAuth.tenant, body);
-        logger.info('outside pairing adapter told of a deletion', { adapter: external.adapter, systemAuthId: systemAuth.id, attempt });
+        logger.info('outside pairing adapter told of a deletion', { adapter: external.adapter, systemAuthId: systemAuth.id, attempt: attempts });
         return;
       } catch (error) {
-        const reason = error instanceof PairingAdapterError ? error.reason : 'request could not be signed';
-        logger.warn('telling an outside pairing adapter of a deletion failed', { adapter: external.adapter, systemAuthId: systemAuth.id, attempt, reason });
-        const pause = (this.deps.retryDelayMs ?? 200) * attempt;
-        if (attempt === UNPAIR_ATTEMPTS || Date.now() - started + pause + client.endpoint.timeoutMs > (this.deps.unpairBudgetMs ?? UNPAIR_BUDGET_MS)) break;
+        // The adapter's failure in our words (PairingAdapterError.reason): never its body.
+        lastFailure = error instanceof PairingAdapterError ? error.reason : 'request could not be signed';
+        logger.warn('telling an outside pairing adapter of a deletion failed', { adapter: external.adapter, systemAuthId: systemAuth.id, attempt: attempts, reason: lastFailure });
+        const pause = (this.deps.retryDelayMs ?? 200) * attempts;
+        if (attempts === UNPAIR_ATTEMPTS || Date.now() - started + pause + client.endpoint.timeoutMs > (this.deps.unpairBudgetMs ?? UNPAIR_BUDGET_MS)) break;
         await new Promise((resolve) => setTimeout(resolve, pause));
       }
     }
-    logger.error('an outside pairing adapter was not told of a deletion', { adapter: external.adapter, systemAuthId: systemAuth.id, reference: external.reference });
+    logger.error('an outside pairing adapter was not told of a deletion', { adapter: external.adapter, systemAuthId: systemAuth.id, reference: external.reference, attempts });
+    await notTold(`the pairing adapter was not told of the deletion: ${lastFailure}`, { attempts });
   }
 }
 

@@ -1,4 +1,5 @@
 // The registry the Director asks for pairing adapters: lists auth types, validates inputParams, routes generate and revoke.
+import type { CallerTrail } from '../audit/types';
 import { BadUserInputError, InternalError } from '../errors';
 import { precompiledValidator, type Validator } from '../json-schema';
 import type { SystemAuth } from '../system-auths/types';
@@ -47,8 +48,8 @@ export class PairingAdapterRegistry {
   }
 
   /** Revokes a SystemAuth through the adapter that created its type. */
-  async revoke(systemAuth: SystemAuth): Promise<void> {
-    await this.adapterOf(systemAuth.type).revoke(systemAuth);
+  async revoke(systemAuth: SystemAuth, trail: CallerTrail): Promise<void> {
+    await this.adapterOf(systemAuth.type).revoke(systemAuth, trail);
   }
 
   /**

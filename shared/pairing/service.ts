@@ -1,4 +1,5 @@
 // Pairing and revocation of an application's credentials: what the Director's pairing resolvers and unregister call.
+import type { CallerTrail } from '../audit/types';
 import { BadUserInputError, InternalError, NotFoundError } from '../errors';
 import { isServiceId, quotedId } from '../ids';
 import { logger } from '../logger';
@@ -62,13 +63,14 @@ export class PairingService {
 
   /**
    * Revokes one credential of an application of the tenant and returns it as it was, with status
-   * REVOKED. An unknown or malformed id, another tenant's, or an administrator's SystemAuth is NOT_FOUND.
+   * REVOKED. An unknown or malformed id, another tenant's, or an administrator's SystemAuth is NOT_FOUND. `trail`: the
+   * audit trail of whoever asked, for what follows from it (PairingAdapter.revoke).
    */
-  async revokeSystemAuth(tenant: string, id: string): Promise<SystemAuth> {
+  async revokeSystemAuth(tenant: string, id: string, trail: CallerTrail): Promise<SystemAuth> {
     // SystemAuth ids are UUIDs: an empty or malformed one names nothing (DynamoDB would refuse an empty key outright).
     const auth = isServiceId(id) ? await this.systemAuths.getOfTenant(tenant, id) : undefined;
     if (!auth || auth.kind !== 'APPLICATION') throw new NotFoundError(`No SystemAuth with id ${quotedId(id)}`);
-    await this.registry.revoke(auth);
+    await this.registry.revoke(auth, trail);
     logger.info('SystemAuth revoked', { tenant, appId: auth.appId, type: auth.type, systemAuthId: auth.id });
     return { ...auth, status: 'REVOKED' };
   }
@@ -142,8 +144,8 @@ export class PairingService {
   }
 
   /** The Director's CredentialRevoker: what unpairing and unregistering an application run first. */
-  async revokeApplicationCredentials(tenant: string, appId: string): Promise<void> {
-    await this.revokeEveryCredentialOf(tenant, appId);
+  async revokeApplicationCredentials(tenant: string, appId: string, trail: CallerTrail): Promise<void> {
+    await this.revokeEveryCredentialOf(tenant, appId, trail);
   }
 
   /**
@@ -151,9 +153,9 @@ export class PairingService {
    * failure leaves that credential REVOKED-but-listed (adapters revoke in that order), so calling
    * this again finishes it. Returns what was revoked.
    */
-  async revokeEveryCredentialOf(tenant: string, appId: string): Promise<SystemAuth[]> {
+  async revokeEveryCredentialOf(tenant: string, appId: string, trail: CallerTrail): Promise<SystemAuth[]> {
     const auths = await this.systemAuths.listOfApplication(tenant, appId);
-    const outcomes = await Promise.allSettled(auths.map((auth) => this.registry.revoke(auth)));
+    const outcomes = await Promise.allSettled(auths.map((auth) => this.registry.revoke(auth, trail)));
     const failed = auths.filter((_, i) => outcomes[i].status === 'rejected');
     if (failed.length > 0) {
       const causes = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));

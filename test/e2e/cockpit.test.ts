@@ -4,8 +4,10 @@
 // certificate and a credential, unpairs and unregisters, all by clicking.
 import { execFile, execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -42,6 +44,10 @@ describe('Cockpit in a browser (npm start)', () => {
   let oauthClient = { clientId: '', clientSecret: '', tokenUrl: '' };
   /** The application side of the certificate pairing: the folder the shown commands ran in (app.key, app.pem, …). */
   let certificateFolder = '';
+  /** An operator's pairing adapter outside the service (EXTERNAL_PAIRING_ADAPTERS), and the calls it got. */
+  let adapter: http.Server;
+  let adapterUrl = '';
+  const adapterCalls: { method: string; verified: boolean; body: Record<string, any> }[] = [];
 
   const screenshot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
   const testId = (id: string) => page.getByTestId(id);
@@ -89,7 +95,32 @@ describe('Cockpit in a browser (npm start)', () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     // Pinned: the countdown's m:ss form and the two-hour clock jump below assume these lifetimes.
-    stack = await startLocalStack({ name: 'cockpit-e2e', env: { ONE_TIME_TOKEN_TTL_SECONDS: '300', ACCESS_TOKEN_TTL_SECONDS: '3600' } });
+    // The adapter checks each call's JWT against the stack's JWKS, as the README's example adapter does.
+    adapter = http.createServer((request, response) => void (async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      const body = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, any>;
+      const jwt = (request.headers.authorization ?? '').replace(/^Bearer /, '');
+      const verified = await jwtVerify(jwt, createRemoteJWKSet(new URL(`${stack.baseUrl}/.well-known/jwks.json`)), { audience: adapterUrl, maxTokenAge: '60s' }).then(() => true, () => false);
+      adapterCalls.push({ method: request.method!, verified, body });
+      if (!verified) return void response.writeHead(401).end();
+      if (request.method === 'DELETE') return void response.writeHead(204).end();
+      const answer = { params: { token: `vault-token-${body.requestId}`, vaultUrl: 'https://vault.example.com' }, reference: `lease-${body.application.id}` };
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+    })());
+    await new Promise<void>((resolve) => adapter.listen(0, '127.0.0.1', resolve));
+    adapterUrl = `http://127.0.0.1:${(adapter.address() as AddressInfo).port}/pairing`;
+    const outsideAdapters = [{
+      name: 'vault', url: adapterUrl, authTypes: [{
+        type: 'VAULT_TOKEN', label: 'Vault token', description: 'A token of the team\'s Vault, made by the Vault pairing adapter',
+        params: [{ name: 'token', label: 'Vault token' }, { name: 'vaultUrl', label: 'Vault URL' }],
+        inputParams: { type: 'object', additionalProperties: false, required: ['role'], properties: { role: { type: 'string' }, ttl: { type: 'integer', minimum: 60, maximum: 86400 } } },
+      }],
+    }];
+    stack = await startLocalStack({
+      name: 'cockpit-e2e',
+      env: { ONE_TIME_TOKEN_TTL_SECONDS: '300', ACCESS_TOKEN_TTL_SECONDS: '3600', EXTERNAL_PAIRING_ADAPTERS: JSON.stringify(outsideAdapters) },
+    });
     const { executablePath, env } = await browserExecutable();
     browser = await chromium.launch({ executablePath, env, args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -108,6 +139,7 @@ describe('Cockpit in a browser (npm start)', () => {
   afterAll(async () => {
     await browser?.close();
     await stack?.stop();
+    await new Promise((resolve) => adapter?.close(resolve));
     if (certificateFolder) rmSync(certificateFolder, { recursive: true, force: true });
   });
 
@@ -421,6 +453,34 @@ describe('Cockpit in a browser (npm start)', () => {
     expect(grant.status).toBe(200);
     await testId('pairing-done').click();
     await expectText(authRow(clientId), /ACTIVE/);
+  });
+
+  it("pairs with a type of a pairing adapter outside the service: the form asks what the operator's schema names, the adapter's answer is shown, and revoking tells the adapter", async () => {
+    await testId('pair-type').selectOption('VAULT_TOKEN');
+    // The form's fields follow the operator's JSON Schema: a text for the string, a number field for the integer.
+    await page.getByLabel('role', { exact: true }).fill('reader');
+    await page.getByLabel('ttl', { exact: true }).fill('900');
+    const params = await pairAs('VAULT_TOKEN');
+    await expectText(params, /comes from the pairing adapter vault: this service does not keep it/);
+    expect(adapterCalls).toEqual([{ method: 'POST', verified: true, body: expect.objectContaining({ type: 'VAULT_TOKEN', inputParams: { role: 'reader', ttl: 900 } }) }]);
+    const requestId = adapterCalls[0]!.body.requestId as string;
+    expect(await testId('param-token').innerText()).toBe(`vault-token-${requestId}`);
+    expect(await testId('param-vaultUrl').innerText()).toBe('https://vault.example.com');
+    await screenshot('7d-pairing-outside-adapter');
+    await testId('pairing-done').click();
+
+    const row = page.locator('[data-testid="auth-row"][data-type="EXTERNAL"]');
+    await expectText(row, /ACTIVE/);
+    await expectText(row.getByTestId('pairing-adapter'), new RegExp(`Held by the pairing adapter vault, reference lease-${appId}`));
+    // What the adapter handed out is shown once: the credential's row names the adapter, never the token.
+    expect(await page.locator('body').innerText()).not.toContain(`vault-token-${requestId}`);
+    const id = (await row.getAttribute('data-auth-id'))!;
+    await row.getByTestId('revoke').click();
+    await expectText(page.locator('#confirm-body'), /pairing adapter vault/);
+    await testId('confirm').click();
+    await waitUntil(async () => (await authRow(id).count()) === 0);
+    await waitUntil(async () => adapterCalls.length === 2);
+    expect(adapterCalls[1]).toEqual({ method: 'DELETE', verified: true, body: expect.objectContaining({ systemAuthId: id, type: 'VAULT_TOKEN', reference: `lease-${appId}` }) });
   });
 
   it('unpairs (every credential revoked, status INITIAL) and unregisters (back to the list, gone)', async () => {

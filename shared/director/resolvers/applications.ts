@@ -7,7 +7,7 @@ import type { Caller } from '../../auth/caller';
 import { NotFoundError } from '../../errors';
 import type { Resolvers } from '../../graphql/schema';
 import type { AppSystemAuth } from '../../pairing/app-system-auth';
-import { actorOf, recordingIncompleteRevocation } from '../audit';
+import { actorOf, callerTrail, recordingIncompleteRevocation } from '../audit';
 import { SCOPE_AUTHS_READ, SCOPE_READ, canSeeApplication, requireAdministrator, requireScope } from '../authorization';
 import type { DirectorContext } from '../context';
 
@@ -76,7 +76,7 @@ export const applicationResolvers: Resolvers<DirectorContext> = {
     unregisterApplication: (_root: unknown, { id }: IdArgs, { caller, applications, audit }: DirectorContext) => {
       requireAdministrator(caller);
       return recordingIncompleteRevocation(audit, caller, 'APPLICATION_UNREGISTERED', id, () =>
-        applications.unregister(caller.tenant, id, (app) => ({
+        applications.unregister(caller.tenant, id, callerTrail(audit, caller), (app) => ({
           auditEvent: audit.inTransaction({
             tenant: caller.tenant, action: 'APPLICATION_UNREGISTERED', outcome: 'SUCCESS', actor: actorOf(caller),
             target: { applicationId: app.id }, details: { name: app.name },

@@ -11,7 +11,7 @@ import type { AuditEventInput } from '../../audit/types';
 import { newlyRevoked } from '../../audit/revocations';
 import { isServiceId } from '../../ids';
 import { PairingAdapterError } from '../../pairing/external-client';
-import { actorOf, recordingIncompleteRevocation } from '../audit';
+import { actorOf, callerTrail, recordingIncompleteRevocation } from '../audit';
 import { SCOPE_READ, requireAdministrator, requireScope } from '../authorization';
 import type { DirectorContext } from '../context';
 import { toIssuedCertificate, type IssuedCertificate } from './certificates';
@@ -93,7 +93,7 @@ export const pairingResolvers: Resolvers<DirectorContext> = {
     },
     deleteSystemAuthForApplication: async (_root: unknown, { authID }: { authID: string }, { caller, pairing, publicBaseUrl, audit }: DirectorContext): Promise<AppSystemAuth> => {
       requireAdministrator(caller);
-      const revoked = await pairing.revokeSystemAuth(caller.tenant, authID);
+      const revoked = await pairing.revokeSystemAuth(caller.tenant, authID, callerTrail(audit, caller));
       await audit.record(byCaller(caller, {
         action: pairing.revokedActionOf(revoked),
         target: { applicationId: revoked.appId, systemAuthId: revoked.id }, details: { type: revoked.type },
@@ -163,7 +163,7 @@ export const pairingResolvers: Resolvers<DirectorContext> = {
       requireAdministrator(caller);
       await applications.require(caller.tenant, id);
       // Revoke before the status change: a failure leaves the application as it was, and a retry finishes.
-      await recordingIncompleteRevocation(audit, caller, 'APPLICATION_UNPAIRED', id, () => applications.revokeCredentials(caller.tenant, id));
+      await recordingIncompleteRevocation(audit, caller, 'APPLICATION_UNPAIRED', id, () => applications.revokeCredentials(caller.tenant, id, callerTrail(audit, caller)));
       const app = await applications.setStatus(caller.tenant, id, 'INITIAL');
       await audit.record(byCaller(caller, { action: 'APPLICATION_UNPAIRED', target: { applicationId: id } }));
       return app;

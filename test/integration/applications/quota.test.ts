@@ -12,6 +12,7 @@ import { rejection } from '../../support/promises';
 import { withSettings } from '../../support/settings';
 import { injectFailure } from '../pairing/aws-failures';
 import { aws } from '../../../functions/container';
+import { noFollowUps } from '../../support/caller-trail';
 
 const LIMIT = 3;
 withSettings({ MAX_APPLICATIONS_PER_TENANT: String(LIMIT) });
@@ -71,9 +72,9 @@ describe('applications per tenant (MAX_APPLICATIONS_PER_TENANT)', () => {
     const [first] = await fill(tenant);
     await expect(service.register(tenant, { name: newName() })).rejects.toBeInstanceOf(QuotaExceededError);
 
-    await service.unregister(tenant, first.id);
+    await service.unregister(tenant, first.id, noFollowUps);
     // A second unregistering of the same application is NOT_FOUND and frees nothing more.
-    await expect(service.unregister(tenant, first.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(service.unregister(tenant, first.id, noFollowUps)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await counterOf(tenant)).toBe(LIMIT - 1);
     await expect(service.register(tenant, { name: newName() })).resolves.toMatchObject({ tenant });
     await expect(service.register(tenant, { name: newName() })).rejects.toBeInstanceOf(QuotaExceededError);

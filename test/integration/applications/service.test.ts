@@ -8,6 +8,7 @@ import type { Application } from '../../../shared/applications/types';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../../shared/errors';
 import { freshTenant } from '../../support/local-aws';
 import { aws } from '../../../functions/container';
+import { noFollowUps } from '../../support/caller-trail';
 
 const service = new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config));
 const newName = () => `app-${randomUUID().slice(0, 8)}`;
@@ -186,7 +187,7 @@ describe('ApplicationService (DynamoDB Local)', () => {
       };
       const withRevoker = new ApplicationService(new ApplicationRepository(aws.dynamo, config().applicationsTable, config), [revoker]);
       const app = await withRevoker.register(tenant, { name: newName() });
-      expect(await withRevoker.unregister(tenant, app.id)).toEqual(app);
+      expect(await withRevoker.unregister(tenant, app.id, noFollowUps)).toEqual(app);
       expect(calls).toEqual([`${tenant}/${app.id}`]);
       expect(await storedItem(tenant, app.id)).toBeUndefined();
       expect(await storedItem(tenant, `name#${app.name}`)).toBeUndefined();
@@ -200,17 +201,17 @@ describe('ApplicationService (DynamoDB Local)', () => {
         { revokeApplicationCredentials: () => Promise.reject(new Error('secrets manager unavailable')) },
       ]);
       const app = await failing.register(tenant, { name: newName() });
-      await expect(failing.unregister(tenant, app.id)).rejects.toThrow('secrets manager unavailable');
+      await expect(failing.unregister(tenant, app.id, noFollowUps)).rejects.toThrow('secrets manager unavailable');
       expect(await service.get(tenant, app.id)).toEqual(app);
     });
 
     it('is NOT_FOUND for an unknown id, a second time, or another tenant', async () => {
       const tenant = freshTenant();
       const app = await service.register(tenant, { name: newName() });
-      await expect(service.unregister(freshTenant(), app.id)).rejects.toThrow(NotFoundError);
-      await expect(service.unregister(tenant, randomUUID())).rejects.toThrow(NotFoundError);
-      await service.unregister(tenant, app.id);
-      await expect(service.unregister(tenant, app.id)).rejects.toThrow(NotFoundError);
+      await expect(service.unregister(freshTenant(), app.id, noFollowUps)).rejects.toThrow(NotFoundError);
+      await expect(service.unregister(tenant, randomUUID(), noFollowUps)).rejects.toThrow(NotFoundError);
+      await service.unregister(tenant, app.id, noFollowUps);
+      await expect(service.unregister(tenant, app.id, noFollowUps)).rejects.toThrow(NotFoundError);
     });
   });
 
@@ -233,7 +234,7 @@ describe('ApplicationService (DynamoDB Local)', () => {
       await expect(service.markConnected(tenant, id)).resolves.toBe(false);
       expect(await storedItem(tenant, id)).toBeUndefined();
       const app = await service.register(tenant, { name: newName() });
-      await service.unregister(tenant, app.id);
+      await service.unregister(tenant, app.id, noFollowUps);
       await expect(service.markConnected(tenant, app.id)).resolves.toBe(false);
       await expect(service.markConnected(tenant, 'name#' + app.name)).resolves.toBe(false);
     });

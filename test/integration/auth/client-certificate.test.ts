@@ -21,6 +21,7 @@ import { certificateAuthentication, certificates, oneTimeTokens, systemAuths, ce
 import { ConnectorService } from '../../../shared/connector/service';
 import { administrator, director } from '../pairing/director-calls';
 import { aws } from '../../../functions/container';
+import { noFollowUps } from '../../support/caller-trail';
 
 beforeAll(() => caLifecycle.ensure());
 
@@ -260,7 +261,7 @@ describe('the Director and the Connector over mTLS', () => {
     const paired = await pairedApplication();
     const successor = await renew(paired.certificatePem, paired.systemAuthId);
     const auth = await systemAuths.get(paired.systemAuthId);
-    await new PairingAdapterRegistry([adapter]).revoke(auth!);
+    await new PairingAdapterRegistry([adapter]).revoke(auth!, noFollowUps);
     for (const pem of [paired.certificatePem, successor]) {
       expect((await overMtls('/director/graphql', pem, VIEWER)).status).toBe(401);
     }

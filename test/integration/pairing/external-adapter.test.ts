@@ -251,11 +251,13 @@ describe('pairing adapters outside the service', () => {
     expect(unregistered.errors).toBeUndefined();
     expect(received.map((call) => [call.method, call.body.systemAuthId])).toEqual([['DELETE', second]]);
     expect(await systemAuths.get(second)).toBeUndefined();
+    // An adapter that was told leaves nothing further in the trail.
+    expect((await auditOf(tenant)).filter((event) => event.action === 'PAIRING_ADAPTER_NOTIFIED')).toEqual([]);
   });
 
   it('an adapter that fails the DELETE is retried a bounded number of times and never blocks the deletion', async () => {
     behaviour = 'deleteFails';
-    const { admin, appId } = await adminWithApplication();
+    const { tenant, admin, appId } = await adminWithApplication();
     const id = (await director(admin, GENERATE, { id: appId, type: 'VAULT_TOKEN', params: { ttl: 1 } })).data.generateAuthForApplication.systemAuthID;
     received.length = 0;
     const unpaired = await director(admin, `mutation($id: ID!) { unpairApplication(id: $id) { id auths { id } } }`, { id: appId });
@@ -263,16 +265,27 @@ describe('pairing adapters outside the service', () => {
     expect(unpaired.data.unpairApplication.auths).toEqual([]);
     expect(received.map((call) => call.method)).toEqual(Array(UNPAIR_ATTEMPTS).fill('DELETE'));
     expect(await systemAuths.get(id)).toBeUndefined();
+    // Audited as the administrator's, beside the unpairing itself: which adapter, what it holds, why, how often tried.
+    const events = await auditOf(tenant);
+    expect(events.filter((event) => event.action === 'PAIRING_ADAPTER_NOTIFIED')).toEqual([expect.objectContaining({
+      outcome: 'FAILED', actor: expect.objectContaining({ kind: 'ADMINISTRATOR' }), target: { applicationId: appId, systemAuthId: id },
+      reason: 'the pairing adapter was not told of the deletion: answered HTTP 503',
+      details: { adapter: 'vault', authType: 'VAULT_TOKEN', reference: 'lease-x', attempts: UNPAIR_ATTEMPTS },
+    })]);
+    expect(events.filter((event) => event.action === 'APPLICATION_UNPAIRED')).toEqual([expect.objectContaining({ outcome: 'SUCCESS' })]);
   });
 
   it('an adapter that does not answer the DELETE gets no retry that would end past the budget (the timeout is 1 s, the budget 1.5 s)', async () => {
     behaviour = 'deleteStalls';
-    const { admin, appId } = await adminWithApplication();
+    const { tenant, admin, appId } = await adminWithApplication();
     const id = (await director(admin, GENERATE, { id: appId, type: 'VAULT_TOKEN', params: { ttl: 1 } })).data.generateAuthForApplication.systemAuthID;
     received.length = 0;
     const unpaired = await director(admin, `mutation($id: ID!) { unpairApplication(id: $id) { id auths { id } } }`, { id: appId });
     expect(unpaired.errors).toBeUndefined();
     expect(received.map((call) => call.method)).toEqual(['DELETE']);
     expect(await systemAuths.get(id)).toBeUndefined();
+    expect((await auditOf(tenant)).filter((event) => event.action === 'PAIRING_ADAPTER_NOTIFIED')).toEqual([expect.objectContaining({
+      outcome: 'FAILED', reason: 'the pairing adapter was not told of the deletion: no answer within 1 s', details: expect.objectContaining({ attempts: 1 }),
+    })]);
   });
 });

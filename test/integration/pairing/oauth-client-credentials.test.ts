@@ -12,6 +12,7 @@ import { rejection } from '../../support/promises';
 import { oauthClientCredentials, oauthClients, pairing, pairingAdapters, systemAuths } from '../../support/stores';
 import { keepsSecret, keepsVerifiers, keptSecretsOf, secretKeepingCall, secretsManagerOnly } from '../../support/secret-keeping';
 import { aws } from '../../../functions/container';
+import { noFollowUps } from '../../support/caller-trail';
 
 const context = { publicBaseUrl: 'https://pairing.example.test' };
 
@@ -85,8 +86,8 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
       const second = await oauthClientCredentials.requestClientCredentials(application, context);
       secrets = [String(first.params.clientSecret), second.clientSecret];
       await oauthClients.authenticate(first.systemAuthID, secrets[0]);
-      await pairing.revokeSystemAuth(application.tenant, first.systemAuthID);
-      await pairing.revokeEveryCredentialOf(application.tenant, application.id);
+      await pairing.revokeSystemAuth(application.tenant, first.systemAuthID, noFollowUps);
+      await pairing.revokeEveryCredentialOf(application.tenant, application.id, noFollowUps);
     } finally {
       logger.setLogLevel(previousLevel);
       capture.mockRestore();
@@ -109,7 +110,7 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
       const application = newApplication();
       const { params, systemAuthID } = await pairing.generate(application, 'OAUTH2_CLIENT_CREDENTIALS', {}, context);
 
-      const revoked = await pairing.revokeSystemAuth(application.tenant, systemAuthID);
+      const revoked = await pairing.revokeSystemAuth(application.tenant, systemAuthID, noFollowUps);
       expect(revoked).toMatchObject({ id: systemAuthID, status: 'REVOKED', appId: application.id });
       expect(await systemAuths.get(systemAuthID)).toBeUndefined();
       expect(await secretsOfClient(systemAuthID)).toEqual([]);
@@ -119,13 +120,13 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
     it('treats an unknown id, another tenant\'s and an administrator\'s SystemAuth as NOT_FOUND and changes nothing', async () => {
       const application = newApplication();
       const { systemAuthID } = await pairing.generate(application, 'OAUTH2_CLIENT_CREDENTIALS', {}, context);
-      await expect(pairing.revokeSystemAuth(freshTenant(), systemAuthID)).rejects.toBeInstanceOf(NotFoundError);
-      await expect(pairing.revokeSystemAuth(application.tenant, randomUUID())).rejects.toBeInstanceOf(NotFoundError);
-      await expect(pairing.revokeSystemAuth(application.tenant, 'x'.repeat(5000))).rejects.toBeInstanceOf(NotFoundError);
+      await expect(pairing.revokeSystemAuth(freshTenant(), systemAuthID, noFollowUps)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(pairing.revokeSystemAuth(application.tenant, randomUUID(), noFollowUps)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(pairing.revokeSystemAuth(application.tenant, 'x'.repeat(5000), noFollowUps)).rejects.toBeInstanceOf(NotFoundError);
       expect((await systemAuths.get(systemAuthID))?.status).toBe('ACTIVE');
 
       const admin = await oauthClients.createAdmin(application.tenant);
-      await expect(pairing.revokeSystemAuth(application.tenant, admin.clientId)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(pairing.revokeSystemAuth(application.tenant, admin.clientId, noFollowUps)).rejects.toBeInstanceOf(NotFoundError);
       expect((await systemAuths.get(admin.clientId))?.status).toBe('ACTIVE');
     });
 
@@ -138,14 +139,14 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
       ];
       const kept = (await pairing.generate(other, 'OAUTH2_CLIENT_CREDENTIALS', {}, context)).systemAuthID;
 
-      const revoked = await pairing.revokeEveryCredentialOf(application.tenant, application.id);
+      const revoked = await pairing.revokeEveryCredentialOf(application.tenant, application.id, noFollowUps);
       expect(revoked.map((auth) => auth.id).sort()).toEqual([...ids].sort());
       expect(revoked.every((auth) => auth.status === 'REVOKED')).toBe(true);
       expect(await systemAuths.listOfApplication(application.tenant, application.id)).toEqual([]);
       for (const id of ids) expect(await secretsOfClient(id)).toEqual([]);
       expect((await systemAuths.get(kept))?.status).toBe('ACTIVE');
       // Safe to retry: nothing left, nothing fails.
-      await expect(pairing.revokeEveryCredentialOf(application.tenant, application.id)).resolves.toEqual([]);
+      await expect(pairing.revokeEveryCredentialOf(application.tenant, application.id, noFollowUps)).resolves.toEqual([]);
     });
 
     // Verifier mode: a client made with a verifier has no Secrets Manager secret to delete.
@@ -154,7 +155,7 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
       const { params, systemAuthID } = await pairing.generate(application, 'OAUTH2_CLIENT_CREDENTIALS', {}, context);
       const failure = injectFailure(aws.secretsManager, { command: 'DeleteSecretCommand', moment: 'before-sending' }, awsError('ServiceUnavailable'));
       try {
-        const error = await rejection(pairing.revokeEveryCredentialOf(application.tenant, application.id));
+        const error = await rejection(pairing.revokeEveryCredentialOf(application.tenant, application.id, noFollowUps));
         expect(error).toBeInstanceOf(RevocationIncompleteError);
         expect(error.message).not.toMatch(/arn:aws|Rate exceeded|ServiceUnavailable/);
       } finally {
@@ -164,7 +165,7 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
       expect(await systemAuths.listOfApplication(application.tenant, application.id)).toMatchObject([{ id: systemAuthID, status: 'REVOKED' }]);
       await expect(oauthClients.authenticate(systemAuthID, String(params.clientSecret))).rejects.toBeInstanceOf(OAuthError);
 
-      await pairing.revokeEveryCredentialOf(application.tenant, application.id);
+      await pairing.revokeEveryCredentialOf(application.tenant, application.id, noFollowUps);
       expect(await systemAuths.get(systemAuthID)).toBeUndefined();
       expect(await secretsOfClient(systemAuthID)).toEqual([]);
     });
@@ -173,8 +174,8 @@ describe('OAUTH2_CLIENT_CREDENTIALS pairing', () => {
       const application = newApplication();
       const { systemAuthID } = await pairing.generate(application, 'OAUTH2_CLIENT_CREDENTIALS', {}, context);
       const auth = (await systemAuths.get(systemAuthID))!;
-      await pairingAdapters.revoke(auth);
-      await expect(pairingAdapters.revoke(auth)).resolves.toBeUndefined();
+      await pairingAdapters.revoke(auth, noFollowUps);
+      await expect(pairingAdapters.revoke(auth, noFollowUps)).resolves.toBeUndefined();
     });
   });
 

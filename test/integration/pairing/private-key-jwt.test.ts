@@ -16,6 +16,7 @@ import {
 } from '../../support/stores';
 import { BASE_URL, tokenRequest } from '../oauth/token-requests';
 import { accessTokenSigner, signingKeys } from '../../../functions/container';
+import { noFollowUps } from '../../support/caller-trail';
 
 const TOKEN_URL = `${BASE_URL}/oauth2/token`;
 const context = { publicBaseUrl: BASE_URL };
@@ -220,13 +221,13 @@ describe('PRIVATE_KEY_JWT pairing', () => {
     const counter = async () => ((await scanAll(config().systemAuthsTable)) as { id: string; sk: string; count?: number }[])
       .find((item) => item.id === `quota#${tenant}` && item.sk === 'OAUTH_CLIENTS')?.count;
     expect(await counter()).toBe(1);
-    await expect(pairing.revokeSystemAuth(tenant, clientId)).resolves.toMatchObject({ id: clientId, status: 'REVOKED' });
+    await expect(pairing.revokeSystemAuth(tenant, clientId, noFollowUps)).resolves.toMatchObject({ id: clientId, status: 'REVOKED' });
     expect(await systemAuths.get(clientId)).toBeUndefined();
     expect(await counter()).toBe(0);
     expect((await grant(await assertion(clientId))).statusCode).toBe(401);
 
     const again = await pairing.generate({ tenant, id: app.id, name: app.name }, 'PRIVATE_KEY_JWT', { publicKey: pem(ec.publicKey) }, context);
-    await pairing.revokeApplicationCredentials(tenant, app.id);
+    await pairing.revokeApplicationCredentials(tenant, app.id, noFollowUps);
     expect(await systemAuths.get(again.systemAuthID)).toBeUndefined();
     expect(await counter()).toBe(0);
   });

@@ -10,6 +10,7 @@ import type { OAuthClients } from '../../../shared/oauth/clients';
 import { SYSTEM_AUTH_TYPES, type SystemAuth } from '../../../shared/system-auths/types';
 import { EXTERNAL_TYPE } from '../../../shared/system-auths/external-auths';
 import { rejection } from '../../support/promises';
+import { noFollowUps } from '../../support/caller-trail';
 
 /** An adapter that records what reaches it, with the schema of the real OAuth adapter or its own. */
 class RecordingAdapter implements PairingAdapter {
@@ -166,7 +167,7 @@ describe('PairingAdapterRegistry', () => {
       id: 'cn-1', tenant: 'tenant-a', kind: 'APPLICATION', type: 'CLIENT_CERTIFICATE', appId: 'app-1',
       status: 'ACTIVE', scopes: ['application:read'], createdAt: '2026-01-01T00:00:00.000Z',
     };
-    await registry.revoke(auth);
+    await registry.revoke(auth, noFollowUps);
     expect(certificates.revoked).toEqual([auth]);
     expect(adapter.revoked).toEqual([]);
   });
@@ -177,6 +178,6 @@ describe('PairingAdapterRegistry', () => {
       id: 'cn-1', tenant: 'tenant-a', kind: 'APPLICATION', type: 'CLIENT_CERTIFICATE', appId: 'app-1',
       status: 'ACTIVE', scopes: [], createdAt: '2026-01-01T00:00:00.000Z',
     };
-    expect(await rejection(registry.revoke(auth))).toBeInstanceOf(InternalError);
+    expect(await rejection(registry.revoke(auth, noFollowUps))).toBeInstanceOf(InternalError);
   });
 });

@@ -7,6 +7,7 @@ import { PairingService } from '../../../shared/pairing/service';
 import type { SystemAuthRepository } from '../../../shared/system-auths/repository';
 import type { SystemAuth, SystemAuthType } from '../../../shared/system-auths/types';
 import { rejection } from '../../support/promises';
+import { noFollowUps } from '../../support/caller-trail';
 
 const NEW_TYPE = 'SOME_NEW_TYPE' as SystemAuthType;
 const ID = '0b6e3c1e-6a0f-4c57-9a43-2a8f9a3b7c11';
@@ -63,7 +64,7 @@ describe('PairingService with a type it was not written for', () => {
     const service = serviceWith(adapter);
     expect(service.pairedEvents({ type: NEW_TYPE })).toEqual([{ action: 'CLIENT_CREDENTIALS_ISSUED', details: { kind: 'new' } }]);
     expect(service.revokedActionOf(stored)).toBe('SYSTEM_AUTH_REVOKED');
-    await expect(service.revokeSystemAuth('acme', ID)).resolves.toEqual({ ...stored, status: 'REVOKED' });
+    await expect(service.revokeSystemAuth('acme', ID, noFollowUps)).resolves.toEqual({ ...stored, status: 'REVOKED' });
     expect(adapter.revoked).toEqual([stored]);
   });
 

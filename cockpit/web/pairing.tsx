@@ -32,6 +32,11 @@ function numberParams(schema: JsonSchema): [string, JsonSchema][] {
   return Object.entries(schema.properties ?? {}).filter(([, property]) => property.type === 'integer' || property.type === 'number');
 }
 
+/** The inputParams a form takes as a yes or no (a checkbox). */
+function booleanParams(schema: JsonSchema): [string, JsonSchema][] {
+  return Object.entries(schema.properties ?? {}).filter(([, property]) => property.type === 'boolean');
+}
+
 /** An inputParam in the words of its type's presentation, if it names it. */
 const inputLabel = (presentation: Presentation, name: string): string | undefined =>
   presentation.inputParams.find((param) => param.name === name)?.label;
@@ -55,6 +60,7 @@ export function PairForm({ appId, onPaired }: PairFormProps) {
   const selected = chosen ?? types?.[0]?.type ?? '';
   const [choices, setChoices] = useState<Record<string, string[]>>({});
   const [texts, setTexts] = useState<Record<string, string>>({});
+  const [flags, setFlags] = useState<Record<string, boolean>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -69,15 +75,18 @@ export function PairForm({ appId, onPaired }: PairFormProps) {
     if (!type || busy) return;
     setBusy(true);
     setError(null);
-    const inputParams: Record<string, string[] | string | number> = {};
+    const inputParams: Record<string, string[] | string | number | boolean> = {};
     for (const [name] of choiceParams(type.inputParams)) if (choices[name]?.length) inputParams[name] = choices[name];
     for (const [name] of textParams(type.inputParams)) if (texts[name]?.trim()) inputParams[name] = texts[name];
     // As typed: the Director checks the value against the schema and names what is wrong.
     for (const [name] of numberParams(type.inputParams)) if (texts[name]?.trim()) inputParams[name] = Number(texts[name]);
+    // A required yes-or-no is always sent (false when unticked); an optional one only when ticked.
+    for (const [name] of booleanParams(type.inputParams)) if (flags[name] || type.inputParams.required?.includes(name)) inputParams[name] = flags[name] ?? false;
     try {
       const answer = await call<{ generateAuthForApplication: PairingAuthResult }>(GENERATE_AUTH, { id: appId, type: type.type, inputParams });
       setChoices({});
       setTexts({});
+      setFlags({});
       onPaired({ result: answer.generateAuthForApplication, presentation: type.presentation });
     } catch (failure) {
       if (!(failure instanceof SessionExpiredError)) setError(messageOf(failure));
@@ -151,6 +160,18 @@ export function PairForm({ appId, onPaired }: PairFormProps) {
               onInput={(event) => setTexts({ ...texts, [name]: event.currentTarget.value })}
             />
           </div>
+        ))}
+      {type &&
+        booleanParams(type.inputParams).map(([name, property]) => (
+          <label key={`${type.type}-${name}`} class="choice">
+            <input
+              type="checkbox"
+              data-testid={`param-input-${name}`}
+              checked={flags[name] ?? false}
+              onChange={(event) => setFlags({ ...flags, [name]: event.currentTarget.checked })}
+            />{' '}
+            {inputLabel(type.presentation, name) ?? property.description ?? name}
+          </label>
         ))}
       <ErrorText testId="pair-error" message={error ?? authTypes.error} />
       {!types && authTypes.error && (

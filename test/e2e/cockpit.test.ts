@@ -114,7 +114,7 @@ describe('Cockpit in a browser (npm start)', () => {
       name: 'vault', url: adapterUrl, authTypes: [{
         type: 'VAULT_TOKEN', label: 'Vault token', description: 'A token of the team\'s Vault, made by the Vault pairing adapter',
         params: [{ name: 'token', label: 'Vault token' }, { name: 'vaultUrl', label: 'Vault URL' }],
-        inputParams: { type: 'object', additionalProperties: false, required: ['role'], properties: { role: { type: 'string' }, ttl: { type: 'integer', minimum: 60, maximum: 86400 } } },
+        inputParams: { type: 'object', additionalProperties: false, required: ['role'], properties: { role: { type: 'string' }, ttl: { type: 'integer', minimum: 60, maximum: 86400 }, renewable: { type: 'boolean' } } },
       }],
     }];
     stack = await startLocalStack({
@@ -457,12 +457,14 @@ describe('Cockpit in a browser (npm start)', () => {
 
   it("pairs with a type of a pairing adapter outside the service: the form asks what the operator's schema names, the adapter's answer is shown, and revoking tells the adapter", async () => {
     await testId('pair-type').selectOption('VAULT_TOKEN');
-    // The form's fields follow the operator's JSON Schema: a text for the string, a number field for the integer.
+    // The form's fields follow the operator's JSON Schema: a text for the string, a number field for the integer, a
+    // checkbox for the boolean.
     await page.getByLabel('role', { exact: true }).fill('reader');
     await page.getByLabel('ttl', { exact: true }).fill('900');
+    await page.getByLabel('renewable', { exact: true }).check();
     const params = await pairAs('VAULT_TOKEN');
     await expectText(params, /comes from the pairing adapter vault: this service does not keep it/);
-    expect(adapterCalls).toEqual([{ method: 'POST', verified: true, body: expect.objectContaining({ type: 'VAULT_TOKEN', inputParams: { role: 'reader', ttl: 900 } }) }]);
+    expect(adapterCalls).toEqual([{ method: 'POST', verified: true, body: expect.objectContaining({ type: 'VAULT_TOKEN', inputParams: { role: 'reader', ttl: 900, renewable: true } }) }]);
     const requestId = adapterCalls[0]!.body.requestId as string;
     expect(await testId('param-token').innerText()).toBe(`vault-token-${requestId}`);
     expect(await testId('param-vaultUrl').innerText()).toBe('https://vault.example.com');

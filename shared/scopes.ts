@@ -17,6 +17,14 @@ export const APPLICATION_SCOPES = [APPLICATION_BASE_SCOPE, 'application.auths:re
 
 export type ApplicationScope = (typeof APPLICATION_SCOPES)[number];
 
+/** The JSON Schema of a pairing's `scopes` input (the OAuth pairing types): what to grant besides the base scope. */
+export const APPLICATION_SCOPES_INPUT: Record<string, unknown> = {
+  type: 'array',
+  items: { type: 'string', enum: [...APPLICATION_SCOPES] },
+  uniqueItems: true,
+  description: `Scopes to grant besides ${APPLICATION_BASE_SCOPE}, which is always granted.`,
+};
+
 /** The scopes to grant for the requested ones: always the base scope, no duplicates, in APPLICATION_SCOPES order. */
 export function applicationScopesFor(requested: readonly string[] = []): ApplicationScope[] {
   const wanted = new Set<string>([APPLICATION_BASE_SCOPE, ...requested]);

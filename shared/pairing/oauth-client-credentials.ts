@@ -1,7 +1,7 @@
 // The OAUTH2_CLIENT_CREDENTIALS pairing adapter: an OAuth client of kind APPLICATION whose secret only Secrets Manager keeps.
 import { logger } from '../logger';
 import type { OAuthClients } from '../oauth/clients';
-import { APPLICATION_BASE_SCOPE, APPLICATION_SCOPES, applicationScopesFor } from '../scopes';
+import { APPLICATION_BASE_SCOPE, APPLICATION_SCOPES_INPUT, applicationScopesFor } from '../scopes';
 import { OAUTH_CLIENT_TYPE } from '../system-auths/oauth-client-records';
 import { liveClientSecretsOf, type SystemAuth } from '../system-auths/types';
 import type {
@@ -29,12 +29,7 @@ export class OAuthClientCredentialsAdapter implements PairingAdapter, SecretRota
       type: 'object',
       additionalProperties: false,
       properties: {
-        scopes: {
-          type: 'array',
-          items: { type: 'string', enum: [...APPLICATION_SCOPES] },
-          uniqueItems: true,
-          description: `Scopes to grant besides ${APPLICATION_BASE_SCOPE}, which is always granted.`,
-        },
+        scopes: APPLICATION_SCOPES_INPUT,
       },
     },
     presentation: {

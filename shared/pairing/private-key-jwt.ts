@@ -6,7 +6,7 @@ import { logger } from '../logger';
 import { CLIENT_ASSERTION_TYPE, MAX_ASSERTION_LIFETIME_SECONDS } from '../oauth/client-assertion';
 import { parseClientPublicKey, PublicKeyRefusedError, type ClientPublicKey } from '../oauth/client-public-keys';
 import { CLOCK_TOLERANCE_SECONDS } from '../oauth/signing-keys';
-import { APPLICATION_BASE_SCOPE, APPLICATION_SCOPES, applicationScopesFor } from '../scopes';
+import { APPLICATION_BASE_SCOPE, APPLICATION_SCOPES_INPUT, applicationScopesFor } from '../scopes';
 import { PUBLIC_KEY_CLIENT_TYPE, type PublicKeyClientRepository } from '../system-auths/private-key-jwt-clients';
 import { MAX_LIVE_PUBLIC_KEYS, type ClientPublicKeyRecord, type SystemAuth } from '../system-auths/types';
 import type {
@@ -55,12 +55,7 @@ export class PrivateKeyJwtAdapter implements PairingAdapter, PublicKeyRotation {
       properties: {
         // Its length and content are checked by parseClientPublicKey, with messages that say what is wrong.
         publicKey: { type: 'string', description: 'The application\'s public key: PEM ("BEGIN PUBLIC KEY") or a JWK as JSON text. Never the private key.' },
-        scopes: {
-          type: 'array',
-          items: { type: 'string', enum: [...APPLICATION_SCOPES] },
-          uniqueItems: true,
-          description: `Scopes to grant besides ${APPLICATION_BASE_SCOPE}, which is always granted.`,
-        },
+        scopes: APPLICATION_SCOPES_INPUT,
       },
     },
     presentation: {

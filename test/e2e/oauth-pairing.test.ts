@@ -4,22 +4,11 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import * as oauthClient from 'openid-client';
+import { graphql } from '../support/clients';
 import { startLocalStack, START_TIMEOUT_MS, tokenGrant, type LocalStack } from '../support/local-stack';
 
 // Each step runs real processes (curl, openssl, the stack's functions): bounded generously, a loaded machine is slow.
 jest.setTimeout(120_000);
-
-/** curl -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"query":...}' <directorUrl> */
-async function graphql(directorUrl: string, accessToken: string, query: string, variables: Record<string, unknown> = {}) {
-  const response = await fetch(directorUrl, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${accessToken}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are compared field by field below
-  const body = (await response.json()) as { data?: any; errors?: Array<{ message: string; extensions: { code: string } }> };
-  return { status: response.status, ...body };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -3,19 +3,10 @@
 import { randomUUID, webcrypto } from 'node:crypto';
 import { SignJWT } from 'jose';
 import * as oauthClient from 'openid-client';
+import { graphql } from '../support/clients';
 import { adminAccessToken, startLocalStack, START_TIMEOUT_MS, type LocalStack } from '../support/local-stack';
 
 jest.setTimeout(120_000);
-
-async function graphql(directorUrl: string, accessToken: string, query: string, variables: Record<string, unknown> = {}) {
-  const response = await fetch(directorUrl, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${accessToken}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are compared field by field below
-  return (await response.json()) as { data?: any; errors?: Array<{ message: string; extensions: { code: string; violations?: unknown } }> };
-}
 
 const ecKeyPair = () => webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
 const publicJwkText = async (key: webcrypto.CryptoKey) => JSON.stringify(await webcrypto.subtle.exportKey('jwk', key));

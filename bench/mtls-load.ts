@@ -68,23 +68,29 @@ export interface LoadFigures {
   p99: number;
   failed: number;
   requests: number;
+  /** What the failures were: "HTTP 503", or the client's error code (e.g. ECONNRESET), with how many of each. */
+  failures?: Record<string, number>;
 }
 
 /** `send(client)` is called by client number 0 .. clients-1. */
 async function load(clients: number, send: (client: number) => Promise<number>): Promise<LoadFigures> {
   const latencies: number[] = [];
   let failed = 0;
+  const failures: Record<string, number> = {};
   const deadline = Date.now() + SECONDS * 1000;
   await Promise.all(Array.from({ length: clients }, async (_, client) => {
     while (Date.now() < deadline) {
       const start = process.hrtime.bigint();
-      const status = await send(client).catch(() => 0);
+      const outcome = await send(client).then((status) => (status === 200 ? undefined : `HTTP ${status}`), (error: { code?: string }) => error.code ?? 'error');
       latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
-      if (status !== 200) failed++;
+      if (outcome !== undefined) {
+        failed++;
+        failures[outcome] = (failures[outcome] ?? 0) + 1;
+      }
     }
   }));
   latencies.sort((a, b) => a - b);
-  return { perSecond: latencies.length / SECONDS, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), failed, requests: latencies.length };
+  return { perSecond: latencies.length / SECONDS, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), failed, requests: latencies.length, failures };
 }
 
 /**
@@ -233,7 +239,7 @@ export const mtlsLoadBench: BenchSection = {
             for (const agent of agents) agent.destroy();
           }
           const f = figures[clients]!;
-          console.log(`  ${operation.name}, ${clients} client(s): ${f.perSecond.toFixed(1)}/s, p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms${f.failed ? `, ${f.failed} failed` : ''}`);
+          console.log(`  ${operation.name}, ${clients} client(s): ${f.perSecond.toFixed(1)}/s, p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms${f.failed ? `, ${f.failed} failed (${Object.entries(f.failures ?? {}).map(([what, count]) => `${what} x${count}`).join(', ')})` : ''}`);
           console.log(describeCpu(cpu[clients]!));
         }
         // The KMS Sign round trip renewal's latency budget allows, and bare Signs at 8, measured now, in the same conditions.

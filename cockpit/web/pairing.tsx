@@ -1,5 +1,6 @@
 // Pairing: choose a type from getAuthTypesForApplication, generate the data, and show it to hand over. Every word about a
 // type comes from the Director (its presentation); what the page adds follows the params' shape (API.md section 4), never a type's name.
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { DIRECTOR_PATH, SessionExpiredError } from './api';
 import { clientCredentialsCommands } from './commands';
@@ -22,24 +23,27 @@ function choiceParams(schema: JsonSchema): [string, JsonSchema, string[]][] {
   );
 }
 
-/** The inputParams a form takes as pasted text (e.g. a public key). */
-function textParams(schema: JsonSchema): [string, JsonSchema][] {
-  return Object.entries(schema.properties ?? {}).filter(([, property]) => property.type === 'string');
+/**
+ * The inputParams of these JSON types, with their schemas: a form takes 'string' as pasted text (e.g. a public key),
+ * 'integer' and 'number' in a number field (e.g. an outside adapter's lifetime in seconds), 'boolean' as a checkbox.
+ */
+function paramsOfType(schema: JsonSchema, ...types: string[]): [string, JsonSchema][] {
+  return Object.entries(schema.properties ?? {}).filter(([, property]) => property.type !== undefined && types.includes(property.type));
 }
 
-/** The inputParams a form takes as a number (e.g. an outside adapter's lifetime in seconds). */
-function numberParams(schema: JsonSchema): [string, JsonSchema][] {
-  return Object.entries(schema.properties ?? {}).filter(([, property]) => property.type === 'integer' || property.type === 'number');
-}
+/** An inputParam in the words of its type's presentation if it names it, else its schema's description, else its name. */
+const inputLabel = (type: AuthType, name: string, property: JsonSchema): string =>
+  type.presentation.inputParams.find((param) => param.name === name)?.label ?? property.description ?? name;
 
-/** The inputParams a form takes as a yes or no (a checkbox). */
-function booleanParams(schema: JsonSchema): [string, JsonSchema][] {
-  return Object.entries(schema.properties ?? {}).filter(([, property]) => property.type === 'boolean');
+/** A labelled field of the form: the label above its input (whose id is `pair-param-<name>`). */
+function ParamField({ type, name, property, children }: { type: AuthType; name: string; property: JsonSchema; children: ComponentChildren }) {
+  return (
+    <div class="field">
+      <label for={`pair-param-${name}`}>{inputLabel(type, name, property)}</label>
+      {children}
+    </div>
+  );
 }
-
-/** An inputParam in the words of its type's presentation, if it names it. */
-const inputLabel = (presentation: Presentation, name: string): string | undefined =>
-  presentation.inputParams.find((param) => param.name === name)?.label;
 
 /** Pairing data just generated, with the words of its type. */
 export interface Paired {
@@ -77,11 +81,11 @@ export function PairForm({ appId, onPaired }: PairFormProps) {
     setError(null);
     const inputParams: Record<string, string[] | string | number | boolean> = {};
     for (const [name] of choiceParams(type.inputParams)) if (choices[name]?.length) inputParams[name] = choices[name];
-    for (const [name] of textParams(type.inputParams)) if (texts[name]?.trim()) inputParams[name] = texts[name];
+    for (const [name] of paramsOfType(type.inputParams, 'string')) if (texts[name]?.trim()) inputParams[name] = texts[name];
     // As typed: the Director checks the value against the schema and names what is wrong.
-    for (const [name] of numberParams(type.inputParams)) if (texts[name]?.trim()) inputParams[name] = Number(texts[name]);
+    for (const [name] of paramsOfType(type.inputParams, 'integer', 'number')) if (texts[name]?.trim()) inputParams[name] = Number(texts[name]);
     // A required yes-or-no is always sent (false when unticked); an optional one only when ticked.
-    for (const [name] of booleanParams(type.inputParams)) if (flags[name] || type.inputParams.required?.includes(name)) inputParams[name] = flags[name] ?? false;
+    for (const [name] of paramsOfType(type.inputParams, 'boolean')) if (flags[name] || type.inputParams.required?.includes(name)) inputParams[name] = flags[name] ?? false;
     try {
       const answer = await call<{ generateAuthForApplication: PairingAuthResult }>(GENERATE_AUTH, { id: appId, type: type.type, inputParams });
       setChoices({});
@@ -129,9 +133,8 @@ export function PairForm({ appId, onPaired }: PairFormProps) {
           </fieldset>
         ))}
       {type &&
-        textParams(type.inputParams).map(([name, property]) => (
-          <div key={`${type.type}-${name}`} class="field">
-            <label for={`pair-param-${name}`}>{inputLabel(type.presentation, name) ?? property.description ?? name}</label>
+        paramsOfType(type.inputParams, 'string').map(([name, property]) => (
+          <ParamField key={`${type.type}-${name}`} type={type} name={name} property={property}>
             <textarea
               id={`pair-param-${name}`}
               data-testid={`param-input-${name}`}
@@ -142,12 +145,11 @@ export function PairForm({ appId, onPaired }: PairFormProps) {
               value={texts[name] ?? ''}
               onInput={(event) => setTexts({ ...texts, [name]: event.currentTarget.value })}
             />
-          </div>
+          </ParamField>
         ))}
       {type &&
-        numberParams(type.inputParams).map(([name, property]) => (
-          <div key={`${type.type}-${name}`} class="field">
-            <label for={`pair-param-${name}`}>{inputLabel(type.presentation, name) ?? property.description ?? name}</label>
+        paramsOfType(type.inputParams, 'integer', 'number').map(([name, property]) => (
+          <ParamField key={`${type.type}-${name}`} type={type} name={name} property={property}>
             <input
               id={`pair-param-${name}`}
               data-testid={`param-input-${name}`}
@@ -159,10 +161,10 @@ export function PairForm({ appId, onPaired }: PairFormProps) {
               value={texts[name] ?? ''}
               onInput={(event) => setTexts({ ...texts, [name]: event.currentTarget.value })}
             />
-          </div>
+          </ParamField>
         ))}
       {type &&
-        booleanParams(type.inputParams).map(([name, property]) => (
+        paramsOfType(type.inputParams, 'boolean').map(([name, property]) => (
           <label key={`${type.type}-${name}`} class="choice">
             <input
               type="checkbox"
@@ -170,7 +172,7 @@ export function PairForm({ appId, onPaired }: PairFormProps) {
               checked={flags[name] ?? false}
               onChange={(event) => setFlags({ ...flags, [name]: event.currentTarget.checked })}
             />{' '}
-            {inputLabel(type.presentation, name) ?? property.description ?? name}
+            {inputLabel(type, name, property)}
           </label>
         ))}
       <ErrorText testId="pair-error" message={error ?? authTypes.error} />

@@ -66,7 +66,6 @@ export class ExternalAdapterClient {
     const url = new URL(this.endpoint.url);
     const transport = url.protocol === 'https:' ? https : http;
     const { status, raw } = await new Promise<{ status: number; raw: Buffer }>((resolve, reject) => {
-      const failed = (reason: string) => reject(new PairingAdapterError(this.endpoint.name, reason));
       const request = transport.request(url, {
         method,
         headers: {
@@ -75,49 +74,33 @@ export class ExternalAdapterClient {
           accept: 'application/json',
           authorization: `Bearer ${jwt}`,
         },
-        timeout: this.endpoint.timeoutMs,
       });
-      // One deadline for the whole exchange (the socket timeout only bounds idle time).
-      const deadline = setTimeout(() => {
-        request.destroy();
-        failed(`no answer within ${this.endpoint.timeoutMs / 1000} s`);
-      }, this.endpoint.timeoutMs);
-      request.on('timeout', () => {
-        request.destroy();
-        failed(`no answer within ${this.endpoint.timeoutMs / 1000} s`);
-      });
-      request.on('error', (error: NodeJS.ErrnoException) => {
+      // Ends the exchange (a second call, e.g. from the error that the destroy raises, changes nothing).
+      const fail = (reason: string) => {
         clearTimeout(deadline);
-        failed(error.code === 'ECONNREFUSED' ? 'connection refused' : `could not be reached (${error.code ?? 'network error'})`);
-      });
+        request.destroy();
+        reject(new PairingAdapterError(this.endpoint.name, reason));
+      };
+      // One deadline for the whole exchange: connecting, sending and the whole answer.
+      const deadline = setTimeout(() => fail(`no answer within ${this.endpoint.timeoutMs / 1000} s`), this.endpoint.timeoutMs);
+      request.on('error', (error: NodeJS.ErrnoException) =>
+        fail(error.code === 'ECONNREFUSED' ? 'connection refused' : `could not be reached (${error.code ?? 'network error'})`),
+      );
       request.on('response', (response) => {
         const statusCode = response.statusCode ?? 0;
-        if (statusCode >= 300 && statusCode < 400) {
-          clearTimeout(deadline);
-          response.destroy();
-          failed(`answered with a redirect (HTTP ${statusCode}), which is not followed`);
-          return;
-        }
+        if (statusCode >= 300 && statusCode < 400) return fail(`answered with a redirect (HTTP ${statusCode}), which is not followed`);
         const chunks: Buffer[] = [];
         let size = 0;
         response.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size > MAX_ADAPTER_ANSWER_BYTES) {
-            clearTimeout(deadline);
-            response.destroy();
-            failed(`answered with more than ${MAX_ADAPTER_ANSWER_BYTES / 1024} KB`);
-            return;
-          }
+          if (size > MAX_ADAPTER_ANSWER_BYTES) return fail(`answered with more than ${MAX_ADAPTER_ANSWER_BYTES / 1024} KB`);
           chunks.push(chunk);
         });
         response.on('end', () => {
           clearTimeout(deadline);
           resolve({ status: statusCode, raw: Buffer.concat(chunks) });
         });
-        response.on('error', () => {
-          clearTimeout(deadline);
-          failed('broke off its answer');
-        });
+        response.on('error', () => fail('broke off its answer'));
       });
       request.end(payload);
     });

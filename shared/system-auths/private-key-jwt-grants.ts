@@ -53,5 +53,4 @@ export class PublicKeyClientGrants extends PublicKeyClientRepository {
       throw error;
     }
   }
-
 }

@@ -78,7 +78,7 @@ const invalidAssertion = (detail: string): AssertionRefusal => ({ code: 'INVALID
 /** Checks client assertions against the public keys of PRIVATE_KEY_JWT clients, and spends their jti. */
 export class ClientAssertionAuthenticator {
   constructor(
-    private readonly clients: Pick<PublicKeyClientGrants, 'get' | 'spendAssertionId' | 'markUsed' | 'revoke' | 'delete'>,
+    private readonly clients: Pick<PublicKeyClientGrants, 'get' | 'spendAssertionId' | 'markUsed' | 'end'>,
     /** The same slow-down of repeated failures per client id as secrets get (one per container). */
     private readonly failures: Pick<FailedAuthentications, 'record'>,
     private readonly now: () => Date = () => new Date(),
@@ -163,8 +163,7 @@ export class ClientAssertionAuthenticator {
 
   /** Ends a client whose application is gone (pairing racing unregistering), as the pairing adapter's revoke does. */
   async revokeOrphaned(client: Pick<SystemAuth, 'id' | 'tenant'>): Promise<void> {
-    await this.clients.revoke(client.tenant, client.id);
-    await this.clients.delete(client.tenant, client.id);
+    await this.clients.end(client.tenant, client.id);
   }
 
   private async refuse(clientId: string, refusal: RefusedClient): Promise<never> {

@@ -121,8 +121,7 @@ export class PrivateKeyJwtAdapter implements PairingAdapter, PublicKeyRotation {
 
   /** REVOKED first (refused at once, its quota slot given back), then the item: a retry after a failure finishes it. */
   async revoke(systemAuth: SystemAuth): Promise<void> {
-    await this.clients.revoke(systemAuth.tenant, systemAuth.id);
-    await this.clients.delete(systemAuth.tenant, systemAuth.id);
+    await this.clients.end(systemAuth.tenant, systemAuth.id);
   }
 
   /**

@@ -76,6 +76,15 @@ export class PublicKeyClientRepository {
     return revokeCountedClient(this.dynamo, this.table, tenant, id, PUBLIC_KEY_CLIENT_TYPE);
   }
 
+  /**
+   * Ends the tenant's client: REVOKED first (refused at once, its quota slot given back), then the item is deleted. A
+   * retry after a failure between the two finishes it.
+   */
+  async end(tenant: string, id: string): Promise<void> {
+    await this.revoke(tenant, id);
+    await this.delete(tenant, id);
+  }
+
   /** Deletes the tenant's REVOKED client item (revoke first: a live one would keep its quota slot). */
   async delete(tenant: string, id: string): Promise<void> {
     try {

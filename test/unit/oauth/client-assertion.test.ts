@@ -29,8 +29,7 @@ function authenticatorOf(client: SystemAuth | undefined) {
     get: jest.fn(async () => client),
     spendAssertionId: jest.fn(async (clientId: string, jti: string) => (spent.has(`${clientId}/${jti}`) ? false : (spent.add(`${clientId}/${jti}`), true))),
     markUsed: jest.fn(async () => true),
-    revoke: jest.fn(async () => true),
-    delete: jest.fn(async () => undefined),
+    end: jest.fn(async () => undefined),
   };
   const authenticator = new ClientAssertionAuthenticator(store, { record: async (id: string) => void failures.push(id) }, () => NOW);
   return { authenticator, store, failures };

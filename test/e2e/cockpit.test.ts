@@ -4,10 +4,8 @@
 // certificate and a credential, unpairs and unregisters, all by clicking.
 import { execFile, execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -15,6 +13,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { axeAudit } from '../support/accessibility';
 import { browserExecutable } from '../support/chromium';
 import { postJson } from '../support/clients';
+import { startTestPairingAdapter, type TestPairingAdapter } from '../support/pairing-adapter';
 import { adminAccessToken, startLocalStack, START_TIMEOUT_MS, tokenGrant, type LocalStack } from '../support/local-stack';
 
 jest.setTimeout(120_000);
@@ -45,9 +44,7 @@ describe('Cockpit in a browser (npm start)', () => {
   /** The application side of the certificate pairing: the folder the shown commands ran in (app.key, app.pem, …). */
   let certificateFolder = '';
   /** An operator's pairing adapter outside the service (EXTERNAL_PAIRING_ADAPTERS), and the calls it got. */
-  let adapter: http.Server;
-  let adapterUrl = '';
-  const adapterCalls: { method: string; verified: boolean; body: Record<string, any> }[] = [];
+  let adapter: TestPairingAdapter;
 
   const screenshot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
   const testId = (id: string) => page.getByTestId(id);
@@ -95,23 +92,12 @@ describe('Cockpit in a browser (npm start)', () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     // Pinned: the countdown's m:ss form and the two-hour clock jump below assume these lifetimes.
-    // The adapter checks each call's JWT against the stack's JWKS, as the README's example adapter does.
-    adapter = http.createServer((request, response) => void (async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of request) chunks.push(chunk as Buffer);
-      const body = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, any>;
-      const jwt = (request.headers.authorization ?? '').replace(/^Bearer /, '');
-      const verified = await jwtVerify(jwt, createRemoteJWKSet(new URL(`${stack.baseUrl}/.well-known/jwks.json`)), { audience: adapterUrl, maxTokenAge: '60s' }).then(() => true, () => false);
-      adapterCalls.push({ method: request.method!, verified, body });
-      if (!verified) return void response.writeHead(401).end();
-      if (request.method === 'DELETE') return void response.writeHead(204).end();
-      const answer = { params: { token: `vault-token-${body.requestId}`, vaultUrl: 'https://vault.example.com' }, reference: `lease-${body.application.id}` };
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
-    })());
-    await new Promise<void>((resolve) => adapter.listen(0, '127.0.0.1', resolve));
-    adapterUrl = `http://127.0.0.1:${(adapter.address() as AddressInfo).port}/pairing`;
+    adapter = await startTestPairingAdapter(() => `${stack.baseUrl}/.well-known/jwks.json`, (body) => ({
+      params: { token: `vault-token-${body.requestId}`, vaultUrl: 'https://vault.example.com' },
+      reference: `lease-${body.application.id}`,
+    }));
     const outsideAdapters = [{
-      name: 'vault', url: adapterUrl, authTypes: [{
+      name: 'vault', url: adapter.url, authTypes: [{
         type: 'VAULT_TOKEN', label: 'Vault token', description: 'A token of the team\'s Vault, made by the Vault pairing adapter',
         params: [{ name: 'token', label: 'Vault token' }, { name: 'vaultUrl', label: 'Vault URL' }],
         inputParams: { type: 'object', additionalProperties: false, required: ['role'], properties: { role: { type: 'string' }, ttl: { type: 'integer', minimum: 60, maximum: 86400 }, renewable: { type: 'boolean' } } },
@@ -139,7 +125,7 @@ describe('Cockpit in a browser (npm start)', () => {
   afterAll(async () => {
     await browser?.close();
     await stack?.stop();
-    await new Promise((resolve) => adapter?.close(resolve));
+    await adapter?.close();
     if (certificateFolder) rmSync(certificateFolder, { recursive: true, force: true });
   });
 
@@ -464,8 +450,8 @@ describe('Cockpit in a browser (npm start)', () => {
     await page.getByLabel('renewable', { exact: true }).check();
     const params = await pairAs('VAULT_TOKEN');
     await expectText(params, /comes from the pairing adapter vault: this service does not keep it/);
-    expect(adapterCalls).toEqual([{ method: 'POST', verified: true, body: expect.objectContaining({ type: 'VAULT_TOKEN', inputParams: { role: 'reader', ttl: 900, renewable: true } }) }]);
-    const requestId = adapterCalls[0]!.body.requestId as string;
+    expect(adapter.calls).toEqual([{ method: 'POST', verified: true, body: expect.objectContaining({ type: 'VAULT_TOKEN', inputParams: { role: 'reader', ttl: 900, renewable: true } }) }]);
+    const requestId = adapter.calls[0]!.body.requestId as string;
     expect(await testId('param-token').innerText()).toBe(`vault-token-${requestId}`);
     expect(await testId('param-vaultUrl').innerText()).toBe('https://vault.example.com');
     await screenshot('7d-pairing-outside-adapter');
@@ -481,8 +467,8 @@ describe('Cockpit in a browser (npm start)', () => {
     await expectText(page.locator('#confirm-body'), /pairing adapter vault/);
     await testId('confirm').click();
     await waitUntil(async () => (await authRow(id).count()) === 0);
-    await waitUntil(async () => adapterCalls.length === 2);
-    expect(adapterCalls[1]).toEqual({ method: 'DELETE', verified: true, body: expect.objectContaining({ systemAuthId: id, type: 'VAULT_TOKEN', reference: `lease-${appId}` }) });
+    await waitUntil(async () => adapter.calls.length === 2);
+    expect(adapter.calls[1]).toEqual({ method: 'DELETE', verified: true, body: expect.objectContaining({ systemAuthId: id, type: 'VAULT_TOKEN', reference: `lease-${appId}` }) });
   });
 
   it('unpairs (every credential revoked, status INITIAL) and unregisters (back to the list, gone)', async () => {

@@ -1,51 +1,23 @@
 // End to end over HTTP against `npm start` with EXTERNAL_PAIRING_ADAPTERS set: the Director pairs through an adapter
 // running in this process, which verifies the service's JWT against the stack's own JWKS, and is told of the deletion.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { startTestPairingAdapter, type TestPairingAdapter } from '../support/pairing-adapter';
 import { startLocalStack, START_TIMEOUT_MS, tokenGrant, type LocalStack } from '../support/local-stack';
 
 jest.setTimeout(120_000);
 
-interface Call {
-  method: string;
-  body: Record<string, any>;
-  verified: boolean;
-}
-
 describe('a pairing adapter outside the service (npm start)', () => {
   let stack: LocalStack | undefined;
-  let server: http.Server;
-  let adapterUrl = '';
-  const calls: Call[] = [];
+  let adapter: TestPairingAdapter;
 
   beforeAll(async () => {
-    server = http.createServer((request, response) => void (async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of request) chunks.push(chunk as Buffer);
-      const body = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, any>;
-      const jwt = (request.headers.authorization ?? '').replace(/^Bearer /, '');
-      let verified = false;
-      try {
-        await jwtVerify(jwt, createRemoteJWKSet(new URL(`${stack!.baseUrl}/.well-known/jwks.json`)), { audience: adapterUrl, algorithms: ['ES256'], maxTokenAge: '60s' });
-        verified = true;
-      } catch {
-        // Refused below.
-      }
-      calls.push({ method: request.method!, body, verified });
-      if (!verified) return void response.writeHead(401).end();
-      if (request.method === 'DELETE') return void response.writeHead(204).end();
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ params: { token: 'handed-out' }, reference: `lease-${body.application.id}` }));
-    })());
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    adapterUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/pair`;
-    const adapters = [{ name: 'vault', url: adapterUrl, authTypes: [{ type: 'VAULT_TOKEN', inputParams: { type: 'object', additionalProperties: false, properties: { ttl: { type: 'integer' } } } }] }];
+    adapter = await startTestPairingAdapter(() => `${stack!.baseUrl}/.well-known/jwks.json`, (body) => ({ params: { token: 'handed-out' }, reference: `lease-${body.application.id}` }));
+    const adapters = [{ name: 'vault', url: adapter.url, authTypes: [{ type: 'VAULT_TOKEN', inputParams: { type: 'object', additionalProperties: false, properties: { ttl: { type: 'integer' } } } }] }];
     stack = await startLocalStack({ name: 'external-adapter-e2e', env: { EXTERNAL_PAIRING_ADAPTERS: JSON.stringify(adapters) } });
   }, START_TIMEOUT_MS + 10_000);
 
   afterAll(async () => {
     await stack?.stop();
-    await new Promise((resolve) => server.close(resolve));
+    await adapter?.close();
   });
 
   it('pairs through the adapter and tells it of the deletion, each call with a JWT the adapter verifies against the JWKS', async () => {
@@ -63,11 +35,11 @@ describe('a pairing adapter outside the service (npm start)', () => {
     const paired = await graphql('mutation($id: ID!) { generateAuthForApplication(id: $id, type: {type: "VAULT_TOKEN"}, inputParams: {ttl: 60}) { type systemAuthID params } }', { id: appId });
     expect(paired.errors).toBeUndefined();
     expect(paired.data.generateAuthForApplication).toEqual({ type: 'VAULT_TOKEN', systemAuthID: expect.any(String), params: { token: 'handed-out' } });
-    expect(calls).toEqual([{ method: 'POST', verified: true, body: expect.objectContaining({ tenant: admin.tenant, type: 'VAULT_TOKEN', inputParams: { ttl: 60 } }) }]);
+    expect(adapter.calls).toEqual([{ method: 'POST', verified: true, body: expect.objectContaining({ tenant: admin.tenant, type: 'VAULT_TOKEN', inputParams: { ttl: 60 } }) }]);
 
     const id = paired.data.generateAuthForApplication.systemAuthID as string;
     const deleted = await graphql('mutation($id: ID!) { deleteSystemAuthForApplication(authID: $id) { id type pairingAdapter adapterReference } }', { id });
     expect(deleted.data.deleteSystemAuthForApplication).toEqual({ id, type: 'EXTERNAL', pairingAdapter: 'vault', adapterReference: `lease-${appId}` });
-    expect(calls[1]).toEqual({ method: 'DELETE', verified: true, body: expect.objectContaining({ systemAuthId: id, reference: `lease-${appId}` }) });
+    expect(adapter.calls[1]).toEqual({ method: 'DELETE', verified: true, body: expect.objectContaining({ systemAuthId: id, reference: `lease-${appId}` }) });
   });
 });

@@ -136,6 +136,17 @@ async function adminWithApplication() {
   return { tenant, admin, appId: registered.data.registerApplication.id as string };
 }
 
+/** An application paired through the adapter, then unpaired while the adapter answers the DELETE as `how` says; only the DELETEs stay in `received`. */
+async function pairedThenUnpaired(how: Behaviour) {
+  behaviour = how;
+  const { tenant, admin, appId } = await adminWithApplication();
+  const id = (await director(admin, GENERATE, { id: appId, type: 'VAULT_TOKEN', params: { ttl: 1 } })).data.generateAuthForApplication.systemAuthID as string;
+  received.length = 0;
+  const unpaired = await director(admin, `mutation($id: ID!) { unpairApplication(id: $id) { id auths { id } } }`, { id: appId });
+  expect(unpaired.errors).toBeUndefined();
+  return { tenant, appId, id, unpaired };
+}
+
 /** The tenant's audit events as stored. */
 async function auditOf(tenant: string): Promise<Array<Record<string, any>>> {
   return ((await scanAll(config().auditTable)) as Array<Record<string, any>>).filter((item) => item.tenant === tenant);
@@ -256,12 +267,7 @@ describe('pairing adapters outside the service', () => {
   });
 
   it('an adapter that fails the DELETE is retried a bounded number of times and never blocks the deletion', async () => {
-    behaviour = 'deleteFails';
-    const { tenant, admin, appId } = await adminWithApplication();
-    const id = (await director(admin, GENERATE, { id: appId, type: 'VAULT_TOKEN', params: { ttl: 1 } })).data.generateAuthForApplication.systemAuthID;
-    received.length = 0;
-    const unpaired = await director(admin, `mutation($id: ID!) { unpairApplication(id: $id) { id auths { id } } }`, { id: appId });
-    expect(unpaired.errors).toBeUndefined();
+    const { tenant, appId, id, unpaired } = await pairedThenUnpaired('deleteFails');
     expect(unpaired.data.unpairApplication.auths).toEqual([]);
     expect(received.map((call) => call.method)).toEqual(Array(UNPAIR_ATTEMPTS).fill('DELETE'));
     expect(await systemAuths.get(id)).toBeUndefined();
@@ -276,12 +282,7 @@ describe('pairing adapters outside the service', () => {
   });
 
   it('an adapter that does not answer the DELETE gets no retry that would end past the budget (the timeout is 1 s, the budget 1.5 s)', async () => {
-    behaviour = 'deleteStalls';
-    const { tenant, admin, appId } = await adminWithApplication();
-    const id = (await director(admin, GENERATE, { id: appId, type: 'VAULT_TOKEN', params: { ttl: 1 } })).data.generateAuthForApplication.systemAuthID;
-    received.length = 0;
-    const unpaired = await director(admin, `mutation($id: ID!) { unpairApplication(id: $id) { id auths { id } } }`, { id: appId });
-    expect(unpaired.errors).toBeUndefined();
+    const { tenant, id } = await pairedThenUnpaired('deleteStalls');
     expect(received.map((call) => call.method)).toEqual(['DELETE']);
     expect(await systemAuths.get(id)).toBeUndefined();
     expect((await auditOf(tenant)).filter((event) => event.action === 'PAIRING_ADAPTER_NOTIFIED')).toEqual([expect.objectContaining({

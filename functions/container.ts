@@ -4,7 +4,9 @@
 // them to what it composes, and in-process callers of the handlers (tests, the bench, the local admin CLI) observe,
 // change and fail the very same ones. What only one function needs (the CA that issues, the CA lifecycle) its handler
 // builds from these.
+import { getTogether } from '../shared/aws/batch-get';
 import { AwsClients } from '../shared/aws/clients';
+import type { ReadTogether } from '../shared/auth/client-certificate';
 import { KmsKeyAdmin, KmsKeys } from '../shared/aws/kms';
 import { SecretStore } from '../shared/aws/secrets';
 import { CaRegistryStore } from '../shared/certificates/ca-registry-secret';
@@ -24,3 +26,5 @@ export const signingKeys = /* @__PURE__ */ new SigningKeys(secrets, config);
 export const kmsAdmin = /* @__PURE__ */ new KmsKeyAdmin(aws);
 export const signingKeyLifecycle = /* @__PURE__ */ new SigningKeyLifecycle(signingKeys, secrets, kmsAdmin);
 export const accessTokenSigner: AccessTokenSigner = { keys: signingKeys, kms };
+/** Certificate authentication's three reads (record, SystemAuth, application) in one BatchGetItem. */
+export const readTogether: ReadTogether = (reads) => getTogether(aws.dynamo, reads);

@@ -20,7 +20,7 @@ import { CertificateSystemAuths } from '../../shared/system-auths/certificate-au
 import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
 import { CurrentCertificateAuthority } from '../../shared/certificates/ca';
-import { aws, caRegistry, kms } from '../container';
+import { aws, caRegistry, kms, readTogether } from '../container';
 
 /** The composition of this function: its stores and services, built once per container. */
 export function connectorServices(): ConnectorServices {
@@ -34,7 +34,7 @@ export function connectorServices(): ConnectorServices {
       registry: caRegistry,
       authority: new CurrentCertificateAuthority(caRegistry, kms, config),
     }),
-    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, new ApplicationRepository(aws.dynamo, config().applicationsTable, config), () => caRegistry.trustedCas()),
+    certificateAuthentication: new ClientCertificateAuthenticator(systemAuths, certificates, new ApplicationRepository(aws.dynamo, config().applicationsTable, config), () => caRegistry.trustedCas(), readTogether),
     oneTimeTokens,
     audit,
     certificateRefusals: new CertificateRefusals(certificates, audit),

@@ -29,7 +29,7 @@ import { PublicKeyClientRepository } from '../../shared/system-auths/private-key
 import { config } from '../../shared/config';
 import { AuditRepository } from '../../shared/audit/repository';
 import { kmsAdapterSigner } from '../../shared/pairing/external-client';
-import { aws, caRegistry, kms, secrets, signingKeys } from '../container';
+import { aws, caRegistry, kms, readTogether, secrets, signingKeys } from '../container';
 import { verifyAccessToken } from '../../shared/oauth/access-tokens';
 
 /**
@@ -43,7 +43,7 @@ export function directorServices(tokenIssuer: TokenIssuer = new LambdaTokenIssue
   const applicationStore = new ApplicationRepository(aws.dynamo, config().applicationsTable, config);
   const audit = new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
   // One authenticator for mTLS calls and for the certificate a bound access token names (RFC 8705).
-  const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, () => caRegistry.trustedCas());
+  const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, () => caRegistry.trustedCas(), readTogether);
   const { pairing, clientCertificates, oauthClientCredentials } = pairingOf({
     systemAuths,
     certificateAuths: new CertificateSystemAuths(aws.dynamo, config().systemAuthsTable),

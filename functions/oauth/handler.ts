@@ -22,7 +22,7 @@ import { CertificateRefusals } from '../../shared/certificate-refusals';
 import { CertificateRepository } from '../../shared/system-auths/certificate-records';
 import { PublicKeyClientGrants } from '../../shared/system-auths/private-key-jwt-grants';
 import { ClientAssertionAuthenticator } from '../../shared/oauth/client-assertion';
-import { accessTokenSigner, aws, caRegistry, kms, secrets, signingKeys } from '../container';
+import { accessTokenSigner, aws, caRegistry, kms, readTogether, secrets, signingKeys } from '../container';
 
 /** The composition of this function: the token endpoint over its stores, built once per container. */
 export function tokenEndpoint(): TokenEndpoint {
@@ -39,7 +39,7 @@ export function tokenEndpoint(): TokenEndpoint {
     audit,
     config,
     // tls_client_auth (RFC 8705) on the mTLS endpoint: the very authenticator the Director's mTLS calls go through.
-    new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, () => caRegistry.trustedCas()),
+    new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, () => caRegistry.trustedCas(), readTogether),
     new CertificateRefusals(certificates, audit),
     // private_key_jwt: assertions checked against the public keys of clients paired with one, with the same slow-down of failures.
     new ClientAssertionAuthenticator(new PublicKeyClientGrants(aws.dynamo, config().systemAuthsTable, config), state.failures),

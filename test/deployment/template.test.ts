@@ -228,6 +228,9 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'xray:PutTraceSegments *',
   ],
   DirectorIamRoleLambdaExecution: [
+    // Certificate authentication: the record, SystemAuth and application in one round trip.
+    'dynamodb:BatchGetItem GetAtt:ApplicationsTable.Arn',
+    'dynamodb:BatchGetItem GetAtt:SystemAuthsTable.Arn',
     'dynamodb:DeleteItem GetAtt:ApplicationsTable.Arn',
     'dynamodb:DeleteItem GetAtt:SystemAuthsTable.Arn',
     // Revoking a certificate SystemAuth deletes its one-time tokens; it never writes one (the tokens function does).
@@ -261,6 +264,9 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'xray:PutTraceSegments *',
   ],
   OauthIamRoleLambdaExecution: [
+    // Certificate authentication: the record, SystemAuth and application in one round trip.
+    'dynamodb:BatchGetItem GetAtt:ApplicationsTable.Arn',
+    'dynamodb:BatchGetItem GetAtt:SystemAuthsTable.Arn',
     // Revoking a client whose application is gone (the token endpoint refuses it and cleans up).
     'dynamodb:DeleteItem GetAtt:SystemAuthsTable.Arn',
     // Introspection: whether an application's token still has its application; tls_client_auth (RFC 8705) reads the certificate's.
@@ -295,6 +301,9 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'xray:PutTraceSegments *',
   ],
   ConnectorIamRoleLambdaExecution: [
+    // Certificate authentication: the record, SystemAuth and application in one round trip.
+    'dynamodb:BatchGetItem GetAtt:ApplicationsTable.Arn',
+    'dynamodb:BatchGetItem GetAtt:SystemAuthsTable.Arn',
     'dynamodb:ConditionCheckItem GetAtt:SystemAuthsTable.Arn',
     'dynamodb:GetItem GetAtt:ApplicationsTable.Arn',
     'dynamodb:GetItem GetAtt:SystemAuthsTable.Arn',

@@ -20,7 +20,7 @@ import { AuditRecorder } from '../../shared/audit/recorder';
 import { CurrentCertificateAuthority } from '../../shared/certificates/ca';
 import { CaLifecycle } from '../../shared/certificates/ca-lifecycle';
 import type { ConnectorCa } from '../../shared/connector/service';
-import { aws, caRegistry, kms, secrets, signingKeys, kmsAdmin } from '../../functions/container';
+import { aws, caRegistry, kms, readTogether, secrets, signingKeys, kmsAdmin } from '../../functions/container';
 import { verifyAccessToken } from '../../shared/oauth/access-tokens';
 
 /** An audit trail on the test stage's audit table, as the handlers build theirs. */
@@ -35,7 +35,7 @@ export const applicationStore = new ApplicationRepository(aws.dynamo, config().a
 export const publicKeyClients = new PublicKeyClientGrants(aws.dynamo, config().systemAuthsTable, config);
 export const oauthClients = new OAuthClients(systemAuths, oauthClientRecords, secrets, clientAuthenticationState(), storedVerifiersOf(kms, config()));
 export const oneTimeTokenService = new OneTimeTokenService(oneTimeTokens, systemAuths, certificateAuths, config, aws.dynamo);
-export const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, () => caRegistry.trustedCas());
+export const certificateAuthentication = new ClientCertificateAuthenticator(systemAuths, certificates, applicationStore, () => caRegistry.trustedCas(), readTogether);
 export const bearerAuthentication = new BearerAuthenticator(systemAuths, applicationStore, (token, issuer) => verifyAccessToken(signingKeys, token, issuer, config()), certificateAuthentication);
 
 /** The pairing CA's lifecycle (bootstrap, admin CLI) over the container's secrets, registry and KMS. */

@@ -29,6 +29,7 @@ export class CallMeter {
   private readUnits = 0;
   private writeUnits = 0;
   private billedWriteUnits = 0;
+  private transactionIndexUnits = 0;
   writeUnitCounter?: WriteUnitCounter;
 
   /** A call starting while none is in flight begins a new sequential round trip; calls started together share one. */
@@ -52,8 +53,9 @@ export class CallMeter {
   }
 
   /** Write units worked out by AWS's rules for one write (only while a writeUnitCounter is set). */
-  billedWrite(units: number): void {
-    this.billedWriteUnits += units;
+  billedWrite(billed: { units: number; transactionIndexUnits: number }): void {
+    this.billedWriteUnits += billed.units;
+    this.transactionIndexUnits += billed.transactionIndexUnits;
   }
 
   reset(): void {
@@ -62,15 +64,20 @@ export class CallMeter {
     this.readUnits = 0;
     this.writeUnits = 0;
     this.billedWriteUnits = 0;
+    this.transactionIndexUnits = 0;
   }
 
   counts(): Map<string, number> {
     return new Map(this.calls);
   }
 
-  /** Read units and write units as DynamoDB Local reported them; billedWriteUnits by AWS's rules, when counted. */
-  capacity(): { readUnits: number; writeUnits: number; billedWriteUnits?: number } {
-    return { readUnits: this.readUnits, writeUnits: this.writeUnits, ...(this.writeUnitCounter ? { billedWriteUnits: this.billedWriteUnits } : {}) };
+  /**
+   * Read units and write units as DynamoDB Local reported them; when counted, billedWriteUnits by AWS's rules and the
+   * part of them that is index copies written by transactions (doubled, the dearer reading: bench/write-units.ts).
+   */
+  capacity(): { readUnits: number; writeUnits: number; billed?: { units: number; transactionIndexUnits: number } } {
+    const billed = this.writeUnitCounter ? { billed: { units: this.billedWriteUnits, transactionIndexUnits: this.transactionIndexUnits } } : {};
+    return { readUnits: this.readUnits, writeUnits: this.writeUnits, ...billed };
   }
 
   summary(): { calls: string; writes: number; rounds: number } {
@@ -125,6 +132,8 @@ interface Measured extends OperationCost {
   cpuMs: number;
   /** The write units DynamoDB Local reported (writeUnits holds AWS's rule's, from a counting run of the same steps). */
   reportedWriteUnits: number;
+  /** Of writeUnits, the index copies written by transactions (doubled: half of them if AWS bills those once). */
+  transactionIndexUnits?: number;
 }
 
 /** Bytes the service writes to stdout (its log records, at the deployed LOG_LEVEL INFO) while `count` is set; swallowed. */
@@ -249,6 +258,7 @@ async function measureOperations(logs: LogMeter, tables: Record<string, string>)
   meterClient(clients.kms, 'KMS', meter);
 
   const results: Measured[] = [];
+  type Measure = <T>(operation: string, call: () => Promise<T>, options?: { warm?: boolean }) => Promise<T>;
   /** Runs the call once unmeasured when `warm` (caches, first-use writes), then once measured. */
   const timed: Measure = async (operation, call, options = {}) => {
     if (options.warm) await call();
@@ -264,21 +274,20 @@ async function measureOperations(logs: LogMeter, tables: Record<string, string>)
     return result;
   };
   /** The same steps again, counting what AWS bills for their writes (bench/write-units.ts), which takes reads of its own. */
-  const billed = new Map<string, number>();
+  const billed = new Map<string, { units: number; transactionIndexUnits: number }>();
   const counted: Measure = async (operation, call, options = {}) => {
     if (options.warm) await call();
     meter.reset();
     meter.writeUnitCounter = new WriteUnitCounter();
     try {
       const result = await call();
-      billed.set(operation, meter.capacity().billedWriteUnits!);
+      billed.set(operation, meter.capacity().billed!);
       return result;
     } finally {
       meter.writeUnitCounter = undefined;
     }
   };
 
-  type Measure = <T>(operation: string, call: () => Promise<T>, options?: { warm?: boolean }) => Promise<T>;
   let apps = 0;
   const SIGN = 'mutation($csr: String!) { signCertificateSigningRequest(csr: $csr) { clientCertificate } }';
   const connectorCall = (query: string, variables: Record<string, unknown>, connectorToken: string) =>
@@ -331,7 +340,10 @@ async function measureOperations(logs: LogMeter, tables: Record<string, string>)
   };
   await walk(timed);
   const { register, generate } = await walk(counted);
-  for (const result of results) result.writeUnits = billed.get(result.operation) ?? result.writeUnits;
+  for (const result of results) {
+    const counted = billed.get(result.operation);
+    if (counted) Object.assign(result, { writeUnits: counted.units, transactionIndexUnits: counted.transactionIndexUnits });
+  }
 
   // What a paired application keeps stored: the tables grow by this much per pairing (one-time tokens are left out:
   // their TTL removes them within two days of expiry).
@@ -380,12 +392,14 @@ function issue27Targets(results: Measured[], millions: ReturnType<typeof priceMi
   const pairing = millions.find((bill) => bill.scenario === '1M certificate pairings');
   const pairingWrites = pairing ? pairing.writeUnits / 1e6 : NaN;
   const pairingSteps = SCENARIOS.find((scenario) => scenario.name === '1M certificate pairings')!.steps.flatMap((step) => (step.operation ? [step.operation] : []));
-  const pairingReported = pairingSteps.reduce((sum, operation) => sum + (results.find((r) => r.operation === operation)?.reportedWriteUnits ?? NaN), 0);
+  const pairingResults = pairingSteps.map((operation) => results.find((r) => r.operation === operation));
+  const pairingReported = pairingResults.reduce((sum, r) => sum + (r?.reportedWriteUnits ?? NaN), 0);
+  const pairingIndexCopiesOnce = pairingWrites - pairingResults.reduce((sum, r) => sum + (r?.transactionIndexUnits ?? NaN), 0) / 2;
   const verifier = atRest.find((rest) => rest.mode === 'verifier' && rest.applications === 100_000);
   return [
     {
       target: 'a certificate pairing writes <= 35 WRU (AWS\'s billing rules over the items written)',
-      figure: `${pairingWrites} WRU (DynamoDB Local reports ${pairingReported})`,
+      figure: `${pairingWrites} WRU (${pairingIndexCopiesOnce} if a transaction's index copies are billed once; DynamoDB Local reports ${pairingReported})`,
       met: pairingWrites <= 35,
     },
     { target: 'a steady-state mTLS Director read: 1 round trip, 0 writes', figure: `${read?.rounds} round trip(s), ${read?.writes} writes`, met: read !== undefined && read.rounds === 1 && read.writes === 0 },

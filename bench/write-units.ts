@@ -164,19 +164,26 @@ export class WriteUnitCounter {
     return { targets, before: await this.images(targets) };
   }
 
-  /** The units of the write whose `before` this is, reading its items again now that it has run. */
-  async after(command: string, read: { targets: WriteTarget[]; before: Array<Image | undefined> }): Promise<number> {
+  /**
+   * The units of the write whose `before` this is, reading its items again now that it has run; `transactionIndexUnits`
+   * is the part that is index copies written by a transaction (doubled here; half of it if AWS bills them once).
+   */
+  async after(command: string, read: { targets: WriteTarget[]; before: Array<Image | undefined> }): Promise<{ units: number; transactionIndexUnits: number }> {
     const after = await this.images(read.targets);
-    let total = 0;
+    const transaction = command === 'TransactWriteItems';
+    let units = 0;
+    let transactionIndexUnits = 0;
     for (const [position, target] of read.targets.entries()) {
-      const cost = writeUnitsOf(await this.shape(target.table), target.kind, read.before[position], after[position], { transaction: command === 'TransactWriteItems' });
-      total += cost.table + Object.values(cost.indexes).reduce((sum, value) => sum + value, 0);
+      const cost = writeUnitsOf(await this.shape(target.table), target.kind, read.before[position], after[position], { transaction });
+      const indexes = Object.values(cost.indexes).reduce((sum, value) => sum + value, 0);
+      units += cost.table + indexes;
+      if (transaction) transactionIndexUnits += indexes;
       // `BENCH_WRITE_UNIT_ITEMS=1 npm run bench -- "AWS calls"` shows where each write's units go, item by item.
       if (process.env.BENCH_WRITE_UNIT_ITEMS) {
         const key = target.key ?? { sk: target.item?.sk ?? '' };
         console.error(`    write units: ${command} ${target.kind} ${target.table} ${JSON.stringify(key).slice(0, 70)} ${read.before[position] ? 'existing' : 'new'}: ${JSON.stringify(cost)}`);
       }
     }
-    return total;
+    return { units, transactionIndexUnits };
   }
 }

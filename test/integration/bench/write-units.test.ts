@@ -12,8 +12,8 @@ const TABLES = { all: `wu-all-${suffix}`, keysOnly: `wu-keys-${suffix}`, include
 const counter = new WriteUnitCounter();
 const big = 'x'.repeat(1500);
 
-/** Runs the write through the document client as the service does; returns [worked out, reported by DynamoDB Local]. */
-async function measured(command: PutCommand | UpdateCommand | DeleteCommand | TransactWriteCommand): Promise<[number, number]> {
+/** Runs the write through the document client as the service does; returns [worked out, reported by DynamoDB Local, of the first the index copies a transaction wrote]. */
+async function measured(command: PutCommand | UpdateCommand | DeleteCommand | TransactWriteCommand): Promise<[number, number, number]> {
   const name = command.constructor.name.replace(/Command$/, '');
   const low = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', TransactWrite: 'TransactWriteItems' }[name]!;
   const input = command.input as Record<string, unknown>;
@@ -21,7 +21,8 @@ async function measured(command: PutCommand | UpdateCommand | DeleteCommand | Tr
   input.ReturnConsumedCapacity = 'TOTAL';
   const out = (await aws.dynamo.send(command as never)) as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] };
   const reported = [out.ConsumedCapacity ?? []].flat().reduce((sum, capacity) => sum + (capacity.CapacityUnits ?? 0), 0);
-  return [await counter.after(low, read), reported];
+  const billed = await counter.after(low, read);
+  return [billed.units, reported, billed.transactionIndexUnits];
 }
 
 beforeAll(async () => {
@@ -63,7 +64,7 @@ describe('write units worked out from the items before and after', () => {
 
   it('bills a transaction at twice each item\'s units, where DynamoDB Local merges equal figures and doubles twice', async () => {
     const table = TABLES.keysOnly;
-    const [worked, reported] = await measured(new TransactWriteCommand({
+    const [worked, reported, indexCopies] = await measured(new TransactWriteCommand({
       TransactItems: [
         { Put: { TableName: table, Item: { id: 't1', group: 'g' } } },
         { Put: { TableName: table, Item: { id: 't2', group: 'g' } } },
@@ -73,10 +74,12 @@ describe('write units worked out from the items before and after', () => {
     // AWS: 3 items x 2, and the 2 index copies x 2. DynamoDB Local: t1 and t2 have equal figures (1 + 1 index) and count
     // once, at 4 + 4; t3's (1, no index copy) is another 4.
     expect(worked).toBe(10);
+    expect(indexCopies).toBe(4);
     expect(reported).toBe(12);
 
-    const [single, singleReported] = await measured(new TransactWriteCommand({ TransactItems: [{ Update: { TableName: table, Key: { id: 't3' }, UpdateExpression: 'SET note = :n', ExpressionAttributeValues: { ':n': 'x' } } }] }));
+    const [single, singleReported, noCopies] = await measured(new TransactWriteCommand({ TransactItems: [{ Update: { TableName: table, Key: { id: 't3' }, UpdateExpression: 'SET note = :n', ExpressionAttributeValues: { ':n': 'x' } } }] }));
     expect(single).toBe(2);
+    expect(noCopies).toBe(0);
     expect(singleReported).toBe(4);
   });
 });

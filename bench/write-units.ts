@@ -14,7 +14,6 @@
 //   ConditionCheck billed like a write of the item it checks.
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { dynamoItemBytes } from './cost-model';
 
 type Image = Record<string, unknown>;
@@ -84,34 +83,33 @@ export function writeUnitsOf(shape: TableShape, kind: WriteTarget['kind'], befor
   return { table: table * factor, indexes };
 }
 
-/** A key or item as the command carries it: the document client's plain values, or the low-level client's attribute values. */
-function plain(image: Record<string, unknown>): Image {
-  const values = Object.values(image);
-  const marshalled = values.length > 0 && values.every((value) => value !== null && typeof value === 'object' && !(value instanceof Set) && !(value instanceof Uint8Array) && Object.keys(value).length === 1 && /^(S|N|B|SS|NS|BS|M|L|NULL|BOOL)$/.test(Object.keys(value)[0]!));
-  return marshalled ? unmarshall(image as Parameters<typeof unmarshall>[0]) : image;
-}
+/**
+ * A key attribute as the command carries it: the document client's plain string (what the service sends), or the
+ * low-level client's `{S: ...}` (every key of this project's tables is a string).
+ */
+const keyValue = (value: unknown): unknown => (value !== null && typeof value === 'object' && typeof (value as { S?: unknown }).S === 'string' ? (value as { S: string }).S : value);
 
 /** The items a write command touches (none for a read). */
 export function writeTargets(command: string, input: Record<string, unknown>): WriteTarget[] {
   const table = String(input.TableName);
   switch (command) {
     case 'PutItem':
-      return [{ table, item: plain(input.Item as Image), kind: 'write' }];
+      return [{ table, item: input.Item as Image, kind: 'write' }];
     case 'UpdateItem':
-      return [{ table, key: plain(input.Key as Image), kind: 'write' }];
+      return [{ table, key: input.Key as Image, kind: 'write' }];
     case 'DeleteItem':
-      return [{ table, key: plain(input.Key as Image), kind: 'delete' }];
+      return [{ table, key: input.Key as Image, kind: 'delete' }];
     case 'TransactWriteItems':
       return (input.TransactItems as Array<Record<string, { TableName: string; Item?: Image; Key?: Image }>>).map((entry) => {
         const [action, body] = Object.entries(entry)[0]!;
         const kind = action === 'Delete' ? 'delete' : action === 'ConditionCheck' ? 'check' : 'write';
-        return body.Item ? { table: body.TableName, item: plain(body.Item), kind } : { table: body.TableName, key: plain(body.Key!), kind };
+        return body.Item ? { table: body.TableName, item: body.Item, kind } : { table: body.TableName, key: body.Key!, kind };
       });
     case 'BatchWriteItem':
       return Object.entries(input.RequestItems as Record<string, Array<{ PutRequest?: { Item: Image }; DeleteRequest?: { Key: Image } }>>).flatMap(([name, requests]) =>
         requests.map((request): WriteTarget => (request.PutRequest
-          ? { table: name, item: plain(request.PutRequest.Item), kind: 'write' }
-          : { table: name, key: plain(request.DeleteRequest!.Key), kind: 'delete' })),
+          ? { table: name, item: request.PutRequest.Item, kind: 'write' }
+          : { table: name, key: request.DeleteRequest!.Key, kind: 'delete' })),
       );
     default:
       return [];
@@ -151,7 +149,7 @@ export class WriteUnitCounter {
     return Promise.all(
       targets.map(async ({ table, key, item }) => {
         const keys = (await this.shape(table)).keys;
-        const Key = key ?? Object.fromEntries(keys.map((name) => [name, item![name]]));
+        const Key = Object.fromEntries(keys.map((name) => [name, keyValue((key ?? item!)[name])]));
         return (await this.dynamo.send(new GetCommand({ TableName: table, Key, ConsistentRead: true }))).Item;
       }),
     );

@@ -20,8 +20,13 @@ import { AuditRecorder } from '../../shared/audit/recorder';
 import { CurrentCertificateAuthority } from '../../shared/certificates/ca';
 import { CaLifecycle } from '../../shared/certificates/ca-lifecycle';
 import type { ConnectorCa } from '../../shared/connector/service';
-import { aws, caRegistry, kms, readTogether, secrets, signingKeys, kmsAdmin } from '../../functions/container';
-import { verifyAccessToken } from '../../shared/oauth/access-tokens';
+import { accessTokenSigner, aws, caRegistry, kms, readTogether, secrets, signingKeys, kmsAdmin } from '../../functions/container';
+import { issueAccessToken, verifyAccessToken } from '../../shared/oauth/access-tokens';
+import { ApplicationService } from '../../shared/applications/service';
+import { CertificateRefusals } from '../../shared/certificate-refusals';
+import { ClientAssertionAuthenticator } from '../../shared/oauth/client-assertion';
+import { FailedAuthentications } from '../../shared/oauth/failed-authentications';
+import { TokenEndpoint } from '../../shared/oauth/token-endpoint';
 
 /** An audit trail on the test stage's audit table, as the handlers build theirs. */
 export const newAuditRecorder = (): AuditRecorder => new AuditRecorder(new AuditRepository(aws.dynamo, config().auditTable), () => new Date(), config().auditRetentionDays);
@@ -58,3 +63,21 @@ export const { pairing, registry: pairingAdapters, clientCertificates, oauthClie
   tokenIssuer: inProcessTokenIssuer,
   publicKeyClients,
 });
+
+/** Failed client authentications answered at once: the slow-down of repeated failures has its own tests. */
+export const answeredAtOnce = new FailedAuthentications({ now: Date.now, sleep: async () => undefined });
+
+/** The token endpoint as the oauth function composes it, recording into `audit`, with failed authentications answered at once. */
+export function tokenEndpointAnsweringAtOnce(audit: AuditRecorder): TokenEndpoint {
+  return new TokenEndpoint(
+    new OAuthClients(systemAuths, oauthClientRecords, secrets, { ...clientAuthenticationState(), failures: answeredAtOnce }, storedVerifiersOf(kms, config())),
+    systemAuths,
+    new ApplicationService(applicationStore),
+    (client, scopes, issuer, confirmation) => issueAccessToken(accessTokenSigner, client, scopes, issuer, config(), undefined, confirmation),
+    audit,
+    config,
+    certificateAuthentication,
+    new CertificateRefusals(certificates, audit),
+    new ClientAssertionAuthenticator(publicKeyClients, answeredAtOnce),
+  );
+}

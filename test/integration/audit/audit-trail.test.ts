@@ -10,7 +10,6 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { directorServices } from '../../../functions/director/handler';
 import { clientCertificateData } from '../../../local/api-gateway-event';
 import type { StackFile } from '../../../local/stack-file';
-import { ApplicationService } from '../../../shared/applications/service';
 import { AuditRepository } from '../../../shared/audit/repository';
 import { withAuditRequest } from '../../../shared/audit/request';
 import { UNATTRIBUTED_TENANT } from '../../../shared/audit/types';
@@ -21,18 +20,13 @@ import { handleConnectorRequest } from '../../../shared/connector/endpoint';
 import { ConnectorService } from '../../../shared/connector/service';
 import { directorEndpoint } from '../../../shared/director/endpoint';
 import { handleGraphQLRequest } from '../../../shared/graphql/endpoint';
-import { OAuthClients, clientAuthenticationState } from '../../../shared/oauth/clients';
-import { FailedAuthentications } from '../../../shared/oauth/failed-authentications';
-import { TokenEndpoint } from '../../../shared/oauth/token-endpoint';
 import { captureLogs } from '../../support/captured-logs';
 import { freshTenant, localAwsEndpoints, scanAll } from '../../support/local-aws';
-import { applicationStore, certificateAuthentication, certificates, inProcessTokenIssuer, oauthClients, oneTimeTokens, publicKeyClients, systemAuths, certificateAuths, oauthClientRecords, newAuditRecorder, caLifecycle, connectorCa } from '../../support/stores';
-import { ClientAssertionAuthenticator } from '../../../shared/oauth/client-assertion';
+import { certificateAuthentication, certificates, inProcessTokenIssuer, oauthClients, oneTimeTokens, systemAuths, certificateAuths, newAuditRecorder, caLifecycle, connectorCa, tokenEndpointAnsweringAtOnce } from '../../support/stores';
 import { base64Pem, goodCsrDer, rsaKeyPair } from '../../unit/certificates/csr-builder';
 import { awsError, injectFailure } from '../pairing/aws-failures';
 import { basicAuthorization, tokenRequest } from '../oauth/token-requests';
-import { issueAccessToken } from '../../../shared/oauth/access-tokens';
-import { aws, accessTokenSigner, secrets } from '../../../functions/container';
+import { aws } from '../../../functions/container';
 
 beforeAll(() => caLifecycle.ensure());
 
@@ -48,18 +42,7 @@ const connectorServices = {
   certificateRefusals: new CertificateRefusals(certificates, audit),
 };
 // Wrong secrets are answered at once here: the slow-down of repeated failures is pinned elsewhere and would take minutes.
-const noWait = new FailedAuthentications({ now: Date.now, sleep: async () => undefined });
-const tokens = new TokenEndpoint(
-  new OAuthClients(systemAuths, oauthClientRecords, secrets, { ...clientAuthenticationState(), failures: noWait }),
-  systemAuths,
-  new ApplicationService(applicationStore),
-  (client, scopes, issuer) => issueAccessToken(accessTokenSigner, client, scopes, issuer, config()),
-  audit,
-  config,
-  certificateAuthentication,
-  new CertificateRefusals(certificates, audit),
-  new ClientAssertionAuthenticator(publicKeyClients, noWait),
-);
+const tokens = tokenEndpointAnsweringAtOnce(audit);
 
 const SOURCE_IP = '203.0.113.7';
 const USER_AGENT = 'audit-walk/1.0';

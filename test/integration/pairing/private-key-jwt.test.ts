@@ -5,36 +5,21 @@ import { SignJWT } from 'jose';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { ApplicationService } from '../../../shared/applications/service';
 import { config } from '../../../shared/config';
-import { issueAccessToken, verifyAccessToken } from '../../../shared/oauth/access-tokens';
-import { ClientAssertionAuthenticator, CLIENT_ASSERTION_TYPE } from '../../../shared/oauth/client-assertion';
-import { FailedAuthentications } from '../../../shared/oauth/failed-authentications';
-import { TokenEndpoint } from '../../../shared/oauth/token-endpoint';
-import { CertificateRefusals } from '../../../shared/certificate-refusals';
+import { verifyAccessToken } from '../../../shared/oauth/access-tokens';
+import { CLIENT_ASSERTION_TYPE } from '../../../shared/oauth/client-assertion';
 import { freshTenant, scanAll } from '../../support/local-aws';
 import {
-  applicationStore, certificateAuthentication, certificates, newAuditRecorder, oauthClients, pairing, publicKeyClients, systemAuths,
+  applicationStore, newAuditRecorder, oauthClients, pairing, systemAuths, tokenEndpointAnsweringAtOnce,
 } from '../../support/stores';
 import { BASE_URL, tokenRequest } from '../oauth/token-requests';
-import { accessTokenSigner, signingKeys } from '../../../functions/container';
+import { signingKeys } from '../../../functions/container';
 import { noFollowUps } from '../../support/caller-trail';
 
 const TOKEN_URL = `${BASE_URL}/oauth2/token`;
 const context = { publicBaseUrl: BASE_URL };
 const applications = new ApplicationService(applicationStore);
 const audit = newAuditRecorder();
-// Refusals are answered at once here: the slow-down of repeated failures has its own tests.
-const noWait = new FailedAuthentications({ now: Date.now, sleep: async () => undefined });
-const tokens = new TokenEndpoint(
-  { ...oauthClients, authenticate: oauthClients.authenticate.bind(oauthClients), revoke: oauthClients.revoke.bind(oauthClients) },
-  systemAuths,
-  applications,
-  (client, scopes, issuer) => issueAccessToken(accessTokenSigner, client, scopes, issuer, config()),
-  audit,
-  config,
-  certificateAuthentication,
-  new CertificateRefusals(certificates, audit),
-  new ClientAssertionAuthenticator(publicKeyClients, noWait),
-);
+const tokens = tokenEndpointAnsweringAtOnce(audit);
 
 const pem = (key: KeyObject) => key.export({ type: 'spki', format: 'pem' }).toString();
 

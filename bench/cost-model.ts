@@ -197,7 +197,10 @@ export function priceAtRest(applications: number, perApplication: StoredPerAppli
   return { mode: mode.name, applications, storageGb, total: Object.values(parts).reduce((sum, part) => sum + part, 0), parts };
 }
 
-/** What docs/cost-model.md measured for 1 million requests on 2026-11-29, before issue 27: printed beside each new figure. */
+/**
+ * What docs/cost-model.md measured for 1 million requests on 2026-11-29, before issue 27: printed beside each new figure.
+ * Its write units are DynamoDB Local's reported ones (bench/write-units.ts says why they differ from what AWS bills).
+ */
 export const BEFORE_ISSUE_27: Readonly<Record<string, { total: number; readUnits: number; writeUnits: number }>> = {
   '1M mTLS Director reads': { total: 4.37, readUnits: 3, writeUnits: 0 },
   '1M token grants': { total: 20.67, readUnits: 1, writeUnits: 2 },
@@ -210,7 +213,7 @@ export function printCostModel(millions: MillionRequests[], atRest: AtRest[], pr
   for (const bill of millions) {
     const parts = Object.entries(bill.parts).filter(([, value]) => value > 0).map(([name, value]) => `${name} ${usd(value)}`).join(', ');
     const before = BEFORE_ISSUE_27[bill.scenario];
-    const was = before ? ` (before issue 27: ${usd(before.total)}, ${before.readUnits} RRU and ${before.writeUnits} WRU each)` : '';
+    const was = before ? ` (before issue 27: ${usd(before.total)}, ${before.readUnits} RRU and ${before.writeUnits} WRU each as DynamoDB Local reported them)` : '';
     console.log(`    ${bill.scenario}: ${usd(bill.total)}${was} — ${parts}`);
     console.log(
       `      ${bill.lambdaRequests / 1e6}M Lambda requests, ${Math.round(bill.gbSeconds).toLocaleString('en')} GB-s, ` +

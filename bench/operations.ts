@@ -9,7 +9,7 @@ import { restApiEvent } from '../local/api-gateway-event';
 import { keyAndCsr } from './application-keys';
 import { CLIENT_SECRET_MODES, dynamoItemBytes, priceAtRest, priceMillion, printCostModel, US_EAST_1_PRICES, type OperationCost, type Scenario, type StackShape, type StoredPerApplication } from './cost-model';
 import { startBenchAws } from './local-aws';
-import { WriteUnitCounter } from './write-units';
+import { tableShapeOf, WriteUnitCounter } from './write-units';
 import type { BenchSection } from './run';
 import { config } from '../shared/config';
 
@@ -203,13 +203,11 @@ const csrFor = (subject: string): string => keyAndCsr(subject).csr;
 /** Every item of the table, with how many copies DynamoDB stores of it (the base table's and one per GSI whose keys it has). */
 async function storedBytes(tables: string[]): Promise<{ items: number; bytes: number }> {
   const { aws: clients } = await import('../functions/container');
-  const { DescribeTableCommand } = await import('@aws-sdk/client-dynamodb');
   const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
   let items = 0;
   let bytes = 0;
   for (const table of tables) {
-    const { Table } = await clients.dynamo.send(new DescribeTableCommand({ TableName: table }));
-    const indexKeys = (Table?.GlobalSecondaryIndexes ?? []).map((index) => (index.KeySchema ?? []).map((key) => key.AttributeName!));
+    const indexKeys = (await tableShapeOf(clients.dynamo, table)).indexes.map((index) => index.keys);
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await clients.dynamo.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));

@@ -116,6 +116,20 @@ export function writeTargets(command: string, input: Record<string, unknown>): W
   }
 }
 
+/** The table's key and each GSI's key and projection, as DynamoDB describes them. */
+export async function tableShapeOf(client: Pick<DynamoDBClient, 'send'>, table: string): Promise<TableShape> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: table }));
+  return {
+    keys: (Table?.KeySchema ?? []).map((key) => key.AttributeName!),
+    indexes: (Table?.GlobalSecondaryIndexes ?? []).map((index) => ({
+      name: index.IndexName!,
+      keys: (index.KeySchema ?? []).map((key) => key.AttributeName!),
+      projection: (index.Projection?.ProjectionType ?? 'ALL') as TableShape['indexes'][number]['projection'],
+      include: index.Projection?.NonKeyAttributes ?? [],
+    })),
+  };
+}
+
 /**
  * Works out a write command's billed units by reading each item it touches before and after it, through a client of
  * its own (so the reads are not metered), and the tables' shapes once each.
@@ -131,15 +145,7 @@ export class WriteUnitCounter {
   private shape(table: string): Promise<TableShape> {
     let shape = this.shapes.get(table);
     if (!shape) {
-      shape = this.client.send(new DescribeTableCommand({ TableName: table })).then(({ Table }) => ({
-        keys: (Table?.KeySchema ?? []).map((key) => key.AttributeName!),
-        indexes: (Table?.GlobalSecondaryIndexes ?? []).map((index) => ({
-          name: index.IndexName!,
-          keys: (index.KeySchema ?? []).map((key) => key.AttributeName!),
-          projection: (index.Projection?.ProjectionType ?? 'ALL') as TableShape['indexes'][number]['projection'],
-          include: index.Projection?.NonKeyAttributes ?? [],
-        })),
-      }));
+      shape = tableShapeOf(this.client, table);
       this.shapes.set(table, shape);
     }
     return shape;
